@@ -1,0 +1,116 @@
+"""The command line: a thin shell over ``pipeline``. Exit codes are in design.md section 5."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import pipeline
+from .config import Config, find_config_file, load_config
+from .display import table
+from .errors import DirsyncBridgeError
+from .logs import LogFormat, setup_logging
+from .models import ParseResult, Rejected
+
+EXIT_OK = 0
+EXIT_SOME_REJECTED = 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file. Default: $DIRSYNC_BRIDGE_CONFIG, else ./dirsync-bridge.toml, "
+    "else built-in defaults.",
+)
+@click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv for debug).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["human", "json"]),
+    default="human",
+    show_default=True,
+    help="Log lines on stderr as text, or as one JSON object per line (for cron and log shippers).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: LogFormat) -> None:
+    """Turn Microsoft 365 "Directory Synchronization Error Report" emails into tickets.
+
+    \b
+    Exit codes:
+      0   everything done
+      1   done, but some inputs were rejected or failed (each named on stderr)
+      2   usage or configuration error
+      75  temporary failure; safe to run again later
+    """
+    setup_logging(verbose, log_format)
+    path = find_config_file(config_path, os.environ, Path.cwd())
+    try:
+        ctx.obj = load_config(path)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH...",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or a JSON array (one object per message) for scripts.",
+)
+@click.pass_obj
+def parse(config: Config, paths: tuple[Path, ...], output_format: str) -> None:
+    """Parse saved report emails and print the errors they list. Writes nothing.
+
+    PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
+    is not a trustworthy report is rejected with a one-line reason and exit code 1.
+    """
+    rejected = 0
+
+    def counted() -> Iterator[ParseResult]:
+        nonlocal rejected
+        for result in pipeline.parse_paths(paths, config):
+            rejected += isinstance(result, Rejected)
+            yield result
+
+    if output_format == "json":
+        _print_json_array(result.to_json_dict() for result in counted())
+    else:
+        for line in table(counted()):
+            click.echo(line)
+    sys.exit(EXIT_SOME_REJECTED if rejected else EXIT_OK)
+
+
+def _print_json_array(items: Iterator[dict[str, Any]]) -> None:
+    # Streamed item by item so that a large mbox never sits in memory whole.
+    out = sys.stdout
+    out.write("[")
+    for number, item in enumerate(items):
+        out.write(",\n" if number else "\n")
+        out.write(json.dumps(item, ensure_ascii=False))
+    out.write("\n]\n")
+
+
+def _fail(exc: DirsyncBridgeError) -> None:
+    click.echo(f"dirsync-bridge: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="dirsync-bridge")

@@ -1,0 +1,255 @@
+"""Typed records: the contract between stages, and the JSON that ``parse`` prints.
+
+Every sync error is one of eight family models, told apart by ``kind`` (a discriminated
+union). They share the same JSON keys so that scripts see one shape whatever the kind;
+the families exist so that code downstream (fingerprints, tickets) can match on them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+Family = Literal[
+    "duplicate",
+    "hard-match",
+    "validation",
+    "large-object",
+    "deletion",
+    "user-id-not-found",
+    "quota",
+    "unknown",
+]
+
+
+def _iso_utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+UtcTimestamp = Annotated[datetime, PlainSerializer(_iso_utc, return_type=str)]
+"""A tz-aware datetime that serialises as ``2026-11-24T10:00:00Z``."""
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Conflict(_Record):
+    """One attribute of a bracket list ``[Attr v1,v2;]`` and the values it names."""
+
+    attribute: str
+    values: tuple[str, ...] = ()
+
+
+class _SyncErrorBase(_Record):
+    kind_stated: bool = False
+    """True when the source named the error (a column or event field), not the text alone."""
+    identity: str | None = None
+    object_id: str | None = None
+    conflicts: tuple[Conflict, ...] = ()
+    invalid_attribute: str | None = None
+    tracking_id: str | None = None
+    message: str
+
+
+class DuplicateError(_SyncErrorBase):
+    """A value that must be unique in the tenant is held by another object."""
+
+    kind: Literal[
+        "AttributeValueMustBeUnique",
+        "InvalidSoftMatch",
+        "QuarantinedAttributeValueMustBeUnique",
+        "ObjectTypeMismatch",
+    ]
+    family: Literal["duplicate"] = Field(default="duplicate", exclude=True)
+
+
+class HardMatchError(_SyncErrorBase):
+    """A cloud-created object already holds the source anchor."""
+
+    kind: Literal["InvalidHardMatch"]
+    family: Literal["hard-match"] = Field(default="hard-match", exclude=True)
+
+
+class ValidationError(_SyncErrorBase):
+    """An attribute value the service refuses (``invalid_attribute`` names it)."""
+
+    kind: Literal["DataValidationFailed", "FederatedDomainChangeError"]
+    family: Literal["validation"] = Field(default="validation", exclude=True)
+
+
+class LargeObjectError(_SyncErrorBase):
+    """The object exceeds a size, length or value-count limit."""
+
+    kind: Literal["LargeObject"]
+    family: Literal["large-object"] = Field(default="large-object", exclude=True)
+
+
+class DeletionError(_SyncErrorBase):
+    """The sync client tried to delete or change a cloud-only object."""
+
+    kind: Literal["DeletingCloudOnlyObjectNotAllowed"]
+    family: Literal["deletion"] = Field(default="deletion", exclude=True)
+
+
+class UserIdNotFoundError(_SyncErrorBase):
+    """Legacy DirSync row: "the user ID is not found"."""
+
+    kind: Literal["UserIdNotFound"]
+    family: Literal["user-id-not-found"] = Field(default="user-id-not-found", exclude=True)
+
+
+class QuotaError(_SyncErrorBase):
+    """Tenant-level: the object quota is exhausted and synchronization stopped."""
+
+    kind: Literal["ObjectQuotaExceeded"]
+    family: Literal["quota"] = Field(default="quota", exclude=True)
+
+
+class UnknownError(_SyncErrorBase):
+    """Text no catalogue entry recognises; kept verbatim so nothing is dropped."""
+
+    kind: Literal["Unknown"]
+    family: Literal["unknown"] = Field(default="unknown", exclude=True)
+
+
+SyncError = Annotated[
+    DuplicateError
+    | HardMatchError
+    | ValidationError
+    | LargeObjectError
+    | DeletionError
+    | UserIdNotFoundError
+    | QuotaError
+    | UnknownError,
+    Field(discriminator="kind"),
+]
+
+Kind = Literal[
+    "AttributeValueMustBeUnique",
+    "InvalidSoftMatch",
+    "QuarantinedAttributeValueMustBeUnique",
+    "ObjectTypeMismatch",
+    "InvalidHardMatch",
+    "DataValidationFailed",
+    "FederatedDomainChangeError",
+    "LargeObject",
+    "DeletingCloudOnlyObjectNotAllowed",
+    "UserIdNotFound",
+    "ObjectQuotaExceeded",
+    "Unknown",
+]
+
+KINDS: tuple[Kind, ...] = Kind.__args__  # type: ignore[attr-defined]
+
+_FAMILY_MODEL: dict[str, Any] = {
+    kind: model
+    for model in (
+        DuplicateError,
+        HardMatchError,
+        ValidationError,
+        LargeObjectError,
+        DeletionError,
+        UserIdNotFoundError,
+        QuotaError,
+        UnknownError,
+    )
+    for kind in model.model_fields["kind"].annotation.__args__  # type: ignore[union-attr]
+}
+
+
+def make_error(kind: Kind, **fields: Any) -> SyncError:
+    """Build the family model that holds ``kind``."""
+    model: SyncError = _FAMILY_MODEL[kind](kind=kind, **fields)
+    return model
+
+
+class _Envelope(_Record):
+    source: str
+    """Where the bytes came from: a path, ``path#n`` inside an mbox, or a mailbox id."""
+    message_id: str | None = None
+    subject: str | None = None
+    sender: str | None = None
+    sent_at: UtcTimestamp | None = None
+
+
+class Report(_Envelope):
+    """A trusted report email and the errors it lists, in email order."""
+
+    status: Literal["parsed"] = "parsed"
+    reason: None = None
+    tenant: str | None = None
+    sync_completed_at: UtcTimestamp | None = None
+    errors: tuple[SyncError, ...] = ()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The contract's JSON object, keys in contract order."""
+        return _ordered(self.model_dump(mode="json"))
+
+
+RejectCode = Literal[
+    "empty",
+    "too-large",
+    "unreadable",
+    "not-email",
+    "malformed-mime",
+    "not-a-report",
+    "untrusted-sender",
+    "untrusted-forwarder",
+    "authentication-failed",
+    "unauthenticated",
+]
+
+
+class Rejected(_Envelope):
+    """An input that must never make a ticket, with a one-line reason."""
+
+    status: Literal["rejected"] = "rejected"
+    code: RejectCode = Field(exclude=True)
+    detail: str = Field(exclude=True)
+
+    @property
+    def reason(self) -> str:
+        """``<code>: <explanation>``, one line."""
+        return f"{self.code}: {self.detail}"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The contract's JSON object: same keys as a report, with ``reason`` set."""
+        data = self.model_dump(mode="json")
+        data.update(reason=self.reason, tenant=None, sync_completed_at=None, errors=[])
+        return _ordered(data)
+
+
+_KEY_ORDER = (
+    "source",
+    "status",
+    "reason",
+    "message_id",
+    "subject",
+    "sender",
+    "sent_at",
+    "tenant",
+    "sync_completed_at",
+    "errors",
+)
+_ERROR_KEY_ORDER = (
+    "kind",
+    "kind_stated",
+    "identity",
+    "object_id",
+    "conflicts",
+    "invalid_attribute",
+    "tracking_id",
+    "message",
+)
+
+
+def _ordered(data: dict[str, Any]) -> dict[str, Any]:
+    out = {key: data[key] for key in _KEY_ORDER}
+    out["errors"] = [{key: err[key] for key in _ERROR_KEY_ORDER} for err in data["errors"]]
+    return out
+
+
+ParseResult = Report | Rejected

@@ -1,0 +1,19 @@
+"""Shared paths and settings for the whole suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.config import Config, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "fixtures" / "reports"
+FIXTURE_CONFIG = ROOT / "fixtures" / "trust.toml"
+
+
+@pytest.fixture(scope="session")
+def fixture_config() -> Config:
+    """The configuration the golden files were written for."""
+    return load_config(FIXTURE_CONFIG)

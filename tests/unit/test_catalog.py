@@ -1,0 +1,203 @@
+"""The message grammar of reference/format.md section 2, one case per rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from dirsync_bridge.catalog import classify, parse_bracket_list, stated_kind
+from dirsync_bridge.models import Conflict
+
+DUP = (
+    "Unable to update this object because the following attributes associated with this object "
+    "have values that may already be associated with another object in your local directory "
+    "services: [{}]. Correct or remove the duplicate values in your local directory."
+)
+KB_HTTP = " Please refer to http://support.microsoft.com/kb/2647098 for more information."
+KB_HTTPS = " Please refer to https://support.microsoft.com/kb/2647098 for more information."
+QUARANTINE = (
+    "This object has been updated in your {}, but with some modified properties, because the "
+    "following attributes are associated with another object [{}]."
+)
+
+
+def test_duplicate_upn_gives_one_conflict_with_value_as_written() -> None:
+    found = classify(DUP.format("UserPrincipalName john@contoso.com;") + KB_HTTP)
+    assert found.kind == "AttributeValueMustBeUnique"
+    assert found.conflicts == (Conflict(attribute="UserPrincipalName", values=("john@contoso.com",)),)
+
+
+def test_several_values_and_attributes_keep_order_and_prefix_case() -> None:
+    body = (
+        "ProxyAddresses SMTP:crussell@Contoso.com,smtp:crussell@ContosoReAG.mail.onmicrosoft.com,"
+        "Mail crussell@Contoso.com;"
+    )
+    found = classify(DUP.format(body) + KB_HTTPS)
+    assert found.conflicts == (
+        Conflict(
+            attribute="ProxyAddresses",
+            values=("SMTP:crussell@Contoso.com", "smtp:crussell@ContosoReAG.mail.onmicrosoft.com"),
+        ),
+        Conflict(attribute="Mail", values=("crussell@Contoso.com",)),
+    )
+
+
+@pytest.mark.parametrize(
+    "product",
+    ["Azure Active Directory", "Microsoft Entra ID", "Windows Azure Active Directory"],
+)
+def test_quarantine_is_recognised_under_every_product_name(product: str) -> None:
+    found = classify(QUARANTINE.format(product, "ProxyAddresses SMTP:a@b.com;"))
+    assert found.kind == "QuarantinedAttributeValueMustBeUnique"
+    assert found.conflicts[0].values == ("SMTP:a@b.com",)
+
+
+def test_pii_tags_are_stripped_from_values_and_message() -> None:
+    found = classify(QUARANTINE.format("Azure Active Directory", "ProxyAddresses <pii>SMTP:a@b.com</pii>;"))
+    assert found.conflicts[0].values == ("SMTP:a@b.com",)
+    assert "pii" not in found.message
+
+
+def test_tracking_id_is_taken_out_of_the_message() -> None:
+    found = classify(
+        DUP.format("ProxyAddresses SMTP:a@b.com;")
+        + "\nTracking Id: 466344FE-a7c5-403e-8b0a-8621752ac178"
+    )
+    assert found.tracking_id == "466344fe-a7c5-403e-8b0a-8621752ac178"
+    assert "Tracking" not in found.message
+    assert found.message.endswith("in your local directory.")
+
+
+def test_whitespace_including_line_breaks_collapses() -> None:
+    found = classify("Unable to update this object\n   because the user ID\r\n is not found.")
+    assert found.message == "Unable to update this object because the user ID is not found."
+    assert found.kind == "UserIdNotFound"
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "attribute"),
+    [
+        (
+            "Unable to update this object in Windows Azure Active Directory, because the attribute "
+            "[FederatedUser.UserPrincipalName], is not valid. Update the value in your local "
+            "directory services.",
+            "FederatedDomainChangeError",
+            "FederatedUser.UserPrincipalName",
+        ),
+        (
+            "Unable to update this object in Microsoft Online Services, because the attribute "
+            "FederatedUser.UserPrincipalName is not valid. Update the value in your local Active "
+            "Directory",
+            "FederatedDomainChangeError",
+            "FederatedUser.UserPrincipalName",
+        ),
+        (
+            "Unable to update this object in Azure Active Directory, because the attribute [None], "
+            "is not valid. Update the value in your local directory services.",
+            "DataValidationFailed",
+            "None",
+        ),
+    ],
+)
+def test_invalid_attribute_family_with_and_without_brackets(
+    message: str, kind: str, attribute: str
+) -> None:
+    found = classify(message)
+    assert (found.kind, found.invalid_attribute, found.conflicts) == (kind, attribute, ())
+
+
+@pytest.mark.parametrize(
+    ("message", "kind", "conflicts"),
+    [
+        (
+            "An object with the same proxy address already exists in Windows Azure Active "
+            "Directory but is of an incompatible object type (object classes: contact, group, or "
+            "user). Correct this issue in the local directory services or in Windows Azure Active "
+            "Directory and try again.",
+            "ObjectTypeMismatch",
+            (Conflict(attribute="ProxyAddresses"),),
+        ),
+        (
+            "A synchronized object with the same proxy address already exists in your Microsoft "
+            "Online Services directory.",
+            "AttributeValueMustBeUnique",
+            (Conflict(attribute="ProxyAddresses"),),
+        ),
+        (
+            "A synchronized object with the same proxy address already exists in Office 365.",
+            "AttributeValueMustBeUnique",
+            (Conflict(attribute="ProxyAddresses"),),
+        ),
+        (
+            "Unable to update this object in Microsoft Online Services because the following "
+            "attributes associated with this object have values that may already be associated "
+            "with another object in your local directory.",
+            "AttributeValueMustBeUnique",
+            (),
+        ),
+        (
+            "The provisioned object is too large. Trim the number of attribute values on this "
+            "object. The operation will be retried in the next synchronization cycle...",
+            "LargeObject",
+            (),
+        ),
+        (
+            "Another cloud created object with the same source anchor already exists in Azure "
+            "Active Directory",
+            "InvalidHardMatch",
+            (),
+        ),
+        (
+            "This synchronization operation, Delete, isn't valid. Contact Technical Support "
+            "(Error Type 114).",
+            "DeletingCloudOnlyObjectNotAllowed",
+            (),
+        ),
+        (
+            "This synchronization operation, Delete, is not valid. Contact Technical Support.",
+            "DeletingCloudOnlyObjectNotAllowed",
+            (),
+        ),
+        (
+            "Synchronization has been stopped. The company has exceeded the number of objects "
+            "that can be synchronized. Contact Technical Support and ask for an increase in your "
+            "company’s quota..",
+            "ObjectQuotaExceeded",
+            (),
+        ),
+        ("Something new went wrong with this object.", "Unknown", ()),
+    ],
+)
+def test_every_kind_in_the_catalogue(message: str, kind: str, conflicts: tuple[Conflict, ...]) -> None:
+    found = classify(message)
+    assert (found.kind, found.conflicts) == (kind, conflicts)
+    assert found.message == message
+
+
+def test_unknown_keeps_the_raw_message() -> None:
+    assert classify("  weird\n text ").message == "weird text"
+
+
+def test_stated_kind_wins_and_is_matched_case_insensitively() -> None:
+    assert stated_kind("invalidsoftmatch") == "InvalidSoftMatch"
+    assert stated_kind("IdentityDataValidationFailed") == "DataValidationFailed"
+    assert stated_kind("SomethingElse") is None
+    found = classify(DUP.format("ProxyAddresses SMTP:a@b.com;"), stated_kind("InvalidSoftMatch"))
+    assert found.kind == "InvalidSoftMatch"
+    assert found.conflicts[0].attribute == "ProxyAddresses"
+
+
+def test_a_stated_non_duplicate_kind_drops_the_conflicts() -> None:
+    found = classify(DUP.format("ProxyAddresses SMTP:a@b.com;"), "LargeObject")
+    assert (found.kind, found.conflicts) == ("LargeObject", ())
+
+
+def test_a_value_with_a_space_stays_a_value() -> None:
+    conflicts = parse_bracket_list("UserPrincipalName jo hn@contoso.com,x500 foo")
+    assert conflicts == (
+        Conflict(attribute="UserPrincipalName", values=("jo hn@contoso.com", "x500 foo")),
+    )
+
+
+def test_bracket_list_without_semicolon_is_still_read() -> None:
+    found = classify(DUP.format("Mail a@b.com").replace(";]", "]"))
+    assert found.conflicts == (Conflict(attribute="Mail", values=("a@b.com",)),)
