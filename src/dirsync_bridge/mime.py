@@ -31,6 +31,8 @@ class Envelope:
     sent_at: datetime | None
     authentication_results: list[str]
     header_names: int
+    from_headers: int
+    """How many From headers there are: more than one is a forgery trick, never trusted."""
 
 
 @dataclass(slots=True)
@@ -43,11 +45,15 @@ class Parts:
     defects: list[str] = field(default_factory=list)
 
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
 def _first(value: object) -> str | None:
-    # mail-parser gives a str, a list when the header repeats, or "" when absent.
+    # mail-parser gives a str, a list when the header repeats, or "" when absent; a folded
+    # header keeps its line break, which RFC 5322 unfolding removes.
     if isinstance(value, list):
         value = value[0] if value else ""
-    text = str(value).strip() if value is not None else ""
+    text = _FOLD.sub("", str(value)).strip() if value is not None else ""
     return text or None
 
 
@@ -67,6 +73,7 @@ def read_envelope(raw: bytes) -> Envelope:
         sent_at=date,
         authentication_results=auth,
         header_names=len(message.keys()),
+        from_headers=len(message.get_all("From") or []),
     )
 
 

@@ -8,7 +8,7 @@ the families exist so that code downstream (fingerprints, tickets) can match on 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -43,6 +43,13 @@ class Conflict(_Record):
     values: tuple[str, ...] = ()
 
 
+class ConflictData(TypedDict):
+    """A ``Conflict`` as plain data, the shape the parser builds before validation."""
+
+    attribute: str
+    values: tuple[str, ...]
+
+
 class _SyncErrorBase(_Record):
     kind_stated: bool = False
     """True when the source named the error (a column or event field), not the text alone."""
@@ -63,56 +70,56 @@ class DuplicateError(_SyncErrorBase):
         "QuarantinedAttributeValueMustBeUnique",
         "ObjectTypeMismatch",
     ]
-    family: Literal["duplicate"] = Field(default="duplicate", exclude=True)
+    family: ClassVar[Family] = "duplicate"
 
 
 class HardMatchError(_SyncErrorBase):
     """A cloud-created object already holds the source anchor."""
 
     kind: Literal["InvalidHardMatch"]
-    family: Literal["hard-match"] = Field(default="hard-match", exclude=True)
+    family: ClassVar[Family] = "hard-match"
 
 
 class ValidationError(_SyncErrorBase):
     """An attribute value the service refuses (``invalid_attribute`` names it)."""
 
     kind: Literal["DataValidationFailed", "FederatedDomainChangeError"]
-    family: Literal["validation"] = Field(default="validation", exclude=True)
+    family: ClassVar[Family] = "validation"
 
 
 class LargeObjectError(_SyncErrorBase):
     """The object exceeds a size, length or value-count limit."""
 
     kind: Literal["LargeObject"]
-    family: Literal["large-object"] = Field(default="large-object", exclude=True)
+    family: ClassVar[Family] = "large-object"
 
 
 class DeletionError(_SyncErrorBase):
     """The sync client tried to delete or change a cloud-only object."""
 
     kind: Literal["DeletingCloudOnlyObjectNotAllowed"]
-    family: Literal["deletion"] = Field(default="deletion", exclude=True)
+    family: ClassVar[Family] = "deletion"
 
 
 class UserIdNotFoundError(_SyncErrorBase):
     """Legacy DirSync row: "the user ID is not found"."""
 
     kind: Literal["UserIdNotFound"]
-    family: Literal["user-id-not-found"] = Field(default="user-id-not-found", exclude=True)
+    family: ClassVar[Family] = "user-id-not-found"
 
 
 class QuotaError(_SyncErrorBase):
     """Tenant-level: the object quota is exhausted and synchronization stopped."""
 
     kind: Literal["ObjectQuotaExceeded"]
-    family: Literal["quota"] = Field(default="quota", exclude=True)
+    family: ClassVar[Family] = "quota"
 
 
 class UnknownError(_SyncErrorBase):
     """Text no catalogue entry recognises; kept verbatim so nothing is dropped."""
 
     kind: Literal["Unknown"]
-    family: Literal["unknown"] = Field(default="unknown", exclude=True)
+    family: ClassVar[Family] = "unknown"
 
 
 SyncError = Annotated[

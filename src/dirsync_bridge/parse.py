@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .body import BodyFacts, collapse, paragraphs, read_html, read_text
+from .body import BodyFacts, Row, collapse, paragraphs, read_html, read_text
 from .catalog import classify, stated_kind
 from .mime import Envelope, Parts, read_envelope, read_parts
-from .models import ParseResult, RejectCode, Rejected, Report, SyncError, make_error
+from .models import ParseResult, RejectCode, Rejected, Report
 from .trust import TrustPolicy, authentication_problem, is_report_subject, strip_forward_prefix
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -72,10 +73,10 @@ def _parse(raw: bytes, source: str, trust: TrustPolicy, settings: ParseSettings)
     def reject(code: RejectCode, detail: str) -> Rejected:
         return _rejected(source, envelope, code, detail)
 
-    if len(envelope.senders) != 1:
+    if len(envelope.senders) != 1 or envelope.from_headers > 1:
         if not is_report_subject(envelope.subject):
             return reject("not-a-report", _not_report_subject(envelope.subject))
-        count = "no" if not envelope.senders else "several"
+        count = "several" if envelope.senders or envelope.from_headers > 1 else "no"
         return reject("untrusted-sender", f"the message has {count} From address(es)")
     sender = envelope.senders[0]
     if trust.allows_sender(sender):
@@ -113,7 +114,9 @@ def _parse(raw: bytes, source: str, trust: TrustPolicy, settings: ParseSettings)
 
 
 def _direct_report(raw: bytes, source: str, envelope: Envelope, trust: TrustPolicy) -> ParseResult:
-    sender = envelope.senders[0] if len(envelope.senders) == 1 else None
+    sender = (
+        envelope.senders[0] if len(envelope.senders) == 1 and envelope.from_headers == 1 else None
+    )
     if not trust.allows_sender(sender):
         return _rejected(
             source,
@@ -145,40 +148,35 @@ def _report(
             "not-a-report",
             "the body holds no error table or report text",
         )
-    return Report(
-        source=source,
-        message_id=envelope.message_id,
-        subject=subject,
-        sender=sender,
-        sent_at=envelope.sent_at,
-        tenant=tenant,
-        sync_completed_at=completed_at,
-        errors=tuple(
-            _error(row.identity, row.object_id, row.stated, row.tracking_id, row.message)
-            for row in facts.rows
-        ),
+    # One validation of the whole report (errors as plain data): a model per row would
+    # cost more than the rest of the parse.
+    return Report.model_validate(
+        {
+            "source": source,
+            "message_id": envelope.message_id,
+            "subject": subject,
+            "sender": sender,
+            "sent_at": envelope.sent_at,
+            "tenant": tenant,
+            "sync_completed_at": completed_at,
+            "errors": [_error(row) for row in facts.rows],
+        }
     )
 
 
-def _error(
-    identity: str | None,
-    object_id: str | None,
-    stated: str | None,
-    tracking_id: str | None,
-    message: str,
-) -> SyncError:
-    named = stated_kind(stated)
-    found = classify(message, named)
-    return make_error(
-        found.kind,
-        kind_stated=named is not None,
-        identity=identity,
-        object_id=object_id,
-        conflicts=found.conflicts,
-        invalid_attribute=found.invalid_attribute,
-        tracking_id=tracking_id or found.tracking_id,
-        message=found.message,
-    )
+def _error(row: Row) -> dict[str, Any]:
+    named = stated_kind(row.stated)
+    found = classify(row.message, named)
+    return {
+        "kind": found.kind,
+        "kind_stated": named is not None,
+        "identity": row.identity,
+        "object_id": row.object_id,
+        "conflicts": found.conflicts,
+        "invalid_attribute": found.invalid_attribute,
+        "tracking_id": row.tracking_id or found.tracking_id,
+        "message": found.message,
+    }
 
 
 def _rejected(source: str, envelope: Envelope, code: RejectCode, detail: str) -> Rejected:

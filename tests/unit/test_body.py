@@ -34,7 +34,9 @@ def test_bold_td_headers_in_thead_or_not_are_headers() -> None:
     for wrap in ("<thead>{}</thead>", "{}"):
         header = wrap.format("<tr><td><b>Identity</b></td><td><b>Error  Description</b></td></tr>")
         facts = read_html(
-            _html(f"<table>{header}<tr><td>b@x.com</td><td>{MSG.format('b@x.com')}</td></tr></table>")
+            _html(
+                f"<table>{header}<tr><td>b@x.com</td><td>{MSG.format('b@x.com')}</td></tr></table>"
+            )
         )
         assert [r.identity for r in facts.rows] == ["b@x.com"]
 
@@ -46,13 +48,17 @@ def test_headerless_two_column_table_is_read_when_it_holds_known_messages() -> N
             "<tr><td>d@x.com</td><td>Something nobody has seen.</td></tr></table>"
         )
     )
-    assert [(r.identity, r.message) for r in facts.rows][1] == ("d@x.com", "Something nobody has seen.")
+    assert [(r.identity, r.message) for r in facts.rows][1] == (
+        "d@x.com",
+        "Something nobody has seen.",
+    )
 
 
 def test_layout_tables_are_not_error_tables() -> None:
     facts = read_html(
         _html(
-            "<table><tr><td>logo</td><td><table><tr><th>Identity</th><th>Error Description</th></tr>"
+            "<table><tr><td>logo</td><td><table>"
+            "<tr><th>Identity</th><th>Error Description</th></tr>"
             f"<tr><td>e@x.com</td><td>{MSG.format('e@x.com')}</td></tr></table></td></tr></table>"
             "<table><tr><td>Contact</td><td>Privacy statement</td></tr></table>"
         )
@@ -89,7 +95,11 @@ def test_header_roles() -> None:
         "message": 1,
         "object_id": 2,
     }
-    assert column_roles(["Error Type", "Object", "Error"]) == {"stated": 0, "identity": 1, "message": 2}
+    assert column_roles(["Error Type", "Object", "Error"]) == {
+        "stated": 0,
+        "identity": 1,
+        "message": 2,
+    }
     assert column_roles(["Identity", "Value"]) == {}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dirsync_bridge.catalog import classify, parse_bracket_list, stated_kind
-from dirsync_bridge.models import Conflict
+from dirsync_bridge.models import ConflictData
 
 DUP = (
     "Unable to update this object because the following attributes associated with this object "
@@ -14,6 +14,12 @@ DUP = (
 )
 KB_HTTP = " Please refer to http://support.microsoft.com/kb/2647098 for more information."
 KB_HTTPS = " Please refer to https://support.microsoft.com/kb/2647098 for more information."
+
+
+def conflict(attribute: str, *values: str) -> ConflictData:
+    return {"attribute": attribute, "values": values}
+
+
 QUARANTINE = (
     "This object has been updated in your {}, but with some modified properties, because the "
     "following attributes are associated with another object [{}]."
@@ -23,7 +29,7 @@ QUARANTINE = (
 def test_duplicate_upn_gives_one_conflict_with_value_as_written() -> None:
     found = classify(DUP.format("UserPrincipalName john@contoso.com;") + KB_HTTP)
     assert found.kind == "AttributeValueMustBeUnique"
-    assert found.conflicts == (Conflict(attribute="UserPrincipalName", values=("john@contoso.com",)),)
+    assert found.conflicts == (conflict("UserPrincipalName", "john@contoso.com"),)
 
 
 def test_several_values_and_attributes_keep_order_and_prefix_case() -> None:
@@ -33,11 +39,12 @@ def test_several_values_and_attributes_keep_order_and_prefix_case() -> None:
     )
     found = classify(DUP.format(body) + KB_HTTPS)
     assert found.conflicts == (
-        Conflict(
-            attribute="ProxyAddresses",
-            values=("SMTP:crussell@Contoso.com", "smtp:crussell@ContosoReAG.mail.onmicrosoft.com"),
+        conflict(
+            "ProxyAddresses",
+            "SMTP:crussell@Contoso.com",
+            "smtp:crussell@ContosoReAG.mail.onmicrosoft.com",
         ),
-        Conflict(attribute="Mail", values=("crussell@Contoso.com",)),
+        conflict("Mail", "crussell@Contoso.com"),
     )
 
 
@@ -48,12 +55,14 @@ def test_several_values_and_attributes_keep_order_and_prefix_case() -> None:
 def test_quarantine_is_recognised_under_every_product_name(product: str) -> None:
     found = classify(QUARANTINE.format(product, "ProxyAddresses SMTP:a@b.com;"))
     assert found.kind == "QuarantinedAttributeValueMustBeUnique"
-    assert found.conflicts[0].values == ("SMTP:a@b.com",)
+    assert found.conflicts[0]["values"] == ("SMTP:a@b.com",)
 
 
 def test_pii_tags_are_stripped_from_values_and_message() -> None:
-    found = classify(QUARANTINE.format("Azure Active Directory", "ProxyAddresses <pii>SMTP:a@b.com</pii>;"))
-    assert found.conflicts[0].values == ("SMTP:a@b.com",)
+    found = classify(
+        QUARANTINE.format("Azure Active Directory", "ProxyAddresses <pii>SMTP:a@b.com</pii>;")
+    )
+    assert found.conflicts[0]["values"] == ("SMTP:a@b.com",)
     assert "pii" not in found.message
 
 
@@ -114,18 +123,18 @@ def test_invalid_attribute_family_with_and_without_brackets(
             "user). Correct this issue in the local directory services or in Windows Azure Active "
             "Directory and try again.",
             "ObjectTypeMismatch",
-            (Conflict(attribute="ProxyAddresses"),),
+            (conflict("ProxyAddresses"),),
         ),
         (
             "A synchronized object with the same proxy address already exists in your Microsoft "
             "Online Services directory.",
             "AttributeValueMustBeUnique",
-            (Conflict(attribute="ProxyAddresses"),),
+            (conflict("ProxyAddresses"),),
         ),
         (
             "A synchronized object with the same proxy address already exists in Office 365.",
             "AttributeValueMustBeUnique",
-            (Conflict(attribute="ProxyAddresses"),),
+            (conflict("ProxyAddresses"),),
         ),
         (
             "Unable to update this object in Microsoft Online Services because the following "
@@ -160,14 +169,16 @@ def test_invalid_attribute_family_with_and_without_brackets(
         (
             "Synchronization has been stopped. The company has exceeded the number of objects "
             "that can be synchronized. Contact Technical Support and ask for an increase in your "
-            "company’s quota..",
+            "company\u2019s quota..",
             "ObjectQuotaExceeded",
             (),
         ),
         ("Something new went wrong with this object.", "Unknown", ()),
     ],
 )
-def test_every_kind_in_the_catalogue(message: str, kind: str, conflicts: tuple[Conflict, ...]) -> None:
+def test_every_kind_in_the_catalogue(
+    message: str, kind: str, conflicts: tuple[ConflictData, ...]
+) -> None:
     found = classify(message)
     assert (found.kind, found.conflicts) == (kind, conflicts)
     assert found.message == message
@@ -183,7 +194,7 @@ def test_stated_kind_wins_and_is_matched_case_insensitively() -> None:
     assert stated_kind("SomethingElse") is None
     found = classify(DUP.format("ProxyAddresses SMTP:a@b.com;"), stated_kind("InvalidSoftMatch"))
     assert found.kind == "InvalidSoftMatch"
-    assert found.conflicts[0].attribute == "ProxyAddresses"
+    assert found.conflicts[0]["attribute"] == "ProxyAddresses"
 
 
 def test_a_stated_non_duplicate_kind_drops_the_conflicts() -> None:
@@ -193,11 +204,9 @@ def test_a_stated_non_duplicate_kind_drops_the_conflicts() -> None:
 
 def test_a_value_with_a_space_stays_a_value() -> None:
     conflicts = parse_bracket_list("UserPrincipalName jo hn@contoso.com,x500 foo")
-    assert conflicts == (
-        Conflict(attribute="UserPrincipalName", values=("jo hn@contoso.com", "x500 foo")),
-    )
+    assert conflicts == (conflict("UserPrincipalName", "jo hn@contoso.com", "x500 foo"),)
 
 
 def test_bracket_list_without_semicolon_is_still_read() -> None:
     found = classify(DUP.format("Mail a@b.com").replace(";]", "]"))
-    assert found.conflicts == (Conflict(attribute="Mail", values=("a@b.com",)),)
+    assert found.conflicts == (conflict("Mail", "a@b.com"),)

@@ -23,7 +23,10 @@ def test_defaults_without_a_file() -> None:
 
 
 def test_values_are_read(tmp_path: Path) -> None:
-    path = _write(tmp_path, '[trust]\nforwarders = ["IT-Admin@contoso.com"]\n[parse]\nmax_message_bytes = 10\n')
+    path = _write(
+        tmp_path,
+        '[trust]\nforwarders = ["IT-Admin@contoso.com"]\n[parse]\nmax_message_bytes = 10\n',
+    )
     config = load_config(path)
     assert config.trust.forwarders == ("it-admin@contoso.com",)
     assert config.parse.max_message_bytes == 10
@@ -39,7 +42,9 @@ def test_values_are_read(tmp_path: Path) -> None:
         ("[trust\n", "(file)", "not valid TOML"),
     ],
 )
-def test_errors_name_file_key_and_problem(tmp_path: Path, text: str, key: str, problem: str) -> None:
+def test_errors_name_file_key_and_problem(
+    tmp_path: Path, text: str, key: str, problem: str
+) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
         load_config(path)

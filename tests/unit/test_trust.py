@@ -25,7 +25,8 @@ def test_report_subjects(subject: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "subject", [None, "", "Your Microsoft 365 subscription", "Directory Synchronization Error Reports"]
+    "subject",
+    [None, "", "Your Microsoft 365 subscription", "Directory Synchronization Error Reports"],
 )
 def test_other_subjects(subject: str | None) -> None:
     assert not is_report_subject(subject)

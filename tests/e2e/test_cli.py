@@ -1,0 +1,138 @@
+"""The command line as a user runs it: a real process, real files, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import FIXTURE_CONFIG, REPORTS, ROOT
+from ..unit.test_golden import comparable
+
+CLI = [sys.executable, "-m", "dirsync_bridge"]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_parse_json_on_the_whole_corpus_matches_every_golden_file() -> None:
+    done = run("--config", str(FIXTURE_CONFIG), "parse", "--format", "json", "fixtures/reports")
+    assert done.returncode == 1, done.stderr  # the corpus holds hostile mail on purpose
+    assert "Traceback" not in done.stderr
+    results = {item["source"]: item for item in json.loads(done.stdout)}
+    golden = {
+        str(p.relative_to(ROOT)): json.loads(p.with_suffix(".json").read_text(encoding="utf-8"))
+        for p in sorted(REPORTS.glob("*.eml"))
+    }
+    assert results.keys() == golden.keys()
+    for source, expected in golden.items():
+        assert comparable(results[source]) == comparable(expected), source
+    rejected = [s for s, item in results.items() if item["status"] == "rejected"]
+    for source in rejected:
+        assert f"rejected {source}:" in done.stderr
+
+
+def test_table_fits_80_columns_and_ends_with_a_summary() -> None:
+    done = run("parse", "fixtures/reports")
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[-1].endswith("rejected")
+    assert " parsed (" in lines[-1]
+
+
+def test_exit_0_when_everything_parsed(tmp_path: Path) -> None:
+    good = next(
+        p
+        for p in sorted(REPORTS.glob("*.eml"))
+        if json.loads(p.with_suffix(".json").read_text())["status"] == "parsed"
+        and "forward" not in p.name
+    )
+    done = run("parse", "--format", "json", str(good))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["status"] == "parsed"
+
+
+def test_mbox_of_many_messages(tmp_path: Path) -> None:
+    parsed = [
+        p
+        for p in sorted(REPORTS.glob("*.eml"))
+        if json.loads(p.with_suffix(".json").read_text())["status"] == "parsed"
+        and "forward" not in p.name
+    ][:5]
+    mbox = tmp_path / "archive.mbox"
+    with mbox.open("wb") as out:
+        for path in parsed:
+            out.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2015\n")
+            body = path.read_bytes().replace(b"\r\n", b"\n")
+            out.write(body.replace(b"\nFrom ", b"\n>From ") + b"\n")
+    done = run("parse", "--format", "json", str(mbox))
+    assert done.returncode == 0, done.stderr
+    items = json.loads(done.stdout)
+    assert [i["source"] for i in items] == [f"{mbox}#{n}" for n in range(1, len(parsed) + 1)]
+    expected = [json.loads(p.with_suffix(".json").read_text()) for p in parsed]
+    assert [len(i["errors"]) for i in items] == [len(e["errors"]) for e in expected]
+
+
+def test_directory_without_reports_is_named_and_exits_1(tmp_path: Path) -> None:
+    done = run("parse", str(tmp_path))
+    assert done.returncode == 1
+    assert "no .eml files" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["parse"], "Missing argument"),
+        (["parse", "does/not/exist.eml"], "does not exist"),
+        (["parse", "--format", "xml", "fixtures"], "Invalid value"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], needle: str) -> None:
+    done = run(*args)
+    assert done.returncode == 2
+    assert needle in done.stderr
+
+
+def test_config_error_names_file_and_key_and_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[trust]\nforwarder = []\n")
+    done = run("--config", str(config), "parse", "fixtures/reports")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"dirsync-bridge: error: {config}: trust.forwarder: unknown key"
+
+
+def test_config_from_environment_variable(tmp_path: Path) -> None:
+    config = tmp_path / "env.toml"
+    config.write_text("[parse]\nmax_message_bytes = 100\n")
+    done = subprocess.run(
+        [*CLI, "parse", "--format", "json", "fixtures/reports"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"DIRSYNC_BRIDGE_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 1
+    items = json.loads(done.stdout)
+    assert {i["reason"].split(":")[0] for i in items if i["reason"]} <= {"too-large", "empty"}
+
+
+def test_json_log_format_gives_one_json_object_per_line() -> None:
+    done = run("--log-format", "json", "parse", "fixtures/reports")
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines
+    assert all(json.loads(line)["level"] == "warning" for line in lines)
+
+
+def test_help_explains_every_command() -> None:
+    done = run("--help")
+    assert done.returncode == 0
+    assert "parse" in done.stdout and "Exit codes" in done.stdout
+    assert "mbox" in run("parse", "--help").stdout

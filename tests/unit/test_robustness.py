@@ -1,0 +1,109 @@
+"""Hostile bytes: whatever the mutation, the parser returns a Report or a Rejected, quickly.
+
+Hypothesis's ``deadline`` is the time bound per message; a message that takes longer fails.
+The parser's last-resort guard turns any exception into a Rejected, so these tests also
+check that the guard never fired: a mutation must be handled by the real checks.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dirsync_bridge.models import Rejected, Report
+from dirsync_bridge.parse import parse_message
+from dirsync_bridge.trust import TrustPolicy
+
+from ..conftest import REPORTS
+
+SEEDS = [p.read_bytes() for p in sorted(REPORTS.glob("*.eml")) if p.stat().st_size]
+TRUST = TrustPolicy(forwarders=("it-admin@contoso.com",))
+PER_MESSAGE = timedelta(seconds=2)
+COMMON = settings(
+    deadline=PER_MESSAGE,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+HEADER_LINES = [
+    b"Content-Type: multipart/mixed; boundary=",
+    b'Content-Type: multipart/alternative; boundary="zz"',
+    b"Content-Type: text/html; charset=x-no-such-charset",
+    b"Content-Type: message/rfc822",
+    b"Content-Transfer-Encoding: base64",
+    b"Content-Transfer-Encoding: quoted-printable",
+    b"From: ",
+    b"From: a@b.c, MSOnlineServicesTeam@MicrosoftOnline.com",
+    b"Subject: =?utf-8?B?!!!?=",
+    b"Subject: =?x-unknown?Q?Directory_Synchronization_Error_Report?=",
+    b"Date: not a date",
+    b"Authentication-Results: mx; dmarc=fail",
+    b"Message-ID: <" + b"x" * 5000 + b">",
+    b"X-Junk: " + b";" * 3000,
+]
+
+
+def _check(raw: bytes) -> None:
+    result = parse_message(raw, "fuzz.eml", TRUST)
+    assert isinstance(result, Report | Rejected)
+    if isinstance(result, Rejected):
+        assert "could not be parsed" not in result.detail, result.detail
+        assert "\n" not in result.reason
+    # The record must always serialise to the JSON contract.
+    result.to_json_dict()
+
+
+@settings(COMMON, max_examples=1500)
+@given(
+    seed=st.sampled_from(SEEDS),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 3), st.binary(min_size=0, max_size=8)),
+        max_size=8,
+    ),
+)
+def test_byte_mutations(seed: bytes, edits: list[tuple[float, int, bytes]]) -> None:
+    data = bytearray(seed)
+    for where, op, chunk in edits:
+        at = int(where * len(data))
+        if op == 0:  # overwrite
+            data[at : at + len(chunk)] = chunk
+        elif op == 1:  # insert
+            data[at:at] = chunk
+        elif op == 2:  # delete
+            del data[at : at + 1 + len(chunk) * 50]
+        else:  # truncate
+            del data[at:]
+    _check(bytes(data))
+
+
+@settings(COMMON, max_examples=1000)
+@given(
+    seed=st.sampled_from(SEEDS),
+    inserted=st.lists(st.sampled_from(HEADER_LINES), max_size=4),
+    drop=st.lists(st.integers(0, 30), max_size=3),
+)
+def test_header_mutations(seed: bytes, inserted: list[bytes], drop: list[int]) -> None:
+    head, sep, body = (
+        seed.partition(b"\n\n") if b"\r\n\r\n" not in seed else seed.partition(b"\r\n\r\n")
+    )
+    lines = head.splitlines()
+    for index in sorted(set(drop), reverse=True):
+        if index < len(lines):
+            del lines[index]
+    _check(b"\n".join([*inserted, *lines]) + (sep or b"\n\n") + body)
+
+
+@settings(COMMON, max_examples=500)
+@given(st.binary(max_size=4096))
+def test_random_bytes(raw: bytes) -> None:
+    _check(raw)
+
+
+@settings(COMMON, max_examples=300)
+@given(
+    seed=st.sampled_from(SEEDS),
+    html=st.text(alphabet="<>/=\"' tablerdhbpy&;#x0123456789", max_size=400),
+)
+def test_html_soup_appended_to_a_report(seed: bytes, html: str) -> None:
+    _check(seed + html.encode())
