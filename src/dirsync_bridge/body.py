@@ -136,9 +136,15 @@ _TEXT = etree.XPath("string()")  # an element's text without comments, as lxml.h
 
 def read_html(html: str) -> BodyFacts:
     """Error rows from every error table, and the block-aware text of everything else."""
-    if _CONTROL.search(html):
-        # lxml refuses text with control characters once it is in the tree.
-        html = _CONTROL.sub("", html)
+    try:
+        return _read_html(html)
+    except ValueError:
+        # lxml refuses text with control characters once it is in the tree; they are rare
+        # enough that looking for them only after a refusal saves a scan of every body.
+        return _read_html(_CONTROL.sub("", html))
+
+
+def _read_html(html: str) -> BodyFacts:
     try:
         # Plain etree elements, not lxml.html's: its per-element class lookup in Python
         # costs more than the rest of the row extraction.
@@ -190,21 +196,29 @@ def _own_rows(table: etree._Element) -> Iterable[list[str]]:
     # Rows of this table only, not of tables nested in its cells; a row that holds a nested
     # table is layout, not data.
     if table.find(".//table") is None:
-        rows: Iterable[etree._Element] = table.iter("tr")  # all its own: nothing is nested
-    else:
-        rows = (
-            row
-            for child in table
-            for row in ([child] if child.tag == "tr" else child if child.tag in _SECTIONS else ())
-            if row.tag == "tr"
-            and not any(cell.find(".//table") is not None for cell in row.iterchildren(*_CELLS))
-        )
-    for row in rows:
-        # Most cells hold only text: reading it directly is ten times faster than XPath.
-        yield [
-            (cell.text or "") if len(cell) == 0 else _cell_text(cell)
-            for cell in row.iterchildren("td", "th")
-        ]
+        # Nothing nested: one pass over rows and cells in document order.
+        cells: list[str] = []
+        for element in table.iter("tr", "td", "th"):
+            if element.tag == "tr":
+                if cells:
+                    yield cells
+                cells = []
+            else:
+                # Most cells hold only text: reading it directly is ten times faster than XPath.
+                cells.append((element.text or "") if len(element) == 0 else _cell_text(element))
+        if cells:
+            yield cells
+        return
+    for child in table:
+        for row in [child] if child.tag == "tr" else child if child.tag in _SECTIONS else ():
+            if row.tag != "tr":
+                continue
+            cell_elements = list(row.iterchildren("td", "th"))
+            if any(cell.find(".//table") is not None for cell in cell_elements):
+                continue
+            yield [
+                (cell.text or "") if len(cell) == 0 else _cell_text(cell) for cell in cell_elements
+            ]
 
 
 def _cell_text(cell: etree._Element) -> str:

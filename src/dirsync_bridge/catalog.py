@@ -26,8 +26,6 @@ _TRACKING = re.compile(
     r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
 )
 _PII = re.compile(r"</?pii>", re.IGNORECASE)
-# The list runs to ";]" in every sample; a list without the ";" is accepted as a fallback.
-_BRACKET = re.compile(r"\[(?P<body>[^\[\]]*?);\]|\[(?P<bare>[^\[\]]*)\]")
 
 # Attribute names seen in bracket lists (reference/format.md 2.2 and 4). After a comma, a
 # token "<Name> <value>" starts a new attribute only when <Name> is one of these or looks
@@ -49,7 +47,6 @@ KNOWN_ATTRIBUTES = frozenset(
         "TargetAddress",
     )
 )
-_ATTRIBUTE_TOKEN = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9.]*)\s+(?P<value>\S.*)$")
 _CAMEL = re.compile(r"^[A-Z][a-z]+(?:[A-Z][A-Za-z0-9]*)+$")
 
 
@@ -87,14 +84,16 @@ def find_tracking_id(text: str) -> str | None:
 
 def parse_bracket_list(body: str) -> tuple[ConflictData, ...]:
     """``UserPrincipalName a,b,Mail c`` -> conflicts, values exactly as written."""
+    # String methods rather than regexes: this runs for every duplicate row of a report.
     groups: list[tuple[str, list[str]]] = []
-    for token in body.split(","):
-        token = token.strip()
+    for raw_token in body.split(","):
+        token = raw_token.strip()
         if not token:
             continue
-        head = _ATTRIBUTE_TOKEN.match(token)
-        if head and (not groups or _is_attribute_name(head.group("name"))):
-            groups.append((head.group("name"), [head.group("value").strip()]))
+        name, _, value = token.partition(" ")
+        value = value.strip()
+        if value and _is_name(name) and (not groups or _is_attribute_name(name)):
+            groups.append((name, [value]))
         elif groups:
             groups[-1][1].append(token)
         else:
@@ -103,16 +102,26 @@ def parse_bracket_list(body: str) -> tuple[ConflictData, ...]:
     return tuple({"attribute": name, "values": tuple(values)} for name, values in groups)
 
 
+def _is_name(token: str) -> bool:
+    # [A-Za-z][A-Za-z0-9.]*
+    return token[:1].isalpha() and token.isascii() and token.replace(".", "").isalnum()
+
+
 def _is_attribute_name(name: str) -> bool:
     return name.casefold() in KNOWN_ATTRIBUTES or bool(_CAMEL.match(name))
 
 
 def _conflicts_in(message: str) -> tuple[ConflictData, ...]:
-    found = _BRACKET.search(message)
-    if not found:
+    # The list runs from "[" to ";]" in every sample; a list without the ";" is accepted.
+    start = message.find("[")
+    if start < 0:
         return ()
-    body = found.group("body") if found.group("body") is not None else found.group("bare")
-    return parse_bracket_list(body)
+    end = message.find(";]", start)
+    if end < 0 or "[" in message[start + 1 : end]:
+        end = message.find("]", start)
+        if end < 0:
+            return ()
+    return parse_bracket_list(message[start + 1 : end])
 
 
 _DUPLICATE_KINDS = frozenset(

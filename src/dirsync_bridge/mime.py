@@ -79,7 +79,19 @@ def read_envelope(raw: bytes) -> Envelope:
 
 def read_parts(raw: bytes) -> Parts:
     """Decoded text/html and text/plain bodies, and attached ``message/rfc822`` bytes."""
-    message = email.message_from_bytes(raw)
+    end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)
+    message = email.message_from_bytes(raw[: end.end()] if end else raw)
+    if (
+        end
+        and not message.defects
+        and message.get_content_maintype() not in ("multipart", "message")
+    ):
+        # A single-part body needs no MIME parsing: the stdlib would only split it into
+        # lines and join them again, which costs more than reading the HTML. The payload is
+        # stored as the parser stores it (ASCII + surrogateescape), so decoding is the same.
+        message.set_payload(raw[end.end() :].decode("ascii", "surrogateescape"))
+    elif end:
+        message = email.message_from_bytes(raw)
     parts = Parts(defects=[type(d).__name__ for d in message.defects])
     _walk(message, parts, inside_attachment=False)
     return parts

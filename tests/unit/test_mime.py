@@ -1,0 +1,61 @@
+"""The MIME layer: the single-part shortcut reads exactly what the full parser reads."""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.mime import decode_text, read_envelope, read_parts
+
+from ..conftest import REPORTS
+
+FIXTURES = sorted(p for p in REPORTS.glob("*.eml") if p.stat().st_size)
+# Multipart messages always take the full parse: only single-part ones have two paths.
+SINGLE_PART = [
+    p
+    for p in FIXTURES
+    if email.message_from_bytes(p.read_bytes()).get_content_maintype()
+    not in ("multipart", "message")
+]
+
+
+def _full_parse_bodies(raw: bytes) -> tuple[list[str], list[str]]:
+    message = email.message_from_bytes(raw)
+    html, plain = [], []
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        if part.get_content_type() == "text/html":
+            html.append(decode_text(part))
+        elif part.get_content_type() == "text/plain":
+            plain.append(decode_text(part))
+    return html, plain
+
+
+@pytest.mark.parametrize("path", SINGLE_PART, ids=lambda p: p.stem)
+def test_single_part_bodies_match_the_full_stdlib_parse(path: Path) -> None:
+    raw = path.read_bytes()
+    parts = read_parts(raw)
+    assert (parts.html, parts.plain) == _full_parse_bodies(raw)
+
+
+def test_at_least_half_the_fixtures_are_single_part() -> None:
+    # Guards the test above against silently comparing nothing.
+    assert len(SINGLE_PART) >= len(FIXTURES) // 2
+
+
+def test_folded_subject_is_unfolded_and_from_is_lower_cased() -> None:
+    raw = (
+        b"From: Team <MSOnlineServicesTeam@MicrosoftOnline.com>\r\n"
+        b"Subject: Directory Synchronization Error Report:\r\n Monday, 09 December 2019\r\n\r\nx"
+    )
+    envelope = read_envelope(raw)
+    assert envelope.subject == "Directory Synchronization Error Report: Monday, 09 December 2019"
+    assert envelope.senders == ["msonlineservicesteam@microsoftonline.com"]
+
+
+def test_undeclared_8bit_falls_back_to_windows_1252() -> None:
+    raw = b"Subject: x\r\nContent-Type: text/plain\r\n\r\ncompany\x92s quota"
+    assert read_parts(raw).plain == ["company\u2019s quota"]
