@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from .display import table
 from .errors import DirsyncBridgeError
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
+
+log = logging.getLogger("dirsync_bridge.cli")
 
 EXIT_OK = 0
 EXIT_SOME_REJECTED = 1
@@ -80,19 +83,24 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str) -> None:
     PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
     is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
-    rejected = 0
+    rejected: list[Rejected] = []
 
-    def counted() -> Iterator[ParseResult]:
-        nonlocal rejected
+    def noting_rejections() -> Iterator[ParseResult]:
         for result in pipeline.parse_paths(paths, config):
-            rejected += isinstance(result, Rejected)
+            if isinstance(result, Rejected):
+                rejected.append(result)
             yield result
 
     if output_format == "json":
-        _print_json_array(result.to_json_dict() for result in counted())
+        _print_json_array(result.to_json_dict() for result in noting_rejections())
     else:
-        for line in table(counted()):
+        for line in table(noting_rejections()):
             click.echo(line)
+    sys.stdout.flush()
+    # Named on stderr after the output, so that they neither interleave with a table nor
+    # hide in a JSON document.
+    for result in rejected:
+        log.warning("rejected %s: %s", result.source, result.reason)
     sys.exit(EXIT_SOME_REJECTED if rejected else EXIT_OK)
 
 

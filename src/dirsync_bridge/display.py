@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Iterator
 
 from .models import ParseResult, Rejected, SyncError
@@ -30,7 +31,9 @@ def result_lines(result: ParseResult, width: int = 80) -> Iterator[str]:
     """The lines for one parsed or rejected message."""
     if isinstance(result, Rejected):
         yield clip(f"{result.source}  REJECTED", width)
-        yield clip(f"    {result.reason}", width)
+        yield from textwrap.wrap(
+            result.reason, width, initial_indent="    ", subsequent_indent="    "
+        )
         return
     tenant = result.tenant or "tenant not named"
     count = f"{len(result.errors)} error" + ("" if len(result.errors) == 1 else "s")

@@ -95,8 +95,8 @@ def _parse(raw: bytes, source: str, trust: TrustPolicy, settings: ParseSettings)
     if len(envelope.senders) != 1 or envelope.from_headers > 1:
         if not is_report_subject(envelope.subject):
             return reject("not-a-report", _not_report_subject(envelope.subject))
-        count = "several" if envelope.senders or envelope.from_headers > 1 else "no"
-        return reject("untrusted-sender", f"the message has {count} From address(es)")
+        count = "several From addresses" if envelope.senders else "no From address"
+        return reject("untrusted-sender", f"the message has {count}")
     sender = envelope.senders[0]
     if trust.allows_sender(sender):
         return _direct_report(raw, source, envelope, trust)

@@ -26,7 +26,7 @@ def parse_paths(paths: Iterable[Path], config: Config) -> Iterator[ParseResult]:
         else:
             result = parse_message(item.data, item.source, config.trust, config.parse)
         if isinstance(result, Rejected):
-            log.warning("rejected %s: %s", result.source, result.reason)
+            log.info("rejected %s: %s", result.source, result.reason)
         else:
             log.debug("parsed %s: %d error(s)", result.source, len(result.errors))
         yield result
