@@ -151,28 +151,6 @@ Kind = Literal[
 
 KINDS: tuple[Kind, ...] = Kind.__args__  # type: ignore[attr-defined]
 
-_FAMILY_MODEL: dict[str, Any] = {
-    kind: model
-    for model in (
-        DuplicateError,
-        HardMatchError,
-        ValidationError,
-        LargeObjectError,
-        DeletionError,
-        UserIdNotFoundError,
-        QuotaError,
-        UnknownError,
-    )
-    for kind in model.model_fields["kind"].annotation.__args__  # type: ignore[union-attr]
-}
-
-
-def make_error(kind: Kind, **fields: Any) -> SyncError:
-    """Build the family model that holds ``kind``."""
-    model: SyncError = _FAMILY_MODEL[kind](kind=kind, **fields)
-    return model
-
-
 class _Envelope(_Record):
     source: str
     """Where the bytes came from: a path, ``path#n`` inside an mbox, or a mailbox id."""

@@ -7,6 +7,7 @@ check that the guard never fired: a mutation must be handled by the real checks.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,8 @@ from ..conftest import REPORTS
 SEEDS = [p.read_bytes() for p in sorted(REPORTS.glob("*.eml")) if p.stat().st_size]
 TRUST = TrustPolicy(forwarders=("it-admin@contoso.com",))
 PER_MESSAGE = timedelta(seconds=2)
+# DIRSYNC_FUZZ_SCALE=10 runs ten times the cases, for a deeper hunt than CI's.
+SCALE = int(os.environ.get("DIRSYNC_FUZZ_SCALE", "1"))
 COMMON = settings(
     deadline=PER_MESSAGE,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -54,7 +57,7 @@ def _check(raw: bytes) -> None:
     result.to_json_dict()
 
 
-@settings(COMMON, max_examples=1500)
+@settings(COMMON, max_examples=1500 * SCALE)
 @given(
     seed=st.sampled_from(SEEDS),
     edits=st.lists(
@@ -77,7 +80,7 @@ def test_byte_mutations(seed: bytes, edits: list[tuple[float, int, bytes]]) -> N
     _check(bytes(data))
 
 
-@settings(COMMON, max_examples=1000)
+@settings(COMMON, max_examples=1000 * SCALE)
 @given(
     seed=st.sampled_from(SEEDS),
     inserted=st.lists(st.sampled_from(HEADER_LINES), max_size=4),
@@ -94,13 +97,13 @@ def test_header_mutations(seed: bytes, inserted: list[bytes], drop: list[int]) -
     _check(b"\n".join([*inserted, *lines]) + (sep or b"\n\n") + body)
 
 
-@settings(COMMON, max_examples=500)
+@settings(COMMON, max_examples=500 * SCALE)
 @given(st.binary(max_size=4096))
 def test_random_bytes(raw: bytes) -> None:
     _check(raw)
 
 
-@settings(COMMON, max_examples=300)
+@settings(COMMON, max_examples=300 * SCALE)
 @given(
     seed=st.sampled_from(SEEDS),
     html=st.text(alphabet="<>/=\"' tablerdhbpy&;#x0123456789", max_size=400),
