@@ -1,0 +1,55 @@
+"""Fingerprints: the stable name of a problem, the same in every era, source and replay.
+
+``fingerprint = sha256(tenant, family, object key)``, written as 64 lower-case hex digits.
+The object key is the identity (case-folded), else the on-premises object id, else the
+sorted conflict values, else the normalised message; each is prefixed with what it is so
+that an identity can never collide with a message. Nothing that changes between sightings
+of the same problem (wording, product names, tracking ids, links) goes in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from .catalog import PRODUCT
+from .models import Family, SyncError
+
+_SEPARATOR = "\x1f"  # the ASCII unit separator: cannot occur in any of the parts
+_PRODUCT = re.compile(PRODUCT, re.IGNORECASE)
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_TRAILING = re.compile(r"[\s.;:,]+$")
+
+
+def normalise(text: str | None) -> str:
+    """Case-folded, whitespace collapsed."""
+    return " ".join((text or "").split()).casefold()
+
+
+def normalise_message(message: str) -> str:
+    """A message with what varies by era taken out: product names, links, final dots."""
+    text = _URL.sub("<link>", _PRODUCT.sub("<product>", " ".join(message.split())))
+    return _TRAILING.sub("", text).casefold()
+
+
+def object_key(error: SyncError) -> str:
+    """What names the object the error is about, most specific first."""
+    if error.identity:
+        return f"identity:{normalise(error.identity)}"
+    if error.object_id:
+        return f"object-id:{error.object_id.strip()}"
+    values = sorted({normalise(v) for c in error.conflicts for v in c.values})
+    if values:
+        return "values:" + ",".join(values)
+    return f"message:{normalise_message(error.message)}"
+
+
+def fingerprint(tenant: str | None, family: Family, key: str) -> str:
+    """sha256 over (tenant, family, object key), 64 lower-case hex digits."""
+    material = _SEPARATOR.join((normalise(tenant), family, key))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def label(fp: str) -> str:
+    """The Jira label that carries a fingerprint: ``dirsync-<first 16 hex>``."""
+    return f"dirsync-{fp[:16]}"

@@ -1,0 +1,265 @@
+"""The ticket lifecycle: all the judgement, as pure functions of data and report time.
+
+``decide`` takes one step: given what is tracked about a problem and one report of its
+tenant (the problem in it, or not), it returns one action. ``fold`` runs ``decide`` over a
+problem's whole history in report-time order and returns the tickets that history calls
+for ("episodes"), with their comments and final status.
+
+Because the tickets are a function of the *set* of reports, never of the order they were
+read in, replaying the same reports in any order, any number of times, converges on the
+same tickets (design.md section 4). The sinks are then brought to that target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .problem import Details, Sighting
+from .sinks import TicketStatus
+
+TOOL_RESOLUTION = "Done"
+
+Action = Literal["create", "touch", "comment", "resolve", "reopen", "create-new-and-link", "none"]
+CommentKind = Literal["changed", "resolved", "reopened"]
+
+
+class Policy(BaseModel):
+    """The rules' knobs (``[tickets]``, and ``never_reopen`` from the sink's section)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    resolve_after_reports: int = Field(default=3, ge=1)
+    reopen_within: timedelta = timedelta(days=30)
+    never_reopen: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """What the lifecycle knows about a problem's current ticket."""
+
+    episode: int
+    status: TicketStatus
+    details: Details
+    last_seen: datetime
+    absent: int = 0
+    """Consecutive later reports of the tenant without the problem."""
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One report of the problem's tenant: the problem seen in it (with details) or not."""
+
+    present: bool
+    details: Details | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One action and why, in words a ticket comment can use."""
+
+    action: Action
+    reason: str
+
+
+def decide(
+    tracked: Tracked | None, observation: Observation, policy: Policy, now: datetime
+) -> Decision:
+    """The action one report calls for. ``now`` is the report's time, never the clock's."""
+    if tracked is None:
+        if observation.present:
+            return Decision("create", "first seen")
+        return Decision("none", "not tracked and not seen")
+    if observation.present:
+        if tracked.status == "open":
+            if observation.details is not None and observation.details != tracked.details:
+                return Decision("comment", "details changed")
+            return Decision("touch", "seen again, unchanged")
+        if tracked.resolution in policy.never_reopen:
+            return Decision(
+                "create-new-and-link", f"seen again, but resolved as {tracked.resolution!r}"
+            )
+        if tracked.resolved_at is not None and now - tracked.resolved_at > policy.reopen_within:
+            return Decision("create-new-and-link", "seen again long after it was resolved")
+        return Decision("reopen", "seen again after it was resolved")
+    if tracked.status == "resolved":
+        return Decision("none", "still absent")
+    if tracked.details.quarantined:
+        # A quarantine row appears once and never again; its absence proves nothing.
+        return Decision("none", "quarantined: resolved on verification or by hand")
+    if tracked.absent + 1 >= policy.resolve_after_reports:
+        return Decision("resolve", f"absent from {tracked.absent + 1} consecutive reports")
+    return Decision("none", "absent, not yet long enough")
+
+
+# ---------------------------------------------------------------------------------------------
+# The fold: a problem's history -> the tickets it calls for
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedComment:
+    """A comment the history calls for; ``key`` is stable across replays in any order."""
+
+    key: str
+    kind: CommentKind
+    at: datetime
+    source: str | None
+    before: Details | None = None
+    after: Details | None = None
+    absent_reports: int = 0
+    last_seen: datetime | None = None
+
+
+@dataclass(slots=True)
+class Episode:
+    """One ticket of a problem: opened by a sighting, maybe resolved and reopened."""
+
+    number: int
+    opened_by: Sighting
+    status: TicketStatus = "open"
+    resolution: str | None = None
+    details: Details = field(default_factory=Details)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    occurrences: int = 0
+    comments: list[PlannedComment] = field(default_factory=list)
+
+    def comment(
+        self,
+        kind: CommentKind,
+        at: datetime,
+        source: str | None,
+        *,
+        before: Details | None = None,
+        after: Details | None = None,
+        absent_reports: int = 0,
+        last_seen: datetime | None = None,
+    ) -> None:
+        """Append a comment keyed by episode, kind and count of that kind so far.
+
+        The key is positional on purpose: an out-of-order replay may move *when* a
+        resolution happened, but it stays "the first resolution of this ticket".
+        """
+        count = sum(1 for c in self.comments if c.kind == kind)
+        self.comments.append(
+            PlannedComment(
+                f"{self.number}:{kind}:{count}",
+                kind,
+                at,
+                source,
+                before,
+                after,
+                absent_reports,
+                last_seen,
+            )
+        )
+
+
+Timeline = Sequence[tuple[datetime, str]]
+"""A tenant's reports in report-time order: (time, report key)."""
+
+
+def fold(sightings: Sequence[Sighting], timeline: Timeline, policy: Policy) -> list[Episode]:
+    """The episodes (tickets) a problem's sightings call for, given its tenant's reports.
+
+    Only the reports from the first sighting on matter, and only until the problem is
+    resolved for good (no later sighting): the loop stops there, so a problem costs its
+    own span of the timeline, not the whole timeline.
+    """
+    if not sightings:
+        return []
+    by_report: Mapping[str, Sighting] = {s.report_key: s for s in sightings}
+    position = {key: index for index, (_at, key) in enumerate(timeline)}
+    seen_at = sorted(position[key] for key in by_report if key in position)
+    if not seen_at:
+        return []
+    last_sighting = seen_at[-1]
+
+    episodes: list[Episode] = []
+    tracked: Tracked | None = None
+    for index in range(seen_at[0], len(timeline)):
+        if index > last_sighting and (
+            tracked is None or tracked.status == "resolved" or tracked.details.quarantined
+        ):
+            break  # resolved for good, or never resolved by absence: nothing later changes it
+        at, key = timeline[index]
+        sighting = by_report.get(key)
+        observation = Observation(sighting is not None, sighting.details if sighting else None)
+        decision = decide(tracked, observation, policy, at)
+        tracked = _apply(tracked, decision, sighting, at, episodes)
+    return episodes
+
+
+def _apply(
+    tracked: Tracked | None,
+    decision: Decision,
+    sighting: Sighting | None,
+    at: datetime,
+    episodes: list[Episode],
+) -> Tracked | None:
+    action = decision.action
+    if action in ("create", "create-new-and-link"):
+        assert sighting is not None
+        episode = Episode(number=len(episodes), opened_by=sighting)
+        _seen(episode, sighting)
+        episodes.append(episode)
+        return Tracked(episode.number, "open", sighting.details, at)
+    if tracked is None:
+        return None
+    current = episodes[tracked.episode]
+    if action == "touch":
+        assert sighting is not None
+        _seen(current, sighting)
+        return replace(tracked, last_seen=at, absent=0)
+    if action == "comment":
+        assert sighting is not None
+        current.comment(
+            "changed", at, sighting.source, before=tracked.details, after=sighting.details
+        )
+        _seen(current, sighting)
+        return replace(tracked, details=sighting.details, last_seen=at, absent=0)
+    if action == "reopen":
+        assert sighting is not None
+        current.comment("reopened", at, sighting.source, after=sighting.details)
+        current.status, current.resolution = "open", None
+        _seen(current, sighting)
+        return replace(
+            tracked,
+            status="open",
+            details=sighting.details,
+            last_seen=at,
+            absent=0,
+            resolved_at=None,
+            resolution=None,
+        )
+    if action == "resolve":
+        current.comment(
+            "resolved",
+            at,
+            source=None,
+            absent_reports=tracked.absent + 1,
+            last_seen=tracked.last_seen,
+        )
+        current.status, current.resolution = "resolved", TOOL_RESOLUTION
+        return replace(
+            tracked,
+            status="resolved",
+            absent=tracked.absent + 1,
+            resolved_at=at,
+            resolution=TOOL_RESOLUTION,
+        )
+    # "none": an absence that changes nothing yet, or a resolved problem still absent.
+    return replace(tracked, absent=tracked.absent + 1)
+
+
+def _seen(episode: Episode, sighting: Sighting) -> None:
+    episode.details = sighting.details
+    episode.first_seen = episode.first_seen or sighting.at
+    episode.last_seen = sighting.at
+    episode.occurrences += 1

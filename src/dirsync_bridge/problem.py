@@ -1,0 +1,145 @@
+"""Problems: one object with one family of errors in one tenant, and its sightings.
+
+A report lists errors; the ticketing side thinks in problems. Several rows for the same
+object and family (a duplicate UPN and a duplicate proxy address of one user) are one
+problem, seen once in that report, with the details merged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from .fingerprint import fingerprint, object_key
+from .models import Conflict, Family, Kind, Report, SyncError, UtcTimestamp
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+QUARANTINED: frozenset[str] = frozenset({"QuarantinedAttributeValueMustBeUnique"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Details(_Frozen):
+    """What a sighting says about a problem; a change of these is worth a comment.
+
+    Message wording, product names and tracking ids are left out on purpose: they change
+    between eras and runs without the problem changing.
+    """
+
+    kinds: tuple[Kind, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    invalid_attributes: tuple[str, ...] = ()
+    object_ids: tuple[str, ...] = ()
+
+    def digest(self) -> str:
+        """A stable hash of the details (sha256 of canonical JSON)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    @property
+    def quarantined(self) -> bool:
+        """Only quarantine rows: those appear once and never repeat in later reports."""
+        return bool(self.kinds) and all(kind in QUARANTINED for kind in self.kinds)
+
+
+class Problem(_Frozen):
+    """What stays the same across every sighting of a problem."""
+
+    fingerprint: str
+    tenant: str | None
+    family: Family
+    identity: str | None
+    object_key: str
+
+
+class Sighting(_Frozen):
+    """A problem as one report shows it."""
+
+    problem: Problem
+    report_key: str
+    at: UtcTimestamp
+    """The report's time: its Date header, else the batch-run time in its body."""
+    details: Details
+    messages: tuple[str, ...]
+    tracking_ids: tuple[str, ...]
+    source: str
+    subject: str | None
+
+
+def report_time(report: Report) -> datetime:
+    """The time a report speaks for: sent, else completed, else the epoch (sorts first)."""
+    return report.sent_at or report.sync_completed_at or EPOCH
+
+
+def report_key(report: Report, raw_digest: str) -> str:
+    """A report's identity: its Message-ID, else the sha256 of the message bytes."""
+    return report.message_id or f"sha256:{raw_digest}"
+
+
+def sightings(report: Report, key: str) -> list[Sighting]:
+    """The problems a report lists, in order of first appearance, details merged."""
+    grouped: dict[str, list[SyncError]] = {}
+    problems: dict[str, Problem] = {}
+    for error in report.errors:
+        obj = object_key(error)
+        fp = fingerprint(report.tenant, error.family, obj)
+        grouped.setdefault(fp, []).append(error)
+        problems.setdefault(
+            fp,
+            Problem(
+                fingerprint=fp,
+                tenant=report.tenant,
+                family=error.family,
+                identity=error.identity,
+                object_key=obj,
+            ),
+        )
+    at = report_time(report)
+    return [
+        Sighting(
+            problem=problems[fp],
+            report_key=key,
+            at=at,
+            details=merge_details(errors),
+            messages=_unique(e.message for e in errors),
+            tracking_ids=_unique(e.tracking_id for e in errors if e.tracking_id),
+            source=report.source,
+            subject=report.subject,
+        )
+        for fp, errors in grouped.items()
+    ]
+
+
+def merge_details(errors: Iterable[SyncError]) -> Details:
+    """One ``Details`` for several rows of one problem: sorted, without repeats."""
+    kinds: set[Kind] = set()
+    values: dict[str, set[str]] = {}
+    invalid: set[str] = set()
+    object_ids: set[str] = set()
+    for error in errors:
+        kinds.add(error.kind)
+        for conflict in error.conflicts:
+            values.setdefault(conflict.attribute, set()).update(conflict.values)
+        if error.invalid_attribute:
+            invalid.add(error.invalid_attribute)
+        if error.object_id:
+            object_ids.add(error.object_id)
+    return Details(
+        kinds=tuple(sorted(kinds)),
+        conflicts=tuple(
+            Conflict(attribute=attribute, values=tuple(sorted(vals)))
+            for attribute, vals in sorted(values.items())
+        ),
+        invalid_attributes=tuple(sorted(invalid)),
+        object_ids=tuple(sorted(object_ids)),
+    )
+
+
+def _unique(items: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for item in items if item))

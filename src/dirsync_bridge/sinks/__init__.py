@@ -1,0 +1,82 @@
+"""Where tickets live. A sink is anything that satisfies ``Sink``.
+
+Every write names what it writes with a key the tool chooses (the ticket's idempotency key,
+a comment's key), so that a write repeated after a crash can be recognised: the local
+store makes such repeats no-ops, and a sink that cannot (Jira) is asked what it has before
+anything is written again.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+TicketStatus = Literal["open", "resolved"]
+
+
+class TicketContent(BaseModel):
+    """The fields the tool owns on a ticket."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    summary: str
+    description: str
+    links: tuple[str, ...] = ()
+    """Keys of related tickets (an earlier ticket for the same problem)."""
+
+
+class TicketSnapshot(BaseModel):
+    """What a sink holds for one ticket, as far as the tool is concerned."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    """The sink's name for the ticket: ``LOCAL-7``, ``OPS-123``."""
+    idempotency_key: str
+    fingerprint: str
+    content: TicketContent
+    status: TicketStatus
+    resolution: str | None = None
+    comments: dict[str, str] = {}
+    """Comment key -> body, for the comments this tool wrote."""
+
+
+class Sink(Protocol):
+    """A ticket system the tool writes to."""
+
+    name: str
+
+    def find(self, idempotency_key: str) -> TicketSnapshot | None:
+        """The ticket created with this key, or None if there is none."""
+        ...
+
+    def snapshot(self, key: str) -> TicketSnapshot:
+        """The current state of a ticket the tool created."""
+        ...
+
+    def create(
+        self, idempotency_key: str, fingerprint: str, content: TicketContent
+    ) -> TicketSnapshot:
+        """Create a ticket (open). Creating twice with one key must not make two tickets."""
+        ...
+
+    def update(self, key: str, content: TicketContent) -> None:
+        """Replace the summary, description and links."""
+        ...
+
+    def put_comment(self, key: str, comment_key: str, body: str) -> None:
+        """Add the comment named ``comment_key``, or replace its body if it exists."""
+        ...
+
+    def remove_comment(self, key: str, comment_key: str) -> None:
+        """Remove the comment named ``comment_key`` if it exists."""
+        ...
+
+    def set_status(self, key: str, status: TicketStatus) -> None:
+        """Resolve or reopen the ticket."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...

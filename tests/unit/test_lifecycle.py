@@ -1,0 +1,180 @@
+"""The lifecycle rules of design.md section 4, each with its boundaries; plain data in and out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dirsync_bridge.lifecycle import Decision, Observation, Policy, Tracked, decide, fold
+from dirsync_bridge.models import Conflict
+from dirsync_bridge.problem import Details, Problem, Sighting
+
+T0 = datetime(2019, 6, 1, 10, 0, tzinfo=UTC)
+A = Details(
+    kinds=("AttributeValueMustBeUnique",),
+    conflicts=(Conflict(attribute="Mail", values=("a@x.com",)),),
+)
+B = Details(
+    kinds=("AttributeValueMustBeUnique",),
+    conflicts=(Conflict(attribute="Mail", values=("b@x.com",)),),
+)
+Q = Details(kinds=("QuarantinedAttributeValueMustBeUnique",))
+POLICY = Policy()
+
+
+def tracked(status: str = "open", **kw: object) -> Tracked:
+    base: dict[str, object] = {"episode": 0, "status": status, "details": A, "last_seen": T0}
+    base.update(kw)
+    return Tracked(**base)  # type: ignore[arg-type]
+
+
+SEEN_A = Observation(True, A)
+SEEN_B = Observation(True, B)
+ABSENT = Observation(False)
+
+
+@pytest.mark.parametrize(
+    ("state", "observation", "policy", "now", "action"),
+    [
+        (None, SEEN_A, POLICY, T0, "create"),
+        (None, ABSENT, POLICY, T0, "none"),
+        (tracked(), SEEN_A, POLICY, T0, "touch"),
+        (tracked(), SEEN_B, POLICY, T0, "comment"),
+        (tracked(absent=0), ABSENT, POLICY, T0, "none"),
+        (tracked(absent=1), ABSENT, POLICY, T0, "none"),
+        (tracked(absent=2), ABSENT, POLICY, T0, "resolve"),  # the third consecutive absence
+        (tracked(absent=0), ABSENT, Policy(resolve_after_reports=1), T0, "resolve"),
+        (tracked(details=Q, absent=9), ABSENT, POLICY, T0, "none"),  # quarantine never by absence
+        (tracked("resolved", resolved_at=T0, resolution="Done"), ABSENT, POLICY, T0, "none"),
+        (
+            tracked("resolved", resolved_at=T0, resolution="Done"),
+            SEEN_A,
+            POLICY,
+            T0 + timedelta(days=30),
+            "reopen",
+        ),
+        (
+            tracked("resolved", resolved_at=T0, resolution="Done"),
+            SEEN_B,
+            POLICY,
+            T0 + timedelta(days=30, seconds=1),
+            "create-new-and-link",
+        ),
+        (
+            tracked("resolved", resolved_at=T0, resolution="Won't Do"),
+            SEEN_A,
+            Policy(never_reopen=frozenset({"Won't Do"})),
+            T0 + timedelta(days=1),
+            "create-new-and-link",
+        ),
+        (
+            tracked("resolved", resolved_at=T0, resolution="Done"),
+            SEEN_A,
+            Policy(never_reopen=frozenset({"Won't Do"})),
+            T0 + timedelta(days=1),
+            "reopen",
+        ),
+    ],
+)
+def test_decide(
+    state: Tracked | None, observation: Observation, policy: Policy, now: datetime, action: str
+) -> None:
+    decision = decide(state, observation, policy, now)
+    assert isinstance(decision, Decision)
+    assert decision.action == action
+    assert decision.reason
+
+
+# ---------------------------------------------------------------------------------------------
+# fold: histories of reports
+
+PROBLEM = Problem(
+    fingerprint="f" * 64,
+    tenant="Contoso",
+    family="duplicate",
+    identity="j@x.com",
+    object_key="identity:j@x.com",
+)
+
+
+def history(
+    pattern: str, *, step: timedelta = timedelta(hours=3)
+) -> tuple[list[Sighting], list[tuple[datetime, str]]]:
+    """'A.A..B' -> sightings with details A/B where the letter is, absences at '.'."""
+    timeline = [(T0 + i * step, f"r{i:03d}") for i in range(len(pattern))]
+    details = {"A": A, "B": B, "Q": Q}
+    sightings = [
+        Sighting(
+            problem=PROBLEM,
+            report_key=key,
+            at=at,
+            details=details[mark],
+            messages=("m",),
+            tracking_ids=(),
+            source=f"{key}.eml",
+            subject=None,
+        )
+        for (at, key), mark in zip(timeline, pattern, strict=True)
+        if mark != "."
+    ]
+    return sightings, timeline
+
+
+def summary(
+    pattern: str, policy: Policy = POLICY, step: timedelta = timedelta(hours=3)
+) -> list[tuple[str, list[str]]]:
+    sightings, timeline = history(pattern, step=step)
+    return [(e.status, [c.key for c in e.comments]) for e in fold(sightings, timeline, policy)]
+
+
+def test_seen_every_time_is_one_open_ticket_without_comments() -> None:
+    sightings, timeline = history("AAAA")
+    [episode] = fold(sightings, timeline, POLICY)
+    assert (episode.status, episode.comments, episode.occurrences) == ("open", [], 4)
+    assert episode.first_seen == T0 and episode.last_seen == T0 + timedelta(hours=9)
+
+
+def test_absent_twice_stays_open_three_times_resolves() -> None:
+    assert summary("A..") == [("open", [])]
+    assert summary("A...") == [("resolved", ["0:resolved:0"])]
+
+
+def test_changed_details_comment_once_per_change() -> None:
+    assert summary("AABBA") == [("open", ["0:changed:0", "0:changed:1"])]
+
+
+def test_reappearing_within_the_window_reopens_the_same_ticket() -> None:
+    assert summary("A...A") == [("open", ["0:resolved:0", "0:reopened:0"])]
+
+
+def test_reappearing_after_the_window_opens_a_new_ticket() -> None:
+    # Resolved at the third absence (day 120), seen again on day 160: 40 days later.
+    result = summary("A...A", step=timedelta(days=40))
+    assert result == [("resolved", ["0:resolved:0"]), ("open", [])]
+
+
+def test_reports_before_the_first_sighting_do_not_count() -> None:
+    assert summary("....A") == [("open", [])]
+
+
+def test_quarantined_problem_is_never_resolved_by_absence() -> None:
+    assert summary("Q........") == [("open", [])]
+
+
+def test_resolution_comment_carries_the_facts() -> None:
+    sightings, timeline = history("A...")
+    [episode] = fold(sightings, timeline, POLICY)
+    [comment] = episode.comments
+    assert comment.absent_reports == 3
+    assert comment.last_seen == T0
+    assert comment.at == timeline[3][0]
+
+
+def test_fold_is_the_same_whatever_order_the_sightings_come_in() -> None:
+    sightings, timeline = history("AB..A...BB.A")
+    forward = fold(sightings, timeline, POLICY)
+    backward = fold(list(reversed(sightings)), timeline, POLICY)
+    assert [(e.status, [c.key for c in e.comments]) for e in forward] == [
+        (e.status, [c.key for c in e.comments]) for e in backward
+    ]
