@@ -8,16 +8,24 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from . import pipeline
 from .config import Config, find_config_file, load_config
-from .display import table
+from .display import (
+    Progress,
+    summary_json,
+    summary_lines,
+    table,
+    ticket_json,
+    ticket_table,
+)
 from .errors import DirsyncBridgeError
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
+from .state import Ledger
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -104,6 +112,102 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str) -> None:
     sys.exit(EXIT_SOME_REJECTED if rejected else EXIT_OK)
 
 
+@cli.command()
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH...",
+)
+@click.option(
+    "--sink",
+    "sink_kind",
+    type=click.Choice(["local"]),
+    default=None,
+    help="Where tickets go. Default: [sink] kind (local: the embedded store).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the ticket writes the run would make, and write nothing at all.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A summary for people, or one JSON object for scripts.",
+)
+@click.pass_obj
+def replay(
+    config: Config,
+    paths: tuple[Path, ...],
+    sink_kind: str | None,
+    dry_run: bool,
+    output_format: str,
+) -> None:
+    """Run saved report emails through the whole pipeline, into tickets.
+
+    PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Messages
+    already in the ledger are skipped before parsing, so replaying the same files again
+    changes nothing. Tickets follow report time, not reading order: any order of the same
+    reports ends in the same tickets.
+    """
+    del sink_kind  # one sink today; the option is the contract's, kept for scripts
+    with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
+        try:
+            summary = pipeline.replay(paths, config, dry_run=dry_run, progress=progress.step)
+        except DirsyncBridgeError as exc:
+            progress.close()
+            _fail(exc)
+    if output_format == "json":
+        click.echo(json.dumps(summary_json(summary, dry_run), ensure_ascii=False))
+    else:
+        for line in summary_lines(summary, dry_run):
+            click.echo(line)
+    sys.stdout.flush()
+    for result in summary.problems:
+        log.warning("rejected %s: %s", result.source, result.reason)
+    sys.exit(EXIT_SOME_REJECTED if summary.problems else EXIT_OK)
+
+
+@cli.command()
+@click.option(
+    "--status",
+    type=click.Choice(["open", "resolved", "all"]),
+    default="open",
+    show_default=True,
+    help="Which tickets to list.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or a JSON array for scripts.",
+)
+@click.pass_obj
+def tickets(config: Config, status: str, output_format: str) -> None:
+    """List the tickets the tool keeps, from its ledger (whatever the sink)."""
+    if not config.state.path.exists():
+        rows = []
+    else:
+        ledger = Ledger.open(config.state.path)
+        try:
+            wanted = None if status == "all" else status
+            rows = list(ledger.tickets(wanted))  # type: ignore[arg-type]
+        finally:
+            ledger.close()
+    if output_format == "json":
+        click.echo(json.dumps([ticket_json(row) for row in rows], ensure_ascii=False, indent=1))
+    else:
+        for line in ticket_table(rows):
+            click.echo(line)
+
+
 def _print_json_array(items: Iterator[dict[str, Any]]) -> None:
     # Streamed item by item so that a large mbox never sits in memory whole.
     out = sys.stdout
@@ -114,7 +218,7 @@ def _print_json_array(items: Iterator[dict[str, Any]]) -> None:
     out.write("\n]\n")
 
 
-def _fail(exc: DirsyncBridgeError) -> None:
+def _fail(exc: DirsyncBridgeError) -> NoReturn:
     click.echo(f"dirsync-bridge: error: {exc}", err=True)
     sys.exit(exc.exit_code)
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
+import time
 from collections.abc import Iterable, Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Any
 
 from .models import ParseResult, Rejected, SyncError
+from .pipeline import RunSummary
+from .state import TicketRow
 
 _KIND_WIDTH = 38
 
@@ -59,3 +66,122 @@ def table(results: Iterable[ParseResult], width: int = 80) -> Iterator[str]:
         f"{messages} message{'' if messages == 1 else 's'}: {parsed} parsed "
         f"({errors} error{'' if errors == 1 else 's'}), {rejected} rejected"
     )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
+    """The closing lines of a replay: what was read, what was written (or would be)."""
+    if dry_run:
+        yield "Dry run: nothing was written. The run would make these ticket writes:"
+        yield from (f"  {clip(w, 78)}" for w in summary.writes) if summary.writes else ["  none"]
+    read = summary.parsed + summary.rejected + summary.already_seen + summary.unreadable
+    yield (
+        f"messages: {read} read: {summary.parsed} parsed, {summary.rejected} rejected, "
+        f"{summary.already_seen} already seen, {summary.unreadable} unreadable"
+    )
+    verb = "would be" if dry_run else ""
+    yield (
+        f"tickets{' (' + verb + ')' if verb else ''}: {summary.created} created, "
+        f"{summary.commented} commented, {summary.resolved} resolved, "
+        f"{summary.reopened} reopened, {summary.updated} updated, {summary.unchanged} unchanged"
+    )
+
+
+def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
+    """The replay summary as one JSON object."""
+    return {
+        "dry_run": dry_run,
+        "messages": {
+            "parsed": summary.parsed,
+            "rejected": summary.rejected,
+            "already_seen": summary.already_seen,
+            "unreadable": summary.unreadable,
+        },
+        "tickets": {
+            "created": summary.created,
+            "commented": summary.commented,
+            "resolved": summary.resolved,
+            "reopened": summary.reopened,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+        },
+        "writes": summary.writes,
+        "rejected": [{"source": r.source, "reason": r.reason} for r in summary.problems],
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def ticket_json(row: TicketRow) -> dict[str, Any]:
+    """One ticket in the JSON contract of design.md section 5."""
+    return {
+        "key": row.key,
+        "fingerprint": row.fingerprint,
+        "status": row.status,
+        "summary": row.summary,
+        "kind": row.kind,
+        "identity": row.identity,
+        "tenant": row.tenant,
+        "first_seen": _iso(row.first_seen),
+        "last_seen": _iso(row.last_seen),
+        "occurrences": row.occurrences,
+        "comments": row.comments,
+    }
+
+
+def ticket_table(rows: Iterable[TicketRow], width: int = 80) -> Iterator[str]:
+    """Tickets in 80 columns: key, status, dates and counts, then the summary below."""
+    count = 0
+    for row in rows:
+        count += 1
+        last = row.last_seen.strftime("%Y-%m-%d %H:%M") if row.last_seen else "-"
+        yield clip(
+            f"{row.key:<12}{row.status:<10}last seen {last}  "
+            f"{_plural(row.occurrences, 'sighting')}, {_plural(row.comments, 'comment')}",
+            width,
+        )
+        yield clip(f"    {row.summary}", width)
+    yield _plural(count, "ticket")
+
+
+class Progress:
+    """A one-line count of messages read, on a terminal's stderr; silent elsewhere."""
+
+    _EVERY = 0.2  # seconds between redraws
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.count = 0
+        self._drawn = 0.0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def step(self, source: str) -> None:
+        """One more message read."""
+        self.count += 1
+        now = time.monotonic()
+        if self.enabled and now - self._drawn >= self._EVERY:
+            self._drawn = now
+            sys.stderr.write(f"\r{self.count} messages read: {clip(source, 50)}\x1b[K")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        """Erase the line."""
+        if self.enabled and self._drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._drawn = 0.0
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -151,6 +151,7 @@ Kind = Literal[
 
 KINDS: tuple[Kind, ...] = Kind.__args__  # type: ignore[attr-defined]
 
+
 class _Envelope(_Record):
     source: str
     """Where the bytes came from: a path, ``path#n`` inside an mbox, or a mailbox id."""

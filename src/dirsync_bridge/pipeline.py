@@ -1,19 +1,49 @@
-"""The pipeline, top-down: sources -> parse (-> enrich -> decide -> sinks, in later stages).
+"""The pipeline, top-down: sources -> parse -> problems -> lifecycle -> sinks.
 
-This is the only module that sequences I/O. Today it reads saved mail and parses it; each
-later stage plugs in here, in the order of design.md section 1.
+This is the only module that sequences I/O. A replay reads it in this order:
+
+1. take the run lock (one run at a time);
+2. settle the sink writes a crashed run left unfinished (``settle``);
+3. for each message not already in the ledger: parse it; record a rejection, or record
+   the report and its sightings, flagging the problems they may change (``ingest``);
+4. bring the tickets of every flagged problem up to date (``reconcile``);
+5. mark the messages processed.
+
+A crash anywhere leaves either an unflagged problem whose tickets are current, or a flag
+and perhaps an intent, which the next run settles and finishes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import faults
 from .config import Config
+from .lifecycle import Timeline, fold
+from .lock import RunLock
+from .mime import read_envelope
 from .models import ParseResult, Rejected
 from .parse import parse_message
-from .sources.files import read_paths
+from .problem import report_key, report_time, sightings
+from .reconcile import (
+    Target,
+    Write,
+    applied_from,
+    content_digest,
+    digest,
+    plan,
+    plan_superseded,
+    target,
+)
+from .render import Renderer
+from .sinks import Sink
+from .sinks.local import LocalStore
+from .sources.files import RawMessage, read_paths
+from .state import Applied, Ledger, TicketFacts, tenant_key
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +55,234 @@ def parse_paths(paths: Iterable[Path], config: Config) -> Iterator[ParseResult]:
             result: ParseResult = item
         else:
             result = parse_message(item.data, item.source, config.trust, config.parse)
-        if isinstance(result, Rejected):
-            log.info("rejected %s: %s", result.source, result.reason)
-        else:
-            log.debug("parsed %s: %d error(s)", result.source, len(result.errors))
+        _log_result(result)
         yield result
+
+
+def _log_result(result: ParseResult) -> None:
+    if isinstance(result, Rejected):
+        log.info("rejected %s: %s", result.source, result.reason)
+    else:
+        log.debug("parsed %s: %d error(s)", result.source, len(result.errors))
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did, for the closing line, the JSON output and the exit code."""
+
+    parsed: int = 0
+    rejected: int = 0
+    already_seen: int = 0
+    unreadable: int = 0
+    created: int = 0
+    commented: int = 0
+    updated: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    unchanged: int = 0
+    problems: list[Rejected] = field(default_factory=list)
+    """Rejected or unreadable inputs, each to be named on stderr."""
+    writes: list[str] = field(default_factory=list)
+    """Every ticket write, described (the plan, on a dry run)."""
+
+
+def replay(
+    paths: Iterable[Path],
+    config: Config,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Run saved mail through the whole pipeline into the configured sink."""
+    renderer = Renderer(config.tickets.templates)  # a broken template stops us before writing
+    summary = RunSummary()
+    if dry_run:
+        # Copies in memory: the same code runs, and nothing on disk changes.
+        ledger = Ledger.open_copy(config.state.path)
+        sink: Sink = LocalStore.copy_of(config.state.local_tickets_path)
+        _run(paths, config, ledger, sink, renderer, summary, progress)
+        return summary
+    with RunLock(config.state.lock_path):
+        ledger = Ledger.open(config.state.path)
+        sink = LocalStore(config.state.local_tickets_path)
+        try:
+            _run(paths, config, ledger, sink, renderer, summary, progress)
+        finally:
+            sink.close()
+            ledger.close()
+    return summary
+
+
+def _run(
+    paths: Iterable[Path],
+    config: Config,
+    ledger: Ledger,
+    sink: Sink,
+    renderer: Renderer,
+    summary: RunSummary,
+    progress: Callable[[str], None] | None,
+) -> None:
+    settle(ledger, sink)
+    for item in read_paths(paths, config.parse.max_message_bytes):
+        if progress is not None:
+            progress(item.source)
+        if isinstance(item, Rejected):
+            summary.unreadable += 1
+            summary.problems.append(item)
+            _log_result(item)
+            continue
+        ingest(item, config, ledger, summary)
+    reconcile(ledger, sink, renderer, config, summary)
+    ledger.mark_processed()
+
+
+# ---------------------------------------------------------------------------------------------
+# Ingest: one message into the ledger
+
+
+def message_keys(raw: bytes) -> tuple[str | None, str]:
+    """The message's Message-ID (if any) and the sha256 of its bytes."""
+    try:
+        message_id = read_envelope(raw).message_id
+    except Exception:  # a header block that defeats the parser has no usable Message-ID
+        message_id = None
+    return message_id, "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def ingest(item: RawMessage, config: Config, ledger: Ledger, summary: RunSummary) -> None:
+    """Parse one message (unless the ledger has it) and record what it says."""
+    message_id, content_key = message_keys(item.data)
+    if any(key and ledger.message_status(key) for key in (message_id, content_key)):
+        summary.already_seen += 1
+        log.debug("already seen %s", item.source)
+        return
+    result = parse_message(item.data, item.source, config.trust, config.parse)
+    _log_result(result)
+    if isinstance(result, Rejected):
+        # Keyed by content, never by the Message-ID a forger chose: a spoof must not
+        # shadow the genuine report that carries the same id.
+        ledger.record_rejected(content_key, item.source, result.reason)
+        summary.rejected += 1
+        summary.problems.append(result)
+        return
+    summary.parsed += 1
+    key = report_key(result, content_key.removeprefix("sha256:"))
+    found = sightings(result, key)
+    ledger.record_report(
+        message_id or content_key, key, result.tenant, report_time(result), item.source, found
+    )
+    faults.crash_point("after-ingest")
+
+
+# ---------------------------------------------------------------------------------------------
+# Settle and reconcile: tickets brought up to date with the ledger
+
+
+def settle(ledger: Ledger, sink: Sink) -> None:
+    """Ask the sink what each unfinished write did, and believe it."""
+    for intent in ledger.pending_intents():
+        snapshot = sink.find(intent.idempotency_key)
+        log.info(
+            "settling an unfinished %s on %s: %s",
+            intent.operation,
+            intent.idempotency_key,
+            "found in the sink" if snapshot else "not in the sink",
+        )
+        ledger.settle(intent, applied_from(snapshot) if snapshot else None)
+
+
+def reconcile(
+    ledger: Ledger, sink: Sink, renderer: Renderer, config: Config, summary: RunSummary
+) -> None:
+    """Bring the tickets of every flagged problem to what its history calls for."""
+    policy = config.tickets.policy()
+    timelines: dict[str, Timeline] = {}
+    for fp in ledger.dirty():
+        problem = ledger.problem(fp)
+        tkey = tenant_key(problem.tenant)
+        if tkey not in timelines:
+            timelines[tkey] = ledger.timeline(problem.tenant)
+        episodes = fold(ledger.sightings(fp), timelines[tkey], policy)
+        applied = ledger.applied(fp)
+        facts: dict[int, TicketFacts] = {}
+        previous: str | None = None
+        wrote = False
+        for episode in episodes:
+            wanted = target(problem, episode, previous, renderer)
+            current = applied.get(episode.number)
+            if current is None:
+                current = _create(ledger, sink, fp, wanted, summary)
+                wrote = True
+            for write in plan(wanted, current):
+                _write(ledger, sink, fp, episode.number, current, write, summary)
+                wrote = True
+            facts[episode.number] = wanted.facts
+            previous = current.key
+        for number in sorted(n for n in applied if n >= len(episodes)):
+            for write in plan_superseded(applied[number], number, previous):
+                _write(ledger, sink, fp, number, applied[number], write, summary)
+                wrote = True
+        summary.unchanged += not wrote and bool(applied)
+        ledger.finish_problem(fp, episodes[-1].status if episodes else None, facts)
+
+
+def _create(ledger: Ledger, sink: Sink, fp: str, wanted: Target, summary: RunSummary) -> Applied:
+    summary.writes.append(f"create {wanted.idempotency_key}: {wanted.content.summary}")
+    intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
+    snapshot = sink.create(wanted.idempotency_key, fp, wanted.content)
+    faults.crash_point("after-sink-write")
+    applied = applied_from(snapshot)
+    ledger.done(intent, fp, wanted.episode, applied, wanted.facts)
+    summary.created += 1
+    log.info("created %s: %s", snapshot.key, wanted.content.summary)
+    return applied
+
+
+def _write(
+    ledger: Ledger,
+    sink: Sink,
+    fp: str,
+    episode: int,
+    current: Applied,
+    write: Write,
+    summary: RunSummary,
+) -> None:
+    summary.writes.append(f"{write.describe()} on {current.key}")
+    intent = ledger.begin(fp, episode, current.idempotency_key, write.describe())
+    _apply(sink, current, write)
+    faults.crash_point("after-sink-write")
+    ledger.done(intent, fp, episode, current)
+    _count(write, summary)
+    log.info("%s on %s", write.describe(), current.key)
+
+
+def _apply(sink: Sink, current: Applied, write: Write) -> None:
+    # Mutates ``current`` to what the sink now holds, for the ledger to record.
+    if write.op == "update":
+        assert write.content is not None
+        sink.update(current.key, write.content)
+        current.content_digest = content_digest(write.content)
+    elif write.op == "put-comment":
+        assert write.comment_key is not None and write.body is not None
+        sink.put_comment(current.key, write.comment_key, write.body)
+        current.comments[write.comment_key] = digest(write.body)
+    elif write.op == "remove-comment":
+        assert write.comment_key is not None
+        sink.remove_comment(current.key, write.comment_key)
+        current.comments.pop(write.comment_key, None)
+    elif write.op == "set-status":
+        assert write.status is not None
+        sink.set_status(current.key, write.status)
+        current.status = write.status
+
+
+def _count(write: Write, summary: RunSummary) -> None:
+    if write.op == "set-status":
+        if write.status == "resolved":
+            summary.resolved += 1
+        else:
+            summary.reopened += 1
+    elif write.op == "put-comment" and write.comment_key and ":changed:" in write.comment_key:
+        summary.commented += 1
+    elif write.op == "update":
+        summary.updated += 1

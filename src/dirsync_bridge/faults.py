@@ -1,0 +1,27 @@
+"""Crash points for the crash-safety tests: the process kills itself where a test asks.
+
+``DIRSYNC_BRIDGE_CRASH_AT=<point>:<n>`` makes the n-th passage through ``<point>`` end the
+process with SIGKILL, exactly as a power cut or the OOM killer would: no cleanup, no
+flush. Unset (always, outside the tests), a crash point costs one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+ENV_VAR = "DIRSYNC_BRIDGE_CRASH_AT"
+_passages: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """Die here if the environment says so (see the module docstring)."""
+    wanted = os.environ.get(ENV_VAR)
+    if not wanted:
+        return
+    point, _, count = wanted.partition(":")
+    if point != name:
+        return
+    _passages[name] = _passages.get(name, 0) + 1
+    if _passages[name] == int(count or "1"):
+        os.kill(os.getpid(), signal.SIGKILL)

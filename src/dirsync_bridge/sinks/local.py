@@ -1,0 +1,251 @@
+"""The embedded ticket store: tickets and comments in a SQLite file of their own.
+
+It is the default sink, so that the tool is useful (and testable end to end) without a
+helpdesk. It keeps exactly what ``Sink`` promises and no more: every write is one
+transaction, creating twice with one idempotency key returns the first ticket, and a
+comment is named by its key so that writing it again replaces it instead of adding one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from .. import db
+from ..errors import Fatal
+from . import TicketContent, TicketSnapshot, TicketStatus
+
+KEY_PREFIX: Final = "LOCAL-"
+RESOLUTION_DONE: Final = "Done"
+"""The resolution this tool sets when it resolves a ticket (Jira's usual name for it)."""
+
+MIGRATIONS: Final[tuple[db.Migration, ...]] = (
+    (
+        "0001-tickets",
+        [
+            # key is NULL only inside the transaction that inserts the row: it is made
+            # from the id, which SQLite assigns on insert.
+            """
+            CREATE TABLE tickets (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                key TEXT UNIQUE,
+                idempotency_key TEXT UNIQUE NOT NULL,
+                fingerprint TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                description TEXT NOT NULL,
+                links TEXT NOT NULL DEFAULT '[]',
+                status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+                resolution TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX tickets_fingerprint ON tickets (fingerprint)",
+            """
+            CREATE TABLE comments (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                ticket_key TEXT NOT NULL REFERENCES tickets (key),
+                comment_key TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (ticket_key, comment_key)
+            )
+            """,
+        ],
+    ),
+)
+
+_TICKET_COLUMNS: Final = (
+    "key, idempotency_key, fingerprint, summary, description, links, status, resolution"
+)
+
+
+class LocalStore:
+    """A ``Sink`` in a local SQLite file; ``":memory:"`` gives a throw-away one for tests."""
+
+    name = "local"
+
+    def __init__(self, path: Path | str) -> None:
+        """Open (creating if needed) the store and bring its schema up to date."""
+        self.path = path
+        self._conn = db.connect(path, MIGRATIONS)
+
+    @classmethod
+    def copy_of(cls, path: Path) -> LocalStore:
+        """An in-memory copy of the store at ``path`` (empty if there is none): for dry runs.
+
+        A dry run goes through the same writes as a real one; on a copy they change nothing
+        on disk.
+        """
+        store = cls(":memory:")
+        if path.exists():
+            # Read-only, so that a dry run cannot change the file even by accident.
+            try:
+                source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                try:
+                    source.backup(store._conn)
+                finally:
+                    source.close()
+            except sqlite3.DatabaseError as exc:
+                store.close()
+                raise Fatal(f"{path}: cannot copy the ticket store: {exc}") from None
+            # The file may predate a migration this version has; the copy gets it too.
+            db.migrate(store._conn, MIGRATIONS)
+        return store
+
+    def find(self, idempotency_key: str) -> TicketSnapshot | None:
+        """The ticket created with this idempotency key, or None if there is none."""
+        row = self._conn.execute(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE idempotency_key = ?",
+            (idempotency_key,),
+        ).fetchone()
+        return None if row is None else self._snapshot(row)
+
+    def snapshot(self, key: str) -> TicketSnapshot:
+        """The current state of ticket ``key``; ``KeyError`` if there is no such ticket."""
+        return self._snapshot(self._row(key))
+
+    def create(
+        self, idempotency_key: str, fingerprint: str, content: TicketContent
+    ) -> TicketSnapshot:
+        """Create an open ticket, or return the one already created with this key."""
+        now = _now()
+        with db.transaction(self._conn):
+            # Checked inside the transaction (BEGIN IMMEDIATE holds the write lock), so two
+            # processes repeating the same create cannot both insert.
+            existing = self._conn.execute(
+                "SELECT key FROM tickets WHERE idempotency_key = ?", (idempotency_key,)
+            ).fetchone()
+            if existing is not None:
+                key: str = existing["key"]
+            else:
+                cursor = self._conn.execute(
+                    "INSERT INTO tickets (idempotency_key, fingerprint, summary, description,"
+                    " links, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+                    (
+                        idempotency_key,
+                        fingerprint,
+                        content.summary,
+                        content.description,
+                        _links_json(content.links),
+                        now,
+                        now,
+                    ),
+                )
+                key = f"{KEY_PREFIX}{cursor.lastrowid}"
+                self._conn.execute(
+                    "UPDATE tickets SET key = ? WHERE id = ?", (key, cursor.lastrowid)
+                )
+        return self.snapshot(key)
+
+    def update(self, key: str, content: TicketContent) -> None:
+        """Replace the summary, description and links of ticket ``key``."""
+        with db.transaction(self._conn):
+            cursor = self._conn.execute(
+                "UPDATE tickets SET summary = ?, description = ?, links = ?, updated_at = ?"
+                " WHERE key = ?",
+                (content.summary, content.description, _links_json(content.links), _now(), key),
+            )
+            if cursor.rowcount == 0:
+                raise KeyError(key)
+
+    def put_comment(self, key: str, comment_key: str, body: str) -> None:
+        """Add the comment named ``comment_key`` to ticket ``key``, or replace its body."""
+        now = _now()
+        with db.transaction(self._conn):
+            self._require(key)
+            self._conn.execute(
+                "INSERT INTO comments (ticket_key, comment_key, body, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (ticket_key, comment_key)"
+                " DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                (key, comment_key, body, now, now),
+            )
+
+    def remove_comment(self, key: str, comment_key: str) -> None:
+        """Remove the comment named ``comment_key`` from ticket ``key`` if it is there."""
+        with db.transaction(self._conn):
+            self._require(key)
+            self._conn.execute(
+                "DELETE FROM comments WHERE ticket_key = ? AND comment_key = ?",
+                (key, comment_key),
+            )
+
+    def set_status(self, key: str, status: TicketStatus) -> None:
+        """Resolve (resolution "Done") or reopen (no resolution) ticket ``key``."""
+        resolution = RESOLUTION_DONE if status == "resolved" else None
+        with db.transaction(self._conn):
+            cursor = self._conn.execute(
+                "UPDATE tickets SET status = ?, resolution = ?, updated_at = ? WHERE key = ?",
+                (status, resolution, _now(), key),
+            )
+            if cursor.rowcount == 0:
+                raise KeyError(key)
+
+    def tickets(self) -> list[TicketSnapshot]:
+        """Every ticket in the store, oldest first."""
+        rows = self._conn.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets ORDER BY id").fetchall()
+        comments: dict[str, dict[str, str]] = {}
+        for ticket_key, comment_key, body in self._conn.execute(
+            "SELECT ticket_key, comment_key, body FROM comments ORDER BY id"
+        ):
+            comments.setdefault(ticket_key, {})[comment_key] = body
+        return [_to_snapshot(row, comments.get(row["key"], {})) for row in rows]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._conn.close()
+
+    def _row(self, key: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = self._conn.execute(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def _require(self, key: str) -> None:
+        # A KeyError names the missing ticket; the foreign key alone would only say
+        # "FOREIGN KEY constraint failed".
+        self._row(key)
+
+    def _snapshot(self, row: sqlite3.Row) -> TicketSnapshot:
+        comments = self._conn.execute(
+            "SELECT comment_key, body FROM comments WHERE ticket_key = ? ORDER BY id",
+            (row["key"],),
+        )
+        return _to_snapshot(row, _as_dict(comments))
+
+
+def _to_snapshot(row: sqlite3.Row, comments: dict[str, str]) -> TicketSnapshot:
+    return TicketSnapshot(
+        key=row["key"],
+        idempotency_key=row["idempotency_key"],
+        fingerprint=row["fingerprint"],
+        content=TicketContent(
+            summary=row["summary"],
+            description=row["description"],
+            links=tuple(json.loads(row["links"])),
+        ),
+        status=row["status"],
+        resolution=row["resolution"],
+        comments=comments,
+    )
+
+
+def _as_dict(pairs: Iterable[sqlite3.Row]) -> dict[str, str]:
+    return {comment_key: body for comment_key, body in pairs}
+
+
+def _links_json(links: tuple[str, ...]) -> str:
+    return json.dumps(list(links))
+
+
+def _now() -> str:
+    """Store metadata only (when a row was written); ticket facts use report times."""
+    return datetime.now(UTC).isoformat()
