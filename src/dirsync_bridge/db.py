@@ -7,7 +7,9 @@ leaves the database as it was, and the next start runs it again.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -56,6 +58,35 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
             )
         ran.append(name)
     return ran
+
+
+def memory_copy(path: Path, migrations: Sequence[Migration]) -> sqlite3.Connection:
+    """An in-memory copy of the database at ``path`` (empty if none), schema up to date.
+
+    For dry runs: the same code then runs against the copy and nothing on disk changes.
+    The file and its WAL are copied aside first, because even a read-only connection to a
+    WAL database creates files next to it.
+    """
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    memory.row_factory = sqlite3.Row
+    if path.exists():
+        with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
+            copy = Path(scratch) / path.name
+            shutil.copyfile(path, copy)
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists():
+                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+            try:
+                source = sqlite3.connect(str(copy))
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+            except sqlite3.DatabaseError as exc:
+                memory.close()
+                raise Fatal(f"{path}: cannot read the database: {exc}") from None
+    migrate(memory, migrations)
+    return memory
 
 
 @contextmanager

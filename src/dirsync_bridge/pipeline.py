@@ -277,12 +277,16 @@ def _apply(sink: Sink, current: Applied, write: Write) -> None:
 
 
 def _count(write: Write, summary: RunSummary) -> None:
-    if write.op == "set-status":
-        if write.status == "resolved":
+    # Lifecycle events are counted by the comment that records them: a first replay of an
+    # archive creates a ticket already reopened (its history in comments) without ever
+    # sending it through the resolved state.
+    if write.op == "put-comment" and write.comment_key:
+        kind = write.comment_key.split(":")[1]
+        if kind == "changed":
+            summary.commented += 1
+        elif kind in ("resolved", "superseded"):
             summary.resolved += 1
-        else:
+        elif kind == "reopened":
             summary.reopened += 1
-    elif write.op == "put-comment" and write.comment_key and ":changed:" in write.comment_key:
-        summary.commented += 1
     elif write.op == "update":
         summary.updated += 1

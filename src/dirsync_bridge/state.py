@@ -169,16 +169,7 @@ class Ledger:
     @classmethod
     def open_copy(cls, path: Path) -> Ledger:
         """An in-memory copy of the ledger at ``path`` (empty if none): for dry runs."""
-        memory = sqlite3.connect(":memory:", isolation_level=None)
-        if path.exists():
-            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                source.backup(memory)
-            finally:
-                source.close()
-        memory.row_factory = sqlite3.Row
-        db.migrate(memory, MIGRATIONS)
-        return cls(memory)
+        return cls(db.memory_copy(path, MIGRATIONS))
 
     def close(self) -> None:
         """Close the connection."""

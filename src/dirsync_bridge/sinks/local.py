@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Final
 
 from .. import db
-from ..errors import Fatal
 from . import TicketContent, TicketSnapshot, TicketStatus
 
 KEY_PREFIX: Final = "LOCAL-"
@@ -82,20 +81,9 @@ class LocalStore:
         A dry run goes through the same writes as a real one; on a copy they change nothing
         on disk.
         """
-        store = cls(":memory:")
-        if path.exists():
-            # Read-only, so that a dry run cannot change the file even by accident.
-            try:
-                source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-                try:
-                    source.backup(store._conn)
-                finally:
-                    source.close()
-            except sqlite3.DatabaseError as exc:
-                store.close()
-                raise Fatal(f"{path}: cannot copy the ticket store: {exc}") from None
-            # The file may predate a migration this version has; the copy gets it too.
-            db.migrate(store._conn, MIGRATIONS)
+        store = cls.__new__(cls)
+        store.path = path
+        store._conn = db.memory_copy(path, MIGRATIONS)
         return store
 
     def find(self, idempotency_key: str) -> TicketSnapshot | None:

@@ -30,7 +30,8 @@ def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMes
     """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes."""
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*.eml") if p.is_file())
+            # Not only regular files: a broken link named *.eml is reported, not skipped.
+            files = sorted(p for p in path.rglob("*.eml") if not p.is_dir())
             if not files:
                 yield Rejected(
                     source=str(path), code="unreadable", detail="the directory holds no .eml files"
