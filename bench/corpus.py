@@ -1,37 +1,44 @@
-"""Synthetic report emails for the benchmarks: realistic rows, any size."""
+"""Synthetic report emails for the benchmarks, built from the tests' report generator."""
 
 from __future__ import annotations
 
 import base64
 import quopri
+import random
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-_MESSAGES = (
-    "Unable to update this object because the following attributes associated with this object "
-    "have values that may already be associated with another object in your local directory "
-    "services: [ProxyAddresses SMTP:user{n}@contoso.com,smtp:user{n}@contoso.mail.onmicrosoft.com"
-    ",Mail user{n}@contoso.com;]. Correct or remove the duplicate values in your local directory. "
-    "Please refer to http://support.microsoft.com/kb/2647098 for more information on identifying "
-    "objects with duplicate attribute values.",
-    "This object has been updated in your Azure Active Directory, but with some modified "
-    "properties, because the following attributes are associated with another object "
-    "[UserPrincipalName user{n}@contoso.com;]. Please refer to "
-    "https://aka.ms/duplicateattributeresiliency for steps on how to resolve this issue.",
+from tests.reportgen import LARGE, duplicate, quarantine, report_email
+
+_FEDERATED = (
     "Unable to update this object in Azure Active Directory, because the attribute "
     "[FederatedUser.UserPrincipalName], is not valid. Update the value in your local directory "
-    "services.",
-    "The provisioned object is too large. Trim the number of attribute values on this object. "
-    "The operation will be retried in the next synchronization cycle...",
+    "services."
 )
 
 
+def _message(n: int) -> str:
+    return (
+        duplicate(
+            "ProxyAddresses",
+            f"SMTP:user{n}@contoso.com",
+            f"smtp:user{n}@contoso.mail.onmicrosoft.com",
+        ),
+        quarantine("UserPrincipalName", f"user{n}@contoso.com"),
+        _FEDERATED,
+        LARGE,
+    )[n % 4]
+
+
 def report_html(rows: int, seed: int = 0) -> str:
-    """An HTML report body with ``rows`` error rows."""
+    """An HTML report body with ``rows`` error rows and an on-premises object id column."""
     cells = []
     for n in range(seed, seed + rows):
-        message = _MESSAGES[n % len(_MESSAGES)].format(n=n)
         anchor = base64.b64encode(n.to_bytes(16, "big")).decode()
-        cells.append(f"<tr><td>user{n}@contoso.com</td><td>{anchor}</td><td>{message}</td></tr>\n")
+        cells.append(
+            f"<tr><td>user{n}@contoso.com</td><td>{anchor}</td><td>{_message(n)}</td></tr>\n"
+        )
     return (
         "<html><body><p>Hello Admin,</p><p>The Directory Synchronization batch run was "
         "completed on Tuesday, 24 November 2015 10:00:00 GMT for tenant Contoso.</p>"
@@ -42,7 +49,7 @@ def report_html(rows: int, seed: int = 0) -> str:
     )
 
 
-def report_email(rows: int, seed: int = 0) -> bytes:
+def big_report_email(rows: int, seed: int = 0) -> bytes:
     """A whole report email (quoted-printable HTML, as Exchange sends it)."""
     body = quopri.encodestring(report_html(rows, seed).encode("utf-8"))
     head = (
@@ -63,6 +70,29 @@ def mbox_messages(count: int, rows: int = 20) -> Iterator[bytes]:
     for index in range(count):
         yield (
             b"From MAILER-DAEMON Tue Nov 24 10:05:00 2015\n"
-            + report_email(rows, index * rows)
+            + big_report_email(rows, index * rows)
             + b"\n"
+        )
+
+
+def backlog(folder: Path, count: int, tenants: int = 4, people: int = 25, seed: int = 3) -> None:
+    """``count`` report files over a few tenants: problems come, go, return and change."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    present = {(t, p): rng.random() < 0.6 for t in range(tenants) for p in range(people)}
+    at = datetime(2016, 1, 4, tzinfo=UTC)
+    for number in range(count):
+        tenant = number % tenants
+        at += timedelta(minutes=45)
+        for person in range(people):
+            if rng.random() < 0.1:
+                present[tenant, person] = not present[tenant, person]
+        rows = [
+            (f"p{person}@t{tenant}.example", _message(person + number // 50))
+            for person in range(people)
+            if present[tenant, person]
+        ]
+        message_id = f"backlog-{number}@bench.test"
+        (folder / f"{number:05d}.eml").write_bytes(
+            report_email(f"Tenant {tenant}", at, rows, message_id)
         )

@@ -5,6 +5,8 @@
     Target: ratio <= 2.0.
 (b) Parse mboxes of 250, 1,000 and 4,000 messages in a fresh process each: messages per
     second and peak RSS. Memory must stay flat as the mbox grows (ratio of peaks ~1.0).
+(c) Replay 1,000 report emails into the local store, then replay them again (all already
+    seen): messages per second, peak RSS, and the ratio first/second. Target: >= 10.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import lxml.html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import mbox_messages, report_email
+from bench.corpus import backlog, big_report_email, mbox_messages
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse import parse_message
 
@@ -57,7 +59,7 @@ def timed(func: Callable[[bytes], int], raw: bytes) -> float:
 
 
 def bench_parse() -> None:
-    raw = report_email(ROWS)
+    raw = big_report_email(ROWS)
     # Interleaved, best of each: noise from other processes hits both sides alike.
     floors, mines = [], []
     for _ in range(REPEATS):
@@ -112,6 +114,49 @@ def bench_mbox() -> None:
     )
 
 
+_REPLAY_CHILD = """
+import re, sys, time
+from pathlib import Path
+from dirsync_bridge.config import Config
+from dirsync_bridge.pipeline import replay
+config = Config.model_validate({"state": {"path": sys.argv[2]}})
+start = time.perf_counter()
+summary = replay([Path(sys.argv[1])], config)
+elapsed = time.perf_counter() - start
+status = Path("/proc/self/status").read_text()
+peak = re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)
+print(summary.parsed, summary.already_seen, summary.created, elapsed, peak)
+"""
+
+
+def bench_replay(count: int = 1_000) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        mail = Path(tmp) / "mail"
+        backlog(mail, count)
+        state = str(Path(tmp) / "state" / "state.db")
+        runs = []
+        for _ in range(2):
+            done = subprocess.run(
+                [sys.executable, "-c", _REPLAY_CHILD, str(mail), state],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            parsed, seen, created, elapsed, peak = done.stdout.split()
+            runs.append((int(parsed), int(seen), int(created), float(elapsed), int(peak)))
+    (parsed, _, created, first, peak), (_, seen, _, second, peak2) = runs
+    assert parsed == count and seen == count, runs
+    print(
+        f"replay {count:,} reports into the local store: {count / first:.0f} messages/s, "
+        f"{created} tickets created, peak RSS {peak / 1024:.0f} MiB"
+    )
+    print(
+        f"replay again (all already seen): {count / second:.0f} messages/s, "
+        f"peak RSS {peak2 / 1024:.0f} MiB; ratio first/second {first / second:.1f} (target >= 10)"
+    )
+
+
 if __name__ == "__main__":
     bench_parse()
     bench_mbox()
+    bench_replay()

@@ -254,8 +254,17 @@ def _apply(
             resolved_at=at,
             resolution=TOOL_RESOLUTION,
         )
-    # "none": an absence that changes nothing yet, or a resolved problem still absent.
-    return replace(tracked, absent=tracked.absent + 1)
+    # "none": an absence that changes nothing yet, or a resolved problem still absent. The
+    # commonest step of all, so built directly rather than through dataclasses.replace.
+    return Tracked(
+        tracked.episode,
+        tracked.status,
+        tracked.details,
+        tracked.last_seen,
+        tracked.absent + 1,
+        tracked.resolved_at,
+        tracked.resolution,
+    )
 
 
 def _seen(episode: Episode, sighting: Sighting) -> None:

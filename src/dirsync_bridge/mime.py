@@ -77,6 +77,25 @@ def read_envelope(raw: bytes) -> Envelope:
     )
 
 
+_MESSAGE_ID = re.compile(
+    rb"^message-id[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
+)
+
+
+def message_id(raw: bytes) -> str | None:
+    """The Message-ID header, read from the header block alone, without parsing the email.
+
+    For recognising a message already seen before paying for a parse: on a second replay of
+    an archive this is most of the work.
+    """
+    end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)
+    found = _MESSAGE_ID.search(raw, 0, end.start() if end else _MAX_HEADER_BYTES)
+    if not found:
+        return None
+    value = b" ".join(found.group(1).split()).decode("ascii", "replace")
+    return value or None
+
+
 def read_parts(raw: bytes) -> Parts:
     """Decoded text/html and text/plain bodies, and attached ``message/rfc822`` bytes."""
     end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)

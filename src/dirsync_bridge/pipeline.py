@@ -25,7 +25,7 @@ from . import faults
 from .config import Config
 from .lifecycle import Timeline, fold
 from .lock import RunLock
-from .mime import read_envelope
+from .mime import message_id
 from .models import ParseResult, Rejected
 from .parse import parse_message
 from .problem import report_key, report_time, sightings
@@ -142,17 +142,13 @@ def _run(
 
 def message_keys(raw: bytes) -> tuple[str | None, str]:
     """The message's Message-ID (if any) and the sha256 of its bytes."""
-    try:
-        message_id = read_envelope(raw).message_id
-    except Exception:  # a header block that defeats the parser has no usable Message-ID
-        message_id = None
-    return message_id, "sha256:" + hashlib.sha256(raw).hexdigest()
+    return message_id(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 def ingest(item: RawMessage, config: Config, ledger: Ledger, summary: RunSummary) -> None:
     """Parse one message (unless the ledger has it) and record what it says."""
-    message_id, content_key = message_keys(item.data)
-    if any(key and ledger.message_status(key) for key in (message_id, content_key)):
+    header_id, content_key = message_keys(item.data)
+    if any(key and ledger.message_status(key) for key in (header_id, content_key)):
         summary.already_seen += 1
         log.debug("already seen %s", item.source)
         return
@@ -169,7 +165,7 @@ def ingest(item: RawMessage, config: Config, ledger: Ledger, summary: RunSummary
     key = report_key(result, content_key.removeprefix("sha256:"))
     found = sightings(result, key)
     ledger.record_report(
-        message_id or content_key, key, result.tenant, report_time(result), item.source, found
+        header_id or content_key, key, result.tenant, report_time(result), item.source, found
     )
     faults.crash_point("after-ingest")
 

@@ -222,18 +222,16 @@ class Ledger:
                 "INSERT INTO reports (key, tenant_key, tenant, at, source) VALUES (?, ?, ?, ?, ?)",
                 (report_key, tkey, tenant, stamp, source),
             )
-            for sighting in sightings:
-                fp = sighting.problem.fingerprint
-                self.conn.execute(
-                    "INSERT INTO problems (fingerprint, tenant_key, data, dirty) "
-                    "VALUES (?, ?, ?, 1) ON CONFLICT (fingerprint) DO UPDATE SET dirty = 1",
-                    (fp, tkey, sighting.problem.model_dump_json()),
-                )
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO sightings (fingerprint, report_key, data) "
-                    "VALUES (?, ?, ?)",
-                    (fp, report_key, sighting.model_dump_json()),
-                )
+            found = list(sightings)
+            self.conn.executemany(
+                "INSERT INTO problems (fingerprint, tenant_key, data, dirty) "
+                "VALUES (?, ?, ?, 1) ON CONFLICT (fingerprint) DO UPDATE SET dirty = 1",
+                [(s.problem.fingerprint, tkey, s.problem.model_dump_json()) for s in found],
+            )
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO sightings (fingerprint, report_key, data) VALUES (?, ?, ?)",
+                [(s.problem.fingerprint, report_key, s.model_dump_json()) for s in found],
+            )
             # A later report can only resolve problems that are open; an earlier one, slotted
             # into the past, can change the history of every problem of the tenant.
             if latest is None or stamp >= latest:
