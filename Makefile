@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job on the embedded default. Exit 1 means "some inputs were rejected": the
-# fixture corpus holds hostile mail on purpose, so that is the expected outcome here.
+# The main job on the embedded default: replay the fixture reports into the local ticket
+# store (state in ./.dirsync-bridge/), then list the open tickets. Exit 1 from replay means
+# "some inputs were rejected": the corpus holds hostile mail on purpose.
 run: install
-	$(BIN)/dirsync-bridge parse fixtures/reports || [ $$? -eq 1 ]
+	$(BIN)/dirsync-bridge replay fixtures/reports || [ $$? -eq 1 ]
+	$(BIN)/dirsync-bridge tickets
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -32,4 +34,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .dirsync-bridge

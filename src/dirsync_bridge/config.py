@@ -133,9 +133,21 @@ def load_config(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(file)", f"is not valid TOML: {exc}") from None
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "(top level)"
         problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
         raise ConfigError(path, key, problem) from None
+    return _relative_to(config, path.parent)
+
+
+def _relative_to(config: Config, base: Path) -> Config:
+    # Relative paths in a file mean "next to this file", whatever directory cron starts in.
+    state = config.state
+    if not state.path.is_absolute():
+        state = state.model_copy(update={"path": base / state.path})
+    tickets = config.tickets
+    if tickets.templates is not None and not tickets.templates.is_absolute():
+        tickets = tickets.model_copy(update={"templates": base / tickets.templates})
+    return config.model_copy(update={"state": state, "tickets": tickets})

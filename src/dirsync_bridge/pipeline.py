@@ -223,7 +223,7 @@ def reconcile(
 
 
 def _create(ledger: Ledger, sink: Sink, fp: str, wanted: Target, summary: RunSummary) -> Applied:
-    summary.writes.append(f"create {wanted.idempotency_key}: {wanted.content.summary}")
+    summary.writes.append(f"create: {wanted.content.summary}")
     intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
     snapshot = sink.create(wanted.idempotency_key, fp, wanted.content)
     faults.crash_point("after-sink-write")

@@ -84,7 +84,8 @@ def target(
     )
     content = renderer.ticket(view)
     comments = {c.key: renderer.comment(_comment_view(c)) for c in episode.comments}
-    kinds = episode.details.kinds
+    # The kind the ticket was opened for, like its summary; later kinds arrive as comments.
+    kinds = opened.details.kinds
     return Target(
         episode=episode.number,
         idempotency_key=idempotency_key(problem.fingerprint, episode.number),

@@ -136,3 +136,85 @@ def test_help_explains_every_command() -> None:
     assert done.returncode == 0
     assert "parse" in done.stdout and "Exit codes" in done.stdout
     assert "mbox" in run("parse", "--help").stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# replay and tickets
+
+
+def _state_config(tmp_path: Path, extra: str = "") -> Path:
+    config = tmp_path / "dirsync-bridge.toml"
+    config.write_text(
+        f'[state]\npath = "state/state.db"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n{extra}'
+    )
+    return config
+
+
+def test_replay_then_tickets_json_follows_the_contract(tmp_path: Path) -> None:
+    config = _state_config(tmp_path)
+    done = run("--config", str(config), "replay", "--format", "json", "fixtures/reports")
+    assert done.returncode == 1  # the hostile fixtures
+    summary = json.loads(done.stdout)
+    assert summary["messages"] == {"parsed": 34, "rejected": 10, "already_seen": 0, "unreadable": 0}
+    assert summary["tickets"]["created"] > 30
+    assert (tmp_path / "state" / "state.db").is_file()  # relative to the config file
+
+    listed = run("--config", str(config), "tickets", "--status", "all", "--format", "json")
+    assert listed.returncode == 0
+    tickets = json.loads(listed.stdout)
+    assert len(tickets) == summary["tickets"]["created"]
+    assert set(tickets[0]) == {
+        "key",
+        "fingerprint",
+        "status",
+        "summary",
+        "kind",
+        "identity",
+        "tenant",
+        "first_seen",
+        "last_seen",
+        "occurrences",
+        "comments",
+    }
+    assert all(len(t["fingerprint"]) == 64 and t["status"] in ("open", "resolved") for t in tickets)
+    assert all(t["first_seen"].endswith("Z") for t in tickets)
+    open_only = json.loads(run("--config", str(config), "tickets", "--format", "json").stdout)
+    assert open_only == [t for t in tickets if t["status"] == "open"]
+
+    again = run("--config", str(config), "replay", "fixtures/reports")
+    assert again.returncode == 0
+    assert "0 parsed, 0 rejected, 44 already seen" in again.stdout
+    assert "0 created, 0 commented, 0 resolved, 0 reopened, 0 updated" in again.stdout
+
+
+def test_replay_dry_run_prints_the_plan_and_creates_no_state(tmp_path: Path) -> None:
+    config = _state_config(tmp_path)
+    done = run(
+        "--config", str(config), "replay", "--dry-run", "fixtures/reports/aadsync_th_thead.eml"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Dry run: nothing was written" in done.stdout
+    assert "  create: [dirsync] " in done.stdout
+    assert not (tmp_path / "state").exists()
+
+
+def test_a_second_run_while_one_holds_the_lock_exits_75(tmp_path: Path) -> None:
+    from dirsync_bridge.lock import RunLock
+
+    config = _state_config(tmp_path)
+    with RunLock(tmp_path / "state" / "run.lock"):
+        done = run("--config", str(config), "replay", "fixtures/reports")
+    assert done.returncode == 75
+    assert "another dirsync-bridge run holds" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_broken_template_stops_the_run_before_any_write(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "summary.txt.j2").write_text("{{ t.no_such_field }}")
+    config = _state_config(tmp_path, '[tickets]\ntemplates = "templates"\n')
+    done = run("--config", str(config), "replay", "fixtures/reports")
+    assert done.returncode == 2
+    assert "summary.txt.j2" in done.stderr and "[tickets] templates" in done.stderr
+    assert not (tmp_path / "state" / "tickets.db").exists()

@@ -1,0 +1,138 @@
+"""The ledger: migrations, messages, reports per tenant, dirty flags, intents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.errors import Retriable
+from dirsync_bridge.lock import RunLock
+from dirsync_bridge.problem import Details, Problem, Sighting
+from dirsync_bridge.state import Applied, Ledger, TicketFacts
+
+T0 = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def sighting(fp: str, report: str, at: datetime, tenant: str = "Contoso") -> Sighting:
+    return Sighting(
+        problem=Problem(
+            fingerprint=fp, tenant=tenant, family="duplicate", identity=f"{fp}@x.com", object_key=fp
+        ),
+        report_key=report,
+        at=at,
+        details=Details(kinds=("AttributeValueMustBeUnique",)),
+        messages=("m",),
+        tracking_ids=(),
+        source=f"{report}.eml",
+        subject=None,
+    )
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger.open(tmp_path / "state.db")
+
+
+def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
+    Ledger.open(tmp_path / "state.db").close()
+    again = Ledger.open(tmp_path / "state.db")
+    names = [row[0] for row in again.conn.execute("SELECT name FROM migrations")]
+    assert names == ["0001-ledger"]
+    assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_report_is_pending_until_marked_processed(ledger: Ledger) -> None:
+    assert ledger.record_report("<m1>", "<r1>", "Contoso", T0, "a.eml", [sighting("a", "<r1>", T0)])
+    assert ledger.message_status("<m1>") == "pending"
+    assert ledger.mark_processed() == 1
+    assert ledger.message_status("<m1>") == "processed"
+    assert ledger.message_status("<unknown>") is None
+
+
+def test_the_same_report_through_another_message_is_recorded_once(ledger: Ledger) -> None:
+    assert ledger.record_report("<m1>", "<r1>", "Contoso", T0, "a.eml", [sighting("a", "<r1>", T0)])
+    assert not ledger.record_report(
+        "<m2>", "<r1>", "Contoso", T0, "b.eml", [sighting("a", "<r1>", T0)]
+    )
+    assert len(ledger.timeline("Contoso")) == 1
+
+
+def test_rejections_are_kept_with_their_reason(ledger: Ledger) -> None:
+    ledger.record_rejected("sha256:x", "x.eml", "untrusted-sender: nope")
+    assert ledger.message_status("sha256:x") == "rejected"
+    assert ledger.counts() == {"rejected": 1}
+
+
+def test_timeline_is_per_tenant_in_report_time_order_whatever_the_spelling(ledger: Ledger) -> None:
+    later, earlier = T0 + timedelta(hours=3), T0
+    ledger.record_report("<m2>", "<r2>", "Contoso", later, "b.eml", [])
+    ledger.record_report("<m1>", "<r1>", " contoso ", earlier, "a.eml", [])
+    ledger.record_report("<m3>", "<r3>", "Fabrikam", earlier, "c.eml", [])
+    assert [key for _at, key in ledger.timeline("CONTOSO")] == ["<r1>", "<r2>"]
+
+
+def test_a_later_report_flags_open_problems_an_earlier_one_flags_all(ledger: Ledger) -> None:
+    ledger.record_report(
+        "<m1>",
+        "<r1>",
+        "T",
+        T0,
+        "a.eml",
+        [sighting("a", "<r1>", T0, "T"), sighting("b", "<r1>", T0, "T")],
+    )
+    ledger.finish_problem("a", "open", {})
+    ledger.finish_problem("b", "resolved", {})
+    assert ledger.dirty() == []
+    ledger.record_report("<m2>", "<r2>", "T", T0 + timedelta(hours=1), "b.eml", [])
+    assert ledger.dirty() == ["a"]
+    ledger.finish_problem("a", "open", {})
+    ledger.record_report("<m0>", "<r0>", "T", T0 - timedelta(hours=1), "c.eml", [])
+    assert sorted(ledger.dirty()) == ["a", "b"]
+
+
+def test_an_unfinished_write_is_settled_from_what_the_sink_holds(ledger: Ledger) -> None:
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    ledger.finish_problem("a", "open", {})
+    intent = ledger.begin("a", 0, "a:0", "create")
+    [pending] = ledger.pending_intents()
+    assert (pending.id, pending.operation) == (intent, "create")
+    found = Applied(key="LOCAL-1", idempotency_key="a:0", status="open", content_digest="d")
+    ledger.settle(pending, found)
+    assert ledger.pending_intents() == []
+    assert ledger.applied("a")[0].key == "LOCAL-1"
+    assert ledger.dirty() == ["a"]
+
+
+def test_tickets_listing_carries_the_ledger_facts(ledger: Ledger) -> None:
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    applied = Applied(
+        key="LOCAL-1",
+        idempotency_key="a:0",
+        status="open",
+        content_digest="d",
+        comments={"0:changed:0": "h"},
+    )
+    facts = TicketFacts("summary", "AttributeValueMustBeUnique", "a@x.com", "T", T0, T0, 1)
+    ledger.done(None, "a", 0, applied, facts)
+    [row] = ledger.tickets("open")
+    assert (row.key, row.summary, row.comments, row.occurrences, row.first_seen) == (
+        "LOCAL-1",
+        "summary",
+        1,
+        1,
+        T0,
+    )
+    assert list(ledger.tickets("resolved")) == []
+
+
+def test_a_second_run_cannot_take_the_lock(tmp_path: Path) -> None:
+    with (
+        RunLock(tmp_path / "run.lock"),
+        pytest.raises(Retriable, match="another dirsync-bridge run holds"),
+        RunLock(tmp_path / "run.lock"),
+    ):
+        pass
+    with RunLock(tmp_path / "run.lock"):  # released: free again
+        pass
