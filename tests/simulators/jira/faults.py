@@ -1,0 +1,128 @@
+"""Fault switches and the request log of the Jira simulator.
+
+The faults are the ones apis.md section 3.3 says the `jira` library meets and partly survives:
+429 and 503 with `Retry-After` (retried by `ResilientSession`, POSTs included), a create that
+succeeded server-side but answered 503 (the retry makes a duplicate), and Cloud's eventually
+consistent `/search/jql` (section 3.2, "Eventual consistency"). Every switch can be flipped from
+the test thread while the server runs; random draws come from one seeded `random.Random`, so a
+run with the same seed and the same request sequence fails the same requests.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+API = "/rest/api/2/"
+
+
+@dataclass
+class Faults:
+    """What the simulator does wrong, and how often. All rates are fractions of requests."""
+
+    rate_429: float = 0.0
+    rate_503: float = 0.0
+    retry_after: str | None = "0"  # None: no Retry-After header (the library then backs off itself)
+    latency: float = 0.0  # seconds added to every request
+    create_then_503: float = 0.0  # POST issue: create for real, then answer 503
+    search_lag: float = 0.0  # Cloud search: issues younger than this are invisible...
+    # ...unless listed in reconcileIssues. Server/DC search is always consistent.
+    include_server_info: bool = False  # also fault GET serverInfo (the client's constructor)
+    queue: deque[int] = field(default_factory=deque)  # statuses for the next requests, in order
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        """Answer the next `times` faultable requests with `status`, whatever the rates."""
+        self.queue.extend([status] * times)
+
+    def draw(self, rng: random.Random) -> int | None:
+        """The status to fail this request with, if any: the queue first, then the rates."""
+        if self.queue:
+            return self.queue.popleft()
+        if self.rate_429 and rng.random() < self.rate_429:
+            return 429
+        if self.rate_503 and rng.random() < self.rate_503:
+            return 503
+        return None
+
+    def answer(self, status: int) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """An injected failure as Jira Cloud sends it: status, JSON body, headers."""
+        headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
+        message = {429: "Rate limit exceeded.", 503: "Service Unavailable"}
+        if status == 429:
+            reset = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(time.time() + 60))
+            headers |= {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"}
+            headers["X-RateLimit-Reset"] = reset
+        body = {"errorMessages": [message.get(status, f"Injected failure {status}.")], "errors": {}}
+        return status, body, headers
+
+
+@dataclass(frozen=True)
+class Record:
+    """One request as the simulator saw it."""
+
+    method: str
+    path: str  # without the query string
+    query: dict[str, list[str]]
+    body: Any  # parsed JSON body, or None
+    status: int
+    time: float
+
+    @property
+    def is_search(self) -> bool:
+        """Whether this was a JQL search (GET or POST, old or new endpoint)."""
+        return self.path.endswith(("/search", "/search/jql"))
+
+
+class RequestLog:
+    """Every request, in arrival order; safe to read while the server runs."""
+
+    def __init__(self) -> None:
+        self._records: list[Record] = []
+        self._lock = threading.Lock()
+
+    def add(self, record: Record) -> None:
+        """Append one record."""
+        with self._lock:
+            self._records.append(record)
+
+    def reset(self) -> None:
+        """Forget everything recorded so far."""
+        with self._lock:
+            self._records.clear()
+
+    @property
+    def records(self) -> list[Record]:
+        """A copy of the records."""
+        with self._lock:
+            return list(self._records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def count(self, method: str | None = None, prefix: str | None = None) -> int:
+        """Requests with this method and path prefix; a prefix without "/" is under /rest/api/2/."""
+        if prefix is not None and not prefix.startswith("/"):
+            prefix = API + prefix
+        return sum(
+            1
+            for r in self.records
+            if (method is None or r.method == method.upper())
+            and (prefix is None or r.path.startswith(prefix))
+        )
+
+    def writes(self) -> list[Record]:
+        """POST/PUT/DELETE requests that are not searches."""
+        writing = {"POST", "PUT", "DELETE"}
+        return [r for r in self.records if r.method in writing and not r.is_search]
+
+    def searches(self) -> list[Record]:
+        """JQL searches, GET or POST."""
+        return [r for r in self.records if r.is_search]
