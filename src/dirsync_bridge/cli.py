@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from pydantic import ValidationError as PydanticValidationError
 
 from . import pipeline
 from .config import Config, find_config_file, load_config
@@ -22,7 +23,7 @@ from .display import (
     ticket_json,
     ticket_table,
 )
-from .errors import DirsyncBridgeError
+from .errors import ConfigError, DirsyncBridgeError, Retriable
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
 from .state import Ledger
@@ -123,9 +124,9 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str) -> None:
 @click.option(
     "--sink",
     "sink_kind",
-    type=click.Choice(["local"]),
+    type=click.Choice(["local", "jira"]),
     default=None,
-    help="Where tickets go. Default: [sink] kind (local: the embedded store).",
+    help="Where tickets go: the embedded store, or Jira ([jira] section). Default: [sink] kind.",
 )
 @click.option(
     "--dry-run",
@@ -155,7 +156,8 @@ def replay(
     changes nothing. Tickets follow report time, not reading order: any order of the same
     reports ends in the same tickets.
     """
-    del sink_kind  # one sink today; the option is the contract's, kept for scripts
+    if sink_kind is not None and sink_kind != config.sink.kind:
+        config = _with_sink(config, sink_kind)
     with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
         try:
             summary = pipeline.replay(paths, config, dry_run=dry_run, progress=progress.step)
@@ -170,7 +172,27 @@ def replay(
     sys.stdout.flush()
     for result in summary.problems:
         log.warning("rejected %s: %s", result.source, result.reason)
-    sys.exit(EXIT_SOME_REJECTED if summary.problems else EXIT_OK)
+    for line in summary.attention:
+        log.warning("needs attention: %s", line)
+    for line in summary.unconfirmed:
+        log.warning("unconfirmed: %s", line)
+    sys.exit(_exit_code(summary))
+
+
+def _exit_code(summary: pipeline.RunSummary) -> int:
+    if summary.unconfirmed:
+        return Retriable.exit_code
+    return EXIT_SOME_REJECTED if summary.problems or summary.attention else EXIT_OK
+
+
+def _with_sink(config: Config, kind: str) -> Config:
+    """The configuration with ``--sink`` applied, checked like the file's own value."""
+    data = config.model_dump()
+    data["sink"]["kind"] = kind
+    try:
+        return Config.model_validate(data)
+    except PydanticValidationError:
+        _fail(ConfigError(None, "--sink", f"{kind}: the [{kind}] section is incomplete"))
 
 
 @cli.command()

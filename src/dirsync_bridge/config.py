@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ConfigError
@@ -90,7 +90,57 @@ class TicketSettings(_Section):
 class SinkSettings(_Section):
     """``[sink]``: where tickets go."""
 
-    kind: Literal["local"] = "local"
+    kind: Literal["local", "jira"] = "local"
+
+
+def _check_label(value: str) -> str:
+    # Jira refuses these per issue (400); refusing them here names the key instead.
+    if not value or any(ch.isspace() for ch in value):
+        raise ValueError(f"label {value!r} is empty or contains spaces, which Jira refuses")
+    if len(value) > 255:
+        raise ValueError(f"label {value[:20]!r}... is longer than Jira's 255 characters")
+    return value
+
+
+Label = Annotated[str, AfterValidator(_check_label)]
+
+
+class JiraSettings(_Section):
+    """``[jira]``: the Jira site, project and workflow tickets go to (``[sink] kind = "jira"``)."""
+
+    url: str = ""
+    deployment: Literal["auto", "cloud", "datacenter"] = "auto"
+    email: str = ""
+    """Cloud: the account the API token belongs to. Data Center: empty (a PAT is enough)."""
+    token_env: str = "DIRSYNC_JIRA_TOKEN"
+    """The environment variable holding the API token (Cloud) or personal access token (DC)."""
+    token_file: Path | None = None
+    """Or a file holding it (e.g. a systemd credential); the environment wins when both are set."""
+    project: str = ""
+    issue_type: str = "Task"
+    labels: tuple[Label, ...] = ("dirsync",)
+    components: tuple[str, ...] = ()
+    priority: dict[str, str] = Field(
+        default_factory=lambda: {"duplicate": "High", "validation": "Medium", "default": "Medium"}
+    )
+    """Priority name per problem family; ``default`` for the families not named."""
+    fields: dict[str, object] = Field(default_factory=dict)
+    """Extra fields set on every new issue, as Jira's REST API spells them."""
+    resolve_transition: str = "Done"
+    reopen_transition: str = "Reopen"
+    never_reopen: tuple[str, ...] = ("Won't Do",)
+    """Resolutions a person gave that mean "leave it closed": a new sighting opens a new ticket."""
+    ca_bundle: Path | None = None
+    timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for any one answer."""
+    retry_for: Duration = timedelta(minutes=2)
+    """How long one request may keep retrying 429/503 before the run gives up (exit 75)."""
+    search_lag: Duration = timedelta(seconds=30)
+    """Cloud search lags behind writes: how long to wait before trusting "not found"."""
+
+    def priority_for(self, family: str) -> str | None:
+        """The priority name for a problem family (None: leave Jira's default)."""
+        return self.priority.get(family) or self.priority.get("default") or None
 
 
 ENV_VAR = "DIRSYNC_BRIDGE_CONFIG"
@@ -107,6 +157,24 @@ class Config(BaseModel):
     state: StateSettings = StateSettings()
     tickets: TicketSettings = TicketSettings()
     sink: SinkSettings = SinkSettings()
+    jira: JiraSettings = JiraSettings()
+
+    @model_validator(mode="after")
+    def _sink_is_configured(self) -> Config:
+        if self.sink.kind == "jira":
+            for key in ("url", "project"):
+                if not getattr(self.jira, key):
+                    raise _MissingKey(f"jira.{key}", 'is required when [sink] kind = "jira"')
+        return self
+
+
+class _MissingKey(ValueError):
+    """A key that another key's value makes necessary (raised inside validation)."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(problem)
+        self.key = key
+        self.problem = problem
 
 
 def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
@@ -136,6 +204,9 @@ def load_config(path: Path | None) -> Config:
         config = Config.model_validate(data)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, _MissingKey):
+            raise ConfigError(path, cause.key, cause.problem) from None
         key = ".".join(str(part) for part in first["loc"]) or "(top level)"
         problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
         raise ConfigError(path, key, problem) from None
@@ -150,4 +221,9 @@ def _relative_to(config: Config, base: Path) -> Config:
     tickets = config.tickets
     if tickets.templates is not None and not tickets.templates.is_absolute():
         tickets = tickets.model_copy(update={"templates": base / tickets.templates})
-    return config.model_copy(update={"state": state, "tickets": tickets})
+    jira = config.jira
+    for key in ("ca_bundle", "token_file"):
+        value = getattr(jira, key)
+        if value is not None and not value.is_absolute():
+            jira = jira.model_copy(update={key: base / value})
+    return config.model_copy(update={"state": state, "tickets": tickets, "jira": jira})

@@ -88,6 +88,10 @@ def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
         f"{summary.commented} commented, {summary.resolved} resolved, "
         f"{summary.reopened} reopened, {summary.updated} updated, {summary.unchanged} unchanged"
     )
+    if summary.attention:
+        yield f"needing attention: {len(summary.attention)} ticket(s) (named on stderr)"
+    if summary.unconfirmed:
+        yield f"unconfirmed: {len(summary.unconfirmed)} write(s); the next run settles them"
 
 
 def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
@@ -110,6 +114,8 @@ def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
         },
         "writes": summary.writes,
         "rejected": [{"source": r.source, "reason": r.reason} for r in summary.problems],
+        "attention": summary.attention,
+        "unconfirmed": summary.unconfirmed,
     }
 
 

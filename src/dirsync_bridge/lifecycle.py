@@ -164,14 +164,54 @@ class Episode:
 Timeline = Sequence[tuple[datetime, str]]
 """A tenant's reports in report-time order: (time, report key)."""
 
+Resolutions = Mapping[int, Sequence[tuple[datetime, str]]]
+"""Episode -> resolutions a person gave its ticket in the sink: (time, name), oldest first."""
 
-def fold(sightings: Sequence[Sighting], timeline: Timeline, policy: Policy) -> list[Episode]:
+
+def fold(
+    sightings: Sequence[Sighting],
+    timeline: Timeline,
+    policy: Policy,
+    resolutions: Resolutions | None = None,
+) -> list[Episode]:
     """The episodes (tickets) a problem's sightings call for, given its tenant's reports.
 
     Only the reports from the first sighting on matter, and only until the problem is
     resolved for good (no later sighting): the loop stops there, so a problem costs its
     own span of the timeline, not the whole timeline.
+
+    ``resolutions`` are events too: a ticket a person resolved is resolved from that time
+    on, so a later sighting reopens it, or (``never_reopen``, or past ``reopen_within``)
+    opens a new ticket.
     """
+    return _fold(sightings, timeline, policy, _Pending(resolutions or {}))
+
+
+class _Pending:
+    """Resolutions by people not yet applied, consumed in time order per episode."""
+
+    def __init__(self, resolutions: Resolutions) -> None:
+        self._left = {ep: sorted(items) for ep, items in resolutions.items() if items}
+
+    def apply(
+        self, tracked: Tracked | None, episodes: list[Episode], until: datetime | None
+    ) -> Tracked | None:
+        """``tracked`` after every resolution of its ticket up to ``until`` (None: all)."""
+        if tracked is None:
+            return None
+        left = self._left.get(tracked.episode, [])
+        while left and (until is None or left[0][0] <= until):
+            at, name = left.pop(0)
+            if tracked.status == "open":
+                episodes[tracked.episode].status = "resolved"
+                episodes[tracked.episode].resolution = name
+                tracked = replace(tracked, status="resolved", resolved_at=at, resolution=name)
+        return tracked
+
+
+def _fold(
+    sightings: Sequence[Sighting], timeline: Timeline, policy: Policy, pending: _Pending
+) -> list[Episode]:
     if not sightings:
         return []
     by_report: Mapping[str, Sighting] = {s.report_key: s for s in sightings}
@@ -189,10 +229,12 @@ def fold(sightings: Sequence[Sighting], timeline: Timeline, policy: Policy) -> l
         ):
             break  # resolved for good, or never resolved by absence: nothing later changes it
         at, key = timeline[index]
+        tracked = pending.apply(tracked, episodes, at)
         sighting = by_report.get(key)
         observation = Observation(sighting is not None, sighting.details if sighting else None)
         decision = decide(tracked, observation, policy, at)
         tracked = _apply(tracked, decision, sighting, at, episodes)
+    pending.apply(tracked, episodes, None)
     return episodes
 
 

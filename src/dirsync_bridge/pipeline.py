@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import faults
 from .config import Config
-from .lifecycle import Timeline, fold
+from .errors import Skippable
+from .lifecycle import Policy, Timeline, fold
 from .lock import RunLock
 from .mime import message_id
 from .models import ParseResult, Rejected
@@ -39,9 +41,11 @@ from .reconcile import (
     plan_superseded,
     target,
 )
-from .render import Renderer
+from .render import Markup, Renderer
 from .sinks import Sink
+from .sinks.jira import JiraSink, WriteUnconfirmed, jira_token
 from .sinks.local import LocalStore
+from .sinks.plan import PlanOnly
 from .sources.files import RawMessage, read_paths
 from .state import Applied, Ledger, TicketFacts, tenant_key
 
@@ -82,8 +86,27 @@ class RunSummary:
     unchanged: int = 0
     problems: list[Rejected] = field(default_factory=list)
     """Rejected or unreadable inputs, each to be named on stderr."""
+    attention: list[str] = field(default_factory=list)
+    """Tickets the tool could not bring up to date (a missing transition...), one line each."""
+    unconfirmed: list[str] = field(default_factory=list)
+    """Problems whose ticket write had an unknown outcome even after settling (exit 75)."""
     writes: list[str] = field(default_factory=list)
     """Every ticket write, described (the plan, on a dry run)."""
+
+
+SETTLE_ROUNDS = 3
+"""Times a run goes back to writes with an unknown outcome before leaving them to the next."""
+
+
+def open_sink(config: Config, env: Mapping[str, str], *, dry_run: bool) -> Sink:
+    """The configured sink (the composition root's one decision about tickets)."""
+    if config.sink.kind == "jira":
+        if dry_run:
+            return PlanOnly("jira")  # plans from the ledger; Jira is not contacted
+        return JiraSink(config.jira, jira_token(config.jira, env))
+    if dry_run:
+        return LocalStore.copy_of(config.state.local_tickets_path)
+    return LocalStore(config.state.local_tickets_path)
 
 
 def replay(
@@ -92,19 +115,21 @@ def replay(
     *,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    env: Mapping[str, str] = os.environ,
 ) -> RunSummary:
     """Run saved mail through the whole pipeline into the configured sink."""
-    renderer = Renderer(config.tickets.templates)  # a broken template stops us before writing
+    # A broken template or a missing secret stops us here, before anything is written.
+    renderer = Renderer(config.tickets.templates, markup=_markup(config))
     summary = RunSummary()
     if dry_run:
         # Copies in memory: the same code runs, and nothing on disk changes.
         ledger = Ledger.open_copy(config.state.path)
-        sink: Sink = LocalStore.copy_of(config.state.local_tickets_path)
+        sink: Sink = open_sink(config, env, dry_run=True)
         _run(paths, config, ledger, sink, renderer, summary, progress)
         return summary
+    sink = open_sink(config, env, dry_run=False)
     with RunLock(config.state.lock_path):
         ledger = Ledger.open(config.state.path)
-        sink = LocalStore(config.state.local_tickets_path)
         try:
             _run(paths, config, ledger, sink, renderer, summary, progress)
         finally:
@@ -133,7 +158,24 @@ def _run(
             continue
         ingest(item, config, ledger, summary)
     reconcile(ledger, sink, renderer, config, summary)
+    for _ in range(SETTLE_ROUNDS):
+        if not summary.unconfirmed:
+            break
+        # Writes with an unknown outcome: ask the sink what they did (it waits out its
+        # search lag), then finish those problems.
+        summary.unconfirmed.clear()
+        settle(ledger, sink)
+        reconcile(ledger, sink, renderer, config, summary)
     ledger.mark_processed()
+
+
+def _markup(config: Config) -> Markup:
+    return "jira" if config.sink.kind == "jira" else "plain"
+
+
+def _policy(config: Config) -> Policy:
+    never = config.jira.never_reopen if config.sink.kind == "jira" else ()
+    return config.tickets.policy(frozenset(never))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +219,7 @@ def ingest(item: RawMessage, config: Config, ledger: Ledger, summary: RunSummary
 def settle(ledger: Ledger, sink: Sink) -> None:
     """Ask the sink what each unfinished write did, and believe it."""
     for intent in ledger.pending_intents():
-        snapshot = sink.find(intent.idempotency_key)
+        snapshot = sink.find(intent.idempotency_key, intent.created_at)
         log.info(
             "settling an unfinished %s on %s: %s",
             intent.operation,
@@ -187,45 +229,83 @@ def settle(ledger: Ledger, sink: Sink) -> None:
         ledger.settle(intent, applied_from(snapshot) if snapshot else None)
 
 
+def observe(ledger: Ledger, sink: Sink, fingerprints: list[str]) -> None:
+    """Learn which of these problems' open tickets a person resolved in the sink."""
+    open_tickets = ledger.open_tickets(fingerprints)
+    if not open_tickets:
+        return
+    for key, resolution in sink.resolved_elsewhere(sorted(open_tickets)).items():
+        fp, episode = open_tickets[key]
+        log.info("%s was resolved in %s as %r", key, sink.name, resolution.name)
+        ledger.record_resolution(fp, episode, resolution.name, resolution.at)
+
+
 def reconcile(
     ledger: Ledger, sink: Sink, renderer: Renderer, config: Config, summary: RunSummary
 ) -> None:
     """Bring the tickets of every flagged problem to what its history calls for."""
-    policy = config.tickets.policy()
+    policy = _policy(config)
     timelines: dict[str, Timeline] = {}
-    for fp in ledger.dirty():
-        problem = ledger.problem(fp)
-        tkey = tenant_key(problem.tenant)
-        if tkey not in timelines:
-            timelines[tkey] = ledger.timeline(problem.tenant)
-        episodes = fold(ledger.sightings(fp), timelines[tkey], policy)
-        applied = ledger.applied(fp)
-        facts: dict[int, TicketFacts] = {}
-        previous: str | None = None
-        wrote = False
-        for episode in episodes:
-            wanted = target(problem, episode, previous, renderer)
-            current = applied.get(episode.number)
-            if current is None:
-                current = _create(ledger, sink, fp, wanted, summary)
-                wrote = True
-            for write in plan(wanted, current):
-                _write(ledger, sink, fp, episode.number, current, write, summary)
-                wrote = True
-            facts[episode.number] = wanted.facts
-            previous = current.key
-        for number in sorted(n for n in applied if n >= len(episodes)):
-            for write in plan_superseded(applied[number], number, previous):
-                _write(ledger, sink, fp, number, applied[number], write, summary)
-                wrote = True
-        summary.unchanged += not wrote and bool(applied)
-        ledger.finish_problem(fp, episodes[-1].status if episodes else None, facts)
+    dirty = ledger.dirty()
+    observe(ledger, sink, dirty)
+    for fp in dirty:
+        try:
+            _reconcile_problem(ledger, sink, renderer, policy, timelines, fp, summary)
+        except WriteUnconfirmed as exc:
+            log.warning("%s", exc)
+            summary.unconfirmed.append(str(exc))
+        except Skippable as exc:
+            # This ticket needs a person; the problem stays flagged, so every run says so
+            # until it is fixed, and the others go on.
+            log.warning("needs attention: %s", exc)
+            summary.attention.append(str(exc))
 
 
-def _create(ledger: Ledger, sink: Sink, fp: str, wanted: Target, summary: RunSummary) -> Applied:
+def _reconcile_problem(
+    ledger: Ledger,
+    sink: Sink,
+    renderer: Renderer,
+    policy: Policy,
+    timelines: dict[str, Timeline],
+    fp: str,
+    summary: RunSummary,
+) -> None:
+    """One problem's tickets brought to what its history (and people's resolutions) call for."""
+    problem = ledger.problem(fp)
+    tkey = tenant_key(problem.tenant)
+    if tkey not in timelines:
+        timelines[tkey] = ledger.timeline(problem.tenant)
+    episodes = fold(ledger.sightings(fp), timelines[tkey], policy, ledger.resolutions(fp))
+    applied = ledger.applied(fp)
+    facts: dict[int, TicketFacts] = {}
+    previous: str | None = None
+    wrote = False
+    for episode in episodes:
+        wanted = target(problem, episode, previous, renderer)
+        current = applied.get(episode.number)
+        if current is None:
+            current = _create(ledger, sink, fp, problem.family, wanted, summary)
+            wrote = True
+        for write in plan(wanted, current):
+            _write(ledger, sink, fp, episode.number, current, write, summary)
+            wrote = True
+        facts[episode.number] = wanted.facts
+        previous = current.key
+    for number in sorted(n for n in applied if n >= len(episodes)):
+        for write in plan_superseded(applied[number], number, previous):
+            _write(ledger, sink, fp, number, applied[number], write, summary)
+            wrote = True
+    summary.unchanged += not wrote and bool(applied)
+    ledger.finish_problem(fp, episodes[-1].status if episodes else None, facts)
+
+
+def _create(
+    ledger: Ledger, sink: Sink, fp: str, family: str, wanted: Target, summary: RunSummary
+) -> Applied:
     summary.writes.append(f"create: {wanted.content.summary}")
     intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
-    snapshot = sink.create(wanted.idempotency_key, fp, wanted.content)
+    # An error here leaves the intent: the outcome is unknown until the sink is asked.
+    snapshot = sink.create(wanted.idempotency_key, fp, wanted.content, family=family)
     faults.crash_point("after-sink-write")
     applied = applied_from(snapshot)
     ledger.done(intent, fp, wanted.episode, applied, wanted.facts)
@@ -245,7 +325,11 @@ def _write(
 ) -> None:
     summary.writes.append(f"{write.describe()} on {current.key}")
     intent = ledger.begin(fp, episode, current.idempotency_key, write.describe())
-    _apply(sink, current, write)
+    try:
+        _apply(sink, current, write)
+    except Skippable:
+        ledger.abandon(intent)  # refused: nothing was written
+        raise
     faults.crash_point("after-sink-write")
     ledger.done(intent, fp, episode, current)
     _count(write, summary)

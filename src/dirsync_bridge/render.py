@@ -8,6 +8,11 @@ built, so a broken one stops the run at start-up, before any ticket is written; 
 still fails at render time is the same ``ConfigError``.
 
 Rendering reads no clock: every time it shows comes from the view (a report's time).
+
+Markup: the local store shows plain text; Jira renders wiki markup, so for Jira every value a
+template prints is escaped (``wiki.inline``) and the ``block`` filter fences multi-line text
+(``wiki.block``). The same templates serve both: in plain mode ``block`` changes nothing.
+Summaries are plain text in every sink (Jira does not render them).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from . import wiki
 from .errors import ConfigError
 from .fingerprint import label
 from .models import Conflict, Family, Kind
@@ -44,6 +50,7 @@ SUMMARY_MAX: Final = 255
 ELLIPSIS: Final = "…"
 
 CommentKind = Literal["changed", "resolved", "reopened"]
+Markup = Literal["plain", "jira"]
 
 
 class _View(BaseModel):
@@ -238,7 +245,7 @@ def strip_blank_lines(text: str) -> str:
 class Renderer:
     """Renders tickets and comments from the built-in templates or a directory overriding them."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, markup: Markup = "plain") -> None:
         """Load and compile all five templates; a broken one raises ``ConfigError`` here.
 
         A file missing from ``directory`` falls back to the built-in one of the same name.
@@ -249,16 +256,13 @@ class Renderer:
         if directory is not None:
             loaders.insert(0, jinja2.FileSystemLoader(directory))
         self._directory = directory
-        self._env = SandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(loaders),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._env.filters["utc"] = utc
-        self._templates = {name: self._compile(name) for name in TEMPLATE_NAMES}
+        self.markup = markup
+        plain = self._environment(jinja2.ChoiceLoader(loaders), markup="plain")
+        marked = self._environment(jinja2.ChoiceLoader(loaders), markup=markup)
+        self._templates = {
+            name: self._compile(plain if name == SUMMARY else marked, name)
+            for name in TEMPLATE_NAMES
+        }
         # A trial render on complete sample data catches what compiling cannot (a misspelt
         # field, a forbidden attribute) in every branch those samples reach, at start-up.
         self.ticket(_SAMPLE_TICKET)
@@ -268,16 +272,37 @@ class Renderer:
     def ticket(self, view: TicketView) -> TicketContent:
         """The summary, description and links of a new ticket."""
         summary = self._render(SUMMARY, t=view)
-        description = self._render(DESCRIPTION, t=view)
+        description = self._fit(strip_blank_lines(self._render(DESCRIPTION, t=view)))
         return TicketContent(
             summary=one_line_summary(summary),
-            description=strip_blank_lines(description),
+            description=description,
             links=(view.previous_ticket,) if view.previous_ticket else (),
         )
 
     def comment(self, view: CommentView) -> str:
         """The body of a "changed", "resolved" or "reopened" comment."""
-        return strip_blank_lines(self._render(COMMENT_TEMPLATES[view.kind], c=view))
+        return self._fit(strip_blank_lines(self._render(COMMENT_TEMPLATES[view.kind], c=view)))
+
+    def _fit(self, text: str) -> str:
+        return wiki.fit(text) if self.markup == "jira" else text
+
+    @staticmethod
+    def _environment(loader: jinja2.BaseLoader, markup: Markup) -> SandboxedEnvironment:
+        env = SandboxedEnvironment(
+            loader=loader,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            # Jira: whatever a template prints is a value from a report, so it is escaped
+            # on the way out; template text itself (the admin's own markup) is not.
+            finalize=wiki.escape_output if markup == "jira" else None,
+        )
+        env.filters["utc"] = utc
+        env.filters["block"] = wiki.block if markup == "jira" else _unchanged
+        env.filters["issue_key"] = wiki.issue_key if markup == "jira" else _unchanged
+        return env
 
     def _path(self, name: str) -> Path:
         """The file a template name resolves to: the user's if present, else the built-in."""
@@ -285,9 +310,9 @@ class Renderer:
             return self._directory / name
         return BUILTIN_TEMPLATES / name
 
-    def _compile(self, name: str) -> jinja2.Template:
+    def _compile(self, env: SandboxedEnvironment, name: str) -> jinja2.Template:
         try:
-            return self._env.get_template(name)
+            return env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             failed = exc.name or name
             path = Path(exc.filename) if exc.filename else self._path(failed)
@@ -308,6 +333,10 @@ class Renderer:
             where = _template_line(exc.__traceback__, str(path))
             line = f"line {where}: " if where else ""
             raise ConfigError(path, CONFIG_KEY, f"{name}: {line}{_describe(exc)}") from None
+
+
+def _unchanged(value: object) -> str:
+    return str(value)
 
 
 def _describe(exc: BaseException) -> str:

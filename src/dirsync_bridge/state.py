@@ -81,6 +81,19 @@ MIGRATIONS: tuple[db.Migration, ...] = (
                 created_at TEXT NOT NULL)""",
         ),
     ),
+    (
+        "0002-resolutions",
+        (
+            # Resolutions someone gave a ticket in the sink (not this tool): the lifecycle
+            # folds them in like reports, at their own time.
+            """CREATE TABLE resolutions (
+                fingerprint TEXT NOT NULL REFERENCES problems (fingerprint),
+                episode INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (fingerprint, episode, at))""",
+        ),
+    ),
 )
 
 
@@ -90,12 +103,20 @@ def tenant_key(tenant: str | None) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat()
+    return _time(datetime.now(UTC))
 
 
 def _time(value: datetime) -> str:
     # Fixed width, UTC: sorts as text in time order.
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _created(value: str) -> datetime:
+    # Ledgers written before times were fixed-width hold isoformat() strings.
+    try:
+        return _parse_time(value)
+    except ValueError:
+        return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def _parse_time(value: str) -> datetime:
@@ -136,6 +157,8 @@ class Intent:
     episode: int
     idempotency_key: str
     operation: str
+    created_at: datetime
+    """When the write was started (wall clock): a lagging search must be given time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,9 +409,55 @@ class Ledger:
     def pending_intents(self) -> list[Intent]:
         """Writes started but not recorded as done: a crash came in between."""
         rows = self.conn.execute(
-            "SELECT id, fingerprint, episode, idempotency_key, operation FROM intents ORDER BY id"
+            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at "
+            "FROM intents ORDER BY id"
         )
-        return [Intent(*row) for row in rows]
+        return [
+            Intent(row[0], row[1], row[2], row[3], row[4], created_at=_created(row[5]))
+            for row in rows
+        ]
+
+    def abandon(self, intent: int) -> None:
+        """Drop an intent whose write certainly did not happen (the sink refused it)."""
+        with db.transaction(self.conn):
+            self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
+
+    def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Ticket key -> (fingerprint, episode), for these problems' tickets the tool has open."""
+        out: dict[str, tuple[str, int]] = {}
+        for fingerprint in fingerprints:
+            rows = self.conn.execute(
+                "SELECT key, episode FROM tickets WHERE fingerprint = ? AND status = 'open'",
+                (fingerprint,),
+            )
+            for row in rows:
+                out[row["key"]] = (fingerprint, int(row["episode"]))
+        return out
+
+    def record_resolution(self, fingerprint: str, episode: int, name: str, at: datetime) -> None:
+        """Someone resolved this ticket in the sink: keep it, and reconcile the problem."""
+        with db.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO resolutions (fingerprint, episode, at, name) "
+                "VALUES (?, ?, ?, ?)",
+                (fingerprint, episode, _time(at), name),
+            )
+            self.conn.execute(
+                "UPDATE tickets SET status = 'resolved' WHERE fingerprint = ? AND episode = ?",
+                (fingerprint, episode),
+            )
+            self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
+
+    def resolutions(self, fingerprint: str) -> dict[int, list[tuple[datetime, str]]]:
+        """Episode -> the resolutions given to its ticket in the sink, oldest first."""
+        out: dict[int, list[tuple[datetime, str]]] = {}
+        rows = self.conn.execute(
+            "SELECT episode, at, name FROM resolutions WHERE fingerprint = ? ORDER BY at",
+            (fingerprint,),
+        )
+        for row in rows:
+            out.setdefault(int(row["episode"]), []).append((_parse_time(row["at"]), row["name"]))
+        return out
 
     def settle(self, intent: Intent, applied: Applied | None) -> None:
         """Replace what the ledger believes with what the sink holds; reconcile again."""

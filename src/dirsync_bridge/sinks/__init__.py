@@ -8,6 +8,8 @@ anything is written again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -42,13 +44,29 @@ class TicketSnapshot(BaseModel):
     """Comment key -> body, for the comments this tool wrote."""
 
 
+class Resolution(BaseModel):
+    """A ticket resolved in the sink by someone other than this tool."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    """The resolution as the sink names it (``Won't Do``)."""
+    at: datetime
+
+
 class Sink(Protocol):
     """A ticket system the tool writes to."""
 
     name: str
 
-    def find(self, idempotency_key: str) -> TicketSnapshot | None:
-        """The ticket created with this key, or None if there is none."""
+    def find(
+        self, idempotency_key: str, written_at: datetime | None = None
+    ) -> TicketSnapshot | None:
+        """The ticket created with this key, or None if there is none.
+
+        ``written_at``: when a create with this key may have happened, for a sink whose
+        search lags behind its writes (it waits before answering "none").
+        """
         ...
 
     def snapshot(self, key: str) -> TicketSnapshot:
@@ -56,9 +74,17 @@ class Sink(Protocol):
         ...
 
     def create(
-        self, idempotency_key: str, fingerprint: str, content: TicketContent
+        self,
+        idempotency_key: str,
+        fingerprint: str,
+        content: TicketContent,
+        *,
+        family: str = "unknown",
     ) -> TicketSnapshot:
-        """Create a ticket (open). Creating twice with one key must not make two tickets."""
+        """Create a ticket (open). Creating twice with one key must not make two tickets.
+
+        ``family`` (the problem's) may choose the ticket's priority.
+        """
         ...
 
     def update(self, key: str, content: TicketContent) -> None:
@@ -75,6 +101,10 @@ class Sink(Protocol):
 
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Resolve or reopen the ticket."""
+        ...
+
+    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
+        """Of these tickets (open as far as the tool knows), those a person has resolved."""
         ...
 
     def close(self) -> None:

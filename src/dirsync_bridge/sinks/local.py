@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from .. import db
-from . import TicketContent, TicketSnapshot, TicketStatus
+from . import Resolution, TicketContent, TicketSnapshot, TicketStatus
 
 KEY_PREFIX: Final = "LOCAL-"
 RESOLUTION_DONE: Final = "Done"
@@ -86,7 +86,9 @@ class LocalStore:
         store._conn = db.memory_copy(path, MIGRATIONS)
         return store
 
-    def find(self, idempotency_key: str) -> TicketSnapshot | None:
+    def find(
+        self, idempotency_key: str, written_at: datetime | None = None
+    ) -> TicketSnapshot | None:
         """The ticket created with this idempotency key, or None if there is none."""
         row = self._conn.execute(
             f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE idempotency_key = ?",
@@ -94,12 +96,21 @@ class LocalStore:
         ).fetchone()
         return None if row is None else self._snapshot(row)
 
+    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
+        """Nothing: only this tool writes to the local store."""
+        return {}
+
     def snapshot(self, key: str) -> TicketSnapshot:
         """The current state of ticket ``key``; ``KeyError`` if there is no such ticket."""
         return self._snapshot(self._row(key))
 
     def create(
-        self, idempotency_key: str, fingerprint: str, content: TicketContent
+        self,
+        idempotency_key: str,
+        fingerprint: str,
+        content: TicketContent,
+        *,
+        family: str = "unknown",
     ) -> TicketSnapshot:
         """Create an open ticket, or return the one already created with this key."""
         now = _now()

@@ -1,0 +1,70 @@
+"""The one retry policy for every upstream: how long to wait, and when to give up.
+
+A server that answers 429 or 503 usually says how long to wait (``Retry-After``, in seconds
+or as an HTTP date); without it we back off exponentially. Either way the total time is
+bounded, so a cron pass never hangs: past the budget the caller gets ``Retriable`` (exit 75)
+and the next pass starts over. The clock and the sleep are parameters, so the policy is
+tested without waiting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
+"""Statuses that mean "busy or briefly down", never "your request is wrong"."""
+
+FIRST_BACKOFF: Final = 1.0
+MAX_SINGLE_WAIT: Final = 60.0
+"""No single wait is longer than this, whatever ``Retry-After`` asks for."""
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds (it may be a number or an HTTP date); None if absent or bad."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+@dataclass
+class Budget:
+    """Attempts and time left for one operation's retries."""
+
+    total_seconds: float
+    max_attempts: int = 8
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    attempts: int = 0
+    waited: float = 0.0
+    _started: float | None = field(default=None, repr=False)
+
+    def wait(self, retry_after: float | None) -> bool:
+        """Sleep before the next attempt; False (no sleep) when the budget is spent."""
+        if self._started is None:
+            self._started = self.clock()
+        self.attempts += 1
+        if self.attempts >= self.max_attempts:
+            return False
+        delay = retry_after if retry_after is not None else FIRST_BACKOFF * 2 ** (self.attempts - 1)
+        delay = min(delay, MAX_SINGLE_WAIT)
+        if self.clock() - self._started + delay > self.total_seconds:
+            return False
+        self.sleep(delay)
+        self.waited += delay
+        return True
