@@ -8,6 +8,10 @@ import pytest
 
 from dirsync_bridge.config import Config, load_config
 
+from .simulators.jira.fixtures import jira_cloud, jira_server
+
+__all__ = ["jira_cloud", "jira_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "fixtures" / "reports"
 FIXTURE_CONFIG = ROOT / "fixtures" / "trust.toml"

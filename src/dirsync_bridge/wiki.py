@@ -46,7 +46,7 @@ def inline(value: object) -> str:
 def block(value: object) -> Fenced:
     """``value`` as a ``{noformat}`` block on lines of its own, shown exactly as written."""
     text = _FENCE_IN_TEXT.sub(lambda m: "{" + ZERO_WIDTH_SPACE + m.group(1), str(value))
-    return Fenced(f"\n{_FENCE}\n{text}\n{_FENCE}\n")
+    return Fenced(f"{_FENCE}\n{text}\n{_FENCE}")
 
 
 _ISSUE_KEY: Final = re.compile(r"[A-Z][A-Z0-9_]+-[0-9]+")

@@ -12,10 +12,6 @@ from dirsync_bridge.config import Config
 from dirsync_bridge.sinks.local import LocalStore
 from dirsync_bridge.state import Ledger
 
-from ..simulators.jira.fixtures import jira_cloud, jira_server
-
-__all__ = ["jira_cloud", "jira_server", "make_config", "outcome"]
-
 
 def make_config(state_dir: Path, **tickets: Any) -> Config:
     """Built-in defaults, state in ``state_dir``, the fixtures' trusted forwarder."""

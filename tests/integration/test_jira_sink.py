@@ -7,6 +7,7 @@ of the same mail is the reference: the same problems must give the same tickets.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,3 +187,174 @@ def outcome_leftovers(config: Config) -> dict[str, int]:
         return {"intents": len(ledger.pending_intents()), "dirty": len(ledger.dirty())}
     finally:
         ledger.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# What a ticket says: hostile values shown literally, and the payload pinned
+
+
+HOSTILE = (
+    "{code}x{code}",
+    "{noformat}",
+    "a|b||c",
+    "[~admin]",
+    "*x*",
+    "!img.png!",
+    "h1. Title",
+    "[evil|https://evil.example]",
+)
+SNAPSHOT = Path(__file__).parent / "snapshots" / "jira_create_payload.json"
+
+
+def one_report(folder: Path, at: datetime, rows: list[tuple[str, str]], name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.eml"
+    path.write_bytes(report_email("Contoso", at, rows, f"{name}@jira.test"))
+    return path
+
+
+def outside_blocks(text: str) -> tuple[str, list[str]]:
+    """The text with its {noformat} blocks removed, and the blocks' contents."""
+    parts = text.split("{noformat}")
+    assert len(parts) % 2 == 1, "a {noformat} block is left open"
+    return "".join(parts[0::2]), parts[1::2]
+
+
+def test_hostile_values_render_literally(tmp_path: Path, jira_cloud: JiraSimulator) -> None:
+    long_values = [c * 10_000 + "@contoso.com" for c in "vw"]
+    identity = "h1. *boss* [~admin] {code}" + "".join(HOSTILE)
+    values = [*long_values, *HOSTILE]  # a "]" in a value ends the bracket list
+    rows = [(identity, duplicate("ProxyAddresses", *values))]
+    mail = tmp_path / "mail"
+    one_report(mail, datetime(2020, 1, 6, 9, tzinfo=UTC), rows, "hostile")
+    replay([mail], jira_config(jira_cloud, tmp_path / "state"), env=token_env(jira_cloud))
+
+    (issue,) = jira_cloud.issues.values()
+    summary, description = issue.fields["summary"], issue.fields["description"]
+    assert "\n" not in summary and len(summary) <= 255
+    assert identity[:40] in summary  # summaries are plain text: Jira does not render them
+    assert len(description) <= 32_767
+    text, blocks = outside_blocks(description)
+    for hostile in HOSTILE:
+        # Outside {noformat}, a hostile value only ever appears escaped...
+        escaped = "".join("\\" + ch if ch in "{}[]|~*!-()_^+?%@#" else ch for ch in hostile)
+        assert escaped in text, hostile
+        assert hostile not in text.replace(escaped, ""), hostile
+    # ...and Microsoft's message text is fenced whole, its own fence tokens broken.
+    assert blocks and all("{noformat}" not in b and "{code}" not in b for b in blocks)
+    assert not any(line.startswith("h1.") for line in text.splitlines())
+    assert description.endswith("_(cut to fit Jira's limit of 32,767 characters)_")
+
+
+def test_the_payload_of_a_typical_ticket_is_pinned(
+    tmp_path: Path, jira_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = REPORTS / "aadconnect_onprem_object_id.eml"
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / source.name).write_bytes(source.read_bytes())
+    monkeypatch.chdir(tmp_path)  # the report's path, as given, is in the description
+    config = jira_config(jira_cloud, tmp_path / "state")
+    replay([Path("mail")], config, env=token_env(jira_cloud))
+    create = next(r for r in jira_cloud.log.writes() if r.path == "/rest/api/2/issue")
+    payload = create.body
+    if not SNAPSHOT.exists():
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+        pytest.fail(f"wrote {SNAPSHOT}: review it, then run again")
+    assert payload == json.loads(SNAPSHOT.read_text())
+
+
+# ---------------------------------------------------------------------------------------------
+# The workflow: transitions by name, a missing one, resolutions people give
+
+
+def absent_then_back(folder: Path, start: datetime, back_after: int) -> list[Path]:
+    """Ann's problem in one report, absent from three, (optionally) back later."""
+    ann = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com"))
+    bob = ("bob@contoso.com", duplicate("ProxyAddresses", "SMTP:bob@contoso.com"))
+    paths = [one_report(folder, start, [ann, bob], "r0")]
+    for n in range(1, 4):
+        paths.append(one_report(folder, start + timedelta(hours=3 * n), [bob], f"r{n}"))
+    if back_after:
+        back = start + timedelta(days=back_after)
+        paths.append(one_report(folder, back, [ann, bob], "back"))
+    return paths
+
+
+def test_resolve_and_reopen_go_through_transitions_found_by_name(
+    tmp_path: Path, jira_server: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    absent_then_back(mail, datetime(2020, 3, 2, 9, tzinfo=UTC), back_after=0)
+    config = jira_config(jira_server, tmp_path / "state", resolve_transition="DONE")
+    summary = replay([mail], config, env=token_env(jira_server))
+    assert summary.resolved == 1
+    statuses = sorted(i.status for i in jira_server.issues.values())
+    assert statuses == ["Done", "To Do"]
+
+    one_report(
+        mail,
+        datetime(2020, 3, 5, 9, tzinfo=UTC),
+        [("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com"))],
+        "back",
+    )
+    summary = replay([mail], config, env=token_env(jira_server))
+    assert summary.reopened == 1
+    assert sorted(i.status for i in jira_server.issues.values()) == ["To Do", "To Do"]
+
+
+def test_a_workflow_without_the_transition_is_reported_and_the_run_goes_on(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    jira_cloud.set_workflow(
+        {
+            "To Do": [("Start Progress", "In Progress")],
+            "In Progress": [("Close", "Done")],
+            "Done": [("Reopen", "To Do")],
+        }
+    )
+    mail = tmp_path / "mail"
+    absent_then_back(mail, datetime(2020, 3, 2, 9, tzinfo=UTC), back_after=0)
+    config = jira_config(jira_cloud, tmp_path / "state")
+    summary = replay([mail], config, env=token_env(jira_cloud))
+
+    assert summary.created == 2
+    (line,) = summary.attention
+    assert "no transition named 'Done'" in line and "'Start Progress'" in line
+    assert line.startswith("OPS-")
+    assert all(i.status == "To Do" for i in jira_cloud.issues.values())
+    # The problem stays flagged: the next run says so again, and writes nothing new.
+    jira_cloud.reset_log()
+    again = replay([mail], config, env=token_env(jira_cloud))
+    assert len(again.attention) == 1
+    assert jira_cloud.log.writes() == []
+
+
+@pytest.mark.parametrize(("resolution", "expect_new_ticket"), [("Won't Do", True), ("Done", False)])
+def test_a_resolution_given_by_a_person_decides_between_reopen_and_a_new_ticket(
+    tmp_path: Path, jira_cloud: JiraSimulator, resolution: str, expect_new_ticket: bool
+) -> None:
+    mail = tmp_path / "mail"
+    start = datetime(2020, 3, 2, 9, tzinfo=UTC)
+    ann = [("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com"))]
+    one_report(mail, start, ann, "r0")
+    config = jira_config(jira_cloud, tmp_path / "state")
+    replay([mail], config, env=token_env(jira_cloud))
+    (first,) = jira_cloud.issues
+    jira_cloud.resolve_by_hand(first, resolution)
+
+    # Seen again in a report dated after the person's resolution (today, in wall time).
+    later = datetime.now(UTC) + timedelta(hours=1)
+    one_report(mail, later, ann, "r1")
+    summary = replay([mail], config, env=token_env(jira_cloud))
+
+    issues = jira_cloud.issues
+    if expect_new_ticket:
+        assert summary.created == 1 and summary.reopened == 0
+        assert issues[first].status == "Done" and issues[first].resolution == resolution
+        (second,) = set(issues) - {first}
+        assert issues[second].properties[PROPERTY]["links"] == [first]
+        assert first in issues[second].fields["description"]
+    else:
+        assert summary.reopened == 1 and len(issues) == 1
+        assert issues[first].status == "To Do"

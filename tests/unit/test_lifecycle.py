@@ -178,3 +178,38 @@ def test_fold_is_the_same_whatever_order_the_sightings_come_in() -> None:
     assert [(e.status, [c.key for c in e.comments]) for e in forward] == [
         (e.status, [c.key for c in e.comments]) for e in backward
     ]
+
+
+# -- resolutions given by people in the sink, folded in at their own time ---------------------
+
+
+def with_resolutions(pattern: str, resolutions: dict[int, list[tuple[datetime, str]]]) -> list:
+    sightings, timeline = history(pattern)
+    policy = Policy(never_reopen=frozenset({"Won't Do"}))
+    return [
+        (e.status, e.resolution, [c.key for c in e.comments])
+        for e in fold(sightings, timeline, policy, resolutions)
+    ]
+
+
+def test_a_person_resolving_then_a_sighting_reopens() -> None:
+    # Resolved by hand between the second and third report (T0 + 4h).
+    result = with_resolutions("AAA", {0: [(T0 + timedelta(hours=4), "Done")]})
+    assert result == [("open", None, ["0:reopened:0"])]
+
+
+def test_a_never_reopen_resolution_makes_the_next_sighting_a_new_ticket() -> None:
+    result = with_resolutions("AAA", {0: [(T0 + timedelta(hours=4), "Won't Do")]})
+    assert result == [("resolved", "Won't Do", []), ("open", None, [])]
+
+
+def test_a_resolution_after_the_last_report_is_the_final_state() -> None:
+    result = with_resolutions("AA", {0: [(T0 + timedelta(days=2), "Won't Do")]})
+    assert result == [("resolved", "Won't Do", [])]
+
+
+def test_a_resolution_of_a_ticket_already_resolved_changes_nothing() -> None:
+    late = T0 + timedelta(days=5)
+    assert with_resolutions("A...", {0: [(late, "Won't Do")]}) == [
+        ("resolved", "Done", ["0:resolved:0"])
+    ]
