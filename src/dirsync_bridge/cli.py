@@ -23,6 +23,7 @@ from .display import (
     ticket_json,
     ticket_table,
 )
+from .doctor import checks, exit_code
 from .errors import ConfigError, DirsyncBridgeError, Retriable
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
@@ -228,6 +229,24 @@ def tickets(config: Config, status: str, output_format: str) -> None:
     else:
         for line in ticket_table(rows):
             click.echo(line)
+
+
+@cli.command()
+@click.pass_obj
+def doctor(config: Config) -> None:
+    """Check the configuration against the real services, one line per check.
+
+    For Jira: the token, the credentials, the project, the issue type, components,
+    priorities, custom fields, and the resolve and reopen transitions (on tickets this tool
+    made). Nothing is written. Exit 0 when every check passed, 2 when something must be
+    fixed, 75 when a service could not be reached.
+    """
+    results = []
+    for check in checks(config, os.environ):
+        results.append(check)
+        mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.outcome]
+        click.echo(f"{mark} {check.name}: {check.detail}")
+    sys.exit(exit_code(results))
 
 
 def _print_json_array(items: Iterator[dict[str, Any]]) -> None:

@@ -99,3 +99,69 @@ def test_jira_unreachable_exits_75_and_the_next_run_finishes(
     assert done.returncode == 0, done.stderr
     assert "0 parsed" in done.stdout and "created" in done.stdout
     assert len(jira_cloud.issues) > 20
+
+
+def doctor(config: Path, token: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIRSYNC_JIRA_TOKEN": token}
+    return subprocess.run(
+        [*CLI, "--config", str(config), "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+
+
+def test_doctor_checks_every_jira_setting_one_line_each(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    config = config_file(tmp_path, jira_cloud.url, components='["Identity"]')
+    done = doctor(config, jira_cloud.api_token)
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert "ok   jira credentials: signed in as bot@contoso.com on Jira Cloud" in lines[1]
+    names = [line.split(":")[0] for line in lines]
+    assert names == [
+        "ok   config",
+        "ok   jira credentials",
+        "ok   jira project",
+        "ok   jira issue type",
+        "ok   jira components",
+        "ok   jira priorities",
+        "warn jira resolve transition",  # no ticket of ours yet to read the workflow from
+        "warn jira reopen transition",
+    ]
+
+    # With tickets in Jira, the workflow is checked on them.
+    replay(config, REPORTS, jira_cloud.api_token)
+    assert doctor(config, jira_cloud.api_token).returncode == 0
+
+
+def test_doctor_names_what_to_fix(tmp_path: Path, jira_cloud: JiraSimulator) -> None:
+    replay(config_file(tmp_path, jira_cloud.url), REPORTS, jira_cloud.api_token)
+    config = config_file(
+        tmp_path,
+        jira_cloud.url,
+        issue_type='"Story"',
+        priority='{ default = "Urgent" }',
+        fields='{ customfield_99999 = "x" }',
+        resolve_transition='"Close"',
+    )
+    done = doctor(config, jira_cloud.api_token)
+    assert done.returncode == 2
+    out = done.stdout
+    assert "FAIL jira issue type: 'Story' is not an issue type of OPS" in out
+    assert "set [jira] issue_type" in out
+    assert "FAIL jira priorities: 'Urgent' unknown" in out
+    assert "FAIL jira fields: 'customfield_99999' unknown: fix [jira] fields" in out
+    assert "FAIL jira resolve transition: 'Close' not offered" in out
+
+
+def test_doctor_with_a_bad_token_fails_at_the_credentials(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    done = doctor(config_file(tmp_path, jira_cloud.url), "nope")
+    assert done.returncode == 2
+    assert "FAIL jira credentials: Jira at" in done.stdout and "HTTP 401" in done.stdout
+    assert "Traceback" not in done.stderr

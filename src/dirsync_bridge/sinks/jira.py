@@ -296,6 +296,16 @@ class JiraSink:
                     out[str(raw["key"])] = Resolution(name=name, at=at)
         return out
 
+    # -- reading, for doctor ---------------------------------------------------------------
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET ``/rest/api/2/<path>`` as JSON, with the retry policy."""
+        return self._call(f"read {path}", lambda: self.client._get_json(path, params))
+
+    def search(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+        """Issues matching ``jql`` (raw JSON), on whichever search API the site has."""
+        return self._search(jql, fields)
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _fields(self, fingerprint: str, content: TicketContent, family: str) -> dict[str, Any]:
