@@ -358,3 +358,54 @@ def test_a_resolution_given_by_a_person_decides_between_reopen_and_a_new_ticket(
     else:
         assert summary.reopened == 1 and len(issues) == 1
         assert issues[first].status == "To Do"
+
+
+# ---------------------------------------------------------------------------------------------
+# Crash safety against a sink without idempotency keys
+
+
+def test_sigkill_between_jira_write_and_ledger_then_a_rerun_gives_one_issue_each(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from dirsync_bridge.faults import ENV_VAR
+
+    expected = local_reference(tmp_path, [REPORTS])
+    jira_cloud.faults.search_lag = 1.0  # a killed create is invisible to search for a while
+    state = tmp_path / "state"
+    config_file = tmp_path / "jira.toml"
+    config_file.write_text(
+        f'[state]\npath = "{state / "state.db"}"\n'
+        '[trust]\nforwarders = ["it-admin@contoso.com"]\n'
+        f'[sink]\nkind = "jira"\n[jira]\nurl = "{jira_cloud.url}"\nproject = "OPS"\n'
+        f'email = "{jira_cloud.email}"\nsearch_lag = "2s"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    env["DIRSYNC_JIRA_TOKEN"] = jira_cloud.api_token
+
+    def run(crash_at: str | None) -> int:
+        extra = {ENV_VAR: crash_at} if crash_at else {}
+        command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
+        done = subprocess.run(
+            [*command, "replay", str(REPORTS)],
+            env={**env, **extra},
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        return done.returncode
+
+    # Each run dies right after its n-th Jira write, before the ledger records it.
+    killed = sum(run(f"after-sink-write:{n}") == -signal.SIGKILL for n in (1, 3, 5, 9, 14, 20))
+    assert killed == 6
+    assert run(None) in (0, 1)
+
+    tickets = jira_tickets(jira_cloud)  # raises on two issues for one key
+    assert sorted(tickets) == sorted(expected)
+    for key, ticket in tickets.items():
+        assert ticket["comments"] == sorted(expected[key]["comments"]), key
+        assert ticket["status"] == expected[key]["status"], key
