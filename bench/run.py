@@ -7,6 +7,8 @@
     second and peak RSS. Memory must stay flat as the mbox grows (ratio of peaks ~1.0).
 (c) Replay 1,000 report emails into the local store, then replay them again (all already
     seen): messages per second, peak RSS, and the ratio first/second. Target: >= 10.
+(d) Jira (``bench/jira.py``): 500 new problems against the simulator at 50 ms a request:
+    requests vs the minimum (one create each) and wall time vs that floor; a replay: 0 writes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import lxml.html
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import backlog, big_report_email, mbox_messages
+from bench.jira import bench_jira
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse import parse_message
 
@@ -160,3 +163,4 @@ if __name__ == "__main__":
     bench_parse()
     bench_mbox()
     bench_replay()
+    bench_jira()
