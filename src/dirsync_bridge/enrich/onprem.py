@@ -1,0 +1,372 @@
+"""Active Directory look-ups over LDAPS or StartTLS: which on-premises objects hold a value.
+
+``OnPremDirectory`` is the on-premises ``Directory`` adapter. One connection per run: it is
+opened and bound on the first look-up and reused; after a dropped connection the next
+look-up opens a new one. Searches are paged, so a value held by thousands of objects (a
+mail-enabled group's alias copied everywhere) comes back whole instead of stopping at AD's
+``MaxPageSize`` of 1,000.
+
+Trust: the password only ever travels inside TLS. ``ldaps://`` wraps the socket at once;
+``ldap://`` always issues StartTLS before binding. The certificate is verified by the
+standard library during the handshake (chain and host name, SNI sent), against ``ca_bundle``
+alone when one is configured, else the system store. ldap3 2.9's own check is not used: it
+turns the handshake's host-name check off and calls ``ssl.match_hostname`` afterwards, which
+is deprecated since Python 3.7 and gone in 3.12. ``REQUESTS_CA_BUNDLE`` and friends are
+``requests`` conventions and have no effect here.
+
+Errors, by what the runner does with them (``dirsync_bridge.errors``):
+
+- the DC refuses, drops the connection or does not answer within ``timeout``: ``Retriable``;
+- the certificate is not trusted or does not name the host: ``ConfigError`` (ca_bundle, url);
+- the bind is refused, or the password is empty: ``ConfigError`` (bind_dn, password_env);
+- the base DN does not exist: ``ConfigError`` (base_dn).
+
+Global catalog (ports 3268/3269): with an empty ``base_dn`` the whole forest is searched.
+The catalog holds only the partial attribute set: ``proxyAddresses`` is in it once Exchange
+has extended the schema, ``mS-DS-ConsistencyGuid`` usually is not (holders then show the
+``objectGUID``-based ImmutableId).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import re
+import ssl
+import warnings
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+with warnings.catch_warnings():
+    # ldap3 2.9.1, the latest release, imports two names that pyasn1 0.6.1 deprecated; the
+    # warning is noise to our users (and an error in a test run with warnings as errors).
+    warnings.filterwarnings("ignore", r"(tagMap|typeMap) is deprecated", DeprecationWarning)
+    from ldap3 import NONE, SIMPLE, SUBTREE, SYNC, Connection, Server, Tls
+    from ldap3.core import exceptions as lx
+    from ldap3.utils.conv import escape_filter_chars
+
+from ..errors import ConfigError, DirsyncBridgeError, Retriable
+from .holders import OnPremHolder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT: Final = 10
+"""Seconds to connect, and to wait for any one answer. Whole seconds: ldap3 packs it as such."""
+DEFAULT_PAGE_SIZE: Final = 500
+"""Entries per page; under AD's default ``MaxPageSize`` (1,000), so no server caps it."""
+GLOBAL_CATALOG_PORTS: Final = frozenset({3268, 3269})
+
+_ATTRIBUTES: Final = (
+    "objectClass",
+    "objectGUID",
+    "mS-DS-ConsistencyGuid",
+    "whenCreated",
+    "whenChanged",
+    "userAccountControl",
+)
+# Users, groups and contacts; computers derive from user, so they are excluded by name.
+_HOLDER_CLASSES: Final = (
+    "(|(objectClass=user)(objectClass=group)(objectClass=contact))(!(objectClass=computer))"
+)
+# A proxy address prefix: SMTP, smtp, SIP, X500, EUM... (letters and digits before a colon).
+_PROXY_PREFIX: Final = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]{0,8}):(?P<rest>.*)$", re.S)
+
+
+def holder_filter(value: str) -> str | None:
+    """The LDAP filter matching every object that holds ``value``; None if nothing can.
+
+    An SMTP value (``SMTP:a@x``, ``smtp:a@x`` or bare ``a@x``) matches ``userPrincipalName``
+    and ``mail`` equal to the address, and ``proxyAddresses`` ``smtp:``/``SMTP:`` plus the
+    address. AD compares these case-insensitively already; both prefix spellings are asked
+    for anyway so that a server that compares exactly still finds primary and secondary
+    addresses. Another prefix (``SIP:``, ``X500:``) matches ``proxyAddresses`` only. Values
+    are escaped per RFC 4515, so ``*)(cn=*`` is searched for literally.
+    """
+    text = value.strip()
+    prefixed = _PROXY_PREFIX.match(text)
+    if prefixed and prefixed["prefix"].lower() != "smtp":
+        prefix, rest = prefixed["prefix"], prefixed["rest"].strip()
+        address = None
+    else:
+        prefix, rest = "smtp", (prefixed["rest"].strip() if prefixed else text)
+        address = rest
+    if not rest:
+        return None
+    escaped = escape_filter_chars(rest)
+    terms = [
+        f"(proxyAddresses={p}:{escaped})" for p in dict.fromkeys((prefix.lower(), prefix.upper()))
+    ]
+    if address is not None:
+        terms = [f"(userPrincipalName={escaped})", f"(mail={escaped})", *terms]
+    return f"(&{_HOLDER_CLASSES}(|{''.join(terms)}))"
+
+
+class _VerifyingTls(Tls):
+    """ldap3's ``Tls`` with verification done by ``ssl`` itself during the handshake."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(validate=ssl.CERT_REQUIRED)
+        self._context = context
+
+    def wrap_socket(self, connection: Any, do_handshake: bool = False) -> None:
+        """Wrap the connection's socket, checking chain and host name, sending SNI."""
+        connection.socket = self._context.wrap_socket(
+            connection.socket,
+            server_side=False,
+            do_handshake_on_connect=do_handshake,
+            server_hostname=connection.server.host,
+        )
+
+
+class OnPremDirectory:
+    """Finds the Active Directory users, groups and contacts that hold a value.
+
+    ``url`` is ``ldaps://host[:port]`` (636, or 3269 for the global catalog) or
+    ``ldap://host[:port]`` (StartTLS on 389 or 3268). ``password`` is read by the caller from
+    the variable named by ``password_env``; that name and ``config_path`` only make error
+    messages say what to fix. Use as a context manager, or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        bind_dn: str,
+        password: str,
+        base_dn: str = "",
+        ca_bundle: Path | None = None,
+        password_env: str = "DIRSYNC_LDAP_PASSWORD",
+        config_path: Path | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        self._path = config_path
+        self._url = url
+        self._bind_dn = bind_dn
+        self._password = password
+        self._password_env = password_env
+        self._base_dn = base_dn
+        self._ca_bundle = ca_bundle
+        # ldap3 packs the receive timeout as whole seconds; 0 would mean "wait for ever".
+        self._timeout = max(1, math.ceil(timeout))
+        self._page_size = page_size
+        self._connection: Connection | None = None
+        self._search_base: str | None = None
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("ldaps", "ldap") or not parts.hostname:
+            raise self._config("url", f"{url!r} is not ldaps://host[:port] or ldap://host[:port]")
+        try:
+            port = parts.port
+        except ValueError:
+            raise self._config("url", f"{url!r} has an invalid port") from None
+        self._use_ssl = parts.scheme == "ldaps"
+        self._host = parts.hostname
+        self._port = port or (636 if self._use_ssl else 389)
+        if not password:
+            # An empty password is an "unauthenticated bind" (RFC 4513 5.1.2): many servers
+            # accept it as anonymous and every search then silently finds nothing.
+            raise self._config("password_env", f"${password_env} is empty or unset")
+        self._tls = _VerifyingTls(self._tls_context())
+
+    def __repr__(self) -> str:
+        return f"OnPremDirectory({self._url!r}, bind_dn={self._bind_dn!r})"
+
+    def __enter__(self) -> OnPremDirectory:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def holders(self, value: str) -> list[OnPremHolder]:
+        """Every user, group or contact holding ``value``, sorted by DN; [] when none does.
+
+        See ``holder_filter`` for what "holding" means. Each holder carries ``value`` as given.
+        """
+        search_filter = holder_filter(value)
+        if search_filter is None:
+            return []
+        connection = self._connect()
+        try:
+            entries = connection.extend.standard.paged_search(
+                search_base=self._search_base,
+                search_filter=search_filter,
+                search_scope=SUBTREE,
+                attributes=list(_ATTRIBUTES),
+                paged_size=self._page_size,
+                generator=True,
+            )
+            found: dict[str, OnPremHolder] = {}
+            for entry in entries:
+                # Referrals to other partitions (searchResRef) are not followed: the holders
+                # that matter live in the configured base, or the global catalog sees them.
+                if entry.get("type") != "searchResEntry" or entry["dn"] in found:
+                    continue
+                try:
+                    holder = OnPremHolder.from_ldap(value, entry["dn"], entry["raw_attributes"])
+                except ValueError as exc:
+                    # An attribute the bind account may not read: one holder is lost, with a
+                    # warning that says so, rather than the whole look-up.
+                    log.warning("onprem: skipped a holder of %s: %s", value, exc)
+                    continue
+                found[holder.dn] = holder
+        except lx.LDAPException as exc:
+            raise self._failed(exc, "search") from exc
+        log.debug("onprem: %d holder(s) of %s", len(found), value)
+        return sorted(found.values(), key=lambda h: h.dn.casefold())
+
+    def close(self) -> None:
+        """Unbind and drop the connection; safe to call twice, or on a dead connection."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            _quietly_unbind(connection)
+
+    # The connection -------------------------------------------------------------------------
+
+    def _connect(self) -> Connection:
+        if self._connection is not None and not self._connection.closed:
+            return self._connection
+        server = Server(
+            self._host,
+            port=self._port,
+            use_ssl=self._use_ssl,
+            tls=self._tls,
+            get_info=NONE,  # no schema download: raw values are all we read
+            connect_timeout=self._timeout,
+        )
+        connection = Connection(
+            server,
+            user=self._bind_dn,
+            password=self._password,
+            authentication=SIMPLE,
+            client_strategy=SYNC,
+            read_only=True,
+            raise_exceptions=True,
+            auto_referrals=False,
+            receive_timeout=self._timeout,
+        )
+        try:
+            connection.open()
+            if not self._use_ssl:
+                connection.start_tls()
+            connection.bind()
+            if self._search_base is None:
+                self._search_base = self._find_search_base(connection)
+        except BaseException as exc:
+            _quietly_unbind(connection)
+            if isinstance(exc, lx.LDAPException):
+                raise self._failed(exc, "connect") from exc
+            raise
+        self._connection = connection
+        log.debug("onprem: bound to %s as %s", self._url, self._bind_dn)
+        return connection
+
+    def _find_search_base(self, connection: Connection) -> str:
+        if self._base_dn or self._port in GLOBAL_CATALOG_PORTS:
+            return self._base_dn  # "" on a global catalog means the whole forest
+        connection.search("", "(objectClass=*)", "BASE", attributes=["defaultNamingContext"])
+        response = connection.response or [{}]
+        naming = response[0].get("raw_attributes", {}).get("defaultNamingContext") or [b""]
+        if not naming[0]:
+            raise self._config("base_dn", f"{self._url} names no defaultNamingContext: set base_dn")
+        return str(naming[0].decode("utf-8"))
+
+    def _tls_context(self) -> ssl.SSLContext:
+        try:
+            return ssl.create_default_context(
+                cafile=str(self._ca_bundle) if self._ca_bundle else None
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise self._config(
+                "ca_bundle", f"{self._ca_bundle} cannot be read as PEM certificates ({exc})"
+            ) from exc
+
+    # Errors ---------------------------------------------------------------------------------
+
+    def _config(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self._path, f"enrich.onprem.{key}", problem)
+
+    def _failed(self, exc: lx.LDAPException, doing: str) -> DirsyncBridgeError:
+        """Sort an ldap3 failure into the error tree, with a message that says what to do."""
+        if isinstance(exc, lx.LDAPCommunicationError | lx.LDAPStartTLSError):
+            self.close()
+        where = f"{self._host}:{self._port}"
+        verify = _cause(exc, ssl.SSLCertVerificationError)
+        if verify is not None:
+            reason = getattr(verify, "verify_message", None) or str(verify)
+            if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
+                return self._config(
+                    "url",
+                    f"the certificate of {where} does not name {self._host!r} ({reason}): "
+                    "use the host name the certificate was issued for",
+                )
+            source = str(self._ca_bundle) if self._ca_bundle else "the system CA store"
+            return self._config(
+                "ca_bundle",
+                f"the certificate of {where} is not trusted by {source} ({reason}): set "
+                "ca_bundle to the PEM file of the CA that issued the domain controller's "
+                "certificate",
+            )
+        if isinstance(exc, lx.LDAPInvalidCredentialsResult):
+            return self._config(
+                "bind_dn",
+                f"{where} refused the bind as {self._bind_dn!r} (invalid credentials): check "
+                f"bind_dn and the password in ${self._password_env}, and that the account is "
+                "enabled and not locked out",
+            )
+        if isinstance(exc, lx.LDAPNoSuchObjectResult):
+            return self._config(
+                "base_dn",
+                f"{self._search_base!r} does not exist on {where}: set base_dn to a naming "
+                "context such as DC=contoso,DC=com",
+            )
+        if isinstance(exc, lx.LDAPInsufficientAccessRightsResult):
+            return self._config(
+                "bind_dn", f"{self._bind_dn!r} may not read {self._search_base!r} on {where}"
+            )
+        if isinstance(
+            exc, lx.LDAPStrongerAuthRequiredResult | lx.LDAPConfidentialityRequiredResult
+        ):
+            return self._config("url", f"{where} demands a stronger bind: {exc}")
+        timed_out = _cause(exc, TimeoutError) is not None
+        reason = f"no answer within {self._timeout}s" if timed_out else _reason(exc)
+        return Retriable(
+            f"on-premises directory {self._url}: {doing} failed ({reason}): check that the "
+            f"domain controller is running and reachable at {where}; the next run retries"
+        )
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """``exc`` or the first exception it was raised from (or while handling) of type ``kind``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _quietly_unbind(connection: Connection) -> None:
+    """Unbind and close the socket, ignoring a connection that is already dead."""
+    with contextlib.suppress(lx.LDAPException, OSError):
+        connection.unbind()
+    # ldap3 leaves the socket of a connection that failed to open (or died) unclosed.
+    raw = getattr(connection, "socket", None)
+    if raw is not None:
+        with contextlib.suppress(OSError):
+            raw.close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,1 @@
+"""A real Samba AD DC for the on-premises directory tests: provisioning, seeding, fixtures."""
