@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -143,6 +143,69 @@ class JiraSettings(_Section):
         return self.priority.get(family) or self.priority.get("default") or None
 
 
+Cloud = Literal["global", "usgov", "usgov-dod", "china"]
+
+
+class GraphSettings(_Section):
+    """``[graph]``: the app registration the tool signs in as (app-only), and where."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret_env: str = "DIRSYNC_GRAPH_SECRET"
+    """The environment variable holding the client secret (unless a certificate is set)."""
+    client_secret_file: Path | None = None
+    """Or a file holding it; the environment wins when both are set."""
+    certificate_path: Path | None = None
+    """A PEM holding the certificate's private key: certificate sign-in instead of a secret."""
+    certificate_thumbprint: str = ""
+    cloud: Cloud = "global"
+    authority_url: str = ""
+    """Login host override, e.g. ``https://login.microsoftonline.us``; the tenant is appended."""
+    graph_url: str = ""
+    """Graph root override, e.g. ``https://graph.microsoft.us``; ``/v1.0/...`` is appended."""
+    ca_bundle: Path | None = None
+    timeout: float = Field(default=30.0, gt=0)
+    retry_for: Duration = timedelta(minutes=2)
+    """How long one request may keep retrying 429/503/504 before the run gives up (exit 75)."""
+
+    @property
+    def configured(self) -> bool:
+        """Whether an app registration is named at all."""
+        return bool(self.tenant_id and self.client_id)
+
+
+_AFTER = re.compile(r"^(none|read|move:.+|category:.+)$")
+
+
+def _check_after(value: str) -> str:
+    if not _AFTER.match(value):
+        raise ValueError(f"{value!r} is not one of none, read, move:<folder>, category:<name>")
+    return value
+
+
+After = Annotated[str, AfterValidator(_check_after)]
+
+
+class MailboxSettings(_Section):
+    """``[source.mailbox]``: the mailbox ``run`` reads reports from, through Graph."""
+
+    mailbox: str
+    folder: str = "inbox"
+    after: After = "move:Processed"
+    """What happens to a processed report: ``move:<folder>``, ``read``, ``category:<name>``
+    or ``none``. Done only once every ticket write the message caused is done."""
+    after_rejected: After = "category:dirsync-bridge-rejected"
+    first_run_lookback: Duration = timedelta(days=30)
+    overlap: Duration = timedelta(hours=1)
+    """Each pass lists mail from the last one's newest minus this, for late deliveries."""
+
+
+class SourceSettings(_Section):
+    """``[source.*]``: where ``run`` gets mail."""
+
+    mailbox: MailboxSettings | None = None
+
+
 ENV_VAR = "DIRSYNC_BRIDGE_CONFIG"
 DEFAULT_FILE = "dirsync-bridge.toml"
 
@@ -158,6 +221,8 @@ class Config(BaseModel):
     tickets: TicketSettings = TicketSettings()
     sink: SinkSettings = SinkSettings()
     jira: JiraSettings = JiraSettings()
+    graph: GraphSettings = GraphSettings()
+    source: SourceSettings = SourceSettings()
 
     @model_validator(mode="after")
     def _sink_is_configured(self) -> Config:
@@ -221,9 +286,21 @@ def _relative_to(config: Config, base: Path) -> Config:
     tickets = config.tickets
     if tickets.templates is not None and not tickets.templates.is_absolute():
         tickets = tickets.model_copy(update={"templates": base / tickets.templates})
-    jira = config.jira
-    for key in ("ca_bundle", "token_file"):
-        value = getattr(jira, key)
+    jira = _paths_relative(config.jira, base, ("ca_bundle", "token_file"))
+    graph = _paths_relative(
+        config.graph, base, ("ca_bundle", "client_secret_file", "certificate_path")
+    )
+    return config.model_copy(
+        update={"state": state, "tickets": tickets, "jira": jira, "graph": graph}
+    )
+
+
+_S = TypeVar("_S", bound=BaseModel)
+
+
+def _paths_relative(section: _S, base: Path, keys: tuple[str, ...]) -> _S:
+    for key in keys:
+        value = getattr(section, key)
         if value is not None and not value.is_absolute():
-            jira = jira.model_copy(update={key: base / value})
-    return config.model_copy(update={"state": state, "tickets": tickets, "jira": jira})
+            section = section.model_copy(update={key: base / value})
+    return section
