@@ -1,0 +1,231 @@
+"""Fault switches, the concurrency gauge and the request log of the Graph simulator.
+
+The faults are the ones apis.md 1.4 says a Graph client meets: 429 with `Retry-After` in
+seconds (body `TooManyRequests`, the throttling doc's sample), 503 (`serviceNotAvailable`,
+may carry `Retry-After`), 504 (gateway timeout, also for big `$top` pages without `$select`),
+and Outlook's concurrency limit: a fifth request in flight gets 429 `ApplicationThrottled`
+"Application is over its MailboxConcurrency limit." (apis.md 1.4, 1.8). Added: latency and
+dropped connections (design.md section 7). Every switch can be flipped while the server runs;
+random draws come from one seeded `random.Random`, so the same seed and the same request
+sequence fail the same requests.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .wire import GraphError
+
+GRAPH = "/v1.0/"
+DROP = 0  # the "status" of a dropped connection, in the queue and in the log
+MAILBOX_CONCURRENCY = "Application is over its MailboxConcurrency limit."
+# Request headers worth keeping in the log (the Authorization value itself is never kept).
+LOGGED_HEADERS = ("prefer", "consistencylevel", "content-type", "client-request-id", "x-client-sku")
+
+
+@dataclass
+class Faults:
+    """What the simulator does wrong, and how often. Rates are fractions of requests."""
+
+    rate_429: float = 0.0
+    rate_503: float = 0.0
+    rate_504: float = 0.0
+    drop_rate: float = 0.0  # close the connection without answering
+    retry_after: str | None = "1"  # on 429/503; None: no header (apis.md 1.4 shows both)
+    latency: float = 0.0  # seconds added to every request, while it counts as in flight
+    # Outlook: at most this many requests in flight, per mailbox or for the whole app
+    # (apis.md 1.4: the docs say per app, community answers per mailbox). None: no limit.
+    concurrency_limit: int | None = 4
+    concurrency_scope: Literal["mailbox", "app"] = "mailbox"
+    batch_item_429: float = 0.0  # each $batch sub-request, on its own (apis.md 1.8)
+    batch_parallel_limit: int | None = 4  # parallel sub-requests per mailbox in one $batch
+    gateway_timeout_top: int | None = None  # message lists with $top above this and no $select
+    include_login: bool = False  # also fault the openid-configuration and token endpoints
+    queue: deque[int] = field(default_factory=deque)  # statuses for the next requests
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        """Answer the next `times` faultable requests with 429, 503 or 504, or drop them (0)."""
+        if status not in (DROP, 429, 503, 504):
+            raise ValueError(f"can only inject 429, 503, 504 or 0 (drop), not {status}")
+        self.queue.extend([status] * times)
+
+    def draw(self, rng: random.Random) -> int | None:
+        """The status to fail this request with, if any: the queue first, then the rates."""
+        if self.queue:
+            return self.queue.popleft()
+        for status, rate in (
+            (DROP, self.drop_rate),
+            (429, self.rate_429),
+            (503, self.rate_503),
+            (504, self.rate_504),
+        ):
+            if rate and rng.random() < rate:
+                return status
+        return None
+
+    def error(self, status: int) -> GraphError:
+        """An injected failure as Graph sends it."""
+        headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
+        if status == 429:
+            return GraphError(429, "TooManyRequests", "Please retry again later.", headers)
+        if status == 503:
+            message = "Service Unavailable. Please retry after a delay."
+            return GraphError(503, "serviceNotAvailable", message, headers)
+        return GraphError(504, "UnknownError", "")
+
+    def concurrency_error(self) -> GraphError:
+        """The 429 for a request over the concurrency limit."""
+        headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
+        return GraphError(429, "ApplicationThrottled", MAILBOX_CONCURRENCY, headers)
+
+
+class InFlight:
+    """Counts requests in flight: overall, and per concurrency key (a mailbox, or "app")."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._present: Counter[str] = Counter()  # arrived, not yet answered (throttled too)
+        self._admitted: Counter[str] = Counter()  # holding one of the limited slots
+        self.total = 0
+        self.max_total = 0
+        self.max_by_key: Counter[str] = Counter()
+
+    def arrive(self) -> None:
+        """A request arrived (any path)."""
+        with self._lock:
+            self.total += 1
+            self.max_total = max(self.max_total, self.total)
+
+    def leave(self) -> None:
+        """A request was answered (or dropped)."""
+        with self._lock:
+            self.total -= 1
+
+    def admit(self, key: str, limit: int | None) -> bool:
+        """Count a request for `key` and take a slot unless `limit` are taken; call `release`
+        with the result once it is answered, admitted or not."""
+        with self._lock:
+            self._present[key] += 1
+            self.max_by_key[key] = max(self.max_by_key[key], self._present[key])
+            if limit is not None and self._admitted[key] >= limit:
+                return False
+            self._admitted[key] += 1
+            return True
+
+    def release(self, key: str, admitted: bool) -> None:
+        """The request counted by `admit` was answered."""
+        with self._lock:
+            self._present[key] -= 1
+            if admitted:
+                self._admitted[key] -= 1
+
+    def reset(self) -> None:
+        """Forget the peaks (the current counts stay)."""
+        with self._lock:
+            self.max_total = self.total
+            self.max_by_key.clear()
+
+
+@dataclass(frozen=True)
+class Record:
+    """One request as the simulator saw it (a `$batch` sub-request has `in_batch`)."""
+
+    method: str
+    path: str  # without the query string; for a sub-request, /v1.0 + its relative URL
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # LOGGED_HEADERS present, plus "authorization": the scheme only
+    body: Any  # parsed JSON; for the token endpoint, the form without any secret
+    status: int  # 0: the connection was dropped
+    time: float
+    mailbox: str | None = None  # the /users/{x} segment of a mailbox request, lower-case
+    in_batch: bool = False
+
+    @property
+    def is_token(self) -> bool:
+        """Whether this was a token request (POST .../oauth2/v2.0/token)."""
+        return self.method == "POST" and self.path.endswith("/oauth2/v2.0/token")
+
+    @property
+    def is_graph(self) -> bool:
+        """Whether this was a Graph request (anything under /v1.0/)."""
+        return self.path.startswith(GRAPH)
+
+
+class RequestLog:
+    """Every request, in arrival order; safe to read while the server runs."""
+
+    def __init__(self) -> None:
+        self._records: list[Record] = []
+        self._lock = threading.Lock()
+
+    def add(self, record: Record) -> None:
+        """Append one record."""
+        with self._lock:
+            self._records.append(record)
+
+    def reset(self) -> None:
+        """Forget everything recorded so far."""
+        with self._lock:
+            self._records.clear()
+
+    @property
+    def records(self) -> list[Record]:
+        """A copy of the records."""
+        with self._lock:
+            return list(self._records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def count(
+        self, method: str | None = None, prefix: str | None = None, *, in_batch: bool = False
+    ) -> int:
+        """Requests with this method and path prefix (a prefix without "/" is under /v1.0/);
+        network requests only, unless `in_batch` asks for `$batch` sub-requests instead."""
+        if prefix is not None and not prefix.startswith("/"):
+            prefix = GRAPH + prefix
+        return sum(
+            1
+            for r in self.records
+            if r.in_batch == in_batch
+            and (method is None or r.method == method.upper())
+            and (prefix is None or r.path.startswith(prefix))
+        )
+
+    def token_requests(self) -> int:
+        """How many times a client asked the token endpoint."""
+        return sum(r.is_token for r in self.records)
+
+    def graph(self) -> list[Record]:
+        """Graph requests that went over the network (no login, no sub-requests)."""
+        return [r for r in self.records if r.is_graph and not r.in_batch]
+
+    def writes(self) -> list[Record]:
+        """Graph PATCH/POST/PUT/DELETE, sub-requests included, `$batch` envelopes excluded."""
+        return [
+            r
+            for r in self.records
+            if r.is_graph and r.method != "GET" and not r.path.endswith("/$batch")
+        ]
+
+    def deletes(self) -> list[Record]:
+        """Every DELETE, sub-requests included (the tool must never send one)."""
+        return [r for r in self.records if r.method == "DELETE"]
+
+    def statuses(self, prefix: str | None = None) -> list[int]:
+        """Statuses of network requests under a path prefix, in order (0: dropped)."""
+        if prefix is not None and not prefix.startswith("/"):
+            prefix = GRAPH + prefix
+        return [
+            r.status
+            for r in self.records
+            if not r.in_batch and (prefix is None or r.path.startswith(prefix))
+        ]

@@ -1,0 +1,172 @@
+"""The Graph simulator's fault switches and request log (apis.md 1.4), through real msal and
+requests over HTTPS: what the tool's retry policy and concurrency have to survive."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from .fixtures import GraphClient, PinnedSession, mime_message
+from .server import GRAPH_SCOPE, GraphSimulator
+
+pytestmark = pytest.mark.usefixtures("ca_bundle_env")
+Connect = Callable[..., GraphClient]
+INBOX = "/users/dirsync@contoso.com/mailFolders/inbox/messages"
+
+
+def test_injected_429_carries_retry_after_and_the_next_request_passes(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.fail_next(429)
+    throttled = client.get(INBOX)
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
+    assert throttled.json()["error"]["code"] == "TooManyRequests"
+    assert client.get(INBOX).status_code == 200
+
+
+@pytest.mark.parametrize(("status", "code"), [(503, "serviceNotAvailable"), (504, "UnknownError")])
+def test_injected_5xx_have_graph_error_bodies(
+    status: int, code: str, graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.retry_after = "7"
+    graph_sim.faults.fail_next(status)
+    answer = client.get(INBOX)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
+    assert answer.headers.get("Retry-After") == ("7" if status == 503 else None)
+
+
+def test_rate_faults_are_deterministic_for_a_seed(graph_client: Connect) -> None:
+    def statuses() -> list[int]:
+        with GraphSimulator(seed=7) as sim:
+            client = graph_client(sim)
+            client.token()
+            sim.faults.rate_429 = sim.faults.rate_503 = 0.3
+            for _ in range(12):
+                client.get(INBOX)
+            return sim.log.statuses("users")
+
+    first = statuses()
+    assert first == statuses() and {200, 429, 503} <= set(first)
+
+
+def test_login_is_not_faulted_unless_asked(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    graph_sim.faults.rate_429 = 1.0
+    client = graph_client(graph_sim)
+    assert client.token() and client.get(INBOX).status_code == 429
+    second = graph_client(graph_sim)  # its discovery request is not faulted...
+    graph_sim.faults.include_login = True
+    graph_sim.faults.rate_429 = 0.0
+    graph_sim.faults.fail_next(429)
+    result = second.app.acquire_token_for_client(scopes=[GRAPH_SCOPE])  # ...its token one is
+    assert "access_token" not in result and graph_sim.log.statuses()[-1] == 429
+
+
+def test_a_dropped_connection_gets_no_answer_at_all(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.fail_next(0)
+    with pytest.raises(requests.ConnectionError):
+        client.get(INBOX)
+    assert graph_sim.log.statuses("users") == [0]
+    assert client.get(INBOX).status_code == 200
+
+
+def test_big_full_pages_time_out_but_selected_ones_do_not(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    graph_sim.faults.gateway_timeout_top = 100
+    assert client.get(INBOX, params={"$top": "1000"}).status_code == 504
+    assert client.get(INBOX, params={"$top": "1000", "$select": "id"}).status_code == 200
+
+
+def test_latency_is_added_to_every_request(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.latency = 0.05
+    started = time.monotonic()
+    client.get(INBOX)
+    client.get(INBOX)
+    assert time.monotonic() - started >= 0.1
+
+
+def burst(client: GraphClient, paths: list[str], latency: float = 0.3) -> list[requests.Response]:
+    """GET all paths at once, one warm connection each, with `latency` switched on just before
+    they go, so that they overlap on the server."""
+    token, sim = client.token(), client.sim
+    headers = {"Authorization": f"Bearer {token}"}
+    answers: list[requests.Response] = []
+    gate = threading.Barrier(len(paths), action=lambda: setattr(sim.faults, "latency", latency))
+
+    def one(path: str) -> None:
+        with PinnedSession(sim.ca_path) as session:
+            session.get(sim.graph_url + "/users", headers=headers)  # TLS handshake done
+            gate.wait()
+            answers.append(session.get(sim.graph_url + path, headers=headers))
+
+    threads = [threading.Thread(target=one, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    return answers
+
+
+def test_a_fifth_request_in_flight_for_a_mailbox_is_application_throttled(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    graph_sim.add_mailbox("other@contoso.com")
+    client = graph_client(graph_sim)
+    other = "/users/other@contoso.com/messages"
+    answers = burst(client, [INBOX] * 6 + [other] * 2 + ["/users"] * 3)
+    by_status = sorted(a.status_code for a in answers)
+    assert by_status == [200] * 9 + [429] * 2
+    throttled = [a.json()["error"] for a in answers if a.status_code == 429]
+    assert {(e["code"], e["message"]) for e in throttled} == {
+        ("ApplicationThrottled", "Application is over its MailboxConcurrency limit.")
+    }
+    assert graph_sim.max_in_flight_mailbox == 6 and graph_sim.max_in_flight >= 9
+
+
+def test_app_scope_counts_every_mailbox_together(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    graph_sim.add_mailbox("other@contoso.com")
+    graph_sim.faults.concurrency_scope = "app"
+    answers = burst(
+        graph_client(graph_sim), [INBOX] * 3 + ["/users/other@contoso.com/messages"] * 2
+    )
+    assert sorted(a.status_code for a in answers) == [200] * 4 + [429]
+
+
+def test_the_log_keeps_headers_of_interest_but_no_secret(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    msg = graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message())
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.reset_log()
+    client.patch(
+        f"/users/dirsync@contoso.com/messages/{msg.id}",
+        json={"isRead": True},
+        headers={"Prefer": 'IdType="ImmutableId"'},
+    )
+    (record,) = graph_sim.log
+    assert record.headers["authorization"] == "Bearer" and record.mailbox == "dirsync@contoso.com"
+    assert record.headers["prefer"] == 'IdType="ImmutableId"' and record.body == {"isRead": True}
+    assert [r.method for r in graph_sim.log.writes()] == ["PATCH"] and not graph_sim.log.deletes()
+    assert graph_sim.token_requests == 0  # the PATCH's token came from msal's cache
