@@ -8,9 +8,10 @@ import pytest
 
 from dirsync_bridge.config import Config, load_config
 
+from .simulators.graph.fixtures import ca_bundle_env, graph_sim
 from .simulators.jira.fixtures import jira_cloud, jira_server
 
-__all__ = ["jira_cloud", "jira_server"]
+__all__ = ["ca_bundle_env", "graph_sim", "jira_cloud", "jira_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "fixtures" / "reports"

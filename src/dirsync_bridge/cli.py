@@ -17,6 +17,7 @@ from . import pipeline
 from .config import Config, find_config_file, load_config
 from .display import (
     Progress,
+    run_line,
     summary_json,
     summary_lines,
     table,
@@ -28,6 +29,7 @@ from .errors import ConfigError, DirsyncBridgeError, Retriable
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
 from .state import Ledger
+from .summary import RunSummary
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -171,16 +173,21 @@ def replay(
         for line in summary_lines(summary, dry_run):
             click.echo(line)
     sys.stdout.flush()
+    _report(summary)
+    sys.exit(_exit_code(summary))
+
+
+def _report(summary: RunSummary) -> None:
+    """Name every rejected input and every ticket that needs a person, on stderr."""
     for result in summary.problems:
         log.warning("rejected %s: %s", result.source, result.reason)
     for line in summary.attention:
         log.warning("needs attention: %s", line)
     for line in summary.unconfirmed:
         log.warning("unconfirmed: %s", line)
-    sys.exit(_exit_code(summary))
 
 
-def _exit_code(summary: pipeline.RunSummary) -> int:
+def _exit_code(summary: RunSummary) -> int:
     if summary.unconfirmed:
         return Retriable.exit_code
     return EXIT_SOME_REJECTED if summary.problems or summary.attention else EXIT_OK
@@ -229,6 +236,42 @@ def tickets(config: Config, status: str, output_format: str) -> None:
     else:
         for line in ticket_table(rows):
             click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read the mailbox and print the ticket writes and mailbox actions the pass would "
+    "make; write nothing, mark nothing.",
+)
+@click.pass_context
+def run(ctx: click.Context, dry_run: bool) -> None:
+    """One pass for cron: new reports from the mailbox ([source.mailbox]), into tickets.
+
+    Takes the run lock, lists the folder's mail since the last pass, parses what may be a
+    report, brings the tickets up to date, then moves or marks each message as [source.mailbox]
+    after / after_rejected say (only once all its ticket writes are done). Prints one line
+    (one JSON object with --log-format json). A pass with no new mail costs one Graph
+    request after the token. Safe to run every few minutes.
+    """
+    config: Config = ctx.obj
+    json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
+    try:
+        summary = pipeline.run(config, dry_run=dry_run)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+    if json_output:
+        click.echo(json.dumps(summary_json(summary, dry_run), ensure_ascii=False))
+    else:
+        if dry_run:
+            lines = list(summary_lines(summary, dry_run))
+            for line in lines[:-2]:
+                click.echo(line)
+        click.echo(run_line(summary, dry_run))
+    sys.stdout.flush()
+    _report(summary)
+    sys.exit(_exit_code(summary))
 
 
 @cli.command()

@@ -11,8 +11,8 @@ from types import TracebackType
 from typing import Any
 
 from .models import ParseResult, Rejected, SyncError
-from .pipeline import RunSummary
 from .state import TicketRow
+from .summary import RunSummary
 
 _KIND_WIDTH = 38
 
@@ -94,6 +94,20 @@ def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
         yield f"unconfirmed: {len(summary.unconfirmed)} write(s); the next run settles them"
 
 
+def run_line(summary: RunSummary, dry_run: bool) -> str:
+    """The one line a cron pass ends with."""
+    new = summary.parsed + summary.rejected
+    return (
+        f"run{' (dry run, nothing written)' if dry_run else ''}: {new} new message(s) "
+        f"({summary.parsed} parsed, {summary.rejected} rejected), {summary.already_seen} "
+        f"already seen, {summary.ignored} ignored; tickets: {summary.created} created, "
+        f"{summary.commented} commented, {summary.resolved} resolved, {summary.reopened} "
+        f"reopened; mailbox: {summary.mailbox_actions} marked"
+        + (f"; {len(summary.attention)} need attention" if summary.attention else "")
+        + (f"; {len(summary.unconfirmed)} unconfirmed" if summary.unconfirmed else "")
+    )
+
+
 def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
     """The replay summary as one JSON object."""
     return {
@@ -103,7 +117,9 @@ def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
             "rejected": summary.rejected,
             "already_seen": summary.already_seen,
             "unreadable": summary.unreadable,
+            "ignored": summary.ignored,
         },
+        "mailbox_actions": summary.mailbox_actions,
         "tickets": {
             "created": summary.created,
             "commented": summary.commented,

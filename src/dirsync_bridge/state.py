@@ -94,6 +94,21 @@ MIGRATIONS: tuple[db.Migration, ...] = (
                 PRIMARY KEY (fingerprint, episode, at))""",
         ),
     ),
+    (
+        "0003-mailbox",
+        (
+            # Messages met in a mailbox, by their immutable Graph id, with the action still
+            # owed to them (done = 0) until every ticket write they caused is done.
+            """CREATE TABLE mailbox_messages (
+                id TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('processed', 'rejected')),
+                done INTEGER NOT NULL DEFAULT 0)""",
+            "CREATE INDEX mailbox_pending ON mailbox_messages (source, done) WHERE done = 0",
+            "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ),
+    ),
 )
 
 
@@ -265,6 +280,54 @@ class Ledger:
             else:
                 self.conn.execute("UPDATE problems SET dirty = 1 WHERE tenant_key = ?", (tkey,))
         return True
+
+    # -- mailbox ---------------------------------------------------------------------------
+
+    def mailbox_known(self, message_id: str) -> bool:
+        """Whether this mailbox message was already taken in."""
+        row = self.conn.execute(
+            "SELECT 1 FROM mailbox_messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return row is not None
+
+    def record_mailbox(
+        self, message_id: str, source: str, received: datetime, outcome: str
+    ) -> None:
+        """A mailbox message was taken in; its action (move, mark...) is owed."""
+        with db.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO mailbox_messages (id, source, received_at, outcome) "
+                "VALUES (?, ?, ?, ?)",
+                (message_id, source, _time(received), outcome),
+            )
+
+    def mailbox_owed(self, source: str) -> list[tuple[str, str, datetime]]:
+        """(id, outcome, received) of this source's messages whose action is not done."""
+        rows = self.conn.execute(
+            "SELECT id, outcome, received_at FROM mailbox_messages "
+            "WHERE source = ? AND done = 0 ORDER BY received_at, id",
+            (source,),
+        )
+        return [(row[0], row[1], _parse_time(row[2])) for row in rows]
+
+    def mailbox_done(self, message_id: str) -> None:
+        """The message's action is done."""
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE mailbox_messages SET done = 1 WHERE id = ?", (message_id,))
+
+    def cursor(self, name: str) -> datetime | None:
+        """A source's watermark, if it has one."""
+        row = self.conn.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
+        return None if row is None else _parse_time(row[0])
+
+    def set_cursor(self, name: str, value: datetime) -> None:
+        """Move a source's watermark."""
+        with db.transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO cursors (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, _time(value)),
+            )
 
     def mark_processed(self) -> int:
         """Every pending message is done (all its ticket actions are committed)."""

@@ -39,7 +39,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
     Ledger.open(tmp_path / "state.db").close()
     again = Ledger.open(tmp_path / "state.db")
     names = [row[0] for row in again.conn.execute("SELECT name FROM migrations")]
-    assert names == ["0001-ledger", "0002-resolutions"]
+    assert names == ["0001-ledger", "0002-resolutions", "0003-mailbox"]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -1,0 +1,173 @@
+"""Report emails from an Exchange Online mailbox folder, through Graph.
+
+Why a watermark and not delta: each pass lists the folder's messages received since the
+newest one the last pass saw, minus ``overlap`` (late deliveries), with
+``$filter=receivedDateTime ge X&$orderby=receivedDateTime asc``: the ordering property is
+the first filter property, which is what Graph requires (``InefficientFilter`` otherwise,
+apis.md 1.1). Messages the ledger already has are skipped before ``/$value`` is fetched,
+so a quiet pass costs one request. Delta would need a token per folder, a full re-sync on
+410 ``SyncStateNotFound`` (whose expiry Outlook does not bound), and it reports the moves
+and read-marks this tool itself makes; the watermark has none of that, and with
+``after = "move:..."`` processed mail leaves the folder anyway.
+
+Ids are immutable (``Prefer: IdType="ImmutableId"``, sent by ``GraphClient``), so a message
+keeps its id when this tool moves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+from ..config import MailboxSettings
+from ..errors import ConfigError
+from ..graph import GraphClient, GraphError
+
+PAGE: Final = 100
+_SELECT: Final = "id,internetMessageId,receivedDateTime,subject,from,categories"
+WELL_KNOWN: Final = frozenset(
+    {"inbox", "archive", "drafts", "sentitems", "junkemail", "msgfolderroot", "outbox"}
+)
+"""Well-known folder names accepted for ``folder`` and ``move:`` (never deleteditems)."""
+_NEVER: Final = frozenset({"deleteditems", "recoverableitemsdeletions"})
+
+
+@dataclass(frozen=True, slots=True)
+class MailItem:
+    """One message as listed: enough to decide whether to fetch it."""
+
+    id: str
+    internet_message_id: str | None
+    received: datetime
+    subject: str
+    sender: str
+    categories: tuple[str, ...] = ()
+
+    @classmethod
+    def from_graph(cls, raw: dict[str, Any]) -> MailItem:
+        """A listed message (Graph JSON) as a ``MailItem``."""
+        sender = ((raw.get("from") or {}).get("emailAddress") or {}).get("address") or ""
+        return cls(
+            id=str(raw["id"]),
+            internet_message_id=raw.get("internetMessageId") or None,
+            received=_graph_time(str(raw["receivedDateTime"])),
+            subject=raw.get("subject") or "",
+            sender=str(sender),
+            categories=tuple(raw.get("categories") or ()),
+        )
+
+
+class MailboxSource:
+    """One mailbox folder: list, fetch raw MIME, and act on messages afterwards."""
+
+    def __init__(self, client: GraphClient, settings: MailboxSettings) -> None:
+        """Nothing is sent until the first call."""
+        self.client = client
+        self.settings = settings
+        self._user = f"/users/{quote(settings.mailbox, safe='@')}"
+        self._folders: dict[str, str] = {}
+
+    @property
+    def name(self) -> str:
+        """``mailbox/folder``, for messages and the ledger's cursor."""
+        return f"{self.settings.mailbox}/{self.settings.folder}".casefold()
+
+    def reference(self, message_id: str) -> str:
+        """How a message is named in logs and tickets."""
+        return f"graph:{self.settings.mailbox}/{self.settings.folder}/{message_id[-16:]}"
+
+    def list_since(self, since: datetime) -> Iterator[MailItem]:
+        """The folder's messages received at or after ``since``, oldest first."""
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params = {
+            "$filter": f"receivedDateTime ge {stamp}",
+            "$orderby": "receivedDateTime asc",
+            "$select": _SELECT,
+            "$top": str(PAGE),
+        }
+        folder = self.folder_path(self.settings.folder, "[source.mailbox] folder")
+        for raw in self.client.pages(f"{folder}/messages", what=f"list {self.name}", params=params):
+            yield MailItem.from_graph(raw)
+
+    def raw(self, message_id: str) -> bytes:
+        """The message's MIME bytes, as received (``/$value``)."""
+        path = f"{self._user}/messages/{message_id}/$value"
+        return self.client.request("GET", path, what=f"read {self.reference(message_id)}").content
+
+    def apply(self, message_id: str, action: str) -> None:
+        """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``)."""
+        kind, _, argument = action.partition(":")
+        path = f"{self._user}/messages/{message_id}"
+        what = f"{action} {self.reference(message_id)}"
+        if kind == "read":
+            self.client.request("PATCH", path, what=what, json={"isRead": True})
+        elif kind == "category":
+            # PATCH replaces the whole collection: read it first, keep what others set.
+            current = self.client.get_json(path, what=what, params={"$select": "categories"})
+            categories = list(current.get("categories") or [])
+            if argument not in categories:
+                body = {"categories": [*categories, argument]}
+                self.client.request("PATCH", path, what=what, json=body)
+        elif kind == "move":
+            destination = self.folder_id(argument, create=True)
+            self.client.request(
+                "POST", f"{path}/move", what=what, json={"destinationId": destination}
+            )
+
+    # -- folders ---------------------------------------------------------------------------
+
+    def folder_path(self, folder: str, key: str) -> str:
+        """The URL path of a folder given by well-known name or top-level display name."""
+        return f"{self._user}/mailFolders/{self.folder_id(folder, key=key)}"
+
+    def folder_id(self, folder: str, *, create: bool = False, key: str = "") -> str:
+        """A folder's id (a well-known name is its own id); created if asked and missing."""
+        lowered = folder.casefold()
+        if lowered in _NEVER:
+            raise ConfigError(None, key or "[source.mailbox] after", "this tool never deletes mail")
+        if lowered in WELL_KNOWN:
+            return lowered
+        if folder in self._folders:
+            return self._folders[folder]
+        found = self._find_folder(folder)
+        if found is None and create:
+            try:
+                made = self.client.request(
+                    "POST",
+                    f"{self._user}/mailFolders",
+                    what=f"create the folder {folder!r}",
+                    json={"displayName": folder},
+                ).json()
+                found = str(made["id"])
+            except GraphError as exc:
+                if exc.status != 409:  # made meanwhile by someone else: look it up again
+                    raise
+                found = self._find_folder(folder)
+        if found is None:
+            raise ConfigError(
+                None,
+                key or "[source.mailbox] after",
+                f"{self.settings.mailbox} has no top-level folder {folder!r}",
+            )
+        self._folders[folder] = found
+        return found
+
+    def _find_folder(self, folder: str) -> str | None:
+        escaped = folder.replace("'", "''")
+        answer = self.client.get_json(
+            f"{self._user}/mailFolders",
+            what=f"find the folder {folder!r}",
+            params={"$filter": f"displayName eq '{escaped}'", "$select": "id,displayName"},
+        )
+        for item in answer.get("value", []):
+            return str(item["id"])
+        return None
+
+
+def _graph_time(value: str) -> datetime:
+    # Graph: "2024-09-01T10:00:00Z" (sometimes with fractions).
+    text = value.replace("Z", "+00:00")
+    return datetime.fromisoformat(text).astimezone(UTC)
