@@ -1,8 +1,9 @@
 """``dirsync-bridge doctor``: is everything the configuration names really there?
 
 Each check is one line: what was checked, and either what was found or what to fix. The
-checks only read (no ticket is created to test permissions), and they go on after a failure
-where the later ones can still say something useful.
+checks read (no ticket is created to test permissions; the one write is setting a message's
+categories to what they already are, to prove Mail.ReadWrite), and they go on after a
+failure where the later ones can still say something useful.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from .config import Config
 from .errors import DirsyncBridgeError, Fatal, Retriable
+from .graph import GraphClient, graph_credential
 from .sinks.jira import JiraSink, jira_token
+from .sources.graph import MailboxSource, MailItem
 
 Outcome = Literal["ok", "warn", "fail"]
 
@@ -40,6 +44,74 @@ def checks(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
     yield Check("config", "ok", f"sink {config.sink.kind}; ledger {config.state.path}")
     if config.sink.kind == "jira" or config.jira.url:
         yield from jira_checks(config, env)
+    if config.source.mailbox is not None or config.graph.configured:
+        yield from graph_checks(config, env)
+
+
+def graph_checks(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
+    """Sign-in, mailbox read access, the folder, and write access if ``after`` needs it."""
+    try:
+        client = GraphClient(config.graph, graph_credential(config.graph, env))
+    except DirsyncBridgeError as exc:
+        yield _failed("graph credentials", exc)
+        return
+    try:
+        token = _step(client.token)
+        if isinstance(token, Check):
+            yield token.renamed("graph sign-in")
+            return
+        yield Check("graph sign-in", "ok", f"token for {client.root} from {client.login}")
+        settings = config.source.mailbox
+        if settings is None:
+            yield Check("graph mailbox", "warn", "no [source.mailbox]: `run` has nothing to read")
+            return
+        source = MailboxSource(client, settings)
+        newest = _step(functools.partial(_newest, source))
+        if isinstance(newest, Check):
+            yield newest.renamed("graph mailbox")
+            return
+        yield Check("graph mailbox", "ok", f"{settings.mailbox}: {settings.folder} can be read")
+        actions = {a for a in (settings.after, settings.after_rejected) if a != "none"}
+        if not actions:
+            return
+        if newest is None:
+            yield Check(
+                "graph write access",
+                "warn",
+                f"{', '.join(sorted(actions))} need Mail.ReadWrite: no message to check it on",
+            )
+            return
+        # A write that changes nothing: the message's categories, set to what they are.
+        done = _step(functools.partial(_rewrite_categories, source, newest))
+        if isinstance(done, Check):
+            yield done.renamed("graph write access")
+            return
+        yield Check("graph write access", "ok", f"{', '.join(sorted(actions))} possible")
+        for action in sorted(actions):
+            if action.startswith("move:"):
+                name = action.partition(":")[2]
+                found = _step(functools.partial(source.folder_id, name))
+                if not isinstance(found, Check):
+                    yield Check(f"graph folder {name!r}", "ok", "exists")
+                elif found.exit_code == 2 and "has no top-level folder" in found.detail:
+                    yield Check(
+                        f"graph folder {name!r}", "warn", "missing: the first run creates it"
+                    )
+                else:
+                    yield found.renamed(f"graph folder {name!r}")
+    finally:
+        client.close()
+
+
+def _newest(source: MailboxSource) -> MailItem | None:
+    since = datetime.now(UTC) - source.settings.first_run_lookback
+    return next(iter(source.list_since(since)), None)
+
+
+def _rewrite_categories(source: MailboxSource, item: MailItem) -> None:
+    path = f"/users/{source.settings.mailbox}/messages/{item.id}"
+    body = {"categories": list(item.categories)}
+    source.client.request("PATCH", path, what="check write access", json=body)
 
 
 def jira_checks(config: Config, env: Mapping[str, str]) -> Iterator[Check]:

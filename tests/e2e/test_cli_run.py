@@ -1,0 +1,122 @@
+"""`run` and the Graph half of `doctor` as cron runs them: a real process, the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..conftest import REPORTS
+from ..simulators.graph.server import GraphSimulator
+from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
+
+CLI = [sys.executable, "-m", "dirsync_bridge"]
+
+
+def config_file(tmp_path: Path, sim_url: str, ca: str, client_id: str = CLIENT_ID) -> Path:
+    path = tmp_path / "dirsync-bridge.toml"
+    path.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{client_id}"\n'
+        f'authority_url = "{sim_url}"\ngraph_url = "{sim_url}"\nca_bundle = "{ca}"\n'
+        'retry_for = "3s"\ntimeout = 5.0\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+    )
+    return path
+
+
+def cli(config: Path, *args: str, secret: str = CLIENT_SECRET) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret}
+    return subprocess.run(
+        [*CLI, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+
+
+def deliver(sim: GraphSimulator) -> None:
+    raw = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    sim.add_message(MAILBOX, "inbox", raw, received=datetime.now(UTC))
+
+
+def test_run_prints_one_line_and_json_for_cron(tmp_path: Path, graph_sim: GraphSimulator) -> None:
+    deliver(graph_sim)
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "run")
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.splitlines()
+    assert line.startswith("run: 1 new message(s) (1 parsed, 0 rejected)")
+    assert "tickets: 3 created" in line and "mailbox: 1 marked" in line
+
+    again = cli(config, "--log-format", "json", "run")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["messages"]["parsed"] == 0 and summary["tickets"]["created"] == 0
+
+
+def test_run_dry_run_lists_the_plan_and_marks_nothing(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    deliver(graph_sim)
+    done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "run", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "create: [dirsync]" in done.stdout and "move:Processed graph:" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("run (dry run, nothing written):")
+    assert graph_sim.log.writes() == []
+    assert not (tmp_path / "state").exists()
+
+
+def test_run_with_a_wrong_secret_exits_2_in_one_line(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "run", secret="nope")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "sign-in refused (invalid_client" in done.stderr
+
+
+def test_run_without_a_mailbox_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[state]\npath = "{tmp_path / "s.db"}"\n')
+    done = cli(path, "run")
+    assert done.returncode == 2
+    assert "[source.mailbox] mailbox: is not set" in done.stderr
+
+
+def test_run_with_graph_unreachable_exits_75(tmp_path: Path, graph_sim: GraphSimulator) -> None:
+    config = config_file(tmp_path, "https://127.0.0.1:9", graph_sim.ca_path)
+    done = cli(config, "run")
+    assert done.returncode == 75, done.stderr
+    assert "cannot reach https://127.0.0.1:9" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_doctor_checks_sign_in_mailbox_and_write_access(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    deliver(graph_sim)
+    done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "doctor")
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "ok   config",
+        "ok   graph sign-in",
+        "ok   graph mailbox",
+        "ok   graph write access",
+        "warn graph folder 'Processed'",
+    ]
+
+    graph_sim.register_app(TENANT_ID, "read-only", secret="s3cret", roles=["Mail.Read"])
+    done = cli(
+        config_file(tmp_path, graph_sim.url, graph_sim.ca_path, "read-only"),
+        "doctor",
+        secret="s3cret",
+    )
+    assert done.returncode == 2
+    assert "FAIL graph write access: Graph: check write access: HTTP 403" in done.stdout
+    assert "Mail.ReadWrite" in done.stdout
