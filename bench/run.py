@@ -9,6 +9,8 @@
     seen): messages per second, peak RSS, and the ratio first/second. Target: >= 10.
 (d) Jira (``bench/jira.py``): 500 new problems against the simulator at 50 ms a request:
     requests vs the minimum (one create each) and wall time vs that floor; a replay: 0 writes.
+(e) Graph (``bench/graph.py``): a 1,000-message mailbox (200 reports) at 50 ms a request:
+    first pass wall time and requests per message; second pass requests (target 1).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import lxml.html
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import backlog, big_report_email, mbox_messages
+from bench.graph import bench_graph
 from bench.jira import bench_jira
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse import parse_message
@@ -164,3 +167,4 @@ if __name__ == "__main__":
     bench_mbox()
     bench_replay()
     bench_jira()
+    bench_graph()
