@@ -25,6 +25,7 @@ from .display import (
     ticket_table,
 )
 from .doctor import checks, exit_code
+from .enrich.service import Enricher, enriched_json
 from .errors import ConfigError, DirsyncBridgeError, Retriable
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
@@ -88,13 +89,21 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
     show_default=True,
     help="A table for people, or a JSON array (one object per message) for scripts.",
 )
+@click.option(
+    "--enrich",
+    is_flag=True,
+    help="Add to each error (JSON) who holds its values, the IdFix rules they break and the "
+    "advice, from the look-ups [enrich.*] configures. Still writes nothing.",
+)
 @click.pass_obj
-def parse(config: Config, paths: tuple[Path, ...], output_format: str) -> None:
+def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: bool) -> None:
     """Parse saved report emails and print the errors they list. Writes nothing.
 
     PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
     is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
+    if enrich and output_format != "json":
+        _fail(ConfigError(None, "--enrich", "needs --format json"))
     rejected: list[Rejected] = []
 
     def noting_rejections() -> Iterator[ParseResult]:
@@ -103,7 +112,16 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str) -> None:
                 rejected.append(result)
             yield result
 
-    if output_format == "json":
+    if output_format == "json" and enrich:
+        try:
+            enricher = Enricher.from_config(config)
+        except DirsyncBridgeError as exc:
+            _fail(exc)
+        try:
+            _print_json_array(enriched_json(r, enricher) for r in noting_rejections())
+        finally:
+            enricher.close()
+    elif output_format == "json":
         _print_json_array(result.to_json_dict() for result in noting_rejections())
     else:
         for line in table(noting_rejections()):
@@ -137,6 +155,11 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str) -> None:
     help="Print the ticket writes the run would make, and write nothing at all.",
 )
 @click.option(
+    "--no-enrich",
+    is_flag=True,
+    help="Skip the holder look-ups of [enrich.*] (tickets without the who-holds-it facts).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json"]),
@@ -150,6 +173,7 @@ def replay(
     paths: tuple[Path, ...],
     sink_kind: str | None,
     dry_run: bool,
+    no_enrich: bool,
     output_format: str,
 ) -> None:
     """Run saved report emails through the whole pipeline, into tickets.
@@ -163,7 +187,9 @@ def replay(
         config = _with_sink(config, sink_kind)
     with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
         try:
-            summary = pipeline.replay(paths, config, dry_run=dry_run, progress=progress.step)
+            summary = pipeline.replay(
+                paths, config, dry_run=dry_run, progress=progress.step, enrich=not no_enrich
+            )
         except DirsyncBridgeError as exc:
             progress.close()
             _fail(exc)

@@ -200,6 +200,35 @@ class MailboxSettings(_Section):
     """Each pass lists mail from the last one's newest minus this, for late deliveries."""
 
 
+class CloudEnrichSettings(_Section):
+    """``[enrich.cloud]``: look holders up in Entra ID through ``[graph]``."""
+
+    enabled: bool = True
+    """Used only when ``[graph]`` names an app registration."""
+
+
+class OnPremEnrichSettings(_Section):
+    """``[enrich.onprem]``: look holders up in Active Directory over LDAPS or StartTLS."""
+
+    enabled: bool = False
+    url: str = ""
+    """``ldaps://dc1.contoso.com`` (636), ``...:3269`` for the global catalog, or ``ldap://``
+    (StartTLS)."""
+    bind_dn: str = ""
+    password_env: str = "DIRSYNC_LDAP_PASSWORD"
+    base_dn: str = ""
+    """Empty: the domain's naming context (the whole forest on a global catalog port)."""
+    ca_bundle: Path | None = None
+    timeout: float = Field(default=10.0, gt=0)
+
+
+class EnrichSettings(_Section):
+    """``[enrich.*]``: who holds a conflicting value, and what to do about it."""
+
+    cloud: CloudEnrichSettings = CloudEnrichSettings()
+    onprem: OnPremEnrichSettings = OnPremEnrichSettings()
+
+
 class SourceSettings(_Section):
     """``[source.*]``: where ``run`` gets mail."""
 
@@ -223,6 +252,7 @@ class Config(BaseModel):
     jira: JiraSettings = JiraSettings()
     graph: GraphSettings = GraphSettings()
     source: SourceSettings = SourceSettings()
+    enrich: EnrichSettings = EnrichSettings()
 
     @model_validator(mode="after")
     def _sink_is_configured(self) -> Config:
@@ -290,8 +320,10 @@ def _relative_to(config: Config, base: Path) -> Config:
     graph = _paths_relative(
         config.graph, base, ("ca_bundle", "client_secret_file", "certificate_path")
     )
+    onprem = _paths_relative(config.enrich.onprem, base, ("ca_bundle",))
+    enrich = config.enrich.model_copy(update={"onprem": onprem})
     return config.model_copy(
-        update={"state": state, "tickets": tickets, "jira": jira, "graph": graph}
+        update={"state": state, "tickets": tickets, "jira": jira, "graph": graph, "enrich": enrich}
     )
 
 

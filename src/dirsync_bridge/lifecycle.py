@@ -231,6 +231,10 @@ def _fold(
         at, key = timeline[index]
         tracked = pending.apply(tracked, episodes, at)
         sighting = by_report.get(key)
+        if sighting is not None and tracked is not None and sighting.details.holders is None:
+            # Holders not looked up this time (or the look-up failed): not a change.
+            carried = sighting.details.model_copy(update={"holders": tracked.details.holders})
+            sighting = sighting.model_copy(update={"details": carried})
         observation = Observation(sighting is not None, sighting.details if sighting else None)
         decision = decide(tracked, observation, policy, at)
         tracked = _apply(tracked, decision, sighting, at, episodes)

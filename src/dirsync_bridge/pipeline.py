@@ -33,13 +33,14 @@ from typing import Literal
 
 from . import faults
 from .config import Config, MailboxSettings
+from .enrich.service import Enricher, holder_labels, values_of
 from .errors import ConfigError, DirsyncBridgeError
 from .graph import MAX_IN_FLIGHT, GraphClient, GraphError, graph_credential
 from .lock import RunLock
 from .mime import message_id
 from .models import ParseResult, Rejected
 from .parse import parse_message
-from .problem import report_key, report_time, sightings
+from .problem import Sighting, report_key, report_time, sightings
 from .render import Markup, Renderer
 from .sinks import Sink
 from .sinks.jira import JiraSink, jira_token
@@ -95,25 +96,31 @@ def replay(
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
     env: Mapping[str, str] = os.environ,
+    enrich: bool = True,
 ) -> RunSummary:
     """Run saved mail through the whole pipeline into the configured sink."""
     # A broken template or a missing secret stops us here, before anything is written.
     renderer = Renderer(config.tickets.templates, markup=_markup(config))
     summary = RunSummary()
-    if dry_run:
-        # Copies in memory: the same code runs, and nothing on disk changes.
-        ledger = Ledger.open_copy(config.state.path)
-        sink: Sink = open_sink(config, env, dry_run=True)
-        _run(paths, config, ledger, sink, renderer, summary, progress)
-        return summary
-    sink = open_sink(config, env, dry_run=False)
-    with RunLock(config.state.lock_path):
-        ledger = Ledger.open(config.state.path)
-        try:
-            _run(paths, config, ledger, sink, renderer, summary, progress)
-        finally:
-            sink.close()
-            ledger.close()
+    enricher = Enricher.from_config(config, env) if enrich else None
+    try:
+        if dry_run:
+            # Copies in memory: the same code runs, and nothing on disk changes.
+            ledger = Ledger.open_copy(config.state.path)
+            sink: Sink = open_sink(config, env, dry_run=True)
+            _run(paths, config, ledger, sink, renderer, summary, progress, enricher)
+            return summary
+        sink = open_sink(config, env, dry_run=False)
+        with RunLock(config.state.lock_path):
+            ledger = Ledger.open(config.state.path)
+            try:
+                _run(paths, config, ledger, sink, renderer, summary, progress, enricher)
+            finally:
+                sink.close()
+                ledger.close()
+    finally:
+        if enricher is not None:
+            enricher.close()
     return summary
 
 
@@ -125,6 +132,7 @@ def _run(
     renderer: Renderer,
     summary: RunSummary,
     progress: Callable[[str], None] | None,
+    enricher: Enricher | None,
 ) -> None:
     settle(ledger, sink)
     for item in read_paths(paths, config.parse.max_message_bytes):
@@ -135,7 +143,7 @@ def _run(
             summary.problems.append(item)
             _log_result(item)
             continue
-        ingest(item, config, ledger, summary)
+        ingest(item, config, ledger, summary, enricher)
     reconcile_until_settled(ledger, sink, renderer, config, summary)
     ledger.mark_processed()
 
@@ -154,7 +162,11 @@ def message_keys(raw: bytes) -> tuple[str | None, str]:
 
 
 def ingest(
-    item: RawMessage, config: Config, ledger: Ledger, summary: RunSummary
+    item: RawMessage,
+    config: Config,
+    ledger: Ledger,
+    summary: RunSummary,
+    enricher: Enricher | None = None,
 ) -> Literal["processed", "rejected"]:
     """Parse one message (unless the ledger has it) and record what it says."""
     header_id, content_key = message_keys(item.data)
@@ -176,11 +188,31 @@ def ingest(
     summary.parsed += 1
     key = report_key(result, content_key.removeprefix("sha256:"))
     found = sightings(result, key)
+    if enricher is not None and enricher.active:
+        found = enriched(found, enricher)
     ledger.record_report(
         header_id or content_key, key, result.tenant, report_time(result), item.source, found
     )
     faults.crash_point("after-ingest")
     return "processed"
+
+
+def enriched(found: list[Sighting], enricher: Enricher) -> list[Sighting]:
+    """Each sighting with the facts behind it; its holders become part of its details."""
+    enricher.prefetch(
+        v
+        for s in found
+        for v in values_of(s.problem.family, s.problem.identity, s.details.conflicts)
+    )
+    out = []
+    for sighting in found:
+        details, problem = sighting.details, sighting.problem
+        facts = enricher.enrich(
+            problem.family, problem.identity, details.conflicts, details.invalid_attributes
+        )
+        holders = details.model_copy(update={"holders": holder_labels(facts)})
+        out.append(sighting.model_copy(update={"enrichment": facts, "details": holders}))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,23 +236,26 @@ def run(
     renderer = Renderer(config.tickets.templates, markup=_markup(config))
     client = GraphClient(config.graph, graph_credential(config.graph, env))
     source = MailboxSource(client, settings)
+    enricher = Enricher.from_config(config, env, client=client)
     summary = RunSummary()
     at = now or datetime.now(UTC)
+    parts = (source, config, enricher, renderer, summary, progress, at)
     try:
         if dry_run:
             ledger = Ledger.open_copy(config.state.path)
             sink: Sink = open_sink(config, env, dry_run=True)
-            _pass(source, config, ledger, sink, renderer, summary, progress, at, act=False)
+            _pass(*parts, ledger, sink, act=False)
             return summary
         sink = open_sink(config, env, dry_run=False)
         with RunLock(config.state.lock_path):
             ledger = Ledger.open(config.state.path)
             try:
-                _pass(source, config, ledger, sink, renderer, summary, progress, at, act=True)
+                _pass(*parts, ledger, sink, act=True)
             finally:
                 sink.close()
                 ledger.close()
     finally:
+        enricher.close()
         client.close()
     return summary
 
@@ -228,12 +263,13 @@ def run(
 def _pass(
     source: MailboxSource,
     config: Config,
-    ledger: Ledger,
-    sink: Sink,
+    enricher: Enricher,
     renderer: Renderer,
     summary: RunSummary,
     progress: Callable[[str], None] | None,
     now: datetime,
+    ledger: Ledger,
+    sink: Sink,
     *,
     act: bool,
 ) -> None:
@@ -258,7 +294,7 @@ def _pass(
         reference = source.reference(item.id)
         if progress is not None:
             progress(reference)
-        outcome = ingest(RawMessage(reference, data), config, ledger, summary)
+        outcome = ingest(RawMessage(reference, data), config, ledger, summary, enricher)
         ledger.record_mailbox(item.id, source.name, item.received, outcome)
     reconcile_until_settled(ledger, sink, renderer, config, summary)
     ledger.mark_processed()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from .enrich.facts import Enrichment
 from .fingerprint import fingerprint, object_key
 from .models import Conflict, Family, Kind, Report, SyncError, UtcTimestamp
 
@@ -36,6 +37,9 @@ class Details(_Frozen):
     conflicts: tuple[Conflict, ...] = ()
     invalid_attributes: tuple[str, ...] = ()
     object_ids: tuple[str, ...] = ()
+    holders: tuple[str, ...] | None = None
+    """Who held the values when this report was read (enrichment); None: not looked up, or
+    a look-up failed, which is no news: the lifecycle keeps the holders it knew."""
 
     def digest(self) -> str:
         """A stable hash of the details (sha256 of canonical JSON)."""
@@ -70,6 +74,8 @@ class Sighting(_Frozen):
     tracking_ids: tuple[str, ...]
     source: str
     subject: str | None
+    enrichment: Enrichment | None = None
+    """The facts found when this sighting was read (holders, rule hits, advice)."""
 
 
 def report_time(report: Report) -> datetime:

@@ -81,6 +81,7 @@ def target(
         subject=opened.subject,
         episode=episode.number,
         previous_ticket=previous_ticket,
+        enrichment=opened.enrichment,
     )
     content = renderer.ticket(view)
     comments = {c.key: renderer.comment(_comment_view(c)) for c in episode.comments}

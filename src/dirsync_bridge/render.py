@@ -27,6 +27,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from . import wiki
+from .enrich.advice import commands
+from .enrich.facts import Advice, CloudHolder, Enrichment
+from .enrich.holders import OnPremHolder
+from .enrich.rules import RuleHit
 from .errors import ConfigError
 from .fingerprint import label
 from .models import Conflict, Family, Kind
@@ -81,6 +85,15 @@ class TicketView(_View):
     """0 for the first ticket of this problem, 1.. for tickets opened after an earlier one."""
     previous_ticket: str | None
     """Key of the earlier ticket for the same problem, if any."""
+    enrichment: Enrichment | None = None
+    """Who holds the values, the rules they break, the advice; None when not looked up."""
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """PowerShell to inspect the cloud holders and fix the on-premises ones."""
+        if self.enrichment is None:
+            return ()
+        return tuple(commands(self.enrichment.holders, self.identity))
 
     @classmethod
     def from_sighting(
@@ -105,6 +118,7 @@ class TicketView(_View):
             subject=sighting.subject,
             episode=episode,
             previous_ticket=previous_ticket,
+            enrichment=sighting.enrichment,
         )
 
 
@@ -175,6 +189,26 @@ class CommentView(_View):
         return _removed(self._pair("invalid_attributes"))
 
     @property
+    def holders_added(self) -> tuple[str, ...]:
+        """Holders found now that were not before (each a readable line)."""
+        return _added(self._pair("holders"))
+
+    @property
+    def holders_first_known(self) -> bool:
+        """The look-ups answered for the first time (before: unknown or failed)."""
+        return (
+            self.before is not None
+            and self.after is not None
+            and self.before.holders is None
+            and self.after.holders is not None
+        )
+
+    @property
+    def holders_removed(self) -> tuple[str, ...]:
+        """Holders that no longer hold the value."""
+        return _removed(self._pair("holders"))
+
+    @property
     def object_ids_added(self) -> tuple[str, ...]:
         """On-premises object ids in ``after`` that were not in ``before``."""
         return _added(self._pair("object_ids"))
@@ -187,7 +221,7 @@ class CommentView(_View):
     def _pair(self, field: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         if self.before is None or self.after is None:
             return (), ()
-        return getattr(self.before, field), getattr(self.after, field)
+        return getattr(self.before, field) or (), getattr(self.after, field) or ()
 
 
 def _added(pair: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -388,14 +422,46 @@ _SAMPLE_TICKET = TicketView(
     subject="Directory Synchronization Error Report",
     episode=1,
     previous_ticket="LOCAL-1",
+    # Every branch of the enrichment section, so a broken override fails at start-up.
+    enrichment=Enrichment(
+        holders=(
+            CloudHolder(
+                value="john@contoso.com",
+                object_type="user",
+                id="00000000-0000-0000-0000-000000000001",
+                display_name="John",
+                user_principal_name="john1234@contoso.onmicrosoft.com",
+                sync_state="synced",
+                last_sync=_SAMPLE_AT,
+                placeholder_upn=True,
+            ),
+            OnPremHolder(
+                value="john@contoso.com",
+                object_type="user",
+                dn="CN=John,DC=contoso,DC=com",
+                immutable_id="x4V0iaeB60KXxjftcwd7Hw==",
+                created=_SAMPLE_AT,
+                object_guid="00000000-0000-0000-0000-000000000002",
+                changed=_SAMPLE_AT,
+                disabled=True,
+            ),
+        ),
+        rule_hits=(
+            RuleHit(
+                attribute="mail", value="jo hn@contoso.com", errors=("Character",), proposed="x"
+            ),
+        ),
+        advice=Advice(code="synced-holder", summary="Sample advice."),
+        unavailable=("cloud: sample",),
+    ),
 )
 _SAMPLE_COMMENTS = (
     CommentView(
         kind="changed",
         at=_SAMPLE_AT,
         source="sample.eml",
-        before=Details(kinds=("InvalidSoftMatch",)),
-        after=_SAMPLE_DETAILS,
+        before=Details(kinds=("InvalidSoftMatch",), holders=("on-premises user CN=A",)),
+        after=_SAMPLE_DETAILS.model_copy(update={"holders": ("cloud user b (cloud-only)",)}),
     ),
     CommentView(kind="resolved", at=_SAMPLE_AT, absent_reports=3, last_seen=_SAMPLE_AT),
     CommentView(kind="reopened", at=_SAMPLE_AT, source="sample.eml", after=_SAMPLE_DETAILS),

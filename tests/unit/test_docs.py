@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 
 import click
+from pydantic import BaseModel
 
 from dirsync_bridge.cli import cli
 from dirsync_bridge.config import Config, load_config
@@ -30,22 +31,27 @@ def test_every_command_and_its_options_are_in_the_readme() -> None:
 
 
 def config_keys() -> list[tuple[str, str]]:
-    """Every (section, key) of the configuration; ``[source.mailbox]`` keys as its own."""
+    """Every (section, key) of the configuration; ``[source.mailbox]``, ``[enrich.cloud]``...
+    as sections of their own."""
     out = []
     for section, field in Config.model_fields.items():
         model = field.annotation
-        assert model is not None
-        if section == "source":
-            out += [(f"source.{name}", key) for name, model in _source_sections() for key in model]
-            continue
-        out += [(section, key) for key in model.model_fields]  # type: ignore[union-attr]
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        for key, sub in model.model_fields.items():
+            inner = _model(sub.annotation)
+            if inner is not None:
+                out += [(f"{section}.{key}", name) for name in inner.model_fields]
+            else:
+                out.append((section, key))
     return out
 
 
-def _source_sections() -> list[tuple[str, dict[str, object]]]:
-    from dirsync_bridge.config import MailboxSettings
-
-    return [("mailbox", dict(MailboxSettings.model_fields))]
+def _model(annotation: object) -> type[BaseModel] | None:
+    """The settings model an annotation names (``X`` or ``X | None``), if any."""
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def test_the_example_config_names_every_key_and_holds_the_defaults() -> None:

@@ -1,0 +1,148 @@
+"""Advice: from the facts found, what the helpdesk should do, and commands to do it.
+
+Pure: holders, rule hits and the error in; an ``Advice`` (design.md section 2's code and a
+one-line summary) and ready-to-run PowerShell out. Every value in a command is quoted for
+PowerShell's single-quoted strings, where only the quote characters are special (PowerShell
+treats the typographic single quotes as quotes too, so those are doubled as well).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from ..models import Family
+from .facts import Advice, CloudHolder
+from .holders import OnPremHolder
+from .rules import RuleHit
+
+_QUOTES: Final = "'\u2018\u2019\u201a\u201b"
+
+AD_SET: Final = {"user": "Set-ADUser", "group": "Set-ADGroup", "contact": "Set-ADObject"}
+MG_GET: Final = {
+    "user": "Get-MgUser -UserId",
+    "group": "Get-MgGroup -GroupId",
+    "contact": "Get-MgContact -OrgContactId",
+}
+
+
+def ps_quote(value: str) -> str:
+    """``value`` as a PowerShell single-quoted string (every kind of single quote doubled)."""
+    return "'" + "".join(ch * 2 if ch in _QUOTES else ch for ch in value) + "'"
+
+
+def advise(
+    family: Family,
+    identity: str | None,
+    holders: Sequence[CloudHolder | OnPremHolder],
+    rule_hits: Sequence[RuleHit],
+    unavailable: Sequence[str],
+    *,
+    searched: bool = True,
+) -> Advice:
+    """The advice code and one line for one problem.
+
+    ``searched``: whether any directory was looked up at all; without that, finding no
+    holder means nothing.
+    """
+    if family == "validation":
+        if rule_hits:
+            hit = rule_hits[0]
+            fix = f"; IdFix proposes {hit.proposed!r}" if hit.proposed else ""
+            return Advice(
+                code="invalid-value",
+                summary=f"{hit.attribute} {hit.value!r} breaks {', '.join(hit.errors)} rules"
+                f"{fix}: correct it on-premises.",
+            )
+        return Advice(
+            code="unknown", summary="No rule explains the refused value; read the message."
+        )
+    if family != "duplicate":
+        return Advice(code="unknown", summary="Not a duplicate-value error: see the advice below.")
+    onprem = [h for h in holders if isinstance(h, OnPremHolder)]
+    cloud = [h for h in holders if isinstance(h, CloudHolder)]
+    by_value: dict[str, set[str]] = {}
+    for holder in onprem:
+        by_value.setdefault(holder.value, set()).add(holder.dn)
+    for value, dns in by_value.items():
+        if len(dns) > 1:
+            return Advice(
+                code="duplicate-onprem",
+                summary=f"{len(dns)} on-premises objects hold {value}: remove it from all but "
+                "one in Active Directory.",
+            )
+    others = [h for h in cloud if not _is_self(h, identity)]
+    cloud_only = [h for h in others if h.sync_state == "cloud-only"]
+    if cloud_only:
+        h = cloud_only[0]
+        return Advice(
+            code="cloud-only-holder",
+            summary=f"The cloud-only {h.object_type} {_name(h)} holds {h.value}: match it to "
+            "the on-premises object (hard match) or remove the value from it.",
+        )
+    synced = [h for h in others if h.sync_state != "cloud-only"]
+    if synced:
+        h = synced[0]
+        return Advice(
+            code="synced-holder",
+            summary=f"The synced {h.object_type} {_name(h)} holds {h.value}: change it "
+            "on-premises, on whichever object should not keep the value.",
+        )
+    if rule_hits:
+        return Advice(
+            code="invalid-value",
+            summary=f"{rule_hits[0].value!r} breaks {', '.join(rule_hits[0].errors)} rules.",
+        )
+    if unavailable:
+        return Advice(code="unknown", summary="Some look-ups failed: see which below.")
+    if not searched:
+        return Advice(
+            code="unknown",
+            summary="Holders not looked up (no [enrich.cloud] or [enrich.onprem] configured).",
+        )
+    return Advice(
+        code="no-holder-found",
+        summary="No other object holds the value any more: the next sync should clear it.",
+    )
+
+
+def commands(holders: Sequence[CloudHolder | OnPremHolder], identity: str | None) -> list[str]:
+    """PowerShell to inspect each cloud holder and fix each on-premises one."""
+    lines: list[str] = []
+    onprem = [h for h in holders if isinstance(h, OnPremHolder)]
+    for h in holders:
+        if isinstance(h, CloudHolder):
+            lines.append(f"# {h.sync_state} {h.object_type} {_name(h)}")
+            lines.append(
+                f"{MG_GET[h.object_type]} {ps_quote(h.id)} -Property "
+                "Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,"
+                "OnPremisesImmutableId,OnPremisesProvisioningErrors | Format-List"
+            )
+            twin = next((o for o in onprem if o.object_type == "user"), None)
+            if h.sync_state == "cloud-only" and h.object_type == "user" and twin is not None:
+                lines.append(f"# hard match to {twin.dn} (then run a sync cycle):")
+                lines.append(
+                    f"Update-MgUser -UserId {ps_quote(h.id)} "
+                    f"-OnPremisesImmutableId {ps_quote(twin.immutable_id)}"
+                )
+    for h in onprem:
+        lines.append(f"# on-premises {h.object_type} {h.dn}: if it should not keep the value")
+        target = f"{AD_SET[h.object_type]} -Identity {ps_quote(h.dn)}"
+        if ":" in h.value:
+            lines.append(f"{target} -Remove @{{proxyAddresses={ps_quote(h.value)}}}")
+        else:
+            # A bare address may be the mail attribute or a proxy address: both fixes shown.
+            lines.append(f"{target} -Clear mail")
+            lines.append(f"{target} -Remove @{{proxyAddresses={ps_quote('smtp:' + h.value)}}}")
+    return lines
+
+
+def _is_self(holder: CloudHolder, identity: str | None) -> bool:
+    # The object the report is about may exist in the cloud already (an update failed).
+    if not identity:
+        return False
+    return (holder.user_principal_name or "").casefold() == identity.casefold()
+
+
+def _name(holder: CloudHolder) -> str:
+    return holder.user_principal_name or holder.display_name or holder.id

@@ -1,0 +1,112 @@
+"""The enrichment contract (design.md section 2): holders, rule hits, advice, what is missing.
+
+These models are what ``parse --enrich`` prints and what a ticket shows; they are built by
+``cloud`` (Graph), ``onprem`` (LDAP), ``rules`` (IdFix) and ``advice``, and never change
+what was parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models import UtcTimestamp
+from .holders import ObjectType, OnPremHolder
+from .rules import RuleHit
+
+SyncState = Literal["cloud-only", "synced", "formerly-synced"]
+AdviceCode = Literal[
+    "cloud-only-holder",
+    "synced-holder",
+    "duplicate-onprem",
+    "no-holder-found",
+    "invalid-value",
+    "unknown",
+]
+
+PLACEHOLDER_UPN: Final = re.compile(r"^.+\d{4}@[^@]+\.onmicrosoft\.com$", re.IGNORECASE)
+"""Duplicate Attribute Resiliency's replacement UPN: ``<prefix><4 digits>@<tenant>
+.onmicrosoft.com`` (format.md section 6; the documented "+" means concatenation)."""
+
+
+class CloudHolder(BaseModel):
+    """One Entra ID object (user, group or organisational contact) holding a value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    where: Literal["cloud"] = "cloud"
+    value: str
+    """The value looked up, exactly as reported."""
+    object_type: ObjectType
+    id: str
+    display_name: str | None = None
+    user_principal_name: str | None = None
+    sync_state: SyncState
+    last_sync: UtcTimestamp | None = None
+    immutable_id: str | None = None
+    """``onPremisesImmutableId``: matches an on-premises holder's ``immutable_id``."""
+    provisioning_errors: tuple[str, ...] = ()
+    """``onPremisesProvisioningErrors``, as ``<property>: <value>``."""
+    placeholder_upn: bool = False
+    """The UPN is Duplicate Attribute Resiliency's placeholder: the real one is quarantined."""
+
+    @classmethod
+    def from_graph(cls, value: str, object_type: ObjectType, raw: dict[str, Any]) -> CloudHolder:
+        """A holder from one Graph directory object (with the sync properties selected)."""
+        synced = raw.get("onPremisesSyncEnabled")
+        state: SyncState = (
+            "synced" if synced is True else "formerly-synced" if synced is False else "cloud-only"
+        )
+        upn = raw.get("userPrincipalName")
+        errors = tuple(
+            f"{e.get('propertyCausingError', '?')}: {e.get('value', '')}"
+            for e in raw.get("onPremisesProvisioningErrors") or ()
+            if isinstance(e, dict)
+        )
+        return cls(
+            value=value,
+            object_type=object_type,
+            id=str(raw["id"]),
+            display_name=raw.get("displayName"),
+            user_principal_name=upn,
+            sync_state=state,
+            last_sync=raw.get("onPremisesLastSyncDateTime"),
+            immutable_id=raw.get("onPremisesImmutableId"),
+            provisioning_errors=errors,
+            placeholder_upn=bool(upn and PLACEHOLDER_UPN.match(upn)),
+        )
+
+
+Holder = Annotated[CloudHolder | OnPremHolder, Field(discriminator="where")]
+
+
+def holder_key(holder: CloudHolder | OnPremHolder) -> str:
+    """A holder as a comment names it, and as sightings compare it: readable, and changing
+    when the holder's sync state does."""
+    if isinstance(holder, CloudHolder):
+        name = holder.user_principal_name or holder.display_name or holder.id
+        return f"cloud {holder.object_type} {name} ({holder.sync_state})"
+    return f"on-premises {holder.object_type} {holder.dn}"
+
+
+class Advice(BaseModel):
+    """What the helpdesk should do, as a code and one line."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: AdviceCode
+    summary: str
+
+
+class Enrichment(BaseModel):
+    """Everything the look-ups found about one error (design.md section 2)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    holders: tuple[Holder, ...] = ()
+    rule_hits: tuple[RuleHit, ...] = ()
+    advice: Advice
+    unavailable: tuple[str, ...] = ()
+    """Look-ups that could not be made, and why (``cloud: HTTP 503 after 5 attempts``)."""

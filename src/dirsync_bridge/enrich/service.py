@@ -1,0 +1,170 @@
+"""The enricher: the facts behind each problem, gathered from whatever is configured.
+
+Look-ups degrade, never fail: a directory that is down, slow or refusing is named in
+``unavailable`` and the run goes on (design.md section 1). The first failure of a directory
+in a run is remembered, so a dead server costs one timeout per run, not one per value.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..errors import DirsyncBridgeError
+from ..graph import GraphClient, graph_credential
+from ..models import Conflict, Family, ParseResult, Report
+from .advice import advise
+from .cloud import CloudDirectory
+from .facts import CloudHolder, Enrichment, holder_key
+from .holders import OnPremHolder
+from .onprem import OnPremDirectory
+from .rules import RuleHit, check, check_all
+
+log = logging.getLogger(__name__)
+
+
+class Enricher:
+    """Cloud and on-premises look-ups (each optional) and the IdFix rules."""
+
+    def __init__(
+        self, cloud: CloudDirectory | None = None, onprem: OnPremDirectory | None = None
+    ) -> None:
+        """Either directory may be None (not configured): its look-ups are simply not made."""
+        self.cloud, self.onprem = cloud, onprem
+        self._down: dict[str, str] = {}
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        env: Mapping[str, str] = os.environ,
+        *,
+        client: GraphClient | None = None,
+        config_path: Path | None = None,
+    ) -> Enricher:
+        """The look-ups ``[enrich.*]`` enables and the configuration makes possible."""
+        cloud = None
+        if config.enrich.cloud.enabled and config.graph.configured:
+            graph = client or GraphClient(config.graph, graph_credential(config.graph, env))
+            cloud = CloudDirectory(graph)
+        onprem = None
+        settings = config.enrich.onprem
+        if settings.enabled:
+            onprem = OnPremDirectory(
+                settings.url,
+                bind_dn=settings.bind_dn,
+                password=env.get(settings.password_env, ""),
+                base_dn=settings.base_dn,
+                ca_bundle=settings.ca_bundle,
+                password_env=settings.password_env,
+                config_path=config_path,
+                timeout=settings.timeout,
+            )
+        return cls(cloud, onprem)
+
+    @property
+    def active(self) -> bool:
+        """Whether any directory is looked up (the rules alone do not make a ticket richer)."""
+        return self.cloud is not None or self.onprem is not None
+
+    def close(self) -> None:
+        """Close the LDAP connection (the Graph client belongs to its maker)."""
+        if self.onprem is not None:
+            self.onprem.close()
+
+    def prefetch(self, values: Iterable[str]) -> None:
+        """Look up many values at once (Graph batches them); failures wait for ``enrich``."""
+        if self.cloud is None or "cloud" in self._down:
+            return
+        try:
+            self.cloud.prefetch(values)
+        except DirsyncBridgeError as exc:
+            self._failed("cloud", exc)
+
+    def enrich(
+        self,
+        family: Family,
+        identity: str | None,
+        conflicts: Sequence[Conflict],
+        invalid_attributes: Sequence[str] = (),
+    ) -> Enrichment:
+        """The holders of every value, the rules it breaks, and the advice."""
+        values = values_of(family, identity, conflicts)
+        holders: list[CloudHolder | OnPremHolder] = []
+        for value in values:
+            holders += self._look("cloud", value)
+            holders += self._look("onprem", value)
+        hits = rule_hits(family, identity, conflicts, invalid_attributes)
+        unavailable = tuple(f"{name}: {why}" for name, why in sorted(self._down.items()))
+        return Enrichment(
+            holders=tuple(holders),
+            rule_hits=tuple(hits),
+            advice=advise(family, identity, holders, hits, unavailable, searched=self.active),
+            unavailable=unavailable,
+        )
+
+    def _look(self, name: str, value: str) -> list[CloudHolder | OnPremHolder]:
+        directory = self.cloud if name == "cloud" else self.onprem
+        if directory is None or name in self._down:
+            return []
+        try:
+            return list(directory.holders(value))
+        except DirsyncBridgeError as exc:
+            self._failed(name, exc)
+            return []
+
+    def _failed(self, name: str, exc: DirsyncBridgeError) -> None:
+        reason = " ".join(str(exc).split())[:300]
+        log.warning("%s look-ups unavailable for this run: %s", name, reason)
+        self._down[name] = reason
+
+
+def values_of(family: Family, identity: str | None, conflicts: Sequence[Conflict]) -> list[str]:
+    """The values to look up: the conflicting ones, else (a bare duplicate row) the identity."""
+    values = [v for c in conflicts for v in c.values]
+    if not values and family == "duplicate" and identity:
+        values = [identity]
+    return list(dict.fromkeys(values))
+
+
+def rule_hits(
+    family: Family,
+    identity: str | None,
+    conflicts: Sequence[Conflict],
+    invalid_attributes: Sequence[str],
+) -> list[RuleHit]:
+    """IdFix's verdict on every value involved."""
+    hits = check_all((c.attribute, v) for c in conflicts for v in c.values)
+    if family == "validation" and identity:
+        for attribute in invalid_attributes or ("userPrincipalName",):
+            # "FederatedUser.UserPrincipalName" names the userPrincipalName rules.
+            hit = check(attribute.rsplit(".", 1)[-1], identity)
+            if hit is not None and hit not in hits:
+                hits.append(hit)
+    return hits
+
+
+def holder_labels(enrichment: Enrichment | None) -> tuple[str, ...] | None:
+    """The holders as the lifecycle compares them; None when a look-up was unavailable."""
+    if enrichment is None or enrichment.unavailable:
+        return None
+    return tuple(sorted({holder_key(h) for h in enrichment.holders}))
+
+
+def enriched_json(result: ParseResult, enricher: Enricher) -> dict[str, Any]:
+    """``parse --enrich``: the record JSON, each error with its ``enrichment`` object."""
+    data = result.to_json_dict()
+    if not isinstance(result, Report):
+        return data
+    enricher.prefetch(
+        v for e in result.errors for v in values_of(e.family, e.identity, e.conflicts)
+    )
+    for error, out in zip(result.errors, data["errors"], strict=True):
+        invalid = (error.invalid_attribute,) if error.invalid_attribute else ()
+        facts = enricher.enrich(error.family, error.identity, error.conflicts, invalid)
+        out["enrichment"] = facts.model_dump(mode="json")
+    return data

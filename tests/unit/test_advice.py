@@ -1,0 +1,148 @@
+"""Advice and commands from plain facts; the cloud look-up filters; holders as details."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dirsync_bridge.enrich.advice import advise, commands, ps_quote
+from dirsync_bridge.enrich.cloud import lookup_filter, lookup_url, odata_string
+from dirsync_bridge.enrich.facts import CloudHolder, Enrichment, holder_key
+from dirsync_bridge.enrich.holders import OnPremHolder
+from dirsync_bridge.enrich.rules import check
+from dirsync_bridge.enrich.service import holder_labels, rule_hits, values_of
+from dirsync_bridge.models import Conflict
+
+AT = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def cloud(state: str = "cloud-only", upn: str = "ann@contoso.com", **kw: object) -> CloudHolder:
+    raw = {
+        "id": "11111111-2222-3333-4444-555555555555",
+        "displayName": "Ann",
+        "userPrincipalName": upn,
+        "onPremisesSyncEnabled": {"cloud-only": None, "synced": True, "formerly-synced": False}[
+            state
+        ],
+        "onPremisesImmutableId": None if state == "cloud-only" else "AAAA",
+        **kw,
+    }
+    return CloudHolder.from_graph("SMTP:ann@contoso.com", "user", raw)
+
+
+def onprem(dn: str, value: str = "SMTP:ann@contoso.com", kind: str = "user") -> OnPremHolder:
+    return OnPremHolder(
+        value=value,
+        object_type=kind,  # type: ignore[arg-type]
+        dn=dn,
+        immutable_id="x4V0iaeB60KXxjftcwd7Hw==",
+        created=AT,
+        object_guid="8a74c5c7-81a7-42eb-9718-dfb7307b071f",
+        changed=AT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("holders", "hits", "unavailable", "code"),
+    [
+        ([onprem("CN=Ann,DC=c"), onprem("CN=Ann2,DC=c")], [], [], "duplicate-onprem"),
+        ([cloud("cloud-only", "other@contoso.com")], [], [], "cloud-only-holder"),
+        ([cloud("synced", "other@contoso.com")], [], [], "synced-holder"),
+        ([cloud("formerly-synced", "other@contoso.com")], [], [], "synced-holder"),
+        ([cloud("synced", "bob@contoso.com")], [], [], "no-holder-found"),  # only itself
+        ([], [], [], "no-holder-found"),
+        ([], [], ["cloud: HTTP 503"], "unknown"),
+        ([], [check("proxyAddresses", "smtp:a b@contoso.com")], [], "invalid-value"),
+    ],
+)
+def test_duplicate_advice_codes(holders: list, hits: list, unavailable: list, code: str) -> None:
+    advice = advise("duplicate", "bob@contoso.com", holders, hits, unavailable)
+    assert advice.code == code
+    assert advice.summary and "\n" not in advice.summary
+
+
+def test_without_any_look_up_finding_nothing_means_nothing() -> None:
+    assert advise("duplicate", "a@b.c", [], [], [], searched=False).code == "unknown"
+
+
+def test_validation_advice_names_the_rule_and_the_fix() -> None:
+    hit = check("userPrincipalName", "jo hn@contoso.com")
+    assert hit is not None
+    advice = advise("validation", "jo hn@contoso.com", [], [hit], [])
+    assert advice.code == "invalid-value"
+    assert "Character" in advice.summary and "john@contoso.com" in advice.summary
+
+
+def test_rules_read_dotted_attribute_names_and_identity_for_validation_errors() -> None:
+    hits = rule_hits("validation", "jo hn@contoso.com", (), ("FederatedUser.UserPrincipalName",))
+    assert [h.attribute for h in hits] == ["userPrincipalName"]
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("plain", "'plain'"),
+        ("o'brien", "'o''brien'"),
+        ("o\u2019brien", "'o\u2019\u2019brien'"),  # PowerShell ends a string at a curly quote
+        ("$(rm -rf /); `x`", "'$(rm -rf /); `x`'"),  # nothing else is special in '...'
+    ],
+)
+def test_powershell_quoting(value: str, quoted: str) -> None:
+    assert ps_quote(value) == quoted
+
+
+def test_commands_inspect_cloud_holders_and_fix_onprem_ones_with_every_value_quoted() -> None:
+    holders = [cloud(), onprem("CN=O'Brien,OU=Staff,DC=c")]
+    lines = commands(holders, "bob@contoso.com")
+    text = "\n".join(lines)
+    assert "Get-MgUser -UserId '11111111-2222-3333-4444-555555555555'" in text
+    assert "Update-MgUser -UserId '11111111-2222-3333-4444-555555555555' " in text
+    assert "-OnPremisesImmutableId 'x4V0iaeB60KXxjftcwd7Hw=='" in text  # hard match
+    assert (
+        "Set-ADUser -Identity 'CN=O''Brien,OU=Staff,DC=c' "
+        "-Remove @{proxyAddresses='SMTP:ann@contoso.com'}" in text
+    )
+
+
+def test_placeholder_upn_and_sync_states_from_graph() -> None:
+    assert cloud(upn="ann4821@contoso.onmicrosoft.com").placeholder_upn
+    assert not cloud(upn="ann@contoso.onmicrosoft.com").placeholder_upn
+    assert [cloud(s).sync_state for s in ("cloud-only", "synced", "formerly-synced")] == [
+        "cloud-only",
+        "synced",
+        "formerly-synced",
+    ]
+
+
+def test_lookup_filters_cover_both_prefix_forms_and_quote_values() -> None:
+    text = lookup_filter("user", "SMTP:o'neil@contoso.com")
+    assert text == (
+        "userPrincipalName eq 'o''neil@contoso.com' or "
+        "proxyAddresses/any(x:x eq 'SMTP:o''neil@contoso.com') or "
+        "proxyAddresses/any(x:x eq 'smtp:o''neil@contoso.com') or mail eq 'o''neil@contoso.com'"
+    )
+    assert "userPrincipalName" not in lookup_filter("group", "a@b.c")
+    assert lookup_filter("contact", "SIP:a@b.c") == "proxyAddresses/any(x:x eq 'SIP:a@b.c')"
+    assert odata_string("it's") == "'it''s'"
+    assert " " not in lookup_url("user", "a b@c.d")
+
+
+def test_values_to_look_up() -> None:
+    conflicts = (Conflict(attribute="ProxyAddresses", values=("SMTP:a@b.c", "smtp:x@b.c")),)
+    assert values_of("duplicate", "a@b.c", conflicts) == ["SMTP:a@b.c", "smtp:x@b.c"]
+    empty = (Conflict(attribute="ProxyAddresses", values=()),)
+    assert values_of("duplicate", "a@b.c", empty) == ["a@b.c"]  # a bare legacy row
+    assert values_of("validation", "a@b.c", ()) == []
+
+
+def test_holders_become_details_only_when_every_look_up_answered() -> None:
+    advice = advise("duplicate", None, [], [], [])
+    found = Enrichment(holders=(cloud(), onprem("CN=A,DC=c")), advice=advice)
+    assert holder_labels(found) == (
+        "cloud user ann@contoso.com (cloud-only)",
+        "on-premises user CN=A,DC=c",
+    )
+    assert holder_labels(Enrichment(advice=advice, unavailable=("onprem: down",))) is None
+    assert holder_labels(None) is None
+    assert holder_key(onprem("CN=A,DC=c")) == "on-premises user CN=A,DC=c"
