@@ -224,3 +224,18 @@ def test_a_broken_template_stops_the_run_before_any_write(tmp_path: Path) -> Non
     assert done.returncode == 2
     assert "summary.txt.j2" in done.stderr and "[tickets] templates" in done.stderr
     assert not (tmp_path / "state" / "tickets.db").exists()
+
+
+def test_parse_enrich_adds_the_facts_to_every_error_and_writes_nothing(tmp_path: Path) -> None:
+    report = REPORTS / "aadsync_th_thead.eml"
+    done = run("parse", "--enrich", "--format", "json", str(report), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (parsed,) = json.loads(done.stdout)
+    for error in parsed["errors"]:
+        facts = error["enrichment"]
+        assert set(facts) == {"holders", "rule_hits", "advice", "unavailable"}
+        assert facts["advice"]["code"] == "unknown"  # no directory configured to look in
+    assert list(tmp_path.iterdir()) == []
+
+    table = run("parse", "--enrich", str(report), cwd=tmp_path)
+    assert table.returncode == 2 and "--enrich: needs --format json" in table.stderr
