@@ -11,6 +11,8 @@
     requests vs the minimum (one create each) and wall time vs that floor; a replay: 0 writes.
 (e) Graph (``bench/graph.py``): a 1,000-message mailbox (200 reports) at 50 ms a request:
     first pass wall time and requests per message; second pass requests (target 1).
+(f) Enrichment (``bench/enrich.py``): cloud look-ups for 500 values at 50 ms a request,
+    batched twenty to a ``$batch`` vs one request per look-up.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import lxml.html
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import backlog, big_report_email, mbox_messages
+from bench.enrich import bench_enrich
 from bench.graph import bench_graph
 from bench.jira import bench_jira
 from dirsync_bridge.models import Report
@@ -168,3 +171,4 @@ if __name__ == "__main__":
     bench_replay()
     bench_jira()
     bench_graph()
+    bench_enrich()
