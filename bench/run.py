@@ -7,11 +7,11 @@
     second and peak RSS. Memory must stay flat as the mbox grows (ratio of peaks ~1.0).
 (c) Replay 1,000 report emails into the local store, then replay them again (all already
     seen): messages per second, peak RSS, and the ratio first/second. Target: >= 10.
-(d) Jira (``bench/jira.py``): 500 new problems against the simulator at 50 ms a request:
+(d) Jira (``bench/jira_bench.py``): 500 new problems against the simulator at 50 ms a request:
     requests vs the minimum (one create each) and wall time vs that floor; a replay: 0 writes.
-(e) Graph (``bench/graph.py``): a 1,000-message mailbox (200 reports) at 50 ms a request:
+(e) Graph (``bench/mailbox_bench.py``): a 1,000-message mailbox (200 reports) at 50 ms a request:
     first pass wall time and requests per message; second pass requests (target 1).
-(f) Enrichment (``bench/enrich.py``): cloud look-ups for 500 values at 50 ms a request,
+(f) Enrichment (``bench/enrich_bench.py``): cloud look-ups for 500 values at 50 ms a request,
     batched twenty to a ``$batch`` vs one request per look-up.
 """
 
@@ -30,9 +30,9 @@ import lxml.html
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import backlog, big_report_email, mbox_messages
-from bench.enrich import bench_enrich
-from bench.graph import bench_graph
-from bench.jira import bench_jira
+from bench.enrich_bench import bench_enrich
+from bench.jira_bench import bench_jira
+from bench.mailbox_bench import bench_graph
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse import parse_message
 

@@ -77,6 +77,8 @@ class TicketSettings(_Section):
     resolve_after_reports: int = Field(default=3, ge=1)
     templates: Path | None = None
     """A directory of templates overriding the built-in ones file by file (None: built-in)."""
+    verify_with_graph: bool = False
+    """``run``: resolve open duplicate-family problems once Graph shows the conflict gone."""
 
     def policy(self, never_reopen: frozenset[str] = frozenset()) -> Policy:
         """The lifecycle policy these settings describe."""

@@ -23,9 +23,12 @@ from .problem import Details, Sighting
 from .sinks import TicketStatus
 
 TOOL_RESOLUTION = "Done"
+VERIFIED = "dirsync-bridge verified: "
+"""Prefix of a resolution this tool makes after checking Graph (``[tickets] verify_with_graph``);
+the rest says what was verified. It resolves the ticket with a "verified" comment."""
 
 Action = Literal["create", "touch", "comment", "resolve", "reopen", "create-new-and-link", "none"]
-CommentKind = Literal["changed", "resolved", "reopened"]
+CommentKind = Literal["changed", "resolved", "reopened", "verified"]
 
 
 class Policy(BaseModel):
@@ -114,6 +117,8 @@ class PlannedComment:
     after: Details | None = None
     absent_reports: int = 0
     last_seen: datetime | None = None
+    note: str | None = None
+    """"verified": what was checked."""
 
 
 @dataclass(slots=True)
@@ -140,6 +145,7 @@ class Episode:
         after: Details | None = None,
         absent_reports: int = 0,
         last_seen: datetime | None = None,
+        note: str | None = None,
     ) -> None:
         """Append a comment keyed by episode, kind and count of that kind so far.
 
@@ -157,6 +163,7 @@ class Episode:
                 after,
                 absent_reports,
                 last_seen,
+                note,
             )
         )
 
@@ -165,7 +172,8 @@ Timeline = Sequence[tuple[datetime, str]]
 """A tenant's reports in report-time order: (time, report key)."""
 
 Resolutions = Mapping[int, Sequence[tuple[datetime, str]]]
-"""Episode -> resolutions a person gave its ticket in the sink: (time, name), oldest first."""
+"""Episode -> resolutions given to its ticket outside the reports, oldest first: (time,
+name) a person gave it in the sink, or (time, ``VERIFIED`` + what) this tool's check."""
 
 
 def fold(
@@ -203,8 +211,11 @@ class _Pending:
         while left and (until is None or left[0][0] <= until):
             at, name = left.pop(0)
             if tracked.status == "open":
-                episodes[tracked.episode].status = "resolved"
-                episodes[tracked.episode].resolution = name
+                episode = episodes[tracked.episode]
+                if name.startswith(VERIFIED):
+                    episode.comment("verified", at, None, note=name.removeprefix(VERIFIED))
+                    name = TOOL_RESOLUTION
+                episode.status, episode.resolution = "resolved", name
                 tracked = replace(tracked, status="resolved", resolved_at=at, resolution=name)
         return tracked
 

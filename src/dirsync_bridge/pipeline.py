@@ -34,6 +34,7 @@ from typing import Literal
 from . import faults
 from .config import Config, MailboxSettings
 from .enrich.service import Enricher, holder_labels, values_of
+from .enrich.verify import verify_cleared
 from .errors import ConfigError, DirsyncBridgeError
 from .graph import MAX_IN_FLIGHT, GraphClient, GraphError, graph_credential
 from .lock import RunLock
@@ -296,6 +297,8 @@ def _pass(
             progress(reference)
         outcome = ingest(RawMessage(reference, data), config, ledger, summary, enricher)
         ledger.record_mailbox(item.id, source.name, item.received, outcome)
+    if config.tickets.verify_with_graph and enricher.cloud is not None:
+        verify_cleared(ledger, enricher.cloud, now)
     reconcile_until_settled(ledger, sink, renderer, config, summary)
     ledger.mark_processed()
     if not act:

@@ -114,6 +114,7 @@ def _comment_view(comment: PlannedComment) -> CommentView:
         after=comment.after,
         absent_reports=comment.absent_reports,
         last_seen=comment.last_seen,
+        note=comment.note,
     )
 
 

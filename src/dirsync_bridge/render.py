@@ -46,6 +46,7 @@ COMMENT_TEMPLATES: Final[dict[str, str]] = {
     "changed": "comment_changed.txt.j2",
     "resolved": "comment_resolved.txt.j2",
     "reopened": "comment_reopened.txt.j2",
+    "verified": "comment_verified.txt.j2",
 }
 TEMPLATE_NAMES: Final = (SUMMARY, DESCRIPTION, *COMMENT_TEMPLATES.values())
 
@@ -53,7 +54,7 @@ SUMMARY_MAX: Final = 255
 """Jira's limit for a summary, applied whatever the sink so tickets read the same in each."""
 ELLIPSIS: Final = "…"
 
-CommentKind = Literal["changed", "resolved", "reopened"]
+CommentKind = Literal["changed", "resolved", "reopened", "verified"]
 Markup = Literal["plain", "jira"]
 
 
@@ -143,6 +144,8 @@ class CommentView(_View):
     """"resolved": how many consecutive reports lacked the problem."""
     last_seen: datetime | None = None
     """"resolved": when the problem was last seen."""
+    note: str | None = None
+    """"verified": what was checked in Entra ID."""
 
     @model_validator(mode="after")
     def _has_what_its_kind_needs(self) -> CommentView:
@@ -152,6 +155,7 @@ class CommentView(_View):
             "changed": ("source", "before", "after"),
             "resolved": ("last_seen",),
             "reopened": ("source", "after"),
+            "verified": ("note",),
         }[self.kind]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
@@ -465,4 +469,5 @@ _SAMPLE_COMMENTS = (
     ),
     CommentView(kind="resolved", at=_SAMPLE_AT, absent_reports=3, last_seen=_SAMPLE_AT),
     CommentView(kind="reopened", at=_SAMPLE_AT, source="sample.eml", after=_SAMPLE_DETAILS),
+    CommentView(kind="verified", at=_SAMPLE_AT, note="nothing else holds the value"),
 )

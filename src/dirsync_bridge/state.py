@@ -485,6 +485,11 @@ class Ledger:
         with db.transaction(self.conn):
             self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
 
+    def open_problems(self) -> list[str]:
+        """Fingerprints of the problems whose ticket is open."""
+        rows = self.conn.execute("SELECT fingerprint FROM problems WHERE status = 'open'")
+        return [row[0] for row in rows]
+
     def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
         """Ticket key -> (fingerprint, episode), for these problems' tickets the tool has open."""
         out: dict[str, tuple[str, int]] = {}
@@ -497,18 +502,25 @@ class Ledger:
                 out[row["key"]] = (fingerprint, int(row["episode"]))
         return out
 
-    def record_resolution(self, fingerprint: str, episode: int, name: str, at: datetime) -> None:
-        """Someone resolved this ticket in the sink: keep it, and reconcile the problem."""
+    def record_resolution(
+        self, fingerprint: str, episode: int, name: str, at: datetime, *, in_sink: bool = True
+    ) -> None:
+        """A ticket was resolved outside the reports: keep it, and reconcile the problem.
+
+        ``in_sink``: a person did it in the sink (so the ticket is resolved there already);
+        False for this tool's own verification, which the reconcile then writes.
+        """
         with db.transaction(self.conn):
             self.conn.execute(
                 "INSERT OR IGNORE INTO resolutions (fingerprint, episode, at, name) "
                 "VALUES (?, ?, ?, ?)",
                 (fingerprint, episode, _time(at), name),
             )
-            self.conn.execute(
-                "UPDATE tickets SET status = 'resolved' WHERE fingerprint = ? AND episode = ?",
-                (fingerprint, episode),
-            )
+            if in_sink:
+                self.conn.execute(
+                    "UPDATE tickets SET status = 'resolved' WHERE fingerprint = ? AND episode = ?",
+                    (fingerprint, episode),
+                )
             self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
 
     def resolutions(self, fingerprint: str) -> dict[int, list[tuple[datetime, str]]]:

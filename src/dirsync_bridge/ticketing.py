@@ -207,7 +207,7 @@ def _count(write: Write, summary: RunSummary) -> None:
         kind = write.comment_key.split(":")[1]
         if kind == "changed":
             summary.commented += 1
-        elif kind in ("resolved", "superseded"):
+        elif kind in ("resolved", "superseded", "verified"):
             summary.resolved += 1
         elif kind == "reopened":
             summary.reopened += 1

@@ -16,6 +16,7 @@ from dirsync_bridge.config import Config
 from dirsync_bridge.errors import ConfigError, Fatal, Retriable
 from dirsync_bridge.faults import ENV_VAR
 from dirsync_bridge.pipeline import replay, run, worth_reading
+from dirsync_bridge.sinks.local import LocalStore
 from dirsync_bridge.sources.graph import MailItem
 from dirsync_bridge.state import Ledger
 from dirsync_bridge.summary import RunSummary
@@ -271,3 +272,51 @@ def test_missing_mailbox_and_denied_mailbox_say_what_to_fix(
     graph_sim.deny_mailbox(MAILBOX)
     with pytest.raises(Fatal, match=r"HTTP 403 ErrorAccessDenied.*Mail\.Read.*access policy"):
         run(run_config(graph_sim, tmp_path / "b"), env=ENV)
+
+
+def test_verified_resolution_closes_a_quarantine_ticket_once_graph_shows_it_cleared(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    from ..reportgen import quarantine, report_email
+
+    value = "SMTP:bob@contoso.com"
+    conflict = {"category": "PropertyConflict", "propertyCausingError": "ProxyAddress"}
+    bob = graph_sim.add_user(
+        "bob@contoso.com",
+        on_premises_sync_enabled=True,
+        provisioning_errors=[
+            {**conflict, "value": value, "occurredDateTime": "2024-01-01T00:00:00Z"}
+        ],
+    )
+    squatter = graph_sim.add_user("bob.cloud@contoso.com", proxy_addresses=[value])
+    rows = [("bob@contoso.com", quarantine("ProxyAddresses", value))]
+    raw = report_email("Contoso", NOW - timedelta(hours=1), rows, "q1@verify.test")
+    graph_sim.add_message(MAILBOX, "inbox", raw, received=NOW - timedelta(minutes=50))
+    config = run_config(graph_sim, tmp_path / "state")
+    config = config.model_copy(
+        update={"tickets": config.tickets.model_copy(update={"verify_with_graph": True})}
+    )
+
+    first = run(config, env=ENV)
+    assert first.created == 1 and first.resolved == 0  # someone else still holds the value
+
+    # The admin removes the value from the cloud-only object; bob syncs with it, no error.
+    graph_sim.directory.objects.remove(graph_sim.directory.find("user", squatter))
+    bob_object = graph_sim.directory.find("user", bob)
+    assert bob_object is not None
+    bob_object.props["onPremisesProvisioningErrors"] = []
+    bob_object.props["proxyAddresses"] = [value]
+
+    second = run(config, env=ENV)
+    assert second.resolved == 1
+    store = LocalStore(config.state.local_tickets_path)
+    try:
+        (ticket,) = store.tickets()
+    finally:
+        store.close()
+    assert ticket.status == "resolved"
+    (note,) = [body for key, body in ticket.comments.items() if ":verified:" in key]
+    assert f"only bob@contoso.com holds {value}, and it has no provisioning error" in note
+
+    third = run(config, env=ENV)
+    assert (third.created, third.resolved, third.commented, third.reopened) == (0, 0, 0, 0)
