@@ -22,94 +22,10 @@ from typing import Any
 
 from . import db
 from .fingerprint import normalise
+from .ledger_mailbox import MailboxLedger
+from .ledger_schema import MIGRATIONS
 from .problem import Problem, Sighting
 from .sinks import TicketStatus
-
-MIGRATIONS: tuple[db.Migration, ...] = (
-    (
-        "0001-ledger",
-        (
-            """CREATE TABLE messages (
-                key TEXT PRIMARY KEY,
-                source TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('pending', 'processed', 'rejected')),
-                reason TEXT,
-                report_key TEXT,
-                recorded_at TEXT NOT NULL)""",
-            """CREATE TABLE reports (
-                key TEXT PRIMARY KEY,
-                tenant_key TEXT NOT NULL,
-                tenant TEXT,
-                at TEXT NOT NULL,
-                source TEXT NOT NULL)""",
-            "CREATE INDEX reports_by_tenant ON reports (tenant_key, at, key)",
-            """CREATE TABLE problems (
-                fingerprint TEXT PRIMARY KEY,
-                tenant_key TEXT NOT NULL,
-                data TEXT NOT NULL,
-                status TEXT CHECK (status IN ('open', 'resolved')),
-                dirty INTEGER NOT NULL DEFAULT 1)""",
-            "CREATE INDEX problems_dirty ON problems (dirty) WHERE dirty = 1",
-            "CREATE INDEX problems_by_tenant ON problems (tenant_key, status)",
-            """CREATE TABLE sightings (
-                fingerprint TEXT NOT NULL REFERENCES problems (fingerprint),
-                report_key TEXT NOT NULL REFERENCES reports (key),
-                data TEXT NOT NULL,
-                PRIMARY KEY (fingerprint, report_key))""",
-            """CREATE TABLE tickets (
-                fingerprint TEXT NOT NULL REFERENCES problems (fingerprint),
-                episode INTEGER NOT NULL,
-                key TEXT NOT NULL,
-                idempotency_key TEXT NOT NULL UNIQUE,
-                status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
-                content_digest TEXT NOT NULL,
-                comments TEXT NOT NULL,
-                summary TEXT NOT NULL,
-                kind TEXT,
-                identity TEXT,
-                tenant TEXT,
-                first_seen TEXT,
-                last_seen TEXT,
-                occurrences INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (fingerprint, episode))""",
-            """CREATE TABLE intents (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                fingerprint TEXT NOT NULL,
-                episode INTEGER NOT NULL,
-                idempotency_key TEXT NOT NULL,
-                operation TEXT NOT NULL,
-                created_at TEXT NOT NULL)""",
-        ),
-    ),
-    (
-        "0002-resolutions",
-        (
-            # Resolutions someone gave a ticket in the sink (not this tool): the lifecycle
-            # folds them in like reports, at their own time.
-            """CREATE TABLE resolutions (
-                fingerprint TEXT NOT NULL REFERENCES problems (fingerprint),
-                episode INTEGER NOT NULL,
-                at TEXT NOT NULL,
-                name TEXT NOT NULL,
-                PRIMARY KEY (fingerprint, episode, at))""",
-        ),
-    ),
-    (
-        "0003-mailbox",
-        (
-            # Messages met in a mailbox, by their immutable Graph id, with the action still
-            # owed to them (done = 0) until every ticket write they caused is done.
-            """CREATE TABLE mailbox_messages (
-                id TEXT PRIMARY KEY,
-                source TEXT NOT NULL,
-                received_at TEXT NOT NULL,
-                outcome TEXT NOT NULL CHECK (outcome IN ('processed', 'rejected')),
-                done INTEGER NOT NULL DEFAULT 0)""",
-            "CREATE INDEX mailbox_pending ON mailbox_messages (source, done) WHERE done = 0",
-            "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        ),
-    ),
-)
 
 
 def tenant_key(tenant: str | None) -> str:
@@ -193,7 +109,7 @@ class TicketRow:
     comments: int
 
 
-class Ledger:
+class Ledger(MailboxLedger):
     """The state ledger over one SQLite connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -280,54 +196,6 @@ class Ledger:
             else:
                 self.conn.execute("UPDATE problems SET dirty = 1 WHERE tenant_key = ?", (tkey,))
         return True
-
-    # -- mailbox ---------------------------------------------------------------------------
-
-    def mailbox_known(self, message_id: str) -> bool:
-        """Whether this mailbox message was already taken in."""
-        row = self.conn.execute(
-            "SELECT 1 FROM mailbox_messages WHERE id = ?", (message_id,)
-        ).fetchone()
-        return row is not None
-
-    def record_mailbox(
-        self, message_id: str, source: str, received: datetime, outcome: str
-    ) -> None:
-        """A mailbox message was taken in; its action (move, mark...) is owed."""
-        with db.transaction(self.conn):
-            self.conn.execute(
-                "INSERT OR IGNORE INTO mailbox_messages (id, source, received_at, outcome) "
-                "VALUES (?, ?, ?, ?)",
-                (message_id, source, _time(received), outcome),
-            )
-
-    def mailbox_owed(self, source: str) -> list[tuple[str, str, datetime]]:
-        """(id, outcome, received) of this source's messages whose action is not done."""
-        rows = self.conn.execute(
-            "SELECT id, outcome, received_at FROM mailbox_messages "
-            "WHERE source = ? AND done = 0 ORDER BY received_at, id",
-            (source,),
-        )
-        return [(row[0], row[1], _parse_time(row[2])) for row in rows]
-
-    def mailbox_done(self, message_id: str) -> None:
-        """The message's action is done."""
-        with db.transaction(self.conn):
-            self.conn.execute("UPDATE mailbox_messages SET done = 1 WHERE id = ?", (message_id,))
-
-    def cursor(self, name: str) -> datetime | None:
-        """A source's watermark, if it has one."""
-        row = self.conn.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
-        return None if row is None else _parse_time(row[0])
-
-    def set_cursor(self, name: str, value: datetime) -> None:
-        """Move a source's watermark."""
-        with db.transaction(self.conn):
-            self.conn.execute(
-                "INSERT INTO cursors (name, value) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                (name, _time(value)),
-            )
 
     def mark_processed(self) -> int:
         """Every pending message is done (all its ticket actions are committed)."""

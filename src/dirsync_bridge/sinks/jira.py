@@ -22,9 +22,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
@@ -32,62 +31,43 @@ import requests
 from jira import JIRA, JIRAError
 
 from ..config import JiraSettings
-from ..errors import ConfigError, Fatal, Retriable, Skippable
+from ..errors import Fatal, Retriable
 from ..fingerprint import label
 from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
 from . import Resolution, TicketContent, TicketSnapshot, TicketStatus
+from .jira_wire import (
+    PROPERTY,
+    TransitionMissing,
+    WriteUnconfirmed,
+    _Unknown,
+    jira_time,
+    jira_token,
+    jql_string,
+    marker,
+    property_of,
+    property_value,
+    refused,
+    split_marker,
+)
+
+__all__ = [
+    "PROPERTY",
+    "JiraSink",
+    "TransitionMissing",
+    "WriteUnconfirmed",
+    "jira_token",
+    "marker",
+    "split_marker",
+]
 
 log = logging.getLogger(__name__)
 
-PROPERTY: Final = "dirsync-bridge"
-PROPERTY_VERSION: Final = 1
 PAGE: Final = 100
 """Issues per search page (Jira's maximum for both search endpoints)."""
 KEYS_PER_SEARCH: Final = 100
-MARKER_TEMPLATE: Final = "{{color:#97a0af}}dirsync-bridge comment {key}{{color}}"
-_MARKER: Final = re.compile(r"\n*\{color:#97a0af\}dirsync-bridge comment (\S+)\{color\}\s*\Z")
 _FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate"]
 
 T = TypeVar("T")
-
-
-class TransitionMissing(Skippable):
-    """The workflow offers no transition of the configured name on this ticket."""
-
-    def __init__(self, key: str, wanted: str, available: Sequence[str]) -> None:
-        names = ", ".join(repr(n) for n in available) or "none"
-        super().__init__(
-            f"{key}: no transition named {wanted!r} (available: {names}); "
-            "set [jira] resolve_transition / reopen_transition to one of these, or move "
-            "the ticket by hand"
-        )
-        self.key, self.wanted, self.available = key, wanted, tuple(available)
-
-
-class WriteUnconfirmed(Retriable):
-    """A create got no clear answer: the issue may or may not exist; search before retrying."""
-
-
-class _Unknown(Exception):
-    """A write's outcome is unknown (5xx or a dropped connection after sending)."""
-
-
-def marker(comment_key: str) -> str:
-    """The line that names a comment this tool wrote."""
-    return MARKER_TEMPLATE.format(key=comment_key)
-
-
-def split_marker(body: str) -> tuple[str | None, str]:
-    """A comment body as (its key, the text without the marker); key None if not ours."""
-    found = _MARKER.search(body)
-    if found is None:
-        return None, body
-    return found.group(1), body[: found.start()]
-
-
-def jql_string(value: str) -> str:
-    """A JQL string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class JiraSink:
@@ -171,7 +151,7 @@ class JiraSink:
         mine = [
             raw
             for raw in self._search(jql, _FIELDS)
-            if _property(raw).get("idempotency_key") == idempotency_key
+            if property_of(raw).get("idempotency_key") == idempotency_key
         ]
         if not mine:
             return None
@@ -208,7 +188,7 @@ class JiraSink:
             "properties": [
                 {
                     "key": PROPERTY,
-                    "value": _property_value(idempotency_key, fingerprint, family, content),
+                    "value": property_value(idempotency_key, fingerprint, family, content),
                 }
             ],
         }
@@ -291,7 +271,7 @@ class JiraSink:
             for raw in found:
                 fields = raw.get("fields") or {}
                 name = (fields.get("resolution") or {}).get("name")
-                at = _jira_time(fields.get("resolutiondate"))
+                at = jira_time(fields.get("resolutiondate"))
                 if name and at is not None:
                     out[str(raw["key"])] = Resolution(name=name, at=at)
         return out
@@ -328,7 +308,7 @@ class JiraSink:
 
     def _snapshot(self, raw: dict[str, Any]) -> TicketSnapshot:
         fields = raw.get("fields") or {}
-        prop = _property(raw)
+        prop = property_of(raw)
         key = str(raw["key"])
         category = ((fields.get("status") or {}).get("statusCategory") or {}).get("key")
         return TicketSnapshot(
@@ -434,7 +414,7 @@ class JiraSink:
             except JIRAError as exc:
                 status = exc.status_code or 0
                 if status not in RETRY_STATUSES:
-                    raise _refused(self.settings, what, exc) from None
+                    raise refused(self.settings, what, exc) from None
                 if unknown_outcome and status != 429:
                     raise _Unknown(f"HTTP {status}") from None
                 headers = exc.response.headers if exc.response is not None else {}
@@ -467,89 +447,3 @@ def _server_search(client: JIRA, jql: str, start: int, fields: list[str]) -> dic
     )
     assert isinstance(page, dict)
     return page
-
-
-def _refused(settings: JiraSettings, what: str, exc: JIRAError) -> Exception:
-    status = exc.status_code
-    detail = _jira_message(exc)
-    if status == 401:
-        return Fatal(
-            f"Jira at {settings.url} refused the credentials (HTTP 401): check [jira] email "
-            f"and the token in ${settings.token_env}"
-        )
-    if status == 403:
-        return Fatal(
-            f"Jira: {what}: permission denied (HTTP 403: {detail}); the account needs Browse, "
-            "Create, Edit, Add Comments and Transition Issues in the project"
-        )
-    if status == 404:
-        return Skippable(f"Jira: {what}: not found (HTTP 404: {detail})")
-    return Fatal(f"Jira: {what}: HTTP {status}: {detail}")
-
-
-def _jira_message(exc: JIRAError) -> str:
-    """Jira's error JSON as one line: field errors first, then the messages."""
-    try:
-        data = exc.response.json() if exc.response is not None else {}
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    parts = [f"{k}: {v}" for k, v in (data.get("errors") or {}).items()]
-    parts += [str(m) for m in data.get("errorMessages") or []]
-    text = "; ".join(parts) or str(exc.text or "no details")
-    return " ".join(text.split())[:500]
-
-
-def _property(raw: dict[str, Any]) -> dict[str, Any]:
-    value = (raw.get("properties") or {}).get(PROPERTY)
-    if isinstance(value, dict) and "value" in value and "fingerprint" not in value:
-        value = value["value"]
-    return value if isinstance(value, dict) else {}
-
-
-def _property_value(
-    idempotency_key: str, fingerprint: str, family: str, content: TicketContent
-) -> dict[str, Any]:
-    # Jira caps a property at 32 KB: only short facts go here, never ticket text.
-    return {
-        "version": PROPERTY_VERSION,
-        "fingerprint": fingerprint,
-        "idempotency_key": idempotency_key,
-        "episode": int(idempotency_key.rsplit(":", 1)[-1]),
-        "family": family,
-        "links": list(content.links),
-    }
-
-
-def _jira_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(value, fmt).astimezone(UTC)
-        except ValueError:
-            continue
-    return None
-
-
-def jira_token(settings: JiraSettings, env: Mapping[str, str]) -> str:
-    """The API token or PAT: from ``token_env``, else ``token_file``; never from the config."""
-    token = env.get(settings.token_env, "").strip()
-    if token:
-        return token
-    if settings.token_file is not None:
-        try:
-            token = settings.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                None, "[jira] token_file", f"{settings.token_file}: {exc.strerror or exc}"
-            ) from None
-        if token:
-            return token
-    raise ConfigError(
-        None,
-        "[jira] token_env",
-        f"the environment variable {settings.token_env} is not set (and no token_file): "
-        "put the Jira API token (Cloud) or personal access token (Data Center) there",
-    )
