@@ -12,9 +12,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.simulators.graph.fixtures import mime_message
+from tests.simulators.graph.fixtures import mime_message, tool_settings
 from tests.simulators.graph.server import GraphSimulator
-from tests.simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
+from tests.simulators.graph.tenant import CLIENT_SECRET, MAILBOX
 
 from bench.corpus import backlog
 from dirsync_bridge.config import Config
@@ -38,13 +38,7 @@ def bench_graph() -> None:
         config = Config.model_validate(
             {
                 "state": {"path": str(Path(tmp) / "state" / "state.db")},
-                "graph": {
-                    "tenant_id": TENANT_ID,
-                    "client_id": CLIENT_ID,
-                    "authority_url": sim.url,
-                    "graph_url": sim.url,
-                    "ca_bundle": sim.ca_path,
-                },
+                "graph": tool_settings(sim),
                 "source": {"mailbox": {"mailbox": MAILBOX}},
             }
         )

@@ -15,8 +15,9 @@ from dirsync_bridge.sinks.local import LocalStore
 
 from ..directory.samba import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, SambaDC, Seeded
 from ..reportgen import duplicate, report_email
+from ..simulators.graph.fixtures import tool_settings
 from ..simulators.graph.server import GraphSimulator
-from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, TENANT_ID
+from ..simulators.graph.tenant import CLIENT_SECRET
 
 pytest_plugins = ["tests.directory.fixtures"]
 
@@ -25,14 +26,7 @@ ENV = {"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET, "DIRSYNC_LDAP_PASSWORD": ADMIN_PAS
 
 
 def graph_settings(sim: GraphSimulator) -> dict[str, Any]:
-    return {
-        "tenant_id": TENANT_ID,
-        "client_id": CLIENT_ID,
-        "authority_url": sim.url,
-        "graph_url": sim.url,
-        "ca_bundle": sim.ca_path,
-        "retry_for": "20s",
-    }
+    return tool_settings(sim, retry_for="20s")
 
 
 def onprem_settings(dc: SambaDC) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from dirsync_bridge.state import Ledger
 from dirsync_bridge.summary import RunSummary
 
 from ..conftest import REPORTS
-from ..simulators.graph.fixtures import client_certificate, mime_message
+from ..simulators.graph.fixtures import client_certificate, mime_message, tool_settings
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
 from .conftest import make_config, outcome
@@ -36,14 +36,7 @@ def run_config(sim: GraphSimulator, state: Path, **mailbox: Any) -> Config:
         {
             "state": {"path": str(state / "state.db")},
             "trust": {"forwarders": [TRUSTED_FORWARDER]},
-            "graph": {
-                "tenant_id": TENANT_ID,
-                "client_id": CLIENT_ID,
-                "authority_url": sim.url,
-                "graph_url": sim.url,
-                "ca_bundle": sim.ca_path,
-                "retry_for": "20s",
-            },
+            "graph": tool_settings(sim, retry_for="20s"),
             "source": {"mailbox": {"mailbox": MAILBOX, **mailbox}},
         }
     )

@@ -15,10 +15,10 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..log import Log
 from .wire import GraphError
 
 GRAPH = "/v1.0/"
@@ -156,34 +156,8 @@ class Record:
         return self.path.startswith(GRAPH)
 
 
-class RequestLog:
+class RequestLog(Log["Record"]):
     """Every request, in arrival order; safe to read while the server runs."""
-
-    def __init__(self) -> None:
-        self._records: list[Record] = []
-        self._lock = threading.Lock()
-
-    def add(self, record: Record) -> None:
-        """Append one record."""
-        with self._lock:
-            self._records.append(record)
-
-    def reset(self) -> None:
-        """Forget everything recorded so far."""
-        with self._lock:
-            self._records.clear()
-
-    @property
-    def records(self) -> list[Record]:
-        """A copy of the records."""
-        with self._lock:
-            return list(self._records)
-
-    def __iter__(self) -> Iterator[Record]:
-        return iter(self.records)
-
-    def __len__(self) -> int:
-        return len(self.records)
 
     def count(
         self, method: str | None = None, prefix: str | None = None, *, in_batch: bool = False

@@ -48,6 +48,18 @@ class PinnedSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+def tool_settings(sim: GraphSimulator, **overrides: Any) -> dict[str, Any]:
+    """The ``[graph]`` section that points dirsync-bridge at this simulator."""
+    return {
+        "tenant_id": sim.tenant_id,
+        "client_id": sim.client_id,
+        "authority_url": sim.url,
+        "graph_url": sim.url,
+        "ca_bundle": sim.ca_path,
+        **overrides,
+    }
+
+
 def build_app(
     sim: GraphSimulator,
     credential: Any = None,

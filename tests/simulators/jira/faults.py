@@ -11,12 +11,12 @@ run with the same seed and the same request sequence fails the same requests.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..log import Log
 
 API = "/rest/api/2/"
 
@@ -78,34 +78,8 @@ class Record:
         return self.path.endswith(("/search", "/search/jql"))
 
 
-class RequestLog:
+class RequestLog(Log["Record"]):
     """Every request, in arrival order; safe to read while the server runs."""
-
-    def __init__(self) -> None:
-        self._records: list[Record] = []
-        self._lock = threading.Lock()
-
-    def add(self, record: Record) -> None:
-        """Append one record."""
-        with self._lock:
-            self._records.append(record)
-
-    def reset(self) -> None:
-        """Forget everything recorded so far."""
-        with self._lock:
-            self._records.clear()
-
-    @property
-    def records(self) -> list[Record]:
-        """A copy of the records."""
-        with self._lock:
-            return list(self._records)
-
-    def __iter__(self) -> Iterator[Record]:
-        return iter(self.records)
-
-    def __len__(self) -> int:
-        return len(self.records)
 
     def count(self, method: str | None = None, prefix: str | None = None) -> int:
         """Requests with this method and path prefix; a prefix without "/" is under /rest/api/2/."""
