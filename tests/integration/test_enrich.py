@@ -216,3 +216,18 @@ def test_a_new_holder_on_a_later_sighting_is_a_change_worth_a_comment(
     # Seen again with the same holder: nothing to say.
     report(mail, "r3", AT + timedelta(hours=6), rows)
     assert replay([mail], cfg, env=ENV).commented == 0
+
+
+def test_graph_refusing_gives_a_ticket_saying_so_and_the_run_completes(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    rows = [("eve@contoso.local", duplicate("ProxyAddresses", "SMTP:eve@contoso.com"))]
+    report(mail, "r1", AT, rows)
+    graph_sim.faults.rate_503 = 1.0
+    graph_sim.faults.retry_after = "0"
+    cfg = config(tmp_path / "state", tool_settings(graph_sim, retry_for="1s"))
+    summary = replay([mail], cfg, env=ENV)
+    assert summary.created == 1 and not summary.problems
+    (text,) = descriptions(cfg)
+    assert "Could not look up: cloud: " in text and "503" in text
