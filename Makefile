@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run lint test bench clean
+.PHONY: install run lint test test-deps bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dirsync-bridge needs Python 3.11 or newer")'
@@ -27,7 +27,12 @@ lint: install
 	$(BIN)/ruff format --no-cache --check src tests bench
 	$(BIN)/mypy
 
-test: lint
+# The system packages the tests need (a Samba AD DC for the LDAP tests), with sudo when not
+# root; one line saying why and how to fix it when they cannot be installed.
+test-deps:
+	@.ci/setup-samba
+
+test: lint test-deps
 	$(BIN)/pytest
 
 bench: install
