@@ -120,3 +120,30 @@ def test_doctor_checks_sign_in_mailbox_and_write_access(
     assert done.returncode == 2
     assert "FAIL graph write access: Graph: check write access: HTTP 403" in done.stdout
     assert "Mail.ReadWrite" in done.stdout
+
+
+def test_run_against_a_certificate_that_does_not_verify_exits_2_naming_ca_bundle(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    import certifi
+
+    deliver(graph_sim)
+    config = config_file(tmp_path, graph_sim.url, certifi.where())  # lacks the simulator's CA
+    done = cli(config, "run")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "[graph] ca_bundle" in done.stderr and graph_sim.url in done.stderr
+
+
+def test_run_with_a_message_gone_before_its_fetch_exits_1_naming_it(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    deliver(graph_sim)
+    raw = (REPORTS / "aadsync_plaintext_only.eml").read_bytes()
+    gone = graph_sim.add_message(MAILBOX, "inbox", raw, received=datetime.now(UTC))
+    graph_sim.faults.vanish_after_listing = {gone.immutable_id}
+    done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "run")
+    assert done.returncode == 1, done.stderr
+    assert "tickets: 3 created" in done.stdout and "Traceback" not in done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if gone.immutable_id[-16:] in x]
+    assert "unreadable: gone from the mailbox" in line
