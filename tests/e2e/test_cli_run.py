@@ -147,3 +147,34 @@ def test_run_with_a_message_gone_before_its_fetch_exits_1_naming_it(
     assert "tickets: 3 created" in done.stdout and "Traceback" not in done.stderr
     (line,) = [x for x in done.stderr.splitlines() if gone.immutable_id[-16:] in x]
     assert "unreadable: gone from the mailbox" in line
+
+
+def test_doctor_retries_a_cut_off_answer_and_says_75_when_graph_keeps_sending_html(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    from ..simulators.graph.faults import HTML, TRUNCATE
+
+    deliver(graph_sim)
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    graph_sim.faults.path_contains = "/messages"
+    graph_sim.faults.fail_next(TRUNCATE)
+    done = cli(config, "doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok   graph mailbox" in done.stdout and "Traceback" not in done.stderr
+
+    graph_sim.faults.fail_next(HTML, times=100)
+    done = cli(config, "doctor")
+    assert done.returncode == 75, done.stdout + done.stderr
+    assert "FAIL graph mailbox: Graph: list" in done.stdout and "not JSON" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_doctor_names_ca_bundle_when_the_certificate_does_not_verify(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    import certifi
+
+    done = cli(config_file(tmp_path, graph_sim.url, certifi.where()), "doctor")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "FAIL graph sign-in" in done.stdout and "[graph] ca_bundle" in done.stdout
+    assert "Traceback" not in done.stderr

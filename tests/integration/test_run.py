@@ -417,3 +417,29 @@ def test_a_message_graph_keeps_failing_ends_the_pass_75_after_the_earlier_ones_a
     again = run(config, env=ENV)
     assert (again.parsed, again.created) == (2, 2)
     assert len(tickets_of(config)) == 3
+
+
+def test_verification_verifies_nothing_while_a_look_up_is_refused(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    from ..reportgen import quarantine, report_email
+
+    # The app may read users but not contacts: the contact that still holds the value is
+    # invisible, so the ticket must not be resolved as "only bob holds it".
+    roles = ["Mail.ReadWrite", "User.Read.All", "GroupMember.Read.All"]
+    graph_sim.register_app(TENANT_ID, "no-contacts", secret="s3cret", roles=roles)
+    value = "SMTP:bob@contoso.com"
+    graph_sim.add_user("bob@contoso.com", on_premises_sync_enabled=True, proxy_addresses=[value])
+    graph_sim.add_contact("Bob (old card)", proxy_addresses=[value])
+    rows = [("bob@contoso.com", quarantine("ProxyAddresses", value))]
+    raw = report_email("Contoso", NOW - timedelta(hours=1), rows, "q2@verify.test")
+    graph_sim.add_message(MAILBOX, "inbox", raw, received=NOW - timedelta(minutes=50))
+    config = run_config(graph_sim, tmp_path / "state")
+    graph = config.graph.model_copy(update={"client_id": "no-contacts"})
+    tickets = config.tickets.model_copy(update={"verify_with_graph": True})
+    config = config.model_copy(update={"graph": graph, "tickets": tickets})
+
+    first = run(config, env={"DIRSYNC_GRAPH_SECRET": "s3cret"})
+    assert first.created == 1 and first.resolved == 0
+    again = run(config, env={"DIRSYNC_GRAPH_SECRET": "s3cret"})
+    assert again.resolved == 0
