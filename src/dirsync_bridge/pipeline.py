@@ -29,9 +29,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -59,9 +58,6 @@ from .summary import RunSummary
 from .ticketing import reconcile_until_settled, settle
 
 __all__ = ["RunSummary", "ingest", "parse_paths", "replay", "run"]
-
-FETCH_AHEAD = 8
-"""Messages fetched ahead of the parser (Graph serves four at a time, see ``graph``)."""
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +300,7 @@ def _pass(
         else:
             wanted.append(item)
     stopped: Retriable | None = None
-    for item, data in _fetched(source, wanted, config.parse.max_message_bytes):
+    for item, data in source.fetched(wanted, config.parse.max_message_bytes):
         reference = source.reference(item.id)
         if progress is not None:
             progress(reference)
@@ -362,33 +358,6 @@ def worth_reading(item: MailItem, config: Config) -> bool:
     sender = item.sender.casefold()
     trusted = {a.casefold() for a in (*config.trust.senders, *config.trust.forwarders)}
     return sender in trusted or "synchronization error report" in item.subject.casefold()
-
-
-def _fetched(
-    source: MailboxSource, items: list[MailItem], limit: int
-) -> Iterator[tuple[MailItem, bytes | Skippable | Retriable]]:
-    """Each item with its raw MIME (or why it cannot be read), in order, fetched a few ahead
-    in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing."""
-    with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
-        pending: deque[tuple[MailItem, Future[bytes]]] = deque()
-        queue = iter(items)
-        try:
-            while True:
-                while len(pending) < FETCH_AHEAD and (item := next(queue, None)) is not None:
-                    pending.append((item, pool.submit(source.raw, item.id, limit)))
-                if not pending:
-                    return
-                first, future = pending.popleft()
-                try:
-                    data: bytes | Skippable | Retriable = future.result()
-                except (Skippable, Retriable) as exc:
-                    data = exc
-                yield first, data
-                if isinstance(data, Retriable):
-                    return
-        finally:
-            for _, future in pending:
-                future.cancel()
 
 
 def _action(outcome: str, settings: MailboxSettings) -> str:

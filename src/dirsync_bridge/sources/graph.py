@@ -28,17 +28,21 @@ gone from the mailbox (deleted), not moved: ``MessageGone``.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
 from ..config import MailboxSettings
-from ..errors import ConfigError, Skippable
-from ..graph import GraphClient, GraphError
+from ..errors import ConfigError, Retriable, Skippable
+from ..graph import MAX_IN_FLIGHT, GraphClient, GraphError
 
 PAGE: Final = 100
+FETCH_AHEAD: Final = 8
+"""Messages fetched ahead of the parser (Graph serves four at a time, see ``graph``)."""
 _SELECT: Final = (
     "id,internetMessageId,receivedDateTime,lastModifiedDateTime,subject,from,categories"
 )
@@ -141,6 +145,32 @@ class MailboxSource:
                 f"{what}: gone from the mailbox (HTTP 404 {exc.code}): deleted after it was "
                 "listed; nothing to do"
             ) from None
+
+    def fetched(
+        self, items: list[MailItem], limit: int
+    ) -> Iterator[tuple[MailItem, bytes | Skippable | Retriable]]:
+        """Each item with its raw MIME (or why it cannot be read), in order, fetched a few
+        ahead in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing."""
+        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+            pending: deque[tuple[MailItem, Future[bytes]]] = deque()
+            queue = iter(items)
+            try:
+                while True:
+                    while len(pending) < FETCH_AHEAD and (item := next(queue, None)) is not None:
+                        pending.append((item, pool.submit(self.raw, item.id, limit)))
+                    if not pending:
+                        return
+                    first, future = pending.popleft()
+                    try:
+                        data: bytes | Skippable | Retriable = future.result()
+                    except (Skippable, Retriable) as exc:
+                        data = exc
+                    yield first, data
+                    if isinstance(data, Retriable):
+                        return
+            finally:
+                for _, future in pending:
+                    future.cancel()
 
     def apply(self, message_id: str, action: str) -> None:
         """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``)."""
