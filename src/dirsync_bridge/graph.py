@@ -161,10 +161,21 @@ class GraphClient:
     # -- sign-in ---------------------------------------------------------------------------
 
     def token(self, *, fresh: bool = False) -> str:
-        """An access token for Graph (one per run, unless Graph refuses it)."""
+        """An access token for Graph (one per run, unless Graph refuses it).
+
+        A login host that fails in a way that may pass (unreachable, 5xx, a broken or HTML
+        answer) is retried with the retry policy, then ``SignInUnavailable`` (exit 75).
+        """
         with self._token_lock:
             if self._token is None or fresh:
-                self._token = self._acquire()
+                budget = self.budget()
+                while True:
+                    try:
+                        self._token = self._acquire()
+                        break
+                    except SignInUnavailable:
+                        if not budget.wait(None):
+                            raise
             return self._token
 
     def _acquire(self) -> str:
@@ -288,10 +299,6 @@ class GraphClient:
                         response.content  # noqa: B018  (an error's body, read before release)
                     finally:
                         response.close()
-            except SignInUnavailable:
-                if budget.wait(None):
-                    continue
-                raise
             except requests.RequestException as exc:
                 config_error = untrusted(exc, self.root)
                 if config_error is not None:
