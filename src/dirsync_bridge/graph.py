@@ -11,6 +11,14 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
 - Requests: ``Prefer: IdType="ImmutableId"`` always (ids survive moves, apis.md 1.3);
   429/503/504 retried as ``Retry-After`` says (or with backoff) within ``retry_for``; a 401
   gets one fresh token; ``@odata.nextLink`` followed verbatim.
+- Broken answers are faults like a 503, retried by the same policy: any
+  ``requests.RequestException`` (a dropped connection, a body cut off mid-chunk, a timeout)
+  and any 2xx that is not the JSON asked for (an HTML page from a proxy or captive portal),
+  from Graph and from the login host alike (msal gets a session that checks its answers).
+  Our writes may be repeated safely: a move, a PATCH and a folder creation (409 when done)
+  end the same however often they are sent.
+- A TLS certificate that does not verify is a configuration error naming ``[graph]
+  ca_bundle``, at once: retrying will not change it.
 - Errors: Graph's JSON (``{"error": {"code", "message"}}``) becomes ``Fatal`` (a person must
   change something: the message says what) or ``Retriable`` (exit 75, the next pass retries).
 """
@@ -21,14 +29,40 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import msal
 import requests
 
 from .config import GraphSettings
-from .errors import ConfigError, Fatal, Retriable
+from .errors import ConfigError, Retriable
+from .graph_wire import (
+    BadAnswer,
+    GraphError,
+    Session,
+    TooLarge,
+    bounded,
+    describe,
+    error_of,
+    json_object,
+    one_line,
+    refused,
+    untrusted,
+)
 from .retry import RETRY_STATUSES, Budget, retry_after_seconds
+
+__all__ = [
+    "BadAnswer",
+    "GraphClient",
+    "GraphError",
+    "SignInUnavailable",
+    "TooLarge",
+    "endpoints",
+    "graph_credential",
+    "refused",
+]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -41,36 +75,10 @@ CLOUDS: Final[dict[str, tuple[str, str]]] = {
 }
 MAX_IN_FLIGHT: Final = 4
 IMMUTABLE_IDS: Final = 'IdType="ImmutableId"'
-_PERMISSION_HINT: Final = (
-    "grant the app the application permission Mail.Read (Mail.ReadWrite to move, mark or "
-    "categorise) with admin consent; if the app is scoped to some mailboxes (application "
-    "access policy or RBAC for Applications), put this mailbox in its scope (changes can "
-    "take an hour)"
-)
 
 
-class GraphError(Fatal):
-    """Graph refused a request for a reason a person must fix."""
-
-    def __init__(self, message: str, status: int, code: str) -> None:
-        super().__init__(message)
-        self.status, self.code = status, code
-
-
-class _Session(requests.Session):
-    """A session that gives every request ``verify=`` and a timeout (msal uses it too)."""
-
-    def __init__(self, verify: str | bool, timeout: float) -> None:
-        super().__init__()
-        self._verify, self._timeout = verify, timeout
-
-    def request(
-        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-    ) -> requests.Response:
-        """``Session.request`` with our ``verify`` and ``timeout``."""
-        kwargs["verify"] = self._verify
-        kwargs.setdefault("timeout", self._timeout)
-        return super().request(method, url, *args, **kwargs)
+class SignInUnavailable(Retriable):
+    """The login host could not give a token for a reason that may pass by itself."""
 
 
 def endpoints(settings: GraphSettings) -> tuple[str, str]:
@@ -132,7 +140,8 @@ class GraphClient:
         self.settings = settings
         self.login, self.root = endpoints(settings)
         verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
-        self._session = _Session(verify, settings.timeout)
+        self._session = Session(verify, settings.timeout)
+        self._login_session = Session(verify, settings.timeout, json_only=True)
         self._credential = credential
         self._sleep, self._clock = sleep, clock
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
@@ -141,16 +150,32 @@ class GraphClient:
         self._token: str | None = None
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Release the connection pools."""
         self._session.close()
+        self._login_session.close()
+
+    def budget(self) -> Budget:
+        """A fresh retry budget of ``retry_for``, with this client's clock and sleep."""
+        return Budget(self.settings.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
 
     # -- sign-in ---------------------------------------------------------------------------
 
     def token(self, *, fresh: bool = False) -> str:
-        """An access token for Graph (one per run, unless Graph refuses it)."""
+        """An access token for Graph (one per run, unless Graph refuses it).
+
+        A login host that fails in a way that may pass (unreachable, 5xx, a broken or HTML
+        answer) is retried with the retry policy, then ``SignInUnavailable`` (exit 75).
+        """
         with self._token_lock:
             if self._token is None or fresh:
-                self._token = self._acquire()
+                budget = self.budget()
+                while True:
+                    try:
+                        self._token = self._acquire()
+                        break
+                    except SignInUnavailable:
+                        if not budget.wait(None):
+                            raise
             return self._token
 
     def _acquire(self) -> str:
@@ -165,24 +190,26 @@ class GraphClient:
                     # Instance discovery asks login.microsoftonline.com about the host:
                     # pointless (and unreachable) for an overridden or national login host.
                     instance_discovery=False if s.authority_url else None,
-                    http_client=self._session,
+                    http_client=self._login_session,
                     timeout=s.timeout,
                 )
             result = self._app.acquire_token_for_client(scopes=[f"{self.root}/.default"])
         except ValueError as exc:
             # msal's word for "the authority answered 4xx": an unknown tenant, a bad host.
             raise ConfigError(
-                None, "[graph] tenant_id", f"sign-in at {where} failed: {_one_line(str(exc))}"
+                None, "[graph] tenant_id", f"sign-in at {where} failed: {one_line(str(exc))}"
             ) from None
         except requests.RequestException as exc:
-            raise Retriable(
-                f"Graph sign-in: cannot reach {self.login} ({type(exc).__name__}); "
-                "the next run retries"
+            config_error = untrusted(exc, self.login)
+            if config_error is not None:
+                raise config_error from None
+            raise SignInUnavailable(
+                f"Graph sign-in: {describe(exc, self.login)}; the next run retries"
             ) from None
         if "access_token" in result:
             return str(result["access_token"])
         error = str(result.get("error", "error"))
-        description = _one_line(str(result.get("error_description", "")))[:300]
+        description = one_line(str(result.get("error_description", "")))[:300]
         if error in ("temporarily_unavailable", "server_error") or "throttl" in description:
             raise Retriable(f"Graph sign-in: {error}: {description}; the next run retries")
         raise ConfigError(
@@ -209,33 +236,84 @@ class GraphClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One Graph request with the retry policy; a refusal raises with ``what`` in it."""
-        url = self.url(path)
-        budget = Budget(
-            self.settings.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock
+        return self._call(
+            method, path, what, params=params, json=json, headers=headers, read=lambda r: r
         )
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+    ) -> dict[str, Any]:
+        """One Graph request whose answer must be a JSON object (retried when it is not)."""
+        return self._call(method, path, what, params=params, json=json, read=json_object)
+
+    def get_json(
+        self, path: str, *, what: str, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """GET, as a JSON object."""
+        return self.request_json("GET", path, what=what, params=params)
+
+    def download(self, path: str, *, what: str, limit: int | None = None) -> bytes:
+        """GET a raw body (``/$value``), streamed: over ``limit`` bytes raises ``TooLarge``
+        having read at most one chunk past the limit; an HTML page is retried."""
+        return self._call(
+            "GET", path, what, read=lambda response: bounded(response, what, limit), stream=True
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        read: Callable[[requests.Response], T],
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> T:
+        url = self.url(path)
+        budget = self.budget()
         refreshed = False
         while True:
-            token = self.token()
-            sent = {"Authorization": f"Bearer {token}", "Prefer": IMMUTABLE_IDS, **(headers or {})}
             try:
+                token = self.token()
+                sent = {
+                    "Authorization": f"Bearer {token}",
+                    "Prefer": IMMUTABLE_IDS,
+                    **(headers or {}),
+                }
                 with self._slots:
                     response = self._session.request(
-                        method, url, params=params, json=json, headers=sent
+                        method, url, params=params, json=json, headers=sent, stream=stream
                     )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                    try:
+                        if response.ok:
+                            # Read inside the slot: the answer is in flight until its last byte.
+                            return read(response)
+                        response.content  # noqa: B018  (an error's body, read before release)
+                    finally:
+                        response.close()
+            except requests.RequestException as exc:
+                config_error = untrusted(exc, self.root)
+                if config_error is not None:
+                    raise config_error from None
                 if budget.wait(None):
                     continue
                 raise Retriable(
-                    f"Graph: {what}: cannot reach {self.root} ({type(exc).__name__}); "
-                    "the next run retries"
+                    f"Graph: {what}: {describe(exc, self.root)} after {budget.attempts} "
+                    "attempt(s); the next run retries"
                 ) from None
-            if response.ok:
-                return response
             status = response.status_code
             if status in RETRY_STATUSES:
                 if budget.wait(retry_after_seconds(response.headers.get("Retry-After"))):
                     continue
-                code, _ = _error(response)
+                code, _ = error_of(response)
                 raise Retriable(
                     f"Graph: {what}: HTTP {status} {code} after {budget.attempts} attempt(s) "
                     f"over {budget.waited:.0f}s; the next run retries"
@@ -245,10 +323,6 @@ class GraphClient:
                 self.token(fresh=True)
                 continue
             raise refused(what, response)
-
-    def get_json(self, path: str, *, what: str, params: Mapping[str, str] | None = None) -> Any:
-        """GET, as JSON."""
-        return self.request("GET", path, what=what, params=params).json()
 
     def pages(
         self, path: str, *, what: str, params: Mapping[str, str] | None = None
@@ -260,32 +334,3 @@ class GraphClient:
             page = self.get_json(url, what=what, params=query)
             yield from page.get("value", [])
             url, query = page.get("@odata.nextLink"), None
-
-
-def refused(what: str, response: requests.Response) -> GraphError:
-    """Graph's error answer as an error that says what to do."""
-    status = response.status_code
-    code, message = _error(response)
-    text = f"Graph: {what}: HTTP {status} {code}: {message}"
-    if status == 403 or code in ("ErrorAccessDenied", "Authorization_RequestDenied"):
-        text += f"; {_PERMISSION_HINT}"
-    elif code in ("ErrorInvalidUser", "MailboxNotEnabledForRESTAPI", "MailboxNotFound"):
-        text += "; check [source.mailbox] mailbox (an Exchange Online mailbox's address)"
-    elif status == 401:
-        text += "; the token was refused twice: check the app registration and its consent"
-    return GraphError(text, status, code)
-
-
-def _error(response: requests.Response) -> tuple[str, str]:
-    try:
-        body = response.json()
-    except ValueError:
-        return "", _one_line(response.text)[:200]
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return "", _one_line(str(body))[:200]
-    return str(error.get("code", "")), _one_line(str(error.get("message", "")))[:300]
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -14,6 +14,11 @@ A ``run`` (one cron pass over a mailbox) does the same with the messages Graph l
 6. does each message's mailbox action (move, mark read, categorise), owed since step 3 and
    done only now that every ticket write it caused is done; then moves the watermark.
 
+One message never stops a pass: one deleted before it could be read, or over the size
+limit, is named (exit 1) and recorded so that it is not fetched again. One that Graph keeps
+failing on (after the retry policy) ends the fetching; what was read before it is still
+ticketed and marked, the watermark stays before it, and the pass ends with exit 75.
+
 A crash anywhere leaves either an unflagged problem whose tickets are current, or a flag
 and perhaps an intent, which the next run settles and finishes; mailbox actions still owed
 are done by the next pass.
@@ -24,9 +29,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -35,8 +39,8 @@ from . import faults
 from .config import Config, MailboxSettings
 from .enrich.service import Enricher, holder_labels, values_of
 from .enrich.verify import verify_cleared
-from .errors import ConfigError, DirsyncBridgeError
-from .graph import MAX_IN_FLIGHT, GraphClient, GraphError, graph_credential
+from .errors import ConfigError, DirsyncBridgeError, Retriable, Skippable
+from .graph import MAX_IN_FLIGHT, GraphClient, GraphError, TooLarge, graph_credential
 from .lock import RunLock
 from .mime import message_id
 from .models import ParseResult, Rejected
@@ -48,15 +52,12 @@ from .sinks.jira import JiraSink, jira_token
 from .sinks.local import LocalStore
 from .sinks.plan import PlanOnly
 from .sources.files import RawMessage, read_paths
-from .sources.graph import MailboxSource, MailItem
+from .sources.graph import MailboxSource, MailItem, MessageGone
 from .state import Ledger
 from .summary import RunSummary
 from .ticketing import reconcile_until_settled, settle
 
 __all__ = ["RunSummary", "ingest", "parse_paths", "replay", "run"]
-
-FETCH_AHEAD = 8
-"""Messages fetched ahead of the parser (Graph serves four at a time, see ``graph``)."""
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def ingest(
     summary.parsed += 1
     key = report_key(result, content_key.removeprefix("sha256:"))
     found = sightings(result, key)
-    if enricher is not None and enricher.active:
+    if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)
     ledger.record_report(
         header_id or content_key, key, result.tenant, report_time(result), item.source, found
@@ -211,6 +212,9 @@ def enriched(found: list[Sighting], enricher: Enricher) -> list[Sighting]:
         facts = enricher.enrich(
             problem.family, problem.identity, details.conflicts, details.invalid_attributes
         )
+        if not (facts.looked_up or facts.rule_hits or facts.unavailable):
+            out.append(sighting)  # nothing checked, nothing to say
+            continue
         holders = details.model_copy(update={"holders": holder_labels(facts)})
         out.append(sighting.model_copy(update={"enrichment": facts, "details": holders}))
     return out
@@ -277,11 +281,15 @@ def _pass(
     settings = source.settings
     settle(ledger, sink)
     watermark = ledger.cursor(source.name)
-    since = now - settings.first_run_lookback if watermark is None else watermark - settings.overlap
+    if watermark is None:
+        since = now - settings.first_run_lookback
+        listed = source.list_since(since, received_since=since)
+    else:
+        listed = source.list_since(watermark - settings.overlap)
     newest: datetime | None = None
     wanted: list[MailItem] = []
-    for item in source.list_since(since):
-        newest = item.received if newest is None else max(newest, item.received)
+    for item in listed:
+        newest = item.changed if newest is None else max(newest, item.changed)
         if ledger.mailbox_known(item.id):
             summary.already_seen += 1
         elif not worth_reading(item, config):
@@ -291,10 +299,20 @@ def _pass(
             )
         else:
             wanted.append(item)
-    for item, data in _fetched(source, wanted):
+    stopped: Retriable | None = None
+    for item, data in source.fetched(wanted, config.parse.max_message_bytes):
         reference = source.reference(item.id)
         if progress is not None:
             progress(reference)
+        if isinstance(data, Retriable):
+            # Not read, not recorded: the watermark stays before it, the next pass retries.
+            log.warning("stopped reading at %s: %s", reference, data)
+            stopped = data
+            newest = item.changed if newest is None else min(newest, item.changed)
+            break
+        if isinstance(data, Skippable):
+            _unreadable(source, item, data, ledger, summary)
+            continue
         outcome = ingest(RawMessage(reference, data), config, ledger, summary, enricher)
         ledger.record_mailbox(item.id, source.name, item.received, outcome)
     if config.tickets.verify_with_graph and enricher.cloud is not None:
@@ -306,12 +324,28 @@ def _pass(
             f"{_action(o, settings)} {source.reference(i)}"
             for i, o, _ in ledger.mailbox_owed(source.name)
         ]
-        return
-    if summary.unconfirmed:
-        return  # a ticket may be missing: its mail stays where it is until the next pass
-    _act(source, ledger, summary)
-    if newest is not None and (watermark is None or newest > watermark):
-        ledger.set_cursor(source.name, newest)
+    elif not summary.unconfirmed:  # else a ticket may be missing: its mail stays put
+        _act(source, ledger, summary)
+        if newest is not None and (watermark is None or newest > watermark):
+            ledger.set_cursor(source.name, newest)
+    if stopped is not None:
+        raise stopped
+
+
+def _unreadable(
+    source: MailboxSource, item: MailItem, error: Skippable, ledger: Ledger, summary: RunSummary
+) -> None:
+    """A message that cannot be read: named, and recorded so that it is not fetched again
+    (a message too large still owes its ``after_rejected`` action; a deleted one nothing)."""
+    reference = source.reference(item.id)
+    log.info("unreadable %s: %s", reference, error)  # named on stderr with the summary
+    code = "too-large" if isinstance(error, TooLarge) else "unreadable"
+    detail = str(error).removeprefix(f"read {reference}: ")
+    summary.unreadable += 1
+    summary.problems.append(Rejected(source=reference, code=code, detail=detail))
+    ledger.record_mailbox(item.id, source.name, item.received, "rejected")
+    if isinstance(error, MessageGone):
+        ledger.mailbox_done(item.id)
 
 
 def worth_reading(item: MailItem, config: Config) -> bool:
@@ -324,20 +358,6 @@ def worth_reading(item: MailItem, config: Config) -> bool:
     sender = item.sender.casefold()
     trusted = {a.casefold() for a in (*config.trust.senders, *config.trust.forwarders)}
     return sender in trusted or "synchronization error report" in item.subject.casefold()
-
-
-def _fetched(source: MailboxSource, items: list[MailItem]) -> Iterator[tuple[MailItem, bytes]]:
-    """Each item with its raw MIME, in order, fetched a few ahead in parallel."""
-    with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
-        pending: deque[tuple[MailItem, Future[bytes]]] = deque()
-        for item in items:
-            pending.append((item, pool.submit(source.raw, item.id)))
-            if len(pending) >= FETCH_AHEAD:
-                first, future = pending.popleft()
-                yield first, future.result()
-        while pending:
-            first, future = pending.popleft()
-            yield first, future.result()
 
 
 def _action(outcome: str, settings: MailboxSettings) -> str:

@@ -1,14 +1,19 @@
 """The one retry policy for every upstream: how long to wait, and when to give up.
 
 A server that answers 429 or 503 usually says how long to wait (``Retry-After``, in seconds
-or as an HTTP date); without it we back off exponentially. Either way the total time is
-bounded, so a cron pass never hangs: past the budget the caller gets ``Retriable`` (exit 75)
-and the next pass starts over. The clock and the sleep are parameters, so the policy is
+or as an HTTP date), and we wait exactly that. Without it we back off exponentially (1, 2,
+4, 8 s...) with jitter: each wait is drawn between half and all of its step, so the four
+requests a throttled pass has in flight do not all come back at the same instant, and no
+wait is ever near zero (Graph: "avoid immediate retries, because all requests accrue
+against your usage limits", apis.md 1.4). Either way the total time is bounded, so a cron
+pass never hangs: past the budget the caller gets ``Retriable`` (exit 75) and the next pass
+starts over. The clock, the sleep and the random draw are parameters, so the policy is
 tested without waiting.
 """
 
 from __future__ import annotations
 
+import random as _random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,18 +55,28 @@ class Budget:
     max_attempts: int = 8
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    random: Callable[[], float] = _random.random
+    """A draw in [0, 1) for the jitter of a backoff (never applied to ``Retry-After``)."""
     attempts: int = 0
     waited: float = 0.0
     _started: float | None = field(default=None, repr=False)
 
     def wait(self, retry_after: float | None) -> bool:
-        """Sleep before the next attempt; False (no sleep) when the budget is spent."""
+        """Sleep before the next attempt; False (no sleep) when the budget is spent.
+
+        ``retry_after``: the seconds the server asked for; None when it did not say (then
+        the jittered exponential backoff decides).
+        """
         if self._started is None:
             self._started = self.clock()
         self.attempts += 1
         if self.attempts >= self.max_attempts:
             return False
-        delay = retry_after if retry_after is not None else FIRST_BACKOFF * 2 ** (self.attempts - 1)
+        if retry_after is not None:
+            delay = retry_after
+        else:
+            step = FIRST_BACKOFF * 2 ** (self.attempts - 1)
+            delay = step * (0.5 + self.random() / 2)
         delay = min(delay, MAX_SINGLE_WAIT)
         if self.clock() - self._started + delay > self.total_seconds:
             return False

@@ -273,6 +273,7 @@ SAMPLE_TICKET = TicketView(
         ),
         advice=Advice(code="synced-holder", summary="Sample advice."),
         unavailable=("cloud: sample",),
+        looked_up=("cloud", "onprem"),
     ),
 )
 SAMPLE_COMMENTS = (

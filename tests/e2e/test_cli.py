@@ -233,8 +233,10 @@ def test_parse_enrich_adds_the_facts_to_every_error_and_writes_nothing(tmp_path:
     (parsed,) = json.loads(done.stdout)
     for error in parsed["errors"]:
         facts = error["enrichment"]
-        assert set(facts) == {"holders", "rule_hits", "advice", "unavailable"}
+        # design.md's four keys, and looked_up: the directories that answered (none here).
+        assert set(facts) == {"holders", "rule_hits", "advice", "unavailable", "looked_up"}
         assert facts["advice"]["code"] == "unknown"  # no directory configured to look in
+        assert facts["looked_up"] == []
     assert list(tmp_path.iterdir()) == []
 
     table = run("parse", "--enrich", str(report), cwd=tmp_path)

@@ -120,3 +120,61 @@ def test_doctor_checks_sign_in_mailbox_and_write_access(
     assert done.returncode == 2
     assert "FAIL graph write access: Graph: check write access: HTTP 403" in done.stdout
     assert "Mail.ReadWrite" in done.stdout
+
+
+def test_run_against_a_certificate_that_does_not_verify_exits_2_naming_ca_bundle(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    import certifi
+
+    deliver(graph_sim)
+    config = config_file(tmp_path, graph_sim.url, certifi.where())  # lacks the simulator's CA
+    done = cli(config, "run")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "[graph] ca_bundle" in done.stderr and graph_sim.url in done.stderr
+
+
+def test_run_with_a_message_gone_before_its_fetch_exits_1_naming_it(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    deliver(graph_sim)
+    raw = (REPORTS / "aadsync_plaintext_only.eml").read_bytes()
+    gone = graph_sim.add_message(MAILBOX, "inbox", raw, received=datetime.now(UTC))
+    graph_sim.faults.vanish_after_listing = {gone.immutable_id}
+    done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "run")
+    assert done.returncode == 1, done.stderr
+    assert "tickets: 3 created" in done.stdout and "Traceback" not in done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if gone.immutable_id[-16:] in x]
+    assert "unreadable: gone from the mailbox" in line
+
+
+def test_doctor_retries_a_cut_off_answer_and_says_75_when_graph_keeps_sending_html(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    from ..simulators.graph.faults import HTML, TRUNCATE
+
+    deliver(graph_sim)
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    graph_sim.faults.path_contains = "/messages"
+    graph_sim.faults.fail_next(TRUNCATE)
+    done = cli(config, "doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok   graph mailbox" in done.stdout and "Traceback" not in done.stderr
+
+    graph_sim.faults.fail_next(HTML, times=100)
+    done = cli(config, "doctor")
+    assert done.returncode == 75, done.stdout + done.stderr
+    assert "FAIL graph mailbox: Graph: list" in done.stdout and "not JSON" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_doctor_names_ca_bundle_when_the_certificate_does_not_verify(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    import certifi
+
+    done = cli(config_file(tmp_path, graph_sim.url, certifi.where()), "doctor")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "FAIL graph sign-in" in done.stdout and "[graph] ca_bundle" in done.stdout
+    assert "Traceback" not in done.stderr

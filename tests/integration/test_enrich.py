@@ -231,3 +231,87 @@ def test_graph_refusing_gives_a_ticket_saying_so_and_the_run_completes(
     assert summary.created == 1 and not summary.problems
     (text,) = descriptions(cfg)
     assert "Could not look up: cloud: " in text and "503" in text
+
+
+# -- one failed look-up is only that look-up; nothing claimed that was not checked ---------
+
+
+def test_a_403_on_contacts_keeps_the_user_found_and_names_the_missing_permission(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    from ..simulators.graph.tenant import TENANT_ID
+
+    roles = ["Mail.ReadWrite", "User.Read.All", "GroupMember.Read.All"]  # no OrgContact.Read.All
+    graph_sim.register_app(TENANT_ID, "no-contacts", secret="s3cret", roles=roles)
+    seed_cloud(graph_sim)
+    mail = tmp_path / "mail"
+    rows = [("ann@contoso.local", duplicate("ProxyAddresses", "SMTP:ann@contoso.com"))]
+    report(mail, "r1", AT, rows)
+    graph = tool_settings(graph_sim, retry_for="20s", client_id="no-contacts")
+    cfg = config(tmp_path / "state", graph)
+    summary = replay([mail], cfg, env={"DIRSYNC_GRAPH_SECRET": "s3cret"})
+    assert summary.created == 1 and not summary.problems
+    (text,) = descriptions(cfg)
+    assert "Advice (cloud-only-holder): The cloud-only user ann.cloud@contoso.com holds" in text
+    assert "Could not look up: cloud contacts: HTTP 403 Authorization_RequestDenied" in text
+    assert "OrgContact.Read.All" in text and "Directory.Read.All" in text
+    assert "cloud users" not in text and "cloud groups" not in text
+
+
+def test_throttled_look_ups_without_retry_after_back_off_exponentially(
+    graph_sim: GraphSimulator,
+) -> None:
+    seed_cloud(graph_sim)
+    graph_sim.faults.batch_item_503 = 1.0
+    graph_sim.faults.retry_after = None
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # recorded, never slept; Graph heals after 3 waits
+        waits.append(seconds)
+        if len(waits) == 3:
+            graph_sim.faults.batch_item_503 = 0.0
+
+    settings = config(Path("/tmp"), graph_settings(graph_sim)).graph
+    client = GraphClient(settings, CLIENT_SECRET, sleep=sleep)
+    directory = CloudDirectory(client)
+    directory.prefetch(["carl@contoso.com"])
+    assert [h.sync_state for h in directory.holders("carl@contoso.com")] == ["formerly-synced"]
+    assert len(waits) == 3
+    for n, wait in enumerate(waits):
+        assert 0.5 * 2**n <= wait <= 2**n  # 1, 2, 4 s, each with jitter; never near zero
+    client.close()
+
+
+def test_a_row_naming_no_value_does_not_say_the_value_is_gone(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    from ..reportgen import LARGE
+
+    mail = tmp_path / "mail"
+    report(mail, "r1", AT, [("big@contoso.com", LARGE)])
+    cfg = config(tmp_path / "state", graph_settings(graph_sim))
+    graph_sim.reset_log()
+    assert replay([mail], cfg, env=ENV).created == 1
+    (text,) = descriptions(cfg)
+    assert "No object holds" not in text and "No other object holds" not in text
+    assert graph_sim.log.graph() == []  # nothing to look up, nothing asked
+
+
+def test_without_a_directory_rule_hits_reach_the_ticket_and_replays_stay_quiet(
+    tmp_path: Path,
+) -> None:
+    mail = tmp_path / "mail"
+    rows = [("jo hn@contoso.local", duplicate("ProxyAddresses", "SMTP:jo hn@contoso.com"))]
+    report(mail, "r1", AT, rows)
+    cfg = config(tmp_path / "state")  # no [graph], no [enrich.onprem]
+    assert replay([mail], cfg, env=ENV).created == 1
+    (text,) = descriptions(cfg)
+    assert "Values that break the directory's rules (IdFix):" in text
+    assert "- proxyAddresses SMTP:jo hn@contoso.com: Character; IdFix proposes" in text
+    assert "No object holds" not in text and "No other object holds" not in text
+
+    for n in (2, 3):  # later reports of the same problem: nothing new to say
+        report(mail, f"r{n}", AT + timedelta(hours=n), rows)
+        again = replay([mail], cfg, env=ENV)
+        assert (again.created, again.commented, again.updated) == (0, 0, 0)
+    assert replay([mail], cfg, env=ENV).commented == 0  # a replay of the same mail, too

@@ -313,3 +313,133 @@ def test_verified_resolution_closes_a_quarantine_ticket_once_graph_shows_it_clea
 
     third = run(config, env=ENV)
     assert (third.created, third.resolved, third.commented, third.reopened) == (0, 0, 0, 0)
+
+
+# -- one bad message or answer never stops a pass ----------------------------------------------
+
+
+def other_report(name: str, at: datetime, identity: str = "zoe@contoso.com") -> bytes:
+    from ..reportgen import duplicate, report_email
+
+    rows = [(identity, duplicate("ProxyAddresses", f"SMTP:{identity}"))]
+    return report_email("Contoso", at, rows, f"{name}@run.test")
+
+
+def test_a_message_deleted_between_listing_and_fetch_is_named_skipped_and_recorded(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    report = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    keep = graph_sim.add_message(MAILBOX, "inbox", report, received=NOW - timedelta(hours=1))
+    raw = other_report("gone", NOW - timedelta(hours=2))
+    gone = graph_sim.add_message(MAILBOX, "inbox", raw, received=NOW - timedelta(hours=2))
+    graph_sim.faults.vanish_after_listing = {gone.immutable_id}
+    config = run_config(graph_sim, tmp_path / "state")
+
+    summary = run(config, env=ENV)
+    assert summary.created == 3 and summary.unreadable == 1
+    (problem,) = summary.problems  # named on stderr, exit 1
+    assert problem.code == "unreadable" and "gone from the mailbox" in problem.reason
+    assert problem.source.endswith(gone.immutable_id[-16:])
+    assert folder_of(graph_sim, keep.id) == "elsewhere"  # the rest of the pass went on
+    ledger = Ledger.open(config.state.path)
+    try:
+        assert ledger.mailbox_known(gone.immutable_id)  # never fetched again
+        assert ledger.mailbox_owed("dirsync@contoso.com/inbox") == []  # nothing left to do to it
+    finally:
+        ledger.close()
+    again = run(config, env=ENV)
+    assert not again.problems and again.created == 0
+
+
+def test_a_report_over_the_size_limit_is_rejected_as_too_large_and_the_pass_goes_on(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    report = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    keep = graph_sim.add_message(MAILBOX, "inbox", report, received=NOW - timedelta(hours=1))
+    huge = mime_message(body="x" * 300_000)  # from the report sender, with the report subject
+    big = graph_sim.add_message(MAILBOX, "inbox", huge, received=NOW - timedelta(hours=2))
+    config = run_config(graph_sim, tmp_path / "state")
+    config = config.model_copy(
+        update={"parse": config.parse.model_copy(update={"max_message_bytes": 100_000})}
+    )
+
+    summary = run(config, env=ENV)
+    assert summary.created == 3
+    (problem,) = summary.problems
+    assert problem.code == "too-large" and "max_message_bytes (100000)" in problem.reason
+    assert graph_sim.message(big.id).categories == ["dirsync-bridge-rejected"]
+    assert folder_of(graph_sim, keep.id) == "elsewhere"
+
+
+def test_a_report_moved_in_with_an_old_received_time_is_still_read(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    report = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    graph_sim.add_message(MAILBOX, "inbox", report, received=NOW - timedelta(hours=1))
+    config = run_config(graph_sim, tmp_path / "state")
+    assert run(config, env=ENV).created == 3  # the watermark is now about an hour ago
+
+    # A report from ten days ago, found in Junk Email and moved to the inbox by a person.
+    old = NOW - timedelta(days=10)
+    junk = graph_sim.add_message(MAILBOX, "junkemail", other_report("junk", old), received=old)
+    graph_sim.move_message(junk.immutable_id, "inbox")
+    graph_sim.reset_log()
+    rescued = run(config, env=ENV)
+    assert (rescued.parsed, rescued.created) == (1, 1)
+    assert folder_of(graph_sim, junk.immutable_id) == "elsewhere"
+    assert len([r for r in graph_sim.log.graph() if r.path.endswith("/messages")]) == 1
+
+    quiet = run(config, env=ENV)
+    assert (quiet.parsed, quiet.created, quiet.already_seen) == (0, 0, 0)
+
+
+def test_a_message_graph_keeps_failing_ends_the_pass_75_after_the_earlier_ones_are_done(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    at = [NOW - timedelta(hours=h) for h in (3, 2, 1)]
+    first, stuck, last = (
+        graph_sim.add_message(MAILBOX, "inbox", other_report(n, t, f"{n}@contoso.com"), received=t)
+        for n, t in zip(("first", "stuck", "last"), at, strict=True)
+    )
+    graph_sim.faults.path_contains = f"{stuck.immutable_id}/$value"
+    graph_sim.faults.rate_503 = 1.0
+    graph_sim.faults.retry_after = "0"
+    config = run_config(graph_sim, tmp_path / "state")
+
+    with pytest.raises(Retriable, match=r"HTTP 503 .*the next run retries"):
+        run(config, env=ENV)
+    assert folder_of(graph_sim, first.immutable_id) == "elsewhere"  # ticketed, then moved
+    assert len(tickets_of(config)) == 1
+    assert folder_of(graph_sim, stuck.immutable_id) == "inbox"
+    assert folder_of(graph_sim, last.immutable_id) == "inbox"
+
+    graph_sim.faults.rate_503 = 0.0  # Graph is well again: the next pass takes up the rest
+    again = run(config, env=ENV)
+    assert (again.parsed, again.created) == (2, 2)
+    assert len(tickets_of(config)) == 3
+
+
+def test_verification_verifies_nothing_while_a_look_up_is_refused(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    from ..reportgen import quarantine, report_email
+
+    # The app may read users but not contacts: the contact that still holds the value is
+    # invisible, so the ticket must not be resolved as "only bob holds it".
+    roles = ["Mail.ReadWrite", "User.Read.All", "GroupMember.Read.All"]
+    graph_sim.register_app(TENANT_ID, "no-contacts", secret="s3cret", roles=roles)
+    value = "SMTP:bob@contoso.com"
+    graph_sim.add_user("bob@contoso.com", on_premises_sync_enabled=True, proxy_addresses=[value])
+    graph_sim.add_contact("Bob (old card)", proxy_addresses=[value])
+    rows = [("bob@contoso.com", quarantine("ProxyAddresses", value))]
+    raw = report_email("Contoso", NOW - timedelta(hours=1), rows, "q2@verify.test")
+    graph_sim.add_message(MAILBOX, "inbox", raw, received=NOW - timedelta(minutes=50))
+    config = run_config(graph_sim, tmp_path / "state")
+    graph = config.graph.model_copy(update={"client_id": "no-contacts"})
+    tickets = config.tickets.model_copy(update={"verify_with_graph": True})
+    config = config.model_copy(update={"graph": graph, "tickets": tickets})
+
+    first = run(config, env={"DIRSYNC_GRAPH_SECRET": "s3cret"})
+    assert first.created == 1 and first.resolved == 0
+    again = run(config, env={"DIRSYNC_GRAPH_SECRET": "s3cret"})
+    assert again.resolved == 0

@@ -138,7 +138,9 @@ def test_values_to_look_up() -> None:
 
 def test_holders_become_details_only_when_every_look_up_answered() -> None:
     advice = advise("duplicate", None, [], [], [])
-    found = Enrichment(holders=(cloud(), onprem("CN=A,DC=c")), advice=advice)
+    found = Enrichment(
+        holders=(cloud(), onprem("CN=A,DC=c")), advice=advice, looked_up=("cloud", "onprem")
+    )
     assert holder_labels(found) == (
         "cloud user ann@contoso.com (cloud-only)",
         "on-premises user CN=A,DC=c",
@@ -146,3 +148,29 @@ def test_holders_become_details_only_when_every_look_up_answered() -> None:
     assert holder_labels(Enrichment(advice=advice, unavailable=("onprem: down",))) is None
     assert holder_labels(None) is None
     assert holder_key(onprem("CN=A,DC=c")) == "on-premises user CN=A,DC=c"
+
+
+def test_a_row_naming_no_value_is_not_called_cleared() -> None:
+    from dirsync_bridge.config import GraphSettings
+    from dirsync_bridge.enrich.cloud import CloudDirectory
+    from dirsync_bridge.enrich.service import Enricher
+    from dirsync_bridge.graph import GraphClient
+
+    # A directory is configured, but a bare duplicate row with no identity names no value:
+    # nothing is looked up (nothing is sent), so nothing may be claimed about holders.
+    graph = GraphClient(GraphSettings(tenant_id="t", client_id="c"), "secret")
+    enricher = Enricher(CloudDirectory(graph))
+    facts = enricher.enrich("duplicate", None, (Conflict(attribute="ProxyAddresses", values=()),))
+    assert facts.advice.code == "unknown" and "names no value" in facts.advice.summary
+    assert facts.looked_up == () and facts.unavailable == ()
+    assert holder_labels(facts) is None  # not "nobody holds it": unknown, no change
+    graph.close()
+
+
+def test_without_a_directory_the_rules_still_speak_and_holders_stay_unknown() -> None:
+    from dirsync_bridge.enrich.service import Enricher
+
+    facts = Enricher().enrich("validation", "jo hn@contoso.com", (), ("userPrincipalName",))
+    assert [h.attribute for h in facts.rule_hits] == ["userPrincipalName"]
+    assert facts.advice.code == "invalid-value"
+    assert facts.looked_up == () and holder_labels(facts) is None

@@ -44,9 +44,26 @@ class FakeTime:
 
 def test_waits_what_the_server_asks_then_backs_off_exponentially_without_it() -> None:
     t = FakeTime()
-    budget = Budget(total_seconds=1000, clock=t.clock, sleep=t.sleep)
+    budget = Budget(total_seconds=1000, clock=t.clock, sleep=t.sleep, random=lambda: 0.999)
     assert budget.wait(5.0) and budget.wait(None) and budget.wait(None) and budget.wait(None)
-    assert t.slept == [5.0, 2.0, 4.0, 8.0]
+    assert t.slept == pytest.approx([5.0, 2.0, 4.0, 8.0], abs=0.01)
+
+
+def test_backoff_without_retry_after_has_jitter_and_never_drops_below_half() -> None:
+    # Several clients throttled together must not come back together: each wait is drawn
+    # between half and all of the exponential step (1, 2, 4, 8 s...), never near zero.
+    t = FakeTime()
+    draws = iter([0.0, 0.5, 0.25, 0.0])
+    budget = Budget(total_seconds=1000, clock=t.clock, sleep=t.sleep, random=lambda: next(draws))
+    assert all(budget.wait(None) for _ in range(4))
+    assert t.slept == [0.5, 1.5, 2.5, 4.0]
+
+
+def test_retry_after_is_honoured_as_given_whatever_the_jitter() -> None:
+    t = FakeTime()
+    budget = Budget(total_seconds=1000, clock=t.clock, sleep=t.sleep, random=lambda: 0.0)
+    assert budget.wait(3.0) and budget.wait(0.0)
+    assert t.slept == [3.0, 0.0]
 
 
 def test_no_single_wait_is_longer_than_the_cap() -> None:

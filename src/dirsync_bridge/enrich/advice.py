@@ -17,6 +17,8 @@ from .holders import OnPremHolder
 from .rules import RuleHit
 
 _QUOTES: Final = "'\u2018\u2019\u201a\u201b"
+NOT_CONFIGURED: Final = "Holders not looked up (no [enrich.cloud] or [enrich.onprem] configured)."
+NO_VALUE: Final = "The report names no value to look up: see the advice below."
 
 AD_SET: Final = {"user": "Set-ADUser", "group": "Set-ADGroup", "contact": "Set-ADObject"}
 MG_GET: Final = {
@@ -39,11 +41,12 @@ def advise(
     unavailable: Sequence[str],
     *,
     searched: bool = True,
+    not_searched: str = NOT_CONFIGURED,
 ) -> Advice:
     """The advice code and one line for one problem.
 
     ``searched``: whether any directory was looked up at all; without that, finding no
-    holder means nothing.
+    holder means nothing, and ``not_searched`` says why nothing was looked up.
     """
     if family == "validation":
         if rule_hits:
@@ -96,10 +99,7 @@ def advise(
     if unavailable:
         return Advice(code="unknown", summary="Some look-ups failed: see which below.")
     if not searched:
-        return Advice(
-            code="unknown",
-            summary="Holders not looked up (no [enrich.cloud] or [enrich.onprem] configured).",
-        )
+        return Advice(code="unknown", summary=not_searched)
     return Advice(
         code="no-holder-found",
         summary="No other object holds the value any more: the next sync should clear it.",

@@ -5,7 +5,14 @@ One look-up per value and object type, each a ``$filter`` Graph supports by defa
 both the ``SMTP:`` and ``smtp:`` forms (whether Graph compares the prefix case-insensitively
 is not documented, format.md 5.4). Look-ups go twenty to a ``$batch`` (Graph's limit,
 apis.md 1.8), at most four batches in flight (``GraphClient``), and are cached for the run.
-A sub-request answered 429 is retried in a later batch after its ``Retry-After``.
+
+Each look-up stands alone. A sub-request answered 429, 503 or 504 is retried in a later
+batch, after its ``Retry-After`` or the retry policy's jittered backoff; one refused or
+failed marks only that look-up unavailable, with why (a 403 names the permission the app
+lacks, and that object type is not asked again this run), and every holder the others found
+is kept. Only when Graph itself stays unreachable or throttled past the retry budget does
+``prefetch`` raise, after keeping what it found, so that the enricher stops asking for the
+rest of the run.
 """
 
 from __future__ import annotations
@@ -16,15 +23,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 from urllib.parse import quote
 
-from ..errors import Retriable
+from ..errors import DirsyncBridgeError, Retriable
 from ..graph import MAX_IN_FLIGHT, GraphClient
-from ..retry import Budget, retry_after_seconds
+from ..retry import RETRY_STATUSES, retry_after_seconds
 from .facts import CloudHolder
 from .holders import ObjectType
 
 log = logging.getLogger(__name__)
 
 BATCH: Final = 20
+TYPES: Final[tuple[ObjectType, ...]] = ("user", "group", "contact")
 _COMMON: Final = (
     "id,displayName,mail,proxyAddresses,onPremisesSyncEnabled,onPremisesLastSyncDateTime,"
     "onPremisesProvisioningErrors"
@@ -35,6 +43,16 @@ SELECT: Final[dict[ObjectType, str]] = {
     "contact": _COMMON,
 }
 RESOURCE: Final[dict[ObjectType, str]] = {"user": "users", "group": "groups", "contact": "contacts"}
+PERMISSION: Final[dict[ObjectType, str]] = {
+    # The least application permission that reads each kind, per Graph's permission tables
+    # (apis.md 1.6 for users); Directory.Read.All covers all three.
+    "user": "User.Read.All",
+    "group": "GroupMember.Read.All (or Group.Read.All)",
+    "contact": "OrgContact.Read.All",
+}
+
+Lookup = tuple[str, ObjectType]
+Answer = tuple[int, Any, float | None]
 
 
 def odata_string(value: str) -> str:
@@ -72,56 +90,137 @@ class CloudDirectory:
         """Nothing is sent until ``prefetch`` or ``holders``."""
         self.client = client
         self._cache: dict[str, list[CloudHolder]] = {}
+        self._missing: dict[str, dict[ObjectType, str]] = {}
+        self._refused: dict[ObjectType, str] = {}
         self.batches = 0
 
     def prefetch(self, values: Iterable[str]) -> None:
-        """Look up every value not yet known, in as few batches as the limit allows."""
+        """Look up every value not yet known, in as few batches as the limit allows.
+
+        Raises (``Retriable``, or ``Fatal`` for a refused ``$batch``) only when Graph as a
+        whole cannot answer; what was found until then is kept.
+        """
         wanted = [v for v in dict.fromkeys(values) if v not in self._cache]
         if not wanted:
             return
-        types: tuple[ObjectType, ...] = ("user", "group", "contact")
-        lookups: list[tuple[str, ObjectType]] = [(v, t) for v in wanted for t in types]
         found: dict[str, list[CloudHolder]] = {v: [] for v in wanted}
-        budget = Budget(self.client.settings.retry_for.total_seconds())
-        while lookups:
-            chunks = [lookups[i : i + BATCH] for i in range(0, len(lookups), BATCH)]
-            with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
-                answers = list(pool.map(self._batch, chunks))
-            retry: list[tuple[str, ObjectType]] = []
-            wait: float | None = None
-            for chunk, answer in zip(chunks, answers, strict=True):
-                for (value, object_type), (status, body, after) in zip(chunk, answer, strict=True):
-                    if status == 200:
-                        found[value] += [
-                            CloudHolder.from_graph(value, object_type, raw)
-                            for raw in self._all(body)
-                        ]
-                    elif status in (429, 503, 504):
-                        retry.append((value, object_type))
-                        wait = max(wait or 0.0, after or 0.0)
-                    else:
-                        raise Retriable(f"cloud look-up of {value!r}: HTTP {status} {_code(body)}")
-            if retry and not budget.wait(wait):
-                raise Retriable(f"cloud look-ups throttled ({len(retry)} left after retries)")
-            lookups = retry
-        self._cache.update(found)
+        missing: dict[str, dict[ObjectType, str]] = {v: {} for v in wanted}
+        lookups: list[Lookup] = []
+        for value in wanted:
+            for object_type in TYPES:
+                if object_type in self._refused:
+                    missing[value][object_type] = self._refused[object_type]
+                else:
+                    lookups.append((value, object_type))
+        answered = {v for v in wanted if all(t in self._refused for t in TYPES)}
+        try:
+            self._run(lookups, found, missing, answered)
+        finally:
+            # Whatever happened, what was answered is known for the run; a value no batch
+            # answered for is left unknown, for the enricher to say that Graph failed.
+            self._cache.update({v: found[v] for v in answered})
+            self._missing.update({v: missing[v] for v in answered if missing[v]})
 
     def holders(self, value: str) -> list[CloudHolder]:
-        """The cloud objects holding ``value``."""
+        """The cloud objects holding ``value`` (those the look-ups that answered found)."""
         self.prefetch([value])
         return self._cache[value]
 
-    def _batch(self, chunk: list[tuple[str, ObjectType]]) -> list[tuple[int, Any, float | None]]:
+    def known(self, value: str) -> bool:
+        """Whether ``value`` was looked up this run (some of its look-ups may have failed)."""
+        return value in self._cache
+
+    def unavailable(self, value: str) -> list[str]:
+        """Why some look-ups of ``value`` could not be made, one line each (``[]``: none)."""
+        return [
+            f"cloud {RESOURCE[t]}: {why}" for t, why in sorted(self._missing.get(value, {}).items())
+        ]
+
+    def _run(
+        self,
+        lookups: list[Lookup],
+        found: dict[str, list[CloudHolder]],
+        missing: dict[str, dict[ObjectType, str]],
+        answered: set[str],
+    ) -> None:
+        budget = self.client.budget()
+        while lookups:
+            chunks = [lookups[i : i + BATCH] for i in range(0, len(lookups), BATCH)]
+            with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+                futures = [pool.submit(self._batch, chunk) for chunk in chunks]
+            failure: DirsyncBridgeError | None = None
+            retry: list[Lookup] = []
+            wait: float | None = None
+            for chunk, future in zip(chunks, futures, strict=True):
+                try:
+                    answers = future.result()
+                except DirsyncBridgeError as exc:  # the whole batch: Graph itself failed
+                    failure = failure or exc
+                    for value, object_type in chunk:
+                        missing[value][object_type] = _one_line(str(exc))
+                    continue
+                for (value, object_type), (status, body, after) in zip(chunk, answers, strict=True):
+                    answered.add(value)
+                    if status == 200:
+                        holders = self._holders(value, object_type, body, missing)
+                        found[value] += holders
+                    elif status in RETRY_STATUSES:
+                        retry.append((value, object_type))
+                        if after is not None:  # the longest wait asked for; None: backoff
+                            wait = max(wait or 0.0, after)
+                    else:
+                        missing[value][object_type] = self._refusal(object_type, status, body)
+            if failure is not None:
+                raise failure
+            if retry and not budget.wait(wait):
+                for value, object_type in retry:
+                    missing[value][object_type] = f"throttled after {budget.attempts} attempts"
+                raise Retriable(
+                    f"cloud look-ups: Graph kept throttling ({len(retry)} left after "
+                    f"{budget.attempts} attempts); the next run retries"
+                )
+            lookups = retry
+
+    def _holders(
+        self,
+        value: str,
+        object_type: ObjectType,
+        body: Any,
+        missing: dict[str, dict[ObjectType, str]],
+    ) -> list[CloudHolder]:
+        items = list((body or {}).get("value", [])) if isinstance(body, dict) else []
+        link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+        if link:  # more holders than a page: rare, followed outside the batch
+            try:
+                items += list(self.client.pages(link, what="look up holders"))
+            except DirsyncBridgeError as exc:
+                missing[value][object_type] = f"more holders not read: {_one_line(str(exc))}"
+        return [CloudHolder.from_graph(value, object_type, raw) for raw in items]
+
+    def _refusal(self, object_type: ObjectType, status: int, body: Any) -> str:
+        why = f"HTTP {status} {_code(body)}".rstrip()
+        if status == 403:
+            why += (
+                f": grant the app the application permission {PERMISSION[object_type]} "
+                "(or Directory.Read.All) with admin consent"
+            )
+            if object_type not in self._refused:
+                log.warning("cloud %s look-ups refused: %s", RESOURCE[object_type], why)
+            # A permission does not appear mid-run: do not ask again.
+            self._refused[object_type] = why
+        return why
+
+    def _batch(self, chunk: list[Lookup]) -> list[Answer]:
         self.batches += 1
         requests = [
             {"id": str(n), "method": "GET", "url": lookup_url(object_type, value)}
             for n, (value, object_type) in enumerate(chunk)
         ]
-        answer = self.client.request(
+        answer = self.client.request_json(
             "POST", "/$batch", what="look up holders", json={"requests": requests}
-        ).json()
-        by_id = {str(r.get("id")): r for r in answer.get("responses", [])}
-        out: list[tuple[int, Any, float | None]] = []
+        )
+        by_id = {str(r.get("id")): r for r in answer.get("responses", []) if isinstance(r, dict)}
+        out: list[Answer] = []
         for n in range(len(chunk)):
             response = by_id.get(str(n), {})
             headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
@@ -134,14 +233,11 @@ class CloudDirectory:
             )
         return out
 
-    def _all(self, body: Any) -> list[dict[str, Any]]:
-        items = list((body or {}).get("value", []))
-        link = (body or {}).get("@odata.nextLink")
-        if link:  # more holders than a page: rare, followed outside the batch
-            items += list(self.client.pages(link, what="look up holders"))
-        return items
-
 
 def _code(body: Any) -> str:
     error = (body or {}).get("error") if isinstance(body, dict) else None
     return str(error.get("code", "")) if isinstance(error, dict) else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]

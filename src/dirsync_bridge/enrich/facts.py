@@ -17,6 +17,7 @@ from .holders import ObjectType, OnPremHolder
 from .rules import RuleHit
 
 SyncState = Literal["cloud-only", "synced", "formerly-synced"]
+Where = Literal["cloud", "onprem"]
 AdviceCode = Literal[
     "cloud-only-holder",
     "synced-holder",
@@ -110,3 +111,7 @@ class Enrichment(BaseModel):
     advice: Advice
     unavailable: tuple[str, ...] = ()
     """Look-ups that could not be made, and why (``cloud: HTTP 503 after 5 attempts``)."""
+    looked_up: tuple[Where, ...] | None = None
+    """The directories that answered a look-up of these values (``cloud``, ``onprem``);
+    ``()`` when nothing was looked up (no value named, no directory configured), so that
+    no holder found means nothing. None: recorded before this was kept (unknown)."""

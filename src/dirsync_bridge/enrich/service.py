@@ -2,7 +2,12 @@
 
 Look-ups degrade, never fail: a directory that is down, slow or refusing is named in
 ``unavailable`` and the run goes on (design.md section 1). The first failure of a directory
-in a run is remembered, so a dead server costs one timeout per run, not one per value.
+in a run is remembered, so a dead server costs one timeout per run, not one per value; a
+single refused look-up (Graph's 403 on contacts, say) is only that look-up's
+(``CloudDirectory``). The IdFix rules need no directory and always run. An enrichment says
+only what was checked: ``looked_up`` names the directories that answered, and is empty
+when the report named no value or none is configured; then finding no holder means nothing,
+and the holders are not part of the details the lifecycle compares (``holder_labels``).
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ from ..config import Config
 from ..errors import DirsyncBridgeError
 from ..graph import GraphClient, graph_credential
 from ..models import Conflict, Family, ParseResult, Report
-from .advice import advise
+from .advice import NO_VALUE, NOT_CONFIGURED, advise
 from .cloud import CloudDirectory
-from .facts import CloudHolder, Enrichment, holder_key
+from .facts import CloudHolder, Enrichment, Where, holder_key
 from .holders import OnPremHolder
 from .onprem import OnPremDirectory
 from .rules import RuleHit, check, check_all
 
 log = logging.getLogger(__name__)
+
+WHERE: tuple[Where, ...] = ("cloud", "onprem")
 
 
 class Enricher:
@@ -68,7 +75,7 @@ class Enricher:
 
     @property
     def active(self) -> bool:
-        """Whether any directory is looked up (the rules alone do not make a ticket richer)."""
+        """Whether any directory is configured to be looked up."""
         return self.cloud is not None or self.onprem is not None
 
     def close(self) -> None:
@@ -95,27 +102,62 @@ class Enricher:
         """The holders of every value, the rules it breaks, and the advice."""
         values = values_of(family, identity, conflicts)
         holders: list[CloudHolder | OnPremHolder] = []
+        missing: list[str] = []
+        answered: set[Where] = set()
         for value in values:
-            holders += self._look("cloud", value)
-            holders += self._look("onprem", value)
+            for name in WHERE:
+                found, why, asked = self._look(name, value)
+                holders += found
+                missing += why
+                if asked:
+                    answered.add(name)
         hits = rule_hits(family, identity, conflicts, invalid_attributes)
-        unavailable = tuple(f"{name}: {why}" for name, why in sorted(self._down.items()))
+        unavailable = tuple(dict.fromkeys(missing))
+        looked_up = tuple(w for w in WHERE if w in answered)
+        advice = advise(
+            family,
+            identity,
+            holders,
+            hits,
+            unavailable,
+            searched=bool(looked_up),
+            not_searched=NO_VALUE if not values else NOT_CONFIGURED,
+        )
         return Enrichment(
             holders=tuple(holders),
             rule_hits=tuple(hits),
-            advice=advise(family, identity, holders, hits, unavailable, searched=self.active),
+            advice=advice,
             unavailable=unavailable,
+            looked_up=looked_up,
         )
 
-    def _look(self, name: str, value: str) -> list[CloudHolder | OnPremHolder]:
-        directory = self.cloud if name == "cloud" else self.onprem
-        if directory is None or name in self._down:
-            return []
-        try:
-            return list(directory.holders(value))
-        except DirsyncBridgeError as exc:
-            self._failed(name, exc)
-            return []
+    def _look(
+        self, name: Where, value: str
+    ) -> tuple[list[CloudHolder | OnPremHolder], list[str], bool]:
+        """(holders found, why some look-ups are missing, whether the directory answered)."""
+        if name == "cloud":
+            return self._look_cloud(value)
+        if self.onprem is None:
+            return [], [], False
+        if name not in self._down:
+            try:
+                return list(self.onprem.holders(value)), [], True
+            except DirsyncBridgeError as exc:
+                self._failed(name, exc)
+        return [], [f"{name}: {self._down[name]}"], False
+
+    def _look_cloud(self, value: str) -> tuple[list[CloudHolder | OnPremHolder], list[str], bool]:
+        cloud = self.cloud
+        if cloud is None:
+            return [], [], False
+        if not cloud.known(value) and "cloud" not in self._down:
+            try:
+                cloud.prefetch([value])
+            except DirsyncBridgeError as exc:
+                self._failed("cloud", exc)
+        if cloud.known(value):  # answered before Graph failed, if it did: keep what it found
+            return list(cloud.holders(value)), cloud.unavailable(value), True
+        return [], [f"cloud: {self._down['cloud']}"], False
 
     def _failed(self, name: str, exc: DirsyncBridgeError) -> None:
         reason = " ".join(str(exc).split())[:300]
@@ -149,8 +191,9 @@ def rule_hits(
 
 
 def holder_labels(enrichment: Enrichment | None) -> tuple[str, ...] | None:
-    """The holders as the lifecycle compares them; None when a look-up was unavailable."""
-    if enrichment is None or enrichment.unavailable:
+    """The holders as the lifecycle compares them; None (no news) when a look-up was
+    unavailable or none was made."""
+    if enrichment is None or enrichment.unavailable or not enrichment.looked_up:
         return None
     return tuple(sorted({holder_key(h) for h in enrichment.holders}))
 

@@ -55,6 +55,8 @@ def verify_cleared(ledger: Ledger, cloud: CloudDirectory, now: datetime) -> int:
 
 def _cleared(cloud: CloudDirectory, identity: str, values: list[str]) -> str | None:
     """What was verified, or None when the conflict is not (visibly) gone."""
+    if any(cloud.unavailable(v) for v in [identity, *values]):
+        return None  # a look-up Graph refused may hide a holder: nothing is verified
     own = identity.casefold()
     itself = [h for h in cloud.holders(identity) if (h.user_principal_name or "").casefold() == own]
     others = [

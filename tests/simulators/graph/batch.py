@@ -5,9 +5,10 @@
 - Each sub-request is run as if sent alone (same token) and answered with its own `status`,
   `headers` and `body`; a non-JSON body (`/$value`) comes back base64-encoded. `headers` of a
   sub-request are its own: `Prefer` and `ConsistencyLevel` must be given per request (1.7).
-- Sub-requests are throttled one by one: `Faults.batch_item_429` makes any of them 429 with
-  `Retry-After`, and more than `Faults.batch_parallel_limit` parallel (no `dependsOn`)
-  sub-requests for one mailbox get 429 ApplicationThrottled (apis.md 1.8, answers 734143).
+- Sub-requests are throttled one by one: `Faults.batch_item_429` (`batch_item_503`) makes any
+  of them 429 (503) with `Retry-After` (none when `Faults.retry_after` is None), and more
+  than `Faults.batch_parallel_limit` parallel (no `dependsOn`) sub-requests for one mailbox
+  get 429 ApplicationThrottled (apis.md 1.8, answers 734143).
 - `dependsOn` a failed request gives 424; responses come back in a seeded shuffled order,
   because Graph does not keep request order and clients must match on `id`.
 """
@@ -98,6 +99,8 @@ def serve(
             limit = faults.batch_parallel_limit
             if faults.batch_item_429 and draw(faults.batch_item_429):
                 raise faults.error(429)
+            if faults.batch_item_503 and draw(faults.batch_item_503):
+                raise faults.error(503)
             if mailbox and not depends and limit is not None and parallel[mailbox] > limit:
                 raise faults.concurrency_error()
             reply = run(sub)

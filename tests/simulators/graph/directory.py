@@ -30,10 +30,11 @@ from .wire import GraphError, Json, Reply, Request
 
 KINDS = {"users": "user", "groups": "group", "contacts": "contact"}
 RESOURCE = {"user": "User", "group": "Group", "contact": "OrgContact"}
-# Application permissions that allow reading each kind (apis.md 1.6: User.Read.All for /users).
+# Application permissions that allow reading each kind (apis.md 1.6: User.Read.All for /users;
+# Graph's permission tables: GroupMember.Read.All is the least one that lists groups).
 READ_ROLES = {
     "user": {"User.Read.All", "User.ReadBasic.All", "Directory.Read.All"},
-    "group": {"Group.Read.All", "Directory.Read.All"},
+    "group": {"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"},
     "contact": {"OrgContact.Read.All", "Directory.Read.All"},
 }
 COMMON = (  # noqa: SIM905  (a word list reads better)

@@ -5,9 +5,13 @@ seconds (body `TooManyRequests`, the throttling doc's sample), 503 (`serviceNotA
 may carry `Retry-After`), 504 (gateway timeout, also for big `$top` pages without `$select`),
 and Outlook's concurrency limit: a fifth request in flight gets 429 `ApplicationThrottled`
 "Application is over its MailboxConcurrency limit." (apis.md 1.4, 1.8). Added: latency and
-dropped connections (design.md section 7). Every switch can be flipped while the server runs;
-random draws come from one seeded `random.Random`, so the same seed and the same request
-sequence fail the same requests.
+dropped connections (design.md section 7), and answers that are not what was asked for: a
+200 carrying an HTML page (what a captive portal or a TLS-inspecting proxy sends back) and a
+chunked body cut off before its last chunk (a connection lost mid-answer). `path_contains`
+narrows every injected fault to the requests whose path holds that text (`/$value`,
+`/$batch`, `/oauth2/v2.0/token`). Every switch can be flipped while the server runs; random
+draws come from one seeded `random.Random`, so the same seed and the same request sequence
+fail the same requests.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from .wire import GraphError
 
 GRAPH = "/v1.0/"
 DROP = 0  # the "status" of a dropped connection, in the queue and in the log
+HTML = -1  # in the queue: a 200 whose body is an HTML page, not what was asked for
+TRUNCATE = -2  # in the queue: the real answer, chunked, cut off before its last chunk
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in to continue</title></head>"
+    b"<body><p>Your connection is being checked by the network proxy.</p></body></html>"
+)
 MAILBOX_CONCURRENCY = "Application is over its MailboxConcurrency limit."
 # Request headers worth keeping in the log (the Authorization value itself is never kept).
 LOGGED_HEADERS = ("prefer", "consistencylevel", "content-type", "client-request-id", "x-client-sku")
@@ -37,22 +47,36 @@ class Faults:
     rate_504: float = 0.0
     drop_rate: float = 0.0  # close the connection without answering
     retry_after: str | None = "1"  # on 429/503; None: no header (apis.md 1.4 shows both)
+    path_contains: str | None = None  # only requests whose path holds this are faulted
     latency: float = 0.0  # seconds added to every request, while it counts as in flight
     # Outlook: at most this many requests in flight, per mailbox or for the whole app
     # (apis.md 1.4: the docs say per app, community answers per mailbox). None: no limit.
     concurrency_limit: int | None = 4
     concurrency_scope: Literal["mailbox", "app"] = "mailbox"
     batch_item_429: float = 0.0  # each $batch sub-request, on its own (apis.md 1.8)
+    batch_item_503: float = 0.0  # the same, answered 503 serviceNotAvailable
     batch_parallel_limit: int | None = 4  # parallel sub-requests per mailbox in one $batch
     gateway_timeout_top: int | None = None  # message lists with $top above this and no $select
     include_login: bool = False  # also fault the openid-configuration and token endpoints
+    chunked: bool = False  # send every body with Transfer-Encoding: chunked, no Content-Length
+    # Message ids (regular or immutable) deleted for good right after the next message
+    # listing is answered: a person empties them out between a client's listing and its
+    # `/$value` (which then gets 404 ErrorItemNotFound).
+    vanish_after_listing: set[str] = field(default_factory=set)
     queue: deque[int] = field(default_factory=deque)  # statuses for the next requests
 
     def fail_next(self, status: int, times: int = 1) -> None:
-        """Answer the next `times` faultable requests with 429, 503 or 504, or drop them (0)."""
-        if status not in (DROP, 429, 503, 504):
-            raise ValueError(f"can only inject 429, 503, 504 or 0 (drop), not {status}")
+        """Answer the next `times` faultable requests with 429, 503 or 504, drop them (0), send
+        an HTML page with 200 (`HTML`) or cut the real answer off mid-body (`TRUNCATE`)."""
+        if status not in (DROP, HTML, TRUNCATE, 429, 503, 504):
+            raise ValueError(
+                f"can only inject 429, 503, 504, 0 (drop), HTML or TRUNCATE, not {status}"
+            )
         self.queue.extend([status] * times)
+
+    def applies_to(self, path: str) -> bool:
+        """Whether this request may be faulted at all (`path_contains`)."""
+        return self.path_contains is None or self.path_contains in path
 
     def draw(self, rng: random.Random) -> int | None:
         """The status to fail this request with, if any: the queue first, then the rates."""

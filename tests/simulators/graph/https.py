@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from .wire import Reply
 
+CHUNK = 64 * 1024
+
 
 class Handles(Protocol):
     """What answers requests: the simulator."""
@@ -87,9 +89,29 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if data:
             self.send_header("Content-Type", reply.content_type)
+        if reply.chunked or reply.truncated:
+            self._send_chunked(data, cut=reply.truncated)
+            return
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _send_chunked(self, data: bytes, *, cut: bool) -> None:
+        """The body in chunks of at most 64 KiB; when `cut`, only the first half of it is
+        sent and the connection is closed before the terminating chunk."""
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        body = data[: len(data) // 2] if cut else data
+        for start in range(0, len(body), CHUNK):
+            piece = body[start : start + CHUNK]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        if cut:
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(b"0\r\n\r\n")
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve  # noqa: N815
 

@@ -111,6 +111,8 @@ class Login:
         self.clock, self.lifetime = clock, lifetime
         self.apps: dict[tuple[str, str], App] = {}
         self.tokens: dict[str, Token] = {}
+        # More resources tokens may be asked for (another simulator playing Graph, say).
+        self.extra_resources: set[str] = set()
 
     @property
     def tenants(self) -> set[str]:
@@ -210,7 +212,7 @@ class Login:
                 "(application ID URI).",
             )
         resource = scope[: -len("/.default")]
-        if resource.rstrip("/") not in GRAPH_RESOURCES | {base_url}:
+        if resource.rstrip("/") not in GRAPH_RESOURCES | {base_url} | self.extra_resources:
             return aad_error(
                 400,
                 "invalid_resource",

@@ -269,7 +269,7 @@ class Mailbox:
             has_attachments=attachments,
             created_seq=self.seq,
             change_seq=self.seq,
-            modified=self.now(),
+            modified=received,  # delivered then: untouched since
             is_read=is_read,
             categories=list(categories),
         )

@@ -21,11 +21,13 @@ Every Graph request needs `Authorization: Bearer <token from the token endpoint>
 InvalidAuthenticationToken). `Prefer: IdType="ImmutableId"` is honoured everywhere.
 
 Modes and switches (see `faults.Faults`): injected 429/503/504 with `Retry-After`, dropped
-connections and latency come first, as from the gateway in front of Graph (the login
-endpoints only with `include_login`); then the bearer check; then Outlook's concurrency limit
-(a fifth request in flight for one mailbox -> 429 ApplicationThrottled); latency is served
-while the request holds its slot, so concurrency is observable. `deny_mailbox` plays an
-application access policy (403), `expire_tokens`/`expire_delta_tokens` play time passing.
+connections, 200s carrying an HTML page, bodies cut off mid-chunk, and latency come first,
+as from the gateway in front of Graph (the login endpoints only with `include_login`); then
+the bearer check; then Outlook's concurrency limit (a fifth request in flight for one
+mailbox -> 429 ApplicationThrottled); latency is served while the request holds its slot,
+so concurrency is observable. `deny_mailbox` plays an application access policy (403),
+`expire_tokens`/`expire_delta_tokens` play time passing, `vanish_after_listing` a person
+deleting mail while a client works, `move_message` one rescuing a report from Junk Email.
 Standard library plus `trustme`; one lock guards the tenant's state.
 """
 
@@ -48,7 +50,17 @@ from urllib.parse import parse_qs, unquote_plus
 import trustme
 
 from . import batch, directory, mail
-from .faults import DROP, LOGGED_HEADERS, Faults, InFlight, Record, RequestLog
+from .faults import (
+    DROP,
+    HTML,
+    HTML_PAGE,
+    LOGGED_HEADERS,
+    TRUNCATE,
+    Faults,
+    InFlight,
+    Record,
+    RequestLog,
+)
 from .https import Handler, TlsServer
 from .login import Token
 from .tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID, Tenant
@@ -182,10 +194,10 @@ class GraphSimulator(Tenant):
             login = _login_route(method, path)
             with self._lock:
                 injected = None
-                if login is None or self.faults.include_login:
+                if (login is None or self.faults.include_login) and self.faults.applies_to(path):
                     injected = self.faults.draw(self._random)
             token: Token | None = None
-            if injected is None and login is None:
+            if injected in (None, TRUNCATE) and login is None:
                 try:
                     with self._lock:
                         token = self.login.bearer(headers.get("authorization", ""))
@@ -200,12 +212,17 @@ class GraphSimulator(Tenant):
                 time.sleep(self.faults.latency)
             if injected == DROP:
                 reply = None
-            elif injected is not None:
+            elif injected == HTML:
+                reply = Reply(200, HTML_PAGE, content_type="text/html; charset=utf-8")
+            elif injected not in (None, TRUNCATE):
                 reply = self.faults.error(injected).reply(request_id)
             elif reply is None and login is not None:
                 reply = self._login(login, raw, headers.get("authorization", ""))
             elif reply is None and token is not None:
                 reply = self._graph(method, path, query, raw, headers, token, request_id)
+            if reply is not None:
+                reply.truncated = injected == TRUNCATE
+                reply.chunked = self.faults.chunked
             if reply is not None and login is None:
                 client_id = headers.get("client-request-id") or request_id
                 reply.headers |= {"request-id": request_id, "client-request-id": client_id}
@@ -277,7 +294,18 @@ class GraphSimulator(Tenant):
                 reply = e.reply(request_id, client_id)
         else:
             reply = self._dispatch(req, token, request_id, client_id)
+            if reply.status == 200 and method == "GET" and req.segments[-1:] == ["messages"]:
+                self._vanish()
         return reply
+
+    def _vanish(self) -> None:
+        """Delete for good the messages `faults.vanish_after_listing` names (after a listing)."""
+        with self._lock:
+            wanted, self.faults.vanish_after_listing = self.faults.vanish_after_listing, set()
+            for box in self.mailboxes.values():
+                for msg in list(box.messages.values()):
+                    if {msg.id, msg.immutable_id} & wanted:
+                        box.remove(msg)
 
     def _draw(self, rate: float) -> bool:
         with self._lock:

@@ -193,6 +193,19 @@ class Tenant:
             target = box.folder(folder)
             return box.add(target, raw, received=received, is_read=is_read, categories=categories)
 
+    def move_message(self, message_id: str, folder: str) -> Message:
+        """Move a message as a person does in Outlook (a report rescued from Junk Email, say):
+        it keeps its receivedDateTime, its lastModifiedDateTime becomes now, and it gets a new
+        regular id (the immutable one stays)."""
+        with self._lock:
+            for box in self.mailboxes.values():
+                try:
+                    msg = box.message(message_id)
+                except GraphError:
+                    continue
+                return box.move(msg, box.folder(folder))
+        raise KeyError(message_id)
+
     def folder_messages(self, mailbox: str, folder: str) -> list[Message]:
         """The messages in a folder, oldest received first."""
         with self._lock:

@@ -221,3 +221,31 @@ def test_batch_runs_four_mailbox_items_in_parallel_and_dependson_serialises(
     answered = client.post("/$batch", json={"requests": chained}).json()["responses"]
     statuses = {r["id"]: r["status"] for r in answered}
     assert statuses == {"0": 200, "1": 404, "2": 424, "3": 424, "4": 424}
+
+
+def test_batch_items_can_be_503_without_retry_after(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    graph_sim.faults.batch_item_503 = 1.0
+    graph_sim.faults.retry_after = None
+    responses = client.post("/$batch", json={"requests": lookups(3)}).json()["responses"]
+    assert [r["status"] for r in responses] == [503] * 3
+    assert all("Retry-After" not in r["headers"] for r in responses)
+
+
+def test_a_missing_permission_refuses_only_that_kind_inside_a_batch(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    roles = ["Mail.ReadWrite", "User.Read.All", "GroupMember.Read.All"]  # no OrgContact.Read.All
+    graph_sim.register_app(graph_sim.tenant_id, "no-contacts", secret="s3cret", roles=roles)
+    client = graph_client(graph_sim, "s3cret", client_id="no-contacts")
+    requests = [
+        {"id": str(n), "method": "GET", "url": f"/{kind}?$filter=mail eq 'a@contoso.com'"}
+        for n, kind in enumerate(["users", "groups", "contacts"])
+    ]
+    responses = client.post("/$batch", json={"requests": requests}).json()["responses"]
+    status = {r["id"]: r["status"] for r in responses}
+    assert status == {"0": 200, "1": 200, "2": 403}
+    (refused,) = [r for r in responses if r["status"] == 403]
+    assert refused["body"]["error"]["code"] == "Authorization_RequestDenied"

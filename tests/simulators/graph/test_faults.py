@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
+from .faults import HTML, TRUNCATE
 from .fixtures import GraphClient, PinnedSession, mime_message
 from .server import GRAPH_SCOPE, GraphSimulator
 
@@ -170,3 +172,98 @@ def test_the_log_keeps_headers_of_interest_but_no_secret(
     assert record.headers["prefer"] == 'IdType="ImmutableId"' and record.body == {"isRead": True}
     assert [r.method for r in graph_sim.log.writes()] == ["PATCH"] and not graph_sim.log.deletes()
     assert graph_sim.token_requests == 0  # the PATCH's token came from msal's cache
+
+
+# -- answers that are not what was asked for, and mail that changes under the client ------
+
+
+def test_an_html_page_with_200_replaces_the_answer_on_the_path_asked_only(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    msg = graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message())
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.path_contains = "/$value"
+    graph_sim.faults.fail_next(HTML)
+    assert client.get(INBOX).status_code == 200  # not the path asked: untouched, still queued
+    page = client.get(f"/users/dirsync@contoso.com/messages/{msg.id}/$value")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.text.startswith("<!DOCTYPE html>")
+    raw = client.get(f"/users/dirsync@contoso.com/messages/{msg.id}/$value")
+    assert raw.content == msg.raw
+
+
+def test_a_truncated_chunked_body_breaks_off_mid_answer(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    for _ in range(30):
+        graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message())
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.fail_next(TRUNCATE)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        client.get(INBOX, params={"$top": "30"})
+    assert graph_sim.log.statuses("users") == [200]
+    whole = client.get(INBOX, params={"$top": "30"})
+    assert len(whole.json()["value"]) == 30 and "Content-Length" in whole.headers
+
+
+def test_chunked_bodies_carry_no_content_length(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    msg = graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message(body="x" * 200_000))
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.chunked = True
+    raw = client.get(f"/users/dirsync@contoso.com/messages/{msg.id}/$value")
+    assert raw.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in raw.headers
+    assert raw.content == msg.raw
+
+
+def test_the_token_endpoint_can_answer_an_html_page(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)  # discovery done
+    graph_sim.faults.include_login = True
+    graph_sim.faults.path_contains = "/oauth2/v2.0/token"
+    graph_sim.faults.fail_next(HTML)
+    with pytest.raises(ValueError):  # msal parses the body as JSON
+        client.app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
+    assert client.token()
+
+
+def test_a_message_can_vanish_between_the_listing_and_its_value(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    keep = graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message())
+    gone = graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message())
+    client = graph_client(graph_sim)
+    graph_sim.faults.vanish_after_listing = {gone.immutable_id}
+    listed = client.get(INBOX).json()["value"]
+    assert {m["id"] for m in listed} == {keep.id, gone.id}  # listed while still there...
+    value = client.get(f"/users/dirsync@contoso.com/messages/{gone.id}/$value")
+    assert value.status_code == 404  # ...and gone by the time it is fetched
+    assert value.json()["error"]["code"] == "ErrorItemNotFound"
+    assert [m["id"] for m in client.get(INBOX).json()["value"]] == [keep.id]
+
+
+def test_a_message_moved_in_keeps_its_old_received_time_but_is_modified_now(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    old = datetime(2024, 1, 5, tzinfo=UTC)
+    junk = graph_sim.add_message("dirsync@contoso.com", "junkemail", mime_message(), received=old)
+    graph_sim.move_message(junk.immutable_id, "inbox")
+    client = graph_client(graph_sim)
+    since = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    by_received = client.get(INBOX, params={"$filter": f"receivedDateTime ge {since}"})
+    assert by_received.json()["value"] == []
+    by_modified = client.get(
+        INBOX,
+        params={
+            "$filter": f"lastModifiedDateTime ge {since}",
+            "$orderby": "lastModifiedDateTime asc",
+            "$select": "receivedDateTime,lastModifiedDateTime",
+        },
+    ).json()["value"]
+    assert [m["receivedDateTime"] for m in by_modified] == ["2024-01-05T00:00:00Z"]
+    assert by_modified[0]["lastModifiedDateTime"] >= since

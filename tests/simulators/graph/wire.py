@@ -79,6 +79,8 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = JSON_TYPE
+    chunked: bool = False  # Transfer-Encoding: chunked instead of Content-Length
+    truncated: bool = False  # chunked, and the connection closed before the last chunk
 
     def encode(self) -> bytes:
         """The body as it goes on the wire."""
