@@ -31,7 +31,7 @@ from .reconcile import (
     target,
 )
 from .render import Renderer
-from .sinks import Sink, TicketGone, TicketSnapshot, WriteUnconfirmed
+from .sinks import NotWritten, Sink, TicketGone, TicketSnapshot, WriteUnconfirmed
 from .state import Applied, Intent, Ledger, TicketFacts, tenant_key
 from .summary import RunSummary
 
@@ -193,8 +193,8 @@ def _create(
     intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
     try:
         snapshot = sink.create(wanted.idempotency_key, fp, wanted.content, family=family)
-    except (Fatal, Skippable):
-        ledger.abandon(intent)  # refused: nothing was written
+    except (Fatal, Skippable, NotWritten):
+        ledger.abandon(intent)  # refused or never sent: nothing was written
         raise
     # Any other error leaves the intent: the outcome is unknown until the sink is asked.
     faults.crash_point("after-sink-write")
@@ -218,8 +218,8 @@ def _write(
     intent = ledger.begin(fp, episode, current.idempotency_key, write.describe())
     try:
         _apply(sink, current, write)
-    except (Fatal, Skippable):
-        ledger.abandon(intent)  # refused (or the ticket is gone): nothing was written
+    except (Fatal, Skippable, NotWritten):
+        ledger.abandon(intent)  # refused, never sent, or the ticket is gone: nothing written
         raise
     faults.crash_point("after-sink-write")
     ledger.done(intent, fp, episode, current)

@@ -103,6 +103,9 @@ def test_jira_unreachable_exits_75_and_the_next_run_finishes(
     assert done.returncode == 75, done.stderr
     assert "cannot reach http://127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr
+    counts, intents = ledger_state(tmp_path)
+    assert intents == 0  # never sent: nothing to settle
+    assert counts.get("processed", 0) == 0  # the tickets are still owed
 
     # The first run recorded every message (and named the rejected ones); this one finds
     # them in the ledger and only writes the tickets.

@@ -24,6 +24,11 @@ class WriteUnconfirmed(Retriable):
     (a create: searched for) before anything is written again."""
 
 
+class NotWritten(Retriable):
+    """A write that certainly did not happen (the sink unreachable, or busy past the retry
+    budget): temporary, and its intent can be dropped."""
+
+
 class TicketGone(Skippable):
     """The ticket no longer exists in the sink (a person deleted it)."""
 

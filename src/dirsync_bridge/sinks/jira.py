@@ -148,7 +148,8 @@ class JiraSink:
     def snapshot(self, key: str) -> TicketSnapshot:
         """The ticket as Jira has it now (``TicketGone`` if it was deleted)."""
         params = {"fields": ",".join(_FIELDS), "properties": PROPERTY}
-        return self._snapshot(self._http.read(f"read {key}", f"issue/{key}", params, ticket=key))
+        raw = self._http.read(f"read {key}", f"issue/{key}", params, ticket=key, need=("key",))
+        return self._snapshot(raw)
 
     def create(
         self,
@@ -230,7 +231,9 @@ class JiraSink:
         s = self.settings
         wanted = s.resolve_transition if status == "resolved" else s.reopen_transition
         path = f"issue/{key}/transitions"
-        answer = self._http.read(f"read the transitions of {key}", path, ticket=key)
+        answer = self._http.read(
+            f"read the transitions of {key}", path, ticket=key, need=("transitions",)
+        )
         offered = answer.get("transitions") or []
         chosen = next((t for t in offered if t["name"].casefold() == wanted.casefold()), None)
         if chosen is None:
@@ -381,7 +384,11 @@ class JiraSink:
         bodies: dict[str, str] = {}
         ids: dict[str, str] = {}
         answer = self._http.read(
-            f"read the comments of {key}", f"issue/{key}/comment", {"maxResults": 5000}, ticket=key
+            f"read the comments of {key}",
+            f"issue/{key}/comment",
+            {"maxResults": 5000},
+            ticket=key,
+            need=("comments",),
         )
         for comment in answer.get("comments") or []:
             comment_key, text = split_marker(comment.get("body") or "")

@@ -35,6 +35,7 @@ from jira import JIRA, JIRAError
 from ..config import JiraSettings
 from ..errors import ConfigError, Retriable
 from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
+from . import NotWritten
 from .jira_wire import PROPERTY, _Unknown, refused
 
 PAGE: Final = 100
@@ -110,10 +111,19 @@ class JiraHttp:
     # -- requests --------------------------------------------------------------------------
 
     def read(
-        self, what: str, path: str, params: dict[str, Any] | None = None, *, ticket: str = ""
+        self,
+        what: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        ticket: str = "",
+        need: Sequence[str] = (),
     ) -> Any:
-        """GET ``/rest/api/2/<path>`` as JSON. ``ticket``: the issue the path is about."""
-        return self._call(what, lambda: self._send("GET", path, params, None, ()), ticket=ticket)
+        """GET ``/rest/api/2/<path>`` as JSON holding the keys in ``need``.
+
+        ``ticket``: the issue the path is about (a 404 then means it is gone).
+        """
+        return self._call(what, lambda: self._send("GET", path, params, None, need), ticket=ticket)
 
     def write(
         self,
@@ -146,7 +156,7 @@ class JiraHttp:
             token: str | None = None
             while True:
                 params = base | ({"nextPageToken": token} if token else {})
-                page = self.read("search", "search/jql", params)
+                page = self.read("search", "search/jql", params, need=("issues",))
                 yield from page.get("issues") or []
                 token = page.get("nextPageToken")
                 if not token:
@@ -154,7 +164,7 @@ class JiraHttp:
         start = 0
         while True:
             # Data Center: /search with startAt/total (the /search/jql API is Cloud only).
-            page = self.read("search", "search", base | {"startAt": start})
+            page = self.read("search", "search", base | {"startAt": start}, need=("issues",))
             issues = page.get("issues") or []
             yield from issues
             start += len(issues)
@@ -223,7 +233,9 @@ class JiraHttp:
                 wait, problem = None, _describe(exc, s.url)
             if budget.wait(wait):
                 continue
-            raise Retriable(
+            # A write gets here only after answers that say Jira did nothing (429) or
+            # connections never made: it certainly did not happen.
+            raise (NotWritten if write else Retriable)(
                 f"Jira: {what}: {problem}, {budget.attempts} attempt(s) over "
                 f"{budget.waited:.0f}s; the next run retries"
             ) from None
