@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from dirsync_bridge.config import Config
+from dirsync_bridge.errors import Fatal
 from dirsync_bridge.pipeline import RunSummary, replay
 from dirsync_bridge.sinks.jira import split_marker
 from dirsync_bridge.state import Ledger
@@ -355,3 +356,37 @@ def test_a_search_answered_badly_once_is_retried(
 
     assert summary.commented == 1 and summary.unconfirmed == summary.attention == []
     assert [r.status for r in jira_cloud.log.searches()][-1] == 200
+
+
+def test_a_400_on_one_create_names_its_problem_and_the_others_are_created(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN, BOB], "r0")
+    config = jira_config(jira_cloud, tmp_path / "state")
+    jira_cloud.faults.break_next("create", 400, reaches_jira=False)
+
+    summary = run(mail, config, jira_cloud)
+
+    (line,) = summary.attention
+    assert line.startswith("dirsync-") and "HTTP 400" in line and "create" in line
+    assert len(jira_cloud.issues) == 1 and summary.created == 1
+    assert outcome_leftovers(config) == {"intents": 0, "dirty": 1}
+    again = run(mail, config, jira_cloud)
+    assert again.attention == [] and again.created == 1
+    assert len(jira_tickets(jira_cloud)) == 2
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+
+def test_a_400_naming_a_configured_field_on_create_stops_the_run(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN, BOB], "r0")
+    config = jira_config(jira_cloud, tmp_path / "state", fields={"customfield_99999": "x"})
+
+    with pytest.raises(Fatal, match="customfield_99999"):
+        run(mail, config, jira_cloud)
+
+    assert jira_cloud.issues == {}
+    assert outcome_leftovers(config)["intents"] == 0

@@ -107,8 +107,9 @@ def refused(
         return Skippable(f"Jira: {what}: not found (HTTP 404: {detail})")
     if status == 400 and ticket:
         fields = set((body or {}).get("errors") or {})
-        if creating and not (fields and fields <= CONTENT_FIELDS):
-            # A project, issue type or custom field every create names: the configuration.
+        if creating and fields - CONTENT_FIELDS:
+            # A project, issue type, priority or custom field every create names: the
+            # configuration, not this one ticket.
             return Fatal(f"Jira: {what}: HTTP 400: {detail}; check the [jira] settings named")
         return Skippable(
             f"{ticket}: Jira refused to {what} (HTTP 400: {detail}); skipped until fixed, "
