@@ -390,3 +390,31 @@ def test_a_400_naming_a_configured_field_on_create_stops_the_run(
 
     assert jira_cloud.issues == {}
     assert outcome_leftovers(config)["intents"] == 0
+
+
+@pytest.mark.parametrize(("outcome", "reaches_jira"), [(503, True), ("drop", True)])
+def test_an_edit_whose_answer_is_lost_is_not_sent_again(
+    tmp_path: Path, jira_cloud: JiraSimulator, outcome: int | str, reaches_jira: bool
+) -> None:
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN], "r0")
+    run(mail, jira_config(jira_cloud, tmp_path / "state"), jira_cloud)
+    # A new description template: the next run rewrites the ticket it touches.
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "description.txt.j2").write_text("Object: {{ t.identity }} (new wording)\n")
+    config = jira_config(jira_cloud, tmp_path / "state")
+    config = config.model_copy(
+        update={"tickets": config.tickets.model_copy(update={"templates": templates})}
+    )
+    one_report(mail, START + timedelta(hours=3), [ANN], "r1")
+    jira_cloud.faults.break_next("edit", outcome, reaches_jira=reaches_jira)  # type: ignore[arg-type]
+
+    summary = run(mail, config, jira_cloud)
+
+    assert summary.unconfirmed == summary.attention == []
+    (issue,) = jira_cloud.issues.values()
+    assert "(new wording)" in issue.fields["description"]
+    edits = [r for r in jira_cloud.log.writes() if r.method == "PUT"]
+    assert len(edits) == 1
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
