@@ -33,8 +33,8 @@ BOB = ("bob@contoso.com", duplicate("ProxyAddresses", "SMTP:bob@contoso.com"))
 BOB_MORE = ("bob@contoso.com", duplicate("ProxyAddresses", "SMTP:bob@contoso.com", "smtp:b@c.com"))
 
 # (outcome, reaches_jira): lost after Jira did the write, or answered by a proxy instead.
-LOST = [(503, True), (502, True), ("drop", True), ("chunked", True), ("html", False)]
-LOST_IDS = ["503-after", "502-after", "dropped-after", "chunked-after", "portal-page"]
+LOST = [(503, True), (502, True), (500, True), ("drop", True), ("chunked", True), ("html", False)]
+LOST_IDS = ["503-after", "502-after", "500-after", "dropped-after", "chunked-after", "portal-page"]
 
 
 def ours(issue: Any) -> list[str | None]:

@@ -3,8 +3,8 @@
 What can go wrong with one request, and what happens (the sink decides the rest):
 
 - 429, 502, 503, 504: wait (``Retry-After``, else back off) and send again, within
-  ``[jira] retry_for``; then ``Retriable`` (exit 75). For a write, a 5xx may come after Jira
-  did the write: it is an *unknown outcome* (``_Unknown``), never sent again here.
+  ``[jira] retry_for``; then ``Retriable`` (exit 75). For a write, any 5xx may come after
+  Jira did the write: it is an *unknown outcome* (``_Unknown``), never sent again here.
 - The connection: a request that never left (refused, no such host, connect timeout) is
   retried like a 503. One that may have reached Jira (reset, dropped, read timeout, a body
   cut short) is retried if it reads, and is an unknown outcome if it writes.
@@ -211,10 +211,10 @@ class JiraHttp:
                 return fn()
             except JIRAError as exc:
                 status = exc.status_code or 0
-                if status not in RETRY_STATUSES:
-                    raise refused(s, what, exc, ticket, creating=creating) from None
-                if write and status != 429:  # 429: Jira did nothing, send it again
+                if write and status >= 500:  # it may have failed after the write
                     raise _Unknown(f"HTTP {status}") from None
+                if status not in RETRY_STATUSES:  # 429: Jira did nothing, send it again
+                    raise refused(s, what, exc, ticket, creating=creating) from None
                 headers = exc.response.headers if exc.response is not None else {}
                 wait = retry_after_seconds(headers.get("Retry-After"))
                 problem = f"HTTP {status} from {s.url}"
