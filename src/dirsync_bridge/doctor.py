@@ -18,6 +18,7 @@ from .config import Config
 from .errors import DirsyncBridgeError, Fatal, Retriable
 from .graph import GraphClient, graph_credential
 from .sinks.jira import JiraSink, jira_token
+from .sinks.jira_wire import jql_string
 from .sources.graph import MailboxSource, MailItem
 
 Outcome = Literal["ok", "warn", "fail"]
@@ -215,8 +216,8 @@ def _transitions(sink: JiraSink) -> Iterator[Check]:
     ):
         name = f"jira {key.replace('_', ' ')}"
         jql = (
-            f'project = "{s.project}" AND labels = "dirsync" AND statusCategory {category} '
-            "ORDER BY created DESC"
+            f'project = {jql_string(s.project)} AND labels = "dirsync" '
+            f"AND statusCategory {category} ORDER BY created DESC"
         )
         found = _step(functools.partial(_first, sink, jql))
         if isinstance(found, Check):

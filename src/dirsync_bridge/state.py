@@ -24,6 +24,7 @@ from . import db
 from .fingerprint import normalise
 from .ledger_mailbox import MailboxLedger
 from .ledger_schema import MIGRATIONS
+from .ledger_tickets import TicketLedger
 from .problem import Problem, Sighting
 from .sinks import TicketStatus
 
@@ -109,7 +110,7 @@ class TicketRow:
     comments: int
 
 
-class Ledger(MailboxLedger):
+class Ledger(MailboxLedger, TicketLedger):
     """The state ledger over one SQLite connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -198,10 +199,17 @@ class Ledger(MailboxLedger):
         return True
 
     def mark_processed(self) -> int:
-        """Every pending message is done (all its ticket actions are committed)."""
+        """Every pending message whose ticket writes are all settled is done.
+
+        A message one of whose problems still has a write with an unknown outcome (an
+        intent) stays pending until a later run settles it.
+        """
         with db.transaction(self.conn):
             cursor = self.conn.execute(
-                "UPDATE messages SET status = 'processed' WHERE status = 'pending'"
+                # Driven by the intents (almost always none), through the sightings' key.
+                "UPDATE messages SET status = 'processed' WHERE status = 'pending' "
+                "AND (report_key IS NULL OR report_key NOT IN (SELECT sightings.report_key "
+                "FROM intents JOIN sightings ON sightings.fingerprint = intents.fingerprint))"
             )
         return cursor.rowcount
 

@@ -3,6 +3,12 @@
 For every problem a run flagged, ``fold`` works out the tickets its whole history calls
 for, ``plan`` diffs them against what was last written, and the writes go to the sink, each
 between an intent and its record in the ledger (design.md section 4, crash safety).
+
+A write whose outcome is unknown (a crash, a lost answer) leaves its intent; ``settle`` asks
+the sink what it holds (a create: a search; any other write: the ticket read by key) before
+that problem is written to again. A create the sink cannot confirm either way keeps its
+intent, and no second create is made for it until a later run's search settles it. A
+ticket a person deleted is forgotten, and its problem gets a new ticket.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ import logging
 
 from . import faults
 from .config import Config
-from .errors import Skippable
+from .errors import Fatal, Skippable
+from .fingerprint import label
 from .lifecycle import Policy, Timeline, fold
 from .reconcile import (
     Target,
@@ -24,9 +31,8 @@ from .reconcile import (
     target,
 )
 from .render import Renderer
-from .sinks import Sink
-from .sinks.jira import WriteUnconfirmed
-from .state import Applied, Ledger, TicketFacts, tenant_key
+from .sinks import NotWritten, Sink, TicketGone, TicketSnapshot, WriteUnconfirmed
+from .state import Applied, Intent, Ledger, TicketFacts, tenant_key
 from .summary import RunSummary
 
 log = logging.getLogger(__name__)
@@ -62,7 +68,17 @@ def policy_for(config: Config) -> Policy:
 def settle(ledger: Ledger, sink: Sink) -> None:
     """Ask the sink what each unfinished write did, and believe it."""
     for intent in ledger.pending_intents():
-        snapshot = sink.find(intent.idempotency_key, intent.created_at)
+        try:
+            snapshot = _what_the_sink_holds(ledger, sink, intent)
+        except WriteUnconfirmed as exc:
+            # Not found, but not surely absent either: keep the intent, so that no second
+            # create is made before a later run looks again.
+            log.info("still unsettled: %s", exc)
+            continue
+        except TicketGone as exc:
+            log.warning("%s", exc)
+            ledger.forget_ticket(intent.fingerprint, intent.episode)
+            continue
         log.info(
             "settling an unfinished %s on %s: %s",
             intent.operation,
@@ -72,13 +88,28 @@ def settle(ledger: Ledger, sink: Sink) -> None:
         ledger.settle(intent, applied_from(snapshot) if snapshot else None)
 
 
+def _what_the_sink_holds(ledger: Ledger, sink: Sink, intent: Intent) -> TicketSnapshot | None:
+    key = ledger.ticket_key(intent.fingerprint, intent.episode)
+    if intent.operation == "create" or key is None:
+        return sink.find(intent.idempotency_key, intent.created_at)
+    try:
+        # A write to a ticket the ledger knows: read it by key (comments by their
+        # markers, the status), which no search lag can hide.
+        return sink.snapshot(key)
+    except LookupError:
+        return None  # a sink that cannot read (a dry run's): plan the write again
+
+
 def observe(ledger: Ledger, sink: Sink, fingerprints: list[str]) -> None:
-    """Learn which of these problems' open tickets a person resolved in the sink."""
+    """Learn which of these problems' open tickets a person resolved (or deleted) in the sink."""
     open_tickets = ledger.open_tickets(fingerprints)
     if not open_tickets:
         return
     for key, resolution in sink.resolved_elsewhere(sorted(open_tickets)).items():
         fp, episode = open_tickets[key]
+        if resolution.gone:
+            ledger.forget_ticket(fp, episode)  # the sink has said so in its own line
+            continue
         log.info("%s was resolved in %s as %r", key, sink.name, resolution.name)
         ledger.record_resolution(fp, episode, resolution.name, resolution.at)
 
@@ -93,7 +124,15 @@ def reconcile(
     observe(ledger, sink, dirty)
     for fp in dirty:
         try:
-            _reconcile_problem(ledger, sink, renderer, policy, timelines, fp, summary)
+            try:
+                _reconcile_problem(ledger, sink, renderer, policy, timelines, fp, summary)
+            except TicketGone as exc:
+                where = ledger.ticket_of(exc.key)
+                if where is None:
+                    raise
+                log.warning("%s", exc)
+                ledger.forget_ticket(*where)
+                _reconcile_problem(ledger, sink, renderer, policy, timelines, fp, summary)
         except WriteUnconfirmed as exc:
             log.warning("%s", exc)
             summary.unconfirmed.append(str(exc))
@@ -145,10 +184,19 @@ def _reconcile_problem(
 def _create(
     ledger: Ledger, sink: Sink, fp: str, family: str, wanted: Target, summary: RunSummary
 ) -> Applied:
+    if ledger.create_pending(wanted.idempotency_key):
+        raise WriteUnconfirmed(
+            f"the ticket for {label(fp)} may exist already (a create got no clear answer and "
+            f"{sink.name} does not show it yet): it is looked for again before any new attempt"
+        )
     summary.writes.append(f"create: {wanted.content.summary}")
     intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
-    # An error here leaves the intent: the outcome is unknown until the sink is asked.
-    snapshot = sink.create(wanted.idempotency_key, fp, wanted.content, family=family)
+    try:
+        snapshot = sink.create(wanted.idempotency_key, fp, wanted.content, family=family)
+    except (Fatal, Skippable, NotWritten):
+        ledger.abandon(intent)  # refused or never sent: nothing was written
+        raise
+    # Any other error leaves the intent: the outcome is unknown until the sink is asked.
     faults.crash_point("after-sink-write")
     applied = applied_from(snapshot)
     ledger.done(intent, fp, wanted.episode, applied, wanted.facts)
@@ -170,8 +218,8 @@ def _write(
     intent = ledger.begin(fp, episode, current.idempotency_key, write.describe())
     try:
         _apply(sink, current, write)
-    except Skippable:
-        ledger.abandon(intent)  # refused: nothing was written
+    except (Fatal, Skippable, NotWritten):
+        ledger.abandon(intent)  # refused, never sent, or the ticket is gone: nothing written
         raise
     faults.crash_point("after-sink-write")
     ledger.done(intent, fp, episode, current)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.state import Ledger
 
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email
@@ -16,17 +23,21 @@ CLI = [sys.executable, "-m", "dirsync_bridge"]
 
 
 def config_file(tmp_path: Path, url: str, **extra: str) -> Path:
+    """A config for `replay --sink jira`; `extra` adds or replaces [jira] keys (TOML values)."""
+    jira = {
+        "url": f'"{url}"',
+        "project": '"OPS"',
+        "email": '"bot@contoso.com"',
+        "search_lag": '"0s"',
+        "retry_for": '"3s"',
+        "timeout": "5.0",
+        **extra,
+    }
     lines = [
         "[state]",
         f'path = "{tmp_path / "state" / "state.db"}"',
         "[jira]",
-        f'url = "{url}"',
-        'project = "OPS"',
-        'email = "bot@contoso.com"',
-        'search_lag = "0s"',
-        'retry_for = "3s"',
-        "timeout = 5.0",
-        *(f"{k} = {v}" for k, v in extra.items()),
+        *(f"{k} = {v}" for k, v in jira.items()),
     ]
     path = tmp_path / "dirsync-bridge.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -92,6 +103,9 @@ def test_jira_unreachable_exits_75_and_the_next_run_finishes(
     assert done.returncode == 75, done.stderr
     assert "cannot reach http://127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr
+    counts, intents = ledger_state(tmp_path)
+    assert intents == 0  # never sent: nothing to settle
+    assert counts.get("processed", 0) == 0  # the tickets are still owed
 
     # The first run recorded every message (and named the rejected ones); this one finds
     # them in the ledger and only writes the tickets.
@@ -165,3 +179,153 @@ def test_doctor_with_a_bad_token_fails_at_the_credentials(
     assert done.returncode == 2
     assert "FAIL jira credentials: Jira at" in done.stdout and "HTTP 401" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Addresses and certificates that are wrong, answers that are lost or garbled
+
+
+class _NotJira(http.server.BaseHTTPRequestHandler):
+    """A web server that is not Jira: an HTML 404 for every path."""
+
+    def _serve(self) -> None:
+        page = b"<html><body><h1>404 Not Found</h1></body></html>"
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    do_GET = do_POST = do_PUT = _serve  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def not_jira() -> Iterator[str]:
+    """The URL of a web server that answers every request with an HTML 404."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotJira)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def ledger_state(tmp_path: Path) -> tuple[dict[str, int], int]:
+    """Messages by status, and intents left, in the state the CLI tests write."""
+    ledger = Ledger.open(tmp_path / "state" / "state.db")
+    try:
+        return ledger.counts(), len(ledger.pending_intents())
+    finally:
+        ledger.close()
+
+
+@pytest.mark.parametrize("deployment", ['"auto"', '"cloud"', '"datacenter"'])
+def test_a_url_that_is_not_jira_exits_2_in_one_line_and_leaves_the_mail_unprocessed(
+    tmp_path: Path, not_jira: str, deployment: str
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    row = ("ann@contoso.com", duplicate("Mail", "ann@contoso.com"))
+    (mail / "0.eml").write_bytes(
+        report_email("Contoso", datetime(2021, 2, 1, tzinfo=UTC), [row], "0@t")
+    )
+
+    done = replay(config_file(tmp_path, not_jira, deployment=deployment), mail, "t0k")
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert "[jira] url" in line and not_jira in line
+    counts, intents = ledger_state(tmp_path)
+    assert counts.get("processed", 0) == 0 and intents == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://", "no host"),
+        ("https:///rest", "no host"),
+        ("jira.contoso.com", "https://"),
+        ("ftp://jira.contoso.com", "https://"),
+    ],
+)
+def test_a_jira_url_without_a_host_or_with_another_scheme_is_a_config_error(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    done = replay(config_file(tmp_path, url), REPORTS, "t0k")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert "jira.url" in line and problem in line
+
+
+def test_a_certificate_that_does_not_verify_is_a_config_error_naming_ca_bundle(
+    tmp_path: Path, ca_bundle_env: str
+) -> None:
+    with JiraSimulator("cloud", tls=True) as sim:
+        done = replay(config_file(tmp_path, sim.url), REPORTS, sim.api_token)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
+        assert "[jira] ca_bundle" in line and "certificate" in line
+        assert sim.issues == {}
+
+        # With the CA that signs the certificate (and the environment's bundle still set).
+        trusted = config_file(tmp_path, sim.url, ca_bundle=f'"{sim.ca_path}"')
+        done = replay(trusted, REPORTS, sim.api_token)
+        assert done.returncode == 0, done.stderr
+        assert len(sim.issues) > 20
+
+
+def test_a_transition_whose_answer_is_lost_exits_0_with_one_transition(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    ann = ("ann@contoso.com", duplicate("Mail", "ann@contoso.com"))
+    bob = ("bob@contoso.com", duplicate("Mail", "bob@contoso.com"))
+    start = datetime(2021, 2, 1, tzinfo=UTC)
+    (mail / "0.eml").write_bytes(report_email("Contoso", start, [ann, bob], "0@t"))
+    for n in range(1, 4):
+        at = start + timedelta(hours=n)
+        (mail / f"{n}.eml").write_bytes(report_email("Contoso", at, [bob], f"{n}@t"))
+    jira_cloud.faults.break_next("transition", 503)
+
+    done = replay(config_file(tmp_path, jira_cloud.url), mail, jira_cloud.api_token)
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    posted = [r for r in jira_cloud.log.writes() if r.path.endswith("/transitions")]
+    assert len(posted) == 1 and sorted(i.status for i in jira_cloud.issues.values()) == [
+        "Done",
+        "To Do",
+    ]
+
+
+def test_doctor_survives_a_portal_page_and_a_body_cut_short(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    config = config_file(tmp_path, jira_cloud.url)
+    replay(config, REPORTS, jira_cloud.api_token)
+    jira_cloud.faults.break_next("read", "html", reaches_jira=False)
+    jira_cloud.faults.break_next("search", "chunked")
+    done = doctor(config, jira_cloud.api_token)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "<html" not in done.stderr
+
+
+def test_doctor_quotes_the_project_key_in_its_jql(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    replay(config_file(tmp_path, jira_cloud.url), REPORTS, jira_cloud.api_token)
+    sneaky = """'OPS" OR project = "OPS'"""  # a TOML literal string holding two quotes
+    jira_cloud.reset_log()
+    done = doctor(config_file(tmp_path, jira_cloud.url, project=sneaky), jira_cloud.api_token)
+    assert done.returncode == 2
+    jqls = [r.query["jql"][0] for r in jira_cloud.log.searches()]
+    assert jqls and all(j.startswith('project = "OPS\\" OR project = \\"OPS"') for j in jqls)
+    assert "ok   jira resolve transition" not in done.stdout

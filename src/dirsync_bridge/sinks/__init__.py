@@ -14,7 +14,27 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from ..errors import Retriable, Skippable
+
 TicketStatus = Literal["open", "resolved"]
+
+
+class WriteUnconfirmed(Retriable):
+    """A write got no clear answer: it may or may not have happened. The ticket is read
+    (a create: searched for) before anything is written again."""
+
+
+class NotWritten(Retriable):
+    """A write that certainly did not happen (the sink unreachable, or busy past the retry
+    budget): temporary, and its intent can be dropped."""
+
+
+class TicketGone(Skippable):
+    """The ticket no longer exists in the sink (a person deleted it)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class TicketContent(BaseModel):
@@ -50,8 +70,10 @@ class Resolution(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    """The resolution as the sink names it (``Won't Do``)."""
+    """The resolution as the sink names it (``Won't Do``); the status when it has none."""
     at: datetime
+    gone: bool = False
+    """The ticket no longer exists (deleted): the problem needs a new one."""
 
 
 class Sink(Protocol):
@@ -70,7 +92,7 @@ class Sink(Protocol):
         ...
 
     def snapshot(self, key: str) -> TicketSnapshot:
-        """The current state of a ticket the tool created."""
+        """The current state of a ticket the tool created (``TicketGone`` if deleted)."""
         ...
 
     def create(
@@ -104,7 +126,8 @@ class Sink(Protocol):
         ...
 
     def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
-        """Of these tickets (open as far as the tool knows), those a person has resolved."""
+        """Of these tickets (open as far as the tool knows), those a person has resolved,
+        or deleted (``gone``)."""
         ...
 
     def close(self) -> None:

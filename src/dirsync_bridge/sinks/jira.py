@@ -6,47 +6,54 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
   label, searchable); the issue property ``dirsync-bridge`` holds the full fingerprint and
   the idempotency key, which tells a problem's first ticket from a later one. The property
   travels in the create request itself, so a new ticket costs exactly one request.
-- The ledger is the first source of truth: searches happen only to settle a write whose
+- No write is ever sent twice on a guess (``jira_http``): a write whose answer is lost (a
+  5xx, a dropped connection, a body cut short, a proxy's page) raises ``WriteUnconfirmed``,
+  and the ticket is read before anything is written to it again: its comment markers say
+  which comments exist, its status whether a transition happened. A lost create is settled
+  by a label search.
+- The ledger is the first source of truth: searches happen only to settle a create whose
   outcome is unknown, and Cloud search lags behind writes (apis.md 3.2), so "not found" is
-  trusted only once ``search_lag`` has passed since the write.
-- The library's own retries are off (``max_retries=0``): it retries POSTs blindly, and a
-  create answered 503 after the server made the issue would become two issues. Here 429 is
-  retried (Jira did nothing), while a 5xx or a dropped connection on a create is "unknown
-  outcome": the create is not repeated until a search says the issue does not exist.
+  trusted only once ``search_lag`` has passed since the write, and never in the run whose
+  create got no answer: that run ends unconfirmed (exit 75) and the next one looks again.
 - A comment carries a small visible marker naming its key, so that writing it again edits
-  it instead of adding another.
+  it instead of adding another; the body is cut so that body and marker fit Jira's limit.
+- A ticket a person deleted is reported gone (``TicketGone``, or ``gone`` among
+  ``resolved_elsewhere``'s answers), so that the problem gets a new ticket.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
-import requests
-from jira import JIRA, JIRAError
-
+from .. import wiki
 from ..config import JiraSettings
-from ..errors import Fatal, Retriable
 from ..fingerprint import label
-from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
-from . import Resolution, TicketContent, TicketSnapshot, TicketStatus
-from .jira_wire import (
-    PROPERTY,
-    TransitionMissing,
+from . import (
+    Resolution,
+    TicketContent,
+    TicketGone,
+    TicketSnapshot,
+    TicketStatus,
     WriteUnconfirmed,
+)
+from .jira_http import JiraHttp
+from .jira_wire import (
+    MISSING_KEY,
+    PROPERTY,
+    BadRequest,
+    TransitionMissing,
     _Unknown,
+    gone_message,
     jira_time,
     jira_token,
     jql_string,
     marker,
     property_of,
     property_value,
-    refused,
     split_marker,
 )
 
@@ -62,12 +69,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PAGE: Final = 100
-"""Issues per search page (Jira's maximum for both search endpoints)."""
 KEYS_PER_SEARCH: Final = 100
 _FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate"]
-
-T = TypeVar("T")
+_DONE_FIELDS: Final = ["status", "resolution", "resolutiondate", "statuscategorychangedate"]
 
 
 class JiraSink:
@@ -86,62 +90,33 @@ class JiraSink:
     ) -> None:
         """Remember how to connect; nothing is sent until the first call that needs Jira."""
         self.settings = settings
-        self._token = token
-        self._sleep, self._clock, self._now = sleep, clock, now
-        self._client: JIRA | None = None
+        self._http = JiraHttp(settings, token, sleep=sleep, clock=clock)
+        self._sleep, self._now = sleep, now
         self._comment_ids: dict[str, dict[str, str]] = {}
         """Issue key -> (comment key -> comment id), for issues whose comments we know."""
         self._unsure: dict[str, datetime] = {}
         """Idempotency keys whose create had an unknown outcome in this run, and when."""
 
-    # -- connection ------------------------------------------------------------------------
-
-    @property
-    def client(self) -> JIRA:
-        """The connected client (connecting on first use)."""
-        if self._client is None:
-            self._client = self._call("connect", self._connect)
-        return self._client
-
-    def _connect(self) -> JIRA:
-        s = self.settings
-        basic = s.deployment == "cloud" or (s.deployment == "auto" and bool(s.email))
-        client = JIRA(
-            options={"server": s.url, "verify": True, "check_update": False},
-            basic_auth=(s.email, self._token) if basic else None,
-            token_auth=None if basic else self._token,
-            get_server_info=False,
-            max_retries=0,
-            timeout=s.timeout,
-        )
-        if s.ca_bundle is not None:
-            # REQUESTS_CA_BUNDLE overrides a session's verify; a per-request verify wins.
-            session: Any = client._session
-            session.request = functools.partial(session.request, verify=str(s.ca_bundle))
-        if s.deployment == "auto":
-            info = client.server_info()
-            client.deploymentType = info.get("deploymentType")
-        else:
-            client.deploymentType = "Cloud" if s.deployment == "cloud" else "Server"
-        return client
-
     @property
     def is_cloud(self) -> bool:
         """Whether the site is Jira Cloud (search API, eventual consistency)."""
-        return self.client.deploymentType == "Cloud"
+        return self._http.is_cloud
 
     def close(self) -> None:
         """Release the HTTP session."""
-        if self._client is not None:
-            self._client.close()  # type: ignore[no-untyped-call]
-            self._client = None
+        self._http.close()
 
     # -- Sink ------------------------------------------------------------------------------
 
     def find(
         self, idempotency_key: str, written_at: datetime | None = None
     ) -> TicketSnapshot | None:
-        """The ticket created with this key, found by label and property."""
+        """The ticket created with this key, found by label and property.
+
+        Raises ``WriteUnconfirmed`` instead of answering "none" for a create of this run
+        whose answer was lost: Cloud search may lag more than ``search_lag``, and a second
+        create would make a duplicate nobody tracks. A later run's search decides.
+        """
         self._wait_for_search(idempotency_key, written_at)
         fingerprint = idempotency_key.split(":", 1)[0]
         jql = (
@@ -150,10 +125,16 @@ class JiraSink:
         )
         mine = [
             raw
-            for raw in self._search(jql, _FIELDS)
+            for raw in self._http.search(jql, _FIELDS)
             if property_of(raw).get("idempotency_key") == idempotency_key
         ]
         if not mine:
+            if idempotency_key in self._unsure and self.is_cloud:
+                raise WriteUnconfirmed(
+                    f"Jira: the ticket for {label(fingerprint)} is not found by search yet "
+                    "after a create with no clear answer; the next run looks again before "
+                    "any new attempt (if this repeats, raise [jira] search_lag)"
+                )
             return None
         if len(mine) > 1:
             log.warning(
@@ -165,9 +146,9 @@ class JiraSink:
         return self._snapshot(mine[0])
 
     def snapshot(self, key: str) -> TicketSnapshot:
-        """The ticket as Jira has it now."""
+        """The ticket as Jira has it now (``TicketGone`` if it was deleted)."""
         params = {"fields": ",".join(_FIELDS), "properties": PROPERTY}
-        raw = self._call(f"read {key}", lambda: self.client._get_json(f"issue/{key}", params))
+        raw = self._http.read(f"read {key}", f"issue/{key}", params, ticket=key, need=("key",))
         return self._snapshot(raw)
 
     def create(
@@ -179,10 +160,6 @@ class JiraSink:
         family: str = "unknown",
     ) -> TicketSnapshot:
         """One POST: fields, labels, priority and the property together."""
-        if idempotency_key in self._unsure:
-            found = self.find(idempotency_key)
-            if found is not None:
-                return found
         body = {
             "fields": self._fields(fingerprint, content, family),
             "properties": [
@@ -192,18 +169,22 @@ class JiraSink:
                 }
             ],
         }
-        url = self.client._get_url("issue")
+        name = label(fingerprint)
         try:
-            answer = self._call(
-                "create an issue",
-                lambda: self.client._session.post(url, data=json.dumps(body)).json(),
-                unknown_outcome=True,
+            answer = self._http.write(
+                "create the ticket",
+                "POST",
+                "issue",
+                body,
+                ticket=name,
+                need=("key",),
+                creating=True,
             )
         except _Unknown as exc:
             self._unsure[idempotency_key] = self._now()
             raise WriteUnconfirmed(
-                f"Jira: creating the ticket for {label(fingerprint)} got no clear answer "
-                f"({exc}); it is looked for by label before any new attempt"
+                f"Jira: creating the ticket for {name} got no clear answer ({exc}); it is "
+                "looked for by label before any new attempt"
             ) from None
         self._unsure.pop(idempotency_key, None)
         key = str(answer["key"])
@@ -220,71 +201,76 @@ class JiraSink:
     def update(self, key: str, content: TicketContent) -> None:
         """Replace summary and description (one PUT, no re-read)."""
         fields = {"summary": content.summary, "description": content.description}
-        self._send("PUT", f"issue/{key}", {"fields": fields}, f"update {key}")
+        self._write(key, f"update {key}", "PUT", f"issue/{key}", {"fields": fields})
 
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment, or edit it if this tool wrote it before."""
-        text = f"{body}\n\n{marker(comment_key)}"
+        suffix = f"\n\n{marker(comment_key)}"
+        # The renderer fits a body to Jira's limit; the marker must fit as well.
+        text = wiki.fit(body, wiki.DESCRIPTION_MAX - len(suffix)) + suffix
         existing = self._comments(key).get(comment_key)
-        if existing is None:
-            answer = self._send("POST", f"issue/{key}/comment", {"body": text}, f"comment on {key}")
-            self._comment_ids[key][comment_key] = str(answer["id"])
-        else:
+        if existing is not None:
             path = f"issue/{key}/comment/{existing}"
-            self._send("PUT", path, {"body": text}, f"edit a comment on {key}")
+            if self._comment_write(key, f"edit a comment on {key}", "PUT", path, {"body": text}):
+                return
+            del self._comment_ids[key][comment_key]  # a person deleted it: add it again
+        answer = self._write(
+            key, f"comment on {key}", "POST", f"issue/{key}/comment", {"body": text}, need=("id",)
+        )
+        self._comment_ids.setdefault(key, {})[comment_key] = str(answer["id"])
 
     def remove_comment(self, key: str, comment_key: str) -> None:
         """Delete a comment this tool wrote (one that later history withdrew)."""
         existing = self._comments(key).pop(comment_key, None)
         if existing is not None:
-            self._send("DELETE", f"issue/{key}/comment/{existing}", None, f"withdraw on {key}")
+            path = f"issue/{key}/comment/{existing}"
+            self._comment_write(key, f"withdraw a comment on {key}", "DELETE", path, None)
 
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Resolve or reopen through the configured transition, found by name."""
         s = self.settings
         wanted = s.resolve_transition if status == "resolved" else s.reopen_transition
-        answer = self._call(
-            f"read the transitions of {key}",
-            lambda: self.client._get_json(f"issue/{key}/transitions"),
+        path = f"issue/{key}/transitions"
+        answer = self._http.read(
+            f"read the transitions of {key}", path, ticket=key, need=("transitions",)
         )
-        offered = answer.get("transitions", [])
+        offered = answer.get("transitions") or []
         chosen = next((t for t in offered if t["name"].casefold() == wanted.casefold()), None)
         if chosen is None:
             if self.snapshot(key).status == status:
                 return  # a person got there first
             raise TransitionMissing(key, wanted, [t["name"] for t in offered])
-        self._send("POST", f"issue/{key}/transitions", {"transition": {"id": chosen["id"]}}, wanted)
+        body = {"transition": {"id": chosen["id"]}}
+        self._write(key, f"move {key} through {wanted!r}", "POST", path, body)
 
     def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
-        """Of these tickets, those Jira shows as done, with the resolution and its time."""
+        """Of these tickets, those Jira shows as done (with or without a resolution), and
+        those deleted (``gone``)."""
         out: dict[str, Resolution] = {}
-        for start in range(0, len(keys), KEYS_PER_SEARCH):
-            chunk = keys[start : start + KEYS_PER_SEARCH]
+        chunks = [list(keys[n : n + KEYS_PER_SEARCH]) for n in range(0, len(keys), KEYS_PER_SEARCH)]
+        while chunks:
+            chunk = chunks.pop()
             jql = f"key in ({', '.join(chunk)}) AND statusCategory = Done"
             try:
-                found = list(self._search(jql, ["resolution", "resolutiondate", "status"]))
-            except Fatal as exc:
-                # A key in the list no longer exists (deleted by a person): Jira refuses
-                # the whole query. Not knowing a resolution only delays a reopen decision.
-                log.warning("could not check %d ticket(s) for resolutions: %s", len(chunk), exc)
+                found = list(self._http.search(jql, _DONE_FIELDS))
+            except BadRequest as exc:
+                # One deleted key makes Jira refuse the whole query: set the gone keys
+                # aside (Jira names them; split the list when it does not) and ask again.
+                chunks.extend(self._without_gone(chunk, exc, out))
                 continue
             for raw in found:
-                fields = raw.get("fields") or {}
-                name = (fields.get("resolution") or {}).get("name")
-                at = jira_time(fields.get("resolutiondate"))
-                if name and at is not None:
-                    out[str(raw["key"])] = Resolution(name=name, at=at)
+                out[str(raw["key"])] = self._resolution(raw)
         return out
 
     # -- reading, for doctor ---------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``/rest/api/2/<path>`` as JSON, with the retry policy."""
-        return self._call(f"read {path}", lambda: self.client._get_json(path, params))
+        return self._http.read(f"read {path}", path, params)
 
     def search(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
         """Issues matching ``jql`` (raw JSON), on whichever search API the site has."""
-        return self._search(jql, fields)
+        return self._http.search(jql, fields)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -305,6 +291,75 @@ class JiraSink:
         if s.components:
             fields["components"] = [{"name": c} for c in s.components]
         return fields
+
+    def _write(
+        self,
+        key: str,
+        what: str,
+        method: str,
+        path: str,
+        body: object | None,
+        need: Sequence[str] = (),
+    ) -> Any:
+        """A write to an existing ticket; a lost answer becomes ``WriteUnconfirmed``."""
+        try:
+            return self._http.write(what, method, path, body, ticket=key, need=need)
+        except _Unknown as exc:
+            self._comment_ids.pop(key, None)  # read them again before the next write
+            raise WriteUnconfirmed(
+                f"Jira: {what} got no clear answer ({exc}); {key} is read before anything "
+                "is written to it again"
+            ) from None
+
+    def _comment_write(
+        self, key: str, what: str, method: str, path: str, body: object | None
+    ) -> bool:
+        """Edit or delete one comment; False if the comment is gone (its ticket is not)."""
+        try:
+            self._write(key, what, method, path, body)
+        except TicketGone:
+            # The 404 may be the comment's, not the ticket's: ask about the ticket.
+            self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
+            return False
+        return True
+
+    def _without_gone(
+        self, chunk: list[str], exc: BadRequest, out: dict[str, Resolution]
+    ) -> list[list[str]]:
+        """The parts of a refused key search to ask again, once its gone keys are in ``out``."""
+        named = {m.group(1).upper() for text in exc.messages for m in MISSING_KEY.finditer(text)}
+        suspects = [k for k in chunk if k.upper() in named] or (chunk if len(chunk) == 1 else [])
+        gone = [k for k in suspects if self._is_gone(k)]
+        for key in gone:
+            log.warning("%s", gone_message(key))
+            out[key] = Resolution(name="deleted", at=self._now(), gone=True)
+        rest = [k for k in chunk if k not in gone]
+        if gone:
+            return [rest] if rest else []
+        if len(rest) > 1:
+            half = len(rest) // 2
+            return [rest[:half], rest[half:]]
+        log.warning("could not check %s for a resolution: %s", rest[0], exc)
+        return []
+
+    def _is_gone(self, key: str) -> bool:
+        try:
+            self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
+        except TicketGone:
+            return True
+        return False
+
+    def _resolution(self, raw: dict[str, Any]) -> Resolution:
+        # A workflow may close a ticket without a resolution: done is done, and the status
+        # names it (for never_reopen) when no resolution does.
+        fields = raw.get("fields") or {}
+        name = (fields.get("resolution") or {}).get("name") or (fields.get("status") or {}).get(
+            "name"
+        )
+        at = jira_time(fields.get("resolutiondate")) or jira_time(
+            fields.get("statuscategorychangedate")
+        )
+        return Resolution(name=str(name or "Done"), at=at or self._now())
 
     def _snapshot(self, raw: dict[str, Any]) -> TicketSnapshot:
         fields = raw.get("fields") or {}
@@ -328,11 +383,14 @@ class JiraSink:
     def _comment_bodies(self, key: str) -> dict[str, str]:
         bodies: dict[str, str] = {}
         ids: dict[str, str] = {}
-        answer = self._call(
+        answer = self._http.read(
             f"read the comments of {key}",
-            lambda: self.client._get_json(f"issue/{key}/comment", {"maxResults": 5000}),
+            f"issue/{key}/comment",
+            {"maxResults": 5000},
+            ticket=key,
+            need=("comments",),
         )
-        for comment in answer.get("comments", []):
+        for comment in answer.get("comments") or []:
             comment_key, text = split_marker(comment.get("body") or "")
             if comment_key is not None:
                 bodies[comment_key], ids[comment_key] = text, str(comment["id"])
@@ -344,45 +402,6 @@ class JiraSink:
             self._comment_bodies(key)
         return self._comment_ids[key]
 
-    def _search(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
-        client = self.client
-        if self.is_cloud:
-            token: str | None = None
-            while True:
-                page = self._call(
-                    "search",
-                    functools.partial(
-                        client.enhanced_search_issues,
-                        jql,
-                        nextPageToken=token,
-                        maxResults=PAGE,
-                        fields=list(fields),
-                        properties=PROPERTY,
-                        json_result=True,
-                    ),
-                )
-                yield from page.get("issues", [])
-                token = page.get("nextPageToken")
-                if not token:
-                    return
-        start = 0
-        while True:
-            batch: dict[str, Any] = self._call(
-                "search",
-                functools.partial(
-                    _server_search,
-                    client,
-                    jql,
-                    start,
-                    fields,
-                ),
-            )
-            issues = batch.get("issues", [])
-            yield from issues
-            start += len(issues)
-            if not issues or start >= int(batch.get("total", 0)):
-                return
-
     def _wait_for_search(self, idempotency_key: str, written_at: datetime | None) -> None:
         if not self.is_cloud:
             return  # Data Center search is consistent
@@ -393,57 +412,3 @@ class JiraSink:
         if wait > 0:
             log.info("waiting %.1fs for Jira Cloud search to catch up", wait)
             self._sleep(wait)
-
-    def _send(self, method: str, path: str, body: object, what: str) -> Any:
-        url = self.client._get_url(path)
-        data = None if body is None else json.dumps(body)
-
-        def send() -> Any:
-            response = self.client._session.request(method, url, data=data)
-            return response.json() if response.content else {}
-
-        return self._call(what, send)
-
-    def _call(self, what: str, fn: Callable[[], T], *, unknown_outcome: bool = False) -> T:
-        budget = Budget(
-            self.settings.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock
-        )
-        while True:
-            try:
-                return fn()
-            except JIRAError as exc:
-                status = exc.status_code or 0
-                if status not in RETRY_STATUSES:
-                    raise refused(self.settings, what, exc) from None
-                if unknown_outcome and status != 429:
-                    raise _Unknown(f"HTTP {status}") from None
-                headers = exc.response.headers if exc.response is not None else {}
-                if budget.wait(retry_after_seconds(headers.get("Retry-After"))):
-                    continue
-                raise Retriable(
-                    f"Jira: {what}: HTTP {status} after {budget.attempts} attempt(s) over "
-                    f"{budget.waited:.0f}s; the next run retries"
-                ) from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if unknown_outcome:
-                    raise _Unknown(type(exc).__name__) from None
-                if budget.wait(None):
-                    continue
-                raise Retriable(
-                    f"Jira: {what}: cannot reach {self.settings.url} ({type(exc).__name__}); "
-                    "the next run retries"
-                ) from None
-
-
-def _server_search(client: JIRA, jql: str, start: int, fields: list[str]) -> dict[str, Any]:
-    # Data Center: /search with startAt/total (the /search/jql API is Cloud only).
-    page = client.search_issues(
-        jql,
-        startAt=start,
-        maxResults=PAGE,
-        fields=list(fields),
-        properties=PROPERTY,
-        json_result=True,
-    )
-    assert isinstance(page, dict)
-    return page

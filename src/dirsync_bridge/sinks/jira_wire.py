@@ -13,8 +13,8 @@ from typing import Any, Final
 from jira import JIRAError
 
 from ..config import JiraSettings
-from ..errors import ConfigError, Fatal, Retriable, Skippable
-from . import TicketContent
+from ..errors import ConfigError, Fatal, Skippable
+from . import TicketContent, TicketGone
 
 PROPERTY: Final = "dirsync-bridge"
 PROPERTY_VERSION: Final = 1
@@ -35,12 +35,22 @@ class TransitionMissing(Skippable):
         self.key, self.wanted, self.available = key, wanted, tuple(available)
 
 
-class WriteUnconfirmed(Retriable):
-    """A create got no clear answer: the issue may or may not exist; search before retrying."""
+class BadRequest(Fatal):
+    """Jira refused a request that concerns no one ticket (HTTP 400): a search, say."""
+
+    def __init__(self, message: str, messages: Sequence[str]) -> None:
+        super().__init__(message)
+        self.messages = tuple(messages)
 
 
 class _Unknown(Exception):
     """A write's outcome is unknown (5xx or a dropped connection after sending)."""
+
+
+MISSING_KEY: Final = re.compile(r"An issue with key '([^']+)' does not exist")
+"""How Jira names a key of ``key in (...)`` that does not exist (HTTP 400)."""
+CONTENT_FIELDS: Final = frozenset({"summary", "description", "labels", "comment", "environment"})
+"""Fields whose refusal concerns one ticket's text, not the configuration."""
 
 
 def marker(comment_key: str) -> str:
@@ -61,8 +71,16 @@ def jql_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def refused(settings: JiraSettings, what: str, exc: JIRAError) -> Exception:
+def refused(
+    settings: JiraSettings, what: str, exc: JIRAError, ticket: str = "", *, creating: bool = False
+) -> Exception:
+    """What a refusal means for the run.
+
+    ``ticket``: the issue key the request concerns; for a create (``creating``), the label
+    of the problem whose ticket it would be.
+    """
     status = exc.status_code
+    body = _error_json(exc)
     detail = _jira_message(exc)
     if status == 401:
         return Fatal(
@@ -74,22 +92,66 @@ def refused(settings: JiraSettings, what: str, exc: JIRAError) -> Exception:
             f"Jira: {what}: permission denied (HTTP 403: {detail}); the account needs Browse, "
             "Create, Edit, Add Comments and Transition Issues in the project"
         )
+    if body is None and status in (404, 405):
+        # Jira's REST API answers a missing issue with its error JSON; a web page, or a
+        # "null for uri" note, means the address is not (the root of) a Jira site.
+        return ConfigError(
+            None,
+            "[jira] url",
+            f"{settings.url} does not answer as Jira (HTTP {status}, no Jira error, to "
+            f"{what}): set it to the site's base address, e.g. https://contoso.atlassian.net",
+        )
+    if status == 404 and ticket and not creating:
+        return TicketGone(ticket, gone_message(ticket))
     if status == 404:
         return Skippable(f"Jira: {what}: not found (HTTP 404: {detail})")
+    if status == 400 and ticket:
+        fields = set((body or {}).get("errors") or {})
+        if creating and fields - CONTENT_FIELDS:
+            # A project, issue type, priority or custom field every create names: the
+            # configuration, not this one ticket.
+            return Fatal(f"Jira: {what}: HTTP 400: {detail}; check the [jira] settings named")
+        return Skippable(
+            f"{ticket}: Jira refused to {what} (HTTP 400: {detail}); skipped until fixed, "
+            "the other tickets go on"
+        )
+    if status == 400:
+        return BadRequest(f"Jira: {what}: HTTP 400: {detail}", _messages(body))
     return Fatal(f"Jira: {what}: HTTP {status}: {detail}")
+
+
+def gone_message(key: str) -> str:
+    """The one line that says a ticket is gone."""
+    return (
+        f"{key} is gone from Jira (deleted, or hidden from the account): its problem gets "
+        "a new ticket"
+    )
+
+
+def _error_json(exc: JIRAError) -> dict[str, Any] | None:
+    """Jira's error body ``{"errorMessages": [...], "errors": {...}}``, or None if it is not."""
+    try:
+        data = exc.response.json() if exc.response is not None else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and ("errorMessages" in data or "errors" in data):
+        return data
+    return None
+
+
+def _messages(body: dict[str, Any] | None) -> list[str]:
+    body = body or {}
+    return [str(m) for m in body.get("errorMessages") or []] + [
+        str(v) for v in (body.get("errors") or {}).values()
+    ]
 
 
 def _jira_message(exc: JIRAError) -> str:
     """Jira's error JSON as one line: field errors first, then the messages."""
-    try:
-        data = exc.response.json() if exc.response is not None else {}
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data = _error_json(exc) or {}
     parts = [f"{k}: {v}" for k, v in (data.get("errors") or {}).items()]
     parts += [str(m) for m in data.get("errorMessages") or []]
-    text = "; ".join(parts) or str(exc.text or "no details")
+    text = "; ".join(parts) or ("no details" if exc.response is not None else str(exc.text))
     return " ".join(text.split())[:500]
 
 

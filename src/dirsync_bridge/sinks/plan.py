@@ -28,7 +28,7 @@ class PlanOnly:
         return None
 
     def snapshot(self, key: str) -> TicketSnapshot:
-        """Never needed by a dry run: it plans from the ledger."""
+        """Unknown without asking the sink: ``settle`` plans an unfinished write again."""
         raise KeyError(key)
 
     def create(

@@ -2,7 +2,8 @@
 
 See `server` (endpoints, auth, modes), `catalog` (configuration, field checks, reference
 data), `model` (issues, comments, links, properties, workflow, search),
-`jql` (the query subset) and `faults` (fault switches and the request log).
+`jql` (the query subset), `faults` (fault switches and the request log) and `transport`
+(HTTP or HTTPS).
 """
 
 from .catalog import DEFAULT_RESOLUTIONS, DEFAULT_STATUSES, ApiError

@@ -4,7 +4,7 @@ Projects, issue types, components, priorities, resolutions, statuses with their 
 link types and fields, each with its REST v2 JSON shape (absolute `self` URLs), and the field
 checks Jira makes on create and edit, with its messages. The limits are those of apis.md
 sections 3.2 and 3.5: summary at most 255 characters and no newline; labels without spaces and
-at most 255 characters; description at most 32,767 characters and a string (v2 takes wiki
+at most 255 characters; description and comments at most 32,767 characters, strings (v2 takes wiki
 markup, not ADF); entity property values JSON objects of at most 32 KB. Error bodies are
 `{"errorMessages": [...], "errors": {field: message}}` (section 3.3).
 """
@@ -19,6 +19,7 @@ from typing import Any
 Json = dict[str, Any]
 SUMMARY_MAX, LABEL_MAX, DESCRIPTION_MAX = 255, 255, 32767
 PROPERTY_MAX, PROPERTY_KEY_MAX = 32768, 255
+TOO_LONG = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
 DEFAULT_STATUSES = {"To Do": "new", "In Progress": "indeterminate", "Done": "done"}
 DEFAULT_RESOLUTIONS = ("Done", "Won't Do", "Duplicate")
 CATEGORIES = {"new": ("2", "To Do"), "indeterminate": ("4", "In Progress"), "done": ("3", "Done")}
@@ -38,6 +39,7 @@ SYSTEM_FIELDS = {  # id -> (name, schema type)
     "components": ("Components", "array"), "issuelinks": ("Linked Issues", "array"),
     "created": ("Created", "datetime"), "updated": ("Updated", "datetime"),
     "resolutiondate": ("Resolved", "datetime"), "comment": ("Comment", "comments-page"),
+    "statuscategorychangedate": ("Status Category Changed", "datetime"),
     "assignee": ("Assignee", "user"), "reporter": ("Reporter", "user"),
     "creator": ("Creator", "user"), "duedate": ("Due date", "date"),
     "environment": ("Environment", "string"),
@@ -187,10 +189,7 @@ class Catalog:
             if not isinstance(value, str):
                 errors[fid] = "Operation value must be a string"
             elif len(value) > DESCRIPTION_MAX:
-                errors[fid] = (
-                    "The entered text is too long. It exceeds the allowed limit of 32,767 "
-                    "characters."
-                )
+                errors[fid] = TOO_LONG
         elif fid == "labels":
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 errors[fid] = "data was not an array"

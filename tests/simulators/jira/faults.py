@@ -6,6 +6,10 @@ succeeded server-side but answered 503 (the retry makes a duplicate), and Cloud'
 consistent `/search/jql` (section 3.2, "Eventual consistency"). Every switch can be flipped from
 the test thread while the server runs; random draws come from one seeded `random.Random`, so a
 run with the same seed and the same request sequence fails the same requests.
+
+`break_next` aims one fault at the next request of a kind (a comment, a transition, a search):
+Jira may do the request and the answer is lost (a 5xx, a dropped connection, a body cut
+mid-chunk), or a proxy answers instead of Jira (a captive portal's HTML page with 200).
 """
 
 from __future__ import annotations
@@ -14,11 +18,62 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..log import Log
 
 API = "/rest/api/2/"
+
+Kind = Literal[
+    "create", "edit", "comment", "edit-comment", "delete-comment", "transition", "search", "read"
+]
+Outcome = int | Literal["drop", "chunked", "html"]
+"""How an answer goes wrong: an HTTP status (with Jira's error body), "drop" (the connection
+closes without an answer), "chunked" (200, the chunked body cut short), "html" (200 with an
+HTML page, as a captive portal or a login proxy sends)."""
+PORTAL_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in to the guest network</title></head>"
+    b"<body><form action='/login'>Accept the terms to continue</form></body></html>"
+)
+
+
+def kind_of(method: str, route: str) -> Kind:
+    """What a request does, in the terms `break_next` aims at (route: after /rest/api/2/)."""
+    parts = route.split("/")
+    if parts[0] == "search":
+        return "search"
+    if parts[0] == "issue" and method != "GET":
+        match method, len(parts):
+            case "POST", 1:
+                return "create"
+            case "PUT", 2:
+                return "edit"
+            case "POST", 3 if parts[2] == "comment":
+                return "comment"
+            case "POST", 3 if parts[2] == "transitions":
+                return "transition"
+            case "PUT", 4 if parts[2] == "comment":
+                return "edit-comment"
+            case "DELETE", 4 if parts[2] == "comment":
+                return "delete-comment"
+    return "read"
+
+
+@dataclass(frozen=True)
+class Mishap:
+    """One aimed fault: the kind of request it hits, what the client gets, and whether Jira
+    did the request first (True: the write happened, only its answer is lost)."""
+
+    kind: Kind
+    outcome: Outcome
+    reaches_jira: bool
+
+
+@dataclass(frozen=True)
+class Broken:
+    """An answer that is not an HTTP answer Jira would give: see `Outcome`."""
+
+    how: Literal["drop", "chunked", "html"]
 
 
 @dataclass
@@ -34,6 +89,24 @@ class Faults:
     # ...unless listed in reconcileIssues. Server/DC search is always consistent.
     include_server_info: bool = False  # also fault GET serverInfo (the client's constructor)
     queue: deque[int] = field(default_factory=deque)  # statuses for the next requests, in order
+    aimed: list[Mishap] = field(default_factory=list)  # for `break_next`, oldest first
+
+    def break_next(
+        self, kind: Kind, outcome: Outcome = 503, *, reaches_jira: bool = True, times: int = 1
+    ) -> None:
+        """Spoil the answer to the next `times` requests of `kind` (see the module docstring).
+
+        `reaches_jira=False`: Jira never sees the request (a proxy answers, or the connection
+        drops before it gets there).
+        """
+        self.aimed.extend([Mishap(kind, outcome, reaches_jira)] * times)
+
+    def take(self, kind: Kind) -> Mishap | None:
+        """The aimed fault for this request, if one waits for its kind (used up once)."""
+        for n, mishap in enumerate(self.aimed):
+            if mishap.kind == kind:
+                return self.aimed.pop(n)
+        return None
 
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer the next `times` faultable requests with `status`, whatever the rates."""

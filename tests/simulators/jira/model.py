@@ -14,8 +14,10 @@ from typing import Any
 
 from .catalog import (
     CATEGORIES,
+    DESCRIPTION_MAX,
     LINK_TYPES,
     SYSTEM_FIELDS,
+    TOO_LONG,
     ApiError,
     Catalog,
     Json,
@@ -56,6 +58,7 @@ class Issue:
     updated: float
     resolution: str | None = None
     resolutiondate: float | None = None
+    category_changed: float | None = None  # statuscategorychangedate (None: since created)
     comments: list[Comment] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
 
@@ -213,6 +216,7 @@ class JiraModel(Catalog):
             "created": lambda: stamp(issue.created),
             "updated": lambda: stamp(issue.updated),
             "resolutiondate": lambda: stamp(issue.resolutiondate),
+            "statuscategorychangedate": lambda: stamp(issue.category_changed or issue.created),
             "comment": lambda: self.comments_json(issue),
             "reporter": lambda: f.get("reporter", self.user),
             "creator": lambda: self.user,
@@ -293,6 +297,8 @@ class JiraModel(Catalog):
         text = body.get("body") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, errors={"comment": "Comment body can not be empty!"})
+        if len(text) > DESCRIPTION_MAX:
+            raise ApiError(400, errors={"comment": TOO_LONG})
         comment.body, comment.updated = text, self.clock()
 
     def comment(self, issue: Issue, cid: str) -> Comment:
@@ -333,13 +339,20 @@ class JiraModel(Catalog):
         self.edit_issue(issue, body, skip={"resolution"})
         self.set_status(issue, move[2], resolution)
 
-    def set_status(self, issue: Issue, status: str, resolution: str | None = None) -> None:
-        """Move an issue; entering a done status resolves it, leaving one clears the resolution."""
+    def set_status(
+        self, issue: Issue, status: str, resolution: str | None = None, *, resolve: bool = True
+    ) -> None:
+        """Move an issue; entering a done status resolves it (unless `resolve` is False),
+        leaving one clears the resolution."""
         now = self.clock()
         if self.statuses[status] != "done":
             issue.resolution = issue.resolutiondate = None
+        elif not resolve:
+            pass  # a workflow without a resolution screen: done, resolution empty
         elif issue.resolution is None or resolution is not None:
             issue.resolution, issue.resolutiondate = resolution or self.resolutions[0], now
+        if self.statuses[status] != self.statuses[issue.status]:
+            issue.category_changed = now
         issue.status, issue.updated = status, now
 
     # -- search ----------------------------------------------------------------------------

@@ -9,7 +9,9 @@ What differs by mode is what apis.md sections 3.1, 3.2 and 3.4 say differs:
   when `faults.search_lag` is set, `reconcileIssues`) and answers the removed `/search` with 410
   (CHANGE-2046); Server serves `/search` (startAt, total) and 404s `/search/jql`.
 Faults (429/503 with Retry-After, latency, create-then-503) come first, before auth, as from a
-gateway in front of Jira (section 3.3). Standard library only; one lock guards all state.
+gateway in front of Jira (section 3.3); `faults.break_next` spoils one answer of a kind (lost
+after the write, dropped, cut mid-chunk, a captive portal's page). `tls=True` serves HTTPS with
+a test CA made at start (`sim.ca_path`), for certificate checks. One lock guards all state.
 """
 
 from __future__ import annotations
@@ -17,20 +19,22 @@ from __future__ import annotations
 import base64
 import json
 import random
-import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from .catalog import DEFAULT_RESOLUTIONS, DEFAULT_STATUSES, LINK_TYPES, PRIORITIES, ApiError, Json
-from .faults import API, Faults, Record, RequestLog
+from .faults import API, Broken, Faults, Outcome, Record, RequestLog, kind_of
 from .jql import JqlError
 from .model import DEFAULT_WORKFLOW, Issue, JiraModel, Workflow
 from .search import REMOVED, Params, search, search_jql
+from .transport import TlsServer, listen
 
 Answer = tuple[int, Any, dict[str, str]]  # status, JSON body (None: empty), extra headers
 UNAUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
@@ -57,6 +61,7 @@ class JiraSimulator:
         resolutions: Sequence[str] = DEFAULT_RESOLUTIONS,
         seed: int = 0,
         clock: Callable[[], float] = time.time,
+        tls: bool = False,
     ) -> None:
         if mode not in ("cloud", "server"):
             raise ValueError(f"mode must be 'cloud' or 'server', not {mode!r}")
@@ -82,13 +87,18 @@ class JiraSimulator:
         self.clock, self._random, self._lock = clock, random.Random(seed), threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.tls = tls
+        self.ca_path = ""  # with tls=True, while running: the test CA's PEM file
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> Self:
         """Listen on 127.0.0.1 on a free port, serving from a daemon thread."""
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.sim = self
+        if self.tls:
+            self._tmp = tempfile.TemporaryDirectory(prefix="jira-sim-")
+            self.ca_path = str(Path(self._tmp.name) / "ca.pem")
+        server = listen(self, self.ca_path if self.tls else None)
         self._server = server
         self.model.base_url = self.url
         self.model.user["self"] = self.model.url(
@@ -106,8 +116,13 @@ class JiraSimulator:
         """Stop serving and close the socket."""
         if self._server is not None:
             self._server.shutdown()
+            if isinstance(self._server, TlsServer):
+                self._server.close_connections()  # idle keep-alive TLS connections
             self._server.server_close()
             self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -119,10 +134,11 @@ class JiraSimulator:
 
     @property
     def url(self) -> str:
-        """http://127.0.0.1:PORT (the `server` to give `jira.JIRA`)."""
+        """http://127.0.0.1:PORT (the `server` to give `jira.JIRA`); https with `tls=True`."""
         if self._server is None:
             raise RuntimeError("the simulator is not running")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     # -- inspection and what humans do -----------------------------------------------------
 
@@ -149,12 +165,25 @@ class JiraSimulator:
             done = status or next(s for s, c in self.model.statuses.items() if c == "done")
             self.model.set_status(self.model.issue(key), done, resolution)
 
-    def move_by_hand(self, key: str, status: str) -> None:
-        """Put an issue in any status, ignoring the workflow (an admin's bulk edit)."""
+    def move_by_hand(self, key: str, status: str, *, resolution: bool = True) -> None:
+        """Put an issue in any status, ignoring the workflow (an admin's bulk edit).
+
+        `resolution=False`: a done status leaves the resolution empty, as a workflow whose
+        closing transition has no resolution screen or post-function does.
+        """
         if status not in self.model.statuses:
             raise ValueError(f"unknown status {status!r}")
         with self._lock:
-            self.model.set_status(self.model.issue(key), status)
+            self.model.set_status(self.model.issue(key), status, resolve=resolution)
+
+    def delete_by_hand(self, key: str) -> None:
+        """What a person does with Delete in the UI: the issue is gone, its key unknown."""
+        with self._lock:
+            issue = self.model.issue(key)
+            del self.model.issues[issue.key]
+            self.model.links = [
+                link for link in self.model.links if issue.key not in (link.inward, link.outward)
+            ]
 
     def set_workflow(self, workflow: Workflow) -> None:
         """Replace the workflow while running (e.g. without "Reopen")."""
@@ -175,9 +204,22 @@ class JiraSimulator:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
             body = raw.decode(errors="replace")
-        answer = self._answer(method, path, params, body, headers)
-        self.log.add(Record(method, path, params, body, answer[0], arrived))
+        kind = kind_of(method, path[len(API) :].rstrip("/")) if path.startswith(API) else "read"
+        with self._lock:
+            mishap = self.faults.take(kind)
+        if mishap is None or mishap.reaches_jira:
+            answer = self._answer(method, path, params, body, headers)
+        if mishap is not None:
+            answer = self._spoiled(mishap.outcome)
+        dropped = isinstance(answer[1], Broken) and answer[1].how == "drop"
+        status = 0 if dropped else answer[0]  # 0: no answer at all
+        self.log.add(Record(method, path, params, body, status, arrived))
         return answer
+
+    def _spoiled(self, outcome: Outcome) -> Answer:
+        if isinstance(outcome, int):
+            return self.faults.answer(outcome)
+        return 200, Broken(outcome), {}
 
     def _answer(
         self,
@@ -329,41 +371,3 @@ class JiraSimulator:
             "scmInfo": "0123456789abcdef",
             "serverTitle": "Jira",
         }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # keep-alive client connections must not hold up stop()
-    sim: JiraSimulator
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as requests' session expects
-    server: _Server
-
-    def setup(self) -> None:
-        """Send each answer at once: headers and body go out as separate writes, and Nagle's
-        algorithm would hold the second until the client's delayed ACK (40 ms a request)."""
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, payload, headers = self.server.sim.handle(
-            self.command, url.path, url.query, raw, {k.lower(): v for k, v in self.headers.items()}
-        )
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if data:
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the request log is `JiraSimulator.log`."""

@@ -1,0 +1,269 @@
+"""Jira over HTTP: each request under the one retry policy, every bad answer sorted.
+
+What can go wrong with one request, and what happens (the sink decides the rest):
+
+- 429, 502, 503, 504: wait (``Retry-After``, else back off) and send again, within
+  ``[jira] retry_for``; then ``Retriable`` (exit 75). For a write, any 5xx may come after
+  Jira did the write: it is an *unknown outcome* (``_Unknown``), never sent again here.
+- The connection: a request that never left (refused, no such host, connect timeout) is
+  retried like a 503. One that may have reached Jira (reset, dropped, read timeout, a body
+  cut short) is retried if it reads, and is an unknown outcome if it writes.
+- A 2xx that is not the JSON asked for (a captive portal's or a login proxy's HTML page, a
+  body without the field asked for): the same as a dropped connection.
+- A certificate that does not verify: a configuration error naming ``[jira] ca_bundle``.
+- Any other status: ``refused`` sorts it (wrong credentials, a URL that is not Jira, a
+  ticket that is gone, a request Jira will never accept).
+
+The ``jira`` library is used for its session (authentication, headers) only: its own retries
+are off (it repeats POSTs blindly), and answers are parsed here, so that no error page ends
+up in a log or a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Final, TypeVar
+
+import requests
+import urllib3
+from jira import JIRA, JIRAError
+
+from ..config import JiraSettings
+from ..errors import ConfigError, Retriable
+from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
+from . import NotWritten
+from .jira_wire import PROPERTY, _Unknown, refused
+
+PAGE: Final = 100
+"""Issues per search page (Jira's maximum for both search endpoints)."""
+
+T = TypeVar("T")
+
+
+class _NotJson(Exception):
+    """A 2xx answer that is not the JSON asked for."""
+
+
+class JiraHttp:
+    """One Jira site: requests with the retry policy, searches with paging."""
+
+    def __init__(
+        self,
+        settings: JiraSettings,
+        token: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Remember how to connect; nothing is sent until the first request."""
+        self.settings = settings
+        self._token = token
+        self._sleep, self._clock = sleep, clock
+        self._client: JIRA | None = None
+        self._cloud: bool | None = None
+
+    @property
+    def client(self) -> JIRA:
+        """The library's client, made on first use (no request is sent to make it)."""
+        if self._client is None:
+            s = self.settings
+            if s.ca_bundle is not None and not s.ca_bundle.is_file():
+                raise ConfigError(
+                    None, "[jira] ca_bundle", f"{s.ca_bundle} is not a file: give a CA's PEM file"
+                )
+            basic = s.deployment == "cloud" or (s.deployment == "auto" and bool(s.email))
+            client = JIRA(
+                options={"server": s.url.rstrip("/"), "verify": True, "check_update": False},
+                basic_auth=(s.email, self._token) if basic else None,
+                token_auth=None if basic else self._token,
+                get_server_info=False,
+                max_retries=0,
+                timeout=s.timeout,
+            )
+            if s.ca_bundle is not None:
+                # REQUESTS_CA_BUNDLE overrides a session's verify; a per-request verify wins.
+                session: Any = client._session
+                session.request = functools.partial(session.request, verify=str(s.ca_bundle))
+            self._client = client
+        return self._client
+
+    @property
+    def is_cloud(self) -> bool:
+        """Whether the site is Jira Cloud (search API, eventual consistency)."""
+        if self._cloud is None:
+            deployment = self.settings.deployment
+            if deployment == "auto":
+                info = self.read("read the server's information", "serverInfo")
+                deployment = "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
+            self._cloud = deployment == "cloud"
+        return self._cloud
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        if self._client is not None:
+            self._client.close()  # type: ignore[no-untyped-call]
+            self._client = None
+
+    # -- requests --------------------------------------------------------------------------
+
+    def read(
+        self,
+        what: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        ticket: str = "",
+        need: Sequence[str] = (),
+    ) -> Any:
+        """GET ``/rest/api/2/<path>`` as JSON holding the keys in ``need``.
+
+        ``ticket``: the issue the path is about (a 404 then means it is gone).
+        """
+        return self._call(what, lambda: self._send("GET", path, params, None, need), ticket=ticket)
+
+    def write(
+        self,
+        what: str,
+        method: str,
+        path: str,
+        body: object | None,
+        *,
+        ticket: str,
+        need: Sequence[str] = (),
+        creating: bool = False,
+    ) -> Any:
+        """Send a write; its JSON answer must hold the keys in ``need``.
+
+        ``ticket``: the issue written to (for a create, the problem's label). Raises
+        ``_Unknown`` when the write may or may not have happened.
+        """
+        return self._call(
+            what,
+            lambda: self._send(method, path, None, body, need),
+            ticket=ticket,
+            write=True,
+            creating=creating,
+        )
+
+    def search(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Issues matching ``jql`` (raw JSON, with our property), on the site's search API."""
+        base = {"jql": jql, "fields": ",".join(fields), "properties": PROPERTY, "maxResults": PAGE}
+        if self.is_cloud:
+            token: str | None = None
+            while True:
+                params = base | ({"nextPageToken": token} if token else {})
+                page = self.read("search", "search/jql", params, need=("issues",))
+                yield from page.get("issues") or []
+                token = page.get("nextPageToken")
+                if not token:
+                    return
+        start = 0
+        while True:
+            # Data Center: /search with startAt/total (the /search/jql API is Cloud only).
+            page = self.read("search", "search", base | {"startAt": start}, need=("issues",))
+            issues = page.get("issues") or []
+            yield from issues
+            start += len(issues)
+            if not issues or start >= int(page.get("total") or 0):
+                return
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: object | None,
+        need: Sequence[str],
+    ) -> Any:
+        client = self.client
+        data = None if body is None else json.dumps(body)
+        response = client._session.request(method, client._get_url(path), params=params, data=data)
+        if not response.content:
+            if need:
+                raise _NotJson("an empty answer")
+            return {}
+        try:
+            answer = response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise _NotJson(f"a {kind} page, not Jira's JSON") from None
+        if need and not (isinstance(answer, dict) and all(k in answer for k in need)):
+            raise _NotJson(f"JSON without {', '.join(need)}")
+        return answer
+
+    def _call(
+        self,
+        what: str,
+        fn: Callable[[], T],
+        *,
+        ticket: str,
+        write: bool = False,
+        creating: bool = False,
+    ) -> T:
+        s = self.settings
+        budget = Budget(s.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
+        while True:
+            try:
+                return fn()
+            except JIRAError as exc:
+                status = exc.status_code or 0
+                if write and status >= 500:  # it may have failed after the write
+                    raise _Unknown(f"HTTP {status}") from None
+                if status not in RETRY_STATUSES:  # 429: Jira did nothing, send it again
+                    raise refused(s, what, exc, ticket, creating=creating) from None
+                headers = exc.response.headers if exc.response is not None else {}
+                wait = retry_after_seconds(headers.get("Retry-After"))
+                problem = f"HTTP {status} from {s.url}"
+            except requests.exceptions.SSLError as exc:
+                raise ConfigError(
+                    None,
+                    "[jira] ca_bundle",
+                    f"the TLS certificate of {s.url} does not verify ({_tls_reason(exc)}): set "
+                    "it to the PEM file of the CA that signs the site's certificate (an "
+                    "internal CA, or a TLS-inspecting proxy's)",
+                ) from None
+            except (requests.RequestException, _NotJson) as exc:
+                sent = not _never_sent(exc)
+                if write and sent:
+                    raise _Unknown(_describe(exc, s.url)) from None
+                wait, problem = None, _describe(exc, s.url)
+            if budget.wait(wait):
+                continue
+            # A write gets here only after answers that say Jira did nothing (429) or
+            # connections never made: it certainly did not happen.
+            raise (NotWritten if write else Retriable)(
+                f"Jira: {what}: {problem}, {budget.attempts} attempt(s) over "
+                f"{budget.waited:.0f}s; the next run retries"
+            ) from None
+
+
+def _never_sent(exc: Exception) -> bool:
+    """Whether the request certainly never reached Jira (no connection was made)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
+def _describe(exc: Exception, url: str) -> str:
+    if isinstance(exc, _NotJson):
+        return f"{url} answered with {exc} (a proxy's or captive portal's page?)"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return f"the answer from {url} was cut short (ChunkedEncodingError)"
+    if _never_sent(exc):
+        return f"cannot reach {url} ({type(exc).__name__})"
+    return f"no answer from {url} ({type(exc).__name__})"
+
+
+def _tls_reason(exc: requests.exceptions.SSLError) -> str:
+    found = re.search(r"certificate verify failed: ([^(')\]]+)", str(exc))
+    return f"certificate verify failed: {found.group(1).strip()}" if found else "handshake failed"
+
+
+__all__ = ["PAGE", "JiraHttp"]

@@ -1,0 +1,119 @@
+"""The simulator's aimed faults, what people do by hand, comment limits and HTTPS.
+
+Each switch is shown doing what the sink's tests rely on, through the real `jira` library
+(or plain `requests` where the library would hide the fault).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+import requests
+from jira import JIRA, JIRAError
+
+from .server import JiraSimulator
+
+Connect = Callable[..., JIRA]
+TASK = {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}}
+
+
+def create(jira: JIRA, summary: str = "Duplicate proxyAddress") -> str:
+    return str(jira.create_issue(fields={**TASK, "summary": summary}, prefetch=False).key)
+
+
+def test_a_write_whose_answer_is_lost_after_jira_did_it(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud, max_retries=0)
+    key = create(jira)
+    jira_cloud.faults.break_next("comment", 503)
+    with pytest.raises(JIRAError) as error:
+        jira.add_comment(key, "once")
+    assert error.value.status_code == 503
+    assert [c.body for c in jira_cloud.issues[key].comments] == ["once"]  # it was written
+
+    jira_cloud.faults.break_next("transition", "drop")
+    with pytest.raises(requests.ConnectionError):
+        jira.transition_issue(key, "Done")
+    assert jira_cloud.issues[key].status == "Done"
+    jira.add_comment(key, "twice")  # one fault each: the next request is answered
+    assert len(jira_cloud.issues[key].comments) == 2
+
+
+def test_a_body_cut_mid_chunk_and_a_portal_page_instead_of_jira(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud, max_retries=0)
+    key = create(jira)
+    jira_cloud.faults.break_next("search", "chunked")
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        jira.enhanced_search_issues("project = OPS", json_result=True)
+
+    jira_cloud.faults.break_next("create", "html", reaches_jira=False)
+    url = jira._get_url("issue")
+    answer = jira._session.post(url, data=json.dumps({"fields": {**TASK, "summary": "x"}}))
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/html")
+    with pytest.raises(requests.exceptions.JSONDecodeError):
+        answer.json()
+    assert list(jira_cloud.issues) == [key]  # the proxy answered; Jira never saw it
+
+    jira_cloud.faults.break_next("read", "html")
+    with pytest.raises(ValueError):  # the library lets the JSON error through
+        jira._get_json(f"issue/{key}")
+    assert [r.status for r in jira_cloud.log][-3:] == [200, 200, 200]  # chunked, html, html
+
+
+def test_a_deleted_issue_is_404_and_makes_a_key_search_400(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud)
+    first, second = create(jira), create(jira)
+    jira_cloud.delete_by_hand(first)
+    with pytest.raises(JIRAError) as error:
+        jira.issue(first)
+    assert error.value.status_code == 404
+    with pytest.raises(JIRAError) as error:
+        jira.enhanced_search_issues(f"key in ({first}, {second})", json_result=True)
+    assert error.value.status_code == 400
+    assert f"An issue with key '{first}' does not exist for field 'key'." in error.value.text
+    found = jira.enhanced_search_issues(f"key in ({second})", json_result=True)
+    assert [i["id"] for i in found["issues"]] == [jira_cloud.issues[second].id]
+
+
+def test_an_issue_closed_without_a_resolution(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud)
+    key = create(jira)
+    jira_cloud.move_by_hand(key, "Done", resolution=False)
+    fields = jira._get_json(
+        f"issue/{key}", {"fields": "status,resolution,resolutiondate,statuscategorychangedate"}
+    )["fields"]
+    assert fields["status"]["statusCategory"]["key"] == "done"
+    assert fields["resolution"] is None and fields["resolutiondate"] is None
+    assert fields["statuscategorychangedate"].endswith("+0000")
+    found = jira.enhanced_search_issues("statusCategory = Done", json_result=True)
+    assert len(found["issues"]) == 1
+
+
+def test_a_comment_over_32767_characters_is_400_with_jiras_message(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud)
+    key = create(jira)
+    jira.add_comment(key, "x" * 32_767)
+    with pytest.raises(JIRAError) as error:
+        jira.add_comment(key, "x" * 32_768)
+    assert error.value.status_code == 400
+    assert "exceeds the allowed limit of 32,767 characters" in error.value.text
+
+
+def test_tls_serves_https_that_only_its_ca_verifies(ca_bundle_env: str) -> None:
+    with JiraSimulator("cloud", tls=True) as sim:
+        assert sim.url.startswith("https://")
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(f"{sim.url}/rest/api/2/serverInfo", timeout=5)
+        answer = requests.get(f"{sim.url}/rest/api/2/serverInfo", timeout=5, verify=sim.ca_path)
+        assert answer.json()["deploymentType"] == "Cloud"
