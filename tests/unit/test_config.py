@@ -120,7 +120,10 @@ def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         ("[tickets]\nreopen_within = 1e300\n", "tickets.reopen_within"),
         ('[jira]\nretry_for = "2d"\n', "jira.retry_for"),
         ('[graph]\nretry_for = "99999999999h"\n', "graph.retry_for"),
-        ('[source.mailbox]\nmailbox = "a@b.c"\noverlap = "9999999999m"\n', "source.mailbox.overlap"),
+        (
+            '[source.mailbox]\nmailbox = "a@b.c"\noverlap = "9999999999m"\n',
+            "source.mailbox.overlap",
+        ),
     ],
 )
 def test_durations_are_bounded(tmp_path: Path, text: str, key: str) -> None:
@@ -134,8 +137,10 @@ def test_durations_are_bounded(tmp_path: Path, text: str, key: str) -> None:
 def test_timeouts_are_finite_and_bounded(tmp_path: Path, section: str, value: str) -> None:
     problem = _only(_write(tmp_path, f"[{section}]\ntimeout = {value}\n"))
     assert problem.key == f"{section}.timeout"
-    assert "finite" in problem.problem or "at most" in problem.problem or "greater" in (
-        problem.problem
+    assert (
+        "finite" in problem.problem
+        or "at most" in problem.problem
+        or "greater" in (problem.problem)
     )
 
 
@@ -237,11 +242,11 @@ def test_every_problem_is_reported_at_once_one_line_each(tmp_path: Path) -> None
     path = _write(
         tmp_path,
         "[trust]\nsendrs = []\n"
-        "[tickets]\nreopen_within = \"99999999999d\"\nresolve_after_reports = \"three\"\n"
+        '[tickets]\nreopen_within = "99999999999d"\nresolve_after_reports = "three"\n'
         '[sink]\nkind = "jria"\n'
         '[jira]\ntimeout = inf\nca_bundle = "missing.pem"\npriority = { duplicat = "High" }\n'
         '[graph]\ngraph_url = "http://graph.example"\n'
-        "[enrich.onprem]\nurl = \"https://dc1\"\n",
+        '[enrich.onprem]\nurl = "https://dc1"\n',
     )
     keys = [p.key for p in _problems(path)]
     assert keys == [
@@ -260,18 +265,24 @@ def test_every_problem_is_reported_at_once_one_line_each(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("text", "key", "needle"),
     [
-        ("[tickets]\nresolve_after_reports = \"three\"\n", "tickets.resolve_after_reports",
-         "whole number"),
+        (
+            '[tickets]\nresolve_after_reports = "three"\n',
+            "tickets.resolve_after_reports",
+            "whole number",
+        ),
         ('[sink]\nkind = "jria"\n', "sink.kind", "'local' or 'jira'"),
-        ("[graph]\ntimeout = \"slow\"\n", "graph.timeout", "number"),
-        ("[trust]\nrequire_authenticated = \"yes\"\n", "trust.require_authenticated",
-         "true or false"),
-        ("[trust]\nsenders = \"a@b.c\"\n", "trust.senders", "list"),
+        ('[graph]\ntimeout = "slow"\n', "graph.timeout", "number"),
+        (
+            '[trust]\nrequire_authenticated = "maybe"\n',
+            "trust.require_authenticated",
+            "true or false",
+        ),
+        ('[trust]\nsenders = "a@b.c"\n', "trust.senders", "list"),
         ("graph = 5\n", "graph", "table"),
         ("[jira]\nproject = 5\n", "jira.project", "text in quotes"),
         ("[jira]\nca_bundle = 5\n", "jira.ca_bundle", "path"),
         ('[tickets]\nreopen_within = "a month"\n', "tickets.reopen_within", "duration"),
-        ("[source.mailbox]\nfolder = \"x\"\n", "source.mailbox.mailbox", "is required"),
+        ('[source.mailbox]\nfolder = "x"\n', "source.mailbox.mailbox", "is required"),
         ("[jira]\nlabels = [3]\n", "jira.labels[0]", "text in quotes"),
     ],
 )
