@@ -73,9 +73,8 @@ def parse_paths(paths: Iterable[Path], config: Config) -> Iterator[ParseResult]:
 
 
 def _log_result(result: ParseResult) -> None:
-    if isinstance(result, Rejected):
-        log.info("rejected %s: %s", result.source, result.reason)
-    else:
+    # A rejection is named once, by the command, after its output (RunSummary.problems).
+    if not isinstance(result, Rejected):
         log.debug("parsed %s: %d error(s)", result.source, len(result.errors))
 
 

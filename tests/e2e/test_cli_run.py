@@ -28,8 +28,10 @@ def config_file(tmp_path: Path, sim_url: str, ca: str, client_id: str = CLIENT_I
     return path
 
 
-def cli(config: Path, *args: str, secret: str = CLIENT_SECRET) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret}
+def cli(
+    config: Path, *args: str, secret: str = CLIENT_SECRET, **env_vars: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret, **env_vars}
     return subprocess.run(
         [*CLI, "--config", str(config), *args],
         capture_output=True,
@@ -58,6 +60,28 @@ def test_run_prints_one_line_and_json_for_cron(tmp_path: Path, graph_sim: GraphS
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)
     assert summary["messages"]["parsed"] == 0 and summary["tickets"]["created"] == 0
+
+
+def test_run_json_summary_carries_a_timestamp(tmp_path: Path, graph_sim: GraphSimulator) -> None:
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "--log-format", "json", "run")
+    assert done.returncode == 0, done.stderr
+    stamp = json.loads(done.stdout)["time"]
+    assert stamp.endswith("Z")
+    assert datetime.fromisoformat(stamp.replace("Z", "+00:00")).tzinfo is not None
+
+
+def test_json_logs_carry_msal_records_and_the_fatal_line_as_json(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    # A real msal warning: a forced region that cannot be detected (msal then signs in at
+    # a regional host, which the simulator is not: the pass ends with exit 75).
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "--log-format", "json", "run", MSAL_FORCE_REGION="westus")
+    assert done.returncode == 75, done.stderr
+    records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert any(r["logger"].startswith("msal") and r["level"] == "warning" for r in records)
+    assert records[-1]["level"] == "error" and "Graph sign-in" in records[-1]["message"]
 
 
 def test_run_dry_run_lists_the_plan_and_marks_nothing(
