@@ -231,9 +231,13 @@ def _report(summary: RunSummary) -> None:
         log.warning("needs attention: %s", line)
     for line in summary.unconfirmed:
         log.warning("unconfirmed: %s", line)
+    for line in dict.fromkeys(summary.fatal):
+        log.error("%s", line)
 
 
 def _exit_code(summary: RunSummary) -> int:
+    if summary.fatal:
+        return Fatal.exit_code  # a person must fix the configuration: say so loudly
     if summary.unconfirmed:
         return Retriable.exit_code
     return EXIT_SOME_REJECTED if summary.problems or summary.attention else EXIT_OK

@@ -121,6 +121,7 @@ def replay(
     finally:
         if enricher is not None:
             enricher.close()
+            summary.fatal += enricher.fatal
     return summary
 
 
@@ -256,6 +257,7 @@ def run(
                 ledger.close()
     finally:
         enricher.close()
+        summary.fatal += enricher.fatal
         client.close()
     return summary
 

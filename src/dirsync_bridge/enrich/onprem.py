@@ -301,7 +301,7 @@ class OnPremDirectory:
         where = f"{self._host}:{self._port}"
         verify = _cause(exc, ssl.SSLCertVerificationError)
         if verify is not None:
-            reason = getattr(verify, "verify_message", None) or str(verify)
+            reason = _verify_reason(verify)
             if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
                 return self._config(
                     "url",
@@ -354,6 +354,19 @@ def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | Non
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+_VERIFY_FAILED: Final = re.compile(r"certificate verify failed: ([^\"'()\]\[]+)")
+
+
+def _verify_reason(exc: BaseException) -> str:
+    """Why the certificate was refused, in OpenSSL's words ("unable to get local issuer
+    certificate"); ldap3 wraps the ``ssl`` error in its own, losing ``verify_message``."""
+    message = getattr(exc, "verify_message", None)
+    if message:
+        return str(message)
+    found = _VERIFY_FAILED.search(str(exc))
+    return found.group(1).strip() if found else _reason(exc)
 
 
 def _quietly_unbind(connection: Connection) -> None:
