@@ -335,13 +335,21 @@ def run(ctx: click.Context, dry_run: bool) -> None:
 def doctor(config: Config) -> None:
     """Check the configuration against the real services, one line per check.
 
-    For Jira: the token, the credentials, the project, the issue type, components,
-    priorities, custom fields, and the resolve and reopen transitions (on tickets this tool
-    made). Nothing is written. Exit 0 when every check passed, 2 when something must be
-    fixed, 75 when a service could not be reached.
+    The configuration file loaded, the ledger (healthy, writable by this account: run doctor
+    as the service's account). For Jira: the URL, the token, the credentials, the project,
+    the issue type, components, priorities, custom fields, and the resolve and reopen
+    transitions (on tickets this tool made). For Graph: sign-in, the mailbox, write access,
+    and the users, groups and contacts look-ups of [enrich.cloud]. For [enrich.onprem]: the
+    LDAP bind and a search. Progress on stderr while a server is slow. Nothing is written.
+    Exit 0 when every check passed, 2 when something must be fixed, 75 when a service could
+    not be reached.
     """
+    # Progress goes to stderr through the log (JSON with --log-format json), whatever -v says:
+    # a doctor that waits on a server should say what it waits for.
+    progress_log = logging.getLogger("dirsync_bridge.doctor")
+    progress_log.setLevel(min(progress_log.getEffectiveLevel(), logging.INFO))
     results = []
-    for check in checks(config, os.environ):
+    for check in checks(config, os.environ, progress=lambda text: progress_log.info("%s", text)):
         results.append(check)
         mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.outcome]
         click.echo(f"{mark} {check.name}: {check.detail}")

@@ -124,16 +124,25 @@ def test_doctor_checks_sign_in_mailbox_and_write_access(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
     deliver(graph_sim)
-    done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "doctor")
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "doctor")
     assert done.returncode == 0, done.stdout
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "ok   config",
+        "ok   ledger",
         "ok   graph sign-in",
         "ok   graph mailbox",
         "ok   graph write access",
         "warn graph folder 'Processed'",
+        "ok   graph directory users",
+        "ok   graph directory groups",
+        "ok   graph directory contacts",
     ]
+    assert lines[0].startswith(f"ok   config: {config}; sink local; ledger ")
+    # What it was doing, on stderr, as it went.
+    assert "dirsync-bridge: checking graph sign-in at " in done.stderr
+    assert "dirsync-bridge: checking that the app may read contacts" in done.stderr
 
     graph_sim.register_app(TENANT_ID, "read-only", secret="s3cret", roles=["Mail.Read"])
     done = cli(
@@ -144,3 +153,41 @@ def test_doctor_checks_sign_in_mailbox_and_write_access(
     assert done.returncode == 2
     assert "FAIL graph write access: Graph: check write access: HTTP 403" in done.stdout
     assert "Mail.ReadWrite" in done.stdout
+
+
+def test_doctor_names_the_directory_permission_enrichment_lacks(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    graph_sim.register_app(
+        TENANT_ID, "no-contacts", secret="s3cret", roles=["Mail.ReadWrite", "User.Read.All"]
+    )
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path, "no-contacts")
+    done = cli(config, "doctor", secret="s3cret")
+    assert done.returncode == 2, done.stdout
+    lines = done.stdout.splitlines()
+    assert "ok   graph directory users: User.Read.All (or Directory.Read.All) granted" in lines
+    (groups,) = [line for line in lines if line.startswith("FAIL graph directory groups: ")]
+    assert "HTTP 403 Authorization_RequestDenied" in groups and "Group.Read.All" in groups
+    (contacts,) = [line for line in lines if line.startswith("FAIL graph directory contacts: ")]
+    assert "OrgContact.Read.All" in contacts
+
+    # Enrichment off: nothing to check, nothing to fail.
+    config.write_text(config.read_text() + "[enrich.cloud]\nenabled = false\n")
+    done = cli(config, "doctor", secret="s3cret")
+    assert "graph directory" not in done.stdout
+
+
+def test_doctor_errors_name_the_loaded_file(tmp_path: Path, graph_sim: GraphSimulator) -> None:
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    env = {k: v for k, v in os.environ.items() if k != "DIRSYNC_GRAPH_SECRET"}
+    done = subprocess.run(
+        [*CLI, "--config", str(config), "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 2
+    assert f"FAIL graph credentials: {config}: [graph] client_secret_env: " in done.stdout
+    assert "built-in defaults" not in done.stdout

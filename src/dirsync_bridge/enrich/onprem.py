@@ -223,6 +223,32 @@ class OnPremDirectory:
         log.debug("onprem: %d holder(s) of %s", len(found), value)
         return sorted(found.values(), key=lambda h: h.dn.casefold())
 
+    def bind(self) -> str:
+        """Connect and bind as look-ups do; the base they search ("" for the whole forest).
+
+        For ``doctor``; errors as ``holders`` raises them.
+        """
+        self._connect()
+        return self._search_base or ""
+
+    def probe(self) -> int:
+        """Search the base for users, groups and contacts as look-ups do: how many came back
+        (at most one). For ``doctor``; errors as ``holders`` raises them."""
+        connection = self._connect()
+        try:
+            connection.search(
+                self._search_base or "",
+                f"(&{_HOLDER_CLASSES})",
+                SUBTREE,
+                attributes=["objectClass"],
+                size_limit=1,
+            )
+        except lx.LDAPSizeLimitExceededResult:
+            return 1  # more than one: which is what we wanted to know
+        except lx.LDAPException as exc:
+            raise self._failed(exc, "search") from exc
+        return sum(1 for r in connection.response or [] if r.get("type") == "searchResEntry")
+
     def close(self) -> None:
         """Unbind and drop the connection; safe to call twice, or on a dead connection."""
         connection, self._connection = self._connection, None
