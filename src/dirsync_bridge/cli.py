@@ -55,6 +55,17 @@ class _Group(click.Group):
         ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
         return rest
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; with --log-format json, its usage errors are JSON lines too."""
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if ctx.params.get("log_format") != "json":
+                raise
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            log.error("%s: %s (see %s --help)", where, exc.format_message(), where)
+            ctx.exit(exc.exit_code)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": list(HELP_OPTIONS)})
 @click.option(

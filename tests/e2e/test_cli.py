@@ -346,6 +346,14 @@ def test_json_logs_cover_the_fatal_line(tmp_path: Path) -> None:
     assert all(r["time"].endswith("Z") or "+00:00" in r["time"] for r in records)
 
 
+def test_json_logs_cover_usage_errors_after_the_global_options() -> None:
+    done = run("--log-format", "json", "parse", "--format", "xml", "fixtures")
+    assert done.returncode == 2
+    (record,) = [json.loads(line) for line in _lines(done.stderr)]
+    assert record["level"] == "error" and "--format" in record["message"]
+    assert "dirsync-bridge parse --help" in record["message"]
+
+
 def test_each_rejection_is_logged_once_with_verbose(tmp_path: Path) -> None:
     for args in (
         ["-v", "parse", "fixtures/reports"],
