@@ -225,7 +225,8 @@ def replay(
             progress.close()
             _fail(exc)
     if output_format == "json":
-        click.echo(json.dumps(summary_json(summary, dry_run), ensure_ascii=False))
+        stamped = {"time": _utc_now(), **summary_json(summary, dry_run)}
+        click.echo(json.dumps(stamped, ensure_ascii=False))
     else:
         for line in summary_lines(summary, dry_run):
             click.echo(line)

@@ -155,6 +155,7 @@ def test_replay_then_tickets_json_follows_the_contract(tmp_path: Path) -> None:
     done = run("--config", str(config), "replay", "--format", "json", "fixtures/reports")
     assert done.returncode == 1  # the hostile fixtures
     summary = json.loads(done.stdout)
+    assert summary["time"].endswith("Z")
     assert summary["messages"] == {
         "parsed": 34,
         "rejected": 10,
