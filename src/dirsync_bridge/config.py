@@ -261,7 +261,7 @@ class Config(BaseModel):
 
     @model_validator(mode="after")
     def _sink_is_configured(self) -> Config:
-        for key, problem in required_keys(self.model_dump(mode="json")):
+        for key, problem in required_keys(self.model_dump()):
             raise _MissingKey(key, problem)
         return self
 

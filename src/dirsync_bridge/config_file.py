@@ -170,13 +170,13 @@ def file_problems(path: Path, data: Mapping[str, Any]) -> Iterator[ConfigError]:
     for section in CA_BUNDLES:
         value = _raw(data, (*section, "ca_bundle"))
         if isinstance(value, str) and value:
-            problem = ca_bundle_problem(path.parent / value)
+            problem = ca_bundle_problem(path.parent.absolute() / value)
             if problem:
                 yield ConfigError(path, ".".join((*section, "ca_bundle")), problem)
     section, key = CERTIFICATE
     value = _raw(data, (*section, key))
     if isinstance(value, str) and value:
-        problem = private_key_problem(path.parent / value)
+        problem = private_key_problem(path.parent.absolute() / value)
         if problem:
             yield ConfigError(path, ".".join((*section, key)), problem)
 
