@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -14,7 +15,7 @@ import click
 from pydantic import ValidationError as PydanticValidationError
 
 from . import pipeline
-from .config import Config, find_config_file, load_config
+from .config import Config, find_config_file, load_config, required_keys
 from .display import (
     Progress,
     run_line,
@@ -26,7 +27,7 @@ from .display import (
 )
 from .doctor import checks, exit_code
 from .enrich.service import Enricher, enriched_json
-from .errors import ConfigError, DirsyncBridgeError, Retriable
+from .errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
 from .state import Ledger
@@ -36,9 +37,37 @@ log = logging.getLogger("dirsync_bridge.cli")
 
 EXIT_OK = 0
 EXIT_SOME_REJECTED = 1
+HELP_OPTIONS = ("-h", "--help")
+_ASKS_FOR_HELP = "dirsync_bridge.asks_for_help"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group, noting whether the subcommand was asked for its ``--help``.
+
+    The group's callback (which loads the configuration) runs before the subcommand reads
+    its own options; ``COMMAND --help`` must answer even when the configuration is broken.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """The group's own options; the subcommand's arguments are only looked at."""
+        rest = super().parse_args(ctx, args)
+        words = rest[: rest.index("--")] if "--" in rest else rest
+        ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
+        return rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; with --log-format json, its usage errors are JSON lines too."""
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if ctx.params.get("log_format") != "json":
+                raise
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            log.error("%s: %s (see %s --help)", where, exc.format_message(), where)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": list(HELP_OPTIONS)})
 @click.option(
     "--config",
     "config_path",
@@ -66,6 +95,8 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
       75  temporary failure; safe to run again later
     """
     setup_logging(verbose, log_format)
+    if ctx.meta.get(_ASKS_FOR_HELP):
+        return  # the subcommand prints its help and exits before using any configuration
     path = find_config_file(config_path, os.environ, Path.cwd())
     try:
         ctx.obj = load_config(path)
@@ -103,7 +134,7 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
     is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
     if enrich and output_format != "json":
-        _fail(ConfigError(None, "--enrich", "needs --format json"))
+        _fail(Fatal("--enrich: needs --format json"))
     rejected: list[Rejected] = []
 
     def noting_rejections() -> Iterator[ParseResult]:
@@ -194,7 +225,8 @@ def replay(
             progress.close()
             _fail(exc)
     if output_format == "json":
-        click.echo(json.dumps(summary_json(summary, dry_run), ensure_ascii=False))
+        stamped = {"time": _utc_now(), **summary_json(summary, dry_run)}
+        click.echo(json.dumps(stamped, ensure_ascii=False))
     else:
         for line in summary_lines(summary, dry_run):
             click.echo(line)
@@ -211,9 +243,13 @@ def _report(summary: RunSummary) -> None:
         log.warning("needs attention: %s", line)
     for line in summary.unconfirmed:
         log.warning("unconfirmed: %s", line)
+    for line in dict.fromkeys(summary.fatal):
+        log.error("%s", line)
 
 
 def _exit_code(summary: RunSummary) -> int:
+    if summary.fatal:
+        return Fatal.exit_code  # a person must fix the configuration: say so loudly
     if summary.unconfirmed:
         return Retriable.exit_code
     return EXIT_SOME_REJECTED if summary.problems or summary.attention else EXIT_OK
@@ -224,9 +260,13 @@ def _with_sink(config: Config, kind: str) -> Config:
     data = config.model_dump()
     data["sink"]["kind"] = kind
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data).read_from(config.file)
     except PydanticValidationError:
-        _fail(ConfigError(None, "--sink", f"{kind}: the [{kind}] section is incomplete"))
+        missing = [
+            ConfigError(config.file, key, f"is required with --sink {kind}")
+            for key, _ in required_keys(data)
+        ] or [ConfigError(config.file, f"[{kind}]", f"is incomplete for --sink {kind}")]
+        _fail(missing[0] if len(missing) == 1 else ConfigErrors(missing))
 
 
 @cli.command()
@@ -288,7 +328,9 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     except DirsyncBridgeError as exc:
         _fail(exc)
     if json_output:
-        click.echo(json.dumps(summary_json(summary, dry_run), ensure_ascii=False))
+        # Stamped like the log lines around it: a cron log is read by time.
+        stamped = {"time": _utc_now(), **summary_json(summary, dry_run)}
+        click.echo(json.dumps(stamped, ensure_ascii=False))
     else:
         if dry_run:
             lines = list(summary_lines(summary, dry_run))
@@ -305,13 +347,21 @@ def run(ctx: click.Context, dry_run: bool) -> None:
 def doctor(config: Config) -> None:
     """Check the configuration against the real services, one line per check.
 
-    For Jira: the token, the credentials, the project, the issue type, components,
-    priorities, custom fields, and the resolve and reopen transitions (on tickets this tool
-    made). Nothing is written. Exit 0 when every check passed, 2 when something must be
-    fixed, 75 when a service could not be reached.
+    The configuration file loaded, the ledger (healthy, writable by this account: run doctor
+    as the service's account). For Jira: the URL, the token, the credentials, the project,
+    the issue type, components, priorities, custom fields, and the resolve and reopen
+    transitions (on tickets this tool made). For Graph: sign-in, the mailbox, write access,
+    and the users, groups and contacts look-ups of [enrich.cloud]. For [enrich.onprem]: the
+    LDAP bind and a search. Progress on stderr while a server is slow. Nothing is written.
+    Exit 0 when every check passed, 2 when something must be fixed, 75 when a service could
+    not be reached.
     """
+    # Progress goes to stderr through the log (JSON with --log-format json), whatever -v says:
+    # a doctor that waits on a server should say what it waits for.
+    progress_log = logging.getLogger("dirsync_bridge.doctor")
+    progress_log.setLevel(min(progress_log.getEffectiveLevel(), logging.INFO))
     results = []
-    for check in checks(config, os.environ):
+    for check in checks(config, os.environ, progress=lambda text: progress_log.info("%s", text)):
         results.append(check)
         mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.outcome]
         click.echo(f"{mark} {check.name}: {check.detail}")
@@ -328,8 +378,22 @@ def _print_json_array(items: Iterator[dict[str, Any]]) -> None:
     out.write("\n]\n")
 
 
+def _utc_now() -> str:
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
 def _fail(exc: DirsyncBridgeError) -> NoReturn:
-    click.echo(f"dirsync-bridge: error: {exc}", err=True)
+    """Say what failed, one log line per problem (JSON with --log-format json), and exit."""
+    if isinstance(exc, ConfigError):
+        # Adapters know their section, not the file: name the file that was loaded.
+        ctx = click.get_current_context(silent=True)
+        config = ctx.find_object(Config) if ctx is not None else None
+        exc.located(config.file if config is not None else None)
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        log.error("%s", line)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("where it failed (-vv)", exc_info=exc)
     sys.exit(exc.exit_code)
 
 

@@ -8,41 +8,41 @@ names the file, the key and what is wrong.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
-from .errors import ConfigError
+from .config_file import describe, file_problems, read_toml
+from .config_types import (
+    Duration,
+    EnvName,
+    HttpsUrl,
+    LdapUrl,
+    Timeout,
+    Wait,
+    check_fields,
+    check_priority,
+    parse_duration,
+)
+from .errors import ConfigError, ConfigErrors
 from .lifecycle import Policy
 from .parse import ParseSettings
 from .trust import TrustPolicy
 
-_DURATION = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
+__all__ = ["Config", "find_config_file", "load_config", "parse_duration"]
 
-
-def parse_duration(value: object) -> object:
-    """``"30d"``, ``"12h"``, ``"1d12h"``, ``"90m"``, ``"45s"`` -> timedelta."""
-    if not isinstance(value, str):
-        return value
-    found = _DURATION.match(value.strip())
-    if not found or not any(found.groupdict().values()):
-        raise ValueError(f"{value!r} is not a duration like 30d, 12h, 1d12h, 90m or 45s")
-    parts = {k: int(v) for k, v in found.groupdict().items() if v}
-    return timedelta(
-        days=parts.get("d", 0),
-        hours=parts.get("h", 0),
-        minutes=parts.get("m", 0),
-        seconds=parts.get("s", 0),
-    )
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 DEFAULT_STATE = Path(".dirsync-bridge") / "state.db"
 
 
@@ -142,7 +142,7 @@ class JiraSettings(_Section):
     deployment: Literal["auto", "cloud", "datacenter"] = "auto"
     email: str = ""
     """Cloud: the account the API token belongs to. Data Center: empty (a PAT is enough)."""
-    token_env: str = "DIRSYNC_JIRA_TOKEN"
+    token_env: EnvName = "DIRSYNC_JIRA_TOKEN"
     """The environment variable holding the API token (Cloud) or personal access token (DC)."""
     token_file: Path | None = None
     """Or a file holding it (e.g. a systemd credential); the environment wins when both are set."""
@@ -150,22 +150,22 @@ class JiraSettings(_Section):
     issue_type: str = "Task"
     labels: tuple[Label, ...] = ("dirsync",)
     components: tuple[str, ...] = ()
-    priority: dict[str, str] = Field(
+    priority: Annotated[dict[str, str], AfterValidator(check_priority)] = Field(
         default_factory=lambda: {"duplicate": "High", "validation": "Medium", "default": "Medium"}
     )
     """Priority name per problem family; ``default`` for the families not named."""
-    fields: dict[str, object] = Field(default_factory=dict)
+    fields: Annotated[dict[str, object], AfterValidator(check_fields)] = Field(default_factory=dict)
     """Extra fields set on every new issue, as Jira's REST API spells them."""
     resolve_transition: str = "Done"
     reopen_transition: str = "Reopen"
     never_reopen: tuple[str, ...] = ("Won't Do",)
     """Resolutions a person gave that mean "leave it closed": a new sighting opens a new ticket."""
     ca_bundle: Path | None = None
-    timeout: float = Field(default=30.0, gt=0)
+    timeout: Timeout = 30.0
     """Seconds to wait for any one answer."""
-    retry_for: Duration = timedelta(minutes=2)
+    retry_for: Wait = timedelta(minutes=2)
     """How long one request may keep retrying 429/503 before the run gives up (exit 75)."""
-    search_lag: Duration = timedelta(seconds=30)
+    search_lag: Wait = timedelta(seconds=30)
     """Cloud search lags behind writes: how long to wait before trusting "not found"."""
 
     def priority_for(self, family: str) -> str | None:
@@ -181,7 +181,7 @@ class GraphSettings(_Section):
 
     tenant_id: str = ""
     client_id: str = ""
-    client_secret_env: str = "DIRSYNC_GRAPH_SECRET"
+    client_secret_env: EnvName = "DIRSYNC_GRAPH_SECRET"
     """The environment variable holding the client secret (unless a certificate is set)."""
     client_secret_file: Path | None = None
     """Or a file holding it; the environment wins when both are set."""
@@ -189,13 +189,13 @@ class GraphSettings(_Section):
     """A PEM holding the certificate's private key: certificate sign-in instead of a secret."""
     certificate_thumbprint: str = ""
     cloud: Cloud = "global"
-    authority_url: str = ""
+    authority_url: HttpsUrl = ""
     """Login host override, e.g. ``https://login.microsoftonline.us``; the tenant is appended."""
-    graph_url: str = ""
+    graph_url: HttpsUrl = ""
     """Graph root override, e.g. ``https://graph.microsoft.us``; ``/v1.0/...`` is appended."""
     ca_bundle: Path | None = None
-    timeout: float = Field(default=30.0, gt=0)
-    retry_for: Duration = timedelta(minutes=2)
+    timeout: Timeout = 30.0
+    retry_for: Wait = timedelta(minutes=2)
     """How long one request may keep retrying 429/503/504 before the run gives up (exit 75)."""
 
     @property
@@ -241,15 +241,15 @@ class OnPremEnrichSettings(_Section):
     """``[enrich.onprem]``: look holders up in Active Directory over LDAPS or StartTLS."""
 
     enabled: bool = False
-    url: str = ""
+    url: LdapUrl = ""
     """``ldaps://dc1.contoso.com`` (636), ``...:3269`` for the global catalog, or ``ldap://``
     (StartTLS)."""
     bind_dn: str = ""
-    password_env: str = "DIRSYNC_LDAP_PASSWORD"
+    password_env: EnvName = "DIRSYNC_LDAP_PASSWORD"
     base_dn: str = ""
     """Empty: the domain's naming context (the whole forest on a global catalog port)."""
     ca_bundle: Path | None = None
-    timeout: float = Field(default=10.0, gt=0)
+    timeout: Timeout = 10.0
 
 
 class EnrichSettings(_Section):
@@ -284,13 +284,31 @@ class Config(BaseModel):
     source: SourceSettings = SourceSettings()
     enrich: EnrichSettings = EnrichSettings()
 
+    # Where the values came from; not a value itself (see ``__eq__``).
+    _file: Path | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _sink_is_configured(self) -> Config:
-        if self.sink.kind == "jira":
-            for key in ("url", "project"):
-                if not getattr(self.jira, key):
-                    raise _MissingKey(f"jira.{key}", 'is required when [sink] kind = "jira"')
+        for key, problem in required_keys(self.model_dump()):
+            raise _MissingKey(key, problem)
         return self
+
+    @property
+    def file(self) -> Path | None:
+        """The file these settings were read from (None: built-in defaults)."""
+        return self._file
+
+    def read_from(self, file: Path | None) -> Config:
+        """A copy that names ``file`` as where it was read from (for error messages)."""
+        copy = self.model_copy()
+        copy._file = file
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        # Two files holding the same settings hold the same configuration.
+        if not isinstance(other, Config):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
 
 class _MissingKey(ValueError):
@@ -300,6 +318,33 @@ class _MissingKey(ValueError):
         super().__init__(problem)
         self.key = key
         self.problem = problem
+
+
+def required_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, problem) for every key that another key's value makes necessary but is unset.
+
+    Works on raw TOML too (wrong types are simply not looked at), so that these problems
+    are reported together with every other one.
+    """
+
+    def get(section: str, key: str) -> object:
+        table: object = data
+        for part in section.split("."):
+            table = table.get(part) if isinstance(table, Mapping) else None
+        return table.get(key) if isinstance(table, Mapping) else None
+
+    missing = []
+    if get("sink", "kind") == "jira":
+        for key in ("url", "project"):
+            if not get("jira", key):
+                missing.append((f"jira.{key}", 'is required when [sink] kind = "jira"'))
+    if get("enrich.onprem", "enabled") is True:
+        for key in ("url", "bind_dn"):
+            if not get("enrich.onprem", key):
+                missing.append((f"enrich.onprem.{key}", "is required when enabled = true"))
+    if get("graph", "certificate_path") and not get("graph", "certificate_thumbprint"):
+        missing.append(("graph.certificate_thumbprint", "is required with certificate_path"))
+    return missing
 
 
 def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
@@ -313,29 +358,28 @@ def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -
 
 
 def load_config(path: Path | None) -> Config:
-    """Read and validate ``path`` (None: built-in defaults)."""
+    """Read and validate ``path`` (None: built-in defaults).
+
+    Every problem in the file is reported at once (``ConfigErrors``, one line each, naming
+    the file and the key); a single problem is a plain ``ConfigError``.
+    """
     if path is None:
         return Config()
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(path, "(file)", "the file does not exist") from None
-    except OSError as exc:
-        raise ConfigError(path, "(file)", f"cannot be read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "(file)", f"is not valid TOML: {exc}") from None
+    data = read_toml(path)
+    problems: list[ConfigError] = []
+    config = None
     try:
         config = Config.model_validate(data)
     except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        cause = first.get("ctx", {}).get("error")
-        if isinstance(cause, _MissingKey):
-            raise ConfigError(path, cause.key, cause.problem) from None
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise ConfigError(path, key, problem) from None
-    return _relative_to(config, path.parent)
+        for error in exc.errors():
+            if not isinstance((error.get("ctx") or {}).get("error"), _MissingKey):
+                problems.append(ConfigError(path, *describe(error)))
+    problems += [ConfigError(path, key, problem) for key, problem in required_keys(data)]
+    problems += file_problems(path, data)
+    if problems:
+        raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
+    assert config is not None  # no problem means validation passed
+    return _relative_to(config, path.parent).read_from(path)
 
 
 def _relative_to(config: Config, base: Path) -> Config:

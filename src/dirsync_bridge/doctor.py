@@ -3,127 +3,90 @@
 Each check is one line: what was checked, and either what was found or what to fix. The
 checks read (no ticket is created to test permissions; the one write is setting a message's
 categories to what they already are, to prove Mail.ReadWrite), and they go on after a
-failure where the later ones can still say something useful.
+failure where the later ones can still say something useful. While a server keeps doctor
+waiting (retries, a slow answer), ``progress`` is told what it is waiting for.
+
+The Graph checks are in ``doctor_graph``, the ledger and LDAP ones in ``doctor_onprem``,
+the ``Check`` line itself in ``doctor_check``.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from .config import Config
-from .errors import DirsyncBridgeError, Fatal, Retriable
-from .graph import GraphClient, graph_credential
+from .doctor_check import Check, Progress, exit_code, failed, quiet, quoted, step, waiting
+from .doctor_graph import graph_checks
+from .doctor_onprem import ldap_checks, ledger_checks
+from .errors import DirsyncBridgeError
 from .sinks.jira import JiraSink, jira_token
 from .sinks.jira_wire import jql_string
-from .sources.graph import MailboxSource, MailItem
 
-Outcome = Literal["ok", "warn", "fail"]
+__all__ = ["Check", "checks", "exit_code", "graph_checks", "jira_checks", "quoted"]
 
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One line of the report."""
-
-    name: str
-    outcome: Outcome
-    detail: str
-    exit_code: int = 0
-    """What a failure means for the exit code: 2 (fix the configuration) or 75 (try later)."""
-
-    def renamed(self, name: str, hint: str = "") -> Check:
-        """The same outcome under another name, with a hint appended to a failure."""
-        detail = self.detail + (hint if self.outcome == "fail" else "")
-        return Check(name, self.outcome, detail, self.exit_code)
+# The Jira checks below were written against these names; they stay as they were.
+_step, _failed = step, failed
 
 
-def checks(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
-    """Every check that applies to this configuration."""
-    yield Check("config", "ok", f"sink {config.sink.kind}; ledger {config.state.path}")
+def checks(
+    config: Config,
+    env: Mapping[str, str],
+    *,
+    progress: Progress = quiet,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Check]:
+    """Every check that applies to this configuration, in the order they are made."""
+    yield config_check(config)
+    found: list[Iterator[Check]] = [ledger_checks(config)]
     if config.sink.kind == "jira" or config.jira.url:
-        yield from jira_checks(config, env)
+        found.append(jira_checks(config, env, progress=progress, sleep=sleep))
     if config.source.mailbox is not None or config.graph.configured:
-        yield from graph_checks(config, env)
+        found.append(graph_checks(config, env, progress=progress, sleep=sleep))
+    if config.enrich.onprem.enabled:
+        found.append(ldap_checks(config, env, progress=progress))
+    for group in found:
+        for check in group:
+            # Adapters raise configuration errors without the file: name the one loaded.
+            yield check.located(config.file)
 
 
-def graph_checks(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
-    """Sign-in, mailbox read access, the folder, and write access if ``after`` needs it."""
-    try:
-        client = GraphClient(config.graph, graph_credential(config.graph, env))
-    except DirsyncBridgeError as exc:
-        yield _failed("graph credentials", exc)
-        return
-    try:
-        token = _step(client.token)
-        if isinstance(token, Check):
-            yield token.renamed("graph sign-in")
-            return
-        yield Check("graph sign-in", "ok", f"token for {client.root} from {client.login}")
-        settings = config.source.mailbox
-        if settings is None:
-            yield Check("graph mailbox", "warn", "no [source.mailbox]: `run` has nothing to read")
-            return
-        source = MailboxSource(client, settings)
-        newest = _step(functools.partial(_newest, source))
-        if isinstance(newest, Check):
-            yield newest.renamed("graph mailbox")
-            return
-        yield Check("graph mailbox", "ok", f"{settings.mailbox}: {settings.folder} can be read")
-        actions = {a for a in (settings.after, settings.after_rejected) if a != "none"}
-        if not actions:
-            return
-        if newest is None:
-            yield Check(
-                "graph write access",
-                "warn",
-                f"{', '.join(sorted(actions))} need Mail.ReadWrite: no message to check it on",
-            )
-            return
-        # A write that changes nothing: the message's categories, set to what they are.
-        done = _step(functools.partial(_rewrite_categories, source, newest))
-        if isinstance(done, Check):
-            yield done.renamed("graph write access")
-            return
-        yield Check("graph write access", "ok", f"{', '.join(sorted(actions))} possible")
-        for action in sorted(actions):
-            if action.startswith("move:"):
-                name = action.partition(":")[2]
-                found = _step(functools.partial(source.folder_id, name))
-                if not isinstance(found, Check):
-                    yield Check(f"graph folder {name!r}", "ok", "exists")
-                elif found.exit_code == 2 and "has no top-level folder" in found.detail:
-                    yield Check(
-                        f"graph folder {name!r}", "warn", "missing: the first run creates it"
-                    )
-                else:
-                    yield found.renamed(f"graph folder {name!r}")
-    finally:
-        client.close()
+def config_check(config: Config) -> Check:
+    """Which file was loaded (or that none was), and the two settings everything hangs on."""
+    where = (
+        str(config.file)
+        if config.file is not None
+        else "no file (built-in defaults; looked for --config, $DIRSYNC_BRIDGE_CONFIG and "
+        "./dirsync-bridge.toml)"
+    )
+    return Check("config", "ok", f"{where}; sink {config.sink.kind}; ledger {config.state.path}")
 
 
-def _newest(source: MailboxSource) -> MailItem | None:
-    since = datetime.now(UTC) - source.settings.first_run_lookback
-    return next(iter(source.list_since(since)), None)
-
-
-def _rewrite_categories(source: MailboxSource, item: MailItem) -> None:
-    path = f"/users/{source.settings.mailbox}/messages/{item.id}"
-    body = {"categories": list(item.categories)}
-    source.client.request("PATCH", path, what="check write access", json=body)
-
-
-def jira_checks(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
-    """Credentials, project, issue type, priorities, fields and workflow transitions."""
+def jira_checks(
+    config: Config,
+    env: Mapping[str, str],
+    *,
+    progress: Progress = quiet,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Check]:
+    """The URL's scheme; credentials, project, issue type, priorities, fields, transitions."""
     s = config.jira
+    if s.url.lower().startswith("http://"):
+        yield Check(
+            "jira url",
+            "warn",
+            f"{s.url} is plain http://: the API token crosses the network unencrypted; use "
+            "the site's https:// address",
+        )
     try:
-        sink = JiraSink(s, jira_token(s, env))
+        sink = JiraSink(s, jira_token(s, env), sleep=waiting(progress, sleep))
     except DirsyncBridgeError as exc:
         yield _failed("jira token", exc)
         return
     try:
+        progress(f"checking jira credentials at {s.url}")
         me = _step(lambda: sink.get("myself"))
         if isinstance(me, Check):
             yield me.renamed("jira credentials")
@@ -131,6 +94,7 @@ def jira_checks(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
         who = me.get("emailAddress") or me.get("name") or me.get("accountId") or "?"
         kind = "Jira Cloud" if sink.is_cloud else "Jira Data Center"
         yield Check("jira credentials", "ok", f"signed in as {who} on {kind} ({s.url})")
+        progress("checking the jira project, priorities, fields and workflow")
         yield from _project(sink)
         yield from _priorities(sink)
         yield from _fields(sink)
@@ -245,29 +209,3 @@ def _transitions(sink: JiraSink) -> Iterator[Check]:
 
 def _first(sink: JiraSink, jql: str) -> dict[str, Any] | None:
     return next(iter(sink.search(jql, ["status"])), None)
-
-
-def _step(fn: Callable[[], Any]) -> Any:
-    """The call's answer, or a failed ``Check`` saying why (renamed by the caller)."""
-    try:
-        return fn()
-    except DirsyncBridgeError as exc:
-        return _failed("", exc)
-
-
-def _failed(name: str, exc: DirsyncBridgeError) -> Check:
-    code = 75 if isinstance(exc, Retriable) else 2 if isinstance(exc, Fatal) else 1
-    return Check(name, "fail", str(exc), code)
-
-
-def exit_code(results: list[Check]) -> int:
-    """0 when nothing failed, else the most telling failure's code (2 before 75)."""
-    codes = {c.exit_code for c in results if c.outcome == "fail"}
-    if not codes:
-        return 0
-    return 2 if 2 in codes else max(codes)
-
-
-def quoted(items: list[str]) -> str:
-    """``'A', 'B'`` (or ``none``), for messages."""
-    return ", ".join(repr(i) for i in items) or "none"

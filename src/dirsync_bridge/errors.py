@@ -4,7 +4,7 @@
 
     DirsyncBridgeError
     ├── Fatal        abort the run; the CLI exits 2 (usage, configuration, permissions)
-    │   └── ConfigError
+    │   └── ConfigError      one line: file, key, problem (several problems: one line each)
     ├── Retriable    upstream unavailable or busy; leave state, exit 75, the next pass retries
     └── Skippable    one bad input; quarantine it with its reason, carry on, exit 1 at the end
 
@@ -14,6 +14,7 @@ the edges (configuration, files, servers).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -30,14 +31,51 @@ class Fatal(DirsyncBridgeError):
 
 
 class ConfigError(Fatal):
-    """The configuration is invalid; the message names the file, the key and the problem."""
+    """The configuration is invalid; the message names the file, the key and the problem.
+
+    Adapters that see only their own section raise it with ``path=None``; whoever knows
+    which file was loaded fills it in with ``located`` before the message is shown, so the
+    message names that file (``built-in defaults`` only when no file was read at all).
+    """
 
     def __init__(self, path: Path | None, key: str, problem: str) -> None:
-        where = str(path) if path is not None else "built-in defaults"
-        super().__init__(f"{where}: {key}: {problem}")
+        super().__init__(key, problem)
         self.path = path
         self.key = key
         self.problem = problem
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path is not None else "built-in defaults"
+        return f"{where}: {self.key}: {self.problem}"
+
+    def located(self, path: Path | None) -> ConfigError:
+        """This error, naming ``path`` as its file unless it already names one."""
+        if self.path is None:
+            self.path = path
+        return self
+
+
+class ConfigErrors(ConfigError):
+    """Every problem found in one configuration file: ``str`` gives one line per problem.
+
+    ``key`` and ``problem`` are the first problem's, for callers that show only one.
+    """
+
+    def __init__(self, problems: Sequence[ConfigError]) -> None:
+        if not problems:
+            raise ValueError("ConfigErrors needs at least one problem")
+        first = problems[0]
+        super().__init__(first.path, first.key, first.problem)
+        self.problems = tuple(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+    def located(self, path: Path | None) -> ConfigError:
+        """Every problem, naming ``path`` unless it already names a file."""
+        for problem in self.problems:
+            problem.located(path)
+        return super().located(path)
 
 
 class Retriable(DirsyncBridgeError):

@@ -1,4 +1,10 @@
-"""Logging: one line per event, human or JSON, never a secret or a whole email body."""
+"""Logging: one line per event, human or JSON, never a secret or a whole email body.
+
+Every record on stderr goes through one handler, ours and the libraries' alike (msal, the
+Jira client, urllib3, Python warnings), so that ``--log-format json`` gives nothing but JSON
+lines and the human format always starts with ``dirsync-bridge:``. The libraries speak only
+at WARNING and above (INFO at ``-vv``): their debug output can carry request details.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +12,60 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Final, Literal
 
 LogFormat = Literal["human", "json"]
+
+PACKAGE: Final = "dirsync_bridge"
+
+
+def _ours(record: logging.LogRecord) -> bool:
+    return record.name == PACKAGE or record.name.startswith(PACKAGE + ".")
+
+
+def _time(record: logging.LogRecord) -> str:
+    stamp = datetime.fromtimestamp(record.created, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
-                "level": record.levelname.lower(),
-                "logger": record.name,
-                "message": record.getMessage(),
-            },
-            ensure_ascii=False,
-        )
+        line = {
+            "time": _time(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": " ".join(record.getMessage().splitlines()),
+        }
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+class _HumanFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if not _ours(record):
+            message = f"{record.name}: {message}"  # msal, jira, py.warnings...
+        if record.levelno >= logging.ERROR:
+            message = f"error: {message}"
+        line = f"dirsync-bridge: {message}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 def setup_logging(verbosity: int, log_format: LogFormat) -> None:
-    """Send the package's log to stderr: warnings by default, info at -v, debug at -vv."""
+    """Send every log record to stderr: the package's warnings by default, info at -v,
+    debug at -vv; the libraries' warnings (info at -vv)."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
-    if log_format == "json":
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("dirsync-bridge: %(message)s"))
-    logger = logging.getLogger("dirsync_bridge")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
+    handler.setFormatter(_JsonFormatter() if log_format == "json" else _HumanFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbosity >= 2 else logging.WARNING)
+    ours = logging.getLogger(PACKAGE)
+    ours.handlers.clear()
+    ours.setLevel(level)
+    ours.propagate = True
+    # Python's own warnings (a library's DeprecationWarning...) as records, not bare lines.
+    logging.captureWarnings(True)

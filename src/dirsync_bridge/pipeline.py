@@ -74,9 +74,8 @@ def parse_paths(paths: Iterable[Path], config: Config) -> Iterator[ParseResult]:
 
 
 def _log_result(result: ParseResult) -> None:
-    if isinstance(result, Rejected):
-        log.info("rejected %s: %s", result.source, result.reason)
-    else:
+    # A rejection is named once, by the command, after its output (RunSummary.problems).
+    if not isinstance(result, Rejected):
         log.debug("parsed %s: %d error(s)", result.source, len(result.errors))
 
 
@@ -123,6 +122,7 @@ def replay(
     finally:
         if enricher is not None:
             enricher.close()
+            summary.fatal += enricher.fatal
     return summary
 
 
@@ -261,6 +261,7 @@ def run(
                 ledger.close()
     finally:
         enricher.close()
+        summary.fatal += enricher.fatal
         client.close()
     return summary
 

@@ -33,3 +33,5 @@ class RunSummary:
     """Problems whose ticket write had an unknown outcome even after settling (exit 75)."""
     writes: list[str] = field(default_factory=list)
     """Every ticket write, described (the plan, on a dry run)."""
+    fatal: list[str] = field(default_factory=list)
+    """Configuration problems the run worked around (a look-up it could not make): exit 2."""

@@ -155,6 +155,7 @@ def test_replay_then_tickets_json_follows_the_contract(tmp_path: Path) -> None:
     done = run("--config", str(config), "replay", "--format", "json", "fixtures/reports")
     assert done.returncode == 1  # the hostile fixtures
     summary = json.loads(done.stdout)
+    assert summary["time"].endswith("Z")
     assert summary["messages"] == {
         "parsed": 34,
         "rejected": 10,
@@ -241,3 +242,128 @@ def test_parse_enrich_adds_the_facts_to_every_error_and_writes_nothing(tmp_path:
 
     table = run("parse", "--enrich", str(report), cwd=tmp_path)
     assert table.returncode == 2 and "--enrich: needs --format json" in table.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration errors as a user meets them: exit 2, one line per problem, file and key named
+
+
+def _lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        ('[tickets]\nreopen_within = "30d"\n'.encode("utf-16"), "(file)"),
+        (b'[tickets]\nreopen_within = "99999999999d"\n', "tickets.reopen_within"),
+        (b"[jira]\ntimeout = inf\n", "jira.timeout"),
+        (b"a = " + b"[" * 3000 + b"]" * 3000 + b"\n", "(file)"),
+        (b'[graph]\nca_bundle = "nope.pem"\n', "graph.ca_bundle"),
+        (
+            b'[graph]\ncertificate_path = "c.toml"\ncertificate_thumbprint = "AB"\n',
+            "graph.certificate_path",
+        ),
+    ],
+)
+def test_config_files_that_used_to_crash_exit_2_in_one_line(
+    tmp_path: Path, content: bytes, key: str
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_bytes(content)
+    done = run("--config", str(config), "parse", "fixtures/reports/aadsync_th_thead.eml")
+    assert done.returncode == 2, done.stderr
+    (line,) = _lines(done.stderr)
+    assert line.startswith(f"dirsync-bridge: error: {config}: {key}: "), line
+    assert done.stdout == ""
+
+
+def test_every_config_error_is_reported_at_once_one_line_each(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[trust]\nforwarder = []\n[tickets]\nreopen_within = "a month"\n'
+        '[sink]\nkind = "jria"\n[jira]\npriority = { duplicat = "High" }\n'
+    )
+    done = run("--config", str(config), "parse", "fixtures/reports")
+    assert done.returncode == 2
+    lines = _lines(done.stderr)
+    assert [line.split(": ")[3] for line in lines] == [
+        "trust.forwarder",
+        "tickets.reopen_within",
+        "sink.kind",
+        "jira.priority",
+    ]
+    assert all(line.startswith(f"dirsync-bridge: error: {config}: ") for line in lines)
+    assert "Input should" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["parse", "replay", "run", "tickets", "doctor"])
+def test_command_help_works_when_the_config_is_broken(tmp_path: Path, command: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[trust\n")
+    done = run("--config", str(config), command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage: " in done.stdout and command in done.stdout
+    # Without --help the broken file still stops the command.
+    assert run("--config", str(config), command).returncode == 2
+
+
+def test_adapter_config_errors_name_the_file_that_was_loaded(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[state]\npath = "{tmp_path / "state.db"}"\n'
+        '[graph]\ntenant_id = "t"\nclient_id = "c"\nclient_secret_env = "NO_SUCH_VARIABLE_X"\n'
+        '[source.mailbox]\nmailbox = "dirsync@contoso.com"\n'
+    )
+    done = run("--config", str(config), "run")
+    assert done.returncode == 2
+    (line,) = _lines(done.stderr)
+    assert line.startswith(f"dirsync-bridge: error: {config}: [graph] client_secret_env: ")
+    assert "built-in defaults" not in done.stderr
+
+
+def test_a_secret_pasted_into_an_env_key_is_never_echoed(tmp_path: Path) -> None:
+    secret = "ATATT3xFfGF0-s3cr3t/Value+With=Symbols"
+    config = tmp_path / "c.toml"
+    config.write_text(f'[jira]\ntoken_env = "{secret}"\n')
+    for args in (["parse", "fixtures/reports"], ["-vv", "doctor"]):
+        done = run("--config", str(config), *args)
+        assert done.returncode == 2
+        assert "jira.token_env" in done.stderr
+        assert secret not in done.stderr + done.stdout
+        assert "ATATT3x" not in done.stderr + done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Logs
+
+
+def test_json_logs_cover_the_fatal_line(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[trust]\nforwarder = []\n[sink]\nkind = "x"\n')
+    done = run("--log-format", "json", "--config", str(config), "parse", "fixtures/reports")
+    assert done.returncode == 2
+    records = [json.loads(line) for line in _lines(done.stderr)]
+    assert [r["level"] for r in records] == ["error", "error"]
+    assert records[0]["message"] == f"{config}: trust.forwarder: unknown key"
+    assert all(r["time"].endswith("Z") or "+00:00" in r["time"] for r in records)
+
+
+def test_json_logs_cover_usage_errors_after_the_global_options() -> None:
+    done = run("--log-format", "json", "parse", "--format", "xml", "fixtures")
+    assert done.returncode == 2
+    (record,) = [json.loads(line) for line in _lines(done.stderr)]
+    assert record["level"] == "error" and "--format" in record["message"]
+    assert "dirsync-bridge parse --help" in record["message"]
+
+
+def test_each_rejection_is_logged_once_with_verbose(tmp_path: Path) -> None:
+    for args in (
+        ["-v", "parse", "fixtures/reports"],
+        ["-v", "--config", str(_state_config(tmp_path)), "replay", "fixtures/reports"],
+    ):
+        done = run(*args)
+        assert done.returncode == 1
+        rejected = [line for line in done.stderr.splitlines() if "rejected fixtures/" in line]
+        assert rejected, args
+        assert len(set(rejected)) == len(rejected), args

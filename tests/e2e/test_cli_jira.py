@@ -134,10 +134,12 @@ def test_doctor_checks_every_jira_setting_one_line_each(
     done = doctor(config, jira_cloud.api_token)
     assert done.returncode == 0, done.stdout
     lines = done.stdout.splitlines()
-    assert "ok   jira credentials: signed in as bot@contoso.com on Jira Cloud" in lines[1]
+    assert "ok   jira credentials: signed in as bot@contoso.com on Jira Cloud" in lines[3]
     names = [line.split(":")[0] for line in lines]
     assert names == [
         "ok   config",
+        "ok   ledger",
+        "warn jira url",  # the simulator speaks plain http://
         "ok   jira credentials",
         "ok   jira project",
         "ok   jira issue type",

@@ -28,8 +28,10 @@ def config_file(tmp_path: Path, sim_url: str, ca: str, client_id: str = CLIENT_I
     return path
 
 
-def cli(config: Path, *args: str, secret: str = CLIENT_SECRET) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret}
+def cli(
+    config: Path, *args: str, secret: str = CLIENT_SECRET, **env_vars: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret, **env_vars}
     return subprocess.run(
         [*CLI, "--config", str(config), *args],
         capture_output=True,
@@ -58,6 +60,28 @@ def test_run_prints_one_line_and_json_for_cron(tmp_path: Path, graph_sim: GraphS
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)
     assert summary["messages"]["parsed"] == 0 and summary["tickets"]["created"] == 0
+
+
+def test_run_json_summary_carries_a_timestamp(tmp_path: Path, graph_sim: GraphSimulator) -> None:
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "--log-format", "json", "run")
+    assert done.returncode == 0, done.stderr
+    stamp = json.loads(done.stdout)["time"]
+    assert stamp.endswith("Z")
+    assert datetime.fromisoformat(stamp.replace("Z", "+00:00")).tzinfo is not None
+
+
+def test_json_logs_carry_msal_records_and_the_fatal_line_as_json(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    # A real msal warning: a forced region that cannot be detected (msal then signs in at
+    # a regional host, which the simulator is not: the pass ends with exit 75).
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "--log-format", "json", "run", MSAL_FORCE_REGION="westus")
+    assert done.returncode == 75, done.stderr
+    records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert any(r["logger"].startswith("msal") and r["level"] == "warning" for r in records)
+    assert records[-1]["level"] == "error" and "Graph sign-in" in records[-1]["message"]
 
 
 def test_run_dry_run_lists_the_plan_and_marks_nothing(
@@ -100,16 +124,25 @@ def test_doctor_checks_sign_in_mailbox_and_write_access(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
     deliver(graph_sim)
-    done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "doctor")
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "doctor")
     assert done.returncode == 0, done.stdout
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == [
         "ok   config",
+        "ok   ledger",
         "ok   graph sign-in",
         "ok   graph mailbox",
         "ok   graph write access",
         "warn graph folder 'Processed'",
+        "ok   graph directory users",
+        "ok   graph directory groups",
+        "ok   graph directory contacts",
     ]
+    assert lines[0].startswith(f"ok   config: {config}; sink local; ledger ")
+    # What it was doing, on stderr, as it went.
+    assert "dirsync-bridge: checking graph sign-in at " in done.stderr
+    assert "dirsync-bridge: checking that the app may read contacts" in done.stderr
 
     graph_sim.register_app(TENANT_ID, "read-only", secret="s3cret", roles=["Mail.Read"])
     done = cli(
@@ -178,3 +211,41 @@ def test_doctor_names_ca_bundle_when_the_certificate_does_not_verify(
     assert done.returncode == 2, done.stdout + done.stderr
     assert "FAIL graph sign-in" in done.stdout and "[graph] ca_bundle" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_doctor_names_the_directory_permission_enrichment_lacks(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    graph_sim.register_app(
+        TENANT_ID, "no-contacts", secret="s3cret", roles=["Mail.ReadWrite", "User.Read.All"]
+    )
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path, "no-contacts")
+    done = cli(config, "doctor", secret="s3cret")
+    assert done.returncode == 2, done.stdout
+    lines = done.stdout.splitlines()
+    assert "ok   graph directory users: User.Read.All (or Directory.Read.All) granted" in lines
+    (groups,) = [line for line in lines if line.startswith("FAIL graph directory groups: ")]
+    assert "HTTP 403 Authorization_RequestDenied" in groups and "Group.Read.All" in groups
+    (contacts,) = [line for line in lines if line.startswith("FAIL graph directory contacts: ")]
+    assert "OrgContact.Read.All" in contacts
+
+    # Enrichment off: nothing to check, nothing to fail.
+    config.write_text(config.read_text() + "[enrich.cloud]\nenabled = false\n")
+    done = cli(config, "doctor", secret="s3cret")
+    assert "graph directory" not in done.stdout
+
+
+def test_doctor_errors_name_the_loaded_file(tmp_path: Path, graph_sim: GraphSimulator) -> None:
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    env = {k: v for k, v in os.environ.items() if k != "DIRSYNC_GRAPH_SECRET"}
+    done = subprocess.run(
+        [*CLI, "--config", str(config), "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 2
+    assert f"FAIL graph credentials: {config}: [graph] client_secret_env: " in done.stdout
+    assert "built-in defaults" not in done.stdout

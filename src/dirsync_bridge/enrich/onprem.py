@@ -223,6 +223,32 @@ class OnPremDirectory:
         log.debug("onprem: %d holder(s) of %s", len(found), value)
         return sorted(found.values(), key=lambda h: h.dn.casefold())
 
+    def bind(self) -> str:
+        """Connect and bind as look-ups do; the base they search ("" for the whole forest).
+
+        For ``doctor``; errors as ``holders`` raises them.
+        """
+        self._connect()
+        return self._search_base or ""
+
+    def probe(self) -> int:
+        """Search the base for users, groups and contacts as look-ups do: how many came back
+        (at most one). For ``doctor``; errors as ``holders`` raises them."""
+        connection = self._connect()
+        try:
+            connection.search(
+                self._search_base or "",
+                f"(&{_HOLDER_CLASSES})",
+                SUBTREE,
+                attributes=["objectClass"],
+                size_limit=1,
+            )
+        except lx.LDAPSizeLimitExceededResult:
+            return 1  # more than one: which is what we wanted to know
+        except lx.LDAPException as exc:
+            raise self._failed(exc, "search") from exc
+        return sum(1 for r in connection.response or [] if r.get("type") == "searchResEntry")
+
     def close(self) -> None:
         """Unbind and drop the connection; safe to call twice, or on a dead connection."""
         connection, self._connection = self._connection, None
@@ -301,7 +327,7 @@ class OnPremDirectory:
         where = f"{self._host}:{self._port}"
         verify = _cause(exc, ssl.SSLCertVerificationError)
         if verify is not None:
-            reason = getattr(verify, "verify_message", None) or str(verify)
+            reason = _verify_reason(verify)
             if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
                 return self._config(
                     "url",
@@ -354,6 +380,19 @@ def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | Non
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+_VERIFY_FAILED: Final = re.compile(r"certificate verify failed: ([^\"'()\]\[]+)")
+
+
+def _verify_reason(exc: BaseException) -> str:
+    """Why the certificate was refused, in OpenSSL's words ("unable to get local issuer
+    certificate"); ldap3 wraps the ``ssl`` error in its own, losing ``verify_message``."""
+    message = getattr(exc, "verify_message", None)
+    if message:
+        return str(message)
+    found = _VERIFY_FAILED.search(str(exc))
+    return found.group(1).strip() if found else _reason(exc)
 
 
 def _quietly_unbind(connection: Connection) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..errors import DirsyncBridgeError
+from ..errors import ConfigError, DirsyncBridgeError, Fatal
 from ..graph import GraphClient, graph_credential
 from ..models import Conflict, Family, ParseResult, Report
 from .advice import NO_VALUE, NOT_CONFIGURED, advise
@@ -43,6 +43,11 @@ class Enricher:
         """Either directory may be None (not configured): its look-ups are simply not made."""
         self.cloud, self.onprem = cloud, onprem
         self._down: dict[str, str] = {}
+        self.config_file: Path | None = None
+        """The configuration file, named by configuration errors met on the way."""
+        self.fatal: list[str] = []
+        """Failures a person must fix (a certificate that does not verify...): the run
+        carries on without the look-ups, then exits 2 naming them, so that someone is told."""
 
     @classmethod
     def from_config(
@@ -68,10 +73,12 @@ class Enricher:
                 base_dn=settings.base_dn,
                 ca_bundle=settings.ca_bundle,
                 password_env=settings.password_env,
-                config_path=config_path,
+                config_path=config_path or config.file,
                 timeout=settings.timeout,
             )
-        return cls(cloud, onprem)
+        enricher = cls(cloud, onprem)
+        enricher.config_file = config_path or config.file
+        return enricher
 
     @property
     def active(self) -> bool:
@@ -160,9 +167,13 @@ class Enricher:
         return [], [f"cloud: {self._down['cloud']}"], False
 
     def _failed(self, name: str, exc: DirsyncBridgeError) -> None:
+        if isinstance(exc, ConfigError):
+            exc.located(self.config_file)
         reason = " ".join(str(exc).split())[:300]
         log.warning("%s look-ups unavailable for this run: %s", name, reason)
         self._down[name] = reason
+        if isinstance(exc, Fatal):
+            self.fatal.append(" ".join(str(exc).split()))
 
 
 def values_of(family: Family, identity: str | None, conflicts: Sequence[Conflict]) -> list[str]:

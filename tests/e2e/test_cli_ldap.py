@@ -1,0 +1,111 @@
+"""The CLI against a real Samba AD DC: a directory that cannot be trusted alerts (exit 2),
+and ``doctor`` checks the bind and a search the way enrichment makes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import trustme
+
+from ..directory.samba import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, SambaDC, Seeded
+from ..reportgen import duplicate, report_email
+
+pytest_plugins = ["tests.directory.fixtures"]
+
+CLI = [sys.executable, "-m", "dirsync_bridge"]
+AT = datetime(2024, 3, 4, 9, tzinfo=UTC)
+
+
+def config_file(tmp_path: Path, dc: SambaDC, ca: Path | str, **onprem: str) -> Path:
+    path = tmp_path / "dirsync-bridge.toml"
+    settings = {
+        "enabled": "true",
+        "url": f'"{dc.url}"',
+        "bind_dn": f'"{ADMIN_DN}"',
+        "base_dn": f'"{BASE_DN}"',
+        "ca_bundle": f'"{ca}"',
+        "timeout": "5.0",
+        **{key: f'"{value}"' for key, value in onprem.items()},
+    }
+    path.write_text(
+        '[state]\npath = "state/state.db"\n[enrich.onprem]\n'
+        + "".join(f"{key} = {value}\n" for key, value in settings.items())
+    )
+    return path
+
+
+def cli(
+    config: Path, *args: str, password: str = ADMIN_PASSWORD
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIRSYNC_LDAP_PASSWORD": password}
+    return subprocess.run(
+        [*CLI, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
+def other_ca(tmp_path: Path) -> Path:
+    path = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(path))
+    return path
+
+
+def test_an_untrusted_directory_certificate_makes_the_tickets_then_exits_2_naming_ca_bundle(
+    tmp_path: Path, samba_dc: SambaDC
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    rows = [("ann@contoso.test", duplicate("ProxyAddresses", "SMTP:ann@contoso.test"))]
+    (mail / "r1.eml").write_bytes(report_email("Contoso", AT, rows, "r1@ldap.test"))
+    config = config_file(tmp_path, samba_dc, other_ca(tmp_path))
+
+    done = cli(config, "--log-format", "json", "replay", "--format", "json", str(mail))
+
+    # The tickets are made (enrichment degrades, never stops a run) ...
+    assert json.loads(done.stdout)["tickets"]["created"] == 1
+    # ... but a certificate that does not verify is a configuration error: exit 2, which a
+    # timer unit reports, with the one line that names the file and ca_bundle.
+    assert done.returncode == 2, done.stderr
+    errors = [r for r in map(json.loads, done.stderr.splitlines()) if r["level"] == "error"]
+    (error,) = errors
+    assert error["message"].startswith(f"{config}: enrich.onprem.ca_bundle: ")
+    assert "not trusted" in error["message"]
+
+
+def test_doctor_checks_the_ldap_bind_and_a_search(
+    tmp_path: Path, samba_dc: SambaDC, samba_seeded: Seeded
+) -> None:
+    config = config_file(tmp_path, samba_dc, samba_dc.ca_path)
+    done = cli(config, "doctor")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert f"ok   ldap bind: {samba_dc.url} as {ADMIN_DN}" in lines
+    (search,) = [line for line in lines if line.startswith("ok   ldap search: ")]
+    assert BASE_DN in search
+
+
+def test_doctor_names_what_to_fix_in_the_ldap_settings(tmp_path: Path, samba_dc: SambaDC) -> None:
+    config = config_file(tmp_path, samba_dc, samba_dc.ca_path)
+    done = cli(config, "doctor", password="wrong")
+    assert done.returncode == 2
+    assert "FAIL ldap bind: " in done.stdout and "enrich.onprem.bind_dn" in done.stdout
+    assert "wrong" not in done.stdout.replace("wrong password", "")
+
+    config = config_file(tmp_path, samba_dc, other_ca(tmp_path))
+    done = cli(config, "doctor")
+    assert done.returncode == 2
+    assert f"FAIL ldap bind: {config}: enrich.onprem.ca_bundle: " in done.stdout
+
+    config = config_file(tmp_path, samba_dc, samba_dc.ca_path, base_dn="OU=Nowhere,DC=x,DC=y")
+    done = cli(config, "doctor")
+    assert done.returncode == 2
+    assert "FAIL ldap search: " in done.stdout and "enrich.onprem.base_dn" in done.stdout
