@@ -248,15 +248,18 @@ def _with_sink(config: Config, kind: str) -> Config:
 @click.pass_obj
 def tickets(config: Config, status: str, output_format: str) -> None:
     """List the tickets the tool keeps, from its ledger (whatever the sink)."""
-    if not config.state.path.exists():
-        rows = []
-    else:
-        ledger = Ledger.open(config.state.path)
+    rows = []
+    if config.state.path.exists():
+        # Read-only: listing works for a user who may read the state but not write it.
         try:
-            wanted = None if status == "all" else status
-            rows = list(ledger.tickets(wanted))  # type: ignore[arg-type]
-        finally:
-            ledger.close()
+            ledger = Ledger.open_readonly(config.state.path)
+            try:
+                wanted = None if status == "all" else status
+                rows = list(ledger.tickets(wanted))  # type: ignore[arg-type]
+            finally:
+                ledger.close()
+        except DirsyncBridgeError as exc:
+            _fail(exc)
     if output_format == "json":
         click.echo(json.dumps([ticket_json(row) for row in rows], ensure_ascii=False, indent=1))
     else:

@@ -118,12 +118,17 @@ class Ledger(MailboxLedger):
     @classmethod
     def open(cls, path: Path) -> Ledger:
         """Open (creating and migrating if needed) the ledger at ``path``."""
-        return cls(db.connect(path, MIGRATIONS))
+        return cls(db.connect(path, MIGRATIONS, db.LEDGER))
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Ledger:
+        """Open the existing ledger at ``path`` to read it only (``tickets``)."""
+        return cls(db.connect_readonly(path, MIGRATIONS, db.LEDGER))
 
     @classmethod
     def open_copy(cls, path: Path) -> Ledger:
         """An in-memory copy of the ledger at ``path`` (empty if none): for dry runs."""
-        return cls(db.memory_copy(path, MIGRATIONS))
+        return cls(db.memory_copy(path, MIGRATIONS, db.LEDGER))
 
     def close(self) -> None:
         """Close the connection."""

@@ -211,5 +211,5 @@ def test_a_copy_of_a_store_that_does_not_exist_is_empty(tmp_path: Path) -> None:
 def test_copying_a_file_that_is_not_a_database_is_fatal(tmp_path: Path) -> None:
     path = tmp_path / "tickets.db"
     path.write_bytes(b"not a database, just some bytes " * 100)
-    with pytest.raises(Fatal, match="cannot read the database"):
+    with pytest.raises(Fatal, match="the local ticket store is damaged"):
         LocalStore.copy_of(path)

@@ -59,6 +59,10 @@ MIGRATIONS: Final[tuple[db.Migration, ...]] = (
     ),
 )
 
+ROLE: Final = db.Role(
+    "the local ticket store", "run `dirsync-bridge tickets rebuild` to rebuild it from the ledger"
+)
+
 _TICKET_COLUMNS: Final = (
     "key, idempotency_key, fingerprint, summary, description, links, status, resolution"
 )
@@ -72,7 +76,7 @@ class LocalStore:
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the store and bring its schema up to date."""
         self.path = path
-        self._conn = db.connect(path, MIGRATIONS)
+        self._conn = db.connect(path, MIGRATIONS, ROLE)
 
     @classmethod
     def copy_of(cls, path: Path) -> LocalStore:
@@ -83,7 +87,7 @@ class LocalStore:
         """
         store = cls.__new__(cls)
         store.path = path
-        store._conn = db.memory_copy(path, MIGRATIONS)
+        store._conn = db.memory_copy(path, MIGRATIONS, ROLE)
         return store
 
     def find(
