@@ -29,6 +29,7 @@ from .enrich.service import Enricher, enriched_json
 from .errors import ConfigError, DirsyncBridgeError, Retriable
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
+from .rebuild import rebuild_store
 from .state import Ledger
 from .summary import RunSummary
 
@@ -229,7 +230,7 @@ def _with_sink(config: Config, kind: str) -> Config:
         _fail(ConfigError(None, "--sink", f"{kind}: the [{kind}] section is incomplete"))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option(
     "--status",
     type=click.Choice(["open", "resolved", "all"]),
@@ -245,9 +246,15 @@ def _with_sink(config: Config, kind: str) -> Config:
     show_default=True,
     help="A table for people, or a JSON array for scripts.",
 )
-@click.pass_obj
-def tickets(config: Config, status: str, output_format: str) -> None:
-    """List the tickets the tool keeps, from its ledger (whatever the sink)."""
+@click.pass_context
+def tickets(ctx: click.Context, status: str, output_format: str) -> None:
+    """List the tickets the tool keeps, from its ledger (whatever the sink).
+
+    `tickets rebuild` rebuilds the local ticket store from the ledger.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    config: Config = ctx.obj
     rows = []
     if config.state.path.exists():
         # Read-only: listing works for a user who may read the state but not write it.
@@ -265,6 +272,25 @@ def tickets(config: Config, status: str, output_format: str) -> None:
     else:
         for line in ticket_table(rows):
             click.echo(line)
+
+
+@tickets.command()
+@click.pass_obj
+def rebuild(config: Config) -> None:
+    """Rebuild the local ticket store (tickets.db) from the ledger (state.db).
+
+    For a store lost, damaged, or restored from an older backup than the ledger: every run
+    then stops with exit 2 and says to run this. The ledger is the source of truth: each
+    ticket it records is put back under its own key (copied from the old store where it is
+    there, else restored from the ledger), then brought to what its history calls for. The
+    old file is kept beside it as tickets.db.before-rebuild-<time>. Takes the run lock; safe
+    to repeat, and safe to run on a store that is fine (it changes nothing).
+    """
+    try:
+        summary = rebuild_store(config)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+    click.echo(summary.line())
 
 
 @cli.command()

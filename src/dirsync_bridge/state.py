@@ -24,6 +24,7 @@ from . import db
 from .fingerprint import normalise
 from .ledger_mailbox import MailboxLedger
 from .ledger_schema import MIGRATIONS
+from .ledger_store import StoreLedger
 from .problem import Problem, Sighting
 from .sinks import TicketStatus
 
@@ -109,7 +110,7 @@ class TicketRow:
     comments: int
 
 
-class Ledger(MailboxLedger):
+class Ledger(MailboxLedger, StoreLedger):
     """The state ledger over one SQLite connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -129,6 +130,11 @@ class Ledger(MailboxLedger):
     def open_copy(cls, path: Path) -> Ledger:
         """An in-memory copy of the ledger at ``path`` (empty if none): for dry runs."""
         return cls(db.memory_copy(path, MIGRATIONS, db.LEDGER))
+
+    @property
+    def path(self) -> str:
+        """The ledger's file, for messages."""
+        return str(getattr(self.conn, "path", ":memory:"))
 
     def close(self) -> None:
         """Close the connection."""
@@ -293,9 +299,13 @@ class Ledger(MailboxLedger):
         applied: Applied,
         facts: TicketFacts | None = None,
     ) -> None:
-        """Record what a sink now holds, and drop the intent, in one transaction."""
+        """Record what a sink now holds, and drop the intent, in one transaction.
+
+        Each call records one write to the sink as done (counted for ``store_pairing``).
+        """
         with db.transaction(self.conn):
             self._save(fingerprint, episode, applied, facts)
+            self._count_store_write()
             if intent is not None:
                 self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
 

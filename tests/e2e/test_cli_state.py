@@ -22,7 +22,7 @@ import pytest
 
 from ..conftest import REPORTS
 from ..integration.conftest import make_config, outcome
-from ..reportgen import LARGE, report_email
+from ..reportgen import LARGE, duplicate, report_email
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
 NEW_REPORT = REPORTS / "aadsync_th_thead.eml"
@@ -245,3 +245,35 @@ def test_a_disk_that_fills_mid_run_exits_75_and_a_rerun_ends_as_a_clean_run(
     final = cli(config, "replay", str(REPORTS))
     assert final.returncode == 1, final.stderr  # the hostile fixtures, named
     assert outcome(make_config(state)) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The local ticket store lost
+
+
+def test_a_lost_ticket_store_is_one_line_exit_2_and_tickets_rebuild_brings_it_back(
+    tmp_path: Path, replayed: Path
+) -> None:
+    state = tmp_path / "state"
+    listed = cli(replayed, "tickets", "--status", "all", "--format", "json")
+    for path in state.glob("tickets.db*"):
+        path.unlink()
+    # A later report that changes a problem: its ticket must be commented.
+    later = tmp_path / "later.eml"
+    rows = [("megan.bowen@contosopharma.com", duplicate("UserPrincipalName", "m@c.com"))]
+    at = datetime(2015, 1, 9, tzinfo=UTC)
+    later.write_bytes(report_email("Contoso Pharmaceuticals", at, rows, "later@lost"))
+    for _attempt in range(2):  # the same on every run until it is rebuilt
+        done = cli(replayed, "replay", str(later))
+        assert done.returncode == 2
+        line = one_line(done)
+        assert line.startswith(f"dirsync-bridge: error: {state / 'tickets.db'}: ")
+        assert line.endswith("run `dirsync-bridge tickets rebuild` to rebuild it from the ledger")
+
+    rebuilt = cli(replayed, "tickets", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.startswith(f"rebuilt {state / 'tickets.db'} from the ledger: ")
+    assert cli(replayed, "tickets", "--status", "all", "--format", "json").stdout == listed.stdout
+    done = cli(replayed, "replay", str(later))
+    assert done.returncode == 0, done.stderr
+    assert "1 commented" in done.stdout
