@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError as PydanticValidationError
 
-from . import pipeline
+from . import interrupt, pipeline
 from .config import Config, find_config_file, load_config
 from .display import (
     Progress,
@@ -27,6 +27,7 @@ from .display import (
 from .doctor import checks, exit_code
 from .enrich.service import Enricher, enriched_json
 from .errors import ConfigError, DirsyncBridgeError, Retriable
+from .interrupt import InterruptibleGroup
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
 from .rebuild import rebuild_store
@@ -39,7 +40,7 @@ EXIT_OK = 0
 EXIT_SOME_REJECTED = 1
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=InterruptibleGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -65,6 +66,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
       1   done, but some inputs were rejected or failed (each named on stderr)
       2   usage or configuration error
       75  temporary failure; safe to run again later
+      130 interrupted (SIGINT, SIGTERM); the state is consistent, run again to finish
     """
     setup_logging(verbose, log_format)
     path = find_config_file(config_path, os.environ, Path.cwd())
@@ -364,4 +366,5 @@ def _fail(exc: DirsyncBridgeError) -> NoReturn:
 
 def main() -> None:
     """Console-script entry point."""
+    interrupt.install()  # SIGTERM as SIGINT: exit 130, state consistent
     cli(prog_name="dirsync-bridge")
