@@ -146,6 +146,7 @@ def connect(
     """Open (creating if needed) a database and bring its schema up to date."""
     if isinstance(path, Path):
         make_directory(path.parent)
+        _require_file(path, role)
     # isolation_level=None: no implicit transactions; every write says BEGIN itself.
     conn = _open(str(path), role, str(path))
     try:
@@ -166,6 +167,7 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
     state but not write it. Where SQLite cannot share the write-ahead log read-only (the
     directory is not writable and no writer has the file open), the file is read as it is.
     """
+    _require_file(path, role)
     quoted = urllib.parse.quote(str(path))
     try:
         conn = _open(f"file:{quoted}?mode=ro", role, str(path), uri=True)
@@ -181,6 +183,13 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
         conn.close()
         raise
     return conn
+
+
+def _require_file(path: Path, role: Role) -> None:
+    # SQLite would say "unable to open database file" or "disk I/O error": say what it is.
+    if path.exists() and not path.is_file():
+        what = "a directory" if path.is_dir() else "not a regular file"
+        raise Fatal(f"[state] path: {path} is {what}, not {role.name}'s file")
 
 
 def _open(target: str, role: Role, path: str, uri: bool = False) -> Connection:

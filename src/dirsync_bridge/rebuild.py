@@ -35,6 +35,7 @@ from pathlib import Path
 
 from . import faults
 from .config import Config
+from .db import os_failure
 from .errors import ConfigError, DirsyncBridgeError, Fatal
 from .ledger_store import Adopted, TicketRecord
 from .lock import RunLock
@@ -165,9 +166,12 @@ def rebuild_store(config: Config) -> RebuildSummary:
     with RunLock(config.state.lock_path):
         ledger = Ledger.open(config.state.path)
         try:
-            adopted, store_id, revision = _build(ledger, path, summary)
-            faults.crash_point("rebuild-store-built")
-            summary.set_aside = _swap(path)
+            try:
+                adopted, store_id, revision = _build(ledger, path, summary)
+                faults.crash_point("rebuild-store-built")
+                summary.set_aside = _swap(path)
+            except OSError as exc:
+                raise os_failure(exc, f"{path}: cannot rebuild the local ticket store") from None
             faults.crash_point("rebuild-store-swapped")
             ledger.adopt_store(adopted, store_id, revision)
             store = LocalStore(path)

@@ -190,6 +190,19 @@ def test_a_state_path_under_a_regular_file_exits_2_in_one_line(tmp_path: Path) -
     assert regular.read_text() == "a file, not a directory\n"
 
 
+def test_a_state_path_that_is_a_directory_exits_2_in_one_line(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    (state / "state.db").mkdir(parents=True)
+    config = write_config(tmp_path, state)
+    for args in (["replay", str(NEW_REPORT)], ["tickets"]):
+        done = cli(config, *args)
+        assert done.returncode == 2, args
+        assert one_line(done) == (
+            f"dirsync-bridge: error: [state] path: {state / 'state.db'} is a directory, "
+            "not the ledger's file"
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # A full disk (a real tmpfs, mounted by the test)
 
