@@ -142,3 +142,17 @@ def test_a_rejected_name_that_is_not_utf8_is_named_printably(tmp_path: Path) -> 
     (found,) = read(path)
     assert isinstance(found, Rejected) and found.source.endswith("/\\xff.eml")
     found.to_json_dict()["source"].encode("utf-8")
+
+
+def test_an_mbox_message_over_the_limit_is_rejected_and_the_others_are_read(
+    tmp_path: Path,
+) -> None:
+    small, big = b"Subject: a\n\nshort\n", b"Subject: b\n\n" + b"x" * 5000 + b"\n"
+    mbox = tmp_path / "archive.mbox"
+    mbox.write_bytes(
+        b"".join(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2015\n" + m for m in (small, big, small))
+    )
+    found = read(mbox, limit=1000)
+    assert [type(i).__name__ for i in found] == ["RawMessage", "Rejected", "RawMessage"]
+    assert isinstance(found[1], Rejected) and found[1].source == f"{mbox}#2"
+    assert found[1].reason == "too-large: the message is over [parse] max_message_bytes (1000)"
