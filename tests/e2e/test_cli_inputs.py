@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from ..conftest import REPORTS
 
@@ -101,3 +104,36 @@ def test_a_rejected_file_whose_name_is_not_utf8_is_named_in_valid_utf8(tmp_path:
     assert done.returncode == 1
     (line,) = done.stderr.decode("utf-8").splitlines()
     assert f"rejected {inbox}/\\xff.eml: " in json.loads(line)["message"]
+
+
+def test_a_subfolder_that_cannot_be_listed_is_named_and_the_rest_ticketed(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "locked").mkdir(parents=True)
+    (inbox / "locked" / "hidden.eml").write_bytes(REPORT.read_bytes())
+    (inbox / "y.eml").write_bytes(REPORT.read_bytes())
+    (inbox / "locked").chmod(0)
+    # Root reads any folder: drop the capabilities that let it, so the mode applies.
+    prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    if os.geteuid() != 0:
+        prefix = []
+    elif shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make file modes apply to root")
+    config = tmp_path / "dirsync-bridge.toml"
+    config.write_text('[state]\npath = "state/state.db"\n')
+    try:
+        done = subprocess.run(
+            [*prefix, *CLI, "--config", str(config), "replay", str(inbox)],
+            capture_output=True,
+            text=True,
+            timeout=SAFETY_TIMEOUT,
+            check=False,
+            cwd=tmp_path,
+        )
+    finally:
+        (inbox / "locked").chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == (
+        f"dirsync-bridge: rejected {inbox / 'locked'}: unreadable: cannot list the directory: "
+        "Permission denied\n"
+    )
+    assert "3 created" in done.stdout

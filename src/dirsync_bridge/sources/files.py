@@ -57,8 +57,10 @@ def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMes
     """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes."""
     for path in paths:
         if path.is_dir():
-            files = sorted(_eml_files(path))
-            if not files:
+            unlisted: list[Rejected] = []
+            files = sorted(_eml_files(path, unlisted))
+            yield from unlisted
+            if not files and not unlisted:
                 yield Rejected(
                     source=printable(path),
                     code="unreadable",
@@ -70,20 +72,29 @@ def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMes
             yield from _read_file(path, max_message_bytes)
 
 
-def _eml_files(folder: Path) -> Iterator[Path]:
+def _eml_files(folder: Path, unlisted: list[Rejected]) -> Iterator[Path]:
     """Every ``*.eml`` under ``folder`` that is not a directory; links to folders not followed.
 
-    Not only regular files: a broken link or a FIFO named ``*.eml`` is reported, not skipped.
+    Not only regular files: a broken link or a FIFO named ``*.eml`` is reported, not skipped;
+    so is a folder that cannot be listed (added to ``unlisted``).
     """
     try:
         entries = list(os.scandir(folder))
-    except OSError:
-        return  # an unreadable subfolder holds nothing we can read
+    except OSError as exc:
+        reason = printable(exc.strerror or str(exc))
+        unlisted.append(
+            Rejected(
+                source=printable(folder),
+                code="unreadable",
+                detail=f"cannot list the directory: {reason}",
+            )
+        )
+        return
     for entry in entries:
         path = folder / entry.name
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _eml_files(path)
+                yield from _eml_files(path, unlisted)
                 continue
             if entry.name.endswith(".eml") and not entry.is_dir():
                 yield path
