@@ -267,3 +267,38 @@ def test_a_key_the_ledger_gave_twice_is_given_a_new_one(
     assert outcome(config) == clean
     keys = keys_of(config)
     assert len(keys) == len(set(keys)) and "LOCAL-2" not in keys
+
+
+def forget_pairing(config: Config) -> None:
+    """The ledger as a version without the store check left it: no pairing recorded."""
+    conn = sqlite3.connect(config.state.path)
+    conn.execute("DELETE FROM store_pairing")
+    conn.commit()
+    conn.close()
+
+
+def test_a_ledger_from_before_the_check_is_compared_ticket_by_ticket_once(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    forget_pairing(config)
+    assert replay([new_report(tmp_path)], config).created == 1  # the store matches: paired
+    conn = sqlite3.connect(config.state.path)
+    assert conn.execute("SELECT count(*) FROM store_pairing").fetchone()[0] == 1
+    conn.close()
+
+    backup_store(config, tmp_path / "backup")
+    forget_pairing(config)
+    lose_store(config)
+    with pytest.raises(
+        StoreMismatch, match=r"does not match the ledger .*: it has no ticket LOCAL-1"
+    ):
+        replay(CORPUS, config)
+    restore_store(config, tmp_path / "backup")
+    conn = sqlite3.connect(config.state.local_tickets_path)
+    conn.execute("UPDATE comments SET body = 'edited' WHERE id = (SELECT min(id) FROM comments)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreMismatch, match="is not what the ledger recorded writing"):
+        replay(CORPUS, config)
