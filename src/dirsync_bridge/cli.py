@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError as PydanticValidationError
 
-from . import pipeline
+from . import interrupt, pipeline
 from .config import Config, find_config_file, load_config, required_keys
 from .display import (
     Progress,
@@ -28,8 +28,10 @@ from .display import (
 from .doctor import checks, exit_code
 from .enrich.service import Enricher, enriched_json
 from .errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
+from .interrupt import InterruptibleGroup
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
+from .rebuild import rebuild_store
 from .state import Ledger
 from .summary import RunSummary
 
@@ -41,7 +43,7 @@ HELP_OPTIONS = ("-h", "--help")
 _ASKS_FOR_HELP = "dirsync_bridge.asks_for_help"
 
 
-class _Group(click.Group):
+class _Group(InterruptibleGroup):
     """The command group, noting whether the subcommand was asked for its ``--help``.
 
     The group's callback (which loads the configuration) runs before the subcommand reads
@@ -93,6 +95,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
       1   done, but some inputs were rejected or failed (each named on stderr)
       2   usage or configuration error
       75  temporary failure; safe to run again later
+      130 interrupted (SIGINT, SIGTERM); the state is consistent, run again to finish
     """
     setup_logging(verbose, log_format)
     if ctx.meta.get(_ASKS_FOR_HELP):
@@ -269,7 +272,7 @@ def _with_sink(config: Config, kind: str) -> Config:
         _fail(missing[0] if len(missing) == 1 else ConfigErrors(missing))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option(
     "--status",
     type=click.Choice(["open", "resolved", "all"]),
@@ -285,23 +288,51 @@ def _with_sink(config: Config, kind: str) -> Config:
     show_default=True,
     help="A table for people, or a JSON array for scripts.",
 )
-@click.pass_obj
-def tickets(config: Config, status: str, output_format: str) -> None:
-    """List the tickets the tool keeps, from its ledger (whatever the sink)."""
-    if not config.state.path.exists():
-        rows = []
-    else:
-        ledger = Ledger.open(config.state.path)
+@click.pass_context
+def tickets(ctx: click.Context, status: str, output_format: str) -> None:
+    """List the tickets the tool keeps, from its ledger (whatever the sink).
+
+    `tickets rebuild` rebuilds the local ticket store from the ledger.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    config: Config = ctx.obj
+    rows = []
+    if config.state.path.exists():
+        # Read-only: listing works for a user who may read the state but not write it.
         try:
-            wanted = None if status == "all" else status
-            rows = list(ledger.tickets(wanted))  # type: ignore[arg-type]
-        finally:
-            ledger.close()
+            ledger = Ledger.open_readonly(config.state.path)
+            try:
+                wanted = None if status == "all" else status
+                rows = list(ledger.tickets(wanted))  # type: ignore[arg-type]
+            finally:
+                ledger.close()
+        except DirsyncBridgeError as exc:
+            _fail(exc)
     if output_format == "json":
         click.echo(json.dumps([ticket_json(row) for row in rows], ensure_ascii=False, indent=1))
     else:
         for line in ticket_table(rows):
             click.echo(line)
+
+
+@tickets.command()
+@click.pass_obj
+def rebuild(config: Config) -> None:
+    """Rebuild the local ticket store (tickets.db) from the ledger (state.db).
+
+    For a store lost, damaged, or restored from an older backup than the ledger: every run
+    then stops with exit 2 and says to run this. The ledger is the source of truth: each
+    ticket it records is put back under its own key (copied from the old store where it is
+    there, else restored from the ledger), then brought to what its history calls for. The
+    old file is kept beside it as tickets.db.before-rebuild-<time>. Takes the run lock; safe
+    to repeat, and safe to run on a store that is fine (it changes nothing).
+    """
+    try:
+        summary = rebuild_store(config)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+    click.echo(summary.line())
 
 
 @cli.command()
@@ -399,4 +430,5 @@ def _fail(exc: DirsyncBridgeError) -> NoReturn:
 
 def main() -> None:
     """Console-script entry point."""
+    interrupt.install()  # SIGTERM as SIGINT: exit 130, state consistent
     cli(prog_name="dirsync-bridge")

@@ -3,39 +3,209 @@
 A migration is a name and a list of SQL statements. Each runs in its own transaction and
 is recorded in the ``migrations`` table in that same transaction, so a crash mid-migration
 leaves the database as it was, and the next start runs it again.
+
+Every connection made here turns SQLite's failures into the package's errors, named by file
+(``failure``): a full disk or a busy database is ``Retriable`` (exit 75: free space, run
+again), a damaged, unwritable or foreign file is ``Fatal`` (exit 2, with what to do). A
+failed write leaves nothing behind: its transaction is rolled back (SQLite rolls back by
+itself on a full disk; ``transaction`` copes with both).
 """
 
 from __future__ import annotations
 
+import errno
+import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from .errors import Fatal
+from .errors import DirsyncBridgeError, Fatal, Retriable
 
 Migration = tuple[str, Sequence[str]]
 
 BUSY_TIMEOUT_MS = 10_000
 
+_CREATED_TABLE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
 
-def connect(path: Path | str, migrations: Sequence[Migration]) -> sqlite3.Connection:
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """What a database file is to the user, for error messages: a name and its repair."""
+
+    name: str
+    """``the ledger``, ``the local ticket store``."""
+    repair: str
+    """What to do when the file is damaged, as the end of a sentence."""
+
+
+LEDGER = Role("the ledger", "restore it from a backup")
+GENERIC = Role("the database", "restore it from a backup")
+
+
+class Connection(sqlite3.Connection):
+    """A connection whose errors name its file and say what to do (``failure``)."""
+
+    path: str = ":memory:"
+    role: Role = GENERIC
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        """``sqlite3.Connection.execute``, with errors translated; rows read the same way."""
+        try:
+            return self.cursor(_Cursor).execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path, self.role) from exc
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        """``sqlite3.Connection.executemany``, with errors translated."""
+        try:
+            return self.cursor(_Cursor).executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path, self.role) from exc
+
+
+class _Cursor(sqlite3.Cursor):
+    # Rows are read lazily: a damaged page may only show while iterating.
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            conn = self.connection
+            assert isinstance(conn, Connection)
+            raise failure(exc, conn.path, conn.role) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            conn = self.connection
+            assert isinstance(conn, Connection)
+            raise failure(exc, conn.path, conn.role) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            conn = self.connection
+            assert isinstance(conn, Connection)
+            raise failure(exc, conn.path, conn.role) from exc
+
+
+def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridgeError:
+    """The package's error for a SQLite failure on ``path``: one line, what to do next."""
+    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    folder = str(Path(path).parent)
+    if code == sqlite3.SQLITE_FULL:
+        return Retriable(
+            f"{path}: the disk is full ({exc}); free space on {folder} and run again: "
+            "nothing was half-written"
+        )
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return Retriable(f"{path}: {role.name} is busy ({exc}); run again later")
+    if code == sqlite3.SQLITE_IOERR:
+        return Retriable(f"{path}: I/O error ({exc}); check the disk under {folder}, run again")
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return Fatal(
+            f"{path}: cannot write {role.name} ({exc}); give the user that runs "
+            f"dirsync-bridge write access to {folder} and the files in it"
+        )
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "no such" in str(exc):
+        return Fatal(f"{path}: {role.name} is damaged ({exc}); {role.repair}")
+    return Fatal(f"{path}: {role.name}: {exc}")
+
+
+def os_failure(exc: OSError, what: str) -> DirsyncBridgeError:
+    """The package's error for a file-system failure while doing ``what`` (one line)."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return Retriable(f"{what}: the disk is full ({reason}); free space and run again")
+    return Fatal(f"{what}: {reason}")
+
+
+def make_directory(folder: Path) -> None:
+    """Create the state directory (and its parents) if needed; one-line errors naming it."""
+    what = f"[state] path: cannot create the state directory {folder}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+        raise Fatal(f"{what}: {blocker} is a file, not a directory") from None
+    except OSError as exc:
+        raise os_failure(exc, what) from None
+
+
+def connect(
+    path: Path | str, migrations: Sequence[Migration], role: Role = GENERIC
+) -> sqlite3.Connection:
     """Open (creating if needed) a database and bring its schema up to date."""
     if isinstance(path, Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_directory(path.parent)
+        _require_file(path, role)
+    # isolation_level=None: no implicit transactions; every write says BEGIN itself.
+    conn = _open(str(path), role, str(path))
     try:
-        # isolation_level=None: no implicit transactions; every write says BEGIN itself.
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         migrate(conn, migrations)
-    except sqlite3.DatabaseError as exc:
-        raise Fatal(f"{path}: cannot open the database: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) -> Connection:
+    """Open an existing database for reading only: no migration, nothing created.
+
+    For commands that only look (``tickets``), so that they work for a user who may read the
+    state but not write it. Where SQLite cannot share the write-ahead log read-only (the
+    directory is not writable and no writer has the file open), the file is read as it is.
+    """
+    _require_file(path, role)
+    quoted = urllib.parse.quote(str(path))
+    try:
+        conn = _open(f"file:{quoted}?mode=ro", role, str(path), uri=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except Fatal:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size:
+            raise  # a log to apply: reading the file alone would read the past
+        conn = _open(f"file:{quoted}?immutable=1", role, str(path), uri=True)
+    try:
+        _check_tables(conn, migrations)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _require_file(path: Path, role: Role) -> None:
+    # SQLite would say "unable to open database file" or "disk I/O error": say what it is.
+    if path.exists() and not path.is_file():
+        what = "a directory" if path.is_dir() else "not a regular file"
+        raise Fatal(f"[state] path: {path} is {what}, not {role.name}'s file")
+
+
+def _open(target: str, role: Role, path: str, uri: bool = False) -> Connection:
+    try:
+        conn = sqlite3.connect(
+            target,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            factory=Connection,
+            uri=uri,
+        )
+    except sqlite3.Error as exc:
+        raise failure(exc, path, role) from exc
+    conn.path = path
+    conn.role = role
+    conn.row_factory = sqlite3.Row
     return conn
 
 
@@ -57,34 +227,57 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
                 (name, datetime.now(UTC).isoformat()),
             )
         ran.append(name)
+    _check_tables(conn, migrations)
     return ran
 
 
-def memory_copy(path: Path, migrations: Sequence[Migration]) -> sqlite3.Connection:
+def _check_tables(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> None:
+    """Every table the migrations create is there (a recorded migration proves nothing)."""
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    for _name, statements in migrations:
+        for statement in statements:
+            match = _CREATED_TABLE.match(statement.strip())
+            if match and match.group(1) not in present:
+                path = getattr(conn, "path", ":memory:")
+                role = getattr(conn, "role", GENERIC)
+                raise Fatal(
+                    f"{path}: {role.name} is damaged (table {match.group(1)} is missing); "
+                    f"{role.repair}"
+                )
+
+
+def memory_copy(
+    path: Path, migrations: Sequence[Migration], role: Role = GENERIC
+) -> sqlite3.Connection:
     """An in-memory copy of the database at ``path`` (empty if none), schema up to date.
 
     For dry runs: the same code then runs against the copy and nothing on disk changes.
     The file and its WAL are copied aside first, because even a read-only connection to a
     WAL database creates files next to it.
     """
-    memory = sqlite3.connect(":memory:", isolation_level=None)
-    memory.row_factory = sqlite3.Row
+    memory = _open(":memory:", role, str(path))
     if path.exists():
-        with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
-            copy = Path(scratch) / path.name
-            shutil.copyfile(path, copy)
-            wal = path.with_name(path.name + "-wal")
-            if wal.exists():
-                shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
-            try:
-                source = sqlite3.connect(str(copy))
+        try:
+            with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
+                copy = Path(scratch) / path.name
+                shutil.copyfile(path, copy)
+                wal = path.with_name(path.name + "-wal")
+                if wal.exists():
+                    shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
                 try:
-                    source.backup(memory)
-                finally:
-                    source.close()
-            except sqlite3.DatabaseError as exc:
-                memory.close()
-                raise Fatal(f"{path}: cannot read the database: {exc}") from None
+                    source = sqlite3.connect(str(copy))
+                    try:
+                        source.backup(memory)
+                    finally:
+                        source.close()
+                except sqlite3.DatabaseError as exc:
+                    raise failure(exc, str(path), role) from None
+        except OSError as exc:
+            memory.close()
+            raise os_failure(exc, f"{path}: cannot copy {role.name} for a dry run") from None
+        except BaseException:
+            memory.close()
+            raise
     migrate(memory, migrations)
     return memory
 
@@ -96,6 +289,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does); an error here must not
+        # hide the one that got us here.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("ROLLBACK")
+        raise

@@ -10,8 +10,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from .ledger_listing import TicketRow
 from .models import ParseResult, Rejected, SyncError
-from .state import TicketRow
 from .summary import RunSummary
 
 _KIND_WIDTH = 38

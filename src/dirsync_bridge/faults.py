@@ -2,7 +2,9 @@
 
 ``DIRSYNC_BRIDGE_CRASH_AT=<point>:<n>`` makes the n-th passage through ``<point>`` end the
 process with SIGKILL, exactly as a power cut or the OOM killer would: no cleanup, no
-flush. Unset (always, outside the tests), a crash point costs one dictionary lookup.
+flush. ``<point>:<n>:<SIGNAL>`` sends that signal instead (``SIGINT``, ``SIGTERM``): a real
+signal, handled as one sent by a person or by systemd, at the exact moment a test wants.
+Unset (always, outside the tests), a crash point costs one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ def crash_point(name: str) -> None:
     wanted = os.environ.get(ENV_VAR)
     if not wanted:
         return
-    point, _, count = wanted.partition(":")
+    point, _, rest = wanted.partition(":")
     if point != name:
         return
+    count, _, signal_name = rest.partition(":")
     _passages[name] = _passages.get(name, 0) + 1
     if _passages[name] == int(count or "1"):
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.Signals[signal_name or "SIGKILL"])

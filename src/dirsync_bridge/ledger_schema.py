@@ -91,4 +91,16 @@ MIGRATIONS: tuple[db.Migration, ...] = (
             "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ),
     ),
+    (
+        "0004-store-pairing",
+        (
+            # The local ticket store this ledger is kept with, and how many of that store's
+            # writes the ledger has recorded as done: a store with another id, or with fewer
+            # writes, was lost or restored from an older backup (``rebuild.check_store``).
+            """CREATE TABLE store_pairing (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                store_id TEXT NOT NULL,
+                writes INTEGER NOT NULL)""",
+        ),
+    ),
 )

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from .db import make_directory, os_failure
 from .errors import Retriable
 
 
@@ -22,8 +23,11 @@ class RunLock:
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        make_directory(self.path.parent)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise os_failure(exc, f"{self.path}: cannot open the run lock") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -33,9 +37,14 @@ class RunLock:
                 f"another dirsync-bridge run holds {self.path} (pid {holder}); "
                 "this run did nothing, try again when it has finished"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
         self._fd = fd
+        try:
+            # The pid is for people and for the message above; the lock is the flock.
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        except OSError as exc:
+            self.__exit__(None, None, None)
+            raise os_failure(exc, f"{self.path}: cannot write the run lock") from None
         return self
 
     def __exit__(

@@ -46,6 +46,7 @@ from .mime import message_id
 from .models import ParseResult, Rejected
 from .parse import parse_message
 from .problem import Sighting, report_key, report_time, sightings
+from .rebuild import check_store
 from .render import Markup, Renderer
 from .sinks import Sink
 from .sinks.jira import JiraSink, jira_token
@@ -136,6 +137,8 @@ def _run(
     progress: Callable[[str], None] | None,
     enricher: Enricher | None,
 ) -> None:
+    if isinstance(sink, LocalStore):
+        check_store(ledger, sink)  # a store lost or restored from a backup: stop here
     settle(ledger, sink)
     for item in read_paths(paths, config.parse.max_message_bytes):
         if progress is not None:
@@ -280,6 +283,8 @@ def _pass(
     act: bool,
 ) -> None:
     settings = source.settings
+    if isinstance(sink, LocalStore):
+        check_store(ledger, sink)
     settle(ledger, sink)
     watermark = ledger.cursor(source.name)
     if watermark is None:

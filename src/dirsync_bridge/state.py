@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +22,10 @@ from typing import Any
 
 from . import db
 from .fingerprint import normalise
+from .ledger_listing import ListingLedger
 from .ledger_mailbox import MailboxLedger
 from .ledger_schema import MIGRATIONS
+from .ledger_store import StoreLedger
 from .ledger_tickets import TicketLedger
 from .problem import Problem, Sighting
 from .sinks import TicketStatus
@@ -93,24 +95,7 @@ class Intent:
     """When the write was started (wall clock): a lagging search must be given time."""
 
 
-@dataclass(frozen=True, slots=True)
-class TicketRow:
-    """One line of ``dirsync-bridge tickets``."""
-
-    key: str
-    fingerprint: str
-    status: TicketStatus
-    summary: str
-    kind: str | None
-    identity: str | None
-    tenant: str | None
-    first_seen: datetime | None
-    last_seen: datetime | None
-    occurrences: int
-    comments: int
-
-
-class Ledger(MailboxLedger, TicketLedger):
+class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
     """The state ledger over one SQLite connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -119,12 +104,22 @@ class Ledger(MailboxLedger, TicketLedger):
     @classmethod
     def open(cls, path: Path) -> Ledger:
         """Open (creating and migrating if needed) the ledger at ``path``."""
-        return cls(db.connect(path, MIGRATIONS))
+        return cls(db.connect(path, MIGRATIONS, db.LEDGER))
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Ledger:
+        """Open the existing ledger at ``path`` to read it only (``tickets``)."""
+        return cls(db.connect_readonly(path, MIGRATIONS, db.LEDGER))
 
     @classmethod
     def open_copy(cls, path: Path) -> Ledger:
         """An in-memory copy of the ledger at ``path`` (empty if none): for dry runs."""
-        return cls(db.memory_copy(path, MIGRATIONS))
+        return cls(db.memory_copy(path, MIGRATIONS, db.LEDGER))
+
+    @property
+    def path(self) -> str:
+        """The ledger's file, for messages."""
+        return str(getattr(self.conn, "path", ":memory:"))
 
     def close(self) -> None:
         """Close the connection."""
@@ -296,9 +291,13 @@ class Ledger(MailboxLedger, TicketLedger):
         applied: Applied,
         facts: TicketFacts | None = None,
     ) -> None:
-        """Record what a sink now holds, and drop the intent, in one transaction."""
+        """Record what a sink now holds, and drop the intent, in one transaction.
+
+        Each call records one write to the sink as done (counted for ``store_pairing``).
+        """
         with db.transaction(self.conn):
             self._save(fingerprint, episode, applied, facts)
+            self._count_store_write()
             if intent is not None:
                 self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
 
@@ -419,33 +418,3 @@ class Ledger(MailboxLedger, TicketLedger):
             self.conn.execute(
                 "UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (intent.fingerprint,)
             )
-
-    def tickets(self, status: TicketStatus | None = None) -> Iterator[TicketRow]:
-        """Tickets for the ``tickets`` command, oldest first; all when ``status`` is None."""
-        query = (
-            "SELECT key, fingerprint, status, summary, kind, identity, tenant, first_seen, "
-            "last_seen, occurrences, comments FROM tickets"
-        )
-        params: tuple[str, ...] = ()
-        if status is not None:
-            query += " WHERE status = ?"
-            params = (status,)
-        for row in self.conn.execute(query + " ORDER BY first_seen, key", params):
-            yield TicketRow(
-                key=row["key"],
-                fingerprint=row["fingerprint"],
-                status=row["status"],
-                summary=row["summary"],
-                kind=row["kind"],
-                identity=row["identity"],
-                tenant=row["tenant"],
-                first_seen=_parse_time(row["first_seen"]) if row["first_seen"] else None,
-                last_seen=_parse_time(row["last_seen"]) if row["last_seen"] else None,
-                occurrences=row["occurrences"],
-                comments=len(json.loads(row["comments"])),
-            )
-
-    def counts(self) -> dict[str, int]:
-        """Messages by status (for summaries and tests)."""
-        rows = self.conn.execute("SELECT status, COUNT(*) FROM messages GROUP BY status")
-        return {str(row[0]): int(row[1]) for row in rows}

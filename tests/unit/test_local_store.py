@@ -211,5 +211,45 @@ def test_a_copy_of_a_store_that_does_not_exist_is_empty(tmp_path: Path) -> None:
 def test_copying_a_file_that_is_not_a_database_is_fatal(tmp_path: Path) -> None:
     path = tmp_path / "tickets.db"
     path.write_bytes(b"not a database, just some bytes " * 100)
-    with pytest.raises(Fatal, match="cannot read the database"):
+    with pytest.raises(Fatal, match="the local ticket store is damaged"):
         LocalStore.copy_of(path)
+
+
+def test_every_write_is_counted_and_a_refused_one_is_not(store: LocalStore) -> None:
+    store_id, start = store.identity()
+    assert len(store_id) == 32 and start == 0
+    key = store.create("idem-1", FP, CONTENT).key
+    store.create("idem-1", FP, CONTENT)  # a repeat is a write call too: the ledger counts it
+    store.update(key, CONTENT)
+    store.put_comment(key, "c", "body")
+    store.remove_comment(key, "c")
+    store.set_status(key, "resolved")
+    assert store.identity() == (store_id, 6)
+    with pytest.raises(KeyError):
+        store.update("LOCAL-404", CONTENT)
+    assert store.identity() == (store_id, 6)
+
+
+def test_a_missing_ticket_is_a_one_line_fatal_error_that_says_to_rebuild(
+    store: LocalStore,
+) -> None:
+    with pytest.raises(Fatal) as raised:
+        store.set_status("LOCAL-404", "resolved")
+    assert isinstance(raised.value, KeyError)
+    assert str(raised.value) == (
+        ":memory:: the local ticket store has no ticket LOCAL-404, which the ledger recorded "
+        "(the store was lost or restored from an older backup); run `dirsync-bridge tickets "
+        "rebuild` to rebuild it from the ledger"
+    )
+
+
+def test_restored_tickets_keep_their_keys_and_new_ones_follow(store: LocalStore) -> None:
+    ticket = store.create("idem-1", FP, CONTENT).model_copy(update={"key": "LOCAL-7"})
+    fresh = LocalStore(":memory:")
+    try:
+        fresh.restore([ticket.model_copy(update={"comments": {"a": "1", "b": "2"}})], 9)
+        assert fresh.identity()[1] == 0  # not a write the ledger counts
+        assert fresh.snapshot("LOCAL-7").comments == {"a": "1", "b": "2"}
+        assert fresh.create("idem-2", FP, CONTENT).key == "LOCAL-10"
+    finally:
+        fresh.close()

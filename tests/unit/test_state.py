@@ -39,7 +39,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
     Ledger.open(tmp_path / "state.db").close()
     again = Ledger.open(tmp_path / "state.db")
     names = [row[0] for row in again.conn.execute("SELECT name FROM migrations")]
-    assert names == ["0001-ledger", "0002-resolutions", "0003-mailbox"]
+    assert names == ["0001-ledger", "0002-resolutions", "0003-mailbox", "0004-store-pairing"]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -136,3 +136,17 @@ def test_a_second_run_cannot_take_the_lock(tmp_path: Path) -> None:
         pass
     with RunLock(tmp_path / "run.lock"):  # released: free again
         pass
+
+
+def test_writes_recorded_as_done_are_counted_for_the_paired_store(ledger: Ledger) -> None:
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    applied = Applied(key="LOCAL-1", idempotency_key="a:0", status="open", content_digest="d")
+    ledger.done(None, "a", 0, applied)
+    assert ledger.store_pairing() is None  # not kept with a local store: nothing to count
+    ledger.pair_store("s1", 5)
+    intent = ledger.begin("a", 0, "a:0", "update")
+    ledger.done(intent, "a", 0, applied)
+    assert ledger.store_pairing() == ("s1", 6)
+    ledger.begin("a", 0, "a:0", "update")  # a write begun, not done: not counted
+    assert ledger.store_pairing() == ("s1", 6)
+    assert ledger.pending_tickets() == {("a", 0)}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from .. import db
+from ..errors import Fatal
 from . import Resolution, TicketContent, TicketSnapshot, TicketStatus
 
 KEY_PREFIX: Final = "LOCAL-"
@@ -57,7 +58,43 @@ MIGRATIONS: Final[tuple[db.Migration, ...]] = (
             """,
         ],
     ),
+    (
+        "0002-identity",
+        [
+            # Which store this is, and how many writes it has taken: the ledger keeps both,
+            # so that a store lost, replaced or restored from an older backup is recognised
+            # before anything is written to it (``rebuild.check_store``).
+            """
+            CREATE TABLE store (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                store_id TEXT NOT NULL,
+                revision INTEGER NOT NULL
+            )
+            """,
+            "INSERT INTO store (id, store_id, revision) VALUES (1, lower(hex(randomblob(16))), 0)",
+        ],
+    ),
 )
+
+ROLE: Final = db.Role(
+    "the local ticket store", "run `dirsync-bridge tickets rebuild` to rebuild it from the ledger"
+)
+
+
+class TicketMissing(Fatal, KeyError):
+    """A ticket the ledger names is not in the store: the store is not the ledger's."""
+
+    def __init__(self, path: Path | str, key: str) -> None:
+        super().__init__(
+            f"{path}: the local ticket store has no ticket {key}, which the ledger recorded "
+            f"(the store was lost or restored from an older backup); {ROLE.repair}"
+        )
+        self.key = key
+
+    def __str__(self) -> str:
+        # KeyError would quote the message.
+        return str(self.args[0])
+
 
 _TICKET_COLUMNS: Final = (
     "key, idempotency_key, fingerprint, summary, description, links, status, resolution"
@@ -72,7 +109,7 @@ class LocalStore:
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the store and bring its schema up to date."""
         self.path = path
-        self._conn = db.connect(path, MIGRATIONS)
+        self._conn = db.connect(path, MIGRATIONS, ROLE)
 
     @classmethod
     def copy_of(cls, path: Path) -> LocalStore:
@@ -83,7 +120,7 @@ class LocalStore:
         """
         store = cls.__new__(cls)
         store.path = path
-        store._conn = db.memory_copy(path, MIGRATIONS)
+        store._conn = db.memory_copy(path, MIGRATIONS, ROLE)
         return store
 
     def find(
@@ -140,6 +177,7 @@ class LocalStore:
                 self._conn.execute(
                     "UPDATE tickets SET key = ? WHERE id = ?", (key, cursor.lastrowid)
                 )
+            self._count_write()
         return self.snapshot(key)
 
     def update(self, key: str, content: TicketContent) -> None:
@@ -151,7 +189,8 @@ class LocalStore:
                 (content.summary, content.description, _links_json(content.links), _now(), key),
             )
             if cursor.rowcount == 0:
-                raise KeyError(key)
+                raise TicketMissing(self.path, key)
+            self._count_write()
 
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment named ``comment_key`` to ticket ``key``, or replace its body."""
@@ -165,6 +204,7 @@ class LocalStore:
                 " DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
                 (key, comment_key, body, now, now),
             )
+            self._count_write()
 
     def remove_comment(self, key: str, comment_key: str) -> None:
         """Remove the comment named ``comment_key`` from ticket ``key`` if it is there."""
@@ -174,6 +214,7 @@ class LocalStore:
                 "DELETE FROM comments WHERE ticket_key = ? AND comment_key = ?",
                 (key, comment_key),
             )
+            self._count_write()
 
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Resolve (resolution "Done") or reopen (no resolution) ticket ``key``."""
@@ -184,7 +225,8 @@ class LocalStore:
                 (status, resolution, _now(), key),
             )
             if cursor.rowcount == 0:
-                raise KeyError(key)
+                raise TicketMissing(self.path, key)
+            self._count_write()
 
     def tickets(self) -> list[TicketSnapshot]:
         """Every ticket in the store, oldest first."""
@@ -200,12 +242,79 @@ class LocalStore:
         """Close the database connection."""
         self._conn.close()
 
+    # -- identity, and rebuilding from the ledger (``rebuild``) ---------------------------------
+
+    def identity(self) -> tuple[str, int]:
+        """(store id, writes taken): which store this is, and how far it has got."""
+        row = self._conn.execute("SELECT store_id, revision FROM store WHERE id = 1").fetchone()
+        return str(row[0]), int(row[1])
+
+    def get(self, key: str) -> TicketSnapshot | None:
+        """Ticket ``key``, or None if the store has no such ticket."""
+        row = self._conn.execute(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else self._snapshot(row)
+
+    def last_number(self) -> int:
+        """The highest ticket number this store ever gave (0 if none)."""
+        row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tickets'")
+        found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    def restore(self, tickets: Iterable[TicketSnapshot], next_after: int) -> None:
+        """Put these tickets in, under their own keys; new keys will follow ``next_after``.
+
+        For a store being rebuilt (empty, not yet in use): one transaction, and the store's
+        write count does not move, since these are not writes the ledger counts.
+        """
+        now = _now()
+        with db.transaction(self._conn):
+            for ticket in tickets:
+                number = ticket_number(ticket.key)
+                self._conn.execute(
+                    "INSERT INTO tickets (id, key, idempotency_key, fingerprint, summary,"
+                    " description, links, status, resolution, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        number,
+                        ticket.key,
+                        ticket.idempotency_key,
+                        ticket.fingerprint,
+                        ticket.content.summary,
+                        ticket.content.description,
+                        _links_json(ticket.content.links),
+                        ticket.status,
+                        ticket.resolution,
+                        now,
+                        now,
+                    ),
+                )
+                self._conn.executemany(
+                    "INSERT INTO comments (ticket_key, comment_key, body, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(ticket.key, k, body, now, now) for k, body in ticket.comments.items()],
+                )
+            # AUTOINCREMENT never goes below sqlite_sequence: no old key is ever given again.
+            self._conn.execute("DELETE FROM sqlite_sequence WHERE name = 'tickets'")
+            self._conn.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('tickets', ?)",
+                (max(next_after, self._max_id()),),
+            )
+
+    def _max_id(self) -> int:
+        return int(self._conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0])
+
+    def _count_write(self) -> None:
+        # In the write's own transaction: the count and the write cannot part.
+        self._conn.execute("UPDATE store SET revision = revision + 1 WHERE id = 1")
+
     def _row(self, key: str) -> sqlite3.Row:
         row: sqlite3.Row | None = self._conn.execute(
             f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
-            raise KeyError(key)
+            raise TicketMissing(self.path, key)
         return row
 
     def _require(self, key: str) -> None:
@@ -219,6 +328,14 @@ class LocalStore:
             (row["key"],),
         )
         return _to_snapshot(row, _as_dict(comments))
+
+
+def ticket_number(key: str) -> int:
+    """The number in a local key (``LOCAL-7`` -> 7); ``ValueError`` for any other key."""
+    prefix, _, number = key.partition("-")
+    if f"{prefix}-" != KEY_PREFIX or not number.isdigit():
+        raise ValueError(f"{key} is not a local ticket key")
+    return int(number)
 
 
 def _to_snapshot(row: sqlite3.Row, comments: dict[str, str]) -> TicketSnapshot:

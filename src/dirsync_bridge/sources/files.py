@@ -3,11 +3,25 @@
 Messages are read one at a time (an mbox is indexed, then each message read on its own), so
 a large archive costs memory for one message, not for the archive. A file that cannot be
 used becomes a ``Rejected`` with its reason, and the rest of the run goes on.
+
+Only regular files are read (a link to one is followed). A FIFO, socket or device, or a
+link to one, is rejected without being read: it is opened with ``O_NONBLOCK`` (so that a
+FIFO with no writer cannot block) and judged by ``fstat`` of the open descriptor, never by a
+``stat`` of the name that could be swapped in between. No more than
+``max_message_bytes + 1`` bytes are ever read from a file, whatever its size claims to be.
+Directory walks do not follow links to directories, so a link loop is walked once.
+
+A name is shown, logged and stored in its ``printable`` form: bytes that are not UTF-8
+and control characters become backslash escapes.
 """
 
 from __future__ import annotations
 
+import io
 import mailbox
+import os
+import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,17 +38,33 @@ class RawMessage:
 
 
 _MBOX_MAGIC = b"From "
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_READ_CHUNK = 1 << 20
+
+
+def printable(name: Path | str) -> str:
+    """``name`` as valid, one-line UTF-8: undecodable bytes and control characters escaped.
+
+    A file name is bytes; Python decodes those that are not UTF-8 to lone surrogates, which
+    can be neither printed, JSON-encoded as UTF-8, nor stored in SQLite. ``b"bad\\xff.eml"``
+    becomes ``bad\\xff.eml`` (a backslash, then ``xff``).
+    """
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMessage | Rejected]:
     """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes."""
     for path in paths:
         if path.is_dir():
-            # Not only regular files: a broken link named *.eml is reported, not skipped.
-            files = sorted(p for p in path.rglob("*.eml") if not p.is_dir())
-            if not files:
+            unlisted: list[Rejected] = []
+            files = sorted(_eml_files(path, unlisted))
+            yield from unlisted
+            if not files and not unlisted:
                 yield Rejected(
-                    source=str(path), code="unreadable", detail="the directory holds no .eml files"
+                    source=printable(path),
+                    code="unreadable",
+                    detail="the directory holds no .eml files",
                 )
             for file in files:
                 yield from _read_file(file, max_message_bytes)
@@ -42,50 +72,138 @@ def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMes
             yield from _read_file(path, max_message_bytes)
 
 
+def _eml_files(folder: Path, unlisted: list[Rejected]) -> Iterator[Path]:
+    """Every ``*.eml`` under ``folder`` that is not a directory; links to folders not followed.
+
+    Not only regular files: a broken link or a FIFO named ``*.eml`` is reported, not skipped;
+    so is a folder that cannot be listed (added to ``unlisted``).
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        reason = printable(exc.strerror or str(exc))
+        unlisted.append(
+            Rejected(
+                source=printable(folder),
+                code="unreadable",
+                detail=f"cannot list the directory: {reason}",
+            )
+        )
+        return
+    for entry in entries:
+        path = folder / entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _eml_files(path, unlisted)
+                continue
+            if entry.name.endswith(".eml") and not entry.is_dir():
+                yield path
+        except OSError:
+            yield path  # reported as unreadable when it is opened
+
+
 def _read_file(path: Path, max_message_bytes: int) -> Iterator[RawMessage | Rejected]:
+    source = printable(path)
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(len(_MBOX_MAGIC))
+        # O_NONBLOCK: opening a FIFO that no one writes to returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
     except OSError as exc:
-        yield _unreadable(path, exc)
+        yield _unreadable(source, exc)
         return
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                yield _not_a_file(source, info.st_mode)
+                return
+            head = _read_at_most(handle, len(_MBOX_MAGIC))
+            if head != _MBOX_MAGIC:
+                data = head + _read_at_most(handle, max_message_bytes + 1 - len(head))
+        except OSError as exc:
+            yield _unreadable(source, exc)
+            return
     if head == _MBOX_MAGIC:
-        yield from _read_mbox(path, max_message_bytes)
-        return
-    if size > max_message_bytes:
-        yield _too_large(str(path), size, max_message_bytes)
-        return
-    try:
-        yield RawMessage(source=str(path), data=path.read_bytes())
-    except OSError as exc:
-        yield _unreadable(path, exc)
+        yield from _read_mbox(path, source, info, max_message_bytes)
+    elif len(data) > max_message_bytes:
+        size = info.st_size if info.st_size > max_message_bytes else None
+        yield _too_large(source, size, max_message_bytes)
+    else:
+        yield RawMessage(source=source, data=data)
 
 
-def _read_mbox(path: Path, max_message_bytes: int) -> Iterator[RawMessage | Rejected]:
+def _read_at_most(handle: io.FileIO, limit: int) -> bytes:
+    """Up to ``limit`` bytes: a file that grows, or whose size is unknown, is cut short."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = handle.read(min(left, _READ_CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_mbox(
+    path: Path, source: str, checked: os.stat_result, max_message_bytes: int
+) -> Iterator[RawMessage | Rejected]:
     try:
         box = mailbox.mbox(path, create=False)
+    except (OSError, mailbox.Error) as exc:
+        yield _unreadable(source, exc)
+        return
+    try:
+        # mailbox opens the name again: make sure it is still the regular file checked
+        # (its open file is private; without it, the name is checked again instead).
+        own = getattr(box, "_file", None)
+        opened = os.fstat(own.fileno()) if own is not None else path.stat()
+        if (opened.st_dev, opened.st_ino) != (checked.st_dev, checked.st_ino):
+            yield Rejected(
+                source=source, code="unreadable", detail="the file was replaced while being read"
+            )
+            return
         keys = box.keys()
     except (OSError, mailbox.Error) as exc:
-        yield _unreadable(path, exc)
+        box.close()
+        yield _unreadable(source, exc)
         return
     try:
         for number, key in enumerate(keys, start=1):
-            source = f"{path}#{number}"
+            item = f"{source}#{number}"
             with box.get_file(key) as handle:
                 # Read one byte past the limit: enough to know, without loading a huge message.
                 data = handle.read(max_message_bytes + 1)
             if len(data) > max_message_bytes:
-                yield _too_large(source, None, max_message_bytes)
+                yield _too_large(item, None, max_message_bytes)
             else:
-                yield RawMessage(source=source, data=data)
+                yield RawMessage(source=item, data=data)
     finally:
         box.close()
 
 
-def _unreadable(path: Path, exc: Exception) -> Rejected:
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _not_a_file(source: str, mode: int) -> Rejected:
+    kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+    return Rejected(
+        source=source,
+        code="unreadable",
+        detail=f"not a regular file ({kind}); only files are read",
+    )
+
+
+def _unreadable(source: str, exc: Exception) -> Rejected:
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return Rejected(source=str(path), code="unreadable", detail=f"cannot read the file: {reason}")
+    return Rejected(
+        source=source, code="unreadable", detail=f"cannot read the file: {printable(reason)}"
+    )
 
 
 def _too_large(source: str, size: int | None, limit: int) -> Rejected:

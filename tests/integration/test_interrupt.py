@@ -1,0 +1,197 @@
+"""SIGINT and SIGTERM: exit 130, the run lock released, the state consistent, a rerun finishes.
+
+Real signals to a real process: sent by the process to itself at exact moments (the crash
+points of ``faults``: right after a report is recorded, right after a ticket write before
+the ledger records it), and sent from outside while it works (after it has logged so many
+ticket writes). Whatever the moment, the run ends with exit 130 and one line, and the next
+run ends exactly where a run that was never interrupted ends.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.faults import ENV_VAR
+from dirsync_bridge.lock import RunLock
+from dirsync_bridge.pipeline import replay
+
+from ..simulators.graph.server import GraphSimulator
+from ..simulators.graph.tenant import CLIENT_ID, MAILBOX, TENANT_ID
+from .conftest import make_config, outcome
+from .test_crash import build_corpus
+from .test_run import ENV, deliver_corpus, folder_of, reference, tickets_of
+
+INTERRUPTED = 130
+BASE_ENV = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+WRITE = re.compile(
+    r"dirsync-bridge: (created LOCAL-|put-comment |remove-comment |set-status |update)"
+)
+
+
+def command(config_file: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), *args]
+
+
+def assert_interrupted(done: subprocess.CompletedProcess[str], name: str, lock: Path) -> None:
+    """Exit 130, one line naming the signal, no traceback, the lock free for the next run."""
+    assert done.returncode == INTERRUPTED, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"dirsync-bridge: interrupted by {name}; nothing is half-written: run the same "
+        "command again to finish"
+    )
+    with RunLock(lock):  # taken at once: the interrupted run let go of it
+        pass
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    build_corpus(folder, reports_per_tenant=30)
+    return folder
+
+
+def state_config(tmp_path: Path) -> tuple[Path, Path]:
+    state = tmp_path / "interrupted"
+    config_file = tmp_path / "interrupted.toml"
+    config_file.write_text(f'[state]\npath = "{state / "state.db"}"\n')
+    return state, config_file
+
+
+def finish(config_file: Path, corpus: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        command(config_file, "replay", str(corpus)),
+        env=BASE_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # The two hostile reports were named (and recorded) by the first interrupted runs.
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+KILLS = [
+    # 92 messages: each run ingests further, then writes further.
+    ("after-ingest", 1, "SIGINT"),
+    ("after-ingest", 12, "SIGTERM"),
+    ("after-ingest", 40, "SIGINT"),
+    ("after-sink-write", 1, "SIGINT"),
+    ("after-sink-write", 9, "SIGTERM"),
+    ("after-sink-write", 30, "SIGINT"),
+]
+
+
+def test_replay_interrupted_at_exact_points_exits_130_and_a_rerun_ends_as_a_clean_run(
+    tmp_path: Path, corpus: Path
+) -> None:
+    clean = make_config(tmp_path / "clean")
+    replay([corpus], clean)
+    expected = outcome(clean)
+
+    state, config_file = state_config(tmp_path)
+    for point, nth, name in KILLS:
+        done = subprocess.run(
+            command(config_file, "replay", str(corpus)),
+            env={**BASE_ENV, ENV_VAR: f"{point}:{nth}:{name}"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert_interrupted(done, name, state / "run.lock")
+    finish(config_file, corpus)
+    assert outcome(make_config(state)) == expected
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_replay_interrupted_from_outside_while_it_writes_exits_130_then_finishes(
+    tmp_path: Path, corpus: Path, name: str
+) -> None:
+    clean = make_config(tmp_path / "clean")
+    replay([corpus], clean)
+    expected = outcome(clean)
+
+    state, config_file = state_config(tmp_path)
+    for after in (1, 15, 40):  # ticket writes (this run) before the signal is sent
+        with subprocess.Popen(
+            command(config_file, "-v", "replay", str(corpus)),
+            env=BASE_ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process:
+            assert process.stderr is not None
+            lines, written = [], 0
+            for line in process.stderr:
+                lines.append(line)
+                written += WRITE.match(line) is not None
+                if written == after:
+                    process.send_signal(signal.Signals[name])
+                    break
+            lines.append(process.stderr.read())
+            process.wait(timeout=300)
+        done = subprocess.CompletedProcess(process.args, process.returncode, "", "".join(lines))
+        assert_interrupted(done, name, state / "run.lock")
+    finish(config_file, corpus)
+    assert outcome(make_config(state)) == expected
+
+
+def test_run_interrupted_at_several_points_exits_130_and_the_next_pass_finishes(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    ids = deliver_corpus(graph_sim)
+    expected = reference(tmp_path)
+    state = tmp_path / "state"
+    config_file = tmp_path / "run.toml"
+    config_file.write_text(
+        f'[state]\npath = "{state / "state.db"}"\n'
+        '[trust]\nforwarders = ["it-admin@contoso.com"]\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
+        f'ca_bundle = "{graph_sim.ca_path}"\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+    )
+    env = {**BASE_ENV, **ENV}
+    for point, nth, name in (
+        ("after-ingest", 3, "SIGTERM"),
+        ("after-sink-write", 5, "SIGINT"),
+        ("after-sink-write", 20, "SIGTERM"),
+    ):
+        done = subprocess.run(
+            command(config_file, "run"),
+            env={**env, ENV_VAR: f"{point}:{nth}:{name}"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert_interrupted(done, name, state / "run.lock")
+        # Not one message moved before every ticket it caused was written.
+        assert {folder_of(graph_sim, i) for i in ids.values()} == {"inbox"}
+    final = subprocess.run(
+        command(config_file, "run"), env=env, capture_output=True, text=True, timeout=120
+    )
+    assert final.returncode in (0, 1), final.stderr
+    assert "Traceback" not in final.stderr
+    # As a clean pass ends (test_run): the same tickets, statuses and comments; only the
+    # sources named in the texts differ (graph: references, not file names).
+    found = tickets_of(make_config(state))
+    assert sorted(found) == sorted(expected)
+    for key, ticket in found.items():
+        for field in ("summary", "status", "resolution", "links"):
+            assert ticket[field] == expected[key][field], (key, field)
+        assert sorted(ticket["comments"]) == sorted(expected[key]["comments"]), key
+    # Every report moved once its tickets were written; spoofs tagged; nothing else touched.
+    inbox = graph_sim.folder_messages(MAILBOX, "inbox")
+    assert {tuple(m.categories) for m in inbox} == {("dirsync-bridge-rejected",), ()}
+    assert ids["newsletter"] in {m.id for m in inbox}
+    assert len(ids) - len(inbox) == 34  # the corpus's genuine reports, as a clean replay reads

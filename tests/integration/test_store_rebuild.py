@@ -1,0 +1,304 @@
+"""The local ticket store lost, or restored from an older backup than the ledger.
+
+The ledger (``state.db``) is the source of truth for what the local store (``tickets.db``)
+should hold. A store that does not match it is found before anything is written, with one
+line that says to run ``tickets rebuild``; the rebuild makes the store hold what a clean run
+holds, with the same ticket keys, and keeps the old file aside.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.config import Config
+from dirsync_bridge.errors import Fatal
+from dirsync_bridge.faults import ENV_VAR
+from dirsync_bridge.pipeline import replay
+from dirsync_bridge.rebuild import StoreMismatch, rebuild_store
+from dirsync_bridge.sinks.local import LocalStore
+
+from ..conftest import REPORTS
+from ..reportgen import LARGE, report_email
+from .conftest import make_config, outcome
+from .test_replay import without_superseded, write_history
+
+CORPUS = sorted(REPORTS.glob("*.eml"))
+FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
+
+
+def store_files(config: Config) -> list[Path]:
+    path = config.state.local_tickets_path
+    return [p for p in (path, *path.parent.glob(path.name + "-*")) if p.exists()]
+
+
+def lose_store(config: Config) -> None:
+    for path in store_files(config):
+        path.unlink()
+
+
+def backup_store(config: Config, to: Path) -> None:
+    to.mkdir()
+    for path in store_files(config):
+        shutil.copy2(path, to / path.name)
+
+
+def restore_store(config: Config, backup: Path) -> None:
+    lose_store(config)
+    for path in backup.iterdir():
+        shutil.copy2(path, config.state.directory / path.name)
+
+
+def new_report(tmp_path: Path) -> Path:
+    path = tmp_path / "new.eml"
+    at = datetime(2031, 1, 1, tzinfo=UTC)
+    path.write_bytes(report_email("Contoso", at, [("new@contoso.com", LARGE)], "n@rebuild"))
+    return path
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> dict[str, object]:
+    config = make_config(tmp_path / "clean")
+    replay(CORPUS, config)
+    return outcome(config)
+
+
+def test_a_lost_store_is_found_before_anything_is_written(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    lose_store(config)
+    with pytest.raises(StoreMismatch) as raised:
+        replay([new_report(tmp_path)], config)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"{config.state.local_tickets_path}: the local ticket store ")
+    assert message.endswith("run `dirsync-bridge tickets rebuild` to rebuild it from the ledger")
+    assert isinstance(raised.value, Fatal)
+    assert keys_of(config) == []  # nothing written
+    with pytest.raises(StoreMismatch):  # and the same on every run until it is rebuilt
+        replay([new_report(tmp_path)], config, dry_run=True)
+
+
+def test_a_store_restored_from_an_older_backup_is_found(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    backup_store(config, tmp_path / "backup")
+    replay(REST, config)
+    restore_store(config, tmp_path / "backup")
+    with pytest.raises(StoreMismatch, match="older than the ledger"):
+        replay(CORPUS, config)
+
+
+def test_a_store_restored_from_a_backup_of_the_last_run_is_accepted(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    backup_store(config, tmp_path / "backup")
+    restore_store(config, tmp_path / "backup")
+    assert replay([new_report(tmp_path)], config).created == 1
+
+
+def test_rebuild_after_a_lost_store_ends_as_a_clean_run_with_the_same_keys(
+    tmp_path: Path, clean: dict[str, object]
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    keys = named_keys(config)
+    lose_store(config)
+    summary = rebuild_store(config)
+    assert summary.kept == 0 and summary.restored == len(keys)
+    assert outcome(config) == clean
+    assert named_keys(config) == keys
+    again = replay(CORPUS, config)
+    assert again.writes == []
+    assert replay([new_report(tmp_path)], config).created == 1
+    assert f"LOCAL-{len(keys) + 1}" in keys_of(config)
+
+
+def test_rebuild_after_an_older_backup_ends_as_a_clean_run_and_keeps_the_old_file(
+    tmp_path: Path, clean: dict[str, object]
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    backup_store(config, tmp_path / "backup")
+    replay(REST, config)
+    restore_store(config, tmp_path / "backup")
+    old = (tmp_path / "backup" / "tickets.db").read_bytes()
+    summary = rebuild_store(config)
+    assert summary.kept > 0 and summary.restored > 0
+    assert summary.set_aside is not None and summary.set_aside.read_bytes() == old
+    assert outcome(config) == clean
+    assert replay(CORPUS, config).writes == []
+
+
+def test_rebuild_of_a_damaged_store_starts_from_the_ledger_alone(
+    tmp_path: Path, clean: dict[str, object]
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    config.state.local_tickets_path.write_bytes(b"garbage" * 1000)
+    with pytest.raises(Fatal, match="the local ticket store is damaged"):
+        replay(CORPUS, config)
+    rebuild_store(config)
+    assert outcome(config) == clean
+
+
+def test_rebuild_of_a_store_that_matches_changes_nothing(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    before = outcome(config)
+    summary = rebuild_store(config)
+    assert summary.restored == 0 and summary.writes == 0
+    assert outcome(config) == before
+
+
+def test_superseded_tickets_come_back_with_their_comment_and_status(tmp_path: Path) -> None:
+    # The history of test_replay's superseded case: a ticket opened on part of the history,
+    # merged into the first once the rest arrived. Its description was rendered from an
+    # episode that no longer exists, so the ledger alone cannot write it again.
+    rows: list[list[str | None]] = [[None, "A", None, None], *[[None] * 4] * 5]
+    rows += [[None, "A", None, None], [None] * 4, [None, "Q", None, None]]
+    paths = write_history(tmp_path / "mail", rows, [3, 3, 3, 3, 3, 3, 480, 480, 3])
+    by_name = {p.name: p for p in paths}
+    config = make_config(tmp_path / "runs")
+    for name in ("r000", "r008", "r005", "r003", "r001", "r007", "r002", "r004", "r006"):
+        replay([by_name[f"{name}.eml"]], config)
+    before = outcome(config)
+    lose_store(config)
+    rebuild_store(config)
+    after = outcome(config)
+    assert without_superseded(after) == without_superseded(before)
+    for name, ticket in after["tickets"].items():
+        if any(":superseded:" in c for c in ticket["comments"]):
+            old = before["tickets"][name]
+            assert {k: v for k, v in ticket.items() if k != "description"} == {
+                k: v for k, v in old.items() if k != "description"
+            }
+            assert "rebuilt from the ledger" in ticket["description"]
+
+
+def test_a_rebuild_killed_at_any_step_is_finished_by_the_next_one(
+    tmp_path: Path, clean: dict[str, object]
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    backup_store(config, tmp_path / "backup")
+    replay(REST, config)
+    restore_store(config, tmp_path / "backup")
+    config_file = tmp_path / "c.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    for point in ("rebuild-store-built", "rebuild-store-swapped", "after-sink-write"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dirsync_bridge",
+                "--config",
+                str(config_file),
+                "tickets",
+                "rebuild",
+            ],
+            env={**env, ENV_VAR: f"{point}:1"},
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == -signal.SIGKILL, (point, done.stderr)
+    # A killed rebuild leaves either the mismatch (a run says to rebuild again) or, once the
+    # ledger has adopted the new store, flags that any run finishes as after a crash.
+    replay(CORPUS, config)
+    assert outcome(config) == clean
+
+
+def test_the_sequence_never_gives_an_old_key_to_a_new_ticket(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "state")
+    history = write_history(
+        tmp_path / "mail", [["A", "A", None, None], ["A", "A", "A", None]], [3, 3]
+    )
+    replay(history[:1], config)
+    backup_store(config, tmp_path / "backup")
+    replay(history[1:], config)
+    restore_store(config, tmp_path / "backup")
+    rebuild_store(config)
+    assert keys_of(config) == ["LOCAL-1", "LOCAL-2", "LOCAL-3"]
+    replay([new_report(tmp_path)], config)
+    assert keys_of(config) == ["LOCAL-1", "LOCAL-2", "LOCAL-3", "LOCAL-4"]
+
+
+def keys_of(config: Config) -> list[str]:
+    store = LocalStore(config.state.local_tickets_path)
+    try:
+        return sorted(t.key for t in store.tickets())
+    finally:
+        store.close()
+
+
+def named_keys(config: Config) -> dict[str, str]:
+    store = LocalStore(config.state.local_tickets_path)
+    try:
+        return {t.key: t.idempotency_key for t in store.tickets()}
+    finally:
+        store.close()
+
+
+def test_a_key_the_ledger_gave_twice_is_given_a_new_one(
+    tmp_path: Path, clean: dict[str, object]
+) -> None:
+    # What a run before the store check could leave: a store lost, new tickets created in
+    # an empty store under keys the ledger had already given to others.
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    conn = sqlite3.connect(config.state.path)
+    conn.execute("UPDATE tickets SET key = 'LOCAL-1' WHERE key = 'LOCAL-2'")
+    conn.commit()
+    conn.close()
+    lose_store(config)
+    rebuild_store(config)
+    assert outcome(config) == clean
+    keys = keys_of(config)
+    assert len(keys) == len(set(keys)) and "LOCAL-2" not in keys
+
+
+def forget_pairing(config: Config) -> None:
+    """The ledger as a version without the store check left it: no pairing recorded."""
+    conn = sqlite3.connect(config.state.path)
+    conn.execute("DELETE FROM store_pairing")
+    conn.commit()
+    conn.close()
+
+
+def test_a_ledger_from_before_the_check_is_compared_ticket_by_ticket_once(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(CORPUS, config)
+    forget_pairing(config)
+    assert replay([new_report(tmp_path)], config).created == 1  # the store matches: paired
+    conn = sqlite3.connect(config.state.path)
+    assert conn.execute("SELECT count(*) FROM store_pairing").fetchone()[0] == 1
+    conn.close()
+
+    backup_store(config, tmp_path / "backup")
+    forget_pairing(config)
+    lose_store(config)
+    with pytest.raises(
+        StoreMismatch, match=r"does not match the ledger .*: it has no ticket LOCAL-1"
+    ):
+        replay(CORPUS, config)
+    restore_store(config, tmp_path / "backup")
+    conn = sqlite3.connect(config.state.local_tickets_path)
+    conn.execute("UPDATE comments SET body = 'edited' WHERE id = (SELECT min(id) FROM comments)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreMismatch, match="is not what the ledger recorded writing"):
+        replay(CORPUS, config)
