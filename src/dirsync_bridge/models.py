@@ -166,13 +166,13 @@ class _Envelope(_Record):
     subject: str | None = None
     sender: str | None = None
     sent_at: UtcTimestamp | None = None
-    source_kind: SourceKind = "email"
 
 
 class Report(_Envelope):
     """A trusted report (an email, an export file) and the errors it lists, in source order."""
 
     status: Literal["parsed"] = "parsed"
+    source_kind: SourceKind = "email"
     reason: None = None
     tenant: str | None = None
     sync_completed_at: UtcTimestamp | None = None
@@ -208,6 +208,8 @@ class Rejected(_Envelope):
     """An input that must never make a ticket, with a one-line reason."""
 
     status: Literal["rejected"] = "rejected"
+    source_kind: SourceKind | None = "email"
+    """What the input was recognised as; None when it is of no kind the tool reads."""
     code: RejectCode = Field(exclude=True)
     detail: str = Field(exclude=True)
 
