@@ -32,7 +32,8 @@ _DUPLICATE_KINDS = frozenset(get_args(DuplicateError.model_fields["kind"].annota
 # "CN={<hex>}": the Azure AD connector space names an object by the hex of its ImmutableId's
 # UTF-8 bytes (reference/live-sources.md 3.1; ADSyncTools ConvertFrom-ADSyncToolsAadDistinguished
 # Name). "CN={514635484D4B376E38307176645973555049486139513D3D}" is "QF5HMK7n80qvdYsUPIHa9Q==".
-_AAD_DN = re.compile(r"CN=\{(?P<hex>(?:[0-9A-Fa-f]{2})+)\}")
+# DN attribute names are case-insensitive, and so is hex.
+_AAD_DN = re.compile(r"CN=\{(?P<hex>(?:[0-9A-F]{2})+)\}", re.IGNORECASE)
 
 
 def immutable_id_from_dn(dn: str | None) -> str | None:
