@@ -282,3 +282,13 @@ def test_a_control_character_in_an_events_text_costs_that_character_not_the_file
         error.message
         == "The provisioned object is too large.\ufffd Trim the number of attribute values."
     )
+
+
+def test_a_chunk_whose_checksum_fails_is_refused_not_half_read() -> None:
+    # A byte of the chunk header's unused area: without checksums the library reads on as if
+    # nothing happened, and a damaged chunk could silently lose records.
+    raw = bytearray(BUILT.read_bytes())
+    raw[4096 + 60] ^= 0xFF
+    result = parse_evtx(bytes(raw), "x.evtx")
+    assert isinstance(result, Rejected), result
+    assert result.code == "malformed-evtx" and "damaged" in result.detail
