@@ -321,3 +321,17 @@ def test_extra_error_details_are_read_leniently(
     text: str | None, expected: dict[str, tuple[str, ...]]
 ) -> None:
     assert read_extra_details(text) == expected
+
+
+def test_another_connectors_export_is_refused_but_one_odd_dn_is_not() -> None:
+    ad = _object(
+        f"<error-literal>{DUP_PROXY}</error-literal>", dn="CN=A,OU=Staff,DC=contoso,DC=com"
+    )
+    aad = _object(
+        f"<error-literal>{DUP_PROXY}</error-literal>",
+        dn="CN={514635484D4B376E38307176645973555049486139513D3D}",
+    )
+    rejected = _rejected(_file(ad))
+    assert rejected.code == "not-an-error-export" and "another connector" in rejected.detail
+    assert len(_report(_file(ad, aad)).errors) == 2
+    assert len(_report(_file(_object(f"<error-literal>{DUP_PROXY}</error-literal>"))).errors) == 1

@@ -26,6 +26,8 @@ Decisions where the format is not documented (no raw export with errors is publi
   at all is refused (``not-an-error-export``): it was made with another filter (``/f:x``
   pending exports, ``/f:d`` disconnectors...), and reading it as "no errors" would resolve
   every open problem.
+- A file whose objects all have DNs of another form than ``CN={hex}`` is another
+  connector's export (the on-premises AD connector's) and is refused the same way.
 - Unknown elements and attributes are ignored; missing optional ones leave fields null.
 - A truncated or otherwise malformed file is refused as a whole: a complete report that is
   missing its last objects would count their absence.
@@ -51,6 +53,7 @@ from .records import (
 from .xml_safety import XmlRefused, check, child, children, iter_elements, text_of
 
 ROOT = "cs-objects"
+_EXPORT_ERRORS = 'export the errors with csexport "<tenant>.onmicrosoft.com - AAD" file.xml /f:e'
 # Where an object's attributes stand, most trusted first: what the cloud has (the last
 # successful export), then what the failing export tries to write (a new object has only
 # that), then what an import brought in.
@@ -87,15 +90,29 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
     errors: list[dict[str, Any]] = []
     times: list[datetime | None] = []
     objects = 0
+    other_dn = None  # a DN of another connector's form, and no Azure AD one
+    aad_dns = 0
     for element in iter_elements(raw, "cs-object", max_bytes):
         objects += 1
+        dn = element.get("cs-dn")
+        if immutable_id_from_dn(dn):
+            aad_dns += 1
+        elif dn and other_dn is None:
+            other_dn = dn
         errors.extend(_object_errors(element, times))
     if objects and not errors:
         raise XmlRefused(
             "not-an-error-export",
             f"{objects} cs-object element(s) and not one export-errordetail: the file was "
-            'made with another filter; export the errors with csexport "<connector>" '
-            "file.xml /f:e",
+            f"made with another filter; {_EXPORT_ERRORS}",
+        )
+    if other_dn and not aad_dns:
+        # A complete report must be the Azure AD connector's: another connector's errors
+        # (the on-premises AD one, say) would count as the absence of every cloud error.
+        raise XmlRefused(
+            "not-an-error-export",
+            f"the objects are named like {other_dn[:60]!r}, not CN={{hex}}: this is another "
+            f"connector's export, not the Azure AD connector's; {_EXPORT_ERRORS}",
         )
     return build_report(
         source=source, source_kind="csexport", complete=True, times=times, errors=errors
