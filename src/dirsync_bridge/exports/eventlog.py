@@ -58,7 +58,6 @@ _LABEL = re.compile(
     r"^[ \t]*(?P<label>DN|Error Name|Error Detail|Extra ?Error ?Details)[ \t]*:[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
-_DN_VALUE = re.compile(r"^CN=\{[0-9A-Fa-f]+\}")
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -210,9 +209,11 @@ def _error(message: str | None, strings: list[str]) -> dict[str, Any]:
 def _fields(text: str) -> dict[str, str]:
     """``Label: value`` blocks; a value runs to the next label (a detail spans lines)."""
     found = list(_LABEL.finditer(text))
+    if not found:
+        return {}
     out: dict[str, str] = {}
     ends = [match.start() for match in found[1:]] + [len(text)]
-    for here, end in zip(found, ends[: len(found)], strict=True):
+    for here, end in zip(found, ends, strict=True):
         label = _LABELS[here.group("label").casefold().replace(" ", "")]
         out.setdefault(label, text[here.end() : end].strip())
     return out
@@ -232,7 +233,7 @@ def _positional(strings: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     rest = []
     for value in strings:
-        if "dn" not in out and _DN_VALUE.match(value):
+        if "dn" not in out and value.upper().startswith("CN={") and immutable_id_from_dn(value):
             out["dn"] = value
         elif "error name" not in out and stated_kind(value):
             out["error name"] = value
