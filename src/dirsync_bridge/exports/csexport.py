@@ -63,7 +63,7 @@ _HOLOGRAMS = ("synchronized-hologram", "unapplied-export-hologram", "pending-imp
 def parse_csexport(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
     """Parse one csexport ``/f:e`` file; every failure is a ``Rejected``, never an exception."""
     settings = settings or ParseSettings()
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace, not strip: no copy of a large file
         return Rejected(
             source=source, source_kind="csexport", code="empty", detail="the input is empty"
         )

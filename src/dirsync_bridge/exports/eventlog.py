@@ -64,7 +64,7 @@ _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def parse_event_xml(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
     """Parse ``wevtutil ... /f:RenderedXml /e:Events`` output; never raises."""
     settings = settings or ParseSettings()
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace, not strip: no copy of a large file
         return _unreadable(source, "empty", "the input is empty")
     root = None
     try:
