@@ -191,7 +191,7 @@ def _has_doctype(root: etree._Element) -> bool:
 def _syntax_detail(exc: etree.XMLSyntaxError) -> str:
     message = " ".join(str(exc.msg or exc).split())
     line = f" at line {exc.lineno}" if exc.lineno else ""
-    return f"the XML is not well-formed{line} ({message}); it may be truncated: export it again"
+    return f"the XML is not well-formed{line} ({message}): cut short or damaged; export it again"
 
 
 def local_name(element: etree._Element) -> str:
