@@ -185,6 +185,8 @@ def stated_kind(text: str | None) -> Kind | None:
     name = text.strip()
     if name == "IdentityDataValidationFailed":
         return "DataValidationFailed"
+    if name == "ExceededAllowedLength":  # the same error as LargeObject (format.md 3)
+        return "LargeObject"
     for kind in KINDS:
         if kind.casefold() == name.casefold():
             return kind

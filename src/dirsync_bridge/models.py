@@ -59,6 +59,10 @@ class _SyncErrorBase(_Record):
     invalid_attribute: str | None = None
     tracking_id: str | None = None
     message: str
+    holder_object_id: str | None = None
+    """The cloud object id of the object holding the conflicting value, when the source names
+    it (csexport ``ObjectIdInConflict``). For the ticket's details; not in the JSON contract
+    (design.md section 2 lists the error keys), so ``to_json_dict`` leaves it out."""
 
 
 class DuplicateError(_SyncErrorBase):
@@ -151,6 +155,9 @@ Kind = Literal[
 
 KINDS: tuple[Kind, ...] = Kind.__args__  # type: ignore[attr-defined]
 
+SourceKind = Literal["email", "csexport", "eventlog", "graph-provisioning"]
+"""Where a report came from (design.md section 9)."""
+
 
 class _Envelope(_Record):
     source: str
@@ -162,12 +169,16 @@ class _Envelope(_Record):
 
 
 class Report(_Envelope):
-    """A trusted report email and the errors it lists, in email order."""
+    """A trusted report (an email, an export file) and the errors it lists, in source order."""
 
     status: Literal["parsed"] = "parsed"
+    source_kind: SourceKind = "email"
     reason: None = None
     tenant: str | None = None
     sync_completed_at: UtcTimestamp | None = None
+    complete: bool = True
+    """Whether the report lists every current error its source can see (emails and csexport
+    files do; event-log exports never do), so that an absence from it means something."""
     errors: tuple[SyncError, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -188,12 +199,22 @@ RejectCode = Literal[
     "unauthenticated",
 ]
 
+ExportRejectCode = Literal["unsafe-xml", "malformed-xml", "malformed-evtx", "not-an-error-export"]
+"""Codes only the export parsers (``exports/``) give. Kept apart until ``parse``/``replay``
+read export files: no command can print them yet, so the README does not list them yet.
+Merge them into ``RejectCode`` when wiring the parsers in (tests/unit/test_docs.py then
+demands them in the README)."""
+
+AnyRejectCode = RejectCode | ExportRejectCode
+
 
 class Rejected(_Envelope):
     """An input that must never make a ticket, with a one-line reason."""
 
     status: Literal["rejected"] = "rejected"
-    code: RejectCode = Field(exclude=True)
+    source_kind: SourceKind | None = "email"
+    """What the input was recognised as; None when it is of no kind the tool reads."""
+    code: AnyRejectCode = Field(exclude=True)
     detail: str = Field(exclude=True)
 
     @property
@@ -202,9 +223,15 @@ class Rejected(_Envelope):
         return f"{self.code}: {self.detail}"
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The contract's JSON object: same keys as a report, with ``reason`` set."""
+        """The contract's JSON object: same keys as a report, with ``reason`` set.
+
+        ``complete`` is false: a rejected input vouches for nothing, so it can never count as
+        an absence.
+        """
         data = self.model_dump(mode="json")
-        data.update(reason=self.reason, tenant=None, sync_completed_at=None, errors=[])
+        data.update(
+            reason=self.reason, tenant=None, sync_completed_at=None, complete=False, errors=[]
+        )
         return _ordered(data)
 
 
@@ -218,6 +245,8 @@ _KEY_ORDER = (
     "sent_at",
     "tenant",
     "sync_completed_at",
+    "source_kind",
+    "complete",
     "errors",
 )
 _ERROR_KEY_ORDER = (

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .body import BodyFacts, Row, collapse, paragraphs, read_html, read_text
 from .catalog import classify, stated_kind
 from .mime import Envelope, Parts, read_envelope, read_parts
-from .models import ParseResult, RejectCode, Rejected, Report
+from .models import AnyRejectCode, ParseResult, Rejected, Report
 from .trust import TrustPolicy, authentication_problem, is_report_subject, strip_forward_prefix
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -89,7 +89,7 @@ def _parse(raw: bytes, source: str, trust: TrustPolicy, settings: ParseSettings)
             detail="no From, Subject or Message-ID header: this is not an email message",
         )
 
-    def reject(code: RejectCode, detail: str) -> Rejected:
+    def reject(code: AnyRejectCode, detail: str) -> Rejected:
         return _rejected(source, envelope, code, detail)
 
     if len(envelope.senders) != 1 or envelope.from_headers > 1:
@@ -198,7 +198,7 @@ def _error(row: Row) -> dict[str, Any]:
     }
 
 
-def _rejected(source: str, envelope: Envelope, code: RejectCode, detail: str) -> Rejected:
+def _rejected(source: str, envelope: Envelope, code: AnyRejectCode, detail: str) -> Rejected:
     return Rejected(
         source=source,
         message_id=envelope.message_id,

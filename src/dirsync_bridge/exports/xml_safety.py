@@ -1,0 +1,218 @@
+"""Untrusted XML: the only way an export file's XML is read.
+
+Export files come from outside (a server admin, a share, a ticket attachment), so they are
+read the way hostile XML must be (design.md section 9: no entities, no network, bounded size):
+
+1. Size first: more than the caller's ``max_bytes`` is refused before anything is parsed.
+2. The prolog (what comes before the root element) is scanned by hand. A document type
+   declaration is the only place entity declarations and external references (``SYSTEM``,
+   ``PUBLIC``) can live, and XML allows it only there, so refusing any ``<!`` markup
+   declaration in the prolog refuses billion-laughs, quadratic blow-up and XXE files
+   before libxml2 sees a byte of them.
+3. lxml parses with entity resolution, DTD loading and network access off and libxml2's
+   size and depth limits on (``huge_tree=False``): a second wall if step 2 ever misses.
+4. The parsed document must have no doctype either: a third check, almost free.
+
+Everything refused raises ``XmlRefused`` with a reject code and a one-line detail; callers
+turn that into a ``Rejected``. Elements are streamed (``iter_elements``) and dropped after
+use, so memory follows the input's size, not a tree several times as large.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from ..models import AnyRejectCode
+
+# A real export's prolog is an XML declaration and perhaps a comment; a megabyte of it is
+# someone hiding a DTD past a scanner's window.
+PROLOG_WINDOW = 1024 * 1024
+
+# lxml's keyword arguments, the same for every parse: see the module docstring, step 3.
+_SAFE: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+_NAME = re.compile(r"[^\s/>!?<=\"']+")
+_DOCTYPE_NAME = re.compile(r"<!DOCTYPE\s+([^\s\[>]+)", re.IGNORECASE)
+
+
+class XmlRefused(Exception):
+    """XML that must not be read: a reject code and a one-line reason."""
+
+    def __init__(self, code: AnyRejectCode, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code: AnyRejectCode = code
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Prolog:
+    """What comes before an XML document's root element."""
+
+    root: str | None
+    """The root element's local name (the doctype's name when a DTD comes first); None when
+    the input ends, or the scan window does, before the root."""
+    dtd: bool
+    """A ``<!DOCTYPE`` (or any other markup declaration) stands before the root."""
+    window_exhausted: bool = False
+
+
+def read_prolog(raw: bytes) -> Prolog | None:
+    """The prolog of ``raw``, or None when ``raw`` does not start like an XML document."""
+    text = _head_text(raw)
+    i, end = 0, len(text)
+    markup = False  # a declaration or comment seen: this is XML, even if cut short
+    while True:
+        while i < end and text[i] in " \t\r\n":
+            i += 1
+        if i >= end:
+            if not markup:
+                return None
+            return Prolog(root=None, dtd=False, window_exhausted=len(raw) > PROLOG_WINDOW)
+        if text.startswith("<?", i) or text.startswith("<!--", i):
+            markup = True
+            close = "?>" if text[i + 1] == "?" else "-->"
+            found = text.find(close, i + 2)
+            if found < 0:
+                return Prolog(root=None, dtd=False, window_exhausted=len(raw) > PROLOG_WINDOW)
+            i = found + len(close)
+        elif text.startswith("<!", i):
+            doctype = _DOCTYPE_NAME.match(text, i)
+            return Prolog(root=_local(doctype.group(1)) if doctype else None, dtd=True)
+        elif text.startswith("<", i):
+            name = _NAME.match(text, i + 1)
+            return Prolog(root=_local(name.group(0)) if name else None, dtd=False)
+        else:
+            return None
+
+
+def _head_text(raw: bytes) -> str:
+    """The first ``PROLOG_WINDOW`` bytes as text, well enough to scan markup.
+
+    UTF-16 (``wevtutil /uni:true``) is decoded; everything else is read as Latin-1, which
+    keeps every ASCII byte (all the markup) where it is, whatever the real 8-bit encoding.
+    """
+    head = raw[:PROLOG_WINDOW]
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(b"<\x00"):
+        start = 2 if head.startswith(codecs.BOM_UTF16_LE) else 0
+        return head[start : len(head) - (len(head) - start) % 2].decode("utf-16-le", "replace")
+    if head.startswith(codecs.BOM_UTF16_BE) or head.startswith(b"\x00<"):
+        start = 2 if head.startswith(codecs.BOM_UTF16_BE) else 0
+        return head[start : len(head) - (len(head) - start) % 2].decode("utf-16-be", "replace")
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[3:]
+    return head.decode("latin-1")
+
+
+def _local(name: str) -> str:
+    return name.rsplit(":", 1)[-1]
+
+
+def check(raw: bytes, max_bytes: int) -> Prolog:
+    """Refuse ``raw`` if it is too large, not XML, or declares a DTD; else its prolog."""
+    if len(raw) > max_bytes:
+        raise XmlRefused(
+            "too-large", f"{len(raw)} bytes is over [parse] max_message_bytes ({max_bytes})"
+        )
+    prolog = read_prolog(raw)
+    if prolog is None:
+        raise XmlRefused("malformed-xml", "the input does not start like an XML document")
+    if prolog.dtd:
+        raise XmlRefused(
+            "unsafe-xml",
+            "the XML declares a DTD (<!DOCTYPE>): entity declarations and external "
+            "references are refused; export the file again with csexport or wevtutil",
+        )
+    if prolog.window_exhausted:
+        raise XmlRefused(
+            "unsafe-xml", f"no root element in the first {PROLOG_WINDOW} bytes of the XML"
+        )
+    if prolog.root is None:
+        raise XmlRefused("malformed-xml", "the XML ends before its root element")
+    return prolog
+
+
+def iter_elements(raw: bytes, local_name: str, max_bytes: int) -> Iterator[etree._Element]:
+    """Every element named ``local_name`` (any namespace), complete, in document order.
+
+    Each element is cleared once the caller moves on to the next, so read what you need
+    before advancing. Raises ``XmlRefused`` (possibly after some elements were yielded: a
+    truncated file is refused as a whole, never half-read).
+    """
+    check(raw, max_bytes)
+    context = etree.iterparse(io.BytesIO(raw), events=("end",), tag=f"{{*}}{local_name}", **_SAFE)
+    try:
+        for _event, element in context:
+            yield element
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            # Earlier siblings are done with: dropping them keeps memory flat.
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise XmlRefused("malformed-xml", _syntax_detail(exc)) from None
+    root = context.root
+    if root is not None and _has_doctype(root):
+        raise XmlRefused("unsafe-xml", "the XML declares a DTD")
+
+
+def parse_document(raw: bytes, max_bytes: int) -> etree._Element:
+    """A whole small document (one rendered event record) as a tree, read safely."""
+    check(raw, max_bytes)
+    parser = etree.XMLParser(**_SAFE)
+    try:
+        root = etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        raise XmlRefused("malformed-xml", _syntax_detail(exc)) from None
+    if _has_doctype(root):
+        raise XmlRefused("unsafe-xml", "the XML declares a DTD")
+    return root
+
+
+def _has_doctype(root: etree._Element) -> bool:
+    # libxml2 keeps a DTD object for any DOCTYPE, internal subset or external id alike.
+    return root.getroottree().docinfo.internalDTD is not None
+
+
+def _syntax_detail(exc: etree.XMLSyntaxError) -> str:
+    message = " ".join(str(exc.msg or exc).split())
+    line = f" at line {exc.lineno}" if exc.lineno else ""
+    return f"the XML is not well-formed{line} ({message}): cut short or damaged; export it again"
+
+
+def local_name(element: etree._Element) -> str:
+    """An element's tag without its namespace (``""`` for comments and the like)."""
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def children(element: etree._Element, name: str) -> Iterator[etree._Element]:
+    """The child elements named ``name``, whatever their namespace."""
+    return (child for child in element if local_name(child) == name)
+
+
+def child(element: etree._Element, name: str) -> etree._Element | None:
+    """The first child element named ``name``, whatever its namespace."""
+    return next(children(element, name), None)
+
+
+def text_of(element: etree._Element | None) -> str | None:
+    """All the text inside ``element``, stripped; None when there is none."""
+    if element is None:
+        return None
+    text = "".join(t for t in element.itertext() if isinstance(t, str)).strip()
+    return text or None
