@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from tests.simulators.graph.server import GraphSimulator
 from tests.simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, TENANT_ID
 
-from dirsync_bridge.config import GraphSettings
+from dirsync_bridge.config.settings import GraphSettings
 from dirsync_bridge.enrich.cloud import CloudDirectory, lookup_url
-from dirsync_bridge.graph import MAX_IN_FLIGHT, GraphClient
+from dirsync_bridge.graph.client import MAX_IN_FLIGHT, GraphClient
 
 LATENCY = 0.05
 VALUES = 500

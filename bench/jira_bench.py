@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.reportgen import duplicate, report_email
 from tests.simulators.jira import JiraSimulator
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import replay
 
 LATENCY = 0.05

@@ -17,7 +17,7 @@ from tests.simulators.graph.server import GraphSimulator
 from tests.simulators.graph.tenant import CLIENT_SECRET, MAILBOX
 
 from bench.corpus import backlog
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import run
 
 LATENCY = 0.05

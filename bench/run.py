@@ -34,7 +34,7 @@ from bench.enrich_bench import bench_enrich
 from bench.jira_bench import bench_jira
 from bench.mailbox_bench import bench_graph
 from dirsync_bridge.models import Report
-from dirsync_bridge.parse import parse_message
+from dirsync_bridge.parse.message import parse_message
 
 ROWS = 10_000
 REPEATS = 7
@@ -86,7 +86,7 @@ def bench_parse() -> None:
 _CHILD = """
 import re, sys, time
 from pathlib import Path
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import parse_paths
 start = time.perf_counter()
 count = sum(1 for _ in parse_paths([Path(sys.argv[1])], Config()))
@@ -126,7 +126,7 @@ def bench_mbox() -> None:
 _REPLAY_CHILD = """
 import re, sys, time
 from pathlib import Path
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import replay
 config = Config.model_validate({"state": {"path": sys.argv[2]}})
 start = time.perf_counter()

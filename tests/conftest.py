@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.config import Config, load_config
+from dirsync_bridge.config.settings import Config, load_config
 
 from .simulators.graph.fixtures import ca_bundle_env, graph_sim
 from .simulators.jira.fixtures import jira_cloud, jira_server

@@ -15,8 +15,16 @@ import click
 from pydantic import ValidationError as PydanticValidationError
 
 from . import interrupt, pipeline
-from .config import Config, find_config_file, load_config, required_keys
-from .display import (
+from .config.settings import Config, find_config_file, load_config, required_keys
+from .doctor.checks import checks, exit_code
+from .enrich.enricher import Enricher, enriched_json
+from .errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
+from .interrupt import InterruptibleGroup
+from .ledger.rebuild import rebuild_store
+from .ledger.store import Ledger
+from .logs import LogFormat, setup_logging
+from .models import ParseResult, Rejected
+from .output import (
     Progress,
     run_line,
     summary_json,
@@ -25,15 +33,7 @@ from .display import (
     ticket_json,
     ticket_table,
 )
-from .doctor import checks, exit_code
-from .enrich.service import Enricher, enriched_json
-from .errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
-from .interrupt import InterruptibleGroup
-from .logs import LogFormat, setup_logging
-from .models import ParseResult, Rejected
-from .rebuild import rebuild_store
-from .state import Ledger
-from .summary import RunSummary
+from .run_summary import RunSummary
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -389,7 +389,7 @@ def doctor(config: Config) -> None:
     """
     # Progress goes to stderr through the log (JSON with --log-format json), whatever -v says:
     # a doctor that waits on a server should say what it waits for.
-    progress_log = logging.getLogger("dirsync_bridge.doctor")
+    progress_log = logging.getLogger("dirsync_bridge.doctor.checks")
     progress_log.setLevel(min(progress_log.getEffectiveLevel(), logging.INFO))
     results = []
     for check in checks(config, os.environ, progress=lambda text: progress_log.info("%s", text)):

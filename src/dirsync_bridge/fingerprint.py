@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .catalog import PRODUCT
 from .models import Family, SyncError
+from .parse.catalog import PRODUCT
 
 _SEPARATOR = "\x1f"  # the ASCII unit separator: cannot occur in any of the parts
 _PRODUCT = re.compile(PRODUCT, re.IGNORECASE)

@@ -35,28 +35,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from . import faults
-from .config import Config, MailboxSettings
-from .enrich.service import Enricher, holder_labels, values_of
-from .enrich.verify import verify_cleared
+from . import crashpoints
+from .config.settings import Config, MailboxSettings
+from .enrich.enricher import Enricher, holder_labels, values_of
 from .errors import ConfigError, DirsyncBridgeError, Retriable, Skippable
-from .graph import MAX_IN_FLIGHT, GraphClient, GraphError, TooLarge, graph_credential
-from .lock import RunLock
-from .mime import message_id
+from .graph.client import MAX_IN_FLIGHT, GraphClient, GraphError, TooLarge, graph_credential
+from .ledger.lock import RunLock
+from .ledger.rebuild import check_store
+from .ledger.store import Ledger
 from .models import ParseResult, Rejected
-from .parse import parse_message
+from .parse.message import parse_message
+from .parse.mime import message_id
 from .problem import Sighting, report_key, report_time, sightings
-from .rebuild import check_store
-from .render import Markup, Renderer
+from .run_summary import RunSummary
 from .sinks import Sink
+from .sinks.dry_run import PlanOnly
 from .sinks.jira import JiraSink, jira_token
 from .sinks.local import LocalStore
-from .sinks.plan import PlanOnly
 from .sources.files import RawMessage, read_paths
-from .sources.graph import MailboxSource, MailItem, MessageGone
-from .state import Ledger
-from .summary import RunSummary
-from .ticketing import reconcile_until_settled, settle
+from .sources.mailbox import MailboxSource, MailItem, MessageGone
+from .ticket_sync import reconcile_until_settled, settle
+from .ticket_text.render import Markup, Renderer
+from .verify import verify_cleared
 
 __all__ = ["RunSummary", "ingest", "parse_paths", "replay", "run"]
 
@@ -198,7 +198,7 @@ def ingest(
     ledger.record_report(
         header_id or content_key, key, result.tenant, report_time(result), item.source, found
     )
-    faults.crash_point("after-ingest")
+    crashpoints.crash_point("after-ingest")
     return "processed"
 
 

@@ -206,7 +206,7 @@ def test_replay_dry_run_prints_the_plan_and_creates_no_state(tmp_path: Path) -> 
 
 
 def test_a_second_run_while_one_holds_the_lock_exits_75(tmp_path: Path) -> None:
-    from dirsync_bridge.lock import RunLock
+    from dirsync_bridge.ledger.lock import RunLock
 
     config = _state_config(tmp_path)
     with RunLock(tmp_path / "state" / "run.lock"):

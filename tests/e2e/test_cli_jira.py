@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.state import Ledger
+from dirsync_bridge.ledger.store import Ledger
 
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email

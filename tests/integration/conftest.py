@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.sinks.local import LocalStore
-from dirsync_bridge.state import Ledger
 
 
 def make_config(state_dir: Path, **tickets: Any) -> Config:

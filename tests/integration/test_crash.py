@@ -16,9 +16,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dirsync_bridge.faults import ENV_VAR
+from dirsync_bridge.crashpoints import ENV_VAR
+from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
-from dirsync_bridge.state import Ledger
 
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email

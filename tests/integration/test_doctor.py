@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dirsync_bridge.config import Config
-from dirsync_bridge.doctor import checks, exit_code
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.doctor.checks import checks, exit_code
 
 from ..simulators.graph.fixtures import tool_settings
 from ..simulators.graph.server import GraphSimulator

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.cloud import CloudDirectory
-from dirsync_bridge.graph import GraphClient
+from dirsync_bridge.graph.client import GraphClient
 from dirsync_bridge.pipeline import replay
 from dirsync_bridge.sinks.local import LocalStore
 

@@ -13,11 +13,11 @@ from typing import Any
 import certifi
 import pytest
 
-from dirsync_bridge.config import GraphSettings, MailboxSettings
+from dirsync_bridge.config.settings import GraphSettings, MailboxSettings
 from dirsync_bridge.enrich.cloud import CloudDirectory
 from dirsync_bridge.errors import ConfigError, Retriable, Skippable
-from dirsync_bridge.graph import GraphClient
-from dirsync_bridge.sources.graph import MailboxSource
+from dirsync_bridge.graph.client import GraphClient
+from dirsync_bridge.sources.mailbox import MailboxSource
 
 from ..simulators.graph.faults import HTML, TRUNCATE
 from ..simulators.graph.fixtures import mime_message, tool_settings

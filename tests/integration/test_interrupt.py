@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.faults import ENV_VAR
-from dirsync_bridge.lock import RunLock
+from dirsync_bridge.crashpoints import ENV_VAR
+from dirsync_bridge.ledger.lock import RunLock
 from dirsync_bridge.pipeline import replay
 
 from ..simulators.graph.server import GraphSimulator

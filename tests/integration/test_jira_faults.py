@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.errors import Fatal
+from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import RunSummary, replay
 from dirsync_bridge.sinks.jira import split_marker
-from dirsync_bridge.state import Ledger
 
 from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator

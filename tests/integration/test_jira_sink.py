@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.errors import Retriable
 from dirsync_bridge.fingerprint import label
 from dirsync_bridge.pipeline import RunSummary, replay
@@ -180,7 +180,7 @@ def test_throttling_ambiguous_creates_and_lagging_search_still_give_one_issue_ea
 
 
 def outcome_leftovers(config: Config) -> dict[str, int]:
-    from dirsync_bridge.state import Ledger
+    from dirsync_bridge.ledger.store import Ledger
 
     ledger = Ledger.open(config.state.path)
     try:
@@ -372,7 +372,7 @@ def test_sigkill_between_jira_write_and_ledger_then_a_rerun_gives_one_issue_each
     import subprocess
     import sys
 
-    from dirsync_bridge.faults import ENV_VAR
+    from dirsync_bridge.crashpoints import ENV_VAR
 
     expected = local_reference(tmp_path, [REPORTS])
     jira_cloud.faults.search_lag = 1.0  # a killed create is invisible to search for a while

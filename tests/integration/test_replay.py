@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import replay
 
 from ..conftest import REPORTS

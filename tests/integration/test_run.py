@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import ConfigError, Fatal, Retriable
-from dirsync_bridge.faults import ENV_VAR
+from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay, run, worth_reading
+from dirsync_bridge.run_summary import RunSummary
 from dirsync_bridge.sinks.local import LocalStore
-from dirsync_bridge.sources.graph import MailItem
-from dirsync_bridge.state import Ledger
-from dirsync_bridge.summary import RunSummary
+from dirsync_bridge.sources.mailbox import MailItem
 
 from ..conftest import REPORTS
 from ..simulators.graph.fixtures import client_certificate, mime_message, tool_settings

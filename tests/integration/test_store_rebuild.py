@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.config import Config
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import Fatal
-from dirsync_bridge.faults import ENV_VAR
+from dirsync_bridge.ledger.rebuild import StoreMismatch, rebuild_store
 from dirsync_bridge.pipeline import replay
-from dirsync_bridge.rebuild import StoreMismatch, rebuild_store
 from dirsync_bridge.sinks.local import LocalStore
 
 from ..conftest import REPORTS

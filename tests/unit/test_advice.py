@@ -8,10 +8,10 @@ import pytest
 
 from dirsync_bridge.enrich.advice import advise, commands, ps_quote
 from dirsync_bridge.enrich.cloud import lookup_filter, lookup_url, odata_string
+from dirsync_bridge.enrich.enricher import holder_labels, rule_hits, values_of
 from dirsync_bridge.enrich.facts import CloudHolder, Enrichment, holder_key
 from dirsync_bridge.enrich.holders import OnPremHolder
 from dirsync_bridge.enrich.rules import check
-from dirsync_bridge.enrich.service import holder_labels, rule_hits, values_of
 from dirsync_bridge.models import Conflict
 
 AT = datetime(2024, 5, 1, tzinfo=UTC)
@@ -151,10 +151,10 @@ def test_holders_become_details_only_when_every_look_up_answered() -> None:
 
 
 def test_a_row_naming_no_value_is_not_called_cleared() -> None:
-    from dirsync_bridge.config import GraphSettings
+    from dirsync_bridge.config.settings import GraphSettings
     from dirsync_bridge.enrich.cloud import CloudDirectory
-    from dirsync_bridge.enrich.service import Enricher
-    from dirsync_bridge.graph import GraphClient
+    from dirsync_bridge.enrich.enricher import Enricher
+    from dirsync_bridge.graph.client import GraphClient
 
     # A directory is configured, but a bare duplicate row with no identity names no value:
     # nothing is looked up (nothing is sent), so nothing may be claimed about holders.
@@ -168,7 +168,7 @@ def test_a_row_naming_no_value_is_not_called_cleared() -> None:
 
 
 def test_without_a_directory_the_rules_still_speak_and_holders_stay_unknown() -> None:
-    from dirsync_bridge.enrich.service import Enricher
+    from dirsync_bridge.enrich.enricher import Enricher
 
     facts = Enricher().enrich("validation", "jo hn@contoso.com", (), ("userPrincipalName",))
     assert [h.attribute for h in facts.rule_hits] == ["userPrincipalName"]

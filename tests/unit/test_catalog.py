@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dirsync_bridge.catalog import classify, parse_bracket_list, stated_kind
 from dirsync_bridge.models import ConflictData
+from dirsync_bridge.parse.catalog import classify, parse_bracket_list, stated_kind
 
 DUP = (
     "Unable to update this object because the following attributes associated with this object "

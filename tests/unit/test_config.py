@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from dirsync_bridge.config import ENV_VAR, Config, find_config_file, load_config
+from dirsync_bridge.config.settings import ENV_VAR, Config, find_config_file, load_config
 from dirsync_bridge.errors import ConfigError, ConfigErrors
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.config import load_config
+from dirsync_bridge.config.settings import load_config
 from dirsync_bridge.errors import ConfigError
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dirsync_bridge.config import Config
-from dirsync_bridge.exports.csexport import parse_csexport
-from dirsync_bridge.exports.records import immutable_id_from_dn, parse_time, read_extra_details
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.fingerprint import fingerprint, object_key
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import ParseSettings, parse_message
+from dirsync_bridge.parse.csexport import parse_csexport
+from dirsync_bridge.parse.export_records import immutable_id_from_dn, parse_time, read_extra_details
+from dirsync_bridge.parse.message import ParseSettings, parse_message
 
 from ..conftest import REPORTS, ROOT
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.config import Config
-from dirsync_bridge.exports.detect import InputKind, detect, parse_input
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import parse_message
+from dirsync_bridge.parse.detect import InputKind, detect, parse_input
+from dirsync_bridge.parse.message import parse_message
 
 from ..conftest import REPORTS, ROOT
 
@@ -114,7 +114,7 @@ def test_reading_an_email_or_xml_does_not_load_the_evtx_extension() -> None:
     # parse must start fast (design.md section 8): the Rust extension loads for .evtx only.
     code = (
         "import sys\n"
-        "from dirsync_bridge.exports.detect import parse_input\n"
+        "from dirsync_bridge.parse.detect import parse_input\n"
         "parse_input(b'<cs-objects/>', 'x')\n"
         "parse_input(b'From: a@b.c\\r\\n\\r\\nx', 'y')\n"
         "assert 'evtx' not in sys.modules, 'loaded early'\n"

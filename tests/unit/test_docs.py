@@ -8,7 +8,7 @@ import click
 from pydantic import BaseModel
 
 from dirsync_bridge.cli import cli
-from dirsync_bridge.config import Config, load_config
+from dirsync_bridge.config.settings import Config, load_config
 
 from ..conftest import ROOT
 

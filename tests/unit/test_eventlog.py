@@ -11,9 +11,9 @@ from types import ModuleType
 import pytest
 from evtx import PyEvtxParser
 
-from dirsync_bridge.exports.eventlog import parse_event_xml, parse_evtx
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import ParseSettings
+from dirsync_bridge.parse.eventlog import parse_event_xml, parse_evtx
+from dirsync_bridge.parse.message import ParseSettings
 
 from ..conftest import ROOT
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.exports.detect import parse_input
+from dirsync_bridge.parse.detect import parse_input
 
 from ..conftest import ROOT
 from .test_golden import comparable

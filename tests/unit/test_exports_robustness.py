@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from dirsync_bridge.exports.detect import parse_input
 from dirsync_bridge.models import Rejected, Report
+from dirsync_bridge.parse.detect import parse_input
 
 from ..conftest import ROOT
 

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from dirsync_bridge.faults import ENV_VAR
+from dirsync_bridge.crashpoints import ENV_VAR
 
 PASS_TWICE = (
-    "from dirsync_bridge import faults\n"
+    "from dirsync_bridge import crashpoints as faults\n"
     "for n in (1, 2):\n"
     "    faults.crash_point('here')\n"
     "    print('passed', n, flush=True)\n"

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge.config import Config
-from dirsync_bridge.parse import parse_message
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.parse.message import parse_message
 
 from ..conftest import REPORTS, ROOT
 

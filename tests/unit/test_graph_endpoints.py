@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dirsync_bridge.config import GraphSettings
+from dirsync_bridge.config.settings import GraphSettings
 from dirsync_bridge.errors import ConfigError
-from dirsync_bridge.graph import endpoints, graph_credential
+from dirsync_bridge.graph.client import endpoints, graph_credential
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.mime import decode_text, read_envelope, read_parts
+from dirsync_bridge.parse.mime import decode_text, read_envelope, read_parts
 
 from ..conftest import REPORTS
 

@@ -12,8 +12,8 @@ from email.mime.text import MIMEText
 import pytest
 
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import ParseSettings, parse_message
-from dirsync_bridge.trust import TrustPolicy
+from dirsync_bridge.parse.message import ParseSettings, parse_message
+from dirsync_bridge.parse.trust import TrustPolicy
 
 SENDER = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
 SUBJECT = "Directory Synchronization Error Report"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dirsync_bridge.reconcile import Target, content_digest, digest, plan, plan_superseded
+from dirsync_bridge.ledger.store import Applied, TicketFacts
 from dirsync_bridge.sinks import TicketContent
-from dirsync_bridge.state import Applied, TicketFacts
+from dirsync_bridge.ticket_plan import Target, content_digest, digest, plan, plan_superseded
 
 CONTENT = TicketContent(summary="s", description="d")
 FACTS = TicketFacts("s", None, None, None, None, None, 0)

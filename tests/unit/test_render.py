@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from dirsync_bridge.errors import ConfigError
 from dirsync_bridge.models import Conflict, Family
 from dirsync_bridge.problem import Details, Problem, Sighting
-from dirsync_bridge.render import CommentView, Renderer, TicketView, utc
+from dirsync_bridge.ticket_text.render import CommentView, Renderer, TicketView, utc
 
 FP = "ab" * 32
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import parse_message
-from dirsync_bridge.trust import TrustPolicy
+from dirsync_bridge.parse.message import parse_message
+from dirsync_bridge.parse.trust import TrustPolicy
 
 from ..conftest import REPORTS
 

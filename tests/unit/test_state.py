@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dirsync_bridge.errors import Retriable
-from dirsync_bridge.lock import RunLock
+from dirsync_bridge.ledger.lock import RunLock
+from dirsync_bridge.ledger.store import Applied, Ledger, TicketFacts
 from dirsync_bridge.problem import Details, Problem, Sighting
-from dirsync_bridge.state import Applied, Ledger, TicketFacts
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dirsync_bridge.trust import TrustPolicy, authentication_problem, is_report_subject
+from dirsync_bridge.parse.trust import TrustPolicy, authentication_problem, is_report_subject
 
 POLICY = TrustPolicy()
 STRICT = TrustPolicy(require_authenticated=True)

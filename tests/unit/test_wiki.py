@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dirsync_bridge import wiki
+from dirsync_bridge.ticket_text import jira_wiki as wiki
 
 
 @pytest.mark.parametrize(

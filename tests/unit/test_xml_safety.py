@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from dirsync_bridge.exports import xml_safety
-from dirsync_bridge.exports.xml_safety import (
+from dirsync_bridge.parse import xml_safety
+from dirsync_bridge.parse.xml_safety import (
     PROLOG_WINDOW,
     XmlRefused,
     check,
@@ -49,7 +49,7 @@ def hwm_kb():
 
 raw = Path(sys.argv[2]).read_bytes()
 from lxml import etree
-from dirsync_bridge.exports.detect import parse_input
+from dirsync_bridge.parse.detect import parse_input
 before = hwm_kb()
 if sys.argv[1] == "naive":
     # What a parser that expands the entity ends up holding.
@@ -60,7 +60,7 @@ if sys.argv[1] == "naive":
     outcome = f"expanded {len(tree.findtext('.//x'))}"
 elif sys.argv[1] == "options-only":
     # The lxml options without the prolog scan in front of them.
-    from dirsync_bridge.exports.xml_safety import _SAFE
+    from dirsync_bridge.parse.xml_safety import _SAFE
     try:
         tree = etree.fromstring(raw, etree.XMLParser(**_SAFE))
         outcome = f"kept {len(''.join(t for t in tree.itertext() if isinstance(t, str)))}"

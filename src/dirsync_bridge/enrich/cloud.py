@@ -24,7 +24,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from ..errors import DirsyncBridgeError, Retriable
-from ..graph import MAX_IN_FLIGHT, GraphClient
+from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from ..retry import RETRY_STATUSES, retry_after_seconds
 from .facts import CloudHolder
 from .holders import ObjectType

@@ -29,17 +29,10 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from .. import wiki
-from ..config import JiraSettings
+from ..config.settings import JiraSettings
 from ..fingerprint import label
-from . import (
-    Resolution,
-    TicketContent,
-    TicketGone,
-    TicketSnapshot,
-    TicketStatus,
-    WriteUnconfirmed,
-)
+from ..ticket_text import jira_wiki
+from . import Resolution, TicketContent, TicketGone, TicketSnapshot, TicketStatus, WriteUnconfirmed
 from .jira_http import JiraHttp
 from .jira_wire import (
     MISSING_KEY,
@@ -207,7 +200,7 @@ class JiraSink:
         """Add the comment, or edit it if this tool wrote it before."""
         suffix = f"\n\n{marker(comment_key)}"
         # The renderer fits a body to Jira's limit; the marker must fit as well.
-        text = wiki.fit(body, wiki.DESCRIPTION_MAX - len(suffix)) + suffix
+        text = jira_wiki.fit(body, jira_wiki.DESCRIPTION_MAX - len(suffix)) + suffix
         existing = self._comments(key).get(comment_key)
         if existing is not None:
             path = f"issue/{key}/comment/{existing}"

@@ -32,7 +32,7 @@ import requests
 import urllib3
 from jira import JIRA, JIRAError
 
-from ..config import JiraSettings
+from ..config.settings import JiraSettings
 from ..errors import ConfigError, Retriable
 from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
 from . import NotWritten

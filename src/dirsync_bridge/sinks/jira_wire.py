@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from jira import JIRAError
 
-from ..config import JiraSettings
+from ..config.settings import JiraSettings
 from ..errors import ConfigError, Fatal, Skippable
 from . import TicketContent, TicketGone
 

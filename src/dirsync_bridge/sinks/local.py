@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from .. import db
+from .. import sqlite
 from ..errors import Fatal
 from . import Resolution, TicketContent, TicketSnapshot, TicketStatus
 
@@ -23,7 +23,7 @@ KEY_PREFIX: Final = "LOCAL-"
 RESOLUTION_DONE: Final = "Done"
 """The resolution this tool sets when it resolves a ticket (Jira's usual name for it)."""
 
-MIGRATIONS: Final[tuple[db.Migration, ...]] = (
+MIGRATIONS: Final[tuple[sqlite.Migration, ...]] = (
     (
         "0001-tickets",
         [
@@ -76,7 +76,7 @@ MIGRATIONS: Final[tuple[db.Migration, ...]] = (
     ),
 )
 
-ROLE: Final = db.Role(
+ROLE: Final = sqlite.Role(
     "the local ticket store", "run `dirsync-bridge tickets rebuild` to rebuild it from the ledger"
 )
 
@@ -109,7 +109,7 @@ class LocalStore:
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the store and bring its schema up to date."""
         self.path = path
-        self._conn = db.connect(path, MIGRATIONS, ROLE)
+        self._conn = sqlite.connect(path, MIGRATIONS, ROLE)
 
     @classmethod
     def copy_of(cls, path: Path) -> LocalStore:
@@ -120,7 +120,7 @@ class LocalStore:
         """
         store = cls.__new__(cls)
         store.path = path
-        store._conn = db.memory_copy(path, MIGRATIONS, ROLE)
+        store._conn = sqlite.memory_copy(path, MIGRATIONS, ROLE)
         return store
 
     def find(
@@ -151,7 +151,7 @@ class LocalStore:
     ) -> TicketSnapshot:
         """Create an open ticket, or return the one already created with this key."""
         now = _now()
-        with db.transaction(self._conn):
+        with sqlite.transaction(self._conn):
             # Checked inside the transaction (BEGIN IMMEDIATE holds the write lock), so two
             # processes repeating the same create cannot both insert.
             existing = self._conn.execute(
@@ -182,7 +182,7 @@ class LocalStore:
 
     def update(self, key: str, content: TicketContent) -> None:
         """Replace the summary, description and links of ticket ``key``."""
-        with db.transaction(self._conn):
+        with sqlite.transaction(self._conn):
             cursor = self._conn.execute(
                 "UPDATE tickets SET summary = ?, description = ?, links = ?, updated_at = ?"
                 " WHERE key = ?",
@@ -195,7 +195,7 @@ class LocalStore:
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment named ``comment_key`` to ticket ``key``, or replace its body."""
         now = _now()
-        with db.transaction(self._conn):
+        with sqlite.transaction(self._conn):
             self._require(key)
             self._conn.execute(
                 "INSERT INTO comments (ticket_key, comment_key, body, created_at, updated_at)"
@@ -208,7 +208,7 @@ class LocalStore:
 
     def remove_comment(self, key: str, comment_key: str) -> None:
         """Remove the comment named ``comment_key`` from ticket ``key`` if it is there."""
-        with db.transaction(self._conn):
+        with sqlite.transaction(self._conn):
             self._require(key)
             self._conn.execute(
                 "DELETE FROM comments WHERE ticket_key = ? AND comment_key = ?",
@@ -219,7 +219,7 @@ class LocalStore:
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Resolve (resolution "Done") or reopen (no resolution) ticket ``key``."""
         resolution = RESOLUTION_DONE if status == "resolved" else None
-        with db.transaction(self._conn):
+        with sqlite.transaction(self._conn):
             cursor = self._conn.execute(
                 "UPDATE tickets SET status = ?, resolution = ?, updated_at = ? WHERE key = ?",
                 (status, resolution, _now(), key),
@@ -269,7 +269,7 @@ class LocalStore:
         write count does not move, since these are not writes the ledger counts.
         """
         now = _now()
-        with db.transaction(self._conn):
+        with sqlite.transaction(self._conn):
             for ticket in tickets:
                 number = ticket_number(ticket.key)
                 self._conn.execute(

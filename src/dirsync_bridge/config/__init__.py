@@ -1,0 +1,1 @@
+"""Configuration: a TOML file, checked strictly, with secrets only from the environment."""

@@ -1,0 +1,412 @@
+"""Configuration: a TOML file, checked strictly, with secrets only from the environment.
+
+Where the file comes from, first match wins: ``--config FILE``, ``$DIRSYNC_BRIDGE_CONFIG``,
+``./dirsync-bridge.toml``, else built-in defaults. Unknown keys are errors, and every error
+names the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
+
+from ..errors import ConfigError, ConfigErrors
+from ..lifecycle import Policy
+from ..parse.message import ParseSettings
+from ..parse.trust import TrustPolicy
+from .file import describe, file_problems, read_toml
+from .types import (
+    Duration,
+    EnvName,
+    HttpsUrl,
+    LdapUrl,
+    Timeout,
+    Wait,
+    check_fields,
+    check_priority,
+    parse_duration,
+)
+
+__all__ = ["Config", "find_config_file", "load_config", "parse_duration"]
+
+DEFAULT_STATE = Path(".dirsync-bridge") / "state.db"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StateSettings(_Section):
+    """``[state]``: where the ledger lives. The local ticket store sits beside it."""
+
+    path: Path = DEFAULT_STATE
+
+    @property
+    def directory(self) -> Path:
+        """The folder of the ledger, the lock and the local ticket store."""
+        return self.path.parent
+
+    @property
+    def lock_path(self) -> Path:
+        """The file locked for the whole of a run."""
+        return self.directory / "run.lock"
+
+    @property
+    def local_tickets_path(self) -> Path:
+        """The embedded local ticket store."""
+        return self.directory / "tickets.db"
+
+
+class TicketSettings(_Section):
+    """``[tickets]``: the lifecycle's rules and the ticket templates."""
+
+    reopen_within: Duration = timedelta(days=30)
+    resolve_after_reports: int = Field(default=3, ge=1)
+    templates: Path | None = None
+    """A directory of templates overriding the built-in ones file by file (None: built-in)."""
+    verify_with_graph: bool = False
+    """``run``: resolve open duplicate-family problems once Graph shows the conflict gone."""
+
+    def policy(self, never_reopen: frozenset[str] = frozenset()) -> Policy:
+        """The lifecycle policy these settings describe."""
+        return Policy(
+            resolve_after_reports=self.resolve_after_reports,
+            reopen_within=self.reopen_within,
+            never_reopen=never_reopen,
+        )
+
+
+class SinkSettings(_Section):
+    """``[sink]``: where tickets go."""
+
+    kind: Literal["local", "jira"] = "local"
+
+
+def _check_label(value: str) -> str:
+    # Jira refuses these per issue (400); refusing them here names the key instead.
+    if not value or any(ch.isspace() for ch in value):
+        raise ValueError(f"label {value!r} is empty or contains spaces, which Jira refuses")
+    if len(value) > 255:
+        raise ValueError(f"label {value[:20]!r}... is longer than Jira's 255 characters")
+    return value
+
+
+Label = Annotated[str, AfterValidator(_check_label)]
+
+
+def _check_jira_url(value: str) -> str:
+    # Caught here, a bad address is one line naming the key; caught by the HTTP stack, it was
+    # a traceback (no scheme, ftp://) or a "temporary" failure retried for minutes (no host).
+    if not value:
+        return value  # required only with [sink] kind = "jira" (checked with the whole file)
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("https", "http"):
+        raise ValueError(
+            "must start with https:// (or http://), e.g. https://contoso.atlassian.net"
+        )
+    if not parts.hostname:
+        raise ValueError("has no host: give the site's address, e.g. https://contoso.atlassian.net")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not hold a user name or password: they go in email and token_env")
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        raise ValueError("has a port that is not a number from 1 to 65535") from None
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query (?...) or fragment (#...): the site's base address")
+    return value
+
+
+JiraUrl = Annotated[str, AfterValidator(_check_jira_url)]
+
+
+class JiraSettings(_Section):
+    """``[jira]``: the Jira site, project and workflow tickets go to (``[sink] kind = "jira"``)."""
+
+    url: JiraUrl = ""
+    """The site's base address: ``https://contoso.atlassian.net``, or Data Center's base URL."""
+    deployment: Literal["auto", "cloud", "datacenter"] = "auto"
+    email: str = ""
+    """Cloud: the account the API token belongs to. Data Center: empty (a PAT is enough)."""
+    token_env: EnvName = "DIRSYNC_JIRA_TOKEN"
+    """The environment variable holding the API token (Cloud) or personal access token (DC)."""
+    token_file: Path | None = None
+    """Or a file holding it (e.g. a systemd credential); the environment wins when both are set."""
+    project: str = ""
+    issue_type: str = "Task"
+    labels: tuple[Label, ...] = ("dirsync",)
+    components: tuple[str, ...] = ()
+    priority: Annotated[dict[str, str], AfterValidator(check_priority)] = Field(
+        default_factory=lambda: {"duplicate": "High", "validation": "Medium", "default": "Medium"}
+    )
+    """Priority name per problem family; ``default`` for the families not named."""
+    fields: Annotated[dict[str, object], AfterValidator(check_fields)] = Field(default_factory=dict)
+    """Extra fields set on every new issue, as Jira's REST API spells them."""
+    resolve_transition: str = "Done"
+    reopen_transition: str = "Reopen"
+    never_reopen: tuple[str, ...] = ("Won't Do",)
+    """Resolutions a person gave that mean "leave it closed": a new sighting opens a new ticket."""
+    ca_bundle: Path | None = None
+    timeout: Timeout = 30.0
+    """Seconds to wait for any one answer."""
+    retry_for: Wait = timedelta(minutes=2)
+    """How long one request may keep retrying 429/503 before the run gives up (exit 75)."""
+    search_lag: Wait = timedelta(seconds=30)
+    """Cloud search lags behind writes: how long to wait before trusting "not found"."""
+
+    def priority_for(self, family: str) -> str | None:
+        """The priority name for a problem family (None: leave Jira's default)."""
+        return self.priority.get(family) or self.priority.get("default") or None
+
+
+Cloud = Literal["global", "usgov", "usgov-dod", "china"]
+
+
+class GraphSettings(_Section):
+    """``[graph]``: the app registration the tool signs in as (app-only), and where."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret_env: EnvName = "DIRSYNC_GRAPH_SECRET"
+    """The environment variable holding the client secret (unless a certificate is set)."""
+    client_secret_file: Path | None = None
+    """Or a file holding it; the environment wins when both are set."""
+    certificate_path: Path | None = None
+    """A PEM holding the certificate's private key: certificate sign-in instead of a secret."""
+    certificate_thumbprint: str = ""
+    cloud: Cloud = "global"
+    authority_url: HttpsUrl = ""
+    """Login host override, e.g. ``https://login.microsoftonline.us``; the tenant is appended."""
+    graph_url: HttpsUrl = ""
+    """Graph root override, e.g. ``https://graph.microsoft.us``; ``/v1.0/...`` is appended."""
+    ca_bundle: Path | None = None
+    timeout: Timeout = 30.0
+    retry_for: Wait = timedelta(minutes=2)
+    """How long one request may keep retrying 429/503/504 before the run gives up (exit 75)."""
+
+    @property
+    def configured(self) -> bool:
+        """Whether an app registration is named at all."""
+        return bool(self.tenant_id and self.client_id)
+
+
+_AFTER = re.compile(r"^(none|read|move:.+|category:.+)$")
+
+
+def _check_after(value: str) -> str:
+    if not _AFTER.match(value):
+        raise ValueError(f"{value!r} is not one of none, read, move:<folder>, category:<name>")
+    return value
+
+
+After = Annotated[str, AfterValidator(_check_after)]
+
+
+class MailboxSettings(_Section):
+    """``[source.mailbox]``: the mailbox ``run`` reads reports from, through Graph."""
+
+    mailbox: str
+    folder: str = "inbox"
+    after: After = "move:Processed"
+    """What happens to a processed report: ``move:<folder>``, ``read``, ``category:<name>``
+    or ``none``. Done only once every ticket write the message caused is done."""
+    after_rejected: After = "category:dirsync-bridge-rejected"
+    first_run_lookback: Duration = timedelta(days=30)
+    overlap: Duration = timedelta(hours=1)
+    """Each pass lists mail from the last one's newest minus this, for late deliveries."""
+
+
+class CloudEnrichSettings(_Section):
+    """``[enrich.cloud]``: look holders up in Entra ID through ``[graph]``."""
+
+    enabled: bool = True
+    """Used only when ``[graph]`` names an app registration."""
+
+
+class OnPremEnrichSettings(_Section):
+    """``[enrich.onprem]``: look holders up in Active Directory over LDAPS or StartTLS."""
+
+    enabled: bool = False
+    url: LdapUrl = ""
+    """``ldaps://dc1.contoso.com`` (636), ``...:3269`` for the global catalog, or ``ldap://``
+    (StartTLS)."""
+    bind_dn: str = ""
+    password_env: EnvName = "DIRSYNC_LDAP_PASSWORD"
+    base_dn: str = ""
+    """Empty: the domain's naming context (the whole forest on a global catalog port)."""
+    ca_bundle: Path | None = None
+    timeout: Timeout = 10.0
+
+
+class EnrichSettings(_Section):
+    """``[enrich.*]``: who holds a conflicting value, and what to do about it."""
+
+    cloud: CloudEnrichSettings = CloudEnrichSettings()
+    onprem: OnPremEnrichSettings = OnPremEnrichSettings()
+
+
+class SourceSettings(_Section):
+    """``[source.*]``: where ``run`` gets mail."""
+
+    mailbox: MailboxSettings | None = None
+
+
+ENV_VAR = "DIRSYNC_BRIDGE_CONFIG"
+DEFAULT_FILE = "dirsync-bridge.toml"
+
+
+class Config(BaseModel):
+    """The whole configuration, as validated from the file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    trust: TrustPolicy = TrustPolicy()
+    parse: ParseSettings = ParseSettings()
+    state: StateSettings = StateSettings()
+    tickets: TicketSettings = TicketSettings()
+    sink: SinkSettings = SinkSettings()
+    jira: JiraSettings = JiraSettings()
+    graph: GraphSettings = GraphSettings()
+    source: SourceSettings = SourceSettings()
+    enrich: EnrichSettings = EnrichSettings()
+
+    # Where the values came from; not a value itself (see ``__eq__``).
+    _file: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _sink_is_configured(self) -> Config:
+        for key, problem in required_keys(self.model_dump()):
+            raise _MissingKey(key, problem)
+        return self
+
+    @property
+    def file(self) -> Path | None:
+        """The file these settings were read from (None: built-in defaults)."""
+        return self._file
+
+    def read_from(self, file: Path | None) -> Config:
+        """A copy that names ``file`` as where it was read from (for error messages)."""
+        copy = self.model_copy()
+        copy._file = file
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        # Two files holding the same settings hold the same configuration.
+        if not isinstance(other, Config):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+
+class _MissingKey(ValueError):
+    """A key that another key's value makes necessary (raised inside validation)."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(problem)
+        self.key = key
+        self.problem = problem
+
+
+def required_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, problem) for every key that another key's value makes necessary but is unset.
+
+    Works on raw TOML too (wrong types are simply not looked at), so that these problems
+    are reported together with every other one.
+    """
+
+    def get(section: str, key: str) -> object:
+        table: object = data
+        for part in section.split("."):
+            table = table.get(part) if isinstance(table, Mapping) else None
+        return table.get(key) if isinstance(table, Mapping) else None
+
+    missing = []
+    if get("sink", "kind") == "jira":
+        for key in ("url", "project"):
+            if not get("jira", key):
+                missing.append((f"jira.{key}", 'is required when [sink] kind = "jira"'))
+    if get("enrich.onprem", "enabled") is True:
+        for key in ("url", "bind_dn"):
+            if not get("enrich.onprem", key):
+                missing.append((f"enrich.onprem.{key}", "is required when enabled = true"))
+    if get("graph", "certificate_path") and not get("graph", "certificate_thumbprint"):
+        missing.append(("graph.certificate_thumbprint", "is required with certificate_path"))
+    return missing
+
+
+def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
+    """The file to read, or None for built-in defaults."""
+    if explicit is not None:
+        return explicit
+    if env.get(ENV_VAR):
+        return Path(env[ENV_VAR])
+    local = cwd / DEFAULT_FILE
+    return local if local.is_file() else None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate ``path`` (None: built-in defaults).
+
+    Every problem in the file is reported at once (``ConfigErrors``, one line each, naming
+    the file and the key); a single problem is a plain ``ConfigError``.
+    """
+    if path is None:
+        return Config()
+    data = read_toml(path)
+    problems: list[ConfigError] = []
+    config = None
+    try:
+        config = Config.model_validate(data)
+    except PydanticValidationError as exc:
+        for error in exc.errors():
+            if not isinstance((error.get("ctx") or {}).get("error"), _MissingKey):
+                problems.append(ConfigError(path, *describe(error)))
+    problems += [ConfigError(path, key, problem) for key, problem in required_keys(data)]
+    problems += file_problems(path, data)
+    if problems:
+        raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
+    assert config is not None  # no problem means validation passed
+    return _relative_to(config, path.parent).read_from(path)
+
+
+def _relative_to(config: Config, base: Path) -> Config:
+    # Relative paths in a file mean "next to this file", whatever directory cron starts in.
+    state = config.state
+    if not state.path.is_absolute():
+        state = state.model_copy(update={"path": base / state.path})
+    tickets = config.tickets
+    if tickets.templates is not None and not tickets.templates.is_absolute():
+        tickets = tickets.model_copy(update={"templates": base / tickets.templates})
+    jira = _paths_relative(config.jira, base, ("ca_bundle", "token_file"))
+    graph = _paths_relative(
+        config.graph, base, ("ca_bundle", "client_secret_file", "certificate_path")
+    )
+    onprem = _paths_relative(config.enrich.onprem, base, ("ca_bundle",))
+    enrich = config.enrich.model_copy(update={"onprem": onprem})
+    return config.model_copy(
+        update={"state": state, "tickets": tickets, "jira": jira, "graph": graph, "enrich": enrich}
+    )
+
+
+_S = TypeVar("_S", bound=BaseModel)
+
+
+def _paths_relative(section: _S, base: Path, keys: tuple[str, ...]) -> _S:
+    for key in keys:
+        value = getattr(section, key)
+        if value is not None and not value.is_absolute():
+            section = section.model_copy(update={key: base / value})
+    return section

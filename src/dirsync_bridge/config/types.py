@@ -1,0 +1,154 @@
+"""The value types of the configuration, each with its bounds and its own error words.
+
+Durations (``"30d"``), timeouts, URLs, environment variable names, Jira priorities by
+problem family, custom field values. Every bound exists because a value past it once
+crashed the tool or hung a pass: ``timedelta`` overflows, ``inf`` timeouts, secrets pasted
+where a variable name belongs.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated, Final, get_args
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from ..models import Family
+
+_DURATION = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
+_UNIT_SECONDS: Final = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+LONGEST: Final = timedelta(days=3650)
+"""No duration is longer than about ten years (``timedelta`` itself stops at 999,999,999
+days, and report time plus such a duration must still be a date)."""
+LONGEST_WAIT: Final = timedelta(hours=1)
+"""No retry budget or search lag is longer than this: a pass must end well before the next."""
+
+
+def _format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in _UNIT_SECONDS.items():
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def parse_duration(value: object, longest: timedelta = LONGEST) -> object:
+    """``"30d"``, ``"12h"``, ``"1d12h"``, ``"90m"``, ``"45s"`` (or seconds) -> timedelta.
+
+    Bounded by ``longest``: a bigger value is an error, not an overflow.
+    """
+    if isinstance(value, bool):
+        return value  # pydantic refuses it in its own words
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError("must be a duration like 30d, 12h, 1d12h, 90m or 45s")
+        if value > longest.total_seconds():
+            raise ValueError(f"must be at most {_format_duration(longest)}")
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        return value
+    found = _DURATION.match(value.strip())
+    if not found or not any(found.groupdict().values()):
+        raise ValueError(f"{value!r} is not a duration like 30d, 12h, 1d12h, 90m or 45s")
+    # Summed as integers first: timedelta(days=99999999999) would overflow, not refuse.
+    seconds = sum(int(v) * _UNIT_SECONDS[k] for k, v in found.groupdict().items() if v)
+    if seconds > longest.total_seconds():
+        raise ValueError(f"must be at most {_format_duration(longest)} (not {value.strip()!r})")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Wait = Annotated[
+    timedelta, BeforeValidator(functools.partial(parse_duration, longest=LONGEST_WAIT))
+]
+Timeout = Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)]
+"""Seconds to wait for one answer: finite, and at most ten minutes."""
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def _check_env_name(value: str) -> str:
+    # The *_env keys hold a variable's NAME. A value that cannot be one is most likely the
+    # secret itself, pasted in the wrong place: say so without ever repeating it.
+    if not _ENV_NAME.match(value):
+        raise ValueError(
+            "must name an environment variable (letters, digits and _); this value cannot "
+            "be one, so it is not shown in case it is the secret itself: put the secret in "
+            "an environment variable and write that variable's name here"
+        )
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_check_env_name)]
+
+
+def _check_https(value: str) -> str:
+    if value:
+        _check_url(value, ("https",), "https://host[:port]")
+    return value
+
+
+def _check_ldap_url(value: str) -> str:
+    if value:
+        _check_url(value, ("ldaps", "ldap"), "ldaps://host[:port] or ldap://host[:port]")
+    return value
+
+
+def _check_url(value: str, schemes: tuple[str, ...], shape: str) -> None:
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in schemes
+        or not parts.hostname
+        or port == -1
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(f"{value!r} is not {shape}")
+
+
+HttpsUrl = Annotated[str, AfterValidator(_check_https)]
+LdapUrl = Annotated[str, AfterValidator(_check_ldap_url)]
+
+FAMILIES: Final[tuple[str, ...]] = get_args(Family)
+MAX_FIELD_DEPTH: Final = 8
+
+
+def check_priority(value: dict[str, str]) -> dict[str, str]:
+    """``[jira] priority``: keys are problem families or ``default``; values name a priority."""
+    unknown = [k for k in value if k not in FAMILIES and k != "default"]
+    if unknown:
+        raise ValueError(
+            f"{', '.join(repr(k) for k in unknown)} not a problem family: use "
+            f"{', '.join(FAMILIES)} or default"
+        )
+    empty = [k for k, v in value.items() if not v.strip()]
+    if empty:
+        raise ValueError(f"the priority of {', '.join(empty)} is empty: name a Jira priority")
+    return value
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, Mapping):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list | tuple):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def check_fields(value: dict[str, object]) -> dict[str, object]:
+    """``[jira] fields``: values nest no deeper than Jira's own fields do (bounded recursion)."""
+    if _depth(value) > MAX_FIELD_DEPTH:
+        raise ValueError(
+            f"values nest more than {MAX_FIELD_DEPTH} levels deep; Jira's fields nest two or three"
+        )
+    return value

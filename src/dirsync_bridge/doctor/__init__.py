@@ -1,0 +1,1 @@
+"""``dirsync-bridge doctor``: every check of the configuration against the real services."""

@@ -1,0 +1,134 @@
+"""``doctor``'s Graph checks: sign-in, the mailbox ``run`` reads, and the directory reads
+that enrichment makes.
+
+The one write is setting a message's categories to what they already are, to prove
+Mail.ReadWrite. The directory checks make the look-ups enrichment makes (users, groups and
+contacts, one object each) and name the application permission a refusal means.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Final
+
+from ..config.settings import Config
+from ..errors import DirsyncBridgeError
+from ..graph.client import GraphClient, GraphError, graph_credential
+from ..sources.mailbox import MailboxSource, MailItem
+from .report import Check, Progress, failed, quiet, step, waiting
+
+DIRECTORY_PERMISSIONS: Final = (
+    ("users", "User.Read.All"),
+    ("groups", "Group.Read.All"),
+    ("contacts", "OrgContact.Read.All"),
+)
+"""What enrichment reads, and the application permission each needs (or Directory.Read.All)."""
+
+
+def graph_checks(
+    config: Config,
+    env: Mapping[str, str],
+    *,
+    progress: Progress = quiet,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Check]:
+    """Sign-in; the mailbox, its folder, write access if ``after`` needs it; directory reads."""
+    try:
+        client = GraphClient(
+            config.graph, graph_credential(config.graph, env), sleep=waiting(progress, sleep)
+        )
+    except DirsyncBridgeError as exc:
+        yield failed("graph credentials", exc)
+        return
+    try:
+        progress(f"checking graph sign-in at {client.login}")
+        token = step(client.token)
+        if isinstance(token, Check):
+            yield token.renamed("graph sign-in")
+            return
+        yield Check("graph sign-in", "ok", f"token for {client.root} from {client.login}")
+        yield from _mailbox_checks(config, client, progress)
+        if config.enrich.cloud.enabled or config.tickets.verify_with_graph:
+            yield from directory_checks(client, progress)
+    finally:
+        client.close()
+
+
+def _mailbox_checks(config: Config, client: GraphClient, progress: Progress) -> Iterator[Check]:
+    settings = config.source.mailbox
+    if settings is None:
+        yield Check("graph mailbox", "warn", "no [source.mailbox]: `run` has nothing to read")
+        return
+    source = MailboxSource(client, settings)
+    progress(f"checking graph mailbox {settings.mailbox}")
+    newest = step(functools.partial(_newest, source))
+    if isinstance(newest, Check):
+        yield newest.renamed("graph mailbox")
+        return
+    yield Check("graph mailbox", "ok", f"{settings.mailbox}: {settings.folder} can be read")
+    actions = {a for a in (settings.after, settings.after_rejected) if a != "none"}
+    if not actions:
+        return
+    if newest is None:
+        yield Check(
+            "graph write access",
+            "warn",
+            f"{', '.join(sorted(actions))} need Mail.ReadWrite: no message to check it on",
+        )
+        return
+    # A write that changes nothing: the message's categories, set to what they are.
+    done = step(functools.partial(_rewrite_categories, source, newest))
+    if isinstance(done, Check):
+        yield done.renamed("graph write access")
+        return
+    yield Check("graph write access", "ok", f"{', '.join(sorted(actions))} possible")
+    for action in sorted(actions):
+        if action.startswith("move:"):
+            name = action.partition(":")[2]
+            found = step(functools.partial(source.folder_id, name))
+            if not isinstance(found, Check):
+                yield Check(f"graph folder {name!r}", "ok", "exists")
+            elif found.exit_code == 2 and "has no top-level folder" in found.detail:
+                yield Check(f"graph folder {name!r}", "warn", "missing: the first run creates it")
+            else:
+                yield found.renamed(f"graph folder {name!r}")
+
+
+def directory_checks(client: GraphClient, progress: Progress = quiet) -> Iterator[Check]:
+    """One look-up of each kind enrichment makes; a refusal names the permission to grant."""
+    for resource, permission in DIRECTORY_PERMISSIONS:
+        name = f"graph directory {resource}"
+        progress(f"checking that the app may read {resource}")
+        try:
+            query = {"$top": "1", "$select": "id"}
+            client.request("GET", f"/{resource}", what=f"read {resource}", params=query)
+        except GraphError as exc:
+            if exc.status != 403:
+                yield failed(name, exc)
+                continue
+            yield Check(
+                name,
+                "fail",
+                f"HTTP 403 {exc.code}: the app may not read {resource}, which [enrich.cloud] "
+                f"looks holders up in: grant the application permission {permission} (or "
+                "Directory.Read.All) with admin consent, or set [enrich.cloud] enabled = false",
+                2,
+            )
+        except DirsyncBridgeError as exc:
+            yield failed(name, exc)
+        else:
+            yield Check(name, "ok", f"{permission} (or Directory.Read.All) granted")
+
+
+def _newest(source: MailboxSource) -> MailItem | None:
+    since = datetime.now(UTC) - source.settings.first_run_lookback
+    return next(iter(source.list_since(since)), None)
+
+
+def _rewrite_categories(source: MailboxSource, item: MailItem) -> None:
+    path = f"/users/{source.settings.mailbox}/messages/{item.id}"
+    body = {"categories": list(item.categories)}
+    source.client.request("PATCH", path, what="check write access", json=body)

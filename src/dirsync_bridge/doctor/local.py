@@ -1,0 +1,159 @@
+"""``doctor``'s checks of what lives on your own machines: the ledger's files, and the
+Active Directory domain controller that ``[enrich.onprem]`` looks holders up in.
+
+Nothing is written: the ledger is checked read-only, and "writable" is proved by taking
+SQLite's write lock and letting it go (``BEGIN IMMEDIATE``, ``ROLLBACK``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from urllib.parse import quote
+
+from ..config.settings import Config
+from ..enrich.onprem import OnPremDirectory
+from ..errors import DirsyncBridgeError
+from .report import Check, Progress, failed, quiet, step
+
+LOCK_WAIT = 2.0
+"""Seconds to wait for SQLite's write lock; a run holding it longer is reported as busy."""
+
+
+def ledger_checks(config: Config) -> Iterator[Check]:
+    """The ledger (and the local ticket store, if there is one): readable, undamaged, ours,
+    and writable by the account doctor runs as (run it as the service's account)."""
+    yield database_check("ledger", config.state.path)
+    store = config.state.local_tickets_path
+    if config.sink.kind == "local" and store.exists():
+        yield database_check("local ticket store", store)
+
+
+def database_check(name: str, path: Path) -> Check:
+    """One SQLite file of the tool's: healthy and writable, or why not and what to do."""
+    if not path.exists():
+        return _to_be_created(name, path)
+    who = f"this account (uid {os.geteuid()})"
+    fix = "give the account the service runs as the directory and its files, and run doctor as it"
+    if not path.is_file():
+        return Check(name, "fail", f"{path} is not a file: fix [state] path", 2)
+    if not os.access(path, os.R_OK):
+        return Check(name, "fail", f"{path} is not readable by {who}: {fix}", 2)
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        # Checked first: SQLite keeps its journal beside the file, and cannot even read
+        # the ledger when it may not create the journal's shared-memory file there.
+        return Check(name, "fail", f"{path.parent} is not writable by {who}: {fix}", 2)
+    for file in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm"))):
+        # SQLite quietly opens a write-protected file read-only: ask the system instead.
+        if file.exists() and not os.access(file, os.W_OK):
+            return Check(name, "fail", f"{file} is not writable by {who}: {fix}", 2)
+    try:
+        problem = _damage(path)
+        locked = _write_lock(path)
+    except sqlite3.OperationalError as exc:
+        return Check(name, "fail", f"{path} is not writable by {who} ({exc}): {fix}", 2)
+    except sqlite3.DatabaseError as exc:
+        problem, locked = str(exc), None
+    if problem:
+        return Check(
+            name,
+            "fail",
+            f"{path} is damaged ({problem}): restore it from a backup; every run refuses it "
+            "until then",
+            2,
+        )
+    if locked:
+        return Check(name, "ok", f"{path}: healthy; a run is writing it right now")
+    return Check(name, "ok", f"{path}: healthy and writable")
+
+
+def _to_be_created(name: str, path: Path) -> Check:
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return Check(name, "fail", f"{existing} is not a directory: fix [state] path", 2)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return Check(
+            name,
+            "fail",
+            f"{path} does not exist and cannot be created: {existing} is not writable by "
+            f"this account (uid {os.geteuid()}): create {path.parent} for the account the "
+            "service runs as",
+            2,
+        )
+    return Check(name, "ok", f"{path} does not exist yet: the first run creates it")
+
+
+def _damage(path: Path) -> str | None:
+    """What is wrong inside the file (read-only), or None."""
+    connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        rows = [row[0] for row in connection.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            return "; ".join(str(r) for r in rows)
+        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+        if "migrations" not in tables:
+            return "it is not a dirsync-bridge database: no migrations table"
+        return None
+    finally:
+        connection.close()
+
+
+def _write_lock(path: Path) -> bool:
+    """Take SQLite's write lock and let it go; True when a run holds it right now."""
+    connection = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=LOCK_WAIT)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return True
+        raise
+    finally:
+        connection.close()
+    return False
+
+
+def ldap_checks(
+    config: Config, env: Mapping[str, str], *, progress: Progress = quiet
+) -> Iterator[Check]:
+    """The bind (TLS, credentials) and a search of the base, as enrichment makes them."""
+    s = config.enrich.onprem
+    try:
+        directory = OnPremDirectory(
+            s.url,
+            bind_dn=s.bind_dn,
+            password=env.get(s.password_env, ""),
+            base_dn=s.base_dn,
+            ca_bundle=s.ca_bundle,
+            password_env=s.password_env,
+            config_path=config.file,
+            timeout=s.timeout,
+        )
+    except DirsyncBridgeError as exc:
+        yield failed("ldap bind", exc)
+        return
+    with directory:
+        progress(f"checking ldap bind to {s.url} (waits up to {s.timeout:g}s for an answer)")
+        base = step(directory.bind)
+        if isinstance(base, Check):
+            yield base.renamed("ldap bind")
+            return
+        yield Check("ldap bind", "ok", f"{s.url} as {s.bind_dn}")
+        progress("checking an ldap search for users, groups and contacts")
+        found = step(directory.probe)
+        where = base or "the whole forest (global catalog)"
+        if isinstance(found, Check):
+            yield found.renamed("ldap search")
+        elif not found:
+            yield Check(
+                "ldap search",
+                "warn",
+                f"{where}: no user, group or contact visible to {s.bind_dn}: check "
+                "[enrich.onprem] base_dn and that the account may read the directory",
+            )
+        else:
+            yield Check("ldap search", "ok", f"{where}: users, groups and contacts readable")

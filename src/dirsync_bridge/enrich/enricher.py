@@ -1,0 +1,224 @@
+"""The enricher: the facts behind each problem, gathered from whatever is configured.
+
+Look-ups degrade, never fail: a directory that is down, slow or refusing is named in
+``unavailable`` and the run goes on (design.md section 1). The first failure of a directory
+in a run is remembered, so a dead server costs one timeout per run, not one per value; a
+single refused look-up (Graph's 403 on contacts, say) is only that look-up's
+(``CloudDirectory``). The IdFix rules need no directory and always run. An enrichment says
+only what was checked: ``looked_up`` names the directories that answered, and is empty
+when the report named no value or none is configured; then finding no holder means nothing,
+and the holders are not part of the details the lifecycle compares (``holder_labels``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config.settings import Config
+from ..errors import ConfigError, DirsyncBridgeError, Fatal
+from ..graph.client import GraphClient, graph_credential
+from ..models import Conflict, Family, ParseResult, Report
+from .advice import NO_VALUE, NOT_CONFIGURED, advise
+from .cloud import CloudDirectory
+from .facts import CloudHolder, Enrichment, Where, holder_key
+from .holders import OnPremHolder
+from .onprem import OnPremDirectory
+from .rules import RuleHit, check, check_all
+
+log = logging.getLogger(__name__)
+
+WHERE: tuple[Where, ...] = ("cloud", "onprem")
+
+
+class Enricher:
+    """Cloud and on-premises look-ups (each optional) and the IdFix rules."""
+
+    def __init__(
+        self, cloud: CloudDirectory | None = None, onprem: OnPremDirectory | None = None
+    ) -> None:
+        """Either directory may be None (not configured): its look-ups are simply not made."""
+        self.cloud, self.onprem = cloud, onprem
+        self._down: dict[str, str] = {}
+        self.config_file: Path | None = None
+        """The configuration file, named by configuration errors met on the way."""
+        self.fatal: list[str] = []
+        """Failures a person must fix (a certificate that does not verify...): the run
+        carries on without the look-ups, then exits 2 naming them, so that someone is told."""
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Config,
+        env: Mapping[str, str] = os.environ,
+        *,
+        client: GraphClient | None = None,
+        config_path: Path | None = None,
+    ) -> Enricher:
+        """The look-ups ``[enrich.*]`` enables and the configuration makes possible."""
+        cloud = None
+        if config.enrich.cloud.enabled and config.graph.configured:
+            graph = client or GraphClient(config.graph, graph_credential(config.graph, env))
+            cloud = CloudDirectory(graph)
+        onprem = None
+        settings = config.enrich.onprem
+        if settings.enabled:
+            onprem = OnPremDirectory(
+                settings.url,
+                bind_dn=settings.bind_dn,
+                password=env.get(settings.password_env, ""),
+                base_dn=settings.base_dn,
+                ca_bundle=settings.ca_bundle,
+                password_env=settings.password_env,
+                config_path=config_path or config.file,
+                timeout=settings.timeout,
+            )
+        enricher = cls(cloud, onprem)
+        enricher.config_file = config_path or config.file
+        return enricher
+
+    @property
+    def active(self) -> bool:
+        """Whether any directory is configured to be looked up."""
+        return self.cloud is not None or self.onprem is not None
+
+    def close(self) -> None:
+        """Close the LDAP connection (the Graph client belongs to its maker)."""
+        if self.onprem is not None:
+            self.onprem.close()
+
+    def prefetch(self, values: Iterable[str]) -> None:
+        """Look up many values at once (Graph batches them); failures wait for ``enrich``."""
+        if self.cloud is None or "cloud" in self._down:
+            return
+        try:
+            self.cloud.prefetch(values)
+        except DirsyncBridgeError as exc:
+            self._failed("cloud", exc)
+
+    def enrich(
+        self,
+        family: Family,
+        identity: str | None,
+        conflicts: Sequence[Conflict],
+        invalid_attributes: Sequence[str] = (),
+    ) -> Enrichment:
+        """The holders of every value, the rules it breaks, and the advice."""
+        values = values_of(family, identity, conflicts)
+        holders: list[CloudHolder | OnPremHolder] = []
+        missing: list[str] = []
+        answered: set[Where] = set()
+        for value in values:
+            for name in WHERE:
+                found, why, asked = self._look(name, value)
+                holders += found
+                missing += why
+                if asked:
+                    answered.add(name)
+        hits = rule_hits(family, identity, conflicts, invalid_attributes)
+        unavailable = tuple(dict.fromkeys(missing))
+        looked_up = tuple(w for w in WHERE if w in answered)
+        advice = advise(
+            family,
+            identity,
+            holders,
+            hits,
+            unavailable,
+            searched=bool(looked_up),
+            not_searched=NO_VALUE if not values else NOT_CONFIGURED,
+        )
+        return Enrichment(
+            holders=tuple(holders),
+            rule_hits=tuple(hits),
+            advice=advice,
+            unavailable=unavailable,
+            looked_up=looked_up,
+        )
+
+    def _look(
+        self, name: Where, value: str
+    ) -> tuple[list[CloudHolder | OnPremHolder], list[str], bool]:
+        """(holders found, why some look-ups are missing, whether the directory answered)."""
+        if name == "cloud":
+            return self._look_cloud(value)
+        if self.onprem is None:
+            return [], [], False
+        if name not in self._down:
+            try:
+                return list(self.onprem.holders(value)), [], True
+            except DirsyncBridgeError as exc:
+                self._failed(name, exc)
+        return [], [f"{name}: {self._down[name]}"], False
+
+    def _look_cloud(self, value: str) -> tuple[list[CloudHolder | OnPremHolder], list[str], bool]:
+        cloud = self.cloud
+        if cloud is None:
+            return [], [], False
+        if not cloud.known(value) and "cloud" not in self._down:
+            try:
+                cloud.prefetch([value])
+            except DirsyncBridgeError as exc:
+                self._failed("cloud", exc)
+        if cloud.known(value):  # answered before Graph failed, if it did: keep what it found
+            return list(cloud.holders(value)), cloud.unavailable(value), True
+        return [], [f"cloud: {self._down['cloud']}"], False
+
+    def _failed(self, name: str, exc: DirsyncBridgeError) -> None:
+        if isinstance(exc, ConfigError):
+            exc.located(self.config_file)
+        reason = " ".join(str(exc).split())[:300]
+        log.warning("%s look-ups unavailable for this run: %s", name, reason)
+        self._down[name] = reason
+        if isinstance(exc, Fatal):
+            self.fatal.append(" ".join(str(exc).split()))
+
+
+def values_of(family: Family, identity: str | None, conflicts: Sequence[Conflict]) -> list[str]:
+    """The values to look up: the conflicting ones, else (a bare duplicate row) the identity."""
+    values = [v for c in conflicts for v in c.values]
+    if not values and family == "duplicate" and identity:
+        values = [identity]
+    return list(dict.fromkeys(values))
+
+
+def rule_hits(
+    family: Family,
+    identity: str | None,
+    conflicts: Sequence[Conflict],
+    invalid_attributes: Sequence[str],
+) -> list[RuleHit]:
+    """IdFix's verdict on every value involved."""
+    hits = check_all((c.attribute, v) for c in conflicts for v in c.values)
+    if family == "validation" and identity:
+        for attribute in invalid_attributes or ("userPrincipalName",):
+            # "FederatedUser.UserPrincipalName" names the userPrincipalName rules.
+            hit = check(attribute.rsplit(".", 1)[-1], identity)
+            if hit is not None and hit not in hits:
+                hits.append(hit)
+    return hits
+
+
+def holder_labels(enrichment: Enrichment | None) -> tuple[str, ...] | None:
+    """The holders as the lifecycle compares them; None (no news) when a look-up was
+    unavailable or none was made."""
+    if enrichment is None or enrichment.unavailable or not enrichment.looked_up:
+        return None
+    return tuple(sorted({holder_key(h) for h in enrichment.holders}))
+
+
+def enriched_json(result: ParseResult, enricher: Enricher) -> dict[str, Any]:
+    """``parse --enrich``: the record JSON, each error with its ``enrichment`` object."""
+    data = result.to_json_dict()
+    if not isinstance(result, Report):
+        return data
+    enricher.prefetch(
+        v for e in result.errors for v in values_of(e.family, e.identity, e.conflicts)
+    )
+    for error, out in zip(result.errors, data["errors"], strict=True):
+        invalid = (error.invalid_attribute,) if error.invalid_attribute else ()
+        facts = enricher.enrich(error.family, error.identity, error.conflicts, invalid)
+        out["enrichment"] = facts.model_dump(mode="json")
+    return data

@@ -1,0 +1,336 @@
+"""The one Microsoft Graph client: app-only sign-in with msal, retries, paging, errors.
+
+Every Graph feature (the mailbox source, and later the cloud look-ups) goes through one
+``GraphClient`` per run, so that there is one token, one connection pool, one limit of four
+requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one retry policy.
+
+- Sign-in: ``msal.ConfidentialClientApplication`` with a client secret (from the
+  environment or a file) or a certificate (PEM + thumbprint), against the national cloud's
+  login host or ``authority_url``. msal gets our own HTTP session, which passes ``verify=``
+  on every request: ``REQUESTS_CA_BUNDLE`` would otherwise override a configured CA.
+- Requests: ``Prefer: IdType="ImmutableId"`` always (ids survive moves, apis.md 1.3);
+  429/503/504 retried as ``Retry-After`` says (or with backoff) within ``retry_for``; a 401
+  gets one fresh token; ``@odata.nextLink`` followed verbatim.
+- Broken answers are faults like a 503, retried by the same policy: any
+  ``requests.RequestException`` (a dropped connection, a body cut off mid-chunk, a timeout)
+  and any 2xx that is not the JSON asked for (an HTML page from a proxy or captive portal),
+  from Graph and from the login host alike (msal gets a session that checks its answers).
+  Our writes may be repeated safely: a move, a PATCH and a folder creation (409 when done)
+  end the same however often they are sent.
+- A TLS certificate that does not verify is a configuration error naming ``[graph]
+  ca_bundle``, at once: retrying will not change it.
+- Errors: Graph's JSON (``{"error": {"code", "message"}}``) becomes ``Fatal`` (a person must
+  change something: the message says what) or ``Retriable`` (exit 75, the next pass retries).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Final, TypeVar
+
+import msal
+import requests
+
+from ..config.settings import GraphSettings
+from ..errors import ConfigError, Retriable
+from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
+from .wire import (
+    BadAnswer,
+    GraphError,
+    Session,
+    TooLarge,
+    bounded,
+    describe,
+    error_of,
+    json_object,
+    one_line,
+    refused,
+    untrusted,
+)
+
+__all__ = [
+    "BadAnswer",
+    "GraphClient",
+    "GraphError",
+    "SignInUnavailable",
+    "TooLarge",
+    "endpoints",
+    "graph_credential",
+    "refused",
+]
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+CLOUDS: Final[dict[str, tuple[str, str]]] = {
+    # cloud -> (login host, Graph root), apis.md 1.9
+    "global": ("https://login.microsoftonline.com", "https://graph.microsoft.com"),
+    "usgov": ("https://login.microsoftonline.us", "https://graph.microsoft.us"),
+    "usgov-dod": ("https://login.microsoftonline.us", "https://dod-graph.microsoft.us"),
+    "china": ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+}
+MAX_IN_FLIGHT: Final = 4
+IMMUTABLE_IDS: Final = 'IdType="ImmutableId"'
+
+
+class SignInUnavailable(Retriable):
+    """The login host could not give a token for a reason that may pass by itself."""
+
+
+def endpoints(settings: GraphSettings) -> tuple[str, str]:
+    """(login host, Graph root) for the configured cloud and overrides, without a slash."""
+    login, graph = CLOUDS[settings.cloud]
+    return (settings.authority_url or login).rstrip("/"), (settings.graph_url or graph).rstrip("/")
+
+
+def graph_credential(settings: GraphSettings, env: Mapping[str, str]) -> str | dict[str, str]:
+    """msal's ``client_credential``: a certificate if configured, else the secret."""
+    if settings.certificate_path is not None:
+        if not settings.certificate_thumbprint:
+            raise ConfigError(
+                None, "[graph] certificate_thumbprint", "is required with a certificate"
+            )
+        try:
+            key = settings.certificate_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                None,
+                "[graph] certificate_path",
+                f"{settings.certificate_path}: {exc.strerror or exc}",
+            ) from None
+        return {"private_key": key, "thumbprint": settings.certificate_thumbprint}
+    secret = env.get(settings.client_secret_env, "").strip()
+    if not secret and settings.client_secret_file is not None:
+        try:
+            secret = settings.client_secret_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                None,
+                "[graph] client_secret_file",
+                f"{settings.client_secret_file}: {exc.strerror or exc}",
+            ) from None
+    if not secret:
+        raise ConfigError(
+            None,
+            "[graph] client_secret_env",
+            f"the environment variable {settings.client_secret_env} is not set (and no "
+            "client_secret_file or certificate_path): put the app's client secret there",
+        )
+    return secret
+
+
+class GraphClient:
+    """Graph v1.0 for one run: one token, at most four requests in flight."""
+
+    def __init__(
+        self,
+        settings: GraphSettings,
+        credential: str | dict[str, str],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Nothing is sent until the first request."""
+        if not settings.configured:
+            raise ConfigError(None, "[graph] tenant_id", "and client_id are required")
+        self.settings = settings
+        self.login, self.root = endpoints(settings)
+        verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
+        self._session = Session(verify, settings.timeout)
+        self._login_session = Session(verify, settings.timeout, json_only=True)
+        self._credential = credential
+        self._sleep, self._clock = sleep, clock
+        self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+        self._token_lock = threading.Lock()
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._token: str | None = None
+
+    def close(self) -> None:
+        """Release the connection pools."""
+        self._session.close()
+        self._login_session.close()
+
+    def budget(self) -> Budget:
+        """A fresh retry budget of ``retry_for``, with this client's clock and sleep."""
+        return Budget(self.settings.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
+
+    # -- sign-in ---------------------------------------------------------------------------
+
+    def token(self, *, fresh: bool = False) -> str:
+        """An access token for Graph (one per run, unless Graph refuses it).
+
+        A login host that fails in a way that may pass (unreachable, 5xx, a broken or HTML
+        answer) is retried with the retry policy, then ``SignInUnavailable`` (exit 75).
+        """
+        with self._token_lock:
+            if self._token is None or fresh:
+                budget = self.budget()
+                while True:
+                    try:
+                        self._token = self._acquire()
+                        break
+                    except SignInUnavailable:
+                        if not budget.wait(None):
+                            raise
+            return self._token
+
+    def _acquire(self) -> str:
+        s = self.settings
+        where = f"{self.login}/{s.tenant_id}"
+        try:
+            if self._app is None:
+                self._app = msal.ConfidentialClientApplication(
+                    s.client_id,
+                    client_credential=self._credential,
+                    authority=where,
+                    # Instance discovery asks login.microsoftonline.com about the host:
+                    # pointless (and unreachable) for an overridden or national login host.
+                    instance_discovery=False if s.authority_url else None,
+                    http_client=self._login_session,
+                    timeout=s.timeout,
+                )
+            result = self._app.acquire_token_for_client(scopes=[f"{self.root}/.default"])
+        except ValueError as exc:
+            # msal's word for "the authority answered 4xx": an unknown tenant, a bad host.
+            raise ConfigError(
+                None, "[graph] tenant_id", f"sign-in at {where} failed: {one_line(str(exc))}"
+            ) from None
+        except requests.RequestException as exc:
+            config_error = untrusted(exc, self.login)
+            if config_error is not None:
+                raise config_error from None
+            raise SignInUnavailable(
+                f"Graph sign-in: {describe(exc, self.login)}; the next run retries"
+            ) from None
+        if "access_token" in result:
+            return str(result["access_token"])
+        error = str(result.get("error", "error"))
+        description = one_line(str(result.get("error_description", "")))[:300]
+        if error in ("temporarily_unavailable", "server_error") or "throttl" in description:
+            raise Retriable(f"Graph sign-in: {error}: {description}; the next run retries")
+        raise ConfigError(
+            None,
+            "[graph] client_id",
+            f"sign-in refused ({error}: {description}): check tenant_id, client_id and the "
+            f"client secret in ${s.client_secret_env} (or the certificate)",
+        )
+
+    # -- requests --------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """A full URL for a path under /v1.0 (a full URL is returned as is)."""
+        return path if "://" in path else f"{self.root}/v1.0{path}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """One Graph request with the retry policy; a refusal raises with ``what`` in it."""
+        return self._call(
+            method, path, what, params=params, json=json, headers=headers, read=lambda r: r
+        )
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+    ) -> dict[str, Any]:
+        """One Graph request whose answer must be a JSON object (retried when it is not)."""
+        return self._call(method, path, what, params=params, json=json, read=json_object)
+
+    def get_json(
+        self, path: str, *, what: str, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """GET, as a JSON object."""
+        return self.request_json("GET", path, what=what, params=params)
+
+    def download(self, path: str, *, what: str, limit: int | None = None) -> bytes:
+        """GET a raw body (``/$value``), streamed: over ``limit`` bytes raises ``TooLarge``
+        having read at most one chunk past the limit; an HTML page is retried."""
+        return self._call(
+            "GET", path, what, read=lambda response: bounded(response, what, limit), stream=True
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        read: Callable[[requests.Response], T],
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> T:
+        url = self.url(path)
+        budget = self.budget()
+        refreshed = False
+        while True:
+            try:
+                token = self.token()
+                sent = {
+                    "Authorization": f"Bearer {token}",
+                    "Prefer": IMMUTABLE_IDS,
+                    **(headers or {}),
+                }
+                with self._slots:
+                    response = self._session.request(
+                        method, url, params=params, json=json, headers=sent, stream=stream
+                    )
+                    try:
+                        if response.ok:
+                            # Read inside the slot: the answer is in flight until its last byte.
+                            return read(response)
+                        response.content  # noqa: B018  (an error's body, read before release)
+                    finally:
+                        response.close()
+            except requests.RequestException as exc:
+                config_error = untrusted(exc, self.root)
+                if config_error is not None:
+                    raise config_error from None
+                if budget.wait(None):
+                    continue
+                raise Retriable(
+                    f"Graph: {what}: {describe(exc, self.root)} after {budget.attempts} "
+                    "attempt(s); the next run retries"
+                ) from None
+            status = response.status_code
+            if status in RETRY_STATUSES:
+                if budget.wait(retry_after_seconds(response.headers.get("Retry-After"))):
+                    continue
+                code, _ = error_of(response)
+                raise Retriable(
+                    f"Graph: {what}: HTTP {status} {code} after {budget.attempts} attempt(s) "
+                    f"over {budget.waited:.0f}s; the next run retries"
+                )
+            if status == 401 and not refreshed:
+                refreshed = True
+                self.token(fresh=True)
+                continue
+            raise refused(what, response)
+
+    def pages(
+        self, path: str, *, what: str, params: Mapping[str, str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a collection, following ``@odata.nextLink`` exactly as given."""
+        url: str | None = path
+        query = params
+        while url is not None:
+            page = self.get_json(url, what=what, params=query)
+            yield from page.get("value", [])
+            url, query = page.get("@odata.nextLink"), None

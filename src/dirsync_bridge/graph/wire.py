@@ -1,0 +1,173 @@
+"""What goes over the wire to Graph and its login host, and how the answers are judged.
+
+Kept apart from ``graph`` (the client: sign-in, the retry loop, paging) because it is the
+part that decides what an answer *is*: one session class that gives every request
+``verify=`` and a timeout, the reading of bodies (a JSON object, or a raw message streamed
+up to a size limit), and the sorting of failures into what the retry policy retries
+(``BadAnswer`` and every other ``requests.RequestException``), what a person must fix
+(``GraphError``, and ``untrusted``'s ``ConfigError`` for a certificate that does not
+verify) and what is one input's problem only (``TooLarge``).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any, Final
+
+import requests
+
+from ..errors import ConfigError, Fatal, Skippable
+
+CHUNK: Final = 64 * 1024
+_PERMISSION_HINT: Final = (
+    "grant the app the application permission Mail.Read (Mail.ReadWrite to move, mark or "
+    "categorise) with admin consent; if the app is scoped to some mailboxes (application "
+    "access policy or RBAC for Applications), put this mailbox in its scope (changes can "
+    "take an hour)"
+)
+
+
+class GraphError(Fatal):
+    """Graph refused a request for a reason a person must fix."""
+
+    def __init__(self, message: str, status: int, code: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class TooLarge(Skippable):
+    """A download is over the size limit: refused without reading it whole."""
+
+
+class BadAnswer(requests.RequestException):
+    """A 2xx answer that is not what was asked for (HTML instead of JSON, say)."""
+
+
+class Session(requests.Session):
+    """A session that gives every request ``verify=`` and a timeout (msal uses it too).
+
+    ``json_only``: every answer must be JSON, else ``BadAnswer`` (for msal, which would
+    otherwise take an HTML page for a configuration error, and log its traceback) -- except
+    a 4xx to a GET, which msal reads as "no such tenant" without parsing it.
+    """
+
+    def __init__(self, verify: str | bool, timeout: float, *, json_only: bool = False) -> None:
+        super().__init__()
+        self._verify, self._timeout, self._json_only = verify, timeout, json_only
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """``Session.request`` with our ``verify`` and ``timeout``."""
+        kwargs["verify"] = self._verify
+        kwargs.setdefault("timeout", self._timeout)
+        response = super().request(method, url, *args, **kwargs)
+        if self._json_only and not (400 <= response.status_code < 500 and method == "GET"):
+            try:
+                response.json()
+            except ValueError:
+                raise BadAnswer(not_json(response), response=response) from None
+        return response
+
+
+def refused(what: str, response: requests.Response) -> GraphError:
+    """Graph's error answer as an error that says what to do."""
+    status = response.status_code
+    code, message = error_of(response)
+    text = f"Graph: {what}: HTTP {status} {code}: {message}"
+    if status == 403 or code in ("ErrorAccessDenied", "Authorization_RequestDenied"):
+        text += f"; {_PERMISSION_HINT}"
+    elif code in ("ErrorInvalidUser", "MailboxNotEnabledForRESTAPI", "MailboxNotFound"):
+        text += "; check [source.mailbox] mailbox (an Exchange Online mailbox's address)"
+    elif status == 401:
+        text += "; the token was refused twice: check the app registration and its consent"
+    return GraphError(text, status, code)
+
+
+def error_of(response: requests.Response) -> tuple[str, str]:
+    """Graph's ``error.code`` and ``error.message`` (or the start of a body that has none)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", one_line(response.text)[:200]
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return "", one_line(str(body))[:200]
+    return str(error.get("code", "")), one_line(str(error.get("message", "")))[:300]
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace made one space."""
+    return " ".join(text.split())
+
+
+def json_object(response: requests.Response) -> dict[str, Any]:
+    """The answer as a JSON object, else ``BadAnswer`` (retried like a 503)."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise BadAnswer(not_json(response), response=response) from None
+    if not isinstance(body, dict):
+        raise BadAnswer(f"HTTP {response.status_code} with JSON that is not an object")
+    return body
+
+
+def not_json(response: requests.Response) -> str:
+    """What came instead of JSON, in a few words."""
+    kind = response.headers.get("Content-Type", "").partition(";")[0].strip() or "untyped"
+    return f"HTTP {response.status_code} with a {kind} body, not JSON"
+
+
+def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
+    """The body, read in chunks; ``TooLarge`` as soon as it passes ``limit``."""
+    kind = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+    if kind in ("text/html", "application/json"):
+        # /$value is text/plain MIME (apis.md 1.3): this is a proxy's page, or an error.
+        raise BadAnswer(f"HTTP {response.status_code} with a {kind} body, not a message")
+    declared = response.headers.get("Content-Length", "")
+    if limit is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"{what}: {declared} bytes is over [parse] max_message_bytes ({limit})")
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=CHUNK):
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise TooLarge(f"{what}: the message is over [parse] max_message_bytes ({limit})")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def describe(exc: requests.RequestException, host: str) -> str:
+    """A broken exchange in a few words: which host, what went wrong."""
+    if isinstance(exc, BadAnswer):
+        return f"{host} answered {exc}"
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return f"cannot reach {host} ({type(exc).__name__})"
+    return f"{host} broke off its answer ({type(exc).__name__})"
+
+
+def untrusted(exc: requests.RequestException, host: str) -> ConfigError | None:
+    """A certificate that does not verify, as the configuration error it is; else None.
+
+    Other TLS failures (a handshake cut short, say) are network faults: retried.
+    """
+    if not isinstance(exc, requests.exceptions.SSLError):
+        return None
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLCertVerificationError):
+            why = one_line(error.verify_message or str(error))
+            return ConfigError(
+                None,
+                "[graph] ca_bundle",
+                f"the TLS certificate of {host} does not verify ({why}): set ca_bundle to "
+                "the CA file that signed it (a TLS-inspecting proxy's CA, say)",
+            )
+        todo += [error.__cause__, error.__context__, getattr(error, "reason", None)]
+        todo += [a for a in error.args if isinstance(a, BaseException)]
+    return None

@@ -1,0 +1,1 @@
+"""The state ledger (SQLite): what the tool has seen, decided and written."""

@@ -1,0 +1,73 @@
+"""The ledger's memory of a mailbox: messages taken in, the action each is owed, the watermark.
+
+A message read from a mailbox owes an action (move, mark, categorise) from the moment it is
+taken in until every ticket write it caused is done; ``run`` does the owed actions last.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from .. import sqlite
+
+
+def _time(value: datetime) -> str:
+    # Fixed width, UTC: sorts as text in time order (as everywhere in the ledger).
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class MailboxLedger:
+    """Mailbox bookkeeping over the ledger's connection (mixed into ``Ledger``)."""
+
+    conn: sqlite3.Connection
+
+    def mailbox_known(self, message_id: str) -> bool:
+        """Whether this mailbox message was already taken in."""
+        row = self.conn.execute(
+            "SELECT 1 FROM mailbox_messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return row is not None
+
+    def record_mailbox(
+        self, message_id: str, source: str, received: datetime, outcome: str
+    ) -> None:
+        """A mailbox message was taken in; its action (move, mark...) is owed."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO mailbox_messages (id, source, received_at, outcome) "
+                "VALUES (?, ?, ?, ?)",
+                (message_id, source, _time(received), outcome),
+            )
+
+    def mailbox_owed(self, source: str) -> list[tuple[str, str, datetime]]:
+        """(id, outcome, received) of this source's messages whose action is not done."""
+        rows = self.conn.execute(
+            "SELECT id, outcome, received_at FROM mailbox_messages "
+            "WHERE source = ? AND done = 0 ORDER BY received_at, id",
+            (source,),
+        )
+        return [(row[0], row[1], _parse_time(row[2])) for row in rows]
+
+    def mailbox_done(self, message_id: str) -> None:
+        """The message's action is done."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute("UPDATE mailbox_messages SET done = 1 WHERE id = ?", (message_id,))
+
+    def cursor(self, name: str) -> datetime | None:
+        """A source's watermark, if it has one."""
+        row = self.conn.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
+        return None if row is None else _parse_time(row[0])
+
+    def set_cursor(self, name: str, value: datetime) -> None:
+        """Move a source's watermark."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO cursors (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, _time(value)),
+            )

@@ -1,0 +1,315 @@
+"""The local ticket store checked against the ledger, and rebuilt from it.
+
+The ledger (``state.db``) is the source of truth for what the local store (``tickets.db``)
+should hold: every problem's history, the key of every ticket, and a digest of what was
+written to it. Two files can part ways: the store lost, or restored from an older backup
+than the ledger. Writing on would give tickets' keys to other tickets, or fail on tickets
+that are not there, so every run with the local sink starts with ``check_store``, which
+costs two single-row reads (see ``ledger_store`` for how the two files count writes).
+
+``rebuild_store`` (``dirsync-bridge tickets rebuild``) makes a new store that holds what
+the ledger says, under the same ticket keys:
+
+1. settle the writes a crashed run left unfinished, against the old store if it can be read;
+2. build the new store beside the old one: each ticket the ledger records, copied from the
+   old store where it is there under its key, else restored from the ledger (its summary
+   and status; the rest follows in step 5);
+3. set the old store aside (``tickets.db.before-rebuild-<time>``) and move the new one in,
+   in one rename, so that ``tickets.db`` is never missing;
+4. in one ledger transaction: believe what the new store holds, flag every problem, and
+   keep the ledger with the new store from now on;
+5. reconcile: every ticket brought to what its history calls for, as in any run.
+
+Killed anywhere, it is safe to repeat: before step 4 every run still says to rebuild;
+after it, the flags make the next run, whichever it is, finish the job as after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import crashpoints
+from ..config.settings import Config
+from ..errors import ConfigError, DirsyncBridgeError, Fatal
+from ..run_summary import RunSummary
+from ..sinks import TicketContent, TicketSnapshot
+from ..sinks.local import KEY_PREFIX, RESOLUTION_DONE, ROLE, LocalStore, ticket_number
+from ..sqlite import os_failure
+from ..ticket_plan import applied_from
+from ..ticket_sync import reconcile_until_settled, settle
+from ..ticket_text.render import Renderer
+from .lock import RunLock
+from .pairing import Adopted, TicketRecord
+from .store import Ledger
+
+log = logging.getLogger(__name__)
+
+REBUILT_DESCRIPTION = (
+    "(This ticket was rebuilt from the ledger after the local ticket store was lost or "
+    "restored from an older backup. Its description was not kept in the ledger: it is "
+    "written again when the problem next changes.)"
+)
+
+
+class StoreMismatch(Fatal):
+    """The local ticket store is not the one the ledger describes (exit 2, one line)."""
+
+
+@dataclass(slots=True)
+class RebuildSummary:
+    """What a rebuild did, for its closing line."""
+
+    path: Path
+    kept: int = 0
+    """Tickets copied from the old store (there under their key)."""
+    restored: int = 0
+    """Tickets restored from the ledger alone."""
+    left_out: int = 0
+    """Tickets in the old store that the ledger does not record."""
+    writes: int = 0
+    """Writes that brought the tickets to what their history calls for."""
+    set_aside: Path | None = None
+    """Where the old store was kept, if there was one."""
+
+    def line(self) -> str:
+        """The one line ``tickets rebuild`` prints."""
+        text = (
+            f"rebuilt {self.path} from the ledger: {self.kept + self.restored} ticket(s), "
+            f"{self.kept} kept from the old store, {self.restored} restored from the ledger, "
+            f"{self.writes} write(s)"
+        )
+        if self.left_out:
+            text += f"; {self.left_out} ticket(s) the ledger does not know were left out"
+        if self.set_aside is not None:
+            text += f"; the old store is kept as {self.set_aside}"
+        return text
+
+
+# ---------------------------------------------------------------------------------------------
+# The check at the start of every run
+
+
+def check_store(ledger: Ledger, store: LocalStore) -> None:
+    """Make sure ``store`` is the store the ledger describes; ``StoreMismatch`` if not."""
+    store_id, revision = store.identity()
+    pairing = ledger.store_pairing()
+    if pairing is not None and pairing[0] == store_id and revision >= pairing[1]:
+        return  # the store has taken every write the ledger recorded (or more: a crash)
+    if pairing is None or not ledger.has_tickets():
+        # Never paired (a new ledger, or one older than the pairing): compare ticket by
+        # ticket, once. With nothing recorded, any store will do.
+        difference = _first_difference(ledger, store)
+        if difference is not None:
+            raise _mismatch(store, f"it does not match the ledger {ledger.path}: {difference}")
+        ledger.pair_store(store_id, revision)
+        return
+    if pairing[0] != store_id:
+        raise _mismatch(
+            store,
+            f"it is not the store the ledger {ledger.path} was kept with (lost or replaced?)",
+        )
+    raise _mismatch(
+        store,
+        f"it is older than the ledger {ledger.path} (restored from a backup?): it has taken "
+        f"{revision} write(s), the ledger recorded {pairing[1]}",
+    )
+
+
+def _mismatch(store: LocalStore, why: str) -> StoreMismatch:
+    return StoreMismatch(
+        f"{store.path}: the local ticket store cannot be used: {why}; {ROLE.repair}"
+    )
+
+
+def _first_difference(ledger: Ledger, store: LocalStore) -> str | None:
+    pending = ledger.pending_tickets()
+    for record in ledger.ticket_records():
+        if (record.fingerprint, record.episode) in pending:
+            continue  # the store may be ahead of the ledger there: settling will tell
+        found = store.get(record.key)
+        if found is None:
+            return f"it has no ticket {record.key}"
+        if found.idempotency_key != record.idempotency_key:
+            return f"its {record.key} is another ticket"
+        applied = applied_from(found)
+        if (applied.content_digest, applied.comments, applied.status) != (
+            record.content_digest,
+            record.comments,
+            record.status,
+        ):
+            return f"its {record.key} is not what the ledger recorded writing"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The rebuild
+
+
+def rebuild_store(config: Config) -> RebuildSummary:
+    """Rebuild the local ticket store from the ledger (module docstring), under the run lock."""
+    if config.sink.kind != "local":
+        raise ConfigError(
+            None, "[sink] kind", "is jira: `tickets rebuild` rebuilds the local ticket store only"
+        )
+    if not config.state.path.exists():
+        raise Fatal(
+            f"{config.state.path}: there is no ledger to rebuild the local ticket store from"
+        )
+    renderer = Renderer(config.tickets.templates, markup="plain")
+    path = config.state.local_tickets_path
+    summary = RebuildSummary(path=path)
+    with RunLock(config.state.lock_path):
+        ledger = Ledger.open(config.state.path)
+        try:
+            try:
+                adopted, store_id, revision = _build(ledger, path, summary)
+                crashpoints.crash_point("rebuild-store-built")
+                summary.set_aside = _swap(path)
+            except OSError as exc:
+                raise os_failure(exc, f"{path}: cannot rebuild the local ticket store") from None
+            crashpoints.crash_point("rebuild-store-swapped")
+            ledger.adopt_store(adopted, store_id, revision)
+            store = LocalStore(path)
+            try:
+                run = RunSummary()
+                reconcile_until_settled(ledger, store, renderer, config, run)
+                ledger.mark_processed()
+                summary.writes = len(run.writes)
+            finally:
+                store.close()
+        finally:
+            ledger.close()
+    log.info("%s", summary.line())
+    return summary
+
+
+def _build(ledger: Ledger, path: Path, summary: RebuildSummary) -> tuple[list[Adopted], str, int]:
+    """Steps 1 and 2: the new store, built beside the old one; what the ledger is to adopt."""
+    old = _old_store(path)
+    try:
+        if old is not None:
+            settle(ledger, old)
+        else:
+            for intent in ledger.pending_intents():
+                ledger.settle(intent, None)  # no store to ask: the write is as if undone
+        records = ledger.ticket_records()
+        known = {r.key for r in records}
+        old_tickets = {t.key: t for t in old.tickets()} if old is not None else {}
+        last = old.last_number() if old is not None else 0
+    finally:
+        if old is not None:
+            old.close()
+    summary.left_out = len(old_tickets.keys() - known)
+    numbers = [_number(r) for r in records]
+    last = max([last, *numbers, *(ticket_number(k) for k in old_tickets)])
+    keys: dict[tuple[str, int], str] = {}
+    given: set[str] = set()
+    for record in records:
+        key = record.key
+        if key in given:
+            last += 1  # a key given twice (a store lost before it was checked): a new one
+            key = f"{KEY_PREFIX}{last}"
+        given.add(key)
+        keys[record.fingerprint, record.episode] = key
+    tickets: list[TicketSnapshot] = []
+    adopted: list[Adopted] = []
+    for record in records:
+        key = keys[record.fingerprint, record.episode]
+        found = old_tickets.get(key)
+        if (
+            found is not None
+            and key == record.key
+            and found.idempotency_key == record.idempotency_key
+        ):
+            ticket = found
+            summary.kept += 1
+            applied = applied_from(found)
+            digest, comments = applied.content_digest, applied.comments
+        else:
+            previous = keys.get((record.fingerprint, record.episode - 1))
+            ticket = _from_ledger(record, key, previous)
+            summary.restored += 1
+            digest, comments = "", {}  # nothing written yet: every write is owed
+        tickets.append(ticket)
+        adopted.append(
+            Adopted(record.fingerprint, record.episode, key, digest, comments, ticket.status)
+        )
+    scratch = path.with_name(path.name + ".rebuild")
+    _remove(scratch)
+    new = LocalStore(scratch)
+    try:
+        new.restore(tickets, last)
+        store_id, revision = new.identity()
+    finally:
+        new.close()
+    wal = scratch.with_name(scratch.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise Fatal(f"{scratch}: the rebuilt store was not written out whole; run again")
+    return adopted, store_id, revision
+
+
+def _number(record: TicketRecord) -> int:
+    try:
+        return ticket_number(record.key)
+    except ValueError:
+        raise Fatal(
+            f"the ledger records ticket {record.key}, which is not a local ticket: it was kept "
+            "with Jira, and `tickets rebuild` rebuilds the local ticket store only"
+        ) from None
+
+
+def _from_ledger(record: TicketRecord, key: str, previous: str | None) -> TicketSnapshot:
+    # A ticket links the problem's ticket before it (as ``render`` does): true of tickets
+    # whose episode is gone too, whose content no history can render again.
+    links = (previous,) if previous else ()
+    return TicketSnapshot(
+        key=key,
+        idempotency_key=record.idempotency_key,
+        fingerprint=record.fingerprint,
+        content=TicketContent(summary=record.summary, description=REBUILT_DESCRIPTION, links=links),
+        status=record.status,
+        resolution=RESOLUTION_DONE if record.status == "resolved" else None,
+    )
+
+
+def _old_store(path: Path) -> LocalStore | None:
+    """The old store, if there is one that can be read."""
+    if not path.exists():
+        return None
+    try:
+        # A copy in memory: the old file is kept aside exactly as it was found.
+        return LocalStore.copy_of(path)
+    except DirsyncBridgeError as exc:
+        log.warning("the old store cannot be read, rebuilding from the ledger alone: %s", exc)
+        return None
+
+
+def _swap(path: Path) -> Path | None:
+    """Step 3: the old store set aside, the new one in its place; never no ``tickets.db``."""
+    scratch = path.with_name(path.name + ".rebuild")
+    aside: Path | None = None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if path.exists():
+        aside = path.with_name(f"{path.name}.before-rebuild-{stamp}")
+        # Its log goes with it (SQLite pairs "<file>-wal" with "<file>"), and must not be
+        # applied to the new file that takes its name.
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                side.rename(aside.with_name(aside.name + suffix))
+        try:
+            os.link(path, aside)
+        except OSError:
+            shutil.copy2(path, aside)
+    scratch.replace(path)  # atomic: tickets.db is the old store or the new, never neither
+    return aside
+
+
+def _remove(path: Path) -> None:
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        each.unlink(missing_ok=True)

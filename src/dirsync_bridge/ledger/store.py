@@ -1,0 +1,420 @@
+"""The state ledger (SQLite): messages seen, reports per tenant, problems, tickets, intents.
+
+The ledger is the tool's memory between runs and its guard against crashes:
+- a message is recorded ``pending`` with its report and sightings in one transaction, and
+  marked ``processed`` only once every ticket action it caused is done;
+- problems whose tickets may need to change are flagged ``dirty`` in that same transaction,
+  and the flag is cleared only after their tickets are brought up to date;
+- every write to a sink is preceded by an *intent* row and followed by the record of what
+  was written; an intent still present at start-up means a crash came in between, and the
+  sink is asked what it really holds before anything else is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import sqlite
+from ..fingerprint import normalise
+from ..problem import Problem, Sighting
+from ..sinks import TicketStatus
+from .listing import ListingLedger
+from .mailbox import MailboxLedger
+from .pairing import StoreLedger
+from .schema import MIGRATIONS
+from .tickets import TicketLedger
+
+
+def tenant_key(tenant: str | None) -> str:
+    """Reports are counted per tenant, named case- and space-blind ("" when unnamed)."""
+    return normalise(tenant)
+
+
+def _now() -> str:
+    return _time(datetime.now(UTC))
+
+
+def _time(value: datetime) -> str:
+    # Fixed width, UTC: sorts as text in time order.
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _created(value: str) -> datetime:
+    # Ledgers written before times were fixed-width hold isoformat() strings.
+    try:
+        return _parse_time(value)
+    except ValueError:
+        return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class Applied:
+    """What the tool last wrote to (or, after a crash, found in) one ticket."""
+
+    key: str
+    idempotency_key: str
+    status: TicketStatus
+    content_digest: str
+    comments: dict[str, str] = field(default_factory=dict)
+    """Comment key -> digest of the body written."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What the ``tickets`` command shows of a ticket, kept in the ledger whatever the sink."""
+
+    summary: str
+    kind: str | None
+    identity: str | None
+    tenant: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    occurrences: int
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A sink write that was started; if it is still here, its outcome is unknown."""
+
+    id: int
+    fingerprint: str
+    episode: int
+    idempotency_key: str
+    operation: str
+    created_at: datetime
+    """When the write was started (wall clock): a lagging search must be given time."""
+
+
+class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
+    """The state ledger over one SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open (creating and migrating if needed) the ledger at ``path``."""
+        return cls(sqlite.connect(path, MIGRATIONS, sqlite.LEDGER))
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Ledger:
+        """Open the existing ledger at ``path`` to read it only (``tickets``)."""
+        return cls(sqlite.connect_readonly(path, MIGRATIONS, sqlite.LEDGER))
+
+    @classmethod
+    def open_copy(cls, path: Path) -> Ledger:
+        """An in-memory copy of the ledger at ``path`` (empty if none): for dry runs."""
+        return cls(sqlite.memory_copy(path, MIGRATIONS, sqlite.LEDGER))
+
+    @property
+    def path(self) -> str:
+        """The ledger's file, for messages."""
+        return str(getattr(self.conn, "path", ":memory:"))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    # -- messages ------------------------------------------------------------------------
+
+    def message_status(self, key: str) -> str | None:
+        """``pending``, ``processed``, ``rejected``, or None if never seen."""
+        row = self.conn.execute("SELECT status FROM messages WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def record_rejected(self, key: str, source: str, reason: str) -> None:
+        """A message that makes no ticket, with the reason (a rejection is final)."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO messages (key, source, status, reason, recorded_at) "
+                "VALUES (?, ?, 'rejected', ?, ?)",
+                (key, source, reason, _now()),
+            )
+
+    def record_report(
+        self,
+        message_key: str,
+        report_key: str,
+        tenant: str | None,
+        at: datetime,
+        source: str,
+        sightings: Iterable[Sighting],
+    ) -> bool:
+        """Record a parsed report and its sightings; flag the problems it may change.
+
+        All in one transaction, with the message as ``pending``. Returns False when the
+        report was already known (the same report reached us in another message).
+        """
+        tkey = tenant_key(tenant)
+        stamp = _time(at)
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO messages (key, source, status, report_key, recorded_at) "
+                "VALUES (?, ?, 'pending', ?, ?)",
+                (message_key, source, report_key, _now()),
+            )
+            if self.conn.execute("SELECT 1 FROM reports WHERE key = ?", (report_key,)).fetchone():
+                return False
+            latest = self.conn.execute(
+                "SELECT MAX(at) FROM reports WHERE tenant_key = ?", (tkey,)
+            ).fetchone()[0]
+            self.conn.execute(
+                "INSERT INTO reports (key, tenant_key, tenant, at, source) VALUES (?, ?, ?, ?, ?)",
+                (report_key, tkey, tenant, stamp, source),
+            )
+            found = list(sightings)
+            self.conn.executemany(
+                "INSERT INTO problems (fingerprint, tenant_key, data, dirty) "
+                "VALUES (?, ?, ?, 1) ON CONFLICT (fingerprint) DO UPDATE SET dirty = 1",
+                [(s.problem.fingerprint, tkey, s.problem.model_dump_json()) for s in found],
+            )
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO sightings (fingerprint, report_key, data) VALUES (?, ?, ?)",
+                [(s.problem.fingerprint, report_key, s.model_dump_json()) for s in found],
+            )
+            # A later report can only resolve problems that are open; an earlier one, slotted
+            # into the past, can change the history of every problem of the tenant.
+            if latest is None or stamp >= latest:
+                self.conn.execute(
+                    "UPDATE problems SET dirty = 1 WHERE tenant_key = ? AND status = 'open'",
+                    (tkey,),
+                )
+            else:
+                self.conn.execute("UPDATE problems SET dirty = 1 WHERE tenant_key = ?", (tkey,))
+        return True
+
+    def mark_processed(self) -> int:
+        """Every pending message whose ticket writes are all settled is done.
+
+        A message one of whose problems still has a write with an unknown outcome (an
+        intent) stays pending until a later run settles it.
+        """
+        with sqlite.transaction(self.conn):
+            cursor = self.conn.execute(
+                # Driven by the intents (almost always none), through the sightings' key.
+                "UPDATE messages SET status = 'processed' WHERE status = 'pending' "
+                "AND (report_key IS NULL OR report_key NOT IN (SELECT sightings.report_key "
+                "FROM intents JOIN sightings ON sightings.fingerprint = intents.fingerprint))"
+            )
+        return cursor.rowcount
+
+    # -- problems --------------------------------------------------------------------------
+
+    def dirty(self) -> list[str]:
+        """Fingerprints of the problems whose tickets may need to change."""
+        rows = self.conn.execute("SELECT fingerprint FROM problems WHERE dirty = 1 ORDER BY rowid")
+        return [str(row[0]) for row in rows]
+
+    def mark_dirty(self, fingerprint: str) -> None:
+        """Flag one problem for reconciliation (after settling a crashed write)."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
+
+    def problem(self, fingerprint: str) -> Problem:
+        """The problem with this fingerprint."""
+        row = self.conn.execute(
+            "SELECT data FROM problems WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        return Problem.model_validate_json(row[0])
+
+    def sightings(self, fingerprint: str) -> list[Sighting]:
+        """Every sighting of a problem (in no particular order: the fold sorts by time)."""
+        rows = self.conn.execute("SELECT data FROM sightings WHERE fingerprint = ?", (fingerprint,))
+        return [Sighting.model_validate_json(row[0]) for row in rows]
+
+    def timeline(self, tenant: str | None) -> list[tuple[datetime, str]]:
+        """The tenant's reports in report-time order (ties broken by report key)."""
+        rows = self.conn.execute(
+            "SELECT at, key FROM reports WHERE tenant_key = ? ORDER BY at, key",
+            (tenant_key(tenant),),
+        )
+        return [(_parse_time(row[0]), str(row[1])) for row in rows]
+
+    def finish_problem(
+        self, fingerprint: str, status: TicketStatus | None, facts: dict[int, TicketFacts]
+    ) -> None:
+        """The problem's tickets are up to date: keep their facts, clear the flag."""
+        with sqlite.transaction(self.conn):
+            for episode, episode_facts in facts.items():
+                self._save_facts(fingerprint, episode, episode_facts)
+            self.conn.execute(
+                "UPDATE problems SET dirty = 0, status = ? WHERE fingerprint = ?",
+                (status, fingerprint),
+            )
+
+    # -- tickets and intents -------------------------------------------------------------
+
+    def applied(self, fingerprint: str) -> dict[int, Applied]:
+        """Episode -> what was last written to that ticket."""
+        rows = self.conn.execute(
+            "SELECT episode, key, idempotency_key, status, content_digest, comments "
+            "FROM tickets WHERE fingerprint = ?",
+            (fingerprint,),
+        )
+        return {
+            int(row["episode"]): Applied(
+                key=row["key"],
+                idempotency_key=row["idempotency_key"],
+                status=row["status"],
+                content_digest=row["content_digest"],
+                comments=json.loads(row["comments"]),
+            )
+            for row in rows
+        }
+
+    def begin(self, fingerprint: str, episode: int, idempotency_key: str, operation: str) -> int:
+        """Record the intent to write to a sink; committed before the write starts."""
+        with sqlite.transaction(self.conn):
+            cursor = self.conn.execute(
+                "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
+                (fingerprint, episode, idempotency_key, operation, _now()),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def done(
+        self,
+        intent: int | None,
+        fingerprint: str,
+        episode: int,
+        applied: Applied,
+        facts: TicketFacts | None = None,
+    ) -> None:
+        """Record what a sink now holds, and drop the intent, in one transaction.
+
+        Each call records one write to the sink as done (counted for ``store_pairing``).
+        """
+        with sqlite.transaction(self.conn):
+            self._save(fingerprint, episode, applied, facts)
+            self._count_store_write()
+            if intent is not None:
+                self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
+
+    def _save(
+        self, fingerprint: str, episode: int, applied: Applied, facts: TicketFacts | None
+    ) -> None:
+        values: dict[str, Any] = {
+            "fingerprint": fingerprint,
+            "episode": episode,
+            "key": applied.key,
+            "idempotency_key": applied.idempotency_key,
+            "status": applied.status,
+            "content_digest": applied.content_digest,
+            "comments": json.dumps(applied.comments, sort_keys=True),
+            "summary": "",
+        }
+        self.conn.execute(
+            "INSERT INTO tickets (fingerprint, episode, key, idempotency_key, status, "
+            "content_digest, comments, summary) VALUES (:fingerprint, :episode, :key, "
+            ":idempotency_key, :status, :content_digest, :comments, :summary) "
+            "ON CONFLICT (fingerprint, episode) DO UPDATE SET key = excluded.key, "
+            "status = excluded.status, content_digest = excluded.content_digest, "
+            "comments = excluded.comments",
+            values,
+        )
+        if facts is not None:
+            self._save_facts(fingerprint, episode, facts)
+
+    def _save_facts(self, fingerprint: str, episode: int, facts: TicketFacts) -> None:
+        # The ledger-only facts of a ticket (last seen, occurrences...): no sink write.
+        self.conn.execute(
+            "UPDATE tickets SET summary = ?, kind = ?, identity = ?, tenant = ?, first_seen = ?, "
+            "last_seen = ?, occurrences = ? WHERE fingerprint = ? AND episode = ?",
+            (
+                facts.summary,
+                facts.kind,
+                facts.identity,
+                facts.tenant,
+                _time(facts.first_seen) if facts.first_seen else None,
+                _time(facts.last_seen) if facts.last_seen else None,
+                facts.occurrences,
+                fingerprint,
+                episode,
+            ),
+        )
+
+    def pending_intents(self) -> list[Intent]:
+        """Writes started but not recorded as done: a crash came in between."""
+        rows = self.conn.execute(
+            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at "
+            "FROM intents ORDER BY id"
+        )
+        return [
+            Intent(row[0], row[1], row[2], row[3], row[4], created_at=_created(row[5]))
+            for row in rows
+        ]
+
+    def abandon(self, intent: int) -> None:
+        """Drop an intent whose write certainly did not happen (the sink refused it)."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
+
+    def open_problems(self) -> list[str]:
+        """Fingerprints of the problems whose ticket is open."""
+        rows = self.conn.execute("SELECT fingerprint FROM problems WHERE status = 'open'")
+        return [row[0] for row in rows]
+
+    def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Ticket key -> (fingerprint, episode), for these problems' tickets the tool has open."""
+        out: dict[str, tuple[str, int]] = {}
+        for fingerprint in fingerprints:
+            rows = self.conn.execute(
+                "SELECT key, episode FROM tickets WHERE fingerprint = ? AND status = 'open'",
+                (fingerprint,),
+            )
+            for row in rows:
+                out[row["key"]] = (fingerprint, int(row["episode"]))
+        return out
+
+    def record_resolution(
+        self, fingerprint: str, episode: int, name: str, at: datetime, *, in_sink: bool = True
+    ) -> None:
+        """A ticket was resolved outside the reports: keep it, and reconcile the problem.
+
+        ``in_sink``: a person did it in the sink (so the ticket is resolved there already);
+        False for this tool's own verification, which the reconcile then writes.
+        """
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO resolutions (fingerprint, episode, at, name) "
+                "VALUES (?, ?, ?, ?)",
+                (fingerprint, episode, _time(at), name),
+            )
+            if in_sink:
+                self.conn.execute(
+                    "UPDATE tickets SET status = 'resolved' WHERE fingerprint = ? AND episode = ?",
+                    (fingerprint, episode),
+                )
+            self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
+
+    def resolutions(self, fingerprint: str) -> dict[int, list[tuple[datetime, str]]]:
+        """Episode -> the resolutions given to its ticket in the sink, oldest first."""
+        out: dict[int, list[tuple[datetime, str]]] = {}
+        rows = self.conn.execute(
+            "SELECT episode, at, name FROM resolutions WHERE fingerprint = ? ORDER BY at",
+            (fingerprint,),
+        )
+        for row in rows:
+            out.setdefault(int(row["episode"]), []).append((_parse_time(row["at"]), row["name"]))
+        return out
+
+    def settle(self, intent: Intent, applied: Applied | None) -> None:
+        """Replace what the ledger believes with what the sink holds; reconcile again."""
+        with sqlite.transaction(self.conn):
+            if applied is not None:
+                self._save(intent.fingerprint, intent.episode, applied, None)
+            self.conn.execute("DELETE FROM intents WHERE id = ?", (intent.id,))
+            self.conn.execute(
+                "UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (intent.fingerprint,)
+            )

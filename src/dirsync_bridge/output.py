@@ -1,0 +1,209 @@
+"""Terminal output: parse results as a table that reads well in 80 columns."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from .ledger.listing import TicketRow
+from .models import ParseResult, Rejected, SyncError
+from .run_summary import RunSummary
+
+_KIND_WIDTH = 38
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, marked with ``...`` when cut."""
+    return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
+
+
+def detail(error: SyncError) -> str:
+    """The one line that says what is wrong, after the kind and identity."""
+    if error.conflicts:
+        return "; ".join(
+            f"{c.attribute}: {', '.join(c.values)}" if c.values else c.attribute
+            for c in error.conflicts
+        )
+    if error.invalid_attribute:
+        return f"invalid attribute: {error.invalid_attribute}"
+    return error.message
+
+
+def result_lines(result: ParseResult, width: int = 80) -> Iterator[str]:
+    """The lines for one parsed or rejected message."""
+    if isinstance(result, Rejected):
+        yield clip(f"{result.source}  REJECTED", width)
+        yield from textwrap.wrap(
+            result.reason, width, initial_indent="    ", subsequent_indent="    "
+        )
+        return
+    tenant = result.tenant or "tenant not named"
+    count = f"{len(result.errors)} error" + ("" if len(result.errors) == 1 else "s")
+    yield clip(f"{result.source}  {tenant}, {count}", width)
+    for error in result.errors:
+        identity = error.identity or "(tenant-level)"
+        yield clip(f"  {error.kind:<{_KIND_WIDTH}}{identity}", width)
+        yield clip(f"      {detail(error)}", width)
+
+
+def table(results: Iterable[ParseResult], width: int = 80) -> Iterator[str]:
+    """Every result's lines, then a summary line."""
+    parsed = rejected = errors = 0
+    for result in results:
+        if isinstance(result, Rejected):
+            rejected += 1
+        else:
+            parsed += 1
+            errors += len(result.errors)
+        yield from result_lines(result, width)
+    messages = parsed + rejected
+    yield (
+        f"{messages} message{'' if messages == 1 else 's'}: {parsed} parsed "
+        f"({errors} error{'' if errors == 1 else 's'}), {rejected} rejected"
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
+    """The closing lines of a replay: what was read, what was written (or would be)."""
+    if dry_run:
+        yield "Dry run: nothing was written. The run would make these ticket writes:"
+        yield from (f"  {clip(w, 78)}" for w in summary.writes) if summary.writes else ["  none"]
+    read = summary.parsed + summary.rejected + summary.already_seen + summary.unreadable
+    yield (
+        f"messages: {read} read: {summary.parsed} parsed, {summary.rejected} rejected, "
+        f"{summary.already_seen} already seen, {summary.unreadable} unreadable"
+    )
+    verb = "would be" if dry_run else ""
+    yield (
+        f"tickets{' (' + verb + ')' if verb else ''}: {summary.created} created, "
+        f"{summary.commented} commented, {summary.resolved} resolved, "
+        f"{summary.reopened} reopened, {summary.updated} updated, {summary.unchanged} unchanged"
+    )
+    if summary.attention:
+        yield f"needing attention: {len(summary.attention)} ticket(s) (named on stderr)"
+    if summary.unconfirmed:
+        yield f"unconfirmed: {len(summary.unconfirmed)} write(s); the next run settles them"
+
+
+def run_line(summary: RunSummary, dry_run: bool) -> str:
+    """The one line a cron pass ends with."""
+    new = summary.parsed + summary.rejected
+    return (
+        f"run{' (dry run, nothing written)' if dry_run else ''}: {new} new message(s) "
+        f"({summary.parsed} parsed, {summary.rejected} rejected), {summary.already_seen} "
+        f"already seen, {summary.ignored} ignored; tickets: {summary.created} created, "
+        f"{summary.commented} commented, {summary.resolved} resolved, {summary.reopened} "
+        f"reopened; mailbox: {summary.mailbox_actions} marked"
+        + (f"; {len(summary.attention)} need attention" if summary.attention else "")
+        + (f"; {len(summary.unconfirmed)} unconfirmed" if summary.unconfirmed else "")
+    )
+
+
+def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
+    """The replay summary as one JSON object."""
+    return {
+        "dry_run": dry_run,
+        "messages": {
+            "parsed": summary.parsed,
+            "rejected": summary.rejected,
+            "already_seen": summary.already_seen,
+            "unreadable": summary.unreadable,
+            "ignored": summary.ignored,
+        },
+        "mailbox_actions": summary.mailbox_actions,
+        "tickets": {
+            "created": summary.created,
+            "commented": summary.commented,
+            "resolved": summary.resolved,
+            "reopened": summary.reopened,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+        },
+        "writes": summary.writes,
+        "rejected": [{"source": r.source, "reason": r.reason} for r in summary.problems],
+        "attention": summary.attention,
+        "unconfirmed": summary.unconfirmed,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def ticket_json(row: TicketRow) -> dict[str, Any]:
+    """One ticket in the JSON contract of design.md section 5."""
+    return {
+        "key": row.key,
+        "fingerprint": row.fingerprint,
+        "status": row.status,
+        "summary": row.summary,
+        "kind": row.kind,
+        "identity": row.identity,
+        "tenant": row.tenant,
+        "first_seen": _iso(row.first_seen),
+        "last_seen": _iso(row.last_seen),
+        "occurrences": row.occurrences,
+        "comments": row.comments,
+    }
+
+
+def ticket_table(rows: Iterable[TicketRow], width: int = 80) -> Iterator[str]:
+    """Tickets in 80 columns: key, status, dates and counts, then the summary below."""
+    count = 0
+    for row in rows:
+        count += 1
+        last = row.last_seen.strftime("%Y-%m-%d %H:%M") if row.last_seen else "-"
+        yield clip(
+            f"{row.key:<12}{row.status:<10}last seen {last}  "
+            f"{_plural(row.occurrences, 'sighting')}, {_plural(row.comments, 'comment')}",
+            width,
+        )
+        yield clip(f"    {row.summary}", width)
+    yield _plural(count, "ticket")
+
+
+class Progress:
+    """A one-line count of messages read, on a terminal's stderr; silent elsewhere."""
+
+    _EVERY = 0.2  # seconds between redraws
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.count = 0
+        self._drawn = 0.0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def step(self, source: str) -> None:
+        """One more message read."""
+        self.count += 1
+        now = time.monotonic()
+        if self.enabled and now - self._drawn >= self._EVERY:
+            self._drawn = now
+            sys.stderr.write(f"\r{self.count} messages read: {clip(source, 50)}\x1b[K")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        """Erase the line."""
+        if self.enabled and self._drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._drawn = 0.0
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

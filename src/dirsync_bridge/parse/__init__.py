@@ -1,0 +1,1 @@
+"""Parsing: raw bytes in, a typed ``Report`` or a ``Rejected`` out. Pure."""

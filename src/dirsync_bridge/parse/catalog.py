@@ -1,0 +1,235 @@
+"""The error catalogue: what each known report message means, and its grammar.
+
+The message text is the reliable part of a report (reference/format.md section 2): the same
+sentences appear in every era, with only the product name changing. ``classify`` turns one
+message into its kind, the conflicting attributes and values, and the attribute named
+invalid. Rules are tried in order; the first that matches wins, and text that matches none
+is ``Unknown`` with the message kept, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ..models import KINDS, ConflictData, Kind
+
+# Every name the service has used for itself in these sentences, oldest first.
+PRODUCT = (
+    r"(?:your\s+)?(?:Microsoft\s+Online\s+Services(?:\s+directory)?|Windows\s+Azure\s+Active"
+    r"\s+Directory|Azure\s+Active\s+Directory|Microsoft\s+Entra\s+ID|Azure\s+AD|Office\s+365"
+    r"|Microsoft\s+365)"
+)
+
+_TRACKING = re.compile(
+    r"\s*Tracking\s+I[Dd]\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+)
+_PII = re.compile(r"</?pii>", re.IGNORECASE)
+
+# Attribute names seen in bracket lists (reference/format.md 2.2 and 4). After a comma, a
+# token "<Name> <value>" starts a new attribute only when <Name> is one of these or looks
+# like an attribute (CamelCase, no ':' or '@'), so a value with a space stays a value.
+KNOWN_ATTRIBUTES = frozenset(
+    name.casefold()
+    for name in (
+        "UserPrincipalName",
+        "ProxyAddresses",
+        "ProxyAddress",
+        "Mail",
+        "SipProxyAddress",
+        "OnPremiseSecurityIdentifier",
+        "OnPremisesSecurityIdentifier",
+        "SignInName",
+        "ObjectId",
+        "ImmutableId",
+        "MailNickname",
+        "TargetAddress",
+    )
+)
+_CAMEL = re.compile(r"^[A-Z][a-z]+(?:[A-Z][A-Za-z0-9]*)+$")
+
+
+class Classified(NamedTuple):
+    """What the catalogue makes of one message."""
+
+    kind: Kind
+    conflicts: tuple[ConflictData, ...]
+    invalid_attribute: str | None
+    tracking_id: str | None
+    message: str
+
+
+def clean_message(text: str) -> tuple[str, str | None]:
+    """Strip ``<pii>`` tags and the ``Tracking Id:`` fragment, collapse whitespace.
+
+    Returns the cleaned message and the tracking id (lower-cased) if there was one.
+    """
+    # The substring tests skip the regexes for the common case; this runs once per row.
+    if "<" in text:
+        text = _PII.sub("", text)
+    tracking_id = None
+    found = _TRACKING.search(text) if "racking" in text else None
+    if found:
+        tracking_id = found.group("id").lower()
+        text = text[: found.start()] + " " + text[found.end() :]
+    return " ".join(text.split()), tracking_id
+
+
+def find_tracking_id(text: str) -> str | None:
+    """The GUID of the first ``Tracking Id:`` in ``text``, lower-cased."""
+    found = _TRACKING.search(text) if "racking" in text else None
+    return found.group("id").lower() if found else None
+
+
+def parse_bracket_list(body: str) -> tuple[ConflictData, ...]:
+    """``UserPrincipalName a,b,Mail c`` -> conflicts, values exactly as written."""
+    # String methods rather than regexes: this runs for every duplicate row of a report.
+    groups: list[tuple[str, list[str]]] = []
+    for raw_token in body.split(","):
+        token = raw_token.strip()
+        if not token:
+            continue
+        name, _, value = token.partition(" ")
+        value = value.strip()
+        if value and _is_name(name) and (not groups or _is_attribute_name(name)):
+            groups.append((name, [value]))
+        elif groups:
+            groups[-1][1].append(token)
+        else:
+            # A list that opens with a bare value has no attribute to hang it on.
+            groups.append(("", [token]))
+    return tuple({"attribute": name, "values": tuple(values)} for name, values in groups)
+
+
+def _is_name(token: str) -> bool:
+    # [A-Za-z][A-Za-z0-9.]*
+    return token[:1].isalpha() and token.isascii() and token.replace(".", "").isalnum()
+
+
+def _is_attribute_name(name: str) -> bool:
+    return name.casefold() in KNOWN_ATTRIBUTES or bool(_CAMEL.match(name))
+
+
+def _conflicts_in(message: str) -> tuple[ConflictData, ...]:
+    # The list runs from "[" to ";]" in every sample; a list without the ";" is accepted.
+    start = message.find("[")
+    if start < 0:
+        return ()
+    end = message.find(";]", start)
+    if end < 0 or "[" in message[start + 1 : end]:
+        end = message.find("]", start)
+        if end < 0:
+            return ()
+    return parse_bracket_list(message[start + 1 : end])
+
+
+_DUPLICATE_KINDS = frozenset(
+    {
+        "AttributeValueMustBeUnique",
+        "InvalidSoftMatch",
+        "QuarantinedAttributeValueMustBeUnique",
+        "ObjectTypeMismatch",
+    }
+)
+_PROXY_ONLY: tuple[ConflictData, ...] = ({"attribute": "ProxyAddresses", "values": ()},)
+
+_QUARANTINED = re.compile(
+    rf"^This object has been updated in {PRODUCT}, but with some modified properties",
+    re.IGNORECASE,
+)
+_DUPLICATE = re.compile(
+    rf"^Unable to update this object(?: in {PRODUCT})?,? because the following attributes "
+    r"associated with this object have values that (?:may|might) already be associated",
+    re.IGNORECASE,
+)
+_TYPE_MISMATCH = re.compile(r"already exists in .+? but is of an incompatible object type", re.I)
+_SAME_PROXY = re.compile(r"^A synchronized object with the same proxy address already exists", re.I)
+_INVALID_ATTRIBUTE = re.compile(
+    r"because the attribute \[?(?P<attr>[^\],]+?)\]?,? is not valid", re.IGNORECASE
+)
+_FEDERATED_ATTRIBUTE = "federateduser.userprincipalname"
+_SIMPLE_RULES: tuple[tuple[re.Pattern[str], Kind], ...] = (
+    (re.compile(r"^The provisioned object is too large", re.I), "LargeObject"),
+    (
+        re.compile(
+            r"Another cloud created object with the same source anchor already exists", re.I
+        ),
+        "InvalidHardMatch",
+    ),
+    (
+        re.compile(
+            r"This synchronization operation, Delete, is(?:n't| not) valid"
+            r"|Deleting a cloud-only object is(?:n't| not) supported"
+            r"|one or more cloud-only users' credential update"
+            r"|contains changes to one or more cloud-only user objects",
+            re.I,
+        ),
+        "DeletingCloudOnlyObjectNotAllowed",
+    ),
+    (
+        re.compile(r"exceeded the number of objects that can be synchronized", re.I),
+        "ObjectQuotaExceeded",
+    ),
+    (
+        re.compile(r"Unable to update this object because the user ID is not found", re.I),
+        "UserIdNotFound",
+    ),
+)
+
+
+def stated_kind(text: str | None) -> Kind | None:
+    """A kind named by the source (an "Error Type" cell), if it is one we know."""
+    if not text:
+        return None
+    name = text.strip()
+    if name == "IdentityDataValidationFailed":
+        return "DataValidationFailed"
+    if name == "ExceededAllowedLength":  # the same error as LargeObject (format.md 3)
+        return "LargeObject"
+    for kind in KINDS:
+        if kind.casefold() == name.casefold():
+            return kind
+    return None
+
+
+def classify(raw_message: str, stated: Kind | None = None) -> Classified:
+    """Classify one error message; ``stated`` (a kind the source named) wins over the text."""
+    message, tracking_id = clean_message(raw_message)
+    kind: Kind = "Unknown"
+    conflicts: tuple[ConflictData, ...] = ()
+    invalid_attribute: str | None = None
+
+    if _QUARANTINED.search(message):
+        kind, conflicts = "QuarantinedAttributeValueMustBeUnique", _conflicts_in(message)
+    elif _DUPLICATE.search(message):
+        kind, conflicts = "AttributeValueMustBeUnique", _conflicts_in(message)
+    elif _TYPE_MISMATCH.search(message):
+        kind, conflicts = "ObjectTypeMismatch", _PROXY_ONLY
+    elif _SAME_PROXY.search(message):
+        kind, conflicts = "AttributeValueMustBeUnique", _PROXY_ONLY
+    elif invalid := _INVALID_ATTRIBUTE.search(message):
+        invalid_attribute = invalid.group("attr").strip()
+        kind = (
+            "FederatedDomainChangeError"
+            if invalid_attribute.casefold() == _FEDERATED_ATTRIBUTE
+            else "DataValidationFailed"
+        )
+    else:
+        for pattern, rule_kind in _SIMPLE_RULES:
+            if pattern.search(message):
+                kind = rule_kind
+                break
+
+    if stated is not None and stated != kind:
+        kind = stated
+        if kind not in _DUPLICATE_KINDS:
+            conflicts = ()
+        if kind not in ("DataValidationFailed", "FederatedDomainChangeError"):
+            invalid_attribute = None
+    return Classified(kind, conflicts, invalid_attribute, tracking_id, message)
+
+
+def is_known_message(text: str) -> bool:
+    """True when ``text`` is a message the catalogue recognises (used to spot error rows)."""
+    return classify(text).kind != "Unknown"

@@ -1,0 +1,187 @@
+"""``csexport "<connector>" x.xml /f:e`` XML in, a ``Report`` or a ``Rejected`` out. Pure.
+
+The file is the Azure AD connector space's export errors (reference/live-sources.md 4.1):
+
+    <cs-objects>
+      <cs-object cs-dn="CN={hex}" id="{guid}" object-type="user">
+        <export-errordetail date-occurred="..." first-occurred="..." retry-count="..." ...>
+          <export-status>
+            <cd-error>
+              <error-code/> <error-name/> <error-literal/> <server-error-detail/>
+              <extra-error-details>[{"Key": ..., "Value": [...]}]</extra-error-details>
+            </cd-error> ...
+        <synchronized-hologram><entry><attr name="userPrincipalName"><value/></attr>...
+
+One record per ``cs-object`` / ``export-errordetail`` / ``cd-error``, in file order:
+``error-name`` is the kind when it names a catalogue kind (``kind_stated``),
+``error-literal`` goes through the message grammar, ``extra-error-details`` names the holder
+(``ObjectIdInConflict``) and fills the conflict, the hologram's ``userPrincipalName`` is the
+identity and the ``cs-dn`` gives the ImmutableId (``object_id``). The report's time
+(``sync_completed_at``) is the latest ``date-occurred``; it names no tenant; it is complete
+(csexport lists every object in error), so the file must really be an error export.
+
+Decisions where the format is not documented (no raw export with errors is public):
+- An empty ``<cs-objects/>`` is a report with no errors: what ``/f:e`` writes when nothing
+  fails, and how problems get resolved. A file whose objects carry no ``export-errordetail``
+  at all is refused (``not-an-error-export``): it was made with another filter (``/f:x``
+  pending exports, ``/f:d`` disconnectors...), and reading it as "no errors" would resolve
+  every open problem.
+- A file whose objects all have DNs of another form than ``CN={hex}`` is another
+  connector's export (the on-premises AD connector's) and is refused the same way.
+- Unknown elements and attributes are ignored; missing optional ones leave fields null.
+- A truncated or otherwise malformed file is refused as a whole: a complete report that is
+  missing its last objects would count their absence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from ..models import ParseResult, Rejected
+from .export_records import (
+    build_report,
+    error_record,
+    immutable_id_from_dn,
+    parse_time,
+    read_extra_details,
+    refused,
+)
+from .message import ParseSettings
+from .xml_safety import XmlRefused, check, child, children, iter_elements, text_of
+
+ROOT = "cs-objects"
+_EXPORT_ERRORS = 'export the errors with csexport "<tenant>.onmicrosoft.com - AAD" file.xml /f:e'
+# Where an object's attributes stand, most trusted first: what the cloud has (the last
+# successful export), then what the failing export tries to write (a new object has only
+# that), then what an import brought in.
+_HOLOGRAMS = ("synchronized-hologram", "unapplied-export-hologram", "pending-import-hologram")
+
+
+def parse_csexport(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
+    """Parse one csexport ``/f:e`` file; every failure is a ``Rejected``, never an exception."""
+    settings = settings or ParseSettings()
+    if not raw or raw.isspace():  # isspace, not strip: no copy of a large file
+        return Rejected(
+            source=source, source_kind="csexport", code="empty", detail="the input is empty"
+        )
+    try:
+        return _parse(raw, source, settings.max_message_bytes)
+    except XmlRefused as refusal:
+        return refused(source, "csexport", refusal)
+    except Exception as exc:  # the last guard: a hostile file must never crash a run
+        return Rejected(
+            source=source,
+            source_kind="csexport",
+            code="malformed-xml",
+            detail=f"the csexport file could not be read ({type(exc).__name__})",
+        )
+
+
+def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
+    root = check(raw, max_bytes).root
+    if root != ROOT:
+        raise XmlRefused(
+            "not-an-error-export",
+            f"the root element is <{root}>, not <{ROOT}>: this is not csexport output",
+        )
+    errors: list[dict[str, Any]] = []
+    times: list[datetime | None] = []
+    objects = 0
+    other_dn = None  # a DN of another connector's form, and no Azure AD one
+    aad_dns = 0
+    for element in iter_elements(raw, "cs-object", max_bytes):
+        objects += 1
+        dn = element.get("cs-dn")
+        if immutable_id_from_dn(dn):
+            aad_dns += 1
+        elif dn and other_dn is None:
+            other_dn = dn
+        errors.extend(_object_errors(element, times))
+    if objects and not errors:
+        raise XmlRefused(
+            "not-an-error-export",
+            f"{objects} cs-object element(s) and not one export-errordetail: the file was "
+            f"made with another filter; {_EXPORT_ERRORS}",
+        )
+    if other_dn and not aad_dns:
+        # A complete report must be the Azure AD connector's: another connector's errors
+        # (the on-premises AD one, say) would count as the absence of every cloud error.
+        raise XmlRefused(
+            "not-an-error-export",
+            f"the objects are named like {other_dn[:60]!r}, not CN={{hex}}: this is another "
+            f"connector's export, not the Azure AD connector's; {_EXPORT_ERRORS}",
+        )
+    return build_report(
+        source=source, source_kind="csexport", complete=True, times=times, errors=errors
+    )
+
+
+def _object_errors(element: etree._Element, times: list[datetime | None]) -> list[dict[str, Any]]:
+    details = list(children(element, "export-errordetail"))
+    if not details:
+        return []
+    identity = _attribute(element, "userPrincipalName") or _attribute(element, "mail")
+    # The DN is the documented carrier of the ImmutableId; the hologram's sourceAnchor holds
+    # the same value and stands in when a DN is missing or of another form.
+    object_id = immutable_id_from_dn(element.get("cs-dn")) or _attribute(element, "sourceAnchor")
+    out = []
+    for detail in details:
+        times.append(
+            parse_time(detail.get("date-occurred") or text_of(child(detail, "date-occurred")))
+        )
+        cd_errors = [
+            cd
+            for status in children(detail, "export-status")
+            for cd in children(status, "cd-error")
+        ] or list(children(detail, "cd-error"))
+        if not cd_errors:
+            # An error with no cd-error (a reference-attribute failure, say) is still an
+            # error: kept as Unknown with what the file says, never dropped.
+            error_type = detail.get("error-type") or text_of(child(detail, "error-type"))
+            out.append(_record(error_type or "export error", None, identity, object_id, None))
+        for cd in cd_errors:
+            name = text_of(child(cd, "error-name"))
+            literal = _stated(child(cd, "error-literal")) or _stated(
+                child(cd, "server-error-detail")
+            )
+            extra = text_of(child(cd, "extra-error-details"))
+            out.append(_record(literal or name or "", name, identity, object_id, extra))
+    return out
+
+
+def _record(
+    message: str, name: str | None, identity: str | None, object_id: str | None, extra: str | None
+) -> dict[str, Any]:
+    return error_record(
+        message=message,
+        error_name=name,
+        identity=identity,
+        object_id=object_id,
+        extra=read_extra_details(extra),
+    )
+
+
+def _stated(element: etree._Element | None) -> str | None:
+    # "N/A" is how the engine fills an empty detail (ServerErrorDetail in the documented
+    # export error record): it says nothing.
+    text = text_of(element)
+    return None if text is None or text.casefold() == "n/a" else text
+
+
+def _attribute(element: etree._Element, name: str) -> str | None:
+    """The first value of attribute ``name`` in the first hologram that has it."""
+    wanted = name.casefold()
+    for hologram_name in _HOLOGRAMS:
+        hologram = child(element, hologram_name)
+        entry = child(hologram, "entry") if hologram is not None else None
+        if entry is None:
+            continue
+        for attr in children(entry, "attr"):
+            if (attr.get("name") or "").casefold() == wanted:
+                value = text_of(child(attr, "value"))
+                if value:
+                    return value
+    return None

@@ -1,0 +1,77 @@
+"""Which parser an input needs, from its content alone (never its file name). Pure.
+
+Exports arrive under any name (``errors.txt``, ``export (1).xml``, an attachment called
+``ATT00001.bin``), so the bytes decide:
+
+- ``evtx``: the evtx file magic ``ElfFile\\0``;
+- ``csexport``: XML whose root element is ``<cs-objects>``;
+- ``eventlog-xml``: XML whose root element is ``<Events>`` (``wevtutil /e:Events``) or a
+  single ``<Event>``;
+- ``xml``: any other XML document: no parser takes it, it is refused with a reason;
+- ``email``: everything else: the email parser accepts what it can and refuses the rest.
+
+The root is found by scanning the prolog (``xml_safety.read_prolog``), never by parsing,
+so a hostile file is recognised as what it pretends to be and then refused by its parser.
+An email cannot be mistaken for XML: a message starts with a header line, never with ``<``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..models import ParseResult, Rejected
+from .csexport import parse_csexport
+from .eventlog import EVTX_MAGIC, parse_event_xml, parse_evtx
+from .message import ParseSettings, parse_message
+from .trust import TrustPolicy
+from .xml_safety import XmlRefused, check, read_prolog
+
+InputKind = Literal["email", "csexport", "eventlog-xml", "evtx", "xml"]
+
+
+def detect(raw: bytes) -> InputKind:
+    """The kind of input ``raw`` is, by content."""
+    if raw.startswith(EVTX_MAGIC):
+        return "evtx"
+    prolog = read_prolog(raw)
+    if prolog is None:
+        return "email"
+    if prolog.root == "cs-objects":
+        return "csexport"
+    if prolog.root in ("Events", "Event"):
+        return "eventlog-xml"
+    return "xml"
+
+
+def parse_input(
+    raw: bytes,
+    source: str,
+    trust: TrustPolicy | None = None,
+    settings: ParseSettings | None = None,
+) -> ParseResult:
+    """Any input (an email or an export file) to a ``Report`` or a ``Rejected``; never raises."""
+    kind = detect(raw)
+    if kind == "email":
+        return parse_message(raw, source, trust, settings)
+    if kind == "csexport":
+        return parse_csexport(raw, source, settings)
+    if kind == "eventlog-xml":
+        return parse_event_xml(raw, source, settings)
+    if kind == "evtx":
+        return parse_evtx(raw, source, settings)
+    return _other_xml(raw, source, settings or ParseSettings())
+
+
+def _other_xml(raw: bytes, source: str, settings: ParseSettings) -> Rejected:
+    # Safety first, so that a hostile file says "unsafe-xml" whatever its root is called.
+    try:
+        prolog = check(raw, settings.max_message_bytes)
+    except XmlRefused as refusal:
+        return Rejected(source=source, source_kind=None, code=refusal.code, detail=refusal.detail)
+    return Rejected(
+        source=source,
+        source_kind=None,
+        code="not-an-error-export",
+        detail=f"XML with root element <{prolog.root}> is neither a csexport file "
+        "(<cs-objects>) nor a wevtutil event export (<Events>)",
+    )

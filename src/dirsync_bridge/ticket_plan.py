@@ -1,0 +1,178 @@
+"""From the lifecycle's episodes to ticket writes: what each ticket should say, and the diff.
+
+Pure: ``target`` renders what an episode's ticket should hold; ``plan`` compares it with
+what the tool last wrote (``Applied``) and lists the writes that close the gap. Comparing
+against the tool's own last write, not the sink's current state, leaves a human's edits
+alone until the lifecycle itself has something new to say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from .fingerprint import label
+from .ledger.store import Applied, TicketFacts
+from .lifecycle import Episode, PlannedComment
+from .problem import Problem
+from .sinks import TicketContent, TicketSnapshot, TicketStatus
+from .ticket_text.render import CommentView, Renderer, TicketView
+
+
+def digest(text: str) -> str:
+    """sha256 of a text, hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_digest(content: TicketContent) -> str:
+    """A digest of everything the tool owns on a ticket."""
+    return digest(content.model_dump_json())
+
+
+def applied_from(snapshot: TicketSnapshot) -> Applied:
+    """What a sink holds, in the ledger's terms (used to settle a crashed write)."""
+    return Applied(
+        key=snapshot.key,
+        idempotency_key=snapshot.idempotency_key,
+        status=snapshot.status,
+        content_digest=content_digest(snapshot.content),
+        comments={key: digest(body) for key, body in snapshot.comments.items()},
+    )
+
+
+def idempotency_key(fingerprint: str, episode: int) -> str:
+    """The name of a problem's n-th ticket, the same in every run."""
+    return f"{fingerprint}:{episode}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one ticket should hold once the history so far is applied."""
+
+    episode: int
+    idempotency_key: str
+    content: TicketContent
+    status: TicketStatus
+    comments: dict[str, str]
+    """Comment key -> body, in the order they happened."""
+    facts: TicketFacts
+
+
+def target(
+    problem: Problem, episode: Episode, previous_ticket: str | None, renderer: Renderer
+) -> Target:
+    """Render the ticket an episode calls for."""
+    opened = episode.opened_by
+    view = TicketView(
+        fingerprint=problem.fingerprint,
+        label=label(problem.fingerprint),
+        tenant=problem.tenant,
+        family=problem.family,
+        kinds=opened.details.kinds,
+        identity=problem.identity,
+        object_ids=opened.details.object_ids,
+        conflicts=opened.details.conflicts,
+        invalid_attributes=opened.details.invalid_attributes,
+        messages=opened.messages,
+        tracking_ids=opened.tracking_ids,
+        first_seen=opened.at,
+        source=opened.source,
+        subject=opened.subject,
+        episode=episode.number,
+        previous_ticket=previous_ticket,
+        enrichment=opened.enrichment,
+    )
+    content = renderer.ticket(view)
+    comments = {c.key: renderer.comment(_comment_view(c)) for c in episode.comments}
+    # The kind the ticket was opened for, like its summary; later kinds arrive as comments.
+    kinds = opened.details.kinds
+    return Target(
+        episode=episode.number,
+        idempotency_key=idempotency_key(problem.fingerprint, episode.number),
+        content=content,
+        status=episode.status,
+        comments=comments,
+        facts=TicketFacts(
+            summary=content.summary,
+            kind=kinds[0] if kinds else None,
+            identity=problem.identity,
+            tenant=problem.tenant,
+            first_seen=episode.first_seen,
+            last_seen=episode.last_seen,
+            occurrences=episode.occurrences,
+        ),
+    )
+
+
+def _comment_view(comment: PlannedComment) -> CommentView:
+    return CommentView(
+        kind=comment.kind,
+        at=comment.at,
+        source=comment.source,
+        before=comment.before,
+        after=comment.after,
+        absent_reports=comment.absent_reports,
+        last_seen=comment.last_seen,
+        note=comment.note,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One write to an existing ticket."""
+
+    op: Literal["update", "put-comment", "remove-comment", "set-status"]
+    content: TicketContent | None = None
+    comment_key: str | None = None
+    body: str | None = None
+    status: TicketStatus | None = None
+
+    def describe(self) -> str:
+        """For the intent row and the dry-run listing."""
+        if self.op == "set-status":
+            return f"set-status {self.status}"
+        if self.comment_key is not None:
+            return f"{self.op} {self.comment_key}"
+        return self.op
+
+
+def plan(wanted: Target, applied: Applied) -> list[Write]:
+    """The writes that bring a ticket from ``applied`` to ``wanted``: content, comments, status.
+
+    Comments come before a status change, so that a resolved ticket already says why.
+    """
+    writes: list[Write] = []
+    if content_digest(wanted.content) != applied.content_digest:
+        writes.append(Write("update", content=wanted.content))
+    for key, body in wanted.comments.items():
+        if applied.comments.get(key) != digest(body):
+            writes.append(Write("put-comment", comment_key=key, body=body))
+    for key in applied.comments:
+        if key not in wanted.comments:
+            # Only an archive replayed out of order retracts a comment: a later-arriving
+            # older report showed that, say, a resolution never happened.
+            writes.append(Write("remove-comment", comment_key=key))
+    if wanted.status != applied.status:
+        writes.append(Write("set-status", status=wanted.status))
+    return writes
+
+
+def plan_superseded(applied: Applied, episode: int, merged_into: str | None) -> list[Write]:
+    """Writes for a ticket whose episode no longer exists: say why, then resolve it.
+
+    This happens when an archive replayed out of order fills the gap between two episodes
+    of a problem: what looked like two problems in time is one.
+    """
+    key = f"{episode}:superseded:0"
+    note = (
+        f"Merged into {merged_into}: reports read later show this was one problem all along."
+        if merged_into
+        else "No longer supported by the reports; resolved."
+    )
+    writes = []
+    if applied.comments.get(key) != digest(note):
+        writes.append(Write("put-comment", comment_key=key, body=note))
+    if applied.status != "resolved":
+        writes.append(Write("set-status", status="resolved"))
+    return writes

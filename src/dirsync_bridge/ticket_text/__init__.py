@@ -1,0 +1,1 @@
+"""Ticket texts: summaries, descriptions and comments from sandboxed templates."""

@@ -1,0 +1,290 @@
+"""The views a template sees: ``t`` (a ticket) and ``c`` (a comment), and sample data.
+
+Frozen models built from the pipeline's objects, so a template (user-supplied, sandboxed)
+never touches those objects. The samples hold every field and branch the built-in templates
+use; ``Renderer`` renders them once at start-up, so a broken template fails before any write.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from ..enrich.advice import commands
+from ..enrich.facts import Advice, CloudHolder, Enrichment
+from ..enrich.holders import OnPremHolder
+from ..enrich.rules import RuleHit
+from ..fingerprint import label
+from ..models import Conflict, Family, Kind
+from ..problem import Details, Sighting
+
+CommentKind = Literal["changed", "resolved", "reopened", "verified"]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TicketView(_View):
+    """What a ticket template sees as ``t``: one problem as it was when the ticket opened."""
+
+    fingerprint: str
+    label: str
+    """``dirsync-<first 16 hex of the fingerprint>``, the Jira label."""
+    tenant: str | None
+    family: Family
+    kinds: tuple[Kind, ...]
+    identity: str | None
+    object_ids: tuple[str, ...]
+    conflicts: tuple[Conflict, ...]
+    invalid_attributes: tuple[str, ...]
+    messages: tuple[str, ...]
+    tracking_ids: tuple[str, ...]
+    first_seen: datetime
+    """Tz-aware UTC: the time of the report that opened the ticket."""
+    source: str
+    """File or mailbox reference of the report that opened the ticket."""
+    subject: str | None
+    episode: int
+    """0 for the first ticket of this problem, 1.. for tickets opened after an earlier one."""
+    previous_ticket: str | None
+    """Key of the earlier ticket for the same problem, if any."""
+    enrichment: Enrichment | None = None
+    """Who holds the values, the rules they break, the advice; None when not looked up."""
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        """PowerShell to inspect the cloud holders and fix the on-premises ones."""
+        if self.enrichment is None:
+            return ()
+        return tuple(commands(self.enrichment.holders, self.identity))
+
+    @classmethod
+    def from_sighting(
+        cls, sighting: Sighting, *, episode: int = 0, previous_ticket: str | None = None
+    ) -> TicketView:
+        """The view of a ticket opened for this sighting."""
+        problem, details = sighting.problem, sighting.details
+        return cls(
+            fingerprint=problem.fingerprint,
+            label=label(problem.fingerprint),
+            tenant=problem.tenant,
+            family=problem.family,
+            kinds=details.kinds,
+            identity=problem.identity,
+            object_ids=details.object_ids,
+            conflicts=details.conflicts,
+            invalid_attributes=details.invalid_attributes,
+            messages=sighting.messages,
+            tracking_ids=sighting.tracking_ids,
+            first_seen=sighting.at,
+            source=sighting.source,
+            subject=sighting.subject,
+            episode=episode,
+            previous_ticket=previous_ticket,
+            enrichment=sighting.enrichment,
+        )
+
+
+class CommentView(_View):
+    """What a comment template sees as ``c``: one event in a ticket's life.
+
+    The ``*_added`` / ``*_removed`` properties spell out a "changed" comment's difference
+    between ``before`` and ``after``, because set arithmetic is clumsy to write in Jinja.
+    They are empty for the other kinds.
+    """
+
+    kind: CommentKind
+    at: datetime
+    """The time (UTC) of the report that caused the comment."""
+    source: str | None = None
+    """The report that caused it; None for "resolved", which no report shows."""
+    before: Details | None = None
+    """"changed": the details before; else None."""
+    after: Details | None = None
+    """"changed" and "reopened": the details now; else None."""
+    absent_reports: int = 0
+    """"resolved": how many consecutive reports lacked the problem."""
+    last_seen: datetime | None = None
+    """"resolved": when the problem was last seen."""
+    note: str | None = None
+    """"verified": what was checked in Entra ID."""
+
+    @model_validator(mode="after")
+    def _has_what_its_kind_needs(self) -> CommentView:
+        # Caught here, a missing fact is the caller's bug; caught in a template, it would
+        # read as a broken template and send the administrator looking in the wrong place.
+        needed = {
+            "changed": ("source", "before", "after"),
+            "resolved": ("last_seen",),
+            "reopened": ("source", "after"),
+            "verified": ("note",),
+        }[self.kind]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.kind!r} comment needs {', '.join(missing)}")
+        return self
+
+    @property
+    def kinds_added(self) -> tuple[Kind, ...]:
+        """Error kinds in ``after`` that were not in ``before``."""
+        return _added(self._pair("kinds"))
+
+    @property
+    def kinds_removed(self) -> tuple[Kind, ...]:
+        """Error kinds in ``before`` that are no longer in ``after``."""
+        return _removed(self._pair("kinds"))
+
+    @property
+    def values_added(self) -> tuple[Conflict, ...]:
+        """Per attribute, the conflicting values that are new (attributes without any left out)."""
+        return _value_difference(self.before, self.after)
+
+    @property
+    def values_removed(self) -> tuple[Conflict, ...]:
+        """Per attribute, the conflicting values that are gone (attributes without any left out)."""
+        return _value_difference(self.after, self.before)
+
+    @property
+    def invalid_attributes_added(self) -> tuple[str, ...]:
+        """Invalid attributes in ``after`` that were not in ``before``."""
+        return _added(self._pair("invalid_attributes"))
+
+    @property
+    def invalid_attributes_removed(self) -> tuple[str, ...]:
+        """Invalid attributes in ``before`` that are no longer in ``after``."""
+        return _removed(self._pair("invalid_attributes"))
+
+    @property
+    def holders_added(self) -> tuple[str, ...]:
+        """Holders found now that were not before (each a readable line)."""
+        return _added(self._pair("holders"))
+
+    @property
+    def holders_first_known(self) -> bool:
+        """The look-ups answered for the first time (before: unknown or failed)."""
+        return (
+            self.before is not None
+            and self.after is not None
+            and self.before.holders is None
+            and self.after.holders is not None
+        )
+
+    @property
+    def holders_removed(self) -> tuple[str, ...]:
+        """Holders that no longer hold the value."""
+        return _removed(self._pair("holders"))
+
+    @property
+    def object_ids_added(self) -> tuple[str, ...]:
+        """On-premises object ids in ``after`` that were not in ``before``."""
+        return _added(self._pair("object_ids"))
+
+    @property
+    def object_ids_removed(self) -> tuple[str, ...]:
+        """On-premises object ids in ``before`` that are no longer in ``after``."""
+        return _removed(self._pair("object_ids"))
+
+    def _pair(self, field: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        if self.before is None or self.after is None:
+            return (), ()
+        return getattr(self.before, field) or (), getattr(self.after, field) or ()
+
+
+def _added(pair: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
+    before, after = pair
+    return tuple(item for item in after if item not in before)
+
+
+def _removed(pair: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
+    before, after = pair
+    return tuple(item for item in before if item not in after)
+
+
+def _value_difference(old: Details | None, new: Details | None) -> tuple[Conflict, ...]:
+    """Values in ``new`` and not in ``old``, per attribute, in ``new``'s order."""
+    if old is None or new is None:
+        return ()
+    known: dict[str, set[str]] = {}
+    for conflict in old.conflicts:
+        known.setdefault(conflict.attribute, set()).update(conflict.values)
+    out = []
+    for conflict in new.conflicts:
+        fresh = tuple(v for v in conflict.values if v not in known.get(conflict.attribute, ()))
+        if fresh:
+            out.append(Conflict(attribute=conflict.attribute, values=fresh))
+    return tuple(out)
+
+
+SAMPLE_AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+SAMPLE_DETAILS = Details(
+    kinds=("AttributeValueMustBeUnique",),
+    conflicts=(Conflict(attribute="UserPrincipalName", values=("john@contoso.com",)),),
+    invalid_attributes=("UserPrincipalName",),
+    object_ids=("x4V0iaeB60KXxjftcwd7Hw==",),
+)
+SAMPLE_TICKET = TicketView(
+    fingerprint="0" * 64,
+    label=label("0" * 64),
+    tenant="Contoso",
+    family="duplicate",
+    kinds=SAMPLE_DETAILS.kinds,
+    identity="john@contoso.com",
+    object_ids=SAMPLE_DETAILS.object_ids,
+    conflicts=SAMPLE_DETAILS.conflicts,
+    invalid_attributes=SAMPLE_DETAILS.invalid_attributes,
+    messages=("Sample message.",),
+    tracking_ids=("00000000-0000-0000-0000-000000000000",),
+    first_seen=SAMPLE_AT,
+    source="sample.eml",
+    subject="Directory Synchronization Error Report",
+    episode=1,
+    previous_ticket="LOCAL-1",
+    # Every branch of the enrichment section, so a broken override fails at start-up.
+    enrichment=Enrichment(
+        holders=(
+            CloudHolder(
+                value="john@contoso.com",
+                object_type="user",
+                id="00000000-0000-0000-0000-000000000001",
+                display_name="John",
+                user_principal_name="john1234@contoso.onmicrosoft.com",
+                sync_state="synced",
+                last_sync=SAMPLE_AT,
+                placeholder_upn=True,
+            ),
+            OnPremHolder(
+                value="john@contoso.com",
+                object_type="user",
+                dn="CN=John,DC=contoso,DC=com",
+                immutable_id="x4V0iaeB60KXxjftcwd7Hw==",
+                created=SAMPLE_AT,
+                object_guid="00000000-0000-0000-0000-000000000002",
+                changed=SAMPLE_AT,
+                disabled=True,
+            ),
+        ),
+        rule_hits=(
+            RuleHit(
+                attribute="mail", value="jo hn@contoso.com", errors=("Character",), proposed="x"
+            ),
+        ),
+        advice=Advice(code="synced-holder", summary="Sample advice."),
+        unavailable=("cloud: sample",),
+        looked_up=("cloud", "onprem"),
+    ),
+)
+SAMPLE_COMMENTS = (
+    CommentView(
+        kind="changed",
+        at=SAMPLE_AT,
+        source="sample.eml",
+        before=Details(kinds=("InvalidSoftMatch",), holders=("on-premises user CN=A",)),
+        after=SAMPLE_DETAILS.model_copy(update={"holders": ("cloud user b (cloud-only)",)}),
+    ),
+    CommentView(kind="resolved", at=SAMPLE_AT, absent_reports=3, last_seen=SAMPLE_AT),
+    CommentView(kind="reopened", at=SAMPLE_AT, source="sample.eml", after=SAMPLE_DETAILS),
+    CommentView(kind="verified", at=SAMPLE_AT, note="nothing else holds the value"),
+)

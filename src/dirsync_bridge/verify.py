@@ -1,0 +1,73 @@
+"""Verified resolution: duplicate-family problems resolved once Graph shows them cleared.
+
+Quarantine rows appear once and never again, so no run of absent reports will resolve them;
+and an admin who fixed a duplicate wants the ticket closed before three more reports come.
+With ``[tickets] verify_with_graph``, every ``run`` checks each open duplicate-family problem:
+when the object the report named exists in Entra ID without provisioning errors and no
+other object holds any of its values, its ticket is resolved, with a comment saying what
+was checked. The check is an event at the time it was made, folded in like a resolution a
+person gives (``lifecycle.VERIFIED``): a later report showing the problem reopens it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from .enrich.cloud import CloudDirectory
+from .enrich.enricher import values_of
+from .errors import DirsyncBridgeError
+from .ledger.store import Ledger
+from .lifecycle import VERIFIED
+
+log = logging.getLogger(__name__)
+
+
+def verify_cleared(ledger: Ledger, cloud: CloudDirectory, now: datetime) -> int:
+    """Record a verified resolution for every open duplicate problem Graph shows cleared."""
+    candidates = []
+    for fp in ledger.open_problems():
+        problem = ledger.problem(fp)
+        seen = ledger.sightings(fp)
+        if problem.family != "duplicate" or not seen or not problem.identity:
+            continue
+        latest = max(seen, key=lambda s: s.at)
+        values = values_of(problem.family, problem.identity, latest.details.conflicts)
+        candidates.append((fp, problem.identity, values))
+    if not candidates:
+        return 0
+    try:
+        cloud.prefetch(v for _, identity, values in candidates for v in [identity, *values])
+    except DirsyncBridgeError as exc:
+        log.warning("verification skipped this pass: %s", exc)
+        return 0
+    resolved = 0
+    for fp, identity, values in candidates:
+        note = _cleared(cloud, identity, values)
+        if note is None:
+            continue
+        for _key, (ticket_fp, episode) in ledger.open_tickets([fp]).items():
+            ledger.record_resolution(ticket_fp, episode, VERIFIED + note, now, in_sink=False)
+            resolved += 1
+            log.info("verified cleared: %s", note)
+    return resolved
+
+
+def _cleared(cloud: CloudDirectory, identity: str, values: list[str]) -> str | None:
+    """What was verified, or None when the conflict is not (visibly) gone."""
+    if any(cloud.unavailable(v) for v in [identity, *values]):
+        return None  # a look-up Graph refused may hide a holder: nothing is verified
+    own = identity.casefold()
+    itself = [h for h in cloud.holders(identity) if (h.user_principal_name or "").casefold() == own]
+    others = [
+        h
+        for v in values
+        for h in cloud.holders(v)
+        if (h.user_principal_name or "").casefold() != own
+    ]
+    if others or not itself:
+        return None
+    if any(h.provisioning_errors for h in itself):
+        return None
+    shown = ", ".join(values)
+    return f"only {identity} holds {shown}, and it has no provisioning error"
