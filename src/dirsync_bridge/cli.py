@@ -7,33 +7,32 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from pydantic import ValidationError as PydanticValidationError
 
-from . import interrupt, pipeline
 from .config.settings import Config, find_config_file, load_config, required_keys
-from .doctor.checks import checks, exit_code
-from .enrich.enricher import Enricher, enriched_json
 from .errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
-from .interrupt import InterruptibleGroup
-from .ledger.rebuild import rebuild_store
-from .ledger.store import Ledger
+from .interrupt import stop
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
 from .output import (
     Progress,
+    print_json_array,
     run_line,
     summary_json,
     summary_lines,
     table,
     ticket_json,
     ticket_table,
+    utc_now,
 )
 from .run_summary import RunSummary
+
+# Each command imports what it runs when it runs: `parse` must start without the Jira,
+# Graph, LDAP and template libraries that only other commands need (bootstrap.py).
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -43,11 +42,13 @@ HELP_OPTIONS = ("-h", "--help")
 _ASKS_FOR_HELP = "dirsync_bridge.asks_for_help"
 
 
-class _Group(InterruptibleGroup):
+class _Group(click.Group):
     """The command group, noting whether the subcommand was asked for its ``--help``.
 
     The group's callback (which loads the configuration) runs before the subcommand reads
     its own options; ``COMMAND --help`` must answer even when the configuration is broken.
+    An interruption (SIGINT, SIGTERM) anywhere in a command ends in ``interrupt.stop``:
+    one line and exit 130, not click's "Aborted!" and exit 1.
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -61,6 +62,8 @@ class _Group(InterruptibleGroup):
         """Run the subcommand; with --log-format json, its usage errors are JSON lines too."""
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            stop(exc)
         except click.UsageError as exc:
             if ctx.params.get("log_format") != "json":
                 raise
@@ -136,6 +139,8 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
     PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
     is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
+    from . import pipeline
+
     if enrich and output_format != "json":
         _fail(Fatal("--enrich: needs --format json"))
     rejected: list[Rejected] = []
@@ -147,16 +152,19 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
             yield result
 
     if output_format == "json" and enrich:
+        from .bootstrap import enricher_for
+        from .enrich.enricher import enriched_json
+
         try:
-            enricher = Enricher.from_config(config)
+            enricher = enricher_for(config, os.environ)
         except DirsyncBridgeError as exc:
             _fail(exc)
         try:
-            _print_json_array(enriched_json(r, enricher) for r in noting_rejections())
+            print_json_array(enriched_json(r, enricher) for r in noting_rejections())
         finally:
             enricher.close()
     elif output_format == "json":
-        _print_json_array(result.to_json_dict() for result in noting_rejections())
+        print_json_array(result.to_json_dict() for result in noting_rejections())
     else:
         for line in table(noting_rejections()):
             click.echo(line)
@@ -217,6 +225,8 @@ def replay(
     changes nothing. Tickets follow report time, not reading order: any order of the same
     reports ends in the same tickets.
     """
+    from . import pipeline
+
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
     with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
@@ -228,7 +238,7 @@ def replay(
             progress.close()
             _fail(exc)
     if output_format == "json":
-        stamped = {"time": _utc_now(), **summary_json(summary, dry_run)}
+        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
         click.echo(json.dumps(stamped, ensure_ascii=False))
     else:
         for line in summary_lines(summary, dry_run):
@@ -294,6 +304,8 @@ def tickets(ctx: click.Context, status: str, output_format: str) -> None:
 
     `tickets rebuild` rebuilds the local ticket store from the ledger.
     """
+    from .ledger.store import Ledger
+
     if ctx.invoked_subcommand is not None:
         return
     config: Config = ctx.obj
@@ -328,8 +340,11 @@ def rebuild(config: Config) -> None:
     old file is kept beside it as tickets.db.before-rebuild-<time>. Takes the run lock; safe
     to repeat, and safe to run on a store that is fine (it changes nothing).
     """
+    from . import bootstrap
+    from .store_rebuild import rebuild_store
+
     try:
-        summary = rebuild_store(config)
+        summary = rebuild_store(config, bootstrap.ticket_texts(config), bootstrap.policy(config))
     except DirsyncBridgeError as exc:
         _fail(exc)
     click.echo(summary.line())
@@ -352,6 +367,8 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     (one JSON object with --log-format json). A pass with no new mail costs one Graph
     request after the token. Safe to run every few minutes.
     """
+    from . import pipeline
+
     config: Config = ctx.obj
     json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
     try:
@@ -360,7 +377,7 @@ def run(ctx: click.Context, dry_run: bool) -> None:
         _fail(exc)
     if json_output:
         # Stamped like the log lines around it: a cron log is read by time.
-        stamped = {"time": _utc_now(), **summary_json(summary, dry_run)}
+        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
         click.echo(json.dumps(stamped, ensure_ascii=False))
     else:
         if dry_run:
@@ -387,6 +404,8 @@ def doctor(config: Config) -> None:
     Exit 0 when every check passed, 2 when something must be fixed, 75 when a service could
     not be reached.
     """
+    from .doctor.checks import checks, exit_code
+
     # Progress goes to stderr through the log (JSON with --log-format json), whatever -v says:
     # a doctor that waits on a server should say what it waits for.
     progress_log = logging.getLogger("dirsync_bridge.doctor.checks")
@@ -397,21 +416,6 @@ def doctor(config: Config) -> None:
         mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.outcome]
         click.echo(f"{mark} {check.name}: {check.detail}")
     sys.exit(exit_code(results))
-
-
-def _print_json_array(items: Iterator[dict[str, Any]]) -> None:
-    # Streamed item by item so that a large mbox never sits in memory whole.
-    out = sys.stdout
-    out.write("[")
-    for number, item in enumerate(items):
-        out.write(",\n" if number else "\n")
-        out.write(json.dumps(item, ensure_ascii=False))
-    out.write("\n]\n")
-
-
-def _utc_now() -> str:
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def _fail(exc: DirsyncBridgeError) -> NoReturn:
@@ -429,6 +433,5 @@ def _fail(exc: DirsyncBridgeError) -> NoReturn:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    interrupt.install()  # SIGTERM as SIGINT: exit 130, state consistent
+    """Console-script entry point (``__main__.main`` installs the signal handlers first)."""
     cli(prog_name="dirsync-bridge")

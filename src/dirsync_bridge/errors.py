@@ -88,3 +88,24 @@ class Skippable(DirsyncBridgeError):
     """One input cannot be used; it is reported and the run carries on."""
 
     exit_code = 1
+
+
+# -- raised by sinks --------------------------------------------------------------------
+
+
+class WriteUnconfirmed(Retriable):
+    """A write got no clear answer: it may or may not have happened. The ticket is read
+    (a create: searched for) before anything is written again."""
+
+
+class NotWritten(Retriable):
+    """A write that certainly did not happen (the sink unreachable, or busy past the retry
+    budget): temporary, and its intent can be dropped."""
+
+
+class TicketGone(Skippable):
+    """The ticket no longer exists in the sink (a person deleted it)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key

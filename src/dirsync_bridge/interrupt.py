@@ -14,9 +14,9 @@ import logging
 import signal
 import sys
 from types import FrameType
-from typing import Any, NoReturn
+from typing import NoReturn
 
-import click
+from . import logs
 
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C (design.md section 5)."""
@@ -49,20 +49,9 @@ def stop(exc: KeyboardInterrupt) -> NoReturn:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     log.debug("interrupted here", exc_info=exc)  # the traceback, at -vv only
     name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
-    click.echo(
-        f"dirsync-bridge: interrupted by {name}; nothing is half-written: run the same "
-        "command again to finish",
-        err=True,
-    )
+    line = f"interrupted by {name}; nothing is half-written: run the same command again to finish"
+    if logs.configured():
+        log.warning("%s", line)  # as every other line: JSON with --log-format json
+    else:  # stopped during start-up, before logging was set up
+        sys.stderr.write(f"dirsync-bridge: {line}\n")
     sys.exit(EXIT_INTERRUPTED)
-
-
-class InterruptibleGroup(click.Group):
-    """A command group whose commands end with ``stop`` when interrupted (not click's exit 1)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; an interruption anywhere in it ends in ``stop``."""
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt as exc:
-            stop(exc)

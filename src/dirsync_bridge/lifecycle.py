@@ -17,10 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from .ports import TicketStatus
 from .problem import Details, Sighting
-from .sinks import TicketStatus
 
 TOOL_RESOLUTION = "Done"
 VERIFIED = "dirsync-bridge verified: "
@@ -31,14 +29,14 @@ Action = Literal["create", "touch", "comment", "resolve", "reopen", "create-new-
 CommentKind = Literal["changed", "resolved", "reopened", "verified"]
 
 
-class Policy(BaseModel):
-    """The rules' knobs (``[tickets]``, and ``never_reopen`` from the sink's section)."""
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The rules' knobs: ``[tickets]``, and ``never_reopen`` from the sink's section. No
+    defaults here: the configuration holds them (``config.settings``), in one place."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    resolve_after_reports: int = Field(default=3, ge=1)
-    reopen_within: timedelta = timedelta(days=30)
-    never_reopen: frozenset[str] = frozenset()
+    resolve_after_reports: int
+    reopen_within: timedelta
+    never_reopen: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,9 +54,19 @@ class _HumanFormatter(logging.Formatter):
         return line
 
 
+_configured = False
+
+
+def configured() -> bool:
+    """Whether ``setup_logging`` has run (a command stopped during start-up has no log yet)."""
+    return _configured
+
+
 def setup_logging(verbosity: int, log_format: LogFormat) -> None:
     """Send every log record to stderr: the package's warnings by default, info at -v,
     debug at -vv; the libraries' warnings (info at -vv)."""
+    global _configured
+    _configured = True
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if log_format == "json" else _HumanFormatter())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -207,3 +208,19 @@ class Progress:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def print_json_array(items: Iterator[dict[str, Any]]) -> None:
+    """A JSON array on stdout, streamed item by item: a large mbox never sits in memory."""
+    out = sys.stdout
+    out.write("[")
+    for number, item in enumerate(items):
+        out.write(",\n" if number else "\n")
+        out.write(json.dumps(item, ensure_ascii=False))
+    out.write("\n]\n")
+
+
+def utc_now() -> str:
+    """Now, as the JSON summaries stamp it (like the log lines around them)."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from .enrich.facts import Enrichment
 from .fingerprint import fingerprint, object_key
 from .models import Conflict, Family, Kind, Report, SyncError, UtcTimestamp
+from .models.enrichment import Enrichment
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUARANTINED: frozenset[str] = frozenset({"QuarantinedAttributeValueMustBeUnique"})

@@ -10,14 +10,28 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
-from .fingerprint import label
-from .ledger.store import Applied, TicketFacts
-from .lifecycle import Episode, PlannedComment
+from .lifecycle import CommentKind, Episode, PlannedComment
+from .ports import Applied, TicketContent, TicketFacts, TicketSnapshot, TicketStatus
 from .problem import Problem
-from .sinks import TicketContent, TicketSnapshot, TicketStatus
-from .ticket_text.render import CommentView, Renderer, TicketView
+
+Event = CommentKind | Literal["superseded"]
+"""What a comment this tool writes records: a lifecycle event, or a merge of two tickets."""
+
+
+class TicketTexts(Protocol):
+    """Renders what a ticket and its comments say (``ticket_text.render.Renderer``)."""
+
+    def ticket_text(
+        self, problem: Problem, episode: Episode, previous_ticket: str | None
+    ) -> TicketContent:
+        """The summary, description and links of an episode's ticket."""
+        ...
+
+    def comment_text(self, comment: PlannedComment) -> str:
+        """The body of one planned comment."""
+        ...
 
 
 def digest(text: str) -> str:
@@ -56,43 +70,25 @@ class Target:
     status: TicketStatus
     comments: dict[str, str]
     """Comment key -> body, in the order they happened."""
+    events: dict[str, Event]
+    """Comment key -> what the comment records."""
     facts: TicketFacts
 
 
 def target(
-    problem: Problem, episode: Episode, previous_ticket: str | None, renderer: Renderer
+    problem: Problem, episode: Episode, previous_ticket: str | None, texts: TicketTexts
 ) -> Target:
     """Render the ticket an episode calls for."""
-    opened = episode.opened_by
-    view = TicketView(
-        fingerprint=problem.fingerprint,
-        label=label(problem.fingerprint),
-        tenant=problem.tenant,
-        family=problem.family,
-        kinds=opened.details.kinds,
-        identity=problem.identity,
-        object_ids=opened.details.object_ids,
-        conflicts=opened.details.conflicts,
-        invalid_attributes=opened.details.invalid_attributes,
-        messages=opened.messages,
-        tracking_ids=opened.tracking_ids,
-        first_seen=opened.at,
-        source=opened.source,
-        subject=opened.subject,
-        episode=episode.number,
-        previous_ticket=previous_ticket,
-        enrichment=opened.enrichment,
-    )
-    content = renderer.ticket(view)
-    comments = {c.key: renderer.comment(_comment_view(c)) for c in episode.comments}
+    content = texts.ticket_text(problem, episode, previous_ticket)
     # The kind the ticket was opened for, like its summary; later kinds arrive as comments.
-    kinds = opened.details.kinds
+    kinds = episode.opened_by.details.kinds
     return Target(
         episode=episode.number,
         idempotency_key=idempotency_key(problem.fingerprint, episode.number),
         content=content,
         status=episode.status,
-        comments=comments,
+        comments={c.key: texts.comment_text(c) for c in episode.comments},
+        events={c.key: c.kind for c in episode.comments},
         facts=TicketFacts(
             summary=content.summary,
             kind=kinds[0] if kinds else None,
@@ -105,19 +101,6 @@ def target(
     )
 
 
-def _comment_view(comment: PlannedComment) -> CommentView:
-    return CommentView(
-        kind=comment.kind,
-        at=comment.at,
-        source=comment.source,
-        before=comment.before,
-        after=comment.after,
-        absent_reports=comment.absent_reports,
-        last_seen=comment.last_seen,
-        note=comment.note,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Write:
     """One write to an existing ticket."""
@@ -127,6 +110,8 @@ class Write:
     comment_key: str | None = None
     body: str | None = None
     status: TicketStatus | None = None
+    event: Event | None = None
+    """For a comment: what it records (counted in the run's summary)."""
 
     def describe(self) -> str:
         """For the intent row and the dry-run listing."""
@@ -147,7 +132,9 @@ def plan(wanted: Target, applied: Applied) -> list[Write]:
         writes.append(Write("update", content=wanted.content))
     for key, body in wanted.comments.items():
         if applied.comments.get(key) != digest(body):
-            writes.append(Write("put-comment", comment_key=key, body=body))
+            writes.append(
+                Write("put-comment", comment_key=key, body=body, event=wanted.events[key])
+            )
     for key in applied.comments:
         if key not in wanted.comments:
             # Only an archive replayed out of order retracts a comment: a later-arriving
@@ -172,7 +159,7 @@ def plan_superseded(applied: Applied, episode: int, merged_into: str | None) -> 
     )
     writes = []
     if applied.comments.get(key) != digest(note):
-        writes.append(Write("put-comment", comment_key=key, body=note))
+        writes.append(Write("put-comment", comment_key=key, body=note, event="superseded"))
     if applied.status != "resolved":
         writes.append(Write("set-status", status="resolved"))
     return writes

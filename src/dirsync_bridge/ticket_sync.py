@@ -14,17 +14,18 @@ ticket a person deleted is forgotten, and its problem gets a new ticket.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from . import crashpoints
-from .config.settings import Config
-from .errors import Fatal, Skippable
+from .errors import Fatal, NotWritten, Skippable, TicketGone, WriteUnconfirmed
 from .fingerprint import label
-from .ledger.store import Applied, Intent, Ledger, TicketFacts, tenant_key
+from .ledger.store import tenant_key
 from .lifecycle import Policy, Timeline, fold
+from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot
 from .run_summary import RunSummary
-from .sinks import NotWritten, Sink, TicketGone, TicketSnapshot, WriteUnconfirmed
 from .ticket_plan import (
     Target,
+    TicketTexts,
     Write,
     applied_from,
     content_digest,
@@ -33,7 +34,6 @@ from .ticket_plan import (
     plan_superseded,
     target,
 )
-from .ticket_text.render import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,10 @@ SETTLE_ROUNDS = 3
 
 
 def reconcile_until_settled(
-    ledger: Ledger, sink: Sink, renderer: Renderer, config: Config, summary: RunSummary
+    ledger: Ledger, sink: Sink, texts: TicketTexts, policy: Policy, summary: RunSummary
 ) -> None:
     """``reconcile``, then again for writes whose outcome was unknown, a few times."""
-    reconcile(ledger, sink, renderer, config, summary)
+    reconcile(ledger, sink, texts, policy, summary)
     for _ in range(SETTLE_ROUNDS):
         if not summary.unconfirmed:
             break
@@ -53,12 +53,7 @@ def reconcile_until_settled(
         # those problems.
         summary.unconfirmed.clear()
         settle(ledger, sink)
-        reconcile(ledger, sink, renderer, config, summary)
-
-
-def policy_for(config: Config) -> Policy:
-    never = config.jira.never_reopen if config.sink.kind == "jira" else ()
-    return config.tickets.policy(frozenset(never))
+        reconcile(ledger, sink, texts, policy, summary)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,24 +110,23 @@ def observe(ledger: Ledger, sink: Sink, fingerprints: list[str]) -> None:
 
 
 def reconcile(
-    ledger: Ledger, sink: Sink, renderer: Renderer, config: Config, summary: RunSummary
+    ledger: Ledger, sink: Sink, texts: TicketTexts, policy: Policy, summary: RunSummary
 ) -> None:
     """Bring the tickets of every flagged problem to what its history calls for."""
-    policy = policy_for(config)
     timelines: dict[str, Timeline] = {}
     dirty = ledger.dirty()
     observe(ledger, sink, dirty)
     for fp in dirty:
         try:
             try:
-                _reconcile_problem(ledger, sink, renderer, policy, timelines, fp, summary)
+                _reconcile_problem(ledger, sink, texts, policy, timelines, fp, summary)
             except TicketGone as exc:
                 where = ledger.ticket_of(exc.key)
                 if where is None:
                     raise
                 log.warning("%s", exc)
                 ledger.forget_ticket(*where)
-                _reconcile_problem(ledger, sink, renderer, policy, timelines, fp, summary)
+                _reconcile_problem(ledger, sink, texts, policy, timelines, fp, summary)
         except WriteUnconfirmed as exc:
             log.warning("%s", exc)
             summary.unconfirmed.append(str(exc))
@@ -146,7 +140,7 @@ def reconcile(
 def _reconcile_problem(
     ledger: Ledger,
     sink: Sink,
-    renderer: Renderer,
+    texts: TicketTexts,
     policy: Policy,
     timelines: dict[str, Timeline],
     fp: str,
@@ -163,19 +157,20 @@ def _reconcile_problem(
     previous: str | None = None
     wrote = False
     for episode in episodes:
-        wanted = target(problem, episode, previous, renderer)
+        wanted = target(problem, episode, previous, texts)
         current = applied.get(episode.number)
         if current is None:
             current = _create(ledger, sink, fp, problem.family, wanted, summary)
             wrote = True
         for write in plan(wanted, current):
-            _write(ledger, sink, fp, episode.number, current, write, summary)
+            current = _write(ledger, sink, fp, episode.number, current, write, summary)
             wrote = True
         facts[episode.number] = wanted.facts
         previous = current.key
     for number in sorted(n for n in applied if n >= len(episodes)):
-        for write in plan_superseded(applied[number], number, previous):
-            _write(ledger, sink, fp, number, applied[number], write, summary)
+        superseded = applied[number]
+        for write in plan_superseded(superseded, number, previous):
+            superseded = _write(ledger, sink, fp, number, superseded, write, summary)
             wrote = True
     summary.unchanged += not wrote and bool(applied)
     ledger.finish_problem(fp, episodes[-1].status if episodes else None, facts)
@@ -213,51 +208,54 @@ def _write(
     current: Applied,
     write: Write,
     summary: RunSummary,
-) -> None:
+) -> Applied:
+    """One write between its intent and its record; what the ticket now holds."""
     summary.writes.append(f"{write.describe()} on {current.key}")
     intent = ledger.begin(fp, episode, current.idempotency_key, write.describe())
     try:
-        _apply(sink, current, write)
+        written = _apply(sink, current, write)
     except (Fatal, Skippable, NotWritten):
         ledger.abandon(intent)  # refused, never sent, or the ticket is gone: nothing written
         raise
     crashpoints.crash_point("after-sink-write")
-    ledger.done(intent, fp, episode, current)
+    ledger.done(intent, fp, episode, written)
     _count(write, summary)
     log.info("%s on %s", write.describe(), current.key)
+    return written
 
 
-def _apply(sink: Sink, current: Applied, write: Write) -> None:
-    # Mutates ``current`` to what the sink now holds, for the ledger to record.
+def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
+    """Send one write; what the ticket holds after it, for the ledger to record."""
     if write.op == "update":
         assert write.content is not None
         sink.update(current.key, write.content)
-        current.content_digest = content_digest(write.content)
-    elif write.op == "put-comment":
+        return replace(current, content_digest=content_digest(write.content))
+    if write.op == "put-comment":
         assert write.comment_key is not None and write.body is not None
         sink.put_comment(current.key, write.comment_key, write.body)
-        current.comments[write.comment_key] = digest(write.body)
-    elif write.op == "remove-comment":
+        return replace(
+            current, comments={**current.comments, write.comment_key: digest(write.body)}
+        )
+    if write.op == "remove-comment":
         assert write.comment_key is not None
         sink.remove_comment(current.key, write.comment_key)
-        current.comments.pop(write.comment_key, None)
-    elif write.op == "set-status":
-        assert write.status is not None
-        sink.set_status(current.key, write.status)
-        current.status = write.status
+        left = {k: v for k, v in current.comments.items() if k != write.comment_key}
+        return replace(current, comments=left)
+    assert write.status is not None
+    sink.set_status(current.key, write.status)
+    return replace(current, status=write.status)
 
 
 def _count(write: Write, summary: RunSummary) -> None:
     # Lifecycle events are counted by the comment that records them: a first replay of an
     # archive creates a ticket already reopened (its history in comments) without ever
     # sending it through the resolved state.
-    if write.op == "put-comment" and write.comment_key:
-        kind = write.comment_key.split(":")[1]
-        if kind == "changed":
+    if write.op == "put-comment":
+        if write.event == "changed":
             summary.commented += 1
-        elif kind in ("resolved", "superseded", "verified"):
+        elif write.event in ("resolved", "superseded", "verified"):
             summary.resolved += 1
-        elif kind == "reopened":
+        elif write.event == "reopened":
             summary.reopened += 1
     elif write.op == "update":
         summary.updated += 1

@@ -17,8 +17,8 @@ from datetime import datetime
 from .enrich.cloud import CloudDirectory
 from .enrich.enricher import values_of
 from .errors import DirsyncBridgeError
-from .ledger.store import Ledger
 from .lifecycle import VERIFIED
+from .ports import Ledger
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from dirsync_bridge.config.settings import GraphSettings, MailboxSettings
 from dirsync_bridge.enrich.cloud import CloudDirectory
 from dirsync_bridge.errors import ConfigError, Retriable, Skippable
 from dirsync_bridge.graph.client import GraphClient
-from dirsync_bridge.sources.mailbox import MailboxSource
+from dirsync_bridge.sources.mail_folder import MailFolder
 
 from ..simulators.graph.faults import HTML, TRUNCATE
 from ..simulators.graph.fixtures import mime_message, tool_settings
@@ -43,8 +43,8 @@ def client(sim: GraphSimulator, waits: Waits, **settings: Any) -> GraphClient:
     return GraphClient(GraphSettings.model_validate(merged), CLIENT_SECRET, sleep=waits)
 
 
-def source(graph: GraphClient) -> MailboxSource:
-    return MailboxSource(graph, MailboxSettings(mailbox=MAILBOX))
+def source(graph: GraphClient) -> MailFolder:
+    return MailFolder(graph, MailboxSettings(mailbox=MAILBOX))
 
 
 def deliver(sim: GraphSimulator, count: int, **mime: Any) -> list[str]:

@@ -17,9 +17,9 @@ import pytest
 import trustme
 
 from dirsync_bridge.enrich import onprem as onprem_module
-from dirsync_bridge.enrich.holders import OnPremHolder, generalized_time, immutable_id
 from dirsync_bridge.enrich.onprem import OnPremDirectory, holder_filter
 from dirsync_bridge.errors import ConfigError, Fatal, Retriable
+from dirsync_bridge.models.holders import OnPremHolder, generalized_time, immutable_id
 from tests.directory.samba import (
     ADMIN_DN,
     ADMIN_PASSWORD,

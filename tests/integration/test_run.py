@@ -16,10 +16,11 @@ from dirsync_bridge.config.settings import Config
 from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import ConfigError, Fatal, Retriable
 from dirsync_bridge.ledger.store import Ledger
-from dirsync_bridge.pipeline import replay, run, worth_reading
+from dirsync_bridge.pipeline import replay, run
 from dirsync_bridge.run_summary import RunSummary
 from dirsync_bridge.sinks.local import LocalStore
-from dirsync_bridge.sources.mailbox import MailItem
+from dirsync_bridge.sources.mail_folder import MailItem
+from dirsync_bridge.sources.mailbox import worth_reading
 
 from ..conftest import REPORTS
 from ..simulators.graph.fixtures import client_certificate, mime_message, tool_settings
@@ -174,7 +175,11 @@ def test_throttled_graph_still_ends_with_every_report_ticketed_once_and_moved(
     # Whatever could be a report and stayed in the inbox was rejected, and is marked so.
     for m in inbox:
         item = MailItem(m.immutable_id, None, m.received, m.subject, m.sender[1])
-        assert m.categories == (["dirsync-bridge-rejected"] if worth_reading(item, config) else [])
+        assert m.categories == (
+            ["dirsync-bridge-rejected"]
+            if worth_reading(item, (*config.trust.senders, *config.trust.forwarders))
+            else []
+        )
     assert graph_sim.log.deletes() == []
 
 

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import Fatal
-from dirsync_bridge.ledger.rebuild import StoreMismatch, rebuild_store
 from dirsync_bridge.pipeline import replay
 from dirsync_bridge.sinks.local import LocalStore
+from dirsync_bridge.store_rebuild import RebuildSummary, StoreMismatch, rebuild_store
 
 from ..conftest import REPORTS
 from ..reportgen import LARGE, report_email
@@ -33,6 +34,11 @@ from .test_replay import without_superseded, write_history
 
 CORPUS = sorted(REPORTS.glob("*.eml"))
 FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
+
+
+def rebuild(config: Config) -> RebuildSummary:
+    """``tickets rebuild``, with the parts the command gets from bootstrap."""
+    return rebuild_store(config, bootstrap.ticket_texts(config), bootstrap.policy(config))
 
 
 def store_files(config: Config) -> list[Path]:
@@ -112,7 +118,7 @@ def test_rebuild_after_a_lost_store_ends_as_a_clean_run_with_the_same_keys(
     replay(CORPUS, config)
     keys = named_keys(config)
     lose_store(config)
-    summary = rebuild_store(config)
+    summary = rebuild(config)
     assert summary.kept == 0 and summary.restored == len(keys)
     assert outcome(config) == clean
     assert named_keys(config) == keys
@@ -131,7 +137,7 @@ def test_rebuild_after_an_older_backup_ends_as_a_clean_run_and_keeps_the_old_fil
     replay(REST, config)
     restore_store(config, tmp_path / "backup")
     old = (tmp_path / "backup" / "tickets.db").read_bytes()
-    summary = rebuild_store(config)
+    summary = rebuild(config)
     assert summary.kept > 0 and summary.restored > 0
     assert summary.set_aside is not None and summary.set_aside.read_bytes() == old
     assert outcome(config) == clean
@@ -146,7 +152,7 @@ def test_rebuild_of_a_damaged_store_starts_from_the_ledger_alone(
     config.state.local_tickets_path.write_bytes(b"garbage" * 1000)
     with pytest.raises(Fatal, match="the local ticket store is damaged"):
         replay(CORPUS, config)
-    rebuild_store(config)
+    rebuild(config)
     assert outcome(config) == clean
 
 
@@ -154,7 +160,7 @@ def test_rebuild_of_a_store_that_matches_changes_nothing(tmp_path: Path) -> None
     config = make_config(tmp_path / "state")
     replay(CORPUS, config)
     before = outcome(config)
-    summary = rebuild_store(config)
+    summary = rebuild(config)
     assert summary.restored == 0 and summary.writes == 0
     assert outcome(config) == before
 
@@ -172,7 +178,7 @@ def test_superseded_tickets_come_back_with_their_comment_and_status(tmp_path: Pa
         replay([by_name[f"{name}.eml"]], config)
     before = outcome(config)
     lose_store(config)
-    rebuild_store(config)
+    rebuild(config)
     after = outcome(config)
     assert without_superseded(after) == without_superseded(before)
     for name, ticket in after["tickets"].items():
@@ -229,7 +235,7 @@ def test_the_sequence_never_gives_an_old_key_to_a_new_ticket(tmp_path: Path) -> 
     backup_store(config, tmp_path / "backup")
     replay(history[1:], config)
     restore_store(config, tmp_path / "backup")
-    rebuild_store(config)
+    rebuild(config)
     assert keys_of(config) == ["LOCAL-1", "LOCAL-2", "LOCAL-3"]
     replay([new_report(tmp_path)], config)
     assert keys_of(config) == ["LOCAL-1", "LOCAL-2", "LOCAL-3", "LOCAL-4"]
@@ -263,7 +269,7 @@ def test_a_key_the_ledger_gave_twice_is_given_a_new_one(
     conn.commit()
     conn.close()
     lose_store(config)
-    rebuild_store(config)
+    rebuild(config)
     assert outcome(config) == clean
     keys = keys_of(config)
     assert len(keys) == len(set(keys)) and "LOCAL-2" not in keys

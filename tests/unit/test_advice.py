@@ -9,10 +9,10 @@ import pytest
 from dirsync_bridge.enrich.advice import advise, commands, ps_quote
 from dirsync_bridge.enrich.cloud import lookup_filter, lookup_url, odata_string
 from dirsync_bridge.enrich.enricher import holder_labels, rule_hits, values_of
-from dirsync_bridge.enrich.facts import CloudHolder, Enrichment, holder_key
-from dirsync_bridge.enrich.holders import OnPremHolder
 from dirsync_bridge.enrich.rules import check
 from dirsync_bridge.models import Conflict
+from dirsync_bridge.models.enrichment import CloudHolder, Enrichment, holder_key
+from dirsync_bridge.models.holders import OnPremHolder
 
 AT = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -159,7 +159,7 @@ def test_a_row_naming_no_value_is_not_called_cleared() -> None:
     # A directory is configured, but a bare duplicate row with no identity names no value:
     # nothing is looked up (nothing is sent), so nothing may be claimed about holders.
     graph = GraphClient(GraphSettings(tenant_id="t", client_id="c"), "secret")
-    enricher = Enricher(CloudDirectory(graph))
+    enricher = Enricher([CloudDirectory(graph)])
     facts = enricher.enrich("duplicate", None, (Conflict(attribute="ProxyAddresses", values=()),))
     assert facts.advice.code == "unknown" and "names no value" in facts.advice.summary
     assert facts.looked_up == () and facts.unavailable == ()

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from dirsync_bridge.models import Rejected
-from dirsync_bridge.sources.files import RawMessage, printable, read_paths
+from dirsync_bridge.ports import RawMessage
+from dirsync_bridge.sources.files import printable, read_paths
 
 from ..conftest import REPORTS
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ B = Details(
     conflicts=(Conflict(attribute="Mail", values=("b@x.com",)),),
 )
 Q = Details(kinds=("QuarantinedAttributeValueMustBeUnique",))
-POLICY = Policy()
+POLICY = Policy(resolve_after_reports=3, reopen_within=timedelta(days=30), never_reopen=frozenset())
 
 
 def tracked(status: str = "open", **kw: object) -> Tracked:
@@ -44,7 +45,7 @@ ABSENT = Observation(False)
         (tracked(absent=0), ABSENT, POLICY, T0, "none"),
         (tracked(absent=1), ABSENT, POLICY, T0, "none"),
         (tracked(absent=2), ABSENT, POLICY, T0, "resolve"),  # the third consecutive absence
-        (tracked(absent=0), ABSENT, Policy(resolve_after_reports=1), T0, "resolve"),
+        (tracked(absent=0), ABSENT, replace(POLICY, resolve_after_reports=1), T0, "resolve"),
         (tracked(details=Q, absent=9), ABSENT, POLICY, T0, "none"),  # quarantine never by absence
         (tracked("resolved", resolved_at=T0, resolution="Done"), ABSENT, POLICY, T0, "none"),
         (
@@ -64,14 +65,14 @@ ABSENT = Observation(False)
         (
             tracked("resolved", resolved_at=T0, resolution="Won't Do"),
             SEEN_A,
-            Policy(never_reopen=frozenset({"Won't Do"})),
+            replace(POLICY, never_reopen=frozenset({"Won't Do"})),
             T0 + timedelta(days=1),
             "create-new-and-link",
         ),
         (
             tracked("resolved", resolved_at=T0, resolution="Done"),
             SEEN_A,
-            Policy(never_reopen=frozenset({"Won't Do"})),
+            replace(POLICY, never_reopen=frozenset({"Won't Do"})),
             T0 + timedelta(days=1),
             "reopen",
         ),
@@ -185,7 +186,7 @@ def test_fold_is_the_same_whatever_order_the_sightings_come_in() -> None:
 
 def with_resolutions(pattern: str, resolutions: dict[int, list[tuple[datetime, str]]]) -> list:
     sightings, timeline = history(pattern)
-    policy = Policy(never_reopen=frozenset({"Won't Do"}))
+    policy = replace(POLICY, never_reopen=frozenset({"Won't Do"}))
     return [
         (e.status, e.resolution, [c.key for c in e.comments])
         for e in fold(sightings, timeline, policy, resolutions)

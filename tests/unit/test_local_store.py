@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dirsync_bridge.errors import Fatal
-from dirsync_bridge.sinks import Sink, TicketContent
+from dirsync_bridge.ports import Sink, TicketContent
 from dirsync_bridge.sinks.local import MIGRATIONS, LocalStore
 
 FP = "cd" * 32

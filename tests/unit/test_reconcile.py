@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dirsync_bridge.ledger.store import Applied, TicketFacts
-from dirsync_bridge.sinks import TicketContent
+from dirsync_bridge.ports import Applied, TicketContent, TicketFacts
 from dirsync_bridge.ticket_plan import Target, content_digest, digest, plan, plan_superseded
 
 CONTENT = TicketContent(summary="s", description="d")
@@ -11,7 +10,8 @@ FACTS = TicketFacts("s", None, None, None, None, None, 0)
 
 
 def wanted(status: str = "open", **comments: str) -> Target:
-    return Target(0, "f:0", CONTENT, status, dict(comments), FACTS)  # type: ignore[arg-type]
+    events = dict.fromkeys(comments, "changed")
+    return Target(0, "f:0", CONTENT, status, dict(comments), events, FACTS)  # type: ignore[arg-type]
 
 
 def applied(status: str = "open", content: TicketContent = CONTENT, **comments: str) -> Applied:
@@ -30,9 +30,9 @@ def test_nothing_to_do_when_the_ticket_holds_what_it_should() -> None:
 
 def test_new_comment_then_status() -> None:
     writes = plan(wanted("resolved", a="x", b="y"), applied(a="x"))
-    assert [(w.op, w.comment_key, w.status) for w in writes] == [
-        ("put-comment", "b", None),
-        ("set-status", None, "resolved"),
+    assert [(w.op, w.comment_key, w.status, w.event) for w in writes] == [
+        ("put-comment", "b", None, "changed"),
+        ("set-status", None, "resolved", None),
     ]
 
 
@@ -50,7 +50,10 @@ def test_a_comment_no_longer_called_for_is_removed() -> None:
 
 def test_a_superseded_ticket_says_why_and_is_resolved_once() -> None:
     writes = plan_superseded(applied(), 1, "LOCAL-9")
-    assert [w.op for w in writes] == ["put-comment", "set-status"]
+    assert [(w.op, w.event) for w in writes] == [
+        ("put-comment", "superseded"),
+        ("set-status", None),
+    ]
     assert writes[0].body is not None and "LOCAL-9" in writes[0].body
     done = applied("resolved", **{"1:superseded:0": writes[0].body})
     assert plan_superseded(done, 1, "LOCAL-9") == []

@@ -9,7 +9,8 @@ import pytest
 
 from dirsync_bridge.errors import Retriable
 from dirsync_bridge.ledger.lock import RunLock
-from dirsync_bridge.ledger.store import Applied, Ledger, TicketFacts
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.ports import Applied, TicketFacts
 from dirsync_bridge.problem import Details, Problem, Sighting
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)

@@ -25,7 +25,6 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import ConfigError, ConfigErrors
-from ..lifecycle import Policy
 from ..parse.message import ParseSettings
 from ..parse.trust import TrustPolicy
 from .file import describe, file_problems, read_toml
@@ -80,14 +79,6 @@ class TicketSettings(_Section):
     """A directory of templates overriding the built-in ones file by file (None: built-in)."""
     verify_with_graph: bool = False
     """``run``: resolve open duplicate-family problems once Graph shows the conflict gone."""
-
-    def policy(self, never_reopen: frozenset[str] = frozenset()) -> Policy:
-        """The lifecycle policy these settings describe."""
-        return Policy(
-            resolve_after_reports=self.resolve_after_reports,
-            reopen_within=self.reopen_within,
-            never_reopen=never_reopen,
-        )
 
 
 class SinkSettings(_Section):

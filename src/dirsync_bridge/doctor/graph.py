@@ -17,7 +17,7 @@ from typing import Final
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError
 from ..graph.client import GraphClient, GraphError, graph_credential
-from ..sources.mailbox import MailboxSource, MailItem
+from ..sources.mail_folder import MailFolder, MailItem
 from .report import Check, Progress, failed, quiet, step, waiting
 
 DIRECTORY_PERMISSIONS: Final = (
@@ -62,7 +62,7 @@ def _mailbox_checks(config: Config, client: GraphClient, progress: Progress) -> 
     if settings is None:
         yield Check("graph mailbox", "warn", "no [source.mailbox]: `run` has nothing to read")
         return
-    source = MailboxSource(client, settings)
+    source = MailFolder(client, settings)
     progress(f"checking graph mailbox {settings.mailbox}")
     newest = step(functools.partial(_newest, source))
     if isinstance(newest, Check):
@@ -123,12 +123,12 @@ def directory_checks(client: GraphClient, progress: Progress = quiet) -> Iterato
             yield Check(name, "ok", f"{permission} (or Directory.Read.All) granted")
 
 
-def _newest(source: MailboxSource) -> MailItem | None:
+def _newest(source: MailFolder) -> MailItem | None:
     since = datetime.now(UTC) - source.settings.first_run_lookback
     return next(iter(source.list_since(since)), None)
 
 
-def _rewrite_categories(source: MailboxSource, item: MailItem) -> None:
+def _rewrite_categories(source: MailFolder, item: MailItem) -> None:
     path = f"/users/{source.settings.mailbox}/messages/{item.id}"
     body = {"categories": list(item.categories)}
     source.client.request("PATCH", path, what="check write access", json=body)

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from typing import Final
 
 from ..models import Family
-from .facts import Advice, CloudHolder
-from .holders import OnPremHolder
-from .rules import RuleHit
+from ..models.enrichment import Advice, CloudHolder, RuleHit
+from ..models.holders import OnPremHolder
 
 _QUOTES: Final = "'\u2018\u2019\u201a\u201b"
 NOT_CONFIGURED: Final = "Holders not looked up (no [enrich.cloud] or [enrich.onprem] configured)."

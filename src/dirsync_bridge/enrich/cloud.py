@@ -25,9 +25,9 @@ from urllib.parse import quote
 
 from ..errors import DirsyncBridgeError, Retriable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
+from ..models.enrichment import CloudHolder, Where
+from ..models.holders import ObjectType
 from ..retry import RETRY_STATUSES, retry_after_seconds
-from .facts import CloudHolder
-from .holders import ObjectType
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,9 @@ def lookup_url(object_type: ObjectType, value: str) -> str:
 
 
 class CloudDirectory:
-    """Holders in Entra ID, looked up in batches and remembered for the run."""
+    """A ``Directory``: holders in Entra ID, looked up in batches and remembered for the run."""
+
+    name: Where = "cloud"
 
     def __init__(self, client: GraphClient) -> None:
         """Nothing is sent until ``prefetch`` or ``holders``."""
@@ -123,8 +125,16 @@ class CloudDirectory:
 
     def holders(self, value: str) -> list[CloudHolder]:
         """The cloud objects holding ``value`` (those the look-ups that answered found)."""
-        self.prefetch([value])
+        if value not in self._cache:
+            try:
+                self.prefetch([value])
+            except DirsyncBridgeError:
+                if value not in self._cache:
+                    raise  # answered before Graph failed, if it did: keep what it found
         return self._cache[value]
+
+    def close(self) -> None:
+        """Nothing to release: the Graph client belongs to whoever made it."""
 
     def known(self, value: str) -> bool:
         """Whether ``value`` was looked up this run (some of its look-ups may have failed)."""

@@ -13,21 +13,16 @@ and the holders are not part of the details the lifecycle compares (``holder_lab
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..config.settings import Config
 from ..errors import ConfigError, DirsyncBridgeError, Fatal
-from ..graph.client import GraphClient, graph_credential
 from ..models import Conflict, Family, ParseResult, Report
+from ..models.enrichment import Enrichment, Holder, RuleHit, Where, holder_key
+from ..ports import Directory
 from .advice import NO_VALUE, NOT_CONFIGURED, advise
-from .cloud import CloudDirectory
-from .facts import CloudHolder, Enrichment, Where, holder_key
-from .holders import OnPremHolder
-from .onprem import OnPremDirectory
-from .rules import RuleHit, check, check_all
+from .rules import check, check_all
 
 log = logging.getLogger(__name__)
 
@@ -35,69 +30,39 @@ WHERE: tuple[Where, ...] = ("cloud", "onprem")
 
 
 class Enricher:
-    """Cloud and on-premises look-ups (each optional) and the IdFix rules."""
+    """The look-ups of the configured ``Directory``s (none, one or both) and the IdFix rules."""
 
     def __init__(
-        self, cloud: CloudDirectory | None = None, onprem: OnPremDirectory | None = None
+        self, directories: Sequence[Directory] = (), *, config_file: Path | None = None
     ) -> None:
-        """Either directory may be None (not configured): its look-ups are simply not made."""
-        self.cloud, self.onprem = cloud, onprem
+        """``config_file``: the file loaded, named by configuration errors met on the way."""
+        self.directories = tuple(directories)
         self._down: dict[str, str] = {}
-        self.config_file: Path | None = None
-        """The configuration file, named by configuration errors met on the way."""
+        self.config_file = config_file
         self.fatal: list[str] = []
         """Failures a person must fix (a certificate that does not verify...): the run
         carries on without the look-ups, then exits 2 naming them, so that someone is told."""
 
-    @classmethod
-    def from_config(
-        cls,
-        config: Config,
-        env: Mapping[str, str] = os.environ,
-        *,
-        client: GraphClient | None = None,
-        config_path: Path | None = None,
-    ) -> Enricher:
-        """The look-ups ``[enrich.*]`` enables and the configuration makes possible."""
-        cloud = None
-        if config.enrich.cloud.enabled and config.graph.configured:
-            graph = client or GraphClient(config.graph, graph_credential(config.graph, env))
-            cloud = CloudDirectory(graph)
-        onprem = None
-        settings = config.enrich.onprem
-        if settings.enabled:
-            onprem = OnPremDirectory(
-                settings.url,
-                bind_dn=settings.bind_dn,
-                password=env.get(settings.password_env, ""),
-                base_dn=settings.base_dn,
-                ca_bundle=settings.ca_bundle,
-                password_env=settings.password_env,
-                config_path=config_path or config.file,
-                timeout=settings.timeout,
-            )
-        enricher = cls(cloud, onprem)
-        enricher.config_file = config_path or config.file
-        return enricher
-
     @property
     def active(self) -> bool:
         """Whether any directory is configured to be looked up."""
-        return self.cloud is not None or self.onprem is not None
+        return bool(self.directories)
 
     def close(self) -> None:
-        """Close the LDAP connection (the Graph client belongs to its maker)."""
-        if self.onprem is not None:
-            self.onprem.close()
+        """Release every directory's connection."""
+        for directory in self.directories:
+            directory.close()
 
     def prefetch(self, values: Iterable[str]) -> None:
         """Look up many values at once (Graph batches them); failures wait for ``enrich``."""
-        if self.cloud is None or "cloud" in self._down:
-            return
-        try:
-            self.cloud.prefetch(values)
-        except DirsyncBridgeError as exc:
-            self._failed("cloud", exc)
+        wanted = list(values)
+        for directory in self.directories:
+            if directory.name in self._down:
+                continue
+            try:
+                directory.prefetch(wanted)
+            except DirsyncBridgeError as exc:
+                self._failed(directory.name, exc)
 
     def enrich(
         self,
@@ -108,16 +73,16 @@ class Enricher:
     ) -> Enrichment:
         """The holders of every value, the rules it breaks, and the advice."""
         values = values_of(family, identity, conflicts)
-        holders: list[CloudHolder | OnPremHolder] = []
+        holders: list[Holder] = []
         missing: list[str] = []
         answered: set[Where] = set()
         for value in values:
-            for name in WHERE:
-                found, why, asked = self._look(name, value)
+            for directory in self.directories:
+                found, why, asked = self._look(directory, value)
                 holders += found
                 missing += why
                 if asked:
-                    answered.add(name)
+                    answered.add(directory.name)
         hits = rule_hits(family, identity, conflicts, invalid_attributes)
         unavailable = tuple(dict.fromkeys(missing))
         looked_up = tuple(w for w in WHERE if w in answered)
@@ -138,33 +103,17 @@ class Enricher:
             looked_up=looked_up,
         )
 
-    def _look(
-        self, name: Where, value: str
-    ) -> tuple[list[CloudHolder | OnPremHolder], list[str], bool]:
+    def _look(self, directory: Directory, value: str) -> tuple[list[Holder], list[str], bool]:
         """(holders found, why some look-ups are missing, whether the directory answered)."""
-        if name == "cloud":
-            return self._look_cloud(value)
-        if self.onprem is None:
-            return [], [], False
-        if name not in self._down:
-            try:
-                return list(self.onprem.holders(value)), [], True
-            except DirsyncBridgeError as exc:
-                self._failed(name, exc)
-        return [], [f"{name}: {self._down[name]}"], False
-
-    def _look_cloud(self, value: str) -> tuple[list[CloudHolder | OnPremHolder], list[str], bool]:
-        cloud = self.cloud
-        if cloud is None:
-            return [], [], False
-        if not cloud.known(value) and "cloud" not in self._down:
-            try:
-                cloud.prefetch([value])
-            except DirsyncBridgeError as exc:
-                self._failed("cloud", exc)
-        if cloud.known(value):  # answered before Graph failed, if it did: keep what it found
-            return list(cloud.holders(value)), cloud.unavailable(value), True
-        return [], [f"cloud: {self._down['cloud']}"], False
+        name = directory.name
+        if name in self._down and not directory.known(value):
+            return [], [f"{name}: {self._down[name]}"], False
+        try:
+            found = list(directory.holders(value))
+        except DirsyncBridgeError as exc:
+            self._failed(name, exc)
+            return [], [f"{name}: {self._down[name]}"], False
+        return found, directory.unavailable(value), True
 
     def _failed(self, name: str, exc: DirsyncBridgeError) -> None:
         if isinstance(exc, ConfigError):

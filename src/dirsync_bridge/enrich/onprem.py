@@ -35,6 +35,7 @@ import math
 import re
 import ssl
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -49,7 +50,8 @@ with warnings.catch_warnings():
     from ldap3.utils.conv import escape_filter_chars
 
 from ..errors import ConfigError, DirsyncBridgeError, Retriable
-from .holders import OnPremHolder
+from ..models.enrichment import Where
+from ..models.holders import OnPremHolder
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +124,15 @@ class _VerifyingTls(Tls):
 
 
 class OnPremDirectory:
-    """Finds the Active Directory users, groups and contacts that hold a value.
+    """A ``Directory``: the Active Directory users, groups and contacts that hold a value.
 
     ``url`` is ``ldaps://host[:port]`` (636, or 3269 for the global catalog) or
     ``ldap://host[:port]`` (StartTLS on 389 or 3268). ``password`` is read by the caller from
     the variable named by ``password_env``; that name and ``config_path`` only make error
     messages say what to fix. Use as a context manager, or call ``close()``.
     """
+
+    name: Where = "onprem"
 
     def __init__(
         self,
@@ -248,6 +252,17 @@ class OnPremDirectory:
         except lx.LDAPException as exc:
             raise self._failed(exc, "search") from exc
         return sum(1 for r in connection.response or [] if r.get("type") == "searchResEntry")
+
+    def prefetch(self, values: Iterable[str]) -> None:
+        """Nothing ahead of time: LDAP look-ups are one search per value, made when asked."""
+
+    def known(self, value: str) -> bool:
+        """Nothing is remembered between look-ups (a search is cheap, and a DC may recover)."""
+        return False
+
+    def unavailable(self, value: str) -> list[str]:
+        """A look-up either answers whole or raises: never a partial answer."""
+        return []
 
     def close(self) -> None:
         """Unbind and drop the connection; safe to call twice, or on a dead connection."""

@@ -39,20 +39,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from ..models.enrichment import ErrorToken, RuleHit
 from .tlds import IANA_TLDS
 
-ErrorToken = Literal[
-    "Format",
-    "Blank",
-    "Duplicate",
-    "Character",
-    "TopLevelDomain",
-    "DomainPart",
-    "LocalPart",
-    "Length",
-]
 # src/IdFix/Settings/Enums.cs: ErrorType, in flag value order (Format = 1 ... Length = 128).
 ERROR_TOKENS: Final[tuple[ErrorToken, ...]] = ErrorToken.__args__  # type: ignore[attr-defined]
 
@@ -138,19 +127,6 @@ TOP_LEVEL_DOMAINS: Final[frozenset[str]] = frozenset(
     for form in (name, name[4:].encode("ascii").decode("punycode") if name[:4] == "xn--" else name)
 )
 """Lower case, with the leading dot, each IDN both as ``xn--`` and in Unicode, as IdFix looks."""
-
-
-class RuleHit(BaseModel):
-    """A value that breaks IdFix rules: the ERROR tokens in rule order, and IdFix's fix."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    attribute: str
-    """IdFix's attribute, spelled as in ``ATTRIBUTES`` whatever the report wrote."""
-    value: str
-    errors: tuple[ErrorToken, ...]
-    proposed: str | None
-    """The value after every fix, or None when IdFix has no new value to offer."""
 
 
 _Outcome = tuple[tuple[ErrorToken, ...], str | None]  # tokens, and the rewrite (None: use cn)

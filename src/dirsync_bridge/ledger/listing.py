@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..sinks import TicketStatus
+from ..ports import TicketStatus
 
 
 def _parse_time(value: str) -> datetime:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .. import sqlite
-from ..sinks import TicketStatus
+from ..ports import TicketStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,15 +15,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .. import sqlite
 from ..fingerprint import normalise
+from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
-from ..sinks import TicketStatus
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
@@ -55,44 +54,6 @@ def _created(value: str) -> datetime:
 
 def _parse_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-@dataclass(slots=True)
-class Applied:
-    """What the tool last wrote to (or, after a crash, found in) one ticket."""
-
-    key: str
-    idempotency_key: str
-    status: TicketStatus
-    content_digest: str
-    comments: dict[str, str] = field(default_factory=dict)
-    """Comment key -> digest of the body written."""
-
-
-@dataclass(frozen=True, slots=True)
-class TicketFacts:
-    """What the ``tickets`` command shows of a ticket, kept in the ledger whatever the sink."""
-
-    summary: str
-    kind: str | None
-    identity: str | None
-    tenant: str | None
-    first_seen: datetime | None
-    last_seen: datetime | None
-    occurrences: int
-
-
-@dataclass(frozen=True, slots=True)
-class Intent:
-    """A sink write that was started; if it is still here, its outcome is unknown."""
-
-    id: int
-    fingerprint: str
-    episode: int
-    idempotency_key: str
-    operation: str
-    created_at: datetime
-    """When the write was started (wall clock): a lagging search must be given time."""
 
 
 class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):

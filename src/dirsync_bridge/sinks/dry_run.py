@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from . import Resolution, TicketContent, TicketSnapshot, TicketStatus
+from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
 
 
 class PlanOnly:

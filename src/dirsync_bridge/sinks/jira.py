@@ -30,9 +30,10 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..config.settings import JiraSettings
+from ..errors import TicketGone, WriteUnconfirmed
 from ..fingerprint import label
+from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
 from ..ticket_text import jira_wiki
-from . import Resolution, TicketContent, TicketGone, TicketSnapshot, TicketStatus, WriteUnconfirmed
 from .jira_http import JiraHttp
 from .jira_wire import (
     MISSING_KEY,

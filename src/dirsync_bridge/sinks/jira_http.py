@@ -33,9 +33,8 @@ import urllib3
 from jira import JIRA, JIRAError
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError, Retriable
+from ..errors import ConfigError, NotWritten, Retriable
 from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
-from . import NotWritten
 from .jira_wire import PROPERTY, _Unknown, refused
 
 PAGE: Final = 100

@@ -13,8 +13,8 @@ from typing import Any, Final
 from jira import JIRAError
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError, Fatal, Skippable
-from . import TicketContent, TicketGone
+from ..errors import ConfigError, Fatal, Skippable, TicketGone
+from ..ports import TicketContent
 
 PROPERTY: Final = "dirsync-bridge"
 PROPERTY_VERSION: Final = 1

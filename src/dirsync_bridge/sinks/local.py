@@ -17,7 +17,7 @@ from typing import Final
 
 from .. import sqlite
 from ..errors import Fatal
-from . import Resolution, TicketContent, TicketSnapshot, TicketStatus
+from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
 
 KEY_PREFIX: Final = "LOCAL-"
 RESOLUTION_DONE: Final = "Done"

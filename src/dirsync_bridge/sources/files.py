@@ -23,19 +23,11 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..models import Rejected
-
-
-@dataclass(frozen=True, slots=True)
-class RawMessage:
-    """One email's bytes and where they came from."""
-
-    source: str
-    data: bytes
-
+from ..ports import Outcome, RawMessage
+from ..run_summary import RunSummary
 
 _MBOX_MAGIC = b"From "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -213,3 +205,28 @@ def _too_large(source: str, size: int | None, limit: int) -> Rejected:
         code="too-large",
         detail=f"{what} over [parse] max_message_bytes ({limit})",
     )
+
+
+class FileSource:
+    """A ``Source``: the messages of saved files, in path order; nothing to do after."""
+
+    def __init__(self, paths: Iterable[Path], max_message_bytes: int) -> None:
+        """Nothing is read until ``messages``."""
+        self.name = "files"
+        self._paths = list(paths)
+        self._limit = max_message_bytes
+
+    def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
+        """Every readable message; the others are counted and named in ``summary``."""
+        for item in read_paths(self._paths, self._limit):
+            if isinstance(item, Rejected):
+                summary.unreadable += 1
+                summary.problems.append(item)
+            else:
+                yield item
+
+    def read(self, message: RawMessage, outcome: Outcome) -> None:
+        """Nothing to remember: the ledger knows the message by its keys."""
+
+    def finish(self, summary: RunSummary) -> None:
+        """Nothing owed."""

@@ -1,253 +1,184 @@
-"""Report emails from an Exchange Online mailbox folder, through Graph.
+"""The mailbox as a ``Source``: one cron pass over a folder, and the actions it owes after.
 
-Why a watermark on ``lastModifiedDateTime``: each pass lists the folder's messages changed
-since the newest change the last pass saw, minus ``overlap`` (late deliveries, clock skew),
-with ``$filter=lastModifiedDateTime ge X&$orderby=lastModifiedDateTime asc``: the ordering
-property is the first filter property, which is what Graph requires (``InefficientFilter``
-otherwise, apis.md 1.1). A delivered message is modified when it arrives, so new mail is
-listed as before; and a message *moved* into the folder is a new copy there (apis.md 1.3,
-[G-move]), modified at the move, whatever its ``receivedDateTime``: a report rescued from
-Junk Email days later is listed by the next pass, where a ``receivedDateTime`` watermark
-would have passed it by for ever. The cost: a message someone reads, flags or categorises
-is listed again once, and skipped without a fetch because the ledger has its id; a quiet
-pass is still one request. The first pass (no watermark yet) also demands
-``receivedDateTime ge`` the look-back (``$filter=lastModifiedDateTime ge X and
-receivedDateTime ge X``, still led by the ordering property), so that ``first_run_lookback``
-keeps its meaning when a person touched old mail recently. A periodic full sweep of unseen
-ids would catch the rescued report too, but only at the sweep, and listing a whole folder
-that ``after = "read"`` or ``"none"`` never empties grows with its history.
+A pass lists the folder from the watermark (``mail_folder`` says why a watermark on
+``lastModifiedDateTime``), skips what the ledger already has and mail that is plainly not a
+report, and fetches the rest a few ahead. Each message read is recorded in the ledger with
+the action it is owed (``after`` or ``after_rejected``); the actions are done in
+``finish``, only once every ticket write the pass caused is done, and only then does the
+watermark move. So a pass killed anywhere leaves the actions owed, and the next pass does
+them.
 
-Why not delta: it needs a token per folder, a full re-sync on 410 ``SyncStateNotFound``
-(whose expiry Outlook does not bound), and it reports the moves and read-marks this tool
-itself makes; the watermark has none of that.
-
-Ids are immutable (``Prefer: IdType="ImmutableId"``, sent by ``GraphClient``), so a message
-keeps its id when this tool moves it, and ``/$value`` answering 404 means the message is
-gone from the mailbox (deleted), not moved: ``MessageGone``.
+One message never stops a pass: one deleted before it could be read, or over the size
+limit, is named (exit 1) and recorded so that it is not fetched again. One that Graph keeps
+failing on (after the retry policy) ends the fetching; what was read before it is still
+ticketed and marked, the watermark stays before it, and the pass ends with exit 75.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Final
-from urllib.parse import quote
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
 
 from ..config.settings import MailboxSettings
-from ..errors import ConfigError, Retriable, Skippable
-from ..graph.client import MAX_IN_FLIGHT, GraphClient, GraphError
+from ..errors import DirsyncBridgeError, Retriable, Skippable
+from ..graph.client import MAX_IN_FLIGHT, GraphError, TooLarge
+from ..models import Rejected
+from ..ports import MailboxBook, Outcome, RawMessage
+from ..run_summary import RunSummary
+from .mail_folder import MailFolder, MailItem, MessageGone
 
-PAGE: Final = 100
-FETCH_AHEAD: Final = 8
-"""Messages fetched ahead of the parser (Graph serves four at a time, see ``graph``)."""
-_SELECT: Final = (
-    "id,internetMessageId,receivedDateTime,lastModifiedDateTime,subject,from,categories"
-)
-WELL_KNOWN: Final = frozenset(
-    {"inbox", "archive", "drafts", "sentitems", "junkemail", "msgfolderroot", "outbox"}
-)
-"""Well-known folder names accepted for ``folder`` and ``move:`` (never deleteditems)."""
-_NEVER: Final = frozenset({"deleteditems", "recoverableitemsdeletions"})
-
-
-class MessageGone(Skippable):
-    """A listed message is no longer in the mailbox (deleted before it could be read)."""
-
-
-@dataclass(frozen=True, slots=True)
-class MailItem:
-    """One message as listed: enough to decide whether to fetch it."""
-
-    id: str
-    internet_message_id: str | None
-    received: datetime
-    subject: str
-    sender: str
-    categories: tuple[str, ...] = ()
-    modified: datetime | None = None
-    """``lastModifiedDateTime``: what the watermark follows (None: not listed with it)."""
-
-    @property
-    def changed(self) -> datetime:
-        """When the message last changed in the mailbox (its arrival if not known)."""
-        return self.modified or self.received
-
-    @classmethod
-    def from_graph(cls, raw: dict[str, Any]) -> MailItem:
-        """A listed message (Graph JSON) as a ``MailItem``."""
-        sender = ((raw.get("from") or {}).get("emailAddress") or {}).get("address") or ""
-        modified = raw.get("lastModifiedDateTime")
-        return cls(
-            id=str(raw["id"]),
-            internet_message_id=raw.get("internetMessageId") or None,
-            received=_graph_time(str(raw["receivedDateTime"])),
-            subject=raw.get("subject") or "",
-            sender=str(sender),
-            categories=tuple(raw.get("categories") or ()),
-            modified=_graph_time(str(modified)) if modified else None,
-        )
+log = logging.getLogger(__name__)
 
 
 class MailboxSource:
-    """One mailbox folder: list, fetch raw MIME, and act on messages afterwards."""
+    """A ``Source``: the messages of one pass over a mailbox folder, and their actions."""
 
-    def __init__(self, client: GraphClient, settings: MailboxSettings) -> None:
-        """Nothing is sent until the first call."""
-        self.client = client
-        self.settings = settings
-        self._user = f"/users/{quote(settings.mailbox, safe='@')}"
-        self._folders: dict[str, str] = {}
+    def __init__(
+        self,
+        folder: MailFolder,
+        ledger: MailboxBook,
+        *,
+        trusted: Sequence[str],
+        max_message_bytes: int,
+        now: datetime,
+        act: bool,
+    ) -> None:
+        """``trusted``: report senders and forwarders (whose mail is always read); ``act``:
+        False on a dry run (the actions are listed, not done)."""
+        self.folder = folder
+        self.settings: MailboxSettings = folder.settings
+        self.name = folder.name
+        self._ledger = ledger
+        self._trusted = frozenset(address.casefold() for address in trusted)
+        self._limit = max_message_bytes
+        self._now = now
+        self._act = act
+        self._watermark: datetime | None = None
+        self._newest: datetime | None = None
+        self._stopped: Retriable | None = None
 
-    @property
-    def name(self) -> str:
-        """``mailbox/folder``, for messages and the ledger's cursor."""
-        return f"{self.settings.mailbox}/{self.settings.folder}".casefold()
+    # -- Source --------------------------------------------------------------------------
 
-    def reference(self, message_id: str) -> str:
-        """How a message is named in logs and tickets."""
-        return f"graph:{self.settings.mailbox}/{self.settings.folder}/{message_id[-16:]}"
+    def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
+        """The pass's new messages that may be reports, fetched a few ahead, in order."""
+        wanted = self._listed(summary)
+        for item, data in self.folder.fetched(wanted, self._limit):
+            if isinstance(data, Retriable):
+                # Not read, not recorded: the watermark stays before it, the next pass retries.
+                log.warning("stopped reading at %s: %s", self.folder.reference(item.id), data)
+                self._stopped = data
+                newest = self._newest
+                self._newest = item.changed if newest is None else min(newest, item.changed)
+                return
+            if isinstance(data, Skippable):
+                self._unreadable(item, data, summary)
+                continue
+            yield RawMessage(self.folder.reference(item.id), data, ref=item.id, at=item.received)
 
-    def list_since(
-        self, since: datetime, *, received_since: datetime | None = None
-    ) -> Iterator[MailItem]:
-        """The folder's messages changed (delivered, moved in...) at or after ``since``, and
-        received at or after ``received_since`` if given; the oldest change first."""
-        conditions = f"lastModifiedDateTime ge {_stamp(since)}"
-        if received_since is not None:
-            conditions += f" and receivedDateTime ge {_stamp(received_since)}"
-        params = {
-            "$filter": conditions,
-            "$orderby": "lastModifiedDateTime asc",
-            "$select": _SELECT,
-            "$top": str(PAGE),
-        }
-        folder = self.folder_path(self.settings.folder, "[source.mailbox] folder")
-        for raw in self.client.pages(f"{folder}/messages", what=f"list {self.name}", params=params):
-            yield MailItem.from_graph(raw)
+    def read(self, message: RawMessage, outcome: Outcome) -> None:
+        """Record the message and the action it is now owed."""
+        assert message.ref is not None and message.at is not None
+        self._ledger.record_mailbox(message.ref, self.name, message.at, outcome)
 
-    def raw(self, message_id: str, limit: int | None = None) -> bytes:
-        """The message's MIME bytes, as received (``/$value``), streamed.
+    def finish(self, summary: RunSummary) -> None:
+        """The owed actions (each recorded as done), then the watermark; on a dry run, the
+        list of actions. Raises the ``Retriable`` that stopped the fetching, if one did."""
+        if not self._act:
+            summary.writes += [
+                f"{self._action(o)} {self.folder.reference(i)}"
+                for i, o, _ in self._ledger.mailbox_owed(self.name)
+            ]
+        elif not summary.unconfirmed:  # else a ticket may be missing: its mail stays put
+            self._do_actions(summary)
+            newest, watermark = self._newest, self._watermark
+            if newest is not None and (watermark is None or newest > watermark):
+                self._ledger.set_cursor(self.name, newest)
+        if self._stopped is not None:
+            raise self._stopped
 
-        Raises ``MessageGone`` when it is no longer in the mailbox, ``TooLarge`` when it is
-        over ``limit`` bytes (read no further than that).
-        """
-        path = f"{self._user}/messages/{message_id}/$value"
-        what = f"read {self.reference(message_id)}"
-        try:
-            return self.client.download(path, what=what, limit=limit)
-        except GraphError as exc:
-            if exc.status != 404:
-                raise
-            raise MessageGone(
-                f"{what}: gone from the mailbox (HTTP 404 {exc.code}): deleted after it was "
-                "listed; nothing to do"
-            ) from None
+    # -- the pass ------------------------------------------------------------------------
 
-    def fetched(
-        self, items: list[MailItem], limit: int
-    ) -> Iterator[tuple[MailItem, bytes | Skippable | Retriable]]:
-        """Each item with its raw MIME (or why it cannot be read), in order, fetched a few
-        ahead in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing."""
-        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
-            pending: deque[tuple[MailItem, Future[bytes]]] = deque()
-            queue = iter(items)
-            try:
-                while True:
-                    while len(pending) < FETCH_AHEAD and (item := next(queue, None)) is not None:
-                        pending.append((item, pool.submit(self.raw, item.id, limit)))
-                    if not pending:
-                        return
-                    first, future = pending.popleft()
-                    try:
-                        data: bytes | Skippable | Retriable = future.result()
-                    except (Skippable, Retriable) as exc:
-                        data = exc
-                    yield first, data
-                    if isinstance(data, Retriable):
-                        return
-            finally:
-                for _, future in pending:
-                    future.cancel()
-
-    def apply(self, message_id: str, action: str) -> None:
-        """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``)."""
-        kind, _, argument = action.partition(":")
-        path = f"{self._user}/messages/{message_id}"
-        what = f"{action} {self.reference(message_id)}"
-        if kind == "read":
-            self.client.request("PATCH", path, what=what, json={"isRead": True})
-        elif kind == "category":
-            # PATCH replaces the whole collection: read it first, keep what others set.
-            current = self.client.get_json(path, what=what, params={"$select": "categories"})
-            categories = list(current.get("categories") or [])
-            if argument not in categories:
-                body = {"categories": [*categories, argument]}
-                self.client.request("PATCH", path, what=what, json=body)
-        elif kind == "move":
-            destination = self.folder_id(argument, create=True)
-            self.client.request(
-                "POST", f"{path}/move", what=what, json={"destinationId": destination}
-            )
-
-    # -- folders ---------------------------------------------------------------------------
-
-    def folder_path(self, folder: str, key: str) -> str:
-        """The URL path of a folder given by well-known name or top-level display name."""
-        return f"{self._user}/mailFolders/{self.folder_id(folder, key=key)}"
-
-    def folder_id(self, folder: str, *, create: bool = False, key: str = "") -> str:
-        """A folder's id (a well-known name is its own id); created if asked and missing."""
-        lowered = folder.casefold()
-        if lowered in _NEVER:
-            raise ConfigError(None, key or "[source.mailbox] after", "this tool never deletes mail")
-        if lowered in WELL_KNOWN:
-            return lowered
-        if folder in self._folders:
-            return self._folders[folder]
-        found = self._find_folder(folder)
-        if found is None and create:
-            try:
-                made = self.client.request_json(
-                    "POST",
-                    f"{self._user}/mailFolders",
-                    what=f"create the folder {folder!r}",
-                    json={"displayName": folder},
+    def _listed(self, summary: RunSummary) -> list[MailItem]:
+        settings = self.settings
+        self._watermark = self._ledger.cursor(self.name)
+        if self._watermark is None:
+            since = self._now - settings.first_run_lookback
+            listed = self.folder.list_since(since, received_since=since)
+        else:
+            listed = self.folder.list_since(self._watermark - settings.overlap)
+        wanted: list[MailItem] = []
+        for item in listed:
+            newest = self._newest
+            self._newest = item.changed if newest is None else max(newest, item.changed)
+            if self._ledger.mailbox_known(item.id):
+                summary.already_seen += 1
+            elif not worth_reading(item, self._trusted):
+                summary.ignored += 1
+                log.debug(
+                    "ignored %s: %r from %s",
+                    self.folder.reference(item.id),
+                    item.subject,
+                    item.sender,
                 )
-                found = str(made["id"])
-            except GraphError as exc:
-                if exc.status != 409:  # made meanwhile by someone else: look it up again
-                    raise
-                found = self._find_folder(folder)
-        if found is None:
-            raise ConfigError(
-                None,
-                key or "[source.mailbox] after",
-                f"{self.settings.mailbox} has no top-level folder {folder!r}",
-            )
-        self._folders[folder] = found
-        return found
+            else:
+                wanted.append(item)
+        return wanted
 
-    def _find_folder(self, folder: str) -> str | None:
-        escaped = folder.replace("'", "''")
-        answer = self.client.get_json(
-            f"{self._user}/mailFolders",
-            what=f"find the folder {folder!r}",
-            params={"$filter": f"displayName eq '{escaped}'", "$select": "id,displayName"},
-        )
-        for item in answer.get("value", []):
-            return str(item["id"])
-        return None
+    def _unreadable(self, item: MailItem, error: Skippable, summary: RunSummary) -> None:
+        """A message that cannot be read: named, and recorded so that it is not fetched again
+        (a message too large still owes its ``after_rejected`` action; a deleted one nothing)."""
+        reference = self.folder.reference(item.id)
+        log.info("unreadable %s: %s", reference, error)  # named on stderr with the summary
+        code = "too-large" if isinstance(error, TooLarge) else "unreadable"
+        detail = str(error).removeprefix(f"read {reference}: ")
+        summary.unreadable += 1
+        summary.problems.append(Rejected(source=reference, code=code, detail=detail))
+        self._ledger.record_mailbox(item.id, self.name, item.received, "rejected")
+        if isinstance(error, MessageGone):
+            self._ledger.mailbox_done(item.id)
+
+    def _action(self, outcome: str) -> str:
+        return self.settings.after if outcome == "processed" else self.settings.after_rejected
+
+    def _do_actions(self, summary: RunSummary) -> None:
+        """Every mailbox action owed, four at a time; each recorded as soon as it is done."""
+        owed = self._ledger.mailbox_owed(self.name)
+        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+            futures = {
+                pool.submit(self.folder.apply, message_id, self._action(outcome)): message_id
+                for message_id, outcome, _ in owed
+            }
+            failure: BaseException | None = None
+            for future in as_completed(futures):
+                message_id = futures[future]
+                try:
+                    future.result()
+                except GraphError as exc:
+                    if exc.status != 404:
+                        failure = failure or exc
+                        continue
+                    # Moved or deleted by a person meanwhile: nothing left to do to it.
+                    reference = self.folder.reference(message_id)
+                    log.warning("%s is gone from the mailbox: %s", reference, exc)
+                except DirsyncBridgeError as exc:
+                    failure = failure or exc
+                    continue
+                self._ledger.mailbox_done(message_id)
+                summary.mailbox_actions += 1
+        if failure is not None:
+            raise failure
 
 
-def _stamp(value: datetime) -> str:
-    # Graph's filter literal: an unquoted UTC timestamp (apis.md 1.1).
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def worth_reading(item: MailItem, trusted: Iterable[str]) -> bool:
+    """Whether a listed message may be a report (or a spoof of one) and must be read.
 
-
-def _graph_time(value: str) -> datetime:
-    # Graph: "2024-09-01T10:00:00Z" (sometimes with fractions).
-    text = value.replace("Z", "+00:00")
-    return datetime.fromisoformat(text).astimezone(UTC)
+    ``trusted``: the report senders and forwarders. Plainly unrelated mail (neither from
+    those nor with a report subject) is left alone: not fetched, not marked. A spoof has to
+    look like a report to matter, and then it is read, rejected and marked as such.
+    """
+    sender = item.sender.casefold()
+    if any(sender == address.casefold() for address in trusted):
+        return True
+    return "synchronization error report" in item.subject.casefold()

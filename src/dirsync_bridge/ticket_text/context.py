@@ -8,19 +8,17 @@ use; ``Renderer`` renders them once at start-up, so a broken template fails befo
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from ..enrich.advice import commands
-from ..enrich.facts import Advice, CloudHolder, Enrichment
-from ..enrich.holders import OnPremHolder
-from ..enrich.rules import RuleHit
 from ..fingerprint import label
+from ..lifecycle import CommentKind, Episode, PlannedComment
 from ..models import Conflict, Family, Kind
-from ..problem import Details, Sighting
-
-CommentKind = Literal["changed", "resolved", "reopened", "verified"]
+from ..models.enrichment import Advice, CloudHolder, Enrichment, RuleHit
+from ..models.holders import OnPremHolder
+from ..problem import Details, Problem, Sighting
 
 
 class _View(BaseModel):
@@ -288,3 +286,41 @@ SAMPLE_COMMENTS = (
     CommentView(kind="reopened", at=SAMPLE_AT, source="sample.eml", after=SAMPLE_DETAILS),
     CommentView(kind="verified", at=SAMPLE_AT, note="nothing else holds the value"),
 )
+
+
+def ticket_view(problem: Problem, episode: Episode, previous_ticket: str | None) -> TicketView:
+    """What the ticket template sees of an episode: the problem as it was when it opened."""
+    opened = episode.opened_by
+    return TicketView(
+        fingerprint=problem.fingerprint,
+        label=label(problem.fingerprint),
+        tenant=problem.tenant,
+        family=problem.family,
+        kinds=opened.details.kinds,
+        identity=problem.identity,
+        object_ids=opened.details.object_ids,
+        conflicts=opened.details.conflicts,
+        invalid_attributes=opened.details.invalid_attributes,
+        messages=opened.messages,
+        tracking_ids=opened.tracking_ids,
+        first_seen=opened.at,
+        source=opened.source,
+        subject=opened.subject,
+        episode=episode.number,
+        previous_ticket=previous_ticket,
+        enrichment=opened.enrichment,
+    )
+
+
+def comment_view(comment: PlannedComment) -> CommentView:
+    """What a comment template sees of one planned comment."""
+    return CommentView(
+        kind=comment.kind,
+        at=comment.at,
+        source=comment.source,
+        before=comment.before,
+        after=comment.after,
+        absent_reports=comment.absent_reports,
+        last_seen=comment.last_seen,
+        note=comment.note,
+    )

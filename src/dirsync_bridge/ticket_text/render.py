@@ -26,9 +26,18 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import ConfigError
-from ..sinks import TicketContent
+from ..lifecycle import CommentKind, Episode, PlannedComment
+from ..ports import TicketContent
+from ..problem import Problem
 from . import jira_wiki
-from .context import SAMPLE_COMMENTS, SAMPLE_TICKET, CommentKind, CommentView, TicketView
+from .context import (
+    SAMPLE_COMMENTS,
+    SAMPLE_TICKET,
+    CommentView,
+    TicketView,
+    comment_view,
+    ticket_view,
+)
 
 __all__ = ["CommentKind", "CommentView", "Markup", "Renderer", "TicketView"]
 
@@ -115,6 +124,16 @@ class Renderer:
             description=description,
             links=(view.previous_ticket,) if view.previous_ticket else (),
         )
+
+    def ticket_text(
+        self, problem: Problem, episode: Episode, previous_ticket: str | None
+    ) -> TicketContent:
+        """The ticket an episode of a problem calls for (``ticket_plan.TicketTexts``)."""
+        return self.ticket(ticket_view(problem, episode, previous_ticket))
+
+    def comment_text(self, comment: PlannedComment) -> str:
+        """The body of one planned comment (``ticket_plan.TicketTexts``)."""
+        return self.comment(comment_view(comment))
 
     def comment(self, view: CommentView) -> str:
         """The body of a "changed", "resolved" or "reopened" comment."""

@@ -24,7 +24,7 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..models import UtcTimestamp
+from .records import UtcTimestamp
 
 ObjectType = Literal["user", "group", "contact"]
 

@@ -33,19 +33,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import crashpoints
-from ..config.settings import Config
-from ..errors import ConfigError, DirsyncBridgeError, Fatal
-from ..run_summary import RunSummary
-from ..sinks import TicketContent, TicketSnapshot
-from ..sinks.local import KEY_PREFIX, RESOLUTION_DONE, ROLE, LocalStore, ticket_number
-from ..sqlite import os_failure
-from ..ticket_plan import applied_from
-from ..ticket_sync import reconcile_until_settled, settle
-from ..ticket_text.render import Renderer
-from .lock import RunLock
-from .pairing import Adopted, TicketRecord
-from .store import Ledger
+from . import crashpoints
+from .config.settings import Config
+from .errors import ConfigError, DirsyncBridgeError, Fatal
+from .ledger.lock import RunLock
+from .ledger.pairing import Adopted, TicketRecord
+from .ledger.store import Ledger
+from .lifecycle import Policy
+from .ports import TicketContent, TicketSnapshot
+from .run_summary import RunSummary
+from .sinks.local import KEY_PREFIX, RESOLUTION_DONE, ROLE, LocalStore, ticket_number
+from .sqlite import os_failure
+from .ticket_plan import TicketTexts, applied_from
+from .ticket_sync import reconcile_until_settled, settle
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _first_difference(ledger: Ledger, store: LocalStore) -> str | None:
 # The rebuild
 
 
-def rebuild_store(config: Config) -> RebuildSummary:
+def rebuild_store(config: Config, texts: TicketTexts, policy: Policy) -> RebuildSummary:
     """Rebuild the local ticket store from the ledger (module docstring), under the run lock."""
     if config.sink.kind != "local":
         raise ConfigError(
@@ -160,7 +160,6 @@ def rebuild_store(config: Config) -> RebuildSummary:
         raise Fatal(
             f"{config.state.path}: there is no ledger to rebuild the local ticket store from"
         )
-    renderer = Renderer(config.tickets.templates, markup="plain")
     path = config.state.local_tickets_path
     summary = RebuildSummary(path=path)
     with RunLock(config.state.lock_path):
@@ -177,7 +176,7 @@ def rebuild_store(config: Config) -> RebuildSummary:
             store = LocalStore(path)
             try:
                 run = RunSummary()
-                reconcile_until_settled(ledger, store, renderer, config, run)
+                reconcile_until_settled(ledger, store, texts, policy, run)
                 ledger.mark_processed()
                 summary.writes = len(run.writes)
             finally:

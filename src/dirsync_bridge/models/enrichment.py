@@ -12,9 +12,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import UtcTimestamp
 from .holders import ObjectType, OnPremHolder
-from .rules import RuleHit
+from .records import UtcTimestamp
 
 SyncState = Literal["cloud-only", "synced", "formerly-synced"]
 Where = Literal["cloud", "onprem"]
@@ -26,6 +25,18 @@ AdviceCode = Literal[
     "invalid-value",
     "unknown",
 ]
+
+ErrorToken = Literal[
+    "Format",
+    "Blank",
+    "Duplicate",
+    "Character",
+    "TopLevelDomain",
+    "DomainPart",
+    "LocalPart",
+    "Length",
+]
+"""IdFix's error names, in rule order."""
 
 PLACEHOLDER_UPN: Final = re.compile(r"^.+\d{4}@[^@]+\.onmicrosoft\.com$", re.IGNORECASE)
 """Duplicate Attribute Resiliency's replacement UPN: ``<prefix><4 digits>@<tenant>
@@ -78,6 +89,19 @@ class CloudHolder(BaseModel):
             provisioning_errors=errors,
             placeholder_upn=bool(upn and PLACEHOLDER_UPN.match(upn)),
         )
+
+
+class RuleHit(BaseModel):
+    """A value that breaks IdFix rules: the ERROR tokens in rule order, and IdFix's fix."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    attribute: str
+    """IdFix's attribute, spelled as in ``ATTRIBUTES`` whatever the report wrote."""
+    value: str
+    errors: tuple[ErrorToken, ...]
+    proposed: str | None
+    """The value after every fix, or None when IdFix has no new value to offer."""
 
 
 Holder = Annotated[CloudHolder | OnPremHolder, Field(discriminator="where")]

@@ -1,0 +1,377 @@
+"""The ports: the ``Protocol``s the pipeline talks to, and the values they trade.
+
+Each adapter satisfies one port structurally (no inheritance): a ``Source`` yields raw
+messages and does its own after-actions; a ``Sink`` keeps tickets (the local store, Jira,
+the dry run); a ``Directory`` says who holds a value (Entra ID through Graph, Active
+Directory over LDAP); a ``Ledger`` is the tool's memory between runs. The composition root
+(``bootstrap``) builds the real adapters; the core (parsing, problems, the lifecycle, the
+ticket plan) imports only these values and the models, never an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from .models.enrichment import Holder, Where
+from .problem import Problem, Sighting
+from .run_summary import RunSummary
+
+TicketStatus = Literal["open", "resolved"]
+Outcome = Literal["processed", "rejected"]
+"""What became of a message: it made (or could make) tickets, or it was refused."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """One message's bytes and where they came from (a path, ``path#n``, a mailbox id)."""
+
+    source: str
+    data: bytes
+    ref: str | None = None
+    """The source's own handle on the message (a Graph message id), for its after-actions."""
+    at: datetime | None = None
+    """When the source received it, if it knows (a mailbox does)."""
+
+
+class TicketContent(BaseModel):
+    """The fields the tool owns on a ticket."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    summary: str
+    description: str
+    links: tuple[str, ...] = ()
+    """Keys of related tickets (an earlier ticket for the same problem)."""
+
+
+class TicketSnapshot(BaseModel):
+    """What a sink holds for one ticket, as far as the tool is concerned."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    """The sink's name for the ticket: ``LOCAL-7``, ``OPS-123``."""
+    idempotency_key: str
+    fingerprint: str
+    content: TicketContent
+    status: TicketStatus
+    resolution: str | None = None
+    comments: dict[str, str] = {}
+    """Comment key -> body, for the comments this tool wrote."""
+
+
+class Resolution(BaseModel):
+    """A ticket resolved in the sink by someone other than this tool."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    """The resolution as the sink names it (``Won't Do``); the status when it has none."""
+    at: datetime
+    gone: bool = False
+    """The ticket no longer exists (deleted): the problem needs a new one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What the tool last wrote to (or, after a crash, found in) one ticket."""
+
+    key: str
+    idempotency_key: str
+    status: TicketStatus
+    content_digest: str
+    comments: dict[str, str] = field(default_factory=dict)
+    """Comment key -> digest of the body written."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What the ``tickets`` command shows of a ticket, kept in the ledger whatever the sink."""
+
+    summary: str
+    kind: str | None
+    identity: str | None
+    tenant: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    occurrences: int
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A sink write that was started; if it is still here, its outcome is unknown."""
+
+    id: int
+    fingerprint: str
+    episode: int
+    idempotency_key: str
+    operation: str
+    created_at: datetime
+    """When the write was started (wall clock): a lagging search must be given time."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Ports
+
+
+class Sink(Protocol):
+    """A ticket system the tool writes to."""
+
+    name: str
+
+    def find(
+        self, idempotency_key: str, written_at: datetime | None = None
+    ) -> TicketSnapshot | None:
+        """The ticket created with this key, or None if there is none.
+
+        ``written_at``: when a create with this key may have happened, for a sink whose
+        search lags behind its writes (it waits before answering "none").
+        """
+        ...
+
+    def snapshot(self, key: str) -> TicketSnapshot:
+        """The current state of a ticket the tool created (``TicketGone`` if deleted)."""
+        ...
+
+    def create(
+        self,
+        idempotency_key: str,
+        fingerprint: str,
+        content: TicketContent,
+        *,
+        family: str = "unknown",
+    ) -> TicketSnapshot:
+        """Create a ticket (open). Creating twice with one key must not make two tickets.
+
+        ``family`` (the problem's) may choose the ticket's priority.
+        """
+        ...
+
+    def update(self, key: str, content: TicketContent) -> None:
+        """Replace the summary, description and links."""
+        ...
+
+    def put_comment(self, key: str, comment_key: str, body: str) -> None:
+        """Add the comment named ``comment_key``, or replace its body if it exists."""
+        ...
+
+    def remove_comment(self, key: str, comment_key: str) -> None:
+        """Remove the comment named ``comment_key`` if it exists."""
+        ...
+
+    def set_status(self, key: str, status: TicketStatus) -> None:
+        """Resolve or reopen the ticket."""
+        ...
+
+    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
+        """Of these tickets (open as far as the tool knows), those a person has resolved,
+        or deleted (``gone``)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+class Source(Protocol):
+    """Where messages come from: saved files, a mailbox. Its bookkeeping is its own."""
+
+    name: str
+
+    def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
+        """The messages to read in this pass, one at a time; those that cannot be read are
+        counted and named in ``summary`` instead."""
+        ...
+
+    def read(self, message: RawMessage, outcome: Outcome) -> None:
+        """Note what became of one message, once the ledger has recorded it."""
+        ...
+
+    def finish(self, summary: RunSummary) -> None:
+        """After every ticket write of the pass: what the source owes its messages (move,
+        mark) and its cursor. May raise ``Retriable`` for a failure met earlier."""
+        ...
+
+
+class Directory(Protocol):
+    """Who holds a value: Entra ID (through Graph) or Active Directory (over LDAP)."""
+
+    name: Where
+
+    def prefetch(self, values: Iterable[str]) -> None:
+        """Look many values up at once, where the directory can (a batch); raises when the
+        directory as a whole fails, keeping what it found before."""
+        ...
+
+    def known(self, value: str) -> bool:
+        """Whether ``value`` was looked up already in this run (its answer is kept)."""
+        ...
+
+    def holders(self, value: str) -> Sequence[Holder]:
+        """The objects holding ``value`` (looked up now if not known); raises when the
+        directory cannot answer."""
+        ...
+
+    def unavailable(self, value: str) -> list[str]:
+        """Look-ups of ``value`` that failed while others answered (one object type refused),
+        each as ``<where>: <why>``."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+class Ledger(Protocol):
+    """The tool's memory between runs (``ledger.store.Ledger``): messages seen, reports,
+    problems and their sightings, tickets written, and the intents of unfinished writes."""
+
+    def message_status(self, key: str) -> str | None:
+        """``pending``, ``processed``, ``rejected``, or None if never seen."""
+        ...
+
+    def record_rejected(self, key: str, source: str, reason: str) -> None:
+        """A message that makes no ticket, with the reason."""
+        ...
+
+    def record_report(
+        self,
+        message_key: str,
+        report_key: str,
+        tenant: str | None,
+        at: datetime,
+        source: str,
+        sightings: Iterable[Sighting],
+    ) -> bool:
+        """A parsed report and its sightings, flagging the problems it may change."""
+        ...
+
+    def mark_processed(self) -> int:
+        """Every pending message whose writes are all settled is done."""
+        ...
+
+    def dirty(self) -> list[str]:
+        """Fingerprints of the problems whose tickets may need to change."""
+        ...
+
+    def problem(self, fingerprint: str) -> Problem:
+        """The problem with this fingerprint."""
+        ...
+
+    def sightings(self, fingerprint: str) -> list[Sighting]:
+        """Every sighting of a problem."""
+        ...
+
+    def timeline(self, tenant: str | None) -> list[tuple[datetime, str]]:
+        """The tenant's reports in report-time order: (time, report key)."""
+        ...
+
+    def resolutions(self, fingerprint: str) -> dict[int, list[tuple[datetime, str]]]:
+        """Episode -> the resolutions given to its ticket outside the reports."""
+        ...
+
+    def applied(self, fingerprint: str) -> dict[int, Applied]:
+        """Episode -> what was last written to that ticket."""
+        ...
+
+    def finish_problem(
+        self, fingerprint: str, status: TicketStatus | None, facts: dict[int, TicketFacts]
+    ) -> None:
+        """The problem's tickets are up to date: keep their facts, clear the flag."""
+        ...
+
+    def begin(self, fingerprint: str, episode: int, idempotency_key: str, operation: str) -> int:
+        """Record the intent of a sink write, committed before the write starts."""
+        ...
+
+    def done(
+        self,
+        intent: int | None,
+        fingerprint: str,
+        episode: int,
+        applied: Applied,
+        facts: TicketFacts | None = None,
+    ) -> None:
+        """Record what the sink now holds and drop the intent, in one transaction."""
+        ...
+
+    def abandon(self, intent: int) -> None:
+        """Drop an intent whose write certainly did not happen."""
+        ...
+
+    def pending_intents(self) -> list[Intent]:
+        """Writes started but not recorded as done."""
+        ...
+
+    def settle(self, intent: Intent, applied: Applied | None) -> None:
+        """Believe what the sink holds for an unfinished write; reconcile it again."""
+        ...
+
+    def open_problems(self) -> list[str]:
+        """Fingerprints of the problems whose ticket is open."""
+        ...
+
+    def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Ticket key -> (fingerprint, episode), for these problems' open tickets."""
+        ...
+
+    def record_resolution(
+        self, fingerprint: str, episode: int, name: str, at: datetime, *, in_sink: bool = True
+    ) -> None:
+        """A ticket resolved outside the reports (a person, or this tool's verification)."""
+        ...
+
+    def ticket_key(self, fingerprint: str, episode: int) -> str | None:
+        """The sink's key of a problem's n-th ticket, if the ledger has it."""
+        ...
+
+    def ticket_of(self, key: str) -> tuple[str, int] | None:
+        """(fingerprint, episode) of the ticket with this key, if the ledger has it."""
+        ...
+
+    def forget_ticket(self, fingerprint: str, episode: int) -> None:
+        """The ticket is gone from the sink (deleted): the problem needs a new one."""
+        ...
+
+    def create_pending(self, idempotency_key: str) -> bool:
+        """Whether a create with this key is still unsettled (maybe made, not yet found)."""
+        ...
+
+
+class MailboxBook(Protocol):
+    """The ledger's mailbox pages: messages met in a mailbox, their owed actions, cursors."""
+
+    def mailbox_known(self, message_id: str) -> bool:
+        """Whether this message was met before."""
+        ...
+
+    def record_mailbox(
+        self, message_id: str, source: str, received: datetime, outcome: str
+    ) -> None:
+        """A message read, with the action it is owed."""
+        ...
+
+    def mailbox_owed(self, source: str) -> list[tuple[str, str, datetime]]:
+        """(message id, outcome, received) of the messages still owed their action."""
+        ...
+
+    def mailbox_done(self, message_id: str) -> None:
+        """The message's action is done (or nothing is left to do to it)."""
+        ...
+
+    def cursor(self, name: str) -> datetime | None:
+        """A source's watermark."""
+        ...
+
+    def set_cursor(self, name: str, value: datetime) -> None:
+        """Move a source's watermark."""
+        ...

@@ -1,0 +1,253 @@
+"""One Exchange Online mailbox folder through Graph: list, fetch raw MIME, act on messages.
+
+Why a watermark on ``lastModifiedDateTime``: each pass lists the folder's messages changed
+since the newest change the last pass saw, minus ``overlap`` (late deliveries, clock skew),
+with ``$filter=lastModifiedDateTime ge X&$orderby=lastModifiedDateTime asc``: the ordering
+property is the first filter property, which is what Graph requires (``InefficientFilter``
+otherwise, apis.md 1.1). A delivered message is modified when it arrives, so new mail is
+listed as before; and a message *moved* into the folder is a new copy there (apis.md 1.3,
+[G-move]), modified at the move, whatever its ``receivedDateTime``: a report rescued from
+Junk Email days later is listed by the next pass, where a ``receivedDateTime`` watermark
+would have passed it by for ever. The cost: a message someone reads, flags or categorises
+is listed again once, and skipped without a fetch because the ledger has its id; a quiet
+pass is still one request. The first pass (no watermark yet) also demands
+``receivedDateTime ge`` the look-back (``$filter=lastModifiedDateTime ge X and
+receivedDateTime ge X``, still led by the ordering property), so that ``first_run_lookback``
+keeps its meaning when a person touched old mail recently. A periodic full sweep of unseen
+ids would catch the rescued report too, but only at the sweep, and listing a whole folder
+that ``after = "read"`` or ``"none"`` never empties grows with its history.
+
+Why not delta: it needs a token per folder, a full re-sync on 410 ``SyncStateNotFound``
+(whose expiry Outlook does not bound), and it reports the moves and read-marks this tool
+itself makes; the watermark has none of that.
+
+Ids are immutable (``Prefer: IdType="ImmutableId"``, sent by ``GraphClient``), so a message
+keeps its id when this tool moves it, and ``/$value`` answering 404 means the message is
+gone from the mailbox (deleted), not moved: ``MessageGone``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+from ..config.settings import MailboxSettings
+from ..errors import ConfigError, Retriable, Skippable
+from ..graph.client import MAX_IN_FLIGHT, GraphClient, GraphError
+
+PAGE: Final = 100
+FETCH_AHEAD: Final = 8
+"""Messages fetched ahead of the parser (Graph serves four at a time, see ``graph``)."""
+_SELECT: Final = (
+    "id,internetMessageId,receivedDateTime,lastModifiedDateTime,subject,from,categories"
+)
+WELL_KNOWN: Final = frozenset(
+    {"inbox", "archive", "drafts", "sentitems", "junkemail", "msgfolderroot", "outbox"}
+)
+"""Well-known folder names accepted for ``folder`` and ``move:`` (never deleteditems)."""
+_NEVER: Final = frozenset({"deleteditems", "recoverableitemsdeletions"})
+
+
+class MessageGone(Skippable):
+    """A listed message is no longer in the mailbox (deleted before it could be read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MailItem:
+    """One message as listed: enough to decide whether to fetch it."""
+
+    id: str
+    internet_message_id: str | None
+    received: datetime
+    subject: str
+    sender: str
+    categories: tuple[str, ...] = ()
+    modified: datetime | None = None
+    """``lastModifiedDateTime``: what the watermark follows (None: not listed with it)."""
+
+    @property
+    def changed(self) -> datetime:
+        """When the message last changed in the mailbox (its arrival if not known)."""
+        return self.modified or self.received
+
+    @classmethod
+    def from_graph(cls, raw: dict[str, Any]) -> MailItem:
+        """A listed message (Graph JSON) as a ``MailItem``."""
+        sender = ((raw.get("from") or {}).get("emailAddress") or {}).get("address") or ""
+        modified = raw.get("lastModifiedDateTime")
+        return cls(
+            id=str(raw["id"]),
+            internet_message_id=raw.get("internetMessageId") or None,
+            received=_graph_time(str(raw["receivedDateTime"])),
+            subject=raw.get("subject") or "",
+            sender=str(sender),
+            categories=tuple(raw.get("categories") or ()),
+            modified=_graph_time(str(modified)) if modified else None,
+        )
+
+
+class MailFolder:
+    """One mailbox folder: list, fetch raw MIME, and act on messages afterwards."""
+
+    def __init__(self, client: GraphClient, settings: MailboxSettings) -> None:
+        """Nothing is sent until the first call."""
+        self.client = client
+        self.settings = settings
+        self._user = f"/users/{quote(settings.mailbox, safe='@')}"
+        self._folders: dict[str, str] = {}
+
+    @property
+    def name(self) -> str:
+        """``mailbox/folder``, for messages and the ledger's cursor."""
+        return f"{self.settings.mailbox}/{self.settings.folder}".casefold()
+
+    def reference(self, message_id: str) -> str:
+        """How a message is named in logs and tickets."""
+        return f"graph:{self.settings.mailbox}/{self.settings.folder}/{message_id[-16:]}"
+
+    def list_since(
+        self, since: datetime, *, received_since: datetime | None = None
+    ) -> Iterator[MailItem]:
+        """The folder's messages changed (delivered, moved in...) at or after ``since``, and
+        received at or after ``received_since`` if given; the oldest change first."""
+        conditions = f"lastModifiedDateTime ge {_stamp(since)}"
+        if received_since is not None:
+            conditions += f" and receivedDateTime ge {_stamp(received_since)}"
+        params = {
+            "$filter": conditions,
+            "$orderby": "lastModifiedDateTime asc",
+            "$select": _SELECT,
+            "$top": str(PAGE),
+        }
+        folder = self.folder_path(self.settings.folder, "[source.mailbox] folder")
+        for raw in self.client.pages(f"{folder}/messages", what=f"list {self.name}", params=params):
+            yield MailItem.from_graph(raw)
+
+    def raw(self, message_id: str, limit: int | None = None) -> bytes:
+        """The message's MIME bytes, as received (``/$value``), streamed.
+
+        Raises ``MessageGone`` when it is no longer in the mailbox, ``TooLarge`` when it is
+        over ``limit`` bytes (read no further than that).
+        """
+        path = f"{self._user}/messages/{message_id}/$value"
+        what = f"read {self.reference(message_id)}"
+        try:
+            return self.client.download(path, what=what, limit=limit)
+        except GraphError as exc:
+            if exc.status != 404:
+                raise
+            raise MessageGone(
+                f"{what}: gone from the mailbox (HTTP 404 {exc.code}): deleted after it was "
+                "listed; nothing to do"
+            ) from None
+
+    def fetched(
+        self, items: list[MailItem], limit: int
+    ) -> Iterator[tuple[MailItem, bytes | Skippable | Retriable]]:
+        """Each item with its raw MIME (or why it cannot be read), in order, fetched a few
+        ahead in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing."""
+        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+            pending: deque[tuple[MailItem, Future[bytes]]] = deque()
+            queue = iter(items)
+            try:
+                while True:
+                    while len(pending) < FETCH_AHEAD and (item := next(queue, None)) is not None:
+                        pending.append((item, pool.submit(self.raw, item.id, limit)))
+                    if not pending:
+                        return
+                    first, future = pending.popleft()
+                    try:
+                        data: bytes | Skippable | Retriable = future.result()
+                    except (Skippable, Retriable) as exc:
+                        data = exc
+                    yield first, data
+                    if isinstance(data, Retriable):
+                        return
+            finally:
+                for _, future in pending:
+                    future.cancel()
+
+    def apply(self, message_id: str, action: str) -> None:
+        """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``)."""
+        kind, _, argument = action.partition(":")
+        path = f"{self._user}/messages/{message_id}"
+        what = f"{action} {self.reference(message_id)}"
+        if kind == "read":
+            self.client.request("PATCH", path, what=what, json={"isRead": True})
+        elif kind == "category":
+            # PATCH replaces the whole collection: read it first, keep what others set.
+            current = self.client.get_json(path, what=what, params={"$select": "categories"})
+            categories = list(current.get("categories") or [])
+            if argument not in categories:
+                body = {"categories": [*categories, argument]}
+                self.client.request("PATCH", path, what=what, json=body)
+        elif kind == "move":
+            destination = self.folder_id(argument, create=True)
+            self.client.request(
+                "POST", f"{path}/move", what=what, json={"destinationId": destination}
+            )
+
+    # -- folders ---------------------------------------------------------------------------
+
+    def folder_path(self, folder: str, key: str) -> str:
+        """The URL path of a folder given by well-known name or top-level display name."""
+        return f"{self._user}/mailFolders/{self.folder_id(folder, key=key)}"
+
+    def folder_id(self, folder: str, *, create: bool = False, key: str = "") -> str:
+        """A folder's id (a well-known name is its own id); created if asked and missing."""
+        lowered = folder.casefold()
+        if lowered in _NEVER:
+            raise ConfigError(None, key or "[source.mailbox] after", "this tool never deletes mail")
+        if lowered in WELL_KNOWN:
+            return lowered
+        if folder in self._folders:
+            return self._folders[folder]
+        found = self._find_folder(folder)
+        if found is None and create:
+            try:
+                made = self.client.request_json(
+                    "POST",
+                    f"{self._user}/mailFolders",
+                    what=f"create the folder {folder!r}",
+                    json={"displayName": folder},
+                )
+                found = str(made["id"])
+            except GraphError as exc:
+                if exc.status != 409:  # made meanwhile by someone else: look it up again
+                    raise
+                found = self._find_folder(folder)
+        if found is None:
+            raise ConfigError(
+                None,
+                key or "[source.mailbox] after",
+                f"{self.settings.mailbox} has no top-level folder {folder!r}",
+            )
+        self._folders[folder] = found
+        return found
+
+    def _find_folder(self, folder: str) -> str | None:
+        escaped = folder.replace("'", "''")
+        answer = self.client.get_json(
+            f"{self._user}/mailFolders",
+            what=f"find the folder {folder!r}",
+            params={"$filter": f"displayName eq '{escaped}'", "$select": "id,displayName"},
+        )
+        for item in answer.get("value", []):
+            return str(item["id"])
+        return None
+
+
+def _stamp(value: datetime) -> str:
+    # Graph's filter literal: an unquoted UTC timestamp (apis.md 1.1).
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _graph_time(value: str) -> datetime:
+    # Graph: "2024-09-01T10:00:00Z" (sometimes with fractions).
+    text = value.replace("Z", "+00:00")
+    return datetime.fromisoformat(text).astimezone(UTC)
