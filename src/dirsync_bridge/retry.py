@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Final
+from typing import Final, TypeVar
+
+T = TypeVar("T")
 
 RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
 """Statuses that mean "busy or briefly down", never "your request is wrong"."""
@@ -83,3 +85,38 @@ class Budget:
         self.sleep(delay)
         self.waited += delay
         return True
+
+
+class TryAgain(Exception):
+    """Raised by one attempt that failed in a way that may pass (busy, down, a broken answer).
+
+    ``retry_after``: the seconds the server asked for, if it said; ``error``: what to raise
+    once the budget is spent (else the caller's ``give_up`` decides).
+    """
+
+    def __init__(
+        self, problem: str, retry_after: float | None = None, error: Exception | None = None
+    ) -> None:
+        super().__init__(problem)
+        self.problem, self.retry_after, self.error = problem, retry_after, error
+
+
+def retrying(
+    attempt: Callable[[], T],
+    budget: Budget,
+    give_up: Callable[[TryAgain, Budget], Exception] | None = None,
+) -> T:
+    """``attempt()`` until it returns, waiting as ``budget`` says after each ``TryAgain``.
+
+    The one retry loop of every upstream (Graph requests and sign-in, the ``$batch``
+    look-ups, Jira): each caller only says what is worth another attempt. Once the budget is
+    spent, the error is ``give_up(last, budget)``, else the last ``TryAgain``'s ``error``.
+    """
+    while True:
+        try:
+            return attempt()
+        except TryAgain as again:
+            if budget.wait(again.retry_after):
+                continue
+            error = give_up(again, budget) if give_up is not None else again.error
+            raise (error or again) from None

@@ -27,7 +27,7 @@ from ..errors import DirsyncBridgeError, Retriable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from ..models.enrichment import CloudHolder, Where
 from ..models.holders import ObjectType
-from ..retry import RETRY_STATUSES, retry_after_seconds
+from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +153,12 @@ class CloudDirectory:
         missing: dict[str, dict[ObjectType, str]],
         answered: set[str],
     ) -> None:
-        budget = self.client.budget()
-        while lookups:
-            chunks = [lookups[i : i + BATCH] for i in range(0, len(lookups), BATCH)]
+        left = lookups
+
+        def round_of_batches() -> None:
+            """One round: every look-up left, twenty to a batch; the throttled ones again."""
+            nonlocal left
+            chunks = [left[i : i + BATCH] for i in range(0, len(left), BATCH)]
             with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
                 futures = [pool.submit(self._batch, chunk) for chunk in chunks]
             failure: DirsyncBridgeError | None = None
@@ -182,14 +185,20 @@ class CloudDirectory:
                         missing[value][object_type] = self._refusal(object_type, status, body)
             if failure is not None:
                 raise failure
-            if retry and not budget.wait(wait):
-                for value, object_type in retry:
-                    missing[value][object_type] = f"throttled after {budget.attempts} attempts"
-                raise Retriable(
-                    f"cloud look-ups: Graph kept throttling ({len(retry)} left after "
-                    f"{budget.attempts} attempts); the next run retries"
-                )
-            lookups = retry
+            left = retry
+            if retry:
+                raise TryAgain(f"{len(retry)} look-up(s) throttled", wait)
+
+        def give_up(again: TryAgain, budget: Budget) -> Retriable:
+            for value, object_type in left:
+                missing[value][object_type] = f"throttled after {budget.attempts} attempts"
+            return Retriable(
+                f"cloud look-ups: Graph kept throttling ({len(left)} left after "
+                f"{budget.attempts} attempts); the next run retries"
+            )
+
+        if left:
+            retrying(round_of_batches, self.client.budget(), give_up)
 
     def _holders(
         self,

@@ -36,7 +36,7 @@ import requests
 
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable
-from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
+from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .wire import (
     BadAnswer,
     GraphError,
@@ -168,15 +168,14 @@ class GraphClient:
         """
         with self._token_lock:
             if self._token is None or fresh:
-                budget = self.budget()
-                while True:
-                    try:
-                        self._token = self._acquire()
-                        break
-                    except SignInUnavailable:
-                        if not budget.wait(None):
-                            raise
+                self._token = retrying(self._sign_in, self.budget())
             return self._token
+
+    def _sign_in(self) -> str:
+        try:
+            return self._acquire()
+        except SignInUnavailable as exc:
+            raise TryAgain(str(exc), error=exc) from None
 
     def _acquire(self) -> str:
         s = self.settings
@@ -278,9 +277,10 @@ class GraphClient:
         stream: bool = False,
     ) -> T:
         url = self.url(path)
-        budget = self.budget()
         refreshed = False
-        while True:
+
+        def attempt() -> T:
+            nonlocal refreshed
             try:
                 token = self.token()
                 sent = {
@@ -303,26 +303,25 @@ class GraphClient:
                 config_error = untrusted(exc, self.root)
                 if config_error is not None:
                     raise config_error from None
-                if budget.wait(None):
-                    continue
-                raise Retriable(
-                    f"Graph: {what}: {describe(exc, self.root)} after {budget.attempts} "
-                    "attempt(s); the next run retries"
-                ) from None
+                raise TryAgain(describe(exc, self.root)) from None
             status = response.status_code
             if status in RETRY_STATUSES:
-                if budget.wait(retry_after_seconds(response.headers.get("Retry-After"))):
-                    continue
                 code, _ = error_of(response)
-                raise Retriable(
-                    f"Graph: {what}: HTTP {status} {code} after {budget.attempts} attempt(s) "
-                    f"over {budget.waited:.0f}s; the next run retries"
-                )
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                raise TryAgain(f"HTTP {status} {code}", wait)
             if status == 401 and not refreshed:
                 refreshed = True
                 self.token(fresh=True)
-                continue
+                raise TryAgain("HTTP 401", retry_after=0.0)
             raise refused(what, response)
+
+        def give_up(again: TryAgain, budget: Budget) -> Retriable:
+            return Retriable(
+                f"Graph: {what}: {again.problem} after {budget.attempts} attempt(s) over "
+                f"{budget.waited:.0f}s; the next run retries"
+            )
+
+        return retrying(attempt, self.budget(), give_up)
 
     def pages(
         self, path: str, *, what: str, params: Mapping[str, str] | None = None

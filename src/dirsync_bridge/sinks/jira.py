@@ -39,8 +39,8 @@ from .jira_wire import (
     MISSING_KEY,
     PROPERTY,
     BadRequest,
+    OutcomeUnknown,
     TransitionMissing,
-    _Unknown,
     gone_message,
     jira_time,
     jira_token,
@@ -174,7 +174,7 @@ class JiraSink:
                 need=("key",),
                 creating=True,
             )
-        except _Unknown as exc:
+        except OutcomeUnknown as exc:
             self._unsure[idempotency_key] = self._now()
             raise WriteUnconfirmed(
                 f"Jira: creating the ticket for {name} got no clear answer ({exc}); it is "
@@ -298,7 +298,7 @@ class JiraSink:
         """A write to an existing ticket; a lost answer becomes ``WriteUnconfirmed``."""
         try:
             return self._http.write(what, method, path, body, ticket=key, need=need)
-        except _Unknown as exc:
+        except OutcomeUnknown as exc:
             self._comment_ids.pop(key, None)  # read them again before the next write
             raise WriteUnconfirmed(
                 f"Jira: {what} got no clear answer ({exc}); {key} is read before anything "

@@ -4,7 +4,7 @@ What can go wrong with one request, and what happens (the sink decides the rest)
 
 - 429, 502, 503, 504: wait (``Retry-After``, else back off) and send again, within
   ``[jira] retry_for``; then ``Retriable`` (exit 75). For a write, any 5xx may come after
-  Jira did the write: it is an *unknown outcome* (``_Unknown``), never sent again here.
+  Jira did the write: it is an *unknown outcome* (``OutcomeUnknown``), never sent again here.
 - The connection: a request that never left (refused, no such host, connect timeout) is
   retried like a 503. One that may have reached Jira (reset, dropped, read timeout, a body
   cut short) is retried if it reads, and is an unknown outcome if it writes.
@@ -21,7 +21,6 @@ up in a log or a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import time
@@ -34,8 +33,9 @@ from jira import JIRA, JIRAError
 
 from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
-from ..retry import RETRY_STATUSES, Budget, retry_after_seconds
-from .jira_wire import PROPERTY, _Unknown, refused
+from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
+from .jira_library import api_url, session_of, trust
+from .jira_wire import PROPERTY, OutcomeUnknown, refused
 
 PAGE: Final = 100
 """Issues per search page (Jira's maximum for both search endpoints)."""
@@ -84,9 +84,7 @@ class JiraHttp:
                 timeout=s.timeout,
             )
             if s.ca_bundle is not None:
-                # REQUESTS_CA_BUNDLE overrides a session's verify; a per-request verify wins.
-                session: Any = client._session
-                session.request = functools.partial(session.request, verify=str(s.ca_bundle))
+                trust(session_of(client), s.ca_bundle)
             self._client = client
         return self._client
 
@@ -138,7 +136,7 @@ class JiraHttp:
         """Send a write; its JSON answer must hold the keys in ``need``.
 
         ``ticket``: the issue written to (for a create, the problem's label). Raises
-        ``_Unknown`` when the write may or may not have happened.
+        ``OutcomeUnknown`` when the write may or may not have happened.
         """
         return self._call(
             what,
@@ -180,7 +178,9 @@ class JiraHttp:
     ) -> Any:
         client = self.client
         data = None if body is None else json.dumps(body)
-        response = client._session.request(method, client._get_url(path), params=params, data=data)
+        response = session_of(client).request(
+            method, api_url(client, path), params=params, data=data
+        )
         if not response.content:
             if need:
                 raise _NotJson("an empty answer")
@@ -204,19 +204,19 @@ class JiraHttp:
         creating: bool = False,
     ) -> T:
         s = self.settings
-        budget = Budget(s.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
-        while True:
+
+        def attempt() -> T:
             try:
                 return fn()
             except JIRAError as exc:
                 status = exc.status_code or 0
                 if write and status >= 500:  # it may have failed after the write
-                    raise _Unknown(f"HTTP {status}") from None
+                    raise OutcomeUnknown(f"HTTP {status}") from None
                 if status not in RETRY_STATUSES:  # 429: Jira did nothing, send it again
                     raise refused(s, what, exc, ticket, creating=creating) from None
                 headers = exc.response.headers if exc.response is not None else {}
                 wait = retry_after_seconds(headers.get("Retry-After"))
-                problem = f"HTTP {status} from {s.url}"
+                raise TryAgain(f"HTTP {status} from {s.url}", wait) from None
             except requests.exceptions.SSLError as exc:
                 raise ConfigError(
                     None,
@@ -226,18 +226,20 @@ class JiraHttp:
                     "internal CA, or a TLS-inspecting proxy's)",
                 ) from None
             except (requests.RequestException, _NotJson) as exc:
-                sent = not _never_sent(exc)
-                if write and sent:
-                    raise _Unknown(_describe(exc, s.url)) from None
-                wait, problem = None, _describe(exc, s.url)
-            if budget.wait(wait):
-                continue
+                if write and not _never_sent(exc):
+                    raise OutcomeUnknown(_describe(exc, s.url)) from None
+                raise TryAgain(_describe(exc, s.url)) from None
+
+        def give_up(again: TryAgain, budget: Budget) -> Exception:
             # A write gets here only after answers that say Jira did nothing (429) or
             # connections never made: it certainly did not happen.
-            raise (NotWritten if write else Retriable)(
-                f"Jira: {what}: {problem}, {budget.attempts} attempt(s) over "
+            return (NotWritten if write else Retriable)(
+                f"Jira: {what}: {again.problem}, {budget.attempts} attempt(s) over "
                 f"{budget.waited:.0f}s; the next run retries"
-            ) from None
+            )
+
+        budget = Budget(s.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
+        return retrying(attempt, budget, give_up)
 
 
 def _never_sent(exc: Exception) -> bool:

@@ -43,7 +43,7 @@ class BadRequest(Fatal):
         self.messages = tuple(messages)
 
 
-class _Unknown(Exception):
+class OutcomeUnknown(Exception):
     """A write's outcome is unknown (5xx or a dropped connection after sending)."""
 
 
