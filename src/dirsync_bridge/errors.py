@@ -5,11 +5,18 @@
     DirsyncBridgeError
     ├── Fatal        abort the run; the CLI exits 2 (usage, configuration, permissions)
     │   └── ConfigError      one line: file, key, problem (several problems: one line each)
+    │   ├── GraphError, BadRequest       a service refused what a person must fix
+    │   └── TicketMissing, StoreMismatch the local store is not the ledger's
     ├── Retriable    upstream unavailable or busy; leave state, exit 75, the next pass retries
+    │   ├── WriteUnconfirmed             a write's answer was lost: read before writing again
+    │   ├── NotWritten                   a write that certainly did not happen
+    │   └── SignInUnavailable            the login host may recover
     └── Skippable    one bad input; quarantine it with its reason, carry on, exit 1 at the end
+        ├── TicketGone, TransitionMissing   one ticket needs a person (or a new ticket)
+        └── TooLarge, MessageGone           one message cannot be read
 
 Parsing never raises: a bad email becomes a ``Rejected`` record. These exceptions are for
-the edges (configuration, files, servers).
+the edges (configuration, files, servers); each adapter raises its own from this tree.
 """
 
 from __future__ import annotations
@@ -109,3 +116,70 @@ class TicketGone(Skippable):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
+
+
+class TransitionMissing(Skippable):
+    """The workflow offers no transition of the configured name on this ticket."""
+
+    def __init__(self, key: str, wanted: str, available: Sequence[str]) -> None:
+        names = ", ".join(repr(n) for n in available) or "none"
+        super().__init__(
+            f"{key}: no transition named {wanted!r} (available: {names}); "
+            "set [jira] resolve_transition / reopen_transition to one of these, or move "
+            "the ticket by hand"
+        )
+        self.key, self.wanted, self.available = key, wanted, tuple(available)
+
+
+class BadRequest(Fatal):
+    """Jira refused a request that concerns no one ticket (HTTP 400): a search, say."""
+
+    def __init__(self, message: str, messages: Sequence[str]) -> None:
+        super().__init__(message)
+        self.messages = tuple(messages)
+
+
+class TicketMissing(Fatal, KeyError):
+    """A ticket the ledger names is not in the store: the store is not the ledger's."""
+
+    def __init__(self, path: Path | str, key: str) -> None:
+        super().__init__(
+            f"{path}: the local ticket store has no ticket {key}, which the ledger recorded "
+            "(the store was lost or restored from an older backup); run "
+            "`dirsync-bridge tickets rebuild` to rebuild it from the ledger"
+        )
+        self.key = key
+
+    def __str__(self) -> str:
+        # KeyError would quote the message.
+        return str(self.args[0])
+
+
+# -- raised by the Graph client and the mailbox ----------------------------------------
+
+
+class SignInUnavailable(Retriable):
+    """The login host could not give a token for a reason that may pass by itself."""
+
+
+class GraphError(Fatal):
+    """Graph refused a request for a reason a person must fix."""
+
+    def __init__(self, message: str, status: int, code: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class TooLarge(Skippable):
+    """A download is over the size limit: refused without reading it whole."""
+
+
+class MessageGone(Skippable):
+    """A listed message is no longer in the mailbox (deleted before it could be read)."""
+
+
+# -- raised by the local state ---------------------------------------------------------
+
+
+class StoreMismatch(Fatal):
+    """The local ticket store is not the one the ledger describes (exit 2, one line)."""

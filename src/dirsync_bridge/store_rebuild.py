@@ -35,7 +35,7 @@ from pathlib import Path
 
 from . import crashpoints
 from .config.settings import Config
-from .errors import ConfigError, DirsyncBridgeError, Fatal
+from .errors import ConfigError, DirsyncBridgeError, Fatal, StoreMismatch
 from .ledger.lock import RunLock
 from .ledger.pairing import Adopted, TicketRecord
 from .ledger.store import Ledger
@@ -54,10 +54,6 @@ REBUILT_DESCRIPTION = (
     "restored from an older backup. Its description was not kept in the ledger: it is "
     "written again when the problem next changes.)"
 )
-
-
-class StoreMismatch(Fatal):
-    """The local ticket store is not the one the ledger describes (exit 2, one line)."""
 
 
 @dataclass(slots=True)

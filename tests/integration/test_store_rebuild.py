@@ -22,10 +22,10 @@ import pytest
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.crashpoints import ENV_VAR
-from dirsync_bridge.errors import Fatal
+from dirsync_bridge.errors import Fatal, StoreMismatch
 from dirsync_bridge.pipeline import replay
 from dirsync_bridge.sinks.local import LocalStore
-from dirsync_bridge.store_rebuild import RebuildSummary, StoreMismatch, rebuild_store
+from dirsync_bridge.store_rebuild import RebuildSummary, rebuild_store
 
 from ..conftest import REPORTS
 from ..reportgen import LARGE, report_email

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Final
 
 from ..config.settings import Config
-from ..errors import DirsyncBridgeError
-from ..graph.client import GraphClient, GraphError, graph_credential
+from ..errors import DirsyncBridgeError, GraphError
+from ..graph.client import GraphClient, graph_credential
 from ..sources.mail_folder import MailFolder, MailItem
 from .report import Check, Progress, failed, quiet, step, waiting
 

@@ -35,13 +35,11 @@ import msal
 import requests
 
 from ..config.settings import GraphSettings
-from ..errors import ConfigError, Retriable
+from ..errors import ConfigError, Retriable, SignInUnavailable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .wire import (
     BadAnswer,
-    GraphError,
     Session,
-    TooLarge,
     bounded,
     describe,
     error_of,
@@ -54,9 +52,6 @@ from .wire import (
 __all__ = [
     "BadAnswer",
     "GraphClient",
-    "GraphError",
-    "SignInUnavailable",
-    "TooLarge",
     "endpoints",
     "graph_credential",
     "refused",
@@ -75,10 +70,6 @@ CLOUDS: Final[dict[str, tuple[str, str]]] = {
 }
 MAX_IN_FLIGHT: Final = 4
 IMMUTABLE_IDS: Final = 'IdType="ImmutableId"'
-
-
-class SignInUnavailable(Retriable):
-    """The login host could not give a token for a reason that may pass by itself."""
 
 
 def endpoints(settings: GraphSettings) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import requests
 
-from ..errors import ConfigError, Fatal, Skippable
+from ..errors import ConfigError, GraphError, TooLarge
 
 CHUNK: Final = 64 * 1024
 _PERMISSION_HINT: Final = (
@@ -25,18 +25,6 @@ _PERMISSION_HINT: Final = (
     "access policy or RBAC for Applications), put this mailbox in its scope (changes can "
     "take an hour)"
 )
-
-
-class GraphError(Fatal):
-    """Graph refused a request for a reason a person must fix."""
-
-    def __init__(self, message: str, status: int, code: str) -> None:
-        super().__init__(message)
-        self.status, self.code = status, code
-
-
-class TooLarge(Skippable):
-    """A download is over the size limit: refused without reading it whole."""
 
 
 class BadAnswer(requests.RequestException):

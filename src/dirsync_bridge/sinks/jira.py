@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..config.settings import JiraSettings
-from ..errors import TicketGone, WriteUnconfirmed
+from ..errors import BadRequest, TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
 from ..ticket_text import jira_wiki
@@ -38,9 +38,7 @@ from .jira_http import JiraHttp
 from .jira_wire import (
     MISSING_KEY,
     PROPERTY,
-    BadRequest,
     OutcomeUnknown,
-    TransitionMissing,
     gone_message,
     jira_time,
     jira_token,
@@ -54,8 +52,6 @@ from .jira_wire import (
 __all__ = [
     "PROPERTY",
     "JiraSink",
-    "TransitionMissing",
-    "WriteUnconfirmed",
     "jira_token",
     "marker",
     "split_marker",

@@ -6,41 +6,20 @@ Split from ``jira`` so that module holds the sink's behaviour; everything here i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from jira import JIRAError
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError, Fatal, Skippable, TicketGone
+from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
 from ..ports import TicketContent
 
 PROPERTY: Final = "dirsync-bridge"
 PROPERTY_VERSION: Final = 1
 MARKER_TEMPLATE: Final = "{{color:#97a0af}}dirsync-bridge comment {key}{{color}}"
 _MARKER: Final = re.compile(r"\n*\{color:#97a0af\}dirsync-bridge comment (\S+)\{color\}\s*\Z")
-
-
-class TransitionMissing(Skippable):
-    """The workflow offers no transition of the configured name on this ticket."""
-
-    def __init__(self, key: str, wanted: str, available: Sequence[str]) -> None:
-        names = ", ".join(repr(n) for n in available) or "none"
-        super().__init__(
-            f"{key}: no transition named {wanted!r} (available: {names}); "
-            "set [jira] resolve_transition / reopen_transition to one of these, or move "
-            "the ticket by hand"
-        )
-        self.key, self.wanted, self.available = key, wanted, tuple(available)
-
-
-class BadRequest(Fatal):
-    """Jira refused a request that concerns no one ticket (HTTP 400): a search, say."""
-
-    def __init__(self, message: str, messages: Sequence[str]) -> None:
-        super().__init__(message)
-        self.messages = tuple(messages)
 
 
 class OutcomeUnknown(Exception):

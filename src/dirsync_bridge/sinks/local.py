@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from .. import sqlite
-from ..errors import Fatal
+from ..errors import TicketMissing
 from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
 
 KEY_PREFIX: Final = "LOCAL-"
@@ -79,21 +79,6 @@ MIGRATIONS: Final[tuple[sqlite.Migration, ...]] = (
 ROLE: Final = sqlite.Role(
     "the local ticket store", "run `dirsync-bridge tickets rebuild` to rebuild it from the ledger"
 )
-
-
-class TicketMissing(Fatal, KeyError):
-    """A ticket the ledger names is not in the store: the store is not the ledger's."""
-
-    def __init__(self, path: Path | str, key: str) -> None:
-        super().__init__(
-            f"{path}: the local ticket store has no ticket {key}, which the ledger recorded "
-            f"(the store was lost or restored from an older backup); {ROLE.repair}"
-        )
-        self.key = key
-
-    def __str__(self) -> str:
-        # KeyError would quote the message.
-        return str(self.args[0])
 
 
 _TICKET_COLUMNS: Final = (

@@ -37,8 +37,8 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from ..config.settings import MailboxSettings
-from ..errors import ConfigError, Retriable, Skippable
-from ..graph.client import MAX_IN_FLIGHT, GraphClient, GraphError
+from ..errors import ConfigError, GraphError, MessageGone, Retriable, Skippable
+from ..graph.client import MAX_IN_FLIGHT, GraphClient
 
 PAGE: Final = 100
 FETCH_AHEAD: Final = 8
@@ -51,10 +51,6 @@ WELL_KNOWN: Final = frozenset(
 )
 """Well-known folder names accepted for ``folder`` and ``move:`` (never deleteditems)."""
 _NEVER: Final = frozenset({"deleteditems", "recoverableitemsdeletions"})
-
-
-class MessageGone(Skippable):
-    """A listed message is no longer in the mailbox (deleted before it could be read)."""
 
 
 @dataclass(frozen=True, slots=True)

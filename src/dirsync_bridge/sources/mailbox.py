@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 
 from ..config.settings import MailboxSettings
-from ..errors import DirsyncBridgeError, Retriable, Skippable
-from ..graph.client import MAX_IN_FLIGHT, GraphError, TooLarge
+from ..errors import DirsyncBridgeError, GraphError, MessageGone, Retriable, Skippable, TooLarge
+from ..graph.client import MAX_IN_FLIGHT
 from ..models import Rejected
 from ..ports import MailboxBook, Outcome, RawMessage
 from ..run_summary import RunSummary
-from .mail_folder import MailFolder, MailItem, MessageGone
+from .mail_folder import MailFolder, MailItem
 
 log = logging.getLogger(__name__)
 
