@@ -23,8 +23,11 @@ from typing import Final, TypeVar
 
 T = TypeVar("T")
 
-RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
-"""Statuses that mean "busy or briefly down", never "your request is wrong"."""
+RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+"""Statuses that mean "busy or briefly down", never "your request is wrong". A 500 is in:
+Graph answers ``generalException`` and Jira an internal error for faults that pass, and a
+request that keeps failing so ends in ``Retriable`` (exit 75), not in a configuration error.
+A *write* answered 5xx is different: it may have happened (the sinks settle it by reading)."""
 
 FIRST_BACKOFF: Final = 1.0
 MAX_SINGLE_WAIT: Final = 60.0
