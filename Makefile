@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run lint test test-deps bench clean
+.PHONY: install run lint test test-fast test-deps bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dirsync-bridge needs Python 3.11 or newer")'
@@ -34,6 +34,10 @@ test-deps:
 
 test: lint test-deps
 	$(BIN)/pytest
+
+# Everything but the property and crash tests (marked slow): for the edit-test loop.
+test-fast: lint test-deps
+	$(BIN)/pytest -m "not slow"
 
 bench: install
 	$(BIN)/python bench/run.py

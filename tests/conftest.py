@@ -18,6 +18,23 @@ REPORTS = ROOT / "fixtures" / "reports"
 FIXTURE_CONFIG = ROOT / "fixtures" / "trust.toml"
 
 
+SECRET_VARIABLES = (
+    "DIRSYNC_BRIDGE_CONFIG",
+    "DIRSYNC_BRIDGE_CRASH_AT",
+    "DIRSYNC_GRAPH_SECRET",
+    "DIRSYNC_JIRA_TOKEN",
+    "DIRSYNC_LDAP_PASSWORD",
+)
+"""The variables the tool reads: a developer's own settings must never leak into a test."""
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without the tool's variables (a test sets what it needs)."""
+    for name in SECRET_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def fixture_config() -> Config:
     """The configuration the golden files were written for."""

@@ -16,6 +16,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
@@ -23,6 +25,8 @@ from dirsync_bridge.pipeline import replay
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email
 from .conftest import make_config, outcome
+
+pytestmark = pytest.mark.slow  # property and crash tests: `make test-fast` skips them
 
 TENANTS = ("Contoso", "Fabrikam", "Northwind")
 PEOPLE = [f"user{n:02d}@example.com" for n in range(12)]

@@ -28,6 +28,8 @@ from .conftest import make_config, outcome
 from .test_crash import build_corpus
 from .test_run import ENV, deliver_corpus, folder_of, reference, tickets_of
 
+pytestmark = pytest.mark.slow  # property and crash tests: `make test-fast` skips them
+
 INTERRUPTED = 130
 BASE_ENV = {k: v for k, v in os.environ.items() if k != ENV_VAR}
 WRITE = re.compile(

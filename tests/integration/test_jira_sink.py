@@ -364,6 +364,7 @@ def test_a_resolution_given_by_a_person_decides_between_reopen_and_a_new_ticket(
 # Crash safety against a sink without idempotency keys
 
 
+@pytest.mark.slow
 def test_sigkill_between_jira_write_and_ledger_then_a_rerun_gives_one_issue_each(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:

@@ -183,6 +183,7 @@ def test_throttled_graph_still_ends_with_every_report_ticketed_once_and_moved(
     assert graph_sim.log.deletes() == []
 
 
+@pytest.mark.slow
 def test_sigkill_between_the_ticket_write_and_the_move_then_a_rerun(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:

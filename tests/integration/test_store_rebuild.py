@@ -190,6 +190,7 @@ def test_superseded_tickets_come_back_with_their_comment_and_status(tmp_path: Pa
             assert "rebuilt from the ledger" in ticket["description"]
 
 
+@pytest.mark.slow
 def test_a_rebuild_killed_at_any_step_is_finished_by_the_next_one(
     tmp_path: Path, clean: dict[str, object]
 ) -> None:

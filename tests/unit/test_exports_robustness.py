@@ -11,6 +11,7 @@ import os
 import random
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -19,6 +20,8 @@ from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse.detect import parse_input
 
 from ..conftest import ROOT
+
+pytestmark = pytest.mark.slow  # property and crash tests: `make test-fast` skips them
 
 EXPORTS = ROOT / "fixtures" / "exports"
 XML_SEEDS = [p.read_bytes() for p in sorted(EXPORTS.glob("*.xml"))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from dirsync_bridge.parse.message import parse_message
 from dirsync_bridge.parse.trust import TrustPolicy
 
 from ..conftest import REPORTS
+
+pytestmark = pytest.mark.slow  # property and crash tests: `make test-fast` skips them
 
 SEEDS = [p.read_bytes() for p in sorted(REPORTS.glob("*.eml")) if p.stat().st_size]
 TRUST = TrustPolicy(forwarders=("it-admin@contoso.com",))
