@@ -23,6 +23,7 @@ from .errors import ConfigError
 from .lifecycle import Policy
 from .ports import Directory, Ledger, MailboxBook, Sink, Source
 from .sources.files import FileSource
+from .ticket_plan import TicketTexts
 
 if TYPE_CHECKING:  # imported for real only where a configured part needs them
     from .enrich.enricher import Enricher
@@ -41,7 +42,7 @@ class Parts:
     book: MailboxBook
     """The same ledger, for a mailbox source's own bookkeeping."""
     sink: Sink
-    texts: Renderer
+    texts: TicketTexts
     policy: Policy
     enricher: Enricher | None
     """None: ``--no-enrich`` (no look-ups, no rule hits)."""

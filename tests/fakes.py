@@ -1,0 +1,186 @@
+"""Small in-memory fakes of the ports (``dirsync_bridge.ports``), for the core's unit tests.
+
+Each satisfies its ``Protocol`` structurally (mypy checks it where a test passes one in), and
+keeps only what a test needs to look at afterwards. The real adapters are tested against
+real servers elsewhere (the simulators, Samba).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dirsync_bridge.errors import DirsyncBridgeError
+from dirsync_bridge.lifecycle import Episode, PlannedComment
+from dirsync_bridge.models.enrichment import CloudHolder, Holder, Where
+from dirsync_bridge.ports import (
+    Outcome,
+    RawMessage,
+    Resolution,
+    TicketContent,
+    TicketSnapshot,
+    TicketStatus,
+)
+from dirsync_bridge.problem import Problem
+from dirsync_bridge.run_summary import RunSummary
+
+
+class MemorySink:
+    """A ``Sink`` in a dict: keys ``MEM-1``, ``MEM-2``...; every write is recorded in order."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self.tickets: dict[str, TicketSnapshot] = {}
+        self.writes: list[tuple[str, str]] = []
+        """(operation, ticket key), in the order they happened."""
+        self.resolved_by_people: dict[str, Resolution] = {}
+
+    def find(
+        self, idempotency_key: str, written_at: datetime | None = None
+    ) -> TicketSnapshot | None:
+        """The ticket created with this key."""
+        return next(
+            (t for t in self.tickets.values() if t.idempotency_key == idempotency_key), None
+        )
+
+    def snapshot(self, key: str) -> TicketSnapshot:
+        """The ticket as held."""
+        return self.tickets[key]
+
+    def create(
+        self,
+        idempotency_key: str,
+        fingerprint: str,
+        content: TicketContent,
+        *,
+        family: str = "unknown",
+    ) -> TicketSnapshot:
+        """A new open ticket (the same one again for a key already used)."""
+        found = self.find(idempotency_key)
+        if found is not None:
+            return found
+        key = f"MEM-{len(self.tickets) + 1}"
+        self.tickets[key] = TicketSnapshot(
+            key=key,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            content=content,
+            status="open",
+        )
+        self.writes.append(("create", key))
+        return self.tickets[key]
+
+    def update(self, key: str, content: TicketContent) -> None:
+        """New summary, description and links."""
+        self._change(key, "update", content=content)
+
+    def put_comment(self, key: str, comment_key: str, body: str) -> None:
+        """Add or replace the comment named ``comment_key``."""
+        comments = {**self.tickets[key].comments, comment_key: body}
+        self._change(key, f"comment {comment_key}", comments=comments)
+
+    def remove_comment(self, key: str, comment_key: str) -> None:
+        """Drop the comment named ``comment_key``."""
+        comments = {k: v for k, v in self.tickets[key].comments.items() if k != comment_key}
+        self._change(key, f"remove {comment_key}", comments=comments)
+
+    def set_status(self, key: str, status: TicketStatus) -> None:
+        """Resolve or reopen."""
+        self._change(key, f"status {status}", status=status)
+
+    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
+        """What a test said people resolved."""
+        return {k: r for k, r in self.resolved_by_people.items() if k in keys}
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def _change(self, key: str, operation: str, **changes: object) -> None:
+        self.tickets[key] = self.tickets[key].model_copy(update=changes)
+        self.writes.append((operation, key))
+
+
+@dataclass
+class MemoryDirectory:
+    """A ``Directory`` answering from a dict of value -> holders; ``failing`` values raise."""
+
+    name: Where = "cloud"
+    holding: dict[str, list[Holder]] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)
+    asked: list[str] = field(default_factory=list)
+    closed: bool = False
+
+    def prefetch(self, values: Iterable[str]) -> None:
+        """Nothing ahead of time."""
+
+    def known(self, value: str) -> bool:
+        """Nothing is remembered."""
+        return False
+
+    def holders(self, value: str) -> Sequence[Holder]:
+        """The holders of ``value``; raises for a failing one."""
+        self.asked.append(value)
+        if value in self.failing:
+            raise DirsyncBridgeError(f"{self.name} is down")
+        return self.holding.get(value, [])
+
+    def unavailable(self, value: str) -> list[str]:
+        """Never a partial answer."""
+        return []
+
+    def close(self) -> None:
+        """Remember that it was closed."""
+        self.closed = True
+
+
+def cloud_user(value: str, upn: str, *, synced: bool = False) -> CloudHolder:
+    """A cloud user holding ``value``."""
+    return CloudHolder(
+        value=value,
+        object_type="user",
+        id=f"id-{upn}",
+        user_principal_name=upn,
+        sync_state="synced" if synced else "cloud-only",
+    )
+
+
+@dataclass
+class ListSource:
+    """A ``Source`` of messages given up front; records what became of each."""
+
+    messages_: list[RawMessage]
+    name: str = "list"
+    outcomes: list[tuple[str, Outcome]] = field(default_factory=list)
+    finished: bool = False
+
+    def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
+        """The messages, in order."""
+        yield from self.messages_
+
+    def read(self, message: RawMessage, outcome: Outcome) -> None:
+        """Remember the outcome."""
+        self.outcomes.append((message.source, outcome))
+
+    def finish(self, summary: RunSummary) -> None:
+        """Remember that the pass finished."""
+        self.finished = True
+
+
+class PlainTexts:
+    """``TicketTexts`` without templates: the summary names the problem, comments their kind."""
+
+    def ticket_text(
+        self, problem: Problem, episode: Episode, previous_ticket: str | None
+    ) -> TicketContent:
+        """``<family>: <identity>``, and the earlier ticket as a link."""
+        return TicketContent(
+            summary=f"{problem.family}: {problem.identity}",
+            description=f"episode {episode.number}",
+            links=(previous_ticket,) if previous_ticket else (),
+        )
+
+    def comment_text(self, comment: PlannedComment) -> str:
+        """The comment's kind."""
+        return comment.kind

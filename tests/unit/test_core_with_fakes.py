@@ -1,0 +1,124 @@
+"""The core and the pass loop against in-memory fakes of the ports (``tests/fakes.py``).
+
+No server, no template engine: the enricher over two ``Directory`` fakes, and one
+``run_pass`` from a ``Source`` fake to a ``Sink`` fake through the real ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dirsync_bridge import bootstrap
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.enrich.enricher import Enricher
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.models import Conflict
+from dirsync_bridge.pipeline import run_pass
+from dirsync_bridge.ports import RawMessage
+
+from ..fakes import ListSource, MemoryDirectory, MemorySink, PlainTexts, cloud_user
+from ..reportgen import duplicate, report_email
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+ANN = "SMTP:ann@contoso.com"
+BOB = "SMTP:bob@contoso.com"
+
+
+def conflicts(*values: str) -> tuple[Conflict, ...]:
+    return (Conflict(attribute="ProxyAddresses", values=values),)
+
+
+def test_the_enricher_asks_every_directory_and_names_the_one_that_failed() -> None:
+    cloud = MemoryDirectory("cloud", {ANN: [cloud_user(ANN, "ann.cloud@contoso.com")]})
+    onprem = MemoryDirectory("onprem", failing={ANN})
+    enricher = Enricher([cloud, onprem])
+
+    facts = enricher.enrich("duplicate", "ann@contoso.com", conflicts(ANN))
+
+    assert [h.value for h in facts.holders] == [ANN]
+    assert facts.looked_up == ("cloud",)
+    assert facts.unavailable == ("onprem: onprem is down",)
+    assert facts.advice.code == "cloud-only-holder"
+
+
+def test_a_directory_that_failed_is_not_asked_again_in_the_run() -> None:
+    onprem = MemoryDirectory("onprem", failing={ANN})
+    enricher = Enricher([onprem])
+    enricher.enrich("duplicate", "ann@contoso.com", conflicts(ANN))
+    facts = enricher.enrich("duplicate", "bob@contoso.com", conflicts(BOB))
+    assert onprem.asked == [ANN]
+    assert facts.unavailable == ("onprem: onprem is down",) and facts.looked_up == ()
+
+
+def test_without_directories_nothing_is_looked_up_and_closing_closes_them_all() -> None:
+    assert Enricher().enrich("duplicate", "a@b.com", conflicts(ANN)).looked_up == ()
+    directories = [MemoryDirectory("cloud"), MemoryDirectory("onprem")]
+    Enricher(directories).close()
+    assert all(d.closed for d in directories)
+
+
+def parts(tmp_path: Path, ledger: Ledger, sink: MemorySink) -> bootstrap.Parts:
+    config = Config.model_validate({"state": {"path": str(tmp_path / "state.db")}})
+    return bootstrap.Parts(
+        config=config,
+        ledger=ledger,
+        book=ledger,
+        sink=sink,
+        texts=PlainTexts(),
+        policy=bootstrap.policy(config),
+        enricher=None,
+        verify=None,
+        graph=None,
+        progress=None,
+        dry_run=False,
+    )
+
+
+def message(day: int, *rows: tuple[str, str]) -> RawMessage:
+    raw = report_email("Contoso", T0 + timedelta(days=day), rows, f"<r{day}@contoso.com>")
+    return RawMessage(f"report-{day}.eml", raw)
+
+
+def test_one_pass_from_a_source_to_a_sink_and_a_second_pass_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    messages = [
+        message(0, ("ann@contoso.com", duplicate("ProxyAddresses", ANN))),
+        message(1, ("ann@contoso.com", duplicate("ProxyAddresses", ANN, BOB))),
+    ]
+    try:
+        source = ListSource(messages)
+        summary = run_pass(source, parts(tmp_path, ledger, sink))
+        assert (summary.parsed, summary.created, summary.commented) == (2, 1, 1)
+        assert [op for op, _ in sink.writes] == ["create", "comment 0:changed:0"]
+        assert source.outcomes == [("report-0.eml", "processed"), ("report-1.eml", "processed")]
+        assert source.finished
+
+        again = ListSource(messages)
+        summary = run_pass(again, parts(tmp_path, ledger, sink))
+        assert (summary.already_seen, summary.created, summary.commented) == (2, 0, 0)
+        assert len(sink.writes) == 2
+    finally:
+        ledger.close()
+
+
+def test_absent_from_enough_reports_the_ticket_is_resolved_through_the_sink(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    other = ("bob@contoso.com", duplicate("ProxyAddresses", BOB))
+    first = message(0, ("ann@contoso.com", duplicate("ProxyAddresses", ANN)), other)
+    later = [message(day, other) for day in (1, 2, 3)]
+    try:
+        run_pass(ListSource([first, *later]), parts(tmp_path, ledger, sink))
+        ann = next(
+            t for t in sink.tickets.values() if t.content.summary.endswith("ann@contoso.com")
+        )
+        assert ann.status == "resolved"
+        assert list(ann.comments) == ["0:resolved:0"]
+    finally:
+        ledger.close()
