@@ -1,4 +1,4 @@
-"""The command line: a thin shell over ``pipeline``. Exit codes are in design.md section 5."""
+"""The command line: a thin shell over ``pipeline`` and ``bootstrap``; exit codes in ``--help``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Configuration: a TOML file, checked strictly, with secrets only from the environment.
+"""The configuration's sections and keys, their defaults (the only place they are kept) and checks.
 
 Where the file comes from, first match wins: ``--config FILE``, ``$DIRSYNC_BRIDGE_CONFIG``,
 ``./dirsync-bridge.toml``, else built-in defaults. Unknown keys are errors, and every error

@@ -1,4 +1,4 @@
-"""The ledger's schema, as named migrations applied in order, each once (``db``).
+"""The ledger's schema, as named migrations applied in order, each once (``sqlite``).
 
 Never edit a migration that has shipped: add the next one.
 """

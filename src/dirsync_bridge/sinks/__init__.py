@@ -1,4 +1,4 @@
-"""Where tickets live. A sink is anything that satisfies ``Sink``.
+"""Where tickets live: the adapters behind the ``Sink`` port (``ports.Sink``).
 
 Every write names what it writes with a key the tool chooses (the ticket's idempotency key,
 a comment's key), so that a write repeated after a crash can be recognised: the local

@@ -1,1 +1,1 @@
-"""Where raw report emails come from. Every source yields raw MIME bytes and a reference."""
+"""Where messages come from: the adapters behind the ``Source`` port (``ports.Source``)."""
