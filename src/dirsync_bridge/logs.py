@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final, Literal
 
@@ -79,3 +81,27 @@ def setup_logging(verbosity: int, log_format: LogFormat) -> None:
     ours.propagate = True
     # Python's own warnings (a library's DeprecationWarning...) as records, not bare lines.
     logging.captureWarnings(True)
+
+
+def options_in(args: Sequence[str]) -> tuple[int, LogFormat]:
+    """``-v`` and ``--log-format`` as given before the command, read before click reads them.
+
+    For the lines written before click has read the options, or when it cannot: a usage
+    error, a signal during start-up, a bug.
+    """
+    verbosity = 0
+    log_format: LogFormat = "human"
+    words = iter(args)
+    for word in words:
+        name, equals, value = word.partition("=")
+        if name in ("--log-format", "--config") and not equals:
+            value = next(words, "")  # the option's value, whatever it looks like
+        if name == "--log-format" and value in ("human", "json"):
+            log_format = "json" if value == "json" else "human"
+        elif word == "--verbose":
+            verbosity += 1
+        elif re.fullmatch(r"-v+", word):
+            verbosity += len(word) - 1
+        elif word == "--" or not word.startswith("-"):
+            break  # the command: what follows is its own
+    return verbosity, log_format
