@@ -30,6 +30,7 @@ from .output import (
     utc_now,
 )
 from .run_summary import RunSummary
+from .terminal import shown
 
 # Each command imports what it runs when it runs: `parse` must start without the Jira,
 # Graph, LDAP and template libraries that only other commands need (bootstrap.py).
@@ -340,7 +341,7 @@ def rebuild(config: Config) -> None:
         summary = rebuild_store(config, bootstrap.ticket_texts(config), bootstrap.policy(config))
     except DirsyncBridgeError as exc:
         _fail(exc)
-    click.echo(summary.line())
+    click.echo(shown(summary.line()))
 
 
 @cli.command()
@@ -407,7 +408,7 @@ def doctor(config: Config) -> None:
     for check in checks(config, os.environ, progress=lambda text: progress_log.info("%s", text)):
         results.append(check)
         mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.outcome]
-        click.echo(f"{mark} {check.name}: {check.detail}")
+        click.echo(f"{mark} {check.name}: {shown(check.detail)}")  # a server's words
     sys.exit(exit_code(results))
 
 

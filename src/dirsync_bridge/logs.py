@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final, Literal
 
+from .terminal import shown
+
 LogFormat = Literal["human", "json"]
 
 PACKAGE: Final = "dirsync_bridge"
@@ -45,7 +47,9 @@ class _JsonFormatter(logging.Formatter):
 
 class _HumanFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        # A report's values and a server's answers reach these lines: escape sequences in
+        # them are shown, never obeyed; a line break in one is shown too (one event, one line).
+        message = shown(record.getMessage())
         if not _ours(record):
             message = f"{record.name}: {message}"  # msal, jira, py.warnings...
         if record.levelno >= logging.ERROR:
