@@ -22,6 +22,7 @@ from dirsync_bridge import terminal
 
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email
+from ..unit.test_files import nest
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
 REPORT = REPORTS / "aadsync_th_thead.eml"
@@ -178,3 +179,20 @@ def test_escape_sequences_in_a_report_are_shown_escaped_never_sent_to_the_termin
     assert terminal.shown(tenant) in shown["parse"].decode()
     listed = json.loads(cli(tmp_path, "tickets", "--format", "json").stdout)
     assert [(t["identity"], t["tenant"]) for t in listed] == [(identity, tenant)]
+
+
+def test_a_folder_nested_a_thousand_deep_is_parsed_and_ticketed_whole(tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    shutil.copy(REPORT, mail / "top.eml")
+    nest(mail, 1_100, (REPORTS / "aadsync_plaintext_only.eml").read_bytes())
+    try:
+        parsed = cli(tmp_path, "parse", "mail")
+        assert b"Traceback" not in parsed.stderr, parsed.stderr[-300:]  # was a RecursionError
+        assert parsed.returncode == 0, parsed.stderr
+        assert parsed.stdout.decode().splitlines()[-1].startswith("2 messages: 2 parsed")
+        replayed = cli(tmp_path, "replay", "mail")
+        assert replayed.returncode == 0, replayed.stderr
+        assert b"messages: 2 read: 2 parsed" in replayed.stdout
+    finally:
+        subprocess.run(["rm", "-rf", str(mail)], check=True)  # rmtree recurses per folder
