@@ -203,6 +203,31 @@ def test_a_state_path_that_is_a_directory_exits_2_in_one_line(tmp_path: Path) ->
         )
 
 
+@pytest.mark.parametrize("kind", ["a symbolic link", "a FIFO"])
+def test_a_run_lock_that_is_not_a_regular_file_is_refused_and_left_alone(
+    tmp_path: Path, kind: str
+) -> None:
+    """A "stale lock" that is a link must never truncate the file it points at."""
+    state = tmp_path / "state"
+    state.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's data\n")
+    lock = state / "run.lock"
+    if kind == "a FIFO":
+        os.mkfifo(lock)
+    else:
+        lock.symlink_to(victim)
+    config = write_config(tmp_path, state)
+    done = cli(config, "replay", str(NEW_REPORT))
+    assert done.returncode == 2, done.stderr
+    assert one_line(done) == (
+        f"dirsync-bridge: error: [state] path: {lock} is {kind}, not the run lock's file; "
+        "remove it (a new one is made) or point [state] path elsewhere"
+    )
+    assert victim.read_text() == "someone else's data\n"
+    assert not (state / "state.db").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # A full disk (a real tmpfs, mounted by the test)
 
