@@ -203,6 +203,23 @@ def test_a_state_path_that_is_a_directory_exits_2_in_one_line(tmp_path: Path) ->
         )
 
 
+@pytest.mark.parametrize("name", ["tickets.db", "run.lock", "a\\u0000b.db"])
+def test_a_state_path_no_ledger_can_have_is_one_config_line_for_every_command(
+    tmp_path: Path, name: str
+) -> None:
+    """The store's own file, the lock, a NUL (a TOML escape): each is said once, at load time,
+    by every command and by doctor (was "table tickets already exists", "the ledger is
+    damaged; restore it from a backup", a ValueError traceback, or doctor all ok)."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'[state]\npath = "{tmp_path / "st"}/{name}"\n')
+    for args in (["replay", str(NEW_REPORT)], ["tickets"], ["doctor"]):
+        done = cli(config, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert one_line(done).startswith(f"dirsync-bridge: error: {config}: state.path: "), args
+        assert done.stdout == "", args
+    assert not (tmp_path / "st").exists()
+
+
 @pytest.mark.parametrize("kind", ["a symbolic link", "a FIFO"])
 def test_a_run_lock_that_is_not_a_regular_file_is_refused_and_left_alone(
     tmp_path: Path, kind: str
