@@ -31,7 +31,7 @@ import click
 
 from . import crashpoints, interrupt
 from .config.settings import Config
-from .errors import DirsyncBridgeError, Fatal, Retriable
+from .errors import ConfigError, DirsyncBridgeError, Fatal, Retriable
 from .logs import LogFormat, options_in, setup_logging
 
 EXIT_OK = 0
@@ -45,12 +45,12 @@ log = logging.getLogger("dirsync_bridge.cli")
 
 def run_command(args: Sequence[str]) -> int:
     """Run the command line ``args``; the exit code it ends with (module docstring)."""
-    verbosity, log_format = options_in(args)
-    # Now, not when click has read the options: a usage error, a signal or a bug met
-    # before then is a log line like any other (JSON with --log-format json).
-    setup_logging(verbosity, log_format)
-    stdout = _watch_stdout()
     try:
+        verbosity, log_format = options_in(args)
+        # Now, not when click has read the options: a usage error, a signal or a bug met
+        # before then is a log line like any other (JSON with --log-format json).
+        setup_logging(verbosity, log_format)
+        stdout = _watch_stdout()
         crashpoints.crash_point("command-line")
         code = _invoke(list(args), log_format)
         code = _after_output(code, stdout)
@@ -58,6 +58,8 @@ def run_command(args: Sequence[str]) -> int:
         return code
     except KeyboardInterrupt as exc:
         return interrupt.stopped(exc)
+    except Exception as exc:  # a bug around the command (``_invoke`` guards the command)
+        return _internal_error(exc)
 
 
 def _invoke(args: list[str], log_format: LogFormat) -> int:
@@ -84,8 +86,6 @@ def _invoke(args: list[str], log_format: LogFormat) -> int:
 
 def say(exc: DirsyncBridgeError) -> int:
     """Say what failed, one log line per problem (JSON with --log-format json); its exit code."""
-    from .errors import ConfigError
-
     if isinstance(exc, ConfigError):
         # Adapters know their section, not the file: name the file that was loaded.
         ctx = click.get_current_context(silent=True)
