@@ -1,22 +1,35 @@
 """The entry point (``dirsync-bridge``, ``python -m dirsync_bridge``): signals first.
 
 SIGINT and SIGTERM are handled before anything else is imported, so that a command stopped
-even during start-up says so in one line and exits 130 (``interrupt``).
+even during start-up says so in one line and exits 130 (``interrupt``); what comes before
+is the interpreter's own start-up, a few milliseconds. ``exits.run_command`` runs the
+command line and turns every way it can end into one exit code; a signal after that
+changes nothing.
 """
 
 from __future__ import annotations
 
-from .interrupt import install, stop
+import sys
+
+from . import crashpoints, interrupt
 
 
 def main() -> None:
-    """Install the signal handling, then run the command line."""
-    install()
+    """Install the signal handling, then run the command line and exit with its code.
+
+    (Not annotated ``NoReturn``: ``typing`` would load before the handlers.)
+    """
     try:
-        from .cli import main as command_line
-    except KeyboardInterrupt as exc:
-        stop(exc)
-    command_line()
+        interrupt.install()
+        crashpoints.crash_point("start-up")
+        from .exits import run_command
+
+        code = run_command(sys.argv[1:])
+    except KeyboardInterrupt as exc:  # stopped while the command's modules were loading
+        code = interrupt.stopped(exc)
+    interrupt.done()
+    crashpoints.at_exit("interpreter-exit")
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,14 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 from pydantic import ValidationError as PydanticValidationError
 
 from .config.settings import Config, find_config_file, load_config, required_keys
 from .errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
-from .interrupt import stop
+from .exits import say
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
 from .output import (
@@ -30,6 +30,7 @@ from .output import (
     utc_now,
 )
 from .run_summary import RunSummary
+from .terminal import shown
 
 # Each command imports what it runs when it runs: `parse` must start without the Jira,
 # Graph, LDAP and template libraries that only other commands need (bootstrap.py).
@@ -47,8 +48,7 @@ class _Group(click.Group):
 
     The group's callback (which loads the configuration) runs before the subcommand reads
     its own options; ``COMMAND --help`` must answer even when the configuration is broken.
-    An interruption (SIGINT, SIGTERM) anywhere in a command ends in ``interrupt.stop``:
-    one line and exit 130, not click's "Aborted!" and exit 1.
+    How a command ends (signals, usage errors, a bug) is ``exits``'s business.
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -58,21 +58,14 @@ class _Group(click.Group):
         ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
         return rest
 
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the subcommand; with --log-format json, its usage errors are JSON lines too."""
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt as exc:
-            stop(exc)
-        except click.UsageError as exc:
-            if ctx.params.get("log_format") != "json":
-                raise
-            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
-            log.error("%s: %s (see %s --help)", where, exc.format_message(), where)
-            ctx.exit(exc.exit_code)
-
 
 @click.group(cls=_Group, context_settings={"help_option_names": list(HELP_OPTIONS)})
+@click.version_option(
+    package_name="dirsync-bridge",
+    prog_name="dirsync-bridge",
+    message="%(prog)s %(version)s",
+    help="Print the version and exit.",
+)
 @click.option(
     "--config",
     "config_path",
@@ -97,6 +90,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
       0   everything done
       1   done, but some inputs were rejected or failed (each named on stderr)
       2   usage or configuration error
+      70  internal error: a bug in dirsync-bridge (please report it; -vv shows where)
       75  temporary failure; safe to run again later
       130 interrupted (SIGINT, SIGTERM); the state is consistent, run again to finish
     """
@@ -347,7 +341,7 @@ def rebuild(config: Config) -> None:
         summary = rebuild_store(config, bootstrap.ticket_texts(config), bootstrap.policy(config))
     except DirsyncBridgeError as exc:
         _fail(exc)
-    click.echo(summary.line())
+    click.echo(shown(summary.line()))
 
 
 @cli.command()
@@ -414,24 +408,10 @@ def doctor(config: Config) -> None:
     for check in checks(config, os.environ, progress=lambda text: progress_log.info("%s", text)):
         results.append(check)
         mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.outcome]
-        click.echo(f"{mark} {check.name}: {check.detail}")
+        click.echo(f"{mark} {check.name}: {shown(check.detail)}")  # a server's words
     sys.exit(exit_code(results))
 
 
 def _fail(exc: DirsyncBridgeError) -> NoReturn:
     """Say what failed, one log line per problem (JSON with --log-format json), and exit."""
-    if isinstance(exc, ConfigError):
-        # Adapters know their section, not the file: name the file that was loaded.
-        ctx = click.get_current_context(silent=True)
-        config = ctx.find_object(Config) if ctx is not None else None
-        exc.located(config.file if config is not None else None)
-    for line in str(exc).splitlines() or [type(exc).__name__]:
-        log.error("%s", line)
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("where it failed (-vv)", exc_info=exc)
-    sys.exit(exc.exit_code)
-
-
-def main() -> None:
-    """Console-script entry point (``__main__.main`` installs the signal handlers first)."""
-    cli(prog_name="dirsync-bridge")
+    sys.exit(say(exc))

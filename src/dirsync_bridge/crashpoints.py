@@ -9,6 +9,7 @@ Unset (always, outside the tests), a crash point costs one dictionary lookup.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 
@@ -28,3 +29,13 @@ def crash_point(name: str) -> None:
     _passages[name] = _passages.get(name, 0) + 1
     if _passages[name] == int(count or "1"):
         os.kill(os.getpid(), signal.Signals[signal_name or "SIGKILL"])
+
+
+def at_exit(name: str) -> None:
+    """A crash point passed while the interpreter exits, after the command has ended.
+
+    Registered only when the environment names it: a signal that arrives that late must
+    change nothing, and a test needs an exact moment to prove it.
+    """
+    if os.environ.get(ENV_VAR, "").partition(":")[0] == name:
+        atexit.register(crash_point, name)

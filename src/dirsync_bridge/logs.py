@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final, Literal
+
+from .terminal import shown
 
 LogFormat = Literal["human", "json"]
 
@@ -43,7 +47,9 @@ class _JsonFormatter(logging.Formatter):
 
 class _HumanFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        # A report's values and a server's answers reach these lines: escape sequences in
+        # them are shown, never obeyed; a line break in one is shown too (one event, one line).
+        message = shown(record.getMessage())
         if not _ours(record):
             message = f"{record.name}: {message}"  # msal, jira, py.warnings...
         if record.levelno >= logging.ERROR:
@@ -79,3 +85,27 @@ def setup_logging(verbosity: int, log_format: LogFormat) -> None:
     ours.propagate = True
     # Python's own warnings (a library's DeprecationWarning...) as records, not bare lines.
     logging.captureWarnings(True)
+
+
+def options_in(args: Sequence[str]) -> tuple[int, LogFormat]:
+    """``-v`` and ``--log-format`` as given before the command, read before click reads them.
+
+    For the lines written before click has read the options, or when it cannot: a usage
+    error, a signal during start-up, a bug.
+    """
+    verbosity = 0
+    log_format: LogFormat = "human"
+    words = iter(args)
+    for word in words:
+        name, equals, value = word.partition("=")
+        if name in ("--log-format", "--config") and not equals:
+            value = next(words, "")  # the option's value, whatever it looks like
+        if name == "--log-format" and value in ("human", "json"):
+            log_format = "json" if value == "json" else "human"
+        elif word == "--verbose":
+            verbosity += 1
+        elif re.fullmatch(r"-v+", word):
+            verbosity += len(word) - 1
+        elif word == "--" or not word.startswith("-"):
+            break  # the command: what follows is its own
+    return verbosity, log_format

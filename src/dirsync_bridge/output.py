@@ -1,4 +1,8 @@
-"""Terminal output: parse results as a table that reads well in 80 columns."""
+"""Terminal output: parse results as a table that reads well in 80 columns.
+
+Every value from outside (a report's identity, tenant or text, a file name) is ``shown``
+with its control characters escaped (``terminal``): a report can carry escape sequences.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Any
 from .ledger.listing import TicketRow
 from .models import ParseResult, Rejected, SyncError
 from .run_summary import RunSummary
+from .terminal import shown
 
 _KIND_WIDTH = 38
 
@@ -38,18 +43,18 @@ def detail(error: SyncError) -> str:
 def result_lines(result: ParseResult, width: int = 80) -> Iterator[str]:
     """The lines for one parsed or rejected message."""
     if isinstance(result, Rejected):
-        yield clip(f"{result.source}  REJECTED", width)
+        yield clip(f"{shown(result.source)}  REJECTED", width)
         yield from textwrap.wrap(
-            result.reason, width, initial_indent="    ", subsequent_indent="    "
+            shown(result.reason), width, initial_indent="    ", subsequent_indent="    "
         )
         return
-    tenant = result.tenant or "tenant not named"
+    tenant = shown(result.tenant or "tenant not named")
     count = f"{len(result.errors)} error" + ("" if len(result.errors) == 1 else "s")
-    yield clip(f"{result.source}  {tenant}, {count}", width)
+    yield clip(f"{shown(result.source)}  {tenant}, {count}", width)
     for error in result.errors:
-        identity = error.identity or "(tenant-level)"
+        identity = shown(error.identity or "(tenant-level)")
         yield clip(f"  {error.kind:<{_KIND_WIDTH}}{identity}", width)
-        yield clip(f"      {detail(error)}", width)
+        yield clip(f"      {shown(detail(error))}", width)
 
 
 def table(results: Iterable[ParseResult], width: int = 80) -> Iterator[str]:
@@ -77,7 +82,8 @@ def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
     """The closing lines of a replay: what was read, what was written (or would be)."""
     if dry_run:
         yield "Dry run: nothing was written. The run would make these ticket writes:"
-        yield from (f"  {clip(w, 78)}" for w in summary.writes) if summary.writes else ["  none"]
+        writes = summary.writes or ["none"]
+        yield from (f"  {clip(shown(w), 78)}" for w in writes)
     read = summary.parsed + summary.rejected + summary.already_seen + summary.unreadable
     yield (
         f"messages: {read} read: {summary.parsed} parsed, {summary.rejected} rejected, "
@@ -164,11 +170,11 @@ def ticket_table(rows: Iterable[TicketRow], width: int = 80) -> Iterator[str]:
         count += 1
         last = row.last_seen.strftime("%Y-%m-%d %H:%M") if row.last_seen else "-"
         yield clip(
-            f"{row.key:<12}{row.status:<10}last seen {last}  "
+            f"{shown(row.key):<12}{row.status:<10}last seen {last}  "
             f"{_plural(row.occurrences, 'sighting')}, {_plural(row.comments, 'comment')}",
             width,
         )
-        yield clip(f"    {row.summary}", width)
+        yield clip(f"    {shown(row.summary)}", width)
     yield _plural(count, "ticket")
 
 
@@ -191,7 +197,7 @@ class Progress:
         now = time.monotonic()
         if self.enabled and now - self._drawn >= self._EVERY:
             self._drawn = now
-            sys.stderr.write(f"\r{self.count} messages read: {clip(source, 50)}\x1b[K")
+            sys.stderr.write(f"\r{self.count} messages read: {clip(shown(source), 50)}\x1b[K")
             sys.stderr.flush()
 
     def close(self) -> None:

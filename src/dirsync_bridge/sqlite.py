@@ -5,15 +5,17 @@ is recorded in the ``migrations`` table in that same transaction, so a crash mid
 leaves the database as it was, and the next start runs it again.
 
 Every connection made here turns SQLite's failures into the package's errors, named by file
-(``failure``): a full disk or a busy database is ``Retriable`` (exit 75: free space, run
-again), a damaged, unwritable or foreign file is ``Fatal`` (exit 2, with what to do). A
-failed write leaves nothing behind: its transaction is rolled back (SQLite rolls back by
-itself on a full disk; ``transaction`` copes with both).
+(``failure``): a full disk (an I/O error on a disk with next to no room left counts as
+one) or a busy database is ``Retriable`` (exit 75: free space, run again), a damaged,
+unwritable or foreign file is ``Fatal`` (exit 2, with what to do). A failed write leaves
+nothing behind: its transaction is rolled back (SQLite rolls back by itself on a full
+disk; ``transaction`` copes with both).
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import re
 import shutil
 import sqlite3
@@ -101,7 +103,7 @@ def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridg
     """The package's error for a SQLite failure on ``path``: one line, what to do next."""
     code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
     folder = str(Path(path).parent)
-    if code == sqlite3.SQLITE_FULL:
+    if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and nearly_full(folder)):
         return Retriable(
             f"{path}: the disk is full ({exc}); free space on {folder} and run again: "
             "nothing was half-written"
@@ -118,6 +120,20 @@ def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridg
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "no such" in str(exc):
         return Fatal(f"{path}: {role.name} is damaged ({exc}); {role.repair}")
     return Fatal(f"{path}: {role.name}: {exc}")
+
+
+NEARLY_FULL = 1 << 20
+"""Free bytes under which a write that fails is taken for a full disk (SQLite says "disk
+I/O error", not "full", when it cannot grow its shared-memory file: SQLITE_IOERR_SHMSIZE)."""
+
+
+def nearly_full(folder: Path | str) -> bool:
+    """Whether the file system holding ``folder`` has (almost) no room left."""
+    try:
+        room = os.statvfs(folder)
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize < NEARLY_FULL
 
 
 def os_failure(exc: OSError, what: str) -> DirsyncBridgeError:

@@ -14,14 +14,17 @@ the ledger says, under the same ticket keys:
 2. build the new store beside the old one: each ticket the ledger records, copied from the
    old store where it is there under its key, else restored from the ledger (its summary
    and status; the rest follows in step 5);
-3. set the old store aside (``tickets.db.before-rebuild-<time>``) and move the new one in,
-   in one rename, so that ``tickets.db`` is never missing;
+3. set the old store aside (``tickets.db.before-rebuild-<time>``, under a name no file has:
+   a second rebuild in the same second never overwrites the first one's) and move the new
+   one in, in one rename, so that ``tickets.db`` is never missing;
 4. in one ledger transaction: believe what the new store holds, flag every problem, and
    keep the ledger with the new store from now on;
 5. reconcile: every ticket brought to what its history calls for, as in any run.
 
 Killed anywhere, it is safe to repeat: before step 4 every run still says to rebuild;
 after it, the flags make the next run, whichever it is, finish the job as after a crash.
+A full disk is a full disk here too (exit 75, free space): the half-made new store is
+removed, and the old one is where it was.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pathlib import Path
 
 from . import crashpoints
 from .config.settings import Config
-from .errors import ConfigError, DirsyncBridgeError, Fatal, StoreMismatch
+from .errors import ConfigError, DirsyncBridgeError, Fatal, Retriable, StoreMismatch
 from .ledger.lock import RunLock
 from .ledger.pairing import Adopted, TicketRecord
 from .ledger.store import Ledger
@@ -43,7 +46,7 @@ from .lifecycle import Policy
 from .ports import TicketContent, TicketSnapshot
 from .run_summary import RunSummary
 from .sinks.local import KEY_PREFIX, RESOLUTION_DONE, ROLE, LocalStore, ticket_number
-from .sqlite import os_failure
+from .sqlite import nearly_full, os_failure
 from .ticket_plan import TicketTexts, applied_from
 from .ticket_sync import reconcile_until_settled, settle
 
@@ -146,8 +149,13 @@ def _first_difference(ledger: Ledger, store: LocalStore) -> str | None:
 # The rebuild
 
 
-def rebuild_store(config: Config, texts: TicketTexts, policy: Policy) -> RebuildSummary:
-    """Rebuild the local ticket store from the ledger (module docstring), under the run lock."""
+def rebuild_store(
+    config: Config, texts: TicketTexts, policy: Policy, now: datetime | None = None
+) -> RebuildSummary:
+    """Rebuild the local ticket store from the ledger (module docstring), under the run lock.
+
+    ``now`` names the old store set aside (default: the clock).
+    """
     if config.sink.kind != "local":
         raise ConfigError(
             None, "[sink] kind", "is jira: `tickets rebuild` rebuilds the local ticket store only"
@@ -164,7 +172,7 @@ def rebuild_store(config: Config, texts: TicketTexts, policy: Policy) -> Rebuild
             try:
                 adopted, store_id, revision = _build(ledger, path, summary)
                 crashpoints.crash_point("rebuild-store-built")
-                summary.set_aside = _swap(path)
+                summary.set_aside = _swap(path, now or datetime.now(UTC))
             except OSError as exc:
                 raise os_failure(exc, f"{path}: cannot rebuild the local ticket store") from None
             crashpoints.crash_point("rebuild-store-swapped")
@@ -236,15 +244,25 @@ def _build(ledger: Ledger, path: Path, summary: RebuildSummary) -> tuple[list[Ad
         )
     scratch = path.with_name(path.name + ".rebuild")
     _remove(scratch)
-    new = LocalStore(scratch)
     try:
-        new.restore(tickets, last)
-        store_id, revision = new.identity()
-    finally:
-        new.close()
-    wal = scratch.with_name(scratch.name + "-wal")
-    if wal.exists() and wal.stat().st_size:
-        raise Fatal(f"{scratch}: the rebuilt store was not written out whole; run again")
+        new = LocalStore(scratch)
+        try:
+            new.restore(tickets, last)
+            whole = new.write_out()
+            store_id, revision = new.identity()
+        finally:
+            new.close()
+        wal = scratch.with_name(scratch.name + "-wal")
+        if not whole or (wal.exists() and wal.stat().st_size):
+            room = "the disk is full; free space on it" if nearly_full(path.parent) else "run"
+            raise Retriable(
+                f"{scratch}: the rebuilt store could not be written out whole; {room} "
+                "and run again: the old store is as it was"
+            )
+    except BaseException:
+        # Nothing half-made is left beside the ledger (a full disk, a signal...).
+        _remove(scratch)
+        raise
     return adopted, store_id, revision
 
 
@@ -284,25 +302,59 @@ def _old_store(path: Path) -> LocalStore | None:
         return None
 
 
-def _swap(path: Path) -> Path | None:
-    """Step 3: the old store set aside, the new one in its place; never no ``tickets.db``."""
+def _swap(path: Path, now: datetime) -> Path | None:
+    """Step 3: the old store set aside, the new one in its place; never no ``tickets.db``.
+
+    No file is ever overwritten on the way: the old store goes under a name that no file
+    has, and it is linked or copied there exclusively (``O_EXCL``), never renamed over.
+    """
     scratch = path.with_name(path.name + ".rebuild")
     aside: Path | None = None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if path.exists():
-        aside = path.with_name(f"{path.name}.before-rebuild-{stamp}")
+        aside = _unused(path.with_name(f"{path.name}.before-rebuild-{now:%Y%m%dT%H%M%SZ}"))
         # Its log goes with it (SQLite pairs "<file>-wal" with "<file>"), and must not be
         # applied to the new file that takes its name.
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
             if side.exists():
-                side.rename(aside.with_name(aside.name + suffix))
-        try:
-            os.link(path, aside)
-        except OSError:
-            shutil.copy2(path, aside)
+                _keep(side, aside.with_name(aside.name + suffix))
+                side.unlink()
+        _keep(path, aside)
     scratch.replace(path)  # atomic: tickets.db is the old store or the new, never neither
     return aside
+
+
+def _unused(wanted: Path) -> Path:
+    """``wanted``, or ``wanted-2``, ``-3``...: the first name that neither it nor its
+    ``-wal`` and ``-shm`` already have."""
+    candidate, number = wanted, 1
+    while any(
+        candidate.with_name(candidate.name + suffix).exists() for suffix in ("", "-wal", "-shm")
+    ):
+        number += 1
+        candidate = wanted.with_name(f"{wanted.name}-{number}")
+    return candidate
+
+
+def _keep(source: Path, copy: Path) -> None:
+    """``source`` also under the new name ``copy``: a hard link, else a copy; never over a
+    file that exists (``FileExistsError``), never a half copy left behind."""
+    try:
+        os.link(source, copy)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass  # no hard links here (another file system, a FAT disk...): copy it
+    try:
+        with source.open("rb") as reading, copy.open("xb") as writing:
+            shutil.copyfileobj(reading, writing)
+        shutil.copystat(source, copy)
+    except FileExistsError:
+        raise
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
 
 
 def _remove(path: Path) -> None:

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from dirsync_bridge import terminal
+
 from ..conftest import REPORTS
+from ..reportgen import duplicate, report_email
+from ..unit.test_files import nest
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
 REPORT = REPORTS / "aadsync_th_thead.eml"
@@ -137,3 +143,56 @@ def test_a_subfolder_that_cannot_be_listed_is_named_and_the_rest_ticketed(tmp_pa
         "Permission denied\n"
     )
     assert "3 created" in done.stdout
+
+
+# A report whose values carry terminal escape sequences: set the window title, clear the
+# screen (ESC ] 0 ; ... BEL, ESC [ 2 J), and the 8-bit CSI (U+009B) some terminals obey.
+HOSTILE_IDENTITY = "evil\x1b]0;pwned\x07\x1b[2J@contoso.com"
+HOSTILE_TENANT = "Contoso\x9b2J Ltd"
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but the lines' own \t and \n
+
+
+def test_escape_sequences_in_a_report_are_shown_escaped_never_sent_to_the_terminal(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [(HOSTILE_IDENTITY, duplicate("ProxyAddresses", "SMTP:x@contoso.com"))]
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    (inbox / "r.eml").write_bytes(report_email(HOSTILE_TENANT, at, rows, "e@t"))
+    shown = {
+        "parse": cli(tmp_path, "parse", "inbox").stdout,
+        "replay --dry-run": cli(tmp_path, "replay", "--dry-run", "inbox").stdout,
+        "replay -v": cli(tmp_path, "-v", "replay", "inbox").stderr,
+        "tickets": cli(tmp_path, "tickets").stdout,
+    }
+    # As the parser keeps them (JSON escapes them the JSON way: scripts see the values).
+    (parsed,) = json.loads(cli(tmp_path, "parse", "--format", "json", "inbox").stdout)
+    identity, tenant = parsed["errors"][0]["identity"], parsed["tenant"]
+    assert "\x1b]0;pwned\x07" in identity and "\x9b" in tenant
+    for name, output in shown.items():
+        text = output.decode("utf-8")
+        assert not CONTROLS.search(text), (name, text)
+        assert "\\x1b" in text, (name, text)  # what the report holds, shown (tables may clip it)
+    for name in ("parse", "replay -v"):
+        assert terminal.shown(identity) in shown[name].decode(), name
+    assert terminal.shown(tenant) in shown["parse"].decode()
+    listed = json.loads(cli(tmp_path, "tickets", "--format", "json").stdout)
+    assert [(t["identity"], t["tenant"]) for t in listed] == [(identity, tenant)]
+
+
+def test_a_folder_nested_a_thousand_deep_is_parsed_and_ticketed_whole(tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    shutil.copy(REPORT, mail / "top.eml")
+    nest(mail, 1_100, (REPORTS / "aadsync_plaintext_only.eml").read_bytes())
+    try:
+        parsed = cli(tmp_path, "parse", "mail")
+        assert b"Traceback" not in parsed.stderr, parsed.stderr[-300:]  # was a RecursionError
+        assert parsed.returncode == 0, parsed.stderr
+        assert parsed.stdout.decode().splitlines()[-1].startswith("2 messages: 2 parsed")
+        replayed = cli(tmp_path, "replay", "mail")
+        assert replayed.returncode == 0, replayed.stderr
+        assert b"messages: 2 read: 2 parsed" in replayed.stdout
+    finally:
+        subprocess.run(["rm", "-rf", str(mail)], check=True)  # rmtree recurses per folder

@@ -22,6 +22,7 @@ import pytest
 
 from ..conftest import REPORTS
 from ..integration.conftest import make_config, outcome
+from ..integration.test_crash import build_corpus
 from ..reportgen import LARGE, duplicate, report_email
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
@@ -203,6 +204,48 @@ def test_a_state_path_that_is_a_directory_exits_2_in_one_line(tmp_path: Path) ->
         )
 
 
+@pytest.mark.parametrize("name", ["tickets.db", "run.lock", "a\\u0000b.db"])
+def test_a_state_path_no_ledger_can_have_is_one_config_line_for_every_command(
+    tmp_path: Path, name: str
+) -> None:
+    """The store's own file, the lock, a NUL (a TOML escape): each is said once, at load time,
+    by every command and by doctor (was "table tickets already exists", "the ledger is
+    damaged; restore it from a backup", a ValueError traceback, or doctor all ok)."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'[state]\npath = "{tmp_path / "st"}/{name}"\n')
+    for args in (["replay", str(NEW_REPORT)], ["tickets"], ["doctor"]):
+        done = cli(config, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert one_line(done).startswith(f"dirsync-bridge: error: {config}: state.path: "), args
+        assert done.stdout == "", args
+    assert not (tmp_path / "st").exists()
+
+
+@pytest.mark.parametrize("kind", ["a symbolic link", "a FIFO"])
+def test_a_run_lock_that_is_not_a_regular_file_is_refused_and_left_alone(
+    tmp_path: Path, kind: str
+) -> None:
+    """A "stale lock" that is a link must never truncate the file it points at."""
+    state = tmp_path / "state"
+    state.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's data\n")
+    lock = state / "run.lock"
+    if kind == "a FIFO":
+        os.mkfifo(lock)
+    else:
+        lock.symlink_to(victim)
+    config = write_config(tmp_path, state)
+    done = cli(config, "replay", str(NEW_REPORT))
+    assert done.returncode == 2, done.stderr
+    assert one_line(done) == (
+        f"dirsync-bridge: error: [state] path: {lock} is {kind}, not the run lock's file; "
+        "remove it (a new one is made) or point [state] path elsewhere"
+    )
+    assert victim.read_text() == "someone else's data\n"
+    assert not (state / "state.db").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # A full disk (a real tmpfs, mounted by the test)
 
@@ -258,6 +301,41 @@ def test_a_disk_that_fills_mid_run_exits_75_and_a_rerun_ends_as_a_clean_run(
     final = cli(config, "replay", str(REPORTS))
     assert final.returncode == 1, final.stderr  # the hostile fixtures, named
     assert outcome(make_config(state)) == expected
+
+
+@pytest.mark.parametrize("spare_kib", [8, 60, 120, 200])
+def test_a_rebuild_that_fills_the_disk_says_so_exits_75_and_leaves_nothing_behind(
+    tmp_path: Path, small_disk: Path, spare_kib: int
+) -> None:
+    """The disk fills while `tickets rebuild` writes the new store (at several points, as
+    the room left grows): one line saying the disk is full, exit 75, no half-made store left
+    beside the ledger; once space is freed, the rebuild and the next run finish the job."""
+    corpus = tmp_path / "corpus"
+    build_corpus(corpus, reports_per_tenant=30)
+    state = small_disk / "state"
+    config = write_config(tmp_path, state)
+    _resize(small_disk, "64m")
+    assert cli(config, "replay", str(corpus)).returncode == 1  # the two hostile reports
+    (state / "tickets.db").unlink()  # lost: every run says to rebuild
+    used = sum(p.stat().st_size for p in state.iterdir())
+    _resize(small_disk, f"{used // 1024 + spare_kib}k")
+    done = cli(config, "tickets", "rebuild")
+    assert done.returncode == 75, done.stderr
+    line = one_line(done)
+    assert "the disk is full" in line and "free space" in line, line
+    assert not list(state.glob("tickets.db*"))  # no half-made tickets.db.rebuild, -wal, -shm
+    _resize(small_disk, "64m")
+    rebuilt = cli(config, "tickets", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert cli(config, "replay", str(corpus)).returncode == 0  # everything already seen
+    assert outcome(make_config(state)) == _clean_outcome(tmp_path, corpus)
+
+
+def _clean_outcome(tmp_path: Path, corpus: Path) -> dict[str, object]:
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    assert cli(write_config(clean, clean / "state"), "replay", str(corpus)).returncode == 1
+    return outcome(make_config(clean / "state"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ run ends exactly where a run that was never interrupted ends.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.ledger.lock import RunLock
 from dirsync_bridge.pipeline import replay
 
+from ..conftest import REPORTS
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_ID, MAILBOX, TENANT_ID
 from .conftest import make_config, outcome
@@ -197,3 +199,102 @@ def test_run_interrupted_at_several_points_exits_130_and_the_next_pass_finishes(
     assert {tuple(m.categories) for m in inbox} == {("dirsync-bridge-rejected",), ()}
     assert ids["newsletter"] in {m.id for m in inbox}
     assert len(ids) - len(inbox) == 34  # the corpus's genuine reports, as a clean replay reads
+
+
+# ---------------------------------------------------------------------------------------------
+# Before the command runs, and after it has ended
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "start-up",  # the handlers just installed, nothing of the command imported yet
+        "command-line",  # the command's modules loaded, its arguments not yet read
+    ],
+)
+def test_a_signal_while_the_command_starts_exits_130_in_one_line(
+    tmp_path: Path, point: str, name: str
+) -> None:
+    state, config_file = state_config(tmp_path)
+    done = subprocess.run(
+        command(config_file, "replay", str(REPORTS)),
+        env={**BASE_ENV, ENV_VAR: f"{point}:1:{name}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert_interrupted(done, name, state / "run.lock")
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert not (state / "state.db").exists()  # stopped before anything was done
+
+
+def test_a_signal_at_start_up_is_one_json_line_with_log_format_json(tmp_path: Path) -> None:
+    _, config_file = state_config(tmp_path)
+    done = subprocess.run(
+        [*command(config_file), "--log-format", "json", "replay", str(REPORTS)],
+        env={**BASE_ENV, ENV_VAR: "start-up:1:SIGTERM"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == INTERRUPTED, done.stderr
+    (record,) = [json.loads(line) for line in done.stderr.splitlines()]
+    assert record["level"] == "warning"
+    assert record["message"].startswith("interrupted by SIGTERM; nothing is half-written")
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+def test_a_signal_after_the_command_has_ended_leaves_its_exit_code(
+    tmp_path: Path, name: str
+) -> None:
+    """A signal while the interpreter exits (a `systemctl stop` as the pass ends) changes
+    nothing: the command's own exit code and lines, no traceback, no death by the signal."""
+    state, config_file = state_config(tmp_path)
+    done = subprocess.run(
+        command(config_file, "replay", str(REPORTS)),
+        env={**BASE_ENV, ENV_VAR: f"interpreter-exit:1:{name}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr  # the corpus's hostile reports, named
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert "interrupted" not in done.stderr
+    assert done.stdout.splitlines()[-1].startswith("tickets: ")
+    rerun = subprocess.run(
+        command(config_file, "replay", str(REPORTS)),
+        env=BASE_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "0 created" in rerun.stdout, rerun.stdout  # the first run's work was whole
+    assert (state / "state.db").exists()
+
+
+def test_nothing_but_the_signal_handlers_is_loaded_before_they_are_installed() -> None:
+    """What runs before the handlers is the interpreter's own start-up and three tiny
+    modules: a signal can only beat them in the first milliseconds of the process."""
+    probe = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import dirsync_bridge.__main__\n"
+        "print('\\n'.join(sorted(set(sys.modules) - before)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(done.stdout.split())
+    ours = {m for m in loaded if m.startswith("dirsync_bridge")}
+    assert ours == {
+        "dirsync_bridge",
+        "dirsync_bridge.__main__",
+        "dirsync_bridge.crashpoints",
+        "dirsync_bridge.interrupt",
+    }
+    assert not loaded & {"logging", "json", "click", "pydantic", "threading"}, loaded

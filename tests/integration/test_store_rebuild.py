@@ -8,6 +8,7 @@ holds, with the same ticket keys, and keeps the old file aside.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -36,9 +37,10 @@ CORPUS = sorted(REPORTS.glob("*.eml"))
 FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
 
 
-def rebuild(config: Config) -> RebuildSummary:
+def rebuild(config: Config, now: datetime | None = None) -> RebuildSummary:
     """``tickets rebuild``, with the parts the command gets from bootstrap."""
-    return rebuild_store(config, bootstrap.ticket_texts(config), bootstrap.policy(config))
+    texts, policy = bootstrap.ticket_texts(config), bootstrap.policy(config)
+    return rebuild_store(config, texts, policy, now)
 
 
 def store_files(config: Config) -> list[Path]:
@@ -309,3 +311,38 @@ def test_a_ledger_from_before_the_check_is_compared_ticket_by_ticket_once(
     conn.close()
     with pytest.raises(StoreMismatch, match="is not what the ledger recorded writing"):
         replay(CORPUS, config)
+
+
+def digests(first: Path) -> dict[str, str]:
+    """The content of a store file and of its log beside it, by suffix."""
+    return {
+        suffix: hashlib.sha256(path.read_bytes()).hexdigest()
+        for suffix in ("", "-wal")
+        if (path := first.with_name(first.name + suffix)).exists()
+    }
+
+
+def test_a_second_rebuild_in_the_same_second_keeps_what_the_first_set_aside(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    backup_store(config, tmp_path / "backup")
+    replay(CORPUS, config)
+    restore_store(config, tmp_path / "backup")  # an older backup: the user's file to keep
+    original = digests(config.state.local_tickets_path)
+    same_second = datetime(2030, 1, 1, 12, tzinfo=UTC)
+
+    first = rebuild(config, now=same_second)
+    assert first.set_aside is not None
+    assert digests(first.set_aside) == original
+    # A decoy in the way of the third name: it is skipped, not overwritten.
+    decoy = first.set_aside.with_name(first.set_aside.name + "-3-wal")
+    decoy.write_bytes(b"someone's file")
+    second = rebuild(config, now=same_second)  # run again at once (a script, a retry...)
+    third = rebuild(config, now=same_second)
+
+    assert second.set_aside == first.set_aside.with_name(first.set_aside.name + "-2")
+    assert third.set_aside == first.set_aside.with_name(first.set_aside.name + "-4")
+    assert digests(first.set_aside) == original  # what the first rebuild said it kept
+    assert decoy.read_bytes() == b"someone's file"

@@ -357,3 +357,30 @@ def test_the_loaded_config_knows_its_file_and_compares_by_value(tmp_path: Path) 
     assert config.file == path
     assert load_config(None).file is None
     assert config.model_copy(update={"state": Config().state}) == Config()
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('"st/a\\u0000b.db"', "holds a NUL character"),
+        ('"st/tickets.db"', "names tickets.db, a file dirsync-bridge keeps beside the ledger"),
+        ('"st/run.lock"', "names run.lock, a file dirsync-bridge keeps beside the ledger"),
+        ('"st/tickets.db-wal"', "names tickets.db-wal, a file dirsync-bridge keeps beside"),
+        ('"st/.."', "must name the ledger's file"),
+    ],
+)
+def test_a_state_path_no_ledger_can_have_is_a_config_error(
+    tmp_path: Path, value: str, problem: str
+) -> None:
+    path = _write(tmp_path, f"[state]\npath = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.key == "state.path"
+    assert problem in caught.value.problem
+    assert "\x00" not in str(caught.value)
+
+
+def test_a_state_path_like_its_neighbours_but_another_name_is_accepted(tmp_path: Path) -> None:
+    for name in ("state.db", "tickets.sqlite", "dirsync-tickets.db", "run.lock.db"):
+        config = load_config(_write(tmp_path, f'[state]\npath = "st/{name}"\n'))
+        assert config.state.path == tmp_path / "st" / name

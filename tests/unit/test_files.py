@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +158,47 @@ def test_an_mbox_message_over_the_limit_is_rejected_and_the_others_are_read(
     assert [type(i).__name__ for i in found] == ["RawMessage", "Rejected", "RawMessage"]
     assert isinstance(found[1], Rejected) and found[1].source == f"{mbox}#2"
     assert found[1].reason == "too-large: the message is over [parse] max_message_bytes (1000)"
+
+
+def nest(top: Path, depth: int, bottom: bytes) -> None:
+    """``top/d/d/.../d/bottom.eml``, ``depth`` folders deep, made one folder at a time from
+    an open descriptor: no path is ever spelled out whole, however long it gets."""
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        out = os.open("bottom.eml", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(out, bottom)
+        os.close(out)
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture
+def deep(tmp_path: Path) -> Iterator[Path]:
+    top = tmp_path / "deep"
+    top.mkdir()
+    (top / "top.eml").write_bytes(REPORT.read_bytes())
+    yield top
+    # shutil.rmtree (pytest's clean-up) recurses once per folder: rm walks with descriptors.
+    subprocess.run(["rm", "-rf", str(top)], check=True)
+
+
+def test_a_folder_nested_a_thousand_deep_is_walked_whole(deep: Path) -> None:
+    nest(deep, 1_100, REPORT.read_bytes())  # 2,200 characters of path: under PATH_MAX
+    found = read(deep)
+    assert reasons(found) == {"top.eml": "read", "bottom.eml": "read"}
+
+
+def test_a_folder_too_deep_to_be_named_is_rejected_by_name_and_the_rest_read(
+    deep: Path,
+) -> None:
+    nest(deep, 2_100, REPORT.read_bytes())  # 4,200 characters: past PATH_MAX (4,096)
+    found = read(deep)
+    (unlisted,) = [item for item in found if isinstance(item, Rejected)]
+    assert unlisted.source.startswith(f"{deep}/d/d/d/")
+    assert unlisted.reason == "unreadable: cannot list the directory: File name too long"
+    assert [Path(item.source).name for item in found if isinstance(item, RawMessage)] == ["top.eml"]

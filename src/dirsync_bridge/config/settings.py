@@ -29,10 +29,13 @@ from ..parse.message import ParseSettings
 from ..parse.trust import TrustPolicy
 from .file import describe, file_problems, read_toml
 from .types import (
+    LOCK_NAME,
+    TICKETS_NAME,
     Duration,
     EnvName,
     HttpsUrl,
     LdapUrl,
+    StatePath,
     Timeout,
     Wait,
     check_fields,
@@ -52,7 +55,7 @@ class _Section(BaseModel):
 class StateSettings(_Section):
     """``[state]``: where the ledger lives. The local ticket store sits beside it."""
 
-    path: Path = DEFAULT_STATE
+    path: StatePath = DEFAULT_STATE
 
     @property
     def directory(self) -> Path:
@@ -62,12 +65,12 @@ class StateSettings(_Section):
     @property
     def lock_path(self) -> Path:
         """The file locked for the whole of a run."""
-        return self.directory / "run.lock"
+        return self.directory / LOCK_NAME
 
     @property
     def local_tickets_path(self) -> Path:
         """The embedded local ticket store."""
-        return self.directory / "tickets.db"
+        return self.directory / TICKETS_NAME
 
 
 class TicketSettings(_Section):

@@ -1,7 +1,7 @@
 """The value types of the configuration, each with its bounds and its own error words.
 
-Durations (``"30d"``), timeouts, URLs, environment variable names, Jira priorities by
-problem family, custom field values. Every bound exists because a value past it once
+Durations (``"30d"``), timeouts, URLs, the ledger's path, environment variable names, Jira
+priorities by problem family, custom field values. Every bound exists because a value past it once
 crashed the tool or hung a pass: ``timedelta`` overflows, ``inf`` timeouts, secrets pasted
 where a variable name belongs.
 """
@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Final, get_args
 from urllib.parse import urlsplit
 
@@ -152,3 +153,30 @@ def check_fields(value: dict[str, object]) -> dict[str, object]:
             f"values nest more than {MAX_FIELD_DEPTH} levels deep; Jira's fields nest two or three"
         )
     return value
+
+
+LOCK_NAME = "run.lock"
+TICKETS_NAME = "tickets.db"
+
+
+def _check_state_path(value: Path) -> Path:
+    """A path that can be the ledger's file, and only the ledger's (checked at load time:
+    otherwise every run fails on it, with advice about the wrong file)."""
+    if "\x00" in str(value):
+        raise ValueError("holds a NUL character, which no file name can; remove it")
+    name = value.name
+    if name in ("", ".", ".."):
+        raise ValueError("must name the ledger's file (state.db, say), not a directory")
+    # The store and the lock sit beside the ledger under these names; the store's log,
+    # its rebuild and the files a rebuild sets aside start with its name.
+    if name in (LOCK_NAME, TICKETS_NAME) or name.startswith(
+        (f"{TICKETS_NAME}-", f"{TICKETS_NAME}.")
+    ):
+        raise ValueError(
+            f"names {name}, a file dirsync-bridge keeps beside the ledger; give the ledger "
+            "a name of its own (state.db, say)"
+        )
+    return value
+
+
+StatePath = Annotated[Path, AfterValidator(_check_state_path)]

@@ -229,6 +229,15 @@ class LocalStore:
 
     # -- identity, and rebuilding from the ledger (``rebuild``) ---------------------------------
 
+    def write_out(self) -> bool:
+        """Move everything written into the file itself and empty its log; whether it all went.
+
+        For a store that is about to be renamed (``tickets rebuild``): a log left beside it
+        would not follow it. A full disk here raises, as any write does.
+        """
+        busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return not busy
+
     def identity(self) -> tuple[str, int]:
         """(store id, writes taken): which store this is, and how far it has got."""
         row = self._conn.execute("SELECT store_id, revision FROM store WHERE id = 1").fetchone()

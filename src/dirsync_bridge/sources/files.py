@@ -9,7 +9,8 @@ link to one, is rejected without being read: it is opened with ``O_NONBLOCK`` (s
 FIFO with no writer cannot block) and judged by ``fstat`` of the open descriptor, never by a
 ``stat`` of the name that could be swapped in between. No more than
 ``max_message_bytes + 1`` bytes are ever read from a file, whatever its size claims to be.
-Directory walks do not follow links to directories, so a link loop is walked once.
+Directory walks do not follow links to directories, so a link loop is walked once; they
+keep no state on Python's stack, so no depth of folders is too deep.
 
 A name is shown, logged and stored in its ``printable`` form: bytes that are not UTF-8
 and control characters become backslash escapes.
@@ -68,30 +69,34 @@ def _eml_files(folder: Path, unlisted: list[Rejected]) -> Iterator[Path]:
     """Every ``*.eml`` under ``folder`` that is not a directory; links to folders not followed.
 
     Not only regular files: a broken link or a FIFO named ``*.eml`` is reported, not skipped;
-    so is a folder that cannot be listed (added to ``unlisted``).
+    so is a folder that cannot be listed (added to ``unlisted``), a folder nested so deep
+    that its path is too long to open included. The folders still to list are kept in a
+    list, not on Python's stack: a tree a thousand folders deep walks like a flat one.
     """
-    try:
-        entries = list(os.scandir(folder))
-    except OSError as exc:
-        reason = printable(exc.strerror or str(exc))
-        unlisted.append(
-            Rejected(
-                source=printable(folder),
-                code="unreadable",
-                detail=f"cannot list the directory: {reason}",
-            )
-        )
-        return
-    for entry in entries:
-        path = folder / entry.name
+    waiting = [folder]
+    while waiting:
+        here = waiting.pop()
         try:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _eml_files(path, unlisted)
-                continue
-            if entry.name.endswith(".eml") and not entry.is_dir():
-                yield path
-        except OSError:
-            yield path  # reported as unreadable when it is opened
+            entries = list(os.scandir(here))
+        except OSError as exc:
+            reason = printable(exc.strerror or str(exc))
+            unlisted.append(
+                Rejected(
+                    source=printable(here),
+                    code="unreadable",
+                    detail=f"cannot list the directory: {reason}",
+                )
+            )
+            continue
+        for entry in entries:
+            path = here / entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    waiting.append(path)
+                elif entry.name.endswith(".eml") and not entry.is_dir():
+                    yield path
+            except OSError:
+                yield path  # reported as unreadable when it is opened
 
 
 def _read_file(path: Path, max_message_bytes: int) -> Iterator[RawMessage | Rejected]:

@@ -1,0 +1,196 @@
+"""How a command ends: every way out is one exit code, with one line per problem.
+
+The command line runs here (``run_command``) rather than under click's own ``main``, which
+says "Aborted!" and exits 1 on a signal, prints usage errors as plain text whatever
+``--log-format`` says, and lets any other exception out as a traceback. The ways out:
+
+============================================  ==========================================
+the command ends (``sys.exit``, or returns)   its own exit code (0, 1, 2, 75)
+a usage error (unknown command, bad option)   click's message (one JSON line with
+                                              ``--log-format json``), exit 2
+an error of ours (``DirsyncBridgeError``)     one line per problem, its exit code
+SIGINT or SIGTERM                             one line, exit 130 (``interrupt``)
+standard output cannot be written             one line; a full disk is 75 (free space);
+                                              a reader that went away (EPIPE, ``| head``)
+                                              is no failure: the command ends quietly
+any other exception: a bug                    one line ``internal error (...)``, exit 70
+                                              (EX_SOFTWARE); the traceback at -vv only
+============================================  ==========================================
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from . import crashpoints, interrupt
+from .config.settings import Config
+from .errors import ConfigError, DirsyncBridgeError, Fatal, Retriable
+from .logs import LogFormat, options_in, setup_logging
+
+EXIT_OK = 0
+EXIT_INTERNAL = 70
+"""EX_SOFTWARE (sysexits.h): a bug in dirsync-bridge, not in its input or its settings."""
+
+_FIRST_LINE = 200  # characters of an unexpected error's message shown without -vv
+
+log = logging.getLogger("dirsync_bridge.cli")
+
+
+def run_command(args: Sequence[str]) -> int:
+    """Run the command line ``args``; the exit code it ends with (module docstring)."""
+    try:
+        verbosity, log_format = options_in(args)
+        # Now, not when click has read the options: a usage error, a signal or a bug met
+        # before then is a log line like any other (JSON with --log-format json).
+        setup_logging(verbosity, log_format)
+        stdout = _watch_stdout()
+        crashpoints.crash_point("command-line")
+        code = _invoke(list(args), log_format)
+        code = _after_output(code, stdout)
+        interrupt.done()
+        return code
+    except KeyboardInterrupt as exc:
+        return interrupt.stopped(exc)
+    except Exception as exc:  # a bug around the command (``_invoke`` guards the command)
+        return _internal_error(exc)
+
+
+def _invoke(args: list[str], log_format: LogFormat) -> int:
+    from .cli import cli  # after the signal handlers (__main__)
+
+    try:
+        with cli.make_context("dirsync-bridge", args) as ctx:
+            try:
+                cli.invoke(ctx)
+            except DirsyncBridgeError as exc:  # inside: the loaded file is known here
+                return say(exc)
+        return EXIT_OK
+    except SystemExit as exc:
+        return _code(exc.code)
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
+    except click.ClickException as exc:
+        return _usage_error(exc, log_format)
+    except DirsyncBridgeError as exc:
+        return say(exc)
+    except Exception as exc:  # a bug: never a traceback unless -vv asks for it
+        return _internal_error(exc)
+
+
+def say(exc: DirsyncBridgeError) -> int:
+    """Say what failed, one log line per problem (JSON with --log-format json); its exit code."""
+    if isinstance(exc, ConfigError):
+        # Adapters know their section, not the file: name the file that was loaded.
+        ctx = click.get_current_context(silent=True)
+        config = ctx.find_object(Config) if ctx is not None else None
+        exc.located(config.file if config is not None else None)
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        log.error("%s", line)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("where it failed (-vv)", exc_info=exc)
+    return exc.exit_code
+
+
+def _usage_error(exc: click.ClickException, log_format: LogFormat) -> int:
+    if log_format != "json":
+        exc.show()  # click's usage, hint and message, as every click program shows them
+        return exc.exit_code
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if isinstance(ctx, click.Context) else "dirsync-bridge"
+    # No command at all: click's "message" is the whole help text.
+    message = "no command given" if isinstance(exc, click.exceptions.NoArgsIsHelpError) else None
+    log.error("%s: %s (see %s --help)", where, message or exc.format_message(), where)
+    return exc.exit_code
+
+
+def _internal_error(exc: Exception) -> int:
+    first = next(iter(str(exc).splitlines()), "")
+    if len(first) > _FIRST_LINE:
+        first = first[: _FIRST_LINE - 3] + "..."
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    log.error("internal error (%s); please report it; -vv shows where", what)
+    log.debug("where it failed (-vv)", exc_info=exc)
+    return EXIT_INTERNAL
+
+
+def _code(value: Any) -> int:
+    if value is None:
+        return EXIT_OK
+    if isinstance(value, int):
+        return value
+    return _internal_error(RuntimeError(f"exit with {value!r}"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Standard output that cannot be written
+
+
+class _WatchedStdout(io.FileIO):
+    """Standard output's file: the first error that stops a write is kept, and whatever
+    follows is dropped, so that the command finishes its work (its tickets, its lines on
+    stderr) and its end says what was lost (``_after_output``)."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(fd, "wb", closefd=False)
+        self.failure: OSError | None = None
+
+    def write(self, data: Any, /) -> int:
+        """Write ``data``; after a failure, drop it (its length, as if written)."""
+        if self.failure is None:
+            try:
+                return super().write(data)
+            except OSError as exc:
+                self.failure = exc
+        return memoryview(data).nbytes
+
+
+def _watch_stdout() -> _WatchedStdout | None:
+    current = sys.stdout
+    try:
+        fd = current.fileno()
+        current.flush()
+    except (AttributeError, OSError, ValueError):
+        return None  # no standard output (closed), or not a file: nothing to watch
+    raw = _WatchedStdout(fd)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=current.encoding,
+        errors=current.errors,
+        line_buffering=getattr(current, "line_buffering", False),
+    )
+    return raw
+
+
+def _after_output(code: int, stdout: _WatchedStdout | None) -> int:
+    """``code``, unless standard output could not be written out: then one line, and 75 for
+    a full disk (free space and run again, as for the state) or 2 (where it points)."""
+    failure = stdout.failure if stdout is not None else None
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as exc:
+        failure = failure or exc
+    if stdout is not None:
+        failure = failure or stdout.failure
+    if failure is None or failure.errno == errno.EPIPE:
+        return code  # `| head` read what it wanted: the command ends quietly, as others do
+    reason = failure.strerror or str(failure)
+    what = "standard output: the output could not be written"
+    if failure.errno in (errno.ENOSPC, errno.EDQUOT):
+        log.error("%s: the disk is full (%s); free space and run again", what, reason)
+        failed = Retriable.exit_code
+    elif failure.errno == errno.EIO:
+        log.error("%s: I/O error (%s); check the disk, run again", what, reason)
+        failed = Retriable.exit_code
+    else:
+        log.error("%s (%s); send it to a file or a pipe that can be written", what, reason)
+        failed = Fatal.exit_code
+    # A command that failed otherwise has said so already, with its own code.
+    return failed if code in (EXIT_OK, 1) else code
