@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .config.settings import Config, find_config_file, load_config, required_keys
 from .errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
-from .exits import say
+from .failures import say
 from .logs import LogFormat, setup_logging
 from .models import ParseResult, Rejected
 from .output import (

@@ -30,8 +30,8 @@ from typing import Any
 import click
 
 from . import crashpoints, interrupt
-from .config.settings import Config
-from .errors import ConfigError, DirsyncBridgeError, Fatal, Retriable
+from .errors import DirsyncBridgeError, Fatal, Retriable
+from .failures import say
 from .logs import LogFormat, options_in, setup_logging
 
 EXIT_OK = 0
@@ -82,20 +82,6 @@ def _invoke(args: list[str], log_format: LogFormat) -> int:
         return say(exc)
     except Exception as exc:  # a bug: never a traceback unless -vv asks for it
         return _internal_error(exc)
-
-
-def say(exc: DirsyncBridgeError) -> int:
-    """Say what failed, one log line per problem (JSON with --log-format json); its exit code."""
-    if isinstance(exc, ConfigError):
-        # Adapters know their section, not the file: name the file that was loaded.
-        ctx = click.get_current_context(silent=True)
-        config = ctx.find_object(Config) if ctx is not None else None
-        exc.located(config.file if config is not None else None)
-    for line in str(exc).splitlines() or [type(exc).__name__]:
-        log.error("%s", line)
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug("where it failed (-vv)", exc_info=exc)
-    return exc.exit_code
 
 
 def _usage_error(exc: click.ClickException, log_format: LogFormat) -> int:
