@@ -1,12 +1,12 @@
 """The mailbox as a ``Source``: one cron pass over a folder, and the actions it owes after.
 
-A pass lists the folder from the watermark (``mail_folder`` says why a watermark on
-``lastModifiedDateTime``), skips what the ledger already has and mail that is plainly not a
-report, and fetches the rest a few ahead. Each message read is recorded in the ledger with
-the action it is owed (``after`` or ``after_rejected``); the actions are done in
-``finish``, only once every ticket write the pass caused is done, and only then does the
-watermark move. So a pass killed anywhere leaves the actions owed, and the next pass does
-them.
+A pass lists the folder from the watermark (``mail_listing`` says why a watermark on
+``lastModifiedDateTime``, and why its pages cannot lose a message), skips what the ledger
+already has and mail that is plainly not a report, and fetches the rest a few ahead. Each
+message read is recorded in the ledger with the action it is owed (``after`` or
+``after_rejected``); the actions are done in ``finish``, only once every ticket write the
+pass caused is done, and only then does the watermark move. So a pass killed anywhere
+leaves the actions owed, and the next pass does them.
 
 One message never stops a pass: one deleted before it could be read, or over the size
 limit, is named (exit 1) and recorded so that it is not fetched again. One that Graph keeps
@@ -109,7 +109,7 @@ class MailboxSource:
         else:
             listed = self.folder.list_since(self._watermark - settings.overlap)
         wanted: list[MailItem] = []
-        for item in listed:
+        for item in listed:  # each once, though the pages overlap
             newest = self._newest
             self._newest = item.changed if newest is None else max(newest, item.changed)
             if self._ledger.mailbox_known(item.id):
@@ -124,6 +124,10 @@ class MailboxSource:
                 )
             else:
                 wanted.append(item)
+        if listed.unproven_from is not None and self._newest is not None:
+            # The listing may have missed a message changed from then on (``mail_listing``):
+            # the watermark stays there, so that the next pass lists it.
+            self._newest = min(self._newest, listed.unproven_from)
         return wanted
 
     def _unreadable(self, item: MailItem, error: Skippable, summary: RunSummary) -> None:
