@@ -213,3 +213,31 @@ def test_a_message_deleted_after_the_listing_is_skippable_by_name(
     with pytest.raises(Skippable, match=r"gone from the mailbox \(HTTP 404 ErrorItemNotFound\)"):
         mailbox.raw(item.id)
     graph.close()
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth2/v2.0/token", "/.well-known/openid-configuration"])
+def test_a_busy_login_host_is_waited_for_as_its_retry_after_says(
+    graph_sim: GraphSimulator, endpoint: str
+) -> None:
+    deliver(graph_sim, 1)
+    waits = Waits()
+    graph = client(graph_sim, waits)
+    graph_sim.faults.include_login = True
+    graph_sim.faults.path_contains = endpoint
+    graph_sim.faults.retry_after = "7"
+    graph_sim.faults.fail_next(429)
+    assert len(list(source(graph).list_since(SINCE))) == 1
+    assert waits.slept == [7.0]
+    graph.close()
+
+
+def test_a_token_refused_by_two_threads_at_once_is_replaced_once(
+    graph_sim: GraphSimulator,
+) -> None:
+    graph = client(graph_sim, Waits())
+    stale = graph.token()
+    graph_sim.expire_tokens()
+    fresh = graph.token(refused=stale)
+    assert fresh != stale and graph.token(refused=stale) == fresh  # the second: no new sign-in
+    assert graph_sim.token_requests == 2
+    graph.close()

@@ -26,12 +26,14 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, TypeVar
 
 import msal
+import msal.exceptions
 import requests
 
 from ..config.settings import GraphSettings
@@ -39,9 +41,11 @@ from ..errors import ConfigError, Retriable, SignInUnavailable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .wire import (
     BadAnswer,
+    Busy,
     Session,
     bounded,
     describe,
+    environment_bundle_error,
     error_of,
     json_object,
     one_line,
@@ -131,6 +135,7 @@ class GraphClient:
         self.settings = settings
         self.login, self.root = endpoints(settings)
         verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
+        self._verify = verify
         self._session = Session(verify, settings.timeout)
         self._login_session = Session(verify, settings.timeout, json_only=True)
         self._credential = credential
@@ -151,22 +156,27 @@ class GraphClient:
 
     # -- sign-in ---------------------------------------------------------------------------
 
-    def token(self, *, fresh: bool = False) -> str:
+    def token(self, refused: str | None = None) -> str:
         """An access token for Graph (one per run, unless Graph refuses it).
 
-        A login host that fails in a way that may pass (unreachable, 5xx, a broken or HTML
-        answer) is retried with the retry policy, then ``SignInUnavailable`` (exit 75).
+        ``refused``: the token Graph just answered 401 to. msal would hand the same one back
+        from its cache (it is not expired by msal's clock), so it is dropped there too and a
+        new one is asked for, once: other threads refused the same token get the new one.
+        A login host that fails in a way that may pass (unreachable, busy, 5xx, a broken or
+        HTML answer) is retried with the retry policy, then ``SignInUnavailable`` (exit 75).
         """
         with self._token_lock:
-            if self._token is None or fresh:
-                self._token = retrying(self._sign_in, self.budget())
+            if refused is not None and refused == self._token:
+                self._token = None
+                if self._app is not None:
+                    self._app.remove_tokens_for_client()
+            if self._token is None:
+                if self._verify is True:  # no ca_bundle: requests' variables decide
+                    trust_error = environment_bundle_error(os.environ)
+                    if trust_error is not None:
+                        raise trust_error
+                self._token = retrying(self._acquire, self.budget())
             return self._token
-
-    def _sign_in(self) -> str:
-        try:
-            return self._acquire()
-        except SignInUnavailable as exc:
-            raise TryAgain(str(exc), error=exc) from None
 
     def _acquire(self) -> str:
         s = self.settings
@@ -193,15 +203,17 @@ class GraphClient:
             config_error = untrusted(exc, self.login)
             if config_error is not None:
                 raise config_error from None
-            raise SignInUnavailable(
-                f"Graph sign-in: {describe(exc, self.login)}; the next run retries"
-            ) from None
+            wait = exc.retry_after if isinstance(exc, Busy) else None
+            raise _unavailable(describe(exc, self.login), wait) from None
+        except msal.exceptions.MsalServiceError as exc:
+            # A 5xx the session does not retry itself (501, 505...): msal raises for it.
+            raise _unavailable(f"{self.login} answered {one_line(str(exc))}", None) from None
         if "access_token" in result:
             return str(result["access_token"])
         error = str(result.get("error", "error"))
         description = one_line(str(result.get("error_description", "")))[:300]
         if error in ("temporarily_unavailable", "server_error") or "throttl" in description:
-            raise Retriable(f"Graph sign-in: {error}: {description}; the next run retries")
+            raise _unavailable(f"{error}: {description}", None)
         raise ConfigError(
             None,
             "[graph] client_id",
@@ -302,7 +314,7 @@ class GraphClient:
                 raise TryAgain(f"HTTP {status} {code}", wait)
             if status == 401 and not refreshed:
                 refreshed = True
-                self.token(fresh=True)
+                self.token(refused=token)
                 raise TryAgain("HTTP 401", retry_after=0.0)
             raise refused(what, response)
 
@@ -324,3 +336,10 @@ class GraphClient:
             page = self.get_json(url, what=what, params=query)
             yield from page.get("value", [])
             url, query = page.get("@odata.nextLink"), None
+
+
+def _unavailable(problem: str, retry_after: float | None) -> TryAgain:
+    """A sign-in attempt that failed in a way that may pass: tried again as the retry policy
+    (or the login host's ``Retry-After``) says, then ``SignInUnavailable`` (exit 75)."""
+    error = SignInUnavailable(f"Graph sign-in: {problem}; the next run retries")
+    return TryAgain(problem, retry_after, error=error)
