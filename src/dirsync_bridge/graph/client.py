@@ -7,18 +7,24 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
 - Sign-in: ``msal.ConfidentialClientApplication`` with a client secret (from the
   environment or a file) or a certificate (PEM + thumbprint), against the national cloud's
   login host or ``authority_url``. msal gets our own HTTP session, which passes ``verify=``
-  on every request: ``REQUESTS_CA_BUNDLE`` would otherwise override a configured CA.
+  on every request: ``REQUESTS_CA_BUNDLE`` would otherwise override a configured CA
+  (without ``ca_bundle``, a variable naming a missing or non-PEM file is a configuration
+  error naming it, before anything is sent). A busy login host (429, 5xx, whatever its body)
+  is retried as its ``Retry-After`` says, like Graph.
 - Requests: ``Prefer: IdType="ImmutableId"`` always (ids survive moves, apis.md 1.3);
-  429/503/504 retried as ``Retry-After`` says (or with backoff) within ``retry_for``; a 401
-  gets one fresh token; ``@odata.nextLink`` followed verbatim.
+  429/5xx retried as ``Retry-After`` says (or with backoff) within ``retry_for``; a 401
+  gets one new token (msal's cached copy dropped: msal would give the refused one back);
+  ``@odata.nextLink`` followed verbatim.
 - Broken answers are faults like a 503, retried by the same policy: any
   ``requests.RequestException`` (a dropped connection, a body cut off mid-chunk, a timeout)
   and any 2xx that is not the JSON asked for (an HTML page from a proxy or captive portal),
   from Graph and from the login host alike (msal gets a session that checks its answers).
-  Our writes may be repeated safely: a move, a PATCH and a folder creation (409 when done)
-  end the same however often they are sent.
+  Writes too: every answer is read as Graph's JSON (there is no "any 2xx will do"), so a
+  proxy's page is never taken for a write done. Our writes may be repeated safely: a move,
+  a PATCH and a folder creation (409 when done) end the same however often they are sent.
 - A TLS certificate that does not verify is a configuration error naming ``[graph]
-  ca_bundle``, at once: retrying will not change it.
+  ca_bundle``, at once: retrying will not change it. Other TLS failures (a handshake cut
+  short, a port that does not speak TLS) are network faults, retried and named.
 - Errors: Graph's JSON (``{"error": {"code", "message"}}``) becomes ``Fatal`` (a person must
   change something: the message says what) or ``Retriable`` (exit 75, the next pass retries).
 """
@@ -227,21 +233,6 @@ class GraphClient:
         """A full URL for a path under /v1.0 (a full URL is returned as is)."""
         return path if "://" in path else f"{self.root}/v1.0{path}"
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        what: str,
-        params: Mapping[str, str] | None = None,
-        json: object = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        """One Graph request with the retry policy; a refusal raises with ``what`` in it."""
-        return self._call(
-            method, path, what, params=params, json=json, headers=headers, read=lambda r: r
-        )
-
     def request_json(
         self,
         method: str,
@@ -251,7 +242,12 @@ class GraphClient:
         params: Mapping[str, str] | None = None,
         json: object = None,
     ) -> dict[str, Any]:
-        """One Graph request whose answer must be a JSON object (retried when it is not)."""
+        """One Graph request whose answer must be a JSON object (retried when it is not).
+
+        Every answer this tool acts on is Graph's JSON (or a raw message, ``download``):
+        there is no way to send a request and take whatever 2xx comes back, so a proxy's
+        HTML page is never taken for a write that was done or a check that passed.
+        """
         return self._call(method, path, what, params=params, json=json, read=json_object)
 
     def get_json(
@@ -276,7 +272,6 @@ class GraphClient:
         read: Callable[[requests.Response], T],
         params: Mapping[str, str] | None = None,
         json: object = None,
-        headers: Mapping[str, str] | None = None,
         stream: bool = False,
     ) -> T:
         url = self.url(path)
@@ -286,11 +281,7 @@ class GraphClient:
             nonlocal refreshed
             try:
                 token = self.token()
-                sent = {
-                    "Authorization": f"Bearer {token}",
-                    "Prefer": IMMUTABLE_IDS,
-                    **(headers or {}),
-                }
+                sent = {"Authorization": f"Bearer {token}", "Prefer": IMMUTABLE_IDS}
                 with self._slots:
                     response = self._session.request(
                         method, url, params=params, json=json, headers=sent, stream=stream

@@ -10,6 +10,8 @@ gone from the mailbox (deleted), not moved: ``MessageGone``.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +25,8 @@ from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from .mail_listing import Listing, MailItem
 
 __all__ = ["FETCH_AHEAD", "WELL_KNOWN", "Listing", "MailFolder", "MailItem"]
+
+log = logging.getLogger(__name__)
 
 FETCH_AHEAD: Final = 8
 """Messages fetched ahead of the parser (Graph serves four at a time, see ``graph``)."""
@@ -42,6 +46,8 @@ class MailFolder:
         self.settings = settings
         self._user = f"/users/{quote(settings.mailbox, safe='@')}"
         self._folders: dict[str, str] = {}
+        self._watched: str | None = None
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -104,25 +110,54 @@ class MailFolder:
                 for _, future in pending:
                     future.cancel()
 
-    def apply(self, message_id: str, action: str) -> None:
-        """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``)."""
+    def apply(self, message_id: str, action: str) -> bool:
+        """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``) unless
+        the message has left the folder since it was listed; whether it was done.
+
+        A message a person moved or deleted meanwhile (Outlook's delete is a move to Deleted
+        Items, where its immutable id still reaches it) is left where that person put it:
+        never moved back out, never marked. Every answer must be Graph's JSON (the message,
+        the moved message): a proxy's page in its place is retried like a 503, which is safe
+        because each write ends the same however often it is sent (a PATCH sets values; a
+        second move finds the message already in its destination, and leaves it there).
+        """
         kind, _, argument = action.partition(":")
+        if kind not in ("read", "category", "move"):
+            return False
         path = f"{self._user}/messages/{message_id}"
         what = f"{action} {self.reference(message_id)}"
+        current = self.client.get_json(
+            path, what=what, params={"$select": "parentFolderId,categories"}
+        )
+        if current.get("parentFolderId") != self.watched_id():
+            log.info("%s: left alone, no longer in %s", what, self.settings.folder)
+            return False
         if kind == "read":
-            self.client.request("PATCH", path, what=what, json={"isRead": True})
+            self.client.request_json("PATCH", path, what=what, json={"isRead": True})
         elif kind == "category":
-            # PATCH replaces the whole collection: read it first, keep what others set.
-            current = self.client.get_json(path, what=what, params={"$select": "categories"})
+            # PATCH replaces the whole collection: keep what others set.
             categories = list(current.get("categories") or [])
             if argument not in categories:
                 body = {"categories": [*categories, argument]}
-                self.client.request("PATCH", path, what=what, json=body)
-        elif kind == "move":
+                self.client.request_json("PATCH", path, what=what, json=body)
+        else:
             destination = self.folder_id(argument, create=True)
-            self.client.request(
+            self.client.request_json(
                 "POST", f"{path}/move", what=what, json={"destinationId": destination}
             )
+        return True
+
+    def watched_id(self) -> str:
+        """The id of the folder the source reads (what ``parentFolderId`` says), asked once:
+        a well-known name is not an id."""
+        with self._lock:
+            if self._watched is None:
+                folder = self.folder_path(self.settings.folder, "[source.mailbox] folder")
+                answer = self.client.get_json(
+                    folder, what=f"find {self.name}", params={"$select": "id"}
+                )
+                self._watched = str(answer["id"])
+            return self._watched
 
     # -- folders ---------------------------------------------------------------------------
 

@@ -50,10 +50,7 @@ from typing import Any, Final
 from ..graph.client import GraphClient
 
 PAGE: Final = 100
-SELECT: Final = (
-    "id,internetMessageId,receivedDateTime,lastModifiedDateTime,subject,from,categories,"
-    "parentFolderId"
-)
+SELECT: Final = "id,internetMessageId,receivedDateTime,lastModifiedDateTime,subject,from,categories"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +65,6 @@ class MailItem:
     categories: tuple[str, ...] = ()
     modified: datetime | None = None
     """``lastModifiedDateTime``: what the watermark follows (None: not listed with it)."""
-    folder: str | None = None
-    """``parentFolderId``: the folder it was in when listed (None: not listed with it)."""
 
     @property
     def changed(self) -> datetime:
@@ -89,7 +84,6 @@ class MailItem:
             sender=str(sender),
             categories=tuple(raw.get("categories") or ()),
             modified=graph_time(str(modified)) if modified else None,
-            folder=raw.get("parentFolderId") or None,
         )
 
 

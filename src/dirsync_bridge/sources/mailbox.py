@@ -158,7 +158,7 @@ class MailboxSource:
             for future in as_completed(futures):
                 message_id = futures[future]
                 try:
-                    future.result()
+                    done = future.result()
                 except GraphError as exc:
                     if exc.status != 404:
                         failure = failure or exc
@@ -169,8 +169,8 @@ class MailboxSource:
                 except DirsyncBridgeError as exc:
                     failure = failure or exc
                     continue
-                self._ledger.mailbox_done(message_id)
-                summary.mailbox_actions += 1
+                self._ledger.mailbox_done(message_id)  # done, or not to be done any more
+                summary.mailbox_actions += done
         if failure is not None:
             raise failure
 
