@@ -42,6 +42,7 @@ import msal
 import msal.exceptions
 import requests
 
+from .. import interrupt
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
@@ -132,7 +133,7 @@ class GraphClient:
         settings: GraphSettings,
         credential: str | dict[str, str],
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interrupt.pause,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Nothing is sent until the first request."""

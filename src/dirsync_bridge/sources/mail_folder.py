@@ -14,11 +14,12 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Final
 from urllib.parse import quote
 
+from .. import interrupt
 from ..config.settings import MailboxSettings
 from ..errors import ConfigError, GraphError, MessageGone, Retriable, Skippable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
@@ -89,7 +90,7 @@ class MailFolder:
     ) -> Iterator[tuple[MailItem, bytes | Skippable | Retriable]]:
         """Each item with its raw MIME (or why it cannot be read), in order, fetched a few
         ahead in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing."""
-        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+        with interrupt.workers(MAX_IN_FLIGHT) as pool:
             pending: deque[tuple[MailItem, Future[bytes]]] = deque()
             queue = iter(items)
             try:

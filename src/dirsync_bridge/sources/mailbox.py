@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from datetime import datetime
 
+from .. import interrupt
 from ..config.settings import MailboxSettings
 from ..errors import DirsyncBridgeError, GraphError, MessageGone, Retriable, Skippable, TooLarge
 from ..graph.client import MAX_IN_FLIGHT
@@ -149,7 +150,7 @@ class MailboxSource:
     def _do_actions(self, summary: RunSummary) -> None:
         """Every mailbox action owed, four at a time; each recorded as soon as it is done."""
         owed = self._ledger.mailbox_owed(self.name)
-        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+        with interrupt.workers(MAX_IN_FLIGHT) as pool:
             futures = {
                 pool.submit(self.folder.apply, message_id, self._action(outcome)): message_id
                 for message_id, outcome, _ in owed
