@@ -15,6 +15,14 @@ signal then would kill the process: exit -2 or -15).
 
 This module is imported before anything else (``__main__``): it loads ``signal`` alone, so
 that the handlers are in place a few milliseconds after the interpreter starts.
+
+A signal reaches the main thread only, while Graph's requests are made by worker threads
+that may be waiting out a ``Retry-After`` of a minute, with more work queued behind them;
+and the interpreter does not exit until every worker has finished. So the handler also sets
+an event that every retry wait watches (``pause``: a worker's wait ends at once, with
+``Interrupted``; no new attempt starts, ``check``), and the thread pools cancel their
+queued work when the main thread leaves them by an exception (``workers``): the command
+stops within one request's time, not when the waits run out.
 """
 
 from __future__ import annotations
@@ -23,12 +31,21 @@ import signal
 import sys
 from types import FrameType
 
+TYPE_CHECKING = False  # not typing's: this module loads before anything else (docstring)
+if TYPE_CHECKING:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C (design.md section 5)."""
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _quiet = False
 """Set once a signal has been raised, or the command has ended: no more signals raise."""
+_signal_name: str | None = None
+"""The signal that asked the command to stop, once one has."""
+_stopping: threading.Event | None = None
+"""Set by a signal, watched by every retry wait (made by ``install``, after the handlers)."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -41,8 +58,15 @@ class Interrupted(KeyboardInterrupt):
 
 def install() -> None:
     """From now on SIGINT and SIGTERM raise ``Interrupted`` in the main thread (once)."""
+    global _stopping
     for signum in _SIGNALS:
         signal.signal(signum, _raise)
+    # After the handlers (threading loads in a few milliseconds): what worker threads watch.
+    import threading
+
+    _stopping = threading.Event()
+    if _signal_name is not None:
+        _stopping.set()
 
 
 def _raise(signum: int, frame: FrameType | None) -> None:
@@ -50,7 +74,45 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     if _quiet:
         return  # already stopping, or ended: the first signal decided
     _quiet = True
-    raise Interrupted(signal.Signals(signum).name)
+    global _signal_name
+    _signal_name = signal.Signals(signum).name
+    if _stopping is not None:
+        _stopping.set()  # first: the workers' waits end while the main thread unwinds
+    raise Interrupted(_signal_name)
+
+
+def check() -> None:
+    """``Interrupted`` if a signal asked the command to stop (in any thread)."""
+    if _signal_name is not None:
+        raise Interrupted(_signal_name)
+
+
+def pause(seconds: float) -> None:
+    """``time.sleep`` for any thread, that a signal ends at once with ``Interrupted``."""
+    if _stopping is None:  # no handlers installed (a library use, a test): a plain sleep
+        import time
+
+        time.sleep(seconds)
+        return
+    if _stopping.wait(seconds):
+        raise Interrupted(_signal_name or "SIGINT")
+
+
+class workers:  # noqa: N801  (used as a function: ``with workers(4) as pool``)
+    """A thread pool of ``count`` that the main thread leaves by an exception (a signal, an
+    error) without running the work still queued: it is cancelled, and only what is running
+    is waited for (an interrupt ends its waits, ``pause``)."""
+
+    def __init__(self, count: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=count)
+
+    def __enter__(self) -> ThreadPoolExecutor:
+        return self._pool
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=kind is not None)
 
 
 def stopped(exc: KeyboardInterrupt) -> int:

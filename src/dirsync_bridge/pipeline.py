@@ -127,14 +127,20 @@ def ingest(
     summary: RunSummary,
     enricher: Enricher | None = None,
 ) -> Outcome:
-    """Parse one message (unless the ledger has it) and record what it says."""
-    header_id, content_key = message_keys(item.data)
-    for key in (header_id, content_key):
-        status = ledger.message_status(key) if key else None
-        if status:
-            summary.already_seen += 1
-            log.debug("already seen %s", item.source)
-            return "rejected" if status == "rejected" else "processed"
+    """Parse one message (unless the ledger has these very bytes) and record what it says.
+
+    Only the bytes' hash skips the parser, never the Message-ID: that is the sender's to
+    choose, and a spoof copying a processed report's must still be parsed, and rejected by
+    name. A message is recorded under its hash, so that seen files replay without a parse.
+    One whose report the ledger already has (the same trusted report in other bytes,
+    delivered again through another hop, or forwarded) is already seen: nothing new.
+    """
+    content_key = message_keys(item.data)[1]
+    status = ledger.message_status(content_key)
+    if status:
+        summary.already_seen += 1
+        log.debug("already seen %s", item.source)
+        return "rejected" if status == "rejected" else "processed"
     result = _parsed(item, config)
     if isinstance(result, Rejected):
         # Keyed by content, never by the Message-ID a forger chose: a spoof must not
@@ -143,14 +149,18 @@ def ingest(
         summary.rejected += 1
         summary.problems.append(result)
         return "rejected"
-    summary.parsed += 1
     key = report_key(result, content_key.removeprefix("sha256:"))
     found = sightings(result, key)
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)
-    ledger.record_report(
-        header_id or content_key, key, result.tenant, report_time(result), item.source, found
+    new = ledger.record_report(
+        content_key, key, result.tenant, report_time(result), item.source, found
     )
+    if not new:
+        summary.already_seen += 1
+        log.debug("already seen %s: report %s", item.source, key)
+        return "processed"
+    summary.parsed += 1
     crashpoints.crash_point("after-ingest")
     return "processed"
 

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Final, TypeVar
 
+from . import interrupt
+
 T = TypeVar("T")
 
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
@@ -59,7 +61,8 @@ class Budget:
     total_seconds: float
     max_attempts: int = 8
     clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = interrupt.pause
+    """How to wait: by default a sleep that a signal ends at once, in any thread."""
     random: Callable[[], float] = _random.random
     """A draw in [0, 1) for the jitter of a backoff (never applied to ``Retry-After``)."""
     attempts: int = 0
@@ -116,6 +119,7 @@ def retrying(
     spent, the error is ``give_up(last, budget)``, else the last ``TryAgain``'s ``error``.
     """
     while True:
+        interrupt.check()  # stopping: no new attempt (a worker's queued work included)
         try:
             return attempt()
         except TryAgain as again:

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import tracemalloc
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import certifi
 import pytest
 
-from dirsync_bridge.config.settings import GraphSettings, MailboxSettings
+from dirsync_bridge.config.settings import Config, GraphSettings, MailboxSettings
 from dirsync_bridge.enrich.cloud import CloudDirectory
 from dirsync_bridge.errors import ConfigError, Retriable, Skippable
 from dirsync_bridge.graph.client import GraphClient
+from dirsync_bridge.pipeline import run
 from dirsync_bridge.sources.mail_folder import MailFolder
 
+from ..conftest import REPORTS
 from ..simulators.graph.faults import HTML, TRUNCATE
 from ..simulators.graph.fixtures import mime_message, tool_settings
 from ..simulators.graph.server import GraphSimulator
@@ -147,7 +150,7 @@ def test_an_html_page_from_the_discovery_endpoint_is_retriable_not_a_config_erro
     graph_sim.faults.path_contains = "/.well-known/openid-configuration"
     graph_sim.faults.fail_next(HTML, times=50)
     with pytest.raises(Retriable, match="Graph sign-in"):
-        graph.request("GET", "/users", what="look")
+        graph.get_json("/users", what="look")
     graph.close()
 
 
@@ -173,7 +176,7 @@ def test_a_graph_certificate_that_does_not_verify_is_a_config_error_at_once(
         waits = Waits()
         graph = client(graph_sim, waits, graph_url=other.url)
         with pytest.raises(ConfigError) as caught:
-            graph.request("GET", "/users", what="look")
+            graph.get_json("/users", what="look")
         assert caught.value.key == "[graph] ca_bundle" and other.url in str(caught.value)
         assert waits.slept == []
         graph.close()
@@ -213,3 +216,80 @@ def test_a_message_deleted_after_the_listing_is_skippable_by_name(
     with pytest.raises(Skippable, match=r"gone from the mailbox \(HTTP 404 ErrorItemNotFound\)"):
         mailbox.raw(item.id)
     graph.close()
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth2/v2.0/token", "/.well-known/openid-configuration"])
+def test_a_busy_login_host_is_waited_for_as_its_retry_after_says(
+    graph_sim: GraphSimulator, endpoint: str
+) -> None:
+    deliver(graph_sim, 1)
+    waits = Waits()
+    graph = client(graph_sim, waits)
+    graph_sim.faults.include_login = True
+    graph_sim.faults.path_contains = endpoint
+    graph_sim.faults.retry_after = "7"
+    graph_sim.faults.fail_next(429)
+    assert len(list(source(graph).list_since(SINCE))) == 1
+    assert waits.slept == [7.0]
+    graph.close()
+
+
+def test_a_token_refused_by_two_threads_at_once_is_replaced_once(
+    graph_sim: GraphSimulator,
+) -> None:
+    graph = client(graph_sim, Waits())
+    stale = graph.token()
+    graph_sim.expire_tokens()
+    fresh = graph.token(refused=stale)
+    assert fresh != stale and graph.token(refused=stale) == fresh  # the second: no new sign-in
+    assert graph_sim.token_requests == 2
+    graph.close()
+
+
+@pytest.mark.parametrize("after", ["move:Processed", "read", "category:done"])
+@pytest.mark.parametrize("fault", [HTML, TRUNCATE, 500], ids=["html-page", "cut-off-body", "500"])
+def test_a_broken_answer_to_a_mailbox_action_is_retried_not_taken_for_done(
+    tmp_path: Path, graph_sim: GraphSimulator, after: str, fault: int
+) -> None:
+    raw = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    msg = graph_sim.add_message(MAILBOX, "inbox", raw, received=SINCE)
+    config = Config.model_validate(
+        {
+            "state": {"path": str(tmp_path / "state.db")},
+            "graph": tool_settings(graph_sim, retry_for="20s"),
+            "source": {"mailbox": {"mailbox": MAILBOX, "after": after}},
+        }
+    )
+    graph_sim.faults.path_contains = "/messages/"
+    graph_sim.faults.methods = frozenset({"PATCH", "POST"})  # the write, not its reads
+    graph_sim.faults.retry_after = "0"
+    graph_sim.faults.fail_next(fault)
+    summary = run(config, env={"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET})
+    assert summary.mailbox_actions == 1 and not graph_sim.faults.queue
+    if after == "read":
+        assert msg.is_read
+    elif after == "category:done":
+        assert msg.categories == ["done"]
+    else:
+        left = {graph_sim.folder_id(MAILBOX, name) for name in ("inbox", "deleteditems")}
+        assert msg.folder_id not in left
+
+
+@pytest.mark.parametrize("where", ["/messages", "/$value", "/move"])
+def test_a_single_graph_500_is_retried_not_a_configuration_error(
+    tmp_path: Path, graph_sim: GraphSimulator, where: str
+) -> None:
+    raw = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    graph_sim.add_message(MAILBOX, "inbox", raw, received=SINCE)
+    config = Config.model_validate(
+        {
+            "state": {"path": str(tmp_path / "state.db")},
+            "graph": tool_settings(graph_sim, retry_for="20s"),
+            "source": {"mailbox": {"mailbox": MAILBOX}},
+        }
+    )
+    graph_sim.faults.path_contains = where  # the listing is the first path with /messages
+    graph_sim.faults.fail_next(500)
+    summary = run(config, env={"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET})
+    assert summary.created >= 1 and summary.mailbox_actions == 1
+    assert 500 in graph_sim.log.statuses() and graph_sim.folder_messages(MAILBOX, "inbox") == []

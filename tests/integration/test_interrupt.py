@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,59 @@ def test_nothing_but_the_signal_handlers_is_loaded_before_they_are_installed() -
         "dirsync_bridge.interrupt",
     }
     assert not loaded & {"logging", "json", "click", "pydantic", "threading"}, loaded
+
+
+@pytest.mark.parametrize("phase", ["/$value", "/move", "/$batch"])
+def test_sigterm_while_graph_throttles_ends_the_run_with_130_and_a_rerun_finishes(
+    tmp_path: Path, graph_sim: GraphSimulator, phase: str
+) -> None:
+    # Graph answers 503 "come back in a minute" to every fetch, move or look-up, and the
+    # run may retry for ten: worker threads are waiting it out (queued work behind them)
+    # when systemd stops the service. The run must stop then, not when the waits end.
+    deliver_corpus(graph_sim)
+    state = tmp_path / "state"
+    config_file = tmp_path / "run.toml"
+    config_file.write_text(
+        f'[state]\npath = "{state / "state.db"}"\n'
+        '[trust]\nforwarders = ["it-admin@contoso.com"]\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
+        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "10m"\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+        f"[enrich.cloud]\nenabled = {str(phase == '/$batch').lower()}\n"
+    )
+    graph_sim.faults.path_contains = phase
+    graph_sim.faults.rate_503 = 1.0
+    graph_sim.faults.retry_after = "60"
+    with subprocess.Popen(
+        command(config_file, "run"),
+        env={**BASE_ENV, **ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        while not any(r.status == 503 for r in graph_sim.log.records):
+            assert process.poll() is None, "the run ended before Graph throttled it"
+            time.sleep(0.05)  # polling for the moment, not measuring anything
+        process.send_signal(signal.SIGTERM)
+        try:  # a safety net far beyond a prompt stop, far short of the waits (10 minutes)
+            _, stderr = process.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("SIGTERM did not end the run: it waited out Graph's Retry-After")
+    done = subprocess.CompletedProcess(process.args, process.returncode, "", stderr)
+    assert_interrupted(done, "SIGTERM", state / "run.lock")
+    graph_sim.faults.rate_503 = 0.0
+    again = subprocess.run(
+        command(config_file, "run"),
+        env={**BASE_ENV, **ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode in (0, 1), again.stderr
+    assert {tuple(m.categories) for m in graph_sim.folder_messages(MAILBOX, "inbox")} == {
+        ("dirsync-bridge-rejected",),
+        (),
+    }

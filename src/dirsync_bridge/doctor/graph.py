@@ -104,7 +104,7 @@ def directory_checks(client: GraphClient, progress: Progress = quiet) -> Iterato
         progress(f"checking that the app may read {resource}")
         try:
             query = {"$top": "1", "$select": "id"}
-            client.request("GET", f"/{resource}", what=f"read {resource}", params=query)
+            client.get_json(f"/{resource}", what=f"read {resource}", params=query)
         except GraphError as exc:
             if exc.status != 403:
                 yield failed(name, exc)
@@ -131,4 +131,4 @@ def _newest(source: MailFolder) -> MailItem | None:
 def _rewrite_categories(source: MailFolder, item: MailItem) -> None:
     path = f"/users/{source.settings.mailbox}/messages/{item.id}"
     body = {"categories": list(item.categories)}
-    source.client.request("PATCH", path, what="check write access", json=body)
+    source.client.request_json("PATCH", path, what="check write access", json=body)

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 from urllib.parse import quote
 
+from .. import interrupt
 from ..errors import DirsyncBridgeError, Retriable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from ..models.enrichment import CloudHolder, Where
@@ -159,7 +159,7 @@ class CloudDirectory:
             """One round: every look-up left, twenty to a batch; the throttled ones again."""
             nonlocal left
             chunks = [left[i : i + BATCH] for i in range(0, len(left), BATCH)]
-            with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+            with interrupt.workers(MAX_IN_FLIGHT) as pool:
                 futures = [pool.submit(self._batch, chunk) for chunk in chunks]
             failure: DirsyncBridgeError | None = None
             retry: list[Lookup] = []

@@ -7,18 +7,24 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
 - Sign-in: ``msal.ConfidentialClientApplication`` with a client secret (from the
   environment or a file) or a certificate (PEM + thumbprint), against the national cloud's
   login host or ``authority_url``. msal gets our own HTTP session, which passes ``verify=``
-  on every request: ``REQUESTS_CA_BUNDLE`` would otherwise override a configured CA.
+  on every request: ``REQUESTS_CA_BUNDLE`` would otherwise override a configured CA
+  (without ``ca_bundle``, a variable naming a missing or non-PEM file is a configuration
+  error naming it, before anything is sent). A busy login host (429, 5xx, whatever its body)
+  is retried as its ``Retry-After`` says, like Graph.
 - Requests: ``Prefer: IdType="ImmutableId"`` always (ids survive moves, apis.md 1.3);
-  429/503/504 retried as ``Retry-After`` says (or with backoff) within ``retry_for``; a 401
-  gets one fresh token; ``@odata.nextLink`` followed verbatim.
+  429/5xx retried as ``Retry-After`` says (or with backoff) within ``retry_for``; a 401
+  gets one new token (msal's cached copy dropped: msal would give the refused one back);
+  ``@odata.nextLink`` followed verbatim.
 - Broken answers are faults like a 503, retried by the same policy: any
   ``requests.RequestException`` (a dropped connection, a body cut off mid-chunk, a timeout)
   and any 2xx that is not the JSON asked for (an HTML page from a proxy or captive portal),
   from Graph and from the login host alike (msal gets a session that checks its answers).
-  Our writes may be repeated safely: a move, a PATCH and a folder creation (409 when done)
-  end the same however often they are sent.
+  Writes too: every answer is read as Graph's JSON (there is no "any 2xx will do"), so a
+  proxy's page is never taken for a write done. Our writes may be repeated safely: a move,
+  a PATCH and a folder creation (409 when done) end the same however often they are sent.
 - A TLS certificate that does not verify is a configuration error naming ``[graph]
-  ca_bundle``, at once: retrying will not change it.
+  ca_bundle``, at once: retrying will not change it. Other TLS failures (a handshake cut
+  short, a port that does not speak TLS) are network faults, retried and named.
 - Errors: Graph's JSON (``{"error": {"code", "message"}}``) becomes ``Fatal`` (a person must
   change something: the message says what) or ``Retriable`` (exit 75, the next pass retries).
 """
@@ -26,22 +32,27 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, TypeVar
 
 import msal
+import msal.exceptions
 import requests
 
+from .. import interrupt
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .wire import (
     BadAnswer,
+    Busy,
     Session,
     bounded,
     describe,
+    environment_bundle_error,
     error_of,
     json_object,
     one_line,
@@ -122,7 +133,7 @@ class GraphClient:
         settings: GraphSettings,
         credential: str | dict[str, str],
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interrupt.pause,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Nothing is sent until the first request."""
@@ -131,6 +142,7 @@ class GraphClient:
         self.settings = settings
         self.login, self.root = endpoints(settings)
         verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
+        self._verify = verify
         self._session = Session(verify, settings.timeout)
         self._login_session = Session(verify, settings.timeout, json_only=True)
         self._credential = credential
@@ -151,22 +163,27 @@ class GraphClient:
 
     # -- sign-in ---------------------------------------------------------------------------
 
-    def token(self, *, fresh: bool = False) -> str:
+    def token(self, refused: str | None = None) -> str:
         """An access token for Graph (one per run, unless Graph refuses it).
 
-        A login host that fails in a way that may pass (unreachable, 5xx, a broken or HTML
-        answer) is retried with the retry policy, then ``SignInUnavailable`` (exit 75).
+        ``refused``: the token Graph just answered 401 to. msal would hand the same one back
+        from its cache (it is not expired by msal's clock), so it is dropped there too and a
+        new one is asked for, once: other threads refused the same token get the new one.
+        A login host that fails in a way that may pass (unreachable, busy, 5xx, a broken or
+        HTML answer) is retried with the retry policy, then ``SignInUnavailable`` (exit 75).
         """
         with self._token_lock:
-            if self._token is None or fresh:
-                self._token = retrying(self._sign_in, self.budget())
+            if refused is not None and refused == self._token:
+                self._token = None
+                if self._app is not None:
+                    self._app.remove_tokens_for_client()
+            if self._token is None:
+                if self._verify is True:  # no ca_bundle: requests' variables decide
+                    trust_error = environment_bundle_error(os.environ)
+                    if trust_error is not None:
+                        raise trust_error
+                self._token = retrying(self._acquire, self.budget())
             return self._token
-
-    def _sign_in(self) -> str:
-        try:
-            return self._acquire()
-        except SignInUnavailable as exc:
-            raise TryAgain(str(exc), error=exc) from None
 
     def _acquire(self) -> str:
         s = self.settings
@@ -193,15 +210,17 @@ class GraphClient:
             config_error = untrusted(exc, self.login)
             if config_error is not None:
                 raise config_error from None
-            raise SignInUnavailable(
-                f"Graph sign-in: {describe(exc, self.login)}; the next run retries"
-            ) from None
+            wait = exc.retry_after if isinstance(exc, Busy) else None
+            raise _unavailable(describe(exc, self.login), wait) from None
+        except msal.exceptions.MsalServiceError as exc:
+            # A 5xx the session does not retry itself (501, 505...): msal raises for it.
+            raise _unavailable(f"{self.login} answered {one_line(str(exc))}", None) from None
         if "access_token" in result:
             return str(result["access_token"])
         error = str(result.get("error", "error"))
         description = one_line(str(result.get("error_description", "")))[:300]
         if error in ("temporarily_unavailable", "server_error") or "throttl" in description:
-            raise Retriable(f"Graph sign-in: {error}: {description}; the next run retries")
+            raise _unavailable(f"{error}: {description}", None)
         raise ConfigError(
             None,
             "[graph] client_id",
@@ -215,21 +234,6 @@ class GraphClient:
         """A full URL for a path under /v1.0 (a full URL is returned as is)."""
         return path if "://" in path else f"{self.root}/v1.0{path}"
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        what: str,
-        params: Mapping[str, str] | None = None,
-        json: object = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        """One Graph request with the retry policy; a refusal raises with ``what`` in it."""
-        return self._call(
-            method, path, what, params=params, json=json, headers=headers, read=lambda r: r
-        )
-
     def request_json(
         self,
         method: str,
@@ -239,7 +243,12 @@ class GraphClient:
         params: Mapping[str, str] | None = None,
         json: object = None,
     ) -> dict[str, Any]:
-        """One Graph request whose answer must be a JSON object (retried when it is not)."""
+        """One Graph request whose answer must be a JSON object (retried when it is not).
+
+        Every answer this tool acts on is Graph's JSON (or a raw message, ``download``):
+        there is no way to send a request and take whatever 2xx comes back, so a proxy's
+        HTML page is never taken for a write that was done or a check that passed.
+        """
         return self._call(method, path, what, params=params, json=json, read=json_object)
 
     def get_json(
@@ -264,7 +273,6 @@ class GraphClient:
         read: Callable[[requests.Response], T],
         params: Mapping[str, str] | None = None,
         json: object = None,
-        headers: Mapping[str, str] | None = None,
         stream: bool = False,
     ) -> T:
         url = self.url(path)
@@ -274,11 +282,7 @@ class GraphClient:
             nonlocal refreshed
             try:
                 token = self.token()
-                sent = {
-                    "Authorization": f"Bearer {token}",
-                    "Prefer": IMMUTABLE_IDS,
-                    **(headers or {}),
-                }
+                sent = {"Authorization": f"Bearer {token}", "Prefer": IMMUTABLE_IDS}
                 with self._slots:
                     response = self._session.request(
                         method, url, params=params, json=json, headers=sent, stream=stream
@@ -302,7 +306,7 @@ class GraphClient:
                 raise TryAgain(f"HTTP {status} {code}", wait)
             if status == 401 and not refreshed:
                 refreshed = True
-                self.token(fresh=True)
+                self.token(refused=token)
                 raise TryAgain("HTTP 401", retry_after=0.0)
             raise refused(what, response)
 
@@ -324,3 +328,10 @@ class GraphClient:
             page = self.get_json(url, what=what, params=query)
             yield from page.get("value", [])
             url, query = page.get("@odata.nextLink"), None
+
+
+def _unavailable(problem: str, retry_after: float | None) -> TryAgain:
+    """A sign-in attempt that failed in a way that may pass: tried again as the retry policy
+    (or the login host's ``Retry-After``) says, then ``SignInUnavailable`` (exit 75)."""
+    error = SignInUnavailable(f"Graph sign-in: {problem}; the next run retries")
+    return TryAgain(problem, retry_after, error=error)

@@ -12,11 +12,14 @@ verify) and what is one input's problem only (``TooLarge``).
 from __future__ import annotations
 
 import ssl
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import requests
 
 from ..errors import ConfigError, GraphError, TooLarge
+from ..retry import RETRY_STATUSES, retry_after_seconds
 
 CHUNK: Final = 64 * 1024
 _PERMISSION_HINT: Final = (
@@ -31,12 +34,24 @@ class BadAnswer(requests.RequestException):
     """A 2xx answer that is not what was asked for (HTML instead of JSON, say)."""
 
 
+class Busy(requests.RequestException):
+    """The login host answered 429 or 5xx: busy or briefly down, whatever the body says."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}", response=response)
+        self.status = response.status_code
+        self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+
+
 class Session(requests.Session):
     """A session that gives every request ``verify=`` and a timeout (msal uses it too).
 
-    ``json_only``: every answer must be JSON, else ``BadAnswer`` (for msal, which would
-    otherwise take an HTML page for a configuration error, and log its traceback) -- except
-    a 4xx to a GET, which msal reads as "no such tenant" without parsing it.
+    ``json_only`` (for msal): a 429 or 5xx is ``Busy``, and every other answer must be JSON,
+    else ``BadAnswer`` -- except a 4xx to a GET, which msal reads as "no such tenant"
+    without parsing it. msal would otherwise raise its own error for a 5xx (a traceback),
+    take a 429 for a refused secret or an unknown tenant, and an HTML page for a
+    configuration error; raised here, each is retried like any network fault (and msal
+    never caches the answer to replay it).
     """
 
     def __init__(self, verify: str | bool, timeout: float, *, json_only: bool = False) -> None:
@@ -50,6 +65,8 @@ class Session(requests.Session):
         kwargs["verify"] = self._verify
         kwargs.setdefault("timeout", self._timeout)
         response = super().request(method, url, *args, **kwargs)
+        if self._json_only and response.status_code in RETRY_STATUSES:
+            raise Busy(response)
         if self._json_only and not (400 <= response.status_code < 500 and method == "GET"):
             try:
                 response.json()
@@ -129,6 +146,10 @@ def describe(exc: requests.RequestException, host: str) -> str:
     """A broken exchange in a few words: which host, what went wrong."""
     if isinstance(exc, BadAnswer):
         return f"{host} answered {exc}"
+    if isinstance(exc, Busy):
+        return f"{host} is busy (HTTP {exc.status})"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"the TLS handshake with {host} failed ({tls_reason(exc)})"
     if isinstance(exc, requests.ConnectionError | requests.Timeout):
         return f"cannot reach {host} ({type(exc).__name__})"
     return f"{host} broke off its answer ({type(exc).__name__})"
@@ -156,6 +177,56 @@ def untrusted(exc: requests.RequestException, host: str) -> ConfigError | None:
                 f"the TLS certificate of {host} does not verify ({why}): set ca_bundle to "
                 "the CA file that signed it (a TLS-inspecting proxy's CA, say)",
             )
-        todo += [error.__cause__, error.__context__, getattr(error, "reason", None)]
-        todo += [a for a in error.args if isinstance(a, BaseException)]
+        todo += [error.__cause__, error.__context__, *_inner(error)]
     return None
+
+
+def _inner(error: BaseException) -> list[BaseException]:
+    """The exceptions an exception wraps: urllib3's ``reason`` (ssl's is a string, not
+    one), and any exception among its arguments."""
+    reason = getattr(error, "reason", None)
+    wrapped = [reason] if isinstance(reason, BaseException) else []
+    return wrapped + [a for a in error.args if isinstance(a, BaseException)]
+
+
+def tls_reason(exc: BaseException) -> str:
+    """OpenSSL's reason for a failed handshake (``WRONG_VERSION_NUMBER``...), else a word."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLError) and isinstance(error.reason, str):
+            return error.reason
+        todo += [error.__cause__, error.__context__, *_inner(error)]
+    return type(exc).__name__
+
+
+def environment_bundle_error(env: Mapping[str, str]) -> ConfigError | None:
+    """Without ``[graph] ca_bundle``, requests trusts the CA file ``REQUESTS_CA_BUNDLE`` (or
+    ``CURL_CA_BUNDLE``) names: one that is missing or holds no certificate is a
+    configuration error naming that variable (requests would raise a bare ``OSError``, or
+    fail every handshake), else None."""
+    name = next((n for n in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if env.get(n)), None)
+    if name is None:
+        return None
+    path = env[name]
+    try:
+        if Path(path).is_dir():
+            ssl.create_default_context(capath=path)
+        else:
+            ssl.create_default_context(cafile=path)
+    except ssl.SSLError as exc:
+        problem = f"{path} holds no CA certificate ({one_line(str(exc.reason or exc))})"
+    except OSError as exc:
+        problem = f"{path}: {exc.strerror or exc}"
+    else:
+        return None
+    return ConfigError(
+        None,
+        "[graph] ca_bundle",
+        f"is not set, so the environment variable {name} names the CAs to trust, and "
+        f"{problem}: correct or unset {name}, or set ca_bundle",
+    )

@@ -1,25 +1,7 @@
 """One Exchange Online mailbox folder through Graph: list, fetch raw MIME, act on messages.
 
-Why a watermark on ``lastModifiedDateTime``: each pass lists the folder's messages changed
-since the newest change the last pass saw, minus ``overlap`` (late deliveries, clock skew),
-with ``$filter=lastModifiedDateTime ge X&$orderby=lastModifiedDateTime asc``: the ordering
-property is the first filter property, which is what Graph requires (``InefficientFilter``
-otherwise, apis.md 1.1). A delivered message is modified when it arrives, so new mail is
-listed as before; and a message *moved* into the folder is a new copy there (apis.md 1.3,
-[G-move]), modified at the move, whatever its ``receivedDateTime``: a report rescued from
-Junk Email days later is listed by the next pass, where a ``receivedDateTime`` watermark
-would have passed it by for ever. The cost: a message someone reads, flags or categorises
-is listed again once, and skipped without a fetch because the ledger has its id; a quiet
-pass is still one request. The first pass (no watermark yet) also demands
-``receivedDateTime ge`` the look-back (``$filter=lastModifiedDateTime ge X and
-receivedDateTime ge X``, still led by the ordering property), so that ``first_run_lookback``
-keeps its meaning when a person touched old mail recently. A periodic full sweep of unseen
-ids would catch the rescued report too, but only at the sweep, and listing a whole folder
-that ``after = "read"`` or ``"none"`` never empties grows with its history.
-
-Why not delta: it needs a token per folder, a full re-sync on 410 ``SyncStateNotFound``
-(whose expiry Outlook does not bound), and it reports the moves and read-marks this tool
-itself makes; the watermark has none of that.
+How a pass lists the folder (a watermark on ``lastModifiedDateTime``, pages that are new
+queries rather than offsets) is ``mail_listing``'s business.
 
 Ids are immutable (``Prefer: IdType="ImmutableId"``, sent by ``GraphClient``), so a message
 keeps its id when this tool moves it, and ``/$value`` answering 404 means the message is
@@ -28,63 +10,32 @@ gone from the mailbox (deleted), not moved: ``MessageGone``.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Final
+from concurrent.futures import Future
+from datetime import datetime
+from typing import Final
 from urllib.parse import quote
 
+from .. import interrupt
 from ..config.settings import MailboxSettings
 from ..errors import ConfigError, GraphError, MessageGone, Retriable, Skippable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
+from .mail_listing import Listing, MailItem
 
-PAGE: Final = 100
+__all__ = ["FETCH_AHEAD", "WELL_KNOWN", "Listing", "MailFolder", "MailItem"]
+
+log = logging.getLogger(__name__)
+
 FETCH_AHEAD: Final = 8
 """Messages fetched ahead of the parser (Graph serves four at a time, see ``graph``)."""
-_SELECT: Final = (
-    "id,internetMessageId,receivedDateTime,lastModifiedDateTime,subject,from,categories"
-)
 WELL_KNOWN: Final = frozenset(
     {"inbox", "archive", "drafts", "sentitems", "junkemail", "msgfolderroot", "outbox"}
 )
 """Well-known folder names accepted for ``folder`` and ``move:`` (never deleteditems)."""
 _NEVER: Final = frozenset({"deleteditems", "recoverableitemsdeletions"})
-
-
-@dataclass(frozen=True, slots=True)
-class MailItem:
-    """One message as listed: enough to decide whether to fetch it."""
-
-    id: str
-    internet_message_id: str | None
-    received: datetime
-    subject: str
-    sender: str
-    categories: tuple[str, ...] = ()
-    modified: datetime | None = None
-    """``lastModifiedDateTime``: what the watermark follows (None: not listed with it)."""
-
-    @property
-    def changed(self) -> datetime:
-        """When the message last changed in the mailbox (its arrival if not known)."""
-        return self.modified or self.received
-
-    @classmethod
-    def from_graph(cls, raw: dict[str, Any]) -> MailItem:
-        """A listed message (Graph JSON) as a ``MailItem``."""
-        sender = ((raw.get("from") or {}).get("emailAddress") or {}).get("address") or ""
-        modified = raw.get("lastModifiedDateTime")
-        return cls(
-            id=str(raw["id"]),
-            internet_message_id=raw.get("internetMessageId") or None,
-            received=_graph_time(str(raw["receivedDateTime"])),
-            subject=raw.get("subject") or "",
-            sender=str(sender),
-            categories=tuple(raw.get("categories") or ()),
-            modified=_graph_time(str(modified)) if modified else None,
-        )
 
 
 class MailFolder:
@@ -96,6 +47,8 @@ class MailFolder:
         self.settings = settings
         self._user = f"/users/{quote(settings.mailbox, safe='@')}"
         self._folders: dict[str, str] = {}
+        self._watched: str | None = None
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -106,23 +59,13 @@ class MailFolder:
         """How a message is named in logs and tickets."""
         return f"graph:{self.settings.mailbox}/{self.settings.folder}/{message_id[-16:]}"
 
-    def list_since(
-        self, since: datetime, *, received_since: datetime | None = None
-    ) -> Iterator[MailItem]:
+    def list_since(self, since: datetime, *, received_since: datetime | None = None) -> Listing:
         """The folder's messages changed (delivered, moved in...) at or after ``since``, and
         received at or after ``received_since`` if given; the oldest change first."""
-        conditions = f"lastModifiedDateTime ge {_stamp(since)}"
-        if received_since is not None:
-            conditions += f" and receivedDateTime ge {_stamp(received_since)}"
-        params = {
-            "$filter": conditions,
-            "$orderby": "lastModifiedDateTime asc",
-            "$select": _SELECT,
-            "$top": str(PAGE),
-        }
         folder = self.folder_path(self.settings.folder, "[source.mailbox] folder")
-        for raw in self.client.pages(f"{folder}/messages", what=f"list {self.name}", params=params):
-            yield MailItem.from_graph(raw)
+        return Listing(
+            self.client, f"{folder}/messages", f"list {self.name}", since, received_since
+        )
 
     def raw(self, message_id: str, limit: int | None = None) -> bytes:
         """The message's MIME bytes, as received (``/$value``), streamed.
@@ -147,7 +90,7 @@ class MailFolder:
     ) -> Iterator[tuple[MailItem, bytes | Skippable | Retriable]]:
         """Each item with its raw MIME (or why it cannot be read), in order, fetched a few
         ahead in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing."""
-        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+        with interrupt.workers(MAX_IN_FLIGHT) as pool:
             pending: deque[tuple[MailItem, Future[bytes]]] = deque()
             queue = iter(items)
             try:
@@ -168,25 +111,54 @@ class MailFolder:
                 for _, future in pending:
                     future.cancel()
 
-    def apply(self, message_id: str, action: str) -> None:
-        """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``)."""
+    def apply(self, message_id: str, action: str) -> bool:
+        """Do ``action`` (``none``, ``read``, ``move:<folder>``, ``category:<name>``) unless
+        the message has left the folder since it was listed; whether it was done.
+
+        A message a person moved or deleted meanwhile (Outlook's delete is a move to Deleted
+        Items, where its immutable id still reaches it) is left where that person put it:
+        never moved back out, never marked. Every answer must be Graph's JSON (the message,
+        the moved message): a proxy's page in its place is retried like a 503, which is safe
+        because each write ends the same however often it is sent (a PATCH sets values; a
+        second move finds the message already in its destination, and leaves it there).
+        """
         kind, _, argument = action.partition(":")
+        if kind not in ("read", "category", "move"):
+            return False
         path = f"{self._user}/messages/{message_id}"
         what = f"{action} {self.reference(message_id)}"
+        current = self.client.get_json(
+            path, what=what, params={"$select": "parentFolderId,categories"}
+        )
+        if current.get("parentFolderId") != self.watched_id():
+            log.info("%s: left alone, no longer in %s", what, self.settings.folder)
+            return False
         if kind == "read":
-            self.client.request("PATCH", path, what=what, json={"isRead": True})
+            self.client.request_json("PATCH", path, what=what, json={"isRead": True})
         elif kind == "category":
-            # PATCH replaces the whole collection: read it first, keep what others set.
-            current = self.client.get_json(path, what=what, params={"$select": "categories"})
+            # PATCH replaces the whole collection: keep what others set.
             categories = list(current.get("categories") or [])
             if argument not in categories:
                 body = {"categories": [*categories, argument]}
-                self.client.request("PATCH", path, what=what, json=body)
-        elif kind == "move":
+                self.client.request_json("PATCH", path, what=what, json=body)
+        else:
             destination = self.folder_id(argument, create=True)
-            self.client.request(
+            self.client.request_json(
                 "POST", f"{path}/move", what=what, json={"destinationId": destination}
             )
+        return True
+
+    def watched_id(self) -> str:
+        """The id of the folder the source reads (what ``parentFolderId`` says), asked once:
+        a well-known name is not an id."""
+        with self._lock:
+            if self._watched is None:
+                folder = self.folder_path(self.settings.folder, "[source.mailbox] folder")
+                answer = self.client.get_json(
+                    folder, what=f"find {self.name}", params={"$select": "id"}
+                )
+                self._watched = str(answer["id"])
+            return self._watched
 
     # -- folders ---------------------------------------------------------------------------
 
@@ -236,14 +208,3 @@ class MailFolder:
         for item in answer.get("value", []):
             return str(item["id"])
         return None
-
-
-def _stamp(value: datetime) -> str:
-    # Graph's filter literal: an unquoted UTC timestamp (apis.md 1.1).
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _graph_time(value: str) -> datetime:
-    # Graph: "2024-09-01T10:00:00Z" (sometimes with fractions).
-    text = value.replace("Z", "+00:00")
-    return datetime.fromisoformat(text).astimezone(UTC)

@@ -1,12 +1,12 @@
 """The mailbox as a ``Source``: one cron pass over a folder, and the actions it owes after.
 
-A pass lists the folder from the watermark (``mail_folder`` says why a watermark on
-``lastModifiedDateTime``), skips what the ledger already has and mail that is plainly not a
-report, and fetches the rest a few ahead. Each message read is recorded in the ledger with
-the action it is owed (``after`` or ``after_rejected``); the actions are done in
-``finish``, only once every ticket write the pass caused is done, and only then does the
-watermark move. So a pass killed anywhere leaves the actions owed, and the next pass does
-them.
+A pass lists the folder from the watermark (``mail_listing`` says why a watermark on
+``lastModifiedDateTime``, and why its pages cannot lose a message), skips what the ledger
+already has and mail that is plainly not a report, and fetches the rest a few ahead. Each
+message read is recorded in the ledger with the action it is owed (``after`` or
+``after_rejected``); the actions are done in ``finish``, only once every ticket write the
+pass caused is done, and only then does the watermark move. So a pass killed anywhere
+leaves the actions owed, and the next pass does them.
 
 One message never stops a pass: one deleted before it could be read, or over the size
 limit, is named (exit 1) and recorded so that it is not fetched again. One that Graph keeps
@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from datetime import datetime
 
+from .. import interrupt
 from ..config.settings import MailboxSettings
 from ..errors import DirsyncBridgeError, GraphError, MessageGone, Retriable, Skippable, TooLarge
 from ..graph.client import MAX_IN_FLIGHT
@@ -109,7 +110,7 @@ class MailboxSource:
         else:
             listed = self.folder.list_since(self._watermark - settings.overlap)
         wanted: list[MailItem] = []
-        for item in listed:
+        for item in listed:  # each once, though the pages overlap
             newest = self._newest
             self._newest = item.changed if newest is None else max(newest, item.changed)
             if self._ledger.mailbox_known(item.id):
@@ -124,6 +125,10 @@ class MailboxSource:
                 )
             else:
                 wanted.append(item)
+        if listed.unproven_from is not None and self._newest is not None:
+            # The listing may have missed a message changed from then on (``mail_listing``):
+            # the watermark stays there, so that the next pass lists it.
+            self._newest = min(self._newest, listed.unproven_from)
         return wanted
 
     def _unreadable(self, item: MailItem, error: Skippable, summary: RunSummary) -> None:
@@ -145,7 +150,7 @@ class MailboxSource:
     def _do_actions(self, summary: RunSummary) -> None:
         """Every mailbox action owed, four at a time; each recorded as soon as it is done."""
         owed = self._ledger.mailbox_owed(self.name)
-        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT) as pool:
+        with interrupt.workers(MAX_IN_FLIGHT) as pool:
             futures = {
                 pool.submit(self.folder.apply, message_id, self._action(outcome)): message_id
                 for message_id, outcome, _ in owed
@@ -154,7 +159,7 @@ class MailboxSource:
             for future in as_completed(futures):
                 message_id = futures[future]
                 try:
-                    future.result()
+                    done = future.result()
                 except GraphError as exc:
                     if exc.status != 404:
                         failure = failure or exc
@@ -165,8 +170,8 @@ class MailboxSource:
                 except DirsyncBridgeError as exc:
                     failure = failure or exc
                     continue
-                self._ledger.mailbox_done(message_id)
-                summary.mailbox_actions += 1
+                self._ledger.mailbox_done(message_id)  # done, or not to be done any more
+                summary.mailbox_actions += done
         if failure is not None:
             raise failure
 

@@ -7,9 +7,11 @@ and Outlook's concurrency limit: a fifth request in flight gets 429 `Application
 "Application is over its MailboxConcurrency limit." (apis.md 1.4, 1.8). Added: latency and
 dropped connections (design.md section 7), and answers that are not what was asked for: a
 200 carrying an HTML page (what a captive portal or a TLS-inspecting proxy sends back) and a
-chunked body cut off before its last chunk (a connection lost mid-answer). `path_contains`
+chunked body cut off before its last chunk (a connection lost mid-answer); and a one-off 500
+`generalException` (Graph's answer to an internal fault that passes). `path_contains`
 narrows every injected fault to the requests whose path holds that text (`/$value`,
-`/$batch`, `/oauth2/v2.0/token`). Every switch can be flipped while the server runs; random
+`/$batch`, `/oauth2/v2.0/token`), `methods` to those sent with one of these methods (the
+mailbox writes: PATCH and POST). Every switch can be flipped while the server runs; random
 draws come from one seeded `random.Random`, so the same seed and the same request sequence
 fail the same requests.
 """
@@ -48,6 +50,7 @@ class Faults:
     drop_rate: float = 0.0  # close the connection without answering
     retry_after: str | None = "1"  # on 429/503; None: no header (apis.md 1.4 shows both)
     path_contains: str | None = None  # only requests whose path holds this are faulted
+    methods: frozenset[str] | None = None  # only requests with one of these methods, if set
     latency: float = 0.0  # seconds added to every request, while it counts as in flight
     # Outlook: at most this many requests in flight, per mailbox or for the whole app
     # (apis.md 1.4: the docs say per app, community answers per mailbox). None: no limit.
@@ -63,19 +66,29 @@ class Faults:
     # listing is answered: a person empties them out between a client's listing and its
     # `/$value` (which then gets 404 ErrorItemNotFound).
     vanish_after_listing: set[str] = field(default_factory=set)
+    # What a person does in Outlook right after the next message listing is answered, to
+    # these message ids: opens them (isRead, so lastModifiedDateTime becomes now), or
+    # deletes them (a move to Deleted Items: the immutable id stays valid there).
+    read_after_listing: set[str] = field(default_factory=set)
+    trash_after_listing: set[str] = field(default_factory=set)
+    # Every access token issued so far expires right after the next listing (revoked, or
+    # expired early): the next Graph request with one gets 401.
+    expire_tokens_after_listing: bool = False
     queue: deque[int] = field(default_factory=deque)  # statuses for the next requests
 
     def fail_next(self, status: int, times: int = 1) -> None:
-        """Answer the next `times` faultable requests with 429, 503 or 504, drop them (0), send
-        an HTML page with 200 (`HTML`) or cut the real answer off mid-body (`TRUNCATE`)."""
-        if status not in (DROP, HTML, TRUNCATE, 429, 503, 504):
+        """Answer the next `times` faultable requests with 429, 500, 503 or 504, drop them (0),
+        send an HTML page with 200 (`HTML`) or cut the real answer off mid-body (`TRUNCATE`)."""
+        if status not in (DROP, HTML, TRUNCATE, 429, 500, 503, 504):
             raise ValueError(
-                f"can only inject 429, 503, 504, 0 (drop), HTML or TRUNCATE, not {status}"
+                f"can only inject 429, 500, 503, 504, 0 (drop), HTML or TRUNCATE, not {status}"
             )
         self.queue.extend([status] * times)
 
-    def applies_to(self, path: str) -> bool:
-        """Whether this request may be faulted at all (`path_contains`)."""
+    def applies_to(self, path: str, method: str = "GET") -> bool:
+        """Whether this request may be faulted at all (`path_contains`, `methods`)."""
+        if self.methods is not None and method.upper() not in self.methods:
+            return False
         return self.path_contains is None or self.path_contains in path
 
     def draw(self, rng: random.Random) -> int | None:
@@ -100,6 +113,8 @@ class Faults:
         if status == 503:
             message = "Service Unavailable. Please retry after a delay."
             return GraphError(503, "serviceNotAvailable", message, headers)
+        if status == 500:  # no Retry-After: an internal fault, not throttling
+            return GraphError(500, "generalException", "General exception while processing.")
         return GraphError(504, "UnknownError", "")
 
     def concurrency_error(self) -> GraphError:

@@ -26,8 +26,10 @@ as from the gateway in front of Graph (the login endpoints only with `include_lo
 the bearer check; then Outlook's concurrency limit (a fifth request in flight for one
 mailbox -> 429 ApplicationThrottled); latency is served while the request holds its slot,
 so concurrency is observable. `deny_mailbox` plays an application access policy (403),
-`expire_tokens`/`expire_delta_tokens` play time passing, `vanish_after_listing` a person
-deleting mail while a client works, `move_message` one rescuing a report from Junk Email.
+`expire_tokens`/`expire_delta_tokens` play time passing, `vanish_after_listing`,
+`read_after_listing` and `trash_after_listing` a person deleting or opening mail while a
+client works (`expire_tokens_after_listing`: a token revoked mid-pass), `move_message` one
+rescuing a report from Junk Email.
 Standard library plus `trustme`; one lock guards the tenant's state.
 """
 
@@ -194,7 +196,8 @@ class GraphSimulator(Tenant):
             login = _login_route(method, path)
             with self._lock:
                 injected = None
-                if (login is None or self.faults.include_login) and self.faults.applies_to(path):
+                faulted = self.faults.applies_to(path, method)
+                if (login is None or self.faults.include_login) and faulted:
                     injected = self.faults.draw(self._random)
             token: Token | None = None
             if injected in (None, TRUNCATE) and login is None:
@@ -295,17 +298,30 @@ class GraphSimulator(Tenant):
         else:
             reply = self._dispatch(req, token, request_id, client_id)
             if reply.status == 200 and method == "GET" and req.segments[-1:] == ["messages"]:
-                self._vanish()
+                self._after_listing()
         return reply
 
-    def _vanish(self) -> None:
-        """Delete for good the messages `faults.vanish_after_listing` names (after a listing)."""
+    def _after_listing(self) -> None:
+        """What a person does right after a listing is answered (`Faults`): delete messages
+        for good, open them, delete them in Outlook; and tokens that stop being valid."""
+        faults = self.faults
         with self._lock:
-            wanted, self.faults.vanish_after_listing = self.faults.vanish_after_listing, set()
+            gone, faults.vanish_after_listing = faults.vanish_after_listing, set()
+            opened, faults.read_after_listing = faults.read_after_listing, set()
+            trashed, faults.trash_after_listing = faults.trash_after_listing, set()
             for box in self.mailboxes.values():
                 for msg in list(box.messages.values()):
-                    if {msg.id, msg.immutable_id} & wanted:
+                    ids = {msg.id, msg.immutable_id}
+                    if ids & gone:
                         box.remove(msg)
+                    elif ids & opened:
+                        msg.is_read = True
+                        box.touch(msg)
+                    elif ids & trashed:
+                        box.move(msg, box.folder("deleteditems"))
+            if faults.expire_tokens_after_listing:
+                faults.expire_tokens_after_listing = False
+                self.login.expire_all()
 
     def _draw(self, rate: float) -> bool:
         with self._lock:

@@ -267,3 +267,64 @@ def test_a_message_moved_in_keeps_its_old_received_time_but_is_modified_now(
     ).json()["value"]
     assert [m["receivedDateTime"] for m in by_modified] == ["2024-01-05T00:00:00Z"]
     assert by_modified[0]["lastModifiedDateTime"] >= since
+
+
+def test_a_500_is_graphs_general_exception_without_retry_after(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.fail_next(500)
+    answer = client.get(INBOX)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (500, "generalException")
+    assert "Retry-After" not in answer.headers
+    assert client.get(INBOX).status_code == 200
+
+
+def test_faults_can_be_narrowed_to_the_mailbox_writes(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    msg = graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message())
+    client = graph_client(graph_sim)
+    client.token()
+    graph_sim.faults.path_contains = "/messages/"
+    graph_sim.faults.methods = frozenset({"PATCH", "POST"})
+    graph_sim.faults.fail_next(HTML)
+    path = f"/users/dirsync@contoso.com/messages/{msg.id}"
+    assert client.get(path).json()["id"] == msg.id  # a read: not faulted, still queued
+    page = client.patch(path, json={"isRead": True})
+    assert page.status_code == 200 and page.text.startswith("<!DOCTYPE html>")
+    assert not graph_sim.message(msg.id).is_read  # the proxy's page: Graph never saw it
+    assert client.patch(path, json={"isRead": True}).json()["isRead"] is True
+
+
+def test_a_person_can_open_or_delete_mail_right_after_a_listing(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    old = datetime(2024, 9, 1, tzinfo=UTC)
+    opened, trashed = (
+        graph_sim.add_message("dirsync@contoso.com", "inbox", mime_message(), received=old)
+        for _ in range(2)
+    )
+    client = graph_client(graph_sim)
+    graph_sim.faults.read_after_listing = {opened.immutable_id}
+    graph_sim.faults.trash_after_listing = {trashed.immutable_id}
+    assert len(client.get(INBOX).json()["value"]) == 2  # listed while both were there
+    assert opened.is_read and opened.modified > old  # read: modified now
+    assert trashed.folder_id == graph_sim.folder_id("dirsync@contoso.com", "deleteditems")
+    still = client.get(
+        f"/users/dirsync@contoso.com/messages/{trashed.immutable_id}",
+        headers={"Prefer": 'IdType="ImmutableId"'},
+    )
+    assert still.status_code == 200  # the immutable id follows it into Deleted Items
+    assert [m["id"] for m in client.get(INBOX).json()["value"]] == [opened.id]
+
+
+def test_tokens_can_expire_right_after_a_listing(
+    graph_sim: GraphSimulator, graph_client: Connect
+) -> None:
+    client = graph_client(graph_sim)
+    graph_sim.faults.expire_tokens_after_listing = True
+    assert client.get(INBOX).status_code == 200
+    assert client.get(INBOX).status_code == 401  # msal still holds it as valid
+    assert not graph_sim.faults.expire_tokens_after_listing  # once
