@@ -16,7 +16,6 @@ import email.message
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
 from email.errors import HeaderParseError, InvalidHeaderDefect, NonPrintableDefect
 from email.header import decode_header
 from email.parser import BytesHeaderParser
@@ -25,7 +24,8 @@ from email.utils import parsedate_to_datetime
 # An email whose headers fill more than this is not a report; don't hand it to a parser.
 _MAX_HEADER_BYTES = 1024 * 1024
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_HEADERS = BytesHeaderParser(policy=policy.compat32)
+# compat32, the parser's default: values kept as they came until one is asked for.
+_HEADERS = BytesHeaderParser()
 
 
 @dataclass(slots=True)
@@ -180,8 +180,12 @@ def rfc5322_addresses(text: str) -> list[str]:
     """``addresses`` as the standard library's RFC 5322 parser reads ``text``."""
     if len(text) > _MAX_FROM_CHARS:
         return []
+    # Imported here: the modern header classes cost a few milliseconds of every start-up,
+    # and a report's own From never needs them.
+    from email.policy import default
+
     try:
-        header = policy.default.header_factory("From", text)
+        header = default.header_factory("From", text)
         found = header.addresses
     except Exception:  # the parser's own failures (deep comments, odd tokens): an unreadable From
         return []
