@@ -52,9 +52,19 @@ def _console_script() -> str:
     return str(script)
 
 
+# Settings that make a process slower than a user's: without bytecode written, every run
+# compiles every module again; unbuffered output writes in small pieces.
+_NOT_A_USERS = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+
+
 def _clean_env() -> dict[str, str]:
-    # No configuration of the developer's: the default trust policy reads the report.
-    return {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_BRIDGE")}
+    # No configuration of the developer's (the default trust policy reads the report), and
+    # Python as a user's shell runs it, for both sides alike.
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DIRSYNC_BRIDGE") and k not in _NOT_A_USERS
+    }
 
 
 def _wall(command: list[str], cwd: str) -> float:
