@@ -13,11 +13,13 @@
     first pass wall time and requests per message; second pass requests (target 1).
 (f) Enrichment (``bench/enrich_bench.py``): cloud look-ups for 500 values at 50 ms a request,
     batched twenty to a ``$batch`` vs one request per look-up.
+(g)-(i) ``parse`` as a user runs it (``bench/parse_bench.py``): the 10,000-row report as whole
+    processes vs a floor process (target <= 2.0), start-up imports, and the envelope step's
+    share of a typical report's parse (target <= 20%).
 """
 
 from __future__ import annotations
 
-import email
 import subprocess
 import sys
 import tempfile
@@ -25,32 +27,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import lxml.html
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import backlog, big_report_email, mbox_messages
 from bench.enrich_bench import bench_enrich
+from bench.floor import floor_parse
 from bench.jira_bench import bench_jira
 from bench.mailbox_bench import bench_graph
+from bench.parse_bench import bench_envelope_share, bench_startup, bench_whole_process
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
 ROWS = 10_000
 REPEATS = 7
-
-
-def floor_parse(raw: bytes) -> int:
-    """The least work that finds the rows: decode the body, parse HTML, read every cell."""
-    message = email.message_from_bytes(raw)
-    payload = message.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    root = lxml.html.document_fromstring(payload.decode("utf-8"))
-    rows = 0
-    for row in root.iter("tr"):
-        cells = [cell.text_content() for cell in row.iter("td")]
-        rows += len(cells) == 3
-    return rows
 
 
 def ours(raw: bytes) -> int:
@@ -167,6 +156,8 @@ def bench_replay(count: int = 1_000) -> None:
 
 if __name__ == "__main__":
     bench_parse()
+    bench_startup(bench_whole_process())
+    bench_envelope_share()
     bench_mbox()
     bench_replay()
     bench_jira()

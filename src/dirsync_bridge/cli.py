@@ -158,7 +158,7 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
         finally:
             enricher.close()
     elif output_format == "json":
-        print_json_array(result.to_json_dict() for result in noting_rejections())
+        print_json_array(result.to_json() for result in noting_rejections())
     else:
         for line in table(noting_rejections()):
             click.echo(line)

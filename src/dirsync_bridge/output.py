@@ -216,14 +216,21 @@ class Progress:
         self.close()
 
 
-def print_json_array(items: Iterator[dict[str, Any]]) -> None:
-    """A JSON array on stdout, streamed item by item: a large mbox never sits in memory."""
-    out = sys.stdout
-    out.write("[")
+def print_json_array(items: Iterator[bytes | dict[str, Any]]) -> None:
+    """A JSON array on stdout, streamed item by item: a large mbox never sits in memory.
+
+    An item is JSON already (a report's bytes, straight from pydantic's serialiser) or a dict
+    to encode; either way it is written as UTF-8, as JSON is (RFC 8259).
+    """
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    out.write(b"[")
     for number, item in enumerate(items):
-        out.write(",\n" if number else "\n")
-        out.write(json.dumps(item, ensure_ascii=False))
-    out.write("\n]\n")
+        out.write(b",\n" if number else b"\n")
+        out.write(
+            item if isinstance(item, bytes) else json.dumps(item, ensure_ascii=False).encode()
+        )
+    out.write(b"\n]\n")
 
 
 def utc_now() -> str:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dirsync_bridge.models import ConflictData
-from dirsync_bridge.parse.catalog import classify, parse_bracket_list, stated_kind
+from dirsync_bridge.parse.catalog import (
+    classify,
+    clean_message,
+    find_tracking_id,
+    parse_bracket_list,
+    stated_kind,
+)
 
 DUP = (
     "Unable to update this object because the following attributes associated with this object "
@@ -74,6 +84,30 @@ def test_tracking_id_is_taken_out_of_the_message() -> None:
     assert found.tracking_id == "466344fe-a7c5-403e-8b0a-8621752ac178"
     assert "Tracking" not in found.message
     assert found.message.endswith("in your local directory.")
+
+
+# The Tracking Id pattern as it was, with a leading \s* that made every search slow: the
+# oracle for the faster one, which must find the same id and leave the same message.
+_TRACKING_BEFORE = re.compile(
+    r"\s*Tracking\s+I[Dd]\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+)
+_TEXT_PIECES = st.sampled_from(
+    [" ", "  ", "\n", "\r\n", "\t", "\xa0", "\u2003", "Tracking", "Tracking Id:", "Tracking ID: ",
+     "Tracking\xa0Id :", "tracking id:", "racking", "Id", ":", ".", "error", "Unable to update",
+     "466344FE-a7c5-403e-8b0a-8621752ac178", "00000000-0000-0000-0000-00000000000g"]
+)  # fmt: skip
+
+
+@given(st.lists(_TEXT_PIECES, max_size=12).map("".join))
+def test_tracking_id_and_cleaned_message_are_as_with_the_leading_whitespace_pattern(
+    text: str,
+) -> None:
+    before = _TRACKING_BEFORE.search(text)
+    expected_id = before.group("id").lower() if before else None
+    kept = text[: before.start()] + " " + text[before.end() :] if before else text
+    assert clean_message(text) == (" ".join(kept.split()), expected_id)
+    assert find_tracking_id(text) == expected_id
 
 
 def test_whitespace_including_line_breaks_collapses() -> None:

@@ -39,3 +39,28 @@ def test_fixture_parses_to_its_golden_json(eml: Path, fixture_config: Config) ->
     source = str(eml.relative_to(ROOT))
     result = parse_message(eml.read_bytes(), source, fixture_config.trust, fixture_config.parse)
     assert comparable(result.to_json_dict()) == comparable(expected)
+
+
+ERROR_KEYS = [
+    "kind",
+    "kind_stated",
+    "identity",
+    "object_id",
+    "conflicts",
+    "invalid_attribute",
+    "tracking_id",
+    "message",
+]
+
+
+@pytest.mark.parametrize("eml", CASES, ids=lambda p: p.stem)
+def test_the_printed_json_is_the_golden_object_with_keys_in_contract_order(
+    eml: Path, fixture_config: Config
+) -> None:
+    expected = json.loads(eml.with_suffix(".json").read_text(encoding="utf-8"))
+    source = str(eml.relative_to(ROOT))
+    result = parse_message(eml.read_bytes(), source, fixture_config.trust, fixture_config.parse)
+    printed = json.loads(result.to_json())
+    assert comparable(printed) == comparable(expected)
+    assert list(printed) == list(result.to_json_dict())
+    assert all(list(error) == ERROR_KEYS for error in printed["errors"])

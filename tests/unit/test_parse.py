@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import gc
 import quopri
+import threading
 from email.message import EmailMessage
 from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
@@ -231,3 +233,20 @@ def test_plain_text_alternative_is_used_when_html_has_no_table() -> None:
     )
     msg.attach(MIMEText("<p>See the text part.</p>", "html"))
     assert [e.identity for e in _ok(msg.as_bytes()).errors] == ["a@x.com"]
+
+
+def test_the_collector_is_left_on_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The mailbox downloads ahead in worker threads while a message is parsed: a process-wide
+    # collector switch thrown then would stop their collector too.
+    switched: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: switched.append("disable"))
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        _ok(_report(HTML.encode(), "utf-8", "8bit"))
+    finally:
+        release.set()
+        worker.join()
+    assert switched == []
+    assert gc.isenabled()

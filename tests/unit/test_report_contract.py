@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dirsync_bridge.models import Rejected, Report
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dirsync_bridge.models import Rejected, Report, UnknownError
 
 ORDER = [
     "source",
@@ -41,3 +46,15 @@ def test_a_rejection_has_the_same_keys_and_is_never_complete() -> None:
         "unsafe-xml: DTD",
     )
     assert Rejected(source="y", code="empty", detail="x").to_json_dict()["source_kind"] == "email"
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_the_json_bytes_read_back_as_the_json_dict_whatever_the_text(text: str, name: str) -> None:
+    # Quotes, backslashes, control characters, U+2028, astral characters: escaped or kept so
+    # that any JSON reader gets the same strings back.
+    error = UnknownError(kind="Unknown", message=text, identity=name, tracking_id=text)
+    report = Report(source=name, tenant=text, errors=(error,))
+    assert json.loads(report.to_json()) == report.to_json_dict()
+    rejected = Rejected(source=name, subject=text, code="empty", detail=text)
+    assert json.loads(rejected.to_json()) == rejected.to_json_dict()
+    assert list(json.loads(rejected.to_json())) == ORDER

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
+from pydantic_core import to_json
 
 Family = Literal[
     "duplicate",
@@ -51,6 +52,9 @@ class ConflictData(TypedDict):
 
 
 class _SyncErrorBase(_Record):
+    # Fields in the order of the JSON contract (design.md section 2): pydantic serialises in
+    # declaration order, and a subclass that narrows ``kind`` keeps it in first place.
+    kind: Kind
     kind_stated: bool = False
     """True when the source named the error (a column or event field), not the text alone."""
     identity: str | None = None
@@ -59,10 +63,10 @@ class _SyncErrorBase(_Record):
     invalid_attribute: str | None = None
     tracking_id: str | None = None
     message: str
-    holder_object_id: str | None = None
+    holder_object_id: str | None = Field(default=None, exclude=True)
     """The cloud object id of the object holding the conflicting value, when the source names
     it (csexport ``ObjectIdInConflict``). For the ticket's details; not in the JSON contract
-    (design.md section 2 lists the error keys), so ``to_json_dict`` leaves it out."""
+    (design.md section 2 lists the error keys), so serialisation leaves it out."""
 
 
 class DuplicateError(_SyncErrorBase):
@@ -168,14 +172,22 @@ class _Envelope(_Record):
     sent_at: UtcTimestamp | None = None
 
 
-class Report(_Envelope):
+class Report(_Record):
     """A trusted report (an email, an export file) and the errors it lists, in source order."""
 
+    # The envelope's fields, but in the order of the JSON contract (design.md section 2):
+    # pydantic serialises in declaration order, so the JSON needs no reordering pass.
+    source: str
+    """Where the bytes came from: a path, ``path#n`` inside an mbox, or a mailbox id."""
     status: Literal["parsed"] = "parsed"
-    source_kind: SourceKind = "email"
     reason: None = None
+    message_id: str | None = None
+    subject: str | None = None
+    sender: str | None = None
+    sent_at: UtcTimestamp | None = None
     tenant: str | None = None
     sync_completed_at: UtcTimestamp | None = None
+    source_kind: SourceKind = "email"
     complete: bool = True
     """Whether the report lists every current error its source can see (emails and csexport
     files do; event-log exports never do), so that an absence from it means something."""
@@ -183,7 +195,11 @@ class Report(_Envelope):
 
     def to_json_dict(self) -> dict[str, Any]:
         """The contract's JSON object, keys in contract order."""
-        return _ordered(self.model_dump(mode="json"))
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> bytes:
+        """The contract's JSON object as UTF-8 text, from pydantic's own serialiser."""
+        return _REPORT_JSON.dump_json(self)
 
 
 RejectCode = Literal[
@@ -232,7 +248,11 @@ class Rejected(_Envelope):
         data.update(
             reason=self.reason, tenant=None, sync_completed_at=None, complete=False, errors=[]
         )
-        return _ordered(data)
+        return {key: data[key] for key in _KEY_ORDER}
+
+    def to_json(self) -> bytes:
+        """The contract's JSON object as UTF-8 text, written as ``Report.to_json`` writes it."""
+        return to_json(self.to_json_dict())
 
 
 _KEY_ORDER = (
@@ -249,22 +269,7 @@ _KEY_ORDER = (
     "complete",
     "errors",
 )
-_ERROR_KEY_ORDER = (
-    "kind",
-    "kind_stated",
-    "identity",
-    "object_id",
-    "conflicts",
-    "invalid_attribute",
-    "tracking_id",
-    "message",
-)
-
-
-def _ordered(data: dict[str, Any]) -> dict[str, Any]:
-    out = {key: data[key] for key in _KEY_ORDER}
-    out["errors"] = [{key: err[key] for key in _ERROR_KEY_ORDER} for err in data["errors"]]
-    return out
+_REPORT_JSON = TypeAdapter(Report)
 
 
 ParseResult = Report | Rejected

@@ -21,8 +21,11 @@ PRODUCT = (
     r"|Microsoft\s+365)"
 )
 
+# No leading \s*: a pattern that starts with a literal is searched for that literal first
+# (measured 7.6x faster per search on report rows; 314 -> 226 ms on 10,000 rows that each
+# carry an id). The whitespace a leading \s* would have cut is collapsed by clean_message.
 _TRACKING = re.compile(
-    r"\s*Tracking\s+I[Dd]\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"Tracking\s+I[Dd]\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
     r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
 )
 _PII = re.compile(r"</?pii>", re.IGNORECASE)

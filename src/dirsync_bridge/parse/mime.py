@@ -1,9 +1,12 @@
 """One MIME message as the parser needs it: envelope, text bodies, forwarded messages.
 
-The envelope (From, Subject, Date, Message-ID) comes from mail-parser, fed the header block
-only: it walks and decodes every part eagerly, which the body does not need twice. Bodies
-come from the stdlib parser, decoded with the part's own charset and a fallback chain, so an
-8-bit windows-1252 body keeps its curly quotes instead of losing them.
+The envelope (From, Subject, Date, Message-ID, Authentication-Results) comes from the
+standard library's header parser, fed the header block only, with the ``compat32`` policy:
+header values stay as they came until one is asked for, and only these few are decoded.
+From is read by the RFC 5322 parser of ``email.headerregistry`` unless it has the plain
+shape every report sender uses; a From it finds defects in names nobody (see ``addresses``).
+Bodies come from the stdlib parser, decoded with the part's own charset and a fallback
+chain, so an 8-bit windows-1252 body keeps its curly quotes instead of losing them.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ import email
 import email.message
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-
-import mailparser
+from datetime import UTC, datetime
+from email.errors import HeaderParseError, InvalidHeaderDefect, NonPrintableDefect
+from email.header import decode_header
+from email.parser import BytesHeaderParser
+from email.utils import parsedate_to_datetime
 
 # An email whose headers fill more than this is not a report; don't hand it to a parser.
 _MAX_HEADER_BYTES = 1024 * 1024
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+# compat32, the parser's default: values kept as they came until one is asked for.
+_HEADERS = BytesHeaderParser()
 
 
 @dataclass(slots=True)
@@ -45,36 +52,148 @@ class Parts:
     defects: list[str] = field(default_factory=list)
 
 
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
-
-
-def _first(value: object) -> str | None:
-    # mail-parser gives a str, a list when the header repeats, or "" when absent; a folded
-    # header keeps its line break, which RFC 5322 unfolding removes.
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    text = _FOLD.sub("", str(value)).strip() if value is not None else ""
-    return text or None
-
-
 def read_envelope(raw: bytes) -> Envelope:
-    """Envelope of ``raw`` (header block only goes through mail-parser)."""
+    """Envelope of ``raw``, from its header block alone."""
     end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)
-    header_block = raw[: end.end()] if end else raw[:_MAX_HEADER_BYTES]
-    parsed = mailparser.MailParser.from_bytes(header_block)
-    senders = [addr.strip().lower() for _name, addr in parsed.from_ if addr and addr.strip()]
-    message = parsed.message
-    auth = [str(h) for h in message.get_all("Authentication-Results") or []]
-    date = parsed.date if isinstance(parsed.date, datetime) else None
+    message = _HEADERS.parsebytes(raw[: end.end()] if end else raw[:_MAX_HEADER_BYTES])
+    wanted: dict[str, str] = {}
+    from_headers = 0
+    for name, value in message.raw_items():
+        key = name.lower()
+        if key == "from":
+            from_headers += 1
+        if key in _ENVELOPE_HEADERS:
+            wanted.setdefault(key, value)  # the first of a repeated header, as mail readers do
     return Envelope(
-        senders=senders,
-        subject=_first(parsed.subject),
-        message_id=_first(parsed.message_id),
-        sent_at=date,
-        authentication_results=auth,
-        header_names=len(message.keys()),
-        from_headers=len(message.get_all("From") or []),
+        senders=addresses(wanted["from"]) if "from" in wanted else [],
+        subject=header_text(wanted.get("subject")),
+        message_id=header_text(wanted.get("message-id")),
+        sent_at=_sent_at(wanted.get("date")),
+        authentication_results=[str(h) for h in message.get_all("Authentication-Results") or []],
+        header_names=len(message),
+        from_headers=from_headers,
     )
+
+
+_ENVELOPE_HEADERS = frozenset({"from", "subject", "message-id", "date"})
+# A line break that folds a header (RFC 5322 2.2.3); the parser splits lines at CR, LF, CRLF.
+_FOLD = re.compile(r"(?:\r\n?|\n)(?=[ \t])")
+
+
+def header_text(value: str | None) -> str | None:
+    """An unstructured header's text: RFC 2047 words decoded, unfolded, trimmed; None if empty."""
+    if value is None:
+        return None
+    if value.isascii():
+        text = _decoded_words(value) if "=?" in value else value
+    else:
+        # 8-bit bytes: UTF-8 (RFC 6532), what is not UTF-8 dropped (a subject is shown, never
+        # trusted). Encoded words have no place beside raw 8-bit text and stay as written.
+        text = value.encode("utf-8", "surrogateescape").decode("utf-8", "ignore")
+    return _FOLD.sub("", text).strip() or None
+
+
+def _decoded_words(value: str) -> str:
+    try:
+        text = "".join(_chunk(data, charset) for data, charset in decode_header(value))
+    except (HeaderParseError, ValueError):  # a broken encoded word: keep it as written
+        return value
+    if not text.isascii():
+        # A codec named by the sender can make lone surrogates, which no output can encode.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _chunk(data: bytes | str, charset: str | None) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        # Text between encoded words comes back as bytes with no charset: ASCII here.
+        return data.decode(charset or "ascii")
+    except (LookupError, UnicodeError):  # an unknown or lying charset: read it as UTF-8
+        return data.decode("utf-8", "ignore")
+
+
+# RFC 5322 3.3 with its obsolete zones, and a trailing comment such as "(PST)". The stdlib
+# parser is lenient (it reads a date out of garbage); a Date of another shape is no date.
+_DATE_SHAPE = re.compile(
+    r"[ \t]*(?:(?i:mon|tue|wed|thu|fri|sat|sun)[ \t]*,)?[ \t]*"
+    r"(?P<day>\d{1,2})[ \t]+(?P<month>[A-Za-z]{3})[ \t]+(?P<year>\d{4}|\d{2})[ \t]+"
+    r"(?P<time>\d{2}:\d{2}(?::\d{2})?)[ \t]+"
+    r"(?P<zone>[+-]\d\d[0-5]\d|[A-Za-z]{1,5})(?:[ \t]*\([^()\\]*\))?[ \t]*"
+)
+
+
+def _sent_at(value: str | None) -> datetime | None:
+    shape = _DATE_SHAPE.fullmatch(_FOLD.sub("", value)) if value is not None else None
+    if shape is None:
+        return None
+    day, month, year, time, zone = shape.group("day", "month", "year", "time", "zone")
+    if len(year) == 2:  # 00-49 are 20xx, 50-99 19xx (RFC 5322 4.3; the stdlib's pivot is 69)
+        year = ("20" if year < "50" else "19") + year
+    try:
+        # The weekday is left out: it says nothing the date does not.
+        parsed = parsedate_to_datetime(f"{day} {month} {year} {time} {zone}")
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed.year < 1900:
+        return None
+    # -0000 and unknown zone names mean "zone unknown" (RFC 5322 4.3): taken as UTC.
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# The shape of every report sender's From: a display name of plain words or a simple quoted
+# string, then one <address> of plain dot-atoms; or the bare address. Read here directly, it
+# costs a regex match instead of the RFC 5322 parser's 100+ microseconds, and gives the same
+# address (tests/unit/test_envelope.py checks that against the parser).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+_PLAIN_FROM = re.compile(
+    rf"[ \t]*(?:(?:{_ATOM}(?:[ \t]+{_ATOM})*|\"[ !#-\[\]-~]*\")?[ \t]*<(?P<angled>{_ADDRESS})>"
+    rf"|(?P<bare>{_ADDRESS}))[ \t]*"
+)
+# No sender writes a From this long; the RFC 5322 parser's time grows faster than its length.
+_MAX_FROM_CHARS = 1000
+
+
+def addresses(value: str) -> list[str]:
+    """The mailboxes of a From header value, lower-cased; empty when it is not clean.
+
+    Trust hangs on this list, so a value the parser finds defects in (an encoded word inside
+    an address, text glued to an angle address, an unclosed bracket: each a known way to make
+    lenient parsers read a trusted address out of a forged header) gives no address at all,
+    and neither does an incomplete mailbox. Only exactly one address can ever be trusted.
+    """
+    text = _FOLD.sub("", value)
+    if len(text) > _MAX_FROM_CHARS:
+        return []
+    if not text.isascii():
+        # 8-bit bytes (kept by the parser as surrogate escapes): UTF-8 (RFC 6532). What is not
+        # UTF-8 becomes U+FFFD: harmless in a display name, and no allow-list matches it.
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if "=?" not in text and (plain := _PLAIN_FROM.fullmatch(text)):
+        return [(plain.group("angled") or plain.group("bare")).lower()]
+    return rfc5322_addresses(text)
+
+
+def rfc5322_addresses(text: str) -> list[str]:
+    """``addresses`` as the standard library's RFC 5322 parser reads ``text``."""
+    if len(text) > _MAX_FROM_CHARS:
+        return []
+    # Imported here: the modern header classes cost a few milliseconds of every start-up,
+    # and a report's own From never needs them.
+    from email.policy import default
+
+    try:
+        header = default.header_factory("From", text)
+        found = header.addresses
+    except Exception:  # the parser's own failures (deep comments, odd tokens): an unreadable From
+        return []
+    if any(isinstance(d, InvalidHeaderDefect | NonPrintableDefect) for d in header.defects):
+        return []
+    if not all(a.username and a.domain and "\ufffd" not in a.addr_spec for a in found):
+        return []  # an incomplete mailbox, or one with bytes that were not UTF-8
+    return [a.addr_spec.lower() for a in found]
 
 
 _MESSAGE_ID = re.compile(

@@ -1,0 +1,73 @@
+"""``parse --format json`` output: one JSON array, written message by message as UTF-8."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from dirsync_bridge.models import Rejected, Report, UnknownError
+from dirsync_bridge.output import print_json_array
+
+
+class _Sink(io.RawIOBase):
+    """A stdout that remembers how many bytes reached it, as a pipe would see them."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: bytes) -> int:  # type: ignore[override]
+        self.data += chunk
+        return len(chunk)
+
+
+def _stdout(monkeypatch: pytest.MonkeyPatch) -> _Sink:
+    # Set in the test itself: pytest puts its own capture back between setup and call.
+    sink = _Sink()
+    # latin-1 on purpose: JSON is UTF-8 whatever the terminal's encoding says.
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BufferedWriter(sink), "latin-1"))
+    return sink
+
+
+def _report(number: int) -> Report:
+    message = f"Unable to update object {number}: caf\u00e9 \u2013 " + "x" * 100_000
+    return Report(source=f"m{number}.eml", errors=(UnknownError(kind="Unknown", message=message),))
+
+
+def test_each_message_is_written_before_the_next_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stdout = _stdout(monkeypatch)
+    seen_before: list[int] = []
+
+    def results() -> Iterator[bytes]:
+        for number in range(3):
+            seen_before.append(len(stdout.data))
+            yield _report(number).to_json()
+
+    print_json_array(results())
+    sys.stdout.flush()
+    # Each report is larger than any buffer: had the array been gathered first, nothing
+    # would have reached stdout before the last report was made.
+    assert seen_before[0] < 100_000 < seen_before[1] < 200_000 < seen_before[2]
+    printed = json.loads(bytes(stdout.data).decode("utf-8"))
+    assert [item["source"] for item in printed] == ["m0.eml", "m1.eml", "m2.eml"]
+    assert printed[0]["errors"][0]["message"].startswith(
+        "Unable to update object 0: caf\u00e9 \u2013"
+    )
+
+
+def test_reports_rejections_and_dicts_make_one_array(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdout = _stdout(monkeypatch)
+    rejected = Rejected(source="r.eml", code="empty", detail="the input is empty")
+    print_json_array(iter([_report(1).to_json(), rejected.to_json(), {"source": "\u00e9.eml"}]))
+    sys.stdout.flush()
+    printed = json.loads(bytes(stdout.data).decode("utf-8"))
+    assert [item["source"] for item in printed] == ["m1.eml", "r.eml", "\u00e9.eml"]
+    assert printed[1]["reason"] == "empty: the input is empty"
