@@ -76,9 +76,10 @@ _CHILD = """
 import re, sys, time
 from pathlib import Path
 from dirsync_bridge.config.settings import Config
-from dirsync_bridge.pipeline import parse_paths
+from dirsync_bridge.sources.files import parse_paths
 start = time.perf_counter()
-count = sum(1 for _ in parse_paths([Path(sys.argv[1])], Config()))
+config = Config()
+count = sum(1 for _ in parse_paths([Path(sys.argv[1])], config.trust, config.parse))
 elapsed = time.perf_counter() - start
 status = Path("/proc/self/status").read_text()
 print(count, elapsed, re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))

@@ -9,6 +9,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from . import crashpoints, interrupt
@@ -22,6 +23,11 @@ def main() -> None:
     try:
         interrupt.install()
         crashpoints.crash_point("start-up")
+        # Importing builds thousands of objects (pydantic's schemas) that live as long as the
+        # process: the cyclic collector would scan them again and again for nothing. It
+        # waits until the command line is loaded (``exits._invoke`` freezes them, then
+        # turns it back on).
+        gc.disable()
         from .exits import run_command
 
         code = run_command(sys.argv[1:])

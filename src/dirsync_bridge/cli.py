@@ -133,14 +133,14 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
     PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
     is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
-    from . import pipeline
+    from .sources.files import parse_paths
 
     if enrich and output_format != "json":
         _fail(Fatal("--enrich: needs --format json"))
     rejected: list[Rejected] = []
 
     def noting_rejections() -> Iterator[ParseResult]:
-        for result in pipeline.parse_paths(paths, config):
+        for result in parse_paths(paths, config.trust, config.parse):
             if isinstance(result, Rejected):
                 rejected.append(result)
             yield result

@@ -21,6 +21,7 @@ any other exception: a bug                    one line ``internal error (...)``,
 from __future__ import annotations
 
 import errno
+import gc
 import io
 import logging
 import sys
@@ -64,6 +65,11 @@ def run_command(args: Sequence[str]) -> int:
 
 def _invoke(args: list[str], log_format: LogFormat) -> int:
     from .cli import cli  # after the signal handlers (__main__)
+
+    # What the imports built lives until the end: out of the collector's sight from now on
+    # (``__main__`` held the collector off while they ran).
+    gc.freeze()
+    gc.enable()
 
     try:
         with cli.make_context("dirsync-bridge", args) as ctx:

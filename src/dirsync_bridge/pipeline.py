@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from .problem import Sighting, report_key, report_time, sightings
 from .run_summary import RunSummary
 from .ticket_sync import reconcile_until_settled, settle
 
-__all__ = ["RunSummary", "ingest", "parse_paths", "replay", "run", "run_pass"]
+__all__ = ["RunSummary", "ingest", "replay", "run", "run_pass"]
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +98,6 @@ def apply_lifecycle(
     """The lifecycle step: every flagged problem's tickets brought to what its history calls
     for (``lifecycle.fold``, then ``ticket_plan``), written through the sink."""
     reconcile_until_settled(ledger, sink, parts.texts, parts.policy, summary)
-
-
-def parse_paths(paths: Iterable[Path], config: Config) -> Iterator[ParseResult]:
-    """``parse``: every message under ``paths`` parsed, one at a time, in path order."""
-    from .sources.files import read_paths
-
-    for item in read_paths(paths, config.parse.max_message_bytes):
-        if isinstance(item, Rejected):
-            yield item
-        else:
-            yield _parsed(item, config)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,7 +26,9 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..models import Rejected
+from ..models import ParseResult, Rejected
+from ..parse.message import ParseSettings, parse_message
+from ..parse.trust import TrustPolicy
 from ..ports import Outcome, RawMessage
 from ..run_summary import RunSummary
 
@@ -235,3 +237,16 @@ class FileSource:
 
     def finish(self, summary: RunSummary) -> None:
         """Nothing owed."""
+
+
+def parse_paths(
+    paths: Iterable[Path], trust: TrustPolicy, settings: ParseSettings
+) -> Iterator[ParseResult]:
+    """``parse``: every message under ``paths`` parsed, one at a time, in path order (nothing
+    of the ledger, the sinks or the look-ups is loaded for it)."""
+    for item in read_paths(paths, settings.max_message_bytes):
+        yield (
+            item
+            if isinstance(item, Rejected)
+            else parse_message(item.data, item.source, trust, settings)
+        )
