@@ -197,7 +197,8 @@ class JiraSink:
         """Add the comment, or edit it if this tool wrote it before."""
         suffix = f"\n\n{marker(comment_key)}"
         # The renderer fits a body to Jira's limit; the marker must fit as well.
-        text = jira_wiki.fit(body, jira_wiki.DESCRIPTION_MAX - len(suffix)) + suffix
+        room = jira_wiki.DESCRIPTION_MAX - jira_wiki.java_length(suffix)
+        text = jira_wiki.fit(body, room) + suffix
         existing = self._comments(key).get(comment_key)
         if existing is not None:
             path = f"issue/{key}/comment/{existing}"

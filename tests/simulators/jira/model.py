@@ -23,6 +23,7 @@ from .catalog import (
     Json,
     by_ref,
     cannot_set,
+    java_length,
     stamp,
 )
 from .jql import compile_jql
@@ -297,7 +298,7 @@ class JiraModel(Catalog):
         text = body.get("body") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, errors={"comment": "Comment body can not be empty!"})
-        if len(text) > DESCRIPTION_MAX:
+        if java_length(text) > DESCRIPTION_MAX:
             raise ApiError(400, errors={"comment": TOO_LONG})
         comment.body, comment.updated = text, self.clock()
 
