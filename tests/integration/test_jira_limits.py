@@ -1,6 +1,6 @@
 """Jira's text limits as Jira counts them: Java's String.length(), in UTF-16 code units.
 
-A character beyond U+FFFF (𝔭, an emoji) is one code point to Python and two units to Jira;
+A character beyond U+FFFF (an emoji such as 😀) is one code point to Python and two units to Jira;
 the simulator counts as Jira does, so a body cut in code points would be refused (400) on
 every run, and its problem would never get a ticket.
 """

@@ -95,7 +95,7 @@ def test_summary_longer_than_255_characters_is_cut_with_an_ellipsis(renderer: Re
 
 
 def test_summary_of_astral_characters_is_cut_to_255_utf16_units(tmp_path: Path) -> None:
-    # Jira counts the summary in UTF-16 units (Java's String.length()): 𝔭 counts two.
+    # Jira counts the summary in UTF-16 units (Java's String.length()): U+1D52D counts two.
     _write(tmp_path, "summary.txt.j2", "{{ t.identity }}")
     summary = Renderer(tmp_path).ticket(_view(identity="\U0001d52d" * 200)).summary
     assert len(summary.encode("utf-16-le")) // 2 <= 255

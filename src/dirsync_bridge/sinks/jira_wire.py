@@ -15,6 +15,7 @@ from jira import JIRAError
 from ..config.settings import JiraSettings
 from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
 from ..ports import TicketContent
+from ..secret_files import header_safe, read_secret_file, secret_line
 
 PROPERTY: Final = "dirsync-bridge"
 PROPERTY_VERSION: Final = 1
@@ -167,19 +168,20 @@ def jira_time(value: object) -> datetime | None:
 
 
 def jira_token(settings: JiraSettings, env: Mapping[str, str]) -> str:
-    """The API token or PAT: from ``token_env``, else ``token_file``; never from the config."""
+    """The API token or PAT: from ``token_env``, else ``token_file``; never from the config.
+
+    Checked before any request (``secret_files``): one line, printable ASCII, never shown.
+    """
     token = env.get(settings.token_env, "").strip()
     if token:
-        return token
+        where = f"the environment variable {settings.token_env}"
+        return header_safe(token, "[jira] token_env", where)
     if settings.token_file is not None:
-        try:
-            token = settings.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                None, "[jira] token_file", f"{settings.token_file}: {exc.strerror or exc}"
-            ) from None
+        key = "[jira] token_file"
+        text = read_secret_file(settings.token_file, key)
+        token = secret_line(text, key, str(settings.token_file))
         if token:
-            return token
+            return header_safe(token, key, str(settings.token_file))
     raise ConfigError(
         None,
         "[jira] token_env",

@@ -13,7 +13,7 @@ someone. Two tools, following Atlassian's renderer (apis.md section 3.5):
 
 ``fit`` cuts a whole text to Jira's 32,767-character limit without leaving a fence open.
 Jira counts characters as Java does (``String.length()``): in UTF-16 code units, so a
-character beyond U+FFFF (𝔭, most emoji) counts two. Every limit here is counted that way
+character beyond U+FFFF (an emoji such as 😀) counts two. Every limit here is counted that way
 (``java_length``, ``cut``): counted in code points, such a text would be refused on every run.
 """
 
