@@ -253,16 +253,23 @@ def test_a_url_that_is_not_jira_exits_2_in_one_line_and_leaves_the_mail_unproces
         ("https:///rest", "no host"),
         ("jira.contoso.com", "https://"),
         ("ftp://jira.contoso.com", "https://"),
+        # Past urlsplit, these met the HTTP stack: a traceback, or exit 75 with intents left.
+        ("https://a..b", "host name"),
+        ("https://exa mple.com", "host name"),
+        ("https://%zz", "host name"),
+        ("https://host:0", "port"),
     ],
 )
 def test_a_jira_url_without_a_host_or_with_another_scheme_is_a_config_error(
     tmp_path: Path, url: str, problem: str
 ) -> None:
-    done = replay(config_file(tmp_path, url), REPORTS, "t0k")
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr
-    (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
-    assert "jira.url" in line and problem in line
+    config = config_file(tmp_path, url)
+    for done in (replay(config, REPORTS, "t0k"), doctor(config, "t0k")):
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
+        assert "jira.url" in line and problem in line
+    assert not (tmp_path / "state" / "state.db").exists()  # stopped before the ledger
 
 
 def test_a_certificate_that_does_not_verify_is_a_config_error_naming_ca_bundle(

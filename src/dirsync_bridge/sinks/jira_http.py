@@ -225,6 +225,25 @@ class JiraHttp:
                     "it to the PEM file of the CA that signs the site's certificate (an "
                     "internal CA, or a TLS-inspecting proxy's)",
                 ) from None
+            except _UNUSABLE_URL as exc:
+                # Past the configuration's own check (``JiraUrl``), but still not an address
+                # the HTTP stack can use: as much a configuration error, and nothing was sent.
+                raise ConfigError(
+                    None,
+                    "[jira] url",
+                    f"{s.url} cannot be used as an address ({type(exc).__name__}): give the "
+                    "site's address, e.g. https://contoso.atlassian.net",
+                ) from None
+            except ValueError as exc:
+                if not _header_refused(exc):
+                    raise
+                # The stack's own message quotes the header, credentials included: never shown.
+                raise ConfigError(
+                    None,
+                    "[jira] token_env",
+                    "the token (from token_env or token_file) or [jira] email holds a "
+                    "character an HTTP header cannot carry: give them exactly as issued",
+                ) from None
             except (requests.RequestException, _NotJson) as exc:
                 if write and not _never_sent(exc):
                     raise OutcomeUnknown(_describe(exc, s.url)) from None
@@ -240,6 +259,21 @@ class JiraHttp:
 
         budget = Budget(s.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
         return retrying(attempt, budget, give_up)
+
+
+_UNUSABLE_URL: Final = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    urllib3.exceptions.LocationValueError,
+)
+
+
+def _header_refused(exc: ValueError) -> bool:
+    """Whether the HTTP stack refused a header value (Basic auth is Latin-1, no line breaks)."""
+    return isinstance(exc, requests.exceptions.InvalidHeader | UnicodeEncodeError) or str(
+        exc
+    ).startswith("Invalid header")
 
 
 def _never_sent(exc: Exception) -> bool:
