@@ -100,6 +100,22 @@ def refused(
     return Fatal(f"Jira: {what}: HTTP {status}: {detail}")
 
 
+def is_server_info(answer: object) -> bool:
+    """Whether an answer is Jira's serverInfo (the ``jira`` library needs ``versionNumbers``)."""
+    return isinstance(answer, dict) and isinstance(answer.get("versionNumbers"), list)
+
+
+def not_jira(settings: JiraSettings, why: str) -> ConfigError:
+    """The error for a ``[jira] url`` that is not a Jira site (``why``: what it answered)."""
+    return ConfigError(
+        None,
+        "[jira] url",
+        f"{settings.url} does not answer as Jira ({why}, to GET /rest/api/2/serverInfo, which "
+        "every Jira site answers): set it to the site's base address, e.g. "
+        "https://contoso.atlassian.net (or let the tool past a proxy answering in its place)",
+    )
+
+
 def gone_message(key: str) -> str:
     """The one line that says a ticket is gone."""
     return (

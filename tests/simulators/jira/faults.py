@@ -88,6 +88,8 @@ class Faults:
     search_lag: float = 0.0  # Cloud search: issues younger than this are invisible...
     # ...unless listed in reconcileIssues. Server/DC search is always consistent.
     include_server_info: bool = False  # also fault GET serverInfo (the client's constructor)
+    server_info_checks_credentials: bool = False  # serverInfo answers anyone without
+    # credentials, but 401 to wrong ones, as Jira Cloud does (default: it answers anyone)
     queue: deque[int] = field(default_factory=deque)  # statuses for the next requests, in order
     aimed: list[Mishap] = field(default_factory=list)  # for `break_next`, oldest first
 

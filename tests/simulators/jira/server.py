@@ -237,7 +237,11 @@ class JiraSimulator:
                 status = self.faults.draw(self._random)
             if status is not None:
                 return self.faults.answer(status)
-        if route != "serverInfo" and not self._authenticated(headers.get("authorization", "")):
+        authorization = headers.get("authorization", "")
+        anyone = route == "serverInfo" and not (
+            self.faults.server_info_checks_credentials and authorization
+        )
+        if not anyone and not self._authenticated(authorization):
             return (
                 401,
                 ApiError(401, UNAUTHENTICATED).body(),

@@ -117,3 +117,16 @@ def test_tls_serves_https_that_only_its_ca_verifies(ca_bundle_env: str) -> None:
             requests.get(f"{sim.url}/rest/api/2/serverInfo", timeout=5)
         answer = requests.get(f"{sim.url}/rest/api/2/serverInfo", timeout=5, verify=sim.ca_path)
         assert answer.json()["deploymentType"] == "Cloud"
+
+
+def test_server_info_can_refuse_wrong_credentials_and_still_answer_anyone(
+    jira_cloud: JiraSimulator,
+) -> None:
+    url = f"{jira_cloud.url}/rest/api/2/serverInfo"
+    wrong = ("bot@contoso.com", "wrong")
+    assert requests.get(url, auth=wrong, timeout=5).status_code == 200  # the default
+    jira_cloud.faults.server_info_checks_credentials = True
+    assert requests.get(url, auth=wrong, timeout=5).status_code == 401
+    assert requests.get(url, timeout=5).json()["deploymentType"] == "Cloud"
+    right = (jira_cloud.email, jira_cloud.api_token)
+    assert requests.get(url, auth=right, timeout=5).status_code == 200
