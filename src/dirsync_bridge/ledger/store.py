@@ -371,7 +371,8 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
         return out
 
     def settle(self, intent: Intent, applied: Applied | None) -> None:
-        """Replace what the ledger believes with what the sink holds; reconcile again."""
+        """Record what the sink holds of an unfinished write (None: it is not there), drop
+        the intent, and reconcile the problem again."""
         with sqlite.transaction(self.conn):
             if applied is not None:
                 self._save(intent.fingerprint, intent.episode, applied, None)
