@@ -18,7 +18,8 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
 - A comment carries a small visible marker naming its key, so that writing it again edits
   it instead of adding another; the body is cut so that body and marker fit Jira's limit.
 - A ticket a person deleted is reported gone (``TicketGone``, or ``gone`` among
-  ``resolved_elsewhere``'s answers), so that the problem gets a new ticket.
+  ``resolved_elsewhere``'s answers), so that the problem gets a new ticket. One a person
+  moved to another project is still its ticket: Jira answers its old key (``jira_people``).
 """
 
 from __future__ import annotations
@@ -30,17 +31,15 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..config.settings import JiraSettings
-from ..errors import BadRequest, TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
 from ..ticket_text import jira_wiki
 from .jira_http import JiraHttp
+from .jira_people import resolved_elsewhere
 from .jira_wire import (
-    MISSING_KEY,
     PROPERTY,
     OutcomeUnknown,
-    gone_message,
-    jira_time,
     jira_token,
     jql_string,
     marker,
@@ -59,9 +58,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-KEYS_PER_SEARCH: Final = 100
 _FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate"]
-_DONE_FIELDS: Final = ["status", "resolution", "resolutiondate", "statuscategorychangedate"]
 
 
 class JiraSink:
@@ -236,22 +233,8 @@ class JiraSink:
 
     def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
         """Of these tickets, those Jira shows as done (with or without a resolution), and
-        those deleted (``gone``)."""
-        out: dict[str, Resolution] = {}
-        chunks = [list(keys[n : n + KEYS_PER_SEARCH]) for n in range(0, len(keys), KEYS_PER_SEARCH)]
-        while chunks:
-            chunk = chunks.pop()
-            jql = f"key in ({', '.join(chunk)}) AND statusCategory = Done"
-            try:
-                found = list(self._http.search(jql, _DONE_FIELDS))
-            except BadRequest as exc:
-                # One deleted key makes Jira refuse the whole query: set the gone keys
-                # aside (Jira names them; split the list when it does not) and ask again.
-                chunks.extend(self._without_gone(chunk, exc, out))
-                continue
-            for raw in found:
-                out[str(raw["key"])] = self._resolution(raw)
-        return out
+        those deleted (``gone``); by the keys asked for, also of tickets moved since."""
+        return resolved_elsewhere(self._http, keys, self._now)
 
     # -- reading, for doctor ---------------------------------------------------------------
 
@@ -313,44 +296,6 @@ class JiraSink:
             self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
             return False
         return True
-
-    def _without_gone(
-        self, chunk: list[str], exc: BadRequest, out: dict[str, Resolution]
-    ) -> list[list[str]]:
-        """The parts of a refused key search to ask again, once its gone keys are in ``out``."""
-        named = {m.group(1).upper() for text in exc.messages for m in MISSING_KEY.finditer(text)}
-        suspects = [k for k in chunk if k.upper() in named] or (chunk if len(chunk) == 1 else [])
-        gone = [k for k in suspects if self._is_gone(k)]
-        for key in gone:
-            log.warning("%s", gone_message(key))
-            out[key] = Resolution(name="deleted", at=self._now(), gone=True)
-        rest = [k for k in chunk if k not in gone]
-        if gone:
-            return [rest] if rest else []
-        if len(rest) > 1:
-            half = len(rest) // 2
-            return [rest[:half], rest[half:]]
-        log.warning("could not check %s for a resolution: %s", rest[0], exc)
-        return []
-
-    def _is_gone(self, key: str) -> bool:
-        try:
-            self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
-        except TicketGone:
-            return True
-        return False
-
-    def _resolution(self, raw: dict[str, Any]) -> Resolution:
-        # A workflow may close a ticket without a resolution: done is done, and the status
-        # names it (for never_reopen) when no resolution does.
-        fields = raw.get("fields") or {}
-        name = (fields.get("resolution") or {}).get("name") or (fields.get("status") or {}).get(
-            "name"
-        )
-        at = jira_time(fields.get("resolutiondate")) or jira_time(
-            fields.get("statuscategorychangedate")
-        )
-        return Resolution(name=str(name or "Done"), at=at or self._now())
 
     def _snapshot(self, raw: dict[str, Any]) -> TicketSnapshot:
         fields = raw.get("fields") or {}

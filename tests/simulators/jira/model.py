@@ -86,6 +86,7 @@ class JiraModel(Catalog):
         super().__init__(**catalog)
         self.clock = clock
         self.issues: dict[str, Issue] = {}  # key -> issue
+        self.moved: dict[str, str] = {}  # a key an issue had before a move -> its next key
         self.links: list[Link] = []
         self._ids = iter(range(10001, 10**9))
         self._numbers = dict.fromkeys(self.projects, 0)
@@ -101,12 +102,40 @@ class JiraModel(Catalog):
             self.workflow.setdefault(source, []).append((f"{n}1", name, target))
 
     def issue(self, ref: str) -> Issue:
-        """An issue by key (any case) or id, else 404."""
-        found = self.issues.get(ref.upper())
+        """An issue by key (any case, or a key it had before a move) or id, else 404."""
+        found = self.issues.get(self.current_key(ref))
         found = found or next((i for i in self.issues.values() if i.id == ref), None)
         if found is None:
             raise ApiError(404, NOT_FOUND)
         return found
+
+    def current_key(self, key: str) -> str:
+        """The key an issue has now, given any key it ever had (Jira redirects old keys)."""
+        key = key.upper()
+        while key not in self.issues and key in self.moved:
+            key = self.moved[key]
+        return key
+
+    def move(self, issue: Issue, project: str) -> str:
+        """Move an issue to another project: a new key there; the old one keeps working."""
+        if project not in self.projects:
+            raise ValueError(f"unknown project {project!r}")
+        del self.issues[issue.key]
+        self._numbers[project] += 1
+        new = f"{project}-{self._numbers[project]}"
+        self.moved[issue.key] = new
+        ends = {issue.key: new}  # links follow the issue
+        self.links = [
+            Link(x.id, x.type, ends.get(x.inward, x.inward), ends.get(x.outward, x.outward))
+            for x in self.links
+        ]
+        issue.key, issue.updated = new, self.clock()
+        self.issues[new] = issue
+        return new
+
+    def old_keys(self, key: str) -> list[str]:
+        """The keys this issue had before it was moved."""
+        return [old for old in self.moved if old != key and self.current_key(old) == key]
 
     # -- issues ----------------------------------------------------------------------------
 
@@ -366,7 +395,7 @@ class JiraModel(Catalog):
 
         known = {
             "project": names(self.projects, 10000),
-            "key": names([*self.issues, *(i.id for i in self.issues.values())], 0),
+            "key": names([*self.issues, *self.moved, *(i.id for i in self.issues.values())], 0),
             "status": names(list(self.statuses), 10000),
             "statuscategory": names(list(CATEGORIES), 0) | {
                 x.lower() for c in CATEGORIES.values() for x in c},
@@ -390,7 +419,7 @@ class JiraModel(Catalog):
         return {
             "project": low(issue.project, 10000 + self.projects.index(issue.project)),
             "labels": low(*issue.fields.get("labels") or []),
-            "key": low(issue.key, issue.id),
+            "key": low(issue.key, issue.id, *self.old_keys(issue.key)),
             "status": low(issue.status, 10000 + list(self.statuses).index(issue.status)),
             "statuscategory": low(cat, *CATEGORIES[cat]),
             "resolution": low(issue.resolution) if issue.resolution else [],

@@ -176,11 +176,19 @@ class JiraSimulator:
         with self._lock:
             self.model.set_status(self.model.issue(key), status, resolve=resolution)
 
+    def move_to_project_by_hand(self, key: str, project: str) -> str:
+        """What a person does with Move: the issue gets a key in ``project`` (returned); the
+        old key keeps working for every request, and ``key in (...)`` answers with the new."""
+        with self._lock:
+            return self.model.move(self.model.issue(key), project)
+
     def delete_by_hand(self, key: str) -> None:
-        """What a person does with Delete in the UI: the issue is gone, its key unknown."""
+        """What a person does with Delete in the UI: the issue is gone, its keys unknown."""
         with self._lock:
             issue = self.model.issue(key)
             del self.model.issues[issue.key]
+            for old in self.model.old_keys(issue.key):
+                del self.model.moved[old]
             self.model.links = [
                 link for link in self.model.links if issue.key not in (link.inward, link.outward)
             ]

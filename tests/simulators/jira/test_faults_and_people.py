@@ -130,3 +130,35 @@ def test_server_info_can_refuse_wrong_credentials_and_still_answer_anyone(
     assert requests.get(url, timeout=5).json()["deploymentType"] == "Cloud"
     right = (jira_cloud.email, jira_cloud.api_token)
     assert requests.get(url, auth=right, timeout=5).status_code == 200
+
+
+def test_an_issue_moved_to_another_project_answers_under_its_new_key_as_jira_does() -> None:
+    with JiraSimulator("cloud", project=["OPS", "NEW"]) as sim:
+        auth = (sim.email, sim.api_token)
+        api = f"{sim.url}/rest/api/2"
+        body = {"fields": {**TASK, "summary": "x"}}
+        old = requests.post(f"{api}/issue", json=body, auth=auth, timeout=5).json()["key"]
+        new = sim.move_to_project_by_hand(old, "NEW")
+        assert new == "NEW-1" and list(sim.issues) == ["NEW-1"]
+        # The old key still works, for reads and writes, and answers with the new key.
+        assert requests.get(f"{api}/issue/{old}", auth=auth, timeout=5).json()["key"] == new
+        note = {"body": "hi"}
+        comment = requests.post(f"{api}/issue/{old}/comment", json=note, auth=auth, timeout=5)
+        assert comment.status_code == 201 and len(sim.issues[new].comments) == 1
+        found = requests.get(
+            f"{api}/search/jql",
+            params={"jql": f"key in ({old}) AND statusCategory = Done", "fields": "status"},
+            auth=auth,
+            timeout=5,
+        )
+        assert found.json()["issues"] == []
+        sim.resolve_by_hand(old, "Done")
+        found = requests.get(
+            f"{api}/search/jql",
+            params={"jql": f"key in ({old}) AND statusCategory = Done", "fields": "status"},
+            auth=auth,
+            timeout=5,
+        )
+        assert [issue["key"] for issue in found.json()["issues"]] == [new]
+        sim.delete_by_hand(new)  # gone, under both keys
+        assert requests.get(f"{api}/issue/{old}", auth=auth, timeout=5).status_code == 404
