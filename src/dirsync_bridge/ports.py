@@ -10,7 +10,7 @@ ticket plan) imports only these values and the models, never an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -116,7 +116,15 @@ class Intent:
     idempotency_key: str
     operation: str
     created_at: datetime
-    """When the write was started (wall clock): a lagging search must be given time."""
+    """When the write was started (wall clock)."""
+    sent_at: datetime | None = None
+    """When its last attempt left for the sink (a create retried after 429s leaves late)."""
+
+    @property
+    def written_at(self) -> datetime:
+        """The last moment the write may have reached the sink: a lagging search must be
+        given its time from here."""
+        return max(self.created_at, self.sent_at or self.created_at)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,10 +157,13 @@ class Sink(Protocol):
         content: TicketContent,
         *,
         family: str = "unknown",
+        sending: Callable[[], None] | None = None,
     ) -> TicketSnapshot:
         """Create a ticket (open). Creating twice with one key must not make two tickets.
 
-        ``family`` (the problem's) may choose the ticket's priority.
+        ``family`` (the problem's) may choose the ticket's priority. ``sending``: a sink
+        whose search lags behind its writes calls it before each attempt that may reach it,
+        so that the ledger knows from when to give the search its time after a crash.
         """
         ...
 
@@ -306,6 +317,10 @@ class Ledger(Protocol):
 
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen."""
+        ...
+
+    def sending(self, intent: int) -> None:
+        """Note that an attempt of this intent's write leaves now; committed before it does."""
         ...
 
     def pending_intents(self) -> list[Intent]:

@@ -109,7 +109,7 @@ def _status_written(ledger: Ledger, intent: Intent, found: TicketSnapshot) -> Ti
 def _what_the_sink_holds(ledger: Ledger, sink: Sink, intent: Intent) -> TicketSnapshot | None:
     key = ledger.ticket_key(intent.fingerprint, intent.episode)
     if intent.operation == "create" or key is None:
-        return sink.find(intent.idempotency_key, intent.created_at)
+        return sink.find(intent.idempotency_key, intent.written_at)
     try:
         # A write to a ticket the ledger knows: read it by key (comments by their
         # markers, the status), which no search lag can hide.
@@ -210,7 +210,13 @@ def _create(
     summary.writes.append(f"create: {wanted.content.summary}")
     intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
     try:
-        snapshot = sink.create(wanted.idempotency_key, fp, wanted.content, family=family)
+        snapshot = sink.create(
+            wanted.idempotency_key,
+            fp,
+            wanted.content,
+            family=family,
+            sending=lambda: ledger.sending(intent),
+        )
     except (Fatal, Skippable, NotWritten):
         ledger.abandon(intent)  # refused or never sent: nothing was written
         raise

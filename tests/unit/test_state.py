@@ -40,7 +40,13 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
     Ledger.open(tmp_path / "state.db").close()
     again = Ledger.open(tmp_path / "state.db")
     names = [row[0] for row in again.conn.execute("SELECT name FROM migrations")]
-    assert names == ["0001-ledger", "0002-resolutions", "0003-mailbox", "0004-store-pairing"]
+    assert names == [
+        "0001-ledger",
+        "0002-resolutions",
+        "0003-mailbox",
+        "0004-store-pairing",
+        "0005-intent-sent-at",
+    ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -104,6 +110,23 @@ def test_an_unfinished_write_is_settled_from_what_the_sink_holds(ledger: Ledger)
     assert ledger.pending_intents() == []
     assert ledger.applied("a")[0].key == "LOCAL-1"
     assert ledger.dirty() == ["a"]
+
+
+def test_an_intent_records_when_its_write_was_last_sent_committed_at_once(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    intent = ledger.begin("a", 0, "a:0", "create")
+    [pending] = ledger.pending_intents()
+    assert pending.sent_at is None
+    ledger.sending(intent)
+    first = Ledger.open(tmp_path / "state.db")  # another connection: committed already
+    [sent] = first.pending_intents()
+    first.close()
+    assert sent.sent_at is not None and sent.sent_at >= pending.created_at
+    ledger.sending(intent)  # a retried attempt: the later moment counts
+    [again] = ledger.pending_intents()
+    assert again.sent_at is not None and again.sent_at >= sent.sent_at
+    assert again.written_at == again.sent_at and pending.written_at == pending.created_at
 
 
 def test_tickets_listing_carries_the_ledger_facts(ledger: Ledger) -> None:

@@ -103,4 +103,13 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 writes INTEGER NOT NULL)""",
         ),
     ),
+    (
+        "0005-intent-sent-at",
+        (
+            # When the last attempt of an intent's write left for the sink: a create that
+            # waited out 429s reaches Jira long after its intent was begun, and a lagging
+            # search must be given its time from then.
+            "ALTER TABLE intents ADD COLUMN sent_at TEXT",
+        ),
+    ),
 )

@@ -308,13 +308,26 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
     def pending_intents(self) -> list[Intent]:
         """Writes started but not recorded as done: a crash came in between."""
         rows = self.conn.execute(
-            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at "
+            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at, sent_at "
             "FROM intents ORDER BY id"
         )
         return [
-            Intent(row[0], row[1], row[2], row[3], row[4], created_at=_created(row[5]))
+            Intent(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                created_at=_created(row[5]),
+                sent_at=_parse_time(row[6]) if row[6] else None,
+            )
             for row in rows
         ]
+
+    def sending(self, intent: int) -> None:
+        """Note that an attempt of this intent's write leaves now; committed before it does."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute("UPDATE intents SET sent_at = ? WHERE id = ?", (_now(), intent))
 
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen (the sink refused it)."""

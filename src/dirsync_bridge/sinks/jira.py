@@ -145,8 +145,12 @@ class JiraSink:
         content: TicketContent,
         *,
         family: str = "unknown",
+        sending: Callable[[], None] | None = None,
     ) -> TicketSnapshot:
-        """One POST: fields, labels, priority and the property together."""
+        """One POST: fields, labels, priority and the property together.
+
+        ``sending`` is called before each attempt (a 429 is sent again after its wait).
+        """
         body = {
             "fields": self._fields(fingerprint, content, family),
             "properties": [
@@ -166,6 +170,7 @@ class JiraSink:
                 ticket=name,
                 need=("key",),
                 creating=True,
+                sending=sending,
             )
         except OutcomeUnknown as exc:
             self._unsure[idempotency_key] = self._now()

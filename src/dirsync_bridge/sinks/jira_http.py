@@ -147,11 +147,13 @@ class JiraHttp:
         ticket: str,
         need: Sequence[str] = (),
         creating: bool = False,
+        sending: Callable[[], None] | None = None,
     ) -> Any:
         """Send a write; its JSON answer must hold the keys in ``need``.
 
-        ``ticket``: the issue written to (for a create, the problem's label). Raises
-        ``OutcomeUnknown`` when the write may or may not have happened.
+        ``ticket``: the issue written to (for a create, the problem's label); ``sending``:
+        called before each attempt leaves. Raises ``OutcomeUnknown`` when the write may or
+        may not have happened.
         """
         try:
             self.site()
@@ -163,6 +165,7 @@ class JiraHttp:
             ticket=ticket,
             write=True,
             creating=creating,
+            sending=sending,
         )
 
     def search(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
@@ -248,11 +251,14 @@ class JiraHttp:
         write: bool = False,
         creating: bool = False,
         identify: bool = False,
+        sending: Callable[[], None] | None = None,
     ) -> T:
         s = self.settings
         pages: list[str] = []  # attempts answered with a page, not JSON, while identifying
 
         def attempt() -> T:
+            if sending is not None:
+                sending()
             try:
                 return fn()
             except JIRAError as exc:
