@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.errors import Retriable
+from dirsync_bridge.errors import Retriable, SinkMismatch
 from dirsync_bridge.ledger.lock import RunLock
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.ports import Applied, TicketFacts
@@ -46,6 +46,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0003-mailbox",
         "0004-store-pairing",
         "0005-intent-sent-at",
+        "0006-ticket-sink",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -127,6 +128,34 @@ def test_an_intent_records_when_its_write_was_last_sent_committed_at_once(
     [again] = ledger.pending_intents()
     assert again.sent_at is not None and again.sent_at >= sent.sent_at
     assert again.written_at == again.sent_at and pending.written_at == pending.created_at
+
+
+def test_a_ledger_keeps_the_sink_its_tickets_were_written_to(ledger: Ledger) -> None:
+    ledger.keep_with_sink("local")
+    ledger.keep_with_sink("jira")  # no ticket yet: any sink will do, the last one is kept
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    ledger.begin("a", 0, "a:0", "create")  # a create in flight counts as a ticket
+    with pytest.raises(SinkMismatch) as caught:
+        ledger.keep_with_sink("local")
+    assert "tickets are in Jira, not in the local ticket store" in str(caught.value)
+    assert "--sink jira" in str(caught.value)
+    ledger.keep_with_sink("jira")
+
+
+@pytest.mark.parametrize(("keys", "kept"), [(["LOCAL-1", "LOCAL-2"], "local"), (["OPS-1"], "jira")])
+def test_a_ledger_from_before_the_sink_record_tells_its_sink_by_its_keys(
+    ledger: Ledger, keys: list[str], kept: str
+) -> None:
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    for episode, key in enumerate(keys):
+        applied = Applied(
+            key=key, idempotency_key=f"a:{episode}", status="open", content_digest="d"
+        )
+        ledger.done(None, "a", episode, applied)
+    other = "jira" if kept == "local" else "local"
+    with pytest.raises(SinkMismatch):
+        ledger.keep_with_sink(other)
+    ledger.keep_with_sink(kept)
 
 
 def test_tickets_listing_carries_the_ledger_facts(ledger: Ledger) -> None:

@@ -112,4 +112,14 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE intents ADD COLUMN sent_at TEXT",
         ),
     ),
+    (
+        "0006-ticket-sink",
+        (
+            # The sink ("local" or "jira") this ledger's tickets were written to: its ticket
+            # records mean nothing to the other one (``TicketLedger.keep_with_sink``).
+            """CREATE TABLE ticket_sink (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                kind TEXT NOT NULL)""",
+        ),
+    ),
 )
