@@ -162,3 +162,16 @@ def test_an_issue_moved_to_another_project_answers_under_its_new_key_as_jira_doe
         assert [issue["key"] for issue in found.json()["issues"]] == [new]
         sim.delete_by_hand(new)  # gone, under both keys
         assert requests.get(f"{api}/issue/{old}", auth=auth, timeout=5).status_code == 404
+
+
+def test_a_fault_aimed_at_reading_comments_spares_the_other_reads(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud, max_retries=0)
+    key = create(jira)
+    jira_cloud.faults.break_next("comments", 500)
+    jira.issue(key)  # another read: answered
+    with pytest.raises(JIRAError) as error:
+        jira.comments(key)
+    assert error.value.status_code == 500
+    assert len(jira.comments(key)) == 0  # one fault: the next read is answered
