@@ -117,14 +117,15 @@ class Intent:
     operation: str
     created_at: datetime
     """When the write was started (wall clock)."""
-    sent_at: datetime | None = None
-    """When its last attempt left for the sink (a create retried after 429s leaves late)."""
+    reach_by: datetime | None = None
+    """The latest moment the write may reach the sink, as the sink last said (a create that
+    waited out 429s leaves long after its intent was begun)."""
 
     @property
     def written_at(self) -> datetime:
         """The last moment the write may have reached the sink: a lagging search must be
         given its time from here."""
-        return max(self.created_at, self.sent_at or self.created_at)
+        return max(self.created_at, self.reach_by or self.created_at)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,13 +158,14 @@ class Sink(Protocol):
         content: TicketContent,
         *,
         family: str = "unknown",
-        sending: Callable[[], None] | None = None,
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
         """Create a ticket (open). Creating twice with one key must not make two tickets.
 
-        ``family`` (the problem's) may choose the ticket's priority. ``sending``: a sink
-        whose search lags behind its writes calls it before each attempt that may reach it,
-        so that the ledger knows from when to give the search its time after a crash.
+        ``family`` (the problem's) may choose the ticket's priority. ``reach_by``: a sink
+        whose search lags behind its writes tells it the latest moment the create may reach
+        it, whenever that moves (before each attempt; once answered), so that after a crash
+        the ledger knows from when to give the search its time.
         """
         ...
 
@@ -319,8 +321,8 @@ class Ledger(Protocol):
         """Drop an intent whose write certainly did not happen."""
         ...
 
-    def sending(self, intent: int) -> None:
-        """Note that an attempt of this intent's write leaves now; committed before it does."""
+    def reach_by(self, intent: int, when: datetime) -> None:
+        """Note the latest moment this intent's write may reach the sink; committed at once."""
         ...
 
     def pending_intents(self) -> list[Intent]:

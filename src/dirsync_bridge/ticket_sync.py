@@ -215,7 +215,7 @@ def _create(
             fp,
             wanted.content,
             family=family,
-            sending=lambda: ledger.sending(intent),
+            reach_by=lambda when: ledger.reach_by(intent, when),
         )
     except (Fatal, Skippable, NotWritten):
         ledger.abandon(intent)  # refused or never sent: nothing was written

@@ -1,10 +1,10 @@
 """SIGKILL right after a create that waited out two 429s, then an immediate rerun, while
 Jira Cloud search lags behind the create by no more than the ``search_lag`` configured.
 
-The rerun must not trust "not found" before the lag has passed since the create last left
-for Jira: counted from when its intent was begun (before the 429s), it searched too early,
-found nothing, and made a second issue. The test waits in real time, as cron's rerun would:
-about twice the Retry-After plus the lag.
+The rerun must not trust "not found" before the lag has passed since the create last could
+reach Jira (here: when it was answered): counted from when its intent was begun (before the
+429s), it searched too early, found nothing, and made a second issue. The test waits in
+real time, as cron's rerun would: about twice the Retry-After plus the lag.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def test_sigkill_after_a_create_that_waited_out_429s_then_an_immediate_rerun_giv
 ) -> None:
     sim, mail = jira_cloud, tmp_path / "mail"
     sim.faults.search_lag = 5.0  # Cloud search shows an issue 5 s after it is made...
-    config = write_config(tmp_path, sim.url, search_lag='"6s"', retry_for='"60s"')  # ...we wait 6
+    config = write_config(tmp_path, sim.url, search_lag='"5s"', retry_for='"60s"')  # ...we know
     report(mail, datetime(2021, 5, 3, 9, tzinfo=UTC), "r0")
     sim.faults.retry_after = "2"
     sim.faults.fail_next(429, times=2)  # the create leaves for good 4 s after its intent

@@ -45,7 +45,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0002-resolutions",
         "0003-mailbox",
         "0004-store-pairing",
-        "0005-intent-sent-at",
+        "0005-intent-reach-by",
         "0006-ticket-sink",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -113,21 +113,22 @@ def test_an_unfinished_write_is_settled_from_what_the_sink_holds(ledger: Ledger)
     assert ledger.dirty() == ["a"]
 
 
-def test_an_intent_records_when_its_write_was_last_sent_committed_at_once(
+def test_an_intent_records_the_latest_moment_its_write_may_reach_the_sink_at_once(
     ledger: Ledger, tmp_path: Path
 ) -> None:
     intent = ledger.begin("a", 0, "a:0", "create")
     [pending] = ledger.pending_intents()
-    assert pending.sent_at is None
-    ledger.sending(intent)
-    first = Ledger.open(tmp_path / "state.db")  # another connection: committed already
-    [sent] = first.pending_intents()
-    first.close()
-    assert sent.sent_at is not None and sent.sent_at >= pending.created_at
-    ledger.sending(intent)  # a retried attempt: the later moment counts
-    [again] = ledger.pending_intents()
-    assert again.sent_at is not None and again.sent_at >= sent.sent_at
-    assert again.written_at == again.sent_at and pending.written_at == pending.created_at
+    assert pending.reach_by is None and pending.written_at == pending.created_at
+    later = pending.created_at + timedelta(seconds=38)  # an attempt after 429s, + its timeout
+    ledger.reach_by(intent, later)
+    other = Ledger.open(tmp_path / "state.db")  # another connection: committed already
+    [sent] = other.pending_intents()
+    other.close()
+    assert sent.reach_by == later and sent.written_at == later
+    answered = pending.created_at + timedelta(seconds=8)  # answered: it reached the sink
+    ledger.reach_by(intent, answered)
+    [done] = ledger.pending_intents()
+    assert done.written_at == answered
 
 
 def test_a_ledger_keeps_the_sink_its_tickets_were_written_to(ledger: Ledger) -> None:

@@ -104,12 +104,12 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
         ),
     ),
     (
-        "0005-intent-sent-at",
+        "0005-intent-reach-by",
         (
-            # When the last attempt of an intent's write left for the sink: a create that
-            # waited out 429s reaches Jira long after its intent was begun, and a lagging
-            # search must be given its time from then.
-            "ALTER TABLE intents ADD COLUMN sent_at TEXT",
+            # The latest moment an intent's write may reach the sink: a create that waited
+            # out 429s reaches Jira long after its intent was begun, and after a crash a
+            # lagging search must be given its time from then.
+            "ALTER TABLE intents ADD COLUMN reach_by TEXT",
         ),
     ),
     (

@@ -308,7 +308,7 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
     def pending_intents(self) -> list[Intent]:
         """Writes started but not recorded as done: a crash came in between."""
         rows = self.conn.execute(
-            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at, sent_at "
+            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at, reach_by "
             "FROM intents ORDER BY id"
         )
         return [
@@ -319,15 +319,16 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
                 row[3],
                 row[4],
                 created_at=_created(row[5]),
-                sent_at=_parse_time(row[6]) if row[6] else None,
+                reach_by=_parse_time(row[6]) if row[6] else None,
             )
             for row in rows
         ]
 
-    def sending(self, intent: int) -> None:
-        """Note that an attempt of this intent's write leaves now; committed before it does."""
+    def reach_by(self, intent: int, when: datetime) -> None:
+        """Note the latest moment this intent's write may reach the sink; committed at once,
+        before the attempt it concerns leaves."""
         with sqlite.transaction(self.conn):
-            self.conn.execute("UPDATE intents SET sent_at = ? WHERE id = ?", (_now(), intent))
+            self.conn.execute("UPDATE intents SET reach_by = ? WHERE id = ?", (_time(when), intent))
 
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen (the sink refused it)."""

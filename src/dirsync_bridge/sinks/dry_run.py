@@ -38,9 +38,9 @@ class PlanOnly:
         content: TicketContent,
         *,
         family: str = "unknown",
-        sending: Callable[[], None] | None = None,
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
-        """A placeholder ticket ``(new 1)``, ``(new 2)``... (nothing is sent: no ``sending``)."""
+        """A placeholder ticket ``(new 1)``, ``(new 2)``... (nothing is sent: no ``reach_by``)."""
         self._created += 1
         return TicketSnapshot(
             key=f"(new {self._created})",

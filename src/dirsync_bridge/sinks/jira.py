@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ..config.settings import JiraSettings
@@ -145,11 +145,13 @@ class JiraSink:
         content: TicketContent,
         *,
         family: str = "unknown",
-        sending: Callable[[], None] | None = None,
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
         """One POST: fields, labels, priority and the property together.
 
-        ``sending`` is called before each attempt (a 429 is sent again after its wait).
+        ``reach_by`` is told, before each attempt (a 429 is sent again after its wait), that
+        the create may reach Jira until the attempt times out, and once it is answered (or
+        its answer lost), that it cannot any more.
         """
         body = {
             "fields": self._fields(fingerprint, content, family),
@@ -161,6 +163,8 @@ class JiraSink:
             ],
         }
         name = label(fingerprint)
+        timeout = timedelta(seconds=self.settings.timeout)
+        sending = None if reach_by is None else lambda: reach_by(self._now() + timeout)
         try:
             answer = self._http.write(
                 "create the ticket",
@@ -174,10 +178,14 @@ class JiraSink:
             )
         except OutcomeUnknown as exc:
             self._unsure[idempotency_key] = self._now()
+            if reach_by is not None:
+                reach_by(self._unsure[idempotency_key])
             raise WriteUnconfirmed(
                 f"Jira: creating the ticket for {name} got no clear answer ({exc}); it is "
                 "looked for by label before any new attempt"
             ) from None
+        if reach_by is not None:
+            reach_by(self._now())  # answered: made before now, whenever a crash comes
         self._unsure.pop(idempotency_key, None)
         key = str(answer["key"])
         self._comment_ids[key] = {}

@@ -133,11 +133,11 @@ class LocalStore:
         content: TicketContent,
         *,
         family: str = "unknown",
-        sending: Callable[[], None] | None = None,
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
         """Create an open ticket, or return the one already created with this key.
 
-        ``sending`` is not called: the store's search never lags behind its writes.
+        ``reach_by`` is not called: the store's search never lags behind its writes.
         """
         now = _now()
         with sqlite.transaction(self._conn):
