@@ -1,5 +1,6 @@
 """The issues of the simulated Jira and what happens to them: create, edit, comments, links,
-entity properties, the workflow (statuses, transitions, resolution) and JQL search.
+entity properties, the workflow (statuses, transitions, resolution), moves to another project
+(the old key keeps answering). JQL search over them is in `search`.
 
 Issue JSON follows the REST v2 resources the `jira` library reads (apis.md section 3.2); field
 checks and reference data live in `catalog`. No I/O here: the server module holds the lock.
@@ -7,13 +8,11 @@ checks and reference data live in `catalog`. No I/O here: the server module hold
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import (
-    CATEGORIES,
     DESCRIPTION_MAX,
     LINK_TYPES,
     SYSTEM_FIELDS,
@@ -26,7 +25,6 @@ from .catalog import (
     java_length,
     stamp,
 )
-from .jql import compile_jql
 
 Workflow = Mapping[str, Sequence[tuple[str, str]]]  # from status -> [(transition, to status)]
 DEFAULT_WORKFLOW: Workflow = {
@@ -384,55 +382,3 @@ class JiraModel(Catalog):
         if self.statuses[status] != self.statuses[issue.status]:
             issue.category_changed = now
         issue.status, issue.updated = status, now
-
-    # -- search ----------------------------------------------------------------------------
-
-    def search(self, jql: str, visible: Callable[[Issue], bool]) -> list[Issue]:
-        """The visible issues matching `jql`, in its ORDER BY (ties and default: key DESC)."""
-
-        def names(items: Sequence[Any], first_id: int) -> set[str]:
-            return {str(x).lower() for x in items} | {str(first_id + i) for i in range(len(items))}
-
-        known = {
-            "project": names(self.projects, 10000),
-            "key": names([*self.issues, *self.moved, *(i.id for i in self.issues.values())], 0),
-            "status": names(list(self.statuses), 10000),
-            "statuscategory": names(list(CATEGORIES), 0) | {
-                x.lower() for c in CATEGORIES.values() for x in c},
-            "resolution": names(self.resolutions, 10000),
-            "issuetype": names(self.issue_types, 10001),
-        }  # fmt: skip
-        query = compile_jql(jql, known)
-        now = self.clock()
-        found = [
-            i for i in self.issues.values() if visible(i) and query.matches(self._view(i), now)
-        ]
-        for name, descending in [("key", True), *reversed(query.order)]:  # stable sorts
-            found.sort(key=functools.partial(self._sort_key, name=name), reverse=descending)
-        return found
-
-    def _view(self, issue: Issue) -> dict[str, Any]:
-        def low(*xs: Any) -> list[str]:
-            return [str(x).lower() for x in xs]
-
-        cat = self.statuses[issue.status]
-        return {
-            "project": low(issue.project, 10000 + self.projects.index(issue.project)),
-            "labels": low(*issue.fields.get("labels") or []),
-            "key": low(issue.key, issue.id, *self.old_keys(issue.key)),
-            "status": low(issue.status, 10000 + list(self.statuses).index(issue.status)),
-            "statuscategory": low(cat, *CATEGORIES[cat]),
-            "resolution": low(issue.resolution) if issue.resolution else [],
-            "issuetype": low(issue.fields["issuetype"]),
-            "created": issue.created,
-            "updated": issue.updated,
-            "resolutiondate": issue.resolutiondate,
-        }
-
-    def _sort_key(self, issue: Issue, name: str) -> tuple[Any, ...]:
-        if name == "key":
-            return (issue.project, int(issue.key.rsplit("-", 1)[1]))
-        if name == "status":
-            return (list(CATEGORIES).index(self.statuses[issue.status]), issue.status)
-        value = getattr(issue, name)
-        return (value is None, value or 0.0)
