@@ -7,7 +7,7 @@ real servers elsewhere (the simulators, Samba).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,6 +56,7 @@ class MemorySink:
         content: TicketContent,
         *,
         family: str = "unknown",
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
         """A new open ticket (the same one again for a key already used)."""
         found = self.find(idempotency_key)

@@ -86,6 +86,7 @@ def build(
         sink = open_sink(config, env, dry_run=dry_run)
         stack.callback(sink.close)
         ledger = _open_ledger(config, stack, dry_run=dry_run)
+        ledger.keep_with_sink(config.sink.kind)  # its tickets mean nothing to the other sink
         _check_store(ledger, sink)
         check = None
         if verify and config.tickets.verify_with_graph and enricher is not None:

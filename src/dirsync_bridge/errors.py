@@ -7,6 +7,7 @@
     │   └── ConfigError      one line: file, key, problem (several problems: one line each)
     │   ├── GraphError, BadRequest       a service refused what a person must fix
     │   └── TicketMissing, StoreMismatch the local store is not the ledger's
+    │   └── SinkMismatch                 the ledger's tickets are in the other sink
     ├── Retriable    upstream unavailable or busy; leave state, exit 75, the next pass retries
     │   ├── WriteUnconfirmed             a write's answer was lost: read before writing again
     │   ├── NotWritten                   a write that certainly did not happen
@@ -183,3 +184,7 @@ class MessageGone(Skippable):
 
 class StoreMismatch(Fatal):
     """The local ticket store is not the one the ledger describes (exit 2, one line)."""
+
+
+class SinkMismatch(Fatal):
+    """The ledger's tickets live in one sink and the run names the other (exit 2, one line)."""

@@ -10,7 +10,7 @@ ticket plan) imports only these values and the models, never an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -116,7 +116,16 @@ class Intent:
     idempotency_key: str
     operation: str
     created_at: datetime
-    """When the write was started (wall clock): a lagging search must be given time."""
+    """When the write was started (wall clock)."""
+    reach_by: datetime | None = None
+    """The latest moment the write may reach the sink, as the sink last said (a create that
+    waited out 429s leaves long after its intent was begun)."""
+
+    @property
+    def written_at(self) -> datetime:
+        """The last moment the write may have reached the sink: a lagging search must be
+        given its time from here."""
+        return max(self.created_at, self.reach_by or self.created_at)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,10 +158,14 @@ class Sink(Protocol):
         content: TicketContent,
         *,
         family: str = "unknown",
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
         """Create a ticket (open). Creating twice with one key must not make two tickets.
 
-        ``family`` (the problem's) may choose the ticket's priority.
+        ``family`` (the problem's) may choose the ticket's priority. ``reach_by``: a sink
+        whose search lags behind its writes tells it the latest moment the create may reach
+        it, whenever that moves (before each attempt; once answered), so that after a crash
+        the ledger knows from when to give the search its time.
         """
         ...
 
@@ -306,6 +319,10 @@ class Ledger(Protocol):
 
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen."""
+        ...
+
+    def reach_by(self, intent: int, when: datetime) -> None:
+        """Note the latest moment this intent's write may reach the sink; committed at once."""
         ...
 
     def pending_intents(self) -> list[Intent]:

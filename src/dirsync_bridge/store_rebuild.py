@@ -38,7 +38,14 @@ from pathlib import Path
 
 from . import crashpoints
 from .config.settings import Config
-from .errors import ConfigError, DirsyncBridgeError, Fatal, Retriable, StoreMismatch
+from .errors import (
+    ConfigError,
+    DirsyncBridgeError,
+    Fatal,
+    Retriable,
+    SinkMismatch,
+    StoreMismatch,
+)
 from .ledger.lock import RunLock
 from .ledger.pairing import Adopted, TicketRecord
 from .ledger.store import Ledger
@@ -169,6 +176,14 @@ def rebuild_store(
     with RunLock(config.state.lock_path):
         ledger = Ledger.open(config.state.path)
         try:
+            try:
+                ledger.keep_with_sink("local")
+            except SinkMismatch:
+                raise SinkMismatch(
+                    f"{ledger.path}: this ledger's tickets are in Jira, not in a local ticket "
+                    "store: `tickets rebuild` rebuilds the local store only, and there is "
+                    "none to rebuild"
+                ) from None
             try:
                 adopted, store_id, revision = _build(ledger, path, summary)
                 crashpoints.crash_point("rebuild-store-built")

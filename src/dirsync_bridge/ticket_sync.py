@@ -8,7 +8,9 @@ A write whose outcome is unknown (a crash, a lost answer) leaves its intent; ``s
 the sink what it holds (a create: a search; any other write: the ticket read by key) before
 that problem is written to again. A create the sink cannot confirm either way keeps its
 intent, and no second create is made for it until a later run's search settles it. A
-ticket a person deleted is forgotten, and its problem gets a new ticket.
+ticket a person deleted is forgotten, and its problem gets a new ticket. A ticket a person
+resolved meanwhile is the person's doing, not the unfinished write's: it is learned as their
+resolution (``observe``), never recorded as the tool's own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from .errors import Fatal, NotWritten, Skippable, TicketGone, WriteUnconfirmed
 from .fingerprint import label
 from .ledger.store import tenant_key
 from .lifecycle import Policy, Timeline, fold
-from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot
+from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .run_summary import RunSummary
 from .ticket_plan import (
     Target,
@@ -80,13 +82,34 @@ def settle(ledger: Ledger, sink: Sink) -> None:
             intent.idempotency_key,
             "found in the sink" if snapshot else "not in the sink",
         )
-        ledger.settle(intent, applied_from(snapshot) if snapshot else None)
+        applied = None
+        if snapshot is not None:
+            applied = replace(
+                applied_from(snapshot), status=_status_written(ledger, intent, snapshot)
+            )
+        ledger.settle(intent, applied)
+
+
+def _status_written(ledger: Ledger, intent: Intent, found: TicketSnapshot) -> TicketStatus:
+    """The status this tool last gave the ticket, for the ledger: not always the sink's.
+
+    Only a status change's outcome is read from the sink's status. A create made an open
+    ticket, and a comment or an edit changed no status: a ticket found resolved after one of
+    those was resolved by a person, and stays recorded open, so that ``observe`` learns
+    that resolution (its name and time) like any other, instead of reopening the ticket.
+    """
+    if intent.operation.startswith("set-status"):
+        return found.status
+    if intent.operation == "create":
+        return "open"
+    before = ledger.applied(intent.fingerprint).get(intent.episode)
+    return before.status if before is not None else found.status
 
 
 def _what_the_sink_holds(ledger: Ledger, sink: Sink, intent: Intent) -> TicketSnapshot | None:
     key = ledger.ticket_key(intent.fingerprint, intent.episode)
     if intent.operation == "create" or key is None:
-        return sink.find(intent.idempotency_key, intent.created_at)
+        return sink.find(intent.idempotency_key, intent.written_at)
     try:
         # A write to a ticket the ledger knows: read it by key (comments by their
         # markers, the status), which no search lag can hide.
@@ -187,7 +210,13 @@ def _create(
     summary.writes.append(f"create: {wanted.content.summary}")
     intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
     try:
-        snapshot = sink.create(wanted.idempotency_key, fp, wanted.content, family=family)
+        snapshot = sink.create(
+            wanted.idempotency_key,
+            fp,
+            wanted.content,
+            family=family,
+            reach_by=lambda when: ledger.reach_by(intent, when),
+        )
     except (Fatal, Skippable, NotWritten):
         ledger.abandon(intent)  # refused or never sent: nothing was written
         raise

@@ -17,6 +17,7 @@ from dirsync_bridge.ledger.store import Ledger
 
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email
+from ..simulators.graph.server import GraphSimulator
 from ..simulators.jira import JiraSimulator
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
@@ -80,7 +81,13 @@ def test_a_missing_transition_names_the_ticket_and_exits_1(
     assert len(jira_cloud.issues) == 2
 
 
-def test_wrong_token_exits_2_with_one_line(tmp_path: Path, jira_cloud: JiraSimulator) -> None:
+@pytest.mark.parametrize("server_info", ["answers-anyone", "checks-credentials"])
+def test_wrong_token_exits_2_with_one_line(
+    tmp_path: Path, jira_cloud: JiraSimulator, server_info: str
+) -> None:
+    # Jira Cloud refuses wrong credentials even on serverInfo, which it answers to anyone
+    # without credentials: still the credentials, not "not Jira".
+    jira_cloud.faults.server_info_checks_credentials = server_info == "checks-credentials"
     done = replay(config_file(tmp_path, jira_cloud.url), REPORTS, "wrong")
     assert done.returncode == 2
     (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
@@ -190,30 +197,54 @@ def test_doctor_with_a_bad_token_fails_at_the_credentials(
 class _NotJira(http.server.BaseHTTPRequestHandler):
     """A web server that is not Jira: an HTML 404 for every path."""
 
-    def _serve(self) -> None:
-        page = b"<html><body><h1>404 Not Found</h1></body></html>"
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(page)))
-        self.end_headers()
-        self.wfile.write(page)
+    status, content_type = 404, "text/html"
+    page = b"<html><body><h1>404 Not Found</h1></body></html>"
 
-    do_GET = do_POST = do_PUT = _serve  # noqa: N815
+    def _serve(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(self.status)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
 
 
-@pytest.fixture
-def not_jira() -> Iterator[str]:
-    """The URL of a web server that answers every request with an HTML 404."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotJira)
+class _HtmlEverywhere(_NotJira):
+    """An intranet site: 200 and its home page, whatever is asked."""
+
+    status, page = 200, b"<html><body>Welcome to our intranet</body></html>"
+
+
+class _JsonEverywhere(_NotJira):
+    """Some other API: 200 and a JSON status, whatever is asked (writes included)."""
+
+    status, content_type, page = 200, "application/json", b'{"status": "ok"}'
+
+
+def _serve(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def not_jira() -> Iterator[str]:
+    """The URL of a web server that answers every request with an HTML 404."""
+    yield from _serve(_NotJira)
+
+
+@pytest.fixture(params=[_HtmlEverywhere, _JsonEverywhere], ids=["html-200", "json-200"])
+def answers_200_everywhere(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a web server that answers every request with 200: HTML, or JSON."""
+    yield from _serve(request.param)
 
 
 def ledger_state(tmp_path: Path) -> tuple[dict[str, int], int]:
@@ -246,6 +277,44 @@ def test_a_url_that_is_not_jira_exits_2_in_one_line_and_leaves_the_mail_unproces
     assert counts.get("processed", 0) == 0 and intents == 0
 
 
+@pytest.mark.parametrize("deployment", ['"auto"', '"cloud"', '"datacenter"'])
+def test_a_url_that_answers_200_everywhere_is_not_jira_exit_2_and_no_intent_left(
+    tmp_path: Path, answers_200_everywhere: str, deployment: str
+) -> None:
+    url = answers_200_everywhere
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    row = ("ann@contoso.com", duplicate("Mail", "ann@contoso.com"))
+    (mail / "0.eml").write_bytes(
+        report_email("Contoso", datetime(2021, 2, 1, tzinfo=UTC), [row], "0@t")
+    )
+    config = config_file(tmp_path, url, deployment=deployment)
+    for _ in range(2):  # and the same again: nothing left over to settle
+        done = replay(config, mail, "t0k")
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
+        assert "[jira] url" in line and url in line and "does not answer as Jira" in line
+        counts, intents = ledger_state(tmp_path)
+        assert counts.get("processed", 0) == 0 and intents == 0
+
+
+def test_a_url_that_is_another_service_asking_for_its_own_sign_in_is_not_jira(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    # The Graph simulator answers 401 to anything without its bearer token: not a Jira
+    # refusing the credentials, and saying so would send the user after the wrong setting.
+    config = config_file(tmp_path, graph_sim.url, ca_bundle=f'"{graph_sim.ca_path}"')
+    for done in (replay(config, REPORTS, "t0k"), doctor(config, "t0k")):
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        text = done.stdout + done.stderr
+        assert "does not answer as Jira" in text and "[jira] url" in text
+        assert "refused the credentials" not in text
+    _, intents = ledger_state(tmp_path)
+    assert intents == 0
+
+
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
@@ -253,16 +322,23 @@ def test_a_url_that_is_not_jira_exits_2_in_one_line_and_leaves_the_mail_unproces
         ("https:///rest", "no host"),
         ("jira.contoso.com", "https://"),
         ("ftp://jira.contoso.com", "https://"),
+        # Past urlsplit, these met the HTTP stack: a traceback, or exit 75 with intents left.
+        ("https://a..b", "host name"),
+        ("https://exa mple.com", "host name"),
+        ("https://%zz", "host name"),
+        ("https://host:0", "port"),
     ],
 )
 def test_a_jira_url_without_a_host_or_with_another_scheme_is_a_config_error(
     tmp_path: Path, url: str, problem: str
 ) -> None:
-    done = replay(config_file(tmp_path, url), REPORTS, "t0k")
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr
-    (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
-    assert "jira.url" in line and problem in line
+    config = config_file(tmp_path, url)
+    for done in (replay(config, REPORTS, "t0k"), doctor(config, "t0k")):
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        (line,) = [line for line in done.stderr.splitlines() if "error:" in line]
+        assert "jira.url" in line and problem in line
+    assert not (tmp_path / "state" / "state.db").exists()  # stopped before the ledger
 
 
 def test_a_certificate_that_does_not_verify_is_a_config_error_naming_ca_bundle(

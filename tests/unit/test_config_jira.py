@@ -28,6 +28,14 @@ def _load(tmp_path: Path, url: str) -> str:
         ("https://jira.contoso.com:99999", "port"),
         ("https://jira.contoso.com/?x=1", "query"),
         ("https://bot:secret@jira.contoso.com", "user name or password"),
+        # Accepted by urlsplit, refused by the HTTP stack (a traceback, or exit 75 forever).
+        ("https://a..b", "host name"),
+        ("https://exa mple.com", "host name"),
+        ("https://%zz", "host name"),
+        ("https://-jira.contoso.com", "host name"),
+        ("https://" + "a" * 64 + ".com", "host name"),
+        ("https://[::1", "host name"),
+        ("https://host:0", "port"),
     ],
 )
 def test_a_url_jira_cannot_have_is_a_config_error(tmp_path: Path, url: str, problem: str) -> None:
@@ -46,6 +54,11 @@ def test_a_url_jira_cannot_have_is_a_config_error(tmp_path: Path, url: str, prob
         "https://jira.contoso.com:8443/jira",
         "http://127.0.0.1:8080",
         "HTTPS://Contoso.Atlassian.net",
+        "https://jira.contoso.com./",
+        "https://[::1]:8443/jira",
+        "http://localhost:8080",
+        "https://jira_internal.contoso.local",
+        "https://jira.m\u00fcnchen.de",
     ],
 )
 def test_a_jira_address_is_accepted(tmp_path: Path, url: str) -> None:

@@ -94,6 +94,14 @@ def test_summary_longer_than_255_characters_is_cut_with_an_ellipsis(renderer: Re
     assert summary.startswith("[dirsync] AttributeValueMustBeUnique: xxx")
 
 
+def test_summary_of_astral_characters_is_cut_to_255_utf16_units(tmp_path: Path) -> None:
+    # Jira counts the summary in UTF-16 units (Java's String.length()): U+1D52D counts two.
+    _write(tmp_path, "summary.txt.j2", "{{ t.identity }}")
+    summary = Renderer(tmp_path).ticket(_view(identity="\U0001d52d" * 200)).summary
+    assert len(summary.encode("utf-16-le")) // 2 <= 255
+    assert summary == "\U0001d52d" * 127 + "…"
+
+
 def test_summary_of_exactly_255_characters_is_not_cut(tmp_path: Path) -> None:
     _write(tmp_path, "summary.txt.j2", "{{ t.identity }}")
     summary = Renderer(tmp_path).ticket(_view(identity="y" * 255)).summary

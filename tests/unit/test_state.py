@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.errors import Retriable
+from dirsync_bridge.errors import Retriable, SinkMismatch
 from dirsync_bridge.ledger.lock import RunLock
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.ports import Applied, TicketFacts
@@ -40,7 +40,14 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
     Ledger.open(tmp_path / "state.db").close()
     again = Ledger.open(tmp_path / "state.db")
     names = [row[0] for row in again.conn.execute("SELECT name FROM migrations")]
-    assert names == ["0001-ledger", "0002-resolutions", "0003-mailbox", "0004-store-pairing"]
+    assert names == [
+        "0001-ledger",
+        "0002-resolutions",
+        "0003-mailbox",
+        "0004-store-pairing",
+        "0005-intent-reach-by",
+        "0006-ticket-sink",
+    ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -104,6 +111,52 @@ def test_an_unfinished_write_is_settled_from_what_the_sink_holds(ledger: Ledger)
     assert ledger.pending_intents() == []
     assert ledger.applied("a")[0].key == "LOCAL-1"
     assert ledger.dirty() == ["a"]
+
+
+def test_an_intent_records_the_latest_moment_its_write_may_reach_the_sink_at_once(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    intent = ledger.begin("a", 0, "a:0", "create")
+    [pending] = ledger.pending_intents()
+    assert pending.reach_by is None and pending.written_at == pending.created_at
+    later = pending.created_at + timedelta(seconds=38)  # an attempt after 429s, + its timeout
+    ledger.reach_by(intent, later)
+    other = Ledger.open(tmp_path / "state.db")  # another connection: committed already
+    [sent] = other.pending_intents()
+    other.close()
+    assert sent.reach_by == later and sent.written_at == later
+    answered = pending.created_at + timedelta(seconds=8)  # answered: it reached the sink
+    ledger.reach_by(intent, answered)
+    [done] = ledger.pending_intents()
+    assert done.written_at == answered
+
+
+def test_a_ledger_keeps_the_sink_its_tickets_were_written_to(ledger: Ledger) -> None:
+    ledger.keep_with_sink("local")
+    ledger.keep_with_sink("jira")  # no ticket yet: any sink will do, the last one is kept
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    ledger.begin("a", 0, "a:0", "create")  # a create in flight counts as a ticket
+    with pytest.raises(SinkMismatch) as caught:
+        ledger.keep_with_sink("local")
+    assert "tickets are in Jira, not in the local ticket store" in str(caught.value)
+    assert "--sink jira" in str(caught.value)
+    ledger.keep_with_sink("jira")
+
+
+@pytest.mark.parametrize(("keys", "kept"), [(["LOCAL-1", "LOCAL-2"], "local"), (["OPS-1"], "jira")])
+def test_a_ledger_from_before_the_sink_record_tells_its_sink_by_its_keys(
+    ledger: Ledger, keys: list[str], kept: str
+) -> None:
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    for episode, key in enumerate(keys):
+        applied = Applied(
+            key=key, idempotency_key=f"a:{episode}", status="open", content_digest="d"
+        )
+        ledger.done(None, "a", episode, applied)
+    other = "jira" if kept == "local" else "local"
+    with pytest.raises(SinkMismatch):
+        ledger.keep_with_sink(other)
+    ledger.keep_with_sink(kept)
 
 
 def test_tickets_listing_carries_the_ledger_facts(ledger: Ledger) -> None:

@@ -63,3 +63,37 @@ def test_fit_stays_within_the_limit_and_never_leaves_a_fence_open(text: str, lim
     else:
         assert cut.count("{noformat}") % 2 == 0
         assert cut.endswith(wiki.CUT_NOTE)
+
+
+def java_length(text: str) -> int:
+    """What Jira counts: Java's String.length(), UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@given(st.text(alphabet="ab{}\\\n\U0001d52d\U0001f600\u00e9", max_size=300), st.integers(100, 400))
+def test_fit_counts_as_jira_does_in_utf16_units(text: str, limit: int) -> None:
+    source = text + wiki.block(text) + text
+    cut = wiki.fit(source, limit)
+    assert wiki.java_length(cut) == java_length(cut) <= limit
+    if java_length(source) <= limit:
+        assert cut == source
+    else:
+        assert cut.count("{noformat}") % 2 == 0
+        assert cut.endswith(wiki.CUT_NOTE)
+
+
+def test_a_text_of_astral_characters_is_cut_to_half_as_many_characters() -> None:
+    # U+1D52D is one character to Python and two UTF-16 units to Jira: 20,000 of them are 40,000.
+    cut = wiki.fit("\U0001d52d" * 20_000)
+    assert java_length(cut) <= wiki.DESCRIPTION_MAX < len(cut) * 2 + 100
+    assert cut.endswith(wiki.CUT_NOTE)
+
+
+@given(st.text(alphabet="a\U0001d52d", max_size=50), st.integers(0, 60))
+def test_cut_keeps_the_longest_start_that_fits_and_never_half_a_character(
+    text: str, limit: int
+) -> None:
+    kept = wiki.cut(text, limit)
+    assert text.startswith(kept) and java_length(kept) <= limit
+    if kept != text:
+        assert java_length(text[: len(kept) + 1]) > limit

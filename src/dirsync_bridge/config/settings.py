@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -34,6 +33,7 @@ from .types import (
     Duration,
     EnvName,
     HttpsUrl,
+    JiraUrl,
     LdapUrl,
     StatePath,
     Timeout,
@@ -100,32 +100,6 @@ def _check_label(value: str) -> str:
 
 
 Label = Annotated[str, AfterValidator(_check_label)]
-
-
-def _check_jira_url(value: str) -> str:
-    # Caught here, a bad address is one line naming the key; caught by the HTTP stack, it was
-    # a traceback (no scheme, ftp://) or a "temporary" failure retried for minutes (no host).
-    if not value:
-        return value  # required only with [sink] kind = "jira" (checked with the whole file)
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("https", "http"):
-        raise ValueError(
-            "must start with https:// (or http://), e.g. https://contoso.atlassian.net"
-        )
-    if not parts.hostname:
-        raise ValueError("has no host: give the site's address, e.g. https://contoso.atlassian.net")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("must not hold a user name or password: they go in email and token_env")
-    try:
-        parts.port  # noqa: B018 - raises on a port out of range
-    except ValueError:
-        raise ValueError("has a port that is not a number from 1 to 65535") from None
-    if parts.query or parts.fragment:
-        raise ValueError("must not have a query (?...) or fragment (#...): the site's base address")
-    return value
-
-
-JiraUrl = Annotated[str, AfterValidator(_check_jira_url)]
 
 
 class JiraSettings(_Section):

@@ -9,6 +9,7 @@ where a variable name belongs.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import math
 import re
 from collections.abc import Mapping
@@ -118,6 +119,68 @@ def _check_url(value: str, schemes: tuple[str, ...], shape: str) -> None:
 
 
 HttpsUrl = Annotated[str, AfterValidator(_check_https)]
+
+
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
+"""One label of a host name (letters, digits, hyphens inside; the underscore some internal
+names carry); an internationalised name is checked in its IDNA (``xn--``) form."""
+_BAD_HOST = (
+    "has a host name that is not one (an empty part, a space, a % or another character no "
+    "host name has): give the site's address, e.g. https://contoso.atlassian.net"
+)
+
+
+def _host_problem(host: str) -> str | None:
+    """Why the HTTP stack could not connect to ``host`` (from ``urlsplit``), if it could not."""
+    if ":" in host:  # an IPv6 literal, brackets removed
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return _BAD_HOST
+        return None
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return _BAD_HOST
+    labels = ascii_host.removesuffix(".").split(".")
+    if len(ascii_host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return _BAD_HOST
+    return None
+
+
+def _check_jira_url(value: str) -> str:
+    # Caught here, a bad address is one line naming the key; caught by the HTTP stack, it was
+    # a traceback (no scheme, ftp://, https://a..b) or a "temporary" failure retried for
+    # minutes with intents left (no host, a space or a % in the host, port 0).
+    if not value:
+        return value  # required only with [sink] kind = "jira" (checked with the whole file)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed [IPv6 literal
+        raise ValueError(_BAD_HOST) from None
+    if parts.scheme.lower() not in ("https", "http"):
+        raise ValueError(
+            "must start with https:// (or http://), e.g. https://contoso.atlassian.net"
+        )
+    if not parts.hostname:
+        raise ValueError("has no host: give the site's address, e.g. https://contoso.atlassian.net")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not hold a user name or password: they go in email and token_env")
+    problem = _host_problem(parts.hostname)
+    if problem is not None:
+        raise ValueError(problem)
+    try:
+        port = parts.port  # raises on a port out of range
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("has a port that is not a number from 1 to 65535")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query (?...) or fragment (#...): the site's base address")
+    return value
+
+
+JiraUrl = Annotated[str, AfterValidator(_check_jira_url)]
 LdapUrl = Annotated[str, AfterValidator(_check_ldap_url)]
 
 FAMILIES: Final[tuple[str, ...]] = get_args(Family)

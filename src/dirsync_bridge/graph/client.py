@@ -46,6 +46,7 @@ from .. import interrupt
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
+from ..secret_files import header_safe, read_secret_file, secret_line
 from .wire import (
     BadAnswer,
     Busy,
@@ -90,39 +91,35 @@ def endpoints(settings: GraphSettings) -> tuple[str, str]:
 
 
 def graph_credential(settings: GraphSettings, env: Mapping[str, str]) -> str | dict[str, str]:
-    """msal's ``client_credential``: a certificate if configured, else the secret."""
+    """msal's ``client_credential``: a certificate if configured, else the secret.
+
+    Files are read bounded and checked (``secret_files``); the secret is never shown.
+    """
     if settings.certificate_path is not None:
         if not settings.certificate_thumbprint:
             raise ConfigError(
                 None, "[graph] certificate_thumbprint", "is required with a certificate"
             )
-        try:
-            key = settings.certificate_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                None,
-                "[graph] certificate_path",
-                f"{settings.certificate_path}: {exc.strerror or exc}",
-            ) from None
+        key = read_secret_file(settings.certificate_path, "[graph] certificate_path")
         return {"private_key": key, "thumbprint": settings.certificate_thumbprint}
     secret = env.get(settings.client_secret_env, "").strip()
-    if not secret and settings.client_secret_file is not None:
-        try:
-            secret = settings.client_secret_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                None,
-                "[graph] client_secret_file",
-                f"{settings.client_secret_file}: {exc.strerror or exc}",
-            ) from None
-    if not secret:
-        raise ConfigError(
-            None,
-            "[graph] client_secret_env",
-            f"the environment variable {settings.client_secret_env} is not set (and no "
-            "client_secret_file or certificate_path): put the app's client secret there",
-        )
-    return secret
+    if secret:
+        where = f"the environment variable {settings.client_secret_env}"
+        return header_safe(secret, "[graph] client_secret_env", where)
+    if settings.client_secret_file is not None:
+        name = "[graph] client_secret_file"
+        text = read_secret_file(settings.client_secret_file, name)
+        secret = secret_line(text, name, str(settings.client_secret_file))
+        if secret:
+            # Sent in a form body, not a header; but a secret is printable ASCII, and
+            # anything else is a paste error Entra would only answer with "invalid secret".
+            return header_safe(secret, name, str(settings.client_secret_file))
+    raise ConfigError(
+        None,
+        "[graph] client_secret_env",
+        f"the environment variable {settings.client_secret_env} is not set (and no "
+        "client_secret_file or certificate_path): put the app's client secret there",
+    )
 
 
 class GraphClient:

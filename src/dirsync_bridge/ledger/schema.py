@@ -103,4 +103,23 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 writes INTEGER NOT NULL)""",
         ),
     ),
+    (
+        "0005-intent-reach-by",
+        (
+            # The latest moment an intent's write may reach the sink: a create that waited
+            # out 429s reaches Jira long after its intent was begun, and after a crash a
+            # lagging search must be given its time from then.
+            "ALTER TABLE intents ADD COLUMN reach_by TEXT",
+        ),
+    ),
+    (
+        "0006-ticket-sink",
+        (
+            # The sink ("local" or "jira") this ledger's tickets were written to: its ticket
+            # records mean nothing to the other one (``TicketLedger.keep_with_sink``).
+            """CREATE TABLE ticket_sink (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                kind TEXT NOT NULL)""",
+        ),
+    ),
 )

@@ -308,13 +308,27 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
     def pending_intents(self) -> list[Intent]:
         """Writes started but not recorded as done: a crash came in between."""
         rows = self.conn.execute(
-            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at "
+            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at, reach_by "
             "FROM intents ORDER BY id"
         )
         return [
-            Intent(row[0], row[1], row[2], row[3], row[4], created_at=_created(row[5]))
+            Intent(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                created_at=_created(row[5]),
+                reach_by=_parse_time(row[6]) if row[6] else None,
+            )
             for row in rows
         ]
+
+    def reach_by(self, intent: int, when: datetime) -> None:
+        """Note the latest moment this intent's write may reach the sink; committed at once,
+        before the attempt it concerns leaves."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute("UPDATE intents SET reach_by = ? WHERE id = ?", (_time(when), intent))
 
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen (the sink refused it)."""
@@ -371,7 +385,8 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
         return out
 
     def settle(self, intent: Intent, applied: Applied | None) -> None:
-        """Replace what the ledger believes with what the sink holds; reconcile again."""
+        """Record what the sink holds of an unfinished write (None: it is not there), drop
+        the intent, and reconcile the problem again."""
         with sqlite.transaction(self.conn):
             if applied is not None:
                 self._save(intent.fingerprint, intent.episode, applied, None)

@@ -1,13 +1,20 @@
-"""The ledger's answers about tickets in flight: unsettled creates, gone tickets.
+"""The ledger's answers about tickets in flight (unsettled creates, gone tickets), and the
+one sink its tickets live in.
 
 Mixed into ``Ledger`` beside ``MailboxLedger``; kept apart from ``state`` for its size.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from typing import Final
 
 from .. import sqlite
+from ..errors import SinkMismatch
+
+_LOCAL_KEY: Final = re.compile(r"LOCAL-[0-9]+")
+_SINKS: Final = {"local": "the local ticket store", "jira": "Jira"}
 
 
 class TicketLedger:
@@ -48,3 +55,36 @@ class TicketLedger:
                 "DELETE FROM intents WHERE fingerprint = ? AND episode = ?", (fingerprint, episode)
             )
             self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
+
+    def keep_with_sink(self, kind: str) -> None:
+        """The ledger's tickets live in one sink: ``kind``, or ``SinkMismatch``.
+
+        A ledger with no ticket (and no write in flight) takes any sink; one with tickets
+        keeps the sink they were written to. A ledger from before this record tells by its
+        keys (``LOCAL-n``: the local store).
+        """
+        with sqlite.transaction(self.conn):
+            row = self.conn.execute("SELECT kind FROM ticket_sink").fetchone()
+            used = self.conn.execute(
+                "SELECT key FROM tickets UNION ALL SELECT idempotency_key FROM intents"
+            ).fetchall()
+            kept = str(row[0]) if row is not None and used else None
+            if kept is None and used:
+                tickets = [str(r[0]) for r in self.conn.execute("SELECT key FROM tickets")]
+                local = all(_LOCAL_KEY.fullmatch(key) for key in tickets)
+                kept = "local" if local else "jira"
+            self.conn.execute(
+                "INSERT INTO ticket_sink (id, kind) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind",
+                (kept or kind,),
+            )
+        if kept is not None and kept != kind:
+            raise SinkMismatch(_mismatch(getattr(self.conn, "path", "the ledger"), kept, kind))
+
+
+def _mismatch(ledger: object, kept: str, wanted: str) -> str:
+    return (
+        f"{ledger}: this ledger's tickets are in {_SINKS[kept]}, not in {_SINKS[wanted]}: "
+        f'run with --sink {kept} (or [sink] kind = "{kept}"); for tickets in '
+        f"{_SINKS[wanted]}, give [state] path a new file and replay the reports into it"
+    )

@@ -7,7 +7,7 @@ so a dry run plans against the ledger alone and this sink only answers as a sink
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
@@ -38,8 +38,9 @@ class PlanOnly:
         content: TicketContent,
         *,
         family: str = "unknown",
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
-        """A placeholder ticket ``(new 1)``, ``(new 2)``..."""
+        """A placeholder ticket ``(new 1)``, ``(new 2)``... (nothing is sent: no ``reach_by``)."""
         self._created += 1
         return TicketSnapshot(
             key=f"(new {self._created})",

@@ -18,7 +18,8 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
 - A comment carries a small visible marker naming its key, so that writing it again edits
   it instead of adding another; the body is cut so that body and marker fit Jira's limit.
 - A ticket a person deleted is reported gone (``TicketGone``, or ``gone`` among
-  ``resolved_elsewhere``'s answers), so that the problem gets a new ticket.
+  ``resolved_elsewhere``'s answers), so that the problem gets a new ticket. One a person
+  moved to another project is still its ticket: Jira answers its old key (``jira_people``).
 """
 
 from __future__ import annotations
@@ -26,21 +27,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ..config.settings import JiraSettings
-from ..errors import BadRequest, TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
 from ..ticket_text import jira_wiki
 from .jira_http import JiraHttp
+from .jira_people import resolved_elsewhere
 from .jira_wire import (
-    MISSING_KEY,
     PROPERTY,
     OutcomeUnknown,
-    gone_message,
-    jira_time,
     jira_token,
     jql_string,
     marker,
@@ -59,9 +58,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-KEYS_PER_SEARCH: Final = 100
 _FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate"]
-_DONE_FIELDS: Final = ["status", "resolution", "resolutiondate", "statuscategorychangedate"]
 
 
 class JiraSink:
@@ -148,8 +145,14 @@ class JiraSink:
         content: TicketContent,
         *,
         family: str = "unknown",
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
-        """One POST: fields, labels, priority and the property together."""
+        """One POST: fields, labels, priority and the property together.
+
+        ``reach_by`` is told, before each attempt (a 429 is sent again after its wait), that
+        the create may reach Jira until the attempt times out, and once it is answered (or
+        its answer lost), that it cannot any more.
+        """
         body = {
             "fields": self._fields(fingerprint, content, family),
             "properties": [
@@ -160,6 +163,8 @@ class JiraSink:
             ],
         }
         name = label(fingerprint)
+        timeout = timedelta(seconds=self.settings.timeout)
+        sending = None if reach_by is None else lambda: reach_by(self._now() + timeout)
         try:
             answer = self._http.write(
                 "create the ticket",
@@ -169,13 +174,18 @@ class JiraSink:
                 ticket=name,
                 need=("key",),
                 creating=True,
+                sending=sending,
             )
         except OutcomeUnknown as exc:
             self._unsure[idempotency_key] = self._now()
+            if reach_by is not None:
+                reach_by(self._unsure[idempotency_key])
             raise WriteUnconfirmed(
                 f"Jira: creating the ticket for {name} got no clear answer ({exc}); it is "
                 "looked for by label before any new attempt"
             ) from None
+        if reach_by is not None:
+            reach_by(self._now())  # answered: made before now, whenever a crash comes
         self._unsure.pop(idempotency_key, None)
         key = str(answer["key"])
         self._comment_ids[key] = {}
@@ -197,7 +207,8 @@ class JiraSink:
         """Add the comment, or edit it if this tool wrote it before."""
         suffix = f"\n\n{marker(comment_key)}"
         # The renderer fits a body to Jira's limit; the marker must fit as well.
-        text = jira_wiki.fit(body, jira_wiki.DESCRIPTION_MAX - len(suffix)) + suffix
+        room = jira_wiki.DESCRIPTION_MAX - jira_wiki.java_length(suffix)
+        text = jira_wiki.fit(body, room) + suffix
         existing = self._comments(key).get(comment_key)
         if existing is not None:
             path = f"issue/{key}/comment/{existing}"
@@ -235,22 +246,8 @@ class JiraSink:
 
     def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
         """Of these tickets, those Jira shows as done (with or without a resolution), and
-        those deleted (``gone``)."""
-        out: dict[str, Resolution] = {}
-        chunks = [list(keys[n : n + KEYS_PER_SEARCH]) for n in range(0, len(keys), KEYS_PER_SEARCH)]
-        while chunks:
-            chunk = chunks.pop()
-            jql = f"key in ({', '.join(chunk)}) AND statusCategory = Done"
-            try:
-                found = list(self._http.search(jql, _DONE_FIELDS))
-            except BadRequest as exc:
-                # One deleted key makes Jira refuse the whole query: set the gone keys
-                # aside (Jira names them; split the list when it does not) and ask again.
-                chunks.extend(self._without_gone(chunk, exc, out))
-                continue
-            for raw in found:
-                out[str(raw["key"])] = self._resolution(raw)
-        return out
+        those deleted (``gone``); by the keys asked for, also of tickets moved since."""
+        return resolved_elsewhere(self._http, keys, self._now)
 
     # -- reading, for doctor ---------------------------------------------------------------
 
@@ -312,44 +309,6 @@ class JiraSink:
             self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
             return False
         return True
-
-    def _without_gone(
-        self, chunk: list[str], exc: BadRequest, out: dict[str, Resolution]
-    ) -> list[list[str]]:
-        """The parts of a refused key search to ask again, once its gone keys are in ``out``."""
-        named = {m.group(1).upper() for text in exc.messages for m in MISSING_KEY.finditer(text)}
-        suspects = [k for k in chunk if k.upper() in named] or (chunk if len(chunk) == 1 else [])
-        gone = [k for k in suspects if self._is_gone(k)]
-        for key in gone:
-            log.warning("%s", gone_message(key))
-            out[key] = Resolution(name="deleted", at=self._now(), gone=True)
-        rest = [k for k in chunk if k not in gone]
-        if gone:
-            return [rest] if rest else []
-        if len(rest) > 1:
-            half = len(rest) // 2
-            return [rest[:half], rest[half:]]
-        log.warning("could not check %s for a resolution: %s", rest[0], exc)
-        return []
-
-    def _is_gone(self, key: str) -> bool:
-        try:
-            self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
-        except TicketGone:
-            return True
-        return False
-
-    def _resolution(self, raw: dict[str, Any]) -> Resolution:
-        # A workflow may close a ticket without a resolution: done is done, and the status
-        # names it (for never_reopen) when no resolution does.
-        fields = raw.get("fields") or {}
-        name = (fields.get("resolution") or {}).get("name") or (fields.get("status") or {}).get(
-            "name"
-        )
-        at = jira_time(fields.get("resolutiondate")) or jira_time(
-            fields.get("statuscategorychangedate")
-        )
-        return Resolution(name=str(name or "Done"), at=at or self._now())
 
     def _snapshot(self, raw: dict[str, Any]) -> TicketSnapshot:
         fields = raw.get("fields") or {}

@@ -11,6 +11,10 @@ What can go wrong with one request, and what happens (the sink decides the rest)
 - A 2xx that is not the JSON asked for (a captive portal's or a login proxy's HTML page, a
   body without the field asked for): the same as a dropped connection.
 - A certificate that does not verify: a configuration error naming ``[jira] ca_bundle``.
+- Before its first request, the site proves it is Jira: ``serverInfo``, which every Jira
+  answers (to anyone), must be Jira's JSON (``versionNumbers``). A web site or another API
+  answering 200 everywhere, or asking for its own sign-in (401 even without credentials),
+  is a configuration error naming ``[jira] url``, found before any write is begun.
 - Any other status: ``refused`` sorts it (wrong credentials, a URL that is not Jira, a
   ticket that is gone, a request Jira will never accept).
 
@@ -35,7 +39,7 @@ from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .jira_library import api_url, session_of, trust
-from .jira_wire import PROPERTY, OutcomeUnknown, refused
+from .jira_wire import PROPERTY, OutcomeUnknown, is_server_info, not_jira, refused
 
 PAGE: Final = 100
 """Issues per search page (Jira's maximum for both search endpoints)."""
@@ -64,6 +68,8 @@ class JiraHttp:
         self._sleep, self._clock = sleep, clock
         self._client: JIRA | None = None
         self._cloud: bool | None = None
+        self._info: dict[str, Any] | None = None
+        """The site's serverInfo, once it has proved to be Jira."""
 
     @property
     def client(self) -> JIRA:
@@ -94,10 +100,18 @@ class JiraHttp:
         if self._cloud is None:
             deployment = self.settings.deployment
             if deployment == "auto":
-                info = self.read("read the server's information", "serverInfo")
-                deployment = "cloud" if info.get("deploymentType") == "Cloud" else "datacenter"
+                cloud = self.site().get("deploymentType") == "Cloud"
+                deployment = "cloud" if cloud else "datacenter"
             self._cloud = deployment == "cloud"
         return self._cloud
+
+    def site(self) -> dict[str, Any]:
+        """The site's serverInfo, read once before anything else: ``[jira] url`` is Jira."""
+        if self._info is None:
+            self._info = self._call(
+                "read the server's information", self._server_info, ticket="", identify=True
+            )
+        return self._info
 
     def close(self) -> None:
         """Release the HTTP session."""
@@ -120,6 +134,7 @@ class JiraHttp:
 
         ``ticket``: the issue the path is about (a 404 then means it is gone).
         """
+        self.site()
         return self._call(what, lambda: self._send("GET", path, params, None, need), ticket=ticket)
 
     def write(
@@ -132,18 +147,25 @@ class JiraHttp:
         ticket: str,
         need: Sequence[str] = (),
         creating: bool = False,
+        sending: Callable[[], None] | None = None,
     ) -> Any:
         """Send a write; its JSON answer must hold the keys in ``need``.
 
-        ``ticket``: the issue written to (for a create, the problem's label). Raises
-        ``OutcomeUnknown`` when the write may or may not have happened.
+        ``ticket``: the issue written to (for a create, the problem's label); ``sending``:
+        called before each attempt leaves. Raises ``OutcomeUnknown`` when the write may or
+        may not have happened.
         """
+        try:
+            self.site()
+        except Retriable as exc:
+            raise NotWritten(str(exc)) from None  # the write itself was never sent
         return self._call(
             what,
             lambda: self._send(method, path, None, body, need),
             ticket=ticket,
             write=True,
             creating=creating,
+            sending=sending,
         )
 
     def search(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
@@ -167,6 +189,32 @@ class JiraHttp:
             start += len(issues)
             if not issues or start >= int(page.get("total") or 0):
                 return
+
+    def _server_info(self) -> dict[str, Any]:
+        """serverInfo if the site answers it as Jira does; else ``ConfigError`` (not Jira)."""
+        try:
+            answer = self._send("GET", "serverInfo", None, None, ())
+        except JIRAError as exc:
+            status = exc.status_code or 0
+            if status in RETRY_STATUSES:
+                raise  # busy or down: retried like any request
+            if status in (401, 403) and self._anonymous_server_info():
+                raise  # Jira, refusing these credentials (``refused`` says so)
+            # Jira answers serverInfo to anyone: a site that will not is not Jira.
+            raise not_jira(self.settings, f"HTTP {status}") from None
+        if not is_server_info(answer):
+            raise not_jira(self.settings, "JSON that is not Jira's: no versionNumbers")
+        return dict(answer)
+
+    def _anonymous_server_info(self) -> bool:
+        """Whether the site answers serverInfo as Jira when asked without credentials."""
+        client = self.client
+        url = api_url(client, "serverInfo")
+        try:
+            answer = session_of(client).request("GET", url, auth=_without_credentials).json()
+        except (JIRAError, ValueError):
+            return False
+        return is_server_info(answer)
 
     def _send(
         self,
@@ -202,10 +250,15 @@ class JiraHttp:
         ticket: str,
         write: bool = False,
         creating: bool = False,
+        identify: bool = False,
+        sending: Callable[[], None] | None = None,
     ) -> T:
         s = self.settings
+        pages: list[str] = []  # attempts answered with a page, not JSON, while identifying
 
         def attempt() -> T:
+            if sending is not None:
+                sending()
             try:
                 return fn()
             except JIRAError as exc:
@@ -225,12 +278,39 @@ class JiraHttp:
                     "it to the PEM file of the CA that signs the site's certificate (an "
                     "internal CA, or a TLS-inspecting proxy's)",
                 ) from None
+            except _UNUSABLE_URL as exc:
+                # Past the configuration's own check (``JiraUrl``), but still not an address
+                # the HTTP stack can use: as much a configuration error, and nothing was sent.
+                raise ConfigError(
+                    None,
+                    "[jira] url",
+                    f"{s.url} cannot be used as an address ({type(exc).__name__}): give the "
+                    "site's address, e.g. https://contoso.atlassian.net",
+                ) from None
+            except ValueError as exc:
+                if not _header_refused(exc):
+                    raise
+                # The stack's own message quotes the header, credentials included: never shown.
+                raise ConfigError(
+                    None,
+                    "[jira] token_env",
+                    "the token (from token_env or token_file) or [jira] email holds a "
+                    "character an HTTP header cannot carry: give them exactly as issued",
+                ) from None
             except (requests.RequestException, _NotJson) as exc:
                 if write and not _never_sent(exc):
                     raise OutcomeUnknown(_describe(exc, s.url)) from None
+                if identify and isinstance(exc, _NotJson):
+                    pages.append(str(exc))
                 raise TryAgain(_describe(exc, s.url)) from None
 
         def give_up(again: TryAgain, budget: Budget) -> Exception:
+            if len(pages) == budget.attempts:
+                # A page once may be a captive portal's; a page on every attempt, for the
+                # whole retry budget, is a web site that is not Jira.
+                return not_jira(
+                    s, f"{pages[-1]}, {budget.attempts} time(s) over {budget.waited:.0f}s"
+                )
             # A write gets here only after answers that say Jira did nothing (429) or
             # connections never made: it certainly did not happen.
             return (NotWritten if write else Retriable)(
@@ -240,6 +320,26 @@ class JiraHttp:
 
         budget = Budget(s.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
         return retrying(attempt, budget, give_up)
+
+
+_UNUSABLE_URL: Final = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    urllib3.exceptions.LocationValueError,
+)
+
+
+def _without_credentials(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """A per-request ``auth`` that replaces the session's sign-in with none."""
+    return request
+
+
+def _header_refused(exc: ValueError) -> bool:
+    """Whether the HTTP stack refused a header value (Basic auth is Latin-1, no line breaks)."""
+    return isinstance(exc, requests.exceptions.InvalidHeader | UnicodeEncodeError) or str(
+        exc
+    ).startswith("Invalid header")
 
 
 def _never_sent(exc: Exception) -> bool:

@@ -15,6 +15,7 @@ from jira import JIRAError
 from ..config.settings import JiraSettings
 from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
 from ..ports import TicketContent
+from ..secret_files import header_safe, read_secret_file, secret_line
 
 PROPERTY: Final = "dirsync-bridge"
 PROPERTY_VERSION: Final = 1
@@ -99,6 +100,22 @@ def refused(
     return Fatal(f"Jira: {what}: HTTP {status}: {detail}")
 
 
+def is_server_info(answer: object) -> bool:
+    """Whether an answer is Jira's serverInfo (the ``jira`` library needs ``versionNumbers``)."""
+    return isinstance(answer, dict) and isinstance(answer.get("versionNumbers"), list)
+
+
+def not_jira(settings: JiraSettings, why: str) -> ConfigError:
+    """The error for a ``[jira] url`` that is not a Jira site (``why``: what it answered)."""
+    return ConfigError(
+        None,
+        "[jira] url",
+        f"{settings.url} does not answer as Jira ({why}, to GET /rest/api/2/serverInfo, which "
+        "every Jira site answers): set it to the site's base address, e.g. "
+        "https://contoso.atlassian.net (or let the tool past a proxy answering in its place)",
+    )
+
+
 def gone_message(key: str) -> str:
     """The one line that says a ticket is gone."""
     return (
@@ -167,19 +184,20 @@ def jira_time(value: object) -> datetime | None:
 
 
 def jira_token(settings: JiraSettings, env: Mapping[str, str]) -> str:
-    """The API token or PAT: from ``token_env``, else ``token_file``; never from the config."""
+    """The API token or PAT: from ``token_env``, else ``token_file``; never from the config.
+
+    Checked before any request (``secret_files``): one line, printable ASCII, never shown.
+    """
     token = env.get(settings.token_env, "").strip()
     if token:
-        return token
+        where = f"the environment variable {settings.token_env}"
+        return header_safe(token, "[jira] token_env", where)
     if settings.token_file is not None:
-        try:
-            token = settings.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                None, "[jira] token_file", f"{settings.token_file}: {exc.strerror or exc}"
-            ) from None
+        key = "[jira] token_file"
+        text = read_secret_file(settings.token_file, key)
+        token = secret_line(text, key, str(settings.token_file))
         if token:
-            return token
+            return header_safe(token, key, str(settings.token_file))
     raise ConfigError(
         None,
         "[jira] token_env",

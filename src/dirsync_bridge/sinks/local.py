@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -133,8 +133,12 @@ class LocalStore:
         content: TicketContent,
         *,
         family: str = "unknown",
+        reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
-        """Create an open ticket, or return the one already created with this key."""
+        """Create an open ticket, or return the one already created with this key.
+
+        ``reach_by`` is not called: the store's search never lags behind its writes.
+        """
         now = _now()
         with sqlite.transaction(self._conn):
             # Checked inside the transaction (BEGIN IMMEDIATE holds the write lock), so two

@@ -12,6 +12,9 @@ someone. Two tools, following Atlassian's renderer (apis.md section 3.5):
   ``{noformat}`` itself, is broken with a zero-width space so it shows as written.
 
 ``fit`` cuts a whole text to Jira's 32,767-character limit without leaving a fence open.
+Jira counts characters as Java does (``String.length()``): in UTF-16 code units, so a
+character beyond U+FFFF (an emoji such as 😀) counts two. Every limit here is counted that way
+(``java_length``, ``cut``): counted in code points, such a text would be refused on every run.
 """
 
 from __future__ import annotations
@@ -65,12 +68,30 @@ def escape_output(value: object) -> object:
     return inline(value)
 
 
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+
+
+def java_length(text: str) -> int:
+    """The length of ``text`` as Jira counts it (UTF-16 code units): astral characters count 2."""
+    return len(text) + len(_ASTRAL.findall(text))
+
+
+def cut(text: str, limit: int) -> str:
+    """The longest start of ``text`` within ``limit`` UTF-16 units; never half a character."""
+    kept = text[:limit]
+    while (over := java_length(kept) - limit) > 0:
+        # Each character dropped is one or two units: dropping half the excess (rounded up)
+        # at a time never drops more than the one unit a last astral character forces.
+        kept = kept[: len(kept) - (over + 1) // 2]
+    return kept
+
+
 def fit(text: str, limit: int = DESCRIPTION_MAX) -> str:
-    """``text`` cut to ``limit`` characters, closing a fence the cut left open."""
-    if len(text) <= limit:
+    """``text`` cut to ``limit`` characters as Jira counts them, closing a fence left open."""
+    if java_length(text) <= limit:
         return text
-    room = limit - len(CUT_NOTE) - len(_FENCE) - 2
-    kept = text[:room]
+    room = limit - java_length(CUT_NOTE) - len(_FENCE) - 2
+    kept = cut(text, room)
     # A cut just after a backslash would escape the note's first character.
     kept = kept.rstrip("\\")
     if kept.count(_FENCE) % 2:

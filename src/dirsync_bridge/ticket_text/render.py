@@ -71,10 +71,13 @@ def utc(value: datetime) -> str:
 
 
 def one_line_summary(text: str) -> str:
-    """Whitespace runs (newlines, tabs) made one space, stripped, cut to 255 with "…"."""
+    """Whitespace runs (newlines, tabs) made one space, stripped, cut to 255 with "…".
+
+    255 as Jira counts (UTF-16 units, ``jira_wiki.java_length``), whatever the sink.
+    """
     line = " ".join(text.split())
-    if len(line) > SUMMARY_MAX:
-        line = line[: SUMMARY_MAX - len(ELLIPSIS)].rstrip() + ELLIPSIS
+    if jira_wiki.java_length(line) > SUMMARY_MAX:
+        line = jira_wiki.cut(line, SUMMARY_MAX - len(ELLIPSIS)).rstrip() + ELLIPSIS
     return line
 
 

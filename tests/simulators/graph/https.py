@@ -100,6 +100,8 @@ class Handler(BaseHTTPRequestHandler):
         """The body in chunks of at most 64 KiB; when `cut`, only the first half of it is
         sent and the connection is closed before the terminating chunk."""
         self.send_header("Transfer-Encoding", "chunked")
+        if cut:  # the connection goes away after this answer: say so, as a server would
+            self.send_header("Connection", "close")
         self.end_headers()
         body = data[: len(data) // 2] if cut else data
         for start in range(0, len(body), CHUNK):

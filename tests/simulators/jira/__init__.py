@@ -1,9 +1,9 @@
 """A Jira REST v2 simulator for tests: `JiraSimulator(mode="cloud"|"server")`.
 
 See `server` (endpoints, auth, modes), `catalog` (configuration, field checks, reference
-data), `model` (issues, comments, links, properties, workflow, search),
-`jql` (the query subset), `faults` (fault switches and the request log) and `transport`
-(HTTP or HTTPS).
+data), `model` (issues, comments, links, properties, workflow, moves), `search` (the two
+search APIs and which issues match), `jql` (the query subset), `faults` (fault switches and
+the request log) and `transport` (HTTP or HTTPS).
 """
 
 from .catalog import DEFAULT_RESOLUTIONS, DEFAULT_STATUSES, ApiError

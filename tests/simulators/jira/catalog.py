@@ -5,7 +5,9 @@ link types and fields, each with its REST v2 JSON shape (absolute `self` URLs), 
 checks Jira makes on create and edit, with its messages. The limits are those of apis.md
 sections 3.2 and 3.5: summary at most 255 characters and no newline; labels without spaces and
 at most 255 characters; description and comments at most 32,767 characters, strings (v2 takes wiki
-markup, not ADF); entity property values JSON objects of at most 32 KB. Error bodies are
+markup, not ADF); entity property values JSON objects of at most 32 KB. Characters are counted as
+Jira (Java's ``String.length()``) counts them: in UTF-16 code units, so one beyond U+FFFF counts
+two (``java_length``). Error bodies are
 `{"errorMessages": [...], "errors": {field: message}}` (section 3.3).
 """
 
@@ -48,6 +50,11 @@ SYSTEM_FIELDS = {  # id -> (name, schema type)
 # On the create and edit screens; the last four are stored as sent, not modelled.
 SETTABLE = {"summary", "description", "labels", "priority", "issuetype", "project", "components"}
 SETTABLE |= {"assignee", "reporter", "duedate", "environment"}
+
+
+def java_length(text: str) -> int:
+    """The length of a text as Jira checks it: Java's String.length(), UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def cannot_set(fid: str) -> str:
@@ -183,12 +190,12 @@ class Catalog:
                 errors[fid] = "You must specify a summary of the issue."
             elif "\n" in value or "\r" in value:
                 errors[fid] = "The summary is invalid because it contains newline characters."
-            elif len(value) > SUMMARY_MAX:
+            elif java_length(value) > SUMMARY_MAX:
                 errors[fid] = "Summary must be less than 255 characters."
         elif fid == "description" and value is not None:
             if not isinstance(value, str):
                 errors[fid] = "Operation value must be a string"
-            elif len(value) > DESCRIPTION_MAX:
+            elif java_length(value) > DESCRIPTION_MAX:
                 errors[fid] = TOO_LONG
         elif fid == "labels":
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
@@ -197,7 +204,7 @@ class Catalog:
             for label in value:
                 if " " in label:
                     errors[fid] = f"The label '{label}' contains spaces which is invalid."
-                elif len(label) > LABEL_MAX:
+                elif java_length(label) > LABEL_MAX:
                     errors[fid] = (
                         f"The label '{label}' exceeds the maximum length for a single label "
                         "of 255 characters."

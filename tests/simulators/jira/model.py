@@ -1,5 +1,6 @@
 """The issues of the simulated Jira and what happens to them: create, edit, comments, links,
-entity properties, the workflow (statuses, transitions, resolution) and JQL search.
+entity properties, the workflow (statuses, transitions, resolution), moves to another project
+(the old key keeps answering). JQL search over them is in `search`.
 
 Issue JSON follows the REST v2 resources the `jira` library reads (apis.md section 3.2); field
 checks and reference data live in `catalog`. No I/O here: the server module holds the lock.
@@ -7,13 +8,11 @@ checks and reference data live in `catalog`. No I/O here: the server module hold
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import (
-    CATEGORIES,
     DESCRIPTION_MAX,
     LINK_TYPES,
     SYSTEM_FIELDS,
@@ -23,9 +22,9 @@ from .catalog import (
     Json,
     by_ref,
     cannot_set,
+    java_length,
     stamp,
 )
-from .jql import compile_jql
 
 Workflow = Mapping[str, Sequence[tuple[str, str]]]  # from status -> [(transition, to status)]
 DEFAULT_WORKFLOW: Workflow = {
@@ -85,6 +84,7 @@ class JiraModel(Catalog):
         super().__init__(**catalog)
         self.clock = clock
         self.issues: dict[str, Issue] = {}  # key -> issue
+        self.moved: dict[str, str] = {}  # a key an issue had before a move -> its next key
         self.links: list[Link] = []
         self._ids = iter(range(10001, 10**9))
         self._numbers = dict.fromkeys(self.projects, 0)
@@ -100,12 +100,40 @@ class JiraModel(Catalog):
             self.workflow.setdefault(source, []).append((f"{n}1", name, target))
 
     def issue(self, ref: str) -> Issue:
-        """An issue by key (any case) or id, else 404."""
-        found = self.issues.get(ref.upper())
+        """An issue by key (any case, or a key it had before a move) or id, else 404."""
+        found = self.issues.get(self.current_key(ref))
         found = found or next((i for i in self.issues.values() if i.id == ref), None)
         if found is None:
             raise ApiError(404, NOT_FOUND)
         return found
+
+    def current_key(self, key: str) -> str:
+        """The key an issue has now, given any key it ever had (Jira redirects old keys)."""
+        key = key.upper()
+        while key not in self.issues and key in self.moved:
+            key = self.moved[key]
+        return key
+
+    def move(self, issue: Issue, project: str) -> str:
+        """Move an issue to another project: a new key there; the old one keeps working."""
+        if project not in self.projects:
+            raise ValueError(f"unknown project {project!r}")
+        del self.issues[issue.key]
+        self._numbers[project] += 1
+        new = f"{project}-{self._numbers[project]}"
+        self.moved[issue.key] = new
+        ends = {issue.key: new}  # links follow the issue
+        self.links = [
+            Link(x.id, x.type, ends.get(x.inward, x.inward), ends.get(x.outward, x.outward))
+            for x in self.links
+        ]
+        issue.key, issue.updated = new, self.clock()
+        self.issues[new] = issue
+        return new
+
+    def old_keys(self, key: str) -> list[str]:
+        """The keys this issue had before it was moved."""
+        return [old for old in self.moved if old != key and self.current_key(old) == key]
 
     # -- issues ----------------------------------------------------------------------------
 
@@ -297,7 +325,7 @@ class JiraModel(Catalog):
         text = body.get("body") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, errors={"comment": "Comment body can not be empty!"})
-        if len(text) > DESCRIPTION_MAX:
+        if java_length(text) > DESCRIPTION_MAX:
             raise ApiError(400, errors={"comment": TOO_LONG})
         comment.body, comment.updated = text, self.clock()
 
@@ -354,55 +382,3 @@ class JiraModel(Catalog):
         if self.statuses[status] != self.statuses[issue.status]:
             issue.category_changed = now
         issue.status, issue.updated = status, now
-
-    # -- search ----------------------------------------------------------------------------
-
-    def search(self, jql: str, visible: Callable[[Issue], bool]) -> list[Issue]:
-        """The visible issues matching `jql`, in its ORDER BY (ties and default: key DESC)."""
-
-        def names(items: Sequence[Any], first_id: int) -> set[str]:
-            return {str(x).lower() for x in items} | {str(first_id + i) for i in range(len(items))}
-
-        known = {
-            "project": names(self.projects, 10000),
-            "key": names([*self.issues, *(i.id for i in self.issues.values())], 0),
-            "status": names(list(self.statuses), 10000),
-            "statuscategory": names(list(CATEGORIES), 0) | {
-                x.lower() for c in CATEGORIES.values() for x in c},
-            "resolution": names(self.resolutions, 10000),
-            "issuetype": names(self.issue_types, 10001),
-        }  # fmt: skip
-        query = compile_jql(jql, known)
-        now = self.clock()
-        found = [
-            i for i in self.issues.values() if visible(i) and query.matches(self._view(i), now)
-        ]
-        for name, descending in [("key", True), *reversed(query.order)]:  # stable sorts
-            found.sort(key=functools.partial(self._sort_key, name=name), reverse=descending)
-        return found
-
-    def _view(self, issue: Issue) -> dict[str, Any]:
-        def low(*xs: Any) -> list[str]:
-            return [str(x).lower() for x in xs]
-
-        cat = self.statuses[issue.status]
-        return {
-            "project": low(issue.project, 10000 + self.projects.index(issue.project)),
-            "labels": low(*issue.fields.get("labels") or []),
-            "key": low(issue.key, issue.id),
-            "status": low(issue.status, 10000 + list(self.statuses).index(issue.status)),
-            "statuscategory": low(cat, *CATEGORIES[cat]),
-            "resolution": low(issue.resolution) if issue.resolution else [],
-            "issuetype": low(issue.fields["issuetype"]),
-            "created": issue.created,
-            "updated": issue.updated,
-            "resolutiondate": issue.resolutiondate,
-        }
-
-    def _sort_key(self, issue: Issue, name: str) -> tuple[Any, ...]:
-        if name == "key":
-            return (issue.project, int(issue.key.rsplit("-", 1)[1]))
-        if name == "status":
-            return (list(CATEGORIES).index(self.statuses[issue.status]), issue.status)
-        value = getattr(issue, name)
-        return (value is None, value or 0.0)

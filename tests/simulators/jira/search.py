@@ -12,12 +12,14 @@ sends `fields` as repeated parameters, comma lists or JSON lists.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .catalog import ApiError, Json
-from .model import JiraModel
+from .catalog import CATEGORIES, ApiError, Json
+from .jql import compile_jql
+from .model import Issue, JiraModel
 
 REMOVED = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
@@ -66,7 +68,7 @@ def search_jql(model: JiraModel, q: Params, lag: float) -> Json:
     start = _decode_token(q.one("nextPageToken"), jql)
     reconcile = set(q.many("reconcileIssues"))
     now = model.clock()
-    found = model.search(jql, lambda i: now - i.created >= lag or i.id in reconcile)
+    found = matching(model, jql, lambda i: now - i.created >= lag or i.id in reconcile)
     page = found[start : start + limit]
     fields = q.many("fields")
     if fields:
@@ -87,7 +89,7 @@ def search(model: JiraModel, q: Params) -> Json:
     """Server/DC search: startAt, maxResults, total; always consistent."""
     jql = q.one("jql") or ""
     start, limit = q.number("startAt", 0), q.number("maxResults", 50, SERVER_PAGE_MAX)
-    found = model.search(jql, lambda i: True)
+    found = matching(model, jql, lambda i: True)
     wanted = model.select_fields(q.many("fields") or ["*navigable"])
     page = [model.issue_json(i, wanted, q.many("properties"))
             for i in found[start : start + limit]]  # fmt: skip
@@ -110,3 +112,56 @@ def _decode_token(token: str | None, jql: str) -> int:
     except ValueError:
         pass
     raise ApiError(400, "The provided next page token is invalid or expired.")
+
+
+def matching(model: JiraModel, jql: str, visible: Callable[[Issue], bool]) -> list[Issue]:
+    """The visible issues matching `jql`, in its ORDER BY (ties and default: key DESC)."""
+
+    def names(items: Sequence[Any], first_id: int) -> set[str]:
+        return {str(x).lower() for x in items} | {str(first_id + i) for i in range(len(items))}
+
+    m = model
+    known = {
+        "project": names(m.projects, 10000),
+        # A key an issue had before a move still names it, as in Jira.
+        "key": names([*m.issues, *m.moved, *(i.id for i in m.issues.values())], 0),
+        "status": names(list(m.statuses), 10000),
+        "statuscategory": names(list(CATEGORIES), 0) | {
+            x.lower() for c in CATEGORIES.values() for x in c},
+        "resolution": names(m.resolutions, 10000),
+        "issuetype": names(m.issue_types, 10001),
+    }  # fmt: skip
+    query = compile_jql(jql, known)
+    now = m.clock()
+    found = [i for i in m.issues.values() if visible(i) and query.matches(_view(m, i), now)]
+    for name, descending in [("key", True), *reversed(query.order)]:  # stable sorts
+        found.sort(key=functools.partial(_sort_key, m, name=name), reverse=descending)
+    return found
+
+
+def _view(m: JiraModel, issue: Issue) -> dict[str, Any]:
+    def low(*xs: Any) -> list[str]:
+        return [str(x).lower() for x in xs]
+
+    cat = m.statuses[issue.status]
+    return {
+        "project": low(issue.project, 10000 + m.projects.index(issue.project)),
+        "labels": low(*issue.fields.get("labels") or []),
+        "key": low(issue.key, issue.id, *m.old_keys(issue.key)),
+        "status": low(issue.status, 10000 + list(m.statuses).index(issue.status)),
+        "statuscategory": low(cat, *CATEGORIES[cat]),
+        "resolution": low(issue.resolution) if issue.resolution else [],
+        "issuetype": low(issue.fields["issuetype"]),
+        "created": issue.created,
+        "updated": issue.updated,
+        "resolutiondate": issue.resolutiondate,
+    }
+
+
+def _sort_key(m: JiraModel, issue: Issue, name: str) -> tuple[Any, ...]:
+    if name == "key":
+        return (issue.project, int(issue.key.rsplit("-", 1)[1]))
+    if name == "status":
+        return (list(CATEGORIES).index(m.statuses[issue.status]), issue.status)
+    value = getattr(issue, name)
+    return (value is None, value or 0.0)

@@ -176,11 +176,19 @@ class JiraSimulator:
         with self._lock:
             self.model.set_status(self.model.issue(key), status, resolve=resolution)
 
+    def move_to_project_by_hand(self, key: str, project: str) -> str:
+        """What a person does with Move: the issue gets a key in ``project`` (returned); the
+        old key keeps working for every request, and ``key in (...)`` answers with the new."""
+        with self._lock:
+            return self.model.move(self.model.issue(key), project)
+
     def delete_by_hand(self, key: str) -> None:
-        """What a person does with Delete in the UI: the issue is gone, its key unknown."""
+        """What a person does with Delete in the UI: the issue is gone, its keys unknown."""
         with self._lock:
             issue = self.model.issue(key)
             del self.model.issues[issue.key]
+            for old in self.model.old_keys(issue.key):
+                del self.model.moved[old]
             self.model.links = [
                 link for link in self.model.links if issue.key not in (link.inward, link.outward)
             ]
@@ -237,7 +245,11 @@ class JiraSimulator:
                 status = self.faults.draw(self._random)
             if status is not None:
                 return self.faults.answer(status)
-        if route != "serverInfo" and not self._authenticated(headers.get("authorization", "")):
+        authorization = headers.get("authorization", "")
+        anyone = route == "serverInfo" and not (
+            self.faults.server_info_checks_credentials and authorization
+        )
+        if not anyone and not self._authenticated(authorization):
             return (
                 401,
                 ApiError(401, UNAUTHENTICATED).body(),

@@ -117,3 +117,61 @@ def test_tls_serves_https_that_only_its_ca_verifies(ca_bundle_env: str) -> None:
             requests.get(f"{sim.url}/rest/api/2/serverInfo", timeout=5)
         answer = requests.get(f"{sim.url}/rest/api/2/serverInfo", timeout=5, verify=sim.ca_path)
         assert answer.json()["deploymentType"] == "Cloud"
+
+
+def test_server_info_can_refuse_wrong_credentials_and_still_answer_anyone(
+    jira_cloud: JiraSimulator,
+) -> None:
+    url = f"{jira_cloud.url}/rest/api/2/serverInfo"
+    wrong = ("bot@contoso.com", "wrong")
+    assert requests.get(url, auth=wrong, timeout=5).status_code == 200  # the default
+    jira_cloud.faults.server_info_checks_credentials = True
+    assert requests.get(url, auth=wrong, timeout=5).status_code == 401
+    assert requests.get(url, timeout=5).json()["deploymentType"] == "Cloud"
+    right = (jira_cloud.email, jira_cloud.api_token)
+    assert requests.get(url, auth=right, timeout=5).status_code == 200
+
+
+def test_an_issue_moved_to_another_project_answers_under_its_new_key_as_jira_does() -> None:
+    with JiraSimulator("cloud", project=["OPS", "NEW"]) as sim:
+        auth = (sim.email, sim.api_token)
+        api = f"{sim.url}/rest/api/2"
+        body = {"fields": {**TASK, "summary": "x"}}
+        old = requests.post(f"{api}/issue", json=body, auth=auth, timeout=5).json()["key"]
+        new = sim.move_to_project_by_hand(old, "NEW")
+        assert new == "NEW-1" and list(sim.issues) == ["NEW-1"]
+        # The old key still works, for reads and writes, and answers with the new key.
+        assert requests.get(f"{api}/issue/{old}", auth=auth, timeout=5).json()["key"] == new
+        note = {"body": "hi"}
+        comment = requests.post(f"{api}/issue/{old}/comment", json=note, auth=auth, timeout=5)
+        assert comment.status_code == 201 and len(sim.issues[new].comments) == 1
+        found = requests.get(
+            f"{api}/search/jql",
+            params={"jql": f"key in ({old}) AND statusCategory = Done", "fields": "status"},
+            auth=auth,
+            timeout=5,
+        )
+        assert found.json()["issues"] == []
+        sim.resolve_by_hand(old, "Done")
+        found = requests.get(
+            f"{api}/search/jql",
+            params={"jql": f"key in ({old}) AND statusCategory = Done", "fields": "status"},
+            auth=auth,
+            timeout=5,
+        )
+        assert [issue["key"] for issue in found.json()["issues"]] == [new]
+        sim.delete_by_hand(new)  # gone, under both keys
+        assert requests.get(f"{api}/issue/{old}", auth=auth, timeout=5).status_code == 404
+
+
+def test_a_fault_aimed_at_reading_comments_spares_the_other_reads(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud, max_retries=0)
+    key = create(jira)
+    jira_cloud.faults.break_next("comments", 500)
+    jira.issue(key)  # another read: answered
+    with pytest.raises(JIRAError) as error:
+        jira.comments(key)
+    assert error.value.status_code == 500
+    assert len(jira.comments(key)) == 0  # one fault: the next read is answered

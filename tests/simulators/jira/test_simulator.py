@@ -113,6 +113,9 @@ INVALID_FIELDS = [
     ({"customfield_99999": "x"}, "customfield_99999", CANNOT_SET),
     ({"priority": {"name": "Urgent"}}, "priority", "The priority selected is invalid."),
     ({"description": "x" * 32768}, "description", TOO_LONG),
+    # Jira counts Java String.length(), UTF-16 units: a character beyond U+FFFF counts two.
+    ({"summary": "\U0001d52d" * 128}, "summary", "Summary must be less than 255 characters."),
+    ({"description": "\U0001d52d" * 16384}, "description", TOO_LONG),
     ({"components": [{"name": "Nope"}]}, "components", "Component name 'Nope' is not valid"),
 ]  # fmt: skip
 
@@ -130,6 +133,18 @@ def test_create_rejects_invalid_fields_with_jiras_400(
     assert error.value.status_code == 400
     assert error.value.response.json() == {"errorMessages": [], "errors": {field: message}}
     assert jira_cloud.issues == {}
+
+
+def test_text_limits_count_utf16_units_as_java_does(
+    jira_cloud: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_cloud)
+    issue = create(jira, "\U0001d52d" * 127, description="\U0001d52d" * 16383 + "x")
+    jira.add_comment(issue.key, "\U0001d52d" * 16383 + "x")  # 32,767 units: the limit
+    with pytest.raises(JIRAError) as error:
+        jira.add_comment(issue.key, "\U0001d52d" * 16384)  # 16,384 characters, 32,768 units
+    assert error.value.response.json() == {"errorMessages": [], "errors": {"comment": TOO_LONG}}
+    assert len(jira_cloud.issues[issue.key].comments) == 1
 
 
 def test_get_of_a_missing_issue_is_404_with_jiras_message(

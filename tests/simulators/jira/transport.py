@@ -77,9 +77,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _broken(self, answer: Broken) -> None:
+        # The connection closes after a broken answer; saying so (Connection: close) keeps
+        # a client from sending its next request down a socket that is about to go away,
+        # which would make the *next* request fail at random instead of this one.
         self.close_connection = True
         if answer.how == "html":
             self.send_response(200)
+            self.send_header("Connection", "close")
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(PORTAL_PAGE)))
             self.end_headers()
@@ -88,6 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
         if answer.how == "chunked":
             # A chunk that promises 0x40 bytes and delivers a few: IncompleteRead for the client.
             self.send_response(200)
+            self.send_header("Connection", "close")
             self.send_header("Content-Type", "application/json;charset=UTF-8")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()

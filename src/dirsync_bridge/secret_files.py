@@ -1,0 +1,135 @@
+"""Secrets read from files and the environment so that no mistake can hang a run, fill its
+memory, end in a traceback, or show the secret.
+
+Used for the Jira token (``[jira] token_env`` / ``token_file``) and the Graph client secret
+and certificate (``[graph] client_secret_env`` / ``client_secret_file`` / ``certificate_path``).
+
+- A secret file must be a regular file (a FIFO would block the run until someone writes to
+  it; ``/dev/zero`` would be read until memory runs out), of at most ``MAX_SECRET_BYTES``, in
+  UTF-8 with or without a BOM (Notepad writes one). A file in UTF-16 (Notepad's "Unicode")
+  is named as such, so that the fix is obvious.
+- A token or client secret is one line: a file holding a second line (``# rotated ...``)
+  is refused rather than sent whole in a header.
+- A token goes into an HTTP header (Basic or Bearer): only printable ASCII without spaces
+  can travel there. Anything else (``€``, a line break, a zero-width space or a smart quote
+  pasted with it) is refused here, by position and kind: the HTTP stack would refuse it with
+  an error quoting the whole header, token included.
+
+Every error is a ``ConfigError`` naming the key to fix; no message ever holds the content.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import unicodedata
+from pathlib import Path
+from typing import Final
+
+from .errors import ConfigError
+
+MAX_SECRET_BYTES: Final = 64 * 1024
+"""A token, a client secret or a PEM key with its chain is a few kilobytes at most."""
+_CHUNK: Final = 8192
+_UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_secret_file(path: Path, key: str) -> str:
+    """The text of a secret file, checked as the module docstring says (``key`` names it)."""
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise ConfigError(None, key, f"{path}: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError(
+                None,
+                key,
+                f"{path} is {_file_kind(mode)}, not a regular file: give the file that holds "
+                "the secret",
+            )
+        data = _read_at_most(fd, MAX_SECRET_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(None, key, f"{path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SECRET_BYTES:
+        raise ConfigError(
+            None,
+            key,
+            f"{path} is larger than {MAX_SECRET_BYTES // 1024} KiB: a secret file holds the "
+            "secret alone",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        hint = ' (it is UTF-16, Notepad\'s "Unicode")' if data[:2] in _UTF16_BOMS else ""
+        raise ConfigError(
+            None, key, f"{path} is not UTF-8 text{hint}: save it as UTF-8 with the secret alone"
+        ) from None
+
+
+def secret_line(text: str, key: str, where: str) -> str:
+    """The one line of a secret file, without surrounding whitespace (``where`` names it)."""
+    lines = text.strip().splitlines()
+    if len(lines) > 1:
+        raise ConfigError(
+            None,
+            key,
+            f"{where} holds {len(lines)} lines: it must hold the secret alone, on one line "
+            "(no comments, no second value)",
+        )
+    return lines[0].strip() if lines else ""
+
+
+def header_safe(secret: str, key: str, where: str) -> str:
+    """``secret`` if it can travel in an HTTP header; else an error that does not show it."""
+    for position, char in enumerate(secret, start=1):
+        if not "!" <= char <= "~":
+            raise ConfigError(
+                None,
+                key,
+                f"{where} holds {_char_kind(char)} at character {position}, which no token "
+                "has and an HTTP header cannot carry (pasted along with it?): put the secret "
+                "there alone, exactly as issued",
+            )
+    return secret
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(fd, min(_CHUNK, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _char_kind(char: str) -> str:
+    # An invisible character is named by its code point (U+200B...), which is what a person
+    # needs to find it and is no part of the secret; a visible one is not shown at all.
+    if char in "\r\n":
+        return "a line break"
+    if char == " ":
+        return "a space"
+    if unicodedata.category(char).startswith(("C", "Z")):
+        name = unicodedata.name(char, "")
+        return f"an invisible or control character (U+{ord(char):04X}{' ' + name if name else ''})"
+    return "a non-ASCII character"
