@@ -1,0 +1,9 @@
+"""The command line: a thin shell over ``pipeline`` and ``bootstrap``; exit codes in ``--help``.
+
+``cli`` is the click group; importing this package registers every command on it.
+"""
+
+from . import doctor_command, parse_command, pass_commands, ticket_commands
+from .group import cli
+
+__all__ = ["cli", "doctor_command", "parse_command", "pass_commands", "ticket_commands"]

@@ -1,0 +1,95 @@
+"""The command group: global options, the configuration loaded, how a failure is said.
+
+Each command lives in a module of its own (``parse_command``, ``pass_commands``,
+``ticket_commands``, ``doctor_command``) and imports what it runs when it runs: ``parse``
+must start without the Jira, Graph, LDAP and template libraries that only other commands
+need (``bootstrap``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from ..config.settings import find_config_file, load_config
+from ..errors import DirsyncBridgeError
+from ..failures import say
+from ..logs import LogFormat, setup_logging
+
+log = logging.getLogger("dirsync_bridge.cli")
+
+EXIT_OK = 0
+EXIT_SOME_REJECTED = 1
+HELP_OPTIONS = ("-h", "--help")
+_ASKS_FOR_HELP = "dirsync_bridge.asks_for_help"
+
+
+class _Group(click.Group):
+    """The command group, noting whether the subcommand was asked for its ``--help``.
+
+    The group's callback (which loads the configuration) runs before the subcommand reads
+    its own options; ``COMMAND --help`` must answer even when the configuration is broken.
+    How a command ends (signals, usage errors, a bug) is ``exits``'s business.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """The group's own options; the subcommand's arguments are only looked at."""
+        rest = super().parse_args(ctx, args)
+        words = rest[: rest.index("--")] if "--" in rest else rest
+        ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
+        return rest
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": list(HELP_OPTIONS)})
+@click.version_option(
+    package_name="dirsync-bridge",
+    prog_name="dirsync-bridge",
+    message="%(prog)s %(version)s",
+    help="Print the version and exit.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file. Default: $DIRSYNC_BRIDGE_CONFIG, else ./dirsync-bridge.toml, "
+    "else built-in defaults.",
+)
+@click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv for debug).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["human", "json"]),
+    default="human",
+    show_default=True,
+    help="Log lines on stderr as text, or as one JSON object per line (for cron and log shippers).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: LogFormat) -> None:
+    """Turn Microsoft 365 "Directory Synchronization Error Report" emails into tickets.
+
+    \b
+    Exit codes:
+      0   everything done
+      1   done, but some inputs were rejected or failed (each named on stderr)
+      2   usage or configuration error
+      70  internal error: a bug in dirsync-bridge (please report it; -vv shows where)
+      75  temporary failure; safe to run again later
+      130 interrupted (SIGINT, SIGTERM); the state is consistent, run again to finish
+    """
+    setup_logging(verbose, log_format)
+    if ctx.meta.get(_ASKS_FOR_HELP):
+        return  # the subcommand prints its help and exits before using any configuration
+    path = find_config_file(config_path, os.environ, Path.cwd())
+    try:
+        ctx.obj = load_config(path)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+
+
+def _fail(exc: DirsyncBridgeError) -> NoReturn:
+    """Say what failed, one log line per problem (JSON with --log-format json), and exit."""
+    sys.exit(say(exc))

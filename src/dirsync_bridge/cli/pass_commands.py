@@ -1,0 +1,171 @@
+"""``dirsync-bridge replay`` and ``run``: one pass into tickets, its summary and its exit code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError as PydanticValidationError
+
+from ..config.settings import Config, required_keys
+from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
+from ..output import (
+    Progress,
+    run_line,
+    summary_json,
+    summary_lines,
+    utc_now,
+)
+from ..run_summary import RunSummary
+from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
+
+log = logging.getLogger("dirsync_bridge.cli")
+
+
+@cli.command()
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH...",
+)
+@click.option(
+    "--sink",
+    "sink_kind",
+    type=click.Choice(["local", "jira"]),
+    default=None,
+    help="Where tickets go: the embedded store, or Jira ([jira] section). Default: [sink] kind.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the ticket writes the run would make, and write nothing at all.",
+)
+@click.option(
+    "--no-enrich",
+    is_flag=True,
+    help="Skip the holder look-ups of [enrich.*] (tickets without the who-holds-it facts).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A summary for people, or one JSON object for scripts.",
+)
+@click.pass_obj
+def replay(
+    config: Config,
+    paths: tuple[Path, ...],
+    sink_kind: str | None,
+    dry_run: bool,
+    no_enrich: bool,
+    output_format: str,
+) -> None:
+    """Run saved report emails through the whole pipeline, into tickets.
+
+    PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Messages
+    already in the ledger are skipped before parsing, so replaying the same files again
+    changes nothing. Tickets follow report time, not reading order: any order of the same
+    reports ends in the same tickets.
+    """
+    from .. import pipeline
+
+    if sink_kind is not None and sink_kind != config.sink.kind:
+        config = _with_sink(config, sink_kind)
+    with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
+        try:
+            summary = pipeline.replay(
+                paths, config, dry_run=dry_run, progress=progress.step, enrich=not no_enrich
+            )
+        except DirsyncBridgeError as exc:
+            progress.close()
+            _fail(exc)
+    if output_format == "json":
+        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
+        click.echo(json.dumps(stamped, ensure_ascii=False))
+    else:
+        for line in summary_lines(summary, dry_run):
+            click.echo(line)
+    sys.stdout.flush()
+    _report(summary)
+    sys.exit(_exit_code(summary))
+
+
+def _report(summary: RunSummary) -> None:
+    """Name every rejected input and every ticket that needs a person, on stderr."""
+    for result in summary.problems:
+        log.warning("rejected %s: %s", result.source, result.reason)
+    for line in summary.attention:
+        log.warning("needs attention: %s", line)
+    for line in summary.unconfirmed:
+        log.warning("unconfirmed: %s", line)
+    for line in dict.fromkeys(summary.fatal):
+        log.error("%s", line)
+
+
+def _exit_code(summary: RunSummary) -> int:
+    if summary.fatal:
+        return Fatal.exit_code  # a person must fix the configuration: say so loudly
+    if summary.unconfirmed:
+        return Retriable.exit_code
+    return EXIT_SOME_REJECTED if summary.problems or summary.attention else EXIT_OK
+
+
+def _with_sink(config: Config, kind: str) -> Config:
+    """The configuration with ``--sink`` applied, checked like the file's own value."""
+    data = config.model_dump()
+    data["sink"]["kind"] = kind
+    try:
+        return Config.model_validate(data).read_from(config.file)
+    except PydanticValidationError:
+        missing = [
+            ConfigError(config.file, key, f"is required with --sink {kind}")
+            for key, _ in required_keys(data)
+        ] or [ConfigError(config.file, f"[{kind}]", f"is incomplete for --sink {kind}")]
+        _fail(missing[0] if len(missing) == 1 else ConfigErrors(missing))
+
+
+@cli.command()
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read the mailbox and print the ticket writes and mailbox actions the pass would "
+    "make; write nothing, mark nothing.",
+)
+@click.pass_context
+def run(ctx: click.Context, dry_run: bool) -> None:
+    """One pass for cron: new reports from the mailbox ([source.mailbox]), into tickets.
+
+    Takes the run lock, lists the folder's mail since the last pass, parses what may be a
+    report, brings the tickets up to date, then moves or marks each message as [source.mailbox]
+    after / after_rejected say (only once all its ticket writes are done). Prints one line
+    (one JSON object with --log-format json). A pass with no new mail costs one Graph
+    request after the token. Safe to run every few minutes.
+    """
+    from .. import pipeline
+
+    config: Config = ctx.obj
+    json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
+    try:
+        summary = pipeline.run(config, dry_run=dry_run)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+    if json_output:
+        # Stamped like the log lines around it: a cron log is read by time.
+        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
+        click.echo(json.dumps(stamped, ensure_ascii=False))
+    else:
+        if dry_run:
+            lines = list(summary_lines(summary, dry_run))
+            for line in lines[:-2]:
+                click.echo(line)
+        click.echo(run_line(summary, dry_run))
+    sys.stdout.flush()
+    _report(summary)
+    sys.exit(_exit_code(summary))
