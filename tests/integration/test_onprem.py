@@ -17,7 +17,8 @@ import pytest
 import trustme
 
 from dirsync_bridge.enrich import onprem as onprem_module
-from dirsync_bridge.enrich.onprem import OnPremDirectory, holder_filter
+from dirsync_bridge.enrich.ldap_filter import holder_filter
+from dirsync_bridge.enrich.onprem import OnPremDirectory
 from dirsync_bridge.errors import ConfigError, Fatal, Retriable
 from dirsync_bridge.models.holders import OnPremHolder, generalized_time, immutable_id
 from tests.directory.samba import (

@@ -47,11 +47,11 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", r"(tagMap|typeMap) is deprecated", DeprecationWarning)
     from ldap3 import NONE, SIMPLE, SUBTREE, SYNC, Connection, Server, Tls
     from ldap3.core import exceptions as lx
-    from ldap3.utils.conv import escape_filter_chars
 
 from ..errors import ConfigError, DirsyncBridgeError, Retriable
 from ..models.enrichment import Where
 from ..models.holders import OnPremHolder
+from .ldap_filter import HOLDER_CLASSES, holder_filter
 
 log = logging.getLogger(__name__)
 
@@ -69,41 +69,6 @@ _ATTRIBUTES: Final = (
     "whenChanged",
     "userAccountControl",
 )
-# Users, groups and contacts; computers derive from user, so they are excluded by name.
-_HOLDER_CLASSES: Final = (
-    "(|(objectClass=user)(objectClass=group)(objectClass=contact))(!(objectClass=computer))"
-)
-# A proxy address prefix: SMTP, smtp, SIP, X500, EUM... (letters and digits before a colon).
-_PROXY_PREFIX: Final = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9]{0,8}):(?P<rest>.*)$", re.S)
-
-
-def holder_filter(value: str) -> str | None:
-    """The LDAP filter matching every object that holds ``value``; None if nothing can.
-
-    An SMTP value (``SMTP:a@x``, ``smtp:a@x`` or bare ``a@x``) matches ``userPrincipalName``
-    and ``mail`` equal to the address, and ``proxyAddresses`` ``smtp:``/``SMTP:`` plus the
-    address. AD compares these case-insensitively already; both prefix spellings are asked
-    for anyway so that a server that compares exactly still finds primary and secondary
-    addresses. Another prefix (``SIP:``, ``X500:``) matches ``proxyAddresses`` only. Values
-    are escaped per RFC 4515, so ``*)(cn=*`` is searched for literally.
-    """
-    text = value.strip()
-    prefixed = _PROXY_PREFIX.match(text)
-    if prefixed and prefixed["prefix"].lower() != "smtp":
-        prefix, rest = prefixed["prefix"], prefixed["rest"].strip()
-        address = None
-    else:
-        prefix, rest = "smtp", (prefixed["rest"].strip() if prefixed else text)
-        address = rest
-    if not rest:
-        return None
-    escaped = escape_filter_chars(rest)
-    terms = [
-        f"(proxyAddresses={p}:{escaped})" for p in dict.fromkeys((prefix.lower(), prefix.upper()))
-    ]
-    if address is not None:
-        terms = [f"(userPrincipalName={escaped})", f"(mail={escaped})", *terms]
-    return f"(&{_HOLDER_CLASSES}(|{''.join(terms)}))"
 
 
 class _VerifyingTls(Tls):
@@ -242,7 +207,7 @@ class OnPremDirectory:
         try:
             connection.search(
                 self._search_base or "",
-                f"(&{_HOLDER_CLASSES})",
+                f"(&{HOLDER_CLASSES})",
                 SUBTREE,
                 attributes=["objectClass"],
                 size_limit=1,
