@@ -79,3 +79,17 @@ def test_every_reject_code_is_in_the_readme() -> None:
 
     for code in RejectCode.__args__:  # type: ignore[attr-defined]
         assert f"`{code}`" in README, code
+
+
+def test_the_module_map_names_every_module_and_package() -> None:
+    section = README.split("### Module map", 1)[1].split("### Dependencies and why", 1)[0]
+    source = ROOT / "src" / "dirsync_bridge"
+    missing = []
+    for path in sorted(source.rglob("*.py")):
+        if path.name == "__init__.py":
+            name = path.parent.name + "/"
+            if path.parent != source and name not in section:
+                missing.append(name)
+        elif path.stem not in section:
+            missing.append(str(path.relative_to(source)))
+    assert missing == []
