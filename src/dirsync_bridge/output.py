@@ -13,12 +13,14 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .ledger.listing import TicketRow
 from .models import ParseResult, Rejected, SyncError
 from .run_summary import RunSummary
 from .terminal import shown
+
+if TYPE_CHECKING:  # the ledger (and sqlite3) is not loaded for `parse`
+    from .ledger.listing import TicketRow
 
 _KIND_WIDTH = 38
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from .models.enrichment import Holder, Where
-from .problem import Problem, Sighting
-from .run_summary import RunSummary
+if TYPE_CHECKING:  # named in the Protocols' signatures only: `parse` need not load them
+    from .models.enrichment import Holder, Where
+    from .problem import Problem, Sighting
+    from .run_summary import RunSummary
 
 TicketStatus = Literal["open", "resolved"]
 Outcome = Literal["processed", "rejected"]
