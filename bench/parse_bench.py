@@ -68,10 +68,10 @@ def _clean_env() -> dict[str, str]:
 
 
 def _wall(command: list[str], cwd: str) -> float:
+    # No timeout: with one, subprocess polls for the child's end in sleeps of up to 50 ms,
+    # which would add up to 50 ms at random to every figure; without, it blocks in waitpid.
     start = time.perf_counter()
-    subprocess.run(
-        command, stdout=subprocess.DEVNULL, cwd=cwd, env=_clean_env(), check=True, timeout=300
-    )
+    subprocess.run(command, stdout=subprocess.DEVNULL, cwd=cwd, env=_clean_env(), check=True)
     return time.perf_counter() - start
 
 
