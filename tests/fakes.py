@@ -172,6 +172,8 @@ class ListSource:
 class PlainTexts:
     """``TicketTexts`` without templates: the summary names the problem, comments their kind."""
 
+    fingerprint = "plain"
+
     def ticket_text(
         self, problem: Problem, episode: Episode, previous_ticket: str | None
     ) -> TicketContent:

@@ -87,6 +87,7 @@ def build(
         stack.callback(sink.close)
         ledger = _open_ledger(config, stack, dry_run=dry_run)
         ledger.keep_with_sink(config.sink.kind)  # its tickets mean nothing to the other sink
+        ledger.use_texts(texts.fingerprint)  # other templates: every ticket rendered again
         _check_store(ledger, sink)
         check = None
         if verify and config.tickets.verify_with_graph and enricher is not None:
@@ -243,9 +244,11 @@ def _open_ledger(config: Config, stack: ExitStack, *, dry_run: bool) -> SqliteLe
     if dry_run:
         # A copy in memory: the same code runs, and nothing on disk changes.
         ledger = SqliteLedger.open_copy(config.state.path)
+        ledger.use_rules(policy(config))
     else:
         stack.enter_context(RunLock(config.state.lock_path))
         ledger = SqliteLedger.open(config.state.path)
+        ledger.use_rules(policy(config))
     stack.callback(ledger.close)
     return ledger
 

@@ -174,6 +174,19 @@ Resolutions = Mapping[int, Sequence[tuple[datetime, str]]]
 name) a person gave it in the sink, or (time, ``VERIFIED`` + what) this tool's check."""
 
 
+@dataclass(slots=True)
+class FoldState:
+    """Where a problem's history has brought it: its tickets so far, and what is tracked.
+
+    ``fold`` builds it from the whole history; ``observe`` and ``resolve_outside`` move it
+    one event on, which is all a report newer than every other (or a resolution later than
+    everything applied) needs: the result is the same as folding the whole history again.
+    """
+
+    episodes: list[Episode] = field(default_factory=list)
+    tracked: Tracked | None = None
+
+
 def fold(
     sightings: Sequence[Sighting],
     timeline: Timeline,
@@ -190,65 +203,84 @@ def fold(
     on, so a later sighting reopens it, or (``never_reopen``, or past ``reopen_within``)
     opens a new ticket.
     """
-    return _fold(sightings, timeline, policy, _Pending(resolutions or {}))
+    return fold_state(sightings, timeline, policy, resolutions).episodes
 
 
-class _Pending:
-    """Resolutions by people not yet applied, consumed in time order per episode."""
-
-    def __init__(self, resolutions: Resolutions) -> None:
-        self._left = {ep: sorted(items) for ep, items in resolutions.items() if items}
-
-    def apply(
-        self, tracked: Tracked | None, episodes: list[Episode], until: datetime | None
-    ) -> Tracked | None:
-        """``tracked`` after every resolution of its ticket up to ``until`` (None: all)."""
-        if tracked is None:
-            return None
-        left = self._left.get(tracked.episode, [])
-        while left and (until is None or left[0][0] <= until):
-            at, name = left.pop(0)
-            if tracked.status == "open":
-                episode = episodes[tracked.episode]
-                if name.startswith(VERIFIED):
-                    episode.comment("verified", at, None, note=name.removeprefix(VERIFIED))
-                    name = TOOL_RESOLUTION
-                episode.status, episode.resolution = "resolved", name
-                tracked = replace(tracked, status="resolved", resolved_at=at, resolution=name)
-        return tracked
-
-
-def _fold(
-    sightings: Sequence[Sighting], timeline: Timeline, policy: Policy, pending: _Pending
-) -> list[Episode]:
+def fold_state(
+    sightings: Sequence[Sighting],
+    timeline: Timeline,
+    policy: Policy,
+    resolutions: Resolutions | None = None,
+) -> FoldState:
+    """``fold``, keeping what is tracked at the end too (to go on from, one event at a time)."""
+    state = FoldState()
+    pending = _Pending(resolutions or {})
     if not sightings:
-        return []
+        return state
     by_report: Mapping[str, Sighting] = {s.report_key: s for s in sightings}
     position = {key: index for index, (_at, key) in enumerate(timeline)}
     seen_at = sorted(position[key] for key in by_report if key in position)
     if not seen_at:
-        return []
+        return state
     last_sighting = seen_at[-1]
-
-    episodes: list[Episode] = []
-    tracked: Tracked | None = None
     for index in range(seen_at[0], len(timeline)):
+        tracked = state.tracked
         if index > last_sighting and (
             tracked is None or tracked.status == "resolved" or tracked.details.quarantined
         ):
             break  # resolved for good, or never resolved by absence: nothing later changes it
         at, key = timeline[index]
-        tracked = pending.apply(tracked, episodes, at)
-        sighting = by_report.get(key)
-        if sighting is not None and tracked is not None and sighting.details.holders is None:
-            # Holders not looked up this time (or the look-up failed): not a change.
-            carried = sighting.details.model_copy(update={"holders": tracked.details.holders})
-            sighting = sighting.model_copy(update={"details": carried})
-        observation = Observation(sighting is not None, sighting.details if sighting else None)
-        decision = decide(tracked, observation, policy, at)
-        tracked = _apply(tracked, decision, sighting, at, episodes)
-    pending.apply(tracked, episodes, None)
-    return episodes
+        pending.apply(state, at)
+        observe(state, at, by_report.get(key), policy)
+    pending.apply(state, None)
+    return state
+
+
+def observe(state: FoldState, at: datetime, sighting: Sighting | None, policy: Policy) -> Decision:
+    """One report of the problem's tenant, at ``at``: the problem in it (``sighting``) or
+    absent from it. Moves ``state`` on; returns what was decided."""
+    tracked = state.tracked
+    if sighting is not None and tracked is not None and sighting.details.holders is None:
+        # Holders not looked up this time (or the look-up failed): not a change.
+        carried = sighting.details.model_copy(update={"holders": tracked.details.holders})
+        sighting = sighting.model_copy(update={"details": carried})
+    observation = Observation(sighting is not None, sighting.details if sighting else None)
+    decision = decide(tracked, observation, policy, at)
+    state.tracked = _apply(tracked, decision, sighting, at, state.episodes)
+    return decision
+
+
+def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> bool:
+    """A resolution given outside the reports (a person in the sink, or this tool's
+    verification, ``VERIFIED`` + what) to ticket ``episode``: applied if that ticket is
+    the tracked one and open. Whether it changed anything."""
+    tracked = state.tracked
+    if tracked is None or tracked.episode != episode or tracked.status != "open":
+        return False
+    current = state.episodes[tracked.episode]
+    if name.startswith(VERIFIED):
+        current.comment("verified", at, None, note=name.removeprefix(VERIFIED))
+        name = TOOL_RESOLUTION
+    current.status, current.resolution = "resolved", name
+    state.tracked = replace(tracked, status="resolved", resolved_at=at, resolution=name)
+    return True
+
+
+class _Pending:
+    """Resolutions given outside the reports, not yet applied, in time order per episode."""
+
+    def __init__(self, resolutions: Resolutions) -> None:
+        self._left = {ep: sorted(items) for ep, items in resolutions.items() if items}
+
+    def apply(self, state: FoldState, until: datetime | None) -> None:
+        """Every resolution of the tracked ticket up to ``until`` (None: all), in order."""
+        tracked = state.tracked
+        if tracked is None:
+            return
+        left = self._left.get(tracked.episode, [])
+        while left and (until is None or left[0][0] <= until):
+            at, name = left.pop(0)
+            resolve_outside(state, tracked.episode, at, name)
 
 
 def _apply(

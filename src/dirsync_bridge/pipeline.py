@@ -143,7 +143,7 @@ def ingest(
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)
     new = ledger.record_report(
-        content_key, key, result.tenant, report_time(result), item.source, found
+        content_key, key, result.tenant, report_time(result), item.source, found, result.subject
     )
     if not new:
         summary.already_seen += 1

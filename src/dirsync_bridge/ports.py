@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:  # named in the Protocols' signatures only: `parse` need not load them
+    from .lifecycle import Episode
     from .models.enrichment import Holder, Where
     from .problem import Problem, Sighting
     from .run_summary import RunSummary
@@ -265,8 +266,10 @@ class Ledger(Protocol):
         at: datetime,
         source: str,
         sightings: Iterable[Sighting],
+        subject: str | None = None,
     ) -> bool:
-        """A parsed report and its sightings, flagging the problems it may change."""
+        """A parsed report and its sightings: the lifecycle states it changes are moved on,
+        and the problems whose tickets may change are flagged."""
         ...
 
     def mark_processed(self) -> int:
@@ -283,6 +286,10 @@ class Ledger(Protocol):
 
     def sightings(self, fingerprint: str) -> list[Sighting]:
         """Every sighting of a problem."""
+        ...
+
+    def episodes(self, fingerprint: str) -> list[Episode]:
+        """The tickets a problem's history calls for (its lifecycle state)."""
         ...
 
     def timeline(self, tenant: str | None) -> list[tuple[datetime, str]]:

@@ -175,6 +175,8 @@ def rebuild_store(
     summary = RebuildSummary(path=path)
     with RunLock(config.state.lock_path):
         ledger = Ledger.open(config.state.path)
+        ledger.use_rules(policy)
+        ledger.use_texts(texts.fingerprint)
         try:
             try:
                 ledger.keep_with_sink("local")

@@ -23,6 +23,9 @@ Event = CommentKind | Literal["superseded"]
 class TicketTexts(Protocol):
     """Renders what a ticket and its comments say (``ticket_text.render.Renderer``)."""
 
+    fingerprint: str
+    """Changes when the texts would (other templates, other markup)."""
+
     def ticket_text(
         self, problem: Problem, episode: Episode, previous_ticket: str | None
     ) -> TicketContent:

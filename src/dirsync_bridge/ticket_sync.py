@@ -21,8 +21,7 @@ from dataclasses import replace
 from . import crashpoints
 from .errors import Fatal, NotWritten, Skippable, TicketGone, WriteUnconfirmed
 from .fingerprint import label
-from .ledger.store import tenant_key
-from .lifecycle import Policy, Timeline, fold
+from .lifecycle import Policy, Timeline
 from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .run_summary import RunSummary
 from .ticket_plan import (
@@ -137,8 +136,10 @@ def reconcile(
 ) -> None:
     """Bring the tickets of every flagged problem to what its history calls for."""
     timelines: dict[str, Timeline] = {}
+    # People's resolutions first, of every open ticket (a report need not flag a problem
+    # whose ticket a person closed): each is an event of its problem's history, flagging it.
+    observe(ledger, sink, ledger.open_problems())
     dirty = ledger.dirty()
-    observe(ledger, sink, dirty)
     for fp in dirty:
         try:
             try:
@@ -171,10 +172,7 @@ def _reconcile_problem(
 ) -> None:
     """One problem's tickets brought to what its history (and people's resolutions) call for."""
     problem = ledger.problem(fp)
-    tkey = tenant_key(problem.tenant)
-    if tkey not in timelines:
-        timelines[tkey] = ledger.timeline(problem.tenant)
-    episodes = fold(ledger.sightings(fp), timelines[tkey], policy, ledger.resolutions(fp))
+    episodes = ledger.episodes(fp)  # its lifecycle state, moved on as reports came in
     applied = ledger.applied(fp)
     facts: dict[int, TicketFacts] = {}
     previous: str | None = None

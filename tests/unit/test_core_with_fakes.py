@@ -60,6 +60,7 @@ def test_without_directories_nothing_is_looked_up_and_closing_closes_them_all() 
 
 def parts(tmp_path: Path, ledger: Ledger, sink: MemorySink) -> bootstrap.Parts:
     config = Config.model_validate({"state": {"path": str(tmp_path / "state.db")}})
+    ledger.use_rules(bootstrap.policy(config))
     return bootstrap.Parts(
         config=config,
         ledger=ledger,

@@ -10,6 +10,7 @@ import pytest
 from dirsync_bridge.errors import Retriable, SinkMismatch
 from dirsync_bridge.ledger.lock import RunLock
 from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.lifecycle import Policy
 from dirsync_bridge.ports import Applied, TicketFacts
 from dirsync_bridge.problem import Details, Problem, Sighting
 
@@ -31,9 +32,14 @@ def sighting(fp: str, report: str, at: datetime, tenant: str = "Contoso") -> Sig
     )
 
 
+POLICY = Policy(resolve_after_reports=3, reopen_within=timedelta(days=30), never_reopen=frozenset())
+
+
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    return Ledger.open(tmp_path / "state.db")
+    opened = Ledger.open(tmp_path / "state.db")
+    opened.use_rules(POLICY)
+    return opened
 
 
 def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
@@ -47,6 +53,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0004-store-pairing",
         "0005-intent-reach-by",
         "0006-ticket-sink",
+        "0007-incremental-lifecycle",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -81,23 +88,37 @@ def test_timeline_is_per_tenant_in_report_time_order_whatever_the_spelling(ledge
     assert [key for _at, key in ledger.timeline("CONTOSO")] == ["<r1>", "<r2>"]
 
 
-def test_a_later_report_flags_open_problems_an_earlier_one_flags_all(ledger: Ledger) -> None:
-    ledger.record_report(
-        "<m1>",
-        "<r1>",
-        "T",
-        T0,
-        "a.eml",
-        [sighting("a", "<r1>", T0, "T"), sighting("b", "<r1>", T0, "T")],
-    )
-    ledger.finish_problem("a", "open", {})
-    ledger.finish_problem("b", "resolved", {})
+def test_a_report_flags_only_the_problems_it_changes(ledger: Ledger) -> None:
+    both = [sighting("a", "<r1>", T0, "T"), sighting("b", "<r1>", T0, "T")]
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", both)
+    assert sorted(ledger.dirty()) == ["a", "b"]  # new: tickets to create
+    for fp in ("a", "b"):
+        ledger.finish_problem(fp, "open", {})
+    # A later report listing b unchanged, a absent once (of the three that resolve it).
+    later = T0 + timedelta(hours=1)
+    ledger.record_report("<m2>", "<r2>", "T", later, "b.eml", [sighting("b", "<r2>", later, "T")])
     assert ledger.dirty() == []
-    ledger.record_report("<m2>", "<r2>", "T", T0 + timedelta(hours=1), "b.eml", [])
-    assert ledger.dirty() == ["a"]
-    ledger.finish_problem("a", "open", {})
-    ledger.record_report("<m0>", "<r0>", "T", T0 - timedelta(hours=1), "c.eml", [])
+    # An archive report slotted between them, listing neither: both spans hold it.
+    between = T0 + timedelta(minutes=30)
+    ledger.record_report("<m0>", "<r0>", "T", between, "c.eml", [])
     assert sorted(ledger.dirty()) == ["a", "b"]
+
+
+def test_absent_from_enough_later_reports_a_problem_is_resolved_by_its_state(
+    ledger: Ledger,
+) -> None:
+    ledger.record_report("<m1>", "<r1>", "T", T0, "a.eml", [sighting("a", "<r1>", T0, "T")])
+    ledger.finish_problem("a", "open", {})
+    for hour in (1, 2):
+        at = T0 + timedelta(hours=hour)
+        ledger.record_report(f"<m{hour}x>", f"<r{hour}x>", "T", at, "b.eml", [])
+        assert ledger.dirty() == [] and ledger.episodes("a")[0].status == "open"
+    at = T0 + timedelta(hours=3)
+    ledger.record_report("<m3x>", "<r3x>", "T", at, "b.eml", [])
+    assert ledger.dirty() == ["a"]
+    (episode,) = ledger.episodes("a")
+    assert episode.status == "resolved"
+    assert [c.key for c in episode.comments] == ["0:resolved:0"]
 
 
 def test_an_unfinished_write_is_settled_from_what_the_sink_holds(ledger: Ledger) -> None:

@@ -122,4 +122,51 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 kind TEXT NOT NULL)""",
         ),
     ),
+    (
+        "0007-incremental-lifecycle",
+        (
+            # History rows that reference what they say instead of repeating it: a report's
+            # rows point at its report, its problem, and deduplicated details and texts
+            # (keyed by the first 64 bits of their sha256), so a daily report of 50,000
+            # unchanged problems adds 50,000 rows of four integers. The JSON rows of
+            # ``sightings`` written before stay, and are read alongside.
+            "ALTER TABLE reports ADD COLUMN subject TEXT",
+            "CREATE TABLE history_details (id INTEGER PRIMARY KEY, data TEXT NOT NULL)",
+            "CREATE TABLE history_texts (id INTEGER PRIMARY KEY, data TEXT NOT NULL)",
+            """CREATE TABLE history (
+                problem INTEGER NOT NULL,
+                report INTEGER NOT NULL,
+                details INTEGER NOT NULL,
+                texts INTEGER NOT NULL,
+                PRIMARY KEY (problem, report)) WITHOUT ROWID""",
+            # Each problem's lifecycle state (``lifecycle.FoldState`` as JSON), and the few
+            # facts the set-based steps read and write in SQL: when it was first and last
+            # seen, what it is tracked with (details digest without holders, and holders),
+            # its current ticket's episode and count of sightings, how far its history has
+            # been applied (``horizon``; an open problem's is its tenant's newest report),
+            # and ``span_end``: NULL while absences still count (open, not quarantined).
+            "ALTER TABLE problems ADD COLUMN state TEXT",
+            "ALTER TABLE problems ADD COLUMN first_at TEXT",
+            "ALTER TABLE problems ADD COLUMN seen_at TEXT",
+            "ALTER TABLE problems ADD COLUMN seen_key TEXT",
+            "ALTER TABLE problems ADD COLUMN horizon_at TEXT",
+            "ALTER TABLE problems ADD COLUMN horizon_key TEXT",
+            "ALTER TABLE problems ADD COLUMN span_end TEXT",
+            "ALTER TABLE problems ADD COLUMN core INTEGER",
+            "ALTER TABLE problems ADD COLUMN holders TEXT",
+            "ALTER TABLE problems ADD COLUMN episode INTEGER",
+            "ALTER TABLE problems ADD COLUMN occurrences INTEGER",
+            "ALTER TABLE problems ADD COLUMN last_seen TEXT",
+            """CREATE INDEX problems_absent ON problems (tenant_key, seen_at, seen_key)
+                WHERE span_end IS NULL AND state IS NOT NULL""",
+            "CREATE INDEX problems_span ON problems (tenant_key, first_at)",
+            """CREATE INDEX problems_horizon ON problems (tenant_key, horizon_at)
+                WHERE horizon_at IS NOT NULL""",
+            # The rules the states were built with: other rules, other histories.
+            "CREATE TABLE lifecycle_rules (id INTEGER PRIMARY KEY CHECK (id = 1), rules TEXT)",
+            # What the ticket templates make of their samples: other templates, other texts,
+            # so every ticket is rendered again (and written where it now reads otherwise).
+            "CREATE TABLE ticket_texts (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT)",
+        ),
+    ),
 )

@@ -23,10 +23,12 @@ from .. import sqlite
 from ..fingerprint import normalise
 from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
+from .history import HistoryLedger, details_json
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
 from .schema import MIGRATIONS
+from .states import StateLedger
 from .tickets import TicketLedger
 
 
@@ -56,7 +58,7 @@ def _parse_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
+class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
     """The state ledger over one SQLite connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -110,8 +112,10 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
         at: datetime,
         source: str,
         sightings: Iterable[Sighting],
+        subject: str | None = None,
     ) -> bool:
-        """Record a parsed report and its sightings; flag the problems it may change.
+        """Record a parsed report and its sightings, and move the lifecycle states it
+        changes (``StateLedger``), flagging the problems whose tickets may change.
 
         All in one transaction, with the message as ``pending``. Returns False when the
         report was already known (the same report reached us in another message).
@@ -127,32 +131,49 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
             if self.conn.execute("SELECT 1 FROM reports WHERE key = ?", (report_key,)).fetchone():
                 return False
             latest = self.conn.execute(
-                "SELECT MAX(at) FROM reports WHERE tenant_key = ?", (tkey,)
-            ).fetchone()[0]
-            self.conn.execute(
-                "INSERT INTO reports (key, tenant_key, tenant, at, source) VALUES (?, ?, ?, ?, ?)",
-                (report_key, tkey, tenant, stamp, source),
-            )
-            found = list(sightings)
-            self.conn.executemany(
-                "INSERT INTO problems (fingerprint, tenant_key, data, dirty) "
-                "VALUES (?, ?, ?, 1) ON CONFLICT (fingerprint) DO UPDATE SET dirty = 1",
-                [(s.problem.fingerprint, tkey, s.problem.model_dump_json()) for s in found],
-            )
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO sightings (fingerprint, report_key, data) VALUES (?, ?, ?)",
-                [(s.problem.fingerprint, report_key, s.model_dump_json()) for s in found],
-            )
-            # A later report can only resolve problems that are open; an earlier one, slotted
-            # into the past, can change the history of every problem of the tenant.
-            if latest is None or stamp >= latest:
-                self.conn.execute(
-                    "UPDATE problems SET dirty = 1 WHERE tenant_key = ? AND status = 'open'",
-                    (tkey,),
-                )
-            else:
-                self.conn.execute("UPDATE problems SET dirty = 1 WHERE tenant_key = ?", (tkey,))
+                "SELECT at, key FROM reports WHERE tenant_key = ? ORDER BY at DESC, key DESC "
+                "LIMIT 1",
+                (tkey,),
+            ).fetchone()
+            report = self.conn.execute(
+                "INSERT INTO reports (key, tenant_key, tenant, at, source, subject) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (report_key, tkey, tenant, stamp, source, subject),
+            ).lastrowid
+            assert report is not None
+            found = [(s.problem.fingerprint, s, details_json(s.details)) for s in sightings]
+            ids = self._problem_ids(tkey, [s for _fp, s, _d in found])
+            self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
+            newest = latest is None or (stamp, report_key) > (str(latest[0]), str(latest[1]))
+            self._apply_report(tkey, tenant, at, report_key, found, newest)
         return True
+
+    def _problem_ids(self, tkey: str, found: list[Sighting]) -> dict[str, int]:
+        """The row id of each problem, inserting those seen for the first time."""
+        fingerprints = [s.problem.fingerprint for s in found]
+        ids = {
+            str(fp): int(rowid)
+            for fp, rowid in self._rows_of(
+                "SELECT fingerprint, rowid FROM problems WHERE fingerprint IN ({})", fingerprints
+            )
+        }
+        new = [s.problem for s in found if s.problem.fingerprint not in ids]
+        if new:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO problems (fingerprint, tenant_key, data, dirty) "
+                "VALUES (?, ?, ?, 1)",
+                [(p.fingerprint, tkey, p.model_dump_json()) for p in new],
+            )
+            ids.update(
+                {
+                    str(fp): int(rowid)
+                    for fp, rowid in self._rows_of(
+                        "SELECT fingerprint, rowid FROM problems WHERE fingerprint IN ({})",
+                        [p.fingerprint for p in new],
+                    )
+                }
+            )
+        return ids
 
     def mark_processed(self) -> int:
         """Every pending message whose ticket writes are all settled is done.
@@ -164,8 +185,11 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
             cursor = self.conn.execute(
                 # Driven by the intents (almost always none), through the sightings' key.
                 "UPDATE messages SET status = 'processed' WHERE status = 'pending' "
-                "AND (report_key IS NULL OR report_key NOT IN (SELECT sightings.report_key "
-                "FROM intents JOIN sightings ON sightings.fingerprint = intents.fingerprint))"
+                "AND (report_key IS NULL OR report_key NOT IN (SELECT r.key FROM intents i "
+                "JOIN problems p ON p.fingerprint = i.fingerprint "
+                "JOIN history h ON h.problem = p.rowid JOIN reports r ON r.rowid = h.report "
+                "UNION SELECT s.report_key FROM intents i "
+                "JOIN sightings s ON s.fingerprint = i.fingerprint))"
             )
         return cursor.rowcount
 
@@ -187,11 +211,6 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
             "SELECT data FROM problems WHERE fingerprint = ?", (fingerprint,)
         ).fetchone()
         return Problem.model_validate_json(row[0])
-
-    def sightings(self, fingerprint: str) -> list[Sighting]:
-        """Every sighting of a problem (in no particular order: the fold sorts by time)."""
-        rows = self.conn.execute("SELECT data FROM sightings WHERE fingerprint = ?", (fingerprint,))
-        return [Sighting.model_validate_json(row[0]) for row in rows]
 
     def timeline(self, tenant: str | None) -> list[tuple[datetime, str]]:
         """The tenant's reports in report-time order (ties broken by report key)."""
@@ -371,6 +390,7 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
                     "UPDATE tickets SET status = 'resolved' WHERE fingerprint = ? AND episode = ?",
                     (fingerprint, episode),
                 )
+            self._apply_resolution(fingerprint, episode, at, name)
             self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
 
     def resolutions(self, fingerprint: str) -> dict[int, list[tuple[datetime, str]]]:

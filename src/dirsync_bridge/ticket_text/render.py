@@ -17,6 +17,7 @@ Summaries are plain text in every sink (Jira does not render them).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -114,9 +115,11 @@ class Renderer:
         }
         # A trial render on complete sample data catches what compiling cannot (a misspelt
         # field, a forbidden attribute) in every branch those samples reach, at start-up.
-        self.ticket(SAMPLE_TICKET)
-        for sample in SAMPLE_COMMENTS:
-            self.comment(sample)
+        trial = [self.ticket(SAMPLE_TICKET).model_dump_json()]
+        trial += [self.comment(sample) for sample in SAMPLE_COMMENTS]
+        self.fingerprint = hashlib.sha256("\0".join(trial).encode("utf-8")).hexdigest()
+        """What the templates make of the samples: when it changes, every ticket may read
+        differently, and the ledger has them all rendered again (``use_texts``)."""
 
     def ticket(self, view: TicketView) -> TicketContent:
         """The summary, description and links of a new ticket."""

@@ -1,0 +1,404 @@
+"""Each problem's lifecycle state, kept in the ledger and moved on one event at a time.
+
+The tickets are a function of a problem's whole history (``lifecycle.fold``); folding that
+history again for every open problem at every report costs in proportion to the open
+problems times the history. Instead each problem keeps the ``FoldState`` its history has
+led to, and a report newer than every other of its tenant moves only what it changes:
+
+- a problem it lists, open and unchanged, is *touched* in SQL (last seen, count), for all
+  of them in one statement;
+- a problem it lists that is new, changed, or resolved is moved on by ``lifecycle.observe``;
+- the open problems it does not list are *absent*: nothing is written for them. Their
+  count of absences is the number of the tenant's reports since they were last seen, so the
+  only ones that need a step are those whose last sighting is older than the tenant's
+  ``resolve_after_reports``-th newest report, found by an index;
+- a report older than the newest (an archive replayed out of order) folds again, from the
+  whole history, only the problems whose span it falls in.
+
+A resolution given outside the reports (a person in the sink, this tool's verification)
+later than everything applied to the problem is applied as one more event; otherwise the
+problem is folded again. The pure ``decide``/``fold`` stay the only judgement:
+``tests/integration/test_incremental.py`` checks that this path ends where a full fold does.
+Mixed into ``Ledger``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from pydantic import TypeAdapter
+
+from ..lifecycle import Episode, FoldState, Policy, Timeline, fold_state, observe, resolve_outside
+from ..problem import Sighting
+from .history import content_id, details_json
+
+_STATE: Final = TypeAdapter(FoldState)
+
+Position = tuple[str, str]
+"""A place in a tenant's timeline: (report time as stored, report key); a resolution given
+at a time sorts before the reports of that same time: (time, "")."""
+
+
+def stamp(value: datetime) -> str:
+    """Fixed width, UTC: sorts as text in time order (as every time in the ledger)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def core_of(details_text: str) -> int:
+    """What a sighting says, holders left out (the last key of ``Details``), as a row id:
+    equal cores with compatible holders make a sighting that changes nothing."""
+    cut = details_text.rfind(',"holders":')
+    return content_id(details_text[:cut] if cut >= 0 else details_text)
+
+
+def holders_of(details_text: str) -> str | None:
+    """The holders part of a details text (``null``: not looked up)."""
+    cut = details_text.rfind(',"holders":')
+    return details_text[cut + len(',"holders":') : -1] if cut >= 0 else None
+
+
+def rules_text(policy: Policy) -> str:
+    """The lifecycle rules, canonical: states built under other rules are built again."""
+    return json.dumps(
+        {
+            "resolve_after_reports": policy.resolve_after_reports,
+            "reopen_within": policy.reopen_within.total_seconds(),
+            "never_reopen": sorted(policy.never_reopen),
+        },
+        sort_keys=True,
+    )
+
+
+class StateLedger:
+    """Lifecycle states over the ledger's connection (mixed into ``Ledger``)."""
+
+    conn: sqlite3.Connection
+    rules: Policy | None = None
+    """The lifecycle rules of this run (``use_rules``); states move only once they are set."""
+
+    def timeline(self, tenant: str | None) -> list[tuple[datetime, str]]:  # pragma: no cover
+        raise NotImplementedError  # the Ledger's
+
+    def sightings(self, fingerprint: str) -> list[Sighting]:  # pragma: no cover
+        raise NotImplementedError  # HistoryLedger's
+
+    def resolutions(self, fingerprint: str) -> dict[int, list[tuple[datetime, str]]]:
+        raise NotImplementedError  # pragma: no cover  (the Ledger's)
+
+    # -- rules -----------------------------------------------------------------------------
+
+    def use_rules(self, policy: Policy) -> None:
+        """The rules this run applies. States built under other rules (or none: a ledger
+        from before states were kept) are built again from their histories, once."""
+        self.rules = policy
+        text = rules_text(policy)
+        row = self.conn.execute("SELECT rules FROM lifecycle_rules").fetchone()
+        stale = row is None or row[0] != text
+        missing = self.conn.execute(
+            "SELECT fingerprint FROM problems WHERE state IS NULL OR ? ORDER BY rowid",
+            (int(stale),),
+        ).fetchall()
+        if not missing and not stale:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(
+                "INSERT INTO lifecycle_rules (id, rules) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET rules = excluded.rules",
+                (text,),
+            )
+            timelines: dict[str, Timeline] = {}
+            for (fingerprint,) in missing:
+                self._refold(str(fingerprint), timelines)
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def use_texts(self, fingerprint: str) -> None:
+        """The ticket texts of this run: when they differ from the last run's, every problem
+        is flagged, so that its tickets are rendered again (written only where they now read
+        otherwise)."""
+        row = self.conn.execute("SELECT fingerprint FROM ticket_texts").fetchone()
+        if row is not None and row[0] == fingerprint:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(
+                "INSERT INTO ticket_texts (id, fingerprint) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint",
+                (fingerprint,),
+            )
+            if row is not None:
+                self.conn.execute("UPDATE problems SET dirty = 1")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- states ----------------------------------------------------------------------------
+
+    def episodes(self, fingerprint: str) -> list[Episode]:
+        """The tickets a problem's history calls for (its state; folded if it has none)."""
+        state = self._load(fingerprint)
+        if state is None:
+            state = self._refold(fingerprint, {})
+        return state.episodes
+
+    def _load(self, fingerprint: str) -> FoldState | None:
+        state, _seen = self._load_seen(fingerprint)
+        return state
+
+    def _load_seen(self, fingerprint: str) -> tuple[FoldState | None, Position | None]:
+        """A problem's state (None: none kept yet) and its newest sighting's position."""
+        row = self.conn.execute(
+            "SELECT state, episode, occurrences, last_seen, seen_at, seen_key FROM problems "
+            "WHERE fingerprint = ?",
+            (fingerprint,),
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None, None
+        state = _STATE.validate_json(row[0])
+        tracked = state.tracked
+        if tracked is not None and row[3] is not None:
+            # The counters a touch moves in SQL are kept in columns: they win.
+            seen = datetime.strptime(row[3], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            current = state.episodes[int(row[1])]
+            current.occurrences, current.last_seen = int(row[2]), seen
+            state.tracked = replace(tracked, last_seen=seen)
+        return state, (str(row[4]), str(row[5]))
+
+    def _save_state(self, fingerprint: str, state: FoldState, seen: Position) -> None:
+        """Store a state, with the columns the set-based steps read; flag the problem.
+
+        ``seen``: the position of the problem's newest sighting. The ``horizon`` kept is how
+        far the history has been applied: an open problem's is its tenant's newest report
+        (NULL here); a resolved one's is its resolution (as late as any report of that time,
+        to be safe), or its newest sighting if later; a quarantined one's, its newest sighting.
+        """
+        tracked = state.tracked
+        if tracked is None:
+            return
+        current = state.episodes[tracked.episode]
+        details = details_json(tracked.details)
+        horizon: Position | None = None
+        span_end: str | None = None
+        if tracked.status == "resolved" and tracked.resolved_at is not None:
+            span_end = stamp(tracked.resolved_at)
+            horizon = max(seen, (span_end, "~"))
+        elif tracked.details.quarantined:
+            span_end = seen[0]
+            horizon = seen
+        self.conn.execute(
+            "UPDATE problems SET state = ?, status = ?, first_at = ?, seen_at = ?, seen_key = ?, "
+            "horizon_at = ?, horizon_key = ?, span_end = ?, core = ?, holders = ?, "
+            "episode = ?, occurrences = ?, last_seen = ?, dirty = 1 WHERE fingerprint = ?",
+            (
+                _STATE.dump_json(state).decode("utf-8"),
+                tracked.status,
+                stamp(state.episodes[0].first_seen or tracked.last_seen),
+                seen[0],
+                seen[1],
+                horizon[0] if horizon else None,
+                horizon[1] if horizon else None,
+                span_end,
+                core_of(details),
+                holders_of(details),
+                tracked.episode,
+                current.occurrences,
+                stamp(tracked.last_seen),
+                fingerprint,
+            ),
+        )
+
+    def _refold(self, fingerprint: str, timelines: dict[str, Timeline]) -> FoldState:
+        """Fold a problem's whole history again, and keep the result (its state)."""
+        assert self.rules is not None, "use_rules() first"
+        row = self.conn.execute(
+            "SELECT tenant_key, data FROM problems WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        tenant = json.loads(row[1]).get("tenant")
+        if row[0] not in timelines:
+            timelines[row[0]] = self.timeline(tenant)
+        timeline = timelines[row[0]]
+        seen = self.sightings(fingerprint)
+        state = fold_state(seen, timeline, self.rules, self.resolutions(fingerprint))
+        position = {key: (stamp(at), key) for at, key in timeline}
+        newest = max(position[s.report_key] for s in seen if s.report_key in position)
+        self._save_state(fingerprint, state, newest)
+        return state
+
+    # -- a report ----------------------------------------------------------------------------
+
+    def _apply_report(
+        self,
+        tenant_key: str,
+        tenant: str | None,
+        at: datetime,
+        key: str,
+        listed: Sequence[tuple[str, Sighting, str]],
+        newest: bool,
+    ) -> None:
+        """Move the states a report changes (inside the transaction that records it).
+
+        ``listed``: (fingerprint, sighting, its details' JSON) of every problem in it;
+        ``newest``: the report sorts after every other of its tenant.
+        """
+        assert self.rules is not None, "use_rules() first"
+        here: Position = (stamp(at), key)
+        timelines: dict[str, Timeline] = {}
+        if not newest:
+            # An archive slotted into the past: every problem whose span it falls in may tell
+            # another story now (an absence more, a sighting between two tickets).
+            alive = self.conn.execute(
+                "SELECT fingerprint FROM problems WHERE tenant_key = ? AND state IS NOT NULL "
+                "AND first_at <= ? AND (span_end IS NULL OR span_end >= ?)",
+                (tenant_key, here[0], here[0]),
+            ).fetchall()
+            again = dict.fromkeys([fp for fp, _s, _d in listed] + [str(r[0]) for r in alive])
+            for fingerprint in again:
+                self._refold(fingerprint, timelines)
+            return
+        known = {
+            str(row[0]): row[1:]
+            for row in self._rows_of(
+                "SELECT fingerprint, state IS NOT NULL, status, span_end IS NULL, core, holders, "
+                "horizon_at, horizon_key FROM problems WHERE fingerprint IN ({})",
+                [fp for fp, _s, _d in listed],
+            )
+        }
+        touched: list[tuple[str]] = []
+        for fingerprint, sighting, details in listed:
+            row = known.get(fingerprint)
+            if row is None:
+                state = FoldState()  # seen for the first time
+            elif not row[0] or (row[5] is not None and (row[5], row[6] or "") > here):
+                self._refold(fingerprint, timelines)  # no state yet, or history past this
+                continue
+            elif (
+                row[1] == "open"
+                and row[3] == core_of(details)
+                and (holders_of(details) in ("null", row[4]))
+            ):
+                touched.append((fingerprint,))  # seen again, unchanged: counters only
+                continue
+            else:
+                loaded, _seen = self._load_seen(fingerprint)
+                assert loaded is not None
+                state = loaded
+            observe(state, at, sighting, self.rules)
+            self._save_state(fingerprint, state, here)
+        self._touch(touched, here)
+        self._absences(tenant_key, here, {fp for fp, _s, _d in listed})
+        # A problem resolved outside the reports later than this report (a person, today;
+        # the report, an archive newer than the others but older than that) took this
+        # absence before that resolution: its history reads otherwise now.
+        later = self.conn.execute(
+            "SELECT fingerprint FROM problems WHERE tenant_key = ?1 AND state IS NOT NULL "
+            "AND (horizon_at > ?2 OR (horizon_at = ?2 AND horizon_key > ?3)) AND first_at <= ?2",
+            (tenant_key, *here),
+        ).fetchall()
+        for (fingerprint,) in later:
+            if fingerprint not in {fp for fp, _s, _d in listed}:
+                self._refold(str(fingerprint), timelines)
+
+    def _touch(self, touched: list[tuple[str]], here: Position) -> None:
+        """Open problems seen again unchanged: last seen and count, in SQL, all at once."""
+        if not touched:
+            return
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (fingerprint TEXT PRIMARY KEY)")
+        self.conn.execute("DELETE FROM touched")
+        self.conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", touched)
+        self.conn.execute(
+            "UPDATE tickets SET last_seen = ?, occurrences = occurrences + 1 WHERE rowid IN "
+            "(SELECT t.rowid FROM tickets t JOIN problems p ON p.fingerprint = t.fingerprint "
+            "AND p.episode = t.episode JOIN touched x ON x.fingerprint = p.fingerprint)",
+            (here[0],),
+        )
+        self.conn.execute(
+            "UPDATE problems SET seen_at = ?1, seen_key = ?2, last_seen = ?1, "
+            "occurrences = occurrences + 1, "
+            "span_end = CASE WHEN span_end IS NULL THEN NULL ELSE ?1 END, "
+            "horizon_at = CASE WHEN span_end IS NULL THEN NULL ELSE ?1 END, "
+            "horizon_key = CASE WHEN span_end IS NULL THEN NULL ELSE ?2 END "
+            "WHERE fingerprint IN (SELECT fingerprint FROM touched)",
+            here,
+        )
+
+    def _absences(self, tenant_key: str, here: Position, listed: set[str]) -> None:
+        """The open problems absent from enough of the tenant's reports: resolved now.
+
+        Nothing is written for the others: a problem's count of absences is the number of
+        the tenant's reports since it was last seen."""
+        assert self.rules is not None
+        wanted = self.rules.resolve_after_reports
+        cutoff = self.conn.execute(
+            "SELECT at, key FROM reports WHERE tenant_key = ? ORDER BY at DESC, key DESC "
+            "LIMIT 1 OFFSET ?",
+            (tenant_key, wanted - 1),
+        ).fetchone()
+        if cutoff is None:
+            return
+        due = self.conn.execute(
+            "SELECT fingerprint, seen_at, seen_key FROM problems WHERE tenant_key = ?1 "
+            "AND span_end IS NULL AND state IS NOT NULL "
+            "AND (seen_at < ?2 OR (seen_at = ?2 AND seen_key < ?3))",
+            (tenant_key, cutoff[0], cutoff[1]),
+        ).fetchall()
+        at = datetime.strptime(here[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        for fingerprint, seen_at, seen_key in due:
+            if fingerprint in listed:
+                continue
+            state, seen = self._load_seen(str(fingerprint))
+            assert state is not None and state.tracked is not None and seen is not None
+            since = self.conn.execute(
+                "SELECT COUNT(*) FROM reports WHERE tenant_key = ?1 "
+                "AND (at > ?2 OR (at = ?2 AND key > ?3)) AND (at < ?4 OR (at = ?4 AND key < ?5))",
+                (tenant_key, seen_at, seen_key, *here),
+            ).fetchone()[0]
+            state.tracked = replace(state.tracked, absent=int(since))
+            observe(state, at, None, self.rules)
+            self._save_state(str(fingerprint), state, seen)
+
+    # -- a resolution given outside the reports ----------------------------------------------
+
+    def _apply_resolution(self, fingerprint: str, episode: int, at: datetime, name: str) -> None:
+        """One more event if it is later than everything applied, else a fold again."""
+        row = self.conn.execute(
+            "SELECT p.state IS NOT NULL, p.horizon_at, p.horizon_key, "
+            "(SELECT MAX(at || char(0) || key) FROM reports r WHERE r.tenant_key = p.tenant_key) "
+            "FROM problems p WHERE p.fingerprint = ?",
+            (fingerprint,),
+        ).fetchone()
+        if row is None:
+            return
+        when: Position = (stamp(at), "")
+        if row[1] is not None:
+            horizon: Position = (str(row[1]), str(row[2]))
+        else:
+            newest_at, _, newest_key = str(row[3] or "").partition("\0")
+            horizon = (newest_at, newest_key)
+        if not row[0] or when <= horizon:
+            self._refold(fingerprint, {})
+            return
+        state, seen = self._load_seen(fingerprint)
+        assert state is not None and seen is not None
+        resolve_outside(state, episode, at, name)
+        self._save_state(fingerprint, state, seen)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _rows_of(self, query: str, fingerprints: Iterable[str]) -> list[Any]:
+        """``query`` (with one ``{}`` for the placeholders) over many fingerprints, in chunks
+        SQLite's limit on variables allows."""
+        wanted = list(fingerprints)
+        rows: list[Any] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows += self.conn.execute(query.format(",".join("?" * len(chunk))), chunk).fetchall()
+        return rows

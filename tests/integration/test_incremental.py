@@ -1,0 +1,122 @@
+"""The incremental lifecycle ends where a full fold of the whole history does.
+
+The ledger moves each problem's state one report at a time (a touch in SQL, a step, an
+absence counted from the tenant's reports, a fold again for a report slotted into the past,
+a resolution given outside the reports). Hypothesis draws random histories (problems seen,
+changed, absent, back; people resolving tickets) and records their reports in a random
+order; every problem's state must then equal ``lifecycle.fold`` over its whole history.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
+
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.lifecycle import Episode, Policy, fold
+from dirsync_bridge.models import Conflict
+from dirsync_bridge.problem import Details, Problem, Sighting
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+PROBLEMS = ("a", "b", "c", "d")
+EPISODES = TypeAdapter(list[Episode])
+
+# One report: its hour, and for each problem listed, which details it shows (0-2) and
+# whether its holders were looked up (None: not, which is no change).
+report_strategy = st.tuples(
+    st.integers(min_value=0, max_value=400),
+    st.dictionaries(
+        st.sampled_from(PROBLEMS),
+        st.tuples(st.integers(0, 2), st.sampled_from([None, (), ("cloud user x",)])),
+        max_size=4,
+    ),
+)
+resolution_strategy = st.tuples(
+    st.sampled_from(PROBLEMS), st.integers(0, 400), st.sampled_from(["Done", "Won't Do"])
+)
+
+
+def sighting(fp: str, key: str, at: datetime, variant: int, holders: object) -> Sighting:
+    kinds = ("QuarantinedAttributeValueMustBeUnique",) if fp == "d" else ("InvalidSoftMatch",)
+    return Sighting(
+        problem=Problem(
+            fingerprint=fp, tenant="T", family="duplicate", identity=f"{fp}@x.com", object_key=fp
+        ),
+        report_key=key,
+        at=at,
+        details=Details(
+            kinds=kinds,
+            conflicts=(Conflict(attribute="ProxyAddresses", values=(f"smtp:{fp}{variant}@x",)),),
+            holders=holders,  # type: ignore[arg-type]
+        ),
+        messages=(f"message {variant}",),
+        tracking_ids=(),
+        source=f"{key}.eml",
+        subject="Directory Synchronization Error Report",
+    )
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    reports=st.lists(report_strategy, min_size=1, max_size=14),
+    order=st.randoms(use_true_random=False),
+    resolutions=st.lists(resolution_strategy, max_size=3),
+    resolve_after=st.integers(1, 3),
+)
+def test_the_state_kept_equals_a_fold_of_the_whole_history(
+    reports: list[tuple[int, dict[str, tuple[int, object]]]],
+    order: object,
+    resolutions: list[tuple[str, int, str]],
+    resolve_after: int,
+) -> None:
+    policy = Policy(
+        resolve_after_reports=resolve_after,
+        reopen_within=timedelta(hours=100),
+        never_reopen=frozenset({"Won't Do"}),
+    )
+    events: list[tuple[str, object]] = [("report", (i, r)) for i, r in enumerate(reports)]
+    events += [("resolution", r) for r in resolutions]
+    order.shuffle(events)  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory() as scratch:
+        ledger = Ledger.open(Path(scratch) / "state.db")
+        try:
+            ledger.use_rules(policy)
+            for kind, event in events:
+                if kind == "report":
+                    number, (hour, listed) = event  # type: ignore[misc]
+                    at, key = T0 + timedelta(hours=hour), f"<r{number:02d}>"
+                    found = [sighting(fp, key, at, v, h) for fp, (v, h) in sorted(listed.items())]
+                    ledger.record_report(
+                        f"<m{number}>",
+                        key,
+                        "T",
+                        at,
+                        f"{key}.eml",
+                        found,
+                        found[0].subject if found else None,
+                    )
+                else:
+                    fp, hour, name = event  # type: ignore[misc]
+                    if ledger.conn.execute(
+                        "SELECT 1 FROM problems WHERE fingerprint = ?", (fp,)
+                    ).fetchone():
+                        at = T0 + timedelta(hours=hour, minutes=30)
+                        ledger.record_resolution(fp, 0, name, at, in_sink=False)
+            timeline = ledger.timeline("T")
+            for (fp,) in ledger.conn.execute("SELECT fingerprint FROM problems").fetchall():
+                whole = fold(ledger.sightings(fp), timeline, policy, ledger.resolutions(fp))
+                kept = ledger.episodes(fp)
+                assert EPISODES.dump_python(kept) == EPISODES.dump_python(whole), fp
+        finally:
+            ledger.close()
