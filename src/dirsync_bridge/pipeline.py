@@ -64,12 +64,14 @@ def run(
     env: Mapping[str, str] = os.environ,
     now: datetime | None = None,
 ) -> RunSummary:
-    """One cron pass: new mail from the configured mailbox, into tickets, then marked."""
-    bootstrap.require_mailbox(config)
+    """One cron pass: new mail from the configured mailbox, and Graph's provisioning errors
+    when ``[source.provisioning_errors]`` is enabled (either alone is fine), into tickets;
+    then the mail is marked."""
+    bootstrap.require_source(config)
     with bootstrap.build(
         config, env, dry_run=dry_run, graph=True, verify=True, progress=progress
     ) as parts:
-        return run_pass(bootstrap.mailbox_source(config, parts, now=now), parts, now=now)
+        return run_pass(bootstrap.run_source(config, parts, now=now), parts, now=now)
 
 
 def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = None) -> RunSummary:
