@@ -295,5 +295,5 @@ def test_a_failed_scan_does_not_keep_the_mailbox_from_being_marked(
 
 def test_run_with_neither_source_is_a_configuration_error(tmp_path: Path) -> None:
     config = Config.model_validate({"state": {"path": str(tmp_path / "state.db")}})
-    with pytest.raises(ConfigError, match="nor \\[source.provisioning_errors\\] enabled = true"):
+    with pytest.raises(ConfigError, match=r"nor \[source.provisioning_errors\] enabled = true"):
         run(config, env=ENV)

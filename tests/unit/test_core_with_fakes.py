@@ -10,13 +10,18 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.enricher import Enricher
+from dirsync_bridge.errors import Retriable
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.models import Conflict, DuplicateError, Report
 from dirsync_bridge.pipeline import run_pass
 from dirsync_bridge.ports import RawMessage
+from dirsync_bridge.run_summary import RunSummary
+from dirsync_bridge.sources.chain import SourceChain
 
 from ..fakes import ListSource, MemoryDirectory, MemorySink, PlainTexts, cloud_user
 from ..reportgen import duplicate, report_email
@@ -187,5 +192,33 @@ def test_a_built_reports_holders_are_looked_up_only_for_problems_without_an_open
         run_pass(ListSource([graph_report(1, "ann@contoso.com", "bob@contoso.com")]), with_lookups)
         assert cloud.asked == ["SMTP:ann@contoso.com", "SMTP:bob@contoso.com"]
         assert [op for op, _ in sink.writes] == ["create", "create"]
+    finally:
+        ledger.close()
+
+
+class FailingToFinish(ListSource):
+    """A source whose ``finish`` fails (a scan that stopped at a page), once it has noted it."""
+
+    def finish(self, summary: RunSummary) -> None:
+        super().finish(summary)
+        raise Retriable("a page failed")
+
+
+def test_a_chain_of_sources_routes_each_outcome_and_finishes_every_source_after_a_failure(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    scan = FailingToFinish([graph_report(0, "ann@contoso.com")], name="graph")
+    mail = ListSource([message(0, ("bob@contoso.com", duplicate("ProxyAddresses", BOB)))])
+    try:
+        chain = SourceChain([scan, mail])
+        assert chain.name == "graph + list"
+        with pytest.raises(Retriable, match="a page failed"):
+            run_pass(chain, parts(tmp_path, ledger, sink))
+        assert scan.outcomes == [("graph:provisioning-errors", "processed")]
+        assert mail.outcomes == [("report-0.eml", "processed")]
+        assert scan.finished and mail.finished  # the mail is marked though the scan failed
+        assert len(sink.tickets) == 2  # what both read is ticketed before finishing
     finally:
         ledger.close()

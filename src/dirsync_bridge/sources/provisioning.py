@@ -216,15 +216,15 @@ class ProvisioningErrors:
 
     # -- Graph ---------------------------------------------------------------------------
 
-    def _scan(self) -> tuple[str | None | DirsyncBridgeError, list[Listing]]:
+    def _scan(self) -> tuple[str | DirsyncBridgeError | None, list[Listing]]:
         """The tenant's name (or why it could not be read) and every listing, read
         together (at most four requests in flight, as every Graph caller here)."""
         with interrupt.workers(MAX_IN_FLIGHT) as pool:
-            tenant: Future[str | None | DirsyncBridgeError] = pool.submit(self._tenant)
+            tenant: Future[str | DirsyncBridgeError | None] = pool.submit(self._tenant)
             listings = [pool.submit(self._listing, kind) for kind in self.settings.objects]
         return tenant.result(), [future.result() for future in listings]
 
-    def _tenant(self) -> str | None | DirsyncBridgeError:
+    def _tenant(self) -> str | DirsyncBridgeError | None:
         try:
             answer = self.client.get_json(
                 "/organization", what="read the tenant's name", params={"$select": "id,displayName"}
