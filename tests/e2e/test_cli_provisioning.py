@@ -84,3 +84,39 @@ def test_a_permission_missing_is_named_and_exits_2_after_the_pass(
     assert "tickets: 1 created" in done.stdout and "incomplete" in done.stdout
     (line,) = done.stderr.splitlines()
     assert "GroupMember.Read.All (or Directory.Read.All)" in line
+
+
+def test_doctor_checks_the_tenant_name_and_each_type_the_scan_reads(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    config = config_file(tmp_path, graph_sim)
+    done = cli(config, "doctor")
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "ok   config",
+        "ok   ledger",
+        "ok   graph sign-in",
+        "ok   graph organization",
+        "ok   graph provisioning errors users",
+        "ok   graph provisioning errors groups",
+        "ok   graph provisioning errors contacts",
+    ]  # no mailbox: not one to warn about
+    assert "ok   graph organization: Contoso" in lines[3]
+    assert lines[4].endswith("User.Read.All (or Directory.Read.All) granted; the filter works")
+
+
+def test_doctor_names_each_permission_the_scan_lacks_and_a_refused_filter(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    roles = {"User.Read.All", "OrgContact.Read.All"}
+    graph_sim.register_app(graph_sim.tenant_id, "app-2", secret="s3cret", roles=roles)
+    graph_sim.refuse_filter("onPremisesProvisioningErrors")
+    done = cli(config_file(tmp_path, graph_sim, client_id="app-2"), "doctor", secret="s3cret")
+    assert done.returncode == 2, done.stdout
+    lines = {line.split(":")[0]: line for line in done.stdout.splitlines()}
+    assert "Organization.Read.All (or Directory.Read.All)" in lines["FAIL graph organization"]
+    groups = lines["FAIL graph provisioning errors groups"]
+    assert "HTTP 403" in groups and "GroupMember.Read.All (or Directory.Read.All)" in groups
+    users = lines["warn graph provisioning errors users"]
+    assert "refused the filter" in users and "reads every user instead" in users

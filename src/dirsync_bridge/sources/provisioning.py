@@ -230,7 +230,7 @@ class ProvisioningErrors:
                 "/organization", what="read the tenant's name", params={"$select": "id,displayName"}
             )
         except GraphError as exc:
-            return _refused(exc, "organization", "read the tenant's name (/organization)")
+            return permission_refusal(exc, "organization", "read the tenant's name (/organization)")
         except DirsyncBridgeError as exc:
             return exc
         found = answer.get("value")
@@ -265,18 +265,19 @@ class ProvisioningErrors:
                     return listing
                 page = self.client.get_json(link, what=what)
         except GraphError as exc:
-            listing.failure = _refused(exc, kind, what)
+            listing.failure = permission_refusal(exc, kind, what)
         except DirsyncBridgeError as exc:
             listing.failure = exc
         return listing
 
 
-def _refused(exc: GraphError, what: str, doing: str) -> GraphError:
-    """A 403 as what to grant; other refusals as Graph said them."""
+def permission_refusal(exc: GraphError, what: str, doing: str) -> GraphError:
+    """A 403 as what to grant (``what``: an object type, or ``organization``); other
+    refusals as Graph said them."""
     if exc.status != 403:
         return exc
     why = (
-        "(tickets are kept per tenant, by its name)"
+        "(the scan names its tickets' tenant by it)"
         if what == "organization"
         else f"(or leave {what} out of [source.provisioning_errors] objects)"
     )
