@@ -120,3 +120,16 @@ def test_doctor_names_each_permission_the_scan_lacks_and_a_refused_filter(
     assert "HTTP 403" in groups and "GroupMember.Read.All (or Directory.Read.All)" in groups
     users = lines["warn graph provisioning errors users"]
     assert "refused the filter" in users and "reads every user instead" in users
+
+
+def test_a_dry_run_lists_the_tickets_the_scan_would_open_and_writes_nothing(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    quarantine(graph_sim, "ann@contoso.com")
+    done = cli(config_file(tmp_path, graph_sim), "run", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "create: [dirsync] QuarantinedAttributeValueMustBeUnique: ann@contoso.com" in done.stdout
+    assert done.stdout.splitlines()[-1].endswith(
+        "graph provisioning errors: 1 on 1 object(s), complete"
+    )
+    assert not (tmp_path / "state").exists()
