@@ -24,7 +24,7 @@ from dirsync_bridge.run_summary import RunSummary
 from dirsync_bridge.sources.chain import SourceChain
 
 from ..fakes import ListSource, MemoryDirectory, MemorySink, PlainTexts, cloud_user
-from ..reportgen import duplicate, report_email
+from ..reportgen import duplicate, quarantine, report_email
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 ANN = "SMTP:ann@contoso.com"
@@ -220,5 +220,22 @@ def test_a_chain_of_sources_routes_each_outcome_and_finishes_every_source_after_
         assert mail.outcomes == [("report-0.eml", "processed")]
         assert scan.finished and mail.finished  # the mail is marked though the scan failed
         assert len(sink.tickets) == 2  # what both read is ticketed before finishing
+    finally:
+        ledger.close()
+
+
+def test_an_object_an_email_reported_quarantined_and_graph_lists_is_one_ticket(
+    tmp_path: Path,
+) -> None:
+    # Same tenant name, same identity: the same problem, whichever source saw it first.
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    email = message(0, ("Ann@Contoso.com", quarantine("ProxyAddresses", "SMTP:ann@contoso.com")))
+    try:
+        run_pass(
+            ListSource([email, graph_report(1, "ann@contoso.com")]), parts(tmp_path, ledger, sink)
+        )
+        assert [t.content.summary for t in sink.tickets.values()] == ["duplicate: Ann@Contoso.com"]
+        assert [op for op, _ in sink.writes] == ["create"]
     finally:
         ledger.close()
