@@ -133,3 +133,12 @@ def test_a_dry_run_lists_the_tickets_the_scan_would_open_and_writes_nothing(
         "graph provisioning errors: 1 on 1 object(s), complete"
     )
     assert not (tmp_path / "state").exists()
+
+
+def test_a_wrong_secret_stops_the_scan_in_one_line_as_it_stops_the_mailbox(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    done = cli(config_file(tmp_path, graph_sim), "run", secret="nope")
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and done.stderr.count("\n") == 1
+    assert "sign-in refused (invalid_client" in done.stderr

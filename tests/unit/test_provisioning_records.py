@@ -4,11 +4,15 @@ no captured live answer exists)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from dirsync_bridge.sources.provisioning import conflicts_of, records
+from dirsync_bridge.config.settings import ProvisioningSettings
+from dirsync_bridge.models import Report
+from dirsync_bridge.run_summary import RunSummary
+from dirsync_bridge.sources.provisioning import ProvisioningErrors, conflicts_of, records
 
 
 def error(
@@ -127,3 +131,30 @@ def test_odd_values_are_no_values_never_a_crash() -> None:
     assert record.conflicts[0].attribute == "(no property named)"
     assert record.conflicts[0].values == ()
     assert conflicts_of(["not", "an", "object"]) == []
+
+
+class OddGraph:
+    """A Graph client stub whose answers are JSON objects of an unexpected shape."""
+
+    def __init__(self, value: Any) -> None:
+        self.value, self.asked = value, []
+
+    def token(self) -> str:
+        return "token"
+
+    def get_json(self, path: str, *, what: str, params: Any = None) -> dict[str, Any]:
+        self.asked.append(path)
+        if path == "/organization":
+            return {"value": [{"id": "t", "displayName": "Contoso"}]}
+        return {"value": self.value, "@odata.nextLink": 7}
+
+
+@pytest.mark.parametrize("value", [5, {"id": "x"}, "text", None, [None, 3, "x"]])
+def test_a_listing_of_an_unexpected_shape_lists_nothing_and_ends_never_a_crash(value: Any) -> None:
+    graph = OddGraph(value)
+    settings = ProvisioningSettings(enabled=True)
+    source = ProvisioningErrors(graph, settings, now=datetime(2026, 1, 5, tzinfo=UTC))  # type: ignore[arg-type]
+    summary = RunSummary()
+    (report,) = list(source.messages(summary))
+    assert isinstance(report, Report) and report.complete and report.errors == ()
+    assert sorted(graph.asked) == ["/contacts", "/groups", "/organization", "/users"]

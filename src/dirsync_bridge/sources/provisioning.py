@@ -34,7 +34,7 @@ from typing import Any, Final
 
 from .. import interrupt
 from ..config.settings import ObjectKind, ProvisioningSettings
-from ..errors import DirsyncBridgeError, GraphError, Retriable
+from ..errors import ConfigError, DirsyncBridgeError, GraphError, Retriable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from ..models import Conflict, DuplicateError, Report
 from ..ports import Outcome, RawMessage
@@ -176,6 +176,9 @@ class ProvisioningErrors:
         if isinstance(tenant, DirsyncBridgeError):
             failures.insert(0, tenant)
         for failure in failures:
+            if isinstance(failure, ConfigError):
+                raise failure  # the configuration is wrong for every request: as the mailbox
+        for failure in failures:
             if isinstance(failure, Retriable):
                 self._stopped = self._stopped or failure
             else:  # a person must grant a permission: said after the pass, exit 2
@@ -190,12 +193,15 @@ class ProvisioningErrors:
             + ("complete" if complete else "incomplete")
         )
         log.info(
-            "graph scan of %s: %d error(s) on %d object(s) in %d page(s), %s",
+            "graph scan of %s: %d error(s) on %d object(s) in %d page(s), %s%s",
             ", ".join(self.settings.objects),
             len(errors),
             objects,
             sum(x.pages for x in listings),
             "complete" if complete else "incomplete",
+            "".join(
+                f"; every one of the {x.kind} read (filter refused)" for x in listings if x.scanned
+            ),
         )
         yield Report(
             source=SOURCE,
@@ -218,7 +224,9 @@ class ProvisioningErrors:
 
     def _scan(self) -> tuple[str | DirsyncBridgeError | None, list[Listing]]:
         """The tenant's name (or why it could not be read) and every listing, read
-        together (at most four requests in flight, as every Graph caller here)."""
+        together (at most four requests in flight, as every Graph caller here). The sign-in
+        comes first: a refused one stops the pass, as it stops the mailbox's."""
+        self.client.token()
         with interrupt.workers(MAX_IN_FLIGHT) as pool:
             tenant: Future[str | DirsyncBridgeError | None] = pool.submit(self._tenant)
             listings = [pool.submit(self._listing, kind) for kind in self.settings.objects]
@@ -259,7 +267,9 @@ class ProvisioningErrors:
                 page = self.client.get_json(f"/{kind}", what=f"scan {kind}", params=query)
             while True:
                 listing.pages += 1
-                listing.objects += [o for o in page.get("value", []) if conflicts_of(o)]
+                items = page.get("value")
+                if isinstance(items, list):  # anything else lists nothing
+                    listing.objects += [o for o in items if conflicts_of(o)]
                 link = page.get("@odata.nextLink")
                 if not isinstance(link, str):
                     return listing
