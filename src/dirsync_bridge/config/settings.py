@@ -199,6 +199,7 @@ class MailboxSettings(_Section):
 
 
 ObjectKind = Literal["users", "groups", "contacts"]
+ALL_OBJECTS: tuple[ObjectKind, ...] = ("users", "groups", "contacts")
 
 
 def _check_objects(value: tuple[ObjectKind, ...]) -> tuple[ObjectKind, ...]:
@@ -215,11 +216,7 @@ class ProvisioningSettings(_Section):
     (quarantined duplicate values), read by ``run`` through ``[graph]`` as one report a pass."""
 
     enabled: bool = False
-    objects: Annotated[tuple[ObjectKind, ...], AfterValidator(_check_objects)] = (
-        "users",
-        "groups",
-        "contacts",
-    )
+    objects: Annotated[tuple[ObjectKind, ...], AfterValidator(_check_objects)] = ALL_OBJECTS
     """The object types to scan. A pass that leaves one out cannot vouch for its errors, so
     it counts as an incomplete report (it resolves nothing)."""
 

@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from .. import interrupt
-from ..config.settings import ObjectKind, ProvisioningSettings
+from ..config.settings import ALL_OBJECTS, ObjectKind, ProvisioningSettings
 from ..errors import ConfigError, DirsyncBridgeError, GraphError, Retriable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from ..models import Conflict, DuplicateError, Report
@@ -43,7 +43,6 @@ from ..run_summary import RunSummary
 log = logging.getLogger(__name__)
 
 SOURCE: Final = "graph:provisioning-errors"
-ALL_KINDS: Final[tuple[ObjectKind, ...]] = ("users", "groups", "contacts")
 CATEGORY: Final = "PropertyConflict"
 """The one category Graph documents ("Currently, there is only one possible value")."""
 FILTER: Final = f"onPremisesProvisioningErrors/any(o:o/category eq '{CATEGORY}')"
@@ -185,7 +184,7 @@ class ProvisioningErrors:
                 summary.fatal.append(" ".join(str(failure).split()))
         if isinstance(tenant, DirsyncBridgeError) or not any(x.pages for x in listings):
             return  # nothing was read
-        complete = not failures and set(self.settings.objects) == set(ALL_KINDS)
+        complete = not failures and set(self.settings.objects) == set(ALL_OBJECTS)
         errors = tuple(e for x in listings for obj in x.objects for e in records(x.kind, obj))
         objects = sum(len(x.objects) for x in listings)
         summary.scans.append(
