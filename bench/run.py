@@ -16,6 +16,9 @@
 (g)-(i) ``parse`` as a user runs it (``bench/parse_bench.py``): the 10,000-row report as whole
     processes vs a floor process (target <= 2.0), start-up imports, and the envelope step's
     share of a typical report's parse (target <= 20%).
+(j) Graph provisioning errors (``bench/provisioning_bench.py``): a scan of 5,000 objects in
+    error at 50 ms a request: requests vs the minimum (pages), wall time vs its latency floor;
+    with the filter refused; ``run`` twice (the second pass: the same requests, 0 writes).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from bench.floor import floor_parse
 from bench.jira_bench import bench_jira
 from bench.mailbox_bench import bench_graph
 from bench.parse_bench import bench_envelope_share, bench_startup, bench_whole_process
+from bench.provisioning_bench import bench_provisioning
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -164,3 +168,4 @@ if __name__ == "__main__":
     bench_jira()
     bench_graph()
     bench_enrich()
+    bench_provisioning()

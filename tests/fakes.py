@@ -13,6 +13,7 @@ from datetime import datetime
 
 from dirsync_bridge.errors import DirsyncBridgeError
 from dirsync_bridge.lifecycle import Episode, PlannedComment
+from dirsync_bridge.models import Report
 from dirsync_bridge.models.enrichment import CloudHolder, Holder, Where
 from dirsync_bridge.ports import (
     Outcome,
@@ -151,16 +152,16 @@ def cloud_user(value: str, upn: str, *, synced: bool = False) -> CloudHolder:
 class ListSource:
     """A ``Source`` of messages given up front; records what became of each."""
 
-    messages_: list[RawMessage]
+    messages_: list[RawMessage | Report]
     name: str = "list"
     outcomes: list[tuple[str, Outcome]] = field(default_factory=list)
     finished: bool = False
 
-    def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
-        """The messages, in order."""
+    def messages(self, summary: RunSummary) -> Iterator[RawMessage | Report]:
+        """The messages (or built reports), in order."""
         yield from self.messages_
 
-    def read(self, message: RawMessage, outcome: Outcome) -> None:
+    def read(self, message: RawMessage | Report, outcome: Outcome) -> None:
         """Remember the outcome."""
         self.outcomes.append((message.source, outcome))
 

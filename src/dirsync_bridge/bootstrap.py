@@ -113,13 +113,49 @@ def file_source(paths: Iterable[Path], config: Config) -> Source:
 
 
 def require_mailbox(config: Config) -> None:
-    """``run`` needs ``[source.mailbox]``: say so before anything is opened."""
+    """A mailbox source needs ``[source.mailbox]``: say so before anything is opened."""
     if config.source.mailbox is None:
         raise ConfigError(
             config.file,
             "[source.mailbox] mailbox",
             "is not set: `run` reads a mailbox through Graph",
         )
+
+
+def require_source(config: Config) -> None:
+    """``run`` needs something to read: say so before anything is opened."""
+    if not config.source.configured:
+        raise ConfigError(
+            config.file,
+            "[source.mailbox] mailbox",
+            "is not set, nor [source.provisioning_errors] enabled = true: `run` reads a "
+            "mailbox, Graph's provisioning errors, or both, through Graph",
+        )
+
+
+def run_source(config: Config, parts: Parts, *, now: datetime | None = None) -> Source:
+    """What ``run`` reads in one pass: the mailbox, Graph's provisioning errors, or both
+    (the mailbox first), through the pass's one Graph client."""
+    require_source(config)
+    now = now or datetime.now(UTC)
+    sources: list[Source] = []
+    if config.source.mailbox is not None:
+        sources.append(mailbox_source(config, parts, now=now))
+    if config.source.provisioning_errors.enabled:
+        sources.append(provisioning_source(config, parts, now=now))
+    if len(sources) == 1:
+        return sources[0]
+    from .sources.chain import SourceChain
+
+    return SourceChain(sources)
+
+
+def provisioning_source(config: Config, parts: Parts, *, now: datetime) -> Source:
+    """One scan of Graph's provisioning errors, as ``[source.provisioning_errors]`` says."""
+    from .sources.provisioning import ProvisioningErrors
+
+    assert parts.graph is not None  # build(graph=True) made it
+    return ProvisioningErrors(parts.graph, config.source.provisioning_errors, now=now)
 
 
 def mailbox_source(config: Config, parts: Parts, *, now: datetime | None = None) -> Source:

@@ -114,6 +114,7 @@ def run_line(summary: RunSummary, dry_run: bool) -> str:
         f"reopened; mailbox: {summary.mailbox_actions} marked"
         + (f"; {len(summary.attention)} need attention" if summary.attention else "")
         + (f"; {len(summary.unconfirmed)} unconfirmed" if summary.unconfirmed else "")
+        + "".join(f"; {scan}" for scan in summary.scans)
     )
 
 
@@ -129,6 +130,7 @@ def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
             "ignored": summary.ignored,
         },
         "mailbox_actions": summary.mailbox_actions,
+        "scans": summary.scans,
         "tickets": {
             "created": summary.created,
             "commented": summary.commented,

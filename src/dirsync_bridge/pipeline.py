@@ -29,7 +29,7 @@ from pathlib import Path
 from . import bootstrap, crashpoints
 from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
-from .models import ParseResult, Rejected
+from .models import ParseResult, Rejected, Report
 from .parse.message import parse_message
 from .parse.mime import message_id
 from .ports import Ledger, Outcome, RawMessage, Sink, Source
@@ -64,12 +64,14 @@ def run(
     env: Mapping[str, str] = os.environ,
     now: datetime | None = None,
 ) -> RunSummary:
-    """One cron pass: new mail from the configured mailbox, into tickets, then marked."""
-    bootstrap.require_mailbox(config)
+    """One cron pass: new mail from the configured mailbox, and Graph's provisioning errors
+    when ``[source.provisioning_errors]`` is enabled (either alone is fine), into tickets;
+    then the mail is marked."""
+    bootstrap.require_source(config)
     with bootstrap.build(
         config, env, dry_run=dry_run, graph=True, verify=True, progress=progress
     ) as parts:
-        return run_pass(bootstrap.mailbox_source(config, parts, now=now), parts, now=now)
+        return run_pass(bootstrap.run_source(config, parts, now=now), parts, now=now)
 
 
 def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = None) -> RunSummary:
@@ -110,7 +112,7 @@ def message_keys(raw: bytes) -> tuple[str | None, str]:
 
 
 def ingest(
-    item: RawMessage,
+    item: RawMessage | Report,
     config: Config,
     ledger: Ledger,
     summary: RunSummary,
@@ -118,12 +120,16 @@ def ingest(
 ) -> Outcome:
     """Parse one message (unless the ledger has these very bytes) and record what it says.
 
+    A ``Report`` a source built (a Graph scan) is recorded as it is (``ingest_report``).
+
     Only the bytes' hash skips the parser, never the Message-ID: that is the sender's to
     choose, and a spoof copying a processed report's must still be parsed, and rejected by
     name. A message is recorded under its hash, so that seen files replay without a parse.
     One whose report the ledger already has (the same trusted report in other bytes,
     delivered again through another hop, or forwarded) is already seen: nothing new.
     """
+    if isinstance(item, Report):
+        return ingest_report(item, ledger, enricher)
     content_key = message_keys(item.data)[1]
     status = ledger.message_status(content_key)
     if status:
@@ -152,6 +158,37 @@ def ingest(
     summary.parsed += 1
     crashpoints.crash_point("after-ingest")
     return "processed"
+
+
+def ingest_report(report: Report, ledger: Ledger, enricher: Enricher | None = None) -> Outcome:
+    """Record a report a source built, as an email's is recorded, keyed by its JSON.
+
+    Its JSON carries its time (a scan's: the pass's start), so every pass is a report of its
+    own. Such a source repeats its errors every pass, so holders are looked up only for the
+    problems without an open ticket (new ones, or resolved ones back): looking every value
+    up each pass would cost three look-ups per error per pass. The rest get the IdFix rules
+    alone, and their holders count as not looked up (no news for the lifecycle).
+    """
+    content_key = "sha256:" + hashlib.sha256(report.to_json()).hexdigest()
+    if ledger.message_status(content_key):
+        log.debug("already recorded %s", report.source)
+        return "processed"
+    key = report_key(report, content_key.removeprefix("sha256:"))
+    found = sightings(report, key)
+    if enricher is not None:
+        open_ = {fp for fp, _ in ledger.open_tickets(s.problem.fingerprint for s in found).values()}
+        fresh = enriched([s for s in found if s.problem.fingerprint not in open_], enricher)
+        known = enriched([s for s in found if s.problem.fingerprint in open_], RULES_ONLY)
+        order = {s.problem.fingerprint: n for n, s in enumerate(found)}
+        found = sorted(fresh + known, key=lambda s: order[s.problem.fingerprint])
+    ledger.record_report(content_key, key, report.tenant, report_time(report), report.source, found)
+    log.debug("recorded %s: %d error(s)", report.source, len(report.errors))
+    crashpoints.crash_point("after-ingest")
+    return "processed"
+
+
+RULES_ONLY = Enricher()
+"""No directory: the IdFix rules alone."""
 
 
 def _parsed(item: RawMessage, config: Config) -> ParseResult:

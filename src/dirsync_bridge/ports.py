@@ -1,7 +1,8 @@
 """The ports: the ``Protocol``s the pipeline talks to, and the values they trade.
 
 Each adapter satisfies one port structurally (no inheritance): a ``Source`` yields raw
-messages and does its own after-actions; a ``Sink`` keeps tickets (the local store, Jira,
+messages (or, reading structured data such as Graph's provisioning errors, the ``Report``
+it built) and does its own after-actions; a ``Sink`` keeps tickets (the local store, Jira,
 the dry run); a ``Directory`` says who holds a value (Entra ID through Graph, Active
 Directory over LDAP); a ``Ledger`` is the tool's memory between runs. The composition root
 (``bootstrap``) builds the real adapters; the core (parsing, problems, the lifecycle, the
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:  # named in the Protocols' signatures only: `parse` need not load them
     from .lifecycle import Episode
+    from .models import Report
     from .models.enrichment import Holder, Where
     from .problem import Problem, Sighting
     from .run_summary import RunSummary
@@ -198,17 +200,20 @@ class Sink(Protocol):
 
 
 class Source(Protocol):
-    """Where messages come from: saved files, a mailbox. Its bookkeeping is its own."""
+    """Where reports come from: saved files, a mailbox, Graph's provisioning errors. Its
+    bookkeeping is its own."""
 
     name: str
 
-    def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
+    def messages(self, summary: RunSummary) -> Iterator[RawMessage | Report]:
         """The messages to read in this pass, one at a time; those that cannot be read are
-        counted and named in ``summary`` instead."""
+        counted and named in ``summary`` instead. A source that reads structured data, not
+        bytes (a Graph scan), yields the ``Report`` it built: it is recorded as it is, with
+        no parse and no trust rules, which are for mail."""
         ...
 
-    def read(self, message: RawMessage, outcome: Outcome) -> None:
-        """Note what became of one message, once the ledger has recorded it."""
+    def read(self, message: RawMessage | Report, outcome: Outcome) -> None:
+        """Note what became of one message (or report), once the ledger has recorded it."""
         ...
 
     def finish(self, summary: RunSummary) -> None:

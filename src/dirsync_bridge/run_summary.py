@@ -33,5 +33,7 @@ class RunSummary:
     """Problems whose ticket write had an unknown outcome even after settling (exit 75)."""
     writes: list[str] = field(default_factory=list)
     """Every ticket write, described (the plan, on a dry run)."""
+    scans: list[str] = field(default_factory=list)
+    """Directory scans read (Graph's provisioning errors), one line each: what they found."""
     fatal: list[str] = field(default_factory=list)
     """Configuration problems the run worked around (a look-up it could not make): exit 2."""

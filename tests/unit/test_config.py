@@ -384,3 +384,33 @@ def test_a_state_path_like_its_neighbours_but_another_name_is_accepted(tmp_path:
     for name in ("state.db", "tickets.sqlite", "dirsync-tickets.db", "run.lock.db"):
         config = load_config(_write(tmp_path, f'[state]\npath = "st/{name}"\n'))
         assert config.state.path == tmp_path / "st" / name
+
+
+def test_the_provisioning_errors_source_is_off_by_default_and_reads_all_three_kinds(
+    tmp_path: Path,
+) -> None:
+    default = load_config(None).source.provisioning_errors
+    assert (default.enabled, default.objects) == (False, ("users", "groups", "contacts"))
+    path = _write(
+        tmp_path, '[source.provisioning_errors]\nenabled = true\nobjects = ["contacts", "users"]\n'
+    )
+    chosen = load_config(path).source.provisioning_errors
+    assert (chosen.enabled, chosen.objects) == (True, ("contacts", "users"))
+
+
+@pytest.mark.parametrize(
+    ("objects", "needle"),
+    [
+        ('["users", "devices"]', "'users', 'groups' or 'contacts'"),
+        ("[]", "at least one"),
+        ('["users", "users"]', "more than once"),
+    ],
+)
+def test_provisioning_error_objects_are_users_groups_or_contacts_once_each(
+    tmp_path: Path, objects: str, needle: str
+) -> None:
+    path = _write(tmp_path, f"[source.provisioning_errors]\nobjects = {objects}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.key.startswith("source.provisioning_errors.objects")
+    assert needle in caught.value.problem

@@ -6,19 +6,25 @@ No server, no template engine: the enricher over two ``Directory`` fakes, and on
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.enricher import Enricher
+from dirsync_bridge.errors import Retriable
 from dirsync_bridge.ledger.store import Ledger
-from dirsync_bridge.models import Conflict
+from dirsync_bridge.models import Conflict, DuplicateError, Report
 from dirsync_bridge.pipeline import run_pass
 from dirsync_bridge.ports import RawMessage
+from dirsync_bridge.run_summary import RunSummary
+from dirsync_bridge.sources.chain import SourceChain
 
 from ..fakes import ListSource, MemoryDirectory, MemorySink, PlainTexts, cloud_user
-from ..reportgen import duplicate, report_email
+from ..reportgen import duplicate, quarantine, report_email
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 ANN = "SMTP:ann@contoso.com"
@@ -121,5 +127,116 @@ def test_absent_from_enough_reports_the_ticket_is_resolved_through_the_sink(
         )
         assert ann.status == "resolved"
         assert list(ann.comments) == ["0:resolved:0"]
+    finally:
+        ledger.close()
+
+
+def graph_report(day: int, *users: str, complete: bool = True) -> Report:
+    """A report as the Graph provisioning source builds it: a proxy address quarantined on
+    each user."""
+    errors = [
+        DuplicateError(
+            kind="QuarantinedAttributeValueMustBeUnique",
+            kind_stated=True,
+            identity=user,
+            conflicts=conflicts(f"SMTP:{user}"),
+            message="quarantined",
+        )
+        for user in users
+    ]
+    return Report(
+        source="graph:provisioning-errors",
+        sent_at=T0 + timedelta(days=day),
+        tenant="Contoso",
+        source_kind="graph-provisioning",
+        complete=complete,
+        errors=tuple(errors),
+    )
+
+
+def test_a_report_a_source_built_is_recorded_as_it_is_and_an_unchanged_one_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    try:
+        first = ListSource([graph_report(0, "ann@contoso.com", "bob@contoso.com")])
+        summary = run_pass(first, parts(tmp_path, ledger, sink))
+        assert (summary.parsed, summary.created) == (0, 2)  # no message was parsed
+        assert first.outcomes == [("graph:provisioning-errors", "processed")]
+        assert first.finished
+        summaries = sorted(t.content.summary for t in sink.tickets.values())
+        assert summaries == ["duplicate: ann@contoso.com", "duplicate: bob@contoso.com"]
+
+        again = ListSource([graph_report(1, "ann@contoso.com", "bob@contoso.com")])
+        summary = run_pass(again, parts(tmp_path, ledger, sink))
+        assert (summary.created, summary.commented, summary.resolved) == (0, 0, 0)
+        assert len(sink.writes) == 2
+        assert again.outcomes == [("graph:provisioning-errors", "processed")]
+    finally:
+        ledger.close()
+
+
+def test_a_built_reports_holders_are_looked_up_only_for_problems_without_an_open_ticket(
+    tmp_path: Path,
+) -> None:
+    # A scan repeats every pass: looking every value up again each time would cost three
+    # look-ups per quarantined value per pass.
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    cloud = MemoryDirectory("cloud", {"SMTP:ann@contoso.com": [cloud_user(ANN, "x@c.com")]})
+    try:
+        with_lookups = parts(tmp_path, ledger, sink)
+        with_lookups = dataclasses.replace(with_lookups, enricher=Enricher([cloud]))
+        run_pass(ListSource([graph_report(0, "ann@contoso.com")]), with_lookups)
+        assert cloud.asked == ["SMTP:ann@contoso.com"]
+        run_pass(ListSource([graph_report(1, "ann@contoso.com", "bob@contoso.com")]), with_lookups)
+        assert cloud.asked == ["SMTP:ann@contoso.com", "SMTP:bob@contoso.com"]
+        assert [op for op, _ in sink.writes] == ["create", "create"]
+    finally:
+        ledger.close()
+
+
+class FailingToFinish(ListSource):
+    """A source whose ``finish`` fails (a scan that stopped at a page), once it has noted it."""
+
+    def finish(self, summary: RunSummary) -> None:
+        super().finish(summary)
+        raise Retriable("a page failed")
+
+
+def test_a_chain_of_sources_routes_each_outcome_and_finishes_every_source_after_a_failure(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    scan = FailingToFinish([graph_report(0, "ann@contoso.com")], name="graph")
+    mail = ListSource([message(0, ("bob@contoso.com", duplicate("ProxyAddresses", BOB)))])
+    try:
+        chain = SourceChain([scan, mail])
+        assert chain.name == "graph + list"
+        with pytest.raises(Retriable, match="a page failed"):
+            run_pass(chain, parts(tmp_path, ledger, sink))
+        assert scan.outcomes == [("graph:provisioning-errors", "processed")]
+        assert mail.outcomes == [("report-0.eml", "processed")]
+        assert scan.finished and mail.finished  # the mail is marked though the scan failed
+        assert len(sink.tickets) == 2  # what both read is ticketed before finishing
+    finally:
+        ledger.close()
+
+
+def test_an_object_an_email_reported_quarantined_and_graph_lists_is_one_ticket(
+    tmp_path: Path,
+) -> None:
+    # Same tenant name, same identity: the same problem, whichever source saw it first.
+    ledger = Ledger.open(tmp_path / "state.db")
+    sink = MemorySink()
+    email = message(0, ("Ann@Contoso.com", quarantine("ProxyAddresses", "SMTP:ann@contoso.com")))
+    try:
+        run_pass(
+            ListSource([email, graph_report(1, "ann@contoso.com")]), parts(tmp_path, ledger, sink)
+        )
+        assert [t.content.summary for t in sink.tickets.values()] == ["duplicate: Ann@Contoso.com"]
+        assert [op for op, _ in sink.writes] == ["create"]
     finally:
         ledger.close()

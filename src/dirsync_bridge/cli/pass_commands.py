@@ -140,13 +140,16 @@ def _with_sink(config: Config, kind: str) -> Config:
 )
 @click.pass_context
 def run(ctx: click.Context, dry_run: bool) -> None:
-    """One pass for cron: new reports from the mailbox ([source.mailbox]), into tickets.
+    """One pass for cron: new reports from the mailbox ([source.mailbox]) and Graph's
+    provisioning errors ([source.provisioning_errors]), into tickets.
 
     Takes the run lock, lists the folder's mail since the last pass, parses what may be a
-    report, brings the tickets up to date, then moves or marks each message as [source.mailbox]
-    after / after_rejected say (only once all its ticket writes are done). Prints one line
-    (one JSON object with --log-format json). A pass with no new mail costs one Graph
-    request after the token. Safe to run every few minutes.
+    report, reads the users, groups and contacts Graph lists with provisioning errors (one
+    report a pass), brings the tickets up to date, then moves or marks each message as
+    [source.mailbox] after / after_rejected say (only once all its ticket writes are done).
+    Either source alone is fine. Prints one line (one JSON object with --log-format json).
+    A pass with no new mail costs one Graph request after the token, plus one listing per
+    object type scanned (and its pages). Safe to run every few minutes.
     """
     from .. import pipeline
 

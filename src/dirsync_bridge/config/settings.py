@@ -198,6 +198,29 @@ class MailboxSettings(_Section):
     """Each pass lists mail from the last one's newest minus this, for late deliveries."""
 
 
+ObjectKind = Literal["users", "groups", "contacts"]
+ALL_OBJECTS: tuple[ObjectKind, ...] = ("users", "groups", "contacts")
+
+
+def _check_objects(value: tuple[ObjectKind, ...]) -> tuple[ObjectKind, ...]:
+    if not value:
+        raise ValueError('must name at least one of "users", "groups", "contacts"')
+    twice = sorted({kind for kind in value if value.count(kind) > 1})
+    if twice:
+        raise ValueError(f"names {', '.join(twice)} more than once")
+    return value
+
+
+class ProvisioningSettings(_Section):
+    """``[source.provisioning_errors]``: the objects Graph lists with provisioning errors
+    (quarantined duplicate values), read by ``run`` through ``[graph]`` as one report a pass."""
+
+    enabled: bool = False
+    objects: Annotated[tuple[ObjectKind, ...], AfterValidator(_check_objects)] = ALL_OBJECTS
+    """The object types to scan. A pass that leaves one out cannot vouch for its errors, so
+    it counts as an incomplete report (it resolves nothing)."""
+
+
 class CloudEnrichSettings(_Section):
     """``[enrich.cloud]``: look holders up in Entra ID through ``[graph]``."""
 
@@ -228,9 +251,15 @@ class EnrichSettings(_Section):
 
 
 class SourceSettings(_Section):
-    """``[source.*]``: where ``run`` gets mail."""
+    """``[source.*]``: what ``run`` reads: a mailbox, Graph's provisioning errors, or both."""
 
     mailbox: MailboxSettings | None = None
+    provisioning_errors: ProvisioningSettings = ProvisioningSettings()
+
+    @property
+    def configured(self) -> bool:
+        """Whether ``run`` has something to read."""
+        return self.mailbox is not None or self.provisioning_errors.enabled
 
 
 ENV_VAR = "DIRSYNC_BRIDGE_CONFIG"

@@ -43,7 +43,7 @@ def checks(
     found: list[Iterator[Check]] = [ledger_checks(config)]
     if config.sink.kind == "jira" or config.jira.url:
         found.append(jira_checks(config, env, progress=progress, sleep=sleep))
-    if config.source.mailbox is not None or config.graph.configured:
+    if config.source.configured or config.graph.configured:
         found.append(graph_checks(config, env, progress=progress, sleep=sleep))
     if config.enrich.onprem.enabled:
         found.append(ldap_checks(config, env, progress=progress))

@@ -1,9 +1,12 @@
-"""``doctor``'s Graph checks: sign-in, the mailbox ``run`` reads, and the directory reads
-that enrichment makes.
+"""``doctor``'s Graph checks: sign-in, the mailbox ``run`` reads, the provisioning errors
+it scans, and the directory reads that enrichment makes.
 
 The one write is setting a message's categories to what they already are, to prove
 Mail.ReadWrite. The directory checks make the look-ups enrichment makes (users, groups and
-contacts, one object each) and name the application permission a refusal means.
+contacts, one object each) and name the application permission a refusal means; the
+provisioning checks read the tenant's name and one object of each type the scan reads,
+with the scan's own filter (a refusal of the filter is a warning: the scan reads every
+object instead).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError, GraphError
 from ..graph.client import GraphClient, graph_credential
 from ..sources.mail_folder import MailFolder, MailItem
+from ..sources.provisioning import FILTER, PERMISSION, SELECT, permission_refusal
 from .report import Check, Progress, failed, quiet, step, waiting
 
 DIRECTORY_PERMISSIONS: Final = (
@@ -51,6 +55,8 @@ def graph_checks(
             return
         yield Check("graph sign-in", "ok", f"token for {client.root} from {client.login}")
         yield from _mailbox_checks(config, client, progress)
+        if config.source.provisioning_errors.enabled:
+            yield from provisioning_checks(config, client, progress)
         if config.enrich.cloud.enabled or config.tickets.verify_with_graph:
             yield from directory_checks(client, progress)
     finally:
@@ -60,7 +66,8 @@ def graph_checks(
 def _mailbox_checks(config: Config, client: GraphClient, progress: Progress) -> Iterator[Check]:
     settings = config.source.mailbox
     if settings is None:
-        yield Check("graph mailbox", "warn", "no [source.mailbox]: `run` has nothing to read")
+        if not config.source.provisioning_errors.enabled:
+            yield Check("graph mailbox", "warn", "no [source.mailbox]: `run` has nothing to read")
         return
     source = MailFolder(client, settings)
     progress(f"checking graph mailbox {settings.mailbox}")
@@ -121,6 +128,55 @@ def directory_checks(client: GraphClient, progress: Progress = quiet) -> Iterato
             yield failed(name, exc)
         else:
             yield Check(name, "ok", f"{permission} (or Directory.Read.All) granted")
+
+
+def provisioning_checks(
+    config: Config, client: GraphClient, progress: Progress = quiet
+) -> Iterator[Check]:
+    """The tenant's name, and one object of each type ``[source.provisioning_errors]``
+    reads, asked for as the scan asks; a refusal names the permission to grant."""
+    progress("checking that the app may read the tenant's name")
+    try:
+        answer = client.get_json(
+            "/organization", what="read the tenant's name", params={"$select": "id,displayName"}
+        )
+    except GraphError as exc:
+        yield failed(
+            "graph organization",
+            permission_refusal(exc, "organization", "read the tenant's name (/organization)"),
+        )
+    except DirsyncBridgeError as exc:
+        yield failed("graph organization", exc)
+    else:
+        found = answer.get("value") or [{}]
+        name = found[0].get("displayName") if isinstance(found[0], dict) else None
+        yield Check("graph organization", "ok", f"{name}: the tenant the scan's tickets name")
+    for kind in config.source.provisioning_errors.objects:
+        name = f"graph provisioning errors {kind}"
+        progress(f"checking that the app may read the provisioning errors of {kind}")
+        query = {"$filter": FILTER, "$select": SELECT[kind], "$top": "1"}
+        granted = f"{PERMISSION[kind]} (or Directory.Read.All) granted"
+        try:
+            try:
+                client.get_json(f"/{kind}", what=f"list {kind}", params=query)
+            except GraphError as exc:
+                if exc.status != 400:
+                    raise
+                del query["$filter"]
+                client.get_json(f"/{kind}", what=f"list {kind}", params=query)
+                yield Check(
+                    name,
+                    "warn",
+                    f"{granted}; Graph refused the filter (HTTP 400 {exc.code}): `run` reads "
+                    f"every {kind.rstrip('s')} instead, which takes longer in a large tenant",
+                )
+                continue
+        except GraphError as exc:
+            yield failed(name, permission_refusal(exc, kind, f"list {kind}"))
+        except DirsyncBridgeError as exc:
+            yield failed(name, exc)
+        else:
+            yield Check(name, "ok", f"{granted}; the filter works")
 
 
 def _newest(source: MailFolder) -> MailItem | None:

@@ -26,7 +26,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..models import ParseResult, Rejected
+from ..models import ParseResult, Rejected, Report
 from ..parse.message import ParseSettings, parse_message
 from ..parse.trust import TrustPolicy
 from ..ports import Outcome, RawMessage
@@ -232,7 +232,7 @@ class FileSource:
             else:
                 yield item
 
-    def read(self, message: RawMessage, outcome: Outcome) -> None:
+    def read(self, message: RawMessage | Report, outcome: Outcome) -> None:
         """Nothing to remember: the ledger knows the message by its keys."""
 
     def finish(self, summary: RunSummary) -> None:

@@ -25,7 +25,7 @@ from .. import interrupt
 from ..config.settings import MailboxSettings
 from ..errors import DirsyncBridgeError, GraphError, MessageGone, Retriable, Skippable, TooLarge
 from ..graph.client import MAX_IN_FLIGHT
-from ..models import Rejected
+from ..models import Rejected, Report
 from ..ports import MailboxBook, Outcome, RawMessage
 from ..run_summary import RunSummary
 from .mail_folder import MailFolder, MailItem
@@ -78,8 +78,9 @@ class MailboxSource:
                 continue
             yield RawMessage(self.folder.reference(item.id), data, ref=item.id, at=item.received)
 
-    def read(self, message: RawMessage, outcome: Outcome) -> None:
+    def read(self, message: RawMessage | Report, outcome: Outcome) -> None:
         """Record the message and the action it is now owed."""
+        assert isinstance(message, RawMessage)  # a mailbox yields nothing else
         assert message.ref is not None and message.at is not None
         self._ledger.record_mailbox(message.ref, self.name, message.at, outcome)
 

@@ -1,8 +1,8 @@
 """Directory objects (users, groups, organisational contacts) and the lookups enrichment makes.
 
 Serves `GET /users`, `/groups`, `/contacts` (with `$filter`, `$select`, `$top`, `$orderby`,
-`$count`), `GET /users/{id|userPrincipalName}`, `/groups/{id}`, `/contacts/{id}` and
-`/users/$count`, following apis.md 1.7:
+`$count`), `GET /users/{id|userPrincipalName}`, `/groups/{id}`, `/contacts/{id}`,
+`/users/$count` and `GET /organization`, following apis.md 1.7 and live-sources.md 1:
 - `eq`/`in`/`startswith` on userPrincipalName, mail, displayName, `proxyAddresses/any(x:x eq
   'smtp:...')` and onPremisesSyncEnabled work by default; `ne`, `not`, `endsWith`,
   onPremisesImmutableId, onPremisesLastSyncDateTime and `$filter` with `$orderby` are advanced
@@ -11,6 +11,11 @@ Serves `GET /users`, `/groups`, `/contacts` (with `$filter`, `$select`, `$top`, 
   segment without it is 400 Request_BadRequest.
 - string comparisons are case-insensitive (so `smtp:` matches `SMTP:`);
 - the on-premises sync properties come back only when `$select`ed on users;
+- `onPremisesProvisioningErrors/any(o:o/category eq '...')` (or `o/propertyCausingError`)
+  works by default on every kind (live-sources.md 1.2); a tenant can be made to refuse it
+  (`refused_filters`), as one community module reports Graph does, and the server can answer
+  fewer objects per page than `$top` asks (`page_size`), as Graph may;
+- `/organization` needs Organization.Read.All or Directory.Read.All (application);
 - at most 15 `or`/`in` alternatives in one filter (Entra's limit; its message below).
 """
 
@@ -36,7 +41,17 @@ READ_ROLES = {
     "user": {"User.Read.All", "User.ReadBasic.All", "Directory.Read.All"},
     "group": {"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"},
     "contact": {"OrgContact.Read.All", "Directory.Read.All"},
+    # Graph's "List organization" page: the application permissions that read it.
+    "organization": {
+        "Organization.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    },
 }
+ORGANIZATION_FIELDS = (  # noqa: SIM905  (a word list reads better)
+    "id displayName verifiedDomains tenantType onPremisesSyncEnabled onPremisesLastSyncDateTime"
+).split()
 COMMON = (  # noqa: SIM905  (a word list reads better)
     "id displayName mail mailNickname proxyAddresses onPremisesSyncEnabled "
     "onPremisesLastSyncDateTime onPremisesProvisioningErrors onPremisesSecurityIdentifier"
@@ -73,8 +88,13 @@ FILTERS: dict[str, tuple[set[str], set[str]]] = {
     "securityenabled": ({"eq"}, {"ne", "not"}),
     "usertype": ({"eq", "in"}, {"ne", "not"}),
     "onpremisesimmutableid": (set(), {"eq", "in", "ne", "not", "startswith"}),
+    # The lambda over the errors: `any(o:o/category eq ...)` is a default query; `ne` is what
+    # Microsoft's own module sends (`ne null`), undocumented but working.
+    "onpremisesprovisioningerrors": ({"eq", "ne"}, {"not"}),
     "onpremiseslastsyncdatetime": (set(), {"eq", "ne", "not", "ge", "le", "gt", "lt"}),
 }
+ELEMENT_FILTERS = {"category", "propertycausingerror"}
+"""The properties of a complex collection element a lambda may test (`o/category`)."""
 MAX_OR = 15
 UNSUPPORTED = "Unsupported Query."
 
@@ -112,8 +132,20 @@ class DirObject:
 class Directory:
     """All directory objects of the tenant."""
 
-    def __init__(self) -> None:
+    def __init__(self, tenant_id: str = "", organization_name: str = "Contoso") -> None:
         self.objects: list[DirObject] = []
+        self.organization: dict[str, Any] = {
+            "id": tenant_id,
+            "displayName": organization_name,
+            "verifiedDomains": [{"name": "contoso.com", "isDefault": True, "type": "Managed"}],
+            "tenantType": "AAD",
+            "onPremisesSyncEnabled": True,
+            "onPremisesLastSyncDateTime": None,
+        }
+        self.refused_filters: set[str] = set()
+        """Properties (lower case) whose filters this tenant refuses as unsupported."""
+        self.page_size: int | None = None
+        """At most this many objects per page, whatever `$top` asks (None: `$top`)."""
 
     def add(self, kind: str, props: dict[str, Any], has_mailbox: bool = False) -> DirObject:
         """Store one object; list-valued and unset properties get Graph's empty values."""
@@ -183,8 +215,20 @@ def _alternatives(node: Node) -> int:
     return total
 
 
-def _needs_advanced(kind: str, node: Node | None, ordered: bool) -> bool:
-    """Whether the query is an advanced one; raises for what no query can do."""
+def _unsupported(path: str, resource: str) -> GraphError:
+    return GraphError(
+        400,
+        "Request_UnsupportedQuery",
+        f"Unsupported or invalid query filter clause specified for property '{path}' "
+        f"of resource '{resource}'.",
+    )
+
+
+def _needs_advanced(
+    kind: str, node: Node | None, ordered: bool, refused: set[str] | None = None
+) -> bool:
+    """Whether the query is an advanced one; raises for what no query can do (and for what
+    this tenant refuses: `refused`)."""
     advanced = ordered and node is not None
     if node is None:
         return advanced
@@ -192,25 +236,20 @@ def _needs_advanced(kind: str, node: Node | None, ordered: bool) -> bool:
     inner_vars = {n.var.lower() for n in odata.walk(node) if isinstance(n, AnyOf)}
     for path, op in _operator_uses(node):
         name = path.lower()
-        if name in inner_vars:
+        head, _, sub = name.partition("/")
+        if head in inner_vars:
+            if sub and sub not in ELEMENT_FILTERS:
+                raise _unsupported(path.partition("/")[2], "OnPremisesProvisioningError")
             continue
         if name not in {f.lower() for f in FIELDS[kind]} or name not in FILTERS:
-            raise GraphError(
-                400,
-                "Request_UnsupportedQuery",
-                f"Unsupported or invalid query filter clause specified for property '{path}' "
-                f"of resource '{resource}'.",
-            )
+            raise _unsupported(path, resource)
+        if name in (refused or set()):
+            raise _unsupported(path, resource)
         default, extra = FILTERS[name]
         if op in extra:
             advanced = True
         elif op not in default:
-            raise GraphError(
-                400,
-                "Request_UnsupportedQuery",
-                f"Unsupported or invalid query filter clause specified for property '{path}' "
-                f"of resource '{resource}'.",
-            )
+            raise _unsupported(path, resource)
     count = _alternatives(node)
     if count > MAX_OR:
         raise GraphError(
@@ -236,6 +275,8 @@ def _roles_check(kind: str, roles: set[str]) -> None:
 def route(req: Request, directory: Directory, base_url: str, roles: set[str]) -> Reply | None:
     """Answer a directory request, or None when the path is not a directory one."""
     segs = req.segments
+    if segs == ["organization"] and req.method == "GET":
+        return _organization(req, directory, base_url, roles)
     if not segs or segs[0] not in KINDS or req.method != "GET":
         return None
     kind = KINDS[segs[0]]
@@ -268,6 +309,22 @@ def route(req: Request, directory: Directory, base_url: str, roles: set[str]) ->
     return _list(req, directory, kind, base_url, fields, eventual)
 
 
+def _organization(req: Request, directory: Directory, base_url: str, roles: set[str]) -> Reply:
+    """`GET /organization`: the one tenant, as a collection."""
+    _roles_check("organization", roles)
+    try:
+        fields = odata.select_fields(
+            odata.parse_select(req.param("$select")),
+            ORGANIZATION_FIELDS,
+            resource="microsoft.graph.organization",
+        )
+    except ODataError as e:
+        raise GraphError(400, "Request_BadRequest", str(e)) from e
+    org = directory.organization
+    shown = {name: org.get(name) for name in ["id", *[f for f in fields or ORGANIZATION_FIELDS]]}
+    return Reply(200, _context(base_url, "organization", fields) | {"value": [shown]})
+
+
 def _context(base_url: str, name: str, fields: Sequence[str] | None, entity: bool = False) -> Json:
     shape = f"{name}({','.join(fields)})" if fields else name
     return {"@odata.context": f"{base_url}/v1.0/$metadata#{shape}{'/$entity' if entity else ''}"}
@@ -285,6 +342,7 @@ def _list(
         node = odata.parse_filter(f) if (f := req.param("$filter")) else None
         order = odata.parse_orderby(req.param("$orderby"))
         top = odata.parse_top(req.param("$top"), 100, 999)
+        top = min(top, directory.page_size or top)
         offset = odata.read_skiptoken(t) if (t := req.param("$skiptoken")) else 0
     except ODataError as e:
         raise GraphError(400, "Request_BadRequest", f"Invalid filter clause: {e}") from e
@@ -297,7 +355,7 @@ def _list(
             "Request_UnsupportedQuery",
             message if not eventual else "$search is not simulated: use $filter.",
         )
-    if _needs_advanced(kind, node, bool(order)) and not counted:
+    if _needs_advanced(kind, node, bool(order), directory.refused_filters) and not counted:
         raise GraphError(400, "Request_UnsupportedQuery", UNSUPPORTED)
     found = [o for o in directory.of_kind(kind) if node is None or odata.evaluate(node, o.get)]
     for name, desc in reversed(order):

@@ -75,6 +75,9 @@ class Faults:
     # expired early): the next Graph request with one gets 401.
     expire_tokens_after_listing: bool = False
     queue: deque[int] = field(default_factory=deque)  # statuses for the next requests
+    # (path fragment, status) for the next requests that follow an `@odata.nextLink` (carry
+    # a `$skiptoken`): a fault in the middle of paging, never on a listing's first page.
+    page_queue: deque[tuple[str, int]] = field(default_factory=deque)
 
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer the next `times` faultable requests with 429, 500, 503 or 504, drop them (0),
@@ -84,6 +87,23 @@ class Faults:
                 f"can only inject 429, 500, 503, 504, 0 (drop), HTML or TRUNCATE, not {status}"
             )
         self.queue.extend([status] * times)
+
+    def fail_pages(self, status: int, times: int = 1, *, path_contains: str = "") -> None:
+        """Answer the next `times` requests for a page after the first (they carry a
+        `$skiptoken`) whose path holds `path_contains` with `status` (as `fail_next`)."""
+        if status not in (DROP, HTML, TRUNCATE, 429, 500, 503, 504):
+            raise ValueError(f"cannot inject {status} into a page")
+        self.page_queue.extend([(path_contains, status)] * times)
+
+    def draw_page(self, path: str, params: dict[str, list[str]]) -> int | None:
+        """The status to fail this request with if it is a later page `fail_pages` aims at."""
+        if not self.page_queue or "$skiptoken" not in params:
+            return None
+        fragment, status = self.page_queue[0]
+        if fragment not in path:
+            return None
+        self.page_queue.popleft()
+        return status
 
     def applies_to(self, path: str, method: str = "GET") -> bool:
         """Whether this request may be faulted at all (`path_contains`, `methods`)."""

@@ -296,7 +296,17 @@ def evaluate(node: Node, get: Callable[[str], Any]) -> bool:
     var = node.var.lower()
 
     def within(item: Any) -> bool:
-        return evaluate(node.body, lambda p: item if p.lower() == var else get(p))
+        def inner(path: str) -> Any:
+            name, _, sub = path.lower().partition("/")
+            if name != var:
+                return get(path)
+            if not sub:
+                return item
+            # `o/category`: a property of a complex element (onPremisesProvisioningErrors).
+            found = item if isinstance(item, dict) else {}
+            return next((v for k, v in found.items() if k.lower() == sub), None)
+
+        return evaluate(node.body, inner)
 
     return any(within(item) for item in get(node.path) or [])
 

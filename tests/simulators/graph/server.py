@@ -16,6 +16,7 @@ Endpoints:
                    GET|PATCH|DELETE /v1.0/users/{u}/messages/{id}   GET .../{id}/$value
                    POST /v1.0/users/{u}/messages/{id}/move
   directory        GET  /v1.0/users|groups|contacts[/{id}]   $filter $select $count ...
+                   GET  /v1.0/organization   (the tenant's name)
   batch (`batch`)  POST /v1.0/$batch   (up to 20 sub-requests)
 Every Graph request needs `Authorization: Bearer <token from the token endpoint>` (else 401
 InvalidAuthenticationToken). `Prefer: IdType="ImmutableId"` is honoured everywhere.
@@ -29,7 +30,8 @@ so concurrency is observable. `deny_mailbox` plays an application access policy 
 `expire_tokens`/`expire_delta_tokens` play time passing, `vanish_after_listing`,
 `read_after_listing` and `trash_after_listing` a person deleting or opening mail while a
 client works (`expire_tokens_after_listing`: a token revoked mid-pass), `move_message` one
-rescuing a report from Junk Email.
+rescuing a report from Junk Email. `fail_pages` faults the pages after a listing's first
+(mid-paging); `page_size`, `refuse_filter` and `organization_name` are the tenant's.
 Standard library plus `trustme`; one lock guards the tenant's state.
 """
 
@@ -197,7 +199,10 @@ class GraphSimulator(Tenant):
             with self._lock:
                 injected = None
                 faulted = self.faults.applies_to(path, method)
-                if (login is None or self.faults.include_login) and faulted:
+                if login is None:
+                    params = parse_qs(query, keep_blank_values=True)
+                    injected = self.faults.draw_page(path, params)
+                if injected is None and (login is None or self.faults.include_login) and faulted:
                     injected = self.faults.draw(self._random)
             token: Token | None = None
             if injected in (None, TRUNCATE) and login is None:

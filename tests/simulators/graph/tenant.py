@@ -43,7 +43,7 @@ class Tenant:
     ) -> None:
         self.tenant_id, self.client_id, self.client_secret = tenant_id, client_id, client_secret
         self.login = Login(clock, token_lifetime)
-        self.directory = Directory()
+        self.directory = Directory(tenant_id)
         self.mailboxes: dict[str, Mailbox] = {}  # user id -> mailbox
         self.deltas = DeltaStore()
         self.denied: set[str] = set()  # lower-case UPNs / ids an access policy refuses
@@ -226,6 +226,36 @@ class Tenant:
                 except GraphError:
                     continue
         raise KeyError(message_id)
+
+    # -- the directory as a whole ------------------------------------------------------------
+
+    @property
+    def organization_name(self) -> str:
+        """The tenant's name, as `/organization` gives it (`displayName`)."""
+        return str(self.directory.organization["displayName"])
+
+    @organization_name.setter
+    def organization_name(self, name: str) -> None:
+        with self._lock:
+            self.directory.organization["displayName"] = name
+
+    @property
+    def page_size(self) -> int | None:
+        """At most this many directory objects per page, whatever `$top` asks (Graph decides
+        its page sizes; a client must follow `@odata.nextLink`). None: as `$top` says."""
+        return self.directory.page_size
+
+    @page_size.setter
+    def page_size(self, size: int | None) -> None:
+        with self._lock:
+            self.directory.page_size = size
+
+    def refuse_filter(self, property_name: str) -> None:
+        """Refuse every `$filter` on this property with 400 Request_UnsupportedQuery, as a
+        community module reports Graph does for `onPremisesProvisioningErrors`
+        (live-sources.md 0.2): the client must fall back to a scan."""
+        with self._lock:
+            self.directory.refused_filters.add(property_name.lower())
 
     # -- what time does ---------------------------------------------------------------------
 

@@ -1,0 +1,160 @@
+"""Graph's provisioning errors as records (design.md section 9), from the documented shapes
+(live-sources.md 1.5: Microsoft's Entra PowerShell examples and Pester mock; reconstructed,
+no captured live answer exists)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from dirsync_bridge.config.settings import ProvisioningSettings
+from dirsync_bridge.models import Report
+from dirsync_bridge.run_summary import RunSummary
+from dirsync_bridge.sources.provisioning import ProvisioningErrors, conflicts_of, records
+
+
+def error(
+    attribute: Any = "ProxyAddresses", value: Any = "SMTP:ConflictMail@contoso.com", **more: Any
+) -> dict[str, Any]:
+    return {
+        "category": "PropertyConflict",
+        "occurredDateTime": "2022-03-14T23:46:44Z",
+        "propertyCausingError": attribute,
+        "value": value,
+    } | more
+
+
+def test_a_user_is_named_by_its_on_premises_upn_and_its_immutable_id() -> None:
+    # A quarantined UPN: userPrincipalName holds the placeholder, the original is on-premises.
+    user = {
+        "id": "cea7b86b-ef66-4d70-b374-a93802b08b67",
+        "userPrincipalName": "BlockSoftMatch11234@Contoso.onmicrosoft.com",
+        "onPremisesUserPrincipalName": "BlockSoftMatch1@contoso.com",
+        "onPremisesImmutableId": "D92CwNc2nUyF/hkg/H3I0g==",
+        "onPremisesProvisioningErrors": [error("UserPrincipalName", "BlockSoftMatch1@contoso.com")],
+    }
+    (record,) = records("users", user)
+    assert record.kind == "QuarantinedAttributeValueMustBeUnique" and record.kind_stated
+    assert record.identity == "BlockSoftMatch1@contoso.com"
+    assert record.object_id == "D92CwNc2nUyF/hkg/H3I0g=="
+    assert [c.model_dump() for c in record.conflicts] == [
+        {"attribute": "UserPrincipalName", "values": ("BlockSoftMatch1@contoso.com",)}
+    ]
+    assert "UserPrincipalName" in record.message and "2022-03-14T23:46:44Z" in record.message
+
+
+def test_a_cloud_user_without_an_on_premises_upn_is_named_by_its_upn() -> None:
+    user = {"userPrincipalName": "ann@contoso.com", "onPremisesProvisioningErrors": [error()]}
+    (record,) = records("users", user)
+    assert (record.identity, record.object_id) == ("ann@contoso.com", None)
+
+
+@pytest.mark.parametrize("kind", ["groups", "contacts"])
+def test_groups_and_contacts_are_named_by_mail_else_display_name(kind: Any) -> None:
+    with_mail = {
+        "mail": "sales@contoso.com",
+        "displayName": "Sales",
+        "onPremisesProvisioningErrors": [error()],
+    }
+    without = {"displayName": "Sales", "mail": None, "onPremisesProvisioningErrors": [error()]}
+    assert [r.identity for r in records(kind, with_mail)] == ["sales@contoso.com"]
+    assert [r.identity for r in records(kind, without)] == ["Sales"]
+    assert records(kind, with_mail)[0].object_id is None
+
+
+@pytest.mark.parametrize(
+    ("named", "attribute"),
+    [
+        ("ProxyAddress", "ProxyAddresses"),
+        ("ProxyAddresses", "ProxyAddresses"),
+        ("proxyaddresses", "ProxyAddresses"),
+        ("UserPrincipalName", "UserPrincipalName"),
+        ("userPrincipalName", "UserPrincipalName"),
+        ("SipProxyAddress", "SipProxyAddress"),
+    ],
+)
+def test_the_property_causing_the_error_is_spelled_as_the_emails_spell_it(
+    named: str, attribute: str
+) -> None:
+    (record,) = records(
+        "users", {"userPrincipalName": "a@b.c", "onPremisesProvisioningErrors": [error(named)]}
+    )
+    assert record.conflicts[0].attribute == attribute
+    assert record.conflicts[0].values == ("SMTP:ConflictMail@contoso.com",)  # prefix kept
+
+
+def test_every_error_of_an_object_is_a_record_and_other_categories_are_not() -> None:
+    user = {
+        "userPrincipalName": "a@b.c",
+        "onPremisesProvisioningErrors": [
+            error("ProxyAddresses", "smtp:one@b.c"),
+            error("UserPrincipalName", "a@b.c"),
+            error(category="SomethingNew"),
+            error(category="propertyconflict", value="smtp:two@b.c"),
+        ],
+    }
+    found = [(r.conflicts[0].attribute, r.conflicts[0].values) for r in records("users", user)]
+    assert found == [
+        ("ProxyAddresses", ("smtp:one@b.c",)),
+        ("UserPrincipalName", ("a@b.c",)),
+        ("ProxyAddresses", ("smtp:two@b.c",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "errors",
+    [
+        None,
+        "PropertyConflict",
+        [None, 3, "x"],
+        [{"category": 5}],
+        [],
+        {"category": "PropertyConflict"},
+    ],
+)
+def test_objects_without_a_property_conflict_give_no_record_and_no_crash(errors: Any) -> None:
+    obj = {"userPrincipalName": "a@b.c", "onPremisesProvisioningErrors": errors}
+    assert records("users", obj) == [] and conflicts_of(obj) == []
+
+
+def test_odd_values_are_no_values_never_a_crash() -> None:
+    user = {
+        "userPrincipalName": 42,
+        "onPremisesUserPrincipalName": "  ",
+        "onPremisesImmutableId": ["x"],
+        "onPremisesProvisioningErrors": [error(attribute=None, value=7, occurredDateTime=None)],
+    }
+    (record,) = records("users", user)
+    assert (record.identity, record.object_id) == (None, None)
+    assert record.conflicts[0].attribute == "(no property named)"
+    assert record.conflicts[0].values == ()
+    assert conflicts_of(["not", "an", "object"]) == []
+
+
+class OddGraph:
+    """A Graph client stub whose answers are JSON objects of an unexpected shape."""
+
+    def __init__(self, value: Any) -> None:
+        self.value, self.asked = value, []
+
+    def token(self) -> str:
+        return "token"
+
+    def get_json(self, path: str, *, what: str, params: Any = None) -> dict[str, Any]:
+        self.asked.append(path)
+        if path == "/organization":
+            return {"value": [{"id": "t", "displayName": "Contoso"}]}
+        return {"value": self.value, "@odata.nextLink": 7}
+
+
+@pytest.mark.parametrize("value", [5, {"id": "x"}, "text", None, [None, 3, "x"]])
+def test_a_listing_of_an_unexpected_shape_lists_nothing_and_ends_never_a_crash(value: Any) -> None:
+    graph = OddGraph(value)
+    settings = ProvisioningSettings(enabled=True)
+    source = ProvisioningErrors(graph, settings, now=datetime(2026, 1, 5, tzinfo=UTC))  # type: ignore[arg-type]
+    summary = RunSummary()
+    (report,) = list(source.messages(summary))
+    assert isinstance(report, Report) and report.complete and report.errors == ()
+    assert sorted(graph.asked) == ["/contacts", "/groups", "/organization", "/users"]
