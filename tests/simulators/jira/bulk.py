@@ -38,9 +38,8 @@ def create_bulk(model: JiraModel, faults: Faults, body: Any) -> tuple[int, Json]
             refuse(faults, item)
             issues.append(model.create_issue(item)[1])
         except ApiError as error:
-            errors.append(
-                {"status": error.status, "elementErrors": error.body(), "failedElementNumber": number}
-            )
+            failed = {"status": error.status, "elementErrors": error.body()}
+            errors.append(failed | {"failedElementNumber": number})
     return (201 if issues else 400), {"issues": issues, "errors": errors}
 
 

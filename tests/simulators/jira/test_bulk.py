@@ -108,9 +108,7 @@ def test_a_bulk_create_whose_answer_is_lost_made_every_item(
     assert error.value.status_code == 503 and list(jira_cloud.issues) == ["OPS-1", "OPS-2"]
 
 
-def test_a_property_write_can_be_aimed_at(
-    jira_cloud: JiraSimulator, jira_connect: Connect
-) -> None:
+def test_a_property_write_can_be_aimed_at(jira_cloud: JiraSimulator, jira_connect: Connect) -> None:
     jira = jira_connect(jira_cloud, max_retries=0)
     bulk(jira, [item("ann")])
     jira_cloud.faults.break_next("property", 503)
