@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from .. import sqlite
 from ..fingerprint import normalise
 from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
+from ..sink_values import WriteDone
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
@@ -244,6 +245,31 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def begin_many(self, intents: Sequence[tuple[str, int, str, str]]) -> list[int]:
+        """Record the intents of a batch of sink writes, each (fingerprint, episode,
+        idempotency key, operation): one transaction, committed before the batch is sent."""
+        ids: list[int] = []
+        stamp = _now()
+        with sqlite.transaction(self.conn):
+            for fingerprint, episode, idempotency_key, operation in intents:
+                cursor = self.conn.execute(
+                    "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
+                    "created_at) VALUES (?, ?, ?, ?, ?)",
+                    (fingerprint, episode, idempotency_key, operation, stamp),
+                )
+                assert cursor.lastrowid is not None
+                ids.append(cursor.lastrowid)
+        return ids
+
+    def done_many(self, writes: Sequence[WriteDone]) -> None:
+        """``done`` for a batch of writes (the creates of one bulk request): one transaction."""
+        with sqlite.transaction(self.conn):
+            for write in writes:
+                self._save(write.fingerprint, write.episode, write.applied, write.facts)
+                self._count_store_write()
+                if write.intent is not None:
+                    self.conn.execute("DELETE FROM intents WHERE id = ?", (write.intent,))
+
     def done(
         self,
         intent: int | None,
@@ -329,6 +355,14 @@ class Ledger(MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
         before the attempt it concerns leaves."""
         with sqlite.transaction(self.conn):
             self.conn.execute("UPDATE intents SET reach_by = ? WHERE id = ?", (_time(when), intent))
+
+    def reach_by_many(self, intents: Sequence[int], when: datetime) -> None:
+        """``reach_by`` for the intents of one batch: one transaction."""
+        with sqlite.transaction(self.conn):
+            self.conn.executemany(
+                "UPDATE intents SET reach_by = ? WHERE id = ?",
+                [(_time(when), intent) for intent in intents],
+            )
 
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen (the sink refused it)."""
