@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -235,3 +236,43 @@ def test_sigkill_before_data_center_got_the_dropped_properties_then_a_rerun_adop
     assert codes == [-signal.SIGKILL, 0]
     assert len(sim.issues) == 20  # found by label, not created again
     assert len(jira_tickets(sim)) == 20  # each with its property now
+
+
+@pytest.mark.slow
+def test_sigterm_while_jira_throttles_the_comments_in_flight_ends_the_run_with_130(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    # Jira answers 429 "come back in a minute" to every comment list the four workers read
+    # before commenting, and the run may retry for ten: the workers are waiting it out when
+    # systemd stops the service. The run must stop then, not when the waits end.
+    sim, mail = jira_cloud, tmp_path / "mail"
+    one_report(mail, START, rows(12), "r0")
+    assert crash_runs(sim, tmp_path, mail, []) == [0]
+    one_report(mail, START + timedelta(hours=3), rows(12, "smtp:x@contoso.com"), "r1")
+    config_file = tmp_path / "jira.toml"
+    config_file.write_text(config_file.read_text() + 'retry_for = "10m"\n')
+    sim.faults.retry_after = "60"
+    sim.faults.break_next("comments", 429, reaches_jira=False, times=1000)
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
+    with subprocess.Popen(
+        [*command, "replay", str(mail)],
+        env={**env, "DIRSYNC_JIRA_TOKEN": sim.api_token},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        while sum(r.status == 429 for r in sim.log.records) < 4:  # four workers waiting
+            assert process.poll() is None, "the run ended before Jira throttled it"
+            time.sleep(0.05)  # polling for the moment, not measuring anything
+        process.send_signal(signal.SIGTERM)
+        try:  # a safety net far beyond a prompt stop, far short of the waits (a minute)
+            _, stderr = process.communicate(timeout=45)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("SIGTERM did not end the run: it waited out Jira's Retry-After")
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    sim.faults.aimed.clear()
+    assert crash_runs(sim, tmp_path, mail, []) == [0]
+    assert all(len(issue.comments) == 1 for issue in sim.issues.values())
