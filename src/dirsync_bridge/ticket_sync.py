@@ -37,7 +37,8 @@ SETTLE_ROUNDS = 3
 def reconcile_until_settled(
     ledger: Ledger, sink: Sink, texts: TicketTexts, policy: Policy, summary: RunSummary
 ) -> None:
-    """``reconcile``, then again for writes whose outcome was unknown, a few times."""
+    """``reconcile``, then again for writes whose outcome was unknown, a few times (people's
+    resolutions checked once, the first time)."""
     reconcile(ledger, sink, texts, policy, summary)
     for _ in range(SETTLE_ROUNDS):
         if not summary.unconfirmed:
@@ -46,7 +47,7 @@ def reconcile_until_settled(
         # those problems.
         summary.unconfirmed.clear()
         settle(ledger, sink)
-        reconcile(ledger, sink, texts, policy, summary)
+        reconcile(ledger, sink, texts, policy, summary, people=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,12 +173,20 @@ def _by_idempotency_key(ledger: Ledger, idempotency_key: str) -> tuple[str, int]
 
 
 def reconcile(
-    ledger: Ledger, sink: Sink, texts: TicketTexts, policy: Policy, summary: RunSummary
+    ledger: Ledger,
+    sink: Sink,
+    texts: TicketTexts,
+    policy: Policy,
+    summary: RunSummary,
+    *,
+    people: bool = True,
 ) -> None:
-    """Bring the tickets of every flagged problem to what its history calls for."""
+    """Bring the tickets of every flagged problem to what its history calls for; first
+    (``people``) learn what people resolved since the last check."""
     if not ledger.dirty():
         return  # nothing to write: people's resolutions can wait for a pass that writes
-    observe(ledger, sink)
+    if people:
+        observe(ledger, sink)
     timelines: dict[str, Timeline] = {}
 
     def job(fp: str) -> Job:

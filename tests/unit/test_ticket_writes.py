@@ -235,3 +235,15 @@ def test_people_are_checked_once_a_pass_that_writes_from_the_last_check(tmp_path
     assert reopened  # the person's resolution was learned: seen again, reopened
     run(tmp_path, sink, first, later, message(2, [row(p, "x@y") for p in PEOPLE[:4]]))
     assert len(sink.checks) == 2 and sink.checks[1] is not None and sink.checks[1] > since
+
+
+def test_people_are_checked_once_a_pass_even_when_it_goes_back_to_unsettled_writes(
+    tmp_path: Path,
+) -> None:
+    sink = Refusing({})
+    first = message(0, [row(p) for p in PEOPLE[:3]])
+    run(tmp_path, sink, first)
+    sink.errors[PEOPLE[3]] = WriteUnconfirmed("lost")  # every attempt of this pass
+    summary = run(tmp_path, sink, first, message(1, [row(p) for p in PEOPLE[:4]]))
+    assert summary.unconfirmed  # the pass went back to it (settle, reconcile) a few times
+    assert len(sink.checks) == 1  # and asked about people once
