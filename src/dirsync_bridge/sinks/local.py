@@ -93,7 +93,9 @@ class LocalStore:
     """A ``Sink`` in a local SQLite file; ``":memory:"`` gives a throw-away one for tests."""
 
     name = "local"
-    max_batch = 50
+    max_batch = 10
+    """A batch of creates is one transaction. Writes here cost no round trip, so batches
+    are kept small: a reconcile holds four batches' worth of problems in memory at once."""
     max_in_flight = 1
 
     def __init__(self, path: Path | str) -> None:
