@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dirsync_bridge.errors import DirsyncBridgeError
 from dirsync_bridge.lifecycle import Episode, PlannedComment
@@ -25,54 +25,64 @@ from dirsync_bridge.ports import (
 )
 from dirsync_bridge.problem import Problem
 from dirsync_bridge.run_summary import RunSummary
+from dirsync_bridge.sink_values import Found, Made, NewTicket, PeopleCheck, ResolvedTicket
 
 
 class MemorySink:
     """A ``Sink`` in a dict: keys ``MEM-1``, ``MEM-2``...; every write is recorded in order."""
 
     name = "memory"
+    max_batch = 3
+    """Small, so that a handful of problems needs several batches."""
+    max_in_flight = 1
 
     def __init__(self) -> None:
         self.tickets: dict[str, TicketSnapshot] = {}
         self.writes: list[tuple[str, str]] = []
         """(operation, ticket key), in the order they happened."""
+        self.batches: list[int] = []
+        """The size of each ``create_many``, in order."""
         self.resolved_by_people: dict[str, Resolution] = {}
+        self.checks: list[datetime | None] = []
+        """The ``since`` of each ``resolved_since``."""
 
-    def find(
-        self, idempotency_key: str, written_at: datetime | None = None
-    ) -> TicketSnapshot | None:
+    def find(self, idempotency_key: str) -> TicketSnapshot | None:
         """The ticket created with this key."""
         return next(
             (t for t in self.tickets.values() if t.idempotency_key == idempotency_key), None
         )
 
+    def find_many(
+        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+    ) -> Found:
+        """The tickets created with these keys."""
+        found = {key: self.find(key) for key in idempotency_keys}
+        return Found({key: ticket for key, ticket in found.items() if ticket is not None})
+
     def snapshot(self, key: str) -> TicketSnapshot:
         """The ticket as held."""
         return self.tickets[key]
 
-    def create(
-        self,
-        idempotency_key: str,
-        fingerprint: str,
-        content: TicketContent,
-        *,
-        family: str = "unknown",
-        reach_by: Callable[[datetime], None] | None = None,
-    ) -> TicketSnapshot:
-        """A new open ticket (the same one again for a key already used)."""
-        found = self.find(idempotency_key)
-        if found is not None:
-            return found
-        key = f"MEM-{len(self.tickets) + 1}"
-        self.tickets[key] = TicketSnapshot(
-            key=key,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-            content=content,
-            status="open",
-        )
-        self.writes.append(("create", key))
-        return self.tickets[key]
+    def create_many(
+        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+    ) -> list[Made]:
+        """New open tickets (the same one again for a key already used)."""
+        self.batches.append(len(tickets))
+        made: list[Made] = []
+        for ticket in tickets:
+            found = self.find(ticket.idempotency_key)
+            if found is None:
+                key = f"MEM-{len(self.tickets) + 1}"
+                found = self.tickets[key] = TicketSnapshot(
+                    key=key,
+                    idempotency_key=ticket.idempotency_key,
+                    fingerprint=ticket.fingerprint,
+                    content=ticket.content,
+                    status="open",
+                )
+                self.writes.append(("create", key))
+            made.append(found)
+        return made
 
     def update(self, key: str, content: TicketContent) -> None:
         """New summary, description and links."""
@@ -92,9 +102,14 @@ class MemorySink:
         """Resolve or reopen."""
         self._change(key, f"status {status}", status=status)
 
-    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
+    def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """What a test said people resolved."""
-        return {k: r for k, r in self.resolved_by_people.items() if k in keys}
+        self.checks.append(since)
+        resolved = [
+            ResolvedTicket(key, self.tickets[key].idempotency_key, resolution)
+            for key, resolution in self.resolved_by_people.items()
+        ]
+        return PeopleCheck(resolved, datetime.now(UTC))
 
     def close(self) -> None:
         """Nothing to release."""

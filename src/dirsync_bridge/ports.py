@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # named in the Protocols' signatures only: `parse` need not l
     from .models.enrichment import Holder, Where
     from .problem import Problem, Sighting
     from .run_summary import RunSummary
+    from .sink_values import Found, Made, NewTicket, PeopleCheck, WriteDone
 
 TicketStatus = Literal["open", "resolved"]
 Outcome = Literal["processed", "rejected"]
@@ -81,8 +82,6 @@ class Resolution(BaseModel):
     name: str
     """The resolution as the sink names it (``Won't Do``); the status when it has none."""
     at: datetime
-    gone: bool = False
-    """The ticket no longer exists (deleted): the problem needs a new one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +139,19 @@ class Sink(Protocol):
     """A ticket system the tool writes to."""
 
     name: str
+    max_batch: int
+    """At most this many tickets to one ``create_many`` (Jira's bulk create takes 50)."""
+    max_in_flight: int
+    """At most this many writes to existing tickets at once, each in a thread of its own;
+    1: one after another, in the calling thread (a store that is a SQLite connection)."""
 
-    def find(
-        self, idempotency_key: str, written_at: datetime | None = None
-    ) -> TicketSnapshot | None:
-        """The ticket created with this key, or None if there is none.
+    def find_many(
+        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+    ) -> Found:
+        """The tickets created with these keys (creates whose outcome is unknown).
 
-        ``written_at``: when a create with this key may have happened, for a sink whose
-        search lags behind its writes (it waits before answering "none").
+        ``written_at``: the latest moment any of those creates may have reached the sink,
+        for a sink whose search lags behind its writes (it waits before answering "none").
         """
         ...
 
@@ -155,21 +159,20 @@ class Sink(Protocol):
         """The current state of a ticket the tool created (``TicketGone`` if deleted)."""
         ...
 
-    def create(
+    def create_many(
         self,
-        idempotency_key: str,
-        fingerprint: str,
-        content: TicketContent,
+        tickets: Sequence[NewTicket],
         *,
-        family: str = "unknown",
         reach_by: Callable[[datetime], None] | None = None,
-    ) -> TicketSnapshot:
-        """Create a ticket (open). Creating twice with one key must not make two tickets.
+    ) -> list[Made]:
+        """Create these tickets (open), at most ``max_batch``; one outcome per ticket, in order.
 
-        ``family`` (the problem's) may choose the ticket's priority. ``reach_by``: a sink
-        whose search lags behind its writes tells it the latest moment the create may reach
-        it, whenever that moves (before each attempt; once answered), so that after a crash
-        the ledger knows from when to give the search its time.
+        Creating twice with one key must not make two tickets. Raises when the request as a
+        whole failed (``WriteUnconfirmed``: any of them may have been made; ``NotWritten``:
+        none was; ``Fatal``); otherwise each ticket's outcome is its own (``Made``).
+        ``reach_by``: a sink whose search lags behind its writes tells it the latest moment
+        the creates may reach it, whenever that moves (before each attempt; once answered),
+        so that after a crash the ledger knows from when to give the search its time.
         """
         ...
 
@@ -189,9 +192,9 @@ class Sink(Protocol):
         """Resolve or reopen the ticket."""
         ...
 
-    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
-        """Of these tickets (open as far as the tool knows), those a person has resolved,
-        or deleted (``gone``)."""
+    def resolved_since(self, since: datetime | None) -> PeopleCheck:
+        """The tool's tickets the sink shows resolved that changed since ``since`` (the
+        previous check's ``checked_at``; None: ever), whoever resolved them: one query."""
         ...
 
     def close(self) -> None:
@@ -319,6 +322,11 @@ class Ledger(Protocol):
         """Record the intent of a sink write, committed before the write starts."""
         ...
 
+    def begin_many(self, intents: Sequence[tuple[str, int, str, str]]) -> list[int]:
+        """The intents of a batch of writes, each (fingerprint, episode, idempotency key,
+        operation), all committed at once before the batch is sent."""
+        ...
+
     def done(
         self,
         intent: int | None,
@@ -330,12 +338,20 @@ class Ledger(Protocol):
         """Record what the sink now holds and drop the intent, in one transaction."""
         ...
 
+    def done_many(self, writes: Sequence[WriteDone]) -> None:
+        """``done`` for a batch of writes, in one transaction."""
+        ...
+
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen."""
         ...
 
     def reach_by(self, intent: int, when: datetime) -> None:
         """Note the latest moment this intent's write may reach the sink; committed at once."""
+        ...
+
+    def reach_by_many(self, intents: Sequence[int], when: datetime) -> None:
+        """``reach_by`` for the intents of a batch, in one transaction."""
         ...
 
     def pending_intents(self) -> list[Intent]:
@@ -347,7 +363,11 @@ class Ledger(Protocol):
         ...
 
     def open_problems(self) -> list[str]:
-        """Fingerprints of the problems whose ticket is open."""
+        """Fingerprints of the problems open in their lifecycle."""
+        ...
+
+    def has_open_tickets(self) -> bool:
+        """Whether any ticket the tool wrote is open (in the ledger)."""
         ...
 
     def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
@@ -374,6 +394,14 @@ class Ledger(Protocol):
 
     def create_pending(self, idempotency_key: str) -> bool:
         """Whether a create with this key is still unsettled (maybe made, not yet found)."""
+        ...
+
+    def cursor(self, name: str) -> datetime | None:
+        """A watermark (a source's, or the last check of people's resolutions)."""
+        ...
+
+    def set_cursor(self, name: str, value: datetime) -> None:
+        """Move a watermark."""
         ...
 
 

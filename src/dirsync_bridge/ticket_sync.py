@@ -2,39 +2,30 @@
 
 For every problem a run flagged, ``fold`` works out the tickets its whole history calls
 for, ``plan`` diffs them against what was last written, and the writes go to the sink, each
-between an intent and its record in the ledger (design.md section 4, crash safety).
+between an intent and its record in the ledger (design.md section 4, crash safety): new
+tickets in batches, the other writes a few at a time (``ticket_writes``).
 
 A write whose outcome is unknown (a crash, a lost answer) leaves its intent; ``settle`` asks
-the sink what it holds (a create: a search; any other write: the ticket read by key) before
-that problem is written to again. A create the sink cannot confirm either way keeps its
-intent, and no second create is made for it until a later run's search settles it. A
-ticket a person deleted is forgotten, and its problem gets a new ticket. A ticket a person
-resolved meanwhile is the person's doing, not the unfinished write's: it is learned as their
-resolution (``observe``), never recorded as the tool's own.
+the sink what it holds (creates: one search per batch; any other write: the ticket read by
+key) before that problem is written to again. A create the sink cannot confirm either way
+keeps its intent, and no second create is made for it until a later run's search settles
+it. A ticket a person deleted is forgotten, and its problem gets a new ticket. A ticket a
+person resolved meanwhile is the person's doing, not the unfinished write's: it is learned
+as their resolution (``observe``: one query per pass), never recorded as the tool's own.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime
 
-from . import crashpoints
-from .errors import Fatal, NotWritten, Skippable, TicketGone, WriteUnconfirmed
-from .fingerprint import label
-from .lifecycle import Policy, Timeline
-from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
+from .errors import TicketGone
+from .lifecycle import Policy
+from .ports import Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .run_summary import RunSummary
-from .ticket_plan import (
-    Target,
-    TicketTexts,
-    Write,
-    applied_from,
-    content_digest,
-    digest,
-    plan,
-    plan_superseded,
-    target,
-)
+from .ticket_plan import TicketTexts, applied_from, plan, plan_superseded, target
+from .ticket_writes import Change, Create, Job, Writer
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +36,8 @@ SETTLE_ROUNDS = 3
 def reconcile_until_settled(
     ledger: Ledger, sink: Sink, texts: TicketTexts, policy: Policy, summary: RunSummary
 ) -> None:
-    """``reconcile``, then again for writes whose outcome was unknown, a few times."""
+    """``reconcile``, then again for writes whose outcome was unknown, a few times (people's
+    resolutions checked once, the first time)."""
     reconcile(ledger, sink, texts, policy, summary)
     for _ in range(SETTLE_ROUNDS):
         if not summary.unconfirmed:
@@ -54,7 +46,7 @@ def reconcile_until_settled(
         # those problems.
         summary.unconfirmed.clear()
         settle(ledger, sink)
-        reconcile(ledger, sink, texts, policy, summary)
+        reconcile(ledger, sink, texts, policy, summary, people=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,30 +55,57 @@ def reconcile_until_settled(
 
 def settle(ledger: Ledger, sink: Sink) -> None:
     """Ask the sink what each unfinished write did, and believe it."""
-    for intent in ledger.pending_intents():
+    intents = ledger.pending_intents()
+    creates = [i for i in intents if _is_create(ledger, i)]
+    for start in range(0, len(creates), sink.max_batch):
+        _settle_creates(ledger, sink, creates[start : start + sink.max_batch])
+    for intent in intents:
+        if intent in creates:
+            continue
         try:
             snapshot = _what_the_sink_holds(ledger, sink, intent)
-        except WriteUnconfirmed as exc:
-            # Not found, but not surely absent either: keep the intent, so that no second
-            # create is made before a later run looks again.
-            log.info("still unsettled: %s", exc)
-            continue
         except TicketGone as exc:
             log.warning("%s", exc)
             ledger.forget_ticket(intent.fingerprint, intent.episode)
             continue
-        log.info(
-            "settling an unfinished %s on %s: %s",
-            intent.operation,
-            intent.idempotency_key,
-            "found in the sink" if snapshot else "not in the sink",
-        )
-        applied = None
-        if snapshot is not None:
-            applied = replace(
-                applied_from(snapshot), status=_status_written(ledger, intent, snapshot)
+        _believe(ledger, intent, snapshot)
+
+
+def _is_create(ledger: Ledger, intent: Intent) -> bool:
+    # A write to a ticket the ledger has no key for can only be settled as a create is.
+    key = ledger.ticket_key(intent.fingerprint, intent.episode)
+    return intent.operation == "create" or key is None
+
+
+def _settle_creates(ledger: Ledger, sink: Sink, intents: list[Intent]) -> None:
+    """Unfinished creates, up to a batch: one search for them all, once the latest of them
+    has had the sink's search lag."""
+    written_at = max(intent.written_at for intent in intents)
+    found = sink.find_many([i.idempotency_key for i in intents], written_at)
+    for intent in intents:
+        if intent.idempotency_key in found.unsure:
+            # Not found, but not surely absent either: keep the intent, so that no second
+            # create is made before a later run looks again.
+            log.info(
+                "still unsettled: the ticket for %s is not found yet after a create with no "
+                "clear answer; the next run looks again",
+                intent.idempotency_key,
             )
-        ledger.settle(intent, applied)
+            continue
+        _believe(ledger, intent, found.tickets.get(intent.idempotency_key))
+
+
+def _believe(ledger: Ledger, intent: Intent, snapshot: TicketSnapshot | None) -> None:
+    log.info(
+        "settling an unfinished %s on %s: %s",
+        intent.operation,
+        intent.idempotency_key,
+        "found in the sink" if snapshot else "not in the sink",
+    )
+    applied = None
+    if snapshot is not None:
+        applied = replace(applied_from(snapshot), status=_status_written(ledger, intent, snapshot))
+    ledger.settle(intent, applied)
 
 
 def _status_written(ledger: Ledger, intent: Intent, found: TicketSnapshot) -> TicketStatus:
@@ -107,8 +126,7 @@ def _status_written(ledger: Ledger, intent: Intent, found: TicketSnapshot) -> Ti
 
 def _what_the_sink_holds(ledger: Ledger, sink: Sink, intent: Intent) -> TicketSnapshot | None:
     key = ledger.ticket_key(intent.fingerprint, intent.episode)
-    if intent.operation == "create" or key is None:
-        return sink.find(intent.idempotency_key, intent.written_at)
+    assert key is not None  # ``_is_create`` took the others
     try:
         # A write to a ticket the ledger knows: read it by key (comments by their
         # markers, the status), which no search lag can hide.
@@ -117,60 +135,77 @@ def _what_the_sink_holds(ledger: Ledger, sink: Sink, intent: Intent) -> TicketSn
         return None  # a sink that cannot read (a dry run's): plan the write again
 
 
-def observe(ledger: Ledger, sink: Sink, fingerprints: list[str]) -> None:
-    """Learn which of these problems' open tickets a person resolved (or deleted) in the sink."""
-    open_tickets = ledger.open_tickets(fingerprints)
-    if not open_tickets:
+PEOPLE: str = "people-resolutions"
+"""The ledger cursor of the last check of people's resolutions (``observe``)."""
+
+
+def observe(ledger: Ledger, sink: Sink) -> None:
+    """Learn which of the tool's open tickets people resolved in the sink since the last
+    check: one query (the sink's), matched to the ledger's tickets by key, or by the
+    idempotency key a ticket moved to another project still records."""
+    since = ledger.cursor(PEOPLE)
+    if not ledger.has_open_tickets():
+        # No open ticket to be resolved: tickets made from now on are checked from now on.
+        ledger.set_cursor(PEOPLE, datetime.now(UTC))
         return
-    for key, resolution in sink.resolved_elsewhere(sorted(open_tickets)).items():
-        fp, episode = open_tickets[key]
-        if resolution.gone:
-            ledger.forget_ticket(fp, episode)  # the sink has said so in its own line
-            continue
-        log.info("%s was resolved in %s as %r", key, sink.name, resolution.name)
-        ledger.record_resolution(fp, episode, resolution.name, resolution.at)
+    check = sink.resolved_since(since)
+    for found in check.resolved:
+        where = ledger.ticket_of(found.key) or _by_idempotency_key(ledger, found.idempotency_key)
+        if where is None:
+            continue  # not this ledger's ticket
+        fp, episode = where
+        written = ledger.applied(fp).get(episode)
+        if written is None or written.status != "open":
+            continue  # resolved already, as the ledger knows
+        log.info("%s was resolved in %s as %r", found.key, sink.name, found.resolution.name)
+        ledger.record_resolution(fp, episode, found.resolution.name, found.resolution.at)
+    ledger.set_cursor(PEOPLE, check.checked_at)
+
+
+def _by_idempotency_key(ledger: Ledger, idempotency_key: str) -> tuple[str, int] | None:
+    fingerprint, _, episode = idempotency_key.rpartition(":")
+    if not fingerprint or not episode.isdigit():
+        return None
+    if ledger.ticket_key(fingerprint, int(episode)) is None:
+        return None
+    return fingerprint, int(episode)
 
 
 def reconcile(
-    ledger: Ledger, sink: Sink, texts: TicketTexts, policy: Policy, summary: RunSummary
-) -> None:
-    """Bring the tickets of every flagged problem to what its history calls for."""
-    timelines: dict[str, Timeline] = {}
-    # People's resolutions first, of every open ticket (a report need not flag a problem
-    # whose ticket a person closed): each is an event of its problem's history, flagging it.
-    observe(ledger, sink, ledger.open_problems())
-    dirty = ledger.dirty()
-    for fp in dirty:
-        try:
-            try:
-                _reconcile_problem(ledger, sink, texts, policy, timelines, fp, summary)
-            except TicketGone as exc:
-                where = ledger.ticket_of(exc.key)
-                if where is None:
-                    raise
-                log.warning("%s", exc)
-                ledger.forget_ticket(*where)
-                _reconcile_problem(ledger, sink, texts, policy, timelines, fp, summary)
-        except WriteUnconfirmed as exc:
-            log.warning("%s", exc)
-            summary.unconfirmed.append(str(exc))
-        except Skippable as exc:
-            # This ticket needs a person; the problem stays flagged, so every run says so
-            # until it is fixed, and the others go on.
-            log.warning("needs attention: %s", exc)
-            summary.attention.append(str(exc))
-
-
-def _reconcile_problem(
     ledger: Ledger,
     sink: Sink,
     texts: TicketTexts,
     policy: Policy,
-    timelines: dict[str, Timeline],
+    summary: RunSummary,
+    *,
+    people: bool = True,
+) -> None:
+    """Bring the tickets of every flagged problem to what its history calls for; first
+    (``people``) learn what people resolved since the last check."""
+    if people and (summary.parsed or summary.scans or ledger.dirty()):
+        # People's resolutions first, of every open ticket (a report need not flag a problem
+        # whose ticket a person closed): each is an event of its problem's history, flagging
+        # it. A pass that read nothing new and has nothing to write leaves them to the next
+        # that does: until a report comes, a person's resolution changes no ticket.
+        observe(ledger, sink)
+    if not ledger.dirty():
+        return
+
+    def job(fp: str) -> Job:
+        return _reconcile_problem(ledger, texts, policy, fp, summary)
+
+    Writer(ledger, sink, summary, job).run(ledger.dirty())
+
+
+def _reconcile_problem(
+    ledger: Ledger,
+    texts: TicketTexts,
+    policy: Policy,
     fp: str,
     summary: RunSummary,
-) -> None:
-    """One problem's tickets brought to what its history (and people's resolutions) call for."""
+) -> Job:
+    """One problem's tickets brought to what its history (and people's resolutions) call
+    for: yields each write, and is sent back what the ticket holds after it."""
     problem = ledger.problem(fp)
     episodes = ledger.episodes(fp)  # its lifecycle state, moved on as reports came in
     applied = ledger.applied(fp)
@@ -181,108 +216,17 @@ def _reconcile_problem(
         wanted = target(problem, episode, previous, texts)
         current = applied.get(episode.number)
         if current is None:
-            current = _create(ledger, sink, fp, problem.family, wanted, summary)
+            current = yield Create(fp, problem.family, wanted)
             wrote = True
         for write in plan(wanted, current):
-            current = _write(ledger, sink, fp, episode.number, current, write, summary)
+            current = yield Change(fp, episode.number, current, write)
             wrote = True
         facts[episode.number] = wanted.facts
         previous = current.key
     for number in sorted(n for n in applied if n >= len(episodes)):
         superseded = applied[number]
         for write in plan_superseded(superseded, number, previous):
-            superseded = _write(ledger, sink, fp, number, superseded, write, summary)
+            superseded = yield Change(fp, number, superseded, write)
             wrote = True
     summary.unchanged += not wrote and bool(applied)
     ledger.finish_problem(fp, episodes[-1].status if episodes else None, facts)
-
-
-def _create(
-    ledger: Ledger, sink: Sink, fp: str, family: str, wanted: Target, summary: RunSummary
-) -> Applied:
-    if ledger.create_pending(wanted.idempotency_key):
-        raise WriteUnconfirmed(
-            f"the ticket for {label(fp)} may exist already (a create got no clear answer and "
-            f"{sink.name} does not show it yet): it is looked for again before any new attempt"
-        )
-    summary.writes.append(f"create: {wanted.content.summary}")
-    intent = ledger.begin(fp, wanted.episode, wanted.idempotency_key, "create")
-    try:
-        snapshot = sink.create(
-            wanted.idempotency_key,
-            fp,
-            wanted.content,
-            family=family,
-            reach_by=lambda when: ledger.reach_by(intent, when),
-        )
-    except (Fatal, Skippable, NotWritten):
-        ledger.abandon(intent)  # refused or never sent: nothing was written
-        raise
-    # Any other error leaves the intent: the outcome is unknown until the sink is asked.
-    crashpoints.crash_point("after-sink-write")
-    applied = applied_from(snapshot)
-    ledger.done(intent, fp, wanted.episode, applied, wanted.facts)
-    summary.created += 1
-    log.info("created %s: %s", snapshot.key, wanted.content.summary)
-    return applied
-
-
-def _write(
-    ledger: Ledger,
-    sink: Sink,
-    fp: str,
-    episode: int,
-    current: Applied,
-    write: Write,
-    summary: RunSummary,
-) -> Applied:
-    """One write between its intent and its record; what the ticket now holds."""
-    summary.writes.append(f"{write.describe()} on {current.key}")
-    intent = ledger.begin(fp, episode, current.idempotency_key, write.describe())
-    try:
-        written = _apply(sink, current, write)
-    except (Fatal, Skippable, NotWritten):
-        ledger.abandon(intent)  # refused, never sent, or the ticket is gone: nothing written
-        raise
-    crashpoints.crash_point("after-sink-write")
-    ledger.done(intent, fp, episode, written)
-    _count(write, summary)
-    log.info("%s on %s", write.describe(), current.key)
-    return written
-
-
-def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
-    """Send one write; what the ticket holds after it, for the ledger to record."""
-    if write.op == "update":
-        assert write.content is not None
-        sink.update(current.key, write.content)
-        return replace(current, content_digest=content_digest(write.content))
-    if write.op == "put-comment":
-        assert write.comment_key is not None and write.body is not None
-        sink.put_comment(current.key, write.comment_key, write.body)
-        return replace(
-            current, comments={**current.comments, write.comment_key: digest(write.body)}
-        )
-    if write.op == "remove-comment":
-        assert write.comment_key is not None
-        sink.remove_comment(current.key, write.comment_key)
-        left = {k: v for k, v in current.comments.items() if k != write.comment_key}
-        return replace(current, comments=left)
-    assert write.status is not None
-    sink.set_status(current.key, write.status)
-    return replace(current, status=write.status)
-
-
-def _count(write: Write, summary: RunSummary) -> None:
-    # Lifecycle events are counted by the comment that records them: a first replay of an
-    # archive creates a ticket already reopened (its history in comments) without ever
-    # sending it through the resolved state.
-    if write.op == "put-comment":
-        if write.event == "changed":
-            summary.commented += 1
-        elif write.event in ("resolved", "superseded", "verified"):
-            summary.resolved += 1
-        elif write.event == "reopened":
-            summary.reopened += 1
-    elif write.op == "update":
-        summary.updated += 1

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from dirsync_bridge.errors import Fatal
-from dirsync_bridge.ports import Sink, TicketContent
+from dirsync_bridge.ports import Sink, TicketContent, TicketSnapshot
+from dirsync_bridge.sink_values import NewTicket
+from dirsync_bridge.sinks.dry_run import PlanOnly
 from dirsync_bridge.sinks.local import MIGRATIONS, LocalStore
 
 FP = "cd" * 32
@@ -253,3 +255,26 @@ def test_restored_tickets_keep_their_keys_and_new_ones_follow(store: LocalStore)
         assert fresh.create("idem-2", FP, CONTENT).key == "LOCAL-10"
     finally:
         fresh.close()
+
+
+def test_a_batch_of_creates_is_made_together_each_counted_as_a_write(store: LocalStore) -> None:
+    store_id, _ = store.identity()
+    made = store.create_many([NewTicket(f"idem-{n}", FP, CONTENT) for n in range(3)])
+    assert [m.key for m in made if isinstance(m, TicketSnapshot)] == [
+        "LOCAL-1",
+        "LOCAL-2",
+        "LOCAL-3",
+    ]
+    again = store.create_many([NewTicket("idem-1", FP, CONTENT), NewTicket("idem-9", FP, CONTENT)])
+    assert [m.key for m in again if isinstance(m, TicketSnapshot)] == ["LOCAL-2", "LOCAL-4"]
+    assert store.identity() == (store_id, 5)  # one write per ticket, as the ledger counts
+    found = store.find_many(["idem-0", "idem-9", "idem-7"])
+    assert sorted(found.tickets) == ["idem-0", "idem-9"] and found.unsure == frozenset()
+
+
+def test_a_dry_run_gives_placeholders_to_a_batch_and_finds_nothing() -> None:
+    plan = PlanOnly("jira")
+    made = plan.create_many([NewTicket(f"idem-{n}", FP, CONTENT) for n in range(2)])
+    assert [m.key for m in made if isinstance(m, TicketSnapshot)] == ["(new 1)", "(new 2)"]
+    assert plan.find_many(["idem-0"]).tickets == {}
+    assert plan.resolved_since(None).resolved == []

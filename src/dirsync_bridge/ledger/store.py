@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from .. import sqlite
 from ..fingerprint import normalise
 from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
+from ..sink_values import WriteDone
 from .history import HistoryLedger, details_json
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
@@ -263,6 +264,31 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def begin_many(self, intents: Sequence[tuple[str, int, str, str]]) -> list[int]:
+        """Record the intents of a batch of sink writes, each (fingerprint, episode,
+        idempotency key, operation): one transaction, committed before the batch is sent."""
+        ids: list[int] = []
+        stamp = _now()
+        with sqlite.transaction(self.conn):
+            for fingerprint, episode, idempotency_key, operation in intents:
+                cursor = self.conn.execute(
+                    "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
+                    "created_at) VALUES (?, ?, ?, ?, ?)",
+                    (fingerprint, episode, idempotency_key, operation, stamp),
+                )
+                assert cursor.lastrowid is not None
+                ids.append(cursor.lastrowid)
+        return ids
+
+    def done_many(self, writes: Sequence[WriteDone]) -> None:
+        """``done`` for a batch of writes (the creates of one bulk request): one transaction."""
+        with sqlite.transaction(self.conn):
+            for write in writes:
+                self._save(write.fingerprint, write.episode, write.applied, write.facts)
+                self._count_store_write()
+                if write.intent is not None:
+                    self.conn.execute("DELETE FROM intents WHERE id = ?", (write.intent,))
+
     def done(
         self,
         intent: int | None,
@@ -349,15 +375,28 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
         with sqlite.transaction(self.conn):
             self.conn.execute("UPDATE intents SET reach_by = ? WHERE id = ?", (_time(when), intent))
 
+    def reach_by_many(self, intents: Sequence[int], when: datetime) -> None:
+        """``reach_by`` for the intents of one batch: one transaction."""
+        with sqlite.transaction(self.conn):
+            self.conn.executemany(
+                "UPDATE intents SET reach_by = ? WHERE id = ?",
+                [(_time(when), intent) for intent in intents],
+            )
+
     def abandon(self, intent: int) -> None:
         """Drop an intent whose write certainly did not happen (the sink refused it)."""
         with sqlite.transaction(self.conn):
             self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
 
     def open_problems(self) -> list[str]:
-        """Fingerprints of the problems whose ticket is open."""
+        """Fingerprints of the problems open in their lifecycle."""
         rows = self.conn.execute("SELECT fingerprint FROM problems WHERE status = 'open'")
         return [row[0] for row in rows]
+
+    def has_open_tickets(self) -> bool:
+        """Whether any ticket the tool wrote is open (in the ledger)."""
+        row = self.conn.execute("SELECT 1 FROM tickets WHERE status = 'open' LIMIT 1").fetchone()
+        return row is not None
 
     def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
         """Ticket key -> (fingerprint, episode), for these problems' tickets the tool has open."""

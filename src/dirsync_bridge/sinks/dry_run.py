@@ -8,47 +8,50 @@ so a dry run plans against the ledger alone and this sink only answers as a sink
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
+from ..ports import TicketContent, TicketSnapshot, TicketStatus
+from ..sink_values import Found, Made, NewTicket, PeopleCheck
 
 
 class PlanOnly:
     """Accepts every write and keeps none of them."""
+
+    max_batch = 50
+    max_in_flight = 1
 
     def __init__(self, name: str) -> None:
         """``name``: the sink this stands in for, as shown in messages."""
         self.name = name
         self._created = 0
 
-    def find(
-        self, idempotency_key: str, written_at: datetime | None = None
-    ) -> TicketSnapshot | None:
+    def find_many(
+        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+    ) -> Found:
         """Nothing is found: an unfinished write is planned again."""
-        return None
+        return Found({})
 
     def snapshot(self, key: str) -> TicketSnapshot:
         """Unknown without asking the sink: ``settle`` plans an unfinished write again."""
         raise KeyError(key)
 
-    def create(
-        self,
-        idempotency_key: str,
-        fingerprint: str,
-        content: TicketContent,
-        *,
-        family: str = "unknown",
-        reach_by: Callable[[datetime], None] | None = None,
-    ) -> TicketSnapshot:
-        """A placeholder ticket ``(new 1)``, ``(new 2)``... (nothing is sent: no ``reach_by``)."""
-        self._created += 1
-        return TicketSnapshot(
-            key=f"(new {self._created})",
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-            content=content,
-            status="open",
-        )
+    def create_many(
+        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+    ) -> list[Made]:
+        """Placeholder tickets ``(new 1)``, ``(new 2)``... (nothing is sent: no ``reach_by``)."""
+        made: list[Made] = []
+        for ticket in tickets:
+            self._created += 1
+            made.append(
+                TicketSnapshot(
+                    key=f"(new {self._created})",
+                    idempotency_key=ticket.idempotency_key,
+                    fingerprint=ticket.fingerprint,
+                    content=ticket.content,
+                    status="open",
+                )
+            )
+        return made
 
     def update(self, key: str, content: TicketContent) -> None:
         """Planned only."""
@@ -62,9 +65,9 @@ class PlanOnly:
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Planned only."""
 
-    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
+    def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """Unknown without asking the sink: nothing."""
-        return {}
+        return PeopleCheck([], datetime.now(UTC))
 
     def close(self) -> None:
         """Nothing to release."""

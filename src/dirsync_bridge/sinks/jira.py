@@ -4,22 +4,27 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
 
 - A ticket is found by its labels: ``dirsync`` plus ``dirsync-<16 hex>`` (the fingerprint's
   label, searchable); the issue property ``dirsync-bridge`` holds the full fingerprint and
-  the idempotency key, which tells a problem's first ticket from a later one. The property
-  travels in the create request itself, so a new ticket costs exactly one request.
+  the idempotency key, which tells a problem's first ticket from a later one. New tickets
+  go up to 50 to a bulk create, each with its property (``jira_bulk``: answered item by
+  item; on Data Center the property is checked, and set afterwards where it was dropped).
+- Writes to existing tickets run a few at a time in threads (``max_in_flight``), never two
+  to one ticket at once; the shared HTTP client is made once, under a lock.
 - No write is ever sent twice on a guess (``jira_http``): a write whose answer is lost (a
   5xx, a dropped connection, a body cut short, a proxy's page) raises ``WriteUnconfirmed``,
   and the ticket is read before anything is written to it again: its comment markers say
   which comments exist, its status whether a transition happened. A lost create is settled
   by a label search.
-- The ledger is the first source of truth: searches happen only to settle a create whose
-  outcome is unknown, and Cloud search lags behind writes (apis.md 3.2), so "not found" is
-  trusted only once ``search_lag`` has passed since the write, and never in the run whose
-  create got no answer: that run ends unconfirmed (exit 75) and the next one looks again.
+- The ledger is the first source of truth: searches happen only to settle creates whose
+  outcome is unknown (one search for up to 50 of them), and Cloud search lags behind writes
+  (apis.md 3.2), so "not found" is trusted only once ``search_lag`` has passed since the
+  write, and never in the run whose create got no answer: that run ends unconfirmed (exit
+  75) and the next one looks again.
 - A comment carries a small visible marker naming its key, so that writing it again edits
   it instead of adding another; the body is cut so that body and marker fit Jira's limit.
-- A ticket a person deleted is reported gone (``TicketGone``, or ``gone`` among
-  ``resolved_elsewhere``'s answers), so that the problem gets a new ticket. One a person
-  moved to another project is still its ticket: Jira answers its old key (``jira_people``).
+- A ticket a person deleted is reported gone (``TicketGone``) when the tool next writes to
+  it, so that the problem gets a new ticket. One a person moved to another project is still
+  its ticket: Jira answers its old key. People's resolutions are learned by one query per
+  check (``jira_people``).
 """
 
 from __future__ import annotations
@@ -30,13 +35,26 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
 from ..errors import TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
-from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
+from ..ports import TicketContent, TicketSnapshot, TicketStatus
+from ..sink_values import Found, Made, NewTicket, PeopleCheck
 from ..ticket_text import jira_wiki
+from .jira_bulk import (
+    IN_FLIGHT,
+    MAX_ITEMS,
+    Properties,
+    adopt,
+    bare_property,
+    issue_update,
+    label_list,
+    made_properties,
+    outcomes,
+)
 from .jira_http import JiraHttp
-from .jira_people import resolved_elsewhere
+from .jira_people import resolved_since
 from .jira_wire import (
     PROPERTY,
     OutcomeUnknown,
@@ -44,7 +62,6 @@ from .jira_wire import (
     jql_string,
     marker,
     property_of,
-    property_value,
     split_marker,
 )
 
@@ -65,13 +82,15 @@ class JiraSink:
     """A ``Sink`` writing to one Jira project."""
 
     name = "jira"
+    max_batch = MAX_ITEMS
+    max_in_flight = IN_FLIGHT
 
     def __init__(
         self,
         settings: JiraSettings,
         token: str,
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interrupt.pause,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -83,6 +102,7 @@ class JiraSink:
         """Issue key -> (comment key -> comment id), for issues whose comments we know."""
         self._unsure: dict[str, datetime] = {}
         """Idempotency keys whose create had an unknown outcome in this run, and when."""
+        self._properties = Properties(self._http)
 
     @property
     def is_cloud(self) -> bool:
@@ -95,42 +115,43 @@ class JiraSink:
 
     # -- Sink ------------------------------------------------------------------------------
 
-    def find(
-        self, idempotency_key: str, written_at: datetime | None = None
-    ) -> TicketSnapshot | None:
-        """The ticket created with this key, found by label and property.
+    def find_many(
+        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+    ) -> Found:
+        """The tickets created with these keys: one search of their labels (up to 50), then
+        each issue matched to its key by its property.
 
-        Raises ``WriteUnconfirmed`` instead of answering "none" for a create of this run
-        whose answer was lost: Cloud search may lag more than ``search_lag``, and a second
-        create would make a duplicate nobody tracks. A later run's search decides.
+        A key whose create of this very run got no clear answer, and that the search does
+        not show, is ``unsure`` rather than absent on Cloud: search may lag more than
+        ``search_lag``, and a second create would make a duplicate nobody tracks. A later
+        run's search decides. Data Center's search is consistent.
         """
-        self._wait_for_search(idempotency_key, written_at)
-        fingerprint = idempotency_key.split(":", 1)[0]
+        keys = list(idempotency_keys)
+        if not keys:
+            return Found({})
+        self._wait_for_search(keys, written_at)
+        by_label: dict[str, list[str]] = {}
+        for key in keys:
+            by_label.setdefault(label(key.split(":", 1)[0]), []).append(key)
+        names = ", ".join(jql_string(name) for name in by_label)
         jql = (
-            f"project = {jql_string(self.settings.project)} "
-            f"AND labels = {jql_string(label(fingerprint))} ORDER BY created ASC"
+            f"project = {jql_string(self.settings.project)} AND labels in ({names}) "
+            "ORDER BY created ASC"
         )
-        mine = [
-            raw
-            for raw in self._http.search(jql, _FIELDS)
-            if property_of(raw).get("idempotency_key") == idempotency_key
-        ]
-        if not mine:
-            if idempotency_key in self._unsure and self.is_cloud:
-                raise WriteUnconfirmed(
-                    f"Jira: the ticket for {label(fingerprint)} is not found by search yet "
-                    "after a create with no clear answer; the next run looks again before "
-                    "any new attempt (if this repeats, raise [jira] search_lag)"
-                )
-            return None
-        if len(mine) > 1:
-            log.warning(
-                "%d issues carry %s; using the oldest, %s",
-                len(mine),
-                idempotency_key,
-                mine[0]["key"],
-            )
-        return self._snapshot(mine[0])
+        found: dict[str, TicketSnapshot] = {}
+        bare: dict[str, list[dict[str, Any]]] = {}  # label -> issues without our property
+        for raw in self._http.search(jql, [*_FIELDS, "labels"]):
+            key = str(property_of(raw).get("idempotency_key") or "")
+            if key in keys and key not in found:  # several: the oldest (ORDER BY created)
+                found[key] = self._snapshot(raw, comments=False)
+            elif not key and not self.is_cloud:
+                for name in (raw.get("fields") or {}).get("labels") or []:
+                    if name in by_label:
+                        bare.setdefault(str(name), []).append(raw)
+        for name, issues in bare.items():
+            found |= self._adopt(by_label[name], issues, found)
+        unsure = {k for k in keys if k not in found and k in self._unsure and self.is_cloud}
+        return Found(found, frozenset(unsure))
 
     def snapshot(self, key: str) -> TicketSnapshot:
         """The ticket as Jira has it now (``TicketGone`` if it was deleted)."""
@@ -147,56 +168,62 @@ class JiraSink:
         family: str = "unknown",
         reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
-        """One POST: fields, labels, priority and the property together.
+        """One ticket: ``create_many`` of one; its refusal raised."""
+        ticket = NewTicket(idempotency_key, fingerprint, content, family)
+        (made,) = self.create_many([ticket], reach_by=reach_by)
+        if isinstance(made, Exception):
+            raise made
+        return made
+
+    def create_many(
+        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+    ) -> list[Made]:
+        """One bulk POST: fields, labels, priority, components and the property of each.
 
         ``reach_by`` is told, before each attempt (a 429 is sent again after its wait), that
-        the create may reach Jira until the attempt times out, and once it is answered (or
-        its answer lost), that it cannot any more.
+        the creates may reach Jira until the attempt times out, and once answered (or the
+        answer lost), that they cannot any more. On Data Center, whose bulk create may
+        ignore the property (``jira_bulk``), it is set afterwards where it is missing.
         """
-        body = {
-            "fields": self._fields(fingerprint, content, family),
-            "properties": [
-                {
-                    "key": PROPERTY,
-                    "value": property_value(idempotency_key, fingerprint, family, content),
-                }
-            ],
-        }
-        name = label(fingerprint)
+        updates = [issue_update(self.settings, ticket) for ticket in tickets]
+        names = label_list([t.fingerprint for t in tickets])
         timeout = timedelta(seconds=self.settings.timeout)
         sending = None if reach_by is None else lambda: reach_by(self._now() + timeout)
         try:
             answer = self._http.write(
-                "create the ticket",
+                f"create the tickets of {names}",
                 "POST",
-                "issue",
-                body,
-                ticket=name,
-                need=("key",),
+                "issue/bulk",
+                {"issueUpdates": updates},
+                ticket=names,
+                need=("issues",),
                 creating=True,
                 sending=sending,
+                refusals=True,
             )
         except OutcomeUnknown as exc:
-            self._unsure[idempotency_key] = self._now()
+            when = self._now()
+            self._unsure |= dict.fromkeys((t.idempotency_key for t in tickets), when)
             if reach_by is not None:
-                reach_by(self._unsure[idempotency_key])
+                reach_by(when)
             raise WriteUnconfirmed(
-                f"Jira: creating the ticket for {name} got no clear answer ({exc}); it is "
+                f"Jira: creating the tickets of {names} got no clear answer ({exc}); they are "
                 "looked for by label before any new attempt"
             ) from None
         if reach_by is not None:
             reach_by(self._now())  # answered: made before now, whenever a crash comes
-        self._unsure.pop(idempotency_key, None)
-        key = str(answer["key"])
-        self._comment_ids[key] = {}
-        log.debug("created %s for %s", key, idempotency_key)
-        return TicketSnapshot(
-            key=key,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-            content=content,
-            status="open",
-        )
+        made = outcomes(self.settings, answer, tickets)
+        for ticket, outcome in zip(tickets, made, strict=True):
+            if isinstance(outcome, WriteUnconfirmed):
+                self._unsure[ticket.idempotency_key] = self._now()
+            elif isinstance(outcome, TicketSnapshot):
+                self._unsure.pop(ticket.idempotency_key, None)
+                self._comment_ids[outcome.key] = {}
+                log.debug("created %s for %s", outcome.key, ticket.idempotency_key)
+        crashpoints.crash_point("after-bulk-create")
+        if not self.is_cloud:
+            self._properties.keep(made_properties(made, updates))
+        return made
 
     def update(self, key: str, content: TicketContent) -> None:
         """Replace summary and description (one PUT, no re-read)."""
@@ -244,10 +271,10 @@ class JiraSink:
         body = {"transition": {"id": chosen["id"]}}
         self._write(key, f"move {key} through {wanted!r}", "POST", path, body)
 
-    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
-        """Of these tickets, those Jira shows as done (with or without a resolution), and
-        those deleted (``gone``); by the keys asked for, also of tickets moved since."""
-        return resolved_elsewhere(self._http, keys, self._now)
+    def resolved_since(self, since: datetime | None) -> PeopleCheck:
+        """The tool's tickets Jira shows done that changed since ``since``: one query
+        (``jira_people``), wherever people moved them."""
+        return resolved_since(self._http, since, self.settings.search_lag, self._now)
 
     # -- reading, for doctor ---------------------------------------------------------------
 
@@ -260,24 +287,6 @@ class JiraSink:
         return self._http.search(jql, fields)
 
     # -- helpers ---------------------------------------------------------------------------
-
-    def _fields(self, fingerprint: str, content: TicketContent, family: str) -> dict[str, Any]:
-        s = self.settings
-        labels = list(dict.fromkeys([*s.labels, "dirsync", label(fingerprint)]))
-        fields: dict[str, Any] = {
-            **s.fields,
-            "project": {"key": s.project},
-            "issuetype": {"name": s.issue_type},
-            "summary": content.summary,
-            "description": content.description,
-            "labels": labels,
-        }
-        priority = s.priority_for(family)
-        if priority:
-            fields["priority"] = {"name": priority}
-        if s.components:
-            fields["components"] = [{"name": c} for c in s.components]
-        return fields
 
     def _write(
         self,
@@ -310,7 +319,9 @@ class JiraSink:
             return False
         return True
 
-    def _snapshot(self, raw: dict[str, Any]) -> TicketSnapshot:
+    def _snapshot(self, raw: dict[str, Any], *, comments: bool = True) -> TicketSnapshot:
+        # comments=False for a ticket found for an unsettled create: the tool writes its
+        # comments only once the create is recorded, so it holds none of them yet.
         fields = raw.get("fields") or {}
         prop = property_of(raw)
         key = str(raw["key"])
@@ -326,7 +337,7 @@ class JiraSink:
             ),
             status="resolved" if category == "done" else "open",
             resolution=(fields.get("resolution") or {}).get("name"),
-            comments=self._comment_bodies(key),
+            comments=self._comment_bodies(key) if comments else {},
         )
 
     def _comment_bodies(self, key: str) -> dict[str, str]:
@@ -351,13 +362,31 @@ class JiraSink:
             self._comment_bodies(key)
         return self._comment_ids[key]
 
-    def _wait_for_search(self, idempotency_key: str, written_at: datetime | None) -> None:
+    def _wait_for_search(self, keys: Sequence[str], written_at: datetime | None) -> None:
         if not self.is_cloud:
             return  # Data Center search is consistent
-        times = [t for t in (written_at, self._unsure.get(idempotency_key)) if t is not None]
-        if not times:
+        times = [written_at, *(self._unsure.get(key) for key in keys)]
+        known = [t for t in times if t is not None]
+        if not known:
             return
-        wait = (max(times) + self.settings.search_lag - self._now()).total_seconds()
+        wait = (max(known) + self.settings.search_lag - self._now()).total_seconds()
         if wait > 0:
             log.info("waiting %.1fs for Jira Cloud search to catch up", wait)
             self._sleep(wait)
+
+    def _adopt(
+        self, wanted: list[str], bare: list[dict[str, Any]], found: dict[str, TicketSnapshot]
+    ) -> dict[str, TicketSnapshot]:
+        """Data Center: an unsettled create's issue that lost its property (``adopt``),
+        given the property now, so that it is never taken for another create's."""
+        pair = adopt([key for key in wanted if key not in found], bare)
+        if pair is None:
+            return {}
+        key, raw = pair
+        log.info("%s carries the label of %s but no property: it is that create's", raw["key"], key)
+        self._properties.put((str(raw["key"]), bare_property(key)))
+        snapshot = self._snapshot(raw, comments=False)
+        fingerprint = key.rpartition(":")[0]
+        return {
+            key: snapshot.model_copy(update={"idempotency_key": key, "fingerprint": fingerprint})
+        }

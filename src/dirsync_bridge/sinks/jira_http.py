@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, TypeVar
@@ -39,7 +40,7 @@ from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .jira_library import api_url, session_of, trust
-from .jira_wire import PROPERTY, OutcomeUnknown, is_server_info, not_jira, refused
+from .jira_wire import PROPERTY, OutcomeUnknown, error_json, is_server_info, not_jira, refused
 
 PAGE: Final = 100
 """Issues per search page (Jira's maximum for both search endpoints)."""
@@ -49,6 +50,14 @@ T = TypeVar("T")
 
 class _NotJson(Exception):
     """A 2xx answer that is not the JSON asked for."""
+
+
+class _Refusals(Exception):
+    """A 400 whose JSON refuses a bulk request item by item: an answer, not an error."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__("refused item by item")
+        self.body = body
 
 
 class JiraHttp:
@@ -70,10 +79,16 @@ class JiraHttp:
         self._cloud: bool | None = None
         self._info: dict[str, Any] | None = None
         """The site's serverInfo, once it has proved to be Jira."""
+        self._lock = threading.RLock()
+        """Writes run a few at a time in threads: the client and the site are made once."""
 
     @property
     def client(self) -> JIRA:
         """The library's client, made on first use (no request is sent to make it)."""
+        with self._lock:
+            return self._make_client()
+
+    def _make_client(self) -> JIRA:
         if self._client is None:
             s = self.settings
             if s.ca_bundle is not None and not s.ca_bundle.is_file():
@@ -107,11 +122,12 @@ class JiraHttp:
 
     def site(self) -> dict[str, Any]:
         """The site's serverInfo, read once before anything else: ``[jira] url`` is Jira."""
-        if self._info is None:
-            self._info = self._call(
-                "read the server's information", self._server_info, ticket="", identify=True
-            )
-        return self._info
+        with self._lock:
+            if self._info is None:
+                self._info = self._call(
+                    "read the server's information", self._server_info, ticket="", identify=True
+                )
+            return self._info
 
     def close(self) -> None:
         """Release the HTTP session."""
@@ -148,25 +164,32 @@ class JiraHttp:
         need: Sequence[str] = (),
         creating: bool = False,
         sending: Callable[[], None] | None = None,
+        refusals: bool = False,
     ) -> Any:
         """Send a write; its JSON answer must hold the keys in ``need``.
 
         ``ticket``: the issue written to (for a create, the problem's label); ``sending``:
-        called before each attempt leaves. Raises ``OutcomeUnknown`` when the write may or
-        may not have happened.
+        called before each attempt leaves; ``refusals``: a 400 whose JSON lists refusals
+        item by item (``errors``, a list: a bulk create of which no item was made) is
+        returned as the answer. Raises ``OutcomeUnknown`` when the write may or may not
+        have happened.
         """
         try:
             self.site()
         except Retriable as exc:
             raise NotWritten(str(exc)) from None  # the write itself was never sent
-        return self._call(
-            what,
-            lambda: self._send(method, path, None, body, need),
-            ticket=ticket,
-            write=True,
-            creating=creating,
-            sending=sending,
-        )
+        try:
+            return self._call(
+                what,
+                lambda: self._send(method, path, None, body, need),
+                ticket=ticket,
+                write=True,
+                creating=creating,
+                sending=sending,
+                refusals=refusals,
+            )
+        except _Refusals as answer:
+            return answer.body
 
     def search(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
         """Issues matching ``jql`` (raw JSON, with our property), on the site's search API."""
@@ -252,6 +275,7 @@ class JiraHttp:
         creating: bool = False,
         identify: bool = False,
         sending: Callable[[], None] | None = None,
+        refusals: bool = False,
     ) -> T:
         s = self.settings
         pages: list[str] = []  # attempts answered with a page, not JSON, while identifying
@@ -265,6 +289,9 @@ class JiraHttp:
                 status = exc.status_code or 0
                 if write and status >= 500:  # it may have failed after the write
                     raise OutcomeUnknown(f"HTTP {status}") from None
+                body = error_json(exc) if refusals and status == 400 else None
+                if body is not None and isinstance(body.get("errors"), list):
+                    raise _Refusals(body) from None
                 if status not in RETRY_STATUSES:  # 429: Jira did nothing, send it again
                     raise refused(s, what, exc, ticket, creating=creating) from None
                 headers = exc.response.headers if exc.response is not None else {}

@@ -1,116 +1,54 @@
-"""Which of the tool's tickets people have resolved, deleted or moved in Jira.
+"""Which of the tool's tickets people have resolved in Jira: one query per check.
 
-One ``key in (...) AND statusCategory = Done`` search per hundred tickets answers it, with
-two things a person may have done in the way:
+``labels = dirsync AND statusCategory = Done AND updated >= -<n>m``: every ticket the tool
+made carries the label ``dirsync``, and resolving a ticket updates it, so the tickets done
+since the last check are among those updated since. The window is relative (minutes before
+Jira's own now), so neither Jira's clock nor the account's time zone (in which Jira reads
+an absolute JQL date) matters; it reaches back to the last check's start, plus
+``search_lag`` (Cloud's search may not have shown a resolution made just before that check)
+and a margin. The first check ever looks at every done ticket.
 
-- deleted a ticket: Jira refuses the whole search (400) naming the key, or not naming it;
-  the gone keys are set aside (each checked: 404) and the rest asked again;
-- moved a ticket to another project: Jira answers for its old key under the new one (as it
-  answers every request for an old key), so the answers are matched back to the keys asked
-  for, by splitting the search until each new key stands alone beside its old one.
+No project is named: a ticket a person moved to another project has a new key there, and is
+recognised by its own record (the issue property's idempotency key). A ticket a person
+deleted is not in any answer: the tool learns it when it next writes to it (404).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Final
 
-from ..errors import BadRequest, TicketGone
 from ..ports import Resolution
+from ..sink_values import PeopleCheck, ResolvedTicket
 from .jira_http import JiraHttp
-from .jira_wire import MISSING_KEY, gone_message, jira_time
+from .jira_wire import jira_time, jql_string, property_of
 
-log = logging.getLogger(__name__)
-
-KEYS_PER_SEARCH: Final = 100
+MARGIN: Final = timedelta(minutes=2)
+"""Added to the window: a request's time in transit, and JQL's minutes."""
 _DONE_FIELDS: Final = ["status", "resolution", "resolutiondate", "statuscategorychangedate"]
 
 
-def resolved_elsewhere(
-    http: JiraHttp, keys: Sequence[str], now: Callable[[], datetime]
-) -> dict[str, Resolution]:
-    """By the keys asked for: those Jira shows as done (with or without a resolution), and
-    those deleted (``gone``)."""
-    out: dict[str, Resolution] = {}
-    chunks = [list(keys[n : n + KEYS_PER_SEARCH]) for n in range(0, len(keys), KEYS_PER_SEARCH)]
-    while chunks:
-        chunk = chunks.pop()
-        jql = f"key in ({', '.join(chunk)}) AND statusCategory = Done"
-        try:
-            found = list(http.search(jql, _DONE_FIELDS))
-        except BadRequest as exc:
-            # One deleted key makes Jira refuse the whole query: set the gone keys
-            # aside (Jira names them; split the list when it does not) and ask again.
-            chunks.extend(_without_gone(http, chunk, exc, out, now))
-            continue
-        chunks.extend(_by_asked_key(chunk, found, out, now))
-    return out
-
-
-def _without_gone(
-    http: JiraHttp,
-    chunk: list[str],
-    exc: BadRequest,
-    out: dict[str, Resolution],
-    now: Callable[[], datetime],
-) -> list[list[str]]:
-    """The parts of a refused key search to ask again, once its gone keys are in ``out``."""
-    named = {m.group(1).upper() for text in exc.messages for m in MISSING_KEY.finditer(text)}
-    suspects = [k for k in chunk if k.upper() in named] or (chunk if len(chunk) == 1 else [])
-    gone = [k for k in suspects if _is_gone(http, k)]
-    for key in gone:
-        log.warning("%s", gone_message(key))
-        out[key] = Resolution(name="deleted", at=now(), gone=True)
-    rest = [k for k in chunk if k not in gone]
-    if gone:
-        return [rest] if rest else []
-    if len(rest) > 1:
-        half = len(rest) // 2
-        return [rest[:half], rest[half:]]
-    log.warning("could not check %s for a resolution: %s", rest[0], exc)
-    return []
-
-
-def _by_asked_key(
-    chunk: list[str],
-    found: list[dict[str, Any]],
-    out: dict[str, Resolution],
-    now: Callable[[], datetime],
-) -> list[list[str]]:
-    """Put a key search's answers in ``out`` under the keys asked for; the parts of the
-    search to ask again to tell which asked key a moved ticket's new key answers for.
-
-    A ticket moved to another project answers ``key in (OPS-1)`` under its new key (NEW-1),
-    which nobody asked for. Alone in its search, it is the asked key's ticket; among others,
-    the keys not answered as asked are split and searched again.
-    """
-    asked = {key.upper(): key for key in chunk}
-    moved = []
-    for raw in found:
-        key = asked.pop(str(raw["key"]).upper(), None)
-        if key is None:
-            moved.append(raw)
-        else:
-            out[key] = _resolution(raw, now)
-    rest = list(asked.values())
-    if not moved or not rest:
-        return []
-    if len(rest) == 1:
-        log.info("%s is now %s (moved by a person): still its ticket", rest[0], moved[0]["key"])
-        out[rest[0]] = _resolution(moved[0], now)
-        return []
-    half = len(rest) // 2
-    return [rest[:half], rest[half:]]
-
-
-def _is_gone(http: JiraHttp, key: str) -> bool:
-    try:
-        http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
-    except TicketGone:
-        return True
-    return False
+def resolved_since(
+    http: JiraHttp, since: datetime | None, lag: timedelta, now: Callable[[], datetime]
+) -> PeopleCheck:
+    """The tickets labelled ``dirsync`` that Jira shows done and that changed since
+    ``since`` (None: ever), with their resolutions; ``checked_at`` is now."""
+    started = now()
+    jql = f"labels = {jql_string('dirsync')} AND statusCategory = Done"
+    if since is not None:
+        window = (started - since + lag + MARGIN).total_seconds()
+        jql += f" AND updated >= -{max(1, math.ceil(window / 60))}m"
+    resolved = [
+        ResolvedTicket(
+            key=str(raw["key"]),
+            idempotency_key=str(property_of(raw).get("idempotency_key", "")),
+            resolution=_resolution(raw, now),
+        )
+        for raw in http.search(jql, _DONE_FIELDS)
+    ]
+    return PeopleCheck(resolved, started)
 
 
 def _resolution(raw: dict[str, Any], now: Callable[[], datetime]) -> Resolution:

@@ -14,6 +14,7 @@ from jira import JIRAError
 
 from ..config.settings import JiraSettings
 from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
+from ..fingerprint import label
 from ..ports import TicketContent
 from ..secret_files import header_safe, read_secret_file, secret_line
 
@@ -59,9 +60,24 @@ def refused(
     ``ticket``: the issue key the request concerns; for a create (``creating``), the label
     of the problem whose ticket it would be.
     """
-    status = exc.status_code
-    body = _error_json(exc)
     detail = _jira_message(exc)
+    status = exc.status_code or 0
+    return refusal(settings, what, status, error_json(exc), detail, ticket, creating=creating)
+
+
+def refusal(
+    settings: JiraSettings,
+    what: str,
+    status: int,
+    body: dict[str, Any] | None,
+    detail: str,
+    ticket: str = "",
+    *,
+    creating: bool = False,
+) -> Exception:
+    """``refused``, from the parts of an answer: its status, Jira's error JSON (None if the
+    answer was not Jira's), and that JSON as one line (``message_of``). A bulk create's
+    refusal of one item comes this way (``errors[].elementErrors``)."""
     if status == 401:
         return Fatal(
             f"Jira at {settings.url} refused the credentials (HTTP 401): check [jira] email "
@@ -124,7 +140,7 @@ def gone_message(key: str) -> str:
     )
 
 
-def _error_json(exc: JIRAError) -> dict[str, Any] | None:
+def error_json(exc: JIRAError) -> dict[str, Any] | None:
     """Jira's error body ``{"errorMessages": [...], "errors": {...}}``, or None if it is not."""
     try:
         data = exc.response.json() if exc.response is not None else None
@@ -144,11 +160,18 @@ def _messages(body: dict[str, Any] | None) -> list[str]:
 
 def _jira_message(exc: JIRAError) -> str:
     """Jira's error JSON as one line: field errors first, then the messages."""
-    data = _error_json(exc) or {}
-    parts = [f"{k}: {v}" for k, v in (data.get("errors") or {}).items()]
-    parts += [str(m) for m in data.get("errorMessages") or []]
-    text = "; ".join(parts) or ("no details" if exc.response is not None else str(exc.text))
-    return " ".join(text.split())[:500]
+    text = message_of(error_json(exc) or {})
+    if text or exc.response is not None:
+        return text or "no details"
+    return " ".join(str(exc.text).split())[:500]
+
+
+def message_of(body: dict[str, Any]) -> str:
+    """Jira's error JSON (``{"errorMessages": [...], "errors": {...}}``) as one line: field
+    errors first, then the messages; "" if it says nothing."""
+    parts = [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
+    parts += [str(m) for m in body.get("errorMessages") or []]
+    return " ".join("; ".join(parts).split())[:500]
 
 
 def property_of(raw: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +179,28 @@ def property_of(raw: dict[str, Any]) -> dict[str, Any]:
     if isinstance(value, dict) and "value" in value and "fingerprint" not in value:
         value = value["value"]
     return value if isinstance(value, dict) else {}
+
+
+def issue_fields(
+    settings: JiraSettings, fingerprint: str, content: TicketContent, family: str
+) -> dict[str, Any]:
+    """The fields of a new issue: the configured ones, its text, labels and priority."""
+    s = settings
+    labels = list(dict.fromkeys([*s.labels, "dirsync", label(fingerprint)]))
+    fields: dict[str, Any] = {
+        **s.fields,
+        "project": {"key": s.project},
+        "issuetype": {"name": s.issue_type},
+        "summary": content.summary,
+        "description": content.description,
+        "labels": labels,
+    }
+    priority = s.priority_for(family)
+    if priority:
+        fields["priority"] = {"name": priority}
+    if s.components:
+        fields["components"] = [{"name": c} for c in s.components]
+    return fields
 
 
 def property_value(

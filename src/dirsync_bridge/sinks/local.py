@@ -2,8 +2,10 @@
 
 It is the default sink, so that the tool is useful (and testable end to end) without a
 helpdesk. It keeps exactly what ``Sink`` promises and no more: every write is one
-transaction, creating twice with one idempotency key returns the first ticket, and a
-comment is named by its key so that writing it again replaces it instead of adding one.
+transaction (a batch of creates: one for the batch), creating twice with one idempotency key
+returns the first ticket, and a comment is named by its key so that writing it again
+replaces it instead of adding one. Writes come one at a time from the calling thread: the
+store is one SQLite connection.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Final
 
 from .. import sqlite
 from ..errors import TicketMissing
-from ..ports import Resolution, TicketContent, TicketSnapshot, TicketStatus
+from ..ports import TicketContent, TicketSnapshot, TicketStatus
+from ..sink_values import Found, Made, NewTicket, PeopleCheck
 
 KEY_PREFIX: Final = "LOCAL-"
 RESOLUTION_DONE: Final = "Done"
@@ -90,6 +93,10 @@ class LocalStore:
     """A ``Sink`` in a local SQLite file; ``":memory:"`` gives a throw-away one for tests."""
 
     name = "local"
+    max_batch = 10
+    """A batch of creates is one transaction. Writes here cost no round trip, so batches
+    are kept small: a reconcile holds four batches' worth of problems in memory at once."""
+    max_in_flight = 1
 
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the store and bring its schema up to date."""
@@ -118,9 +125,16 @@ class LocalStore:
         ).fetchone()
         return None if row is None else self._snapshot(row)
 
-    def resolved_elsewhere(self, keys: Sequence[str]) -> dict[str, Resolution]:
+    def find_many(
+        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+    ) -> Found:
+        """The tickets created with these keys (the store's answer is never in doubt)."""
+        found = {key: self.find(key) for key in idempotency_keys}
+        return Found({key: ticket for key, ticket in found.items() if ticket is not None})
+
+    def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """Nothing: only this tool writes to the local store."""
-        return {}
+        return PeopleCheck([], datetime.now(UTC))
 
     def snapshot(self, key: str) -> TicketSnapshot:
         """The current state of ticket ``key``; ``KeyError`` if there is no such ticket."""
@@ -135,39 +149,51 @@ class LocalStore:
         family: str = "unknown",
         reach_by: Callable[[datetime], None] | None = None,
     ) -> TicketSnapshot:
-        """Create an open ticket, or return the one already created with this key.
+        """Create an open ticket, or return the one already created with this key."""
+        (made,) = self.create_many([NewTicket(idempotency_key, fingerprint, content, family)])
+        assert isinstance(made, TicketSnapshot)
+        return made
+
+    def create_many(
+        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+    ) -> list[Made]:
+        """Create open tickets (the one already created with a key is returned instead), in
+        one transaction; each counts as one write taken, as the ledger counts them.
 
         ``reach_by`` is not called: the store's search never lags behind its writes.
         """
         now = _now()
+        keys = []
         with sqlite.transaction(self._conn):
             # Checked inside the transaction (BEGIN IMMEDIATE holds the write lock), so two
             # processes repeating the same create cannot both insert.
-            existing = self._conn.execute(
-                "SELECT key FROM tickets WHERE idempotency_key = ?", (idempotency_key,)
-            ).fetchone()
-            if existing is not None:
-                key: str = existing["key"]
-            else:
-                cursor = self._conn.execute(
-                    "INSERT INTO tickets (idempotency_key, fingerprint, summary, description,"
-                    " links, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
-                    (
-                        idempotency_key,
-                        fingerprint,
-                        content.summary,
-                        content.description,
-                        _links_json(content.links),
-                        now,
-                        now,
-                    ),
-                )
-                key = f"{KEY_PREFIX}{cursor.lastrowid}"
-                self._conn.execute(
-                    "UPDATE tickets SET key = ? WHERE id = ?", (key, cursor.lastrowid)
-                )
-            self._count_write()
-        return self.snapshot(key)
+            for ticket in tickets:
+                keys.append(self._insert(ticket, now))
+                self._count_write()
+        return [self.snapshot(key) for key in keys]
+
+    def _insert(self, ticket: NewTicket, now: str) -> str:
+        existing = self._conn.execute(
+            "SELECT key FROM tickets WHERE idempotency_key = ?", (ticket.idempotency_key,)
+        ).fetchone()
+        if existing is not None:
+            return str(existing["key"])
+        cursor = self._conn.execute(
+            "INSERT INTO tickets (idempotency_key, fingerprint, summary, description,"
+            " links, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+            (
+                ticket.idempotency_key,
+                ticket.fingerprint,
+                ticket.content.summary,
+                ticket.content.description,
+                _links_json(ticket.content.links),
+                now,
+                now,
+            ),
+        )
+        key = f"{KEY_PREFIX}{cursor.lastrowid}"
+        self._conn.execute("UPDATE tickets SET key = ? WHERE id = ?", (key, cursor.lastrowid))
+        return key
 
     def update(self, key: str, content: TicketContent) -> None:
         """Replace the summary, description and links of ticket ``key``."""

@@ -31,6 +31,7 @@ Kind = Literal[
     "edit-comment",
     "delete-comment",
     "transition",
+    "property",
     "search",
     "comments",
     "read",
@@ -58,6 +59,8 @@ def kind_of(method: str, route: str) -> Kind:
         match method, len(parts):
             case "POST", 1:
                 return "create"
+            case "POST", 2 if parts[1] == "bulk":
+                return "create"  # a bulk create is a create: the same faults hit it
             case "PUT", 2:
                 return "edit"
             case "POST", 3 if parts[2] == "comment":
@@ -68,6 +71,8 @@ def kind_of(method: str, route: str) -> Kind:
                 return "edit-comment"
             case "DELETE", 4 if parts[2] == "comment":
                 return "delete-comment"
+            case "PUT", 4 if parts[2] == "properties":
+                return "property"
     return "read"
 
 
@@ -104,6 +109,9 @@ class Faults:
     # credentials, but 401 to wrong ones, as Jira Cloud does (default: it answers anyone)
     queue: deque[int] = field(default_factory=deque)  # statuses for the next requests, in order
     aimed: list[Mishap] = field(default_factory=list)  # for `break_next`, oldest first
+    refused: list[tuple[str, int]] = field(default_factory=list)  # for `refuse_create`
+    bulk_drops_properties: bool = False  # bulk create ignores `properties`: a Jira whose
+    # request bean has no such field and ignores unknown ones (Jira Server's IssueUpdateBean)
 
     def break_next(
         self, kind: Kind, outcome: Outcome = 503, *, reaches_jira: bool = True, times: int = 1
@@ -114,6 +122,16 @@ class Faults:
         drops before it gets there).
         """
         self.aimed.extend([Mishap(kind, outcome, reaches_jira)] * times)
+
+    def refuse_create(self, containing: str, status: int = 400) -> None:
+        """Refuse every create (one or an item of a bulk create) whose summary contains
+        `containing`, with `status` and a field error on the summary: a bulk create answers
+        it item by item (`errors[].failedElementNumber`), creating the others."""
+        self.refused.append((containing, status))
+
+    def refusal(self, summary: str) -> int | None:
+        """The status `refuse_create` gives a create with this summary, if any."""
+        return next((status for text, status in self.refused if text in summary), None)
 
     def take(self, kind: Kind) -> Mishap | None:
         """The aimed fault for this request, if one waits for its kind (used up once)."""

@@ -8,10 +8,12 @@ What differs by mode is what apis.md sections 3.1, 3.2 and 3.4 say differs:
 - search: Cloud serves `GET|POST /search/jql` (nextPageToken, no total, eventually consistent
   when `faults.search_lag` is set, `reconcileIssues`) and answers the removed `/search` with 410
   (CHANGE-2046); Server serves `/search` (startAt, total) and 404s `/search/jql`.
-Faults (429/503 with Retry-After, latency, create-then-503) come first, before auth, as from a
-gateway in front of Jira (section 3.3); `faults.break_next` spoils one answer of a kind (lost
-after the write, dropped, cut mid-chunk, a captive portal's page). `tls=True` serves HTTPS with
-a test CA made at start (`sim.ca_path`), for certificate checks. One lock guards all state.
+Creates come one at a time (`POST /issue`) or up to 50 at once (`POST /issue/bulk`, answered
+item by item: `bulk`). Faults (429/503 with Retry-After, latency, create-then-503) come first,
+before auth, as from a gateway in front of Jira (section 3.3); `faults.break_next` spoils one
+answer of a kind (lost after the write, dropped, cut mid-chunk, a captive portal's page).
+`tls=True` serves HTTPS with a test CA made at start (`sim.ca_path`), for certificate checks.
+One lock guards all state.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import parse_qs
 
+from .bulk import create_bulk, refuse
 from .catalog import DEFAULT_RESOLUTIONS, DEFAULT_STATUSES, LINK_TYPES, PRIORITIES, ApiError, Json
 from .faults import API, Broken, Faults, Outcome, Record, RequestLog, kind_of
 from .jql import JqlError
@@ -308,11 +311,18 @@ class JiraSimulator:
                 m.link(body)
                 return 201, None, {}
             case "POST", ["issue"]:
+                refuse(self.faults, body)
                 issue, created = m.create_issue(body)
                 p = self.faults.create_then_503
                 if p and self._random.random() < p:
                     return self.faults.answer(503)
                 return 201, created, {}
+            case "POST", ["issue", "bulk"]:
+                status, answer = create_bulk(m, self.faults, body)
+                p = self.faults.create_then_503
+                if status == 201 and p and self._random.random() < p:
+                    return self.faults.answer(503)
+                return status, answer, {}
             case "GET", ["issue", ref]:
                 fields = m.select_fields(q.many("fields") or ["*all"])
                 return ok(m.issue_json(m.issue(ref), fields, q.many("properties")))

@@ -1,0 +1,200 @@
+"""Jira's bulk create (``POST /rest/api/2/issue/bulk``): its answer, item by item.
+
+Up to 50 issues to a request (Cloud's documented limit; Data Center is given the same). Each
+item carries all a single create carries: fields, labels, priority, components and the issue
+property. Jira makes the items in order and may refuse some alone: the answer lists the
+issues made (``issues``, in request order) and one error per item refused (``errors``, each
+naming its item by ``failedElementNumber``, counted from 0, with a ``status`` and Jira's
+error JSON as ``elementErrors``): 201 when any was made, 400 with the same JSON when none
+was. An answer that cannot be matched to its items (the counts do not add up) leaves every
+item it does not refuse with an unknown outcome, settled later by a search, never guessed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Final
+
+from .. import interrupt
+from ..config.settings import JiraSettings
+from ..errors import Retriable, Skippable, WriteUnconfirmed
+from ..fingerprint import label
+from ..ports import TicketSnapshot
+from ..sink_values import Made, NewTicket
+from .jira_http import JiraHttp
+from .jira_wire import (
+    PROPERTY,
+    PROPERTY_VERSION,
+    OutcomeUnknown,
+    issue_fields,
+    message_of,
+    property_of,
+    property_value,
+    refusal,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS: Final = 50
+IN_FLIGHT: Final = 4
+"""Writes to existing tickets at once (comments, transitions, properties)."""
+
+
+def issue_update(settings: JiraSettings, ticket: NewTicket) -> dict[str, Any]:
+    """One item of a bulk create: all a single create sends (fields, property)."""
+    value = property_value(
+        ticket.idempotency_key, ticket.fingerprint, ticket.family, ticket.content
+    )
+    return {
+        "fields": issue_fields(settings, ticket.fingerprint, ticket.content, ticket.family),
+        "properties": [{"key": PROPERTY, "value": value}],
+    }
+
+
+def made_properties(
+    made: Sequence[Made], updates: Sequence[dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(issue key, property value) of each issue a bulk create made."""
+    return [
+        (outcome.key, update["properties"][0]["value"])
+        for outcome, update in zip(made, updates, strict=True)
+        if isinstance(outcome, TicketSnapshot)
+    ]
+
+
+def label_list(fingerprints: Sequence[str]) -> str:
+    """The labels of a batch, for a message: the first few, and how many more."""
+    shown = [label(fp) for fp in fingerprints[:3]]
+    more = len(fingerprints) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
+def outcomes(
+    settings: JiraSettings, answer: dict[str, Any], tickets: Sequence[NewTicket]
+) -> list[Made]:
+    """What became of each ticket of a bulk create, in order, from Jira's answer."""
+    refused: dict[int, dict[str, Any]] = {}
+    for error in answer.get("errors") or []:
+        number = error.get("failedElementNumber") if isinstance(error, dict) else None
+        if isinstance(number, int) and 0 <= number < len(tickets):
+            refused[number] = error
+    made = [n for n in range(len(tickets)) if n not in refused]
+    issues = answer.get("issues") or []
+    matched = len(issues) == len(made) and all(
+        isinstance(issue, dict) and issue.get("key") for issue in issues
+    )
+    keys = {n: str(issue["key"]) for n, issue in zip(made, issues, strict=False)} if matched else {}
+    out: list[Made] = []
+    for number, ticket in enumerate(tickets):
+        if number in refused:
+            out.append(_refused(settings, ticket, refused[number]))
+        elif number in keys:
+            out.append(
+                TicketSnapshot(
+                    key=keys[number],
+                    idempotency_key=ticket.idempotency_key,
+                    fingerprint=ticket.fingerprint,
+                    content=ticket.content,
+                    status="open",
+                )
+            )
+        else:
+            out.append(
+                WriteUnconfirmed(
+                    f"Jira: creating the ticket for {label(ticket.fingerprint)} got an answer "
+                    f"that does not say which issue is its ({len(issues)} made for "
+                    f"{len(made)} not refused); it is looked for by label before any new attempt"
+                )
+            )
+    return out
+
+
+def _refused(settings: JiraSettings, ticket: NewTicket, error: dict[str, Any]) -> Exception:
+    """One item's refusal, as a single create's refusal would be told."""
+    name = label(ticket.fingerprint)
+    status = error.get("status")
+    body = error.get("elementErrors")
+    body = body if isinstance(body, dict) else {}
+    if not isinstance(status, int) or status >= 500 or status == 429:
+        # Not a refusal of the item: whether it was made is unknown.
+        return WriteUnconfirmed(
+            f"Jira: creating the ticket for {name} failed with no clear answer (HTTP "
+            f"{status} for the item); it is looked for by label before any new attempt"
+        )
+    detail = message_of(body) or "no details"
+    return refusal(settings, "create the ticket", status, body, detail, name, creating=True)
+
+
+class Properties:
+    """Data Center: the issue property set afterwards where a bulk create dropped it.
+
+    Jira Cloud documents that a bulk create sets each item's properties. Data Center's
+    documentation does not say so for every release, and a Jira whose request bean lacks
+    the field ignores it without an error (README, "Jira in bulk"). So on Data Center the
+    first bulk create of a run is checked with one search (``key in (...)``, the property
+    asked for): if every issue has it, this site keeps properties and later batches are
+    trusted; otherwise each issue made without it gets it by one PUT, a few at a time.
+    """
+
+    def __init__(self, http: JiraHttp) -> None:
+        self._http = http
+        self._kept: bool | None = None
+        """Whether this site's bulk create keeps properties (None: not checked yet)."""
+
+    def keep(self, made: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Make sure each (issue key, property value) made by a bulk create has it."""
+        if not made or self._kept:
+            return
+        missing = list(made)
+        if self._kept is None:
+            jql = f"key in ({', '.join(key for key, _ in made)})"
+            have = {
+                str(raw["key"]) for raw in self._http.search(jql, ["summary"]) if property_of(raw)
+            }
+            missing = [(key, value) for key, value in made if key not in have]
+            self._kept = not missing
+            if missing:
+                log.info("this Jira's bulk create drops issue properties: each is set after it")
+        with interrupt.workers(IN_FLIGHT) as pool:
+            list(pool.map(self.put, missing))
+
+    def put(self, item: tuple[str, dict[str, Any]]) -> None:
+        """Set one issue's property (a PUT says the whole value: sending it twice is safe)."""
+        key, value = item
+        try:
+            self._http.write(
+                f"set the property of {key}", "PUT", f"issue/{key}/properties/{PROPERTY}",
+                value, ticket=key,
+            )  # fmt: skip
+        except (OutcomeUnknown, Retriable, Skippable) as exc:
+            # The ticket is made and recorded; only a later search for it by its property
+            # (after a crash) would miss it, and that finds it by its label (``adopt``).
+            log.warning("%s: its issue property could not be set (%s)", key, exc)
+
+
+def adopt(
+    wanted: Sequence[str], bare: Sequence[dict[str, Any]]
+) -> tuple[str, dict[str, Any]] | None:
+    """Of the unsettled creates of one fingerprint (``wanted``, idempotency keys) and the
+    issues carrying its label but no property (``bare``, Data Center: a crash between a
+    bulk create that dropped the property and setting it), the one pair that can only
+    belong together: (key, issue); None when it is not that simple."""
+    if len(wanted) == 1 and len(bare) == 1:
+        return wanted[0], bare[0]
+    if wanted and bare:
+        names = ", ".join(str(raw.get("key")) for raw in bare)
+        log.warning("issues %s carry a fingerprint label but no property: left alone", names)
+    return None
+
+
+def bare_property(idempotency_key: str) -> dict[str, Any]:
+    """The property given to an adopted issue: what its idempotency key says."""
+    fingerprint, _, episode = idempotency_key.rpartition(":")
+    return {
+        "version": PROPERTY_VERSION,
+        "fingerprint": fingerprint,
+        "idempotency_key": idempotency_key,
+        "episode": int(episode),
+        "links": [],
+    }
