@@ -16,6 +16,9 @@
 (g)-(i) ``parse`` as a user runs it (``bench/parse_bench.py``): the 10,000-row report as whole
     processes vs a floor process (target <= 2.0), start-up imports, and the envelope step's
     share of a typical report's parse (target <= 20%).
+(j) Peak memory (``bench/memory_bench.py``): the largest report ``[parse] max_message_bytes``
+    lets in (25 MiB), by ``parse --format json`` and by ``replay``, each in a fresh process,
+    against a base of the same imports. Target: (peak - base) <= 5x the message.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bench.enrich_bench import bench_enrich
 from bench.floor import floor_parse
 from bench.jira_bench import bench_jira
 from bench.mailbox_bench import bench_graph
+from bench.memory_bench import bench_memory
 from bench.parse_bench import bench_envelope_share, bench_startup, bench_whole_process
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
@@ -164,3 +168,4 @@ if __name__ == "__main__":
     bench_jira()
     bench_graph()
     bench_enrich()
+    bench_memory()
