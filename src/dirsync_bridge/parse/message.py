@@ -106,9 +106,10 @@ class ParsedReport:
 
     def report(self) -> Report:
         """The whole report, every error a model."""
-        # One validation of the whole report (errors as plain data): a model per row would
-        # cost more than the rest of the parse.
-        return Report.model_validate({**self.fields, "errors": [_error(r) for r in self.rows]})
+        # The errors validated a batch at a time (a model per row would cost more than the
+        # rest of the parse; all rows as plain data at once would hold them twice), then
+        # set on the validated header as they are.
+        return self.header.model_copy(update={"errors": tuple(self.errors())})
 
     def errors(self) -> Iterator[SyncError]:
         """The errors, in source order, made a batch at a time."""

@@ -57,6 +57,9 @@ class Undecodable(Exception):
 T = TypeVar("T")
 _PIECE_BYTES = 1024 * 1024
 _FALLBACK_CHARSETS = ("utf-8", "windows-1252")
+# Codecs decoded a piece at a time: UTF-8 and the single-byte tables, whose pieces read
+# exactly as their whole does. Every charset a report was seen in is one of them.
+_IN_PIECES = re.compile(r"utf-8|ascii|iso8859-\d+|cp125\d|koi8-[ru]|mac-roman")
 # The transfer encodings the stdlib undoes beyond quoted-printable: undone whole, as before.
 _WHOLE_ENCODINGS = frozenset({"base64", "x-uuencode", "uuencode", "uue", "x-uue"})
 
@@ -109,8 +112,13 @@ class TextPart:
         return self.read(lambda pieces: "".join(pieces()))
 
     def _pieces(self, charset: str, errors: str) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder(charset)(errors)
         try:
+            if not _IN_PIECES.fullmatch(codecs.lookup(charset).name):
+                # A codec whose pieces may not read as its whole does (UTF-16 without a
+                # byte-order mark is one): decoded whole, as every body was before.
+                yield b"".join(self._payload()).decode(charset, errors)
+                return
+            decoder = codecs.getincrementaldecoder(charset)(errors)
             for chunk in self._payload():
                 yield decoder.decode(chunk)
             yield decoder.decode(b"", True)
