@@ -1,7 +1,8 @@
 """(j) Peak memory per message: the largest report ``[parse] max_message_bytes`` lets in.
 
 A report of the default limit (25 MiB) is parsed by ``dirsync-bridge parse --format json``
-and replayed by ``dirsync-bridge replay`` into the local store, each as a whole command in a
+(alone, then three of them in one run: memory must not grow with the messages read) and
+replayed by ``dirsync-bridge replay`` into the local store, each as a whole command in a
 fresh process. Peak memory is that process's own high-water mark (``VmHWM`` of
 /proc/self/status, read at exit). The base is measured in the same run: a fresh process that
 imports exactly the modules the command had loaded by its end, and does nothing else. The
@@ -95,6 +96,15 @@ def bench_memory(limit: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
         (Path(tmp) / "config.toml").write_text('[state]\npath = "state/state.db"\n')
         parse = _command_peak(["parse", "--format", "json", str(report)], tmp)
         print(_line(f"parse --format json ({rows:,} rows)", len(raw), *parse))
+        several = Path(tmp) / "three"
+        several.mkdir()
+        for number in range(3):
+            (several / f"{number}.eml").write_bytes(raw)
+        three = _command_peak(["parse", "--format", "json", str(several)], tmp)
+        print(
+            _line("parse --format json, three of them in one run,", len(raw), *three)
+            + f"; vs one: {three[0] / parse[0]:.2f} (flat = 1.0)"
+        )
         replay = _command_peak(
             ["--config", str(Path(tmp) / "config.toml"), "replay", str(report)], tmp
         )
