@@ -96,3 +96,16 @@ def backlog(folder: Path, count: int, tenants: int = 4, people: int = 25, seed: 
         (folder / f"{number:05d}.eml").write_bytes(
             report_email(f"Tenant {tenant}", at, rows, message_id)
         )
+
+
+def report_filling(limit: int) -> bytes:
+    """The largest ``big_report_email`` of at most ``limit`` bytes (rows of every kind)."""
+    sample = 1_000
+    per_row = len(big_report_email(sample)) / sample
+    rows = int(limit / per_row)
+    raw = big_report_email(rows)
+    # Row sizes vary a little (the numbers grow longer): step down until it fits.
+    while len(raw) > limit:
+        rows -= max(1, (len(raw) - limit) // int(per_row) + 1)
+        raw = big_report_email(rows)
+    return raw

@@ -20,6 +20,9 @@
 (j) Graph provisioning errors (``bench/provisioning_bench.py``): a scan of 5,000 objects in
     error at 50 ms a request: requests vs the minimum (pages), wall time vs its latency floor;
     with the filter refused; ``run`` twice (the second pass: the same requests, 0 writes).
+(k) Peak memory (``bench/memory_bench.py``): the largest report ``[parse] max_message_bytes``
+    lets in (25 MiB), by ``parse --format json`` and by ``replay``, each in a fresh process,
+    against a base of the same imports. Target: (peak - base) <= 5x the message.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bench.enrich_bench import bench_enrich
 from bench.floor import floor_parse
 from bench.jira_bench import bench_jira
 from bench.mailbox_bench import bench_graph
+from bench.memory_bench import bench_memory
 from bench.parse_bench import bench_envelope_share, bench_startup, bench_whole_process
 from bench.provisioning_bench import bench_provisioning
 from dirsync_bridge.models import Report
@@ -170,3 +174,4 @@ if __name__ == "__main__":
     bench_graph()
     bench_enrich()
     bench_provisioning()
+    bench_memory()

@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .models import ParseResult, Rejected, SyncError
+from .models import ParseResult, Rejected, Report, SyncError
 from .run_summary import RunSummary
 from .terminal import shown
 
-if TYPE_CHECKING:  # the ledger (and sqlite3) is not loaded for `parse`
+if TYPE_CHECKING:  # the ledger (and sqlite3) is not loaded for `parse`, the parser (and lxml)
+    # not for the commands that only print summaries and tickets
     from .ledger.listing import TicketRow
+    from .parse.message import ParsedReport
 
 _KIND_WIDTH = 38
 
@@ -42,24 +44,33 @@ def detail(error: SyncError) -> str:
     return error.message
 
 
-def result_lines(result: ParseResult, width: int = 80) -> Iterator[str]:
-    """The lines for one parsed or rejected message."""
+def result_lines(result: ParseResult | ParsedReport, width: int = 80) -> Iterator[str]:
+    """The lines for one parsed or rejected message (a parsed one's errors made as shown)."""
     if isinstance(result, Rejected):
         yield clip(f"{shown(result.source)}  REJECTED", width)
         yield from textwrap.wrap(
             shown(result.reason), width, initial_indent="    ", subsequent_indent="    "
         )
         return
-    tenant = shown(result.tenant or "tenant not named")
-    count = f"{len(result.errors)} error" + ("" if len(result.errors) == 1 else "s")
-    yield clip(f"{shown(result.source)}  {tenant}, {count}", width)
-    for error in result.errors:
+    header = result if isinstance(result, Report) else result.header
+    tenant = shown(header.tenant or "tenant not named")
+    errors = error_count(result)
+    count = f"{errors} error" + ("" if errors == 1 else "s")
+    yield clip(f"{shown(header.source)}  {tenant}, {count}", width)
+    for error in result.errors if isinstance(result, Report) else result.errors():
         identity = shown(error.identity or "(tenant-level)")
         yield clip(f"  {error.kind:<{_KIND_WIDTH}}{identity}", width)
         yield clip(f"      {shown(detail(error))}", width)
 
 
-def table(results: Iterable[ParseResult], width: int = 80) -> Iterator[str]:
+def error_count(result: ParseResult | ParsedReport) -> int:
+    """How many errors a parsed message lists (none for a rejected one)."""
+    if isinstance(result, Rejected):
+        return 0
+    return len(result.errors) if isinstance(result, Report) else len(result.rows)  # one a row
+
+
+def table(results: Iterable[ParseResult | ParsedReport], width: int = 80) -> Iterator[str]:
     """Every result's lines, then a summary line."""
     parsed = rejected = errors = 0
     for result in results:
@@ -67,8 +78,9 @@ def table(results: Iterable[ParseResult], width: int = 80) -> Iterator[str]:
             rejected += 1
         else:
             parsed += 1
-            errors += len(result.errors)
+            errors += error_count(result)
         yield from result_lines(result, width)
+        del result  # not held while the next message is read
     messages = parsed + rejected
     yield (
         f"{messages} message{'' if messages == 1 else 's'}: {parsed} parsed "
@@ -220,20 +232,26 @@ class Progress:
         self.close()
 
 
-def print_json_array(items: Iterator[bytes | dict[str, Any]]) -> None:
+def print_json_array(items: Iterator[bytes | dict[str, Any] | Iterable[bytes]]) -> None:
     """A JSON array on stdout, streamed item by item: a large mbox never sits in memory.
 
-    An item is JSON already (a report's bytes, straight from pydantic's serialiser) or a dict
-    to encode; either way it is written as UTF-8, as JSON is (RFC 8259).
+    An item is JSON already (a report's bytes, straight from pydantic's serialiser), JSON in
+    pieces (a large report's, its errors a batch at a time), or a dict to encode; either way
+    it is written as UTF-8, as JSON is (RFC 8259).
     """
     sys.stdout.flush()
     out = sys.stdout.buffer
     out.write(b"[")
     for number, item in enumerate(items):
         out.write(b",\n" if number else b"\n")
-        out.write(
-            item if isinstance(item, bytes) else json.dumps(item, ensure_ascii=False).encode()
-        )
+        if isinstance(item, bytes):
+            out.write(item)
+        elif isinstance(item, dict):
+            out.write(json.dumps(item, ensure_ascii=False).encode())
+        else:
+            for piece in item:
+                out.write(piece)
+        del item  # not held while the next message is read
     out.write(b"\n]\n")
 
 

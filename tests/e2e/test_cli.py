@@ -367,3 +367,41 @@ def test_each_rejection_is_logged_once_with_verbose(tmp_path: Path) -> None:
         rejected = [line for line in done.stderr.splitlines() if "rejected fixtures/" in line]
         assert rejected, args
         assert len(set(rejected)) == len(rejected), args
+
+
+def _large_report(tmp_path: Path, rows: int) -> Path:
+    from datetime import UTC, datetime
+
+    from ..reportgen import LARGE, duplicate, report_email
+
+    path = tmp_path / "large.eml"
+    path.write_bytes(
+        report_email(
+            "Contoso",
+            datetime(2016, 1, 4, tzinfo=UTC),
+            [
+                (f"u{n}@contoso.com", LARGE if n % 3 else duplicate("Mail", f"u{n}@contoso.com"))
+                for n in range(rows)
+            ],
+            "large@contoso.com",
+        )
+    )
+    return path
+
+
+def test_a_report_of_more_errors_than_a_batch_prints_as_one_json_object_and_one_table(
+    tmp_path: Path,
+) -> None:
+    from dirsync_bridge.output import result_lines
+    from dirsync_bridge.parse.message import parse_message
+
+    path = _large_report(tmp_path, 1_234)  # its errors are made 500 at a time
+    report = parse_message(path.read_bytes(), str(path))
+    done = run("parse", "--format", "json", str(path))
+    assert done.returncode == 0, done.stderr
+    [printed] = json.loads(done.stdout)
+    assert printed == report.to_json_dict()
+    assert len(printed["errors"]) == 1_234
+    done = run("parse", str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:-1] == list(result_lines(report))

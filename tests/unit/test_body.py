@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dirsync_bridge.parse.body import column_roles, read_html, read_text
+from dirsync_bridge.parse.body import column_roles, read_text
+from dirsync_bridge.parse.tables import read_html
 
 MSG = (
     "Unable to update this object because the following attributes associated with this object "

@@ -71,3 +71,22 @@ def test_reports_rejections_and_dicts_make_one_array(monkeypatch: pytest.MonkeyP
     printed = json.loads(bytes(stdout.data).decode("utf-8"))
     assert [item["source"] for item in printed] == ["m1.eml", "r.eml", "\u00e9.eml"]
     assert printed[1]["reason"] == "empty: the input is empty"
+
+
+def test_a_report_in_pieces_is_written_piece_by_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdout = _stdout(monkeypatch)
+    whole = _report(1).to_json()
+    written_before: list[int] = []
+
+    def pieces() -> Iterator[bytes]:
+        for at in range(0, len(whole), 40_000):
+            written_before.append(len(stdout.data))
+            yield whole[at : at + 40_000]
+
+    print_json_array(iter([pieces(), {"source": "d.eml"}]))
+    sys.stdout.flush()
+    # A piece larger than any buffer reaches stdout before the next piece is made.
+    assert written_before[0] < 40_000 < written_before[2]
+    printed = json.loads(bytes(stdout.data).decode("utf-8"))
+    assert [item["source"] for item in printed] == ["m1.eml", "d.eml"]
+    assert printed[0] == json.loads(whole)

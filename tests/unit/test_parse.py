@@ -250,3 +250,25 @@ def test_the_collector_is_left_on_while_other_threads_run(monkeypatch: pytest.Mo
         worker.join()
     assert switched == []
     assert gc.isenabled()
+
+
+def test_an_xhtml_report_with_an_xml_declaration_naming_its_encoding_is_parsed() -> None:
+    # Was read as an empty body (lxml refuses an encoding declaration in a str): not-a-report.
+    xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + HTML.replace(
+        "<html>", '<html xmlns="http://www.w3.org/1999/xhtml">'
+    )
+    report = _ok(_report(quopri.encodestring(xhtml.encode()), "utf-8", "quoted-printable"))
+    assert [e.identity for e in report.errors] == ["jos\u00e9@contoso.com"]
+    assert report.tenant == "Soci\u00e9t\u00e9 G\u00e9n\u00e9rale & Co"
+
+
+def test_a_charset_that_fails_past_the_first_piece_reads_the_whole_body_in_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Declared UTF-8, but a windows-1252 apostrophe sits past the first piece decoded: the
+    # whole body is read again as windows-1252, as when it was decoded whole.
+    monkeypatch.setattr("dirsync_bridge.parse.mime._PIECE_BYTES", 64)
+    body = HTML.replace("</table>", "</table><p>the company\u2019s quota</p>")
+    report = _ok(_report(body.encode("windows-1252"), "utf-8", "8bit"))
+    assert report.tenant == "Soci\u00e9t\u00e9 G\u00e9n\u00e9rale & Co"
+    assert [e.identity for e in report.errors] == ["jos\u00e9@contoso.com"]

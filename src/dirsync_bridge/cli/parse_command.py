@@ -5,18 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
 
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
-from ..models import ParseResult, Rejected
-from ..output import (
-    print_json_array,
-    table,
-)
+from ..models import Rejected
+from ..output import print_json_array, table
 from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
@@ -51,17 +48,33 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
     PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
     is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
-    from ..sources.files import parse_paths
+    from ..parse.message import ParsedReport, read_message
+    from ..sources.files import read_paths
 
     if enrich and output_format != "json":
         _fail(Fatal("--enrich: needs --format json"))
     rejected: list[Rejected] = []
 
-    def noting_rejections() -> Iterator[ParseResult]:
-        for result in parse_paths(paths, config.trust, config.parse):
+    def results() -> Iterator[ParsedReport | Rejected]:
+        # A report's errors stay rows until printed (a batch of models at a time), and
+        # nothing of one message is held while the next is read: memory follows the
+        # largest message, not the run.
+        for item in read_paths(paths, config.parse.max_message_bytes):
+            result = (
+                item
+                if isinstance(item, Rejected)
+                else read_message(item.data, item.source, config.trust, config.parse)
+            )
+            del item
             if isinstance(result, Rejected):
                 rejected.append(result)
             yield result
+            del result
+
+    def json_items() -> Iterator[bytes | Iterable[bytes]]:
+        for result in results():
+            yield result.json_chunks() if isinstance(result, ParsedReport) else result.to_json()
+            del result
 
     if output_format == "json" and enrich:
         from ..bootstrap import enricher_for
@@ -72,13 +85,17 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
         except DirsyncBridgeError as exc:
             _fail(exc)
         try:
-            print_json_array(enriched_json(r, enricher) for r in noting_rejections())
+            # Look-ups are batched over a whole report, so its errors are all made at once.
+            print_json_array(
+                enriched_json(r.report() if isinstance(r, ParsedReport) else r, enricher)
+                for r in results()
+            )
         finally:
             enricher.close()
     elif output_format == "json":
-        print_json_array(result.to_json() for result in noting_rejections())
+        print_json_array(json_items())
     else:
-        for line in table(noting_rejections()):
+        for line in table(results()):
             click.echo(line)
     sys.stdout.flush()
     # Named on stderr after the output, so that they neither interleave with a table nor

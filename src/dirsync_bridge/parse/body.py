@@ -1,20 +1,21 @@
-"""Report bodies of every era: HTML tables found by header text, and plain text.
+"""Report bodies of every era: tables found by header text, plain text, the tenant line.
 
 No raw HTML of a real report survives (reference/format.md 1.8), so nothing here depends on
 a fixed layout. Tables are read by their header cells, in any order, ignoring columns we do
 not know; a table without headers is read as ``identity | message`` when its second column
-holds messages the catalogue knows. Plain text (the DirSync era, and text-only alternatives)
-is read paragraph by paragraph. Both end as the same ``Row`` values.
+holds messages the catalogue knows. HTML tables come here as rows of cell texts (``tables``
+reads the HTML); plain text (the DirSync era, and text-only alternatives) is read paragraph
+by paragraph. Both end as the same ``Row`` values.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import NamedTuple
-
-from lxml import etree
 
 from .catalog import find_tracking_id, is_known_message
 
@@ -78,168 +79,66 @@ def column_roles(cells: Sequence[str]) -> dict[str, int]:
     return roles if "message" in roles else {}
 
 
-_HEADER_SEARCH_ROWS = 5  # a header row comes first, perhaps after a title row or two
+HEADER_SEARCH_ROWS = 5  # a header row comes first, perhaps after a title row or two
+HEADERLESS = {"identity": 0, "message": 1}
+"""The columns of a table without a header row: who, then what went wrong."""
 
 
 def rows_from_table(table: Sequence[Sequence[str]]) -> list[Row] | None:
     """Read one table (rows of cell texts); None when it is not an error table."""
-    for position, cells in enumerate(table[:_HEADER_SEARCH_ROWS]):
+    for position, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
         roles = column_roles(cells)
         if roles:
             return _rows(table[position + 1 :], roles)
     pairs = [cells for cells in table if len(cells) == 2]
-    if any(is_known_message(collapse(cells[1])) for cells in pairs):
-        return _rows(pairs, {"identity": 0, "message": 1})
+    if any(is_known_pair(cells) for cells in pairs):
+        return _rows(pairs, HEADERLESS)
     return None
 
 
+def is_known_pair(cells: Sequence[str]) -> bool:
+    """Two cells, the second a message the catalogue knows: a row of a header-less table."""
+    return len(cells) == 2 and is_known_message(collapse(cells[1]))
+
+
 def _rows(table: Sequence[Sequence[str]], roles: dict[str, int]) -> list[Row]:
+    read = row_reader(roles)
+    return [row for cells in table if (row := read(cells)) is not None]
+
+
+def row_reader(roles: dict[str, int]) -> Callable[[Sequence[str]], Row | None]:
+    """The reader of one data row of a table whose columns have these roles.
+
+    None for a row that is no error: empty, or the header repeated. Rows are read one at a
+    time, so that a streamed table never needs its rows all at once.
+    """
     # This runs once per error row of every report: the column indexes are looked up once,
     # and the (long) message cell is left for the catalogue to clean.
     at_message = roles["message"]
     at_identity, at_object, at_stated = (
         roles.get(r, -1) for r in ("identity", "object_id", "stated")
     )
-    rows = []
-    for cells in table:
+    # Many rows of a large report carry the very same message (an object too large, a user
+    # ID not found): each text is kept once, which is a third of the rows' memory there.
+    messages: dict[str, str] = {}
+
+    def read(cells: Sequence[str]) -> Row | None:
         width = len(cells)
         identity = collapse(cells[at_identity]) or None if 0 <= at_identity < width else None
         message = cells[at_message] if at_message < width else ""
         if identity is None and (not message or message.isspace()):
-            continue
+            return None
         if max(map(len, cells)) <= _MAX_HEADER_LENGTH and column_roles(cells):
-            continue  # a repeated header row
-        text = "\n".join(cells)
-        rows.append(
-            Row(
-                identity=identity,
-                message=message,
-                object_id=collapse(cells[at_object]) or None if 0 <= at_object < width else None,
-                stated=collapse(cells[at_stated]) or None if 0 <= at_stated < width else None,
-                tracking_id=find_tracking_id(text),
-            )
+            return None  # a repeated header row
+        return Row(
+            identity=identity,
+            message=messages.setdefault(message, message),
+            object_id=collapse(cells[at_object]) or None if 0 <= at_object < width else None,
+            stated=collapse(cells[at_stated]) or None if 0 <= at_stated < width else None,
+            tracking_id=find_tracking_id("\n".join(cells)),
         )
-    return rows
 
-
-# ---------------------------------------------------------------------------------------------
-# HTML
-
-_BLOCK_TAGS = frozenset(
-    {"p", "div", "table", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
-)
-_SECTIONS = frozenset({"thead", "tbody", "tfoot"})
-_CELLS = frozenset({"td", "th"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_TEXT = etree.XPath("string()")  # an element's text without comments, as lxml.html does it
-
-
-def read_html(html: str) -> BodyFacts:
-    """Error rows from every error table, and the block-aware text of everything else."""
-    try:
-        return _read_html(html)
-    except ValueError:
-        # lxml refuses text with control characters once it is in the tree; they are rare
-        # enough that looking for them only after a refusal saves a scan of every body.
-        return _read_html(_CONTROL.sub("", html))
-
-
-def _read_html(html: str) -> BodyFacts:
-    try:
-        # Plain etree elements, not lxml.html's: its per-element class lookup in Python
-        # costs more than the rest of the row extraction.
-        root = etree.fromstring(html, _PARSER)
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return BodyFacts()
-    if root is None:
-        return BodyFacts()
-    facts = BodyFacts()
-    error_tables = []
-    for table in list(root.iter("table")):
-        rows = rows_from_table(list(_own_rows(table)))
-        if rows is not None:
-            facts.rows.extend(rows)
-            error_tables.append(table)
-    if facts.rows and _cut_inside_a_row(html):
-        # The parser closes what the sender never did: a row cut off mid-message would
-        # become a wrong error (and a wrong ticket), so it is left out.
-        facts.rows.pop()
-    for table in error_tables:
-        _remove_keeping_tail(table)
-    # What is left is small (the error tables are gone): make its line breaks and blocks
-    # newlines, so that paragraphs read as in plain text (a blank line ends one).
-    for element in root.iter():
-        tag = element.tag
-        if tag == "br":
-            element.tail = "\n" + (element.tail or "")
-        elif tag in _CELLS:
-            element.tail = " " + (element.tail or "")
-        elif tag in _BLOCK_TAGS:
-            element.tail = "\n\n" + (element.tail or "")
-    facts.text = str(_TEXT(root))
-    facts.has_error_section = bool(error_tables)
-    return facts
-
-
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
-_TAIL_CHARS = 64 * 1024
-
-
-def _cut_inside_a_row(html: str) -> bool:
-    # A truncated message (a cut download, a broken MIME part) ends inside a table row:
-    # the last "<tr" has no "</table" after it. Only the end of the document is looked at.
-    tail = html[-_TAIL_CHARS:].lower()
-    return tail.rfind("<tr") > tail.rfind("</table")
-
-
-def _own_rows(table: etree._Element) -> Iterable[list[str]]:
-    # Rows of this table only, not of tables nested in its cells; a row that holds a nested
-    # table is layout, not data.
-    if table.find(".//table") is None:
-        # Nothing nested: one pass over rows and cells in document order.
-        cells: list[str] = []
-        for element in table.iter("tr", "td", "th"):
-            if element.tag == "tr":
-                if cells:
-                    yield cells
-                cells = []
-            else:
-                # Most cells hold only text: reading it directly is ten times faster than XPath.
-                cells.append((element.text or "") if len(element) == 0 else _cell_text(element))
-        if cells:
-            yield cells
-        return
-    for child in table:
-        for row in [child] if child.tag == "tr" else child if child.tag in _SECTIONS else ():
-            if row.tag != "tr":
-                continue
-            cell_elements = list(row.iterchildren("td", "th"))
-            if any(cell.find(".//table") is not None for cell in cell_elements):
-                continue
-            yield [
-                (cell.text or "") if len(cell) == 0 else _cell_text(cell) for cell in cell_elements
-            ]
-
-
-def _cell_text(cell: etree._Element) -> str:
-    # A cell with markup inside: <br> and blocks separate words, they must not glue them.
-    for element in cell.iter():
-        if element.tag == "br" or element.tag in _BLOCK_TAGS:
-            element.tail = "\n" + (element.tail or "")
-    return str(_TEXT(cell))
-
-
-def _remove_keeping_tail(element: etree._Element) -> None:
-    parent = element.getparent()
-    if parent is None:  # already removed with an enclosing error table
-        return
-    tail = element.tail or ""
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(element)
+    return read
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,3 +203,40 @@ def _looks_like_identity(flat: str) -> bool:
     # Identities in text reports are single tokens: a UPN or address, a DN, DOMAIN\user, a
     # GUID. A greeting ("Hello,") or a one-word line is not one.
     return 0 < len(flat) <= _MAX_IDENTITY and bool(_IDENTITY.match(flat))
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch-run sentence
+
+_TENANT = re.compile(
+    r"completed on (?P<date>.+?) for tenant (?P<tenant>.+?)"
+    r"(?:\.(?=\s+The following errors|\s*$)|(?=\s+The following errors|\s*$))",
+    re.IGNORECASE,
+)
+_DATE_FORMATS = ("%A, %d %B %Y %H:%M:%S", "%d %B %Y %H:%M:%S", "%A, %B %d, %Y %I:%M:%S %p")
+
+
+def find_tenant(text: str) -> tuple[str | None, datetime | None]:
+    """Tenant and completion time from "...completed on <date> for tenant <name>."."""
+    if "for tenant" not in text:
+        return None, None
+    for para in paragraphs(text):
+        found = _TENANT.search(collapse(para))
+        if found:
+            return found.group("tenant").strip() or None, parse_report_date(found.group("date"))
+    return None, None
+
+
+def parse_report_date(text: str) -> datetime | None:
+    """``Tuesday, 03 January 2012 23:54:02 GMT`` (and RFC 2822 dates) as UTC."""
+    cleaned = re.sub(r"\s*\b(?:GMT|UTC|Z)\s*$", "", text.strip())
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -10,6 +10,7 @@ is ``Unknown`` with the message kept, never dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..models import KINDS, ConflictData, Kind
@@ -196,6 +197,10 @@ def stated_kind(text: str | None) -> Kind | None:
     return None
 
 
+# A large report repeats a few messages many times over (an object too large, a federated
+# domain, a user ID not found): each is classified once. Pure, so sharing is safe; bounded,
+# so a report of messages that never repeat costs a few hundred entries, not one a row.
+@lru_cache(maxsize=1024)
 def classify(raw_message: str, stated: Kind | None = None) -> Classified:
     """Classify one error message; ``stated`` (a kind the source named) wins over the text."""
     message, tracking_id = clean_message(raw_message)

@@ -11,19 +11,19 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parseaddr, parsedate_to_datetime
-from typing import Any
+from email.utils import parseaddr
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import AnyRejectCode, ParseResult, Rejected, Report
-from .body import BodyFacts, Row, collapse, paragraphs, read_html, read_text
+from ..models import AnyRejectCode, ParseResult, Rejected, Report, SyncError
+from .body import BodyFacts, Row, collapse, find_tenant, read_text
 from .catalog import classify, stated_kind
 from .mime import Envelope, Parts, read_envelope, read_parts
+from .tables import read_html_pieces
 from .trust import TrustPolicy, authentication_problem, is_report_subject, strip_forward_prefix
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -44,17 +44,93 @@ def parse_message(
     settings: ParseSettings | None = None,
 ) -> ParseResult:
     """Parse one email; every failure is a ``Rejected``, never an exception."""
+    return _guarded(raw, source, trust, settings, ParsedReport.report)
+
+
+def read_message(
+    raw: bytes,
+    source: str,
+    trust: TrustPolicy | None = None,
+    settings: ParseSettings | None = None,
+) -> ParsedReport | Rejected:
+    """``parse_message``, with a report's errors left as rows until they are read."""
+    return _guarded(raw, source, trust, settings, lambda parsed: parsed)
+
+
+T = TypeVar("T")
+
+
+def _guarded(
+    raw: bytes,
+    source: str,
+    trust: TrustPolicy | None,
+    settings: ParseSettings | None,
+    finish: Callable[[ParsedReport], T],
+) -> T | Rejected:
     trust = trust or TrustPolicy()
     settings = settings or ParseSettings()
     try:
         with _collector_paused():
-            return _parse(raw, source, trust, settings)
+            parsed = _parse(raw, source, trust, settings)
+            return parsed if isinstance(parsed, Rejected) else finish(parsed)
     except Exception as exc:  # the last guard: hostile mail must never crash a run
         return Rejected(
             source=source,
             code="malformed-mime",
             detail=f"the message could not be parsed ({type(exc).__name__})",
         )
+
+
+_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ParsedReport:
+    """A trusted report whose errors are still rows: each becomes a model only when read.
+
+    A model of an error costs some 2 KB, and a 25 MiB report lists 70,000 errors: made all at
+    once they were most of the memory a large report took. ``errors`` and ``json_chunks``
+    make them a batch at a time; ``report`` makes them all (problems need every error).
+    """
+
+    fields: Mapping[str, Any]
+    """The report's fields but its errors, as ``Report`` takes them."""
+    rows: Sequence[Row]
+    header: Report
+    """The report without its errors."""
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any], rows: Sequence[Row]) -> ParsedReport:
+        """The report of these fields and rows; its fields checked now, its errors when read."""
+        return cls(fields, rows, Report.model_validate(fields))
+
+    def report(self) -> Report:
+        """The whole report, every error a model."""
+        # The errors validated a batch at a time (a model per row would cost more than the
+        # rest of the parse; all rows as plain data at once would hold them twice), then
+        # set on the validated header as they are.
+        return self.header.model_copy(update={"errors": tuple(self.errors())})
+
+    def errors(self) -> Iterator[SyncError]:
+        """The errors, in source order, made a batch at a time."""
+        for batch in self._batches():
+            yield from batch.errors
+
+    def json_chunks(self) -> Iterator[bytes]:
+        """``report().to_json()`` in pieces, without every error made at once."""
+        start = self.header.to_json()[: -len(b"]}")]  # up to the errors' opening bracket
+        yield start
+        # Each batch is a report of its own, serialised as the whole report would be:
+        # its errors are the bytes between the same start and the closing brackets.
+        for number, batch in enumerate(self._batches()):
+            errors = batch.to_json()[len(start) : -len(b"]}")]
+            yield b"," + errors if number else errors
+        yield b"]}"
+
+    def _batches(self) -> Iterator[Report]:
+        for at in range(0, len(self.rows), _BATCH):
+            rows = self.rows[at : at + _BATCH]
+            yield Report.model_validate({**self.fields, "errors": [_error(r) for r in rows]})
 
 
 @contextmanager
@@ -76,7 +152,9 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _parse(raw: bytes, source: str, trust: TrustPolicy, settings: ParseSettings) -> ParseResult:
+def _parse(
+    raw: bytes, source: str, trust: TrustPolicy, settings: ParseSettings
+) -> ParsedReport | Rejected:
     if not raw.strip():
         return Rejected(source=source, code="empty", detail="the input is empty")
     if len(raw) > settings.max_message_bytes:
@@ -137,7 +215,9 @@ def _parse(raw: bytes, source: str, trust: TrustPolicy, settings: ParseSettings)
     return _report(source, envelope, inline.facts, sender=inline.sender, subject=inline.subject)
 
 
-def _direct_report(raw: bytes, source: str, envelope: Envelope, trust: TrustPolicy) -> ParseResult:
+def _direct_report(
+    raw: bytes, source: str, envelope: Envelope, trust: TrustPolicy
+) -> ParsedReport | Rejected:
     sender = (
         envelope.senders[0] if len(envelope.senders) == 1 and envelope.from_headers == 1 else None
     )
@@ -163,7 +243,7 @@ def _report(
     *,
     sender: str | None,
     subject: str | None,
-) -> ParseResult:
+) -> ParsedReport | Rejected:
     tenant, completed_at = find_tenant(facts.text)
     if not (facts.rows or facts.has_error_section or tenant):
         return _rejected(
@@ -172,20 +252,16 @@ def _report(
             "not-a-report",
             "the body holds no error table or report text",
         )
-    # One validation of the whole report (errors as plain data): a model per row would
-    # cost more than the rest of the parse.
-    return Report.model_validate(
-        {
-            "source": source,
-            "message_id": envelope.message_id,
-            "subject": subject,
-            "sender": sender,
-            "sent_at": envelope.sent_at,
-            "tenant": tenant,
-            "sync_completed_at": completed_at,
-            "errors": [_error(row) for row in facts.rows],
-        }
-    )
+    fields = {
+        "source": source,
+        "message_id": envelope.message_id,
+        "subject": subject,
+        "sender": sender,
+        "sent_at": envelope.sent_at,
+        "tenant": tenant,
+        "sync_completed_at": completed_at,
+    }
+    return ParsedReport.of(fields, facts.rows)
 
 
 def _error(row: Row) -> dict[str, Any]:
@@ -228,51 +304,17 @@ def read_body(parts: Parts) -> BodyFacts:
     """The body that lists the errors: HTML tables first, then plain text, then HTML text."""
     fallbacks: list[BodyFacts] = []
     for html in parts.html:
-        facts = read_html(html)
+        facts = html.read(read_html_pieces)
         if facts.rows:
             return facts
         fallbacks.append(read_text(facts.text))
     for text in parts.plain:
-        facts = read_text(text)
+        facts = read_text(text.text())
         if facts.rows:
             return facts
         fallbacks.append(facts)
     with_section = [f for f in fallbacks if f.has_error_section or find_tenant(f.text)[0]]
     return with_section[0] if with_section else (fallbacks[0] if fallbacks else BodyFacts())
-
-
-_TENANT = re.compile(
-    r"completed on (?P<date>.+?) for tenant (?P<tenant>.+?)"
-    r"(?:\.(?=\s+The following errors|\s*$)|(?=\s+The following errors|\s*$))",
-    re.IGNORECASE,
-)
-_DATE_FORMATS = ("%A, %d %B %Y %H:%M:%S", "%d %B %Y %H:%M:%S", "%A, %B %d, %Y %I:%M:%S %p")
-
-
-def find_tenant(text: str) -> tuple[str | None, datetime | None]:
-    """Tenant and completion time from "...completed on <date> for tenant <name>."."""
-    if "for tenant" not in text:
-        return None, None
-    for para in paragraphs(text):
-        found = _TENANT.search(collapse(para))
-        if found:
-            return found.group("tenant").strip() or None, parse_report_date(found.group("date"))
-    return None, None
-
-
-def parse_report_date(text: str) -> datetime | None:
-    """``Tuesday, 03 January 2012 23:54:02 GMT`` (and RFC 2822 dates) as UTC."""
-    cleaned = re.sub(r"\s*\b(?:GMT|UTC|Z)\s*$", "", text.strip())
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(cleaned, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,14 +347,15 @@ _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 def _inline_forward(parts: Parts) -> InlineForward | None:
     for html in parts.html:
-        facts = read_html(html)
+        facts = html.read(read_html_pieces)
         block = _forward_block(facts.text)
         if block:
             sender, subject, rest = block
             if facts.rows:
                 return InlineForward(sender, subject, BodyFacts(facts.rows, rest, True))
             return InlineForward(sender, subject, read_text(rest))
-    for text in parts.plain:
+    for part in parts.plain:
+        text = part.text()
         block = _forward_block(text)
         if block:
             sender, subject, rest = block

@@ -6,20 +6,28 @@ header values stay as they came until one is asked for, and only these few are d
 From is read by the RFC 5322 parser of ``email.headerregistry`` unless it has the plain
 shape every report sender uses; a From it finds defects in names nobody (see ``addresses``).
 Bodies come from the stdlib parser, decoded with the part's own charset and a fallback
-chain, so an 8-bit windows-1252 body keeps its curly quotes instead of losing them.
+chain, so an 8-bit windows-1252 body keeps its curly quotes instead of losing them. A body is
+decoded in pieces (``TextPart``), not whole: the HTML of a large report is most of its
+message, and whole it was held three times more (the transfer encoding's text, its bytes,
+the decoded text: four bytes a character after a single emoji).
 """
 
 from __future__ import annotations
 
+import binascii
+import codecs
 import email
 import email.message
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.errors import HeaderParseError, InvalidHeaderDefect, NonPrintableDefect
 from email.header import decode_header
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
+from functools import partial
+from typing import TypeVar
 
 # An email whose headers fill more than this is not a report; don't hand it to a parser.
 _MAX_HEADER_BYTES = 1024 * 1024
@@ -42,12 +50,103 @@ class Envelope:
     """How many From headers there are: more than one is a forgery trick, never trusted."""
 
 
+class Undecodable(Exception):
+    """A piece of a text part that the charset being tried cannot decode."""
+
+
+T = TypeVar("T")
+_PIECE_BYTES = 1024 * 1024
+_FALLBACK_CHARSETS = ("utf-8", "windows-1252")
+# Codecs decoded a piece at a time: UTF-8 and the single-byte tables, whose pieces read
+# exactly as their whole does. Every charset a report was seen in is one of them.
+_IN_PIECES = re.compile(r"utf-8|ascii|iso8859-\d+|cp125\d|koi8-[ru]|mac-roman")
+# The transfer encodings the stdlib undoes beyond quoted-printable: undone whole, as before.
+_WHOLE_ENCODINGS = frozenset({"base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    """One text body, its transfer encoding and charset undone a piece at a time.
+
+    ``data[start:]`` is the body as the transfer encoding left it (quoted-printable, or as
+    it is); for a single-part message it is the message's own bytes, not a copy.
+    """
+
+    data: bytes
+    start: int
+    quoted_printable: bool
+    charset: str | None
+    """The charset the part declares (lower-cased), if any."""
+
+    @classmethod
+    def of(cls, part: email.message.Message) -> TextPart:
+        """The body of a part the stdlib parsed, its transfer encoding undone whole."""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        return cls(data, 0, False, part.get_content_charset())
+
+    def read(self, reader: Callable[[Callable[[], Iterator[str]]], T]) -> T:
+        """``reader`` given the text in pieces, in the first charset that decodes it all.
+
+        The declared charset, then UTF-8, then windows-1252 (mail declared us-ascii often
+        carries 8-bit text); UTF-8 with replacement characters when none does. ``reader``
+        gets a function that starts the pieces over, and may call it more than once.
+        """
+        declared = (self.charset,) if self.charset else ()
+        for charset in declared + _FALLBACK_CHARSETS:
+            try:
+                codec = codecs.lookup(charset)
+            except LookupError:
+                continue
+            # As bytes.decode does: a codec that does not make text (base64, rot13) is none.
+            if not getattr(codec, "_is_text_encoding", True):
+                continue
+            try:
+                return reader(partial(self._pieces, charset, "strict"))
+            except Undecodable:
+                continue
+        return reader(partial(self._pieces, "utf-8", "replace"))
+
+    def text(self) -> str:
+        """The whole text (for plain-text bodies, read paragraph by paragraph)."""
+        return self.read(lambda pieces: "".join(pieces()))
+
+    def _pieces(self, charset: str, errors: str) -> Iterator[str]:
+        try:
+            if not _IN_PIECES.fullmatch(codecs.lookup(charset).name):
+                # A codec whose pieces may not read as its whole does (UTF-16 without a
+                # byte-order mark is one): decoded whole, as every body was before.
+                yield b"".join(self._payload()).decode(charset, errors)
+                return
+            decoder = codecs.getincrementaldecoder(charset)(errors)
+            for chunk in self._payload():
+                yield decoder.decode(chunk)
+            yield decoder.decode(b"", True)
+        except UnicodeDecodeError as exc:
+            raise Undecodable(charset) from exc
+
+    def _payload(self) -> Iterator[bytes | memoryview]:
+        data, end = memoryview(self.data), len(self.data)
+        at = self.start
+        while at < end:
+            stop = at + _PIECE_BYTES
+            if self.quoted_printable:
+                # Cut just after a line break: no escape or soft break spans one, so each
+                # piece decodes as it would within the whole.
+                newline = self.data.find(b"\n", stop)
+                stop = end if newline < 0 else newline + 1
+                yield binascii.a2b_qp(data[at:stop])
+            else:
+                yield data[at : min(stop, end)]
+            at = stop
+
+
 @dataclass(slots=True)
 class Parts:
-    """The decoded text bodies and the attached messages of one email."""
+    """The text bodies (not yet decoded) and the attached messages of one email."""
 
-    html: list[str] = field(default_factory=list)
-    plain: list[str] = field(default_factory=list)
+    html: list[TextPart] = field(default_factory=list)
+    plain: list[TextPart] = field(default_factory=list)
     attached_messages: list[bytes] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
@@ -216,26 +315,33 @@ def message_id(raw: bytes) -> str | None:
 
 
 def read_parts(raw: bytes) -> Parts:
-    """Decoded text/html and text/plain bodies, and attached ``message/rfc822`` bytes."""
+    """The text/html and text/plain bodies, and the attached ``message/rfc822`` bytes."""
     end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)
     message = email.message_from_bytes(raw[: end.end()] if end else raw)
+    body = None
     if (
         end
         and not message.defects
         and message.get_content_maintype() not in ("multipart", "message")
     ):
         # A single-part body needs no MIME parsing: the stdlib would only split it into
-        # lines and join them again, which costs more than reading the HTML. The payload is
-        # stored as the parser stores it (ASCII + surrogateescape), so decoding is the same.
-        message.set_payload(raw[end.end() :].decode("ascii", "surrogateescape"))
+        # lines and join them again, which costs more than reading the HTML; and the body
+        # is read in place, from the message's own bytes.
+        body = end.end()
     elif end:
         message = email.message_from_bytes(raw)
     parts = Parts(defects=[type(d).__name__ for d in message.defects])
-    _walk(message, parts, inside_attachment=False)
+    _walk(message, parts, inside_attachment=False, body=(raw, body) if body else None)
     return parts
 
 
-def _walk(part: email.message.Message, parts: Parts, *, inside_attachment: bool) -> None:
+def _walk(
+    part: email.message.Message,
+    parts: Parts,
+    *,
+    inside_attachment: bool,
+    body: tuple[bytes, int] | None = None,
+) -> None:
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
         payload = part.get_payload()
@@ -257,25 +363,19 @@ def _walk(part: email.message.Message, parts: Parts, *, inside_attachment: bool)
     if inside_attachment or part.get_content_disposition() == "attachment":
         return
     if content_type == "text/html":
-        parts.html.append(decode_text(part))
+        parts.html.append(_text_part(part, body))
     elif content_type == "text/plain" or part.get_content_maintype() == "":
-        parts.plain.append(decode_text(part))
+        parts.plain.append(_text_part(part, body))
 
 
-_FALLBACK_CHARSETS = ("utf-8", "windows-1252")
-
-
-def decode_text(part: email.message.Message) -> str:
-    """The part's text: transfer encoding undone, then its charset, then fallbacks."""
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    declared = part.get_content_charset()
-    candidates = ((declared,) if declared else ()) + _FALLBACK_CHARSETS
-    for charset in candidates:
-        # Mail declared us-ascii often carries 8-bit text; let the fallbacks read it.
-        try:
-            return payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return payload.decode("utf-8", errors="replace")
+def _text_part(part: email.message.Message, body: tuple[bytes, int] | None) -> TextPart:
+    if body is None:
+        return TextPart.of(part)
+    raw, start = body
+    # The transfer encoding as the stdlib reads it (the first header, lower-cased, unstripped).
+    encoding = str(part.get("content-transfer-encoding", "")).lower()
+    if encoding in _WHOLE_ENCODINGS:
+        # Stored as the parser stores a body (ASCII + surrogateescape), decoded the same way.
+        part.set_payload(raw[start:].decode("ascii", "surrogateescape"))
+        return TextPart.of(part)
+    return TextPart(raw, start, encoding == "quoted-printable", part.get_content_charset())
