@@ -103,6 +103,9 @@ def _usage_error(exc: click.ClickException, log_format: LogFormat) -> int:
 
 
 def _internal_error(exc: Exception) -> int:
+    signal = interrupt.signalled()
+    if signal is not None:  # not a bug: what a signal broke on its way (``signalled``)
+        return interrupt.stopped(signal)
     first = next(iter(str(exc).splitlines()), "")
     if len(first) > _FIRST_LINE:
         first = first[: _FIRST_LINE - 3] + "..."

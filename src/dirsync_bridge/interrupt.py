@@ -13,8 +13,10 @@ ended (``done``), a signal changes nothing: the command's own exit code stands, 
 the interpreter's exit too (Python puts its default handlers back as it exits, and a
 signal then would kill the process: exit -2 or -15).
 
-This module is imported before anything else (``__main__``): it loads ``signal`` alone, so
-that the handlers are in place a few milliseconds after the interpreter starts.
+This module is imported before anything else (``__main__``), and loads nothing but the C
+module ``_signal`` (``signal`` would load ``enum`` and ``functools`` first, 7 ms): the handlers
+are in place about a millisecond after the interpreter's own start-up (10-15 ms, during which
+the signals' default actions apply: that much no Python program can avoid).
 
 A signal reaches the main thread only, while Graph's requests are made by worker threads
 that may be waiting out a ``Retry-After`` of a minute, with more work queued behind them;
@@ -27,19 +29,22 @@ stops within one request's time, not when the waits run out.
 
 from __future__ import annotations
 
-import signal
 import sys
-from types import FrameType
 
 TYPE_CHECKING = False  # not typing's: this module loads before anything else (docstring)
 if TYPE_CHECKING:
+    import signal as _signal
     import threading
     from concurrent.futures import ThreadPoolExecutor
+    from types import FrameType
+else:
+    import _signal
 
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, as shells report a command stopped by Ctrl-C (design.md section 5)."""
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_SIGNALS = (_signal.SIGINT, _signal.SIGTERM)
+_NAMES: dict[int, str] = {_signal.SIGINT: "SIGINT", _signal.SIGTERM: "SIGTERM"}
 _quiet = False
 """Set once a signal has been raised, or the command has ended: no more signals raise."""
 _signal_name: str | None = None
@@ -60,7 +65,7 @@ def install() -> None:
     """From now on SIGINT and SIGTERM raise ``Interrupted`` in the main thread (once)."""
     global _stopping
     for signum in _SIGNALS:
-        signal.signal(signum, _raise)
+        _signal.signal(signum, _raise)
     # After the handlers (threading loads in a few milliseconds): what worker threads watch.
     import threading
 
@@ -75,10 +80,17 @@ def _raise(signum: int, frame: FrameType | None) -> None:
         return  # already stopping, or ended: the first signal decided
     _quiet = True
     global _signal_name
-    _signal_name = signal.Signals(signum).name
+    _signal_name = _NAMES.get(signum, "SIGINT")
     if _stopping is not None:
         _stopping.set()  # first: the workers' waits end while the main thread unwinds
     raise Interrupted(_signal_name)
+
+
+def signalled() -> Interrupted | None:
+    """The signal's ``Interrupted``, once one has asked the command to stop: an error raised
+    after it is its doing (Python 3.11 wraps an exception raised while a class is made, as
+    an import may be doing, in a ``RuntimeError``)."""
+    return Interrupted(_signal_name) if _signal_name is not None else None
 
 
 def check() -> None:
@@ -142,6 +154,6 @@ def done() -> None:
     """
     global _quiet
     _quiet = True
-    signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, _SIGNALS)
     for signum in _SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
+        _signal.signal(signum, _signal.SIG_IGN)

@@ -34,27 +34,40 @@ _CHUNK: Final = 8192
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
 
-def read_secret_file(path: Path, key: str) -> str:
-    """The text of a secret file, checked as the module docstring says (``key`` names it)."""
-    try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise ConfigError(None, key, f"{path}: {exc.strerror or exc}") from None
+class NotRegularFile(OSError):
+    """A path that names a directory, a FIFO, a device or a socket, not a file to read."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"{path} is {kind}, not a regular file")
+        self.kind = kind
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes of ``path``, which must be a regular file (``NotRegularFile``
+    else; ``OSError`` when it cannot be opened). Never waits: a FIFO is opened with
+    ``O_NONBLOCK`` and refused, not read until someone writes to it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise ConfigError(
-                None,
-                key,
-                f"{path} is {_file_kind(mode)}, not a regular file: give the file that holds "
-                "the secret",
-            )
-        data = _read_at_most(fd, MAX_SECRET_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(None, key, f"{path}: {exc.strerror or exc}") from None
+            raise NotRegularFile(path, _file_kind(mode))
+        return _read_at_most(fd, limit)
     finally:
         os.close(fd)
+
+
+def read_secret_file(path: Path, key: str) -> str:
+    """The text of a secret file, checked as the module docstring says (``key`` names it)."""
+    try:
+        data = read_regular_file(path, MAX_SECRET_BYTES + 1)
+    except NotRegularFile as exc:
+        raise ConfigError(
+            None,
+            key,
+            f"{path} is {exc.kind}, not a regular file: give the file that holds the secret",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(None, key, f"{path}: {exc.strerror or exc}") from None
     if len(data) > MAX_SECRET_BYTES:
         raise ConfigError(
             None,

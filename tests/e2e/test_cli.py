@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from dirsync_bridge.config.settings import DEFAULT_FILE, ENV_VAR
+
 from ..conftest import FIXTURE_CONFIG, REPORTS, ROOT
 from ..unit.test_golden import comparable
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
+NOT_CONFIG = "not a configuration file"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -276,6 +280,48 @@ def test_config_files_that_used_to_crash_exit_2_in_one_line(
     (line,) = _lines(done.stderr)
     assert line.startswith(f"dirsync-bridge: error: {config}: {key}: "), line
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("how", ["--config", "env"])
+def test_a_config_file_that_is_a_fifo_is_one_line_and_exit_2_not_a_hang(
+    tmp_path: Path, how: str
+) -> None:
+    fifo = tmp_path / "c.toml"
+    os.mkfifo(fifo)  # nobody ever writes to it: opened plainly, every command would hang
+    args = ["--config", str(fifo)] if how == "--config" else []
+    env = {**os.environ, ENV_VAR: str(fifo)} if how == "env" else None
+    done = subprocess.run(
+        [*CLI, *args, "tickets"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = _lines(done.stderr)
+    assert line == f"dirsync-bridge: error: {fifo}: (file): is a named pipe (FIFO), {NOT_CONFIG}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("a dangling link", "is a link to {target}, which does not exist"),
+        ("a directory", "is a directory, not a configuration file"),
+        ("a FIFO", "is a named pipe (FIFO), not a configuration file"),
+    ],
+)
+def test_a_local_config_that_cannot_be_read_is_an_error_not_the_defaults(
+    tmp_path: Path, kind: str, says: str
+) -> None:
+    local, target = tmp_path / DEFAULT_FILE, tmp_path / "deployed" / "dirsync-bridge.toml"
+    if kind == "a dangling link":
+        local.symlink_to(target)  # the deployed file was removed
+    elif kind == "a directory":
+        local.mkdir()
+    else:
+        os.mkfifo(local)
+    done = run("tickets", cwd=tmp_path)
+    # Not "0 tickets" from a fresh ledger under ./.dirsync-bridge, as if nothing were set up.
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    (line,) = _lines(done.stderr)
+    assert line == f"dirsync-bridge: error: {local}: (file): {says.format(target=target)}"
+    assert not (tmp_path / ".dirsync-bridge").exists()
 
 
 def test_every_config_error_is_reported_at_once_one_line_each(tmp_path: Path) -> None:

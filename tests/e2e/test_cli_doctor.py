@@ -149,3 +149,22 @@ def test_doctor_fails_when_the_ledger_cannot_be_created(tmp_path: Path) -> None:
         line(done, "ledger")
         == f"FAIL ledger: {tmp_path / 'state'} is not a directory: fix [state] path"
     )
+
+
+def test_doctor_tries_the_configured_templates_as_a_run_would(tmp_path: Path) -> None:
+    config = config_file(tmp_path)
+    config.write_text(config.read_text() + '[tickets]\ntemplates = "templates"\n')
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "summary.txt.j2").write_text("{{ t.no_such_field }}")
+    done = doctor("--config", str(config))
+    assert done.returncode == 2, done.stdout  # a run would stop there before any write
+    assert line(done, "templates").startswith(
+        f"FAIL templates: {templates / 'summary.txt.j2'}: [tickets] templates: summary.txt.j2: "
+        "line 1: "
+    )
+
+    (templates / "summary.txt.j2").write_text("[dirsync] {{ t.identity }}")
+    done = doctor("--config", str(config))
+    assert done.returncode == 0, done.stdout
+    assert line(done, "templates") == f"ok   templates: {templates}: every template renders"

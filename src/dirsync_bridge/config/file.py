@@ -20,6 +20,7 @@ from typing import Any, Final
 from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
+from ..secret_files import NotRegularFile, read_regular_file
 
 MAX_FILE_BYTES: Final = 1024 * 1024
 """A configuration is a few kilobytes; anything past a megabyte is the wrong file."""
@@ -41,10 +42,13 @@ _PEM_BLOCK: Final = re.compile(
 def read_toml(path: Path) -> dict[str, Any]:
     """The file's TOML as a dict; ``ConfigError`` naming ``(file)`` when it cannot be."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_regular_file(path, MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError(path, FILE, "the file does not exist") from None
+        dangling = path.is_symlink()
+        what = f"is a link to {path.readlink()}, which does not exist" if dangling else ""
+        raise ConfigError(path, FILE, what or "the file does not exist") from None
+    except NotRegularFile as exc:
+        raise ConfigError(path, FILE, f"is {exc.kind}, not a configuration file") from None
     except OSError as exc:
         raise ConfigError(path, FILE, f"cannot be read: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:

@@ -7,6 +7,7 @@ names the file, the key and what is wrong.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -351,7 +352,9 @@ def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -
     if env.get(ENV_VAR):
         return Path(env[ENV_VAR])
     local = cwd / DEFAULT_FILE
-    return local if local.is_file() else None
+    # Anything by that name (a dangling link, a directory) is the user's file, and an error
+    # if it cannot be read: never silently replaced by the built-in defaults.
+    return local if os.path.lexists(local) else None
 
 
 def load_config(path: Path | None) -> Config:

@@ -40,6 +40,8 @@ def checks(
 ) -> Iterator[Check]:
     """Every check that applies to this configuration, in the order they are made."""
     yield config_check(config)
+    if config.tickets.templates is not None:
+        yield templates_check(config).located(config.file)
     found: list[Iterator[Check]] = [ledger_checks(config)]
     if config.sink.kind == "jira" or config.jira.url:
         found.append(jira_checks(config, env, progress=progress, sleep=sleep))
@@ -62,6 +64,17 @@ def config_check(config: Config) -> Check:
         "./dirsync-bridge.toml)"
     )
     return Check("config", "ok", f"{where}; sink {config.sink.kind}; ledger {config.state.path}")
+
+
+def templates_check(config: Config) -> Check:
+    """``[tickets] templates``: every template compiled and tried on samples, as a run would
+    before its first write."""
+    from ..bootstrap import ticket_texts
+
+    answer = step(lambda: ticket_texts(config))
+    if isinstance(answer, Check):
+        return answer.renamed("templates")
+    return Check("templates", "ok", f"{config.tickets.templates}: every template renders")
 
 
 def jira_checks(
