@@ -8,6 +8,12 @@ for ("episodes"), with their comments and final status.
 Because the tickets are a function of the *set* of reports, never of the order they were
 read in, replaying the same reports in any order, any number of times, converges on the
 same tickets (design.md section 4). The sinks are then brought to that target.
+
+An absence counts only within the report's *coverage* (design.md section 9): a complete
+email or csexport file can list every kind but the quarantines, a complete Graph scan only
+the quarantines, an incomplete report (an event-log export, a scan that lost a page) nothing
+for sure. A report that cannot show a problem says nothing about it: that absence is no
+step at all, neither counted nor breaking a run of absences.
 """
 
 from __future__ import annotations
@@ -27,6 +33,27 @@ the rest says what was verified. It resolves the ticket with a "verified" commen
 
 Action = Literal["create", "touch", "comment", "resolve", "reopen", "create-new-and-link", "none"]
 CommentKind = Literal["changed", "resolved", "reopened", "verified"]
+
+Coverage = Literal["unquarantined", "quarantined"]
+"""The problems a complete report can show: every kind but the quarantines (an email, a
+csexport file), or only the quarantines (a Graph provisioning-errors scan)."""
+
+GONE_FROM_GRAPH = "Graph no longer lists it"
+"""The note of a quarantine resolved because complete Graph scans stopped listing it."""
+
+
+def coverage_of(source_kind: str | None, complete: bool) -> Coverage | None:
+    """What a report of this source can vouch for by leaving a problem out (None: nothing)."""
+    if not complete:
+        return None
+    return "quarantined" if source_kind == "graph-provisioning" else "unquarantined"
+
+
+def covers(coverage: Coverage | None, details: Details) -> bool:
+    """Whether a report of ``coverage`` would have listed a problem with these details."""
+    if coverage is None:
+        return False
+    return (coverage == "quarantined") == details.quarantined
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +118,6 @@ def decide(
         return Decision("reopen", "seen again after it was resolved")
     if tracked.status == "resolved":
         return Decision("none", "still absent")
-    if tracked.details.quarantined:
-        # A quarantine row appears once and never again; its absence proves nothing.
-        return Decision("none", "quarantined: resolved on verification or by hand")
     if tracked.absent + 1 >= policy.resolve_after_reports:
         return Decision("resolve", f"absent from {tracked.absent + 1} consecutive reports")
     return Decision("none", "absent, not yet long enough")
@@ -169,6 +193,10 @@ class Episode:
 Timeline = Sequence[tuple[datetime, str]]
 """A tenant's reports in report-time order: (time, report key)."""
 
+Coverages = Mapping[str, Coverage | None]
+"""Report key -> its coverage; a report not named covers every kind but the quarantines
+(an email's: every ledger from before coverage was kept holds emails only)."""
+
 Resolutions = Mapping[int, Sequence[tuple[datetime, str]]]
 """Episode -> resolutions given to its ticket outside the reports, oldest first: (time,
 name) a person gave it in the sink, or (time, ``VERIFIED`` + what) this tool's check."""
@@ -192,6 +220,7 @@ def fold(
     timeline: Timeline,
     policy: Policy,
     resolutions: Resolutions | None = None,
+    coverage: Coverages | None = None,
 ) -> list[Episode]:
     """The episodes (tickets) a problem's sightings call for, given its tenant's reports.
 
@@ -203,7 +232,7 @@ def fold(
     on, so a later sighting reopens it, or (``never_reopen``, or past ``reopen_within``)
     opens a new ticket.
     """
-    return fold_state(sightings, timeline, policy, resolutions).episodes
+    return fold_state(sightings, timeline, policy, resolutions, coverage).episodes
 
 
 def fold_state(
@@ -211,6 +240,7 @@ def fold_state(
     timeline: Timeline,
     policy: Policy,
     resolutions: Resolutions | None = None,
+    coverage: Coverages | None = None,
 ) -> FoldState:
     """``fold``, keeping what is tracked at the end too (to go on from, one event at a time)."""
     state = FoldState()
@@ -223,23 +253,30 @@ def fold_state(
     if not seen_at:
         return state
     last_sighting = seen_at[-1]
+    covering = coverage or {}
     for index in range(seen_at[0], len(timeline)):
         tracked = state.tracked
-        if index > last_sighting and (
-            tracked is None or tracked.status == "resolved" or tracked.details.quarantined
-        ):
-            break  # resolved for good, or never resolved by absence: nothing later changes it
+        if index > last_sighting and (tracked is None or tracked.status == "resolved"):
+            break  # resolved for good: nothing later changes it
         at, key = timeline[index]
         pending.apply(state, at)
-        observe(state, at, by_report.get(key), policy)
+        observe(state, at, by_report.get(key), policy, covering.get(key, "unquarantined"))
     pending.apply(state, None)
     return state
 
 
-def observe(state: FoldState, at: datetime, sighting: Sighting | None, policy: Policy) -> Decision:
-    """One report of the problem's tenant, at ``at``: the problem in it (``sighting``) or
-    absent from it. Moves ``state`` on; returns what was decided."""
+def observe(
+    state: FoldState,
+    at: datetime,
+    sighting: Sighting | None,
+    policy: Policy,
+    coverage: Coverage | None = "unquarantined",
+) -> Decision:
+    """One report of the problem's tenant, at ``at``, of ``coverage``: the problem in it
+    (``sighting``) or absent from it. Moves ``state`` on; returns what was decided."""
     tracked = state.tracked
+    if sighting is None and tracked is not None and not covers(coverage, tracked.details):
+        return Decision("none", "not a report that would list it")
     if sighting is not None and tracked is not None and sighting.details.holders is None:
         # Holders not looked up this time (or the look-up failed): not a change.
         carried = sighting.details.model_copy(update={"holders": tracked.details.holders})
@@ -332,6 +369,8 @@ def _apply(
             source=None,
             absent_reports=tracked.absent + 1,
             last_seen=tracked.last_seen,
+            # Only complete Graph scans count a quarantine's absences (``covers``).
+            note=GONE_FROM_GRAPH if tracked.details.quarantined else None,
         )
         current.status, current.resolution = "resolved", TOOL_RESOLUTION
         return replace(

@@ -29,6 +29,7 @@ from pathlib import Path
 from . import bootstrap, crashpoints
 from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
+from .lifecycle import coverage_of
 from .models import ParseResult, Rejected, Report
 from .parse.message import parse_message
 from .parse.mime import message_id
@@ -149,7 +150,14 @@ def ingest(
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)
     new = ledger.record_report(
-        content_key, key, result.tenant, report_time(result), item.source, found, result.subject
+        content_key,
+        key,
+        result.tenant,
+        report_time(result),
+        item.source,
+        found,
+        result.subject,
+        coverage_of(result.source_kind, result.complete),
     )
     if not new:
         summary.already_seen += 1
@@ -181,7 +189,15 @@ def ingest_report(report: Report, ledger: Ledger, enricher: Enricher | None = No
         known = enriched([s for s in found if s.problem.fingerprint in open_], RULES_ONLY)
         order = {s.problem.fingerprint: n for n, s in enumerate(found)}
         found = sorted(fresh + known, key=lambda s: order[s.problem.fingerprint])
-    ledger.record_report(content_key, key, report.tenant, report_time(report), report.source, found)
+    ledger.record_report(
+        content_key,
+        key,
+        report.tenant,
+        report_time(report),
+        report.source,
+        found,
+        coverage=coverage_of(report.source_kind, report.complete),
+    )
     log.debug("recorded %s: %d error(s)", report.source, len(report.errors))
     crashpoints.crash_point("after-ingest")
     return "processed"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:  # named in the Protocols' signatures only: `parse` need not load them
-    from .lifecycle import Episode
+    from .lifecycle import Coverage, Episode
     from .models import Report
     from .models.enrichment import Holder, Where
     from .problem import Problem, Sighting
@@ -275,9 +275,11 @@ class Ledger(Protocol):
         source: str,
         sightings: Iterable[Sighting],
         subject: str | None = None,
+        coverage: Coverage | None = "unquarantined",
     ) -> bool:
         """A parsed report and its sightings: the lifecycle states it changes are moved on,
-        and the problems whose tickets may change are flagged."""
+        and the problems whose tickets may change are flagged. ``coverage``: the problems
+        the report would have listed (``lifecycle.coverage_of``; None: it vouches for none)."""
         ...
 
     def mark_processed(self) -> int:

@@ -1,10 +1,11 @@
 """The incremental lifecycle ends where a full fold of the whole history does.
 
 The ledger moves each problem's state one report at a time (a touch in SQL, a step, an
-absence counted from the tenant's reports, a fold again for a report slotted into the past,
-a resolution given outside the reports). Hypothesis draws random histories (problems seen,
-changed, absent, back; people resolving tickets) and records their reports in a random
-order; every problem's state must then equal ``lifecycle.fold`` over its whole history.
+absence counted from the tenant's reports that would have listed it, a fold again for a
+report slotted into the past, a resolution given outside the reports). Hypothesis draws
+random histories (problems seen, changed, absent, back; people resolving tickets; reports of
+every coverage) and records their reports in a random order; every problem's state must
+then equal ``lifecycle.fold`` over its whole history.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from dirsync_bridge.ledger.store import Ledger
-from dirsync_bridge.lifecycle import Episode, Policy, fold
+from dirsync_bridge.lifecycle import Coverage, Episode, Policy, fold
 from dirsync_bridge.models import Conflict
 from dirsync_bridge.problem import Details, Problem, Sighting
 
@@ -27,8 +28,9 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 PROBLEMS = ("a", "b", "c", "d")
 EPISODES = TypeAdapter(list[Episode])
 
-# One report: its hour, and for each problem listed, which details it shows (0-2) and
-# whether its holders were looked up (None: not, which is no change).
+# One report: its hour, for each problem listed which details it shows (0-2) and whether
+# its holders were looked up (None: not, which is no change), and what its absences count
+# for (an email's, a Graph scan's, an incomplete report's: nothing).
 report_strategy = st.tuples(
     st.integers(min_value=0, max_value=400),
     st.dictionaries(
@@ -36,6 +38,7 @@ report_strategy = st.tuples(
         st.tuples(st.integers(0, 2), st.sampled_from([None, (), ("cloud user x",)])),
         max_size=4,
     ),
+    st.sampled_from(["unquarantined", "unquarantined", "quarantined", None]),
 )
 resolution_strategy = st.tuples(
     st.sampled_from(PROBLEMS), st.integers(0, 400), st.sampled_from(["Done", "Won't Do"])
@@ -43,7 +46,9 @@ resolution_strategy = st.tuples(
 
 
 def sighting(fp: str, key: str, at: datetime, variant: int, holders: object) -> Sighting:
-    kinds = ("QuarantinedAttributeValueMustBeUnique",) if fp == "d" else ("InvalidSoftMatch",)
+    # "d" is a quarantine; "c" becomes one in its third variant (its coverage changes).
+    quarantined = fp == "d" or (fp == "c" and variant == 2)
+    kinds = ("QuarantinedAttributeValueMustBeUnique",) if quarantined else ("InvalidSoftMatch",)
     return Sighting(
         problem=Problem(
             fingerprint=fp, tenant="T", family="duplicate", identity=f"{fp}@x.com", object_key=fp
@@ -62,6 +67,13 @@ def sighting(fp: str, key: str, at: datetime, variant: int, holders: object) -> 
     )
 
 
+def _when(event: tuple[str, object]) -> tuple[int, int]:
+    kind, what = event
+    if kind == "report":
+        return what[1][0], 0  # type: ignore[index]
+    return what[1], 1  # type: ignore[index]  (a resolution: half an hour after its hour)
+
+
 @pytest.mark.slow
 @settings(
     max_examples=200,
@@ -71,12 +83,14 @@ def sighting(fp: str, key: str, at: datetime, variant: int, holders: object) -> 
 @given(
     reports=st.lists(report_strategy, min_size=1, max_size=14),
     order=st.randoms(use_true_random=False),
+    arrangement=st.sampled_from(["in time order", "a few swapped", "shuffled"]),
     resolutions=st.lists(resolution_strategy, max_size=3),
     resolve_after=st.integers(1, 3),
 )
 def test_the_state_kept_equals_a_fold_of_the_whole_history(
-    reports: list[tuple[int, dict[str, tuple[int, object]]]],
+    reports: list[tuple[int, dict[str, tuple[int, object]], Coverage | None]],
     order: object,
+    arrangement: str,
     resolutions: list[tuple[str, int, str]],
     resolve_after: int,
 ) -> None:
@@ -86,15 +100,24 @@ def test_the_state_kept_equals_a_fold_of_the_whole_history(
         never_reopen=frozenset({"Won't Do"}),
     )
     events: list[tuple[str, object]] = [("report", (i, r)) for i, r in enumerate(reports)]
+    coverage = {f"<r{number:02d}>": covers for number, (_h, _l, covers) in enumerate(reports)}
     events += [("resolution", r) for r in resolutions]
-    order.shuffle(events)  # type: ignore[attr-defined]
+    # In time order (as cron reads them: every report the newest, the incremental steps),
+    # nearly (a late archive), or any order at all (folds again).
+    events.sort(key=_when)
+    if arrangement == "shuffled":
+        order.shuffle(events)  # type: ignore[attr-defined]
+    elif arrangement == "a few swapped" and len(events) > 1:
+        for _ in range(2):
+            i, j = order.randrange(len(events)), order.randrange(len(events))  # type: ignore[attr-defined]
+            events[i], events[j] = events[j], events[i]
     with tempfile.TemporaryDirectory() as scratch:
         ledger = Ledger.open(Path(scratch) / "state.db")
         try:
             ledger.use_rules(policy)
             for kind, event in events:
                 if kind == "report":
-                    number, (hour, listed) = event  # type: ignore[misc]
+                    number, (hour, listed, covers) = event  # type: ignore[misc]
                     at, key = T0 + timedelta(hours=hour), f"<r{number:02d}>"
                     found = [sighting(fp, key, at, v, h) for fp, (v, h) in sorted(listed.items())]
                     ledger.record_report(
@@ -105,6 +128,7 @@ def test_the_state_kept_equals_a_fold_of_the_whole_history(
                         f"{key}.eml",
                         found,
                         found[0].subject if found else None,
+                        covers,
                     )
                 else:
                     fp, hour, name = event  # type: ignore[misc]
@@ -115,7 +139,9 @@ def test_the_state_kept_equals_a_fold_of_the_whole_history(
                         ledger.record_resolution(fp, 0, name, at, in_sink=False)
             timeline = ledger.timeline("T")
             for (fp,) in ledger.conn.execute("SELECT fingerprint FROM problems").fetchall():
-                whole = fold(ledger.sightings(fp), timeline, policy, ledger.resolutions(fp))
+                whole = fold(
+                    ledger.sightings(fp), timeline, policy, ledger.resolutions(fp), coverage
+                )
                 kept = ledger.episodes(fp)
                 assert EPISODES.dump_python(kept) == EPISODES.dump_python(whole), fp
         finally:

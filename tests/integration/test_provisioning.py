@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -297,3 +299,98 @@ def test_run_with_neither_source_is_a_configuration_error(tmp_path: Path) -> Non
     config = Config.model_validate({"state": {"path": str(tmp_path / "state.db")}})
     with pytest.raises(ConfigError, match=r"nor \[source.provisioning_errors\] enabled = true"):
         run(config, env=ENV)
+
+
+# -- absence within coverage (design.md section 9) -------------------------------------------
+
+
+def clear_errors(sim: GraphSimulator, kind: str, name: str) -> None:
+    """The admin fixed the object: Graph no longer lists its provisioning errors."""
+    (obj,) = [
+        o
+        for o in sim.directory.of_kind(kind)
+        if name in (o.get("userPrincipalName"), o.get("displayName"))
+    ]
+    obj.props["onPremisesProvisioningErrors"] = []
+
+
+def by_summary(config: Config) -> dict[str, dict[str, Any]]:
+    return {t["summary"].split(": ", 1)[1]: t for t in tickets(config).values()}
+
+
+ANN = "ann@contoso.com (Contoso)"
+
+
+def daily(config: Config) -> Callable[[], RunSummary]:
+    """``run`` once a day from now on (a pass's report is its start time, to the second)."""
+    days = count()
+    start = datetime.now(UTC)
+    return lambda: run(config, env=ENV, now=start + timedelta(days=next(days)))
+
+
+def test_a_cleared_quarantine_is_resolved_after_resolve_after_reports_complete_scans(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    quarantine_three(graph_sim)
+    config = prov_config(graph_sim, tmp_path / "state")
+    cron = daily(config)
+    cron()
+    clear_errors(graph_sim, "user", "ann1234@contoso.onmicrosoft.com")
+    wanted = config.tickets.resolve_after_reports
+    for _ in range(wanted - 1):
+        assert cron().resolved == 0
+    assert by_summary(config)[ANN]["status"] == "open"
+    last = cron()
+    assert last.resolved == 1
+    found = by_summary(config)
+    assert found[ANN]["status"] == "resolved"
+    (comment,) = found[ANN]["comments"].values()
+    assert comment.startswith(
+        f"Graph no longer lists it: not listed by {wanted} consecutive complete "
+        "provisioning-error scans since "
+    )
+    assert [t["status"] for k, t in found.items() if k != ANN] == ["open", "open"]
+
+
+def test_a_pass_with_a_failed_page_neither_counts_nor_breaks_a_run_of_absences(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    quarantine_three(graph_sim)
+    for n in range(2):  # users: three pages of one, so that a page can fail
+        graph_sim.add_user(
+            f"u{n}@contoso.com", provisioning_errors=[conflict("ProxyAddresses", f"smtp:u{n}@c")]
+        )
+    graph_sim.page_size = 1
+    graph_sim.faults.retry_after = "0"
+    config = prov_config(graph_sim, tmp_path / "state")
+    cron = daily(config)
+    cron()
+    clear_errors(graph_sim, "user", "ann1234@contoso.onmicrosoft.com")
+    wanted = config.tickets.resolve_after_reports
+    for _ in range(wanted - 1):
+        cron()  # complete scans without ann
+    for _ in range(3):  # incomplete ones: they vouch for nothing
+        graph_sim.faults.fail_pages(503, times=50, path_contains="/users")
+        with pytest.raises(Retriable):
+            cron()
+        graph_sim.faults.page_queue.clear()
+        assert by_summary(config)[ANN]["status"] == "open"
+    assert cron().resolved == 1  # the last complete absence the rules ask for
+    assert by_summary(config)[ANN]["status"] == "resolved"
+
+
+def test_graph_scans_never_resolve_what_only_the_emails_carry(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    quarantine_three(graph_sim)
+    report = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    graph_sim.add_message(MAILBOX, "inbox", report, received=datetime.now(UTC))
+    config = prov_config(graph_sim, tmp_path / "state", mailbox=True)
+    cron = daily(config)
+    cron()
+    emails = {k for k, t in by_summary(config).items() if "Quarantined" not in t["summary"]}
+    assert len(emails) == 3  # AttributeValueMustBeUnique and others, from the email
+    for _ in range(config.tickets.resolve_after_reports + 2):
+        assert cron().resolved == 0  # complete scans, none lists them
+    found = by_summary(config)
+    assert all(found[k]["status"] == "open" for k in emails)

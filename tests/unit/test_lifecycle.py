@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dirsync_bridge.lifecycle import Decision, Observation, Policy, Tracked, decide, fold
+from dirsync_bridge.lifecycle import (
+    GONE_FROM_GRAPH,
+    Coverage,
+    Decision,
+    Episode,
+    Observation,
+    Policy,
+    Tracked,
+    decide,
+    fold,
+)
 from dirsync_bridge.models import Conflict
 from dirsync_bridge.problem import Details, Problem, Sighting
 
@@ -46,7 +56,8 @@ ABSENT = Observation(False)
         (tracked(absent=1), ABSENT, POLICY, T0, "none"),
         (tracked(absent=2), ABSENT, POLICY, T0, "resolve"),  # the third consecutive absence
         (tracked(absent=0), ABSENT, replace(POLICY, resolve_after_reports=1), T0, "resolve"),
-        (tracked(details=Q, absent=9), ABSENT, POLICY, T0, "none"),  # quarantine never by absence
+        (tracked(details=Q, absent=1), ABSENT, POLICY, T0, "none"),  # counted where covered
+        (tracked(details=Q, absent=2), ABSENT, POLICY, T0, "resolve"),  # (``observe``)
         (tracked("resolved", resolved_at=T0, resolution="Done"), ABSENT, POLICY, T0, "none"),
         (
             tracked("resolved", resolved_at=T0, resolution="Done"),
@@ -159,8 +170,49 @@ def test_reports_before_the_first_sighting_do_not_count() -> None:
     assert summary("....A") == [("open", [])]
 
 
-def test_quarantined_problem_is_never_resolved_by_absence() -> None:
+def test_a_quarantine_is_never_resolved_by_its_absence_from_emails() -> None:
+    # The emails name a quarantine once: their silence proves nothing (every report here
+    # is an email's, as in a ledger from before coverage was kept).
     assert summary("Q........") == [("open", [])]
+
+
+COVERAGES: dict[str, Coverage | None] = {
+    "E": "unquarantined",  # a complete email or csexport file
+    "G": "quarantined",  # a complete Graph provisioning-errors scan
+    "I": None,  # an incomplete report: an event-log export, a scan that lost a page
+}
+
+
+def covered(pattern: str, kinds: str) -> list[Episode]:
+    """``pattern`` as ``history``'s; ``kinds``: each report's source, E/G/I (COVERAGES)."""
+    sightings, timeline = history(pattern)
+    coverage = {key: COVERAGES[k] for (_at, key), k in zip(timeline, kinds, strict=True)}
+    return fold(sightings, timeline, POLICY, coverage=coverage)
+
+
+def test_complete_graph_scans_that_no_longer_list_a_quarantine_resolve_it() -> None:
+    [episode] = covered("Q......", "GEGEGEG")  # the emails between them say nothing of it
+    assert episode.status == "resolved"
+    [comment] = episode.comments
+    assert (comment.kind, comment.absent_reports, comment.note) == (
+        "resolved",
+        3,
+        GONE_FROM_GRAPH,
+    )
+    assert comment.at == T0 + 6 * timedelta(hours=3)  # the third scan without it
+
+
+def test_graph_scans_never_resolve_a_problem_only_the_emails_carry() -> None:
+    [episode] = covered("A.........", "EGGGGGGGGG")
+    assert episode.status == "open" and episode.comments == []
+
+
+def test_an_incomplete_report_neither_counts_an_absence_nor_breaks_a_run_of_them() -> None:
+    [episode] = covered("A.....", "EEIEIE")
+    [comment] = episode.comments
+    assert (comment.kind, comment.absent_reports, comment.note) == ("resolved", 3, None)
+    assert comment.at == T0 + 5 * timedelta(hours=3)
+    assert covered("A....", "EIIII")[0].status == "open"  # incomplete only: nothing
 
 
 def test_resolution_comment_carries_the_facts() -> None:

@@ -169,4 +169,16 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "CREATE TABLE ticket_texts (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT)",
         ),
     ),
+    (
+        "0008-report-coverage",
+        (
+            # Which problems a report can vouch for by leaving them out (``lifecycle.Coverage``;
+            # NULL: an incomplete report, which vouches for none). Every report recorded before
+            # was an email's.
+            "ALTER TABLE reports ADD COLUMN covers TEXT DEFAULT 'unquarantined'",
+            "CREATE INDEX reports_coverage ON reports (tenant_key, covers, at, key)",
+            # The coverage that counts a problem's absences: quarantines only Graph scans.
+            "ALTER TABLE problems ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
 )

@@ -8,10 +8,11 @@ led to, and a report newer than every other of its tenant moves only what it cha
 - a problem it lists, open and unchanged, is *touched* in SQL (last seen, count), for all
   of them in one statement;
 - a problem it lists that is new, changed, or resolved is moved on by ``lifecycle.observe``;
-- the open problems it does not list are *absent*: nothing is written for them. Their
-  count of absences is the number of the tenant's reports since they were last seen, so the
-  only ones that need a step are those whose last sighting is older than the tenant's
-  ``resolve_after_reports``-th newest report, found by an index;
+- the open problems it does not list are *absent*, if the report would have listed them
+  (``lifecycle.covers``): nothing is written for them. Their count of absences is the number
+  of the tenant's reports of that coverage since they were last seen, so the only ones that
+  need a step are those whose last sighting is older than the tenant's
+  ``resolve_after_reports``-th newest report of that coverage, found by an index;
 - a report older than the newest (an archive replayed out of order) folds again, from the
   whole history, only the problems whose span it falls in.
 
@@ -33,7 +34,17 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from ..lifecycle import Episode, FoldState, Policy, Timeline, fold_state, observe, resolve_outside
+from ..lifecycle import (
+    Coverage,
+    Coverages,
+    Episode,
+    FoldState,
+    Policy,
+    Timeline,
+    fold_state,
+    observe,
+    resolve_outside,
+)
 from ..problem import Sighting
 from .history import content_id, details_json
 
@@ -69,6 +80,9 @@ def rules_text(policy: Policy) -> str:
             "resolve_after_reports": policy.resolve_after_reports,
             "reopen_within": policy.reopen_within.total_seconds(),
             "never_reopen": sorted(policy.never_reopen),
+            # The judgement's own version: states built by an older one are built again
+            # (2: absences count within each report's coverage).
+            "lifecycle": 2,
         },
         sort_keys=True,
     )
@@ -82,6 +96,9 @@ class StateLedger:
     """The lifecycle rules of this run (``use_rules``); states move only once they are set."""
 
     def timeline(self, tenant: str | None) -> list[tuple[datetime, str]]:  # pragma: no cover
+        raise NotImplementedError  # the Ledger's
+
+    def coverages(self, tenant: str | None) -> dict[str, Coverage | None]:  # pragma: no cover
         raise NotImplementedError  # the Ledger's
 
     def sightings(self, fingerprint: str) -> list[Sighting]:  # pragma: no cover
@@ -112,7 +129,7 @@ class StateLedger:
                 "ON CONFLICT (id) DO UPDATE SET rules = excluded.rules",
                 (text,),
             )
-            timelines: dict[str, Timeline] = {}
+            timelines: dict[str, tuple[Timeline, Coverages]] = {}
             for (fingerprint,) in missing:
                 self._refold(str(fingerprint), timelines)
         except BaseException:
@@ -179,7 +196,7 @@ class StateLedger:
         ``seen``: the position of the problem's newest sighting. The ``horizon`` kept is how
         far the history has been applied: an open problem's is its tenant's newest report
         (NULL here); a resolved one's is its resolution (as late as any report of that time,
-        to be safe), or its newest sighting if later; a quarantined one's, its newest sighting.
+        to be safe), or its newest sighting if later.
         """
         tracked = state.tracked
         if tracked is None:
@@ -191,13 +208,11 @@ class StateLedger:
         if tracked.status == "resolved" and tracked.resolved_at is not None:
             span_end = stamp(tracked.resolved_at)
             horizon = max(seen, (span_end, "~"))
-        elif tracked.details.quarantined:
-            span_end = seen[0]
-            horizon = seen
         self.conn.execute(
             "UPDATE problems SET state = ?, status = ?, first_at = ?, seen_at = ?, seen_key = ?, "
             "horizon_at = ?, horizon_key = ?, span_end = ?, core = ?, holders = ?, "
-            "episode = ?, occurrences = ?, last_seen = ?, dirty = 1 WHERE fingerprint = ?",
+            "episode = ?, occurrences = ?, last_seen = ?, quarantined = ?, dirty = 1 "
+            "WHERE fingerprint = ?",
             (
                 _STATE.dump_json(state).decode("utf-8"),
                 tracked.status,
@@ -212,11 +227,14 @@ class StateLedger:
                 tracked.episode,
                 current.occurrences,
                 stamp(tracked.last_seen),
+                int(tracked.details.quarantined),
                 fingerprint,
             ),
         )
 
-    def _refold(self, fingerprint: str, timelines: dict[str, Timeline]) -> FoldState:
+    def _refold(
+        self, fingerprint: str, timelines: dict[str, tuple[Timeline, Coverages]]
+    ) -> FoldState:
         """Fold a problem's whole history again, and keep the result (its state)."""
         assert self.rules is not None, "use_rules() first"
         row = self.conn.execute(
@@ -224,10 +242,10 @@ class StateLedger:
         ).fetchone()
         tenant = json.loads(row[1]).get("tenant")
         if row[0] not in timelines:
-            timelines[row[0]] = self.timeline(tenant)
-        timeline = timelines[row[0]]
+            timelines[row[0]] = (self.timeline(tenant), self.coverages(tenant))
+        timeline, coverage = timelines[row[0]]
         seen = self.sightings(fingerprint)
-        state = fold_state(seen, timeline, self.rules, self.resolutions(fingerprint))
+        state = fold_state(seen, timeline, self.rules, self.resolutions(fingerprint), coverage)
         position = {key: (stamp(at), key) for at, key in timeline}
         newest = max(position[s.report_key] for s in seen if s.report_key in position)
         self._save_state(fingerprint, state, newest)
@@ -243,15 +261,17 @@ class StateLedger:
         key: str,
         listed: Sequence[tuple[str, Sighting, str]],
         newest: bool,
+        coverage: Coverage | None,
     ) -> None:
         """Move the states a report changes (inside the transaction that records it).
 
         ``listed``: (fingerprint, sighting, its details' JSON) of every problem in it;
-        ``newest``: the report sorts after every other of its tenant.
+        ``newest``: the report sorts after every other of its tenant; ``coverage``: the
+        problems it would have listed (None: it vouches for none).
         """
         assert self.rules is not None, "use_rules() first"
         here: Position = (stamp(at), key)
-        timelines: dict[str, Timeline] = {}
+        timelines: dict[str, tuple[Timeline, Coverages]] = {}
         if not newest:
             # An archive slotted into the past: every problem whose span it falls in may tell
             # another story now (an absence more, a sighting between two tickets).
@@ -291,10 +311,12 @@ class StateLedger:
                 loaded, _seen = self._load_seen(fingerprint)
                 assert loaded is not None
                 state = loaded
-            observe(state, at, sighting, self.rules)
+            observe(state, at, sighting, self.rules, coverage)
             self._save_state(fingerprint, state, here)
         self._touch(touched, here)
-        self._absences(tenant_key, here, {fp for fp, _s, _d in listed})
+        stepped = {fp for fp, _s, _d in listed}
+        if coverage is not None:
+            stepped |= self._absences(tenant_key, here, stepped, coverage)
         # A problem resolved outside the reports later than this report (a person, today;
         # the report, an archive newer than the others but older than that) took this
         # absence before that resolution: its history reads otherwise now.
@@ -304,7 +326,7 @@ class StateLedger:
             (tenant_key, *here),
         ).fetchall()
         for (fingerprint,) in later:
-            if fingerprint not in {fp for fp, _s, _d in listed}:
+            if fingerprint not in stepped:  # (those this report moved are up to date)
                 self._refold(str(fingerprint), timelines)
 
     def _touch(self, touched: list[tuple[str]], here: Position) -> None:
@@ -330,40 +352,46 @@ class StateLedger:
             here,
         )
 
-    def _absences(self, tenant_key: str, here: Position, listed: set[str]) -> None:
-        """The open problems absent from enough of the tenant's reports: resolved now.
+    def _absences(
+        self, tenant_key: str, here: Position, listed: set[str], coverage: Coverage
+    ) -> set[str]:
+        """The open problems absent from enough of the tenant's reports of this coverage
+        (those that would have listed them): resolved now.
 
         Nothing is written for the others: a problem's count of absences is the number of
-        the tenant's reports since it was last seen."""
+        the tenant's reports of its coverage since it was last seen. Returns those moved."""
         assert self.rules is not None
         wanted = self.rules.resolve_after_reports
         cutoff = self.conn.execute(
-            "SELECT at, key FROM reports WHERE tenant_key = ? ORDER BY at DESC, key DESC "
-            "LIMIT 1 OFFSET ?",
-            (tenant_key, wanted - 1),
+            "SELECT at, key FROM reports WHERE tenant_key = ? AND covers = ? "
+            "ORDER BY at DESC, key DESC LIMIT 1 OFFSET ?",
+            (tenant_key, coverage, wanted - 1),
         ).fetchone()
         if cutoff is None:
-            return
+            return set()
         due = self.conn.execute(
             "SELECT fingerprint, seen_at, seen_key FROM problems WHERE tenant_key = ?1 "
-            "AND span_end IS NULL AND state IS NOT NULL "
+            "AND span_end IS NULL AND state IS NOT NULL AND quarantined = ?4 "
             "AND (seen_at < ?2 OR (seen_at = ?2 AND seen_key < ?3))",
-            (tenant_key, cutoff[0], cutoff[1]),
+            (tenant_key, cutoff[0], cutoff[1], int(coverage == "quarantined")),
         ).fetchall()
         at = datetime.strptime(here[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        moved: set[str] = set()
         for fingerprint, seen_at, seen_key in due:
             if fingerprint in listed:
                 continue
+            moved.add(str(fingerprint))
             state, seen = self._load_seen(str(fingerprint))
             assert state is not None and state.tracked is not None and seen is not None
             since = self.conn.execute(
-                "SELECT COUNT(*) FROM reports WHERE tenant_key = ?1 "
+                "SELECT COUNT(*) FROM reports WHERE tenant_key = ?1 AND covers = ?6 "
                 "AND (at > ?2 OR (at = ?2 AND key > ?3)) AND (at < ?4 OR (at = ?4 AND key < ?5))",
-                (tenant_key, seen_at, seen_key, *here),
+                (tenant_key, seen_at, seen_key, *here, coverage),
             ).fetchone()[0]
             state.tracked = replace(state.tracked, absent=int(since))
-            observe(state, at, None, self.rules)
+            observe(state, at, None, self.rules, coverage)
             self._save_state(str(fingerprint), state, seen)
+        return moved
 
     # -- a resolution given outside the reports ----------------------------------------------
 

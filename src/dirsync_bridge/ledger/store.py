@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import sqlite
 from ..fingerprint import normalise
+from ..lifecycle import Coverage
 from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
 from ..sink_values import WriteDone
@@ -31,6 +32,9 @@ from .pairing import StoreLedger
 from .schema import MIGRATIONS
 from .states import StateLedger
 from .tickets import TicketLedger
+
+_COVERAGE: dict[object, Coverage] = {"unquarantined": "unquarantined", "quarantined": "quarantined"}
+"""A stored coverage read back as the type (NULL, or anything else: none)."""
 
 
 def tenant_key(tenant: str | None) -> str:
@@ -114,6 +118,7 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
         source: str,
         sightings: Iterable[Sighting],
         subject: str | None = None,
+        coverage: Coverage | None = "unquarantined",
     ) -> bool:
         """Record a parsed report and its sightings, and move the lifecycle states it
         changes (``StateLedger``), flagging the problems whose tickets may change.
@@ -137,16 +142,16 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
                 (tkey,),
             ).fetchone()
             report = self.conn.execute(
-                "INSERT INTO reports (key, tenant_key, tenant, at, source, subject) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (report_key, tkey, tenant, stamp, source, subject),
+                "INSERT INTO reports (key, tenant_key, tenant, at, source, subject, covers) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (report_key, tkey, tenant, stamp, source, subject, coverage),
             ).lastrowid
             assert report is not None
             found = [(s.problem.fingerprint, s, details_json(s.details)) for s in sightings]
             ids = self._problem_ids(tkey, [s for _fp, s, _d in found])
             self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
             newest = latest is None or (stamp, report_key) > (str(latest[0]), str(latest[1]))
-            self._apply_report(tkey, tenant, at, report_key, found, newest)
+            self._apply_report(tkey, tenant, at, report_key, found, newest, coverage)
         return True
 
     def _problem_ids(self, tkey: str, found: list[Sighting]) -> dict[str, int]:
@@ -220,6 +225,13 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
             (tenant_key(tenant),),
         )
         return [(_parse_time(row[0]), str(row[1])) for row in rows]
+
+    def coverages(self, tenant: str | None) -> dict[str, Coverage | None]:
+        """The coverage of each of the tenant's reports (``lifecycle.Coverage``), by key."""
+        rows = self.conn.execute(
+            "SELECT key, covers FROM reports WHERE tenant_key = ?", (tenant_key(tenant),)
+        )
+        return {str(row[0]): _COVERAGE.get(row[1]) for row in rows}
 
     def finish_problem(
         self, fingerprint: str, status: TicketStatus | None, facts: dict[int, TicketFacts]

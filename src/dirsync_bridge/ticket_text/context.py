@@ -108,7 +108,8 @@ class CommentView(_View):
     last_seen: datetime | None = None
     """"resolved": when the problem was last seen."""
     note: str | None = None
-    """"verified": what was checked in Entra ID."""
+    """"verified": what was checked in Entra ID; "resolved": why its absence counted
+    ("Graph no longer lists it": a quarantine absent from complete Graph scans), or None."""
 
     @model_validator(mode="after")
     def _has_what_its_kind_needs(self) -> CommentView:
@@ -283,6 +284,13 @@ SAMPLE_COMMENTS = (
         after=SAMPLE_DETAILS.model_copy(update={"holders": ("cloud user b (cloud-only)",)}),
     ),
     CommentView(kind="resolved", at=SAMPLE_AT, absent_reports=3, last_seen=SAMPLE_AT),
+    CommentView(
+        kind="resolved",
+        at=SAMPLE_AT,
+        absent_reports=3,
+        last_seen=SAMPLE_AT,
+        note="Graph no longer lists it",
+    ),
     CommentView(kind="reopened", at=SAMPLE_AT, source="sample.eml", after=SAMPLE_DETAILS),
     CommentView(kind="verified", at=SAMPLE_AT, note="nothing else holds the value"),
 )
