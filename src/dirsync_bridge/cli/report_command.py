@@ -14,24 +14,19 @@ from ..errors import DirsyncBridgeError, Fatal
 from .group import _fail, cli
 
 
-class _Day(click.ParamType[datetime]):
-    """A calendar day, YYYY-MM-DD exactly (midnight UTC): nothing guessed from other forms."""
+def parse_day(text: str) -> datetime:
+    """``--since``: a calendar day, YYYY-MM-DD exactly, as midnight UTC; else one line, exit 2.
 
-    name = "date"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        text = str(value)
-        try:
-            # strptime alone takes "2024-1-5"; the length check keeps the form exact.
-            if len(text) != 10:
-                raise ValueError(text)
-            return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError:
-            self.fail(f"{text!r} is not a date of the form YYYY-MM-DD (e.g. 2024-01-31)")
+    strptime alone also takes "2024-1-5"; the length check keeps the form exact.
+    """
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise Fatal(
+            f"--since: {text!r} is not a date of the form YYYY-MM-DD (e.g. 2024-01-31)"
+        ) from None
 
 
 @cli.command()
@@ -45,12 +40,12 @@ class _Day(click.ParamType[datetime]):
 )
 @click.option(
     "--since",
-    type=_Day(),
+    "since_text",
     metavar="DATE",
     help="Only the tickets open on or after DATE (YYYY-MM-DD, UTC). Default: all time.",
 )
 @click.pass_obj
-def report(config: Config, html_path: Path, since: datetime | None) -> None:
+def report(config: Config, html_path: Path, since_text: str | None) -> None:
     """Write an HTML page of the tickets' history: open problems by kind over time, new and
     resolved per week, the attributes and domains in most conflicts, the time to resolve,
     and the open tickets.
@@ -72,6 +67,7 @@ def report(config: Config, html_path: Path, since: datetime | None) -> None:
     open_tickets = []
     path = config.state.path
     try:
+        since = parse_day(since_text) if since_text is not None else None
         if path.exists():
             ledger = Ledger.open_readonly(path)
             try:
