@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,13 +15,16 @@ from ..errors import DirsyncBridgeError, Fatal
 from .group import _fail, cli
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_day(text: str) -> datetime:
     """``--since``: a calendar day, YYYY-MM-DD exactly, as midnight UTC; else one line, exit 2.
 
-    strptime alone also takes "2024-1-5"; the length check keeps the form exact.
+    The pattern first: strptime alone also takes "2024-1-5" and other scripts' digits.
     """
     try:
-        if len(text) != 10:
+        if not _DAY.fullmatch(text):
             raise ValueError(text)
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
