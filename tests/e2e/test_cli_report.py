@@ -58,7 +58,8 @@ def test_a_ticket_resolved_and_reopened_is_read_as_two_spans(tmp_path: Path) -> 
 
 def test_since_must_be_a_calendar_date_one_line_exit_2(tmp_path: Path) -> None:
     config = write_config(tmp_path, tmp_path / "state")
-    for bad in ("2024-1-5", "2024-02-30", "yesterday", "2024-01-05T00:00", "２０２４-01-05"):
+    fullwidth = "\uff12\uff10\uff12\uff14-01-05"  # strptime reads these digits as 2024
+    for bad in ("2024-1-5", "2024-02-30", "yesterday", "2024-01-05T00:00", fullwidth):
         done = cli(config, "report", "--html", str(tmp_path / "r.html"), "--since", bad)
         assert done.returncode == 2, (bad, done.stderr)
         line = one_line(done)

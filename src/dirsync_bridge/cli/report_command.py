@@ -14,7 +14,6 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from .group import _fail, cli
 
-
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
