@@ -61,13 +61,14 @@ def report(config: Config, html_path: Path, since_text: str | None) -> None:
     Example:
       dirsync-bridge report --html /var/www/dirsync/report.html --since 2024-01-01
     """
-    from ..ledger.reporting import ticket_spans
+    from ..ledger.reporting import newest_report, ticket_spans
     from ..ledger.store import Ledger
     from ..report.page import PageFacts, render
     from ..report.series import numbers
 
     spans = []
     open_tickets = []
+    until = None
     path = config.state.path
     try:
         since = parse_day(since_text) if since_text is not None else None
@@ -75,6 +76,7 @@ def report(config: Config, html_path: Path, since_text: str | None) -> None:
             ledger = Ledger.open_readonly(path)
             try:
                 spans = list(ticket_spans(ledger.conn))
+                until = newest_report(ledger.conn)
                 open_tickets = [
                     row
                     for row in ledger.tickets("open")
@@ -83,7 +85,7 @@ def report(config: Config, html_path: Path, since_text: str | None) -> None:
             finally:
                 ledger.close()
         facts = PageFacts(generated=datetime.now(UTC), since=since, ledger=str(path))
-        write_atomically(html_path, render(numbers(spans, since), open_tickets, facts))
+        write_atomically(html_path, render(numbers(spans, since, until), open_tickets, facts))
     except DirsyncBridgeError as exc:
         _fail(exc)
     click.echo(f"report: wrote {html_path}")

@@ -48,6 +48,12 @@ class TicketSpan:
         return self.spans[-1][1] if self.spans else None
 
 
+def newest_report(conn: sqlite3.Connection) -> datetime | None:
+    """The time of the newest report the ledger holds (None: none yet)."""
+    row = conn.execute("SELECT MAX(at) FROM reports").fetchone()
+    return _time(row[0]) if row and row[0] else None
+
+
 def ticket_spans(conn: sqlite3.Connection) -> Iterator[TicketSpan]:
     """Every ticket the ledger's problems call for, with when each was open."""
     rows = conn.execute(

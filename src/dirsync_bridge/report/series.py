@@ -75,17 +75,22 @@ def _events(span: TicketSpan) -> Iterable[datetime]:
             yield end
 
 
-def numbers(spans: Sequence[TicketSpan], since: datetime | None) -> ReportNumbers:
-    """The page's numbers for the tickets in ``spans``, from ``since`` (None: all time)."""
+def numbers(
+    spans: Sequence[TicketSpan], since: datetime | None, until: datetime | None = None
+) -> ReportNumbers:
+    """The page's numbers for the tickets in ``spans``, from ``since`` (None: all time) to
+    ``until`` (the newest report; the newest event of ``spans`` when later or None)."""
     shown = [s for s in spans if s.spans and _overlaps(s, since)]
     moments = [moment for s in shown for moment in _events(s)]
     if not moments:
         empty = Series(())
         return ReportNumbers(empty, empty, empty, empty, empty, None, 0)
     first = week_start(max(since, min(moments)) if since else min(moments))
+    # Up to the newest report: tickets still open were seen until then, events or not.
+    last = week_start(max([*moments, *([until] if until else [])]))
     weeks: list[datetime] = []
     week = first
-    while week <= week_start(max(moments)):
+    while week <= max(first, last):
         weeks.append(week)
         week += timedelta(days=7)
     resolved = [
