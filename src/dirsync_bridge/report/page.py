@@ -35,6 +35,8 @@ CHARTS: tuple[tuple[str, str, str], ...] = (
     ("time-to-resolve", "Time to resolve", "bar"),
 )
 """Each chart: its element id, its title, how it is drawn."""
+WEEKLY = frozenset({"open-by-kind", "new-vs-resolved"})
+"""Charts along weeks: their dates are thinned to fit; other charts show every label."""
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
@@ -49,7 +51,8 @@ section h2{font-size:15px;margin:0 0 8px}
 .note{color:#57606a;margin:4px 0 0}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #d0d7de;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right}
+th{background:#f6f8fa}td.num{text-align:right}td.nowrap{white-space:nowrap}
+td.identity{word-break:break-all}
 .empty{font-size:16px;padding:32px;text-align:center}
 """
 
@@ -68,7 +71,9 @@ _DRAW = """
     var datasets = names.map(function (name, i) {
       var colour = colours[i % colours.length];
       return {label: name, data: chart.values[name], borderColor: colour,
-              backgroundColor: stacked ? colour + "55" : colour, fill: stacked,
+              backgroundColor: stacked ? colour + "66" : colour,
+              // Stacked areas: each fills down to the one below, not to zero over it.
+              fill: stacked ? (i === 0 ? "origin" : "-1") : false,
               pointRadius: 0, borderWidth: stacked ? 1.5 : 0, tension: 0.2,
               // Weekly bars over years of archives: each week's bar fills its slot.
               barPercentage: chart.type === "bar" ? 1 : 0.9,
@@ -81,7 +86,8 @@ _DRAW = """
         indexAxis: chart.type === "hbar" ? "y" : "x",
         interaction: {mode: "index", intersect: false},
         plugins: {legend: {display: names.length > 1}},
-        scales: {x: {stacked: stacked, ticks: {autoSkip: true, maxRotation: 0}},
+        scales: {x: {stacked: stacked, ticks: {autoSkip: chart.weekly, autoSkipPadding: 16,
+                                                    maxRotation: chart.weekly ? 0 : 50}},
                  y: {stacked: stacked, beginAtZero: true, ticks: {precision: 0}}}
       }
     });
@@ -157,7 +163,13 @@ def render(numbers: ReportNumbers, tickets: Sequence[TicketRow], facts: PageFact
     sections = [_chart_section(i, t, s, _note(i, numbers)) for i, t, _k, s in charts]
     data = {
         "charts": [
-            {"id": i, "type": k, "labels": list(s.labels), "values": s.values}
+            {
+                "id": i,
+                "type": k,
+                "weekly": i in WEEKLY,
+                "labels": list(s.labels),
+                "values": s.values,
+            }
             for i, _t, k, s in charts
             if not s.empty
         ]
@@ -230,9 +242,9 @@ def _table(tickets: Sequence[TicketRow], facts: PageFacts) -> str:
         return f'<section><h2>Open tickets{seen}</h2><p class="note">None.</p></section>'
     rows = "".join(
         "<tr>"
-        f"<td>{escape(t.key)}</td><td>{escape(t.kind or '')}</td>"
-        f"<td>{escape(t.identity or '')}</td><td>{escape(t.tenant or '')}</td>"
-        f"<td>{_day(t.first_seen)}</td><td>{_day(t.last_seen)}</td>"
+        f'<td class="nowrap">{escape(t.key)}</td><td>{escape(t.kind or "")}</td>'
+        f'<td class="identity">{escape(t.identity or "")}</td><td>{escape(t.tenant or "")}</td>'
+        f'<td class="nowrap">{_day(t.first_seen)}</td><td class="nowrap">{_day(t.last_seen)}</td>'
         f'<td class="num">{t.occurrences}</td></tr>'
         for t in sorted(tickets, key=_recent_first)
     )
