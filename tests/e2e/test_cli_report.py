@@ -4,10 +4,11 @@ takes, how it writes the file (whole or not at all), and the ledger left untouch
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dirsync_bridge.ledger.reporting import ticket_spans
+from dirsync_bridge.ledger.reporting import TicketSpan, ticket_spans
 from dirsync_bridge.ledger.store import Ledger
 
 from ..conftest import REPORTS
@@ -146,3 +147,28 @@ def test_report_reads_a_ledger_it_may_not_write(tmp_path: Path) -> None:
         (state / "state.db").chmod(0o644)
     assert done.returncode == 0, done.stderr
     assert "Open tickets" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_problems_without_a_lifecycle_state_are_read_from_their_ticket_rows(
+    tmp_path: Path,
+) -> None:
+    # A ledger from before states were kept (state NULL), or one whose state this version
+    # cannot read: the ticket rows still say when each ticket opened and, resolved, until when.
+    config = write_config(tmp_path, tmp_path / "state")
+    corpus = _reports(tmp_path / "mail", [True, False, False, False])
+    assert cli(config, "replay", str(corpus)).returncode == 0
+    db = tmp_path / "state" / "state.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE problems SET state = NULL WHERE data LIKE '%chewie%'")
+        conn.execute("UPDATE problems SET state = 'not json' WHERE data LIKE '%han@%'")
+    conn.close()
+    got = sorted((s.spans for s in _all_spans(db)), key=lambda spans: spans[0][1] is None)
+    assert got == [((START, START),), ((START, None),)]  # chewie resolved, at last seen; han open
+
+
+def _all_spans(db: Path) -> list[TicketSpan]:
+    ledger = Ledger.open_readonly(db)
+    try:
+        return list(ticket_spans(ledger.conn))
+    finally:
+        ledger.close()
