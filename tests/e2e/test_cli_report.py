@@ -14,6 +14,7 @@ from dirsync_bridge.ledger.store import Ledger
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email
 from .test_cli_state import (  # noqa: F401  (small_disk: a fixture)
+    _table_root_page,
     _without_dac_override,
     cli,
     one_line,
@@ -172,3 +173,18 @@ def _all_spans(db: Path) -> list[TicketSpan]:
         return list(ticket_spans(ledger.conn))
     finally:
         ledger.close()
+
+
+def test_a_damaged_ledger_is_one_line_exit_2_and_no_page(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS)).returncode == 1
+    ledger = tmp_path / "state" / "state.db"
+    page = _table_root_page(ledger, "problems")
+    with ledger.open("r+b") as handle:
+        handle.seek(4096 * (page - 1))
+        handle.write(b"\xde\xad" * 2048)
+    done = cli(config, "report", "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 2
+    line = one_line(done)
+    assert line.startswith(f"dirsync-bridge: error: {ledger}: the ledger is damaged ("), line
+    assert not (tmp_path / "r.html").exists()
