@@ -17,6 +17,8 @@ from dirsync_bridge.problem import Details
 from dirsync_bridge.report.page import PageFacts, render
 from dirsync_bridge.report.series import OTHER_KINDS, numbers, week_start
 
+from ..conftest import ROOT
+
 MONDAY = datetime(2024, 1, 1, tzinfo=UTC)
 HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)>&amp;"
 
@@ -170,3 +172,12 @@ def test_the_weeks_run_to_the_newest_report_and_never_end_before_since() -> None
     later = numbers([open_], since=day(40), until=None)
     assert later.open_by_kind.labels == ("2024-02-05",)
     assert later.open_by_kind.values == {"AttributeValueMustBeUnique": (1,)}
+
+
+def test_the_vendored_chart_js_is_the_version_named_with_its_licence_beside_it() -> None:
+    from dirsync_bridge.report.page import CHART_JS_VERSION, chart_js
+
+    assert chart_js().startswith(f"/*!\n * Chart.js v{CHART_JS_VERSION}\n")
+    assert "sourceMappingURL" not in chart_js()  # no file for the browser to look for
+    licence = ROOT / "src" / "dirsync_bridge" / "report" / "vendor" / "chart.js-LICENSE.md"
+    assert licence.read_text(encoding="utf-8").startswith("The MIT License (MIT)")
