@@ -27,10 +27,12 @@ lint: install
 	$(BIN)/ruff format --no-cache --check src tests bench
 	$(BIN)/mypy
 
-# The system packages the tests need (a Samba AD DC for the LDAP tests), with sudo when not
-# root; one line saying why and how to fix it when they cannot be installed.
+# The system packages the tests need (a Samba AD DC for the LDAP tests, Debian's headless
+# Chromium and its chromedriver for the report page's test), with sudo when not root; one
+# line saying why and how to fix it when they cannot be installed.
 test-deps:
 	@.ci/setup-samba
+	@.ci/setup-chromium
 
 test: lint test-deps
 	$(BIN)/pytest

@@ -3,7 +3,14 @@
 ``cli`` is the click group; importing this package registers every command on it.
 """
 
-from . import doctor_command, parse_command, pass_commands, ticket_commands
+from . import doctor_command, parse_command, pass_commands, report_command, ticket_commands
 from .group import cli
 
-__all__ = ["cli", "doctor_command", "parse_command", "pass_commands", "ticket_commands"]
+__all__ = [
+    "cli",
+    "doctor_command",
+    "parse_command",
+    "pass_commands",
+    "report_command",
+    "ticket_commands",
+]

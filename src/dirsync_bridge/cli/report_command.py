@@ -1,0 +1,122 @@
+"""``dirsync-bridge report --html FILE``: the ledger's history as one self-contained page."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ..config.settings import Config
+from ..errors import DirsyncBridgeError, Fatal
+from .group import _fail, cli
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(text: str) -> datetime:
+    """``--since``: a calendar day, YYYY-MM-DD exactly, as midnight UTC; else one line, exit 2.
+
+    The pattern first: strptime alone also takes "2024-1-5" and other scripts' digits.
+    """
+    try:
+        if not _DAY.fullmatch(text):
+            raise ValueError(text)
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise Fatal(
+            f"--since: {text!r} is not a date of the form YYYY-MM-DD (e.g. 2024-01-31)"
+        ) from None
+
+
+@cli.command()
+@click.option(
+    "--html",
+    "html_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the page to FILE (replaced whole, atomically).",
+)
+@click.option(
+    "--since",
+    "since_text",
+    metavar="DATE",
+    help="Only the tickets open on or after DATE (YYYY-MM-DD, UTC). Default: all time.",
+)
+@click.pass_obj
+def report(config: Config, html_path: Path, since_text: str | None) -> None:
+    """Write an HTML page of the tickets' history: open problems by kind over time, new and
+    resolved per week, the attributes and domains in most conflicts, the time to resolve,
+    and the open tickets.
+
+    The page is one file that needs no network: its styles, its data and the chart library
+    (Chart.js) are inside it. It reads the ledger only, so it works for a user who may read
+    the state but not write it.
+
+    \b
+    Example:
+      dirsync-bridge report --html /var/www/dirsync/report.html --since 2024-01-01
+    """
+    from ..ledger.reporting import newest_report, ticket_spans
+    from ..ledger.store import Ledger
+    from ..report.page import PageFacts, render
+    from ..report.series import numbers
+
+    spans = []
+    open_tickets = []
+    until = None
+    path = config.state.path
+    try:
+        since = parse_day(since_text) if since_text is not None else None
+        if path.exists():
+            ledger = Ledger.open_readonly(path)
+            try:
+                spans = list(ticket_spans(ledger.conn))
+                until = newest_report(ledger.conn)
+                open_tickets = [
+                    row
+                    for row in ledger.tickets("open")
+                    if since is None or (row.last_seen is not None and row.last_seen >= since)
+                ]
+            finally:
+                ledger.close()
+        facts = PageFacts(generated=datetime.now(UTC), since=since, ledger=str(path))
+        write_atomically(html_path, render(numbers(spans, since, until), open_tickets, facts))
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+    click.echo(f"report: wrote {html_path}")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it, synced,
+    then renamed over it; a reader never sees half a page, a failure leaves the old one."""
+    from ..sqlite import os_failure
+
+    what = f"report: cannot write {path}"
+    folder = path.parent
+    if path.is_dir():
+        raise Fatal(f"{what}: it is a directory")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise os_failure(exc, what) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        # mkstemp makes the file 0600; a page is meant to be read (and served) like others.
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(temporary).chmod(0o666 & ~umask)
+        Path(temporary).replace(path)
+    except BaseException as exc:
+        # A failure or a signal half-way: leave no temporary file behind, and no half page.
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise os_failure(exc, what) from None
+        raise

@@ -1,0 +1,1 @@
+"""``report --html``: the numbers (``series``) and the self-contained page (``page``)."""

@@ -1,0 +1,190 @@
+"""``dirsync-bridge report --html`` as a user runs it: the history it reads, the dates it
+takes, how it writes the file (whole or not at all), and the ledger left untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dirsync_bridge.ledger.reporting import TicketSpan, ticket_spans
+from dirsync_bridge.ledger.store import Ledger
+
+from ..conftest import REPORTS
+from ..reportgen import duplicate, report_email
+from .test_cli_state import (  # noqa: F401  (small_disk: a fixture)
+    _table_root_page,
+    _without_dac_override,
+    cli,
+    one_line,
+    small_disk,
+    write_config,
+)
+
+START = datetime(2023, 1, 2, 6, 0, tzinfo=UTC)  # a Monday
+
+
+def _reports(folder: Path, listed: list[bool]) -> Path:
+    """Daily reports of one tenant; report i lists chewie's duplicate when ``listed[i]``."""
+    folder.mkdir()
+    for day, present in enumerate(listed):
+        at = START + timedelta(days=day)
+        rows = [("han@contoso.com", duplicate("ProxyAddresses", "smtp:han@contoso.com"))]
+        if present:
+            rows.append(("chewie@contoso.com", duplicate("Mail", "chewie@contoso.com")))
+        name = f"r{day:02}.eml"
+        (folder / name).write_bytes(report_email("Contoso", at, rows, f"{name}@example.com"))
+    return folder
+
+
+def test_a_ticket_resolved_and_reopened_is_read_as_two_spans(tmp_path: Path) -> None:
+    # Seen, absent from three reports (resolved at the third), back two days later (reopened
+    # within 30 days: the same ticket).
+    config = write_config(tmp_path, tmp_path / "state")
+    corpus = _reports(tmp_path / "mail", [True, False, False, False, True, True])
+    assert cli(config, "replay", str(corpus)).returncode == 0
+    ledger = Ledger.open_readonly(tmp_path / "state" / "state.db")
+    try:
+        spans = {s.details.conflicts[0].attribute: s for s in ticket_spans(ledger.conn)}
+    finally:
+        ledger.close()
+    chewie = spans["Mail"]
+    assert chewie.spans == (
+        (START, START + timedelta(days=3)),
+        (START + timedelta(days=4), None),
+    )
+    assert chewie.kind == "AttributeValueMustBeUnique"
+    assert spans["ProxyAddresses"].spans == ((START, None),)
+
+
+def test_since_must_be_a_calendar_date_one_line_exit_2(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    fullwidth = "\uff12\uff10\uff12\uff14-01-05"  # strptime reads these digits as 2024
+    for bad in ("2024-1-5", "2024-02-30", "yesterday", "2024-01-05T00:00", fullwidth):
+        done = cli(config, "report", "--html", str(tmp_path / "r.html"), "--since", bad)
+        assert done.returncode == 2, (bad, done.stderr)
+        line = one_line(done)
+        assert "--since" in line and "YYYY-MM-DD" in line, line
+    assert not (tmp_path / "r.html").exists()
+    done = cli(config, "report", "--html", str(tmp_path / "r.html"), "--since", "2024-01-05")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r.html").exists()
+
+
+def test_since_leaves_out_what_was_resolved_before_it(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS)).returncode == 1  # the hostile fixtures
+    page = tmp_path / "r.html"
+    assert cli(config, "report", "--html", str(page)).returncode == 0
+    everything = page.read_text(encoding="utf-8")
+    assert cli(config, "report", "--html", str(page), "--since", "2019-01-01").returncode == 0
+    recent = page.read_text(encoding="utf-8")
+    assert "all time" in everything and "since 2019-01-01" in recent
+    assert _tickets_in(recent) < _tickets_in(everything)
+    assert "2011-11-14" in everything and "2011-11-14" not in recent  # weeks start at --since
+
+
+def _tickets_in(page: str) -> int:
+    header = page.split("<header>", 1)[1]
+    return int(header.split("<p>", 1)[1].split(" ticket(s)", 1)[0])
+
+
+def test_the_page_replaces_the_file_whole_and_the_ledger_is_left_as_it_was(
+    tmp_path: Path,
+) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS)).returncode == 1
+    ledger = tmp_path / "state" / "state.db"
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    out = tmp_path / "out"
+    out.mkdir()
+    page = out / "report.html"
+    page.write_text("an older page", encoding="utf-8")
+    done = cli(config, "report", "--html", str(page))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"report: wrote {page}\n"
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in out.iterdir()] == ["report.html"]  # no temporary file left
+    assert page.stat().st_mode & 0o777 == 0o644  # readable like any file made here (umask 022)
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
+
+
+def test_a_page_that_cannot_be_written_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    done = cli(config, "report", "--html", str(tmp_path / "missing" / "report.html"))
+    assert done.returncode == 2
+    line = one_line(done)
+    assert f"cannot write {tmp_path / 'missing' / 'report.html'}" in line, line
+
+
+def test_a_full_disk_exits_75_and_keeps_the_older_page_whole(
+    tmp_path: Path,
+    small_disk: Path,  # noqa: F811
+) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS)).returncode == 1
+    page = small_disk / "report.html"
+    page.write_text("an older page", encoding="utf-8")
+    done = cli(config, "report", "--html", str(page))  # ~350 KB onto 64 KiB
+    assert done.returncode == 75
+    line = one_line(done)
+    assert "the disk is full" in line and "free space" in line, line
+    assert page.read_text(encoding="utf-8") == "an older page"
+    assert [p.name for p in small_disk.iterdir()] == ["report.html"]
+
+
+def test_report_reads_a_ledger_it_may_not_write(tmp_path: Path) -> None:
+    prefix = _without_dac_override()
+    state = tmp_path / "state"
+    config = write_config(tmp_path, state)
+    assert cli(config, "replay", str(REPORTS)).returncode == 1
+    (state / "state.db").chmod(0o444)
+    state.chmod(0o555)
+    try:
+        done = cli(config, "report", "--html", str(tmp_path / "r.html"), prefix=prefix)
+    finally:
+        state.chmod(0o755)
+        (state / "state.db").chmod(0o644)
+    assert done.returncode == 0, done.stderr
+    assert "Open tickets" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_problems_without_a_lifecycle_state_are_read_from_their_ticket_rows(
+    tmp_path: Path,
+) -> None:
+    # A ledger from before states were kept (state NULL), or one whose state this version
+    # cannot read: the ticket rows still say when each ticket opened and, resolved, until when.
+    config = write_config(tmp_path, tmp_path / "state")
+    corpus = _reports(tmp_path / "mail", [True, False, False, False])
+    assert cli(config, "replay", str(corpus)).returncode == 0
+    db = tmp_path / "state" / "state.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE problems SET state = NULL WHERE data LIKE '%chewie%'")
+        conn.execute("UPDATE problems SET state = 'not json' WHERE data LIKE '%han@%'")
+    conn.close()
+    got = sorted((s.spans for s in _all_spans(db)), key=lambda spans: spans[0][1] is None)
+    assert got == [((START, START),), ((START, None),)]  # chewie resolved, at last seen; han open
+
+
+def _all_spans(db: Path) -> list[TicketSpan]:
+    ledger = Ledger.open_readonly(db)
+    try:
+        return list(ticket_spans(ledger.conn))
+    finally:
+        ledger.close()
+
+
+def test_a_damaged_ledger_is_one_line_exit_2_and_no_page(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS)).returncode == 1
+    ledger = tmp_path / "state" / "state.db"
+    page = _table_root_page(ledger, "problems")
+    with ledger.open("r+b") as handle:
+        handle.seek(4096 * (page - 1))
+        handle.write(b"\xde\xad" * 2048)
+    done = cli(config, "report", "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 2
+    line = one_line(done)
+    assert line.startswith(f"dirsync-bridge: error: {ledger}: the ledger is damaged ("), line
+    assert not (tmp_path / "r.html").exists()
