@@ -5,5 +5,8 @@
 
 from . import doctor_command, parse_command, pass_commands, ticket_commands
 from .group import cli
+from .help_text import annotate
+
+annotate(cli)  # every command registered above: each --help gets its examples and variables
 
 __all__ = ["cli", "doctor_command", "parse_command", "pass_commands", "ticket_commands"]

@@ -59,15 +59,6 @@ def tickets(
 
     `tickets show KEY` shows one ticket in full; `tickets rebuild` rebuilds the local
     ticket store from the ledger.
-
-    \b
-    Examples:
-      dirsync-bridge tickets --status all --since 2024-01-01
-      dirsync-bridge tickets --format csv --kind AttributeValueMustBeUnique > dup.csv
-
-    \b
-    Environment:
-      DIRSYNC_BRIDGE_CONFIG  the configuration file, when --config is not given
     """
     from ..ledger.listing import TicketFilter
     from ..ledger.store import Ledger
@@ -120,17 +111,6 @@ def show(config: Config, key: str, output_format: str) -> None:
     """Show one ticket in full: its description, every comment, the reports that listed
     its problem (time, source, kind), the latest enrichment, earlier tickets of the same
     problem and, in Jira, its URL. An unknown KEY is one line and exit 2.
-
-    \b
-    Examples:
-      dirsync-bridge tickets show LOCAL-20
-      dirsync-bridge tickets show OPS-123 --format json
-
-    \b
-    Environment:
-      DIRSYNC_BRIDGE_CONFIG  the configuration file, when --config is not given
-      DIRSYNC_JIRA_TOKEN     the Jira token (the name [jira] token_env gives), for a
-                             ticket in Jira
     """
     from ..ticket_show import gather, show_json, show_lines
 
