@@ -57,8 +57,9 @@ class _Group(click.Group):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file. Default: $DIRSYNC_BRIDGE_CONFIG, else ./dirsync-bridge.toml, "
-    "else built-in defaults.",
+    help="Configuration file. Default: the first of $DIRSYNC_BRIDGE_CONFIG, "
+    "./dirsync-bridge.toml, $XDG_CONFIG_HOME/dirsync-bridge/config.toml (~/.config), "
+    "/etc/dirsync-bridge/config.toml; else built-in defaults.",
 )
 @click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv for debug).")
 @click.option(

@@ -24,7 +24,7 @@ log = logging.getLogger("dirsync_bridge.cli")
     "paths",
     nargs=-1,
     required=True,
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(exists=True, allow_dash=True, path_type=Path),
     metavar="PATH...",
 )
 @click.option(
@@ -45,8 +45,9 @@ log = logging.getLogger("dirsync_bridge.cli")
 def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: bool) -> None:
     """Parse saved report emails and print the errors they list. Writes nothing.
 
-    PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
-    is not a trustworthy report is rejected with a one-line reason and exit code 1.
+    PATH is an .eml file, a directory (every *.eml under it), an mbox file, or - (one
+    message from standard input). Mail that is not a trustworthy report is rejected with
+    a one-line reason and exit code 1.
     """
     from ..parse.message import ParsedReport, read_message
     from ..sources.files import read_paths
