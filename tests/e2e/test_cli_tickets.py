@@ -290,18 +290,14 @@ def test_tables_fit_80_columns_off_a_terminal(corpus: Path) -> None:
     assert any(line.endswith("...") for line in lines)
 
 
-@pytest.mark.parametrize("columns", [100, 60])
-def test_tables_use_the_terminal_width(corpus: Path, columns: int) -> None:
+def on_a_terminal(args: list[str], columns: int) -> list[str]:
+    """The lines a command writes to a terminal window ``columns`` wide (a real pty)."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     main, other = pty.openpty()
     # The window's size, as a terminal emulator sets it (rows, columns, pixels).
     fcntl.ioctl(other, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     child = subprocess.Popen(
-        [*CLI, "--config", str(corpus), "tickets", "--status", "all"],
-        cwd=ROOT,
-        stdout=other,
-        stderr=subprocess.DEVNULL,
-        env=env,
+        [*CLI, *args], cwd=ROOT, stdout=other, stderr=subprocess.DEVNULL, env=env
     )
     os.close(other)
     output = b""
@@ -316,6 +312,18 @@ def test_tables_use_the_terminal_width(corpus: Path, columns: int) -> None:
             output += chunk
     finally:
         os.close(main)
-        assert child.wait(timeout=120) == 0
-    lines = output.decode().replace("\r\n", "\n").splitlines()
+        child.wait(timeout=120)
+    return output.decode().replace("\r\n", "\n").splitlines()
+
+
+@pytest.mark.parametrize("columns", [100, 60])
+def test_tables_use_the_terminal_width(corpus: Path, columns: int) -> None:
+    lines = on_a_terminal(["--config", str(corpus), "tickets", "--status", "all"], columns)
+    assert lines[-1].endswith(" tickets")
     assert max(len(line) for line in lines) == columns
+
+
+def test_parse_tables_use_the_terminal_width_too() -> None:
+    lines = on_a_terminal(["parse", "fixtures/reports"], 120)
+    assert lines[-1].endswith("rejected")
+    assert 80 < max(len(line) for line in lines) <= 120

@@ -14,6 +14,7 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..models import Rejected
 from ..output import print_json_array, table
+from ..terminal import width
 from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
@@ -96,7 +97,7 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
     elif output_format == "json":
         print_json_array(json_items())
     else:
-        for line in table(results()):
+        for line in table(results(), width(sys.stdout)):
             click.echo(line)
     sys.stdout.flush()
     # Named on stderr after the output, so that they neither interleave with a table nor
