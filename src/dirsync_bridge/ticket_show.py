@@ -31,8 +31,10 @@ class ShownTicket:
     url: str | None
     """Jira's browse URL; None for a ticket in the local store."""
     description: str | None
-    """None when the sink no longer has the ticket (said on stderr)."""
+    """None when the sink no longer has the ticket (``missing`` says why)."""
     comments: tuple[str, ...]
+    missing: str | None = None
+    """Why the sink's text is not here, and what to do: one line for stderr."""
 
 
 def gather(config: Config, env: Mapping[str, str], key: str) -> ShownTicket:
@@ -67,7 +69,9 @@ def _from_local(config: Config, history: TicketHistory) -> ShownTicket:
         finally:
             store.close()
     if found is None:
-        return ShownTicket(history, None, None, ())
+        what = f"{history.row.key}: not in the local ticket store ({path})"
+        fix = "`dirsync-bridge tickets rebuild` puts it back from the ledger"
+        return ShownTicket(history, None, None, (), missing=f"{what}; {fix}")
     return ShownTicket(history, None, found.content.description, tuple(found.comments.values()))
 
 
@@ -81,7 +85,8 @@ def _from_jira(config: Config, env: Mapping[str, str], history: TicketHistory) -
     try:
         description, comments = sink.read_in_full(key)
     except TicketGone:
-        return ShownTicket(history, url, None, ())
+        gone = f"{key}: Jira no longer has this ticket (deleted); the next run opens a new one"
+        return ShownTicket(history, url, None, (), missing=gone)
     finally:
         sink.close()
     return ShownTicket(history, url, description, tuple(comments))
@@ -127,7 +132,7 @@ def show_lines(ticket: ShownTicket) -> Iterator[str]:
     yield ""
     yield "Description:"
     if ticket.description is None:
-        yield "  (the sink no longer has this ticket)"
+        yield "  (not in the ticket store: see the line on stderr)"
     else:
         yield from _indented(ticket.description)
     for number, comment in enumerate(ticket.comments, 1):

@@ -195,6 +195,49 @@ def test_show_of_a_jira_ticket_reads_it_in_one_request(
     assert "Asked \\x1b[2JAnn's manager." in text.stdout
 
 
+def test_show_of_a_ticket_the_local_store_lost_shows_the_ledgers_facts_and_says_so(
+    tmp_path: Path,
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    ann = ("ann@contoso.com", duplicate("Mail", "ann@contoso.com"))
+    at = datetime(2021, 2, 1, tzinfo=UTC)
+    (mail / "0.eml").write_bytes(report_email("Contoso", at, [ann], "0@t"))
+    config = tmp_path / "dirsync-bridge.toml"
+    config.write_text('[state]\npath = "state/state.db"\n')
+    assert run("--config", str(config), "replay", str(mail)).returncode == 0
+    for lost in (tmp_path / "state").glob("tickets.db*"):
+        lost.unlink()
+    done = run("--config", str(config), "tickets", "show", "LOCAL-1", "--format", "json")
+    assert done.returncode == 1
+    ticket = json.loads(done.stdout)
+    assert ticket["identity"] == "ann@contoso.com" and len(ticket["sightings"]) == 1
+    assert ticket["description"] is None and ticket["comment_texts"] == []
+    assert done.stderr.count("\n") == 1
+    assert "LOCAL-1: not in the local ticket store" in done.stderr
+    assert "dirsync-bridge tickets rebuild" in done.stderr
+    assert not (tmp_path / "state" / "tickets.db").exists()  # looking creates nothing
+
+
+def test_show_of_a_jira_ticket_a_person_deleted_says_so(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    ann = ("ann@contoso.com", duplicate("Mail", "ann@contoso.com"))
+    at = datetime(2021, 2, 1, tzinfo=UTC)
+    (mail / "0.eml").write_bytes(report_email("Contoso", at, [ann], "0@t"))
+    config = config_file(tmp_path, jira_cloud.url)
+    assert replay(config, mail, jira_cloud.api_token).returncode == 0
+    jira_cloud.delete_by_hand("OPS-1")
+    env = {**os.environ, "DIRSYNC_JIRA_TOKEN": jira_cloud.api_token}
+    done = run("--config", str(config), "tickets", "show", "OPS-1", env=env)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("OPS-1  open\n")
+    assert "OPS-1: Jira no longer has this ticket" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_show_of_a_jira_ticket_without_the_token_says_so(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:

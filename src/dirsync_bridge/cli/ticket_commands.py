@@ -14,7 +14,7 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError
 from ..output import ticket_json, ticket_table, write_ticket_csv
 from ..terminal import shown, width
-from .group import _fail, cli
+from .group import EXIT_SOME_REJECTED, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -118,13 +118,15 @@ def show(config: Config, key: str, output_format: str) -> None:
         ticket = gather(config, os.environ, key)
     except DirsyncBridgeError as exc:
         _fail(exc)
-    if ticket.description is None:
-        log.warning("%s: the ticket store no longer has this ticket", shown(key))
     if output_format == "json":
         click.echo(json.dumps(show_json(ticket), ensure_ascii=False, indent=1))
     else:
         for line in show_lines(ticket):
             click.echo(line)
+    if ticket.missing is not None:
+        # After the output, as every command names what it could not do: done, but not all.
+        log.warning("%s", shown(ticket.missing))
+        sys.exit(EXIT_SOME_REJECTED)
 
 
 @tickets.command()
