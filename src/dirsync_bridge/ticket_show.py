@@ -141,9 +141,10 @@ def show_lines(ticket: ShownTicket) -> Iterator[str]:
         yield from _indented(comment)
     yield ""
     yield f"Seen in {len(history.sightings)} report(s):"
-    for sighting in history.sightings:
-        kind = shown(sighting.kind or "-")
-        yield f"  {_when(sighting.at)}  {kind}  {shown(sighting.source)}"
+    kinds = [shown(s.kind or "-") for s in history.sightings]
+    column = max(map(len, kinds), default=0)
+    for sighting, kind in zip(history.sightings, kinds, strict=True):
+        yield f"  {_when(sighting.at)}  {kind:<{column}}  {shown(sighting.source)}"
     if history.enrichment is not None:
         yield ""
         yield "Latest enrichment:"
