@@ -90,6 +90,7 @@ def test_show_json_has_the_ticket_in_full(corpus: Path) -> None:
     assert sightings[0]["time"] == commented["first_seen"]
     assert all(s["source"].startswith("fixtures/reports/") and s["kind"] for s in sightings)
     assert ticket["links"] == []
+    assert shown_json(corpus, commented["key"].lower()) == ticket  # as a person may type it
 
 
 def test_show_names_the_earlier_ticket_of_a_problem_that_came_back(corpus: Path) -> None:

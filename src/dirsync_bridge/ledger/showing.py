@@ -46,7 +46,8 @@ class TicketHistory:
 
 def ticket_history(ledger: Ledger, key: str) -> TicketHistory | None:
     """Ticket ``key`` as the ledger knows it; None if it has no such ticket."""
-    found = ledger.conn.execute(SELECT_TICKETS + " WHERE key = ?", (key,)).fetchone()
+    # Keys are upper case (LOCAL-7, OPS-123); a person may type them otherwise.
+    found = ledger.conn.execute(SELECT_TICKETS + " WHERE key = ? COLLATE NOCASE", (key,)).fetchone()
     if found is None:
         return None
     row = ticket_row(found)
