@@ -28,11 +28,18 @@ SECRET_VARIABLES = (
 """The variables the tool reads: a developer's own settings must never leak into a test."""
 
 
+@pytest.fixture(scope="session")
+def _empty_config_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("xdg-config-home")
+
+
 @pytest.fixture(autouse=True)
-def _no_developer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test starts without the tool's variables (a test sets what it needs)."""
+def _no_developer_settings(monkeypatch: pytest.MonkeyPatch, _empty_config_home: Path) -> None:
+    """Every test starts without the tool's variables (a test sets what it needs), and with
+    an empty $XDG_CONFIG_HOME: a developer's ~/.config/dirsync-bridge is never read."""
     for name in SECRET_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(_empty_config_home))
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ import errno
 import gc
 import io
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -65,6 +66,11 @@ def run_command(args: Sequence[str]) -> int:
 
 def _invoke(args: list[str], log_format: LogFormat) -> int:
     from .cli import cli  # after the signal handlers (__main__)
+    from .cli.group import complete
+
+    completed = complete(os.environ)
+    if completed is not None:
+        return completed  # the shell asked for completions: nothing else runs
 
     # What the imports built lives until the end: out of the collector's sight from now on
     # (``__main__`` held the collector off while they ran).

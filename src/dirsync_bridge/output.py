@@ -6,6 +6,7 @@ with its control characters escaped (``terminal``): a report can carry escape se
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import textwrap
@@ -13,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from .models import ParseResult, Rejected, Report, SyncError
 from .run_summary import RunSummary
@@ -180,7 +181,8 @@ def ticket_json(row: TicketRow) -> dict[str, Any]:
 
 
 def ticket_table(rows: Iterable[TicketRow], width: int = 80) -> Iterator[str]:
-    """Tickets in 80 columns: key, status, dates and counts, then the summary below."""
+    """Tickets in ``width`` columns: key, status, when last seen (the order they come in)
+    and counts, then the summary below."""
     count = 0
     for row in rows:
         count += 1
@@ -192,6 +194,46 @@ def ticket_table(rows: Iterable[TicketRow], width: int = 80) -> Iterator[str]:
         )
         yield clip(f"    {shown(row.summary)}", width)
     yield _plural(count, "ticket")
+
+
+TICKET_FIELDS: Final = (
+    "key",
+    "fingerprint",
+    "status",
+    "summary",
+    "kind",
+    "identity",
+    "tenant",
+    "first_seen",
+    "last_seen",
+    "occurrences",
+    "comments",
+)
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell a spreadsheet shows and never runs.
+
+    Identities, tenants and summaries come from reports anyone could have sent: a cell that
+    starts like a formula (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, or a tab or carriage
+    return before one) would be evaluated by Excel or LibreOffice on opening, so it gets a
+    leading ``'``, which they read as "text" (OWASP's advice for CSV injection).
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)  # counts: numbers, never text from a report
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def write_ticket_csv(rows: Iterable[TicketRow], out: TextIO) -> None:
+    """Tickets as CSV (RFC 4180, with a header row): the JSON fields, in that order."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TICKET_FIELDS)
+    for row in rows:
+        values = ticket_json(row)
+        writer.writerow([csv_cell(values[field]) for field in TICKET_FIELDS])
 
 
 class Progress:

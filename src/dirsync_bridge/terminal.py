@@ -12,8 +12,13 @@ C0 controls, and a JSON reader does not obey the others.
 from __future__ import annotations
 
 import re
+import shutil
+from typing import Final, TextIO
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CLIPPED_WIDTH: Final = 80
+"""Tables written anywhere but a terminal (a file, a pipe, cron's mail) fit 80 columns."""
+_NARROWEST: Final = 40
 
 
 def shown(text: str) -> str:
@@ -23,3 +28,17 @@ def shown(text: str) -> str:
 
 def _escape(match: re.Match[str]) -> str:
     return f"\\x{ord(match.group(0)):02x}"
+
+
+def width(stream: TextIO) -> int:
+    """How wide a table written to ``stream`` may be: a terminal's width (``$COLUMNS`` if
+    set, else the window's), and 80 columns when it is not a terminal."""
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream: not a terminal
+        terminal = False
+    if not terminal:
+        return CLIPPED_WIDTH
+    columns = shutil.get_terminal_size((CLIPPED_WIDTH, 24)).columns
+    # A window too narrow for the key and status columns still gets a usable table.
+    return max(columns, _NARROWEST)

@@ -5,6 +5,9 @@
 
 from . import doctor_command, parse_command, pass_commands, report_command, ticket_commands
 from .group import cli
+from .help_text import annotate
+
+annotate(cli)  # every command registered above: each --help gets its examples and variables
 
 __all__ = [
     "cli",

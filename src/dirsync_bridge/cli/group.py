@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -56,8 +57,9 @@ class _Group(click.Group):
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Configuration file. Default: $DIRSYNC_BRIDGE_CONFIG, else ./dirsync-bridge.toml, "
-    "else built-in defaults.",
+    help="Configuration file. Default: the first of $DIRSYNC_BRIDGE_CONFIG, "
+    "./dirsync-bridge.toml, $XDG_CONFIG_HOME/dirsync-bridge/config.toml (~/.config), "
+    "/etc/dirsync-bridge/config.toml; else built-in defaults.",
 )
 @click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv for debug).")
 @click.option(
@@ -88,6 +90,25 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
         ctx.obj = load_config(path)
     except DirsyncBridgeError as exc:
         _fail(exc)
+
+
+COMPLETE_VAR = "_DIRSYNC_BRIDGE_COMPLETE"
+"""Click's shell completion: ``eval "$(_DIRSYNC_BRIDGE_COMPLETE=bash_source dirsync-bridge)"``
+(``zsh_source``, ``fish_source``) prints the script a shell sources once."""
+
+
+def complete(env: Mapping[str, str]) -> int | None:
+    """Answer the shell's completion request, if ``COMPLETE_VAR`` makes one; its exit code.
+
+    ``exits`` runs the group through ``make_context``, not ``main``, which is where click
+    would look for this variable: so it is looked for here, before anything else runs.
+    """
+    instruction = env.get(COMPLETE_VAR)
+    if not instruction:
+        return None
+    from click.shell_completion import shell_complete
+
+    return shell_complete(cli, {}, "dirsync-bridge", COMPLETE_VAR, instruction)
 
 
 def _fail(exc: DirsyncBridgeError) -> NoReturn:

@@ -14,6 +14,7 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..models import Rejected
 from ..output import print_json_array, table
+from ..terminal import width
 from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
@@ -24,7 +25,7 @@ log = logging.getLogger("dirsync_bridge.cli")
     "paths",
     nargs=-1,
     required=True,
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(exists=True, allow_dash=True, path_type=Path),
     metavar="PATH...",
 )
 @click.option(
@@ -45,8 +46,9 @@ log = logging.getLogger("dirsync_bridge.cli")
 def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: bool) -> None:
     """Parse saved report emails and print the errors they list. Writes nothing.
 
-    PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Mail that
-    is not a trustworthy report is rejected with a one-line reason and exit code 1.
+    PATH is an .eml file, a directory (every *.eml under it), an mbox file, or - (one
+    message from standard input). Mail that is not a trustworthy report is rejected with
+    a one-line reason and exit code 1.
     """
     from ..parse.message import ParsedReport, read_message
     from ..sources.files import read_paths
@@ -95,7 +97,7 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
     elif output_format == "json":
         print_json_array(json_items())
     else:
-        for line in table(results()):
+        for line in table(results(), width(sys.stdout)):
             click.echo(line)
     sys.stdout.flush()
     # Named on stderr after the output, so that they neither interleave with a table nor

@@ -30,7 +30,7 @@ log = logging.getLogger("dirsync_bridge.cli")
     "paths",
     nargs=-1,
     required=True,
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(exists=True, allow_dash=True, path_type=Path),
     metavar="PATH...",
 )
 @click.option(
@@ -69,10 +69,10 @@ def replay(
 ) -> None:
     """Run saved report emails through the whole pipeline, into tickets.
 
-    PATH is an .eml file, a directory (every *.eml under it), or an mbox file. Messages
-    already in the ledger are skipped before parsing, so replaying the same files again
-    changes nothing. Tickets follow report time, not reading order: any order of the same
-    reports ends in the same tickets.
+    PATH is an .eml file, a directory (every *.eml under it), an mbox file, or - (one
+    message from standard input). Messages already in the ledger are skipped before
+    parsing, so replaying the same files again changes nothing. Tickets follow report
+    time, not reading order: any order of the same reports ends in the same tickets.
     """
     from .. import pipeline
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
+from datetime import UTC, datetime
 
 import click
 
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError
-from ..output import (
-    ticket_json,
-    ticket_table,
-)
-from ..terminal import shown
-from .group import _fail, cli
+from ..output import ticket_json, ticket_table, write_ticket_csv
+from ..terminal import shown, width
+from .group import EXIT_SOME_REJECTED, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
+
+
+_SINCE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M"]
 
 
 @cli.group(invoke_without_command=True)
@@ -30,39 +33,100 @@ log = logging.getLogger("dirsync_bridge.cli")
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="A table for people, or a JSON array for scripts.",
+    help="A table for people, a JSON array for scripts, or CSV for a spreadsheet.",
+)
+@click.option("--kind", help="Only tickets opened for this kind (AttributeValueMustBeUnique).")
+@click.option("--tenant", help="Only this tenant's tickets, as the list names it.")
+@click.option(
+    "--since",
+    type=click.DateTime(_SINCE_FORMATS),
+    help="Only tickets seen since this time (UTC): 2024-05-01 or 2024-05-01T08:00:00.",
 )
 @click.pass_context
-def tickets(ctx: click.Context, status: str, output_format: str) -> None:
-    """List the tickets the tool keeps, from its ledger (whatever the sink).
+def tickets(
+    ctx: click.Context,
+    status: str,
+    output_format: str,
+    kind: str | None,
+    tenant: str | None,
+    since: datetime | None,
+) -> None:
+    """List the tickets the tool keeps, from its ledger (whatever the sink), by when they
+    were last seen, oldest first.
 
-    `tickets rebuild` rebuilds the local ticket store from the ledger.
+    `tickets show KEY` shows one ticket in full; `tickets rebuild` rebuilds the local
+    ticket store from the ledger.
     """
+    from ..ledger.listing import TicketFilter
     from ..ledger.store import Ledger
 
     if ctx.invoked_subcommand is not None:
         return
     config: Config = ctx.obj
-    rows = []
+    wanted = TicketFilter(
+        status=None if status == "all" else status,  # type: ignore[arg-type]
+        kind=kind,
+        tenant=tenant,
+        since=since.replace(tzinfo=UTC) if since is not None else None,
+    )
+    ledger = None
     if config.state.path.exists():
         # Read-only: listing works for a user who may read the state but not write it.
         try:
             ledger = Ledger.open_readonly(config.state.path)
-            try:
-                wanted = None if status == "all" else status
-                rows = list(ledger.tickets(wanted))  # type: ignore[arg-type]
-            finally:
-                ledger.close()
         except DirsyncBridgeError as exc:
             _fail(exc)
+    try:
+        # Streamed: a ledger of 50,000 tickets is listed without holding them all.
+        rows = iter(ledger.tickets(where=wanted)) if ledger is not None else iter(())
+        if output_format == "json":
+            click.echo(json.dumps([ticket_json(r) for r in rows], ensure_ascii=False, indent=1))
+        elif output_format == "csv":
+            write_ticket_csv(rows, sys.stdout)
+        else:
+            for line in ticket_table(rows, width(sys.stdout)):
+                click.echo(line)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+@tickets.command()
+@click.argument("key")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, or one JSON object for scripts.",
+)
+@click.pass_obj
+def show(config: Config, key: str, output_format: str) -> None:
+    """Show one ticket in full: its description, every comment, the reports that listed
+    its problem (time, source, kind), the latest enrichment, earlier tickets of the same
+    problem and, in Jira, its URL. An unknown KEY is one line and exit 2.
+    """
+    from ..ticket_show import gather, show_json, show_lines
+
+    try:
+        ticket = gather(config, os.environ, key)
+    except DirsyncBridgeError as exc:
+        _fail(exc)
     if output_format == "json":
-        click.echo(json.dumps([ticket_json(row) for row in rows], ensure_ascii=False, indent=1))
+        click.echo(json.dumps(show_json(ticket), ensure_ascii=False, indent=1))
     else:
-        for line in ticket_table(rows):
+        for line in show_lines(ticket):
             click.echo(line)
+    if ticket.missing is not None:
+        # After the output, as every command names what it could not do: done, but not all.
+        log.warning("%s", shown(ticket.missing))
+        sys.exit(EXIT_SOME_REJECTED)
 
 
 @tickets.command()

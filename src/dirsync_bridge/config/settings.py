@@ -1,13 +1,11 @@
 """The configuration's sections and keys, their defaults (the only place they are kept) and checks.
 
-Where the file comes from, first match wins: ``--config FILE``, ``$DIRSYNC_BRIDGE_CONFIG``,
-``./dirsync-bridge.toml``, else built-in defaults. Unknown keys are errors, and every error
+Where the file comes from is ``locate``'s business. Unknown keys are errors, and every error
 names the file, the key and what is wrong.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -28,6 +26,7 @@ from ..errors import ConfigError, ConfigErrors
 from ..parse.message import ParseSettings
 from ..parse.trust import TrustPolicy
 from .file import describe, file_problems, read_toml
+from .locate import DEFAULT_FILE, ENV_VAR, SEARCH_ORDER, find_config_file
 from .types import (
     LOCK_NAME,
     TICKETS_NAME,
@@ -44,7 +43,15 @@ from .types import (
     parse_duration,
 )
 
-__all__ = ["Config", "find_config_file", "load_config", "parse_duration"]
+__all__ = [
+    "DEFAULT_FILE",
+    "ENV_VAR",
+    "SEARCH_ORDER",
+    "Config",
+    "find_config_file",
+    "load_config",
+    "parse_duration",
+]
 
 DEFAULT_STATE = Path(".dirsync-bridge") / "state.db"
 
@@ -263,10 +270,6 @@ class SourceSettings(_Section):
         return self.mailbox is not None or self.provisioning_errors.enabled
 
 
-ENV_VAR = "DIRSYNC_BRIDGE_CONFIG"
-DEFAULT_FILE = "dirsync-bridge.toml"
-
-
 class Config(BaseModel):
     """The whole configuration, as validated from the file."""
 
@@ -343,18 +346,6 @@ def required_keys(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     if get("graph", "certificate_path") and not get("graph", "certificate_thumbprint"):
         missing.append(("graph.certificate_thumbprint", "is required with certificate_path"))
     return missing
-
-
-def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
-    """The file to read, or None for built-in defaults."""
-    if explicit is not None:
-        return explicit
-    if env.get(ENV_VAR):
-        return Path(env[ENV_VAR])
-    local = cwd / DEFAULT_FILE
-    # Anything by that name (a dangling link, a directory) is the user's file, and an error
-    # if it cannot be read: never silently replaced by the built-in defaults.
-    return local if os.path.lexists(local) else None
 
 
 def load_config(path: Path | None) -> Config:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..config.settings import Config
+from ..config.settings import SEARCH_ORDER, Config
 from ..errors import DirsyncBridgeError
 from ..sinks.jira import JiraSink, jira_token
 from ..sinks.jira_wire import jql_string
@@ -60,8 +60,7 @@ def config_check(config: Config) -> Check:
     where = (
         str(config.file)
         if config.file is not None
-        else "no file (built-in defaults; looked for --config, $DIRSYNC_BRIDGE_CONFIG and "
-        "./dirsync-bridge.toml)"
+        else f"no file (built-in defaults; looked for {SEARCH_ORDER})"
     )
     return Check("config", "ok", f"{where}; sink {config.sink.kind}; ledger {config.state.path}")
 

@@ -16,6 +16,10 @@ def _parse_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def _time_text(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @dataclass(frozen=True, slots=True)
 class TicketRow:
     """One line of ``dirsync-bridge tickets``."""
@@ -33,35 +37,70 @@ class TicketRow:
     comments: int
 
 
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """Which tickets ``tickets`` lists: each given field narrows the list."""
+
+    status: TicketStatus | None = None
+    kind: str | None = None
+    """A kind, as shown (case-blind)."""
+    tenant: str | None = None
+    """A tenant, as shown (case-blind)."""
+    since: datetime | None = None
+    """Seen at or after this time."""
+
+
+SELECT_TICKETS = (
+    "SELECT key, fingerprint, status, summary, kind, identity, tenant, first_seen, last_seen, "
+    "occurrences, comments, episode FROM tickets"
+)
+
+
+def ticket_row(row: sqlite3.Row) -> TicketRow:
+    """A ``TicketRow`` from a row of ``SELECT_TICKETS``."""
+    return TicketRow(
+        key=row["key"],
+        fingerprint=row["fingerprint"],
+        status=row["status"],
+        summary=row["summary"],
+        kind=row["kind"],
+        identity=row["identity"],
+        tenant=row["tenant"],
+        first_seen=_parse_time(row["first_seen"]) if row["first_seen"] else None,
+        last_seen=_parse_time(row["last_seen"]) if row["last_seen"] else None,
+        occurrences=row["occurrences"],
+        comments=len(json.loads(row["comments"])),
+    )
+
+
 class ListingLedger:
     """The ``tickets`` listing over the ledger's connection."""
 
     conn: sqlite3.Connection
 
-    def tickets(self, status: TicketStatus | None = None) -> Iterator[TicketRow]:
-        """Tickets for the ``tickets`` command, oldest first; all when ``status`` is None."""
-        query = (
-            "SELECT key, fingerprint, status, summary, kind, identity, tenant, first_seen, "
-            "last_seen, occurrences, comments FROM tickets"
-        )
-        params: tuple[str, ...] = ()
-        if status is not None:
-            query += " WHERE status = ?"
-            params = (status,)
-        for row in self.conn.execute(query + " ORDER BY first_seen, key", params):
-            yield TicketRow(
-                key=row["key"],
-                fingerprint=row["fingerprint"],
-                status=row["status"],
-                summary=row["summary"],
-                kind=row["kind"],
-                identity=row["identity"],
-                tenant=row["tenant"],
-                first_seen=_parse_time(row["first_seen"]) if row["first_seen"] else None,
-                last_seen=_parse_time(row["last_seen"]) if row["last_seen"] else None,
-                occurrences=row["occurrences"],
-                comments=len(json.loads(row["comments"])),
-            )
+    def tickets(
+        self, status: TicketStatus | None = None, *, where: TicketFilter | None = None
+    ) -> Iterator[TicketRow]:
+        """Tickets for the ``tickets`` command, by when they were last seen (oldest first,
+        as the table shows them); all when ``status`` is None and no filter is given."""
+        wanted = where or TicketFilter(status=status)
+        clauses: list[str] = []
+        params: list[str] = []
+        for clause, value in (
+            ("status = ?", wanted.status),
+            ("kind = ? COLLATE NOCASE", wanted.kind),
+            ("tenant = ? COLLATE NOCASE", wanted.tenant),
+            # Fixed-width UTC text: compared as text, in time order.
+            ("last_seen >= ?", _time_text(wanted.since) if wanted.since else None),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        query = SELECT_TICKETS + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        # A ticket never seen (none is, but the column allows it) sorts first, as "-".
+        order = " ORDER BY last_seen IS NOT NULL, last_seen, key"
+        for row in self.conn.execute(query + order, params):
+            yield ticket_row(row)
 
     def counts(self) -> dict[str, int]:
         """Messages by status (for summaries and tests)."""

@@ -55,6 +55,7 @@ from .jira_bulk import (
 )
 from .jira_http import JiraHttp
 from .jira_people import resolved_since
+from .jira_show import read_in_full
 from .jira_wire import (
     PROPERTY,
     OutcomeUnknown,
@@ -281,6 +282,10 @@ class JiraSink:
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``/rest/api/2/<path>`` as JSON, with the retry policy."""
         return self._http.read(f"read {path}", path, params)
+
+    def read_in_full(self, key: str) -> tuple[str, list[str]]:
+        """Ticket ``key``'s description and every comment, oldest first (``jira_show``)."""
+        return read_in_full(self._http, key)
 
     def search(self, jql: str, fields: list[str]) -> Iterator[dict[str, Any]]:
         """Issues matching ``jql`` (raw JSON), on whichever search API the site has."""

@@ -104,6 +104,15 @@ class LocalStore:
         self._conn = sqlite.connect(path, MIGRATIONS, ROLE)
 
     @classmethod
+    def open_readonly(cls, path: Path) -> LocalStore:
+        """The existing store at ``path``, to read only (``tickets show``): nothing created,
+        nothing migrated, so a user who may read the state but not write it can look."""
+        store = cls.__new__(cls)
+        store.path = path
+        store._conn = sqlite.connect_readonly(path, MIGRATIONS, ROLE)
+        return store
+
+    @classmethod
     def copy_of(cls, path: Path) -> LocalStore:
         """An in-memory copy of the store at ``path`` (empty if there is none): for dry runs.
 

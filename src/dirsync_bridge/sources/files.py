@@ -14,6 +14,10 @@ keep no state on Python's stack, so no depth of folders is too deep.
 
 A name is shown, logged and stored in its ``printable`` form: bytes that are not UTF-8
 and control characters become backslash escapes.
+
+The path ``-`` is one message read from standard input (bounded as a file is), named
+``<stdin>``. Outlook's ``.msg`` files (OLE compound files, not MIME) are not read: each one
+given, and each folder holding some, gets one line saying how to save them as ``.eml``.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ import mailbox
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO, Final
 
 from ..models import ParseResult, Rejected, Report
 from ..parse.message import ParseSettings, parse_message
@@ -35,6 +41,15 @@ from ..run_summary import RunSummary
 _MBOX_MAGIC = b"From "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _READ_CHUNK = 1 << 20
+STDIN: Final = "-"
+STDIN_SOURCE: Final = "<stdin>"
+_OLE_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
+"""The first bytes of an OLE compound file: what Outlook saves a ``.msg`` as."""
+MSG_HINT: Final = (
+    "save as .eml: drag the messages from Outlook on the web or the new Outlook into a "
+    "folder, or convert with msgconvert (Debian package libemail-outlook-message-perl)"
+)
+"""Classic Outlook's Save As offers .msg, not .eml; these two ways give MIME files."""
 
 
 def printable(name: Path | str) -> str:
@@ -48,14 +63,26 @@ def printable(name: Path | str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
-def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMessage | Rejected]:
-    """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes."""
+def read_paths(
+    paths: Iterable[Path], max_message_bytes: int, stdin: BinaryIO | None = None
+) -> Iterator[RawMessage | Rejected]:
+    """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes,
+    and ``-``: one message from ``stdin`` (standard input unless given)."""
+    stdin_read = False
     for path in paths:
-        if path.is_dir():
+        if str(path) == STDIN:
+            yield _read_stdin(stdin, max_message_bytes, again=stdin_read)
+            stdin_read = True
+        elif path.is_dir():
             unlisted: list[Rejected] = []
-            files = sorted(_eml_files(path, unlisted))
+            outlook: list[Path] = []
+            files = sorted(_eml_files(path, unlisted, outlook))
             yield from unlisted
-            if not files and not unlisted:
+            if outlook:
+                count = f"{len(outlook)} Outlook .msg file{'' if len(outlook) == 1 else 's'}"
+                detail = f"{count} not read (not MIME mail); {MSG_HINT}"
+                yield Rejected(source=printable(path), code="unreadable", detail=detail)
+            elif not files and not unlisted:
                 yield Rejected(
                     source=printable(path),
                     code="unreadable",
@@ -67,8 +94,39 @@ def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMes
             yield from _read_file(path, max_message_bytes)
 
 
-def _eml_files(folder: Path, unlisted: list[Rejected]) -> Iterator[Path]:
+def _read_stdin(
+    stdin: BinaryIO | None, max_message_bytes: int, *, again: bool
+) -> RawMessage | Rejected:
+    """One message from standard input, no more than the limit read (as for a file)."""
+    if again:
+        # The first "-" read the message; a second would read nothing and call it empty.
+        detail = "standard input was read already: give - once"
+        return Rejected(source=STDIN_SOURCE, code="unreadable", detail=detail)
+    stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        detail = "cannot read the file: there is no standard input"
+        return Rejected(source=STDIN_SOURCE, code="unreadable", detail=detail)
+    try:
+        data = _read_at_most(stream, max_message_bytes + 1)
+    except OSError as exc:
+        return _unreadable(STDIN_SOURCE, exc)
+    if len(data) > max_message_bytes:
+        return _too_large(STDIN_SOURCE, None, max_message_bytes)
+    if data.startswith(_OLE_MAGIC):
+        return _outlook(STDIN_SOURCE)
+    return RawMessage(source=STDIN_SOURCE, data=data)
+
+
+def _outlook(source: str) -> Rejected:
+    detail = f"an Outlook .msg file, not MIME mail; {MSG_HINT}"
+    return Rejected(source=source, code="not-email", detail=detail)
+
+
+def _eml_files(folder: Path, unlisted: list[Rejected], outlook: list[Path]) -> Iterator[Path]:
     """Every ``*.eml`` under ``folder`` that is not a directory; links to folders not followed.
+
+    The ``*.msg`` files met on the way are added to ``outlook``: a folder of Outlook's
+    messages is not silently skipped.
 
     Not only regular files: a broken link or a FIFO named ``*.eml`` is reported, not skipped;
     so is a folder that cannot be listed (added to ``unlisted``), a folder nested so deep
@@ -97,6 +155,8 @@ def _eml_files(folder: Path, unlisted: list[Rejected]) -> Iterator[Path]:
                     waiting.append(path)
                 elif entry.name.endswith(".eml") and not entry.is_dir():
                     yield path
+                elif entry.name.lower().endswith(".msg") and not entry.is_dir():
+                    outlook.append(path)
             except OSError:
                 yield path  # reported as unreadable when it is opened
 
@@ -123,6 +183,8 @@ def _read_file(path: Path, max_message_bytes: int) -> Iterator[RawMessage | Reje
             return
     if head == _MBOX_MAGIC:
         yield from _read_mbox(path, source, info, max_message_bytes)
+    elif data.startswith(_OLE_MAGIC):
+        yield _outlook(source)
     elif len(data) > max_message_bytes:
         size = info.st_size if info.st_size > max_message_bytes else None
         yield _too_large(source, size, max_message_bytes)
@@ -130,7 +192,7 @@ def _read_file(path: Path, max_message_bytes: int) -> Iterator[RawMessage | Reje
         yield RawMessage(source=source, data=data)
 
 
-def _read_at_most(handle: io.FileIO, limit: int) -> bytes:
+def _read_at_most(handle: io.FileIO | BinaryIO, limit: int) -> bytes:
     """Up to ``limit`` bytes: a file that grows, or whose size is unknown, is cut short."""
     chunks: list[bytes] = []
     left = limit

@@ -86,6 +86,7 @@ class JiraModel(Catalog):
         self.issues: dict[str, Issue] = {}  # key -> issue
         self.moved: dict[str, str] = {}  # a key an issue had before a move -> its next key
         self.links: list[Link] = []
+        self.issue_comment_page = 5000  # comments GET issue embeds: Jira sends a page of them
         self._ids = iter(range(10001, 10**9))
         self._numbers = dict.fromkeys(self.projects, 0)
         self.set_workflow(workflow)
@@ -245,7 +246,7 @@ class JiraModel(Catalog):
             "updated": lambda: stamp(issue.updated),
             "resolutiondate": lambda: stamp(issue.resolutiondate),
             "statuscategorychangedate": lambda: stamp(issue.category_changed or issue.created),
-            "comment": lambda: self.comments_json(issue),
+            "comment": lambda: self.comments_json(issue, 0, self.issue_comment_page),
             "reporter": lambda: f.get("reporter", self.user),
             "creator": lambda: self.user,
         }

@@ -1,0 +1,103 @@
+"""``tickets show`` against the Jira simulator: a ticket read in full, and Jira's faults."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from dirsync_bridge.config.settings import JiraSettings
+from dirsync_bridge.errors import Retriable, TicketGone
+from dirsync_bridge.ports import TicketContent
+from dirsync_bridge.sinks.jira import JiraSink
+
+from ..simulators.jira import JiraSimulator
+
+
+def _sink(sim: JiraSimulator) -> JiraSink:
+    settings = JiraSettings.model_validate(
+        {"url": sim.url, "project": "OPS", "email": sim.email, "retry_for": "20s"}
+    )
+    now = [0.0]  # the retries' waits pass on this clock, not the wall's
+
+    def sleep(seconds: float) -> None:
+        now[0] += max(seconds, 1.0)
+
+    return JiraSink(settings, sim.api_token, sleep=sleep, clock=lambda: now[0])
+
+
+def _issue_with_comments(sim: JiraSimulator, sink: JiraSink, count: int) -> str:
+    made = sink.create(
+        "f" * 64 + ":0", "f" * 64, TicketContent(summary="s", description="the text")
+    )
+    for n in range(count):
+        if n % 2:  # the tool's own, with its marker
+            sink.put_comment(made.key, f"k{n}", f"comment {n}")
+        else:  # a person's
+            answer = requests.post(
+                f"{sim.url}/rest/api/2/issue/{made.key}/comment",
+                json={"body": f"comment {n}"},
+                auth=(sim.email, sim.api_token),
+                timeout=10,
+            )
+            assert answer.status_code == 201
+    return made.key
+
+
+def test_every_comment_is_read_past_the_page_jira_embeds(jira_cloud: JiraSimulator) -> None:
+    sink = _sink(jira_cloud)
+    try:
+        key = _issue_with_comments(jira_cloud, sink, 7)
+        jira_cloud.model.issue_comment_page = 3
+        jira_cloud.reset_log()
+        description, comments = sink.read_in_full(key)
+    finally:
+        sink.close()
+    assert description == "the text"
+    assert comments == [f"comment {n}" for n in range(7)]  # oldest first, markers taken off
+    assert jira_cloud.log.count("GET", f"issue/{key}/comment") == 1  # the 4 left, one page
+    assert jira_cloud.log.count("GET", f"issue/{key}") == 2
+
+
+def test_one_request_when_jira_embeds_every_comment(jira_cloud: JiraSimulator) -> None:
+    sink = _sink(jira_cloud)
+    try:
+        key = _issue_with_comments(jira_cloud, sink, 4)
+        jira_cloud.reset_log()
+        _, comments = sink.read_in_full(key)
+    finally:
+        sink.close()
+    assert len(comments) == 4
+    assert [r.path.rsplit("/", 2)[-1] for r in jira_cloud.log.records] == [key]
+
+
+def test_a_throttled_read_is_retried(jira_cloud: JiraSimulator) -> None:
+    sink = _sink(jira_cloud)
+    try:
+        key = _issue_with_comments(jira_cloud, sink, 1)
+        jira_cloud.faults.break_next("read", 503, times=2)
+        _, comments = sink.read_in_full(key)
+    finally:
+        sink.close()
+    assert comments == ["comment 0"]
+
+
+def test_jira_down_past_retry_for_is_retriable(jira_cloud: JiraSimulator) -> None:
+    sink = _sink(jira_cloud)
+    try:
+        key = _issue_with_comments(jira_cloud, sink, 1)
+        jira_cloud.faults.rate_503 = 1.0
+        with pytest.raises(Retriable):
+            sink.read_in_full(key)
+    finally:
+        sink.close()
+
+
+def test_a_deleted_ticket_is_gone(jira_cloud: JiraSimulator) -> None:
+    sink = _sink(jira_cloud)
+    try:
+        key = _issue_with_comments(jira_cloud, sink, 0)
+        jira_cloud.delete_by_hand(key)
+        with pytest.raises(TicketGone):
+            sink.read_in_full(key)
+    finally:
+        sink.close()
