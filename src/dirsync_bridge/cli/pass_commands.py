@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
+from ..metrics import PassWatch, watched
 from ..output import (
     Progress,
     run_line,
@@ -78,23 +80,31 @@ def replay(
 
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
-    with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
-        try:
-            summary = pipeline.replay(
-                paths, config, dry_run=dry_run, progress=progress.step, enrich=not no_enrich
-            )
-        except DirsyncBridgeError as exc:
-            progress.close()
-            _fail(exc)
-    if output_format == "json":
-        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
-        click.echo(json.dumps(stamped, ensure_ascii=False))
-    else:
-        for line in summary_lines(summary, dry_run):
-            click.echo(line)
-    sys.stdout.flush()
-    _report(summary)
-    sys.exit(_exit_code(summary))
+    with _metrics(config, dry_run) as watch:
+        with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
+            try:
+                summary = pipeline.replay(
+                    paths, config, dry_run=dry_run, progress=progress.step, enrich=not no_enrich
+                )
+            except DirsyncBridgeError as exc:
+                progress.close()
+                _fail(exc)
+        watch.summary = summary
+        if output_format == "json":
+            stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
+            click.echo(json.dumps(stamped, ensure_ascii=False))
+        else:
+            for line in summary_lines(summary, dry_run):
+                click.echo(line)
+        sys.stdout.flush()
+        _report(summary)
+        sys.exit(_exit_code(summary))
+
+
+def _metrics(config: Config, dry_run: bool) -> AbstractContextManager[PassWatch]:
+    """The textfile written however the pass ends (``metrics``); none for a dry run, which
+    changes nothing a metric tells."""
+    return watched(None if dry_run else config.metrics.textfile, config.state.path)
 
 
 def _report(summary: RunSummary) -> None:
@@ -155,20 +165,22 @@ def run(ctx: click.Context, dry_run: bool) -> None:
 
     config: Config = ctx.obj
     json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
-    try:
-        summary = pipeline.run(config, dry_run=dry_run)
-    except DirsyncBridgeError as exc:
-        _fail(exc)
-    if json_output:
-        # Stamped like the log lines around it: a cron log is read by time.
-        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
-        click.echo(json.dumps(stamped, ensure_ascii=False))
-    else:
-        if dry_run:
-            lines = list(summary_lines(summary, dry_run))
-            for line in lines[:-2]:
-                click.echo(line)
-        click.echo(run_line(summary, dry_run))
-    sys.stdout.flush()
-    _report(summary)
-    sys.exit(_exit_code(summary))
+    with _metrics(config, dry_run) as watch:
+        try:
+            summary = pipeline.run(config, dry_run=dry_run)
+        except DirsyncBridgeError as exc:
+            _fail(exc)
+        watch.summary = summary
+        if json_output:
+            # Stamped like the log lines around it: a cron log is read by time.
+            stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
+            click.echo(json.dumps(stamped, ensure_ascii=False))
+        else:
+            if dry_run:
+                lines = list(summary_lines(summary, dry_run))
+                for line in lines[:-2]:
+                    click.echo(line)
+            click.echo(run_line(summary, dry_run))
+        sys.stdout.flush()
+        _report(summary)
+        sys.exit(_exit_code(summary))
