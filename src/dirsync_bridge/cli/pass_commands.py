@@ -98,6 +98,7 @@ def replay(
                 click.echo(line)
         sys.stdout.flush()
         _report(summary)
+        _log_summary("replay", summary, dry_run)
         sys.exit(_exit_code(summary))
 
 
@@ -110,13 +111,45 @@ def _metrics(config: Config, dry_run: bool) -> AbstractContextManager[PassWatch]
 def _report(summary: RunSummary) -> None:
     """Name every rejected input and every ticket that needs a person, on stderr."""
     for result in summary.problems:
-        log.warning("rejected %s: %s", result.source, result.reason)
+        log.warning(
+            "rejected %s: %s",
+            result.source,
+            result.reason,
+            extra={
+                "event": "message-rejected",
+                "source": result.source,
+                "code": result.code,
+                "reason": result.reason,
+            },
+        )
     for line in summary.attention:
-        log.warning("needs attention: %s", line)
+        log.warning("needs attention: %s", line, extra={"event": "ticket-needs-attention"})
     for line in summary.unconfirmed:
-        log.warning("unconfirmed: %s", line)
+        log.warning("unconfirmed: %s", line, extra={"event": "write-unconfirmed"})
     for line in dict.fromkeys(summary.fatal):
-        log.error("%s", line)
+        log.error("%s", line, extra={"event": "configuration-problem"})
+
+
+def _log_summary(command: str, summary: RunSummary, dry_run: bool) -> None:
+    """The pass's counts as one log line (at -v): one JSON object with --log-format json."""
+    counts = summary_json(summary, dry_run)
+    # A replay's own closing lines, without a dry run's list of writes (that is stdout's).
+    said = (
+        run_line(summary, dry_run) if command == "run" else "; ".join(summary_lines(summary, False))
+    )
+    log.info(
+        "%s%s: %s",
+        command,
+        " (dry run)" if dry_run else "",
+        said,
+        extra={
+            "event": "run-summary",
+            "command": command,
+            "dry_run": dry_run,
+            "counts": {"messages": counts["messages"], "tickets": counts["tickets"]},
+            "exit_code": _exit_code(summary),
+        },
+    )
 
 
 def _exit_code(summary: RunSummary) -> int:
@@ -183,4 +216,5 @@ def run(ctx: click.Context, dry_run: bool) -> None:
             click.echo(run_line(summary, dry_run))
         sys.stdout.flush()
         _report(summary)
+        _log_summary("run", summary, dry_run)
         sys.exit(_exit_code(summary))

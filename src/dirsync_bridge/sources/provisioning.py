@@ -191,16 +191,24 @@ class ProvisioningErrors:
             f"graph provisioning errors: {len(errors)} on {objects} object(s), "
             + ("complete" if complete else "incomplete")
         )
+        pages = sum(x.pages for x in listings)
         log.info(
             "graph scan of %s: %d error(s) on %d object(s) in %d page(s), %s%s",
             ", ".join(self.settings.objects),
             len(errors),
             objects,
-            sum(x.pages for x in listings),
+            pages,
             "complete" if complete else "incomplete",
             "".join(
                 f"; every one of the {x.kind} read (filter refused)" for x in listings if x.scanned
             ),
+            extra={
+                "event": "graph-scan",
+                "source": SOURCE,
+                "tenant": tenant,
+                "complete": complete,
+                "counts": {"errors": len(errors), "objects": objects, "pages": pages},
+            },
         )
         yield Report(
             source=SOURCE,
