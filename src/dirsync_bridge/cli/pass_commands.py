@@ -14,14 +14,9 @@ from pydantic import ValidationError as PydanticValidationError
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
 from ..metrics import PassWatch, watched
-from ..output import (
-    Progress,
-    run_line,
-    summary_json,
-    summary_lines,
-    utc_now,
-)
+from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
+from ..terminal import ProgressBar
 from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
@@ -81,14 +76,16 @@ def replay(
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
     with _metrics(config, dry_run) as watch:
-        with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
-            try:
-                summary = pipeline.replay(
-                    paths, config, dry_run=dry_run, progress=progress.step, enrich=not no_enrich
-                )
-            except DirsyncBridgeError as exc:
-                progress.close()
-                _fail(exc)
+        bar = _progress_bar("replay")
+        try:
+            summary = pipeline.replay(
+                paths, config, dry_run=dry_run, progress=bar, enrich=not no_enrich
+            )
+        except DirsyncBridgeError as exc:
+            _fail(exc)
+        finally:
+            if bar is not None:
+                bar.close()  # erased before the summary is printed, or the error said
         watch.summary = summary
         if output_format == "json":
             stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
@@ -100,6 +97,15 @@ def replay(
         _report(summary)
         _log_summary("replay", summary, dry_run)
         sys.exit(_exit_code(summary))
+
+
+def _progress_bar(label: str) -> ProgressBar | None:
+    """A bar when stderr is a terminal (a person watches), and its lines are for people:
+    never in a pipe, a file or a cron mail, nor among ``--log-format json`` lines."""
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    json_logs = root.params.get("log_format") == "json"
+    return ProgressBar(label) if sys.stderr.isatty() and not json_logs else None
 
 
 def _metrics(config: Config, dry_run: bool) -> AbstractContextManager[PassWatch]:
@@ -199,10 +205,14 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     config: Config = ctx.obj
     json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
     with _metrics(config, dry_run) as watch:
+        bar = _progress_bar("run")
         try:
-            summary = pipeline.run(config, dry_run=dry_run)
+            summary = pipeline.run(config, dry_run=dry_run, progress=bar)
         except DirsyncBridgeError as exc:
             _fail(exc)
+        finally:
+            if bar is not None:
+                bar.close()
         watch.summary = summary
         if json_output:
             # Stamped like the log lines around it: a cron log is read by time.

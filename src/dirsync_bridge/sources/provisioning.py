@@ -37,7 +37,7 @@ from ..config.settings import ALL_OBJECTS, ObjectKind, ProvisioningSettings
 from ..errors import ConfigError, DirsyncBridgeError, GraphError, Retriable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from ..models import Conflict, DuplicateError, Report
-from ..ports import Outcome, RawMessage
+from ..ports import Outcome, Progress, RawMessage
 from ..run_summary import RunSummary
 
 log = logging.getLogger(__name__)
@@ -157,12 +157,19 @@ class ProvisioningErrors:
     name = SOURCE
 
     def __init__(
-        self, client: GraphClient, settings: ProvisioningSettings, *, now: datetime
+        self,
+        client: GraphClient,
+        settings: ProvisioningSettings,
+        *,
+        now: datetime,
+        progress: Progress | None = None,
     ) -> None:
-        """``now``: the pass's start, the report's time. Nothing is sent until ``messages``."""
+        """``now``: the pass's start, the report's time. Nothing is sent until ``messages``.
+        ``progress``: told how many errors the scan found (the pass then counts them)."""
         self.client = client
         self.settings = settings
         self._now = now
+        self._progress = progress
         self._stopped: Retriable | None = None
 
     # -- Source --------------------------------------------------------------------------
@@ -210,6 +217,8 @@ class ProvisioningErrors:
                 "counts": {"errors": len(errors), "objects": objects, "pages": pages},
             },
         )
+        if self._progress is not None:
+            self._progress.expect(len(errors))
         yield Report(
             source=SOURCE,
             sent_at=self._now,
