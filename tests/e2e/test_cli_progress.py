@@ -150,3 +150,22 @@ def test_run_on_a_terminal_counts_the_listed_messages_and_the_scan_s_errors(
     assert frames and frames[0][0] == "run"
     assert int(frames[-1][3]) == 3  # one message listed, then two errors found by the scan
     assert stdout.startswith("run: 1 new message(s)")
+
+
+def test_every_input_counts_once_whether_read_or_rejected(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (tmp_path / "junk.eml").write_bytes(b"")
+    code, _, terminal = on_a_terminal(
+        "--config",
+        str(config(tmp_path)),
+        "replay",
+        str(empty),
+        str(tmp_path / "junk.eml"),
+        str(REPORTS / "aadsync_th_thead.eml"),
+    )
+    assert code == 1, terminal
+    frames = FRAME.findall(terminal)
+    # Three inputs, one message read: the bar ends at 1 of 3, never past its total.
+    assert {frame[3] for frame in frames} == {"3"}
+    assert all(int(frame[2]) <= 3 for frame in frames)

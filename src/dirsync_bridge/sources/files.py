@@ -79,7 +79,8 @@ def count_files(paths: Iterable[Path]) -> int:
     for path in paths:
         if path.is_dir():
             unlisted: list[Rejected] = []
-            count += sum(1 for _ in _eml_files(path, unlisted)) + len(unlisted)
+            found = sum(1 for _ in _eml_files(path, unlisted)) + len(unlisted)
+            count += found or 1  # a folder with nothing to read is one rejection
         else:
             count += 1
     return count
