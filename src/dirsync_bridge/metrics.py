@@ -216,6 +216,12 @@ def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
         return Retriable(f"{where}: the disk is full ({reason}); free space and run again")
     if exc.errno == errno.EIO:
         return Retriable(f"{where}: I/O error ({reason}); check the disk, run again")
+    if exc.errno == errno.EROFS:
+        # The shipped systemd unit has ProtectSystem=strict: only its state is writable.
+        return Fatal(
+            f"{where}: the file system is read-only ({reason}); under systemd, add "
+            f"ReadWritePaths={path.parent} to the service"
+        )
     return Fatal(
         f"{where} ({reason}); give the user that runs dirsync-bridge write access to {path.parent}"
     )

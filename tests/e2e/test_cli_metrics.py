@@ -3,6 +3,7 @@ and never half-written (a SIGKILL between the write and the rename leaves the ol
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -10,7 +11,9 @@ import time
 from pathlib import Path
 
 from ..conftest import REPORTS
-from .test_cli_state import _without_dac_override, cli, one_line
+from .test_cli_state import _without_dac_override, cli, one_line, small_disk
+
+__all__ = ["small_disk"]  # the fixture: a tmpfs of 64 KiB mounted for the test
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
 
@@ -147,3 +150,35 @@ def test_a_textfile_that_cannot_be_written_turns_a_good_pass_into_exit_2(tmp_pat
     line = one_line(done)
     assert line.startswith(f"dirsync-bridge: error: metrics.textfile: {textfile} cannot be")
     assert "write access" in line
+
+
+def test_a_full_disk_under_the_textfile_is_exit_75_and_leaves_the_old_file_whole(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    config, _ = config_with_metrics(tmp_path)
+    textfile = small_disk / "dirsync-bridge.prom"
+    config.write_text(config.read_text().replace(str(tmp_path / "textfile"), str(small_disk)))
+    assert cli(config, "replay", str(REPORTS / "aadsync_th_thead.eml")).returncode == 0
+    old = textfile.read_bytes()
+    with contextlib.suppress(OSError), (small_disk / "filler").open("wb", buffering=0) as filler:
+        while True:  # until the disk is full
+            filler.write(b"\0" * 4096)
+    done = cli(config, "replay", str(REPORTS / "aadsync_th_thead.eml"))
+    assert done.returncode == 75
+    line = one_line(done)
+    assert "metrics.textfile" in line and "the disk is full" in line, line
+    assert textfile.read_bytes() == old
+    assert sorted(p.name for p in small_disk.iterdir()) == ["dirsync-bridge.prom", "filler"]
+
+
+def test_a_read_only_textfile_directory_says_how_to_allow_it_under_systemd(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    config, _ = config_with_metrics(tmp_path)
+    config.write_text(config.read_text().replace(str(tmp_path / "textfile"), str(small_disk)))
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    done = cli(config, "replay", str(REPORTS / "aadsync_th_thead.eml"))
+    assert done.returncode == 2
+    line = one_line(done)
+    assert "metrics.textfile" in line and "read-only" in line
+    assert f"ReadWritePaths={small_disk}" in line
