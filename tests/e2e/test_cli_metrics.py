@@ -11,6 +11,10 @@ import time
 from pathlib import Path
 
 from ..conftest import REPORTS
+from ..simulators.graph.server import GraphSimulator
+from .test_cli_run import cli as run_cli
+from .test_cli_run import config_file as run_config
+from .test_cli_run import deliver
 from .test_cli_state import _without_dac_override, cli, one_line, small_disk
 
 __all__ = ["small_disk"]  # the fixture: a tmpfs of 64 KiB mounted for the test
@@ -182,3 +186,32 @@ def test_a_read_only_textfile_directory_says_how_to_allow_it_under_systemd(
     line = one_line(done)
     assert "metrics.textfile" in line and "read-only" in line
     assert f"ReadWritePaths={small_disk}" in line
+
+
+def test_run_writes_its_metrics_too_a_good_pass_then_graph_unreachable(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    textfile = tmp_path / "dirsync-bridge.prom"
+    good = run_config(tmp_path, graph_sim.url, graph_sim.ca_path)
+    good.write_text(good.read_text() + f'[metrics]\ntextfile = "{textfile}"\n')
+    deliver(graph_sim)
+    assert run_cli(good, "run").returncode == 0
+    assert metric(textfile, "dirsync_bridge_last_run_messages", outcome="parsed") == 1
+    assert metric(textfile, "dirsync_bridge_last_run_ticket_writes", kind="created") == 3
+    success = metric(textfile, "dirsync_bridge_last_success_timestamp_seconds")
+
+    unreachable = tmp_path / "unreachable.toml"
+    unreachable.write_text(good.read_text().replace(graph_sim.url, "https://127.0.0.1:9"))
+    assert run_cli(unreachable, "run").returncode == 75
+    assert metric(textfile, "dirsync_bridge_last_exit_code") == 75
+    assert metric(textfile, "dirsync_bridge_last_success_timestamp_seconds") == success
+    # The report's three problems stay open, whatever the pass that wrote the file.
+    assert (
+        metric(
+            textfile,
+            "dirsync_bridge_open_problems",
+            kind="ObjectTypeMismatch",
+            tenant="Contoso Pharmaceuticals",
+        )
+        == 1
+    )
