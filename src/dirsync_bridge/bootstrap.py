@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from .config.settings import Config
 from .errors import ConfigError
 from .lifecycle import Policy
-from .ports import Directory, Ledger, MailboxBook, Sink, Source
+from .ports import Directory, Ledger, MailboxBook, Progress, Sink, Source
 from .sources.files import FileSource
 from .ticket_plan import TicketTexts
 
@@ -50,7 +50,8 @@ class Parts:
     """``[tickets] verify_with_graph`` on a ``run``: resolve what Graph shows cleared."""
     graph: GraphClient | None
     """The run's one Graph client, when a part needs Graph (the mailbox, the cloud look-ups)."""
-    progress: Callable[[str], None] | None
+    progress: Progress | None
+    """A bar on a terminal; None elsewhere."""
     dry_run: bool
 
 
@@ -63,7 +64,7 @@ def build(
     enrich: bool = True,
     graph: bool = False,
     verify: bool = False,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[Parts]:
     """Open the parts of one pass: checked first, then the lock, the ledger and the sink.
 
@@ -107,9 +108,9 @@ def build(
         )
 
 
-def file_source(paths: Iterable[Path], config: Config) -> Source:
+def file_source(paths: Iterable[Path], config: Config, progress: Progress | None = None) -> Source:
     """Saved ``.eml`` files, directories of them, and mboxes."""
-    return FileSource(paths, config.parse.max_message_bytes)
+    return FileSource(paths, config.parse.max_message_bytes, progress)
 
 
 def require_mailbox(config: Config) -> None:
@@ -155,7 +156,9 @@ def provisioning_source(config: Config, parts: Parts, *, now: datetime) -> Sourc
     from .sources.provisioning import ProvisioningErrors
 
     assert parts.graph is not None  # build(graph=True) made it
-    return ProvisioningErrors(parts.graph, config.source.provisioning_errors, now=now)
+    return ProvisioningErrors(
+        parts.graph, config.source.provisioning_errors, now=now, progress=parts.progress
+    )
 
 
 def mailbox_source(config: Config, parts: Parts, *, now: datetime | None = None) -> Source:
@@ -173,6 +176,7 @@ def mailbox_source(config: Config, parts: Parts, *, now: datetime | None = None)
         max_message_bytes=config.parse.max_message_bytes,
         now=now or datetime.now(UTC),
         act=not parts.dry_run,
+        progress=parts.progress,
     )
 
 

@@ -1,5 +1,12 @@
 """Logging: one line per event, human or JSON, never a secret or a whole email body.
 
+A JSON line carries the fields a log shipper filters on, not only the message: ``time``,
+``level``, ``logger``, ``event`` (a stable name: ``ticket-created``, ``ticket-write``,
+``message-rejected``, ``graph-scan``, ``run-summary``, ``metrics-written``... ``log`` for a
+line that names none), ``message``, then whatever the call gave as ``extra=`` (``source``,
+``ticket``, ``fingerprint``, ``kind``, ``counts``...). The human format shows the message
+alone: it already says all of that in words.
+
 Every record on stderr goes through one handler, ours and the libraries' alike (msal, the
 Jira client, urllib3, Python warnings), so that ``--log-format json`` gives nothing but JSON
 lines and the human format always starts with ``dirsync-bridge:``. The libraries speak only
@@ -14,7 +21,7 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from .terminal import shown
 
@@ -32,17 +39,38 @@ def _time(record: logging.LogRecord) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
+# What every LogRecord has: anything else on a record came from a call's ``extra=``.
+_STANDARD: Final = frozenset(
+    (*logging.LogRecord("", 0, "", 0, "", (), None).__dict__, "message", "asctime", "taskName")
+)
+_OWN: Final = ("time", "level", "logger", "message", "traceback")
+"""Keys of the line itself, which a call's fields never replace."""
+
+
+def fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The fields a log call gave with ``extra=`` (``event``, ``ticket``, ``counts``...)."""
+    return {
+        key: value
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD and key not in _OWN and not key.startswith("_")
+    }
+
+
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {
+        extra = fields(record)
+        line: dict[str, Any] = {
             "time": _time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "event": extra.pop("event", "log"),
             "message": " ".join(record.getMessage().splitlines()),
+            **extra,
         }
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
+        # A value JSON has no word for (a path, a time) is written as its text.
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 class _HumanFormatter(logging.Formatter):

@@ -10,10 +10,8 @@ import csv
 import json
 import sys
 import textwrap
-import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from .models import ParseResult, Rejected, Report, SyncError
@@ -234,44 +232,6 @@ def write_ticket_csv(rows: Iterable[TicketRow], out: TextIO) -> None:
     for row in rows:
         values = ticket_json(row)
         writer.writerow([csv_cell(values[field]) for field in TICKET_FIELDS])
-
-
-class Progress:
-    """A one-line count of messages read, on a terminal's stderr; silent elsewhere."""
-
-    _EVERY = 0.2  # seconds between redraws
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.count = 0
-        self._drawn = 0.0
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def step(self, source: str) -> None:
-        """One more message read."""
-        self.count += 1
-        now = time.monotonic()
-        if self.enabled and now - self._drawn >= self._EVERY:
-            self._drawn = now
-            sys.stderr.write(f"\r{self.count} messages read: {clip(shown(source), 50)}\x1b[K")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        """Erase the line."""
-        if self.enabled and self._drawn:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-            self._drawn = 0.0
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def print_json_array(items: Iterator[bytes | dict[str, Any] | Iterable[bytes]]) -> None:

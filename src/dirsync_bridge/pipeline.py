@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from .lifecycle import coverage_of
 from .models import ParseResult, Rejected, Report
 from .parse.message import parse_message
 from .parse.mime import message_id
-from .ports import Ledger, Outcome, RawMessage, Sink, Source
+from .ports import Ledger, Outcome, Progress, RawMessage, Sink, Source
 from .problem import Sighting, report_key, report_time, sightings
 from .run_summary import RunSummary
 from .ticket_sync import reconcile_until_settled, settle
@@ -48,20 +48,20 @@ def replay(
     config: Config,
     *,
     dry_run: bool = False,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
     env: Mapping[str, str] = os.environ,
     enrich: bool = True,
 ) -> RunSummary:
     """Saved mail through the whole pipeline, into the configured sink."""
     with bootstrap.build(config, env, dry_run=dry_run, enrich=enrich, progress=progress) as parts:
-        return run_pass(bootstrap.file_source(paths, config), parts)
+        return run_pass(bootstrap.file_source(paths, config, progress), parts)
 
 
 def run(
     config: Config,
     *,
     dry_run: bool = False,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
     env: Mapping[str, str] = os.environ,
     now: datetime | None = None,
 ) -> RunSummary:
@@ -81,10 +81,12 @@ def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = N
     ledger, sink = parts.ledger, parts.sink
     settle(ledger, sink)
     for message in source.messages(summary):
-        if parts.progress is not None:
-            parts.progress(message.source)
         outcome = ingest(message, parts.config, ledger, summary, parts.enricher)
         source.read(message, outcome)
+        if parts.progress is not None:
+            # A scan's report counts its errors, as its source said to expect.
+            count = len(message.errors) if isinstance(message, Report) else 1
+            parts.progress.advance(message.source, count)
     if parts.verify is not None:
         parts.verify(ledger, now or datetime.now(UTC))
     apply_lifecycle(ledger, sink, parts, summary)

@@ -225,6 +225,19 @@ class Source(Protocol):
         ...
 
 
+class Progress(Protocol):
+    """How far a pass has got, for a bar on a terminal (``terminal.ProgressBar``). The
+    sources say how many items to expect as they learn it; the pipeline counts each one."""
+
+    def expect(self, count: int) -> None:
+        """``count`` more items to come (files, messages listed, errors a scan found)."""
+        ...
+
+    def advance(self, source: str, count: int = 1) -> None:
+        """``count`` items done, ``source`` naming the latest."""
+        ...
+
+
 class Directory(Protocol):
     """Who holds a value: Entra ID (through Graph) or Active Directory (over LDAP)."""
 

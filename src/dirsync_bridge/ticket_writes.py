@@ -195,7 +195,18 @@ class Writer:
         crashpoints.crash_point("after-sink-write")
         self.ledger.done(intent, change.fingerprint, change.episode, written)
         _count(change.write, self.summary)
-        log.info("%s on %s", change.write.describe(), change.current.key)
+        log.info(
+            "%s on %s",
+            change.write.describe(),
+            change.current.key,
+            extra={
+                "event": "ticket-write",
+                "ticket": change.current.key,
+                "fingerprint": change.fingerprint,
+                "operation": change.write.op,
+                "change": change.write.event,
+            },
+        )
         self._advance(change.fingerprint, written)
 
     # -- creates ---------------------------------------------------------------------------
@@ -228,7 +239,19 @@ class Writer:
         for step, intent, outcome in zip(batch, intents, made, strict=True):
             if isinstance(outcome, TicketSnapshot):
                 self.summary.created += 1
-                log.info("created %s: %s", outcome.key, step.wanted.content.summary)
+                facts = step.wanted.facts
+                log.info(
+                    "created %s: %s",
+                    outcome.key,
+                    step.wanted.content.summary,
+                    extra={
+                        "event": "ticket-created",
+                        "ticket": outcome.key,
+                        "fingerprint": step.fingerprint,
+                        "kind": facts.kind,
+                        "tenant": facts.tenant,
+                    },
+                )
                 self._advance(step.fingerprint, applied_from(outcome))
                 continue
             if isinstance(outcome, Fatal | Skippable | NotWritten):

@@ -22,7 +22,7 @@ HINT = "save as .eml: drag the messages from Outlook on the web or the new Outlo
 
 
 def read(*paths: Path | str, stdin: bytes = b"", limit: int = LIMIT) -> list[RawMessage | Rejected]:
-    return list(read_paths([Path(p) for p in paths], limit, io.BytesIO(stdin)))
+    return list(read_paths([Path(p) for p in paths], limit, stdin=io.BytesIO(stdin)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def test_dash_reads_one_message_from_standard_input() -> None:
 
 def test_standard_input_is_read_no_further_than_the_limit() -> None:
     stream = io.BytesIO(REPORT * 100)
-    (item,) = read_paths([Path("-")], len(REPORT), stream)
+    (item,) = read_paths([Path("-")], len(REPORT), stdin=stream)
     assert isinstance(item, Rejected)
     assert item.reason.startswith("too-large: the message is over [parse] max_message_bytes")
     assert stream.tell() == len(REPORT) + 1  # one byte past the limit, never the rest

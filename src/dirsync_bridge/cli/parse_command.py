@@ -103,5 +103,10 @@ def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: b
     # Named on stderr after the output, so that they neither interleave with a table nor
     # hide in a JSON document.
     for result in rejected:
-        log.warning("rejected %s: %s", result.source, result.reason)
+        log.warning(
+            "rejected %s: %s",
+            result.source,
+            result.reason,
+            extra={"event": "message-rejected", "source": result.source, "code": result.code},
+        )
     sys.exit(EXIT_SOME_REJECTED if rejected else EXIT_OK)

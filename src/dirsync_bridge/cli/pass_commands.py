@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import click
@@ -12,14 +13,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
-from ..output import (
-    Progress,
-    run_line,
-    summary_json,
-    summary_lines,
-    utc_now,
-)
+from ..metrics import PassWatch, watched
+from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
+from ..terminal import ProgressBar
 from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
@@ -78,35 +75,87 @@ def replay(
 
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
-    with Progress(enabled=output_format == "table" and sys.stderr.isatty()) as progress:
+    with _metrics(config, dry_run) as watch:
+        bar = _progress_bar("replay")
         try:
             summary = pipeline.replay(
-                paths, config, dry_run=dry_run, progress=progress.step, enrich=not no_enrich
+                paths, config, dry_run=dry_run, progress=bar, enrich=not no_enrich
             )
         except DirsyncBridgeError as exc:
-            progress.close()
             _fail(exc)
-    if output_format == "json":
-        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
-        click.echo(json.dumps(stamped, ensure_ascii=False))
-    else:
-        for line in summary_lines(summary, dry_run):
-            click.echo(line)
-    sys.stdout.flush()
-    _report(summary)
-    sys.exit(_exit_code(summary))
+        finally:
+            if bar is not None:
+                bar.close()  # erased before the summary is printed, or the error said
+        watch.summary = summary
+        if output_format == "json":
+            stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
+            click.echo(json.dumps(stamped, ensure_ascii=False))
+        else:
+            for line in summary_lines(summary, dry_run):
+                click.echo(line)
+        sys.stdout.flush()
+        _report(summary)
+        _log_summary("replay", summary, dry_run)
+        sys.exit(_exit_code(summary))
+
+
+def _progress_bar(label: str) -> ProgressBar | None:
+    """A bar when stderr is a terminal (a person watches), and its lines are for people:
+    never in a pipe, a file or a cron mail, nor among ``--log-format json`` lines."""
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    json_logs = root.params.get("log_format") == "json"
+    return ProgressBar(label) if sys.stderr.isatty() and not json_logs else None
+
+
+def _metrics(config: Config, dry_run: bool) -> AbstractContextManager[PassWatch]:
+    """The textfile written however the pass ends (``metrics``); none for a dry run, which
+    changes nothing a metric tells."""
+    return watched(None if dry_run else config.metrics.textfile, config.state.path)
 
 
 def _report(summary: RunSummary) -> None:
     """Name every rejected input and every ticket that needs a person, on stderr."""
     for result in summary.problems:
-        log.warning("rejected %s: %s", result.source, result.reason)
+        log.warning(
+            "rejected %s: %s",
+            result.source,
+            result.reason,
+            extra={
+                "event": "message-rejected",
+                "source": result.source,
+                "code": result.code,
+                "reason": result.reason,
+            },
+        )
     for line in summary.attention:
-        log.warning("needs attention: %s", line)
+        log.warning("needs attention: %s", line, extra={"event": "ticket-needs-attention"})
     for line in summary.unconfirmed:
-        log.warning("unconfirmed: %s", line)
+        log.warning("unconfirmed: %s", line, extra={"event": "write-unconfirmed"})
     for line in dict.fromkeys(summary.fatal):
-        log.error("%s", line)
+        log.error("%s", line, extra={"event": "configuration-problem"})
+
+
+def _log_summary(command: str, summary: RunSummary, dry_run: bool) -> None:
+    """The pass's counts as one log line (at -v): one JSON object with --log-format json."""
+    counts = summary_json(summary, dry_run)
+    # A replay's own closing lines, without a dry run's list of writes (that is stdout's).
+    said = (
+        run_line(summary, dry_run) if command == "run" else "; ".join(summary_lines(summary, False))
+    )
+    log.info(
+        "%s%s: %s",
+        command,
+        " (dry run)" if dry_run else "",
+        said,
+        extra={
+            "event": "run-summary",
+            "command": command,
+            "dry_run": dry_run,
+            "counts": {"messages": counts["messages"], "tickets": counts["tickets"]},
+            "exit_code": _exit_code(summary),
+        },
+    )
 
 
 def _exit_code(summary: RunSummary) -> int:
@@ -155,20 +204,27 @@ def run(ctx: click.Context, dry_run: bool) -> None:
 
     config: Config = ctx.obj
     json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
-    try:
-        summary = pipeline.run(config, dry_run=dry_run)
-    except DirsyncBridgeError as exc:
-        _fail(exc)
-    if json_output:
-        # Stamped like the log lines around it: a cron log is read by time.
-        stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
-        click.echo(json.dumps(stamped, ensure_ascii=False))
-    else:
-        if dry_run:
-            lines = list(summary_lines(summary, dry_run))
-            for line in lines[:-2]:
-                click.echo(line)
-        click.echo(run_line(summary, dry_run))
-    sys.stdout.flush()
-    _report(summary)
-    sys.exit(_exit_code(summary))
+    with _metrics(config, dry_run) as watch:
+        bar = _progress_bar("run")
+        try:
+            summary = pipeline.run(config, dry_run=dry_run, progress=bar)
+        except DirsyncBridgeError as exc:
+            _fail(exc)
+        finally:
+            if bar is not None:
+                bar.close()
+        watch.summary = summary
+        if json_output:
+            # Stamped like the log lines around it: a cron log is read by time.
+            stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
+            click.echo(json.dumps(stamped, ensure_ascii=False))
+        else:
+            if dry_run:
+                lines = list(summary_lines(summary, dry_run))
+                for line in lines[:-2]:
+                    click.echo(line)
+            click.echo(run_line(summary, dry_run))
+        sys.stdout.flush()
+        _report(summary)
+        _log_summary("run", summary, dry_run)
+        sys.exit(_exit_code(summary))

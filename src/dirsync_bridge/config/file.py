@@ -166,7 +166,8 @@ _WORDS: Final = {
 
 
 def file_problems(path: Path, data: Mapping[str, Any]) -> Iterator[ConfigError]:
-    """What is wrong with the CA bundles and the certificate key ``data`` names.
+    """What is wrong with the CA bundles, the certificate key and the metrics file's
+    directory that ``data`` names.
 
     Read from the raw TOML, so that they are found alongside every other problem; relative
     paths are relative to the configuration file, as everywhere.
@@ -183,6 +184,13 @@ def file_problems(path: Path, data: Mapping[str, Any]) -> Iterator[ConfigError]:
         problem = private_key_problem(path.parent.absolute() / value)
         if problem:
             yield ConfigError(path, ".".join((*section, key)), problem)
+    value = _raw(data, ("metrics", "textfile"))
+    if isinstance(value, str) and value and "\x00" not in value:
+        # Said at load time, not after a whole pass whose metrics would then be lost.
+        folder = (path.parent.absolute() / value).parent
+        if not folder.is_dir():
+            what = "is not a directory" if folder.exists() else "does not exist"
+            yield ConfigError(path, "metrics.textfile", f"is in {folder}, which {what}")
 
 
 def _raw(data: Mapping[str, Any], keys: tuple[str, ...]) -> object:

@@ -36,6 +36,7 @@ from .types import (
     JiraUrl,
     LdapUrl,
     StatePath,
+    TextfilePath,
     Timeout,
     Wait,
     check_fields,
@@ -270,6 +271,14 @@ class SourceSettings(_Section):
         return self.mailbox is not None or self.provisioning_errors.enabled
 
 
+class MetricsSettings(_Section):
+    """``[metrics]``: the Prometheus node_exporter textfile written after every pass."""
+
+    textfile: TextfilePath | None = None
+    """A ``*.prom`` file in node_exporter's ``--collector.textfile.directory`` (None: none).
+    Its directory must exist; the file is replaced whole after each ``run`` and ``replay``."""
+
+
 class Config(BaseModel):
     """The whole configuration, as validated from the file."""
 
@@ -284,6 +293,7 @@ class Config(BaseModel):
     graph: GraphSettings = GraphSettings()
     source: SourceSettings = SourceSettings()
     enrich: EnrichSettings = EnrichSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     # Where the values came from; not a value itself (see ``__eq__``).
     _file: Path | None = PrivateAttr(default=None)
@@ -387,8 +397,16 @@ def _relative_to(config: Config, base: Path) -> Config:
     )
     onprem = _paths_relative(config.enrich.onprem, base, ("ca_bundle",))
     enrich = config.enrich.model_copy(update={"onprem": onprem})
+    metrics = _paths_relative(config.metrics, base, ("textfile",))
     return config.model_copy(
-        update={"state": state, "tickets": tickets, "jira": jira, "graph": graph, "enrich": enrich}
+        update={
+            "state": state,
+            "tickets": tickets,
+            "jira": jira,
+            "graph": graph,
+            "enrich": enrich,
+            "metrics": metrics,
+        }
     )
 
 

@@ -243,3 +243,22 @@ def _check_state_path(value: Path) -> Path:
 
 
 StatePath = Annotated[Path, AfterValidator(_check_state_path)]
+
+
+def _check_textfile(value: Path) -> Path | None:
+    if not str(value) or str(value) == ".":
+        return None  # "" (the default): no metrics
+    if "\x00" in str(value):
+        raise ValueError("holds a NUL character, which no file name can; remove it")
+    # node_exporter's textfile collector reads only *.prom files: any other name would be
+    # written after every run and never collected, which no one would notice.
+    if value.suffix != ".prom":
+        raise ValueError(
+            f"names {value.name!r}; node_exporter reads only files ending in .prom "
+            "(dirsync-bridge.prom, say)"
+        )
+    return value
+
+
+TextfilePath = Annotated[Path, AfterValidator(_check_textfile)]
+"""``[metrics] textfile``: a ``*.prom`` file; empty means none."""

@@ -28,14 +28,14 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Final
 
 from ..models import ParseResult, Rejected, Report
 from ..parse.message import ParseSettings, parse_message
 from ..parse.trust import TrustPolicy
-from ..ports import Outcome, RawMessage
+from ..ports import Outcome, Progress, RawMessage
 from ..run_summary import RunSummary
 
 _MBOX_MAGIC = b"From "
@@ -63,8 +63,15 @@ def printable(name: Path | str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
+Indexed = Callable[[int], None]
+"""Told how many messages an mbox holds, once it is indexed (a progress bar's total)."""
+
+
 def read_paths(
-    paths: Iterable[Path], max_message_bytes: int, stdin: BinaryIO | None = None
+    paths: Iterable[Path],
+    max_message_bytes: int,
+    indexed: Indexed | None = None,
+    stdin: BinaryIO | None = None,
 ) -> Iterator[RawMessage | Rejected]:
     """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes,
     and ``-``: one message from ``stdin`` (standard input unless given)."""
@@ -89,9 +96,22 @@ def read_paths(
                     detail="the directory holds no .eml files",
                 )
             for file in files:
-                yield from _read_file(file, max_message_bytes)
+                yield from _read_file(file, max_message_bytes, indexed)
         else:
-            yield from _read_file(path, max_message_bytes)
+            yield from _read_file(path, max_message_bytes, indexed)
+
+
+def count_files(paths: Iterable[Path]) -> int:
+    """How many files ``read_paths`` will open (an mbox counts once): a bar's first total."""
+    count = 0
+    for path in paths:
+        if path.is_dir():
+            unlisted: list[Rejected] = []
+            found = sum(1 for _ in _eml_files(path, unlisted, [])) + len(unlisted)
+            count += found or 1  # a folder with nothing to read is one rejection
+        else:
+            count += 1
+    return count
 
 
 def _read_stdin(
@@ -161,7 +181,9 @@ def _eml_files(folder: Path, unlisted: list[Rejected], outlook: list[Path]) -> I
                 yield path  # reported as unreadable when it is opened
 
 
-def _read_file(path: Path, max_message_bytes: int) -> Iterator[RawMessage | Rejected]:
+def _read_file(
+    path: Path, max_message_bytes: int, indexed: Indexed | None = None
+) -> Iterator[RawMessage | Rejected]:
     source = printable(path)
     try:
         # O_NONBLOCK: opening a FIFO that no one writes to returns at once instead of waiting.
@@ -182,7 +204,7 @@ def _read_file(path: Path, max_message_bytes: int) -> Iterator[RawMessage | Reje
             yield _unreadable(source, exc)
             return
     if head == _MBOX_MAGIC:
-        yield from _read_mbox(path, source, info, max_message_bytes)
+        yield from _read_mbox(path, source, info, max_message_bytes, indexed)
     elif data.startswith(_OLE_MAGIC):
         yield _outlook(source)
     elif len(data) > max_message_bytes:
@@ -206,7 +228,11 @@ def _read_at_most(handle: io.FileIO | BinaryIO, limit: int) -> bytes:
 
 
 def _read_mbox(
-    path: Path, source: str, checked: os.stat_result, max_message_bytes: int
+    path: Path,
+    source: str,
+    checked: os.stat_result,
+    max_message_bytes: int,
+    indexed: Indexed | None = None,
 ) -> Iterator[RawMessage | Rejected]:
     try:
         box = mailbox.mbox(path, create=False)
@@ -228,6 +254,8 @@ def _read_mbox(
         box.close()
         yield _unreadable(source, exc)
         return
+    if indexed is not None:
+        indexed(len(keys))
     try:
         for number, key in enumerate(keys, start=1):
             item = f"{source}#{number}"
@@ -279,18 +307,31 @@ def _too_large(source: str, size: int | None, limit: int) -> Rejected:
 class FileSource:
     """A ``Source``: the messages of saved files, in path order; nothing to do after."""
 
-    def __init__(self, paths: Iterable[Path], max_message_bytes: int) -> None:
+    def __init__(
+        self, paths: Iterable[Path], max_message_bytes: int, progress: Progress | None = None
+    ) -> None:
         """Nothing is read until ``messages``."""
         self.name = "files"
         self._paths = list(paths)
         self._limit = max_message_bytes
+        self._progress = progress
 
     def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
         """Every readable message; the others are counted and named in ``summary``."""
-        for item in read_paths(self._paths, self._limit):
+        progress = self._progress
+        indexed = None
+        if progress is not None:
+            progress.expect(count_files(self._paths))
+
+            def indexed(messages: int) -> None:
+                progress.expect(messages - 1)  # the mbox was counted as one file
+
+        for item in read_paths(self._paths, self._limit, indexed):
             if isinstance(item, Rejected):
                 summary.unreadable += 1
                 summary.problems.append(item)
+                if progress is not None:
+                    progress.advance(item.source)
             else:
                 yield item
 

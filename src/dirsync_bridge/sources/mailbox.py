@@ -26,7 +26,7 @@ from ..config.settings import MailboxSettings
 from ..errors import DirsyncBridgeError, GraphError, MessageGone, Retriable, Skippable, TooLarge
 from ..graph.client import MAX_IN_FLIGHT
 from ..models import Rejected, Report
-from ..ports import MailboxBook, Outcome, RawMessage
+from ..ports import MailboxBook, Outcome, Progress, RawMessage
 from ..run_summary import RunSummary
 from .mail_folder import MailFolder, MailItem
 
@@ -45,9 +45,11 @@ class MailboxSource:
         max_message_bytes: int,
         now: datetime,
         act: bool,
+        progress: Progress | None = None,
     ) -> None:
         """``trusted``: report senders and forwarders (whose mail is always read); ``act``:
-        False on a dry run (the actions are listed, not done)."""
+        False on a dry run (the actions are listed, not done); ``progress``: told how many
+        messages the listing holds to read."""
         self.folder = folder
         self.settings: MailboxSettings = folder.settings
         self.name = folder.name
@@ -59,12 +61,15 @@ class MailboxSource:
         self._watermark: datetime | None = None
         self._newest: datetime | None = None
         self._stopped: Retriable | None = None
+        self._progress = progress
 
     # -- Source --------------------------------------------------------------------------
 
     def messages(self, summary: RunSummary) -> Iterator[RawMessage]:
         """The pass's new messages that may be reports, fetched a few ahead, in order."""
         wanted = self._listed(summary)
+        if self._progress is not None:
+            self._progress.expect(len(wanted))
         for item, data in self.folder.fetched(wanted, self._limit):
             if isinstance(data, Retriable):
                 # Not read, not recorded: the watermark stays before it, the next pass retries.
@@ -75,6 +80,8 @@ class MailboxSource:
                 return
             if isinstance(data, Skippable):
                 self._unreadable(item, data, summary)
+                if self._progress is not None:
+                    self._progress.advance(self.folder.reference(item.id))
                 continue
             yield RawMessage(self.folder.reference(item.id), data, ref=item.id, at=item.received)
 

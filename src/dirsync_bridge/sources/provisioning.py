@@ -37,7 +37,7 @@ from ..config.settings import ALL_OBJECTS, ObjectKind, ProvisioningSettings
 from ..errors import ConfigError, DirsyncBridgeError, GraphError, Retriable
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from ..models import Conflict, DuplicateError, Report
-from ..ports import Outcome, RawMessage
+from ..ports import Outcome, Progress, RawMessage
 from ..run_summary import RunSummary
 
 log = logging.getLogger(__name__)
@@ -157,12 +157,19 @@ class ProvisioningErrors:
     name = SOURCE
 
     def __init__(
-        self, client: GraphClient, settings: ProvisioningSettings, *, now: datetime
+        self,
+        client: GraphClient,
+        settings: ProvisioningSettings,
+        *,
+        now: datetime,
+        progress: Progress | None = None,
     ) -> None:
-        """``now``: the pass's start, the report's time. Nothing is sent until ``messages``."""
+        """``now``: the pass's start, the report's time. Nothing is sent until ``messages``.
+        ``progress``: told how many errors the scan found (the pass then counts them)."""
         self.client = client
         self.settings = settings
         self._now = now
+        self._progress = progress
         self._stopped: Retriable | None = None
 
     # -- Source --------------------------------------------------------------------------
@@ -191,17 +198,27 @@ class ProvisioningErrors:
             f"graph provisioning errors: {len(errors)} on {objects} object(s), "
             + ("complete" if complete else "incomplete")
         )
+        pages = sum(x.pages for x in listings)
         log.info(
             "graph scan of %s: %d error(s) on %d object(s) in %d page(s), %s%s",
             ", ".join(self.settings.objects),
             len(errors),
             objects,
-            sum(x.pages for x in listings),
+            pages,
             "complete" if complete else "incomplete",
             "".join(
                 f"; every one of the {x.kind} read (filter refused)" for x in listings if x.scanned
             ),
+            extra={
+                "event": "graph-scan",
+                "source": SOURCE,
+                "tenant": tenant,
+                "complete": complete,
+                "counts": {"errors": len(errors), "objects": objects, "pages": pages},
+            },
         )
+        if self._progress is not None:
+            self._progress.expect(len(errors))
         yield Report(
             source=SOURCE,
             sent_at=self._now,
