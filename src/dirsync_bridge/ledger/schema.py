@@ -169,4 +169,12 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "CREATE TABLE ticket_texts (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT)",
         ),
     ),
+    (
+        "0008-jira-links",
+        (
+            # The tickets each ticket was linked to (a Jira issue link, written between an
+            # intent and its record like a comment), as a JSON list of keys.
+            "ALTER TABLE tickets ADD COLUMN linked TEXT NOT NULL DEFAULT '[]'",
+        ),
+    ),
 )

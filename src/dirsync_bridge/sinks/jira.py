@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
-from ..errors import TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import Skippable, TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck
@@ -54,6 +54,7 @@ from .jira_bulk import (
     outcomes,
 )
 from .jira_http import JiraHttp
+from .jira_links import LinkTypes, link_body, linked_keys
 from .jira_people import resolved_since
 from .jira_wire import (
     PROPERTY,
@@ -75,7 +76,14 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate"]
+_FIELDS: Final = [
+    "summary",
+    "description",
+    "status",
+    "resolution",
+    "resolutiondate",
+    "issuelinks",
+]
 
 
 class JiraSink:
@@ -103,6 +111,7 @@ class JiraSink:
         self._unsure: dict[str, datetime] = {}
         """Idempotency keys whose create had an unknown outcome in this run, and when."""
         self._properties = Properties(self._http)
+        self._link_types = LinkTypes(self._http, settings)
 
     @property
     def is_cloud(self) -> bool:
@@ -271,6 +280,19 @@ class JiraSink:
         body = {"transition": {"id": chosen["id"]}}
         self._write(key, f"move {key} through {wanted!r}", "POST", path, body)
 
+    def link(self, key: str, to: str) -> None:
+        """An issue link of ``[jira] link_type`` from ``key`` to the earlier ticket ``to``."""
+        kind = self._link_types.name()
+        try:
+            self._write(key, f"link {key} to {to}", "POST", "issueLink", link_body(key, to, kind))
+        except TicketGone:
+            # The 404 may be the earlier ticket's (or the link type's): ask about this one.
+            self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
+            raise Skippable(
+                f"{key}: Jira refused to link it to {to} (HTTP 404: {to} is gone, or the link "
+                f"type {kind!r} is); skipped until fixed, the other tickets go on"
+            ) from None
+
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """The tool's tickets Jira shows done that changed since ``since``: one query
         (``jira_people``), wherever people moved them."""
@@ -338,6 +360,7 @@ class JiraSink:
             status="resolved" if category == "done" else "open",
             resolution=(fields.get("resolution") or {}).get("name"),
             comments=self._comment_bodies(key) if comments else {},
+            linked=linked_keys(fields, self.settings),
         )
 
     def _comment_bodies(self, key: str) -> dict[str, str]:
