@@ -191,3 +191,48 @@ def test_a_change_of_values_refreshes_the_description_with_the_values_now(
     assert len([r for r in jira_server.log.writes() if r.method == "PUT"]) == 1
     assert r"x\@y.com" in jira_server.issues[key].fields["description"]
     assert_rerun_writes_nothing(mail, config, jira_server)
+
+
+def test_sigkill_right_after_the_link_then_a_rerun_records_it_without_a_second_link(
+    tmp_path: Path, jira_server: JiraSimulator
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from dirsync_bridge.crashpoints import ENV_VAR
+
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    back = mail / "back.eml"
+    held = back.read_bytes()
+    back.unlink()
+    config = jira_config(jira_server, tmp_path / "state")
+    run(mail, config, jira_server)  # Ann's first ticket, resolved
+    back.write_bytes(held)
+    config_file = tmp_path / "jira.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n'
+        f'[sink]\nkind = "jira"\n[jira]\nurl = "{jira_server.url}"\nproject = "OPS"\n'
+        'search_lag = "0s"\ncomponents = ["Identity"]\n'
+        '[jira.fields]\ncustomfield_10010 = "Identity team"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    env |= {"DIRSYNC_JIRA_TOKEN": jira_server.pat, ENV_VAR: "after-sink-write:2"}
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
+
+    # The new ticket is the pass's first write, its link the second: killed before the
+    # ledger records the link.
+    done = subprocess.run(
+        [*command, "replay", str(mail)], env=env, capture_output=True, timeout=120, check=False
+    )
+
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    old, new = ann_issues(jira_server)
+    assert links(jira_server) == [("Relates", frozenset({old, new}))]
+    jira_server.reset_log()
+    run(mail, config, jira_server)  # settles the link by reading the issue's links
+    assert [r for r in jira_server.log.writes() if r.path.endswith("/issueLink")] == []
+    assert links(jira_server) == [("Relates", frozenset({old, new}))]
+    assert_rerun_writes_nothing(mail, config, jira_server)
