@@ -76,14 +76,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_FIELDS: Final = [
-    "summary",
-    "description",
-    "status",
-    "resolution",
-    "resolutiondate",
-    "issuelinks",
-]
+_FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate", "issuelinks"]
 
 
 class JiraSink:
