@@ -236,3 +236,32 @@ def test_sigkill_right_after_the_link_then_a_rerun_records_it_without_a_second_l
     assert [r for r in jira_server.log.writes() if r.path.endswith("/issueLink")] == []
     assert links(jira_server) == [("Relates", frozenset({old, new}))]
     assert_rerun_writes_nothing(mail, config, jira_server)
+
+
+def test_the_local_store_keeps_the_link_with_the_new_ticket_and_writes_it_once(
+    tmp_path: Path,
+) -> None:
+    from dirsync_bridge.ledger.store import Ledger
+
+    from .conftest import make_config, outcome
+
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = make_config(tmp_path / "state")
+
+    first = replay([mail], config)
+
+    tickets = outcome(config)["tickets"]
+    (old_name,) = [k for k, t in tickets.items() if "ann@" in t["summary"] and not t["links"]]
+    (new,) = [t for t in tickets.values() if t["links"]]
+    assert new["links"] == [old_name]  # the links column: what `tickets show` reads
+    assert f"Earlier ticket for this problem: {old_name}" in new["description"]
+    assert not [w for w in first.writes if w.startswith("link ")]  # made with the ticket
+    ledger = Ledger.open(config.state.path)
+    try:
+        fingerprint = old_name.rsplit(":", 1)[0]
+        assert ledger.applied(fingerprint)[1].linked == (ledger.applied(fingerprint)[0].key,)
+    finally:
+        ledger.close()
+    again = replay([mail], config)
+    assert again.writes == []
