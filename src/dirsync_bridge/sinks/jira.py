@@ -21,6 +21,9 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
   75) and the next one looks again.
 - A comment carries a small visible marker naming its key, so that writing it again edits
   it instead of adding another; the body is cut so that body and marker fit Jira's limit.
+- A problem's new ticket is joined to its earlier one by an issue link of ``[jira]
+  link_type`` (``jira_links``), a write like a comment: a lost answer is settled by
+  reading the issue's ``issuelinks``.
 - A ticket a person deleted is reported gone (``TicketGone``) when the tool next writes to
   it, so that the problem gets a new ticket. One a person moved to another project is still
   its ticket: Jira answers its old key. People's resolutions are learned by one query per
