@@ -86,8 +86,10 @@ def target(
 ) -> Target:
     """Render the ticket an episode calls for."""
     content = texts.ticket_text(problem, episode, previous_ticket)
-    # The kinds the problem shows now, like its summary (refreshed when they change).
-    kinds = episode.details.kinds or episode.opened_by.details.kinds
+    # The kinds the problem shows now, like its summary (refreshed when they change); an
+    # episode not yet seen (never so in a fold) has only its opening sighting's.
+    details = episode.details if episode.occurrences else episode.opened_by.details
+    kinds = details.kinds
     return Target(
         episode=episode.number,
         idempotency_key=idempotency_key(problem.fingerprint, episode.number),

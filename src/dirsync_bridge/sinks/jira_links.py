@@ -50,8 +50,7 @@ def _match(wanted: str, types: list[dict[str, Any]]) -> str:
     raise ConfigError(
         None,
         "[jira] link_type",
-        f"Jira has no issue link type {wanted!r} (it has {offered}): set [jira] link_type to "
-        "one of them",
+        f"Jira has no issue link type {wanted!r} (it has {offered}): set it to one of them",
     )
 
 
