@@ -265,3 +265,29 @@ def test_the_local_store_keeps_the_link_with_the_new_ticket_and_writes_it_once(
         ledger.close()
     again = replay([mail], config)
     assert again.writes == []
+
+
+def test_a_ledger_from_before_links_gets_its_earlier_tickets_linked_once_after_the_upgrade(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    import sqlite3
+
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = jira_config(jira_cloud, tmp_path / "state")
+    run(mail, config, jira_cloud)
+    # As a ledger and a Jira from before this version: no issue link, nothing recorded, and
+    # the templates of then (other ticket texts flag every problem).
+    jira_cloud.model.links.clear()
+    with sqlite3.connect(config.state.path) as conn:
+        conn.execute("UPDATE tickets SET linked = '[]'")
+        conn.execute("UPDATE ticket_texts SET fingerprint = 'before'")
+    conn.close()
+    jira_cloud.reset_log()
+
+    run(mail, config, jira_cloud)
+
+    old, new = ann_issues(jira_cloud)
+    assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
+    assert len([r for r in jira_cloud.log.writes() if r.path.endswith("/issueLink")]) == 1
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
