@@ -5,8 +5,9 @@
     requests in all, and a wall time at most 0.15x that floor.
 (2) A replay of the same report: the ledger already has it; target 0 requests.
 (3) A report in which every one of the 500 problems changes: a comment each (and the read
-    of each ticket's comments that comes before it, in a new run). The floor is those
-    requests one after another; they go 4 at a time, so the ideal ratio is 0.25.
+    of each ticket's comments that comes before it, in a new run), and its summary and
+    description refreshed (one PUT each). The floor is those requests one after another;
+    they go 4 at a time, so the ideal ratio is 0.25.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def bench_jira() -> None:
         floor = requests * LATENCY
         print(
             f"jira: report changing all {PROBLEMS} problems: {requests} requests "
-            f"({len(sim.log.writes())} comments), 4 in flight: wall {elapsed:.1f} s vs the "
+            f"({len(sim.log.writes())} writes: a comment and an edit each), 4 in flight: wall "
+            f"{elapsed:.1f} s vs the "
             f"same requests one at a time {floor:.1f} s, ratio {elapsed / floor:.2f} "
             f"(ideal 0.25)"
         )

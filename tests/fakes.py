@@ -79,6 +79,7 @@ class MemorySink:
                     fingerprint=ticket.fingerprint,
                     content=ticket.content,
                     status="open",
+                    linked=ticket.content.links,  # as the local store: linked as made
                 )
                 self.writes.append(("create", key))
             made.append(found)
@@ -101,6 +102,11 @@ class MemorySink:
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Resolve or reopen."""
         self._change(key, f"status {status}", status=status)
+
+    def link(self, key: str, to: str) -> None:
+        """Link to an earlier ticket."""
+        linked = (*self.tickets[key].linked, to)
+        self._change(key, f"link {to}", linked=linked)
 
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """What a test said people resolved."""

@@ -95,7 +95,7 @@ def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
     """The closing lines of a replay: what was read, what was written (or would be)."""
     if dry_run:
         yield "Dry run: nothing was written. The run would make these ticket writes:"
-        writes = summary.writes or ["none"]
+        writes = [f"would {w}" for w in summary.writes] or ["none"]
         yield from (f"  {clip(shown(w), 78)}" for w in writes)
     read = summary.parsed + summary.rejected + summary.already_seen + summary.unreadable
     yield (

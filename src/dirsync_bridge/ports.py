@@ -72,6 +72,8 @@ class TicketSnapshot(BaseModel):
     resolution: str | None = None
     comments: dict[str, str] = {}
     """Comment key -> body, for the comments this tool wrote."""
+    linked: tuple[str, ...] = ()
+    """Keys of the tickets this one is linked to (Jira: issue links of the configured type)."""
 
 
 class Resolution(BaseModel):
@@ -94,6 +96,8 @@ class Applied:
     content_digest: str
     comments: dict[str, str] = field(default_factory=dict)
     """Comment key -> digest of the body written."""
+    linked: tuple[str, ...] = ()
+    """Keys of the tickets this tool linked this one to (``Sink.link``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +194,10 @@ class Sink(Protocol):
 
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Resolve or reopen the ticket."""
+        ...
+
+    def link(self, key: str, to: str) -> None:
+        """Link ticket ``key`` to the earlier ticket ``to`` (Jira: an issue link)."""
         ...
 
     def resolved_since(self, since: datetime | None) -> PeopleCheck:

@@ -9,7 +9,7 @@ alone until the lifecycle itself has something new to say.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from .lifecycle import CommentKind, Episode, PlannedComment
@@ -55,6 +55,7 @@ def applied_from(snapshot: TicketSnapshot) -> Applied:
         status=snapshot.status,
         content_digest=content_digest(snapshot.content),
         comments={key: digest(body) for key, body in snapshot.comments.items()},
+        linked=snapshot.linked,
     )
 
 
@@ -76,6 +77,8 @@ class Target:
     events: dict[str, Event]
     """Comment key -> what the comment records."""
     facts: TicketFacts
+    notes: dict[str, str] = field(default_factory=dict)
+    """Comment key -> what it says, in a few words (for the dry-run listing)."""
 
 
 def target(
@@ -83,8 +86,10 @@ def target(
 ) -> Target:
     """Render the ticket an episode calls for."""
     content = texts.ticket_text(problem, episode, previous_ticket)
-    # The kind the ticket was opened for, like its summary; later kinds arrive as comments.
-    kinds = episode.opened_by.details.kinds
+    # The kinds the problem shows now, like its summary (refreshed when they change); an
+    # episode not yet seen (never so in a fold) has only its opening sighting's.
+    details = episode.details if episode.occurrences else episode.opened_by.details
+    kinds = details.kinds
     return Target(
         episode=episode.number,
         idempotency_key=idempotency_key(problem.fingerprint, episode.number),
@@ -92,6 +97,7 @@ def target(
         status=episode.status,
         comments={c.key: texts.comment_text(c) for c in episode.comments},
         events={c.key: c.kind for c in episode.comments},
+        notes={c.key: comment_note(c) for c in episode.comments},
         facts=TicketFacts(
             summary=content.summary,
             kind=kinds[0] if kinds else None,
@@ -108,36 +114,86 @@ def target(
 class Write:
     """One write to an existing ticket."""
 
-    op: Literal["update", "put-comment", "remove-comment", "set-status"]
+    op: Literal["update", "put-comment", "remove-comment", "set-status", "link"]
     content: TicketContent | None = None
     comment_key: str | None = None
     body: str | None = None
     status: TicketStatus | None = None
     event: Event | None = None
     """For a comment: what it records (counted in the run's summary)."""
+    note: str | None = None
+    """For a comment: what it says, in a few words (``comment_note``)."""
+    link_to: str | None = None
+    """For a link: the key of the earlier ticket."""
 
     def describe(self) -> str:
-        """For the intent row and the dry-run listing."""
+        """For the intent row and the log: the operation and its internal key."""
         if self.op == "set-status":
             return f"set-status {self.status}"
+        if self.op == "link":
+            return f"link {self.link_to}"
         if self.comment_key is not None:
             return f"{self.op} {self.comment_key}"
         return self.op
 
+    def sentence(self, key: str) -> str:
+        """For the run's list of writes (the dry run's "would ..."), as a person says it:
+        ``comment on LOCAL-1: resolved (absent from 3 reports)``."""
+        if self.op == "update":
+            return f"update the summary and description of {key}"
+        if self.op == "put-comment":
+            return f"comment on {key}: {self.note or self.event or 'a note'}"
+        if self.op == "remove-comment":
+            kind = (self.comment_key or "").split(":")[1:2] or ["earlier"]
+            return f"withdraw the {kind[0]} comment from {key} (later reports contradict it)"
+        if self.op == "link":
+            return f"link {key} to {self.link_to}, the earlier ticket for this problem"
+        return f"{'resolve' if self.status == 'resolved' else 'reopen'} {key}"
+
+
+def comment_note(comment: PlannedComment) -> str:
+    """A comment in a few words: ``resolved (absent from 3 reports)``."""
+    if comment.kind == "resolved":
+        n = comment.absent_reports
+        return f"resolved (absent from {n} report{'' if n == 1 else 's'})"
+    day = comment.at.strftime("%Y-%m-%d")
+    if comment.kind == "reopened":
+        return f"reopened (seen again in the report of {day})"
+    if comment.kind == "verified":
+        return "resolved (Entra ID shows the conflict cleared)"
+    changed = _changed_parts(comment)
+    return f"changed ({', '.join(changed) or 'details'}, in the report of {day})"
+
+
+def _changed_parts(comment: PlannedComment) -> list[str]:
+    before, after = comment.before, comment.after
+    if before is None or after is None:
+        return []
+    names = {
+        "kinds": "error kind",
+        "conflicts": "conflicting values",
+        "invalid_attributes": "invalid attributes",
+        "object_ids": "object ids",
+        "holders": "holders",
+    }
+    return [name for part, name in names.items() if getattr(before, part) != getattr(after, part)]
+
 
 def plan(wanted: Target, applied: Applied) -> list[Write]:
-    """The writes that bring a ticket from ``applied`` to ``wanted``: content, comments, status.
+    """The writes that bring a ticket from ``applied`` to ``wanted``: content, links,
+    comments, status.
 
     Comments come before a status change, so that a resolved ticket already says why.
     """
     writes: list[Write] = []
     if content_digest(wanted.content) != applied.content_digest:
         writes.append(Write("update", content=wanted.content))
+    # A link once made stays: a person may have added others, and the tool removes none.
+    writes += [Write("link", link_to=to) for to in wanted.content.links if to not in applied.linked]
     for key, body in wanted.comments.items():
         if applied.comments.get(key) != digest(body):
-            writes.append(
-                Write("put-comment", comment_key=key, body=body, event=wanted.events[key])
-            )
+            event, note = wanted.events[key], wanted.notes.get(key)
+            writes.append(Write("put-comment", comment_key=key, body=body, event=event, note=note))
     for key in applied.comments:
         if key not in wanted.comments:
             # Only an archive replayed out of order retracts a comment: a later-arriving
@@ -162,7 +218,10 @@ def plan_superseded(applied: Applied, episode: int, merged_into: str | None) -> 
     )
     writes = []
     if applied.comments.get(key) != digest(note):
-        writes.append(Write("put-comment", comment_key=key, body=note, event="superseded"))
+        said = f"merged into {merged_into}" if merged_into else "resolved (no longer reported)"
+        writes.append(
+            Write("put-comment", comment_key=key, body=note, event="superseded", note=said)
+        )
     if applied.status != "resolved":
         writes.append(Write("set-status", status="resolved"))
     return writes

@@ -174,7 +174,7 @@ class Writer:
 
     def _send(self, pool: Any, change: Change) -> None:
         what = change.write.describe()
-        self.summary.writes.append(f"{what} on {change.current.key}")
+        self.summary.writes.append(change.write.sentence(change.current.key))
         intent = self.ledger.begin(
             change.fingerprint, change.episode, change.current.idempotency_key, what
         )
@@ -214,7 +214,7 @@ class Writer:
     def _create(self, batch: list[Create]) -> None:
         """One request for the batch's tickets, every intent committed before it leaves."""
         for step in batch:
-            self.summary.writes.append(f"create: {step.wanted.content.summary}")
+            self.summary.writes.append(f"create a ticket: {step.wanted.content.summary}")
         intents = self.ledger.begin_many(
             [(c.fingerprint, c.wanted.episode, c.wanted.idempotency_key, "create") for c in batch]
         )
@@ -284,6 +284,10 @@ def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
         return replace(
             current, comments={**current.comments, write.comment_key: digest(write.body)}
         )
+    if write.op == "link":
+        assert write.link_to is not None
+        sink.link(current.key, write.link_to)
+        return replace(current, linked=(*current.linked, write.link_to))
     if write.op == "remove-comment":
         assert write.comment_key is not None
         sink.remove_comment(current.key, write.comment_key)

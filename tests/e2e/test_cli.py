@@ -205,7 +205,7 @@ def test_replay_dry_run_prints_the_plan_and_creates_no_state(tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stderr
     assert "Dry run: nothing was written" in done.stdout
-    assert "  create: [dirsync] " in done.stdout
+    assert "  would create a ticket: [dirsync] " in done.stdout
     assert not (tmp_path / "state").exists()
 
 

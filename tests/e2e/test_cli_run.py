@@ -90,7 +90,8 @@ def test_run_dry_run_lists_the_plan_and_marks_nothing(
     deliver(graph_sim)
     done = cli(config_file(tmp_path, graph_sim.url, graph_sim.ca_path), "run", "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert "create: [dirsync]" in done.stdout and "move:Processed graph:" in done.stdout
+    assert "would create a ticket: [dirsync]" in done.stdout
+    assert "move:Processed graph:" in done.stdout
     assert done.stdout.splitlines()[-1].startswith("run (dry run, nothing written):")
     assert graph_sim.log.writes() == []
     assert not (tmp_path / "state").exists()

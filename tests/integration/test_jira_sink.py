@@ -152,10 +152,14 @@ def test_a_second_run_with_new_reports_writes_only_what_changed(
     jira_cloud.reset_log()
     summary = replay([corpus], config, env=token_env(jira_cloud))
 
-    assert summary.commented == 1
+    assert summary.commented == summary.updated == 1
     writes = jira_cloud.log.writes()
-    assert [(w.method, w.path.rsplit("/", 1)[-1]) for w in writes] == [("POST", "comment")]
     (issue,) = jira_cloud.issues.values()
+    # The description refreshed to the values now (one PUT), and the change as a comment.
+    assert [(w.method, w.path.rsplit("/", 1)[-1]) for w in writes] == [
+        ("PUT", issue.key),
+        ("POST", "comment"),
+    ]
     assert r"values added: x\@y" in issue.comments[0].body  # escaped: "@" would mention
 
 
@@ -254,7 +258,7 @@ def test_the_payload_of_a_typical_ticket_is_pinned(
     source = REPORTS / "aadconnect_onprem_object_id.eml"
     (tmp_path / "mail").mkdir()
     (tmp_path / "mail" / source.name).write_bytes(source.read_bytes())
-    monkeypatch.chdir(tmp_path)  # the report's path, as given, is in the description
+    monkeypatch.chdir(tmp_path)  # the report is named by its base name, never its path
     config = jira_config(jira_cloud, tmp_path / "state")
     replay([Path("mail")], config, env=token_env(jira_cloud))
     create = next(r for r in jira_cloud.log.writes() if r.path == "/rest/api/2/issue/bulk")

@@ -68,7 +68,7 @@ def test_bad_input_is_reported_per_file_and_the_rest_completes(
 def test_dry_run_lists_the_writes_and_writes_nothing(tmp_path: Path, config: Config) -> None:
     planned = replay([REPORTS], config, dry_run=True)
     assert planned.created > 30
-    assert len([w for w in planned.writes if w.startswith("create: ")]) == planned.created
+    assert len([w for w in planned.writes if w.startswith("create a ticket: ")]) == planned.created
     assert not config.state.directory.exists()
 
     replay([REPORTS / "aadsync_th_thead.eml"], config)

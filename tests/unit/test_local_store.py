@@ -278,3 +278,17 @@ def test_a_dry_run_gives_placeholders_to_a_batch_and_finds_nothing() -> None:
     assert [m.key for m in made if isinstance(m, TicketSnapshot)] == ["(new 1)", "(new 2)"]
     assert plan.find_many(["idem-0"]).tickets == {}
     assert plan.resolved_since(None).resolved == []
+
+
+def test_a_link_is_kept_in_the_links_once_and_counted_as_a_write(store: LocalStore) -> None:
+    store.create("idem-0", FP, CONTENT)
+    store.create("idem-1", FP, CONTENT)
+    store_id, before = store.identity()
+    store.link("LOCAL-2", "LOCAL-1")
+    store.link("LOCAL-2", "LOCAL-1")  # an unsettled link sent again: still one
+    ticket = store.snapshot("LOCAL-2")
+    assert ticket.content.links == ticket.linked == ("LOCAL-1",)
+    assert store.identity() == (store_id, before + 2)  # each write taken, as the ledger counts
+    with pytest.raises(KeyError):
+        store.link("LOCAL-9", "LOCAL-1")
+    assert store.identity() == (store_id, before + 2)

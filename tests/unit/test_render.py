@@ -121,8 +121,47 @@ def test_description_holds_conflicts_messages_tracking_ids_and_fingerprint(
     assert MESSAGE in description
     assert "5f6e1c2a-0000-4000-8000-000000000001" in description
     assert "First seen: 2026-11-24 10:00 UTC" in description
-    assert "reports/2026-11-24.eml" in description
+    assert 'Report: 2026-11-24.eml ("Directory Synchronization Error Report")' in description
     assert description.splitlines()[-1] == f"Fingerprint: {FP}"
+
+
+@pytest.mark.parametrize(
+    ("source", "subject", "line"),
+    [
+        ("/srv/mail/2016/report.eml", None, "Report: report.eml"),
+        ("archive/old.mbox#3", "Sync errors", 'Report: old.mbox#3 ("Sync errors")'),
+        # A Graph reference is an opaque message id: the subject and date name the report.
+        (
+            "graph:sync@contoso.com/Inbox/AAMkAGI2TG93AAA=",
+            "Directory Synchronization Error Report",
+            'Report: "Directory Synchronization Error Report" of 2026-11-24 10:00 UTC',
+        ),
+        ("graph:provisioning-errors", None, "Report: the report of 2026-11-24 10:00 UTC"),
+    ],
+)
+def test_the_report_line_names_a_file_by_its_base_name_and_graph_mail_by_subject_and_date(
+    renderer: Renderer, source: str, subject: str | None, line: str
+) -> None:
+    description = renderer.ticket(_view(source=source, subject=subject)).description
+    assert line in description.splitlines()
+    assert "/srv/" not in description and "graph:" not in description
+    assert "AAMkAGI2TG93AAA" not in description
+
+
+def test_comments_name_a_report_file_by_its_base_name_and_never_a_graph_id(
+    renderer: Renderer,
+) -> None:
+    after = Details(kinds=("InvalidSoftMatch",))
+    from_file = CommentView(kind="reopened", at=AT, source="/srv/mail/r9.eml", after=after)
+    assert renderer.comment(from_file).splitlines()[0] == (
+        "Seen again in the report of 2026-11-24 10:00 UTC (r9.eml); reopened."
+    )
+    graph = "graph:sync@contoso.com/Inbox/AAMkAGI2TG93AAA="
+    before = Details(kinds=("AttributeValueMustBeUnique",))
+    changed = CommentView(kind="changed", at=AT, source=graph, before=before, after=after)
+    assert renderer.comment(changed).splitlines()[0] == (
+        "The report of 2026-11-24 10:00 UTC shows this problem changed:"
+    )
 
 
 def test_description_names_the_earlier_ticket_and_links_it(renderer: Renderer) -> None:

@@ -55,6 +55,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0006-ticket-sink",
         "0007-incremental-lifecycle",
         "0008-report-coverage",
+        "0008-jira-links",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

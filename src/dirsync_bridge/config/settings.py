@@ -137,6 +137,9 @@ class JiraSettings(_Section):
     reopen_transition: str = "Reopen"
     never_reopen: tuple[str, ...] = ("Won't Do",)
     """Resolutions a person gave that mean "leave it closed": a new sighting opens a new ticket."""
+    link_type: str = "Relates"
+    """The issue link type joining a problem's new ticket to its earlier one (name, inward or
+    outward description, as ``GET /rest/api/2/issueLinkType`` lists them)."""
     ca_bundle: Path | None = None
     timeout: Timeout = 30.0
     """Seconds to wait for any one answer."""

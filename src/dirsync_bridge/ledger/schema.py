@@ -181,4 +181,12 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE problems ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0",
         ),
     ),
+    (
+        "0008-jira-links",
+        (
+            # The tickets each ticket was linked to (a Jira issue link, written between an
+            # intent and its record like a comment), as a JSON list of keys.
+            "ALTER TABLE tickets ADD COLUMN linked TEXT NOT NULL DEFAULT '[]'",
+        ),
+    ),
 )

@@ -250,7 +250,7 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
     def applied(self, fingerprint: str) -> dict[int, Applied]:
         """Episode -> what was last written to that ticket."""
         rows = self.conn.execute(
-            "SELECT episode, key, idempotency_key, status, content_digest, comments "
+            "SELECT episode, key, idempotency_key, status, content_digest, comments, linked "
             "FROM tickets WHERE fingerprint = ?",
             (fingerprint,),
         )
@@ -261,6 +261,7 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
                 status=row["status"],
                 content_digest=row["content_digest"],
                 comments=json.loads(row["comments"]),
+                linked=tuple(json.loads(row["linked"])),
             )
             for row in rows
         }
@@ -330,15 +331,16 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
             "status": applied.status,
             "content_digest": applied.content_digest,
             "comments": json.dumps(applied.comments, sort_keys=True),
+            "linked": json.dumps(list(applied.linked)),
             "summary": "",
         }
         self.conn.execute(
             "INSERT INTO tickets (fingerprint, episode, key, idempotency_key, status, "
-            "content_digest, comments, summary) VALUES (:fingerprint, :episode, :key, "
-            ":idempotency_key, :status, :content_digest, :comments, :summary) "
+            "content_digest, comments, linked, summary) VALUES (:fingerprint, :episode, :key, "
+            ":idempotency_key, :status, :content_digest, :comments, :linked, :summary) "
             "ON CONFLICT (fingerprint, episode) DO UPDATE SET key = excluded.key, "
             "status = excluded.status, content_digest = excluded.content_digest, "
-            "comments = excluded.comments",
+            "comments = excluded.comments, linked = excluded.linked",
             values,
         )
         if facts is not None:

@@ -65,6 +65,9 @@ class PlanOnly:
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Planned only."""
 
+    def link(self, key: str, to: str) -> None:
+        """Planned only."""
+
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """Unknown without asking the sink: nothing."""
         return PeopleCheck([], datetime.now(UTC))

@@ -21,6 +21,9 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
   75) and the next one looks again.
 - A comment carries a small visible marker naming its key, so that writing it again edits
   it instead of adding another; the body is cut so that body and marker fit Jira's limit.
+- A problem's new ticket is joined to its earlier one by an issue link of ``[jira]
+  link_type`` (``jira_links``), a write like a comment: a lost answer is settled by
+  reading the issue's ``issuelinks``.
 - A ticket a person deleted is reported gone (``TicketGone``) when the tool next writes to
   it, so that the problem gets a new ticket. One a person moved to another project is still
   its ticket: Jira answers its old key. People's resolutions are learned by one query per
@@ -37,7 +40,7 @@ from typing import Any, Final
 
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
-from ..errors import TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import Skippable, TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck
@@ -54,6 +57,7 @@ from .jira_bulk import (
     outcomes,
 )
 from .jira_http import JiraHttp
+from .jira_links import LinkTypes, link_body, linked_keys
 from .jira_people import resolved_since
 from .jira_show import read_in_full
 from .jira_wire import (
@@ -76,7 +80,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate"]
+_FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate", "issuelinks"]
 
 
 class JiraSink:
@@ -104,6 +108,7 @@ class JiraSink:
         self._unsure: dict[str, datetime] = {}
         """Idempotency keys whose create had an unknown outcome in this run, and when."""
         self._properties = Properties(self._http)
+        self._link_types = LinkTypes(self._http, settings)
 
     @property
     def is_cloud(self) -> bool:
@@ -272,6 +277,19 @@ class JiraSink:
         body = {"transition": {"id": chosen["id"]}}
         self._write(key, f"move {key} through {wanted!r}", "POST", path, body)
 
+    def link(self, key: str, to: str) -> None:
+        """An issue link of ``[jira] link_type`` from ``key`` to the earlier ticket ``to``."""
+        kind = self._link_types.name()
+        try:
+            self._write(key, f"link {key} to {to}", "POST", "issueLink", link_body(key, to, kind))
+        except TicketGone:
+            # The 404 may be the earlier ticket's (or the link type's): ask about this one.
+            self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
+            raise Skippable(
+                f"{key}: Jira refused to link it to {to} (HTTP 404: {to} is gone, or the link "
+                f"type {kind!r} is); skipped until fixed, the other tickets go on"
+            ) from None
+
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """The tool's tickets Jira shows done that changed since ``since``: one query
         (``jira_people``), wherever people moved them."""
@@ -343,6 +361,7 @@ class JiraSink:
             status="resolved" if category == "done" else "open",
             resolution=(fields.get("resolution") or {}).get("name"),
             comments=self._comment_bodies(key) if comments else {},
+            linked=linked_keys(fields, self.settings),
         )
 
     def _comment_bodies(self, key: str) -> dict[str, str]:

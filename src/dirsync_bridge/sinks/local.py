@@ -216,6 +216,16 @@ class LocalStore:
                 raise TicketMissing(self.path, key)
             self._count_write()
 
+    def link(self, key: str, to: str) -> None:
+        """Name ``to`` among the links of ticket ``key`` (``tickets`` shows them)."""
+        with sqlite.transaction(self._conn):
+            links = tuple(json.loads(self._row(key)["links"]))
+            if to not in links:
+                self._conn.execute(
+                    "UPDATE tickets SET links = ? WHERE key = ?", (_links_json((*links, to)), key)
+                )
+            self._count_write()  # one write taken, as the ledger counts it
+
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment named ``comment_key`` to ticket ``key``, or replace its body."""
         now = _now()
@@ -372,6 +382,7 @@ def ticket_number(key: str) -> int:
 
 
 def _to_snapshot(row: sqlite3.Row, comments: dict[str, str]) -> TicketSnapshot:
+    links = tuple(json.loads(row["links"]))
     return TicketSnapshot(
         key=row["key"],
         idempotency_key=row["idempotency_key"],
@@ -379,11 +390,12 @@ def _to_snapshot(row: sqlite3.Row, comments: dict[str, str]) -> TicketSnapshot:
         content=TicketContent(
             summary=row["summary"],
             description=row["description"],
-            links=tuple(json.loads(row["links"])),
+            links=links,
         ),
         status=row["status"],
         resolution=row["resolution"],
         comments=comments,
+        linked=links,  # a link here is the line in the links column
     )
 
 

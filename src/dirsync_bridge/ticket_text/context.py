@@ -8,6 +8,7 @@ use; ``Renderer`` renders them once at start-up, so a broken template fails befo
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -43,7 +44,8 @@ class TicketView(_View):
     first_seen: datetime
     """Tz-aware UTC: the time of the report that opened the ticket."""
     source: str
-    """File or mailbox reference of the report that opened the ticket."""
+    """File or mailbox reference of the report that opened the ticket (``report_file`` is
+    what a ticket shows: never a local path or a Graph id)."""
     subject: str | None
     episode: int
     """0 for the first ticket of this problem, 1.. for tickets opened after an earlier one."""
@@ -51,6 +53,11 @@ class TicketView(_View):
     """Key of the earlier ticket for the same problem, if any."""
     enrichment: Enrichment | None = None
     """Who holds the values, the rules they break, the advice; None when not looked up."""
+
+    @property
+    def report_file(self) -> str | None:
+        """The base name of the opening report's file; None when it came from Graph."""
+        return file_name(self.source)
 
     @property
     def commands(self) -> tuple[str, ...]:
@@ -110,6 +117,11 @@ class CommentView(_View):
     note: str | None = None
     """"verified": what was checked in Entra ID; "resolved": why its absence counted
     ("Graph no longer lists it": a quarantine absent from complete Graph scans), or None."""
+
+    @property
+    def report_file(self) -> str | None:
+        """The base name of the report's file; None when it came from Graph (or none did)."""
+        return file_name(self.source)
 
     @model_validator(mode="after")
     def _has_what_its_kind_needs(self) -> CommentView:
@@ -190,6 +202,14 @@ class CommentView(_View):
         if self.before is None or self.after is None:
             return (), ()
         return getattr(self.before, field) or (), getattr(self.after, field) or ()
+
+
+def file_name(source: str | None) -> str | None:
+    """A report's file by its base name (``archive.mbox#3``): a ticket never shows a local
+    path. None for a Graph source, whose name is an opaque message id."""
+    if not source or source.startswith("graph:"):
+        return None
+    return PurePosixPath(source).name or source
 
 
 def _added(pair: tuple[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -297,18 +317,22 @@ SAMPLE_COMMENTS = (
 
 
 def ticket_view(problem: Problem, episode: Episode, previous_ticket: str | None) -> TicketView:
-    """What the ticket template sees of an episode: the problem as it was when it opened."""
+    """What the ticket template sees of an episode: the problem's details as they are now
+    (its kinds, values, attributes: a change refreshes the summary and description), the
+    report, messages and enrichment of the sighting that opened it."""
     opened = episode.opened_by
+    # An episode not yet seen (never so in a fold) has no details of its own.
+    details = episode.details if episode.occurrences else opened.details
     return TicketView(
         fingerprint=problem.fingerprint,
         label=label(problem.fingerprint),
         tenant=problem.tenant,
         family=problem.family,
-        kinds=opened.details.kinds,
+        kinds=details.kinds,
         identity=problem.identity,
-        object_ids=opened.details.object_ids,
-        conflicts=opened.details.conflicts,
-        invalid_attributes=opened.details.invalid_attributes,
+        object_ids=details.object_ids,
+        conflicts=details.conflicts,
+        invalid_attributes=details.invalid_attributes,
         messages=opened.messages,
         tracking_ids=opened.tracking_ids,
         first_seen=opened.at,

@@ -32,6 +32,7 @@ Kind = Literal[
     "delete-comment",
     "transition",
     "property",
+    "link",
     "search",
     "comments",
     "read",
@@ -53,6 +54,8 @@ def kind_of(method: str, route: str) -> Kind:
     parts = route.split("/")
     if parts[0] == "search":
         return "search"
+    if method == "POST" and parts == ["issueLink"]:
+        return "link"
     if method == "GET" and parts[0] == "issue" and parts[2:] == ["comment"]:
         return "comments"
     if parts[0] == "issue" and method != "GET":

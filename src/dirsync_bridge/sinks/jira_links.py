@@ -1,0 +1,79 @@
+"""Issue links for the Jira sink: the configured link type found, the link sent, links read.
+
+A problem that comes back after the reopen window gets a new ticket, linked to the earlier
+one with a real issue link of ``[jira] link_type`` (``POST /rest/api/2/issueLink``). Jira has
+no idempotency key for links, so the link is a write between an intent and its record like
+a comment, and an unknown outcome is settled by reading the issue's ``issuelinks``: the keys
+at the other end of its links of that type (``linked_keys``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..config.settings import JiraSettings
+from ..errors import ConfigError
+from .jira_http import JiraHttp
+
+
+class LinkTypes:
+    """The site's link type named by ``[jira] link_type``, looked up once (``GET
+    issueLinkType``) before the first link is sent."""
+
+    def __init__(self, http: JiraHttp, settings: JiraSettings) -> None:
+        """Nothing is asked until ``name()``."""
+        self._http, self._settings = http, settings
+        self._name: str | None = None
+        self._lock = threading.Lock()
+
+    def name(self) -> str:
+        """The link type's own name (the setting may give its inward or outward words);
+        ``ConfigError`` naming ``[jira] link_type`` when the site has no such type."""
+        with self._lock:
+            if self._name is None:
+                answer = self._http.read(
+                    "read the issue link types", "issueLinkType", need=("issueLinkTypes",)
+                )
+                types = [t for t in answer.get("issueLinkTypes") or [] if isinstance(t, dict)]
+                self._name = _match(self._settings.link_type, types)
+            return self._name
+
+
+def _match(wanted: str, types: list[dict[str, Any]]) -> str:
+    """The name of the type whose name, outward or inward words are ``wanted``."""
+    for words in ("name", "outward", "inward"):
+        for kind in types:
+            if str(kind.get(words) or "").casefold() == wanted.casefold():
+                return str(kind["name"])
+    offered = ", ".join(str(t.get("name")) for t in types) or "none"
+    raise ConfigError(
+        None,
+        "[jira] link_type",
+        f"Jira has no issue link type {wanted!r} (it has {offered}): set it to one of them",
+    )
+
+
+def link_body(key: str, to: str, type_name: str) -> dict[str, Any]:
+    """``POST issueLink``: ``key`` (the new ticket) relates to ``to`` (the earlier one)."""
+    return {
+        "type": {"name": type_name},
+        "outwardIssue": {"key": key},
+        "inwardIssue": {"key": to},
+    }
+
+
+def linked_keys(fields: dict[str, Any], settings: JiraSettings) -> tuple[str, ...]:
+    """The keys at the other end of an issue's links of the configured type (either way)."""
+    wanted = settings.link_type.casefold()
+    keys: list[str] = []
+    for link in fields.get("issuelinks") or []:
+        kind = link.get("type") or {}
+        words = {str(kind.get(w) or "").casefold() for w in ("name", "inward", "outward")}
+        if wanted not in words:
+            continue
+        for side in ("inwardIssue", "outwardIssue"):
+            other = link.get(side)
+            if isinstance(other, dict) and other.get("key"):
+                keys.append(str(other["key"]))
+    return tuple(keys)

@@ -1,0 +1,293 @@
+"""Jira done properly: a returning problem's new ticket linked to the earlier one with a real
+issue link, exactly once; summaries and descriptions refreshed when a problem changes, in one
+update and never again for the same content. Against the simulator, over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.errors import ConfigError
+from dirsync_bridge.pipeline import replay
+
+from ..reportgen import duplicate, quarantine
+from ..simulators.jira import JiraSimulator
+from .test_jira_faults import ANN, BOB, LOST, LOST_IDS, START, assert_rerun_writes_nothing, run
+from .test_jira_sink import jira_config, one_report, token_env
+
+ANN_QUARANTINED = ("ann@contoso.com", quarantine("ProxyAddresses", "SMTP:ann@contoso.com"))
+
+
+def came_back_late(mail: Path) -> None:
+    """Ann's problem once, absent from three reports (resolved), back 40 days later: after
+    the 30-day reopen window, so it gets a new ticket."""
+    one_report(mail, START, [ANN, BOB], "r0")
+    for n in range(1, 4):
+        one_report(mail, START + timedelta(hours=3 * n), [BOB], f"r{n}")
+    one_report(mail, START + timedelta(days=40), [ANN, BOB], "back")
+
+
+def ann_issues(sim: JiraSimulator) -> list[str]:
+    """Ann's issues, oldest first."""
+    keys = [k for k, i in sim.issues.items() if "ann@" in i.fields["summary"]]
+    return sorted(keys, key=lambda k: int(k.rsplit("-", 1)[1]))
+
+
+def links(sim: JiraSimulator) -> list[tuple[str, frozenset[str]]]:
+    """Every issue link Jira holds: its type and its two ends."""
+    return [(x.type, frozenset((x.inward, x.outward))) for x in sim.model.links]
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_old(
+    tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator, mode: str
+) -> None:
+    sim = jira_cloud if mode == "cloud" else jira_server
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = jira_config(sim, tmp_path / "state")
+
+    run(mail, config, sim)
+
+    old, new = ann_issues(sim)
+    assert links(sim) == [("Relates", frozenset({old, new}))]
+    posted = [r for r in sim.log.writes() if r.path.endswith("/issueLink")]
+    assert len(posted) == 1
+    assert posted[0].body["type"] == {"name": "Relates"}
+    assert f"Earlier ticket for this problem: {old}" in sim.issues[new].fields["description"]
+    # Jira shows it on both issues, as "relates to".
+    for key, other in ((new, old), (old, new)):
+        raw = sim.model.issue_json(sim.issues[key], {"issuelinks"}, [])
+        (shown,) = raw["fields"]["issuelinks"]
+        end = shown.get("inwardIssue") or shown.get("outwardIssue")
+        assert end["key"] == other and shown["type"]["outward"] == "relates to"
+    assert_rerun_writes_nothing(mail, config, sim)
+
+
+def test_the_link_type_is_configurable_by_name_or_by_its_words(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = jira_config(jira_cloud, tmp_path / "state", link_type="duplicates")
+
+    run(mail, config, jira_cloud)
+
+    old, new = ann_issues(jira_cloud)
+    assert links(jira_cloud) == [("Duplicate", frozenset({old, new}))]
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+
+def test_a_link_type_jira_lacks_stops_the_run_naming_the_key_then_links_once_fixed(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    wrong = jira_config(jira_cloud, tmp_path / "state", link_type="Related to")
+
+    with pytest.raises(ConfigError) as caught:
+        run(mail, wrong, jira_cloud)
+
+    message = str(caught.value)
+    assert "\n" not in message and "[jira] link_type" in message
+    assert "'Related to'" in message and "Relates" in message  # what the site has
+    assert caught.value.exit_code == 2
+    assert links(jira_cloud) == []
+    fixed = jira_config(jira_cloud, tmp_path / "state")
+    run(mail, fixed, jira_cloud)
+    old, new = ann_issues(jira_cloud)
+    assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
+    assert_rerun_writes_nothing(mail, fixed, jira_cloud)
+
+
+@pytest.mark.parametrize(("outcome", "reaches_jira"), LOST, ids=LOST_IDS)
+def test_a_link_whose_answer_is_lost_is_made_exactly_once(
+    tmp_path: Path, jira_cloud: JiraSimulator, outcome: int | str, reaches_jira: bool
+) -> None:
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = jira_config(jira_cloud, tmp_path / "state")
+
+    jira_cloud.faults.break_next("link", outcome, reaches_jira=reaches_jira)  # type: ignore[arg-type]
+    summary = run(mail, config, jira_cloud)
+
+    assert summary.unconfirmed == summary.attention == []  # settled within the run
+    old, new = ann_issues(jira_cloud)
+    assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
+    posted = [r for r in jira_cloud.log.writes() if r.path.endswith("/issueLink")]
+    assert len(posted) == (1 if reaches_jira else 2)  # sent again only if Jira never had it
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+
+def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = jira_config(jira_cloud, tmp_path / "state")
+    # Lost four times: the run's settle rounds are used up, and it ends unconfirmed (75).
+    jira_cloud.faults.break_next("link", "html", reaches_jira=False, times=4)
+
+    first = run(mail, config, jira_cloud)
+
+    assert len(first.unconfirmed) == 1 and links(jira_cloud) == []
+    run(mail, config, jira_cloud)
+    old, new = ann_issues(jira_cloud)
+    assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+
+# ---------------------------------------------------------------------------------------------
+# A changed problem: summary and description refreshed in one update, never churning
+
+
+def test_a_change_of_kind_refreshes_summary_and_description_in_one_put_and_never_again(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN], "r0")
+    config = jira_config(jira_cloud, tmp_path / "state")
+    run(mail, config, jira_cloud)
+    (key,) = ann_issues(jira_cloud)
+    assert "AttributeValueMustBeUnique" in jira_cloud.issues[key].fields["summary"]
+
+    one_report(mail, START + timedelta(hours=3), [ANN_QUARANTINED], "r1")
+    jira_cloud.reset_log()
+    summary = run(mail, config, jira_cloud)
+
+    puts = [r for r in jira_cloud.log.writes() if r.method == "PUT"]
+    assert [r.path for r in puts] == [f"/rest/api/2/issue/{key}"]
+    assert set(puts[0].body["fields"]) == {"summary", "description"}
+    fields = jira_cloud.issues[key].fields
+    assert "QuarantinedAttributeValueMustBeUnique" in fields["summary"]
+    assert "Error: QuarantinedAttributeValueMustBeUnique" in fields["description"]
+    assert summary.updated == 1 and summary.commented == 1
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+    # Seen again, unchanged: the same content, so no update.
+    one_report(mail, START + timedelta(hours=6), [ANN_QUARANTINED], "r2")
+    jira_cloud.reset_log()
+    again = run(mail, config, jira_cloud)
+    assert [r for r in jira_cloud.log.writes() if r.method == "PUT"] == []
+    assert again.updated == 0
+
+
+def test_a_change_of_values_refreshes_the_description_with_the_values_now(
+    tmp_path: Path, jira_server: JiraSimulator
+) -> None:
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN], "r0")
+    config = jira_config(jira_server, tmp_path / "state")
+    run(mail, config, jira_server)
+    more = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", "x@y.com"))
+    one_report(mail, START + timedelta(hours=3), [more], "r1")
+
+    jira_server.reset_log()
+    replay([mail], config, env=token_env(jira_server))
+
+    (key,) = ann_issues(jira_server)
+    assert len([r for r in jira_server.log.writes() if r.method == "PUT"]) == 1
+    assert r"x\@y.com" in jira_server.issues[key].fields["description"]
+    assert_rerun_writes_nothing(mail, config, jira_server)
+
+
+def test_sigkill_right_after_the_link_then_a_rerun_records_it_without_a_second_link(
+    tmp_path: Path, jira_server: JiraSimulator
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from dirsync_bridge.crashpoints import ENV_VAR
+
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    back = mail / "back.eml"
+    held = back.read_bytes()
+    back.unlink()
+    config = jira_config(jira_server, tmp_path / "state")
+    run(mail, config, jira_server)  # Ann's first ticket, resolved
+    back.write_bytes(held)
+    config_file = tmp_path / "jira.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n'
+        f'[sink]\nkind = "jira"\n[jira]\nurl = "{jira_server.url}"\nproject = "OPS"\n'
+        'search_lag = "0s"\ncomponents = ["Identity"]\n'
+        '[jira.fields]\ncustomfield_10010 = "Identity team"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    env |= {"DIRSYNC_JIRA_TOKEN": jira_server.pat, ENV_VAR: "after-sink-write:2"}
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
+
+    # The new ticket is the pass's first write, its link the second: killed before the
+    # ledger records the link.
+    done = subprocess.run(
+        [*command, "replay", str(mail)], env=env, capture_output=True, timeout=120, check=False
+    )
+
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    old, new = ann_issues(jira_server)
+    assert links(jira_server) == [("Relates", frozenset({old, new}))]
+    jira_server.reset_log()
+    run(mail, config, jira_server)  # settles the link by reading the issue's links
+    assert [r for r in jira_server.log.writes() if r.path.endswith("/issueLink")] == []
+    assert links(jira_server) == [("Relates", frozenset({old, new}))]
+    assert_rerun_writes_nothing(mail, config, jira_server)
+
+
+def test_the_local_store_keeps_the_link_with_the_new_ticket_and_writes_it_once(
+    tmp_path: Path,
+) -> None:
+    from dirsync_bridge.ledger.store import Ledger
+
+    from .conftest import make_config, outcome
+
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = make_config(tmp_path / "state")
+
+    first = replay([mail], config)
+
+    tickets = outcome(config)["tickets"]
+    (old_name,) = [k for k, t in tickets.items() if "ann@" in t["summary"] and not t["links"]]
+    (new,) = [t for t in tickets.values() if t["links"]]
+    assert new["links"] == [old_name]  # the links column: what `tickets show` reads
+    assert f"Earlier ticket for this problem: {old_name}" in new["description"]
+    assert not [w for w in first.writes if w.startswith("link ")]  # made with the ticket
+    ledger = Ledger.open(config.state.path)
+    try:
+        fingerprint = old_name.rsplit(":", 1)[0]
+        assert ledger.applied(fingerprint)[1].linked == (ledger.applied(fingerprint)[0].key,)
+    finally:
+        ledger.close()
+    again = replay([mail], config)
+    assert again.writes == []
+
+
+def test_a_ledger_from_before_links_gets_its_earlier_tickets_linked_once_after_the_upgrade(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    import sqlite3
+
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = jira_config(jira_cloud, tmp_path / "state")
+    run(mail, config, jira_cloud)
+    # As a ledger and a Jira from before this version: no issue link, nothing recorded, and
+    # the templates of then (other ticket texts flag every problem).
+    jira_cloud.model.links.clear()
+    with sqlite3.connect(config.state.path) as conn:
+        conn.execute("UPDATE tickets SET linked = '[]'")
+        conn.execute("UPDATE ticket_texts SET fingerprint = 'before'")
+    conn.close()
+    jira_cloud.reset_log()
+
+    run(mail, config, jira_cloud)
+
+    old, new = ann_issues(jira_cloud)
+    assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
+    assert len([r for r in jira_cloud.log.writes() if r.path.endswith("/issueLink")]) == 1
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
