@@ -30,7 +30,8 @@ from . import bootstrap, crashpoints
 from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
 from .models import ParseResult, Rejected, Report
-from .parse.message import parse_message
+from .parse.detect import read_input
+from .parse.message import ParsedReport
 from .parse.mime import message_id
 from .ports import Ledger, Outcome, RawMessage, Sink, Source
 from .problem import Sighting, report_key, report_time, sightings
@@ -129,6 +130,10 @@ def ingest(
     delivered again through another hop, or forwarded) is already seen: nothing new.
     """
     if isinstance(item, Report):
+        # Graph's /organization name, mapped through [tenants] aliases like any other.
+        tenant = config.tenants.canonical(item.tenant)
+        if tenant != item.tenant:
+            item = item.model_copy(update={"tenant": tenant})
         return ingest_report(item, ledger, enricher)
     content_key = message_keys(item.data)[1]
     status = ledger.message_status(content_key)
@@ -192,7 +197,10 @@ RULES_ONLY = Enricher()
 
 
 def _parsed(item: RawMessage, config: Config) -> ParseResult:
-    result = parse_message(item.data, item.source, config.trust, config.parse)
+    # Any input, by its content (an email, a csexport file, an event-log export), filed
+    # under its canonical tenant ([tenants]) before any fingerprint is made of it.
+    read = read_input(item.data, item.source, config.trust, config.parse, config.tenants)
+    result = read.report() if isinstance(read, ParsedReport) else read
     # A rejection is named once, by the command, after its output (RunSummary.problems).
     if not isinstance(result, Rejected):
         log.debug("parsed %s: %d error(s)", result.source, len(result.errors))

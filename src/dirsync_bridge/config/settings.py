@@ -26,6 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import ConfigError, ConfigErrors
 from ..parse.message import ParseSettings
+from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
 from .file import describe, file_problems, read_toml
 from .types import (
@@ -281,6 +282,7 @@ class Config(BaseModel):
     graph: GraphSettings = GraphSettings()
     source: SourceSettings = SourceSettings()
     enrich: EnrichSettings = EnrichSettings()
+    tenants: TenantRules = TenantRules()
 
     # Where the values came from; not a value itself (see ``__eq__``).
     _file: Path | None = PrivateAttr(default=None)

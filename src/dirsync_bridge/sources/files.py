@@ -1,4 +1,8 @@
-"""Saved mail: ``.eml`` files, directories of them, and mbox archives.
+"""Saved inputs: ``.eml`` files, mbox archives, Connect Sync export files, and directories.
+
+What a file is, is decided by its content (``parse.detect``), never by its name; a directory
+walk picks up ``*.eml``, ``*.xml`` and ``*.evtx`` files (it has to choose by name, or read
+every file it meets). Each export file is one report, known by the sha256 of its bytes.
 
 Messages are read one at a time (an mbox is indexed, then each message read on its own), so
 a large archive costs memory for one message, not for the archive. A file that cannot be
@@ -26,13 +30,17 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..models import ParseResult, Rejected, Report
-from ..parse.message import ParseSettings, parse_message
+from ..models import Rejected, Report
+from ..parse.detect import read_input
+from ..parse.message import ParsedReport, ParseSettings
+from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
 from ..ports import Outcome, RawMessage
 from ..run_summary import RunSummary
 
 _MBOX_MAGIC = b"From "
+_WALKED = (".eml", ".xml", ".evtx")
+"""What a directory walk reads: report emails and the export files (csexport, event logs)."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _READ_CHUNK = 1 << 20
 
@@ -49,7 +57,8 @@ def printable(name: Path | str) -> str:
 
 
 def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMessage | Rejected]:
-    """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes."""
+    """Every input under ``paths``: files, directories (``*.eml``, ``*.xml``, ``*.evtx``,
+    recursively), mboxes (one message at a time)."""
     for path in paths:
         if path.is_dir():
             unlisted: list[Rejected] = []
@@ -59,7 +68,7 @@ def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMes
                 yield Rejected(
                     source=printable(path),
                     code="unreadable",
-                    detail="the directory holds no .eml files",
+                    detail="the directory holds no .eml files, nor .xml or .evtx exports",
                 )
             for file in files:
                 yield from _read_file(file, max_message_bytes)
@@ -68,7 +77,8 @@ def read_paths(paths: Iterable[Path], max_message_bytes: int) -> Iterator[RawMes
 
 
 def _eml_files(folder: Path, unlisted: list[Rejected]) -> Iterator[Path]:
-    """Every ``*.eml`` under ``folder`` that is not a directory; links to folders not followed.
+    """Every ``*.eml``, ``*.xml`` and ``*.evtx`` under ``folder`` that is not a directory;
+    links to folders not followed.
 
     Not only regular files: a broken link or a FIFO named ``*.eml`` is reported, not skipped;
     so is a folder that cannot be listed (added to ``unlisted``), a folder nested so deep
@@ -95,7 +105,7 @@ def _eml_files(folder: Path, unlisted: list[Rejected]) -> Iterator[Path]:
             try:
                 if entry.is_dir(follow_symlinks=False):
                     waiting.append(path)
-                elif entry.name.endswith(".eml") and not entry.is_dir():
+                elif entry.name.endswith(_WALKED) and not entry.is_dir():
                     yield path
             except OSError:
                 yield path  # reported as unreadable when it is opened
@@ -240,13 +250,20 @@ class FileSource:
 
 
 def parse_paths(
-    paths: Iterable[Path], trust: TrustPolicy, settings: ParseSettings
-) -> Iterator[ParseResult]:
-    """``parse``: every message under ``paths`` parsed, one at a time, in path order (nothing
-    of the ledger, the sinks or the look-ups is loaded for it)."""
+    paths: Iterable[Path],
+    trust: TrustPolicy,
+    settings: ParseSettings,
+    tenants: TenantRules | None = None,
+) -> Iterator[ParsedReport | Report | Rejected]:
+    """``parse``: every input under ``paths`` parsed by what its content is (an email, a
+    csexport file, an event-log export), its tenant settled by ``tenants``; one at a time,
+    in path order (nothing of the ledger, the sinks or the look-ups is loaded for it).
+
+    An email's errors stay rows (``ParsedReport``) until they are read."""
     for item in read_paths(paths, settings.max_message_bytes):
-        yield (
-            item
-            if isinstance(item, Rejected)
-            else parse_message(item.data, item.source, trust, settings)
-        )
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        source, data = item.source, item.data
+        del item  # nothing of one input is held while the next is read
+        yield read_input(data, source, trust, settings, tenants or TenantRules())
