@@ -150,7 +150,7 @@ def ingest(
         summary.problems.append(result)
         return "rejected"
     key = report_key(result, content_key.removeprefix("sha256:"))
-    found = sightings(result, key)
+    found = sightings(result, key, known_identities(result, ledger))
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)
     new = ledger.record_report(
@@ -179,7 +179,7 @@ def ingest_report(report: Report, ledger: Ledger, enricher: Enricher | None = No
         log.debug("already recorded %s", report.source)
         return "processed"
     key = report_key(report, content_key.removeprefix("sha256:"))
-    found = sightings(report, key)
+    found = sightings(report, key, known_identities(report, ledger))
     if enricher is not None:
         open_ = {fp for fp, _ in ledger.open_tickets(s.problem.fingerprint for s in found).values()}
         fresh = enriched([s for s in found if s.problem.fingerprint not in open_], enricher)
@@ -190,6 +190,26 @@ def ingest_report(report: Report, ledger: Ledger, enricher: Enricher | None = No
     log.debug("recorded %s: %d error(s)", report.source, len(report.errors))
     crashpoints.crash_point("after-ingest")
     return "processed"
+
+
+def known_identities(report: Report, ledger: Ledger) -> dict[str, str]:
+    """The identities of the objects this report names by their object id alone, once the
+    ledger has learned the pairs it shows (``ledger/identities.py``).
+
+    The pairs are learned first, in a transaction of their own (a pair is a fact whatever
+    becomes of the report), so that the problems a source found by an object id alone are
+    merged into their identity's before this report is applied.
+    """
+    pairs = [(e.object_id, e.identity) for e in report.errors if e.object_id and e.identity]
+    merged = ledger.learn_identities(report.tenant, pairs)
+    if merged:
+        log.info(
+            "%s: %d problem(s) found by object id merged into their identity's",
+            report.source,
+            merged,
+        )
+    alone = {e.object_id for e in report.errors if e.object_id and not e.identity}
+    return ledger.identities(report.tenant, alone) if alone else {}
 
 
 RULES_ONLY = Enricher()
