@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.fingerprint import label
 from dirsync_bridge.ledger.store import Ledger
-from dirsync_bridge.pipeline import replay
+from dirsync_bridge.models import Report
+from dirsync_bridge.pipeline import replay, run_pass
+from dirsync_bridge.run_summary import RunSummary
 
 from ..exportgen import csexport, email_with_object_ids, events_6941
 from ..reportgen import duplicate, report_email
@@ -224,3 +228,96 @@ def test_any_sources_in_any_order_in_any_number_of_runs_end_as_the_chronological
             replay(shuffled[a:b], config)
         found = without_merged(outcome(config))
         assert found == expected, (attempt, [p.name for p in shuffled], cuts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tenants named otherwise, Graph's pairs, other rules
+
+
+def test_an_email_naming_the_tenant_by_an_alias_and_an_export_end_in_one_ticket(
+    tmp_path: Path,
+) -> None:
+    who, object_id = OBJECTS[0]
+    email = write(
+        tmp_path / "in",
+        "old-name.eml",
+        report_email("Contoso Ltd.", START, [(who, duplicate("UserPrincipalName", who))], "a@x"),
+    )
+    cs = write(tmp_path / "in", "cs.xml", csexport([(object_id, who, who)], START))
+    ev = write(tmp_path / "in", "ev.xml", events_6941([(object_id, who)], START))
+    for number, order in enumerate(itertools.permutations([email, cs, ev])):
+        config = Config.model_validate(
+            {
+                "state": {"path": str(tmp_path / f"s{number}" / "state.db")},
+                "tenants": {
+                    "default": "contoso.onmicrosoft.com",
+                    "aliases": {"Contoso": ["Contoso Ltd.", "contoso.onmicrosoft.com"]},
+                },
+            }
+        )
+        for path in order:  # one run each: the hardest order
+            replay([path], config)
+        found = without_merged(outcome(config))
+        assert len(found["tickets"]) == 1, [p.name for p in order]
+        (ticket,) = found["tickets"].values()
+        assert ticket["summary"].endswith(f"{who} (Contoso)"), ticket["summary"]
+
+
+class Scan:
+    """A source that yields one report it built, as the Graph provisioning scan does."""
+
+    name = "scan"
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def messages(self, summary: RunSummary) -> Iterator[Report]:
+        yield self.report
+
+    def read(self, message: object, outcome: object) -> None:
+        pass
+
+    def finish(self, summary: RunSummary) -> None:
+        pass
+
+
+def test_a_graph_scan_teaches_the_pair_and_merges_an_earlier_6941_problem(tmp_path: Path) -> None:
+    who, object_id = OBJECTS[0]
+    config = make_config(tmp_path / "state")
+    replay([write(tmp_path, "ev.xml", events_6941([(object_id, who)], START))], config)
+    scan = Report.model_validate(
+        {
+            "source": "graph:provisioning",
+            "source_kind": "graph-provisioning",
+            "tenant": "Contoso",
+            "sent_at": START + timedelta(hours=1),
+            "errors": [
+                {
+                    "kind": "QuarantinedAttributeValueMustBeUnique",
+                    "kind_stated": True,
+                    "identity": who,
+                    "object_id": object_id,
+                    "conflicts": [{"attribute": "UserPrincipalName", "values": [who]}],
+                    "message": "quarantined",
+                }
+            ],
+        }
+    )
+    with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
+        run_pass(Scan(scan), parts)
+    found = outcome(config)
+    assert len(without_merged(found)["tickets"]) == 1
+    assert len(found["tickets"]) == 2  # the 6941 one, resolved, naming the survivor
+
+
+def test_a_merged_problem_survives_a_change_of_the_lifecycle_rules(tmp_path: Path) -> None:
+    email, cs, ev = three_sources(tmp_path / "in")
+    config = make_config(tmp_path / "state")
+    replay([ev], config)
+    replay([cs], config)
+    stricter = config.model_copy(
+        update={"tickets": config.tickets.model_copy(update={"resolve_after_reports": 1})}
+    )
+    summary = replay([email], stricter)  # every problem folded again under the new rules
+    assert summary.parsed == 1
+    assert len(without_merged(outcome(stricter))["tickets"]) == 1
