@@ -62,7 +62,7 @@ def parse(
     with a one-line reason and exit code 1.
     """
     from ..parse.message import ParsedReport
-    from ..sources.files import parse_paths
+    from ..sources.files import read_inputs
 
     if enrich and output_format != "json":
         _fail(Fatal("--enrich: needs --format json"))
@@ -73,7 +73,7 @@ def parse(
         # nothing of one message is held while the next is read: memory follows the
         # largest message, not the run.
         tenants = config.tenants.with_default(tenant)
-        for result in parse_paths(paths, config.trust, config.parse, tenants):
+        for result in read_inputs(paths, config.trust, config.parse, tenants):
             if isinstance(result, Rejected):
                 rejected.append(result)
             yield result

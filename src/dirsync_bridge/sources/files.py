@@ -30,7 +30,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..models import Rejected, Report
+from ..models import ParseResult, Rejected, Report
 from ..parse.detect import read_input
 from ..parse.message import ParsedReport, ParseSettings
 from ..parse.tenants import TenantRules
@@ -249,7 +249,7 @@ class FileSource:
         """Nothing owed."""
 
 
-def parse_paths(
+def read_inputs(
     paths: Iterable[Path],
     trust: TrustPolicy,
     settings: ParseSettings,
@@ -267,3 +267,14 @@ def parse_paths(
         source, data = item.source, item.data
         del item  # nothing of one input is held while the next is read
         yield read_input(data, source, trust, settings, tenants or TenantRules())
+
+
+def parse_paths(
+    paths: Iterable[Path],
+    trust: TrustPolicy,
+    settings: ParseSettings,
+    tenants: TenantRules | None = None,
+) -> Iterator[ParseResult]:
+    """``read_inputs``, each report whole (every error a model)."""
+    for result in read_inputs(paths, trust, settings, tenants):
+        yield result.report() if isinstance(result, ParsedReport) else result
