@@ -92,14 +92,34 @@ class IdentityLedger:
             ]
             if not learned:
                 return 0
-            canonical = self.identities(tenant, learned)
+            # The problems found by these object ids alone, if any, in a few look-ups (a
+            # first Graph scan teaches thousands of pairs and has none of them).
+            candidates = {
+                fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
+                for object_id in dict.fromkeys(learned)
+                for family in FAMILIES
+            }
+            found = self._live(list(candidates))
+            if not found:
+                return 0
+            canonical = self.identities(tenant, {candidates[fp][1] for fp in found})
             timelines: dict[str, Timeline] = {}
-            for object_id in dict.fromkeys(learned):
-                for family in FAMILIES:
-                    merged += self._merge(
-                        tenant, family, object_id, canonical[object_id], timelines
-                    )
+            for source in found:
+                family, object_id = candidates[source]
+                merged += self._merge(tenant, family, object_id, canonical[object_id], timelines)
         return merged
+
+    def _live(self, fingerprints: list[str]) -> list[str]:
+        """Those of ``fingerprints`` that are problems not merged away, in row order."""
+        rows: list[tuple[int, str]] = []
+        for start in range(0, len(fingerprints), 500):
+            chunk = fingerprints[start : start + 500]
+            rows += self.conn.execute(
+                "SELECT rowid, fingerprint FROM problems WHERE merged_into IS NULL "
+                f"AND fingerprint IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        return [str(fp) for _rowid, fp in sorted(rows)]
 
     def merged_into(self, fingerprint: str) -> str | None:
         """The problem a retired one was merged into (None: not merged)."""
