@@ -62,3 +62,17 @@ def test_an_object_id_problem_is_merged_when_its_pair_is_learned(ledger: Ledger)
     # Known now: the same event read again is the identity's problem.
     (again,) = sightings(report, "r2", ledger.identities("Contoso", ["OID=="]))
     assert again.problem.fingerprint == survivor
+
+
+def test_several_object_id_problems_are_merged_by_one_lesson(ledger: Ledger) -> None:
+    errors = [
+        {"kind": kind, "object_id": object_id, "message": "m"}
+        for object_id in ("A==", "B==")
+        for kind in ("LargeObject", "InvalidHardMatch")
+    ]
+    report = Report.model_validate(
+        {"source": "ev.xml", "tenant": "Contoso", "sync_completed_at": AT, "errors": errors}
+    )
+    ledger.record_report("m1", "r1", "Contoso", AT, "ev.xml", sightings(report, "r1"))
+    pairs = [("A==", "ann@contoso.com"), ("B==", "bob@contoso.com")]
+    assert ledger.learn_identities("Contoso", pairs) == 4

@@ -114,12 +114,15 @@ class IdentityLedger:
         rows: list[tuple[int, str]] = []
         for start in range(0, len(fingerprints), 500):
             chunk = fingerprints[start : start + 500]
-            rows += self.conn.execute(
-                "SELECT rowid, fingerprint FROM problems WHERE merged_into IS NULL "
-                f"AND fingerprint IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        return [str(fp) for _rowid, fp in sorted(rows)]
+            rows += [
+                (int(row[0]), str(row[1]))
+                for row in self.conn.execute(
+                    "SELECT rowid, fingerprint FROM problems WHERE merged_into IS NULL "
+                    f"AND fingerprint IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            ]
+        return [fp for _rowid, fp in sorted(rows)]
 
     def merged_into(self, fingerprint: str) -> str | None:
         """The problem a retired one was merged into (None: not merged)."""
