@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dirsync_bridge import sqlite
 from dirsync_bridge.fingerprint import fingerprint
+from dirsync_bridge.ledger.schema import MIGRATIONS
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.lifecycle import Policy
 from dirsync_bridge.models import Report
@@ -76,3 +78,16 @@ def test_several_object_id_problems_are_merged_by_one_lesson(ledger: Ledger) -> 
     ledger.record_report("m1", "r1", "Contoso", AT, "ev.xml", sightings(report, "r1"))
     pairs = [("A==", "ann@contoso.com"), ("B==", "bob@contoso.com")]
     assert ledger.learn_identities("Contoso", pairs) == 4
+
+
+def test_a_ledger_from_before_identity_pairs_can_still_be_read(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    older = sqlite.connect(path, MIGRATIONS[:-1], sqlite.LEDGER)  # an older release's
+    older.close()
+    reader = Ledger.open_readonly(path)  # ``tickets`` before the next run migrates it
+    try:
+        assert list(reader.tickets()) == []
+    finally:
+        reader.close()
+    Ledger.open(path).close()  # the next writer adds the table
+    assert Ledger.open_readonly(path).identities("Contoso", ["A=="]) == {}
