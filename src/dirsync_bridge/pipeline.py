@@ -202,6 +202,7 @@ def known_identities(report: Report, ledger: Ledger) -> dict[str, str]:
     """
     pairs = [(e.object_id, e.identity) for e in report.errors if e.object_id and e.identity]
     merged = ledger.learn_identities(report.tenant, pairs)
+    crashpoints.crash_point("after-identities")
     if merged:
         log.info(
             "%s: %d problem(s) found by object id merged into their identity's",

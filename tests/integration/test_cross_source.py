@@ -5,7 +5,11 @@ one ticket, whatever the order they are read in (design.md section 9)."""
 from __future__ import annotations
 
 import itertools
+import os
 import random
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +21,7 @@ from hypothesis import strategies as st
 
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
+from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.fingerprint import label
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.models import Report
@@ -321,3 +326,37 @@ def test_a_merged_problem_survives_a_change_of_the_lifecycle_rules(tmp_path: Pat
     summary = replay([email], stricter)  # every problem folded again under the new rules
     assert summary.parsed == 1
     assert len(without_merged(outcome(stricter))["tickets"]) == 1
+
+
+def test_killed_after_a_merge_before_its_report_is_recorded_a_rerun_ends_the_same(
+    tmp_path: Path,
+) -> None:
+    email, cs, ev = three_sources(tmp_path / "in")
+    chronological = make_config(tmp_path / "chronological")
+    replay([email, cs, ev], chronological)
+    expected = outcome(chronological)
+
+    config = make_config(tmp_path / "crashed")
+    config_file = tmp_path / "crashed.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[tenants]\ndefault = "Contoso"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+
+    def replay_cli(*paths: Path, crash: str | None = None) -> int:
+        return subprocess.run(
+            [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
+            + [str(p) for p in paths],
+            capture_output=True,
+            env={**env, ENV_VAR: crash} if crash else env,
+            timeout=120,
+            check=False,
+        ).returncode
+
+    assert replay_cli(ev) == 0
+    # The pair learned and the 6941 problem merged (committed), then death: cs.xml is not
+    # recorded, and no ticket write was made.
+    assert replay_cli(cs, crash="after-identities:1") == -signal.SIGKILL
+    assert replay_cli(cs, email) == 0
+    assert without_merged(outcome(config)) == expected
