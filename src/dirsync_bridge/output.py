@@ -57,7 +57,9 @@ def result_lines(result: ParseResult | ParsedReport, width: int = 80) -> Iterato
     count = f"{errors} error" + ("" if errors == 1 else "s")
     yield clip(f"{shown(header.source)}  {tenant}, {count}", width)
     for error in result.errors if isinstance(result, Report) else result.errors():
-        identity = shown(error.identity or "(tenant-level)")
+        # An event-log error names its object by its on-premises id alone.
+        named = error.identity or (f"object id {error.object_id}" if error.object_id else None)
+        identity = shown(named or "(tenant-level)")
         yield clip(f"  {error.kind:<{_KIND_WIDTH}}{identity}", width)
         yield clip(f"      {shown(detail(error))}", width)
 

@@ -31,7 +31,8 @@ from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
 from .lifecycle import coverage_of
 from .models import ParseResult, Rejected, Report
-from .parse.message import parse_message
+from .parse.detect import read_input
+from .parse.message import ParsedReport
 from .parse.mime import message_id
 from .ports import Ledger, Outcome, Progress, RawMessage, Sink, Source
 from .problem import Sighting, report_key, report_time, sightings
@@ -132,6 +133,10 @@ def ingest(
     delivered again through another hop, or forwarded) is already seen: nothing new.
     """
     if isinstance(item, Report):
+        # Graph's /organization name, mapped through [tenants] aliases like any other.
+        tenant = config.tenants.canonical(item.tenant)
+        if tenant != item.tenant:
+            item = item.model_copy(update={"tenant": tenant})
         return ingest_report(item, ledger, enricher)
     content_key = message_keys(item.data)[1]
     status = ledger.message_status(content_key)
@@ -148,7 +153,7 @@ def ingest(
         summary.problems.append(result)
         return "rejected"
     key = report_key(result, content_key.removeprefix("sha256:"))
-    found = sightings(result, key)
+    found = sightings(result, key, known_identities(result, ledger))
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)
     new = ledger.record_report(
@@ -184,7 +189,7 @@ def ingest_report(report: Report, ledger: Ledger, enricher: Enricher | None = No
         log.debug("already recorded %s", report.source)
         return "processed"
     key = report_key(report, content_key.removeprefix("sha256:"))
-    found = sightings(report, key)
+    found = sightings(report, key, known_identities(report, ledger))
     if enricher is not None:
         open_ = {fp for fp, _ in ledger.open_tickets(s.problem.fingerprint for s in found).values()}
         fresh = enriched([s for s in found if s.problem.fingerprint not in open_], enricher)
@@ -205,12 +210,36 @@ def ingest_report(report: Report, ledger: Ledger, enricher: Enricher | None = No
     return "processed"
 
 
+def known_identities(report: Report, ledger: Ledger) -> dict[str, str]:
+    """The identities of the objects this report names by their object id alone, once the
+    ledger has learned the pairs it shows (``ledger/identities.py``).
+
+    The pairs are learned first, in a transaction of their own (a pair is a fact whatever
+    becomes of the report), so that the problems a source found by an object id alone are
+    merged into their identity's before this report is applied.
+    """
+    pairs = [(e.object_id, e.identity) for e in report.errors if e.object_id and e.identity]
+    merged = ledger.learn_identities(report.tenant, pairs)
+    crashpoints.crash_point("after-identities")
+    if merged:
+        log.info(
+            "%s: %d problem(s) found by object id merged into their identity's",
+            report.source,
+            merged,
+        )
+    alone = {e.object_id for e in report.errors if e.object_id and not e.identity}
+    return ledger.identities(report.tenant, alone) if alone else {}
+
+
 RULES_ONLY = Enricher()
 """No directory: the IdFix rules alone."""
 
 
 def _parsed(item: RawMessage, config: Config) -> ParseResult:
-    result = parse_message(item.data, item.source, config.trust, config.parse)
+    # Any input, by its content (an email, a csexport file, an event-log export), filed
+    # under its canonical tenant ([tenants]) before any fingerprint is made of it.
+    read = read_input(item.data, item.source, config.trust, config.parse, config.tenants)
+    result = read.report() if isinstance(read, ParsedReport) else read
     # A rejection is named once, by the command, after its output (RunSummary.problems).
     if not isinstance(result, Rejected):
         log.debug("parsed %s: %d error(s)", result.source, len(result.errors))

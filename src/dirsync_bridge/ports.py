@@ -303,6 +303,19 @@ class Ledger(Protocol):
         the report would have listed (``lifecycle.coverage_of``; None: it vouches for none)."""
         ...
 
+    def identities(self, tenant: str | None, object_ids: Iterable[str]) -> dict[str, str]:
+        """Object id -> the identity the ledger knows it by (design.md section 9)."""
+        ...
+
+    def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
+        """(object id, identity) pairs a source showed; the problems found by those object ids
+        alone are merged into their identity's. Returns how many were merged."""
+        ...
+
+    def merged_into(self, fingerprint: str) -> str | None:
+        """The problem a problem found by an object id alone was merged into, if it was."""
+        ...
+
     def mark_processed(self) -> int:
         """Every pending message whose writes are all settled is done."""
         ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -88,11 +88,20 @@ def report_key(report: Report, raw_digest: str) -> str:
     return report.message_id or f"sha256:{raw_digest}"
 
 
-def sightings(report: Report, key: str) -> list[Sighting]:
-    """The problems a report lists, in order of first appearance, details merged."""
+def sightings(
+    report: Report, key: str, identities: Mapping[str, str] | None = None
+) -> list[Sighting]:
+    """The problems a report lists, in order of first appearance, details merged.
+
+    ``identities``: object id -> the identity the ledger knows that object by; an error that
+    names its object by the id alone is the problem of that identity (design.md section 9).
+    """
     grouped: dict[str, list[SyncError]] = {}
     problems: dict[str, Problem] = {}
+    known = identities or {}
     for error in report.errors:
+        if not error.identity and error.object_id and error.object_id.strip() in known:
+            error = error.model_copy(update={"identity": known[error.object_id.strip()]})
         obj = object_key(error)
         fp = fingerprint(report.tenant, error.family, obj)
         grouped.setdefault(fp, []).append(error)

@@ -194,11 +194,22 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
             raise  # a log to apply: reading the file alone would read the past
         conn = _open(f"file:{quoted}?immutable=1", role, str(path), uri=True)
     try:
-        _check_tables(conn, migrations)
+        _check_tables(conn, _recorded(conn, migrations))
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _recorded(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[Migration]:
+    """The migrations a file records as applied: a file written by an older release lacks
+    the tables of the newer ones, which its next writer adds, and is not damaged for that.
+    Without a record of migrations, every table is required."""
+    try:
+        done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    except sqlite3.Error:
+        return list(migrations)
+    return [migration for migration in migrations if migration[0] in done]
 
 
 def _require_file(path: Path, role: Role) -> None:

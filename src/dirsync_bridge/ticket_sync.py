@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from .errors import TicketGone
+from .fingerprint import label
 from .lifecycle import Policy
 from .ports import Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .run_summary import RunSummary
@@ -223,6 +224,10 @@ def _reconcile_problem(
             wrote = True
         facts[episode.number] = wanted.facts
         previous = current.key
+    if not episodes and (into := ledger.merged_into(fp)) is not None:
+        # Found by an object id alone, then merged into its identity's problem: its
+        # tickets name the survivor by label (its ticket may not be written yet).
+        previous = f"the ticket labelled {label(into)}"
     for number in sorted(n for n in applied if n >= len(episodes)):
         superseded = applied[number]
         for write in plan_superseded(superseded, number, previous):

@@ -56,6 +56,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0007-incremental-lifecycle",
         "0008-report-coverage",
         "0008-jira-links",
+        "0008-identity-pairs",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

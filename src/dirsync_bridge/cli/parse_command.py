@@ -1,4 +1,5 @@
-"""``dirsync-bridge parse``: saved report emails parsed and printed; nothing written."""
+"""``dirsync-bridge parse``: saved report emails and export files parsed and printed; nothing
+written."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import click
 
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
-from ..models import Rejected
+from ..models import Rejected, Report
 from ..output import print_json_array, table
 from ..terminal import width
 from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
@@ -37,37 +38,43 @@ log = logging.getLogger("dirsync_bridge.cli")
     help="A table for people, or a JSON array (one object per message) for scripts.",
 )
 @click.option(
+    "--tenant",
+    default=None,
+    metavar="NAME",
+    help="The tenant of inputs that name none (csexport and event-log exports); overrides "
+    "[tenants] default, and goes through [tenants] aliases like any other name.",
+)
+@click.option(
     "--enrich",
     is_flag=True,
     help="Add to each error (JSON) who holds its values, the IdFix rules they break and the "
     "advice, from the look-ups [enrich.*] configures. Still writes nothing.",
 )
 @click.pass_obj
-def parse(config: Config, paths: tuple[Path, ...], output_format: str, enrich: bool) -> None:
-    """Parse saved report emails and print the errors they list. Writes nothing.
+def parse(
+    config: Config, paths: tuple[Path, ...], output_format: str, tenant: str | None, enrich: bool
+) -> None:
+    """Parse saved report emails and export files and print the errors they list. Writes
+    nothing.
 
-    PATH is an .eml file, a directory (every *.eml under it), an mbox file, or - (one
-    message from standard input). Mail that is not a trustworthy report is rejected with
-    a one-line reason and exit code 1.
+    PATH is an .eml file, an mbox file, a Connect Sync export (csexport /f:e XML, event 6941
+    as wevtutil RenderedXml, an .evtx log: recognised by content), a directory (every
+    *.eml, *.xml and *.evtx under it), or - (one message from standard input). An input
+    that is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
-    from ..parse.message import ParsedReport, read_message
-    from ..sources.files import read_paths
+    from ..parse.message import ParsedReport
+    from ..sources.files import read_inputs
 
     if enrich and output_format != "json":
         _fail(Fatal("--enrich: needs --format json"))
     rejected: list[Rejected] = []
 
-    def results() -> Iterator[ParsedReport | Rejected]:
+    def results() -> Iterator[ParsedReport | Report | Rejected]:
         # A report's errors stay rows until printed (a batch of models at a time), and
         # nothing of one message is held while the next is read: memory follows the
         # largest message, not the run.
-        for item in read_paths(paths, config.parse.max_message_bytes):
-            result = (
-                item
-                if isinstance(item, Rejected)
-                else read_message(item.data, item.source, config.trust, config.parse)
-            )
-            del item
+        tenants = config.tenants.with_default(tenant)
+        for result in read_inputs(paths, config.trust, config.parse, tenants):
             if isinstance(result, Rejected):
                 rejected.append(result)
             yield result

@@ -55,6 +55,13 @@ log = logging.getLogger("dirsync_bridge.cli")
     show_default=True,
     help="A summary for people, or one JSON object for scripts.",
 )
+@click.option(
+    "--tenant",
+    default=None,
+    metavar="NAME",
+    help="The tenant of inputs that name none (csexport and event-log exports); overrides "
+    "[tenants] default, and goes through [tenants] aliases like any other name.",
+)
 @click.pass_obj
 def replay(
     config: Config,
@@ -63,18 +70,22 @@ def replay(
     dry_run: bool,
     no_enrich: bool,
     output_format: str,
+    tenant: str | None,
 ) -> None:
-    """Run saved report emails through the whole pipeline, into tickets.
+    """Run saved report emails and export files through the whole pipeline, into tickets.
 
-    PATH is an .eml file, a directory (every *.eml under it), an mbox file, or - (one
-    message from standard input). Messages already in the ledger are skipped before
-    parsing, so replaying the same files again changes nothing. Tickets follow report
+    PATH is as for parse: an .eml file, an mbox file, a Connect Sync export (recognised by
+    content), a directory (every *.eml, *.xml and *.evtx under it), or - (one message from
+    standard input). Inputs already in the ledger (by the sha256 of their bytes) are skipped
+    before parsing, so replaying the same files again changes nothing. Tickets follow report
     time, not reading order: any order of the same reports ends in the same tickets.
     """
     from .. import pipeline
 
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
+    if tenant is not None:
+        config = config.model_copy(update={"tenants": config.tenants.with_default(tenant)})
     with _metrics(config, dry_run) as watch:
         bar = _progress_bar("replay")
         try:

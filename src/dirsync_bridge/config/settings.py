@@ -24,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..errors import ConfigError, ConfigErrors
 from ..parse.message import ParseSettings
+from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
 from .file import describe, file_problems, read_toml
 from .locate import DEFAULT_FILE, ENV_VAR, SEARCH_ORDER, find_config_file
@@ -297,6 +298,7 @@ class Config(BaseModel):
     source: SourceSettings = SourceSettings()
     enrich: EnrichSettings = EnrichSettings()
     metrics: MetricsSettings = MetricsSettings()
+    tenants: TenantRules = TenantRules()
 
     # Where the values came from; not a value itself (see ``__eq__``).
     _file: Path | None = PrivateAttr(default=None)

@@ -189,4 +189,21 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE tickets ADD COLUMN linked TEXT NOT NULL DEFAULT '[]'",
         ),
     ),
+    (
+        "0008-identity-pairs",
+        (
+            # One object named by several sources: its on-premises object id and its
+            # identity (UPN or mail), learned from the sources that carry both (csexport,
+            # Graph, emails with an object-id column); per tenant, identities case-folded.
+            """CREATE TABLE identity_pairs (
+                tenant_key TEXT NOT NULL,
+                object_id TEXT NOT NULL,
+                identity_key TEXT NOT NULL,
+                identity TEXT NOT NULL,
+                PRIMARY KEY (tenant_key, object_id, identity_key)) WITHOUT ROWID""",
+            # A problem found by an object id alone, merged into its identity's problem once
+            # the pair was learned: the survivor's fingerprint (``ledger/identities.py``).
+            "ALTER TABLE problems ADD COLUMN merged_into TEXT",
+        ),
+    ),
 )

@@ -245,6 +245,8 @@ class StateLedger:
             timelines[row[0]] = (self.timeline(tenant), self.coverages(tenant))
         timeline, coverage = timelines[row[0]]
         seen = self.sightings(fingerprint)
+        if not seen:  # merged into another problem (ledger/identities.py): nothing of its own
+            return FoldState()
         state = fold_state(seen, timeline, self.rules, self.resolutions(fingerprint), coverage)
         position = {key: (stamp(at), key) for at, key in timeline}
         newest = max(position[s.report_key] for s in seen if s.report_key in position)

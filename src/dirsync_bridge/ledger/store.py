@@ -26,6 +26,7 @@ from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
 from ..sink_values import WriteDone
 from .history import HistoryLedger, details_json
+from .identities import IdentityLedger
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
@@ -63,7 +64,15 @@ def _parse_time(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
+class Ledger(
+    HistoryLedger,
+    StateLedger,
+    IdentityLedger,
+    MailboxLedger,
+    StoreLedger,
+    ListingLedger,
+    TicketLedger,
+):
     """The state ledger over one SQLite connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:

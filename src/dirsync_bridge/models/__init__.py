@@ -7,12 +7,10 @@ re-exported here, so ``from dirsync_bridge.models import Report`` reads as it al
 
 from .records import (
     KINDS,
-    AnyRejectCode,
     Conflict,
     ConflictData,
     DeletionError,
     DuplicateError,
-    ExportRejectCode,
     Family,
     HardMatchError,
     Kind,
@@ -32,12 +30,10 @@ from .records import (
 
 __all__ = [
     "KINDS",
-    "AnyRejectCode",
     "Conflict",
     "ConflictData",
     "DeletionError",
     "DuplicateError",
-    "ExportRejectCode",
     "Family",
     "HardMatchError",
     "Kind",

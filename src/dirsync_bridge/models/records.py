@@ -213,15 +213,13 @@ RejectCode = Literal[
     "untrusted-forwarder",
     "authentication-failed",
     "unauthenticated",
+    # Export files (csexport, event logs):
+    "unsafe-xml",
+    "malformed-xml",
+    "malformed-evtx",
+    "not-an-error-export",
+    "no-tenant",
 ]
-
-ExportRejectCode = Literal["unsafe-xml", "malformed-xml", "malformed-evtx", "not-an-error-export"]
-"""Codes only the export parsers (``exports/``) give. Kept apart until ``parse``/``replay``
-read export files: no command can print them yet, so the README does not list them yet.
-Merge them into ``RejectCode`` when wiring the parsers in (tests/unit/test_docs.py then
-demands them in the README)."""
-
-AnyRejectCode = RejectCode | ExportRejectCode
 
 
 class Rejected(_Envelope):
@@ -230,7 +228,7 @@ class Rejected(_Envelope):
     status: Literal["rejected"] = "rejected"
     source_kind: SourceKind | None = "email"
     """What the input was recognised as; None when it is of no kind the tool reads."""
-    code: AnyRejectCode = Field(exclude=True)
+    code: RejectCode = Field(exclude=True)
     detail: str = Field(exclude=True)
 
     @property

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..models import ParseResult, Rejected
+from ..models import ParseResult, Rejected, Report
 from .csexport import parse_csexport
 from .eventlog import EVTX_MAGIC, parse_event_xml, parse_evtx
-from .message import ParseSettings, parse_message
+from .message import ParsedReport, ParseSettings, parse_message, read_message
+from .tenants import TenantRules
 from .trust import TrustPolicy
 from .xml_safety import XmlRefused, check, read_prolog
 
@@ -75,3 +76,25 @@ def _other_xml(raw: bytes, source: str, settings: ParseSettings) -> Rejected:
         detail=f"XML with root element <{prolog.root}> is neither a csexport file "
         "(<cs-objects>) nor a wevtutil event export (<Events>)",
     )
+
+
+def read_input(
+    raw: bytes,
+    source: str,
+    trust: TrustPolicy,
+    settings: ParseSettings,
+    tenants: TenantRules,
+) -> ParsedReport | Report | Rejected:
+    """``parse_input``, with the report's tenant settled (``TenantRules.apply``), and an
+    email's errors left as rows until they are read (``read_message``); never raises."""
+    if detect(raw) != "email":
+        result = parse_input(raw, source, trust, settings)
+        return result if isinstance(result, Rejected) else tenants.apply(result)
+    parsed = read_message(raw, source, trust, settings)
+    if isinstance(parsed, Rejected):
+        return parsed
+    # An email either names its tenant (mapped through the aliases) or keeps none.
+    tenant = tenants.canonical(parsed.header.tenant)
+    if tenant == parsed.header.tenant:
+        return parsed
+    return ParsedReport.of({**parsed.fields, "tenant": tenant}, parsed.rows)

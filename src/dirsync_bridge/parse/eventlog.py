@@ -32,7 +32,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..models import AnyRejectCode, ParseResult, Rejected
+from ..models import ParseResult, RejectCode, Rejected
 from .catalog import stated_kind
 from .export_records import (
     build_report,
@@ -270,5 +270,5 @@ def _report(
     )
 
 
-def _unreadable(source: str, code: AnyRejectCode, detail: str) -> Rejected:
+def _unreadable(source: str, code: RejectCode, detail: str) -> Rejected:
     return Rejected(source=source, source_kind="eventlog", code=code, detail=detail)

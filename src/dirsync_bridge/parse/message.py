@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import AnyRejectCode, ParseResult, Rejected, Report, SyncError
+from ..models import ParseResult, RejectCode, Rejected, Report, SyncError
 from .body import BodyFacts, Row, collapse, find_tenant, read_text
 from .catalog import classify, stated_kind
 from .mime import Envelope, Parts, read_envelope, read_parts
@@ -172,7 +172,7 @@ def _parse(
             detail="no From, Subject or Message-ID header: this is not an email message",
         )
 
-    def reject(code: AnyRejectCode, detail: str) -> Rejected:
+    def reject(code: RejectCode, detail: str) -> Rejected:
         return _rejected(source, envelope, code, detail)
 
     if len(envelope.senders) != 1 or envelope.from_headers > 1:
@@ -279,7 +279,7 @@ def _error(row: Row) -> dict[str, Any]:
     }
 
 
-def _rejected(source: str, envelope: Envelope, code: AnyRejectCode, detail: str) -> Rejected:
+def _rejected(source: str, envelope: Envelope, code: RejectCode, detail: str) -> Rejected:
     return Rejected(
         source=source,
         message_id=envelope.message_id,

@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..models import AnyRejectCode
+from ..models import RejectCode
 
 # A real export's prolog is an XML declaration and perhaps a comment; a megabyte of it is
 # someone hiding a DTD past a scanner's window.
@@ -53,9 +53,9 @@ _DOCTYPE_NAME = re.compile(r"<!DOCTYPE\s+([^\s\[>]+)", re.IGNORECASE)
 class XmlRefused(Exception):
     """XML that must not be read: a reject code and a one-line reason."""
 
-    def __init__(self, code: AnyRejectCode, detail: str) -> None:
+    def __init__(self, code: RejectCode, detail: str) -> None:
         super().__init__(f"{code}: {detail}")
-        self.code: AnyRejectCode = code
+        self.code: RejectCode = code
         self.detail = detail
 
 

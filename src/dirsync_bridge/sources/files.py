@@ -1,4 +1,8 @@
-"""Saved mail: ``.eml`` files, directories of them, and mbox archives.
+"""Saved inputs: ``.eml`` files, mbox archives, Connect Sync export files, and directories.
+
+What a file is, is decided by its content (``parse.detect``), never by its name; a directory
+walk picks up ``*.eml``, ``*.xml`` and ``*.evtx`` files (it has to choose by name, or read
+every file it meets). Each export file is one report, known by the sha256 of its bytes.
 
 Messages are read one at a time (an mbox is indexed, then each message read on its own), so
 a large archive costs memory for one message, not for the archive. A file that cannot be
@@ -33,12 +37,16 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from ..models import ParseResult, Rejected, Report
-from ..parse.message import ParseSettings, parse_message
+from ..parse.detect import read_input
+from ..parse.message import ParsedReport, ParseSettings
+from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
 from ..ports import Outcome, Progress, RawMessage
 from ..run_summary import RunSummary
 
 _MBOX_MAGIC = b"From "
+_WALKED = (".eml", ".xml", ".evtx")
+"""What a directory walk reads: report emails and the export files (csexport, event logs)."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _READ_CHUNK = 1 << 20
 STDIN: Final = "-"
@@ -73,8 +81,9 @@ def read_paths(
     indexed: Indexed | None = None,
     stdin: BinaryIO | None = None,
 ) -> Iterator[RawMessage | Rejected]:
-    """Every message under ``paths``: files, directories (``*.eml``, recursively), mboxes,
-    and ``-``: one message from ``stdin`` (standard input unless given)."""
+    """Every input under ``paths``: files, directories (``*.eml``, ``*.xml``, ``*.evtx``,
+    recursively), mboxes (one message at a time), and ``-``: one message from ``stdin``
+    (standard input unless given)."""
     stdin_read = False
     for path in paths:
         if str(path) == STDIN:
@@ -93,7 +102,7 @@ def read_paths(
                 yield Rejected(
                     source=printable(path),
                     code="unreadable",
-                    detail="the directory holds no .eml files",
+                    detail="the directory holds no .eml files, nor .xml or .evtx exports",
                 )
             for file in files:
                 yield from _read_file(file, max_message_bytes, indexed)
@@ -143,7 +152,8 @@ def _outlook(source: str) -> Rejected:
 
 
 def _eml_files(folder: Path, unlisted: list[Rejected], outlook: list[Path]) -> Iterator[Path]:
-    """Every ``*.eml`` under ``folder`` that is not a directory; links to folders not followed.
+    """Every ``*.eml``, ``*.xml`` and ``*.evtx`` under ``folder`` that is not a directory;
+    links to folders not followed.
 
     The ``*.msg`` files met on the way are added to ``outlook``: a folder of Outlook's
     messages is not silently skipped.
@@ -173,7 +183,7 @@ def _eml_files(folder: Path, unlisted: list[Rejected], outlook: list[Path]) -> I
             try:
                 if entry.is_dir(follow_symlinks=False):
                     waiting.append(path)
-                elif entry.name.endswith(".eml") and not entry.is_dir():
+                elif entry.name.endswith(_WALKED) and not entry.is_dir():
                     yield path
                 elif entry.name.lower().endswith(".msg") and not entry.is_dir():
                     outlook.append(path)
@@ -342,14 +352,32 @@ class FileSource:
         """Nothing owed."""
 
 
-def parse_paths(
-    paths: Iterable[Path], trust: TrustPolicy, settings: ParseSettings
-) -> Iterator[ParseResult]:
-    """``parse``: every message under ``paths`` parsed, one at a time, in path order (nothing
-    of the ledger, the sinks or the look-ups is loaded for it)."""
+def read_inputs(
+    paths: Iterable[Path],
+    trust: TrustPolicy,
+    settings: ParseSettings,
+    tenants: TenantRules | None = None,
+) -> Iterator[ParsedReport | Report | Rejected]:
+    """``parse``: every input under ``paths`` parsed by what its content is (an email, a
+    csexport file, an event-log export), its tenant settled by ``tenants``; one at a time,
+    in path order (nothing of the ledger, the sinks or the look-ups is loaded for it).
+
+    An email's errors stay rows (``ParsedReport``) until they are read."""
     for item in read_paths(paths, settings.max_message_bytes):
-        yield (
-            item
-            if isinstance(item, Rejected)
-            else parse_message(item.data, item.source, trust, settings)
-        )
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        source, data = item.source, item.data
+        del item  # nothing of one input is held while the next is read
+        yield read_input(data, source, trust, settings, tenants or TenantRules())
+
+
+def parse_paths(
+    paths: Iterable[Path],
+    trust: TrustPolicy,
+    settings: ParseSettings,
+    tenants: TenantRules | None = None,
+) -> Iterator[ParseResult]:
+    """``read_inputs``, each report whole (every error a model)."""
+    for result in read_inputs(paths, trust, settings, tenants):
+        yield result.report() if isinstance(result, ParsedReport) else result

@@ -1,0 +1,188 @@
+"""One object, several sources: which identity an on-premises object id belongs to.
+
+An email row names an object by its identity (UPN or mail), an event 6941 by its
+on-premises object id (the ImmutableId in its connector-space DN) alone, a csexport file and
+a Graph scan by both. A problem is found by either key; sources that carry both teach the
+ledger the pair, kept per tenant in ``identity_pairs``.
+
+**Canonical key.** An object's problems are keyed by its identity whenever the ledger knows
+it, and by its object id only until then. An object id paired with several identities (an
+object renamed) belongs to the least of them (case-folded): whatever the order the pairs
+were learned in, the same one.
+
+**A pair learned after the object id was seen** (event 6941 read before the csexport file
+or the email that names the object): the problem found by the object id alone is *merged*
+into the identity's problem, in one transaction: its sightings move over (where both were
+seen in the same report, the identity's sighting stays), the identity's problem is folded
+again from its whole history, and the object-id problem is *retired*: no history, no
+episodes, ``merged_into`` naming the survivor. Its tickets, if a run already made some, are
+resolved with a comment naming the survivor's label (``ticket_plan.plan_superseded``): a
+ticket cannot be taken back, and the order of reading must not decide which fingerprint
+lives on. So every order of the same reports ends in the same problems and tickets as the
+chronological one; reading them in several runs may leave such a resolved ticket more, as
+an archive read out of order already may.
+
+Mixed into ``Ledger``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import get_args
+
+from pydantic import TypeAdapter
+
+from .. import sqlite
+from ..fingerprint import fingerprint, normalise
+from ..lifecycle import Coverages, FoldState, Timeline
+from ..models import Family
+from ..problem import Problem
+
+FAMILIES: tuple[Family, ...] = get_args(Family)
+RETIRED = TypeAdapter(FoldState).dump_json(FoldState()).decode("utf-8")
+"""The state of a problem merged into another: no episodes, nothing tracked."""
+
+
+class IdentityLedger:
+    """Identity pairs and merges over the ledger's connection (mixed into ``Ledger``)."""
+
+    conn: sqlite3.Connection
+
+    def _refold(
+        self, fingerprint: str, timelines: dict[str, tuple[Timeline, Coverages]]
+    ) -> FoldState:
+        raise NotImplementedError  # pragma: no cover  (StateLedger's)
+
+    def identities(self, tenant: str | None, object_ids: Iterable[str]) -> dict[str, str]:
+        """Object id -> the identity it belongs to, for those of ``object_ids`` the ledger
+        has a pair for (the least identity, case-folded, where it has several)."""
+        wanted = sorted({o.strip() for o in object_ids if o and o.strip()})
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.conn.execute(
+                "SELECT object_id, identity FROM identity_pairs WHERE tenant_key = ? "
+                f"AND object_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY object_id, identity_key DESC",
+                (normalise(tenant), *chunk),
+            )
+            out.update({str(row[0]): str(row[1]) for row in rows})  # the least wins: last
+        return out
+
+    def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
+        """Remember that each object id is the object its identity names (``pairs``: (object
+        id, identity)), and merge into the identity's problems those found by that object id
+        alone. One transaction. Returns how many problems were merged.
+        """
+        tkey = normalise(tenant)
+        fresh = sorted(
+            {(o.strip(), i.strip()) for o, i in pairs if o and o.strip() and normalise(i)}
+        )
+        if not fresh:
+            return 0
+        merged = 0
+        with sqlite.transaction(self.conn):
+            learned = [
+                object_id
+                for object_id, identity in fresh
+                if self.conn.execute(
+                    "INSERT OR IGNORE INTO identity_pairs (tenant_key, object_id, identity_key, "
+                    "identity) VALUES (?, ?, ?, ?)",
+                    (tkey, object_id, normalise(identity), identity),
+                ).rowcount
+            ]
+            if not learned:
+                return 0
+            # The problems found by these object ids alone, if any, in a few look-ups (a
+            # first Graph scan teaches thousands of pairs and has none of them).
+            candidates = {
+                fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
+                for object_id in dict.fromkeys(learned)
+                for family in FAMILIES
+            }
+            found = self._live(list(candidates))
+            if not found:
+                return 0
+            canonical = self.identities(tenant, {candidates[fp][1] for fp in found})
+            timelines: dict[str, tuple[Timeline, Coverages]] = {}
+            for source in found:
+                family, object_id = candidates[source]
+                merged += self._merge(tenant, family, object_id, canonical[object_id], timelines)
+        return merged
+
+    def _live(self, fingerprints: list[str]) -> list[str]:
+        """Those of ``fingerprints`` that are problems not merged away, in row order."""
+        rows: list[tuple[int, str]] = []
+        for start in range(0, len(fingerprints), 500):
+            chunk = fingerprints[start : start + 500]
+            rows += [
+                (int(row[0]), str(row[1]))
+                for row in self.conn.execute(
+                    "SELECT rowid, fingerprint FROM problems WHERE merged_into IS NULL "
+                    f"AND fingerprint IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            ]
+        return [fp for _rowid, fp in sorted(rows)]
+
+    def merged_into(self, fingerprint: str) -> str | None:
+        """The problem a retired one was merged into (None: not merged)."""
+        row = self.conn.execute(
+            "SELECT merged_into FROM problems WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def _merge(
+        self,
+        tenant: str | None,
+        family: Family,
+        object_id: str,
+        identity: str,
+        timelines: dict[str, tuple[Timeline, Coverages]],
+    ) -> int:
+        """The problem of ``family`` found by ``object_id`` alone, merged into the one of
+        ``identity`` (created if need be). 1 if there was one to merge, else 0."""
+        source = fingerprint(tenant, family, f"object-id:{object_id}")
+        row = self.conn.execute(
+            "SELECT rowid, tenant_key, data FROM problems WHERE fingerprint = ? "
+            "AND merged_into IS NULL",
+            (source,),
+        ).fetchone()
+        if row is None:
+            return 0
+        key = f"identity:{normalise(identity)}"
+        target = fingerprint(tenant, family, key)
+        was = Problem.model_validate_json(row[2])
+        self.conn.execute(
+            "INSERT OR IGNORE INTO problems (fingerprint, tenant_key, data, dirty) "
+            "VALUES (?, ?, ?, 1)",
+            (
+                target,
+                row[1],
+                Problem(
+                    fingerprint=target,
+                    tenant=was.tenant,
+                    family=family,
+                    identity=identity,
+                    object_key=key,
+                ).model_dump_json(),
+            ),
+        )
+        into = self.conn.execute(
+            "SELECT rowid FROM problems WHERE fingerprint = ?", (target,)
+        ).fetchone()[0]
+        # A report that showed the object under both keys keeps the identity's sighting.
+        self.conn.execute(
+            "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, row[0])
+        )
+        self.conn.execute("DELETE FROM history WHERE problem = ?", (row[0],))
+        self.conn.execute(
+            "UPDATE problems SET state = ?, status = NULL, first_at = NULL, seen_at = NULL, "
+            "seen_key = NULL, horizon_at = NULL, horizon_key = NULL, span_end = '', "
+            "core = NULL, holders = NULL, episode = NULL, occurrences = NULL, "
+            "last_seen = NULL, merged_into = ?, dirty = 1 WHERE rowid = ?",
+            (RETIRED, target, row[0]),
+        )
+        self._refold(target, timelines)
+        return 1

@@ -1,0 +1,93 @@
+"""The ledger's identity pairs: which identity an on-premises object id belongs to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge import sqlite
+from dirsync_bridge.fingerprint import fingerprint
+from dirsync_bridge.ledger.schema import MIGRATIONS
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.lifecycle import Policy
+from dirsync_bridge.models import Report
+from dirsync_bridge.problem import sightings
+
+POLICY = Policy(resolve_after_reports=3, reopen_within=timedelta(days=30), never_reopen=frozenset())
+AT = datetime(2026, 7, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    opened = Ledger.open(tmp_path / "state.db")
+    opened.use_rules(POLICY)
+    return opened
+
+
+def test_pairs_are_per_tenant_and_an_object_renamed_belongs_to_its_least_identity(
+    ledger: Ledger,
+) -> None:
+    assert ledger.learn_identities("Contoso", [("OID==", "zed@contoso.com")]) == 0
+    assert ledger.identities("contoso ", ["OID=="]) == {"OID==": "zed@contoso.com"}
+    ledger.learn_identities("Contoso", [("OID==", "Amy@contoso.com"), ("OID==", "zed@contoso.com")])
+    assert ledger.identities("Contoso", ["OID==", "other"]) == {"OID==": "Amy@contoso.com"}
+    assert ledger.identities("Fabrikam", ["OID=="]) == {}
+    assert ledger.learn_identities("Contoso", [("  ", "x@y"), ("OID2==", "  ")]) == 0
+    assert ledger.identities("Contoso", ["OID2=="]) == {}
+
+
+def test_an_object_id_problem_is_merged_when_its_pair_is_learned(ledger: Ledger) -> None:
+    report = Report.model_validate(
+        {
+            "source": "ev.xml",
+            "source_kind": "eventlog",
+            "complete": False,
+            "tenant": "Contoso",
+            "sync_completed_at": AT,
+            "errors": [{"kind": "LargeObject", "object_id": "OID==", "message": "too large"}],
+        }
+    )
+    (found,) = sightings(report, "r1")
+    by_id = fingerprint("Contoso", "large-object", "object-id:OID==")
+    assert found.problem.fingerprint == by_id
+    ledger.record_report("m1", "r1", "Contoso", AT, "ev.xml", [found])
+    assert ledger.learn_identities("Contoso", [("OID==", "ann@contoso.com")]) == 1
+    survivor = fingerprint("Contoso", "large-object", "identity:ann@contoso.com")
+    assert ledger.merged_into(by_id) == survivor and ledger.merged_into(survivor) is None
+    assert ledger.episodes(by_id) == [] and ledger.sightings(by_id) == []
+    assert [s.report_key for s in ledger.sightings(survivor)] == ["r1"]
+    assert ledger.problem(survivor).identity == "ann@contoso.com"
+    assert len(ledger.episodes(survivor)) == 1
+    assert {by_id, survivor} <= set(ledger.dirty())
+    # Known now: the same event read again is the identity's problem.
+    (again,) = sightings(report, "r2", ledger.identities("Contoso", ["OID=="]))
+    assert again.problem.fingerprint == survivor
+
+
+def test_several_object_id_problems_are_merged_by_one_lesson(ledger: Ledger) -> None:
+    errors = [
+        {"kind": kind, "object_id": object_id, "message": "m"}
+        for object_id in ("A==", "B==")
+        for kind in ("LargeObject", "InvalidHardMatch")
+    ]
+    report = Report.model_validate(
+        {"source": "ev.xml", "tenant": "Contoso", "sync_completed_at": AT, "errors": errors}
+    )
+    ledger.record_report("m1", "r1", "Contoso", AT, "ev.xml", sightings(report, "r1"))
+    pairs = [("A==", "ann@contoso.com"), ("B==", "bob@contoso.com")]
+    assert ledger.learn_identities("Contoso", pairs) == 4
+
+
+def test_a_ledger_from_before_identity_pairs_can_still_be_read(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    older = sqlite.connect(path, MIGRATIONS[:-1], sqlite.LEDGER)  # an older release's
+    older.close()
+    reader = Ledger.open_readonly(path)  # ``tickets`` before the next run migrates it
+    try:
+        assert list(reader.tickets()) == []
+    finally:
+        reader.close()
+    Ledger.open(path).close()  # the next writer adds the table
+    assert Ledger.open_readonly(path).identities("Contoso", ["A=="]) == {}

@@ -1,0 +1,97 @@
+"""``[tenants]``: one canonical name per tenant, and a tenant for the inputs that name none."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.config.settings import Config, load_config
+from dirsync_bridge.errors import ConfigError, ConfigErrors
+from dirsync_bridge.models import Rejected, Report
+from dirsync_bridge.parse.detect import read_input
+from dirsync_bridge.parse.message import ParsedReport, ParseSettings
+from dirsync_bridge.parse.tenants import TenantRules
+from dirsync_bridge.parse.trust import TrustPolicy
+from dirsync_bridge.problem import sightings
+
+from ..reportgen import duplicate, report_email
+
+RULES = TenantRules(
+    default="contoso.onmicrosoft.com",
+    aliases={"Contoso": ("Contoso Ltd.", "3f6b2e0c-guid", "contoso.onmicrosoft.com")},
+)
+AT = datetime(2020, 5, 1, 6, 0, tzinfo=UTC)
+
+
+def email(tenant: str) -> bytes:
+    return report_email(tenant, AT, [("ann@contoso.com", duplicate("Mail", "a@b"))], "m@x")
+
+
+def read(raw: bytes, rules: TenantRules) -> Report | Rejected:
+    result = read_input(raw, "x", TrustPolicy(), ParseSettings(), rules)
+    return result.report() if isinstance(result, ParsedReport) else result
+
+
+def test_every_alias_names_the_canonical_tenant_case_and_space_blind() -> None:
+    for name in ("Contoso Ltd.", "contoso  LTD.", "3F6B2E0C-GUID", "Contoso", "contoso"):
+        assert RULES.canonical(name) == "Contoso", name
+    assert RULES.canonical("Fabrikam, Inc.") == "Fabrikam, Inc."  # no alias: as it was
+    assert RULES.canonical(None) is None
+
+
+def test_without_an_alias_an_emails_fingerprints_do_not_change() -> None:
+    before = read(email("Contoso Ltd."), TenantRules())
+    assert isinstance(before, Report) and before.tenant == "Contoso Ltd."
+    unrelated = read(email("Contoso Ltd."), TenantRules(aliases={"Fabrikam": ("Fab",)}))
+    assert unrelated == before
+    assert [s.problem.fingerprint for s in sightings(unrelated, "k")] == [
+        s.problem.fingerprint for s in sightings(before, "k")
+    ]
+
+
+def test_an_alias_files_an_email_under_the_canonical_tenant() -> None:
+    old_name = read(email("Contoso Ltd."), RULES)
+    new_name = read(email("Contoso"), RULES)
+    assert isinstance(old_name, Report) and isinstance(new_name, Report)
+    assert old_name.tenant == new_name.tenant == "Contoso"
+    assert sightings(old_name, "k")[0].problem == sightings(new_name, "k")[0].problem
+
+
+def test_an_email_that_names_no_tenant_keeps_none_even_with_a_default() -> None:
+    report = Report(source="x", tenant=None, source_kind="email")
+    assert RULES.apply(report) == report
+
+
+def test_an_export_takes_the_default_through_the_aliases_or_is_refused() -> None:
+    export = Report(source="x.xml", tenant=None, source_kind="csexport")
+    applied = RULES.apply(export)
+    assert isinstance(applied, Report) and applied.tenant == "Contoso"
+    assert RULES.with_default("Fabrikam").apply(export).tenant == "Fabrikam"  # type: ignore[union-attr]
+    refused = TenantRules().apply(export.model_copy(update={"source_kind": "eventlog"}))
+    assert isinstance(refused, Rejected)
+    assert refused.code == "no-tenant" and refused.source_kind == "eventlog"
+    assert "--tenant" in refused.reason and "\n" not in refused.reason
+
+
+def test_a_name_listed_for_two_tenants_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[tenants]\naliases = { "Contoso" = ["Shared"], "Fabrikam" = ["shared"] }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises((ConfigError, ConfigErrors)) as caught:
+        load_config(path)
+    assert "tenants" in str(caught.value) and "listed for both" in str(caught.value)
+
+
+def test_tenants_section_reads_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[tenants]\ndefault = "Contoso"\naliases = { "Contoso" = ["Contoso Ltd."] }\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.tenants == TenantRules(default="Contoso", aliases={"Contoso": ("Contoso Ltd.",)})
+    assert Config().tenants == TenantRules()
