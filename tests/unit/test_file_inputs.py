@@ -101,11 +101,11 @@ def test_a_msg_file_given_by_name_gets_the_hint_by_its_bytes(tmp_path: Path) -> 
         assert item.reason.startswith("not-email: an Outlook .msg file, not MIME mail; " + HINT)
 
 
-def test_a_folder_of_neither_still_says_it_holds_no_eml(tmp_path: Path) -> None:
+def test_a_folder_of_neither_still_says_it_holds_nothing_to_read(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     (item,) = read(tmp_path)
     assert isinstance(item, Rejected)
-    assert item.reason == "unreadable: the directory holds no .eml files"
+    assert item.reason == "unreadable: the directory holds no .eml files, nor .xml or .evtx exports"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def ledger(tmp_path: Path) -> Ledger:
 def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
     Ledger.open(tmp_path / "state.db").close()
     again = Ledger.open(tmp_path / "state.db")
-    names = [row[0] for row in again.conn.execute("SELECT name FROM migrations")]
+    names = [r[0] for r in again.conn.execute("SELECT name FROM migrations ORDER BY rowid")]
     assert names == [
         "0001-ledger",
         "0002-resolutions",
