@@ -96,6 +96,10 @@ def configured() -> bool:
     return _configured
 
 
+SUMMARY_LOGGER = "dirsync_bridge.summary"
+"""The logger of a pass's closing summary (``run-summary``)."""
+
+
 def setup_logging(verbosity: int, log_format: LogFormat) -> None:
     """Send every log record to stderr: the package's warnings by default, info at -v,
     debug at -vv; the libraries' warnings (info at -vv)."""
@@ -111,6 +115,9 @@ def setup_logging(verbosity: int, log_format: LogFormat) -> None:
     ours.handlers.clear()
     ours.setLevel(level)
     ours.propagate = True
+    # A pass's summary is the line cron's log collector wants: in JSON, always (at -v else).
+    summary = logging.getLogger(SUMMARY_LOGGER)
+    summary.setLevel(logging.INFO if log_format == "json" else logging.NOTSET)
     # Python's own warnings (a library's DeprecationWarning...) as records, not bare lines.
     logging.captureWarnings(True)
 

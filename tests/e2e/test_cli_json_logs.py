@@ -106,3 +106,13 @@ def test_a_graph_scan_is_logged_with_its_counts(tmp_path: Path, graph_sim: Graph
     assert scan["counts"] == {"errors": 2, "objects": 2, "pages": 3}
     (summary,) = with_event(lines, "run-summary")
     assert summary["command"] == "run" and summary["counts"]["tickets"]["created"] == 2
+
+
+def test_the_run_summary_is_a_json_line_with_a_timestamp_without_verbose(tmp_path: Path) -> None:
+    # cron runs without -v: the summary is the one line its log collector must still get.
+    done = cli(config(tmp_path), "--log-format", "json", "replay", str(REPORTS))
+    (summary,) = with_event(json_lines(done.stderr), "run-summary")
+    assert summary["level"] == "info" and summary["time"].endswith("Z")
+    assert summary["counts"]["tickets"]["created"] > 0
+    human = cli(config(tmp_path), "replay", str(REPORTS))
+    assert "replay: messages:" not in human.stderr  # a person reads the summary on stdout

@@ -13,6 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
+from ..logs import SUMMARY_LOGGER
 from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
@@ -148,13 +149,14 @@ def _report(summary: RunSummary) -> None:
 
 
 def _log_summary(command: str, summary: RunSummary, dry_run: bool) -> None:
-    """The pass's counts as one log line (at -v): one JSON object with --log-format json."""
+    """The pass's counts as one log line: one JSON object with a timestamp with
+    --log-format json (always), a plain line at -v."""
     counts = summary_json(summary, dry_run)
     # A replay's own closing lines, without a dry run's list of writes (that is stdout's).
     said = (
         run_line(summary, dry_run) if command == "run" else "; ".join(summary_lines(summary, False))
     )
-    log.info(
+    logging.getLogger(SUMMARY_LOGGER).info(
         "%s%s: %s",
         command,
         " (dry run)" if dry_run else "",
