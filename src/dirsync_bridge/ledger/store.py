@@ -62,13 +62,15 @@ def _parse_time(value: str) -> datetime:
 class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
     """The state ledger over one SQLite connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, writable: bool = False) -> None:
         self.conn = conn
+        self.writable = writable
+        """A file opened to write: its log is emptied when it is closed."""
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
         """Open (creating and migrating if needed) the ledger at ``path``."""
-        return cls(sqlite.connect(path, MIGRATIONS, sqlite.LEDGER))
+        return cls(sqlite.connect(path, MIGRATIONS, sqlite.LEDGER), writable=True)
 
     @classmethod
     def open_readonly(cls, path: Path) -> Ledger:
@@ -86,7 +88,9 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
         return str(getattr(self.conn, "path", ":memory:"))
 
     def close(self) -> None:
-        """Close the connection."""
+        """Empty the log into the file (a ledger opened to write), and close the connection."""
+        if self.writable:
+            sqlite.checkpoint(self.conn)
         self.conn.close()
 
     # -- messages ------------------------------------------------------------------------
@@ -255,7 +259,8 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
 
     def begin(self, fingerprint: str, episode: int, idempotency_key: str, operation: str) -> int:
         """Record the intent to write to a sink; committed before the write starts."""
-        with sqlite.transaction(self.conn):
+        durable = self.durable_intents and operation == "create"
+        with sqlite.transaction(self.conn, durable=durable):
             cursor = self.conn.execute(
                 "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
                 "created_at) VALUES (?, ?, ?, ?, ?)",
@@ -269,7 +274,8 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
         idempotency key, operation): one transaction, committed before the batch is sent."""
         ids: list[int] = []
         stamp = _now()
-        with sqlite.transaction(self.conn):
+        durable = self.durable_intents and any(op == "create" for *_, op in intents)
+        with sqlite.transaction(self.conn, durable=durable):
             for fingerprint, episode, idempotency_key, operation in intents:
                 cursor = self.conn.execute(
                     "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
@@ -372,12 +378,12 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
     def reach_by(self, intent: int, when: datetime) -> None:
         """Note the latest moment this intent's write may reach the sink; committed at once,
         before the attempt it concerns leaves."""
-        with sqlite.transaction(self.conn):
+        with sqlite.transaction(self.conn, durable=self.durable_intents):
             self.conn.execute("UPDATE intents SET reach_by = ? WHERE id = ?", (_time(when), intent))
 
     def reach_by_many(self, intents: Sequence[int], when: datetime) -> None:
         """``reach_by`` for the intents of one batch: one transaction."""
-        with sqlite.transaction(self.conn):
+        with sqlite.transaction(self.conn, durable=self.durable_intents):
             self.conn.executemany(
                 "UPDATE intents SET reach_by = ? WHERE id = ?",
                 [(_time(when), intent) for intent in intents],

@@ -254,7 +254,8 @@ class LocalStore:
         return [_to_snapshot(row, comments.get(row["key"], {})) for row in rows]
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Empty the log into the file, and close the database connection."""
+        sqlite.checkpoint(self._conn)
         self._conn.close()
 
     # -- identity, and rebuilding from the ledger (``rebuild``) ---------------------------------
