@@ -89,7 +89,11 @@ def report_key(report: Report, raw_digest: str) -> str:
 
 
 def sightings(report: Report, key: str) -> list[Sighting]:
-    """The problems a report lists, in order of first appearance, details merged."""
+    """The problems a report lists, in order of first appearance, details merged.
+
+    Built with ``model_construct``: every value comes from the validated ``Report`` (or is
+    sorted and deduplicated from its values here), and validating them again cost more
+    than parsing the report (a 50,000-row report: 2 s of a 3 s ``ingest``)."""
     grouped: dict[str, list[SyncError]] = {}
     problems: dict[str, Problem] = {}
     for error in report.errors:
@@ -98,7 +102,7 @@ def sightings(report: Report, key: str) -> list[Sighting]:
         grouped.setdefault(fp, []).append(error)
         problems.setdefault(
             fp,
-            Problem(
+            Problem.model_construct(
                 fingerprint=fp,
                 tenant=report.tenant,
                 family=error.family,
@@ -108,7 +112,7 @@ def sightings(report: Report, key: str) -> list[Sighting]:
         )
     at = report_time(report)
     return [
-        Sighting(
+        Sighting.model_construct(
             problem=problems[fp],
             report_key=key,
             at=at,
@@ -117,6 +121,7 @@ def sightings(report: Report, key: str) -> list[Sighting]:
             tracking_ids=_unique(e.tracking_id for e in errors if e.tracking_id),
             source=report.source,
             subject=report.subject,
+            enrichment=None,
         )
         for fp, errors in grouped.items()
     ]
@@ -136,14 +141,16 @@ def merge_details(errors: Iterable[SyncError]) -> Details:
             invalid.add(error.invalid_attribute)
         if error.object_id:
             object_ids.add(error.object_id)
-    return Details(
+    # Constructed, not validated again: the values are the validated errors' own.
+    return Details.model_construct(
         kinds=tuple(sorted(kinds)),
         conflicts=tuple(
-            Conflict(attribute=attribute, values=tuple(sorted(vals)))
+            Conflict.model_construct(attribute=attribute, values=tuple(sorted(vals)))
             for attribute, vals in sorted(values.items())
         ),
         invalid_attributes=tuple(sorted(invalid)),
         object_ids=tuple(sorted(object_ids)),
+        holders=None,
     )
 
 

@@ -41,8 +41,30 @@ def _texts_json(sighting: Sighting) -> str:
     return json.dumps(texts, separators=(",", ":"), ensure_ascii=False)
 
 
-def _time(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+def stamp(value: datetime) -> str:
+    """Fixed width, UTC: sorts as text in time order (as every time in the ledger).
+
+    ``%Y-%m-%dT%H:%M:%S.%fZ``, made by ``isoformat``: ``strftime`` costs ten times as much,
+    and a replay makes one for every event of every history it folds."""
+    utc = value.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad the year: keep its text for those
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def moment(value: str) -> datetime:
+    """A time as the ledger stores it (``stamp``), read back: aware, UTC.
+
+    ``fromisoformat`` reads that text twenty times faster than ``strptime`` (timelines of
+    hundreds of reports are read for every fold); it also reads the ``isoformat`` text of
+    ledgers from before times were fixed-width. Anything else is a ``ValueError``."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"not a ledger time: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+_time = moment
 
 
 class HistoryLedger:

@@ -6,14 +6,15 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..ports import TicketStatus
+from .history import moment
 
 
 def _parse_time(value: str) -> datetime:
     # Fixed width, UTC, as everywhere in the ledger.
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return moment(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,25 +28,20 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from pydantic import TypeAdapter
 
 from ..lifecycle import Episode, FoldState, Policy, Timeline, fold_state, observe, resolve_outside
 from ..problem import Sighting
-from .history import content_id, details_json
+from .history import content_id, details_json, moment, stamp
 
 _STATE: Final = TypeAdapter(FoldState)
 
 Position = tuple[str, str]
 """A place in a tenant's timeline: (report time as stored, report key); a resolution given
 at a time sorts before the reports of that same time: (time, "")."""
-
-
-def stamp(value: datetime) -> str:
-    """Fixed width, UTC: sorts as text in time order (as every time in the ledger)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def core_of(details_text: str) -> int:
@@ -167,7 +162,7 @@ class StateLedger:
         tracked = state.tracked
         if tracked is not None and row[3] is not None:
             # The counters a touch moves in SQL are kept in columns: they win.
-            seen = datetime.strptime(row[3], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            seen = moment(row[3])
             current = state.episodes[int(row[1])]
             current.occurrences, current.last_seen = int(row[2]), seen
             state.tracked = replace(tracked, last_seen=seen)
@@ -243,12 +238,15 @@ class StateLedger:
         key: str,
         listed: Sequence[tuple[str, Sighting, str]],
         newest: bool,
+        fresh: Iterable[str] = (),
     ) -> None:
         """Move the states a report changes (inside the transaction that records it).
 
         ``listed``: (fingerprint, sighting, its details' JSON) of every problem in it;
-        ``newest``: the report sorts after every other of its tenant.
+        ``newest``: the report sorts after every other of its tenant; ``fresh``: the listed
+        problems seen for the first time (their state starts empty: no fold needed).
         """
+        fresh = set(fresh)
         assert self.rules is not None, "use_rules() first"
         here: Position = (stamp(at), key)
         timelines: dict[str, Timeline] = {}
@@ -275,7 +273,7 @@ class StateLedger:
         touched: list[tuple[str]] = []
         for fingerprint, sighting, details in listed:
             row = known.get(fingerprint)
-            if row is None:
+            if row is None or fingerprint in fresh:
                 state = FoldState()  # seen for the first time
             elif not row[0] or (row[5] is not None and (row[5], row[6] or "") > here):
                 self._refold(fingerprint, timelines)  # no state yet, or history past this
@@ -294,7 +292,7 @@ class StateLedger:
             observe(state, at, sighting, self.rules)
             self._save_state(fingerprint, state, here)
         self._touch(touched, here)
-        self._absences(tenant_key, here, {fp for fp, _s, _d in listed})
+        moved = self._absences(tenant_key, here, {fp for fp, _s, _d in listed})
         # A problem resolved outside the reports later than this report (a person, today;
         # the report, an archive newer than the others but older than that) took this
         # absence before that resolution: its history reads otherwise now.
@@ -303,8 +301,11 @@ class StateLedger:
             "AND (horizon_at > ?2 OR (horizon_at = ?2 AND horizon_key > ?3)) AND first_at <= ?2",
             (tenant_key, *here),
         ).fetchall()
+        # (Not those this report's absence just resolved: their horizon is this report's
+        # time, and their state is already what a fold gives.)
+        done = moved | {fp for fp, _s, _d in listed}
         for (fingerprint,) in later:
-            if fingerprint not in {fp for fp, _s, _d in listed}:
+            if fingerprint not in done:
                 self._refold(str(fingerprint), timelines)
 
     def _touch(self, touched: list[tuple[str]], here: Position) -> None:
@@ -330,8 +331,9 @@ class StateLedger:
             here,
         )
 
-    def _absences(self, tenant_key: str, here: Position, listed: set[str]) -> None:
-        """The open problems absent from enough of the tenant's reports: resolved now.
+    def _absences(self, tenant_key: str, here: Position, listed: set[str]) -> set[str]:
+        """The open problems absent from enough of the tenant's reports: resolved now (the
+        set of those moved).
 
         Nothing is written for the others: a problem's count of absences is the number of
         the tenant's reports since it was last seen."""
@@ -343,14 +345,15 @@ class StateLedger:
             (tenant_key, wanted - 1),
         ).fetchone()
         if cutoff is None:
-            return
+            return set()
         due = self.conn.execute(
             "SELECT fingerprint, seen_at, seen_key FROM problems WHERE tenant_key = ?1 "
             "AND span_end IS NULL AND state IS NOT NULL "
             "AND (seen_at < ?2 OR (seen_at = ?2 AND seen_key < ?3))",
             (tenant_key, cutoff[0], cutoff[1]),
         ).fetchall()
-        at = datetime.strptime(here[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        at = moment(here[0])
+        moved: set[str] = set()
         for fingerprint, seen_at, seen_key in due:
             if fingerprint in listed:
                 continue
@@ -364,6 +367,8 @@ class StateLedger:
             state.tracked = replace(state.tracked, absent=int(since))
             observe(state, at, None, self.rules)
             self._save_state(str(fingerprint), state, seen)
+            moved.add(str(fingerprint))
+        return moved
 
     # -- a resolution given outside the reports ----------------------------------------------
 

@@ -24,7 +24,7 @@ from ..fingerprint import normalise
 from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
 from ..sink_values import WriteDone
-from .history import HistoryLedger, details_json
+from .history import HistoryLedger, details_json, moment, stamp
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
@@ -44,7 +44,7 @@ def _now() -> str:
 
 def _time(value: datetime) -> str:
     # Fixed width, UTC: sorts as text in time order.
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(value)
 
 
 def _created(value: str) -> datetime:
@@ -56,7 +56,7 @@ def _created(value: str) -> datetime:
 
 
 def _parse_time(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return moment(value)
 
 
 class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedger, TicketLedger):
@@ -147,14 +147,15 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
             ).lastrowid
             assert report is not None
             found = [(s.problem.fingerprint, s, details_json(s.details)) for s in sightings]
-            ids = self._problem_ids(tkey, [s for _fp, s, _d in found])
+            ids, fresh = self._problem_ids(tkey, [s for _fp, s, _d in found])
             self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
             newest = latest is None or (stamp, report_key) > (str(latest[0]), str(latest[1]))
-            self._apply_report(tkey, tenant, at, report_key, found, newest)
+            self._apply_report(tkey, tenant, at, report_key, found, newest, fresh)
         return True
 
-    def _problem_ids(self, tkey: str, found: list[Sighting]) -> dict[str, int]:
-        """The row id of each problem, inserting those seen for the first time."""
+    def _problem_ids(self, tkey: str, found: list[Sighting]) -> tuple[dict[str, int], set[str]]:
+        """The row id of each problem, inserting those seen for the first time (named too:
+        their history is this sighting alone, so nothing needs folding again)."""
         fingerprints = [s.problem.fingerprint for s in found]
         ids = {
             str(fp): int(rowid)
@@ -178,7 +179,7 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
                     )
                 }
             )
-        return ids
+        return ids, {p.fingerprint for p in new}
 
     def mark_processed(self) -> int:
         """Every pending message whose ticket writes are all settled is done.
