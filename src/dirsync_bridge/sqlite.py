@@ -335,6 +335,13 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[
     it every commit before). For what is about to be said to a remote system that cannot
     take it back: a Jira create's intent.
     """
+    if conn.in_transaction:
+        # Inside a batch (``grouped``): a savepoint, so that this write alone is undone if it
+        # fails, and it commits with the batch.
+        assert not durable, "a durable commit is never part of a batch"
+        with _savepoint(conn):
+            yield conn
+        return
     if durable:
         conn.execute("PRAGMA synchronous=FULL")
         try:
@@ -362,3 +369,29 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[
             with suppress(sqlite3.Error, DirsyncBridgeError):
                 conn.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("SAVEPOINT write")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("ROLLBACK TO write")
+                conn.execute("RELEASE write")
+        raise
+    conn.execute("RELEASE write")
+
+
+@contextmanager
+def grouped(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction for the writes made inside (each ``transaction`` in it a savepoint):
+    they commit together, one commit and one sync instead of one each. Nested: the outer
+    one commits. A failing write undoes itself alone; a failing commit undoes them all."""
+    if conn.in_transaction:
+        yield
+        return
+    with transaction(conn):
+        yield

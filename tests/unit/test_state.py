@@ -54,6 +54,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0005-intent-reach-by",
         "0006-ticket-sink",
         "0007-incremental-lifecycle",
+        "0008-scale",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -169,4 +169,26 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "CREATE TABLE ticket_texts (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT)",
         ),
     ),
+    (
+        "0008-scale",
+        (
+            # History rows in the order they are written: by report, then problem. Keyed by
+            # problem first, a daily report of 50,000 problems put one row on each of 50,000
+            # pages of a year-long table (hundreds of MB of log a day); by report, they
+            # fill the table's last pages. A problem's rows (read only to fold it again)
+            # are found through its tenant's reports, one key look-up each.
+            # (The new table's name is quoted: ``sqlite._check_tables`` looks for every
+            # table a migration creates, and this one is renamed ``history`` at once.)
+            """CREATE TABLE "history_by_report" (
+                report INTEGER NOT NULL,
+                problem INTEGER NOT NULL,
+                details INTEGER NOT NULL,
+                texts INTEGER NOT NULL,
+                PRIMARY KEY (report, problem)) WITHOUT ROWID""",
+            """INSERT INTO history_by_report (report, problem, details, texts)
+                SELECT report, problem, details, texts FROM history ORDER BY report, problem""",
+            "DROP TABLE history",
+            "ALTER TABLE history_by_report RENAME TO history",
+        ),
+    ),
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,10 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
     def path(self) -> str:
         """The ledger's file, for messages."""
         return str(getattr(self.conn, "path", ":memory:"))
+
+    def grouped(self) -> AbstractContextManager[None]:
+        """The ledger writes made inside commit as one transaction (``sqlite.grouped``)."""
+        return sqlite.grouped(self.conn)
 
     def close(self) -> None:
         """Empty the log into the file (a ledger opened to write), and close the connection."""
@@ -193,7 +198,8 @@ class Ledger(HistoryLedger, StateLedger, MailboxLedger, StoreLedger, ListingLedg
                 "UPDATE messages SET status = 'processed' WHERE status = 'pending' "
                 "AND (report_key IS NULL OR report_key NOT IN (SELECT r.key FROM intents i "
                 "JOIN problems p ON p.fingerprint = i.fingerprint "
-                "JOIN history h ON h.problem = p.rowid JOIN reports r ON r.rowid = h.report "
+                "CROSS JOIN reports r ON r.tenant_key = p.tenant_key "
+                "CROSS JOIN history h ON h.report = r.rowid AND h.problem = p.rowid "
                 "UNION SELECT s.report_key FROM intents i "
                 "JOIN sightings s ON s.fingerprint = i.fingerprint))"
             )
