@@ -152,8 +152,10 @@ class StateLedger:
     def _load_seen(self, fingerprint: str) -> tuple[FoldState | None, Position | None]:
         """A problem's state (None: none kept yet) and its newest sighting's position."""
         row = self.conn.execute(
-            "SELECT state, episode, occurrences, last_seen, seen_at, seen_key FROM problems "
-            "WHERE fingerprint = ?",
+            # The state itself is kept apart (``problem_states``): see migration 0008-scale.
+            "SELECT s.state, p.episode, p.occurrences, p.last_seen, p.seen_at, p.seen_key "
+            "FROM problems p LEFT JOIN problem_states s ON s.problem = p.rowid "
+            "WHERE p.fingerprint = ?",
             (fingerprint,),
         ).fetchone()
         if row is None or row[0] is None:
@@ -190,11 +192,10 @@ class StateLedger:
             span_end = seen[0]
             horizon = seen
         self.conn.execute(
-            "UPDATE problems SET state = ?, status = ?, first_at = ?, seen_at = ?, seen_key = ?, "
+            "UPDATE problems SET state = '', status = ?, first_at = ?, seen_at = ?, seen_key = ?, "
             "horizon_at = ?, horizon_key = ?, span_end = ?, core = ?, holders = ?, "
             "episode = ?, occurrences = ?, last_seen = ?, dirty = 1 WHERE fingerprint = ?",
             (
-                _STATE.dump_json(state).decode("utf-8"),
                 tracked.status,
                 stamp(state.episodes[0].first_seen or tracked.last_seen),
                 seen[0],
@@ -209,6 +210,12 @@ class StateLedger:
                 stamp(tracked.last_seen),
                 fingerprint,
             ),
+        )
+        self.conn.execute(
+            "INSERT INTO problem_states (problem, state) "
+            "SELECT rowid, ? FROM problems WHERE fingerprint = ? "
+            "ON CONFLICT (problem) DO UPDATE SET state = excluded.state",
+            (_STATE.dump_json(state).decode("utf-8"), fingerprint),
         )
 
     def _refold(self, fingerprint: str, timelines: dict[str, Timeline]) -> FoldState:
