@@ -7,6 +7,7 @@ import quopri
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 from tests.reportgen import LARGE, duplicate, quarantine, report_email
@@ -31,7 +32,10 @@ def _message(n: int) -> str:
     )[n % 4]
 
 
-def report_html(rows: int, seed: int = 0) -> str:
+BATCH_RUN = "Tuesday, 24 November 2015 10:00:00 GMT"
+
+
+def report_html(rows: int, seed: int = 0, when: str = BATCH_RUN) -> str:
     """An HTML report body with ``rows`` error rows and an on-premises object id column."""
     cells = []
     for n in range(seed, seed + rows):
@@ -41,7 +45,7 @@ def report_html(rows: int, seed: int = 0) -> str:
         )
     return (
         "<html><body><p>Hello Admin,</p><p>The Directory Synchronization batch run was "
-        "completed on Tuesday, 24 November 2015 10:00:00 GMT for tenant Contoso.</p>"
+        f"completed on {when} for tenant Contoso.</p>"
         "<table><thead><tr><th>Identity</th><th>On-premises object ID</th>"
         "<th>Error Description</th></tr></thead><tbody>\n"
         + "".join(cells)
@@ -49,15 +53,19 @@ def report_html(rows: int, seed: int = 0) -> str:
     )
 
 
-def big_report_email(rows: int, seed: int = 0) -> bytes:
-    """A whole report email (quoted-printable HTML, as Exchange sends it)."""
-    body = quopri.encodestring(report_html(rows, seed).encode("utf-8"))
+def big_report_email(rows: int, seed: int = 0, at: datetime | None = None) -> bytes:
+    """A whole report email (quoted-printable HTML, as Exchange sends it); ``at``: its time
+    (by default 24 November 2015 10:00), which also names it (its Message-ID)."""
+    when = BATCH_RUN if at is None else at.strftime("%A, %d %B %Y %H:%M:%S GMT")
+    date = "Tue, 24 Nov 2015 10:05:00 +0000" if at is None else format_datetime(at)
+    name = f"bench-{seed}-{rows}" if at is None else f"bench-{seed}-{rows}-{at:%Y%m%d%H%M}"
+    body = quopri.encodestring(report_html(rows, seed, when).encode("utf-8"))
     head = (
         "From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
         "To: admin@contoso.com\n"
-        "Subject: Directory Synchronization Error Report: Tuesday, 24 November 2015 10:00:00 GMT\n"
-        "Date: Tue, 24 Nov 2015 10:05:00 +0000\n"
-        f"Message-ID: <bench-{seed}-{rows}@microsoftonline.com>\n"
+        f"Subject: Directory Synchronization Error Report: {when}\n"
+        f"Date: {date}\n"
+        f"Message-ID: <{name}@microsoftonline.com>\n"
         "MIME-Version: 1.0\n"
         "Content-Type: text/html; charset=utf-8\n"
         "Content-Transfer-Encoding: quoted-printable\n\n"

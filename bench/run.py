@@ -23,6 +23,11 @@
 (k) Peak memory (``bench/memory_bench.py``): the largest report ``[parse] max_message_bytes``
     lets in (25 MiB), by ``parse --format json`` and by ``replay``, each in a fresh process,
     against a base of the same imports. Target: (peak - base) <= 5x the message.
+(l) Scale (``bench/scale_bench.py``): a tenant with 50,000 open problems and a year of daily
+    history: a report listing all 50,000 unchanged (<= 2.0x its parse), one listing 10 of
+    them (<= 0.5x that parse), report #365 vs report #3 (<= 1.3x).
+(m) The replay of 1,000 reports in process: CPU <= 1.3x "parse plus one transaction per
+    message", with the statements and commits a message costs.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from bench.mailbox_bench import bench_graph
 from bench.memory_bench import bench_memory
 from bench.parse_bench import bench_envelope_share, bench_startup, bench_whole_process
 from bench.provisioning_bench import bench_provisioning
+from bench.scale_bench import bench_replay_floor, bench_scale
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -175,3 +181,5 @@ if __name__ == "__main__":
     bench_enrich()
     bench_provisioning()
     bench_memory()
+    bench_replay_floor()
+    bench_scale()

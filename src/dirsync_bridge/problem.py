@@ -95,7 +95,10 @@ def sightings(
 
     ``identities``: object id -> the identity the ledger knows that object by; an error that
     names its object by the id alone is the problem of that identity (design.md section 9).
-    """
+
+    Built with ``model_construct``: every value comes from the validated ``Report`` (or is
+    sorted and deduplicated from its values here), and validating them again cost more
+    than parsing the report (a 50,000-row report: 2 s of a 3 s ``ingest``)."""
     grouped: dict[str, list[SyncError]] = {}
     problems: dict[str, Problem] = {}
     known = identities or {}
@@ -107,7 +110,7 @@ def sightings(
         grouped.setdefault(fp, []).append(error)
         problems.setdefault(
             fp,
-            Problem(
+            Problem.model_construct(
                 fingerprint=fp,
                 tenant=report.tenant,
                 family=error.family,
@@ -117,7 +120,7 @@ def sightings(
         )
     at = report_time(report)
     return [
-        Sighting(
+        Sighting.model_construct(
             problem=problems[fp],
             report_key=key,
             at=at,
@@ -126,6 +129,7 @@ def sightings(
             tracking_ids=_unique(e.tracking_id for e in errors if e.tracking_id),
             source=report.source,
             subject=report.subject,
+            enrichment=None,
         )
         for fp, errors in grouped.items()
     ]
@@ -145,14 +149,16 @@ def merge_details(errors: Iterable[SyncError]) -> Details:
             invalid.add(error.invalid_attribute)
         if error.object_id:
             object_ids.add(error.object_id)
-    return Details(
+    # Constructed, not validated again: the values are the validated errors' own.
+    return Details.model_construct(
         kinds=tuple(sorted(kinds)),
         conflicts=tuple(
-            Conflict(attribute=attribute, values=tuple(sorted(vals)))
+            Conflict.model_construct(attribute=attribute, values=tuple(sorted(vals)))
             for attribute, vals in sorted(values.items())
         ),
         invalid_attributes=tuple(sorted(invalid)),
         object_ids=tuple(sorted(object_ids)),
+        holders=None,
     )
 
 

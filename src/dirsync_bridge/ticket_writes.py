@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -33,7 +33,7 @@ from .errors import Fatal, NotWritten, Skippable, TicketGone, WriteUnconfirmed
 from .fingerprint import label
 from .ports import Applied, Ledger, Sink, TicketSnapshot
 from .run_summary import RunSummary
-from .sink_values import NewTicket, WriteDone
+from .sink_values import Made, NewTicket, WriteDone
 from .ticket_plan import Target, Write, applied_from, content_digest, digest
 
 log = logging.getLogger(__name__)
@@ -86,11 +86,15 @@ class Writer:
         window = WINDOW_BATCHES * self.sink.max_batch
         with self._pool() as pool:
             while True:
-                while self._stop is None and len(self._jobs) < window:
-                    fingerprint = next(waiting, None)
-                    if fingerprint is None:
-                        break
-                    self._start(fingerprint)
+                with _grouped(self.ledger):  # the problems with nothing to write end here
+                    while self._stop is None and len(self._jobs) < window:
+                        fingerprint = next(waiting, None)
+                        if fingerprint is None:
+                            break
+                        self._start(fingerprint)
+                if self._stop is None and self._changes and isinstance(pool, _Inline):
+                    self._send_grouped()
+                    continue
                 while self._stop is None and self._changes:
                     if len(self._running) >= self.sink.max_in_flight:
                         break
@@ -181,6 +185,33 @@ class Writer:
         future = pool.submit(_apply, self.sink, change.current, change.write)
         self._running[future] = (change, intent)
 
+    def _send_grouped(self) -> None:
+        """Every waiting change, for a sink written in this thread (the local store): three
+        commits for them all, not three each. Their intents are committed first (one
+        transaction), then the writes (one transaction of the sink's: all or none reach
+        it), then what they did with the next step of each job, the end of those that end
+        included (one transaction). A crash in between leaves intents, settled as ever,
+        one by one, from what the sink holds."""
+        changes = list(self._changes)
+        self._changes.clear()
+        for change in changes:
+            self.summary.writes.append(f"{change.write.describe()} on {change.current.key}")
+        intents = self.ledger.begin_many(
+            [
+                (c.fingerprint, c.episode, c.current.idempotency_key, c.write.describe())
+                for c in changes
+            ]
+        )
+        inline = _Inline()
+        with _grouped(self.sink):
+            # A failing commit raises here: none of the writes is recorded as done, and
+            # their intents stay for the next run to settle.
+            futures = [inline.submit(_apply, self.sink, c.current, c.write) for c in changes]
+        with _grouped(self.ledger):
+            for change, intent, future in zip(changes, intents, futures, strict=True):
+                self._running[future] = (change, intent)
+                self._settled(future)
+
     def _settled(self, future: Future[Applied]) -> None:
         change, intent = self._running.pop(future)
         try:
@@ -235,7 +266,11 @@ class Writer:
             for c, intent, m in zip(batch, intents, made, strict=True)
             if isinstance(m, TicketSnapshot)
         ]
-        self.ledger.done_many(done)
+        with _grouped(self.ledger):  # what they did, and the next step of each job
+            self.ledger.done_many(done)
+            self._created(batch, intents, made)
+
+    def _created(self, batch: list[Create], intents: list[int], made: Sequence[Made]) -> None:
         for step, intent, outcome in zip(batch, intents, made, strict=True):
             if isinstance(outcome, TicketSnapshot):
                 self.summary.created += 1
@@ -258,6 +293,13 @@ class Writer:
                 self.ledger.abandon(intent)  # refused or never sent: nothing was written
             # Any other error leaves the intent: the outcome is unknown until the sink is asked.
             self._failed(step.fingerprint, outcome)
+
+
+def _grouped(part: object) -> AbstractContextManager[Any]:
+    """The ledger's or the sink's writes made inside, in one transaction, where it can (the
+    SQLite ones, ``grouped``); elsewhere each write commits as it goes."""
+    group = getattr(part, "grouped", None)
+    return group() if group is not None else nullcontext()
 
 
 class _Inline:

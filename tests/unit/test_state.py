@@ -57,6 +57,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0008-report-coverage",
         "0008-jira-links",
         "0008-identity-pairs",
+        "0008-scale",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -182,7 +182,12 @@ class IdentityLedger:
             "seen_key = NULL, horizon_at = NULL, horizon_key = NULL, span_end = '', "
             "core = NULL, holders = NULL, episode = NULL, occurrences = NULL, "
             "last_seen = NULL, merged_into = ?, dirty = 1 WHERE rowid = ?",
-            (RETIRED, target, row[0]),
+            ("", target, row[0]),
+        )
+        # Its state is kept apart (``problem_states``, migration 0008-scale): an empty one.
+        self.conn.execute(
+            "INSERT OR REPLACE INTO problem_states (problem, state) VALUES (?, ?)",
+            (row[0], RETIRED),
         )
         self._refold(target, timelines)
         return 1

@@ -6,18 +6,19 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..ports import TicketStatus
+from .history import moment, stamp
 
 
 def _parse_time(value: str) -> datetime:
     # Fixed width, UTC, as everywhere in the ledger.
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return moment(value)
 
 
 def _time_text(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(value)
 
 
 @dataclass(frozen=True, slots=True)

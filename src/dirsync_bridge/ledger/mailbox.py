@@ -7,18 +7,19 @@ taken in until every ticket write it caused is done; ``run`` does the owed actio
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .. import sqlite
+from .history import moment, stamp
 
 
 def _time(value: datetime) -> str:
     # Fixed width, UTC: sorts as text in time order (as everywhere in the ledger).
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(value)
 
 
 def _parse_time(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return moment(value)
 
 
 class MailboxLedger:

@@ -29,7 +29,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from pydantic import TypeAdapter
@@ -46,18 +46,13 @@ from ..lifecycle import (
     resolve_outside,
 )
 from ..problem import Sighting
-from .history import content_id, details_json
+from .history import content_id, details_json, moment, stamp
 
 _STATE: Final = TypeAdapter(FoldState)
 
 Position = tuple[str, str]
 """A place in a tenant's timeline: (report time as stored, report key); a resolution given
 at a time sorts before the reports of that same time: (time, "")."""
-
-
-def stamp(value: datetime) -> str:
-    """Fixed width, UTC: sorts as text in time order (as every time in the ledger)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def core_of(details_text: str) -> int:
@@ -174,8 +169,10 @@ class StateLedger:
     def _load_seen(self, fingerprint: str) -> tuple[FoldState | None, Position | None]:
         """A problem's state (None: none kept yet) and its newest sighting's position."""
         row = self.conn.execute(
-            "SELECT state, episode, occurrences, last_seen, seen_at, seen_key FROM problems "
-            "WHERE fingerprint = ?",
+            # The state itself is kept apart (``problem_states``): see migration 0008-scale.
+            "SELECT s.state, p.episode, p.occurrences, p.last_seen, p.seen_at, p.seen_key "
+            "FROM problems p LEFT JOIN problem_states s ON s.problem = p.rowid "
+            "WHERE p.fingerprint = ?",
             (fingerprint,),
         ).fetchone()
         if row is None or row[0] is None:
@@ -184,7 +181,7 @@ class StateLedger:
         tracked = state.tracked
         if tracked is not None and row[3] is not None:
             # The counters a touch moves in SQL are kept in columns: they win.
-            seen = datetime.strptime(row[3], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            seen = moment(row[3])
             current = state.episodes[int(row[1])]
             current.occurrences, current.last_seen = int(row[2]), seen
             state.tracked = replace(tracked, last_seen=seen)
@@ -209,12 +206,11 @@ class StateLedger:
             span_end = stamp(tracked.resolved_at)
             horizon = max(seen, (span_end, "~"))
         self.conn.execute(
-            "UPDATE problems SET state = ?, status = ?, first_at = ?, seen_at = ?, seen_key = ?, "
+            "UPDATE problems SET state = '', status = ?, first_at = ?, seen_at = ?, seen_key = ?, "
             "horizon_at = ?, horizon_key = ?, span_end = ?, core = ?, holders = ?, "
             "episode = ?, occurrences = ?, last_seen = ?, quarantined = ?, dirty = 1 "
             "WHERE fingerprint = ?",
             (
-                _STATE.dump_json(state).decode("utf-8"),
                 tracked.status,
                 stamp(state.episodes[0].first_seen or tracked.last_seen),
                 seen[0],
@@ -230,6 +226,12 @@ class StateLedger:
                 int(tracked.details.quarantined),
                 fingerprint,
             ),
+        )
+        self.conn.execute(
+            "INSERT INTO problem_states (problem, state) "
+            "SELECT rowid, ? FROM problems WHERE fingerprint = ? "
+            "ON CONFLICT (problem) DO UPDATE SET state = excluded.state",
+            (_STATE.dump_json(state).decode("utf-8"), fingerprint),
         )
 
     def _refold(
@@ -264,13 +266,16 @@ class StateLedger:
         listed: Sequence[tuple[str, Sighting, str]],
         newest: bool,
         coverage: Coverage | None,
+        fresh: Iterable[str] = (),
     ) -> None:
         """Move the states a report changes (inside the transaction that records it).
 
         ``listed``: (fingerprint, sighting, its details' JSON) of every problem in it;
         ``newest``: the report sorts after every other of its tenant; ``coverage``: the
-        problems it would have listed (None: it vouches for none).
+        problems it would have listed (None: it vouches for none); ``fresh``: the listed
+        problems seen for the first time (their state starts empty: no fold needed).
         """
+        fresh = set(fresh)
         assert self.rules is not None, "use_rules() first"
         here: Position = (stamp(at), key)
         timelines: dict[str, tuple[Timeline, Coverages]] = {}
@@ -297,7 +302,7 @@ class StateLedger:
         touched: list[tuple[str]] = []
         for fingerprint, sighting, details in listed:
             row = known.get(fingerprint)
-            if row is None:
+            if row is None or fingerprint in fresh:
                 state = FoldState()  # seen for the first time
             elif not row[0] or (row[5] is not None and (row[5], row[6] or "") > here):
                 self._refold(fingerprint, timelines)  # no state yet, or history past this
@@ -339,9 +344,10 @@ class StateLedger:
         self.conn.execute("DELETE FROM touched")
         self.conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", touched)
         self.conn.execute(
-            "UPDATE tickets SET last_seen = ?, occurrences = occurrences + 1 WHERE rowid IN "
-            "(SELECT t.rowid FROM tickets t JOIN problems p ON p.fingerprint = t.fingerprint "
-            "AND p.episode = t.episode JOIN touched x ON x.fingerprint = p.fingerprint)",
+            # By the tickets' key, from the touched problems: not a scan of every ticket.
+            "UPDATE tickets SET last_seen = ?, occurrences = occurrences + 1 "
+            "WHERE (fingerprint, episode) IN (SELECT p.fingerprint, p.episode FROM touched x "
+            "JOIN problems p ON p.fingerprint = x.fingerprint)",
             (here[0],),
         )
         self.conn.execute(
@@ -377,7 +383,7 @@ class StateLedger:
             "AND (seen_at < ?2 OR (seen_at = ?2 AND seen_key < ?3))",
             (tenant_key, cutoff[0], cutoff[1], int(coverage == "quarantined")),
         ).fetchall()
-        at = datetime.strptime(here[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        at = moment(here[0])
         moved: set[str] = set()
         for fingerprint, seen_at, seen_key in due:
             if fingerprint in listed:

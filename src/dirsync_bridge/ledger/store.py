@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from ..lifecycle import Coverage
 from ..ports import Applied, Intent, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
 from ..sink_values import WriteDone
-from .history import HistoryLedger, details_json
+from .history import HistoryLedger, details_json, moment, stamp
 from .identities import IdentityLedger
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
@@ -49,7 +50,7 @@ def _now() -> str:
 
 def _time(value: datetime) -> str:
     # Fixed width, UTC: sorts as text in time order.
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(value)
 
 
 def _created(value: str) -> datetime:
@@ -61,7 +62,7 @@ def _created(value: str) -> datetime:
 
 
 def _parse_time(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return moment(value)
 
 
 class Ledger(
@@ -75,13 +76,15 @@ class Ledger(
 ):
     """The state ledger over one SQLite connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, writable: bool = False) -> None:
         self.conn = conn
+        self.writable = writable
+        """A file opened to write: its log is emptied when it is closed."""
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
         """Open (creating and migrating if needed) the ledger at ``path``."""
-        return cls(sqlite.connect(path, MIGRATIONS, sqlite.LEDGER))
+        return cls(sqlite.connect(path, MIGRATIONS, sqlite.LEDGER), writable=True)
 
     @classmethod
     def open_readonly(cls, path: Path) -> Ledger:
@@ -98,8 +101,14 @@ class Ledger(
         """The ledger's file, for messages."""
         return str(getattr(self.conn, "path", ":memory:"))
 
+    def grouped(self) -> AbstractContextManager[None]:
+        """The ledger writes made inside commit as one transaction (``sqlite.grouped``)."""
+        return sqlite.grouped(self.conn)
+
     def close(self) -> None:
-        """Close the connection."""
+        """Empty the log into the file (a ledger opened to write), and close the connection."""
+        if self.writable:
+            sqlite.checkpoint(self.conn)
         self.conn.close()
 
     # -- messages ------------------------------------------------------------------------
@@ -157,14 +166,15 @@ class Ledger(
             ).lastrowid
             assert report is not None
             found = [(s.problem.fingerprint, s, details_json(s.details)) for s in sightings]
-            ids = self._problem_ids(tkey, [s for _fp, s, _d in found])
+            ids, fresh = self._problem_ids(tkey, [s for _fp, s, _d in found])
             self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
             newest = latest is None or (stamp, report_key) > (str(latest[0]), str(latest[1]))
-            self._apply_report(tkey, tenant, at, report_key, found, newest, coverage)
+            self._apply_report(tkey, tenant, at, report_key, found, newest, coverage, fresh)
         return True
 
-    def _problem_ids(self, tkey: str, found: list[Sighting]) -> dict[str, int]:
-        """The row id of each problem, inserting those seen for the first time."""
+    def _problem_ids(self, tkey: str, found: list[Sighting]) -> tuple[dict[str, int], set[str]]:
+        """The row id of each problem, inserting those seen for the first time (named too:
+        their history is this sighting alone, so nothing needs folding again)."""
         fingerprints = [s.problem.fingerprint for s in found]
         ids = {
             str(fp): int(rowid)
@@ -188,7 +198,7 @@ class Ledger(
                     )
                 }
             )
-        return ids
+        return ids, {p.fingerprint for p in new}
 
     def mark_processed(self) -> int:
         """Every pending message whose ticket writes are all settled is done.
@@ -202,7 +212,8 @@ class Ledger(
                 "UPDATE messages SET status = 'processed' WHERE status = 'pending' "
                 "AND (report_key IS NULL OR report_key NOT IN (SELECT r.key FROM intents i "
                 "JOIN problems p ON p.fingerprint = i.fingerprint "
-                "JOIN history h ON h.problem = p.rowid JOIN reports r ON r.rowid = h.report "
+                "CROSS JOIN reports r ON r.tenant_key = p.tenant_key "
+                "CROSS JOIN history h ON h.report = r.rowid AND h.problem = p.rowid "
                 "UNION SELECT s.report_key FROM intents i "
                 "JOIN sightings s ON s.fingerprint = i.fingerprint))"
             )
@@ -277,7 +288,8 @@ class Ledger(
 
     def begin(self, fingerprint: str, episode: int, idempotency_key: str, operation: str) -> int:
         """Record the intent to write to a sink; committed before the write starts."""
-        with sqlite.transaction(self.conn):
+        durable = self.durable_intents and operation == "create"
+        with sqlite.transaction(self.conn, durable=durable):
             cursor = self.conn.execute(
                 "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
                 "created_at) VALUES (?, ?, ?, ?, ?)",
@@ -291,7 +303,8 @@ class Ledger(
         idempotency key, operation): one transaction, committed before the batch is sent."""
         ids: list[int] = []
         stamp = _now()
-        with sqlite.transaction(self.conn):
+        durable = self.durable_intents and any(op == "create" for *_, op in intents)
+        with sqlite.transaction(self.conn, durable=durable):
             for fingerprint, episode, idempotency_key, operation in intents:
                 cursor = self.conn.execute(
                     "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
@@ -395,12 +408,12 @@ class Ledger(
     def reach_by(self, intent: int, when: datetime) -> None:
         """Note the latest moment this intent's write may reach the sink; committed at once,
         before the attempt it concerns leaves."""
-        with sqlite.transaction(self.conn):
+        with sqlite.transaction(self.conn, durable=self.durable_intents):
             self.conn.execute("UPDATE intents SET reach_by = ? WHERE id = ?", (_time(when), intent))
 
     def reach_by_many(self, intents: Sequence[int], when: datetime) -> None:
         """``reach_by`` for the intents of one batch: one transaction."""
-        with sqlite.transaction(self.conn):
+        with sqlite.transaction(self.conn, durable=self.durable_intents):
             self.conn.executemany(
                 "UPDATE intents SET reach_by = ? WHERE id = ?",
                 [(_time(when), intent) for intent in intents],

@@ -21,6 +21,10 @@ class TicketLedger:
     """Ticket bookkeeping over the ledger's connection (mixed into ``Ledger``)."""
 
     conn: sqlite3.Connection
+    durable_intents: bool = False
+    """Intents of creates (and their reach-by times) are committed with ``synchronous=FULL``:
+    the ledger's tickets are in Jira (``keep_with_sink``), where a create cannot be taken
+    back, so its intent must survive a power loss, not only a crash of the process."""
 
     def ticket_key(self, fingerprint: str, episode: int) -> str | None:
         """The sink's key of a problem's ticket for this episode, if it has one."""
@@ -80,6 +84,7 @@ class TicketLedger:
             )
         if kept is not None and kept != kind:
             raise SinkMismatch(_mismatch(getattr(self.conn, "path", "the ledger"), kept, kind))
+        self.durable_intents = kind == "jira"
 
 
 def _mismatch(ledger: object, kept: str, wanted: str) -> str:

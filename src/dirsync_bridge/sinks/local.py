@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -123,6 +124,11 @@ class LocalStore:
         store.path = path
         store._conn = sqlite.memory_copy(path, MIGRATIONS, ROLE)
         return store
+
+    def grouped(self) -> AbstractContextManager[None]:
+        """The writes made inside commit as one transaction (``sqlite.grouped``): each still
+        counts as one write taken, and one that fails undoes itself alone."""
+        return sqlite.grouped(self._conn)
 
     def find(
         self, idempotency_key: str, written_at: datetime | None = None
@@ -273,7 +279,8 @@ class LocalStore:
         return [_to_snapshot(row, comments.get(row["key"], {})) for row in rows]
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Empty the log into the file, and close the database connection."""
+        sqlite.checkpoint(self._conn)
         self._conn.close()
 
     # -- identity, and rebuilding from the ledger (``rebuild``) ---------------------------------
