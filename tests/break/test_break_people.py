@@ -43,3 +43,52 @@ def test_a_person_resolving_after_the_last_report_is_not_undone_by_jiras_slow_cl
     assert sim.issues[ann].status == "Done", "the tool reopened a ticket a person resolved"
     assert sim.issues[ann].comments == []
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
+
+
+def test_a_ticket_a_person_closed_as_wont_do_then_reopened_is_not_doubled_by_a_new_ticket(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    sim = jira_cloud
+    mail = tmp_path / "mail"
+    one_report(mail, datetime.now(UTC) - timedelta(hours=2), [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    run(mail, config, sim)
+    (ann,) = by_identity(sim, "ann@")
+    sim.resolve_by_hand(ann, "Won't Do")
+    # A pass that reads a report learns the resolution (Bob only: nothing about Ann).
+    one_report(mail, datetime.now(UTC) - timedelta(hours=1), [BOB], "r1")
+    run(mail, config, sim)
+    # The person changes their mind and reopens Ann's ticket in Jira.
+    sim.move_by_hand(ann, "To Do")
+    one_report(mail, datetime.now(UTC) + timedelta(hours=1), [ANN, BOB], "r2")
+    run(mail, config, sim)
+    open_anns = [k for k in by_identity(sim, "ann@") if sim.issues[k].status != "Done"]
+    assert len(open_anns) == 1, f"two open tickets for Ann's one problem: {open_anns}"
+
+
+@pytest.fixture
+def jira_two_projects() -> Iterator[JiraSimulator]:
+    with JiraSimulator("cloud", project=["OPS", "NEW"], custom_fields=CUSTOM_FIELDS) as sim:
+        yield sim
+
+
+def test_a_ticket_whose_bulk_create_was_lost_and_that_a_person_moved_is_not_created_again(
+    tmp_path: Path, jira_two_projects: JiraSimulator
+) -> None:
+    sim = jira_two_projects
+    mail = tmp_path / "mail"
+    one_report(mail, datetime(2021, 5, 3, 9, tzinfo=UTC), [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    sim.faults.search_lag = 3600.0  # Cloud search does not show the new issues yet...
+    sim.faults.break_next("create", "drop")  # ...made, the connection dropped
+    first = run(mail, config, sim)
+    assert first.unconfirmed and len(sim.issues) == 2
+    (ann,) = by_identity(sim, "ann@")
+    moved = sim.move_to_project_by_hand(ann, "NEW")  # a person triages it meanwhile
+    sim.faults.search_lag = 0.0
+
+    for _ in range(3):
+        if not run(mail, config, sim).unconfirmed:
+            break
+    anns = by_identity(sim, "ann@")
+    assert anns == [moved], f"Ann's problem has {len(anns)} issues: {anns}"
