@@ -128,3 +128,28 @@ def test_a_person_resolving_as_wont_do_just_before_the_tools_resolve_is_not_reop
         "the tool reopened a ticket a person closed as Won't Do"
     )
     assert len(by_identity(sim, "ann@")) == 2  # a new ticket instead
+
+
+@pytest.fixture
+def jira_fast_clock() -> Iterator[JiraSimulator]:
+    with JiraSimulator(
+        "server", custom_fields=CUSTOM_FIELDS, seed=1, clock=lambda: time.time() + 7200
+    ) as sim:
+        yield sim
+
+
+def test_a_sighting_after_a_persons_resolution_reopens_it_whatever_jiras_fast_clock(
+    tmp_path: Path, jira_fast_clock: JiraSimulator
+) -> None:
+    sim = jira_fast_clock  # Jira's clock two hours ahead of ours
+    mail = tmp_path / "mail"
+    now = datetime.now(UTC)
+    one_report(mail, now - timedelta(hours=5), [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    run(mail, config, sim)
+    (ann,) = by_identity(sim, "ann@")
+    sim.resolve_by_hand(ann, "Done")  # now (Jira stamps now + 2 h)
+    # A report made an hour after the person's resolution still lists Ann.
+    one_report(mail, now + timedelta(hours=1), [ANN, BOB], "r1")
+    run(mail, config, sim)
+    assert sim.issues[ann].status == "To Do", "a problem seen after its resolution stays closed"
