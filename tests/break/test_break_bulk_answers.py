@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dirsync_bridge.errors import DirsyncBridgeError
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import RunSummary
 from dirsync_bridge.sinks.jira import PROPERTY
@@ -119,3 +120,27 @@ def test_a_bulk_answer_that_does_not_add_up_still_gives_one_issue_per_problem(
     finally:
         ledger.close()
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
+
+
+@pytest.mark.parametrize("issues", [5, True, 1.5], ids=["int", "true", "float"])
+def test_a_bulk_answer_whose_issues_is_not_a_list_is_an_unknown_outcome_not_an_internal_error(
+    tmp_path: Path, jira_server: JiraSimulator, monkeypatch: pytest.MonkeyPatch, issues: Any
+) -> None:
+    sim = jira_server
+    calls = {"n": 0}
+
+    def odd(model: Any, faults: Any, body: Any) -> tuple[int, Json]:
+        status, answer = create_bulk(model, faults, body)
+        calls["n"] += 1
+        return status, (answer | {"issues": issues}) if calls["n"] == 1 else answer
+
+    monkeypatch.setattr(server, "create_bulk", odd)
+    mail = tmp_path / "mail"
+    one_report(mail, START, rows(3), "r0")
+    config = jira_config(sim, tmp_path / "state")
+    try:
+        run(mail, config, sim)
+    except Exception as exc:  # the CLI would say "internal error ... please report it", exit 70
+        assert isinstance(exc, DirsyncBridgeError), f"{type(exc).__name__}: {exc}"
+    assert len(until_settled(mail, config, sim)) >= 1
+    assert len(jira_tickets(sim)) == len(sim.issues) == 3
