@@ -42,6 +42,8 @@ POINTS = [
     "after-bulk-create:2",
     "after-sink-write:3:SIGTERM",
     "after-sink-write:8:SIGTERM",
+    "after-bulk-create:1:SIGTERM",
+    "after-bulk-create:2:SIGINT",
 ]
 
 
@@ -61,6 +63,6 @@ def test_a_crash_at_each_write_of_a_mixed_pass_then_a_rerun_ends_as_a_clean_run(
     sim = jira_cloud
     sim.faults.search_lag = 1.0
     codes = crash_runs(sim, tmp_path / "crash", mail, [point])
-    want = 130 if point.endswith("SIGTERM") else -signal.SIGKILL
+    want = 130 if point.endswith(("SIGTERM", "SIGINT")) else -signal.SIGKILL
     assert codes == [want, 0], codes
     assert shape(sim) == expected
