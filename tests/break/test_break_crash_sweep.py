@@ -23,7 +23,9 @@ def history(mail: Path) -> None:
     """60 problems; 5 of them change, then are absent from three reports (resolved)."""
     everyone = rows(60)
     one_report(mail, START, everyone, "r0")
-    changed = [(p, duplicate("ProxyAddresses", f"SMTP:{p}", "smtp:x@contoso.com")) for p, _ in everyone[:5]]
+    changed = [
+        (p, duplicate("ProxyAddresses", f"SMTP:{p}", "smtp:x@contoso.com")) for p, _ in everyone[:5]
+    ]
     one_report(mail, START + timedelta(hours=3), changed + everyone[5:], "r1")
     for n in range(2, 5):
         one_report(mail, START + timedelta(hours=3 * n), everyone[5:], f"r{n}")

@@ -12,7 +12,7 @@ import pytest
 
 from dirsync_bridge.pipeline import replay
 
-from ..integration.test_jira_faults import ANN, ANN_MORE, BOB, run
+from ..integration.test_jira_faults import ANN, ANN_MORE, BOB
 from ..integration.test_jira_sink import (
     jira_config,
     jira_tickets,
