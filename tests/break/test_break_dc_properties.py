@@ -4,7 +4,6 @@ checked and set afterwards must never make Jira's made issues look never made.""
 from __future__ import annotations
 
 import contextlib
-
 from datetime import UTC, datetime
 from pathlib import Path
 
