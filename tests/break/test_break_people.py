@@ -190,3 +190,27 @@ def test_a_person_closing_the_untracked_duplicate_does_not_close_or_double_the_t
         "the tracked ticket got the untracked duplicate's resolution"
     )
     assert len(by_identity(sim, "bob@")) == 2, "a third ticket for Bob's one problem"
+
+
+def test_a_resolution_a_person_changes_to_wont_do_after_the_tool_learned_it_is_not_reopened(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    sim = jira_cloud
+    mail = tmp_path / "mail"
+    now = datetime.now(UTC)
+    one_report(mail, now - timedelta(hours=3), [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    run(mail, config, sim)
+    (ann,) = by_identity(sim, "ann@")
+    sim.resolve_by_hand(ann, "Done")
+    one_report(mail, now - timedelta(hours=2), [BOB], "r1")
+    run(mail, config, sim)  # learns "Done"
+    sim.resolve_by_hand(ann, "Won't Do")  # a person corrects the resolution, still done
+    assert sim.issues[ann].resolution == "Won't Do"
+    one_report(mail, now - timedelta(hours=1), [BOB], "r2")
+    run(mail, config, sim)  # the ticket was updated since the last check: learned again?
+    one_report(mail, now + timedelta(hours=1), [ANN, BOB], "r3")
+    run(mail, config, sim)
+    assert sim.issues[ann].status == "Done" and sim.issues[ann].resolution == "Won't Do", (
+        "the tool reopened a ticket a person closed as Won't Do"
+    )
