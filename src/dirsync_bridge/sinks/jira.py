@@ -222,8 +222,19 @@ class JiraSink:
                 log.debug("created %s for %s", outcome.key, ticket.idempotency_key)
         crashpoints.crash_point("after-bulk-create")
         if not self.is_cloud:
-            self._properties.keep(made_properties(made, updates))
+            lacking = self._properties.keep(made_properties(made, updates))
+            made = [self._unsettled(outcome, lacking) for outcome in made]
         return made
+
+    def _unsettled(self, outcome: Made, lacking: dict[str, Exception]) -> Made:
+        """A made issue that may lack its property: left for a label search to settle
+        (``adopt`` gives it the property), never recorded without it."""
+        if not isinstance(outcome, TicketSnapshot) or outcome.key not in lacking:
+            return outcome
+        return WriteUnconfirmed(
+            f"Jira made {outcome.key} for {label(outcome.fingerprint)} but could not set its "
+            f"issue property ({lacking[outcome.key]}); it is settled by a label search"
+        )
 
     def update(self, key: str, content: TicketContent) -> None:
         """Replace summary and description (one PUT, no re-read)."""

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from .. import interrupt
 from ..config.settings import JiraSettings
-from ..errors import Retriable, Skippable, WriteUnconfirmed
+from ..errors import DirsyncBridgeError, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketSnapshot
 from ..sink_values import Made, NewTicket
@@ -142,35 +142,51 @@ class Properties:
         self._kept: bool | None = None
         """Whether this site's bulk create keeps properties (None: not checked yet)."""
 
-    def keep(self, made: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        """Make sure each (issue key, property value) made by a bulk create has it."""
+    def keep(self, made: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Exception]:
+        """Make sure each (issue key, property value) made by a bulk create has it; the
+        issues that may still lack it, each with what went wrong.
+
+        Never raises for a refusal or a lost answer: the issues exist whatever happens
+        here. The caller leaves an issue that may lack its property unsettled, so that a
+        label search finds it (``adopt``) and gives it the property, instead of the ledger
+        recording an issue that a later settle could not tell from another's.
+        """
         if not made or self._kept:
-            return
+            return {}
         missing = list(made)
         if self._kept is None:
             jql = f"key in ({', '.join(key for key, _ in made)})"
-            have = {
-                str(raw["key"]) for raw in self._http.search(jql, ["summary"]) if property_of(raw)
-            }
-            missing = [(key, value) for key, value in made if key not in have]
-            self._kept = not missing
-            if missing:
-                log.info("this Jira's bulk create drops issue properties: each is set after it")
+            try:
+                have = {
+                    str(raw["key"])
+                    for raw in self._http.search(jql, ["summary"])
+                    if property_of(raw)
+                }
+            except DirsyncBridgeError as exc:
+                # Unchecked: PUT each one (a PUT says the whole value, so it is safe).
+                log.warning("the issue properties of %s could not be checked (%s)", jql, exc)
+            else:
+                missing = [(key, value) for key, value in made if key not in have]
+                self._kept = not missing
+                if missing:
+                    log.info("this Jira's bulk create drops issue properties: each is set after it")
         with interrupt.workers(IN_FLIGHT) as pool:
-            list(pool.map(self.put, missing))
+            failed = zip(missing, pool.map(self.put, missing), strict=True)
+            return {key: error for (key, _), error in failed if error is not None}
 
-    def put(self, item: tuple[str, dict[str, Any]]) -> None:
-        """Set one issue's property (a PUT says the whole value: sending it twice is safe)."""
+    def put(self, item: tuple[str, dict[str, Any]]) -> Exception | None:
+        """Set one issue's property (a PUT says the whole value: sending it twice is safe);
+        the error if it could not be (logged), else None."""
         key, value = item
         try:
             self._http.write(
                 f"set the property of {key}", "PUT", f"issue/{key}/properties/{PROPERTY}",
                 value, ticket=key,
             )  # fmt: skip
-        except (OutcomeUnknown, Retriable, Skippable) as exc:
-            # The ticket is made and recorded; only a later search for it by its property
-            # (after a crash) would miss it, and that finds it by its label (``adopt``).
+        except (OutcomeUnknown, DirsyncBridgeError) as exc:
             log.warning("%s: its issue property could not be set (%s)", key, exc)
+            return exc
+        return None
 
 
 def adopt(

@@ -1,5 +1,6 @@
-"""Data Center, whose bulk create drops issue properties: what goes wrong while they are
-checked and set afterwards must never make Jira's made issues look never made."""
+"""Jira in bulk under faults a review found: what goes wrong after a bulk create made the
+issues (a property refused, a TLS record broken mid-answer), a proxy's body limit, answers
+that do not add up, people's resolutions racing the tool's, never a duplicate."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import pytest
 
 from dirsync_bridge.errors import DirsyncBridgeError
 
-from ..integration.test_jira_bulk import rows
-from ..integration.test_jira_faults import run
-from ..integration.test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 from ..simulators.jira import JiraSimulator
+from .test_jira_bulk import rows
+from .test_jira_faults import run
+from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
+
+
+# -- Data Center: the issue property after a bulk create ------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -24,7 +28,7 @@ START = datetime(2021, 5, 3, 9, tzinfo=UTC)
     [("property", 403), ("search", 403), ("search", 401), ("property", 400)],
     ids=["property-403", "check-search-403", "check-search-401", "property-400"],
 )
-def test_a_refusal_after_the_bulk_create_made_the_issues_never_leads_to_duplicates(
+def test_a_refusal_after_a_bulk_create_made_the_issues_never_leads_to_duplicates(
     tmp_path: Path, jira_server: JiraSimulator, kind: str, status: int
 ) -> None:
     sim = jira_server
@@ -43,11 +47,11 @@ def test_a_refusal_after_the_bulk_create_made_the_issues_never_leads_to_duplicat
         if not summary.unconfirmed:
             break
     assert len(sim.issues) == 5, f"{len(sim.issues)} issues for 5 problems"
-    assert len(jira_tickets(sim)) == 5
+    assert len(jira_tickets(sim)) == 5  # each has its property in the end
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
 
 
-def test_an_account_that_may_create_but_not_edit_does_not_duplicate_every_cron_pass(
+def test_an_account_that_may_create_but_not_edit_does_not_duplicate_every_pass(
     tmp_path: Path, jira_server: JiraSimulator
 ) -> None:
     sim = jira_server
@@ -58,7 +62,7 @@ def test_an_account_that_may_create_but_not_edit_does_not_duplicate_every_cron_p
     # Setting an issue property needs Edit Issues: this account lacks it (every PUT 403).
     sim.faults.break_next("property", 403, reaches_jira=False, times=1000)
     codes = []
-    for _ in range(3):  # three cron passes, each ending with "exit 2: permission denied"
+    for _ in range(3):  # three cron passes
         try:
             run(mail, config, sim)
             codes.append("ok")
