@@ -81,7 +81,11 @@ def _settle_creates(ledger: Ledger, sink: Sink, intents: list[Intent]) -> None:
     """Unfinished creates, up to a batch: one search for them all, once the latest of them
     has had the sink's search lag."""
     written_at = max(intent.written_at for intent in intents)
-    found = sink.find_many([i.idempotency_key for i in intents], written_at)
+    found = sink.find_many(
+        [i.idempotency_key for i in intents],
+        written_at,
+        known=lambda key: ledger.ticket_of(key) is not None,
+    )
     for intent in intents:
         if intent.idempotency_key in found.unsure:
             # Not found, but not surely absent either: keep the intent, so that no second

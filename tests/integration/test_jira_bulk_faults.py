@@ -8,19 +8,20 @@ import contextlib
 import os
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dirsync_bridge.errors import DirsyncBridgeError
+from dirsync_bridge.sinks.jira import PROPERTY
 
 from ..simulators.jira import JiraSimulator, transport
 from ..simulators.jira.faults import Broken
 from ..simulators.jira.fixtures import CUSTOM_FIELDS
 from .test_jira_bulk import rows
-from .test_jira_faults import run
+from .test_jira_faults import ANN, BOB, run
 from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
@@ -75,6 +76,43 @@ def test_an_account_that_may_create_but_not_edit_does_not_duplicate_every_pass(
         except DirsyncBridgeError as exc:
             codes.append(type(exc).__name__)
     assert len(sim.issues) == 5, f"{len(sim.issues)} issues for 5 problems after {codes}"
+
+
+def test_a_lost_create_of_a_problems_next_ticket_never_adopts_its_old_ticket(
+    tmp_path: Path, jira_server: JiraSimulator
+) -> None:
+    sim = jira_server
+    sim.faults.bulk_drops_properties = True
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    # Every property PUT of the first pass fails (after the bulk create, and again when the
+    # label search finds the issues): both are recorded without their property.
+    sim.faults.break_next("property", 503, reaches_jira=False, times=4)
+    run(mail, config, sim)
+    assert len(sim.issues) == 2
+    assert all(PROPERTY not in i.properties for i in sim.issues.values())
+    (old,) = [k for k, i in sim.issues.items() if "ann@" in i.fields["summary"]]
+    # Ann absent from three reports: her ticket is resolved by the tool.
+    for n in range(1, 4):
+        one_report(mail, START + timedelta(hours=3 * n), [BOB], f"r{n}")
+    assert run(mail, config, sim).resolved == 1
+    assert sim.issues[old].status == "Done"
+    # Back after the reopen window (30 days): a new ticket, linking the old one. Its bulk
+    # create never reaches Jira (the proxy drops it): settled by a label search, which
+    # finds only the old ticket (her label, no property), already the ledger's.
+    one_report(mail, START + timedelta(days=60), [ANN, BOB], "back")
+    sim.faults.break_next("create", "drop", reaches_jira=False)
+    for _ in range(3):
+        summary = run(mail, config, sim)
+        if not summary.unconfirmed:
+            break
+    anns = [k for k, i in sim.issues.items() if "ann@" in i.fields["summary"]]
+    seen = {k: (sim.issues[k].status, sim.issues[k].properties.get(PROPERTY)) for k in anns}
+    assert len(anns) == 2, f"Ann's new episode has no ticket of its own: {seen}"
+    assert sim.issues[old].status == "Done"  # the old ticket stays resolved
+    assert PROPERTY not in sim.issues[old].properties  # and nobody's property was put on it
+    assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
 
 
 # -- TLS broken mid-answer ------------------------------------------------------------------

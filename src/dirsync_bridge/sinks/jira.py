@@ -116,7 +116,11 @@ class JiraSink:
     # -- Sink ------------------------------------------------------------------------------
 
     def find_many(
-        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+        self,
+        idempotency_keys: Sequence[str],
+        written_at: datetime | None = None,
+        *,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> Found:
         """The tickets created with these keys: one search of their labels (up to 50), then
         each issue matched to its key by its property.
@@ -144,13 +148,20 @@ class JiraSink:
             key = str(property_of(raw).get("idempotency_key") or "")
             if key in keys and key not in found:  # several: the oldest (ORDER BY created)
                 found[key] = self._snapshot(raw, comments=False)
-            elif not key and not self.is_cloud:
+            elif not key and not self.is_cloud and not known(str(raw["key"])):
+                # An issue the ledger knows is another ticket (a problem's old one whose
+                # property was never set): never taken for this create's.
                 for name in (raw.get("fields") or {}).get("labels") or []:
                     if name in by_label:
                         bare.setdefault(str(name), []).append(raw)
-        for name, issues in bare.items():
-            found |= self._adopt(by_label[name], issues, found)
         unsure = {k for k in keys if k not in found and k in self._unsure and self.is_cloud}
+        for name, issues in bare.items():
+            adopted = self._adopt(by_label[name], issues, found)
+            found |= adopted
+            if not adopted:
+                # Bare issues that cannot be told apart: one of them may be a create's,
+                # so none of those creates is surely absent (a person must look).
+                unsure |= {k for k in by_label[name] if k not in found}
         return Found(found, frozenset(unsure))
 
     def snapshot(self, key: str) -> TicketSnapshot:
