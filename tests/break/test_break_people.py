@@ -67,34 +67,6 @@ def test_a_ticket_a_person_closed_as_wont_do_then_reopened_is_not_doubled_by_a_n
     assert len(open_anns) == 1, f"two open tickets for Ann's one problem: {open_anns}"
 
 
-@pytest.fixture
-def jira_two_projects() -> Iterator[JiraSimulator]:
-    with JiraSimulator("cloud", project=["OPS", "NEW"], custom_fields=CUSTOM_FIELDS) as sim:
-        yield sim
-
-
-def test_a_ticket_whose_bulk_create_was_lost_and_that_a_person_moved_is_not_created_again(
-    tmp_path: Path, jira_two_projects: JiraSimulator
-) -> None:
-    sim = jira_two_projects
-    mail = tmp_path / "mail"
-    one_report(mail, datetime(2021, 5, 3, 9, tzinfo=UTC), [ANN, BOB], "r0")
-    config = jira_config(sim, tmp_path / "state")
-    sim.faults.search_lag = 3600.0  # Cloud search does not show the new issues yet...
-    sim.faults.break_next("create", "drop")  # ...made, the connection dropped
-    first = run(mail, config, sim)
-    assert first.unconfirmed and len(sim.issues) == 2
-    (ann,) = by_identity(sim, "ann@")
-    moved = sim.move_to_project_by_hand(ann, "NEW")  # a person triages it meanwhile
-    sim.faults.search_lag = 0.0
-
-    for _ in range(3):
-        if not run(mail, config, sim).unconfirmed:
-            break
-    anns = by_identity(sim, "ann@")
-    assert anns == [moved], f"Ann's problem has {len(anns)} issues: {anns}"
-
-
 def test_a_person_resolving_as_wont_do_just_before_the_tools_resolve_is_not_reopened(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:

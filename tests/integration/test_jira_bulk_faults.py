@@ -21,7 +21,7 @@ from ..simulators.jira import JiraSimulator, transport
 from ..simulators.jira.faults import Broken
 from ..simulators.jira.fixtures import CUSTOM_FIELDS
 from .test_jira_bulk import rows
-from .test_jira_faults import ANN, BOB, run
+from .test_jira_faults import ANN, BOB, by_identity, run
 from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
@@ -166,3 +166,34 @@ def test_a_tls_record_broken_after_jira_made_a_batch_is_a_lost_answer_not_a_ca_b
     assert len(sim.issues) == 5, (len(sim.issues), errors)
     assert not any("ca_bundle" in e for e in errors), errors
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
+
+
+# -- people and the tool's tickets -----------------------------------------------------------
+
+
+@pytest.fixture
+def jira_two_projects() -> Iterator[JiraSimulator]:
+    with JiraSimulator("cloud", project=["OPS", "NEW"], custom_fields=CUSTOM_FIELDS) as sim:
+        yield sim
+
+
+def test_a_lost_create_whose_issue_a_person_moved_to_another_project_is_not_made_again(
+    tmp_path: Path, jira_two_projects: JiraSimulator
+) -> None:
+    sim = jira_two_projects
+    mail = tmp_path / "mail"
+    one_report(mail, datetime(2021, 5, 3, 9, tzinfo=UTC), [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    sim.faults.search_lag = 3600.0  # Cloud search does not show the new issues yet...
+    sim.faults.break_next("create", "drop")  # ...made, the connection dropped
+    first = run(mail, config, sim)
+    assert first.unconfirmed and len(sim.issues) == 2
+    (ann,) = by_identity(sim, "ann@")
+    moved = sim.move_to_project_by_hand(ann, "NEW")  # a person triages it meanwhile
+    sim.faults.search_lag = 0.0
+
+    for _ in range(3):
+        if not run(mail, config, sim).unconfirmed:
+            break
+    anns = by_identity(sim, "ann@")
+    assert anns == [moved], f"Ann's problem has {len(anns)} issues: {anns}"

@@ -138,10 +138,10 @@ class JiraSink:
         for key in keys:
             by_label.setdefault(label(key.split(":", 1)[0]), []).append(key)
         names = ", ".join(jql_string(name) for name in by_label)
-        jql = (
-            f"project = {jql_string(self.settings.project)} AND labels in ({names}) "
-            "ORDER BY created ASC"
-        )
+        # No project named (as ``jira_people``): a person may have moved a ticket made by a
+        # create whose answer was lost to another project before the search; its property
+        # still names its idempotency key.
+        jql = f"labels in ({names}) ORDER BY created ASC"
         found: dict[str, TicketSnapshot] = {}
         bare: dict[str, list[dict[str, Any]]] = {}  # label -> issues without our property
         for raw in self._http.search(jql, [*_FIELDS, "labels"]):
