@@ -24,6 +24,7 @@ from .errors import TicketGone
 from .lifecycle import Policy
 from .ports import Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .run_summary import RunSummary
+from .sink_values import ResolvedTicket
 from .ticket_plan import TicketTexts, applied_from, plan, plan_superseded, target
 from .ticket_writes import Change, Create, Job, Writer
 
@@ -154,7 +155,7 @@ def observe(ledger: Ledger, sink: Sink) -> None:
         return
     check = sink.resolved_since(since)
     for found in check.resolved:
-        where = ledger.ticket_of(found.key) or _by_idempotency_key(ledger, found.idempotency_key)
+        where = ledger.ticket_of(found.key) or _moved(ledger, sink, found)
         if where is None:
             continue  # not this ledger's ticket
         fp, episode = where
@@ -166,13 +167,26 @@ def observe(ledger: Ledger, sink: Sink) -> None:
     ledger.set_cursor(PEOPLE, check.checked_at)
 
 
-def _by_idempotency_key(ledger: Ledger, idempotency_key: str) -> tuple[str, int] | None:
-    fingerprint, _, episode = idempotency_key.rpartition(":")
+def _moved(ledger: Ledger, sink: Sink, found: ResolvedTicket) -> tuple[str, int] | None:
+    """The ledger's ticket that ``found`` is under a new key (a person moved it to another
+    project), or None.
+
+    The idempotency key it records is not enough: a duplicate the tool does not track (a
+    create made twice) records the same one, and a person closing that duplicate must not
+    resolve the tracked ticket. So the tracked ticket's own key is asked: a moved issue
+    answers its old key with its new one; the tracked ticket itself answers as itself.
+    """
+    fingerprint, _, episode = found.idempotency_key.rpartition(":")
     if not fingerprint or not episode.isdigit():
         return None
-    if ledger.ticket_key(fingerprint, int(episode)) is None:
+    tracked = ledger.ticket_key(fingerprint, int(episode))
+    if tracked is None:
         return None
-    return fingerprint, int(episode)
+    try:
+        now = sink.snapshot(tracked).key
+    except (TicketGone, LookupError):
+        return None  # deleted (learned at its next write), or a sink that cannot tell
+    return (fingerprint, int(episode)) if now == found.key else None
 
 
 def reconcile(

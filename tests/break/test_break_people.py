@@ -127,43 +127,6 @@ def test_a_sighting_after_a_persons_resolution_reopens_it_whatever_jiras_fast_cl
     assert sim.issues[ann].status == "To Do", "a problem seen after its resolution stays closed"
 
 
-def test_a_person_closing_the_untracked_duplicate_does_not_close_or_double_the_tracked_one(
-    tmp_path: Path, jira_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A duplicate issue exists (any of the ways a create can be made twice; here a bulk
-    # answer that lists item 1 as made and also as refused). A person tidies up: closes the
-    # one the tool does not track as Duplicate.
-    from ..simulators.jira import server
-    from ..simulators.jira.bulk import create_bulk
-    from .test_break_bulk_answers import made_and_refused
-
-    sim = jira_cloud
-    calls = {"n": 0}
-
-    def odd(model: Any, faults: Any, body: Any) -> Any:
-        status, answer = create_bulk(model, faults, body)
-        calls["n"] += 1
-        return status, made_and_refused(answer) if calls["n"] == 1 else answer
-
-    monkeypatch.setattr(server, "create_bulk", odd)
-    mail = tmp_path / "mail"
-    now = datetime.now(UTC)
-    one_report(mail, now - timedelta(hours=2), [ANN, BOB], "r0")
-    config = jira_config(sim, tmp_path / "state", never_reopen=["Won't Do", "Duplicate"])
-    run(mail, config, sim)  # Bob's item: "refused" though made
-    run(mail, config, sim)  # Bob's problem still flagged: created again
-    bobs = by_identity(sim, "bob@")
-    assert len(bobs) == 2
-    untracked, tracked = sorted(bobs, key=lambda k: int(k.split("-")[1]))
-    sim.resolve_by_hand(untracked, "Duplicate")
-    one_report(mail, now + timedelta(hours=1), [ANN, BOB], "r1")
-    run(mail, config, sim)
-    assert sim.issues[tracked].status == "To Do" and sim.issues[tracked].comments == [], (
-        "the tracked ticket got the untracked duplicate's resolution"
-    )
-    assert len(by_identity(sim, "bob@")) == 2, "a third ticket for Bob's one problem"
-
-
 def test_a_resolution_a_person_changes_to_wont_do_after_the_tool_learned_it_is_not_reopened(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:

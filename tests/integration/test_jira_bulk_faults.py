@@ -197,3 +197,41 @@ def test_a_lost_create_whose_issue_a_person_moved_to_another_project_is_not_made
             break
     anns = by_identity(sim, "ann@")
     assert anns == [moved], f"Ann's problem has {len(anns)} issues: {anns}"
+
+
+def test_a_person_closing_an_untracked_duplicate_does_not_close_or_double_the_tracked_one(
+    tmp_path: Path, jira_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A duplicate issue exists (any of the ways a create can be made twice; here a proxy
+    # that replayed Bob's create): it records the same idempotency key. A person tidies up
+    # and closes the one the tool does not track as Duplicate.
+    from ..simulators.jira import server
+    from ..simulators.jira.bulk import create_bulk
+
+    sim = jira_cloud
+    replayed = {"yes": False}
+
+    def twice(model: Any, faults: Any, body: Any) -> Any:
+        answer = create_bulk(model, faults, body)
+        if not replayed["yes"]:
+            replayed["yes"] = True
+            items = body["issueUpdates"]
+            model.create_issue(next(i for i in items if "bob@" in i["fields"]["summary"]))
+        return answer
+
+    monkeypatch.setattr(server, "create_bulk", twice)
+    mail = tmp_path / "mail"
+    now = datetime.now(UTC)
+    one_report(mail, now - timedelta(hours=2), [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state", never_reopen=["Won't Do", "Duplicate"])
+    run(mail, config, sim)
+    bobs = by_identity(sim, "bob@")
+    assert len(bobs) == 2
+    tracked, untracked = sorted(bobs, key=lambda k: int(k.split("-")[1]))
+    sim.resolve_by_hand(untracked, "Duplicate")
+    one_report(mail, now + timedelta(hours=1), [ANN, BOB], "r1")
+    run(mail, config, sim)
+    assert sim.issues[tracked].status == "To Do" and sim.issues[tracked].comments == [], (
+        "the tracked ticket got the untracked duplicate's resolution"
+    )
+    assert len(by_identity(sim, "bob@")) == 2, "a third ticket for Bob's one problem"
