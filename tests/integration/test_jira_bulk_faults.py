@@ -17,6 +17,7 @@ import pytest
 from dirsync_bridge.errors import DirsyncBridgeError
 from dirsync_bridge.sinks.jira import PROPERTY
 
+from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator, transport
 from ..simulators.jira.faults import Broken
 from ..simulators.jira.fixtures import CUSTOM_FIELDS
@@ -166,6 +167,71 @@ def test_a_tls_record_broken_after_jira_made_a_batch_is_a_lost_answer_not_a_ca_b
     assert len(sim.issues) == 5, (len(sim.issues), errors)
     assert not any("ca_bundle" in e for e in errors), errors
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
+
+
+# -- a proxy's body limit --------------------------------------------------------------------
+
+PAGE_413 = (
+    "<html><head><title>413 Request Entity Too Large</title></head><body><center>"
+    "<h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body></html>"
+)
+
+
+def big_rows(count: int, size: int = 2500, prefix: str = "u") -> list[tuple[str, str]]:
+    out = []
+    for n in range(count):
+        who = f"{prefix}{n:03d}@contoso.com"
+        values = [f"smtp:{c * size}{n}@contoso.com" for c in "abcdefgh"]  # about 8 * size
+        out.append((who, duplicate("ProxyAddresses", f"SMTP:{who}", *values)))
+    return out
+
+
+def body_limit(sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch, limit: int) -> list[int]:
+    """A reverse proxy in front of Jira answering 413 (its HTML page) to bigger bodies;
+    the sizes of the bodies it saw."""
+    handle = sim.handle
+    sizes: list[int] = []
+
+    def proxy(method: str, path: str, query: str, raw: bytes, headers: Any) -> Any:
+        sizes.append(len(raw))
+        if len(raw) > limit:
+            return 413, {"html": PAGE_413}, {}
+        return handle(method, path, query, raw, headers)
+
+    monkeypatch.setattr(sim, "handle", proxy)
+    return sizes
+
+
+def test_a_proxy_body_limit_halves_bulk_creates_instead_of_stopping_every_run(
+    tmp_path: Path, jira_server: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = jira_server
+    limit = 1024 * 1024  # nginx's default client_max_body_size
+    sizes = body_limit(sim, monkeypatch, limit)
+    mail = tmp_path / "mail"
+    one_report(mail, START, big_rows(60), "r0")
+    config = jira_config(sim, tmp_path / "state")
+    summary = run(mail, config, sim)
+    assert max(sizes) > limit  # the first bulk body did go over the proxy's limit
+    assert len(sim.issues) == 60
+    assert not summary.unconfirmed and not summary.attention
+    assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
+
+
+def test_a_single_create_over_the_proxy_limit_skips_that_problem_alone(
+    tmp_path: Path, jira_server: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = jira_server
+    sizes = body_limit(sim, monkeypatch, 20 * 1024)
+    mail = tmp_path / "mail"
+    huge = big_rows(1, size=12000, prefix="h")[0]  # its description alone is over the limit
+    one_report(mail, START, [*rows(5), huge], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    summary = run(mail, config, sim)
+    assert len(sim.issues) == 5
+    assert max(sizes) > 20 * 1024
+    assert len(summary.attention) == 1 and "too large" in summary.attention[0], summary
+    assert outcome_leftovers(config) == {"intents": 0, "dirty": 1}  # flagged: tried again
 
 
 # -- people and the tool's tickets -----------------------------------------------------------

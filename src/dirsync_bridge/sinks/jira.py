@@ -52,8 +52,10 @@ from .jira_bulk import (
     label_list,
     made_properties,
     outcomes,
+    split,
+    unsettled,
 )
-from .jira_http import JiraHttp
+from .jira_http import JiraHttp, TooLarge
 from .jira_people import resolved_since
 from .jira_wire import (
     PROPERTY,
@@ -212,6 +214,8 @@ class JiraSink:
                 sending=sending,
                 refusals=True,
             )
+        except TooLarge as exc:
+            return split(lambda part: self.create_many(part, reach_by=reach_by), tickets, exc)
         except OutcomeUnknown as exc:
             when = self._now()
             self._unsure |= dict.fromkeys((t.idempotency_key for t in tickets), when)
@@ -234,18 +238,8 @@ class JiraSink:
         crashpoints.crash_point("after-bulk-create")
         if not self.is_cloud:
             lacking = self._properties.keep(made_properties(made, updates))
-            made = [self._unsettled(outcome, lacking) for outcome in made]
+            made = [unsettled(outcome, lacking) for outcome in made]
         return made
-
-    def _unsettled(self, outcome: Made, lacking: dict[str, Exception]) -> Made:
-        """A made issue that may lack its property: left for a label search to settle
-        (``adopt`` gives it the property), never recorded without it."""
-        if not isinstance(outcome, TicketSnapshot) or outcome.key not in lacking:
-            return outcome
-        return WriteUnconfirmed(
-            f"Jira made {outcome.key} for {label(outcome.fingerprint)} but could not set its "
-            f"issue property ({lacking[outcome.key]}); it is settled by a label search"
-        )
 
     def update(self, key: str, content: TicketContent) -> None:
         """Replace summary and description (one PUT, no re-read)."""

@@ -13,12 +13,12 @@ item it does not refuse with an unknown outcome, settled later by a search, neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from .. import interrupt
 from ..config.settings import JiraSettings
-from ..errors import DirsyncBridgeError, WriteUnconfirmed
+from ..errors import DirsyncBridgeError, Skippable, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketSnapshot
 from ..sink_values import Made, NewTicket
@@ -108,6 +108,43 @@ def outcomes(
                 )
             )
     return out
+
+
+def unsettled(outcome: Made, lacking: dict[str, Exception]) -> Made:
+    """A made issue that may lack its property (``Properties.keep``): left for a label
+    search to settle (``adopt`` gives it the property), never recorded without it."""
+    if not isinstance(outcome, TicketSnapshot) or outcome.key not in lacking:
+        return outcome
+    return WriteUnconfirmed(
+        f"Jira made {outcome.key} for {label(outcome.fingerprint)} but could not set its "
+        f"issue property ({lacking[outcome.key]}); it is settled by a label search"
+    )
+
+
+def split(
+    create_many: Callable[[Sequence[NewTicket]], list[Made]],
+    tickets: Sequence[NewTicket],
+    exc: Exception,
+) -> list[Made]:
+    """A bulk create refused as too large (413: a proxy's body limit; nothing was written):
+    each half sent on its own, down to single creates; a single ticket too large is that
+    problem's alone (``Skippable``, named), never the whole run's."""
+    if len(tickets) == 1:
+        return [
+            Skippable(
+                f"Jira: the ticket for {label(tickets[0].fingerprint)} is too large to create "
+                f"({exc}: a proxy's body limit?); skipped until fixed, the other tickets go on"
+            )
+        ]
+    log.info("Jira refused %d creates in one request as too large (%s): halved", len(tickets), exc)
+    half = (len(tickets) + 1) // 2
+    made: list[Made] = []
+    for part in (tickets[:half], tickets[half:]):
+        try:
+            made += create_many(part)
+        except Exception as error:  # that half's request as a whole: each item's fate
+            made += [error] * len(part)
+    return made
 
 
 def _refused(settings: JiraSettings, ticket: NewTicket, error: dict[str, Any]) -> Exception:

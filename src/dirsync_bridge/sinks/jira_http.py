@@ -53,6 +53,11 @@ class _NotJson(Exception):
     """A 2xx answer that is not the JSON asked for."""
 
 
+class TooLarge(Exception):
+    """A bulk request refused as too large (413, from Jira or a proxy before it): nothing
+    was written; smaller requests may pass."""
+
+
 class _Refusals(Exception):
     """A 400 whose JSON refuses a bulk request item by item: an answer, not an error."""
 
@@ -172,8 +177,8 @@ class JiraHttp:
         ``ticket``: the issue written to (for a create, the problem's label); ``sending``:
         called before each attempt leaves; ``refusals``: a 400 whose JSON lists refusals
         item by item (``errors``, a list: a bulk create of which no item was made) is
-        returned as the answer. Raises ``OutcomeUnknown`` when the write may or may not
-        have happened.
+        returned as the answer, and a 413 raises ``TooLarge``. Raises ``OutcomeUnknown``
+        when the write may or may not have happened.
         """
         try:
             self.site()
@@ -290,6 +295,9 @@ class JiraHttp:
                 status = exc.status_code or 0
                 if write and status >= 500:  # it may have failed after the write
                     raise OutcomeUnknown(f"HTTP {status}") from None
+                if refusals and status == 413:
+                    # A proxy's body limit (nginx: 1 MiB by default): nothing reached Jira.
+                    raise TooLarge(f"HTTP 413 from {s.url}") from None
                 body = error_json(exc) if refusals and status == 400 else None
                 if body is not None and isinstance(body.get("errors"), list):
                     raise _Refusals(body) from None
@@ -425,4 +433,4 @@ def _tls_reason(exc: requests.exceptions.SSLError) -> str:
     return f"certificate verify failed: {found.group(1).strip()}" if found else "handshake failed"
 
 
-__all__ = ["PAGE", "JiraHttp"]
+__all__ = ["PAGE", "JiraHttp", "TooLarge"]
