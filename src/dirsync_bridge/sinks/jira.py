@@ -48,8 +48,10 @@ from .jira_bulk import (
     Properties,
     adopt,
     bare_property,
+    checked,
     issue_update,
     label_list,
+    labels_of,
     made_properties,
     outcomes,
     split,
@@ -228,6 +230,10 @@ class JiraSink:
         if reach_by is not None:
             reach_by(self._now())  # answered: made before now, whenever a crash comes
         made = outcomes(self.settings, answer, tickets)
+        keys = [outcome.key for outcome in made if isinstance(outcome, TicketSnapshot)]
+        if keys and len(keys) < len(made):
+            # Refusals are numbered by the answer alone: an issue must carry its item's label.
+            made = checked(made, tickets, labels_of(self._http, keys))
         for ticket, outcome in zip(tickets, made, strict=True):
             if isinstance(outcome, WriteUnconfirmed):
                 self._unsure[ticket.idempotency_key] = self._now()

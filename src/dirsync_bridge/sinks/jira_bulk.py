@@ -73,41 +73,94 @@ def label_list(fingerprints: Sequence[str]) -> str:
 def outcomes(
     settings: JiraSettings, answer: dict[str, Any], tickets: Sequence[NewTicket]
 ) -> list[Made]:
-    """What became of each ticket of a bulk create, in order, from Jira's answer."""
-    refused: dict[int, dict[str, Any]] = {}
-    for error in answer.get("errors") or []:
-        number = error.get("failedElementNumber") if isinstance(error, dict) else None
-        if isinstance(number, int) and 0 <= number < len(tickets):
-            refused[number] = error
-    made = [n for n in range(len(tickets)) if n not in refused]
-    issues = answer.get("issues") or []
-    matched = len(issues) == len(made) and all(
-        isinstance(issue, dict) and issue.get("key") for issue in issues
-    )
-    keys = {n: str(issue["key"]) for n, issue in zip(made, issues, strict=False)} if matched else {}
+    """What became of each ticket of a bulk create, in order, from Jira's answer.
+
+    Only an answer that adds up exactly is believed: ``issues`` and ``errors`` lists, each
+    refusal numbering a distinct item of the request (an int, from 0), one issue with a
+    distinct key for every item not refused. Anything else (an item both made and refused,
+    refusals numbered from 1, a number twice, ``issues`` not a list) leaves every item
+    unknown, settled by a label search, since no item's fate can be read from it.
+    """
+    errors, issues = answer.get("errors"), answer.get("issues")
+    refused = _refusals([] if errors is None else errors, len(tickets))
+    made = [n for n in range(len(tickets)) if n not in (refused or {})]
+    keys = [issue.get("key") if isinstance(issue, dict) else None for issue in _list(issues)]
+    if (
+        refused is None
+        or not isinstance(issues, list)
+        or len(keys) != len(made)
+        or not all(isinstance(key, str) and key for key in keys)
+        or len(set(keys)) != len(keys)
+    ):
+        return [_unknown(ticket, "an answer that does not add up") for ticket in tickets]
+    by_number = dict(zip(made, keys, strict=True))
     out: list[Made] = []
     for number, ticket in enumerate(tickets):
         if number in refused:
             out.append(_refused(settings, ticket, refused[number]))
-        elif number in keys:
-            out.append(
-                TicketSnapshot(
-                    key=keys[number],
-                    idempotency_key=ticket.idempotency_key,
-                    fingerprint=ticket.fingerprint,
-                    content=ticket.content,
-                    status="open",
-                )
+            continue
+        out.append(
+            TicketSnapshot(
+                key=str(by_number[number]),
+                idempotency_key=ticket.idempotency_key,
+                fingerprint=ticket.fingerprint,
+                content=ticket.content,
+                status="open",
             )
-        else:
-            out.append(
-                WriteUnconfirmed(
-                    f"Jira: creating the ticket for {label(ticket.fingerprint)} got an answer "
-                    f"that does not say which issue is its ({len(issues)} made for "
-                    f"{len(made)} not refused); it is looked for by label before any new attempt"
-                )
-            )
+        )
     return out
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _refusals(errors: object, count: int) -> dict[int, dict[str, Any]] | None:
+    """Item number -> its refusal; None unless each names a distinct item in range."""
+    if not isinstance(errors, list):
+        return None
+    refused: dict[int, dict[str, Any]] = {}
+    for error in errors:
+        number = error.get("failedElementNumber") if isinstance(error, dict) else None
+        if type(number) is not int or not 0 <= number < count or number in refused:
+            return None  # JSON true is a bool, not a number
+        refused[number] = error
+    return refused
+
+
+def _unknown(ticket: NewTicket, why: str) -> WriteUnconfirmed:
+    return WriteUnconfirmed(
+        f"Jira: creating the ticket for {label(ticket.fingerprint)} got {why}; it is "
+        "looked for by label before any new attempt"
+    )
+
+
+def checked(
+    made: list[Made], tickets: Sequence[NewTicket], labels: dict[str, set[str]]
+) -> list[Made]:
+    """A bulk answer with refusals, checked against the labels of the issues it names
+    made (``labels``: issue key -> its labels, from one search): the numbering of the
+    refusals is trusted only if each issue carries its own item's label; otherwise every
+    item is unknown (an issue may be another item's, a "refused" item may be made)."""
+    for outcome, ticket in zip(made, tickets, strict=True):
+        if isinstance(outcome, TicketSnapshot) and label(ticket.fingerprint) not in labels.get(
+            outcome.key, set()
+        ):
+            why = "an answer whose issues do not carry their items' labels"
+            return [_unknown(t, why) for t in tickets]
+    return made
+
+
+def labels_of(http: JiraHttp, keys: Sequence[str]) -> dict[str, set[str]]:
+    """Issue key -> its labels, by one search (``key in (...)``); {} if it fails."""
+    try:
+        found = http.search(f"key in ({', '.join(keys)})", ["labels"])
+        return {
+            str(raw["key"]): set((raw.get("fields") or {}).get("labels") or []) for raw in found
+        }
+    except DirsyncBridgeError as exc:
+        log.warning("the issues of a bulk create could not be checked (%s)", exc)
+        return {}
 
 
 def unsettled(outcome: Made, lacking: dict[str, Exception]) -> Made:

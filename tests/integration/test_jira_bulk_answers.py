@@ -1,6 +1,6 @@
 """Bulk create answers that do not add up (a flaky or buggy Jira, a proxy rewriting JSON):
 whatever the answer, reruns end with one issue per problem, each recorded in the ledger
-under the issue that carries its own label and property."""
+under the issue that carries its own label and property; never an internal error."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import RunSummary
 from dirsync_bridge.sinks.jira import PROPERTY
 
-from ..integration.test_jira_bulk import rows
-from ..integration.test_jira_faults import run
-from ..integration.test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 from ..simulators.jira import JiraSimulator, server
 from ..simulators.jira.bulk import create_bulk
+from .test_jira_bulk import rows
+from .test_jira_faults import run
+from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
 Json = dict[str, Any]
@@ -82,7 +82,7 @@ def until_settled(mail: Path, config: Any, sim: JiraSimulator) -> list[RunSummar
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_a_bulk_answer_that_does_not_add_up_still_gives_one_issue_per_problem(
+def test_a_bulk_answer_that_does_not_add_up_is_never_guessed_one_issue_per_problem(
     tmp_path: Path, jira_server: JiraSimulator, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
     sim = jira_server
