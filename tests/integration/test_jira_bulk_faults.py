@@ -301,3 +301,38 @@ def test_a_person_closing_an_untracked_duplicate_does_not_close_or_double_the_tr
         "the tracked ticket got the untracked duplicate's resolution"
     )
     assert len(by_identity(sim, "bob@")) == 2, "a third ticket for Bob's one problem"
+
+
+def test_a_persons_wont_do_just_before_the_tools_resolve_is_theirs_and_never_reopened(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    sim = jira_cloud
+    mail = tmp_path / "mail"
+    now = datetime.now(UTC)
+    one_report(mail, now - timedelta(days=4), [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    run(mail, config, sim)
+    (ann,) = by_identity(sim, "ann@")
+    for n in range(1, 4):  # Ann absent from three reports: the tool resolves her ticket...
+        one_report(mail, now - timedelta(days=4) + timedelta(hours=3 * n), [BOB], f"r{n}")
+    # ...while a person, at that very moment, closes it as Won't Do (never reopened).
+    handle = sim.handle
+    done = {"yes": False}
+
+    def racing(method: str, path: str, query: str, raw: bytes, headers: Any) -> Any:
+        if not done["yes"] and method == "GET" and path.endswith(f"/issue/{ann}/transitions"):
+            sim.resolve_by_hand(ann, "Won't Do")
+            done["yes"] = True
+        return handle(method, path, query, raw, headers)
+
+    sim.handle = racing  # type: ignore[method-assign]
+    run(mail, config, sim)
+    assert done["yes"] and sim.issues[ann].resolution == "Won't Do"
+    sim.handle = handle  # type: ignore[method-assign]
+    # Ann is back later (within the reopen window): Won't Do is never reopened.
+    one_report(mail, now + timedelta(hours=1), [ANN, BOB], "back")
+    run(mail, config, sim)
+    assert sim.issues[ann].status == "Done" and sim.issues[ann].resolution == "Won't Do", (
+        "the tool reopened a ticket a person closed as Won't Do"
+    )
+    assert len(by_identity(sim, "ann@")) == 2  # a new ticket instead

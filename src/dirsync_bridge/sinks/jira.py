@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
-from ..errors import TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import ResolvedMeanwhile, TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck
@@ -58,7 +58,7 @@ from .jira_bulk import (
     unsettled,
 )
 from .jira_http import JiraHttp, TooLarge
-from .jira_people import resolved_since
+from .jira_people import resolution_of, resolved_since
 from .jira_wire import (
     PROPERTY,
     OutcomeUnknown,
@@ -287,8 +287,12 @@ class JiraSink:
         offered = answer.get("transitions") or []
         chosen = next((t for t in offered if t["name"].casefold() == wanted.casefold()), None)
         if chosen is None:
-            if self.snapshot(key).status == status:
-                return  # a person got there first
+            done = resolution_of(self._http, key, self._now)
+            if status == "resolved" and done is not None:
+                # A person got there first: theirs, with their resolution (a Won't Do).
+                raise ResolvedMeanwhile(key, done.name, done.at)
+            if status == "open" and done is None:
+                return  # a person reopened it first
             raise TransitionMissing(key, wanted, [t["name"] for t in offered])
         body = {"transition": {"id": chosen["id"]}}
         self._write(key, f"move {key} through {wanted!r}", "POST", path, body)

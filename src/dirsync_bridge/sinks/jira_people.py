@@ -51,6 +51,16 @@ def resolved_since(
     return PeopleCheck(resolved, started)
 
 
+def resolution_of(http: JiraHttp, key: str, now: Callable[[], datetime]) -> Resolution | None:
+    """How ticket ``key`` was resolved, read now; None if Jira does not show it done."""
+    fields = ",".join(_DONE_FIELDS)
+    raw = http.read(f"read {key}", f"issue/{key}", {"fields": fields}, ticket=key, need=("key",))
+    category = (((raw.get("fields") or {}).get("status") or {}).get("statusCategory") or {}).get(
+        "key"
+    )
+    return _resolution(raw, now) if category == "done" else None
+
+
 def _resolution(raw: dict[str, Any], now: Callable[[], datetime]) -> Resolution:
     # A workflow may close a ticket without a resolution: done is done, and the status
     # names it (for never_reopen) when no resolution does.
