@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from ..integration.test_jira_bulk import crash_runs, rows
-from ..integration.test_jira_sink import jira_tickets, one_report
 from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator
+from .test_jira_bulk import crash_runs, rows
+from .test_jira_sink import jira_tickets, one_report
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
 

@@ -12,15 +12,15 @@ import pytest
 
 from dirsync_bridge.pipeline import replay
 
-from ..integration.test_jira_faults import ANN, ANN_MORE, BOB
-from ..integration.test_jira_sink import (
+from ..simulators.jira import JiraSimulator
+from .test_jira_faults import ANN, ANN_MORE, BOB
+from .test_jira_sink import (
     jira_config,
     jira_tickets,
     local_reference,
     one_report,
     outcome_leftovers,
 )
-from ..simulators.jira import JiraSimulator
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
 CAROL = ("carol@contoso.com", BOB[1].replace("bob@", "carol@"))

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from dirsync_bridge.pipeline import replay
 
-from ..integration.conftest import make_config, outcome
-from ..integration.test_replay import _split, without_superseded, write_history
+from .conftest import make_config, outcome
+from .test_replay import _split, without_superseded, write_history
 
 histories = st.integers(3, 9).flatmap(
     lambda n: st.tuples(
