@@ -116,6 +116,39 @@ def test_a_lost_create_of_a_problems_next_ticket_never_adopts_its_old_ticket(
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
 
 
+def test_two_bare_issues_of_one_lost_create_are_left_to_a_person_never_a_third(
+    tmp_path: Path, jira_server: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ..simulators.jira import server
+    from ..simulators.jira.bulk import create_bulk
+
+    sim = jira_server
+    sim.faults.bulk_drops_properties = True
+    replayed = {"yes": False}
+
+    def twice(model: Any, faults: Any, body: Any) -> Any:
+        answer = create_bulk(model, faults, body)
+        if not replayed["yes"]:  # a proxy replayed Ann's create: two issues, no property
+            replayed["yes"] = True
+            items = body["issueUpdates"]
+            ann = next(i for i in items if "ann@" in i["fields"]["summary"])
+            model.create_issue({k: v for k, v in ann.items() if k != "properties"})
+        return answer
+
+    monkeypatch.setattr(server, "create_bulk", twice)
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN, BOB], "r0")
+    config = jira_config(sim, tmp_path / "state")
+    sim.faults.break_next("create", "drop")  # made, the answer lost
+    for _ in range(2):
+        run(mail, config, sim)
+    # Which of Ann's two bare issues is the create's cannot be told: neither is taken, and
+    # no third is made; the create stays unsettled until a person deletes one.
+    assert len(by_identity(sim, "ann@")) == 2
+    assert len(by_identity(sim, "bob@")) == 1
+    assert outcome_leftovers(config)["intents"] == 1
+
+
 # -- TLS broken mid-answer ------------------------------------------------------------------
 
 
