@@ -191,11 +191,6 @@ def jira_fast_clock() -> Iterator[JiraSimulator]:
         yield sim
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: a person's resolution is timed by Jira's clock; one ahead of the "
-    "reports' delays the reopening until a report newer than Jira's stamp",
-)
 def test_a_sighting_after_a_persons_resolution_reopens_it_whatever_jiras_fast_clock(
     tmp_path: Path, jira_fast_clock: JiraSimulator
 ) -> None:
