@@ -26,8 +26,6 @@ up in a log or a traceback.
 from __future__ import annotations
 
 import json
-import re
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -41,7 +39,17 @@ from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .jira_library import api_url, session_of, trust
-from .jira_wire import PROPERTY, OutcomeUnknown, error_json, is_server_info, not_jira, refused
+from .jira_wire import (
+    PROPERTY,
+    OutcomeUnknown,
+    certificate_refused,
+    error_json,
+    is_server_info,
+    not_jira,
+    refused,
+    tls_detail,
+    tls_reason,
+)
 
 PAGE: Final = 100
 """Issues per search page (Jira's maximum for both search endpoints)."""
@@ -307,17 +315,17 @@ class JiraHttp:
                 wait = retry_after_seconds(headers.get("Retry-After"))
                 raise TryAgain(f"HTTP {status} from {s.url}", wait) from None
             except requests.exceptions.SSLError as exc:
-                if not _certificate_refused(exc):
+                if not certificate_refused(exc):
                     # The TLS layer failed past the handshake (a record broken mid-answer by
                     # a proxy or a load balancer): the write may have happened.
-                    broke = f"the TLS connection to {s.url} broke ({_tls_detail(exc)})"
+                    broke = f"the TLS connection to {s.url} broke ({tls_detail(exc)})"
                     if write:
                         raise OutcomeUnknown(broke) from None
                     raise TryAgain(broke) from None
                 raise ConfigError(
                     None,
                     "[jira] ca_bundle",
-                    f"the TLS certificate of {s.url} does not verify ({_tls_reason(exc)}): set "
+                    f"the TLS certificate of {s.url} does not verify ({tls_reason(exc)}): set "
                     "it to the PEM file of the CA that signs the site's certificate (an "
                     "internal CA, or a TLS-inspecting proxy's)",
                 ) from None
@@ -403,34 +411,6 @@ def _describe(exc: Exception, url: str) -> str:
     if _never_sent(exc):
         return f"cannot reach {url} ({type(exc).__name__})"
     return f"no answer from {url} ({type(exc).__name__})"
-
-
-def _certificate_refused(exc: BaseException) -> bool:
-    """Whether a TLS error is the certificate failing to verify (in the handshake, before
-    anything was sent): only that is the configuration's (``ca_bundle``)."""
-    seen: set[int] = set()
-    todo: list[object] = [exc]
-    while todo:
-        error = todo.pop()
-        if not isinstance(error, BaseException) or id(error) in seen:
-            continue
-        seen.add(id(error))
-        if isinstance(error, ssl.SSLCertVerificationError):
-            return True
-        todo += [error.__cause__, error.__context__, getattr(error, "reason", None), *error.args]
-    return "certificate verify failed" in str(exc)
-
-
-def _tls_detail(exc: BaseException) -> str:
-    """OpenSSL's reason, short (e.g. ``DECRYPTION_FAILED_OR_BAD_RECORD_MAC``), never the
-    whole chain of wrapped errors."""
-    found = re.search(r"\[SSL: ([A-Z_]+)\]", str(exc))
-    return found.group(1) if found else type(exc).__name__
-
-
-def _tls_reason(exc: requests.exceptions.SSLError) -> str:
-    found = re.search(r"certificate verify failed: ([^(')\]]+)", str(exc))
-    return f"certificate verify failed: {found.group(1).strip()}" if found else "handshake failed"
 
 
 __all__ = ["PAGE", "JiraHttp", "TooLarge"]
