@@ -53,7 +53,11 @@ class MemorySink:
         )
 
     def find_many(
-        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+        self,
+        idempotency_keys: Sequence[str],
+        written_at: datetime | None = None,
+        *,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> Found:
         """The tickets created with these keys."""
         found = {key: self.find(key) for key in idempotency_keys}

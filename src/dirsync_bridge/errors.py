@@ -14,6 +14,7 @@
     │   └── SignInUnavailable            the login host may recover
     └── Skippable    one bad input; quarantine it with its reason, carry on, exit 1 at the end
         ├── TicketGone, TransitionMissing   one ticket needs a person (or a new ticket)
+        ├── ResolvedMeanwhile               a person resolved it first: learned as theirs
         └── TooLarge, MessageGone           one message cannot be read
 
 Parsing never raises: a bad email becomes a ``Rejected`` record. These exceptions are for
@@ -23,6 +24,7 @@ the edges (configuration, files, servers); each adapter raises its own from this
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 
@@ -130,6 +132,15 @@ class TransitionMissing(Skippable):
             "the ticket by hand"
         )
         self.key, self.wanted, self.available = key, wanted, tuple(available)
+
+
+class ResolvedMeanwhile(Skippable):
+    """The tool went to resolve a ticket a person had just resolved: the resolution is the
+    person's (``name``, ``at``), to be learned as theirs, not recorded as the tool's."""
+
+    def __init__(self, key: str, name: str, at: datetime) -> None:
+        super().__init__(f"{key} was resolved in the sink as {name!r} before the tool did")
+        self.key, self.name, self.at = key, name, at
 
 
 class BadRequest(Fatal):

@@ -30,6 +30,9 @@ TOOL_RESOLUTION = "Done"
 VERIFIED = "dirsync-bridge verified: "
 """Prefix of a resolution this tool makes after checking Graph (``[tickets] verify_with_graph``);
 the rest says what was verified. It resolves the ticket with a "verified" comment."""
+FIRST = "dirsync-bridge came second to: "
+"""Prefixes a person's resolution the tool met when it went to resolve the ticket itself
+(``resolve_outside``): theirs replaces the tool's own."""
 
 Action = Literal["create", "touch", "comment", "resolve", "reopen", "create-new-and-link", "none"]
 CommentKind = Literal["changed", "resolved", "reopened", "verified"]
@@ -292,9 +295,21 @@ def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> 
     verification, ``VERIFIED`` + what) to ticket ``episode``: applied if that ticket is
     the tracked one and open. Whether it changed anything."""
     tracked = state.tracked
-    if tracked is None or tracked.episode != episode or tracked.status != "open":
+    if tracked is None or tracked.episode != episode:
         return False
     current = state.episodes[tracked.episode]
+    if name.startswith(FIRST):
+        # The tool resolved it (absent from reports), but a person resolved it in the sink
+        # before the tool's resolve was written, with a resolution of their own (a Won't
+        # Do): the ticket holds theirs. Any other late resolution changes nothing.
+        name = name.removeprefix(FIRST)
+        if tracked.status != "resolved" or tracked.resolution != TOOL_RESOLUTION:
+            return tracked.status == "open" and resolve_outside(state, episode, at, name)
+        current.resolution = name
+        state.tracked = replace(tracked, resolution=name, resolved_at=at)
+        return True
+    if tracked.status != "open":
+        return False
     if name.startswith(VERIFIED):
         current.comment("verified", at, None, note=name.removeprefix(VERIFIED))
         name = TOOL_RESOLUTION

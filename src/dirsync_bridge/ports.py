@@ -150,12 +150,18 @@ class Sink(Protocol):
     1: one after another, in the calling thread (a store that is a SQLite connection)."""
 
     def find_many(
-        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+        self,
+        idempotency_keys: Sequence[str],
+        written_at: datetime | None = None,
+        *,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> Found:
         """The tickets created with these keys (creates whose outcome is unknown).
 
         ``written_at``: the latest moment any of those creates may have reached the sink,
         for a sink whose search lags behind its writes (it waits before answering "none").
+        ``known``: whether a ticket key is the ledger's already (another ticket's): a sink
+        that must guess which ticket is a create's never takes such a one.
         """
         ...
 

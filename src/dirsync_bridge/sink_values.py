@@ -59,8 +59,8 @@ class Found:
     """Idempotency key -> the ticket created with it."""
     unsure: frozenset[str] = frozenset()
     """Keys not found, but not surely absent either (a search lagging behind a create of
-    this very run): looked for again before any new attempt. Any other key not found is
-    surely absent."""
+    this very run; issues that may be its but cannot be told apart): looked for again
+    before any new attempt. Any other key not found is surely absent."""
 
 
 @dataclass(frozen=True, slots=True)

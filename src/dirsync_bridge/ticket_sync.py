@@ -25,6 +25,7 @@ from .fingerprint import label
 from .lifecycle import Policy
 from .ports import Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .run_summary import RunSummary
+from .sink_values import ResolvedTicket
 from .ticket_plan import TicketTexts, applied_from, plan, plan_superseded, target
 from .ticket_writes import Change, Create, Job, Writer
 
@@ -82,7 +83,11 @@ def _settle_creates(ledger: Ledger, sink: Sink, intents: list[Intent]) -> None:
     """Unfinished creates, up to a batch: one search for them all, once the latest of them
     has had the sink's search lag."""
     written_at = max(intent.written_at for intent in intents)
-    found = sink.find_many([i.idempotency_key for i in intents], written_at)
+    found = sink.find_many(
+        [i.idempotency_key for i in intents],
+        written_at,
+        known=lambda key: ledger.ticket_of(key) is not None,
+    )
     for intent in intents:
         if intent.idempotency_key in found.unsure:
             # Not found, but not surely absent either: keep the intent, so that no second
@@ -151,7 +156,7 @@ def observe(ledger: Ledger, sink: Sink) -> None:
         return
     check = sink.resolved_since(since)
     for found in check.resolved:
-        where = ledger.ticket_of(found.key) or _by_idempotency_key(ledger, found.idempotency_key)
+        where = ledger.ticket_of(found.key) or _moved(ledger, sink, found)
         if where is None:
             continue  # not this ledger's ticket
         fp, episode = where
@@ -163,13 +168,26 @@ def observe(ledger: Ledger, sink: Sink) -> None:
     ledger.set_cursor(PEOPLE, check.checked_at)
 
 
-def _by_idempotency_key(ledger: Ledger, idempotency_key: str) -> tuple[str, int] | None:
-    fingerprint, _, episode = idempotency_key.rpartition(":")
+def _moved(ledger: Ledger, sink: Sink, found: ResolvedTicket) -> tuple[str, int] | None:
+    """The ledger's ticket that ``found`` is under a new key (a person moved it to another
+    project), or None.
+
+    The idempotency key it records is not enough: a duplicate the tool does not track (a
+    create made twice) records the same one, and a person closing that duplicate must not
+    resolve the tracked ticket. So the tracked ticket's own key is asked: a moved issue
+    answers its old key with its new one; the tracked ticket itself answers as itself.
+    """
+    fingerprint, _, episode = found.idempotency_key.rpartition(":")
     if not fingerprint or not episode.isdigit():
         return None
-    if ledger.ticket_key(fingerprint, int(episode)) is None:
+    tracked = ledger.ticket_key(fingerprint, int(episode))
+    if tracked is None:
         return None
-    return fingerprint, int(episode)
+    try:
+        now = sink.snapshot(tracked).key
+    except (TicketGone, LookupError):
+        return None  # deleted (learned at its next write), or a sink that cannot tell
+    return (fingerprint, int(episode)) if now == found.key else None
 
 
 def reconcile(

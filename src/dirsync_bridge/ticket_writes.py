@@ -29,8 +29,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import crashpoints, interrupt
-from .errors import Fatal, NotWritten, Skippable, TicketGone, WriteUnconfirmed
+from .errors import Fatal, NotWritten, ResolvedMeanwhile, Skippable, TicketGone, WriteUnconfirmed
 from .fingerprint import label
+from .lifecycle import FIRST
 from .ports import Applied, Ledger, Sink, TicketSnapshot
 from .run_summary import RunSummary
 from .sink_values import Made, NewTicket, WriteDone
@@ -160,8 +161,7 @@ class Writer:
             if where is not None:
                 log.warning("%s", exc)
                 self.ledger.forget_ticket(*where)
-                self._restarted.add(fingerprint)
-                self._start(fingerprint)
+                self._restart(fingerprint, exc)
                 return
         if isinstance(exc, WriteUnconfirmed):
             log.warning("%s", exc)
@@ -173,6 +173,17 @@ class Writer:
             self.summary.attention.append(str(exc))
         elif self._stop is None:
             self._stop = exc
+
+    def _restart(self, fingerprint: str, exc: BaseException) -> None:
+        """Start a problem's job again from what the ledger now holds (once a reconcile)."""
+        job = self._jobs.pop(fingerprint, None)
+        if job is not None:
+            job.close()
+        if fingerprint in self._restarted:
+            self._failed(fingerprint, exc)
+            return
+        self._restarted.add(fingerprint)
+        self._start(fingerprint)
 
     # -- writes to existing tickets --------------------------------------------------------
 
@@ -216,6 +227,15 @@ class Writer:
         change, intent = self._running.pop(future)
         try:
             written = future.result()
+        except ResolvedMeanwhile as exc:
+            # The tool's resolve was never made: a person's came first. Learned as theirs
+            # (their resolution, their time), and the problem's tickets worked out again.
+            self.ledger.abandon(intent)
+            log.info("%s", exc)
+            name = FIRST + exc.name
+            self.ledger.record_resolution(change.fingerprint, change.episode, name, exc.at)
+            self._restart(change.fingerprint, exc)
+            return
         except (Fatal, Skippable, NotWritten) as exc:
             self.ledger.abandon(intent)  # refused, never sent, or the ticket is gone
             self._failed(change.fingerprint, exc)

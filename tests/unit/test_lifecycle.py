@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dirsync_bridge.lifecycle import (
+    FIRST,
     GONE_FROM_GRAPH,
     Coverage,
     Decision,
@@ -265,4 +266,13 @@ def test_a_resolution_of_a_ticket_already_resolved_changes_nothing() -> None:
     late = T0 + timedelta(days=5)
     assert with_resolutions("A...", {0: [(late, "Won't Do")]}) == [
         ("resolved", "Done", ["0:resolved:0"])
+    ]
+
+
+def test_a_persons_resolution_met_by_the_tools_own_resolve_replaces_the_tools() -> None:
+    # The tool went to resolve the ticket (absent from reports) and found a person had
+    # just resolved it as Won't Do: the ticket holds theirs, so it is never reopened.
+    late = T0 + timedelta(days=5)
+    assert with_resolutions("A...", {0: [(late, FIRST + "Won't Do")]}) == [
+        ("resolved", "Won't Do", ["0:resolved:0"])
     ]

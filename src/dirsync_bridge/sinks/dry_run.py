@@ -26,7 +26,11 @@ class PlanOnly:
         self._created = 0
 
     def find_many(
-        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+        self,
+        idempotency_keys: Sequence[str],
+        written_at: datetime | None = None,
+        *,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> Found:
         """Nothing is found: an unfinished write is planned again."""
         return Found({})

@@ -40,7 +40,7 @@ from typing import Any, Final
 
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
-from ..errors import Skippable, TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import ResolvedMeanwhile, Skippable, TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck
@@ -51,14 +51,18 @@ from .jira_bulk import (
     Properties,
     adopt,
     bare_property,
+    checked,
     issue_update,
     label_list,
+    labels_of,
     made_properties,
     outcomes,
+    split,
+    unsettled,
 )
-from .jira_http import JiraHttp
+from .jira_http import JiraHttp, TooLarge
 from .jira_links import LinkTypes, link_body, linked_keys
-from .jira_people import resolved_since
+from .jira_people import resolution_of, resolved_since
 from .jira_show import read_in_full
 from .jira_wire import (
     PROPERTY,
@@ -122,7 +126,11 @@ class JiraSink:
     # -- Sink ------------------------------------------------------------------------------
 
     def find_many(
-        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+        self,
+        idempotency_keys: Sequence[str],
+        written_at: datetime | None = None,
+        *,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> Found:
         """The tickets created with these keys: one search of their labels (up to 50), then
         each issue matched to its key by its property.
@@ -140,23 +148,30 @@ class JiraSink:
         for key in keys:
             by_label.setdefault(label(key.split(":", 1)[0]), []).append(key)
         names = ", ".join(jql_string(name) for name in by_label)
-        jql = (
-            f"project = {jql_string(self.settings.project)} AND labels in ({names}) "
-            "ORDER BY created ASC"
-        )
+        # No project named (as ``jira_people``): a person may have moved a ticket made by a
+        # create whose answer was lost to another project before the search; its property
+        # still names its idempotency key.
+        jql = f"labels in ({names}) ORDER BY created ASC"
         found: dict[str, TicketSnapshot] = {}
         bare: dict[str, list[dict[str, Any]]] = {}  # label -> issues without our property
         for raw in self._http.search(jql, [*_FIELDS, "labels"]):
             key = str(property_of(raw).get("idempotency_key") or "")
             if key in keys and key not in found:  # several: the oldest (ORDER BY created)
                 found[key] = self._snapshot(raw, comments=False)
-            elif not key and not self.is_cloud:
+            elif not key and not self.is_cloud and not known(str(raw["key"])):
+                # An issue the ledger knows is another ticket (a problem's old one whose
+                # property was never set): never taken for this create's.
                 for name in (raw.get("fields") or {}).get("labels") or []:
                     if name in by_label:
                         bare.setdefault(str(name), []).append(raw)
-        for name, issues in bare.items():
-            found |= self._adopt(by_label[name], issues, found)
         unsure = {k for k in keys if k not in found and k in self._unsure and self.is_cloud}
+        for name, issues in bare.items():
+            adopted = self._adopt(by_label[name], issues, found)
+            found |= adopted
+            if not adopted:
+                # Bare issues that cannot be told apart: one of them may be a create's,
+                # so none of those creates is surely absent (a person must look).
+                unsure |= {k for k in by_label[name] if k not in found}
         return Found(found, frozenset(unsure))
 
     def snapshot(self, key: str) -> TicketSnapshot:
@@ -207,6 +222,8 @@ class JiraSink:
                 sending=sending,
                 refusals=True,
             )
+        except TooLarge as exc:
+            return split(lambda part: self.create_many(part, reach_by=reach_by), tickets, exc)
         except OutcomeUnknown as exc:
             when = self._now()
             self._unsure |= dict.fromkeys((t.idempotency_key for t in tickets), when)
@@ -219,6 +236,10 @@ class JiraSink:
         if reach_by is not None:
             reach_by(self._now())  # answered: made before now, whenever a crash comes
         made = outcomes(self.settings, answer, tickets)
+        keys = [outcome.key for outcome in made if isinstance(outcome, TicketSnapshot)]
+        if keys and len(keys) < len(made):
+            # Refusals are numbered by the answer alone: an issue must carry its item's label.
+            made = checked(made, tickets, labels_of(self._http, keys))
         for ticket, outcome in zip(tickets, made, strict=True):
             if isinstance(outcome, WriteUnconfirmed):
                 self._unsure[ticket.idempotency_key] = self._now()
@@ -228,7 +249,8 @@ class JiraSink:
                 log.debug("created %s for %s", outcome.key, ticket.idempotency_key)
         crashpoints.crash_point("after-bulk-create")
         if not self.is_cloud:
-            self._properties.keep(made_properties(made, updates))
+            lacking = self._properties.keep(made_properties(made, updates))
+            made = [unsettled(outcome, lacking) for outcome in made]
         return made
 
     def update(self, key: str, content: TicketContent) -> None:
@@ -271,8 +293,12 @@ class JiraSink:
         offered = answer.get("transitions") or []
         chosen = next((t for t in offered if t["name"].casefold() == wanted.casefold()), None)
         if chosen is None:
-            if self.snapshot(key).status == status:
-                return  # a person got there first
+            done = resolution_of(self._http, key, self._now)
+            if status == "resolved" and done is not None:
+                # A person got there first: theirs, with their resolution (a Won't Do).
+                raise ResolvedMeanwhile(key, done.name, done.at)
+            if status == "open" and done is None:
+                return  # a person reopened it first
             raise TransitionMissing(key, wanted, [t["name"] for t in offered])
         body = {"transition": {"id": chosen["id"]}}
         self._write(key, f"move {key} through {wanted!r}", "POST", path, body)

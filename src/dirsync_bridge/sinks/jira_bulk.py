@@ -13,12 +13,12 @@ item it does not refuse with an unknown outcome, settled later by a search, neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from .. import interrupt
 from ..config.settings import JiraSettings
-from ..errors import Retriable, Skippable, WriteUnconfirmed
+from ..errors import DirsyncBridgeError, Skippable, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketSnapshot
 from ..sink_values import Made, NewTicket
@@ -73,41 +73,131 @@ def label_list(fingerprints: Sequence[str]) -> str:
 def outcomes(
     settings: JiraSettings, answer: dict[str, Any], tickets: Sequence[NewTicket]
 ) -> list[Made]:
-    """What became of each ticket of a bulk create, in order, from Jira's answer."""
-    refused: dict[int, dict[str, Any]] = {}
-    for error in answer.get("errors") or []:
-        number = error.get("failedElementNumber") if isinstance(error, dict) else None
-        if isinstance(number, int) and 0 <= number < len(tickets):
-            refused[number] = error
-    made = [n for n in range(len(tickets)) if n not in refused]
-    issues = answer.get("issues") or []
-    matched = len(issues) == len(made) and all(
-        isinstance(issue, dict) and issue.get("key") for issue in issues
-    )
-    keys = {n: str(issue["key"]) for n, issue in zip(made, issues, strict=False)} if matched else {}
+    """What became of each ticket of a bulk create, in order, from Jira's answer.
+
+    Only an answer that adds up exactly is believed: ``issues`` and ``errors`` lists, each
+    refusal numbering a distinct item of the request (an int, from 0), one issue with a
+    distinct key for every item not refused. Anything else (an item both made and refused,
+    refusals numbered from 1, a number twice, ``issues`` not a list) leaves every item
+    unknown, settled by a label search, since no item's fate can be read from it.
+    """
+    errors, issues = answer.get("errors"), answer.get("issues")
+    refused = _refusals([] if errors is None else errors, len(tickets))
+    made = [n for n in range(len(tickets)) if n not in (refused or {})]
+    keys = [issue.get("key") if isinstance(issue, dict) else None for issue in _list(issues)]
+    if (
+        refused is None
+        or not isinstance(issues, list)
+        or len(keys) != len(made)
+        or not all(isinstance(key, str) and key for key in keys)
+        or len(set(keys)) != len(keys)
+    ):
+        return [_unknown(ticket, "an answer that does not add up") for ticket in tickets]
+    by_number = dict(zip(made, keys, strict=True))
     out: list[Made] = []
     for number, ticket in enumerate(tickets):
         if number in refused:
             out.append(_refused(settings, ticket, refused[number]))
-        elif number in keys:
-            out.append(
-                TicketSnapshot(
-                    key=keys[number],
-                    idempotency_key=ticket.idempotency_key,
-                    fingerprint=ticket.fingerprint,
-                    content=ticket.content,
-                    status="open",
-                )
+            continue
+        out.append(
+            TicketSnapshot(
+                key=str(by_number[number]),
+                idempotency_key=ticket.idempotency_key,
+                fingerprint=ticket.fingerprint,
+                content=ticket.content,
+                status="open",
             )
-        else:
-            out.append(
-                WriteUnconfirmed(
-                    f"Jira: creating the ticket for {label(ticket.fingerprint)} got an answer "
-                    f"that does not say which issue is its ({len(issues)} made for "
-                    f"{len(made)} not refused); it is looked for by label before any new attempt"
-                )
-            )
+        )
     return out
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _refusals(errors: object, count: int) -> dict[int, dict[str, Any]] | None:
+    """Item number -> its refusal; None unless each names a distinct item in range."""
+    if not isinstance(errors, list):
+        return None
+    refused: dict[int, dict[str, Any]] = {}
+    for error in errors:
+        number = error.get("failedElementNumber") if isinstance(error, dict) else None
+        if type(number) is not int or not 0 <= number < count or number in refused:
+            return None  # JSON true is a bool, not a number
+        refused[number] = error
+    return refused
+
+
+def _unknown(ticket: NewTicket, why: str) -> WriteUnconfirmed:
+    return WriteUnconfirmed(
+        f"Jira: creating the ticket for {label(ticket.fingerprint)} got {why}; it is "
+        "looked for by label before any new attempt"
+    )
+
+
+def checked(
+    made: list[Made], tickets: Sequence[NewTicket], labels: dict[str, set[str]]
+) -> list[Made]:
+    """A bulk answer with refusals, checked against the labels of the issues it names
+    made (``labels``: issue key -> its labels, from one search): the numbering of the
+    refusals is trusted only if each issue carries its own item's label; otherwise every
+    item is unknown (an issue may be another item's, a "refused" item may be made)."""
+    for outcome, ticket in zip(made, tickets, strict=True):
+        if isinstance(outcome, TicketSnapshot) and label(ticket.fingerprint) not in labels.get(
+            outcome.key, set()
+        ):
+            why = "an answer whose issues do not carry their items' labels"
+            return [_unknown(t, why) for t in tickets]
+    return made
+
+
+def labels_of(http: JiraHttp, keys: Sequence[str]) -> dict[str, set[str]]:
+    """Issue key -> its labels, by one search (``key in (...)``); {} if it fails."""
+    try:
+        found = http.search(f"key in ({', '.join(keys)})", ["labels"])
+        return {
+            str(raw["key"]): set((raw.get("fields") or {}).get("labels") or []) for raw in found
+        }
+    except DirsyncBridgeError as exc:
+        log.warning("the issues of a bulk create could not be checked (%s)", exc)
+        return {}
+
+
+def unsettled(outcome: Made, lacking: dict[str, Exception]) -> Made:
+    """A made issue that may lack its property (``Properties.keep``): left for a label
+    search to settle (``adopt`` gives it the property), never recorded without it."""
+    if not isinstance(outcome, TicketSnapshot) or outcome.key not in lacking:
+        return outcome
+    return WriteUnconfirmed(
+        f"Jira made {outcome.key} for {label(outcome.fingerprint)} but could not set its "
+        f"issue property ({lacking[outcome.key]}); it is settled by a label search"
+    )
+
+
+def split(
+    create_many: Callable[[Sequence[NewTicket]], list[Made]],
+    tickets: Sequence[NewTicket],
+    exc: Exception,
+) -> list[Made]:
+    """A bulk create refused as too large (413: a proxy's body limit; nothing was written):
+    each half sent on its own, down to single creates; a single ticket too large is that
+    problem's alone (``Skippable``, named), never the whole run's."""
+    if len(tickets) == 1:
+        return [
+            Skippable(
+                f"Jira: the ticket for {label(tickets[0].fingerprint)} is too large to create "
+                f"({exc}: a proxy's body limit?); skipped until fixed, the other tickets go on"
+            )
+        ]
+    log.info("Jira refused %d creates in one request as too large (%s): halved", len(tickets), exc)
+    half = (len(tickets) + 1) // 2
+    made: list[Made] = []
+    for part in (tickets[:half], tickets[half:]):
+        try:
+            made += create_many(part)
+        except Exception as error:  # that half's request as a whole: each item's fate
+            made += [error] * len(part)
+    return made
 
 
 def _refused(settings: JiraSettings, ticket: NewTicket, error: dict[str, Any]) -> Exception:
@@ -131,7 +221,8 @@ class Properties:
 
     Jira Cloud documents that a bulk create sets each item's properties. Data Center's
     documentation does not say so for every release, and a Jira whose request bean lacks
-    the field ignores it without an error (README, "Jira in bulk"). So on Data Center the
+    the field ignores it without an error (README, "Data Center and issue properties in
+    bulk"). So on Data Center the
     first bulk create of a run is checked with one search (``key in (...)``, the property
     asked for): if every issue has it, this site keeps properties and later batches are
     trusted; otherwise each issue made without it gets it by one PUT, a few at a time.
@@ -142,35 +233,51 @@ class Properties:
         self._kept: bool | None = None
         """Whether this site's bulk create keeps properties (None: not checked yet)."""
 
-    def keep(self, made: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        """Make sure each (issue key, property value) made by a bulk create has it."""
+    def keep(self, made: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Exception]:
+        """Make sure each (issue key, property value) made by a bulk create has it; the
+        issues that may still lack it, each with what went wrong.
+
+        Never raises for a refusal or a lost answer: the issues exist whatever happens
+        here. The caller leaves an issue that may lack its property unsettled, so that a
+        label search finds it (``adopt``) and gives it the property, instead of the ledger
+        recording an issue that a later settle could not tell from another's.
+        """
         if not made or self._kept:
-            return
+            return {}
         missing = list(made)
         if self._kept is None:
             jql = f"key in ({', '.join(key for key, _ in made)})"
-            have = {
-                str(raw["key"]) for raw in self._http.search(jql, ["summary"]) if property_of(raw)
-            }
-            missing = [(key, value) for key, value in made if key not in have]
-            self._kept = not missing
-            if missing:
-                log.info("this Jira's bulk create drops issue properties: each is set after it")
+            try:
+                have = {
+                    str(raw["key"])
+                    for raw in self._http.search(jql, ["summary"])
+                    if property_of(raw)
+                }
+            except DirsyncBridgeError as exc:
+                # Unchecked: PUT each one (a PUT says the whole value, so it is safe).
+                log.warning("the issue properties of %s could not be checked (%s)", jql, exc)
+            else:
+                missing = [(key, value) for key, value in made if key not in have]
+                self._kept = not missing
+                if missing:
+                    log.info("this Jira's bulk create drops issue properties: each is set after it")
         with interrupt.workers(IN_FLIGHT) as pool:
-            list(pool.map(self.put, missing))
+            failed = zip(missing, pool.map(self.put, missing), strict=True)
+            return {key: error for (key, _), error in failed if error is not None}
 
-    def put(self, item: tuple[str, dict[str, Any]]) -> None:
-        """Set one issue's property (a PUT says the whole value: sending it twice is safe)."""
+    def put(self, item: tuple[str, dict[str, Any]]) -> Exception | None:
+        """Set one issue's property (a PUT says the whole value: sending it twice is safe);
+        the error if it could not be (logged), else None."""
         key, value = item
         try:
             self._http.write(
                 f"set the property of {key}", "PUT", f"issue/{key}/properties/{PROPERTY}",
                 value, ticket=key,
             )  # fmt: skip
-        except (OutcomeUnknown, Retriable, Skippable) as exc:
-            # The ticket is made and recorded; only a later search for it by its property
-            # (after a crash) would miss it, and that finds it by its label (``adopt``).
+        except (OutcomeUnknown, DirsyncBridgeError) as exc:
             log.warning("%s: its issue property could not be set (%s)", key, exc)
+            return exc
+        return None
 
 
 def adopt(

@@ -26,7 +26,6 @@ up in a log or a traceback.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,7 +39,17 @@ from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .jira_library import api_url, session_of, trust
-from .jira_wire import PROPERTY, OutcomeUnknown, error_json, is_server_info, not_jira, refused
+from .jira_wire import (
+    PROPERTY,
+    OutcomeUnknown,
+    certificate_refused,
+    error_json,
+    is_server_info,
+    not_jira,
+    refused,
+    tls_detail,
+    tls_reason,
+)
 
 PAGE: Final = 100
 """Issues per search page (Jira's maximum for both search endpoints)."""
@@ -50,6 +59,11 @@ T = TypeVar("T")
 
 class _NotJson(Exception):
     """A 2xx answer that is not the JSON asked for."""
+
+
+class TooLarge(Exception):
+    """A bulk request refused as too large (413, from Jira or a proxy before it): nothing
+    was written; smaller requests may pass."""
 
 
 class _Refusals(Exception):
@@ -171,8 +185,8 @@ class JiraHttp:
         ``ticket``: the issue written to (for a create, the problem's label); ``sending``:
         called before each attempt leaves; ``refusals``: a 400 whose JSON lists refusals
         item by item (``errors``, a list: a bulk create of which no item was made) is
-        returned as the answer. Raises ``OutcomeUnknown`` when the write may or may not
-        have happened.
+        returned as the answer, and a 413 raises ``TooLarge``. Raises ``OutcomeUnknown``
+        when the write may or may not have happened.
         """
         try:
             self.site()
@@ -289,6 +303,9 @@ class JiraHttp:
                 status = exc.status_code or 0
                 if write and status >= 500:  # it may have failed after the write
                     raise OutcomeUnknown(f"HTTP {status}") from None
+                if refusals and status == 413:
+                    # A proxy's body limit (nginx: 1 MiB by default): nothing reached Jira.
+                    raise TooLarge(f"HTTP 413 from {s.url}") from None
                 body = error_json(exc) if refusals and status == 400 else None
                 if body is not None and isinstance(body.get("errors"), list):
                     raise _Refusals(body) from None
@@ -298,10 +315,17 @@ class JiraHttp:
                 wait = retry_after_seconds(headers.get("Retry-After"))
                 raise TryAgain(f"HTTP {status} from {s.url}", wait) from None
             except requests.exceptions.SSLError as exc:
+                if not certificate_refused(exc):
+                    # The TLS layer failed past the handshake (a record broken mid-answer by
+                    # a proxy or a load balancer): the write may have happened.
+                    broke = f"the TLS connection to {s.url} broke ({tls_detail(exc)})"
+                    if write:
+                        raise OutcomeUnknown(broke) from None
+                    raise TryAgain(broke) from None
                 raise ConfigError(
                     None,
                     "[jira] ca_bundle",
-                    f"the TLS certificate of {s.url} does not verify ({_tls_reason(exc)}): set "
+                    f"the TLS certificate of {s.url} does not verify ({tls_reason(exc)}): set "
                     "it to the PEM file of the CA that signs the site's certificate (an "
                     "internal CA, or a TLS-inspecting proxy's)",
                 ) from None
@@ -389,9 +413,4 @@ def _describe(exc: Exception, url: str) -> str:
     return f"no answer from {url} ({type(exc).__name__})"
 
 
-def _tls_reason(exc: requests.exceptions.SSLError) -> str:
-    found = re.search(r"certificate verify failed: ([^(')\]]+)", str(exc))
-    return f"certificate verify failed: {found.group(1).strip()}" if found else "handshake failed"
-
-
-__all__ = ["PAGE", "JiraHttp"]
+__all__ = ["PAGE", "JiraHttp", "TooLarge"]

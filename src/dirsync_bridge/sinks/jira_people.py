@@ -6,7 +6,9 @@ since the last check are among those updated since. The window is relative (minu
 Jira's own now), so neither Jira's clock nor the account's time zone (in which Jira reads
 an absolute JQL date) matters; it reaches back to the last check's start, plus
 ``search_lag`` (Cloud's search may not have shown a resolution made just before that check)
-and a margin. The first check ever looks at every done ticket.
+and a margin. The first check ever looks at every done ticket. A resolution is timed by
+Jira's stamp, but never later than the check that saw it (a Jira clock ahead of ours would
+otherwise put it after reports that came after it).
 
 No project is named: a ticket a person moved to another project has a new key there, and is
 recognised by its own record (the issue property's idempotency key). A ticket a person
@@ -44,14 +46,26 @@ def resolved_since(
         ResolvedTicket(
             key=str(raw["key"]),
             idempotency_key=str(property_of(raw).get("idempotency_key", "")),
-            resolution=_resolution(raw, now),
+            resolution=_resolution(raw, now, before=started),
         )
         for raw in http.search(jql, _DONE_FIELDS)
     ]
     return PeopleCheck(resolved, started)
 
 
-def _resolution(raw: dict[str, Any], now: Callable[[], datetime]) -> Resolution:
+def resolution_of(http: JiraHttp, key: str, now: Callable[[], datetime]) -> Resolution | None:
+    """How ticket ``key`` was resolved, read now; None if Jira does not show it done."""
+    fields = ",".join(_DONE_FIELDS)
+    raw = http.read(f"read {key}", f"issue/{key}", {"fields": fields}, ticket=key, need=("key",))
+    category = (((raw.get("fields") or {}).get("status") or {}).get("statusCategory") or {}).get(
+        "key"
+    )
+    return _resolution(raw, now, before=now()) if category == "done" else None
+
+
+def _resolution(
+    raw: dict[str, Any], now: Callable[[], datetime], *, before: datetime | None = None
+) -> Resolution:
     # A workflow may close a ticket without a resolution: done is done, and the status
     # names it (for never_reopen) when no resolution does.
     fields = raw.get("fields") or {}
@@ -59,4 +73,9 @@ def _resolution(raw: dict[str, Any], now: Callable[[], datetime]) -> Resolution:
     at = jira_time(fields.get("resolutiondate")) or jira_time(
         fields.get("statuscategorychangedate")
     )
-    return Resolution(name=str(name or "Done"), at=at or now())
+    at = at or now()
+    if before is not None and at > before:
+        # Jira's clock ahead of ours: a resolution seen now was made by now. Jira's later
+        # stamp would put it after reports that came after it, delaying their reopening.
+        at = before
+    return Resolution(name=str(name or "Done"), at=at)

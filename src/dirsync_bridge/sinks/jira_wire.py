@@ -6,6 +6,7 @@ Split from ``jira`` so that module holds the sink's behaviour; everything here i
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -249,3 +250,33 @@ def jira_token(settings: JiraSettings, env: Mapping[str, str]) -> str:
         f"the environment variable {settings.token_env} is not set (and no token_file): "
         "put the Jira API token (Cloud) or personal access token (Data Center) there",
     )
+
+
+def certificate_refused(exc: BaseException) -> bool:
+    """Whether a TLS error (``requests``' ``SSLError``) is the certificate failing to
+    verify (in the handshake, before anything was sent): only that is the configuration's
+    (``ca_bundle``)."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        error = todo.pop()
+        if not isinstance(error, BaseException) or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return True
+        todo += [error.__cause__, error.__context__, getattr(error, "reason", None), *error.args]
+    return "certificate verify failed" in str(exc)
+
+
+def tls_detail(exc: BaseException) -> str:
+    """OpenSSL's reason, short (e.g. ``DECRYPTION_FAILED_OR_BAD_RECORD_MAC``), never the
+    whole chain of wrapped errors."""
+    found = re.search(r"\[SSL: ([A-Z_]+)\]", str(exc))
+    return found.group(1) if found else type(exc).__name__
+
+
+def tls_reason(exc: BaseException) -> str:
+    """Why a certificate did not verify, as OpenSSL says it, for a ``ca_bundle`` message."""
+    found = re.search(r"certificate verify failed: ([^(')\]]+)", str(exc))
+    return f"certificate verify failed: {found.group(1).strip()}" if found else "handshake failed"

@@ -141,7 +141,11 @@ class LocalStore:
         return None if row is None else self._snapshot(row)
 
     def find_many(
-        self, idempotency_keys: Sequence[str], written_at: datetime | None = None
+        self,
+        idempotency_keys: Sequence[str],
+        written_at: datetime | None = None,
+        *,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> Found:
         """The tickets created with these keys (the store's answer is never in doubt)."""
         found = {key: self.find(key) for key in idempotency_keys}
