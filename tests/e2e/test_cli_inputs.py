@@ -108,8 +108,9 @@ def test_a_rejected_file_whose_name_is_not_utf8_is_named_in_valid_utf8(tmp_path:
     Path(os.fsdecode(bytes(inbox) + b"/\xff.eml")).write_bytes(b"not a report")
     done = cli(tmp_path, "--log-format", "json", "replay", str(inbox))
     assert done.returncode == 1
-    (line,) = done.stderr.decode("utf-8").splitlines()
-    assert f"rejected {inbox}/\\xff.eml: " in json.loads(line)["message"]
+    lines = [json.loads(line) for line in done.stderr.decode("utf-8").splitlines()]
+    (rejected,) = [line for line in lines if line["event"] == "message-rejected"]
+    assert f"rejected {inbox}/\\xff.eml: " in rejected["message"]
 
 
 def test_a_subfolder_that_cannot_be_listed_is_named_and_the_rest_ticketed(tmp_path: Path) -> None:
