@@ -206,7 +206,7 @@ class Writer:
         changes = list(self._changes)
         self._changes.clear()
         for change in changes:
-            self.summary.writes.append(f"{change.write.describe()} on {change.current.key}")
+            self.summary.writes.append(change.write.sentence(change.current.key))
         intents = self.ledger.begin_many(
             [
                 (c.fingerprint, c.episode, c.current.idempotency_key, c.write.describe())

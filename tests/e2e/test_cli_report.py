@@ -160,8 +160,15 @@ def test_problems_without_a_lifecycle_state_are_read_from_their_ticket_rows(
     assert cli(config, "replay", str(corpus)).returncode == 0
     db = tmp_path / "state" / "state.db"
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE problems SET state = NULL WHERE data LIKE '%chewie%'")
-        conn.execute("UPDATE problems SET state = 'not json' WHERE data LIKE '%han@%'")
+        # (States are kept apart, in problem_states: migration 0008-scale.)
+        conn.execute(
+            "DELETE FROM problem_states WHERE problem IN "
+            "(SELECT rowid FROM problems WHERE data LIKE '%chewie%')"
+        )
+        conn.execute(
+            "UPDATE problem_states SET state = 'not json' WHERE problem IN "
+            "(SELECT rowid FROM problems WHERE data LIKE '%han@%')"
+        )
     conn.close()
     got = sorted((s.spans for s in _all_spans(db)), key=lambda spans: spans[0][1] is None)
     assert got == [((START, START),), ((START, None),)]  # chewie resolved, at last seen; han open

@@ -1,7 +1,7 @@
 """What ``report --html`` reads from the ledger: each ticket's open spans and its details.
 
 Read only, from a connection opened with ``Ledger.open_readonly``: nothing here writes,
-folds or migrates. A problem's lifecycle state (``problems.state``, kept by ``states``) holds
+folds or migrates. A problem's lifecycle state (``problem_states``, kept by ``states``) holds
 its tickets (episodes) with the times they were opened, resolved and reopened, so the page
 shows the history the tickets followed, not a guess from first and last sightings. A
 problem with no state yet (a ledger from before states were kept, not run since) is read
@@ -56,8 +56,16 @@ def newest_report(conn: sqlite3.Connection) -> datetime | None:
 
 def ticket_spans(conn: sqlite3.Connection) -> Iterator[TicketSpan]:
     """Every ticket the ledger's problems call for, with when each was open."""
+    apart = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'problem_states'"
+    ).fetchone()
+    # States are kept apart from the problems' rows since migration 0008-scale; a ledger a
+    # run has not migrated yet (read only here) still holds them in ``problems.state``.
     rows = conn.execute(
-        "SELECT fingerprint, data, state, episode, last_seen FROM problems ORDER BY rowid"
+        "SELECT p.fingerprint, p.data, s.state, p.episode, p.last_seen FROM problems p "
+        "LEFT JOIN problem_states s ON s.problem = p.rowid ORDER BY p.rowid"
+        if apart
+        else "SELECT fingerprint, data, state, episode, last_seen FROM problems ORDER BY rowid"
     ).fetchall()
     for fingerprint, data, state, current, last_seen in rows:
         problem = Problem.model_validate_json(data)
