@@ -113,3 +113,15 @@ def test_random_bytes(raw: bytes) -> None:
 )
 def test_html_soup_appended_to_a_report(seed: bytes, html: str) -> None:
     _check(seed + html.encode())
+
+
+def test_a_charset_name_holding_a_nul_is_read_as_the_fallbacks_are() -> None:
+    # Found by test_byte_mutations: codecs.lookup raises ValueError ("embedded null
+    # character"), not LookupError, for such a name; the body was then "malformed-mime".
+    raw = (REPORTS / "aadconnect_auth_results_pass.eml").read_bytes()
+    broken = raw.replace(b'charset="utf-8"', b'charset="utf\x00-8"')
+    assert broken != raw
+    whole = parse_message(raw, "a.eml", TrustPolicy())
+    result = parse_message(broken, "a.eml", TrustPolicy())
+    assert isinstance(whole, Report) and isinstance(result, Report)
+    assert result.errors == whole.errors

@@ -96,7 +96,7 @@ class TextPart:
         for charset in declared + _FALLBACK_CHARSETS:
             try:
                 codec = codecs.lookup(charset)
-            except LookupError:
+            except (LookupError, ValueError):  # unknown, or a name with a NUL in it
                 continue
             # As bytes.decode does: a codec that does not make text (base64, rot13) is none.
             if not getattr(codec, "_is_text_encoding", True):
@@ -209,7 +209,7 @@ def _chunk(data: bytes | str, charset: str | None) -> str:
     try:
         # Text between encoded words comes back as bytes with no charset: ASCII here.
         return data.decode(charset or "ascii")
-    except (LookupError, UnicodeError):  # an unknown or lying charset: read it as UTF-8
+    except (LookupError, ValueError):  # unknown, lying or NUL-holding charset: read as UTF-8
         return data.decode("utf-8", "ignore")
 
 
