@@ -147,8 +147,10 @@ def ingest(
     result = _parsed(item, config)
     if isinstance(result, Rejected):
         # Keyed by content, never by the Message-ID a forger chose: a spoof must not
-        # shadow the genuine report that carries the same id.
-        ledger.record_rejected(content_key, item.source, result.reason)
+        # shadow the genuine report that carries the same id. Not a file refused for want
+        # of a tenant: the refusal says to give one, and the next run that does must read it.
+        if result.code != "no-tenant":
+            ledger.record_rejected(content_key, item.source, result.reason)
         summary.rejected += 1
         summary.problems.append(result)
         return "rejected"

@@ -117,7 +117,9 @@ def test_replay_reads_each_export_file_once_by_its_bytes(tmp_path: Path) -> None
     assert summary["writes"] == []
 
 
-def test_replay_refuses_an_export_without_a_tenant_and_goes_on(tmp_path: Path) -> None:
+def test_replay_refuses_an_export_without_a_tenant_goes_on_and_reads_it_once_given_one(
+    tmp_path: Path,
+) -> None:
     state = tmp_path / "state"
     config = tmp_path / "dirsync-bridge.toml"
     config.write_text(f'[state]\npath = "{state / "state.db"}"\n', encoding="utf-8")
@@ -128,3 +130,11 @@ def test_replay_refuses_an_export_without_a_tenant_and_goes_on(tmp_path: Path) -
     assert done.returncode == 1
     assert "no-tenant: a csexport file names no tenant" in done.stderr
     assert "1 parsed, 1 rejected" in done.stdout
+
+    # Doing what the refusal says reads the file: its bytes were not kept as "seen".
+    again = run(
+        "--config", str(config), "replay", "--tenant", "Contoso",
+        str(EXPORTS / ONE_OF_EACH[0]),
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "1 parsed, 0 rejected, 0 already seen" in again.stdout
