@@ -43,6 +43,7 @@ from pathlib import Path
 from . import crashpoints
 from .errors import DirsyncBridgeError, Fatal, Retriable
 from .run_summary import RunSummary
+from .secret_files import NotRegularFile, read_regular_file, replaceable
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,8 @@ def previous_success(path: Path) -> float | None:
     from prometheus_client.parser import text_string_to_metric_families
 
     try:
-        with path.open("rb") as handle:
-            text = handle.read(_MAX_PREVIOUS).decode("utf-8", "replace")
+        # Never a plain open: a FIFO there would hold the pass for ever.
+        text = read_regular_file(path, _MAX_PREVIOUS).decode("utf-8", "replace")
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
                 if sample.name == LAST_SUCCESS and sample.value > 0:
@@ -178,6 +179,10 @@ def write_textfile(path: Path, data: bytes) -> None:
     Raises ``Retriable`` (a full disk, an I/O error) or ``Fatal`` (any other reason the file
     cannot be written), naming ``metrics.textfile``; the old file is then left whole.
     """
+    try:
+        path = replaceable(path)  # through a link: the file it names; never a device or FIFO
+    except NotRegularFile as exc:
+        raise _write_failure(path, exc) from None
     folder = path.parent
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -212,6 +217,8 @@ def _sync_folder(folder: Path) -> None:
 def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
     reason = exc.strerror or str(exc)
     where = f"metrics.textfile: {path} cannot be written"
+    if isinstance(exc, NotRegularFile):
+        return Fatal(f"{where}: it is {exc.kind}, not a file to replace; name a *.prom file")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return Retriable(f"{where}: the disk is full ({reason}); free space and run again")
     if exc.errno == errno.EIO:

@@ -56,6 +56,21 @@ def read_regular_file(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
+def replaceable(path: Path) -> Path:
+    """The file to replace, atomically, for ``path``: the one a symbolic link names (so that
+    the link stays a link), which must be a regular file if it exists at all: a device, a
+    FIFO or a directory is ``NotRegularFile``, never renamed over (``/dev/null`` is not a
+    report page)."""
+    real = Path(os.path.realpath(path))
+    try:
+        mode = real.stat().st_mode
+    except FileNotFoundError:
+        return real
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(path, _file_kind(mode))
+    return real
+
+
 def read_secret_file(path: Path, key: str) -> str:
     """The text of a secret file, checked as the module docstring says (``key`` names it)."""
     try:

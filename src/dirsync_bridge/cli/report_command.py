@@ -12,6 +12,7 @@ import click
 
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
+from ..secret_files import NotRegularFile, replaceable
 from .group import _fail, cli
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -97,9 +98,13 @@ def write_atomically(path: Path, text: str) -> None:
     from ..sqlite import os_failure
 
     what = f"report: cannot write {path}"
-    folder = path.parent
     if path.is_dir():
         raise Fatal(f"{what}: it is a directory")
+    try:
+        path = replaceable(path)  # through a link: the file it names
+    except NotRegularFile as exc:
+        raise Fatal(f"{what}: it is {exc.kind}, not a file to replace") from None
+    folder = path.parent
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
