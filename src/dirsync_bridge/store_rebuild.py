@@ -52,7 +52,8 @@ from .ledger.store import Ledger
 from .lifecycle import Policy
 from .ports import TicketContent, TicketSnapshot
 from .run_summary import RunSummary
-from .sinks.local import KEY_PREFIX, RESOLUTION_DONE, ROLE, LocalStore, ticket_number
+from .sinks.local import KEY_PREFIX, RESOLUTION_DONE, LocalStore, ticket_number
+from .sinks.local_schema import ROLE
 from .sqlite import nearly_full, os_failure
 from .ticket_plan import TicketTexts, applied_from
 from .ticket_sync import reconcile_until_settled, settle

@@ -23,6 +23,7 @@ PACKAGE = "dirsync_bridge"
 CORE = (
     "models",
     "ports",
+    "port_values",
     "problem",
     "fingerprint",
     "lifecycle",

@@ -13,7 +13,8 @@ from dirsync_bridge.errors import Fatal
 from dirsync_bridge.ports import Sink, TicketContent, TicketSnapshot
 from dirsync_bridge.sink_values import NewTicket
 from dirsync_bridge.sinks.dry_run import PlanOnly
-from dirsync_bridge.sinks.local import MIGRATIONS, LocalStore
+from dirsync_bridge.sinks.local import LocalStore
+from dirsync_bridge.sinks.local_schema import MIGRATIONS
 
 FP = "cd" * 32
 CONTENT = TicketContent(summary="[dirsync] x", description="what happened")

@@ -134,3 +134,12 @@ class HistoryLedger:
                 )
             )
         return found
+
+
+def created(value: str) -> datetime:
+    """An intent's creation time as stored: ``stamp``'s text, or the ``isoformat`` text of
+    ledgers written before times were fixed-width."""
+    try:
+        return moment(value)
+    except ValueError:
+        return datetime.fromisoformat(value).astimezone(UTC)

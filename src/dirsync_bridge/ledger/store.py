@@ -14,23 +14,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from .. import sqlite
 from ..fingerprint import normalise
 from ..lifecycle import Coverage
-from ..ports import Applied, Intent, TicketFacts, TicketStatus
+from ..ports import Applied, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
-from ..sink_values import WriteDone
 from .history import HistoryLedger, details_json, moment, stamp
 from .identities import IdentityLedger
+from .intents import IntentLedger
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
+from .rules import RulesLedger
 from .schema import MIGRATIONS
 from .states import StateLedger
 from .tickets import TicketLedger
@@ -53,14 +53,6 @@ def _time(value: datetime) -> str:
     return stamp(value)
 
 
-def _created(value: str) -> datetime:
-    # Ledgers written before times were fixed-width hold isoformat() strings.
-    try:
-        return _parse_time(value)
-    except ValueError:
-        return datetime.fromisoformat(value).astimezone(UTC)
-
-
 def _parse_time(value: str) -> datetime:
     return moment(value)
 
@@ -68,11 +60,13 @@ def _parse_time(value: str) -> datetime:
 class Ledger(
     HistoryLedger,
     StateLedger,
+    RulesLedger,
     IdentityLedger,
     MailboxLedger,
     StoreLedger,
     ListingLedger,
     TicketLedger,
+    IntentLedger,
 ):
     """The state ledger over one SQLite connection."""
 
@@ -286,144 +280,6 @@ class Ledger(
             for row in rows
         }
 
-    def begin(self, fingerprint: str, episode: int, idempotency_key: str, operation: str) -> int:
-        """Record the intent to write to a sink; committed before the write starts."""
-        durable = self.durable_intents and operation == "create"
-        with sqlite.transaction(self.conn, durable=durable):
-            cursor = self.conn.execute(
-                "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
-                (fingerprint, episode, idempotency_key, operation, _now()),
-            )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
-
-    def begin_many(self, intents: Sequence[tuple[str, int, str, str]]) -> list[int]:
-        """Record the intents of a batch of sink writes, each (fingerprint, episode,
-        idempotency key, operation): one transaction, committed before the batch is sent."""
-        ids: list[int] = []
-        stamp = _now()
-        durable = self.durable_intents and any(op == "create" for *_, op in intents)
-        with sqlite.transaction(self.conn, durable=durable):
-            for fingerprint, episode, idempotency_key, operation in intents:
-                cursor = self.conn.execute(
-                    "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
-                    "created_at) VALUES (?, ?, ?, ?, ?)",
-                    (fingerprint, episode, idempotency_key, operation, stamp),
-                )
-                assert cursor.lastrowid is not None
-                ids.append(cursor.lastrowid)
-        return ids
-
-    def done_many(self, writes: Sequence[WriteDone]) -> None:
-        """``done`` for a batch of writes (the creates of one bulk request): one transaction."""
-        with sqlite.transaction(self.conn):
-            for write in writes:
-                self._save(write.fingerprint, write.episode, write.applied, write.facts)
-                self._count_store_write()
-                if write.intent is not None:
-                    self.conn.execute("DELETE FROM intents WHERE id = ?", (write.intent,))
-
-    def done(
-        self,
-        intent: int | None,
-        fingerprint: str,
-        episode: int,
-        applied: Applied,
-        facts: TicketFacts | None = None,
-    ) -> None:
-        """Record what a sink now holds, and drop the intent, in one transaction.
-
-        Each call records one write to the sink as done (counted for ``store_pairing``).
-        """
-        with sqlite.transaction(self.conn):
-            self._save(fingerprint, episode, applied, facts)
-            self._count_store_write()
-            if intent is not None:
-                self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
-
-    def _save(
-        self, fingerprint: str, episode: int, applied: Applied, facts: TicketFacts | None
-    ) -> None:
-        values: dict[str, Any] = {
-            "fingerprint": fingerprint,
-            "episode": episode,
-            "key": applied.key,
-            "idempotency_key": applied.idempotency_key,
-            "status": applied.status,
-            "content_digest": applied.content_digest,
-            "comments": json.dumps(applied.comments, sort_keys=True),
-            "linked": json.dumps(list(applied.linked)),
-            "summary": "",
-        }
-        self.conn.execute(
-            "INSERT INTO tickets (fingerprint, episode, key, idempotency_key, status, "
-            "content_digest, comments, linked, summary) VALUES (:fingerprint, :episode, :key, "
-            ":idempotency_key, :status, :content_digest, :comments, :linked, :summary) "
-            "ON CONFLICT (fingerprint, episode) DO UPDATE SET key = excluded.key, "
-            "status = excluded.status, content_digest = excluded.content_digest, "
-            "comments = excluded.comments, linked = excluded.linked",
-            values,
-        )
-        if facts is not None:
-            self._save_facts(fingerprint, episode, facts)
-
-    def _save_facts(self, fingerprint: str, episode: int, facts: TicketFacts) -> None:
-        # The ledger-only facts of a ticket (last seen, occurrences...): no sink write.
-        self.conn.execute(
-            "UPDATE tickets SET summary = ?, kind = ?, identity = ?, tenant = ?, first_seen = ?, "
-            "last_seen = ?, occurrences = ? WHERE fingerprint = ? AND episode = ?",
-            (
-                facts.summary,
-                facts.kind,
-                facts.identity,
-                facts.tenant,
-                _time(facts.first_seen) if facts.first_seen else None,
-                _time(facts.last_seen) if facts.last_seen else None,
-                facts.occurrences,
-                fingerprint,
-                episode,
-            ),
-        )
-
-    def pending_intents(self) -> list[Intent]:
-        """Writes started but not recorded as done: a crash came in between."""
-        rows = self.conn.execute(
-            "SELECT id, fingerprint, episode, idempotency_key, operation, created_at, reach_by "
-            "FROM intents ORDER BY id"
-        )
-        return [
-            Intent(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                created_at=_created(row[5]),
-                reach_by=_parse_time(row[6]) if row[6] else None,
-            )
-            for row in rows
-        ]
-
-    def reach_by(self, intent: int, when: datetime) -> None:
-        """Note the latest moment this intent's write may reach the sink; committed at once,
-        before the attempt it concerns leaves."""
-        with sqlite.transaction(self.conn, durable=self.durable_intents):
-            self.conn.execute("UPDATE intents SET reach_by = ? WHERE id = ?", (_time(when), intent))
-
-    def reach_by_many(self, intents: Sequence[int], when: datetime) -> None:
-        """``reach_by`` for the intents of one batch: one transaction."""
-        with sqlite.transaction(self.conn, durable=self.durable_intents):
-            self.conn.executemany(
-                "UPDATE intents SET reach_by = ? WHERE id = ?",
-                [(_time(when), intent) for intent in intents],
-            )
-
-    def abandon(self, intent: int) -> None:
-        """Drop an intent whose write certainly did not happen (the sink refused it)."""
-        with sqlite.transaction(self.conn):
-            self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
-
     def open_problems(self) -> list[str]:
         """Fingerprints of the problems open in their lifecycle."""
         rows = self.conn.execute("SELECT fingerprint FROM problems WHERE status = 'open'")
@@ -478,14 +334,3 @@ class Ledger(
         for row in rows:
             out.setdefault(int(row["episode"]), []).append((_parse_time(row["at"]), row["name"]))
         return out
-
-    def settle(self, intent: Intent, applied: Applied | None) -> None:
-        """Record what the sink holds of an unfinished write (None: it is not there), drop
-        the intent, and reconcile the problem again."""
-        with sqlite.transaction(self.conn):
-            if applied is not None:
-                self._save(intent.fingerprint, intent.episode, applied, None)
-            self.conn.execute("DELETE FROM intents WHERE id = ?", (intent.id,))
-            self.conn.execute(
-                "UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (intent.fingerprint,)
-            )

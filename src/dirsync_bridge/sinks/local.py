@@ -22,72 +22,11 @@ from .. import sqlite
 from ..errors import TicketMissing
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck
+from .local_schema import MIGRATIONS, ROLE, TICKET_COLUMNS
 
 KEY_PREFIX: Final = "LOCAL-"
 RESOLUTION_DONE: Final = "Done"
 """The resolution this tool sets when it resolves a ticket (Jira's usual name for it)."""
-
-MIGRATIONS: Final[tuple[sqlite.Migration, ...]] = (
-    (
-        "0001-tickets",
-        [
-            # key is NULL only inside the transaction that inserts the row: it is made
-            # from the id, which SQLite assigns on insert.
-            """
-            CREATE TABLE tickets (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                key TEXT UNIQUE,
-                idempotency_key TEXT UNIQUE NOT NULL,
-                fingerprint TEXT NOT NULL,
-                summary TEXT NOT NULL,
-                description TEXT NOT NULL,
-                links TEXT NOT NULL DEFAULT '[]',
-                status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
-                resolution TEXT,
-                created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX tickets_fingerprint ON tickets (fingerprint)",
-            """
-            CREATE TABLE comments (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                ticket_key TEXT NOT NULL REFERENCES tickets (key),
-                comment_key TEXT NOT NULL,
-                body TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL,
-                UNIQUE (ticket_key, comment_key)
-            )
-            """,
-        ],
-    ),
-    (
-        "0002-identity",
-        [
-            # Which store this is, and how many writes it has taken: the ledger keeps both,
-            # so that a store lost, replaced or restored from an older backup is recognised
-            # before anything is written to it (``rebuild.check_store``).
-            """
-            CREATE TABLE store (
-                id INTEGER PRIMARY KEY CHECK (id = 1),
-                store_id TEXT NOT NULL,
-                revision INTEGER NOT NULL
-            )
-            """,
-            "INSERT INTO store (id, store_id, revision) VALUES (1, lower(hex(randomblob(16))), 0)",
-        ],
-    ),
-)
-
-ROLE: Final = sqlite.Role(
-    "the local ticket store", "run `dirsync-bridge tickets rebuild` to rebuild it from the ledger"
-)
-
-
-_TICKET_COLUMNS: Final = (
-    "key, idempotency_key, fingerprint, summary, description, links, status, resolution"
-)
 
 
 class LocalStore:
@@ -135,7 +74,7 @@ class LocalStore:
     ) -> TicketSnapshot | None:
         """The ticket created with this idempotency key, or None if there is none."""
         row = self._conn.execute(
-            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE idempotency_key = ?",
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE idempotency_key = ?",
             (idempotency_key,),
         ).fetchone()
         return None if row is None else self._snapshot(row)
@@ -274,7 +213,7 @@ class LocalStore:
 
     def tickets(self) -> list[TicketSnapshot]:
         """Every ticket in the store, oldest first."""
-        rows = self._conn.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets ORDER BY id").fetchall()
+        rows = self._conn.execute(f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id").fetchall()
         comments: dict[str, dict[str, str]] = {}
         for ticket_key, comment_key, body in self._conn.execute(
             "SELECT ticket_key, comment_key, body FROM comments ORDER BY id"
@@ -306,7 +245,7 @@ class LocalStore:
     def get(self, key: str) -> TicketSnapshot | None:
         """Ticket ``key``, or None if the store has no such ticket."""
         row = self._conn.execute(
-            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
         ).fetchone()
         return None if row is None else self._snapshot(row)
 
@@ -365,7 +304,7 @@ class LocalStore:
 
     def _row(self, key: str) -> sqlite3.Row:
         row: sqlite3.Row | None = self._conn.execute(
-            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
             raise TicketMissing(self.path, key)
