@@ -114,3 +114,13 @@ def complete(env: Mapping[str, str]) -> int | None:
 def _fail(exc: DirsyncBridgeError) -> NoReturn:
     """Say what failed, one log line per problem (JSON with --log-format json), and exit."""
     sys.exit(say(exc))
+
+
+tenant_option = click.option(
+    "--tenant",
+    default=None,
+    metavar="NAME",
+    help="The tenant of inputs that name none (csexport and event-log exports); overrides "
+    "[tenants] default, and goes through [tenants] aliases like any other name.",
+)
+"""``--tenant`` of ``parse`` and ``replay``: one text for both."""

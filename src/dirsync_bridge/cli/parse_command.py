@@ -16,7 +16,7 @@ from ..errors import DirsyncBridgeError, Fatal
 from ..models import Rejected, Report
 from ..output import print_json_array, table
 from ..terminal import width
-from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
+from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -37,13 +37,7 @@ log = logging.getLogger("dirsync_bridge.cli")
     show_default=True,
     help="A table for people, or a JSON array (one object per message) for scripts.",
 )
-@click.option(
-    "--tenant",
-    default=None,
-    metavar="NAME",
-    help="The tenant of inputs that name none (csexport and event-log exports); overrides "
-    "[tenants] default, and goes through [tenants] aliases like any other name.",
-)
+@tenant_option
 @click.option(
     "--enrich",
     is_flag=True,

@@ -18,7 +18,7 @@ from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
 from ..terminal import ProgressBar
-from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli
+from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -56,13 +56,7 @@ log = logging.getLogger("dirsync_bridge.cli")
     show_default=True,
     help="A summary for people, or one JSON object for scripts.",
 )
-@click.option(
-    "--tenant",
-    default=None,
-    metavar="NAME",
-    help="The tenant of inputs that name none (csexport and event-log exports); overrides "
-    "[tenants] default, and goes through [tenants] aliases like any other name.",
-)
+@tenant_option
 @click.pass_obj
 def replay(
     config: Config,
