@@ -111,6 +111,13 @@ def test_the_state_kept_equals_a_fold_of_the_whole_history(
         for _ in range(2):
             i, j = order.randrange(len(events)), order.randrange(len(events))  # type: ignore[attr-defined]
             events[i], events[j] = events[j], events[i]
+    _record_and_compare(events, coverage, policy)
+
+
+def _record_and_compare(
+    events: list[tuple[str, object]], coverage: dict[str, Coverage | None], policy: Policy
+) -> None:
+    """Record the events in the order given; every problem's state kept must equal a fold."""
     with tempfile.TemporaryDirectory() as scratch:
         ledger = Ledger.open(Path(scratch) / "state.db")
         try:
@@ -146,3 +153,29 @@ def test_the_state_kept_equals_a_fold_of_the_whole_history(
                 assert EPISODES.dump_python(kept) == EPISODES.dump_python(whole), fp
         finally:
             ledger.close()
+
+
+def test_a_resolution_that_changed_nothing_still_bounds_the_steps_after_it() -> None:
+    # Found by the property above (CI, 2026-12-05): "a" resolved by absence at 01:00; a
+    # person's resolution at 02:30 changes nothing then; a report of 02:00 that lists "a"
+    # arrives last. It is the tenant's newest report, but older than that resolution: a
+    # step reopened the ticket, where the whole history resolves it again at 02:30.
+    policy = Policy(
+        resolve_after_reports=1,
+        reopen_within=timedelta(hours=100),
+        never_reopen=frozenset({"Won't Do"}),
+    )
+    reports: list[tuple[int, dict[str, tuple[int, object]], Coverage | None]] = [
+        (0, {}, "unquarantined"),
+        (2, {}, "unquarantined"),
+        (1, {"a": (0, None)}, "unquarantined"),
+        (2, {"a": (0, None)}, "unquarantined"),
+        (1, {}, "unquarantined"),
+        (1, {}, "unquarantined"),
+    ]
+    order = [0, 2, 4, 5, ("a", 1, "Done"), 1, ("a", 2, "Done"), 3]
+    events: list[tuple[str, object]] = [
+        ("resolution", e) if isinstance(e, tuple) else ("report", (e, reports[e])) for e in order
+    ]
+    coverage = {f"<r{number:02d}>": covers for number, (_h, _l, covers) in enumerate(reports)}
+    _record_and_compare(events, coverage, policy)

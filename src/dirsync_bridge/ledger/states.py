@@ -360,6 +360,14 @@ class StateLedger:
         assert state is not None and seen is not None
         resolve_outside(state, episode, at, name)
         self._save_state(fingerprint, state, seen)
+        # Applied or not (a ticket already resolved takes no second resolution), it is now
+        # part of the problem's history: a report older than it, even the tenant's newest,
+        # must fold again, since the fold would apply the resolution after that report.
+        self.conn.execute(
+            "UPDATE problems SET horizon_at = ?1, horizon_key = '~' WHERE fingerprint = ?2 "
+            "AND (horizon_at IS NULL OR horizon_at < ?1)",
+            (when[0], fingerprint),
+        )
 
     # -- helpers -----------------------------------------------------------------------------
 
