@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from .errors import TicketGone
 from .fingerprint import label
 from .lifecycle import Policy
-from .ports import Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
+from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
+from .problem import Problem
 from .run_summary import RunSummary
 from .sink_values import ResolvedTicket
 from .ticket_plan import TicketTexts, applied_from, plan, plan_superseded, target
@@ -232,8 +233,8 @@ def _reconcile_problem(
     previous: str | None = None
     wrote = False
     for episode in episodes:
-        wanted = target(problem, episode, previous, texts)
         current = applied.get(episode.number)
+        wanted = target(_named_as(problem, current), episode, previous, texts)
         if current is None:
             current = yield Create(fp, problem.family, wanted)
             wrote = True
@@ -253,3 +254,16 @@ def _reconcile_problem(
             wrote = True
     summary.unchanged += not wrote and bool(applied)
     ledger.finish_problem(fp, episodes[-1].status if episodes else None, facts)
+
+
+def _named_as(problem: Problem, ticket: Applied | None) -> Problem:
+    """The problem as its ticket names it: a ticket first opened for a problem found by an
+    object id alone keeps that fingerprint (its label) once merged into its identity's."""
+    if ticket is None:
+        return problem
+    first = ticket.idempotency_key.rpartition(":")[0]
+    return (
+        problem
+        if first == problem.fingerprint
+        else problem.model_copy(update={"fingerprint": first})
+    )

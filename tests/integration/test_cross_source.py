@@ -22,15 +22,18 @@ from hypothesis import strategies as st
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.crashpoints import ENV_VAR
-from dirsync_bridge.fingerprint import label
+from dirsync_bridge.fingerprint import fingerprint, label
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.models import Report
 from dirsync_bridge.pipeline import replay, run_pass
 from dirsync_bridge.run_summary import RunSummary
+from dirsync_bridge.sinks.local import LocalStore
 
 from ..exportgen import csexport, email_with_object_ids, events_6941
 from ..reportgen import duplicate, report_email
+from ..simulators.jira import JiraSimulator
 from .conftest import outcome
+from .test_jira_sink import jira_config, token_env
 
 START = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
 OBJECTS = (("ann@contoso.com", "QU5OLWFubi0wMQ=="), ("bob@contoso.com", "Qk9CLWJvYi0wMg=="))
@@ -65,10 +68,14 @@ def three_sources(folder: Path) -> list[Path]:
     ]
 
 
-def without_merged(result: dict[str, Any]) -> dict[str, Any]:
+def without_merged(result: dict[str, Any], config: Config | None = None) -> dict[str, Any]:
     """The outcome without the tickets a later-read report showed to be another problem's
     (found by an object id, merged into its identity's, or a gap that was not one): each is
-    resolved and names a ticket that remains, by key or by label."""
+    resolved and names a ticket that remains, by key or by label. With ``config``, a ticket
+    the survivor took over from a problem merged into it (its first ticket, which keeps its
+    name and label) is named as the survivor's own would be."""
+    if config is not None:
+        result = as_survivors(result, config)
     gone = {
         key
         for key, ticket in result["tickets"].items()
@@ -85,6 +92,34 @@ def without_merged(result: dict[str, Any]) -> dict[str, Any]:
         "ledger": {k: v for k, v in result["ledger"].items() if k not in gone},
         "leftovers": result["leftovers"],
     }
+
+
+def as_survivors(result: dict[str, Any], config: Config) -> dict[str, Any]:
+    """``result`` with the name of each ticket a survivor took over read as the survivor's."""
+    ledger = Ledger.open(config.state.path)
+    try:
+        # A ticket handed over is kept under the survivor, named as it was first.
+        renames = {
+            str(name).rpartition(":")[0]: str(fp)
+            for fp, name in ledger.conn.execute("SELECT fingerprint, idempotency_key FROM tickets")
+            if not str(name).startswith(f"{fp}:")
+        }
+    finally:
+        ledger.close()
+
+    def renamed(value: Any) -> Any:
+        if isinstance(value, str):
+            for old, new in renames.items():
+                value = value.replace(old, new)
+            return value
+        if isinstance(value, dict):
+            return {renamed(k): renamed(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(renamed(v) for v in value)
+        return value
+
+    out: dict[str, Any] = renamed(result)
+    return out
 
 
 def test_email_csexport_and_6941_in_one_run_in_any_order_end_in_one_ticket(
@@ -106,7 +141,7 @@ def test_email_csexport_and_6941_in_one_run_in_any_order_end_in_one_ticket(
     assert "ann@contoso.com" in ticket["summary"]
 
 
-def test_read_one_at_a_time_the_object_id_ticket_is_merged_into_the_identitys(
+def test_read_one_at_a_time_the_object_id_ticket_stays_and_names_the_identity(
     tmp_path: Path,
 ) -> None:
     email, cs, ev = three_sources(tmp_path / "in")
@@ -116,12 +151,20 @@ def test_read_one_at_a_time_the_object_id_ticket_is_merged_into_the_identitys(
     config = make_config(tmp_path / "one-at-a-time")
     first = replay([ev], config)  # the object id alone: a ticket of its own, for now
     assert first.created == 1
-    second = replay([cs], config)  # the pair: merged into ann@'s problem
-    assert second.created == 1 and second.resolved == 1  # the object id's, superseded
+    (key,) = [t.key for t in LocalStore(config.state.local_tickets_path).tickets()]
+    second = replay([cs], config)  # the pair: merged into ann@'s problem, which takes it
+    assert (second.created, second.resolved, second.updated) == (0, 0, 1), second
     replay([email], config)
     found = outcome(config)
-    assert len(found["tickets"]) == 2
-    assert without_merged(found) == expected
+    # The first ticket stays (design.md section 9): its key and its label, now naming ann@.
+    (ticket,) = LocalStore(config.state.local_tickets_path).tickets()
+    assert ticket.key == key and ticket.status == "open"
+    assert "ann@contoso.com" in ticket.content.summary
+    (name,) = found["tickets"]
+    first = name.split(":")[0]
+    assert f"Fingerprint: {first}" in ticket.content.description
+    assert Ledger.open(config.state.path).merged_into(first) is not None  # it was merged
+    assert without_merged(found, config) == expected
     ledger = Ledger.open(config.state.path)
     try:
         assert ledger.identities("contoso", [OBJECTS[0][1]]) == {OBJECTS[0][1]: OBJECTS[0][0]}
@@ -231,7 +274,7 @@ def test_any_sources_in_any_order_in_any_number_of_runs_end_as_the_chronological
         edges = [0, *cuts, len(shuffled)]
         for a, b in itertools.pairwise(edges):
             replay(shuffled[a:b], config)
-        found = without_merged(outcome(config))
+        found = without_merged(outcome(config), config)
         assert found == expected, (attempt, [p.name for p in shuffled], cuts)
 
 
@@ -262,7 +305,7 @@ def test_an_email_naming_the_tenant_by_an_alias_and_an_export_end_in_one_ticket(
         )
         for path in order:  # one run each: the hardest order
             replay([path], config)
-        found = without_merged(outcome(config))
+        found = without_merged(outcome(config), config)
         assert len(found["tickets"]) == 1, [p.name for p in order]
         (ticket,) = found["tickets"].values()
         assert ticket["summary"].endswith(f"{who} (Contoso)"), ticket["summary"]
@@ -311,8 +354,10 @@ def test_a_graph_scan_teaches_the_pair_and_merges_an_earlier_6941_problem(tmp_pa
     with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
         run_pass(Scan(scan), parts)
     found = outcome(config)
-    assert len(without_merged(found)["tickets"]) == 1
-    assert len(found["tickets"]) == 2  # the 6941 one, resolved, naming the survivor
+    # The 6941 event's ticket stays (design.md section 9), now the survivor's: one ticket.
+    (name,) = found["tickets"]
+    assert name.startswith(fingerprint("contoso", "duplicate", f"object-id:{object_id}"))
+    assert found["tickets"][name]["status"] == "open"
 
 
 def test_a_merged_problem_survives_a_change_of_the_lifecycle_rules(tmp_path: Path) -> None:
@@ -359,4 +404,35 @@ def test_killed_after_a_merge_before_its_report_is_recorded_a_rerun_ends_the_sam
     # recorded, and no ticket write was made.
     assert replay_cli(cs, crash="after-identities:1") == -signal.SIGKILL
     assert replay_cli(cs, email) == 0
-    assert without_merged(outcome(config)) == expected
+    assert without_merged(outcome(config), config) == expected
+
+
+def test_in_jira_the_object_ids_ticket_stays_with_its_key_and_label_and_names_the_identity(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    sim = jira_cloud
+    who, object_id = OBJECTS[0]
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants}
+    )
+    env = token_env(sim)
+    ev = write(tmp_path / "in", "ev.xml", events_6941([(object_id, who)], START))
+    assert replay([ev], config, env=env).created == 1
+    ((key, issue),) = sim.issues.items()
+    labels = list(issue.fields["labels"])
+    assert who not in issue.fields["summary"]  # the event names the object by its id alone
+    sim.reset_log()
+    cs = write(tmp_path / "in", "cs.xml", csexport([(object_id, who, who)], START + timedelta(1)))
+    second = replay([cs], config, env=env)
+    assert (second.created, second.resolved, second.updated) == (0, 0, 1), second
+    assert list(sim.issues) == [key]  # no second issue, none resolved
+    assert sim.issues[key].status != "Done"
+    assert sim.issues[key].fields["labels"] == labels
+    assert who in sim.issues[key].fields["summary"]
+    # An event read later, by the object id alone, joins the same ticket.
+    replay(
+        [write(tmp_path / "in", "ev2.xml", events_6941([(object_id, who)], START + timedelta(2)))],
+        config,
+        env=env,
+    )
+    assert list(sim.issues) == [key] and sim.issues[key].fields["labels"] == labels

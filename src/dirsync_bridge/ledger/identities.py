@@ -15,12 +15,16 @@ or the email that names the object): the problem found by the object id alone is
 into the identity's problem, in one transaction: its sightings move over (where both were
 seen in the same report, the identity's sighting stays), the identity's problem is folded
 again from its whole history, and the object-id problem is *retired*: no history, no
-episodes, ``merged_into`` naming the survivor. Its tickets, if a run already made some, are
-resolved with a comment naming the survivor's label (``ticket_plan.plan_superseded``): a
-ticket cannot be taken back, and the order of reading must not decide which fingerprint
-lives on. So every order of the same reports ends in the same problems and tickets as the
-chronological one; reading them in several runs may leave such a resolved ticket more, as
-an archive read out of order already may.
+episodes, ``merged_into`` naming the survivor. The order of reading must not decide which
+fingerprint the ledger keys the object by, but the ticket stays the first one (design.md
+section 9): if a run already made tickets for the object-id problem and the survivor has none,
+the survivor takes them over, key and label unchanged (the next run refreshes the summary to
+name the identity). Only where both already have tickets (each seen by a source the other
+was not, in runs before the pair was known) is the object id's resolved, with a comment
+naming the survivor's label (``ticket_plan.plan_superseded``): a ticket cannot be taken back.
+So every order of the same reports ends in the same problems and tickets as the chronological
+one, up to the name the first ticket keeps; reading them in several runs may leave such a
+resolved ticket more, as an archive read out of order already may.
 
 Mixed into ``Ledger``.
 """
@@ -177,6 +181,7 @@ class IdentityLedger:
             "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, row[0])
         )
         self.conn.execute("DELETE FROM history WHERE problem = ?", (row[0],))
+        self._hand_over_tickets(source, target)
         self.conn.execute(
             "UPDATE problems SET state = ?, status = NULL, first_at = NULL, seen_at = NULL, "
             "seen_key = NULL, horizon_at = NULL, horizon_key = NULL, span_end = '', "
@@ -191,3 +196,22 @@ class IdentityLedger:
         )
         self._refold(target, timelines)
         return 1
+
+    def _hand_over_tickets(self, source: str, target: str) -> None:
+        """The ticket stays the first one (design.md section 9): a survivor that has no
+        ticket yet, nor a write on its way, takes the retired problem's tickets (key, name
+        and label unchanged), with what is unfinished on them and the resolutions people
+        gave them. A survivor that has a ticket keeps it; the other is resolved, superseded.
+        """
+        busy = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1) "
+            "OR EXISTS (SELECT 1 FROM intents WHERE fingerprint = ?1)",
+            (target,),
+        ).fetchone()[0]
+        if busy:
+            return
+        for table in ("tickets", "intents", "resolutions"):
+            self.conn.execute(
+                f"UPDATE {table} SET fingerprint = ? WHERE fingerprint = ?",
+                (target, source),
+            )
