@@ -33,6 +33,9 @@ the rest says what was verified. It resolves the ticket with a "verified" commen
 FIRST = "dirsync-bridge came second to: "
 """Prefixes a person's resolution the tool met when it went to resolve the ticket itself
 (``resolve_outside``): theirs replaces the tool's own."""
+REOPENED = "dirsync-bridge saw it reopened"
+"""Not a resolution: a person reopened the ticket in the sink (``resolve_outside``). It is
+open again from then on, and its absences are counted afresh."""
 
 Action = Literal["create", "touch", "comment", "resolve", "reopen", "create-new-and-link", "none"]
 CommentKind = Literal["changed", "resolved", "reopened", "verified"]
@@ -259,8 +262,12 @@ def fold_state(
     covering = coverage or {}
     for index in range(seen_at[0], len(timeline)):
         tracked = state.tracked
-        if index > last_sighting and (tracked is None or tracked.status == "resolved"):
-            break  # resolved for good: nothing later changes it
+        if (
+            index > last_sighting
+            and (tracked is None or tracked.status == "resolved")
+            and not pending.left(tracked)
+        ):
+            break  # resolved for good: nothing later changes it (no person reopens it)
         at, key = timeline[index]
         pending.apply(state, at)
         observe(state, at, by_report.get(key), policy, covering.get(key, "unquarantined"))
@@ -293,11 +300,19 @@ def observe(
 def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> bool:
     """A resolution given outside the reports (a person in the sink, or this tool's
     verification, ``VERIFIED`` + what) to ticket ``episode``: applied if that ticket is
-    the tracked one and open. Whether it changed anything."""
+    the tracked one and open. A person's resolution of a ticket already resolved renames
+    its resolution (Done corrected to Won't Do: it is not reopened then); ``REOPENED``, a
+    person's reopening, opens it again. Whether it changed anything."""
     tracked = state.tracked
     if tracked is None or tracked.episode != episode:
         return False
     current = state.episodes[tracked.episode]
+    if name == REOPENED:
+        # Absences count afresh from the person's reopening, open or not before (the fold
+        # and the ledger's count of absences both start there).
+        current.status, current.resolution = "open", None
+        state.tracked = replace(tracked, status="open", absent=0, resolved_at=None, resolution=None)
+        return True
     if name.startswith(FIRST):
         # The tool resolved it (absent from reports), but a person resolved it in the sink
         # before the tool's resolve was written, with a resolution of their own (a Won't
@@ -309,7 +324,11 @@ def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> 
         state.tracked = replace(tracked, resolution=name, resolved_at=at)
         return True
     if tracked.status != "open":
-        return False
+        if name.startswith(VERIFIED) or name == tracked.resolution:
+            return False  # the tool's own check of a ticket resolved already, or no change
+        current.resolution = name
+        state.tracked = replace(tracked, resolution=name)
+        return True
     if name.startswith(VERIFIED):
         current.comment("verified", at, None, note=name.removeprefix(VERIFIED))
         name = TOOL_RESOLUTION
@@ -323,6 +342,10 @@ class _Pending:
 
     def __init__(self, resolutions: Resolutions) -> None:
         self._left = {ep: sorted(items) for ep, items in resolutions.items() if items}
+
+    def left(self, tracked: Tracked | None) -> bool:
+        """Whether events of the tracked ticket are still to come."""
+        return tracked is not None and bool(self._left.get(tracked.episode))
 
     def apply(self, state: FoldState, until: datetime | None) -> None:
         """Every resolution of the tracked ticket up to ``until`` (None: all), in order."""

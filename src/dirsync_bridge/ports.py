@@ -323,8 +323,8 @@ class Ledger(Protocol):
         """Fingerprints of the problems open in their lifecycle."""
         ...
 
-    def has_open_tickets(self) -> bool:
-        """Whether any ticket the tool wrote is open (in the ledger)."""
+    def has_tickets(self) -> bool:
+        """Whether the tool wrote any ticket."""
         ...
 
     def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:

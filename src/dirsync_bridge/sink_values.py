@@ -33,6 +33,9 @@ class PeopleCheck:
 
     resolved: list[ResolvedTicket]
     checked_at: datetime
+    reopened: tuple[ResolvedTicket, ...] = ()
+    """Tickets the sink shows not done that changed since (a person may have reopened
+    one the tool knows resolved); ``resolution.at``: when their status last changed."""
 
 
 @dataclass(frozen=True, slots=True)

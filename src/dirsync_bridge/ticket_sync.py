@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from .errors import TicketGone
 from .fingerprint import label
-from .lifecycle import Policy
+from .lifecycle import REOPENED, Policy
 from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .problem import Problem
 from .run_summary import RunSummary
@@ -147,26 +147,48 @@ PEOPLE: str = "people-resolutions"
 
 
 def observe(ledger: Ledger, sink: Sink) -> None:
-    """Learn which of the tool's open tickets people resolved in the sink since the last
-    check: one query (the sink's), matched to the ledger's tickets by key, or by the
-    idempotency key a ticket moved to another project still records."""
+    """Learn what people did to the tool's tickets in the sink since the last check (one
+    query, the sink's): resolved an open one, renamed the resolution of a resolved one (Done
+    corrected to Won't Do), or reopened one. Matched to the ledger's tickets by key, or by
+    the idempotency key a ticket moved to another project still records."""
     since = ledger.cursor(PEOPLE)
-    if not ledger.has_open_tickets():
-        # No open ticket to be resolved: tickets made from now on are checked from now on.
+    if not ledger.has_tickets():
+        # No ticket for people to act on: tickets made from now on are checked from now on.
         ledger.set_cursor(PEOPLE, datetime.now(UTC))
         return
     check = sink.resolved_since(since)
-    for found in check.resolved:
+    for found in [*check.resolved, *check.reopened]:
         where = ledger.ticket_of(found.key) or _moved(ledger, sink, found)
         if where is None:
             continue  # not this ledger's ticket
         fp, episode = where
         written = ledger.applied(fp).get(episode)
-        if written is None or written.status != "open":
-            continue  # resolved already, as the ledger knows
-        log.info("%s was resolved in %s as %r", found.key, sink.name, found.resolution.name)
-        ledger.record_resolution(fp, episode, found.resolution.name, found.resolution.at)
+        if written is None or not _news(ledger, fp, episode, written.status, found):
+            continue  # nothing the ledger does not know
+        name = found.resolution.name
+        done = "reopened" if name == REOPENED else f"resolved as {name!r}"
+        log.info("%s was %s in %s", found.key, done, sink.name)
+        ledger.record_resolution(fp, episode, name, found.resolution.at)
     ledger.set_cursor(PEOPLE, check.checked_at)
+
+
+def _news(
+    ledger: Ledger, fp: str, episode: int, written: TicketStatus, found: ResolvedTicket
+) -> bool:
+    """Whether what the sink shows of a ticket is a person's doing the ledger has not
+    learned: open in the sink though the tool last left it resolved (reopened); done though
+    the tool left it open (resolved); done under another resolution than the ledger's."""
+    if found.resolution.name == REOPENED:
+        return written == "resolved"
+    if written == "open":
+        return True
+    episodes = ledger.episodes(fp)
+    known = episodes[episode] if episode < len(episodes) else None
+    return (
+        known is not None
+        and known.status == "resolved"
+        and (known.resolution != found.resolution.name)
+    )
 
 
 def _moved(ledger: Ledger, sink: Sink, found: ResolvedTicket) -> tuple[str, int] | None:

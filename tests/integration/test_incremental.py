@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from dirsync_bridge.ledger.store import Ledger
-from dirsync_bridge.lifecycle import Coverage, Episode, Policy, fold
+from dirsync_bridge.lifecycle import REOPENED, Coverage, Episode, Policy, fold
 from dirsync_bridge.models import Conflict
 from dirsync_bridge.problem import Details, Problem, Sighting
 
@@ -41,7 +41,10 @@ report_strategy = st.tuples(
     st.sampled_from(["unquarantined", "unquarantined", "quarantined", None]),
 )
 resolution_strategy = st.tuples(
-    st.sampled_from(PROBLEMS), st.integers(0, 400), st.sampled_from(["Done", "Won't Do"])
+    st.sampled_from(PROBLEMS),
+    st.integers(0, 400),
+    # A person's resolution, or their reopening of the ticket.
+    st.sampled_from(["Done", "Won't Do", REOPENED]),
 )
 
 

@@ -169,7 +169,8 @@ def test_people_resolutions_come_from_one_query_per_pass_whatever_the_open_ticke
     run(mail, config, sim)
 
     (query,) = [str(r.query["jql"][0]) for r in sim.log.searches()]
-    assert query.startswith('labels = "dirsync" AND statusCategory = Done AND updated >= -')
+    assert query.startswith('labels = "dirsync" AND updated >= -')
+    assert "AND (statusCategory = Done OR status CHANGED AFTER -" in query
     assert sim.issues[first].status == "To Do"  # learned, then reopened by the sighting
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
 

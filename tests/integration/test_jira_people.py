@@ -157,11 +157,6 @@ def test_a_person_resolving_after_the_last_report_is_not_undone_by_jiras_slow_cl
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: people's reopenings are not learned (the query asks for done "
-    "tickets only); the ledger still holds Won't Do, so a sighting makes a new ticket",
-)
 def test_a_ticket_a_person_closed_as_wont_do_then_reopened_is_not_doubled_by_a_new_ticket(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
@@ -208,11 +203,6 @@ def test_a_sighting_after_a_persons_resolution_reopens_it_whatever_jiras_fast_cl
     assert sim.issues[ann].status == "To Do", "a problem seen after its resolution stays closed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: a resolution is learned once, while the ledger has the ticket "
-    "open; a person's later change of it (Done to Won't Do) is not learned",
-)
 def test_a_resolution_a_person_changes_to_wont_do_after_the_tool_learned_it_is_not_reopened(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:

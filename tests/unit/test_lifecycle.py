@@ -10,6 +10,8 @@ import pytest
 from dirsync_bridge.lifecycle import (
     FIRST,
     GONE_FROM_GRAPH,
+    REOPENED,
+    VERIFIED,
     Coverage,
     Decision,
     Episode,
@@ -262,11 +264,39 @@ def test_a_resolution_after_the_last_report_is_the_final_state() -> None:
     assert result == [("resolved", "Won't Do", [])]
 
 
-def test_a_resolution_of_a_ticket_already_resolved_changes_nothing() -> None:
+def test_a_persons_resolution_of_a_ticket_already_resolved_renames_its_resolution() -> None:
+    # The ticket in the sink holds the person's resolution: a sighting then opens a new
+    # ticket (never_reopen), where the tool's own "Done" would have reopened it.
     late = T0 + timedelta(days=5)
     assert with_resolutions("A...", {0: [(late, "Won't Do")]}) == [
+        ("resolved", "Won't Do", ["0:resolved:0"])
+    ]
+    assert with_resolutions("A...........A", {0: [(T0 + timedelta(hours=20), "Won't Do")]}) == [
+        ("resolved", "Won't Do", ["0:resolved:0"]),
+        ("open", None, []),
+    ]
+
+
+def test_the_tools_own_verification_of_a_ticket_already_resolved_changes_nothing() -> None:
+    late = T0 + timedelta(days=5)
+    assert with_resolutions("A...", {0: [(late, VERIFIED + "Graph shows none")]}) == [
         ("resolved", "Done", ["0:resolved:0"])
     ]
+
+
+def test_a_person_reopening_a_resolved_ticket_opens_it_and_counts_absences_afresh() -> None:
+    # Resolved after three absences (r003), reopened by a person at T0 + 10h (after r003):
+    # open again, and resolved again only after three more absences (r004-r006).
+    reopened = {0: [(T0 + timedelta(hours=10), REOPENED)]}
+    assert with_resolutions("A.....", reopened) == [("open", None, ["0:resolved:0"])]
+    assert with_resolutions("A......", reopened) == [
+        ("resolved", "Done", ["0:resolved:0", "0:resolved:1"])
+    ]
+    # A person's reopening after a Won't Do: the next sighting goes on in the same ticket.
+    wont_then_open = {
+        0: [(T0 + timedelta(hours=1), "Won't Do"), (T0 + timedelta(hours=2), REOPENED)]
+    }
+    assert with_resolutions("A.A", wont_then_open) == [("open", None, [])]
 
 
 def test_a_persons_resolution_met_by_the_tools_own_resolve_replaces_the_tools() -> None:

@@ -35,6 +35,7 @@ from typing import Any, Final
 from pydantic import TypeAdapter
 
 from ..lifecycle import (
+    REOPENED,
     Coverage,
     Coverages,
     Episode,
@@ -183,9 +184,18 @@ class StateLedger:
         seen = self.sightings(fingerprint)
         if not seen:  # merged into another problem (ledger/identities.py): nothing of its own
             return FoldState()
-        state = fold_state(seen, timeline, self.rules, self.resolutions(fingerprint), coverage)
+        resolutions = self.resolutions(fingerprint)
+        state = fold_state(seen, timeline, self.rules, resolutions, coverage)
         position = {key: (stamp(at), key) for at, key in timeline}
         newest = max(position[s.report_key] for s in seen if s.report_key in position)
+        if state.tracked is not None:
+            # A person's reopening of the ticket tracked: absences count from there on.
+            reopened = [
+                (stamp(at), "")
+                for at, name in resolutions.get(state.tracked.episode, ())
+                if name == REOPENED
+            ]
+            newest = max([newest, *reopened])
         self._save_state(fingerprint, state, newest)
         return state
 
@@ -358,7 +368,8 @@ class StateLedger:
             return
         state, seen = self._load_seen(fingerprint)
         assert state is not None and seen is not None
-        resolve_outside(state, episode, at, name)
+        if resolve_outside(state, episode, at, name) and name == REOPENED:
+            seen = max(seen, when)  # its absences are counted from the reopening on
         self._save_state(fingerprint, state, seen)
         # Applied or not (a ticket already resolved takes no second resolution), it is now
         # part of the problem's history: a report older than it, even the tenant's newest,

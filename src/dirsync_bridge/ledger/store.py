@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import sqlite
 from ..fingerprint import normalise
-from ..lifecycle import Coverage
+from ..lifecycle import REOPENED, Coverage
 from ..ports import Applied, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
 from .history import HistoryLedger, details_json, moment, stamp
@@ -285,10 +285,9 @@ class Ledger(
         rows = self.conn.execute("SELECT fingerprint FROM problems WHERE status = 'open'")
         return [row[0] for row in rows]
 
-    def has_open_tickets(self) -> bool:
-        """Whether any ticket the tool wrote is open (in the ledger)."""
-        row = self.conn.execute("SELECT 1 FROM tickets WHERE status = 'open' LIMIT 1").fetchone()
-        return row is not None
+    def has_tickets(self) -> bool:
+        """Whether the tool wrote any ticket (in the ledger)."""
+        return self.conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None
 
     def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
         """Ticket key -> (fingerprint, episode), for these problems' tickets the tool has open."""
@@ -305,7 +304,8 @@ class Ledger(
     def record_resolution(
         self, fingerprint: str, episode: int, name: str, at: datetime, *, in_sink: bool = True
     ) -> None:
-        """A ticket was resolved outside the reports: keep it, and reconcile the problem.
+        """A ticket was resolved outside the reports (or reopened: ``REOPENED``): keep it,
+        and reconcile the problem.
 
         ``in_sink``: a person did it in the sink (so the ticket is resolved there already);
         False for this tool's own verification, which the reconcile then writes.
@@ -318,8 +318,8 @@ class Ledger(
             )
             if in_sink:
                 self.conn.execute(
-                    "UPDATE tickets SET status = 'resolved' WHERE fingerprint = ? AND episode = ?",
-                    (fingerprint, episode),
+                    "UPDATE tickets SET status = ? WHERE fingerprint = ? AND episode = ?",
+                    ("open" if name == REOPENED else "resolved", fingerprint, episode),
                 )
             self._apply_resolution(fingerprint, episode, at, name)
             self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))

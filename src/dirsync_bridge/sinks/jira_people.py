@@ -1,14 +1,16 @@
-"""Which of the tool's tickets people have resolved in Jira: one query per check.
+"""Which of the tool's tickets people resolved or reopened in Jira: one query per check.
 
-``labels = dirsync AND statusCategory = Done AND updated >= -<n>m``: every ticket the tool
-made carries the label ``dirsync``, and resolving a ticket updates it, so the tickets done
-since the last check are among those updated since. The window is relative (minutes before
-Jira's own now), so neither Jira's clock nor the account's time zone (in which Jira reads
-an absolute JQL date) matters; it reaches back to the last check's start, plus
-``search_lag`` (Cloud's search may not have shown a resolution made just before that check)
-and a margin. The first check ever looks at every done ticket. A resolution is timed by
-Jira's stamp, but never later than the check that saw it (a Jira clock ahead of ours would
-otherwise put it after reports that came after it).
+``labels = dirsync AND updated >= -<n>m AND (statusCategory = Done OR status CHANGED AFTER
+-<n>m)``: every ticket the tool made carries the label ``dirsync``, and resolving, renaming
+a resolution or reopening a ticket updates it; a reopened one's status changed, where the
+tool's creates and comments (most of what it writes) change none, so they stay out of the
+answer. The ledger tells a person's reopening from the tool's own by its record. The window is
+relative (minutes before Jira's own now), so neither Jira's clock nor the account's time
+zone (in which Jira reads an absolute JQL date) matters; it reaches back to the last check's
+start, plus ``search_lag`` (Cloud's search may not have shown a resolution made just before
+that check) and a margin. The first check ever looks at every done ticket. A resolution is
+timed by Jira's stamp, but never later than the check that saw it (a Jira clock ahead of
+ours would otherwise put it after reports that came after it).
 
 No project is named: a ticket a person moved to another project has a new key there, and is
 recognised by its own record (the issue property's idempotency key). A ticket a person
@@ -19,9 +21,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from ..lifecycle import REOPENED
 from ..ports import Resolution
 from ..sink_values import PeopleCheck, ResolvedTicket
 from .jira_http import JiraHttp
@@ -40,27 +44,41 @@ def resolved_since(
     started = now()
     jql = f"labels = {jql_string('dirsync')} AND statusCategory = Done"
     if since is not None:
-        window = (started - since + lag + MARGIN).total_seconds()
-        jql += f" AND updated >= -{max(1, math.ceil(window / 60))}m"
-    resolved = [
-        ResolvedTicket(
+        # Done and changed since (resolved, or a resolution renamed), or moved out of done
+        # since (reopened: its status changed; a create or a comment changes none).
+        window = f"-{max(1, math.ceil((started - since + lag + MARGIN).total_seconds() / 60))}m"
+        jql = (
+            f"labels = {jql_string('dirsync')} AND updated >= {window} "
+            f"AND (statusCategory = Done OR status CHANGED AFTER {window})"
+        )
+    resolved: list[ResolvedTicket] = []
+    reopened: list[ResolvedTicket] = []
+    for raw in http.search(jql, _DONE_FIELDS):
+        found = ResolvedTicket(
             key=str(raw["key"]),
             idempotency_key=str(property_of(raw).get("idempotency_key", "")),
             resolution=_resolution(raw, now, before=started),
         )
-        for raw in http.search(jql, _DONE_FIELDS)
-    ]
-    return PeopleCheck(resolved, started)
+        if _category(raw) == "done":
+            resolved.append(found)
+        else:
+            at = jira_time((raw.get("fields") or {}).get("statuscategorychangedate"))
+            when = min(at or started, started)
+            reopened.append(replace(found, resolution=Resolution(name=REOPENED, at=when)))
+    return PeopleCheck(resolved, started, tuple(reopened))
+
+
+def _category(raw: dict[str, Any]) -> str | None:
+    status = (raw.get("fields") or {}).get("status") or {}
+    category = (status.get("statusCategory") or {}).get("key")
+    return None if category is None else str(category)
 
 
 def resolution_of(http: JiraHttp, key: str, now: Callable[[], datetime]) -> Resolution | None:
     """How ticket ``key`` was resolved, read now; None if Jira does not show it done."""
     fields = ",".join(_DONE_FIELDS)
     raw = http.read(f"read {key}", f"issue/{key}", {"fields": fields}, ticket=key, need=("key",))
-    category = (((raw.get("fields") or {}).get("status") or {}).get("statusCategory") or {}).get(
-        "key"
-    )
-    return _resolution(raw, now, before=now()) if category == "done" else None
+    return _resolution(raw, now, before=now()) if _category(raw) == "done" else None
 
 
 def _resolution(

@@ -4,10 +4,11 @@ Covers what apis.md section 3.2 lists as useful for a dedupe-by-label sink, plus
 window query of Alertmanager's notifier (same section): `project = X`, `labels = x`,
 `labels in (a, b)`, `key|issuekey = X`, `key in (...)`, `status`, `statusCategory`,
 `resolution = Unresolved`, `x is [not] EMPTY`, `created|updated|resolutiondate >= -5m` (or a
-date), `AND`, `OR`, `NOT`, parentheses, and `ORDER BY created|updated|resolutiondate|key|status
-[ASC|DESC]`. Keywords and values compare case-insensitively, as in Jira. Like Jira, a value that
-names no project, status, category, resolution or issue type, or an issue key that does not
-exist, is an error rather than an empty result.
+date), `status CHANGED [AFTER -5m]`, `AND`, `OR`, `NOT`, parentheses, and
+`ORDER BY created|updated|resolutiondate|key|status [ASC|DESC]`. Keywords and values compare
+case-insensitively, as in Jira. Like Jira, a value that names no project, status, category,
+resolution or issue type, or an issue key that does not exist, is an error
+rather than an empty result.
 """
 
 from __future__ import annotations
@@ -184,6 +185,14 @@ class _Parser:
             raise JqlError(
                 f"Field '{raw}' does not exist or you do not have permission to view it."
             )
+        if self._word("changed"):
+            # History search, the one form asked of it: `status CHANGED [AFTER <when>]`.
+            if name != "status":
+                raise JqlError(f"History searches are not supported for the '{raw}' field.")
+            if not self._word("after"):
+                return lambda v, n: bool(v["status changes"])
+            when = parse_when(self._value()[0], raw)
+            return lambda v, n: any(t > when(n) for t in v["status changes"])
         if self._word("is"):
             negate = bool(self._word("not"))
             if not self._word(*EMPTY_WORDS):

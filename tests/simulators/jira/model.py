@@ -58,6 +58,7 @@ class Issue:
     resolution: str | None = None
     resolutiondate: float | None = None
     category_changed: float | None = None  # statuscategorychangedate (None: since created)
+    status_changes: list[float] = field(default_factory=list)  # for JQL's `status CHANGED`
     comments: list[Comment] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
 
@@ -382,4 +383,6 @@ class JiraModel(Catalog):
             issue.resolution, issue.resolutiondate = resolution or self.resolutions[0], now
         if self.statuses[status] != self.statuses[issue.status]:
             issue.category_changed = now
+        if status != issue.status:
+            issue.status_changes.append(now)
         issue.status, issue.updated = status, now

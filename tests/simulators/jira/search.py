@@ -155,6 +155,7 @@ def _view(m: JiraModel, issue: Issue) -> dict[str, Any]:
         "created": issue.created,
         "updated": issue.updated,
         "resolutiondate": issue.resolutiondate,
+        "status changes": issue.status_changes,
     }
 
 

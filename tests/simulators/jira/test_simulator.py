@@ -250,6 +250,30 @@ def test_cloud_search_rejects_jql_it_cannot_run_with_400(
     assert error.value.status_code == 400 and error.value.text.startswith(message)
 
 
+def test_jql_status_changed_after_finds_issues_moved_since_not_those_only_created(
+    jira_server: JiraSimulator, jira_connect: Connect
+) -> None:
+    jira = jira_connect(jira_server)
+    keys = [create(jira, labels=["dirsync-c"]).key for _ in range(3)]
+    jira_server.resolve_by_hand(keys[0], "Done")
+    jira_server.resolve_by_hand(keys[1], "Done")
+    jira_server.move_by_hand(keys[1], "To Do")  # reopened by a person
+
+    def search(jql: str) -> list[str]:
+        return sorted(i.key for i in jira.search_issues(jql))
+
+    assert search("labels = dirsync-c AND status CHANGED AFTER -5m") == sorted(keys[:2])
+    assert search("labels = dirsync-c AND status CHANGED") == sorted(keys[:2])
+    assert search("labels = dirsync-c AND status CHANGED AFTER 5m") == []
+    assert search(
+        "labels = dirsync-c AND updated >= -5m AND (statusCategory = Done OR status CHANGED "
+        "AFTER -5m) AND statusCategory != Done"
+    ) == [keys[1]]
+    with pytest.raises(JIRAError) as error:
+        jira.search_issues("labels = dirsync-c AND summary CHANGED")
+    assert error.value.status_code == 400
+
+
 def test_jql_filters_by_status_category_resolution_and_time(
     jira_server: JiraSimulator, jira_connect: Connect
 ) -> None:
