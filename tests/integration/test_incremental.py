@@ -182,3 +182,75 @@ def test_a_resolution_that_changed_nothing_still_bounds_the_steps_after_it() -> 
     ]
     coverage = {f"<r{number:02d}>": covers for number, (_h, _l, covers) in enumerate(reports)}
     _record_and_compare(events, coverage, policy)
+
+
+Events = list[tuple[str, object]]
+Reports = list[tuple[int, dict[str, tuple[int, object]], Coverage | None]]
+
+
+def _in_order(reports: Reports, order: list[object]) -> Events:
+    return [
+        ("resolution", e) if isinstance(e, tuple) else ("report", (e, reports[e]))  # type: ignore[index]
+        for e in order
+    ]
+
+
+# Histories the property above found while the steps were written (each failed then): a
+# person's reopening before a report already applied as "still absent"; a resolution that
+# renamed a resolved ticket's resolution and a report older than it; a fold again that
+# applied early resolutions and a resolution that came later.
+FOUND: list[tuple[int, Reports, list[object]]] = [
+    (
+        1,
+        [
+            (0, {}, "unquarantined"),
+            (1, {}, "unquarantined"),
+            (0, {"c": (0, None)}, "unquarantined"),
+            (2, {}, "unquarantined"),
+        ],
+        [0, 2, 3, 1, ("c", 1, REOPENED), ("a", 0, "Done")],
+    ),
+    (
+        3,
+        [
+            (0, {}, "unquarantined"),
+            (0, {}, "unquarantined"),
+            (0, {}, "unquarantined"),
+            (0, {"a": (0, None), "b": (0, None), "c": (0, None)}, "unquarantined"),
+            (
+                291,
+                {
+                    "d": (2, ("cloud user x",)),
+                    "c": (2, ("cloud user x",)),
+                    "a": (0, ("cloud user x",)),
+                },
+                "unquarantined",
+            ),
+            (2, {}, "unquarantined"),
+            (170, {}, "unquarantined"),
+            (287, {}, "unquarantined"),
+        ],
+        [5, 1, 0, ("d", 136, "Won't Do"), 3, 2, ("a", 400, "Won't Do"), 7, 6, 4],
+    ),
+    (
+        1,
+        [
+            (2, {"a": (0, None), "b": (0, None)}, "unquarantined"),
+            (2, {"a": (0, None), "b": (0, None)}, "unquarantined"),
+        ],
+        [1, ("b", 0, "Done"), 0, ("b", 1, "Done")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("resolve_after", "reports", "order"), FOUND)
+def test_histories_found_by_the_property_end_where_a_fold_does(
+    resolve_after: int, reports: Reports, order: list[object]
+) -> None:
+    policy = Policy(
+        resolve_after_reports=resolve_after,
+        reopen_within=timedelta(hours=100),
+        never_reopen=frozenset({"Won't Do"}),
+    )
+    coverage = {f"<r{number:02d}>": covers for number, (_h, _l, covers) in enumerate(reports)}
+    _record_and_compare(_in_order(reports, order), coverage, policy)

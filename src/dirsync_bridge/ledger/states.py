@@ -197,7 +197,22 @@ class StateLedger:
             ]
             newest = max([newest, *reopened])
         self._save_state(fingerprint, state, newest)
+        latest = max((at for events in resolutions.values() for at, _name in events), default=None)
+        if latest is not None:
+            self._bump_horizon(fingerprint, stamp(latest))
         return state
+
+    def _bump_horizon(self, fingerprint: str, at: str) -> None:
+        """A resolution at ``at``, applied or not, is part of the problem's history: a report
+        older than it, even the tenant's newest, must fold again (the fold would apply the
+        resolution after that report), so the history counts as applied up to it."""
+        self.conn.execute(
+            # (No horizon kept: it is the tenant's newest report, maybe later already.)
+            "UPDATE problems SET horizon_at = ?1, horizon_key = '~' WHERE fingerprint = ?2 "
+            "AND (horizon_at < ?1 OR (horizon_at IS NULL AND ?1 >= (SELECT MAX(r.at) "
+            "FROM reports r WHERE r.tenant_key = problems.tenant_key)))",
+            (at, fingerprint),
+        )
 
     # -- a report ----------------------------------------------------------------------------
 
@@ -266,19 +281,23 @@ class StateLedger:
             self._save_state(fingerprint, state, here)
         self._touch(touched, here)
         stepped = {fp for fp, _s, _d in listed}
+        # A problem given a resolution outside the reports later than this report (a person,
+        # today; the report, an archive newer than the others but older than that) took this
+        # absence before that resolution: its history reads otherwise now. Folded again, not
+        # stepped.
+        later = {
+            str(row[0])
+            for row in self.conn.execute(
+                "SELECT fingerprint FROM problems WHERE tenant_key = ?1 AND state IS NOT NULL "
+                "AND (horizon_at > ?2 OR (horizon_at = ?2 AND horizon_key > ?3)) "
+                "AND first_at <= ?2",
+                (tenant_key, *here),
+            )
+        }
         if coverage is not None:
-            stepped |= self._absences(tenant_key, here, stepped, coverage)
-        # A problem resolved outside the reports later than this report (a person, today;
-        # the report, an archive newer than the others but older than that) took this
-        # absence before that resolution: its history reads otherwise now.
-        later = self.conn.execute(
-            "SELECT fingerprint FROM problems WHERE tenant_key = ?1 AND state IS NOT NULL "
-            "AND (horizon_at > ?2 OR (horizon_at = ?2 AND horizon_key > ?3)) AND first_at <= ?2",
-            (tenant_key, *here),
-        ).fetchall()
-        for (fingerprint,) in later:
-            if fingerprint not in stepped:  # (those this report moved are up to date)
-                self._refold(str(fingerprint), timelines)
+            stepped |= self._absences(tenant_key, here, stepped | later, coverage)
+        for fingerprint in sorted(later - stepped):  # (those this report moved are up to date)
+            self._refold(fingerprint, timelines)
 
     def _touch(self, touched: list[tuple[str]], here: Position) -> None:
         """Open problems seen again unchanged: last seen and count, in SQL, all at once."""
@@ -358,11 +377,13 @@ class StateLedger:
         if row is None:
             return
         when: Position = (stamp(at), "")
+        newest_at, _, newest_key = str(row[3] or "").partition("\0")
+        horizon: Position = (newest_at, newest_key)
         if row[1] is not None:
-            horizon: Position = (str(row[1]), str(row[2]))
-        else:
-            newest_at, _, newest_key = str(row[3] or "").partition("\0")
-            horizon = (newest_at, newest_key)
+            # A resolved problem took every later report as "still absent"; a reopening
+            # makes the reports after it count again, so it must come after all of them.
+            kept: Position = (str(row[1]), str(row[2]))
+            horizon = max(kept, horizon) if name == REOPENED else kept
         if not row[0] or when <= horizon:
             self._refold(fingerprint, {})
             return
@@ -371,14 +392,7 @@ class StateLedger:
         if resolve_outside(state, episode, at, name) and name == REOPENED:
             seen = max(seen, when)  # its absences are counted from the reopening on
         self._save_state(fingerprint, state, seen)
-        # Applied or not (a ticket already resolved takes no second resolution), it is now
-        # part of the problem's history: a report older than it, even the tenant's newest,
-        # must fold again, since the fold would apply the resolution after that report.
-        self.conn.execute(
-            "UPDATE problems SET horizon_at = ?1, horizon_key = '~' WHERE fingerprint = ?2 "
-            "AND (horizon_at IS NULL OR horizon_at < ?1)",
-            (when[0], fingerprint),
-        )
+        self._bump_horizon(fingerprint, when[0])
 
     # -- helpers -----------------------------------------------------------------------------
 
