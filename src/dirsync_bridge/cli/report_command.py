@@ -13,7 +13,7 @@ import click
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..secret_files import NotRegularFile, replaceable
-from .group import _fail, cli
+from .group import OneLineCommand, _fail, cli
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -33,7 +33,7 @@ def parse_day(text: str) -> datetime:
         ) from None
 
 
-@cli.command()
+@cli.command(cls=OneLineCommand)
 @click.option(
     "--html",
     "html_path",
