@@ -40,6 +40,33 @@ def links(sim: JiraSimulator) -> list[tuple[str, frozenset[str]]]:
     return [(x.type, frozenset((x.inward, x.outward))) for x in sim.model.links]
 
 
+def test_a_link_to_an_earlier_ticket_deleted_from_jira_is_dropped_once_not_retried_forever(
+    tmp_path: Path, jira_cloud: JiraSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The link POST answers 404 for the deleted end; it used to be "needs attention" and
+    # retried by every run (exit 1 forever), though no one can bring the ticket back.
+    mail = tmp_path / "mail"
+    config = jira_config(jira_cloud, tmp_path / "state")
+    one_report(mail, START, [ANN, BOB], "r0")
+    for n in range(1, 4):
+        one_report(mail, START + timedelta(hours=3 * n), [BOB], f"r{n}")
+    run(mail, config, jira_cloud)
+    (old,) = ann_issues(jira_cloud)
+    jira_cloud.delete_by_hand(old)
+    one_report(mail, START + timedelta(days=40), [ANN, BOB], "back")
+
+    with caplog.at_level("WARNING", logger="dirsync_bridge"):
+        summary = run(mail, config, jira_cloud)
+        again = run(mail, config, jira_cloud)
+
+    assert summary.attention == summary.unconfirmed == again.attention == []
+    (new,) = ann_issues(jira_cloud)
+    assert links(jira_cloud) == []
+    dropped = [r.getMessage() for r in caplog.records if getattr(r, "event", "") == "link-dropped"]
+    assert dropped == [f"{new}: not linked to the earlier ticket {old}: it was deleted from Jira"]
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+
 @pytest.mark.parametrize("mode", ["cloud", "server"])
 def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_old(
     tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator, mode: str
