@@ -201,6 +201,36 @@ def test_a_change_of_kind_refreshes_summary_and_description_in_one_put_and_never
     assert again.updated == 0
 
 
+def test_a_refresh_after_a_change_of_kind_is_what_a_fresh_ticket_would_say(
+    tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator
+) -> None:
+    # It used to put the new kind beside the old report's message and "Report:" line.
+    mail = tmp_path / "mail"
+    one_report(mail, START, [ANN], "r0")
+    config = jira_config(jira_cloud, tmp_path / "state")
+    run(mail, config, jira_cloud)
+    one_report(mail, START + timedelta(hours=3), [ANN_QUARANTINED], "r1")
+    run(mail, config, jira_cloud)
+    (key,) = ann_issues(jira_cloud)
+    refreshed = jira_cloud.issues[key].fields
+    # A ticket opened by the second report alone (another state, another Jira).
+    fresh_mail = tmp_path / "fresh"
+    one_report(fresh_mail, START + timedelta(hours=3), [ANN_QUARANTINED], "r1")
+    run(fresh_mail, jira_config(jira_server, tmp_path / "fresh-state"), jira_server)
+    (other,) = ann_issues(jira_server)
+    fresh = jira_server.issues[other].fields
+
+    def but_first_seen(text: str) -> list[str]:
+        # The ticket was first seen with the first report: that line alone may differ.
+        return [line for line in text.splitlines() if not line.startswith("First seen:")]
+
+    assert refreshed["summary"] == fresh["summary"]
+    assert but_first_seen(refreshed["description"]) == but_first_seen(fresh["description"])
+    assert "Unable to update this object because" not in refreshed["description"]
+    assert "Report: r1.eml" in refreshed["description"]
+    assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+
 def test_a_change_of_values_refreshes_the_description_with_the_values_now(
     tmp_path: Path, jira_server: JiraSimulator
 ) -> None:
