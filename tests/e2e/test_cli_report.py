@@ -233,3 +233,47 @@ def test_since_the_last_day_of_year_9999_is_a_page_not_an_internal_error(tmp_pat
     done = cli(config, "report", "--html", str(page), "--since", "9999-12-31")
     assert done.returncode == 0, done.stderr
     assert "since 9999-12-31" in page.read_text()
+
+
+def test_a_sigkill_while_the_page_is_written_leaves_a_temporary_file_the_next_page_removes(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS / "aadsync_th_thead.eml")).returncode == 0
+    site = tmp_path / "www"
+    site.mkdir()
+    page = site / "report.html"
+    page.write_text("old page")
+    (site / ".other.html.1.abcdefgh.tmp").write_text("not this page's")
+    env = {**os.environ, "DIRSYNC_BRIDGE_CRASH_AT": "report-written:1"}
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dirsync_bridge",
+            "--config",
+            str(config),
+            "report",
+            "--html",
+            str(page),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert killed.returncode == -9  # a real SIGKILL, after the page was written, before the rename
+    assert page.read_text() == "old page"
+    (left,) = site.glob(".report.html.*.tmp")
+    done = cli(config, "report", "--html", str(page))
+    assert done.returncode == 0, done.stderr
+    # It used to stay there for good, one more per kill.
+    assert sorted(p.name for p in site.iterdir()) == [
+        ".other.html.1.abcdefgh.tmp",
+        "report.html",
+    ], left
+    assert "Directory sync problems" in page.read_text()
