@@ -40,12 +40,13 @@ class LinkTypes:
                     "read the issue link types", "issueLinkType", need=("issueLinkTypes",)
                 )
                 types = [t for t in answer.get("issueLinkTypes") or [] if isinstance(t, dict)]
-                self._name = _match(self._settings.link_type, types)
+                self._name = match_link_type(self._settings.link_type, types)
             return self._name
 
 
-def _match(wanted: str, types: list[dict[str, Any]]) -> str:
-    """The name of the type whose name, outward or inward words are ``wanted``."""
+def match_link_type(wanted: str, types: list[dict[str, Any]]) -> str:
+    """The name of the type whose name, outward or inward words are ``wanted``
+    (``ConfigError`` naming ``[jira] link_type`` and the types offered when none is)."""
     for words in ("name", "outward", "inward"):
         for kind in types:
             if str(kind.get(words) or "").casefold() == wanted.casefold():
