@@ -67,6 +67,31 @@ def test_a_link_to_an_earlier_ticket_deleted_from_jira_is_dropped_once_not_retri
     assert_rerun_writes_nothing(mail, config, jira_cloud)
 
 
+def test_a_link_refused_while_both_tickets_are_there_is_still_needs_attention(
+    tmp_path: Path, jira_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 404 is the link type's (removed between the look-up and the POST): a person can
+    # fix that, so the link is kept owed, not dropped as for a deleted earlier ticket.
+    import dirsync_bridge.sinks.jira_links as jira_links
+
+    monkeypatch.setattr(jira_links, "match_link_type", lambda _wanted, _types: "Removed")
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    config = jira_config(jira_cloud, tmp_path / "state")
+
+    summary = run(mail, config, jira_cloud)
+
+    old, new = ann_issues(jira_cloud)
+    assert links(jira_cloud) == []
+    (attention,) = summary.attention
+    assert f"{new}: Jira refused to link it to {old} (HTTP 404: the link type 'Removed'" in (
+        attention
+    )
+    monkeypatch.undo()
+    run(mail, config, jira_cloud)
+    assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
+
+
 @pytest.mark.parametrize("mode", ["cloud", "server"])
 def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_old(
     tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator, mode: str
