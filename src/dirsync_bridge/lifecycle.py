@@ -162,6 +162,10 @@ class Episode:
     last_seen: datetime | None = None
     occurrences: int = 0
     comments: list[PlannedComment] = field(default_factory=list)
+    changed_by: Sighting | None = None
+    """The sighting of the latest change of details (None: none since ``opened_by``): the
+    refreshed summary and description are rendered from it whole, so the new kind never
+    sits beside the old report's message and ``Report:`` line."""
 
     def comment(
         self,
@@ -384,12 +388,15 @@ def _apply(
         current.comment(
             "changed", at, sighting.source, before=tracked.details, after=sighting.details
         )
+        current.changed_by = sighting
         _seen(current, sighting)
         return replace(tracked, details=sighting.details, last_seen=at, absent=0)
     if action == "reopen":
         assert sighting is not None
         current.comment("reopened", at, sighting.source, after=sighting.details)
         current.status, current.resolution = "open", None
+        if sighting.details != current.details:
+            current.changed_by = sighting
         _seen(current, sighting)
         return replace(
             tracked,

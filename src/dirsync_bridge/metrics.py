@@ -34,13 +34,13 @@ import contextlib
 import errno
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import crashpoints
+from .atomic_files import temporary_beside
 from .errors import DirsyncBridgeError, Fatal, Retriable
 from .run_summary import RunSummary
 from .secret_files import NotRegularFile, read_regular_file, replaceable
@@ -185,7 +185,7 @@ def write_textfile(path: Path, data: bytes) -> None:
         raise _write_failure(path, exc) from None
     folder = path.parent
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, temporary = temporary_beside(path)  # a kill's leftover of this file swept
     except OSError as exc:
         raise _write_failure(path, exc) from None
     try:

@@ -154,7 +154,9 @@ def test_doctor_checks_every_jira_setting_one_line_each(
         "ok   jira priorities",
         "warn jira resolve transition",  # no ticket of ours yet to read the workflow from
         "warn jira reopen transition",
+        "ok   jira link type",
     ]
+    assert lines[-1] == "ok   jira link type: Relates"
 
     # With tickets in Jira, the workflow is checked on them.
     replay(config, REPORTS, jira_cloud.api_token)
@@ -170,10 +172,17 @@ def test_doctor_names_what_to_fix(tmp_path: Path, jira_cloud: JiraSimulator) -> 
         priority='{ default = "Urgent" }',
         fields='{ customfield_99999 = "x" }',
         resolve_transition='"Close"',
+        link_type='"Related to"',
     )
     done = doctor(config, jira_cloud.api_token)
     assert done.returncode == 2
     out = done.stdout
+    # Was not checked at all: the first link, maybe months later, stopped that run.
+    assert (
+        "[jira] link_type: Jira has no issue link type 'Related to' (it has Blocks, "
+        "Cloners, Duplicate, Relates): set it to one of them"
+    ) in out
+    assert "FAIL jira link type: " in out
     assert "FAIL jira issue type: 'Story' is not an issue type of OPS" in out
     assert "set [jira] issue_type" in out
     assert "FAIL jira priorities: 'Urgent' unknown" in out

@@ -119,9 +119,12 @@ def test_a_sigkill_while_the_textfile_is_written_leaves_the_old_file_whole(
     assert textfile.read_bytes() == old  # the new text was written, but never renamed in
     # node_exporter reads only *.prom: the temporary file left behind is never collected.
     assert [p.name for p in textfile.parent.glob("*.prom")] == [textfile.name]
+    (left,) = textfile.parent.glob(f".{textfile.name}.*.tmp")
     # The rerun finds every message recorded (each rejection is final): exit 0, and its file.
     assert cli(config, "replay", str(REPORTS)).returncode == 0
     assert metric(textfile, "dirsync_bridge_last_exit_code") == 0
+    # ... and removes what the kill left (it used to stay there, one more per kill).
+    assert sorted(p.name for p in textfile.parent.iterdir()) == [textfile.name], left
 
 
 def test_a_dry_run_writes_no_metrics(tmp_path: Path) -> None:

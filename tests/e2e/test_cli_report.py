@@ -195,3 +195,85 @@ def test_a_damaged_ledger_is_one_line_exit_2_and_no_page(tmp_path: Path) -> None
     line = one_line(done)
     assert line.startswith(f"dirsync-bridge: error: {ledger}: the ledger is damaged ("), line
     assert not (tmp_path / "r.html").exists()
+
+
+def _with_a_report_dated(tmp_path: Path, at: datetime) -> Path:
+    config = write_config(tmp_path, tmp_path / "state")
+    rows = [("f@contoso.com", duplicate("UserPrincipalName", "f@contoso.com"))]
+    (tmp_path / "future.eml").write_bytes(report_email("Future", at, rows, "fut@example.com"))
+    done = cli(
+        config, "replay", str(REPORTS / "aadsync_th_thead.eml"), str(tmp_path / "future.eml")
+    )
+    assert done.returncode == 0, done.stderr
+    return config
+
+
+def test_a_report_dated_9999_12_31_leaves_the_page_working(tmp_path: Path) -> None:
+    # A garbled Date header, taken as sent: the weekly loop overflowed (exit 70) on every
+    # later page; now the weeks end this week and the page says why.
+    config = _with_a_report_dated(tmp_path, datetime(9999, 12, 31, 20, 0, tzinfo=UTC))
+    page = tmp_path / "page.html"
+    done = cli(config, "report", "--html", str(page))
+    assert done.returncode == 0, done.stderr
+    assert "lie after this week (newest 9999-12-31" in page.read_text()
+
+
+def test_a_report_dated_year_5000_does_not_blow_up_the_page(tmp_path: Path) -> None:
+    # Was one weekly point for every week up to the year 5000: a 33 MB page.
+    config = _with_a_report_dated(tmp_path, datetime(5000, 6, 1, tzinfo=UTC))
+    page = tmp_path / "page.html"
+    assert cli(config, "report", "--html", str(page)).returncode == 0
+    assert page.stat().st_size < 2_000_000, page.stat().st_size
+
+
+def test_since_the_last_day_of_year_9999_is_a_page_not_an_internal_error(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS / "aadsync_th_thead.eml")).returncode == 0
+    page = tmp_path / "page.html"
+    done = cli(config, "report", "--html", str(page), "--since", "9999-12-31")
+    assert done.returncode == 0, done.stderr
+    assert "since 9999-12-31" in page.read_text()
+
+
+def test_a_sigkill_while_the_page_is_written_leaves_a_temporary_file_the_next_page_removes(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS / "aadsync_th_thead.eml")).returncode == 0
+    site = tmp_path / "www"
+    site.mkdir()
+    page = site / "report.html"
+    page.write_text("old page")
+    (site / ".other.html.1.abcdefgh.tmp").write_text("not this page's")
+    env = {**os.environ, "DIRSYNC_BRIDGE_CRASH_AT": "report-written:1"}
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dirsync_bridge",
+            "--config",
+            str(config),
+            "report",
+            "--html",
+            str(page),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert killed.returncode == -9  # a real SIGKILL, after the page was written, before the rename
+    assert page.read_text() == "old page"
+    (left,) = site.glob(".report.html.*.tmp")
+    done = cli(config, "report", "--html", str(page))
+    assert done.returncode == 0, done.stderr
+    # It used to stay there for good, one more per kill.
+    assert sorted(p.name for p in site.iterdir()) == [
+        ".other.html.1.abcdefgh.tmp",
+        "report.html",
+    ], left
+    assert "Directory sync problems" in page.read_text()

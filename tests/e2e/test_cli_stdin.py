@@ -52,6 +52,19 @@ def test_replay_dash_then_the_same_file_is_already_seen_by_its_bytes(tmp_path: P
     assert "1 already seen" in again.stdout and "0 created" in again.stdout
 
 
+def test_a_ticket_from_standard_input_names_the_report_by_subject_and_date(
+    tmp_path: Path,
+) -> None:
+    # It read "Report: <stdin>", which names nothing a helpdesk agent can find.
+    config = _config(tmp_path)
+    assert run("--config", str(config), "replay", "-", stdin=REPORT.read_bytes()).returncode == 0
+    shown = run("--config", str(config), "tickets", "show", "LOCAL-1", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    description = json.loads(shown.stdout)["description"]
+    (line,) = [x for x in description.splitlines() if x.startswith("Report:")]
+    assert "<stdin>" not in line and line.startswith('Report: "') and " UTC" in line, line
+
+
 def test_a_message_over_the_limit_on_standard_input_is_too_large(tmp_path: Path) -> None:
     config = _config(tmp_path, "[parse]\nmax_message_bytes = 1000\n")
     done = run("--config", str(config), "replay", "-", stdin=REPORT.read_bytes())

@@ -318,6 +318,26 @@ def test_a_bad_since_is_a_usage_error(corpus: Path) -> None:
     assert "--since" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("tickets", "--format", "csv", "--since", "2019-13-01"), "--since: '2019-13-01' is not"),
+        (("tickets", "--format", "xml"), "--format: 'xml' is not one of"),
+        (("tickets", "--status", "gone"), "--status: 'gone' is not one of"),
+        (("tickets", "show", "LOCAL-1", "--format", "yaml"), "--format: 'yaml' is not one of"),
+        (("report", "--html", "r.html", "--since", "2024-1-5"), "--since: '2024-1-5' is not"),
+    ],
+)
+def test_a_bad_option_value_of_tickets_or_report_is_one_line_exit_2(
+    corpus: Path, args: tuple[str, ...], line: str
+) -> None:
+    # Was click's usage block: "Usage:", "Try ...", a blank line, "Error: ..." (4 lines).
+    done = run("--config", str(corpus), *args)
+    assert done.returncode == 2
+    (only,) = done.stderr.splitlines()
+    assert only.startswith(f"dirsync-bridge: error: {line}"), only
+
+
 def test_the_list_is_in_the_order_of_the_column_shown(corpus: Path) -> None:
     every = listed(corpus, "--status", "all")
     assert [t["last_seen"] for t in every] == sorted(t["last_seen"] for t in every)

@@ -137,6 +137,12 @@ def test_description_holds_conflicts_messages_tracking_ids_and_fingerprint(
             'Report: "Directory Synchronization Error Report" of 2026-11-24 10:00 UTC',
         ),
         ("graph:provisioning-errors", None, "Report: the report of 2026-11-24 10:00 UTC"),
+        # Standard input (`-`) has no file name worth showing: it read "Report: <stdin>".
+        (
+            "<stdin>",
+            "Directory Synchronization Error Report",
+            'Report: "Directory Synchronization Error Report" of 2026-11-24 10:00 UTC',
+        ),
     ],
 )
 def test_the_report_line_names_a_file_by_its_base_name_and_graph_mail_by_subject_and_date(
@@ -145,7 +151,14 @@ def test_the_report_line_names_a_file_by_its_base_name_and_graph_mail_by_subject
     description = renderer.ticket(_view(source=source, subject=subject)).description
     assert line in description.splitlines()
     assert "/srv/" not in description and "graph:" not in description
-    assert "AAMkAGI2TG93AAA" not in description
+    assert "AAMkAGI2TG93AAA" not in description and "<stdin>" not in description
+
+
+def test_standard_input_is_named_as_the_sources_name_it() -> None:
+    from dirsync_bridge.sources.files import STDIN_SOURCE
+    from dirsync_bridge.ticket_text.context import file_name
+
+    assert file_name(STDIN_SOURCE) is None
 
 
 def test_comments_name_a_report_file_by_its_base_name_and_never_a_graph_id(

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import lxml.html
 
@@ -181,3 +182,43 @@ def test_the_vendored_chart_js_is_the_version_named_with_its_licence_beside_it()
     assert "sourceMappingURL" not in chart_js()  # no file for the browser to look for
     licence = ROOT / "src" / "dirsync_bridge" / "report" / "vendor" / "chart.js-LICENSE.md"
     assert licence.read_text(encoding="utf-8").startswith("The MIT License (MIT)")
+
+
+def test_a_report_dated_9999_12_31_ends_the_weeks_this_week_and_says_so() -> None:
+    # A garbled Date header (taken as sent) made the weekly loop overflow: exit 70 on
+    # every later `report --html`.
+    future = (
+        span(spans=((day(1), None),)),
+        span("Other", spans=((datetime(9999, 12, 31, 20, 0, tzinfo=UTC), None),)),
+    )
+    shown = numbers(
+        list(future), since=None, until=datetime(9999, 12, 31, 20, 0, tzinfo=UTC), now=day(20)
+    )
+    assert shown.open_by_kind.labels == ("2024-01-01", "2024-01-08", "2024-01-15")
+    assert shown.open_by_kind.values["AttributeValueMustBeUnique"] == (1, 1, 1)
+    (note,) = shown.notes
+    assert "1 date(s) lie after this week (newest 9999-12-31" in note
+    assert "2024-01-15" in note
+    assert escape(note) in render(shown, [], FACTS)
+
+
+def test_a_report_dated_far_ahead_draws_at_most_max_weeks() -> None:
+    # A report dated year 5000 drew a point for every week up to it: a 33 MB page.
+    from dirsync_bridge.report.series import MAX_WEEKS
+
+    far = span(spans=((datetime(5000, 6, 1, tzinfo=UTC), None),))
+    old = span("Old", spans=((datetime(1990, 1, 1, tzinfo=UTC), None),))
+    shown = numbers([far, old], since=None, now=datetime(5000, 6, 1, tzinfo=UTC))
+    assert len(shown.open_by_kind.labels) == MAX_WEEKS
+    assert shown.open_by_kind.labels[-1] == "5000-05-26"
+    (note,) = shown.notes
+    assert note.startswith(f"The weekly charts show the last {MAX_WEEKS} weeks of ")
+    assert len(render(shown, [], FACTS)) < 1_000_000
+
+
+def test_since_the_last_week_of_year_9999_is_one_week_not_an_overflow() -> None:
+    shown = numbers(
+        [span(spans=((day(1), None),))], since=datetime(9999, 12, 31, tzinfo=UTC), now=day(20)
+    )
+    assert shown.open_by_kind.labels == ("9999-12-27",)
+    assert shown.notes == ()

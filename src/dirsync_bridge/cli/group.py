@@ -18,7 +18,7 @@ from typing import NoReturn
 import click
 
 from ..config.settings import find_config_file, load_config
-from ..errors import DirsyncBridgeError
+from ..errors import DirsyncBridgeError, Fatal
 from ..failures import say
 from ..logs import LogFormat, setup_logging
 
@@ -44,6 +44,38 @@ class _Group(click.Group):
         words = rest[: rest.index("--")] if "--" in rest else rest
         ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
         return rest
+
+
+def _one_line(exc: click.BadParameter) -> Fatal:
+    param = exc.param
+    if isinstance(param, click.Option) and param.opts:
+        name = param.opts[0]
+    elif param is not None:
+        name = param.human_readable_name
+    else:
+        name = exc.param_hint if isinstance(exc.param_hint, str) else "value"
+    return Fatal(f"{name}: {exc.message}")
+
+
+class OneLineCommand(click.Command):
+    """A command whose bad option values are one line and exit 2 (``--since: ...``), as
+    every other bad input is: click's usage block is four lines for one wrong value."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadParameter as exc:
+            raise _one_line(exc) from None
+
+
+class OneLineGroup(click.Group):
+    """``OneLineCommand`` for a group that is also a command (``tickets``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.BadParameter as exc:
+            raise _one_line(exc) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": list(HELP_OPTIONS)})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import click
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..secret_files import NotRegularFile, replaceable
-from .group import _fail, cli
+from .group import OneLineCommand, _fail, cli
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -33,7 +32,7 @@ def parse_day(text: str) -> datetime:
         ) from None
 
 
-@cli.command()
+@cli.command(cls=OneLineCommand)
 @click.option(
     "--html",
     "html_path",
@@ -95,6 +94,8 @@ def report(config: Config, html_path: Path, since_text: str | None) -> None:
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all: a temporary file beside it, synced,
     then renamed over it; a reader never sees half a page, a failure leaves the old one."""
+    from .. import crashpoints
+    from ..atomic_files import temporary_beside
     from ..sqlite import os_failure
 
     what = f"report: cannot write {path}"
@@ -104,9 +105,8 @@ def write_atomically(path: Path, text: str) -> None:
         path = replaceable(path)  # through a link: the file it names
     except NotRegularFile as exc:
         raise Fatal(f"{what}: it is {exc.kind}, not a file to replace") from None
-    folder = path.parent
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        handle, temporary = temporary_beside(path)  # a kill's leftover of this page swept
     except OSError as exc:
         raise os_failure(exc, what) from None
     try:
@@ -114,6 +114,7 @@ def write_atomically(path: Path, text: str) -> None:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        crashpoints.crash_point("report-written")
         # mkstemp makes the file 0600; a page is meant to be read (and served) like others.
         umask = os.umask(0)
         os.umask(umask)

@@ -14,7 +14,7 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError
 from ..output import ticket_json, ticket_table, write_ticket_csv
 from ..terminal import shown, width
-from .group import EXIT_SOME_REJECTED, _fail, cli
+from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -22,7 +22,23 @@ log = logging.getLogger("dirsync_bridge.cli")
 _SINCE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M"]
 
 
-@cli.group(invoke_without_command=True)
+class _Since(click.DateTime):
+    """click's DateTime, saying the forms as people write them, not as strptime does."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(
+                f"{value!r} is not a day or time of the form 2024-05-01 or 2024-05-01T08:00:00",
+                param,
+                ctx,
+            )
+
+
+@cli.group(cls=OneLineGroup, invoke_without_command=True)
 @click.option(
     "--status",
     type=click.Choice(["open", "resolved", "all"]),
@@ -42,7 +58,7 @@ _SINCE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-
 @click.option("--tenant", help="Only this tenant's tickets, as the list names it.")
 @click.option(
     "--since",
-    type=click.DateTime(_SINCE_FORMATS),
+    type=_Since(_SINCE_FORMATS),
     help="Only tickets seen since this time (UTC): 2024-05-01 or 2024-05-01T08:00:00.",
 )
 @click.pass_context
@@ -96,7 +112,7 @@ def tickets(
             ledger.close()
 
 
-@tickets.command()
+@tickets.command(cls=OneLineCommand)
 @click.argument("key")
 @click.option(
     "--format",
@@ -129,7 +145,7 @@ def show(config: Config, key: str, output_format: str) -> None:
         sys.exit(EXIT_SOME_REJECTED)
 
 
-@tickets.command()
+@tickets.command(cls=OneLineCommand)
 @click.pass_obj
 def rebuild(config: Config) -> None:
     """Rebuild the local ticket store (tickets.db) from the ledger (state.db).

@@ -20,6 +20,7 @@ from typing import Any
 from ..config.settings import SEARCH_ORDER, Config
 from ..errors import DirsyncBridgeError
 from ..sinks.jira import JiraSink, jira_token
+from ..sinks.jira_links import match_link_type
 from ..sinks.jira_wire import jql_string
 from .graph import graph_checks
 from .local import ldap_checks, ledger_checks
@@ -83,7 +84,8 @@ def jira_checks(
     progress: Progress = quiet,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Check]:
-    """The URL's scheme; credentials, project, issue type, priorities, fields, transitions."""
+    """The URL's scheme; credentials, project, issue type, priorities, fields, transitions,
+    the issue link type."""
     s = config.jira
     if s.url.lower().startswith("http://"):
         yield Check(
@@ -111,6 +113,7 @@ def jira_checks(
         yield from _priorities(sink)
         yield from _fields(sink)
         yield from _transitions(sink)
+        yield from _link_type(sink)
     finally:
         sink.close()
 
@@ -144,6 +147,23 @@ def _project(sink: JiraSink) -> Iterator[Check]:
         )
     elif s.components:
         yield Check("jira components", "ok", ", ".join(s.components))
+
+
+def _link_type(sink: JiraSink) -> Iterator[Check]:
+    # A missing type stops the first run that links tickets (a problem back after the
+    # reopen window), maybe months from now: said here, before that.
+    wanted = sink.settings.link_type
+    answer = _step(lambda: sink.get("issueLinkType"))
+    if isinstance(answer, Check):
+        yield answer.renamed("jira link type")
+        return
+    types = [t for t in answer.get("issueLinkTypes") or [] if isinstance(t, dict)]
+    try:
+        name = match_link_type(wanted, types)
+    except DirsyncBridgeError as exc:
+        yield _failed("jira link type", exc)
+        return
+    yield Check("jira link type", "ok", name if name == wanted else f"{wanted!r}: {name}")
 
 
 def _priorities(sink: JiraSink) -> Iterator[Check]:

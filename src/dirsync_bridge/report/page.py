@@ -136,7 +136,8 @@ def render(numbers: ReportNumbers, tickets: Sequence[TicketRow], facts: PageFact
     intro = (
         f"<header><h1>Directory sync problems</h1><p>{numbers.tickets} ticket(s), {period}; "
         f"generated {facts.generated:%Y-%m-%d %H:%M} UTC from {escape(facts.ledger)}</p>"
-        "</header>"
+        + "".join(f'<p class="note clamped">{escape(note)}</p>' for note in numbers.notes)
+        + "</header>"
     )
     if numbers.tickets == 0 and not tickets:
         body = (

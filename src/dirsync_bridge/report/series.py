@@ -21,6 +21,8 @@ MAX_KINDS = 6
 TOP = 10
 """Attributes and domains shown (the ones in most tickets)."""
 OTHER_KINDS = "other kinds"
+MAX_WEEKS = 520
+"""Weeks drawn at most (ten years): one far-off date must not make a page of megabytes."""
 
 RESOLVE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
     ("under a day", timedelta(days=1)),
@@ -56,6 +58,8 @@ class ReportNumbers:
     time_to_resolve: Series
     median_days: float | None
     tickets: int
+    notes: tuple[str, ...] = ()
+    """What the charts leave out, and why (said on the page, not silently dropped)."""
 
 
 def week_start(moment: datetime) -> datetime:
@@ -76,23 +80,20 @@ def _events(span: TicketSpan) -> Iterable[datetime]:
 
 
 def numbers(
-    spans: Sequence[TicketSpan], since: datetime | None, until: datetime | None = None
+    spans: Sequence[TicketSpan],
+    since: datetime | None,
+    until: datetime | None = None,
+    now: datetime | None = None,
 ) -> ReportNumbers:
     """The page's numbers for the tickets in ``spans``, from ``since`` (None: all time) to
-    ``until`` (the newest report; the newest event of ``spans`` when later or None)."""
+    ``until`` (the newest report; the newest event of ``spans`` when later or None), never
+    past ``now`` (default: the clock) and at most ``MAX_WEEKS`` weeks."""
     shown = [s for s in spans if s.spans and _overlaps(s, since)]
     moments = [moment for s in shown for moment in _events(s)]
     if not moments:
         empty = Series(())
         return ReportNumbers(empty, empty, empty, empty, empty, None, 0)
-    first = week_start(max(since, min(moments)) if since else min(moments))
-    # Up to the newest report: tickets still open were seen until then, events or not.
-    last = week_start(max([*moments, *([until] if until else [])]))
-    weeks: list[datetime] = []
-    week = first
-    while week <= max(first, last):
-        weeks.append(week)
-        week += timedelta(days=7)
+    weeks, notes = _weeks(moments, since, until, now or datetime.now(UTC))
     resolved = [
         end - start
         for s in shown
@@ -111,7 +112,38 @@ def numbers(
             else None
         ),
         tickets=len(shown),
+        notes=notes,
     )
+
+
+def _weeks(
+    moments: Sequence[datetime], since: datetime | None, until: datetime | None, now: datetime
+) -> tuple[list[datetime], tuple[str, ...]]:
+    # A report's Date header is taken as sent, so a garbled one can lie years ahead (up to
+    # 9999-12-31, where one more week overflows): the weeks end this week at the latest,
+    # and a window longer than MAX_WEEKS keeps its newest weeks. The page says both.
+    first = week_start(max(since, min(moments)) if since else min(moments))
+    # Up to the newest report: tickets still open were seen until then, events or not.
+    newest = max([*moments, *([until] if until else [])])
+    this_week = week_start(now)
+    notes: list[str] = []
+    last = week_start(newest)
+    if last > this_week:
+        later = sum(1 for moment in moments if moment >= this_week + timedelta(days=7))
+        notes.append(
+            f"{later} date(s) lie after this week (newest {newest:%Y-%m-%d}; a wrong Date "
+            f"header?): the weekly charts end on the week of {this_week:%Y-%m-%d}."
+        )
+        last = this_week
+    last = max(first, last)
+    count = (last - first).days // 7 + 1
+    if count > MAX_WEEKS:
+        notes.append(
+            f"The weekly charts show the last {MAX_WEEKS} weeks of {count}, "
+            f"from {_label(last - timedelta(weeks=MAX_WEEKS - 1))}."
+        )
+        count = MAX_WEEKS
+    return [last - timedelta(weeks=count - 1 - i) for i in range(count)], tuple(notes)
 
 
 def _overlaps(span: TicketSpan, since: datetime | None) -> bool:

@@ -40,7 +40,7 @@ from typing import Any, Final
 
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
-from ..errors import ResolvedMeanwhile, Skippable, TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import ResolvedMeanwhile, TicketGone, TransitionMissing, WriteUnconfirmed
 from ..fingerprint import label
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck
@@ -61,7 +61,7 @@ from .jira_bulk import (
     unsettled,
 )
 from .jira_http import JiraHttp, TooLarge
-from .jira_links import LinkTypes, link_body, linked_keys
+from .jira_links import LinkTypes, link_body, linked_keys, refused_link
 from .jira_people import resolution_of, resolved_since
 from .jira_show import read_in_full
 from .jira_wire import (
@@ -309,12 +309,7 @@ class JiraSink:
         try:
             self._write(key, f"link {key} to {to}", "POST", "issueLink", link_body(key, to, kind))
         except TicketGone:
-            # The 404 may be the earlier ticket's (or the link type's): ask about this one.
-            self._http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
-            raise Skippable(
-                f"{key}: Jira refused to link it to {to} (HTTP 404: {to} is gone, or the link "
-                f"type {kind!r} is); skipped until fixed, the other tickets go on"
-            ) from None
+            refused_link(self._http, key, to, kind)
 
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """The tool's tickets Jira shows done that changed since ``since``: one query

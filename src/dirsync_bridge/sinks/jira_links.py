@@ -4,17 +4,21 @@ A problem that comes back after the reopen window gets a new ticket, linked to t
 one with a real issue link of ``[jira] link_type`` (``POST /rest/api/2/issueLink``). Jira has
 no idempotency key for links, so the link is a write between an intent and its record like
 a comment, and an unknown outcome is settled by reading the issue's ``issuelinks``: the keys
-at the other end of its links of that type (``linked_keys``).
+at the other end of its links of that type (``linked_keys``). A link Jira refuses because
+the earlier ticket was deleted is dropped (``refused_link``): no one can fix that.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError
+from ..errors import ConfigError, Skippable, TicketGone
 from .jira_http import JiraHttp
+
+log = logging.getLogger(__name__)
 
 
 class LinkTypes:
@@ -36,12 +40,13 @@ class LinkTypes:
                     "read the issue link types", "issueLinkType", need=("issueLinkTypes",)
                 )
                 types = [t for t in answer.get("issueLinkTypes") or [] if isinstance(t, dict)]
-                self._name = _match(self._settings.link_type, types)
+                self._name = match_link_type(self._settings.link_type, types)
             return self._name
 
 
-def _match(wanted: str, types: list[dict[str, Any]]) -> str:
-    """The name of the type whose name, outward or inward words are ``wanted``."""
+def match_link_type(wanted: str, types: list[dict[str, Any]]) -> str:
+    """The name of the type whose name, outward or inward words are ``wanted``
+    (``ConfigError`` naming ``[jira] link_type`` and the types offered when none is)."""
     for words in ("name", "outward", "inward"):
         for kind in types:
             if str(kind.get(words) or "").casefold() == wanted.casefold():
@@ -77,3 +82,27 @@ def linked_keys(fields: dict[str, Any], settings: JiraSettings) -> tuple[str, ..
             if isinstance(other, dict) and other.get("key"):
                 keys.append(str(other["key"]))
     return tuple(keys)
+
+
+def refused_link(http: JiraHttp, key: str, to: str, kind: str) -> None:
+    """After ``POST issueLink`` answered 404: which end (or the type) is gone.
+
+    ``TicketGone`` when ``key`` itself was deleted; nothing when the earlier ticket ``to``
+    was (the link is dropped: recorded as written, so never sent again, and said once,
+    here); ``Skippable`` when both are there (the link type went: a person can fix that).
+    """
+    http.read(f"read {key}", f"issue/{key}", {"fields": "status"}, ticket=key)
+    try:
+        http.read(f"read {to}", f"issue/{to}", {"fields": "status"}, ticket=to)
+    except TicketGone:
+        log.warning(
+            "%s: not linked to the earlier ticket %s: it was deleted from Jira",
+            key,
+            to,
+            extra={"event": "link-dropped", "ticket": key, "earlier": to},
+        )
+        return
+    raise Skippable(
+        f"{key}: Jira refused to link it to {to} (HTTP 404: the link type {kind!r} is "
+        "gone?); skipped until fixed, the other tickets go on"
+    )

@@ -21,6 +21,9 @@ from ..models.enrichment import Advice, CloudHolder, Enrichment, RuleHit
 from ..models.holders import OnPremHolder
 from ..problem import Details, Problem, Sighting
 
+_STDIN = "<stdin>"
+"""``sources.files.STDIN_SOURCE``, spelled here so that rendering loads no source module."""
+
 
 class _View(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,6 +50,8 @@ class TicketView(_View):
     """File or mailbox reference of the report that opened the ticket (``report_file`` is
     what a ticket shows: never a local path or a Graph id)."""
     subject: str | None
+    reported_at: datetime | None = None
+    """Tz-aware UTC: the time of the report ``source`` names (None: ``first_seen``'s)."""
     episode: int
     """0 for the first ticket of this problem, 1.. for tickets opened after an earlier one."""
     previous_ticket: str | None
@@ -206,8 +211,9 @@ class CommentView(_View):
 
 def file_name(source: str | None) -> str | None:
     """A report's file by its base name (``archive.mbox#3``): a ticket never shows a local
-    path. None for a Graph source, whose name is an opaque message id."""
-    if not source or source.startswith("graph:"):
+    path. None for a Graph source, whose name is an opaque message id, and for standard
+    input (``sources.files.STDIN_SOURCE``): the ticket names the report by date and subject."""
+    if not source or source.startswith("graph:") or source == _STDIN:
         return None
     return PurePosixPath(source).name or source
 
@@ -318,11 +324,13 @@ SAMPLE_COMMENTS = (
 
 def ticket_view(problem: Problem, episode: Episode, previous_ticket: str | None) -> TicketView:
     """What the ticket template sees of an episode: the problem's details as they are now
-    (its kinds, values, attributes: a change refreshes the summary and description), the
-    report, messages and enrichment of the sighting that opened it."""
+    (its kinds, values, attributes: a change refreshes the summary and description) with
+    the report, messages and enrichment of the sighting that last changed them (else of the
+    one that opened it): what a fresh ticket for the problem now would say, whole."""
     opened = episode.opened_by
     # An episode not yet seen (never so in a fold) has no details of its own.
     details = episode.details if episode.occurrences else opened.details
+    described = episode.changed_by or opened
     return TicketView(
         fingerprint=problem.fingerprint,
         label=label(problem.fingerprint),
@@ -333,14 +341,15 @@ def ticket_view(problem: Problem, episode: Episode, previous_ticket: str | None)
         object_ids=details.object_ids,
         conflicts=details.conflicts,
         invalid_attributes=details.invalid_attributes,
-        messages=opened.messages,
-        tracking_ids=opened.tracking_ids,
+        messages=described.messages,
+        tracking_ids=described.tracking_ids,
         first_seen=opened.at,
-        source=opened.source,
-        subject=opened.subject,
+        source=described.source,
+        subject=described.subject,
+        reported_at=described.at,
         episode=episode.number,
         previous_ticket=previous_ticket,
-        enrichment=opened.enrichment,
+        enrichment=described.enrichment,
     )
 
 
