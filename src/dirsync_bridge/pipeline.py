@@ -29,13 +29,14 @@ from pathlib import Path
 from . import bootstrap, crashpoints
 from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
+from .fingerprint import tenant_normal
 from .lifecycle import coverage_of
 from .models import ParseResult, Rejected, Report
-from .parse.detect import read_input
+from .parse.detect import detect, read_input
 from .parse.message import ParsedReport
 from .parse.mime import message_id
 from .ports import Ledger, Outcome, Progress, RawMessage, Sink, Source
-from .problem import Sighting, report_key, report_time, sightings
+from .problem import EPOCH, EXPORTS, Sighting, report_key, report_time, sightings
 from .run_summary import RunSummary
 from .ticket_sync import reconcile_until_settled, settle
 
@@ -115,6 +116,26 @@ def message_keys(raw: bytes) -> tuple[str | None, str]:
     return message_id(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def input_key(raw: bytes, config: Config) -> str:
+    """What a message is known by before it is parsed: the sha256 of its bytes; an export
+    file's (which names no tenant) with the tenant it is read under, so that a file read
+    under a mistyped ``--tenant`` is read again under the right one."""
+    key = message_keys(raw)[1]
+    if detect(raw) == "email":
+        return key
+    tenant = config.tenants.canonical(config.tenants.default)
+    return key if tenant is None else f"{key}@{tenant_normal(tenant)}"
+
+
+def dated(report: Report) -> Report:
+    """An export with no time of its own (an empty csexport: every error cleared) dated
+    when it is read, so that it counts as an absence after the reports before it; at the
+    epoch it would sort before them all and count for nothing."""
+    if report.source_kind not in EXPORTS or report_time(report) != EPOCH:
+        return report
+    return report.model_copy(update={"sync_completed_at": datetime.now(UTC)})
+
+
 def ingest(
     item: RawMessage | Report,
     config: Config,
@@ -133,12 +154,15 @@ def ingest(
     delivered again through another hop, or forwarded) is already seen: nothing new.
     """
     if isinstance(item, Report):
-        # Graph's /organization name, mapped through [tenants] aliases like any other.
-        tenant = config.tenants.canonical(item.tenant)
-        if tenant != item.tenant:
-            item = item.model_copy(update={"tenant": tenant})
-        return ingest_report(item, ledger, enricher)
-    content_key = message_keys(item.data)[1]
+        # Graph's /organization name, mapped through [tenants] aliases like any other; a
+        # blank one takes [tenants] default, or the scan is refused (no-tenant).
+        filed = config.tenants.apply(item)
+        if isinstance(filed, Rejected):
+            summary.rejected += 1
+            summary.problems.append(filed)
+            return "rejected"
+        return ingest_report(filed, ledger, enricher)
+    content_key = input_key(item.data, config)
     status = ledger.message_status(content_key)
     if status:
         summary.already_seen += 1
@@ -154,7 +178,8 @@ def ingest(
         summary.rejected += 1
         summary.problems.append(result)
         return "rejected"
-    key = report_key(result, content_key.removeprefix("sha256:"))
+    key = report_key(result, hashlib.sha256(item.data).hexdigest())
+    result = dated(result)
     found = sightings(result, key, known_identities(result, ledger))
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)

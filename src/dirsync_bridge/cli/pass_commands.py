@@ -18,7 +18,7 @@ from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
 from ..terminal import ProgressBar
-from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option
+from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option, with_tenant
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -80,7 +80,7 @@ def replay(
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
     if tenant is not None:
-        config = config.model_copy(update={"tenants": config.tenants.with_default(tenant)})
+        config = config.model_copy(update={"tenants": with_tenant(config.tenants, tenant)})
     with _metrics(config, dry_run) as watch:
         bar = _progress_bar("replay")
         try:

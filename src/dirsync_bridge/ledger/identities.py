@@ -34,7 +34,7 @@ from typing import get_args
 from pydantic import TypeAdapter
 
 from .. import sqlite
-from ..fingerprint import fingerprint, normalise
+from ..fingerprint import fingerprint, normalise, tenant_normal
 from ..lifecycle import Coverages, FoldState, Timeline
 from ..models import Family
 from ..problem import Problem
@@ -65,7 +65,7 @@ class IdentityLedger:
                 "SELECT object_id, identity FROM identity_pairs WHERE tenant_key = ? "
                 f"AND object_id IN ({','.join('?' * len(chunk))}) "
                 "ORDER BY object_id, identity_key DESC",
-                (normalise(tenant), *chunk),
+                (tenant_normal(tenant), *chunk),
             )
             out.update({str(row[0]): str(row[1]) for row in rows})  # the least wins: last
         return out
@@ -75,7 +75,7 @@ class IdentityLedger:
         id, identity)), and merge into the identity's problems those found by that object id
         alone. One transaction. Returns how many problems were merged.
         """
-        tkey = normalise(tenant)
+        tkey = tenant_normal(tenant)
         fresh = sorted(
             {(o.strip(), i.strip()) for o, i in pairs if o and o.strip() and normalise(i)}
         )

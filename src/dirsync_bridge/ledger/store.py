@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import sqlite
-from ..fingerprint import normalise
+from ..fingerprint import tenant_normal
 from ..lifecycle import Coverage
 from ..ports import Applied, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
@@ -40,8 +40,8 @@ _COVERAGE: dict[object, Coverage] = {"unquarantined": "unquarantined", "quaranti
 
 
 def tenant_key(tenant: str | None) -> str:
-    """Reports are counted per tenant, named case- and space-blind ("" when unnamed)."""
-    return normalise(tenant)
+    """Reports are counted per tenant, named as fingerprints name it ("" when unnamed)."""
+    return tenant_normal(tenant)
 
 
 def _now() -> str:
