@@ -127,6 +127,19 @@ def input_key(raw: bytes, config: Config) -> str:
     return key if tenant is None else f"{key}@{tenant_normal(tenant)}"
 
 
+def established(report: Report, config: Config, ledger: Ledger) -> Report:
+    """``report`` filed under the spelling of its tenant the ledger first knew, when its
+    tenant has aliases (``Ledger.established_tenant``): an alias added later, or a Graph
+    organisation renamed and aliased, keeps the tickets its problems have."""
+    names = config.tenants.spellings(report.tenant)
+    if len(names) < 2:
+        return report
+    known = ledger.established_tenant(names)
+    if known is None or known == report.tenant:
+        return report
+    return report.model_copy(update={"tenant": known})
+
+
 def dated(report: Report) -> Report:
     """An export with no time of its own (an empty csexport: every error cleared) dated
     when it is read, so that it counts as an absence after the reports before it; at the
@@ -161,7 +174,7 @@ def ingest(
             summary.rejected += 1
             summary.problems.append(filed)
             return "rejected"
-        return ingest_report(filed, ledger, enricher)
+        return ingest_report(established(filed, config, ledger), ledger, enricher)
     content_key = input_key(item.data, config)
     status = ledger.message_status(content_key)
     if status:
@@ -178,6 +191,7 @@ def ingest(
         summary.rejected += 1
         summary.problems.append(result)
         return "rejected"
+    result = established(result, config, ledger)
     key = report_key(result, hashlib.sha256(item.data).hexdigest())
     result = dated(result)
     found = sightings(result, key, known_identities(result, ledger))

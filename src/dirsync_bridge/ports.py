@@ -228,6 +228,11 @@ class Ledger(Protocol):
         """Object id -> the identity the ledger knows it by (design.md section 9)."""
         ...
 
+    def established_tenant(self, names: Iterable[str]) -> str | None:
+        """Of the spellings of one tenant, the one its reports were first filed under (None:
+        the ledger has none of them)."""
+        ...
+
     def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
         """(object id, identity) pairs a source showed; the problems found by those object ids
         alone are merged into their identity's. Returns how many were merged."""

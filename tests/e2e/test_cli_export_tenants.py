@@ -156,3 +156,20 @@ def test_a_6941_of_an_on_premises_dn_is_never_filed_as_tenant_level(tmp_path: Pa
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "not-an-error-export" in done.stderr and "CN=Ann" in done.stderr, done.stderr
     assert open_tickets(conf) == []
+
+
+def test_an_alias_added_later_joins_the_tickets_already_open(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    old = report_email("Contoso Ltd.", AT, [(WHO, duplicate("UserPrincipalName", WHO))], "e@x")
+    (folder / "e.eml").write_bytes(old)
+    (folder / "c.xml").write_bytes(csexport([(OID, WHO, WHO)], AT + timedelta(hours=1)))
+    (folder / "v.xml").write_bytes(events_6941([(OID, WHO)], AT + timedelta(hours=2)))
+    replay(config(tmp_path), str(folder / "e.eml"))
+    conf = config(tmp_path, '[tenants.aliases]\n"Contoso" = ["Contoso Ltd."]\n')
+    replay(conf, "--tenant", "Contoso", str(folder / "c.xml"), str(folder / "v.xml"))
+    later = report_email("Contoso", AT + timedelta(days=1), [], "f@x")  # the new name
+    (folder / "f.eml").write_bytes(later)
+    replay(conf, str(folder / "f.eml"))
+    got = open_tickets(conf)
+    assert [(t["identity"], t["tenant"]) for t in got] == [(WHO, "Contoso Ltd.")], got

@@ -56,3 +56,18 @@ def test_a_blank_organization_name_takes_the_configured_default(
     assert cli(conf, "run").returncode == 0
     got = tickets(conf)
     assert len(got) == 3 and {t["tenant"] for t in got} == {"Contoso"}, got
+
+
+def test_an_organization_renamed_and_aliased_keeps_its_tickets(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    quarantine_three(graph_sim)
+    conf = config_file(tmp_path, graph_sim)
+    assert cli(conf, "run").returncode == 0
+    graph_sim.organization_name = "Contoso Holdings"
+    conf.write_text(conf.read_text() + '[tenants.aliases]\n"Contoso Holdings" = ["Contoso"]\n')
+    for _ in range(2):
+        assert cli(conf, "run").returncode == 0
+    got = tickets(conf)
+    assert len(got) == 3, [(t["key"], t["tenant"], t["status"]) for t in got]
+    assert {(t["tenant"], t["status"]) for t in got} == {("Contoso", "open")}

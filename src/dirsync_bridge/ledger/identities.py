@@ -10,6 +10,10 @@ it, and by its object id only until then. An object id paired with several ident
 object renamed) belongs to the least of them (case-folded): whatever the order the pairs
 were learned in, the same one.
 
+**A tenant by another name** (``established_tenant``): a report whose canonical tenant has
+aliases is filed under the spelling the tenant's reports were first filed under, so that an
+alias added later joins the problems already open rather than splitting them.
+
 **A pair learned after the object id was seen** (event 6941 read before the csexport file
 or the email that names the object): the problem found by the object id alone is *merged*
 into the identity's problem, in one transaction: its sightings move over (where both were
@@ -69,6 +73,28 @@ class IdentityLedger:
             )
             out.update({str(row[0]): str(row[1]) for row in rows})  # the least wins: last
         return out
+
+    def established_tenant(self, names: Iterable[str]) -> str | None:
+        """Of the spellings of one tenant (a canonical name and its aliases), the one its
+        reports were first filed under; None when the ledger has none of them.
+
+        An alias added after reports were filed under the old name would otherwise start a
+        second set of problems under the new one: its fingerprints differ. Filing the
+        tenant's later reports under the name it was first known by keeps every problem on
+        the tickets it has (design.md section 9)."""
+        keys = sorted({tenant_normal(n) for n in names} - {""})
+        if not keys:
+            return None
+        rows = self.conn.execute(
+            "SELECT MIN(rowid) FROM reports "
+            f"WHERE tenant_key IN ({','.join('?' * len(keys))}) GROUP BY tenant_key",
+            keys,
+        ).fetchall()
+        first = min((int(row[0]) for row in rows), default=None)
+        if first is None:
+            return None
+        row = self.conn.execute("SELECT tenant FROM reports WHERE rowid = ?", (first,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
 
     def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
         """Remember that each object id is the object its identity names (``pairs``: (object

@@ -99,6 +99,14 @@ class TenantRules(BaseModel):
                 return canonical
         return shown(name)
 
+    def spellings(self, name: str | None) -> tuple[str, ...]:
+        """Every name ``name``'s tenant goes by: its canonical name first, then its aliases;
+        none for none."""
+        canonical = self.canonical(name)
+        if canonical is None:
+            return ()
+        return (canonical, *self.aliases.get(canonical, ()))
+
     def apply(self, report: Report) -> Report | Rejected:
         """``report`` filed under its canonical tenant, or refused for naming none."""
         tenant = self.canonical(report.tenant)
