@@ -129,9 +129,10 @@ def input_key(raw: bytes, config: Config) -> str:
 
 def established(report: Report, config: Config, ledger: Ledger) -> Report:
     """``report`` filed under the spelling of its tenant the ledger first knew, when its
-    tenant has aliases (``Ledger.established_tenant``): an alias added later, or a Graph
-    organisation renamed and aliased, keeps the tickets its problems have."""
-    names = config.tenants.spellings(report.tenant)
+    tenant has other names (its aliases, the names Graph gave its organisation): an alias
+    added later, or an organisation renamed, keeps the tickets its problems have
+    (``Ledger.established_tenant``)."""
+    names = (*config.tenants.spellings(report.tenant), *ledger.other_names(report.tenant))
     if len(names) < 2:
         return report
     known = ledger.established_tenant(names)

@@ -228,6 +228,14 @@ class Ledger(Protocol):
         """Object id -> the identity the ledger knows it by (design.md section 9)."""
         ...
 
+    def learn_organization(self, org_id: str, name: str) -> None:
+        """Graph's organisation ``org_id`` is named ``name`` (a rename is the same tenant)."""
+        ...
+
+    def other_names(self, tenant: str | None) -> list[str]:
+        """The other names Graph gave the organisation named ``tenant``."""
+        ...
+
     def established_tenant(self, names: Iterable[str]) -> str | None:
         """Of the spellings of one tenant, the one its reports were first filed under (None:
         the ledger has none of them)."""

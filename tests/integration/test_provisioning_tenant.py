@@ -71,3 +71,18 @@ def test_an_organization_renamed_and_aliased_keeps_its_tickets(
     got = tickets(conf)
     assert len(got) == 3, [(t["key"], t["tenant"], t["status"]) for t in got]
     assert {(t["tenant"], t["status"]) for t in got} == {("Contoso", "open")}
+
+
+def test_an_organization_renamed_between_passes_keeps_one_ticket_per_object(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    # No alias: /organization's id (the tenant's) says the new name is the same tenant.
+    quarantine_three(graph_sim)
+    conf = config_file(tmp_path, graph_sim)
+    assert cli(conf, "run").returncode == 0
+    graph_sim.organization_name = "Contoso Holdings"
+    for _ in range(2):
+        assert cli(conf, "run").returncode == 0
+    got = tickets(conf)
+    assert len(got) == 3, [(t["key"], t["tenant"], t["status"]) for t in got]
+    assert {(t["tenant"], t["status"]) for t in got} == {("Contoso", "open")}

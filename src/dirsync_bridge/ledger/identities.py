@@ -12,7 +12,9 @@ were learned in, the same one.
 
 **A tenant by another name** (``established_tenant``): a report whose canonical tenant has
 aliases is filed under the spelling the tenant's reports were first filed under, so that an
-alias added later joins the problems already open rather than splitting them.
+alias added later joins the problems already open rather than splitting them. Graph's
+``/organization`` names the tenant by its id too (``learn_organization``): a tenant renamed in
+Azure AD is filed under its first name in the same way, with no alias needed.
 
 **A pair learned after the object id was seen** (event 6941 read before the csexport file
 or the email that names the object): the problem found by the object id alone is *merged*
@@ -95,6 +97,30 @@ class IdentityLedger:
             return None
         row = self.conn.execute("SELECT tenant FROM reports WHERE rowid = ?", (first,)).fetchone()
         return None if row is None or row[0] is None else str(row[0])
+
+    def learn_organization(self, org_id: str, name: str) -> None:
+        """Remember that Graph's organisation ``org_id`` (the tenant's id) is named ``name``."""
+        key = tenant_normal(name)
+        if not org_id.strip() or not key:
+            return
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO organization_names (org_id, name_key, name) "
+                "VALUES (?, ?, ?)",
+                (org_id.strip().casefold(), key, name),
+            )
+
+    def other_names(self, tenant: str | None) -> list[str]:
+        """The other names Graph gave the organisation named ``tenant`` (a rename)."""
+        key = tenant_normal(tenant)
+        if not key:
+            return []
+        rows = self.conn.execute(
+            "SELECT name FROM organization_names WHERE name_key != ?1 AND org_id IN "
+            "(SELECT org_id FROM organization_names WHERE name_key = ?1) ORDER BY name_key",
+            (key,),
+        )
+        return [str(row[0]) for row in rows]
 
     def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
         """Remember that each object id is the object its identity names (``pairs``: (object
