@@ -173,3 +173,18 @@ def test_an_alias_added_later_joins_the_tickets_already_open(tmp_path: Path) -> 
     replay(conf, str(folder / "f.eml"))
     got = open_tickets(conf)
     assert [(t["identity"], t["tenant"]) for t in got] == [(WHO, "Contoso Ltd.")], got
+
+
+def test_a_6941_export_whose_times_cannot_be_read_is_dated_when_read_not_at_the_epoch(
+    tmp_path: Path,
+) -> None:
+    text = events_6941([(OID, WHO)], AT).decode()
+    stamp = 'SystemTime="2026-07-01T06:00:00.0000000Z"'
+    assert stamp in text
+    path = tmp_path / "ev.xml"
+    path.write_text(text.replace(stamp, 'SystemTime="garbage"'), encoding="utf-8")
+    conf = config(tmp_path)
+    before = datetime.now(UTC).replace(microsecond=0)
+    replay(conf, "--tenant", "T", str(path))
+    (ticket,) = open_tickets(conf)
+    assert datetime.fromisoformat(ticket["first_seen"]) >= before, ticket
