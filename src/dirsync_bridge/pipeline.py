@@ -178,6 +178,11 @@ def ingest(
         return ingest_report(established(filed, config, ledger), ledger, enricher)
     content_key = input_key(item.data, config)
     status = ledger.message_status(content_key)
+    if not status and "@" in content_key:
+        # Read before exports were known by their tenant too (the bytes alone): seen if
+        # that reading filed it under the same tenant.
+        bytes_key, _, tenant = content_key.partition("@")
+        status = "processed" if ledger.filed_under(bytes_key, tenant) else None
     if status:
         summary.already_seen += 1
         log.debug("already seen %s", item.source)

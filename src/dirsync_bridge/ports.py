@@ -204,6 +204,10 @@ class Ledger(Protocol):
         """``pending``, ``processed``, ``rejected``, or None if never seen."""
         ...
 
+    def filed_under(self, message_key: str, tenant_key: str) -> bool:
+        """Whether the message ``message_key`` gave a report of the tenant ``tenant_key``."""
+        ...
+
     def record_rejected(self, key: str, source: str, reason: str) -> None:
         """A message that makes no ticket, with the reason."""
         ...

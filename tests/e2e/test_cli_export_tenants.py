@@ -188,3 +188,21 @@ def test_a_6941_export_whose_times_cannot_be_read_is_dated_when_read_not_at_the_
     replay(conf, "--tenant", "T", str(path))
     (ticket,) = open_tickets(conf)
     assert datetime.fromisoformat(ticket["first_seen"]) >= before, ticket
+
+
+def test_an_export_read_before_keys_named_the_tenant_is_still_seen_under_that_tenant(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+    import sqlite3
+
+    conf = config(tmp_path)
+    assert replay(conf, "--tenant", "Contoso", str(CS)).returncode == 0
+    # As a ledger written before: the message known by the sha256 of its bytes alone.
+    legacy = "sha256:" + hashlib.sha256(CS.read_bytes()).hexdigest()
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        assert db.execute("UPDATE messages SET key = ?", (legacy,)).rowcount == 1
+    again = replay(conf, "--tenant", "contoso", str(CS))
+    assert "0 parsed, 0 rejected, 1 already seen" in again.stdout, again.stdout
+    other = replay(conf, "--tenant", "Fabrikam", str(CS))
+    assert "1 parsed, 0 rejected, 0 already seen" in other.stdout, other.stdout

@@ -112,6 +112,16 @@ class Ledger(
         row = self.conn.execute("SELECT status FROM messages WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    def filed_under(self, message_key: str, tenant_key: str) -> bool:
+        """Whether the message ``message_key`` gave a report of the tenant ``tenant_key``
+        (an export file read before its key named its tenant)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM messages m JOIN reports r ON r.key = m.report_key "
+            "WHERE m.key = ? AND m.status != 'rejected' AND r.tenant_key = ?",
+            (message_key, tenant_key),
+        ).fetchone()
+        return row is not None
+
     def record_rejected(self, key: str, source: str, reason: str) -> None:
         """A message that makes no ticket, with the reason (a rejection is final)."""
         with sqlite.transaction(self.conn):
