@@ -317,3 +317,25 @@ def test_an_event_whose_dn_is_an_on_premises_dn_is_left_out_with_a_warning(
 
 
 AT_6941 = datetime(2026, 7, 1, tzinfo=UTC)
+
+
+def test_one_damaged_chunk_of_several_is_skipped_and_said_the_others_read(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import struct
+    import zlib
+
+    raw = BUILT.read_bytes()
+    header, chunk = bytearray(raw[:4096]), raw[4096:]
+    struct.pack_into("<H", header, 42, 2)  # two chunks: a damaged copy, then the good one
+    struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))
+    damaged = bytearray(chunk)
+    damaged[60] ^= 0xFF
+    with caplog.at_level("WARNING"):
+        result = parse_evtx(bytes(header) + bytes(damaged) + chunk, "x.evtx")
+    assert isinstance(result, Report), result
+    expected = parse_evtx(raw, "x.evtx")
+    assert isinstance(expected, Report) and result.errors == expected.errors
+    assert result.complete is False
+    assert "1 of 2 chunk(s) of the .evtx file damaged and skipped" in caplog.text
+    assert "CRC32" in caplog.text

@@ -125,8 +125,9 @@ def parse_evtx(raw: bytes, source: str, settings: ParseSettings | None = None) -
             f"the .evtx file is truncated or damaged: its header counts {chunks} chunk(s) but "
             f"only {len(raw)} bytes are there; {_EXPORT_AGAIN}",
         )
+    damaged: list[str] = []
     try:
-        return _report(source, _evtx_events(raw, max_bytes))
+        result = _report(source, _evtx_events(raw, max_bytes, chunks, damaged))
     except XmlRefused as refusal:
         return refused(source, "eventlog", refusal)
     except (RuntimeError, OSError) as exc:  # what the evtx library raises
@@ -140,10 +141,23 @@ def parse_evtx(raw: bytes, source: str, settings: ParseSettings | None = None) -
         return _unreadable(
             source, "malformed-evtx", f"the .evtx file could not be read ({type(exc).__name__})"
         )
+    if damaged:
+        # The other chunks' records are whole (each chunk has its own checksums); an event
+        # log export is never complete anyway, so what the damaged chunks held is only
+        # missing from this report, and said.
+        log.warning(
+            "%s: %d of %d chunk(s) of the .evtx file damaged and skipped (%s); %s",
+            source,
+            len(damaged),
+            chunks,
+            damaged[0][:300],
+            _EXPORT_AGAIN,
+        )
+    return result
 
 
 def _evtx_events(
-    raw: bytes, max_bytes: int
+    raw: bytes, max_bytes: int, chunks: int, damaged: list[str]
 ) -> Iterable[tuple[dict[str, Any] | None, datetime | None]]:
     # Imported here: only an .evtx input pays for loading the Rust extension.
     from evtx import PyEvtxParser
@@ -151,9 +165,21 @@ def _evtx_events(
     # One thread: an Application log is 20 MB by default, read in a fraction of a second by
     # one core (measured: 2,261 records in 6 ms), and a run shares the machine.
     # Checksums are checked (files written without them say so in a flag the library
-    # honours): a damaged chunk is refused rather than half-read without a word.
+    # honours): a damaged chunk is skipped with a word, never half-read in silence.
     parser = PyEvtxParser(io.BytesIO(raw), number_of_threads=1, validate_checksums=True)
-    for record in parser.records():
+    records = iter(parser.records())
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except RuntimeError as exc:
+            # A damaged chunk: the library says so and goes on with the next chunk. Every
+            # chunk damaged is a damaged file (refused with the library's reason).
+            damaged.append(" ".join(str(exc).split()))
+            if len(damaged) >= max(chunks, 1):
+                raise
+            continue
         if not isinstance(record, dict):
             continue
         data = record.get("data")
