@@ -116,15 +116,21 @@ def message_keys(raw: bytes) -> tuple[str | None, str]:
     return message_id(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def input_key(raw: bytes, config: Config) -> str:
-    """What a message is known by before it is parsed: the sha256 of its bytes; an export
-    file's (which names no tenant) with the tenant it is read under, so that a file read
-    under a mistyped ``--tenant`` is read again under the right one."""
-    key = message_keys(raw)[1]
-    if detect(raw) == "email":
-        return key
+def input_key(item: RawMessage, config: Config) -> tuple[str, str | None]:
+    """What a message is known by before it is parsed, and the tenant key in it (None: an
+    email, or an export with no tenant): the sha256 of its bytes; an export file's (which
+    names no tenant) with the tenant it is read under, so that a file read under a mistyped
+    ``--tenant`` is read again under the right one, and with when the file was written, so
+    that an export with no time of its own written again (an empty csexport: the same
+    bytes every time) is another report (``problem.export_key``)."""
+    key = message_keys(item.data)[1]
+    if detect(item.data) == "email":
+        return key, None
     tenant = config.tenants.canonical(config.tenants.default)
-    return key if tenant is None else f"{key}@{tenant_normal(tenant)}"
+    if tenant is None:
+        return key, None
+    written = "" if item.at is None else "@" + item.at.astimezone(UTC).isoformat()
+    return f"{key}@{tenant_normal(tenant)}{written}", tenant_normal(tenant)
 
 
 def established(report: Report, config: Config, ledger: Ledger) -> Report:
@@ -141,13 +147,14 @@ def established(report: Report, config: Config, ledger: Ledger) -> Report:
     return report.model_copy(update={"tenant": known})
 
 
-def dated(report: Report) -> Report:
+def dated(report: Report, written: datetime | None) -> Report:
     """An export with no time of its own (an empty csexport: every error cleared) dated
-    when it is read, so that it counts as an absence after the reports before it; at the
-    epoch it would sort before them all and count for nothing."""
+    when its file was written, else when it is read, so that it counts as an absence after
+    the reports before it; at the epoch it would sort before them all and count for
+    nothing."""
     if report.source_kind not in EXPORTS or report_time(report) != EPOCH:
         return report
-    return report.model_copy(update={"sync_completed_at": datetime.now(UTC)})
+    return report.model_copy(update={"sync_completed_at": written or datetime.now(UTC)})
 
 
 def ingest(
@@ -176,13 +183,13 @@ def ingest(
             summary.problems.append(filed)
             return "rejected"
         return ingest_report(established(filed, config, ledger), ledger, enricher)
-    content_key = input_key(item.data, config)
+    content_key, tenant_key = input_key(item, config)
     status = ledger.message_status(content_key)
-    if not status and "@" in content_key:
+    if not status and tenant_key is not None:
         # Read before exports were known by their tenant too (the bytes alone): seen if
         # that reading filed it under the same tenant.
-        bytes_key, _, tenant = content_key.partition("@")
-        status = "processed" if ledger.filed_under(bytes_key, tenant) else None
+        bytes_key = message_keys(item.data)[1]
+        status = "processed" if ledger.filed_under(bytes_key, tenant_key) else None
     if status:
         summary.already_seen += 1
         log.debug("already seen %s", item.source)
@@ -198,8 +205,8 @@ def ingest(
         summary.problems.append(result)
         return "rejected"
     result = established(result, config, ledger)
-    key = report_key(result, hashlib.sha256(item.data).hexdigest())
-    result = dated(result)
+    key = report_key(result, hashlib.sha256(item.data).hexdigest(), item.at)
+    result = dated(result, item.at)
     found = sightings(result, key, known_identities(result, ledger))
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)

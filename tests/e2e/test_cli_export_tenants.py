@@ -206,3 +206,24 @@ def test_an_export_read_before_keys_named_the_tenant_is_still_seen_under_that_te
     assert "0 parsed, 0 rejected, 1 already seen" in again.stdout, again.stdout
     other = replay(conf, "--tenant", "Fabrikam", str(CS))
     assert "1 parsed, 0 rejected, 0 already seen" in other.stdout, other.stdout
+
+
+def test_the_same_empty_csexport_written_by_each_run_counts_once_a_run(tmp_path: Path) -> None:
+    # csexport of a clean connector space writes the same bytes every run: the file's
+    # modification time tells the runs apart (and dates them); replaying it unchanged does not.
+    import os
+
+    conf = config(tmp_path, '[tenants]\ndefault = "T"\n')
+    shutil.copyfile(CS, tmp_path / "a.xml")
+    replay(conf, str(tmp_path / "a.xml"))
+    assert len(open_tickets(conf)) == 7
+    empty = tmp_path / "empty.xml"
+    later = datetime.now(UTC).timestamp() + 3600
+    for run_number in range(3):  # resolve_after_reports = 3
+        empty.write_text('<?xml version="1.0"?>\n<cs-objects>\n</cs-objects>\n', "utf-8")
+        os.utime(empty, (later + run_number * 3600, later + run_number * 3600))
+        first = replay(conf, str(empty))
+        assert "1 parsed" in first.stdout, (run_number, first.stdout)
+        again = replay(conf, str(empty))
+        assert "1 already seen" in again.stdout, (run_number, again.stdout)
+    assert open_tickets(conf) == []
