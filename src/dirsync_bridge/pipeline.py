@@ -116,14 +116,15 @@ def message_keys(raw: bytes) -> tuple[str | None, str]:
     return message_id(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def input_key(item: RawMessage, config: Config) -> tuple[str, str | None]:
+def input_key(item: RawMessage, digest: str, config: Config) -> tuple[str, str | None]:
     """What a message is known by before it is parsed, and the tenant key in it (None: an
     email, or an export with no tenant): the sha256 of its bytes; an export file's (which
     names no tenant) with the tenant it is read under, so that a file read under a mistyped
     ``--tenant`` is read again under the right one, and with when the file was written, so
     that an export with no time of its own written again (an empty csexport: the same
-    bytes every time) is another report (``problem.export_key``)."""
-    key = message_keys(item.data)[1]
+    bytes every time) is another report (``problem.export_key``). ``digest``: the sha256
+    of its bytes, hex."""
+    key = f"sha256:{digest}"
     if detect(item.data) == "email":
         return key, None
     tenant = config.tenants.canonical(config.tenants.default)
@@ -183,13 +184,13 @@ def ingest(
             summary.problems.append(filed)
             return "rejected"
         return ingest_report(established(filed, config, ledger), ledger, enricher)
-    content_key, tenant_key = input_key(item, config)
+    digest = hashlib.sha256(item.data).hexdigest()  # once: a message may be 25 MiB
+    content_key, tenant_key = input_key(item, digest, config)
     status = ledger.message_status(content_key)
     if not status and tenant_key is not None:
         # Read before exports were known by their tenant too (the bytes alone): seen if
         # that reading filed it under the same tenant.
-        bytes_key = message_keys(item.data)[1]
-        status = "processed" if ledger.filed_under(bytes_key, tenant_key) else None
+        status = "processed" if ledger.filed_under(f"sha256:{digest}", tenant_key) else None
     if status:
         summary.already_seen += 1
         log.debug("already seen %s", item.source)
@@ -205,7 +206,7 @@ def ingest(
         summary.problems.append(result)
         return "rejected"
     result = established(result, config, ledger)
-    key = report_key(result, hashlib.sha256(item.data).hexdigest(), item.at)
+    key = report_key(result, digest, item.at)
     result = dated(result, item.at)
     found = sightings(result, key, known_identities(result, ledger))
     if enricher is not None:  # the IdFix rules need no directory: they always run
