@@ -157,7 +157,11 @@ def provisioning_source(config: Config, parts: Parts, *, now: datetime) -> Sourc
 
     assert parts.graph is not None  # build(graph=True) made it
     return ProvisioningErrors(
-        parts.graph, config.source.provisioning_errors, now=now, progress=parts.progress
+        parts.graph,
+        config.source.provisioning_errors,
+        now=now,
+        progress=parts.progress,
+        organization=parts.ledger.learn_organization,
     )
 
 

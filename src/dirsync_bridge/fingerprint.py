@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 from .models import Family, SyncError
 from .parse.catalog import PRODUCT
@@ -24,6 +25,17 @@ _TRAILING = re.compile(r"[\s.;:,]+$")
 def normalise(text: str | None) -> str:
     """Case-folded, whitespace collapsed."""
     return " ".join((text or "").split()).casefold()
+
+
+def tenant_normal(name: str | None) -> str:
+    """A tenant's name as matched: NFKC, case-folded, whitespace collapsed.
+
+    NFKC joins the spellings a keyboard or a copy makes of one name (composed or decomposed
+    accents, full-width letters); it is the identity on ASCII, so the fingerprints of ASCII
+    tenants made before it stay as they were (NFKC_Casefold, as Unicode defines it).
+    """
+    text = unicodedata.normalize("NFKC", name or "")
+    return normalise(unicodedata.normalize("NFKC", text.casefold()))
 
 
 def normalise_message(message: str) -> str:
@@ -46,7 +58,7 @@ def object_key(error: SyncError) -> str:
 
 def fingerprint(tenant: str | None, family: Family, key: str) -> str:
     """sha256 over (tenant, family, object key), 64 lower-case hex digits."""
-    material = _SEPARATOR.join((normalise(tenant), family, key))
+    material = _SEPARATOR.join((tenant_normal(tenant), family, key))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

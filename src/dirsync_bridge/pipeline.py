@@ -29,13 +29,14 @@ from pathlib import Path
 from . import bootstrap, crashpoints
 from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
+from .fingerprint import tenant_normal
 from .lifecycle import coverage_of
 from .models import ParseResult, Rejected, Report
-from .parse.detect import read_input
+from .parse.detect import detect, read_input
 from .parse.message import ParsedReport
 from .parse.mime import message_id
 from .ports import Ledger, Outcome, Progress, RawMessage, Sink, Source
-from .problem import Sighting, report_key, report_time, sightings
+from .problem import EPOCH, EXPORTS, Sighting, report_key, report_time, sightings
 from .run_summary import RunSummary
 from .ticket_sync import reconcile_until_settled, settle
 
@@ -115,6 +116,48 @@ def message_keys(raw: bytes) -> tuple[str | None, str]:
     return message_id(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def input_key(item: RawMessage, digest: str, config: Config) -> tuple[str, str | None]:
+    """What a message is known by before it is parsed, and the tenant key in it (None: an
+    email, or an export with no tenant): the sha256 of its bytes; an export file's (which
+    names no tenant) with the tenant it is read under, so that a file read under a mistyped
+    ``--tenant`` is read again under the right one, and with when the file was written, so
+    that an export with no time of its own written again (an empty csexport: the same
+    bytes every time) is another report (``problem.export_key``). ``digest``: the sha256
+    of its bytes, hex."""
+    key = f"sha256:{digest}"
+    if detect(item.data) == "email":
+        return key, None
+    tenant = config.tenants.canonical(config.tenants.default)
+    if tenant is None:
+        return key, None
+    written = "" if item.at is None else "@" + item.at.astimezone(UTC).isoformat()
+    return f"{key}@{tenant_normal(tenant)}{written}", tenant_normal(tenant)
+
+
+def established(report: Report, config: Config, ledger: Ledger) -> Report:
+    """``report`` filed under the spelling of its tenant the ledger first knew, when its
+    tenant has other names (its aliases, the names Graph gave its organisation): an alias
+    added later, or an organisation renamed, keeps the tickets its problems have
+    (``Ledger.established_tenant``)."""
+    names = (*config.tenants.spellings(report.tenant), *ledger.other_names(report.tenant))
+    if len(names) < 2:
+        return report
+    known = ledger.established_tenant(names)
+    if known is None or known == report.tenant:
+        return report
+    return report.model_copy(update={"tenant": known})
+
+
+def dated(report: Report, written: datetime | None) -> Report:
+    """An export with no time of its own (an empty csexport: every error cleared) dated
+    when its file was written, else when it is read, so that it counts as an absence after
+    the reports before it; at the epoch it would sort before them all and count for
+    nothing."""
+    if report.source_kind not in EXPORTS or report_time(report) != EPOCH:
+        return report
+    return report.model_copy(update={"sync_completed_at": written or datetime.now(UTC)})
+
+
 def ingest(
     item: RawMessage | Report,
     config: Config,
@@ -133,13 +176,21 @@ def ingest(
     delivered again through another hop, or forwarded) is already seen: nothing new.
     """
     if isinstance(item, Report):
-        # Graph's /organization name, mapped through [tenants] aliases like any other.
-        tenant = config.tenants.canonical(item.tenant)
-        if tenant != item.tenant:
-            item = item.model_copy(update={"tenant": tenant})
-        return ingest_report(item, ledger, enricher)
-    content_key = message_keys(item.data)[1]
+        # Graph's /organization name, mapped through [tenants] aliases like any other; a
+        # blank one takes [tenants] default, or the scan is refused (no-tenant).
+        filed = config.tenants.apply(item)
+        if isinstance(filed, Rejected):
+            summary.rejected += 1
+            summary.problems.append(filed)
+            return "rejected"
+        return ingest_report(established(filed, config, ledger), ledger, enricher)
+    digest = hashlib.sha256(item.data).hexdigest()  # once: a message may be 25 MiB
+    content_key, tenant_key = input_key(item, digest, config)
     status = ledger.message_status(content_key)
+    if not status and tenant_key is not None:
+        # Read before exports were known by their tenant too (the bytes alone): seen if
+        # that reading filed it under the same tenant.
+        status = "processed" if ledger.filed_under(f"sha256:{digest}", tenant_key) else None
     if status:
         summary.already_seen += 1
         log.debug("already seen %s", item.source)
@@ -154,7 +205,9 @@ def ingest(
         summary.rejected += 1
         summary.problems.append(result)
         return "rejected"
-    key = report_key(result, content_key.removeprefix("sha256:"))
+    result = established(result, config, ledger)
+    key = report_key(result, digest, item.at)
+    result = dated(result, item.at)
     found = sightings(result, key, known_identities(result, ledger))
     if enricher is not None:  # the IdFix rules need no directory: they always run
         found = enriched(found, enricher)

@@ -31,7 +31,8 @@ class RawMessage:
     ref: str | None = None
     """The source's own handle on the message (a Graph message id), for its after-actions."""
     at: datetime | None = None
-    """When the source received it, if it knows (a mailbox does)."""
+    """When the source received it, if it knows (a mailbox does), or when its file was last
+    written (a saved file: the time of an export that has none of its own)."""
 
 
 class TicketContent(BaseModel):

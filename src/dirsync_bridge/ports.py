@@ -204,6 +204,10 @@ class Ledger(Protocol):
         """``pending``, ``processed``, ``rejected``, or None if never seen."""
         ...
 
+    def filed_under(self, message_key: str, tenant_key: str) -> bool:
+        """Whether the message ``message_key`` gave a report of the tenant ``tenant_key``."""
+        ...
+
     def record_rejected(self, key: str, source: str, reason: str) -> None:
         """A message that makes no ticket, with the reason."""
         ...
@@ -226,6 +230,19 @@ class Ledger(Protocol):
 
     def identities(self, tenant: str | None, object_ids: Iterable[str]) -> dict[str, str]:
         """Object id -> the identity the ledger knows it by (design.md section 9)."""
+        ...
+
+    def learn_organization(self, org_id: str, name: str) -> None:
+        """Graph's organisation ``org_id`` is named ``name`` (a rename is the same tenant)."""
+        ...
+
+    def other_names(self, tenant: str | None) -> list[str]:
+        """The other names Graph gave the organisation named ``tenant``."""
+        ...
+
+    def established_tenant(self, names: Iterable[str]) -> str | None:
+        """Of the spellings of one tenant, the one its reports were first filed under (None:
+        the ledger has none of them)."""
         ...
 
     def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from .fingerprint import fingerprint, object_key
+from .fingerprint import fingerprint, object_key, tenant_normal
 from .models import Conflict, Family, Kind, Report, SyncError, UtcTimestamp
 from .models.enrichment import Enrichment
 
@@ -83,9 +83,33 @@ def report_time(report: Report) -> datetime:
     return report.sent_at or report.sync_completed_at or EPOCH
 
 
-def report_key(report: Report, raw_digest: str) -> str:
-    """A report's identity: its Message-ID, else the sha256 of the message bytes."""
+def report_key(report: Report, raw_digest: str, written: datetime | None = None) -> str:
+    """A report's identity: its Message-ID, else the sha256 of the message bytes; an export
+    file's, ``export_key``."""
+    if report.source_kind in EXPORTS:
+        return export_key(report, raw_digest, written)
     return report.message_id or f"sha256:{raw_digest}"
+
+
+EXPORTS = frozenset({"csexport", "eventlog"})
+"""The sources whose files are reports known by what they say, not by their bytes."""
+
+
+def export_key(report: Report, raw_digest: str, written: datetime | None = None) -> str:
+    """An export file's identity: what it says, in its tenant.
+
+    One export saved again (CRLF line ends, a BOM, indented otherwise, an .evtx and its XML
+    rendering) is one report, not several absences: it is known by the sha256 of its records
+    and time, the file's name left out. The same file under another tenant is another
+    report. A file with no time of its own (an empty csexport: the same bytes every run)
+    says nothing that tells two runs apart, so it is known by its bytes, its tenant and
+    when its file was written (``written``, if known).
+    """
+    if report.sync_completed_at is None and report.sent_at is None:
+        when = "" if written is None else "@" + written.astimezone(UTC).isoformat()
+        return f"sha256:{raw_digest}@{tenant_normal(report.tenant)}{when}"
+    said = report.model_copy(update={"source": ""}).to_json()
+    return "export:" + hashlib.sha256(said).hexdigest()
 
 
 def sightings(

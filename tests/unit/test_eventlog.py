@@ -292,3 +292,50 @@ def test_a_chunk_whose_checksum_fails_is_refused_not_half_read() -> None:
     result = parse_evtx(bytes(raw), "x.evtx")
     assert isinstance(result, Rejected), result
     assert result.code == "malformed-evtx" and "damaged" in result.detail
+
+
+def test_an_event_whose_dn_is_an_on_premises_dn_is_left_out_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from ..exportgen import events_6941
+
+    dn = "CN={" + b"QU5O".hex().upper() + "}"
+    text = events_6941([("QU5O", "a@contoso.com"), ("Qk9C", "b@contoso.com")], AT_6941).decode()
+    first, rest = text.split("</Event>", 1)  # the first event's DN, in its data and text
+    raw = (first.replace(dn, "CN=Ann,OU=Users,DC=contoso,DC=com") + "</Event>" + rest).encode()
+    with caplog.at_level("WARNING"):
+        report = parse_event_xml(raw, "ev.xml")
+    assert isinstance(report, Report)
+    assert [e.object_id for e in report.errors] == ["Qk9C"]
+    assert "1 event(s) 6941 left out" in caplog.text and "CN=Ann,OU=Users" in caplog.text
+    alone = parse_event_xml(
+        events_6941([("QU5O", "a@contoso.com")], AT_6941).decode().replace(dn, "CN=Ann").encode(),
+        "ev.xml",
+    )
+    assert isinstance(alone, Rejected) and alone.code == "not-an-error-export"
+    assert "CN=Ann" in alone.reason and "\n" not in alone.reason
+
+
+AT_6941 = datetime(2026, 7, 1, tzinfo=UTC)
+
+
+def test_one_damaged_chunk_of_several_is_skipped_and_said_the_others_read(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import struct
+    import zlib
+
+    raw = BUILT.read_bytes()
+    header, chunk = bytearray(raw[:4096]), raw[4096:]
+    struct.pack_into("<H", header, 42, 2)  # two chunks: a damaged copy, then the good one
+    struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))
+    damaged = bytearray(chunk)
+    damaged[60] ^= 0xFF
+    with caplog.at_level("WARNING"):
+        result = parse_evtx(bytes(header) + bytes(damaged) + chunk, "x.evtx")
+    assert isinstance(result, Report), result
+    expected = parse_evtx(raw, "x.evtx")
+    assert isinstance(expected, Report) and result.errors == expected.errors
+    assert result.complete is False
+    assert "1 of 2 chunk(s) of the .evtx file damaged and skipped" in caplog.text
+    assert "CRC32" in caplog.text

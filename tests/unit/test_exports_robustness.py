@@ -149,3 +149,21 @@ def _xml_safe(text: str) -> str:
 )
 def test_random_bytes_behind_each_kinds_signature(raw: bytes, magic: bytes) -> None:
     _check(magic + raw)
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be", "utf-16"])
+@pytest.mark.parametrize(
+    "name", ["csexport_several_objects_kinds.xml", "eventlog_rendered_6941.xml"]
+)
+def test_an_export_saved_as_utf_32_or_utf_16_reads_as_its_utf_8_original(
+    encoding: str, name: str
+) -> None:
+    original = (EXPORTS / name).read_bytes()
+    text = original.decode("utf-8-sig")
+    assert 'encoding="utf-8"' in text.lower()
+    saved = text.replace('encoding="utf-8"', f'encoding="{encoding}"').encode(encoding)
+    expected = parse_input(original, "x.xml")
+    got = parse_input(saved, "x.xml")
+    assert isinstance(expected, Report) and expected.errors
+    assert isinstance(got, Report), got
+    assert got == expected

@@ -74,3 +74,16 @@ def test_label_is_the_first_16_hex_digits() -> None:
     assert label("73adefea735ba7b9b00859177dea91fa810bdce6d304f26a1d74833a16d57723") == (
         "dirsync-73adefea735ba7b9"
     )
+
+
+def test_tenant_spellings_of_one_name_give_one_fingerprint_and_nfc_names_keep_theirs() -> None:
+    import hashlib
+
+    error = DuplicateError(kind="AttributeValueMustBeUnique", identity="a@b.com", message="m")
+    key = object_key(error)
+    composed = fingerprint("Contos\u00f6", error.family, key)
+    for spelling in ("Contoso\u0308", "CONTOS\u00d6", "\uff23\uff4f\uff4e\uff54\uff4f\uff53\u00f6"):
+        assert fingerprint(spelling, error.family, key) == composed, spelling
+    # The fingerprint a composed (NFC) name always had: NFKC changes neither it nor ASCII.
+    before = hashlib.sha256("\x1f".join(("contos\u00f6", error.family, key)).encode()).hexdigest()
+    assert composed == before

@@ -95,3 +95,69 @@ def test_tenants_section_reads_from_the_file(tmp_path: Path) -> None:
     config = load_config(path)
     assert config.tenants == TenantRules(default="Contoso", aliases={"Contoso": ("Contoso Ltd.",)})
     assert Config().tenants == TenantRules()
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('[tenants.aliases]\n"A" = [""]\n', "tenants"),
+        ('[tenants.aliases]\n"A" = ["  "]\n', "tenants"),
+        ('[tenants.aliases]\n"\u00a0" = ["x"]\n', "tenants"),
+        ('[tenants]\ndefault = "\u3000"\n', "tenants.default"),
+    ],
+)
+def test_an_empty_alias_name_or_target_is_a_configuration_error_naming_key_and_file(
+    tmp_path: Path, body: str, key: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises((ConfigError, ConfigErrors)) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message and key in message and "empty" in message
+    assert len(message.splitlines()) == 1, message
+
+
+@pytest.mark.parametrize("name", ["", "  ", "\t", "\u00a0", "\u3000"])
+def test_a_blank_tenant_given_as_the_default_is_refused(name: str) -> None:
+    # with_default is model_copy, which validates nothing: it checks for itself.
+    with pytest.raises(ValueError, match="is empty"):
+        TenantRules().with_default(name)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Contos\u00f6", "Contoso\u0308"),  # composed, decomposed
+        ("Contoso", "\uff23\uff4f\uff4e\uff54\uff4f\uff53\uff4f"),  # full-width
+        ("Stra\u00dfe GmbH", "STRASSE GMBH"),  # case-folded
+        ("Contoso", " contoso\u00a0"),
+    ],
+)
+def test_spellings_of_one_tenant_are_one_tenant(one: str, other: str) -> None:
+    from dirsync_bridge.fingerprint import tenant_normal
+
+    report = Report(source="x.xml", tenant=None, source_kind="csexport")
+    a = TenantRules().with_default(one).apply(report)
+    b = TenantRules().with_default(other).apply(report)
+    assert isinstance(a, Report) and isinstance(b, Report)
+    assert sightings(a, "k") == [] and tenant_normal(a.tenant) == tenant_normal(b.tenant)
+    aliased = TenantRules(aliases={"Canonical": (one,)})
+    assert aliased.canonical(other) == "Canonical"
+
+
+def test_a_name_no_alias_lists_is_shown_in_its_nfkc_form_whitespace_collapsed() -> None:
+    assert TenantRules().canonical("  \uff23\uff4f\uff4e\uff54\uff4f\uff53\uff4f  Ltd.") == (
+        "Contoso Ltd."
+    )
+    assert TenantRules().canonical("Contoso\u0308") == "Contos\u00f6"
+    assert TenantRules().canonical(" \u00a0") is None
+
+
+def test_a_graph_scan_with_no_organization_name_takes_the_default_or_is_refused() -> None:
+    scan = Report(source="graph", tenant=None, source_kind="graph-provisioning")
+    filed = RULES.apply(scan)
+    assert isinstance(filed, Report) and filed.tenant == "Contoso"
+    refused = TenantRules().apply(scan)
+    assert isinstance(refused, Rejected) and refused.code == "no-tenant"
+    assert "[tenants] default" in refused.reason and "--tenant" not in refused.reason

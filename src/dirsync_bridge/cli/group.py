@@ -21,6 +21,7 @@ from ..config.settings import find_config_file, load_config
 from ..errors import DirsyncBridgeError, Fatal
 from ..failures import say
 from ..logs import LogFormat, setup_logging
+from ..parse.tenants import TenantRules
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -156,3 +157,12 @@ tenant_option = click.option(
     "[tenants] default, and goes through [tenants] aliases like any other name.",
 )
 """``--tenant`` of ``parse`` and ``replay``: one text for both."""
+
+
+def with_tenant(rules: TenantRules, tenant: str | None) -> TenantRules:
+    """``rules`` with ``--tenant`` as the default; a blank one is refused (exit 2), as a
+    blank ``[tenants] default`` is, rather than filing exports under no name."""
+    try:
+        return rules.with_default(tenant)
+    except ValueError as exc:
+        _fail(Fatal(f"--tenant: {exc}"))

@@ -16,7 +16,7 @@ from ..errors import DirsyncBridgeError, Fatal
 from ..models import Rejected, Report
 from ..output import print_json_array, table
 from ..terminal import width
-from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option
+from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option, with_tenant
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -62,12 +62,12 @@ def parse(
     if enrich and output_format != "json":
         _fail(Fatal("--enrich: needs --format json"))
     rejected: list[Rejected] = []
+    tenants = with_tenant(config.tenants, tenant)
 
     def results() -> Iterator[ParsedReport | Report | Rejected]:
         # A report's errors stay rows until printed (a batch of models at a time), and
         # nothing of one message is held while the next is read: memory follows the
         # largest message, not the run.
-        tenants = config.tenants.with_default(tenant)
         for result in read_inputs(paths, config.trust, config.parse, tenants):
             if isinstance(result, Rejected):
                 rejected.append(result)

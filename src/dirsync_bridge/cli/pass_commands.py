@@ -18,7 +18,7 @@ from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
 from ..terminal import ProgressBar
-from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option
+from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option, with_tenant
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -71,8 +71,10 @@ def replay(
 
     PATH is as for parse: an .eml file, an mbox file, a Connect Sync export (recognised by
     content), a directory (every *.eml, *.xml and *.evtx under it), or - (one message from
-    standard input). Inputs already in the ledger (by the sha256 of their bytes) are skipped
-    before parsing, so replaying the same files again changes nothing. Tickets follow report
+    standard input). Inputs already in the ledger (by the sha256 of their bytes; an export
+    file's with its tenant and the time it was written) are skipped before parsing, and an
+    export saved again in other bytes is known by what it says, so replaying the same files
+    again changes nothing. Tickets follow report
     time, not reading order: any order of the same reports ends in the same tickets.
     """
     from .. import pipeline
@@ -80,7 +82,7 @@ def replay(
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
     if tenant is not None:
-        config = config.model_copy(update={"tenants": config.tenants.with_default(tenant)})
+        config = config.model_copy(update={"tenants": with_tenant(config.tenants, tenant)})
     with _metrics(config, dry_run) as watch:
         bar = _progress_bar("replay")
         try:

@@ -10,6 +10,12 @@ it, and by its object id only until then. An object id paired with several ident
 object renamed) belongs to the least of them (case-folded): whatever the order the pairs
 were learned in, the same one.
 
+**A tenant by another name** (``established_tenant``): a report whose canonical tenant has
+aliases is filed under the spelling the tenant's reports were first filed under, so that an
+alias added later joins the problems already open rather than splitting them. Graph's
+``/organization`` names the tenant by its id too (``learn_organization``): a tenant renamed in
+Azure AD is filed under its first name in the same way, with no alias needed.
+
 **A pair learned after the object id was seen** (event 6941 read before the csexport file
 or the email that names the object): the problem found by the object id alone is *merged*
 into the identity's problem, in one transaction: its sightings move over (where both were
@@ -38,7 +44,7 @@ from typing import get_args
 from pydantic import TypeAdapter
 
 from .. import sqlite
-from ..fingerprint import fingerprint, normalise
+from ..fingerprint import fingerprint, normalise, tenant_normal
 from ..lifecycle import Coverages, FoldState, Timeline
 from ..models import Family
 from ..problem import Problem
@@ -69,17 +75,63 @@ class IdentityLedger:
                 "SELECT object_id, identity FROM identity_pairs WHERE tenant_key = ? "
                 f"AND object_id IN ({','.join('?' * len(chunk))}) "
                 "ORDER BY object_id, identity_key DESC",
-                (normalise(tenant), *chunk),
+                (tenant_normal(tenant), *chunk),
             )
             out.update({str(row[0]): str(row[1]) for row in rows})  # the least wins: last
         return out
+
+    def established_tenant(self, names: Iterable[str]) -> str | None:
+        """Of the spellings of one tenant (a canonical name and its aliases), the one its
+        reports were first filed under; None when the ledger has none of them.
+
+        An alias added after reports were filed under the old name would otherwise start a
+        second set of problems under the new one: its fingerprints differ. Filing the
+        tenant's later reports under the name it was first known by keeps every problem on
+        the tickets it has (design.md section 9)."""
+        keys = sorted({tenant_normal(n) for n in names} - {""})
+        if not keys:
+            return None
+        rows = self.conn.execute(
+            "SELECT MIN(rowid) FROM reports "
+            f"WHERE tenant_key IN ({','.join('?' * len(keys))}) GROUP BY tenant_key",
+            keys,
+        ).fetchall()
+        first = min((int(row[0]) for row in rows), default=None)
+        if first is None:
+            return None
+        row = self.conn.execute("SELECT tenant FROM reports WHERE rowid = ?", (first,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def learn_organization(self, org_id: str, name: str) -> None:
+        """Remember that Graph's organisation ``org_id`` (the tenant's id) is named ``name``."""
+        key = tenant_normal(name)
+        if not org_id.strip() or not key:
+            return
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO organization_names (org_id, name_key, name) "
+                "VALUES (?, ?, ?)",
+                (org_id.strip().casefold(), key, name),
+            )
+
+    def other_names(self, tenant: str | None) -> list[str]:
+        """The other names Graph gave the organisation named ``tenant`` (a rename)."""
+        key = tenant_normal(tenant)
+        if not key:
+            return []
+        rows = self.conn.execute(
+            "SELECT name FROM organization_names WHERE name_key != ?1 AND org_id IN "
+            "(SELECT org_id FROM organization_names WHERE name_key = ?1) ORDER BY name_key",
+            (key,),
+        )
+        return [str(row[0]) for row in rows]
 
     def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
         """Remember that each object id is the object its identity names (``pairs``: (object
         id, identity)), and merge into the identity's problems those found by that object id
         alone. One transaction. Returns how many problems were merged.
         """
-        tkey = normalise(tenant)
+        tkey = tenant_normal(tenant)
         fresh = sorted(
             {(o.strip(), i.strip()) for o, i in pairs if o and o.strip() and normalise(i)}
         )

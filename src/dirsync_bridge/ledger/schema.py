@@ -237,4 +237,17 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "UPDATE problems SET state = '' WHERE state IS NOT NULL",
         ),
     ),
+    (
+        "0008-f13",
+        (
+            # The names Graph's /organization gave a tenant, by its id (the tenant's GUID):
+            # a tenant renamed in Azure AD is the same tenant, and its reports are filed
+            # under the name it was first known by (``ledger/identities.py``).
+            """CREATE TABLE organization_names (
+                org_id TEXT NOT NULL,
+                name_key TEXT NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (org_id, name_key)) WITHOUT ROWID""",
+        ),
+    ),
 )

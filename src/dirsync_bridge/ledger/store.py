@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import sqlite
-from ..fingerprint import normalise
+from ..fingerprint import tenant_normal
 from ..lifecycle import REOPENED, Coverage
 from ..ports import Applied, TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
@@ -40,8 +40,8 @@ _COVERAGE: dict[object, Coverage] = {"unquarantined": "unquarantined", "quaranti
 
 
 def tenant_key(tenant: str | None) -> str:
-    """Reports are counted per tenant, named case- and space-blind ("" when unnamed)."""
-    return normalise(tenant)
+    """Reports are counted per tenant, named as fingerprints name it ("" when unnamed)."""
+    return tenant_normal(tenant)
 
 
 def _now() -> str:
@@ -111,6 +111,16 @@ class Ledger(
         """``pending``, ``processed``, ``rejected``, or None if never seen."""
         row = self.conn.execute("SELECT status FROM messages WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def filed_under(self, message_key: str, tenant_key: str) -> bool:
+        """Whether the message ``message_key`` gave a report of the tenant ``tenant_key``
+        (an export file read before its key named its tenant)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM messages m JOIN reports r ON r.key = m.report_key "
+            "WHERE m.key = ? AND m.status != 'rejected' AND r.tenant_key = ?",
+            (message_key, tenant_key),
+        ).fetchone()
+        return row is not None
 
     def record_rejected(self, key: str, source: str, reason: str) -> None:
         """A message that makes no ticket, with the reason (a rejection is final)."""

@@ -11,7 +11,10 @@ Event 6941 (provider ``ADSync``) is "ECMA2 MA export run caused an error." follo
 real text is not documented, so the fields are found by their labels wherever they stand,
 and insertion strings without labels are recognised by their shape. ``Error Name`` is the kind
 (``kind_stated``) when it names a catalogue kind, ``Error Detail`` goes through the message
-grammar, and the DN decodes to the ImmutableId (``object_id``); there is no identity.
+grammar, and the DN decodes to the ImmutableId (``object_id``); there is no identity. An
+event whose DN is another (an on-premises AD DN: the text names no object a ticket can name)
+is left out with a warning, never filed as the tenant's; a file of nothing else is refused
+(``not-an-error-export``).
 
 The log repeats an error every sync cycle, so records that say the same thing are one
 record (the latest tracking id kept). The report's time (``sync_completed_at``) is the latest
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import struct
 from collections.abc import Iterable
@@ -45,6 +49,8 @@ from .export_records import (
 from .message import ParseSettings
 from .xml_safety import XmlRefused, check, child, children, iter_elements, parse_document, text_of
 
+log = logging.getLogger(__name__)
+
 EVENT_ID = 6941
 PROVIDER = "adsync"
 EVTX_MAGIC = b"ElfFile\x00"
@@ -58,6 +64,8 @@ _LABEL = re.compile(
     r"^[ \t]*(?P<label>DN|Error Name|Error Detail|Extra ?Error ?Details)[ \t]*:[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
+_OTHER_DN = "other-dn"
+"""The key of what ``_error`` returns for an event whose DN names no Azure AD object."""
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -117,8 +125,9 @@ def parse_evtx(raw: bytes, source: str, settings: ParseSettings | None = None) -
             f"the .evtx file is truncated or damaged: its header counts {chunks} chunk(s) but "
             f"only {len(raw)} bytes are there; {_EXPORT_AGAIN}",
         )
+    damaged: list[str] = []
     try:
-        return _report(source, _evtx_events(raw, max_bytes))
+        result = _report(source, _evtx_events(raw, max_bytes, chunks, damaged))
     except XmlRefused as refusal:
         return refused(source, "eventlog", refusal)
     except (RuntimeError, OSError) as exc:  # what the evtx library raises
@@ -132,10 +141,23 @@ def parse_evtx(raw: bytes, source: str, settings: ParseSettings | None = None) -
         return _unreadable(
             source, "malformed-evtx", f"the .evtx file could not be read ({type(exc).__name__})"
         )
+    if damaged:
+        # The other chunks' records are whole (each chunk has its own checksums); an event
+        # log export is never complete anyway, so what the damaged chunks held is only
+        # missing from this report, and said.
+        log.warning(
+            "%s: %d of %d chunk(s) of the .evtx file damaged and skipped (%s); %s",
+            source,
+            len(damaged),
+            chunks,
+            damaged[0][:300],
+            _EXPORT_AGAIN,
+        )
+    return result
 
 
 def _evtx_events(
-    raw: bytes, max_bytes: int
+    raw: bytes, max_bytes: int, chunks: int, damaged: list[str]
 ) -> Iterable[tuple[dict[str, Any] | None, datetime | None]]:
     # Imported here: only an .evtx input pays for loading the Rust extension.
     from evtx import PyEvtxParser
@@ -143,9 +165,21 @@ def _evtx_events(
     # One thread: an Application log is 20 MB by default, read in a fraction of a second by
     # one core (measured: 2,261 records in 6 ms), and a run shares the machine.
     # Checksums are checked (files written without them say so in a flag the library
-    # honours): a damaged chunk is refused rather than half-read without a word.
+    # honours): a damaged chunk is skipped with a word, never half-read in silence.
     parser = PyEvtxParser(io.BytesIO(raw), number_of_threads=1, validate_checksums=True)
-    for record in parser.records():
+    records = iter(parser.records())
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except RuntimeError as exc:
+            # A damaged chunk: the library says so and goes on with the next chunk. Every
+            # chunk damaged is a damaged file (refused with the library's reason).
+            damaged.append(" ".join(str(exc).split()))
+            if len(damaged) >= max(chunks, 1):
+                raise
+            continue
         if not isinstance(record, dict):
             continue
         data = record.get("data")
@@ -197,6 +231,11 @@ def _error(message: str | None, strings: list[str]) -> dict[str, Any]:
         fields = _positional(strings)
     dn = fields.get("dn")
     detail = fields.get("error detail") or " ".join(text.split())
+    if dn and immutable_id_from_dn(dn) is None and immutable_id_from_dn(text) is None:
+        # Not the Azure AD connector's CN={hex}: an on-premises AD DN names no object the
+        # tickets can name (the text carries no identity either), and filed without one the
+        # error would be the whole tenant's. Left out, and said (``_report``).
+        return {_OTHER_DN: " ".join(dn.split("\n", 1)[0].split())}
     return error_record(
         message=detail,
         error_name=(fields.get("error name") or "").split("\n", 1)[0].strip() or None,
@@ -251,8 +290,12 @@ def _report(
     seen: dict[str, tuple[int, datetime | None]] = {}
     errors: list[dict[str, Any]] = []
     times: list[datetime | None] = []
+    other_dns: list[str] = []
     for error, at in events:
         if error is None:
+            continue
+        if _OTHER_DN in error:
+            other_dns.append(error[_OTHER_DN])
             continue
         times.append(at)
         key = json.dumps({k: v for k, v in error.items() if k != "tracking_id"}, sort_keys=True)
@@ -265,6 +308,22 @@ def _report(
             seen[key] = (index, at)
             if error["tracking_id"]:
                 errors[index] = error
+    if other_dns and not errors:
+        return _unreadable(
+            source,
+            "not-an-error-export",
+            f"{len(other_dns)} event(s) 6941 name their object by a DN that is not the Azure "
+            f"AD connector's CN={{hex}} (first: {other_dns[0][:200]}): they name no object a "
+            "ticket can name; export the Azure AD connector's errors",
+        )
+    if other_dns:
+        log.warning(
+            "%s: %d event(s) 6941 left out: their DN is not the Azure AD connector's "
+            "CN={hex} (first: %s)",
+            source,
+            len(other_dns),
+            other_dns[0][:200],
+        )
     return build_report(
         source=source, source_kind="eventlog", complete=False, times=times, errors=errors
     )

@@ -6,25 +6,45 @@ to one canonical name before fingerprints are made, so that the same object in t
 tenant is one problem whichever source named it. A name no alias lists is kept exactly as it
 was (so fingerprints made before ``[tenants]`` existed stay the same).
 
-Export files (csexport, event logs) never name a tenant: they take ``--tenant``, else
-``default``, else they are refused (``no-tenant``): filed under no tenant they would be counted
-against the wrong reports. An email that names none keeps none, as it always has: filing
+Names are matched as fingerprints match them (``fingerprint.tenant_normal``: NFKC, case-folded,
+whitespace collapsed), so "Contosö" typed composed or decomposed, or typed in full-width letters,
+is one tenant; a name no alias lists is shown in its NFKC form, whitespace collapsed (its
+fingerprint is the one it always had: NFKC changes no ASCII name).
+
+Export files (csexport, event logs) never name a tenant, and a Graph scan whose
+``/organization`` has no display name names none: they take ``--tenant``, else ``default``,
+else they are refused (``no-tenant``): filed under no tenant they would be counted against the
+wrong reports. An email that names none keeps none, as it always has: filing
 archived reports under a default now would change the fingerprints of their open problems.
 """
 
 from __future__ import annotations
 
+import unicodedata
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..fingerprint import tenant_normal
 from ..models import Rejected, Report, SourceKind
 
-_UNNAMED: frozenset[SourceKind] = frozenset({"csexport", "eventlog"})
-"""The sources whose files never name their tenant."""
+_HOW: dict[SourceKind, str] = {
+    "graph-provisioning": "the Graph scan names no tenant (/organization has no display "
+    "name): set [tenants] default"
+}
+_UNNAMED: frozenset[SourceKind] = frozenset({"csexport", "eventlog", "graph-provisioning"})
+"""The sources whose reports may name no tenant (a Graph scan: a blank display name)."""
+
+BLANK: str = "is empty: name the tenant"
 
 
 def _key(name: str) -> str:
-    # Spellings are compared case- and space-blind, as the ledger compares tenants.
-    return " ".join(name.split()).casefold()
+    # Spellings are compared as the ledger and the fingerprints compare tenants.
+    return tenant_normal(name)
+
+
+def shown(name: str) -> str:
+    """The display form of a name no alias lists: NFKC, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).split())
 
 
 class TenantRules(BaseModel):
@@ -39,16 +59,18 @@ class TenantRules(BaseModel):
     @field_validator("default")
     @classmethod
     def _named(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("is empty: name the tenant, or leave the key out")
+        if value is not None and not _key(value):
+            raise ValueError(f"{BLANK}, or leave the key out")
         return value
 
     @model_validator(mode="after")
     def _one_canonical_each(self) -> TenantRules:
         seen: dict[str, str] = {}
         for canonical, names in self.aliases.items():
-            if not canonical.strip():
+            if not _key(canonical):
                 raise ValueError("aliases: a tenant's name is empty")
+            if any(not _key(name) for name in names):
+                raise ValueError(f"aliases: {canonical!r} lists an empty name")
             for name in (canonical, *names):
                 owner = seen.setdefault(_key(name), canonical)
                 if owner != canonical:
@@ -58,22 +80,36 @@ class TenantRules(BaseModel):
         return self
 
     def with_default(self, name: str | None) -> TenantRules:
-        """These rules with ``name`` (``--tenant``) as the default, when given."""
+        """These rules with ``name`` (``--tenant``) as the default, when given.
+
+        Raises ``ValueError`` (``BLANK``) for a blank name: ``model_copy`` validates nothing,
+        and a blank default would file exports under a tenant no one can name."""
+        if name is not None and not _key(name):
+            raise ValueError(BLANK)
         return self if name is None else self.model_copy(update={"default": name})
 
     def canonical(self, name: str | None) -> str | None:
-        """The one name ``name`` stands for; unchanged when no alias lists it."""
-        if name is None:
+        """The one name ``name`` stands for; when no alias lists it, its display form
+        (``shown``). None for none, or for a blank name."""
+        if name is None or not _key(name):
             return None
         wanted = _key(name)
         for canonical, names in self.aliases.items():
             if wanted in {_key(n) for n in (canonical, *names)}:
                 return canonical
-        return name
+        return shown(name)
+
+    def spellings(self, name: str | None) -> tuple[str, ...]:
+        """Every name ``name``'s tenant goes by: its canonical name first, then its aliases;
+        none for none."""
+        canonical = self.canonical(name)
+        if canonical is None:
+            return ()
+        return (canonical, *self.aliases.get(canonical, ()))
 
     def apply(self, report: Report) -> Report | Rejected:
         """``report`` filed under its canonical tenant, or refused for naming none."""
-        tenant = report.tenant
+        tenant = self.canonical(report.tenant)
         if tenant is None and report.source_kind in _UNNAMED:
             tenant = self.default
             if tenant is None:
@@ -81,7 +117,8 @@ class TenantRules(BaseModel):
                     source=report.source,
                     source_kind=report.source_kind,
                     code="no-tenant",
-                    detail=f"a {report.source_kind} file names no tenant: give --tenant NAME "
+                    detail=_HOW.get(report.source_kind)
+                    or f"a {report.source_kind} file names no tenant: give --tenant NAME "
                     "or set [tenants] default",
                 )
         tenant = self.canonical(tenant)

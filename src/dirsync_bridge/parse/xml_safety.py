@@ -103,10 +103,18 @@ def read_prolog(raw: bytes) -> Prolog | None:
 def _head_text(raw: bytes) -> str:
     """The first ``PROLOG_WINDOW`` bytes as text, well enough to scan markup.
 
-    UTF-16 (``wevtutil /uni:true``) is decoded; everything else is read as Latin-1, which
+    UTF-16 (``wevtutil /uni:true``) and UTF-32 (an editor's "Unicode (UTF-32)") are decoded,
+    by their byte order mark or the first character ``<``; everything else is read as Latin-1, which
     keeps every ASCII byte (all the markup) where it is, whatever the real 8-bit encoding.
     """
     head = raw[:PROLOG_WINDOW]
+    # UTF-32 first: its little-endian BOM starts with UTF-16's.
+    if head.startswith(codecs.BOM_UTF32_LE) or head.startswith(b"<\x00\x00\x00"):
+        start = 4 if head.startswith(codecs.BOM_UTF32_LE) else 0
+        return head[start : len(head) - (len(head) - start) % 4].decode("utf-32-le", "replace")
+    if head.startswith(codecs.BOM_UTF32_BE) or head.startswith(b"\x00\x00\x00<"):
+        start = 4 if head.startswith(codecs.BOM_UTF32_BE) else 0
+        return head[start : len(head) - (len(head) - start) % 4].decode("utf-32-be", "replace")
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(b"<\x00"):
         start = 2 if head.startswith(codecs.BOM_UTF16_LE) else 0
         return head[start : len(head) - (len(head) - start) % 2].decode("utf-16-le", "replace")
@@ -154,7 +162,8 @@ def iter_elements(raw: bytes, local_name: str, max_bytes: int) -> Iterator[etree
     truncated file is refused as a whole, never half-read).
     """
     check(raw, max_bytes)
-    context = etree.iterparse(io.BytesIO(raw), events=("end",), tag=f"{{*}}{local_name}", **_SAFE)
+    body = io.BytesIO(_libxml_bytes(raw))
+    context = etree.iterparse(body, events=("end",), tag=f"{{*}}{local_name}", **_SAFE)
     try:
         for _event, element in context:
             yield element
@@ -170,12 +179,20 @@ def iter_elements(raw: bytes, local_name: str, max_bytes: int) -> Iterator[etree
         raise XmlRefused("unsafe-xml", "the XML declares a DTD")
 
 
+def _libxml_bytes(raw: bytes) -> bytes:
+    """``raw`` as libxml2 reads it: it knows UTF-32 by its first character ``<`` but refuses
+    the byte order mark in front of it, so a UTF-32 file's mark is dropped."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return raw[4:]
+    return raw
+
+
 def parse_document(raw: bytes, max_bytes: int) -> etree._Element:
     """A whole small document (one rendered event record) as a tree, read safely."""
     check(raw, max_bytes)
     parser = etree.XMLParser(**_SAFE)
     try:
-        root = etree.fromstring(raw, parser)
+        root = etree.fromstring(_libxml_bytes(raw), parser)
     except etree.XMLSyntaxError as exc:
         raise XmlRefused("malformed-xml", _syntax_detail(exc)) from None
     if _has_doctype(root):

@@ -33,6 +33,7 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -221,7 +222,9 @@ def _read_file(
         size = info.st_size if info.st_size > max_message_bytes else None
         yield _too_large(source, size, max_message_bytes)
     else:
-        yield RawMessage(source=source, data=data)
+        # When the file was written: the time of an export that has none of its own.
+        written = datetime.fromtimestamp(info.st_mtime, UTC)
+        yield RawMessage(source=source, data=data, at=written)
 
 
 def _read_at_most(handle: io.FileIO | BinaryIO, limit: int) -> bytes:

@@ -26,7 +26,7 @@ grant (exit 2 after the pass), and the rest still counts, as incomplete.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,9 +163,13 @@ class ProvisioningErrors:
         *,
         now: datetime,
         progress: Progress | None = None,
+        organization: Callable[[str, str], None] | None = None,
     ) -> None:
         """``now``: the pass's start, the report's time. Nothing is sent until ``messages``.
-        ``progress``: told how many errors the scan found (the pass then counts them)."""
+        ``progress``: told how many errors the scan found (the pass then counts them).
+        ``organization``: told the tenant's id and name (``Ledger.learn_organization``)."""
+        self._organization = organization
+        self._org_id: str | None = None
         self.client = client
         self.settings = settings
         self._now = now
@@ -191,6 +195,10 @@ class ProvisioningErrors:
                 summary.fatal.append(" ".join(str(failure).split()))
         if isinstance(tenant, DirsyncBridgeError) or not any(x.pages for x in listings):
             return  # nothing was read
+        if tenant and self._org_id and self._organization is not None:
+            # Learned before the report is read (here, not in the pool's thread: the ledger's
+            # connection is this thread's), so that a renamed tenant is the same tenant.
+            self._organization(self._org_id, tenant)
         complete = not failures and set(self.settings.objects) == set(ALL_OBJECTS)
         errors = tuple(e for x in listings for obj in x.objects for e in records(x.kind, obj))
         objects = sum(len(x.objects) for x in listings)
@@ -259,7 +267,10 @@ class ProvisioningErrors:
             return exc
         found = answer.get("value")
         first = found[0] if isinstance(found, list) and found else {}
-        return _text(first.get("displayName")) if isinstance(first, dict) else None
+        if not isinstance(first, dict):
+            return None
+        self._org_id = _text(first.get("id"))
+        return _text(first.get("displayName"))
 
     def _listing(self, kind: ObjectKind) -> Listing:
         listing = Listing(kind)
