@@ -294,3 +294,93 @@ def test_a_replay_in_chunks_records_and_writes_exactly_what_it_did_whole(
     chunked = _replayed(mail, tmp_path / "chunked")
     assert len(whole) >= 2 and whole["state.db"]["problems"]
     assert chunked == whole
+
+
+# ---------------------------------------------------------------------------------------------
+# Object ids: a row that names its object by the id alone is its identity's problem, in
+# chunks as in the whole list (design.md section 9)
+
+
+def _id_rows(day: int) -> list[tuple[str, str, str]]:
+    """(identity, object id, message): some users' rows name them by the id alone, far from
+    the rows that name them by both."""
+    rows = []
+    for n in range(40):
+        user = (n * 3 + day) % 13
+        identity = "" if n % 4 == 1 else f"u{user}@contoso.com"
+        message = (LARGE, duplicate("Mail", f"u{user}@contoso.com"))[n % 2]
+        if not identity:  # what only these rows say of the problem
+            message = duplicate("ProxyAddresses", f"smtp:u{user}@contoso.com")
+        rows.append((identity, f"OID{user}==", message))
+    return rows
+
+
+def _id_email(day: int) -> bytes:
+    cells = "".join(f"<tr><td>{i}</td><td>{o}</td><td>{m}</td></tr>\n" for i, o, m in _id_rows(day))
+    at = T0 + timedelta(days=day)
+    html = (
+        "<html><body><p>The Directory Synchronization batch run was completed on "
+        f"{at.strftime('%A, %d %B %Y %H:%M:%S GMT')} for tenant Contoso.</p>\n"
+        "<table><tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
+        f"{cells}</table></body></html>\n"
+    )
+    plain = report_email("Contoso", at, [], f"i{day}@x.com")
+    head = plain.partition(b"\n\n")[0].replace(b"quoted-printable", b"8bit")
+    return head + b"\n\n" + html.encode("utf-8")
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 500])
+def test_sightings_in_chunks_name_an_object_by_the_identity_the_ledger_knows(chunk: int) -> None:
+    parsed = _parsed(_id_email(0))
+    known = {f"OID{user}==": f"u{user}@contoso.com" for user in range(13)}
+    whole = sightings(parsed.report(), "k", known)
+    assert len(whole) < len(sightings(parsed.report(), "k"))  # the ids merged some
+    chunks = list(sightings_in_chunks(parsed, "k", chunk, known))
+    assert [s for c in chunks for s in c] == whole
+
+
+def test_a_replay_with_object_ids_in_chunks_records_exactly_what_it_did_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for day in range(3):
+        (mail / f"{day}.eml").write_bytes(_id_email(day))
+
+    def replayed(state: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+        config = _config(state)
+        for day in (0, 2, 1):  # 1 arrives late
+            pipeline.replay([mail / f"{day}.eml"], config, env={})
+        dumps = {db.name: _dump(db) for db in sorted((state / "state").glob("*.db"))}
+        for tables in dumps.values():
+            tables.pop("store_pairing", None)
+            tables.pop("store", None)
+        return dumps
+
+    whole = replayed(tmp_path / "whole")
+    monkeypatch.setattr(problem, "CHUNK", 2)
+    monkeypatch.setattr(store, "CHUNK", 3)
+    chunked = replayed(tmp_path / "chunked")
+    assert whole["state.db"]["identity_pairs"]
+    assert chunked == whole
+
+
+def test_a_reports_errors_are_made_for_its_object_ids_only_when_a_row_has_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(problem, "CHUNK", 4)
+    passes: list[int] = []
+    real = ParsedReport.errors
+
+    def counting(self: ParsedReport) -> Iterator[Any]:
+        passes.append(1)
+        return real(self)
+
+    monkeypatch.setattr(ParsedReport, "errors", counting)
+    config = _config(tmp_path)
+    (tmp_path / "plain.eml").write_bytes(_email(0))
+    pipeline.replay([tmp_path / "plain.eml"], config, env={})
+    assert len(passes) == 1  # numbering the problems; then a chunk's rows at a time
+    (tmp_path / "ids.eml").write_bytes(_id_email(0))
+    pipeline.replay([tmp_path / "ids.eml"], config, env={})
+    assert len(passes) == 3  # the pairs it shows, learned first
