@@ -32,7 +32,7 @@ from . import bootstrap, crashpoints
 from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
 from .lifecycle import coverage_of
-from .models import Rejected, Report, SyncError
+from .models import Rejected, Report
 from .parse.detect import read_input
 from .parse.message import ParsedReport
 from .parse.mime import message_id
@@ -273,11 +273,11 @@ def known_identities(report: Report | ParsedReport, ledger: Ledger) -> dict[str,
     header = report.header if isinstance(report, ParsedReport) else report
     pairs: list[tuple[str, str]] = []
     alone: set[str] = set()
-    for e in _with_object_ids(report):
-        if e.object_id and e.identity:
-            pairs.append((e.object_id, e.identity))
-        elif e.object_id:
-            alone.add(e.object_id)
+    for object_id, identity in _object_ids(report):
+        if object_id and identity:
+            pairs.append((object_id, identity))
+        elif object_id:
+            alone.add(object_id)
     merged = ledger.learn_identities(header.tenant, pairs)
     crashpoints.crash_point("after-identities")
     if merged:
@@ -289,12 +289,12 @@ def known_identities(report: Report | ParsedReport, ledger: Ledger) -> dict[str,
     return ledger.identities(header.tenant, alone) if alone else {}
 
 
-def _with_object_ids(report: Report | ParsedReport) -> Iterable[SyncError]:
-    """The report's errors, a batch at a time from rows; none when no row names an object
-    id (most emails: their errors need not be made for this)."""
-    if not isinstance(report, ParsedReport):
-        return report.errors
-    return report.errors() if any(row.object_id for row in report.rows) else ()
+def _object_ids(report: Report | ParsedReport) -> Iterable[tuple[str | None, str | None]]:
+    """(object id, identity) of each error; an email's read from its rows (its errors are
+    not made for this)."""
+    if isinstance(report, ParsedReport):
+        return report.object_ids()
+    return ((e.object_id, e.identity) for e in report.errors)
 
 
 RULES_ONLY = Enricher()

@@ -365,7 +365,7 @@ def test_a_replay_with_object_ids_in_chunks_records_exactly_what_it_did_whole(
     assert chunked == whole
 
 
-def test_a_reports_errors_are_made_for_its_object_ids_only_when_a_row_has_one(
+def test_a_reports_object_ids_are_read_from_its_rows_without_making_its_errors(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(problem, "CHUNK", 4)
@@ -378,9 +378,14 @@ def test_a_reports_errors_are_made_for_its_object_ids_only_when_a_row_has_one(
 
     monkeypatch.setattr(ParsedReport, "errors", counting)
     config = _config(tmp_path)
-    (tmp_path / "plain.eml").write_bytes(_email(0))
-    pipeline.replay([tmp_path / "plain.eml"], config, env={})
-    assert len(passes) == 1  # numbering the problems; then a chunk's rows at a time
     (tmp_path / "ids.eml").write_bytes(_id_email(0))
     pipeline.replay([tmp_path / "ids.eml"], config, env={})
-    assert len(passes) == 3  # the pairs it shows, learned first
+    assert len(passes) == 1  # numbering the problems; then a chunk's rows at a time
+    parsed = _parsed(_id_email(0))
+    errors = parsed.report().errors
+    assert list(parsed.object_ids()) == [(e.object_id, e.identity) for e in errors]
+    ledger = Ledger.open(config.state.path)
+    try:
+        assert ledger.identities("Contoso", ["OID1=="]) == {"OID1==": "u1@contoso.com"}
+    finally:
+        ledger.close()

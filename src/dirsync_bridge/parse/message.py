@@ -132,6 +132,11 @@ class ParsedReport:
         each costs some 2 KB while it is held)."""
         return self._report_of(self.rows[at] for at in indices).errors
 
+    def object_ids(self) -> Iterator[tuple[str | None, str | None]]:
+        """(object id, identity) of each error, in source order, read from its row as
+        ``_error`` copies them: no error is made."""
+        return ((row.object_id, row.identity) for row in self.rows)
+
     def _batches(self) -> Iterator[Report]:
         for at in range(0, len(self.rows), _BATCH):
             yield self._report_of(self.rows[at : at + _BATCH])
