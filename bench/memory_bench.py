@@ -2,16 +2,19 @@
 
 A report of the default limit (25 MiB) is parsed by ``dirsync-bridge parse --format json``
 (alone, then three of them in one run: memory must not grow with the messages read) and
-replayed by ``dirsync-bridge replay`` into the local store, each as a whole command in a
-fresh process. Peak memory is that process's own high-water mark (``VmHWM`` of
-/proc/self/status, read at exit). The base is measured in the same run: a fresh process that
-imports exactly the modules the command had loaded by its end, and does nothing else. The
-figure is (peak - base) / message size; target <= 5.
+replayed by ``dirsync-bridge replay`` into the local store; then the same report dated 3
+more days is replayed in one run onto that ledger (memory must grow with neither the history
+nor the messages read). Each is a whole command in a fresh process. Peak memory is that
+process's own high-water mark (``VmHWM`` of /proc/self/status, read at exit). The base is
+measured in the same run: a fresh process that imports exactly the modules the command had
+loaded by its end, and does nothing else. The figure is (peak - base) / message size;
+target <= 5.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -105,10 +108,33 @@ def bench_memory(limit: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
             _line("parse --format json, three of them in one run,", len(raw), *three)
             + f"; vs one: {three[0] / parse[0]:.2f} (flat = 1.0)"
         )
-        replay = _command_peak(
-            ["--config", str(Path(tmp) / "config.toml"), "replay", str(report)], tmp
-        )
+        config = ["--config", str(Path(tmp) / "config.toml")]
+        replay = _command_peak([*config, "replay", str(report)], tmp)
         print(_line("replay into the local store", len(raw), *replay))
+        # The same report on the next three days, replayed in one run into that ledger (which
+        # now holds its 70,000 problems, their tickets and history): memory must grow with
+        # neither the history nor the messages read.
+        later = Path(tmp) / "later"
+        later.mkdir()
+        for day in (1, 2, 3):
+            (later / f"{day}.eml").write_bytes(next_day(raw, day))
+        more = _command_peak([*config, "replay", str(later)], tmp)
+        print(
+            _line("replay of 3 more days of it, onto its history,", len(raw), *more)
+            + f"; vs one: {more[0] / replay[0]:.2f} (flat = 1.0)"
+        )
+
+
+def next_day(raw: bytes, days: int) -> bytes:
+    """The report ``days`` later (its Date and Message-ID), listing the same rows."""
+    head, sep, body = raw.partition(b"\n\n")
+    date = re.search(rb"^Date: \w+, (\d+) ", head, re.MULTILINE)
+    assert date is not None
+    day = int(date.group(1)) + days
+    head = head[: date.start(1)] + b"%02d" % day + head[date.end(1) :]
+    # The same length: a report of the limit stays within it.
+    head = head.replace(b"Message-ID: <bench-", b"Message-ID: <bnch%d-" % days, 1)
+    return head + sep + body
 
 
 if __name__ == "__main__":  # python -m bench.memory_bench, from the repository root

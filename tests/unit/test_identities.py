@@ -91,3 +91,31 @@ def test_a_ledger_from_before_identity_pairs_can_still_be_read(tmp_path: Path) -
         reader.close()
     Ledger.open(path).close()  # the next writer adds the table
     assert Ledger.open_readonly(path).identities("Contoso", ["A=="]) == {}
+
+
+def test_a_reports_thousand_pairs_are_looked_up_a_few_hundred_at_a_time_and_merged_in_order(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    errors = [
+        {"kind": "LargeObject", "object_id": f"OID{n:04}==", "message": "m"} for n in (700, 5)
+    ]
+    report = Report.model_validate(
+        {"source": "ev.xml", "tenant": "Contoso", "sync_completed_at": AT, "errors": errors}
+    )
+    ledger.record_report("m1", "r1", "Contoso", AT, "ev.xml", sightings(report, "r1"))
+    looked_up: list[int] = []
+    merged: list[str] = []
+    live, merge = Ledger._live, Ledger._merge
+    monkeypatch.setattr(
+        Ledger, "_live", lambda self, fps: looked_up.append(len(fps)) or live(self, fps)
+    )
+    monkeypatch.setattr(Ledger, "_merge", lambda self, *a: merged.append(a[2]) or merge(self, *a))
+    pairs = [(f"OID{n:04}==", f"u{n}@contoso.com") for n in range(1000)]
+    assert ledger.learn_identities("Contoso", pairs) == 2
+    # A fingerprint of each object id in every family, never all the report's at once.
+    assert 0 < max(looked_up) <= 500 * 8
+    assert merged == ["OID0700==", "OID0005=="]  # in the problems' order, as all at once
+    by_id = fingerprint("Contoso", "large-object", "object-id:OID0700==")
+    assert ledger.merged_into(by_id) == fingerprint(
+        "Contoso", "large-object", "identity:u700@contoso.com"
+    )

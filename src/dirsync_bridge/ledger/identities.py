@@ -139,33 +139,42 @@ class IdentityLedger:
             return 0
         merged = 0
         with sqlite.transaction(self.conn):
-            learned = [
-                object_id
-                for object_id, identity in fresh
-                if self.conn.execute(
-                    "INSERT OR IGNORE INTO identity_pairs (tenant_key, object_id, identity_key, "
-                    "identity) VALUES (?, ?, ?, ?)",
-                    (tkey, object_id, normalise(identity), identity),
-                ).rowcount
-            ]
-            if not learned:
-                return 0
-            # The problems found by these object ids alone, if any, in a few look-ups (a
-            # first Graph scan teaches thousands of pairs and has none of them).
-            candidates = {
-                fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
-                for object_id in dict.fromkeys(learned)
-                for family in FAMILIES
-            }
-            found = self._live(list(candidates))
+            # Learned and looked up a few hundred pairs at a time: a report of 70,000 rows
+            # names as many object ids, and a fingerprint of each in every family, all held
+            # at once, took 3x the report's size.
+            found: dict[str, tuple[Family, str]] = {}
+            for start in range(0, len(fresh), 500):
+                found.update(self._learn(tenant, tkey, fresh[start : start + 500]))
             if not found:
                 return 0
-            canonical = self.identities(tenant, {candidates[fp][1] for fp in found})
+            canonical = self.identities(tenant, {object_id for _f, object_id in found.values()})
             timelines: dict[str, tuple[Timeline, Coverages]] = {}
-            for source in found:
-                family, object_id = candidates[source]
+            # In the problems' row order, wherever their pairs were in the report.
+            for source in self._live(list(found)):
+                family, object_id = found[source]
                 merged += self._merge(tenant, family, object_id, canonical[object_id], timelines)
         return merged
+
+    def _learn(
+        self, tenant: str | None, tkey: str, pairs: list[tuple[str, str]]
+    ) -> dict[str, tuple[Family, str]]:
+        """Remember these pairs; the problems found by the object ids new among them alone,
+        if any (a first Graph scan teaches thousands of pairs and has none of them)."""
+        learned = [
+            object_id
+            for object_id, identity in pairs
+            if self.conn.execute(
+                "INSERT OR IGNORE INTO identity_pairs (tenant_key, object_id, identity_key, "
+                "identity) VALUES (?, ?, ?, ?)",
+                (tkey, object_id, normalise(identity), identity),
+            ).rowcount
+        ]
+        candidates = {
+            fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
+            for object_id in dict.fromkeys(learned)
+            for family in FAMILIES
+        }
+        return {fp: candidates[fp] for fp in self._live(list(candidates))}
 
     def _live(self, fingerprints: list[str]) -> list[str]:
         """Those of ``fingerprints`` that are problems not merged away, in row order."""

@@ -216,38 +216,32 @@ class StateLedger:
 
     # -- a report ----------------------------------------------------------------------------
 
-    def _apply_report(
+    def _apply_listed(
         self,
-        tenant_key: str,
-        tenant: str | None,
         at: datetime,
         key: str,
         listed: Sequence[tuple[str, Sighting, str]],
         newest: bool,
         coverage: Coverage | None,
-        fresh: Iterable[str] = (),
+        fresh: Iterable[str],
+        timelines: dict[str, tuple[Timeline, Coverages]],
     ) -> None:
-        """Move the states a report changes (inside the transaction that records it).
+        """Move the states of problems a report lists (inside the transaction that records
+        it), some of them at a time; ``_apply_absent`` follows, once all are moved.
 
-        ``listed``: (fingerprint, sighting, its details' JSON) of every problem in it;
-        ``newest``: the report sorts after every other of its tenant; ``coverage``: the
-        problems it would have listed (None: it vouches for none); ``fresh``: the listed
-        problems seen for the first time (their state starts empty: no fold needed).
+        ``listed``: (fingerprint, sighting, its details' JSON) of problems in it, each once
+        in the report; ``newest``: the report sorts after every other of its tenant;
+        ``coverage``: the problems it would have listed (None: it vouches for none);
+        ``fresh``: the listed problems seen for the first time (their state starts empty:
+        no fold needed).
         """
         fresh = set(fresh)
         assert self.rules is not None, "use_rules() first"
         here: Position = (stamp(at), key)
-        timelines: dict[str, tuple[Timeline, Coverages]] = {}
         if not newest:
-            # An archive slotted into the past: every problem whose span it falls in may tell
-            # another story now (an absence more, a sighting between two tickets).
-            alive = self.conn.execute(
-                "SELECT fingerprint FROM problems WHERE tenant_key = ? AND state IS NOT NULL "
-                "AND first_at <= ? AND (span_end IS NULL OR span_end >= ?)",
-                (tenant_key, here[0], here[0]),
-            ).fetchall()
-            again = dict.fromkeys([fp for fp, _s, _d in listed] + [str(r[0]) for r in alive])
-            for fingerprint in again:
+            # An archive slotted into the past: each problem it lists may tell another story
+            # now (as may every problem whose span it falls in: ``_apply_absent``).
+            for fingerprint, _s, _d in listed:
                 self._refold(fingerprint, timelines)
             return
         known = {
@@ -280,7 +274,32 @@ class StateLedger:
             observe(state, at, sighting, self.rules, coverage)
             self._save_state(fingerprint, state, here)
         self._touch(touched, here)
-        stepped = {fp for fp, _s, _d in listed}
+
+    def _apply_absent(
+        self,
+        tenant_key: str,
+        at: datetime,
+        key: str,
+        listed: set[str],
+        newest: bool,
+        coverage: Coverage | None,
+        timelines: dict[str, tuple[Timeline, Coverages]],
+    ) -> None:
+        """Move the states of the problems a report does not list (``listed``: those it
+        does, already moved by ``_apply_listed``)."""
+        here: Position = (stamp(at), key)
+        if not newest:
+            # Every problem whose span the archive falls in: an absence more, a sighting
+            # between two tickets.
+            alive = self.conn.execute(
+                "SELECT fingerprint FROM problems WHERE tenant_key = ? AND state IS NOT NULL "
+                "AND first_at <= ? AND (span_end IS NULL OR span_end >= ?)",
+                (tenant_key, here[0], here[0]),
+            )
+            for (fingerprint,) in alive.fetchall():
+                if fingerprint not in listed:
+                    self._refold(str(fingerprint), timelines)
+            return
         # A problem given a resolution outside the reports later than this report (a person,
         # today; the report, an archive newer than the others but older than that) took this
         # absence before that resolution: its history reads otherwise now. Folded again, not
@@ -294,9 +313,10 @@ class StateLedger:
                 (tenant_key, *here),
             )
         }
+        moved = set()
         if coverage is not None:
-            stepped |= self._absences(tenant_key, here, stepped | later, coverage)
-        for fingerprint in sorted(later - stepped):  # (those this report moved are up to date)
+            moved = self._absences(tenant_key, here, listed | later, coverage)
+        for fingerprint in sorted(later - listed - moved):  # (the others are up to date)
             self._refold(fingerprint, timelines)
 
     def _touch(self, touched: list[tuple[str]], here: Position) -> None:

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from .. import sqlite
 from ..fingerprint import tenant_normal
-from ..lifecycle import REOPENED, Coverage
+from ..lifecycle import REOPENED, Coverage, Coverages, Timeline
 from ..ports import Applied, TicketFacts, TicketStatus
-from ..problem import Problem, Sighting
+from ..problem import CHUNK, Problem, Sighting
 from .history import HistoryLedger, details_json, moment, stamp
 from .identities import IdentityLedger
 from .intents import IntentLedger
@@ -42,6 +43,12 @@ _COVERAGE: dict[object, Coverage] = {"unquarantined": "unquarantined", "quaranti
 def tenant_key(tenant: str | None) -> str:
     """Reports are counted per tenant, named as fingerprints name it ("" when unnamed)."""
     return tenant_normal(tenant)
+
+
+def _chunks(items: Iterable[Sighting], size: int) -> Iterator[list[Sighting]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def _now() -> str:
@@ -169,11 +176,18 @@ class Ledger(
                 (report_key, tkey, tenant, stamp, source, subject, coverage),
             ).lastrowid
             assert report is not None
-            found = [(s.problem.fingerprint, s, details_json(s.details)) for s in sightings]
-            ids, fresh = self._problem_ids(tkey, [s for _fp, s, _d in found])
-            self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
             newest = latest is None or (stamp, report_key) > (str(latest[0]), str(latest[1]))
-            self._apply_report(tkey, tenant, at, report_key, found, newest, coverage, fresh)
+            listed: set[str] = set()
+            timelines: dict[str, tuple[Timeline, Coverages]] = {}
+            # A chunk of sightings at a time, all in this one transaction: a large report's
+            # are made as they are recorded (``problem.sightings_in_chunks``), never all held.
+            for chunk in _chunks(sightings, CHUNK):
+                found = [(s.problem.fingerprint, s, details_json(s.details)) for s in chunk]
+                ids, fresh = self._problem_ids(tkey, chunk)
+                self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
+                self._apply_listed(at, report_key, found, newest, coverage, fresh, timelines)
+                listed.update(fp for fp, _s, _d in found)
+            self._apply_absent(tkey, at, report_key, listed, newest, coverage, timelines)
         return True
 
     def _problem_ids(self, tkey: str, found: list[Sighting]) -> tuple[dict[str, int], set[str]]:

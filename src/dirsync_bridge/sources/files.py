@@ -347,6 +347,8 @@ class FileSource:
                     progress.advance(item.source)
             else:
                 yield item
+            # Hold no message while the next is read: two large ones would be held at once.
+            del item
 
     def read(self, message: RawMessage | Report, outcome: Outcome) -> None:
         """Nothing to remember: the ledger knows the message by its keys."""
