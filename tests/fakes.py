@@ -89,8 +89,12 @@ class MemorySink:
             made.append(found)
         return made
 
-    def update(self, key: str, content: TicketContent) -> None:
-        """New summary, description and links."""
+    def update(
+        self, key: str, content: TicketContent, *, comment: tuple[str, str] | None = None
+    ) -> None:
+        """New summary, description and links (and the comment, if any)."""
+        if comment is not None:
+            self.put_comment(key, *comment)
         self._change(key, "update", content=content)
 
     def put_comment(self, key: str, comment_key: str, body: str) -> None:

@@ -101,8 +101,11 @@ class Sink(Protocol):
         """
         ...
 
-    def update(self, key: str, content: TicketContent) -> None:
-        """Replace the summary, description and links."""
+    def update(
+        self, key: str, content: TicketContent, *, comment: tuple[str, str] | None = None
+    ) -> None:
+        """Replace the summary, description and links; with ``comment`` (its key, its body),
+        add that comment as ``put_comment`` does, in the same write."""
         ...
 
     def put_comment(self, key: str, comment_key: str, body: str) -> None:

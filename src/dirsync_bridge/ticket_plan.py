@@ -9,7 +9,7 @@ alone until the lifecycle itself has something new to say.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from .lifecycle import CommentKind, Episode, PlannedComment
@@ -140,7 +140,8 @@ class Write:
         """For the run's list of writes (the dry run's "would ..."), as a person says it:
         ``comment on LOCAL-1: resolved (absent from 3 reports)``."""
         if self.op == "update":
-            return f"update the summary and description of {key}"
+            said = f", with a comment: {self.note or self.event}" if self.comment_key else ""
+            return f"update the summary and description of {key}{said}"
         if self.op == "put-comment":
             return f"comment on {key}: {self.note or self.event or 'a note'}"
         if self.op == "remove-comment":
@@ -186,14 +187,29 @@ def plan(wanted: Target, applied: Applied) -> list[Write]:
     Comments come before a status change, so that a resolved ticket already says why.
     """
     writes: list[Write] = []
+    comments = [
+        Write(
+            "put-comment",
+            comment_key=key,
+            body=body,
+            event=wanted.events[key],
+            note=wanted.notes.get(key),
+        )
+        for key, body in wanted.comments.items()
+        if applied.comments.get(key) != digest(body)
+    ]
     if content_digest(wanted.content) != applied.content_digest:
-        writes.append(Write("update", content=wanted.content))
+        # A refresh comes with the comment that says why (the details changed): one write,
+        # which Jira takes in one request (an edit that adds a comment).
+        new = next((w for w in comments if w.comment_key not in applied.comments), None)
+        if new is None:
+            writes.append(Write("update", content=wanted.content))
+        else:
+            comments.remove(new)
+            writes.append(replace(new, op="update", content=wanted.content))
     # A link once made stays: a person may have added others, and the tool removes none.
     writes += [Write("link", link_to=to) for to in wanted.content.links if to not in applied.linked]
-    for key, body in wanted.comments.items():
-        if applied.comments.get(key) != digest(body):
-            event, note = wanted.events[key], wanted.notes.get(key)
-            writes.append(Write("put-comment", comment_key=key, body=body, event=event, note=note))
+    writes += comments
     for key in applied.comments:
         if key not in wanted.comments:
             # Only an archive replayed out of order retracts a comment: a later-arriving

@@ -338,8 +338,16 @@ def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
     """Send one write (in a worker); what the ticket holds after it, for the ledger."""
     if write.op == "update":
         assert write.content is not None
-        sink.update(current.key, write.content)
-        return replace(current, content_digest=content_digest(write.content))
+        if write.comment_key is None:
+            sink.update(current.key, write.content)
+            return replace(current, content_digest=content_digest(write.content))
+        assert write.body is not None
+        sink.update(current.key, write.content, comment=(write.comment_key, write.body))
+        return replace(
+            current,
+            content_digest=content_digest(write.content),
+            comments={**current.comments, write.comment_key: digest(write.body)},
+        )
     if write.op == "put-comment":
         assert write.comment_key is not None and write.body is not None
         sink.put_comment(current.key, write.comment_key, write.body)
@@ -364,15 +372,15 @@ def _count(write: Write, summary: RunSummary) -> None:
     # Lifecycle events are counted by the comment that records them: a first replay of an
     # archive creates a ticket already reopened (its history in comments) without ever
     # sending it through the resolved state.
-    if write.op == "put-comment":
+    if write.op == "update":
+        summary.updated += 1
+    if write.op in ("put-comment", "update"):
         if write.event == "changed":
             summary.commented += 1
         elif write.event in ("resolved", "superseded", "verified"):
             summary.resolved += 1
         elif write.event == "reopened":
             summary.reopened += 1
-    elif write.op == "update":
-        summary.updated += 1
 
 
 __all__ = ["Change", "Create", "Job", "Writer"]

@@ -90,10 +90,10 @@ def test_a_person_resolves_a_ticket_whose_comment_write_was_cut_short_and_it_sta
     assert replay(config, mail).returncode == 0
     (ann,) = sim.issues
 
-    # Values added: the summary and description refreshed (the first write), then a comment
-    # (the second), cut short.
+    # Values added: the summary and description refreshed with the comment that says why
+    # (one write: an edit that adds a comment), cut short.
     report(mail, START + timedelta(hours=3), "r1", "smtp:a@b.com")
-    crashed = replay(config, mail, crash=f"after-sink-write:2:{how}")
+    crashed = replay(config, mail, crash=f"after-sink-write:1:{how}")
     assert crashed.returncode in (-signal.SIGKILL, 130), crashed.stderr
     assert len(sim.issues[ann].comments) == 1  # the comment reached Jira, not the ledger
     assert intents(tmp_path) == 1

@@ -57,7 +57,9 @@ class PlanOnly:
             )
         return made
 
-    def update(self, key: str, content: TicketContent) -> None:
+    def update(
+        self, key: str, content: TicketContent, *, comment: tuple[str, str] | None = None
+    ) -> None:
         """Planned only."""
 
     def put_comment(self, key: str, comment_key: str, body: str) -> None:

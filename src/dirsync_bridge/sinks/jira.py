@@ -253,17 +253,27 @@ class JiraSink:
             made = [unsettled(outcome, lacking) for outcome in made]
         return made
 
-    def update(self, key: str, content: TicketContent) -> None:
-        """Replace summary and description (one PUT, no re-read)."""
-        fields = {"summary": content.summary, "description": content.description}
-        self._write(key, f"update {key}", "PUT", f"issue/{key}", {"fields": fields})
+    def update(
+        self, key: str, content: TicketContent, *, comment: tuple[str, str] | None = None
+    ) -> None:
+        """Replace summary and description (one PUT, no re-read); with ``comment``, add it in
+        the same PUT (``update.comment.add``), unless this tool wrote it before."""
+        edit: dict[str, Any] = {
+            "fields": {"summary": content.summary, "description": content.description}
+        }
+        if comment is not None and comment[0] in self._comments(key):
+            self._write(key, f"update {key}", "PUT", f"issue/{key}", edit)
+            self.put_comment(key, *comment)  # edited in place
+            return
+        if comment is not None:
+            edit["update"] = {"comment": [{"add": {"body": _marked(*comment)}}]}
+        self._write(key, f"update {key}", "PUT", f"issue/{key}", edit)
+        if comment is not None:
+            self._comment_ids.pop(key, None)  # its id is not in the answer: read before an edit
 
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment, or edit it if this tool wrote it before."""
-        suffix = f"\n\n{marker(comment_key)}"
-        # The renderer fits a body to Jira's limit; the marker must fit as well.
-        room = jira_wiki.DESCRIPTION_MAX - jira_wiki.java_length(suffix)
-        text = jira_wiki.fit(body, room) + suffix
+        text = _marked(comment_key, body)
         existing = self._comments(key).get(comment_key)
         if existing is not None:
             path = f"issue/{key}/comment/{existing}"
@@ -435,3 +445,10 @@ class JiraSink:
         return {
             key: snapshot.model_copy(update={"idempotency_key": key, "fingerprint": fingerprint})
         }
+
+
+def _marked(comment_key: str, body: str) -> str:
+    """A comment's text as written: its body, fitted to Jira's limit with its marker."""
+    suffix = f"\n\n{marker(comment_key)}"
+    room = jira_wiki.DESCRIPTION_MAX - jira_wiki.java_length(suffix)
+    return jira_wiki.fit(body, room) + suffix

@@ -153,9 +153,14 @@ class LocalStore:
         self._conn.execute("UPDATE tickets SET key = ? WHERE id = ?", (key, cursor.lastrowid))
         return key
 
-    def update(self, key: str, content: TicketContent) -> None:
-        """Replace the summary, description and links of ticket ``key``."""
+    def update(
+        self, key: str, content: TicketContent, *, comment: tuple[str, str] | None = None
+    ) -> None:
+        """Replace the summary, description and links of ticket ``key``; with ``comment``,
+        put that comment too (one transaction)."""
         with sqlite.transaction(self._conn):
+            if comment is not None:
+                self.put_comment(key, *comment)
             cursor = self._conn.execute(
                 "UPDATE tickets SET summary = ?, description = ?, links = ?, updated_at = ?"
                 " WHERE key = ?",

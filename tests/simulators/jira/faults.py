@@ -136,10 +136,11 @@ class Faults:
         """The status `refuse_create` gives a create with this summary, if any."""
         return next((status for text, status in self.refused if text in summary), None)
 
-    def take(self, kind: Kind) -> Mishap | None:
-        """The aimed fault for this request, if one waits for its kind (used up once)."""
+    def take(self, kind: Kind, also: Kind | None = None) -> Mishap | None:
+        """The aimed fault for this request, if one waits for its kind (used up once);
+        ``also``: another kind it does as well (an edit that adds a comment is a comment)."""
         for n, mishap in enumerate(self.aimed):
-            if mishap.kind == kind or (mishap.kind == "read" and kind == "comments"):
+            if mishap.kind in (kind, also) or (mishap.kind == "read" and kind == "comments"):
                 return self.aimed.pop(n)
         return None
 
