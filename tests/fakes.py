@@ -25,7 +25,14 @@ from dirsync_bridge.ports import (
 )
 from dirsync_bridge.problem import Problem
 from dirsync_bridge.run_summary import RunSummary
-from dirsync_bridge.sink_values import Found, Made, NewTicket, PeopleCheck, ResolvedTicket
+from dirsync_bridge.sink_values import (
+    Found,
+    Made,
+    NewTicket,
+    PeopleCheck,
+    ResolvedTicket,
+    TicketsSeen,
+)
 
 
 class MemorySink:
@@ -33,6 +40,7 @@ class MemorySink:
 
     name = "memory"
     max_batch = 3
+    people = True
     """Small, so that a handful of problems needs several batches."""
     max_in_flight = 1
 
@@ -115,6 +123,11 @@ class MemorySink:
         """Link to an earlier ticket."""
         linked = (*self.tickets[key].linked, to)
         self._change(key, f"link {to}", linked=linked)
+
+    def which_exist(self, keys: Sequence[str]) -> TicketsSeen:
+        """The tickets this fake holds."""
+        held = {k: self.tickets[k].idempotency_key for k in keys if k in self.tickets}
+        return TicketsSeen(frozenset(set(keys) - set(held)), {v: k for k, v in held.items()})
 
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """What a test said people resolved."""

@@ -115,7 +115,7 @@ def decide(
             if observation.details is not None and observation.details != tracked.details:
                 return Decision("comment", "details changed")
             return Decision("touch", "seen again, unchanged")
-        if tracked.resolution in policy.never_reopen:
+        if _never_reopen(tracked.resolution, policy):
             return Decision(
                 "create-new-and-link", f"seen again, but resolved as {tracked.resolution!r}"
             )
@@ -127,6 +127,13 @@ def decide(
     if tracked.absent + 1 >= policy.resolve_after_reports:
         return Decision("resolve", f"absent from {tracked.absent + 1} consecutive reports")
     return Decision("none", "absent, not yet long enough")
+
+
+def _never_reopen(resolution: str | None, policy: Policy) -> bool:
+    # Jira's names are compared as Jira compares them, whatever the case in the config
+    # ("won't do" is "Won't Do"); only met when a resolved problem is seen again: rare.
+    folded = (resolution or "").casefold()
+    return bool(folded) and any(folded == name.casefold() for name in policy.never_reopen)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # named in the Protocols' signatures only: `parse` need not l
     from .models.enrichment import Holder, Where
     from .problem import Problem, Sighting
     from .run_summary import RunSummary
-    from .sink_values import Found, Made, NewTicket, PeopleCheck, WriteDone
+    from .sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen, WriteDone
 
 from .port_values import (
     Applied,
@@ -60,6 +60,9 @@ class Sink(Protocol):
     name: str
     max_batch: int
     """At most this many tickets to one ``create_many`` (Jira's bulk create takes 50)."""
+    people: bool
+    """Whether people change tickets there (a tracker such as Jira): if so, the open
+    tickets are looked for (deleted, moved) each pass."""
     max_in_flight: int
     """At most this many writes to existing tickets at once, each in a thread of its own;
     1: one after another, in the calling thread (a store that is a SQLite connection)."""
@@ -127,6 +130,11 @@ class Sink(Protocol):
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """The tool's tickets the sink shows resolved that changed since ``since`` (the
         previous check's ``checked_at``; None: ever), whoever resolved them: one query."""
+        ...
+
+    def which_exist(self, keys: Sequence[str]) -> TicketsSeen:
+        """Which of these tickets the sink still has (a person may delete or move one the
+        tool has no reason to write to): a few requests for up to some hundreds."""
         ...
 
     def close(self) -> None:
@@ -341,6 +349,22 @@ class Ledger(Protocol):
 
     def open_problems(self) -> list[str]:
         """Fingerprints of the problems open in their lifecycle."""
+        ...
+
+    def was_deleted(self, fingerprint: str, episode: int) -> bool:
+        """Whether a person deleted the ticket this episode had."""
+        ...
+
+    def tickets_to_check(self, limit: int) -> list[tuple[str, str, int, str]]:
+        """Open tickets checked longest ago first: (key, fingerprint, episode, idempotency key)."""
+        ...
+
+    def checked(self, keys: Iterable[str], at: datetime) -> None:
+        """These tickets were seen to exist at ``at``."""
+        ...
+
+    def rekey_ticket(self, fingerprint: str, episode: int, key: str) -> None:
+        """The ticket answers under a new key (moved to another project)."""
         ...
 
     def has_tickets(self) -> bool:

@@ -39,6 +39,16 @@ class PeopleCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketsSeen:
+    """The answer of ``Sink.which_exist``: the keys asked for that the sink no longer has
+    (deleted), and the idempotency key -> key of every ticket found (a ticket a person moved
+    to another project answers its old key under its new one)."""
+
+    gone: frozenset[str]
+    found: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class NewTicket:
     """A ticket to create (``Sink.create_many``)."""
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from .errors import TicketGone
 from .fingerprint import label
-from .lifecycle import REOPENED, Policy
+from .lifecycle import FIRST, REOPENED, TOOL_RESOLUTION, VERIFIED, Policy
 from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .problem import Problem
 from .run_summary import RunSummary
@@ -68,7 +68,15 @@ def settle(ledger: Ledger, sink: Sink) -> None:
         try:
             snapshot = _what_the_sink_holds(ledger, sink, intent)
         except TicketGone as exc:
-            log.warning("%s", exc)
+            log.warning(
+                "%s",
+                exc,
+                extra={
+                    "event": "ticket-gone",
+                    "ticket": exc.key,
+                    "fingerprint": intent.fingerprint,
+                },
+            )
             ledger.forget_ticket(intent.fingerprint, intent.episode)
             continue
         _believe(ledger, intent, snapshot)
@@ -158,7 +166,16 @@ def observe(ledger: Ledger, sink: Sink) -> None:
         return
     check = sink.resolved_since(since)
     for found in [*check.resolved, *check.reopened]:
-        where = ledger.ticket_of(found.key) or _moved(ledger, sink, found)
+        where = ledger.ticket_of(found.key)
+        if where is None and (where := _moved(ledger, sink, found)) is not None:
+            log.info(
+                "%s is %s now (moved in %s)",
+                ledger.ticket_key(*where),
+                found.key,
+                sink.name,
+                extra={"event": "ticket-moved", "ticket": found.key, "fingerprint": where[0]},
+            )
+            ledger.rekey_ticket(*where, found.key)
         if where is None:
             continue  # not this ledger's ticket
         fp, episode = where
@@ -167,9 +184,63 @@ def observe(ledger: Ledger, sink: Sink) -> None:
             continue  # nothing the ledger does not know
         name = found.resolution.name
         done = "reopened" if name == REOPENED else f"resolved as {name!r}"
-        log.info("%s was %s in %s", found.key, done, sink.name)
+        log.info(
+            "%s was %s in %s",
+            found.key,
+            done,
+            sink.name,
+            extra={
+                "event": "people-reopened" if name == REOPENED else "people-resolved",
+                "ticket": found.key,
+                "fingerprint": fp,
+                "resolution": None if name == REOPENED else name,
+            },
+        )
         ledger.record_resolution(fp, episode, name, found.resolution.at)
     ledger.set_cursor(PEOPLE, check.checked_at)
+    audit(ledger, sink)
+
+
+AUDITED: int = 500
+"""Open tickets a pass looks for in the sink, those looked for longest ago first: a person
+may delete or move a ticket the tool has no reason to write to (a problem seen every day,
+unchanged), and only a look tells. 50,000 open tickets are all looked at in 100 passes,
+at five searches a pass."""
+
+
+def audit(ledger: Ledger, sink: Sink, limit: int = AUDITED) -> None:
+    """Look for a slice of the open tickets in the sink: a deleted one is forgotten (its
+    problem, if still open, gets a new ticket), a moved one known by its new key."""
+    if not sink.people:
+        return  # nobody else writes there: nothing to look for
+    tickets = ledger.tickets_to_check(limit)
+    if not tickets:
+        return
+    started = datetime.now(UTC)
+    seen = sink.which_exist([key for key, _fp, _ep, _name in tickets])
+    for key, fp, episode, name in tickets:
+        if key in seen.gone:
+            log.warning(
+                "%s",
+                gone_message(key, sink.name),
+                extra={"event": "ticket-gone", "ticket": key, "fingerprint": fp},
+            )
+            ledger.forget_ticket(fp, episode)
+        elif (now := seen.found.get(name)) is not None and now != key:
+            log.info(
+                "%s is %s now (moved in %s)",
+                key,
+                now,
+                sink.name,
+                extra={"event": "ticket-moved", "ticket": now, "fingerprint": fp},
+            )
+            ledger.rekey_ticket(fp, episode, now)
+    ledger.checked([key for key, *_ in tickets if key not in seen.gone], started)
+
+
+def gone_message(key: str, sink: str) -> str:
+    """The one line that says a ticket is gone."""
+    return f"{key} is gone from {sink} (deleted by a person): its problem gets a new ticket"
 
 
 def _news(
@@ -177,18 +248,25 @@ def _news(
 ) -> bool:
     """Whether what the sink shows of a ticket is a person's doing the ledger has not
     learned: open in the sink though the tool last left it resolved (reopened); done though
-    the tool left it open (resolved); done under another resolution than the ledger's."""
+    the tool left it open (resolved); done under another resolution than the last the ledger
+    knows it by (corrected). Read from what was written and learned, never from the
+    episode's state: the reports this pass read may have moved that on already (reopened
+    it: the correction must still count)."""
     if found.resolution.name == REOPENED:
         return written == "resolved"
     if written == "open":
         return True
-    episodes = ledger.episodes(fp)
-    known = episodes[episode] if episode < len(episodes) else None
-    return (
-        known is not None
-        and known.status == "resolved"
-        and (known.resolution != found.resolution.name)
-    )
+    return found.resolution.name != _known_resolution(ledger.resolutions(fp).get(episode, []))
+
+
+def _known_resolution(events: list[tuple[datetime, str]]) -> str:
+    """The resolution the ledger knows a resolved ticket by: the last one learned for it,
+    else (none learned, or a reopening since) the tool's own."""
+    for _at, name in reversed(events):
+        if name == REOPENED:
+            break
+        return TOOL_RESOLUTION if name.startswith(VERIFIED) else name.removeprefix(FIRST)
+    return TOOL_RESOLUTION
 
 
 def _moved(ledger: Ledger, sink: Sink, found: ResolvedTicket) -> tuple[str, int] | None:
@@ -256,6 +334,12 @@ def _reconcile_problem(
     wrote = False
     for episode in episodes:
         current = applied.get(episode.number)
+        if (
+            current is None
+            and episode.status == "resolved"
+            and ledger.was_deleted(fp, episode.number)
+        ):
+            continue  # a person deleted its ticket, and the problem is gone: nothing to track
         wanted = target(_named_as(problem, current), episode, previous, texts)
         if current is None:
             current = yield Create(fp, problem.family, wanted)

@@ -159,7 +159,11 @@ class Writer:
         if isinstance(exc, TicketGone) and fingerprint not in self._restarted:
             where = self.ledger.ticket_of(exc.key)
             if where is not None:
-                log.warning("%s", exc)
+                log.warning(
+                    "%s",
+                    exc,
+                    extra={"event": "ticket-gone", "ticket": exc.key, "fingerprint": fingerprint},
+                )
                 self.ledger.forget_ticket(*where)
                 self._restart(fingerprint, exc)
                 return

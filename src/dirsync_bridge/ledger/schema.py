@@ -250,4 +250,20 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 PRIMARY KEY (org_id, name_key)) WITHOUT ROWID""",
         ),
     ),
+    (
+        "0008-ticket-audit",
+        (
+            # When each open ticket was last seen to exist in the sink: a person may delete
+            # (or move) a ticket the tool has no reason to write to, and only a look tells.
+            # The look goes to the tickets checked longest ago first (``ticket_sync.audit``).
+            "ALTER TABLE tickets ADD COLUMN checked_at TEXT",
+            # Tickets a person deleted: a problem already resolved gets no new ticket just to
+            # be closed; one still open gets a new one.
+            """CREATE TABLE gone_tickets (
+                fingerprint TEXT NOT NULL,
+                episode INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                PRIMARY KEY (fingerprint, episode)) WITHOUT ROWID""",
+        ),
+    ),
 )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Final
 
 from .. import sqlite
@@ -53,12 +55,52 @@ class TicketLedger:
         one. Its writes still pending die with it; the problem is reconciled again."""
         with sqlite.transaction(self.conn):
             self.conn.execute(
+                "INSERT OR REPLACE INTO gone_tickets (fingerprint, episode, key) "
+                "SELECT fingerprint, episode, key FROM tickets WHERE fingerprint = ? "
+                "AND episode = ?",
+                (fingerprint, episode),
+            )
+            self.conn.execute(
                 "DELETE FROM tickets WHERE fingerprint = ? AND episode = ?", (fingerprint, episode)
             )
             self.conn.execute(
                 "DELETE FROM intents WHERE fingerprint = ? AND episode = ?", (fingerprint, episode)
             )
             self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
+
+    def was_deleted(self, fingerprint: str, episode: int) -> bool:
+        """Whether a person deleted the ticket this episode had (``forget_ticket``)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM gone_tickets WHERE fingerprint = ? AND episode = ?",
+            (fingerprint, episode),
+        ).fetchone()
+        return row is not None
+
+    def tickets_to_check(self, limit: int) -> list[tuple[str, str, int, str]]:
+        """Up to ``limit`` open tickets, those checked longest ago (or never) first:
+        (key, fingerprint, episode, idempotency key)."""
+        rows = self.conn.execute(
+            "SELECT key, fingerprint, episode, idempotency_key FROM tickets "
+            "WHERE status = 'open' ORDER BY checked_at IS NOT NULL, checked_at, key LIMIT ?",
+            (limit,),
+        )
+        return [(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
+
+    def checked(self, keys: Iterable[str], at: datetime) -> None:
+        """These tickets were seen to exist at ``at``."""
+        with sqlite.transaction(self.conn):
+            self.conn.executemany(
+                "UPDATE tickets SET checked_at = ? WHERE key = ?",
+                [(at.isoformat(), key) for key in keys],
+            )
+
+    def rekey_ticket(self, fingerprint: str, episode: int, key: str) -> None:
+        """A person moved the ticket to another project: it answers under ``key`` now."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "UPDATE tickets SET key = ? WHERE fingerprint = ? AND episode = ?",
+                (key, fingerprint, episode),
+            )
 
     def keep_with_sink(self, kind: str) -> None:
         """The ledger's tickets live in one sink: ``kind``, or ``SinkMismatch``.

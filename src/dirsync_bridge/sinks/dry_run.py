@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
-from ..sink_values import Found, Made, NewTicket, PeopleCheck
+from ..sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen
 
 
 class PlanOnly:
     """Accepts every write and keeps none of them."""
 
     max_batch = 50
+    people = False
     max_in_flight = 1
 
     def __init__(self, name: str) -> None:
@@ -77,6 +78,10 @@ class PlanOnly:
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """Unknown without asking the sink: nothing."""
         return PeopleCheck([], datetime.now(UTC))
+
+    def which_exist(self, keys: Sequence[str]) -> TicketsSeen:
+        """Not asked in a dry run: every one, as far as it knows."""
+        return TicketsSeen(frozenset(), {})
 
     def close(self) -> None:
         """Nothing to release."""

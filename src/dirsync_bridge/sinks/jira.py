@@ -40,10 +40,16 @@ from typing import Any, Final
 
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
-from ..errors import ResolvedMeanwhile, TicketGone, TransitionMissing, WriteUnconfirmed
+from ..errors import (
+    BadRequest,
+    ResolvedMeanwhile,
+    TicketGone,
+    TransitionMissing,
+    WriteUnconfirmed,
+)
 from ..fingerprint import label
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
-from ..sink_values import Found, Made, NewTicket, PeopleCheck
+from ..sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen
 from ..ticket_text import jira_wiki
 from .jira_bulk import (
     IN_FLIGHT,
@@ -65,6 +71,7 @@ from .jira_links import LinkTypes, link_body, linked_keys, refused_link
 from .jira_people import resolution_of, resolved_since
 from .jira_show import read_in_full
 from .jira_wire import (
+    MISSING_KEY,
     PROPERTY,
     OutcomeUnknown,
     jira_token,
@@ -92,6 +99,7 @@ class JiraSink:
 
     name = "jira"
     max_batch = MAX_ITEMS
+    people = True
     max_in_flight = IN_FLIGHT
 
     def __init__(
@@ -325,6 +333,33 @@ class JiraSink:
         """The tool's tickets Jira shows done that changed since ``since``: one query
         (``jira_people``), wherever people moved them."""
         return resolved_since(self._http, since, self.settings.search_lag, self._now)
+
+    def which_exist(self, keys: Sequence[str]) -> TicketsSeen:
+        """Which of these tickets Jira still has: ``key in (...)`` searches of up to 100
+        keys. A deleted key makes Jira refuse the whole search (400, naming it): it is taken
+        out and the search asked again. A moved ticket answers under its new key."""
+        gone: set[str] = set()
+        found: dict[str, str] = {}
+        left = list(dict.fromkeys(keys))
+        while left:
+            chunk, left = left[:100], left[100:]
+            while chunk:
+                try:
+                    answer = list(self._http.search(f"key in ({', '.join(chunk)})", ["key"]))
+                except BadRequest as exc:
+                    named = {m.group(1) for t in exc.messages if (m := MISSING_KEY.search(t))}
+                    missing = {k for k in chunk if k in named}
+                    if not missing:
+                        raise
+                    gone |= missing
+                    chunk = [k for k in chunk if k not in missing]
+                    continue
+                for raw in answer:
+                    name = str(property_of(raw).get("idempotency_key", ""))
+                    if name:
+                        found[name] = str(raw["key"])
+                break
+        return TicketsSeen(frozenset(gone), found)
 
     # -- reading, for doctor ---------------------------------------------------------------
 

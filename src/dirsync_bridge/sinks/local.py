@@ -21,7 +21,7 @@ from typing import Final
 from .. import sqlite
 from ..errors import TicketMissing
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
-from ..sink_values import Found, Made, NewTicket, PeopleCheck
+from ..sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen
 from .local_schema import MIGRATIONS, ROLE, TICKET_COLUMNS
 
 KEY_PREFIX: Final = "LOCAL-"
@@ -34,6 +34,7 @@ class LocalStore:
 
     name = "local"
     max_batch = 10
+    people = False  # only this tool writes to the local store
     """A batch of creates is one transaction. Writes here cost no round trip, so batches
     are kept small: a reconcile holds four batches' worth of problems in memory at once."""
     max_in_flight = 1
@@ -93,6 +94,20 @@ class LocalStore:
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """Nothing: only this tool writes to the local store."""
         return PeopleCheck([], datetime.now(UTC))
+
+    def which_exist(self, keys: Sequence[str]) -> TicketsSeen:
+        """Every ticket here: only this tool writes to the local store (one query)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._conn.execute(
+                "SELECT key, idempotency_key FROM tickets "
+                f"WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update({str(r[1]): str(r[0]) for r in rows})
+        return TicketsSeen(frozenset(set(wanted) - set(found.values())), found)
 
     def snapshot(self, key: str) -> TicketSnapshot:
         """The current state of ticket ``key``; ``KeyError`` if there is no such ticket."""
