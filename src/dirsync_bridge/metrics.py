@@ -181,7 +181,7 @@ def write_textfile(path: Path, data: bytes) -> None:
     """
     try:
         path = replaceable(path)  # through a link: the file it names; never a device or FIFO
-    except NotRegularFile as exc:
+    except OSError as exc:  # not a regular file, or a name no file can have (ELOOP...)
         raise _write_failure(path, exc) from None
     folder = path.parent
     try:
@@ -214,6 +214,9 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+_BAD_NAMES = frozenset({errno.ELOOP, errno.ENAMETOOLONG, errno.ENOTDIR})
+
+
 def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
     reason = exc.strerror or str(exc)
     where = f"metrics.textfile: {path} cannot be written"
@@ -223,6 +226,9 @@ def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
         return Retriable(f"{where}: the disk is full ({reason}); free space and run again")
     if exc.errno == errno.EIO:
         return Retriable(f"{where}: I/O error ({reason}); check the disk, run again")
+    if exc.errno in _BAD_NAMES:
+        # No access right fixes these: the name itself is wrong.
+        return Fatal(f"{where}: {reason}; name a *.prom file in an existing folder")
     if exc.errno == errno.EROFS:
         # The shipped systemd unit has ProtectSystem=strict: only its state is writable.
         return Fatal(

@@ -99,12 +99,12 @@ def write_atomically(path: Path, text: str) -> None:
     from ..sqlite import os_failure
 
     what = f"report: cannot write {path}"
-    if path.is_dir():
-        raise Fatal(f"{what}: it is a directory")
     try:
         path = replaceable(path)  # through a link: the file it names
     except NotRegularFile as exc:
         raise Fatal(f"{what}: it is {exc.kind}, not a file to replace") from None
+    except OSError as exc:  # a link naming itself, a name too long, a file as a folder
+        raise Fatal(f"{what}: {exc.strerror or exc}") from None
     try:
         handle, temporary = temporary_beside(path)  # a kill's leftover of this page swept
     except OSError as exc:
