@@ -22,6 +22,7 @@ from ..errors import DirsyncBridgeError, Fatal
 from ..failures import say
 from ..logs import LogFormat, setup_logging
 from ..parse.tenants import TenantRules
+from ..terminal import shown
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -47,7 +48,11 @@ class _Group(click.Group):
         return rest
 
 
-def _one_line(exc: click.BadParameter) -> Fatal:
+def _one_line(exc: click.BadParameter | click.BadOptionUsage) -> Fatal:
+    """``NAME: reason`` for a bad or missing value, its control characters escaped."""
+    if isinstance(exc, click.BadOptionUsage):
+        # "--kind" at the end of the line: click's own reason names no option of its own.
+        return Fatal(shown(f"{exc.option_name}: needs a value, and none was given"))
     param = exc.param
     if isinstance(param, click.Option) and param.opts:
         name = param.opts[0]
@@ -55,7 +60,11 @@ def _one_line(exc: click.BadParameter) -> Fatal:
         name = param.human_readable_name
     else:
         name = exc.param_hint if isinstance(exc.param_hint, str) else "value"
-    return Fatal(f"{name}: {exc.message}")
+    if isinstance(exc, click.MissingParameter):
+        # click leaves its message empty and builds one of several lines when shown.
+        where = exc.ctx.command_path if exc.ctx is not None else "dirsync-bridge"
+        return Fatal(shown(f"{name}: missing: {where} needs it (see {where} --help)"))
+    return Fatal(shown(f"{name}: {exc.message}"))
 
 
 class OneLineCommand(click.Command):
@@ -65,7 +74,7 @@ class OneLineCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.BadParameter as exc:
+        except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
 
 
@@ -75,7 +84,7 @@ class OneLineGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.BadParameter as exc:
+        except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
 
 
@@ -165,4 +174,4 @@ def with_tenant(rules: TenantRules, tenant: str | None) -> TenantRules:
     try:
         return rules.with_default(tenant)
     except ValueError as exc:
-        _fail(Fatal(f"--tenant: {exc}"))
+        _fail(Fatal(shown(f"--tenant: {exc}")))

@@ -12,6 +12,7 @@ import click
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..secret_files import NotRegularFile, replaceable
+from ..terminal import shown
 from .group import OneLineCommand, _fail, cli
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -98,7 +99,7 @@ def write_atomically(path: Path, text: str) -> None:
     from ..atomic_files import temporary_beside
     from ..sqlite import os_failure
 
-    what = f"report: cannot write {path}"
+    what = shown(f"report: cannot write {path}")  # one line, whatever the name holds
     try:
         path = replaceable(path)  # through a link: the file it names
     except NotRegularFile as exc:
