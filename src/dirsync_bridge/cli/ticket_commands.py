@@ -38,6 +38,23 @@ class _Since(click.DateTime):
             )
 
 
+def known_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--kind``: a kind of the catalogue (any case), else one line naming the closest or
+    listing them all; a typo listed nothing, exit 0, which reads as "no such problem"."""
+    if value is None:
+        return None
+    import difflib
+
+    from ..models import KINDS
+
+    if any(kind.casefold() == value.strip().casefold() for kind in KINDS):
+        return value.strip()
+    folded = {kind.casefold(): kind for kind in KINDS}
+    close = difflib.get_close_matches(value.strip().casefold(), folded, n=1)
+    hint = f"did you mean {folded[close[0]]}?" if close else "the kinds are " + ", ".join(KINDS)
+    raise click.BadParameter(f"{value!r} is not a kind the catalogue knows: {hint}", ctx, param)
+
+
 @cli.group(cls=OneLineGroup, invoke_without_command=True)
 @click.option(
     "--status",
@@ -54,7 +71,11 @@ class _Since(click.DateTime):
     show_default=True,
     help="A table for people, a JSON array for scripts, or CSV for a spreadsheet.",
 )
-@click.option("--kind", help="Only tickets opened for this kind (AttributeValueMustBeUnique).")
+@click.option(
+    "--kind",
+    callback=known_kind,
+    help="Only tickets opened for this kind (AttributeValueMustBeUnique; any case).",
+)
 @click.option("--tenant", help="Only this tenant's tickets, as the list names it.")
 @click.option(
     "--since",
