@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
@@ -14,28 +14,9 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError
 from ..output import ticket_json, ticket_table, write_ticket_csv
 from ..terminal import shown, width
-from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli
+from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli, since_option
 
 log = logging.getLogger("dirsync_bridge.cli")
-
-
-_SINCE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M"]
-
-
-class _Since(click.DateTime):
-    """click's DateTime, saying the forms as people write them, not as strptime does."""
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            self.fail(
-                f"{value!r} is not a day or time of the form 2024-05-01 or 2024-05-01T08:00:00",
-                param,
-                ctx,
-            )
 
 
 def known_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -77,11 +58,7 @@ def known_kind(ctx: click.Context, param: click.Parameter, value: str | None) ->
     help="Only tickets opened for this kind (AttributeValueMustBeUnique; any case).",
 )
 @click.option("--tenant", help="Only this tenant's tickets, as the list names it.")
-@click.option(
-    "--since",
-    type=_Since(_SINCE_FORMATS),
-    help="Only tickets seen since this time (UTC): 2024-05-01 or 2024-05-01T08:00:00.",
-)
+@since_option
 @click.pass_context
 def tickets(
     ctx: click.Context,
@@ -107,7 +84,7 @@ def tickets(
         status=None if status == "all" else status,  # type: ignore[arg-type]
         kind=kind,
         tenant=tenant,
-        since=since.replace(tzinfo=UTC) if since is not None else None,
+        since=since,
     )
     ledger = None
     if config.state.path.exists():
