@@ -214,7 +214,12 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-_BAD_NAMES = frozenset({errno.ELOOP, errno.ENAMETOOLONG, errno.ENOTDIR})
+_BAD_NAMES = {
+    errno.ELOOP: "symbolic links that lead back to themselves: name the file itself",
+    errno.ENAMETOOLONG: "name a *.prom file with a shorter name",
+    errno.ENOTDIR: "a file stands where a folder is needed: name a *.prom file in a folder",
+}
+"""Errors of the name itself, which no access right fixes: the fix for each."""
 
 
 def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
@@ -227,8 +232,7 @@ def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
     if exc.errno == errno.EIO:
         return Retriable(f"{where}: I/O error ({reason}); check the disk, run again")
     if exc.errno in _BAD_NAMES:
-        # No access right fixes these: the name itself is wrong.
-        return Fatal(f"{where}: {reason}; name a *.prom file in an existing folder")
+        return Fatal(f"{where}: {reason}; {_BAD_NAMES[exc.errno]}")
     if exc.errno == errno.EROFS:
         # The shipped systemd unit has ProtectSystem=strict: only its state is writable.
         return Fatal(
