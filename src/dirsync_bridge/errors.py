@@ -55,11 +55,8 @@ class ConfigError(Fatal):
         self.problem = problem
 
     def __str__(self) -> str:
-        from .terminal import shown  # the one escaping; imported late, errors stays a leaf
-
         where = str(self.path) if self.path is not None else "built-in defaults"
-        # One problem is one line: a file name or a value with a line break is escaped.
-        return shown(f"{where}: {self.key}: {self.problem}")
+        return f"{where}: {self.key}: {self.problem}"
 
     def located(self, path: Path | None) -> ConfigError:
         """This error, naming ``path`` as its file unless it already names one."""

@@ -42,8 +42,7 @@ def gather(config: Config, env: Mapping[str, str], key: str) -> ShownTicket:
     from .ledger.showing import ticket_history
     from .ledger.store import Ledger
 
-    # Escaped: a key with a line break would make this one error two lines on stderr.
-    unknown = Fatal(shown(f"{key}: no such ticket in the ledger ({config.state.path})"))
+    unknown = Fatal(f"{key}: no such ticket in the ledger ({config.state.path})")
     if not config.state.path.exists():
         raise unknown
     ledger = Ledger.open_readonly(config.state.path)

@@ -24,7 +24,6 @@ from ..errors import DirsyncBridgeError, Fatal
 from ..failures import say
 from ..logs import LogFormat, setup_logging
 from ..parse.tenants import TenantRules
-from ..terminal import shown
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -51,10 +50,10 @@ class _Group(click.Group):
 
 
 def _one_line(exc: click.BadParameter | click.BadOptionUsage) -> Fatal:
-    """``NAME: reason`` for a bad or missing value, its control characters escaped."""
+    """``NAME: reason`` for a bad or missing value."""
     if isinstance(exc, click.BadOptionUsage):
         # "--kind" at the end of the line: click's own reason names no option of its own.
-        return Fatal(shown(f"{exc.option_name}: needs a value, and none was given"))
+        return Fatal(f"{exc.option_name}: needs a value, and none was given")
     param = exc.param
     if isinstance(param, click.Option) and param.opts:
         name = param.opts[0]
@@ -65,8 +64,8 @@ def _one_line(exc: click.BadParameter | click.BadOptionUsage) -> Fatal:
     if isinstance(exc, click.MissingParameter):
         # click leaves its message empty and builds one of several lines when shown.
         where = exc.ctx.command_path if exc.ctx is not None else "dirsync-bridge"
-        return Fatal(shown(f"{name}: missing: {where} needs it (see {where} --help)"))
-    return Fatal(shown(f"{name}: {exc.message}"))
+        return Fatal(f"{name}: missing: {where} needs it (see {where} --help)")
+    return Fatal(f"{name}: {exc.message}")
 
 
 class OneLineCommand(click.Command):
@@ -123,9 +122,7 @@ def parse_since(text: str) -> datetime:
             value = f"{head}.{digits[:6]:0<6}{rest[len(digits) :]}"
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise Fatal(
-            shown(f"--since: {text!r} is not a day or time of the form {SINCE_FORMS}")
-        ) from None
+        raise Fatal(f"--since: {text!r} is not a day or time of the form {SINCE_FORMS}") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
@@ -227,4 +224,4 @@ def with_tenant(rules: TenantRules, tenant: str | None) -> TenantRules:
     try:
         return rules.with_default(tenant)
     except ValueError as exc:
-        _fail(Fatal(shown(f"--tenant: {exc}")))
+        _fail(Fatal(f"--tenant: {exc}"))

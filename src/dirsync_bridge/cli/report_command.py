@@ -11,7 +11,6 @@ import click
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..secret_files import NotRegularFile, replaceable
-from ..terminal import shown
 from .group import OneLineCommand, _fail, cli, since_option
 
 
@@ -71,7 +70,7 @@ def write_atomically(path: Path, text: str) -> None:
     from ..atomic_files import temporary_beside
     from ..sqlite import os_failure
 
-    what = shown(f"report: cannot write {path}")  # one line, whatever the name holds
+    what = f"report: cannot write {path}"
     try:
         path = replaceable(path)  # through a link: the file it names
     except NotRegularFile as exc:
