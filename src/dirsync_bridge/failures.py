@@ -7,7 +7,7 @@ import logging
 import click
 
 from .config.settings import Config
-from .errors import ConfigError, DirsyncBridgeError
+from .errors import ConfigError, ConfigErrors, DirsyncBridgeError
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -19,8 +19,11 @@ def say(exc: DirsyncBridgeError) -> int:
         ctx = click.get_current_context(silent=True)
         config = ctx.find_object(Config) if ctx is not None else None
         exc.located(config.file if config is not None else None)
-    for line in str(exc).splitlines() or [type(exc).__name__]:
-        log.error("%s", line)
+    # One line per problem, never per line break: a message that echoes user input (a key,
+    # a file name) may hold one, which the log formatter escapes rather than obeys.
+    problems = exc.problems if isinstance(exc, ConfigErrors) else (exc,)
+    for problem in problems:
+        log.error("%s", str(problem) or type(exc).__name__)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("where it failed (-vv)", exc_info=exc)
     return exc.exit_code

@@ -181,7 +181,7 @@ def write_textfile(path: Path, data: bytes) -> None:
     """
     try:
         path = replaceable(path)  # through a link: the file it names; never a device or FIFO
-    except NotRegularFile as exc:
+    except OSError as exc:  # not a regular file, or a name no file can have (ELOOP...)
         raise _write_failure(path, exc) from None
     folder = path.parent
     try:
@@ -214,6 +214,14 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+_BAD_NAMES = {
+    errno.ELOOP: "symbolic links that lead back to themselves: name the file itself",
+    errno.ENAMETOOLONG: "name a *.prom file with a shorter name",
+    errno.ENOTDIR: "a file stands where a folder is needed: name a *.prom file in a folder",
+}
+"""Errors of the name itself, which no access right fixes: the fix for each."""
+
+
 def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
     reason = exc.strerror or str(exc)
     where = f"metrics.textfile: {path} cannot be written"
@@ -223,6 +231,8 @@ def _write_failure(path: Path, exc: OSError) -> DirsyncBridgeError:
         return Retriable(f"{where}: the disk is full ({reason}); free space and run again")
     if exc.errno == errno.EIO:
         return Retriable(f"{where}: I/O error ({reason}); check the disk, run again")
+    if exc.errno in _BAD_NAMES:
+        return Fatal(f"{where}: {reason}; {_BAD_NAMES[exc.errno]}")
     if exc.errno == errno.EROFS:
         # The shipped systemd unit has ProtectSystem=strict: only its state is writable.
         return Fatal(

@@ -60,7 +60,9 @@ def replaceable(path: Path) -> Path:
     """The file to replace, atomically, for ``path``: the one a symbolic link names (so that
     the link stays a link), which must be a regular file if it exists at all: a device, a
     FIFO or a directory is ``NotRegularFile``, never renamed over (``/dev/null`` is not a
-    report page)."""
+    report page). Any other ``OSError`` (a link that names itself, a name too long, a file
+    used as a folder) is the caller's to name: realpath leaves such a path as it is, and
+    only the ``stat`` finds out."""
     real = Path(os.path.realpath(path))
     try:
         mode = real.stat().st_mode

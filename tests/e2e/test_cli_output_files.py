@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ..conftest import REPORTS
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
@@ -84,3 +86,41 @@ def test_a_metrics_textfile_through_a_symbolic_link_writes_the_file_it_names(
     assert done.returncode == 0, done.stderr
     assert textfile.is_symlink(), "the link was replaced by a regular file"
     assert "dirsync_bridge_last_exit_code" in real.read_text()
+
+
+# Review rev14b: an OSError other than "no such file" when resolving FILE (a symbolic link
+# that names itself, a name too long, a file used as a folder) ended as an internal error.
+BAD_TARGETS = ["loop", "too-long", "file-as-folder"]
+
+
+def bad_target(tmp_path: Path, case: str, suffix: str) -> Path:
+    if case == "loop":
+        loop = tmp_path / f"loop{suffix}"
+        loop.symlink_to(loop.name)  # ln -s loop.html loop.html: ELOOP
+        return loop
+    if case == "too-long":
+        return tmp_path / ("x" * 300 + suffix)  # ENAMETOOLONG
+    (tmp_path / "plain.txt").write_text("a file")
+    return tmp_path / "plain.txt" / f"page{suffix}"  # ENOTDIR
+
+
+@pytest.mark.parametrize("case", BAD_TARGETS)
+def test_report_html_onto_an_unusable_name_is_one_line_exit_2(tmp_path: Path, case: str) -> None:
+    target = bad_target(tmp_path, case, ".html")
+    done = run(tmp_path, "report", "--html", str(target))
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    (line,) = done.stderr.splitlines()
+    assert target.name in line and "internal error" not in line, line
+
+
+@pytest.mark.parametrize("case", BAD_TARGETS)
+def test_metrics_textfile_onto_an_unusable_name_names_the_key(tmp_path: Path, case: str) -> None:
+    target = bad_target(tmp_path, case, ".prom")
+    metrics_config(tmp_path, target)
+    (tmp_path / "empty").mkdir()
+    done = run(tmp_path, "replay", str(tmp_path / "empty"))
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if "metrics.textfile" in x]
+    # A file used as a folder is refused when the configuration is read, naming that file.
+    assert target.name in line or target.parent.name in line, line

@@ -58,10 +58,10 @@ def test_a_ticket_resolved_and_reopened_is_read_as_two_spans(tmp_path: Path) -> 
     assert spans["ProxyAddresses"].spans == ((START, None),)
 
 
-def test_since_must_be_a_calendar_date_one_line_exit_2(tmp_path: Path) -> None:
+def test_since_must_be_a_calendar_date_or_time_one_line_exit_2(tmp_path: Path) -> None:
     config = write_config(tmp_path, tmp_path / "state")
     fullwidth = "\uff12\uff10\uff12\uff14-01-05"  # strptime reads these digits as 2024
-    for bad in ("2024-1-5", "2024-02-30", "yesterday", "2024-01-05T00:00", fullwidth):
+    for bad in ("2024-1-5", "2024-02-30", "yesterday", "2024-01-05T25:00", "2024-W01", fullwidth):
         done = cli(config, "report", "--html", str(tmp_path / "r.html"), "--since", bad)
         assert done.returncode == 2, (bad, done.stderr)
         line = one_line(done)
@@ -83,6 +83,21 @@ def test_since_leaves_out_what_was_resolved_before_it(tmp_path: Path) -> None:
     assert "all time" in everything and "since 2019-01-01" in recent
     assert _tickets_in(recent) < _tickets_in(everything)
     assert "2011-11-14" in everything and "2011-11-14" not in recent  # weeks start at --since
+
+
+def test_since_takes_a_time_as_tickets_since_does(tmp_path: Path) -> None:
+    # Review rev14b: report took a day only, tickets a time too; one parser for both now.
+    config = write_config(tmp_path, tmp_path / "state")
+    assert cli(config, "replay", str(REPORTS)).returncode == 1  # the hostile fixtures
+    page = tmp_path / "r.html"
+    for since, shown in [
+        ("2019-01-01T08:30:00", "since 2019-01-01 08:30:00 UTC"),
+        ("2019-01-01T10:30:00.000+02:00", "since 2019-01-01 08:30:00 UTC"),
+        ("2019-01-01T00:00:00Z", "since 2019-01-01"),
+    ]:
+        done = cli(config, "report", "--html", str(page), "--since", since)
+        assert done.returncode == 0, (since, done.stderr)
+        assert shown in page.read_text(encoding="utf-8"), since
 
 
 def _tickets_in(page: str) -> int:

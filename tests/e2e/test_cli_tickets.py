@@ -308,7 +308,7 @@ def test_filters_by_kind_tenant_and_since(corpus: Path) -> None:
         corpus, "--status", "all", "--since", "2017-01-01T00:00:00", "--tenant", "Contoso"
     )
     assert both == [t for t in since if t["tenant"] == "Contoso"]
-    csv_rows = run("--config", str(corpus), "tickets", "--format", "csv", "--kind", "nothing")
+    csv_rows = run("--config", str(corpus), "tickets", "--format", "csv", "--tenant", "nobody")
     assert csv_rows.stdout.splitlines() == [",".join(FIELDS)]  # the header alone
 
 
@@ -391,3 +391,87 @@ def test_parse_tables_use_the_terminal_width_too() -> None:
     lines = on_a_terminal(["parse", "fixtures/reports"], 120)
     assert lines[-1].endswith("rejected")
     assert 80 < max(len(line) for line in lines) <= 120
+
+
+# ---------------------------------------------------------------------------------------------
+# Review rev14b: one-line errors that said nothing, or two lines, or nothing was wrong at all
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("report",), "--html: missing"),
+        (("tickets", "show"), "KEY: missing"),
+    ],
+    ids=["report-without-html", "show-without-key"],
+)
+def test_a_missing_required_value_says_what_is_wrong(
+    corpus: Path, args: tuple[str, ...], reason: str
+) -> None:
+    # Was "dirsync-bridge: error: --html: " and "... KEY: ", the reason left empty.
+    done = run("--config", str(corpus), *args)
+    assert done.returncode == 2, done.stderr
+    (only,) = done.stderr.splitlines()
+    assert only.startswith(f"dirsync-bridge: error: {reason}"), only
+
+
+def test_an_option_without_its_value_is_the_tools_one_line(corpus: Path) -> None:
+    # Was click's block ending in "Error: Option '--kind' requires an argument."
+    done = run("--config", str(corpus), "tickets", "--kind")
+    assert done.returncode == 2, done.stderr
+    (only,) = done.stderr.splitlines()
+    assert only.startswith("dirsync-bridge: error: --kind: "), only
+
+
+def test_an_unknown_key_with_a_line_break_is_still_one_line(corpus: Path) -> None:
+    done = run("--config", str(corpus), "tickets", "show", "NOPE-1\nall good")
+    assert done.returncode == 2, done.stderr
+    (only,) = done.stderr.splitlines()
+    assert "NOPE-1\\x0aall good" in only, only
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--config", "no\nsuch.toml", "tickets"),
+        ("report", "--html", "no-folder\nall good/r.html"),
+    ],
+    ids=["config", "report-html"],
+)
+def test_a_file_name_with_a_line_break_is_still_one_line(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    done = subprocess.run(
+        [*CLI, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    (only,) = done.stderr.splitlines()
+    assert "\\x0a" in only, only
+
+
+def test_a_kind_the_catalogue_does_not_know_is_refused_with_the_closest(corpus: Path) -> None:
+    # Was "0 tickets", exit 0: a typo read as "no such problem".
+    done = run("--config", str(corpus), "tickets", "--kind", "AttributeValueMustBeUniqe")
+    assert done.returncode == 2, done.stderr
+    (only,) = done.stderr.splitlines()
+    assert only.startswith("dirsync-bridge: error: --kind: 'AttributeValueMustBeUniqe'"), only
+    assert "AttributeValueMustBeUnique" in only.split("'AttributeValueMustBeUniqe'", 1)[1], only
+
+
+@pytest.mark.parametrize(
+    ("since", "first"),
+    [
+        ("2017-01-01T02:00:00+02:00", "2017-01-01"),
+        ("2017-01-01T00:00:00.000Z", "2017-01-01"),
+        ("2017-01-01T00:00:00.5", "2017-01-01"),
+    ],
+    ids=["offset", "millis-z", "fraction"],
+)
+def test_since_takes_iso_8601_times_with_an_offset_or_a_fraction(
+    corpus: Path, since: str, first: str
+) -> None:
+    # The JSON log's own time format (.000Z) was refused as "not a day or time".
+    every = listed(corpus, "--status", "all")
+    assert listed(corpus, "--status", "all", "--since", since) == [
+        t for t in every if t["last_seen"] >= first
+    ]

@@ -28,6 +28,19 @@ def test_every_commands_help_has_an_example_and_its_environment(path: tuple[str,
     assert any(" ".join(path) in line for line in examples)  # an example of this command
     environment = done.output.split("Environment:\n", 1)[1]
     assert "DIRSYNC_BRIDGE_CONFIG" in environment
+    # Review rev14b: report's docstring had an "Example:" block of its own, printed too.
+    assert done.output.count("Example") == 1, done.output
+
+
+def test_tickets_and_report_say_the_same_of_since() -> None:
+    # Review rev14b: tickets said "seen since this time (UTC)", report "open on or after
+    # DATE (YYYY-MM-DD)", with two parsers that took different forms.
+    texts = [
+        " ".join(CliRunner().invoke(cli, [*path, "--help"]).output.split())
+        for path in (("tickets",), ("report",))
+    ]
+    since = [text.split("--since DAY|TIME", 1)[1].split(" -h, --help", 1)[0] for text in texts]
+    assert since[0] == since[1] and "+02:00" in since[0] and ".000Z" in since[0]
 
 
 @pytest.mark.parametrize(

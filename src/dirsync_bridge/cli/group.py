@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -47,7 +49,11 @@ class _Group(click.Group):
         return rest
 
 
-def _one_line(exc: click.BadParameter) -> Fatal:
+def _one_line(exc: click.BadParameter | click.BadOptionUsage) -> Fatal:
+    """``NAME: reason`` for a bad or missing value."""
+    if isinstance(exc, click.BadOptionUsage):
+        # "--kind" at the end of the line: click's own reason names no option of its own.
+        return Fatal(f"{exc.option_name}: needs a value, and none was given")
     param = exc.param
     if isinstance(param, click.Option) and param.opts:
         name = param.opts[0]
@@ -55,6 +61,10 @@ def _one_line(exc: click.BadParameter) -> Fatal:
         name = param.human_readable_name
     else:
         name = exc.param_hint if isinstance(exc.param_hint, str) else "value"
+    if isinstance(exc, click.MissingParameter):
+        # click leaves its message empty and builds one of several lines when shown.
+        where = exc.ctx.command_path if exc.ctx is not None else "dirsync-bridge"
+        return Fatal(f"{name}: missing: {where} needs it (see {where} --help)")
     return Fatal(f"{name}: {exc.message}")
 
 
@@ -65,7 +75,7 @@ class OneLineCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.BadParameter as exc:
+        except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
 
 
@@ -75,8 +85,57 @@ class OneLineGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.BadParameter as exc:
+        except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
+
+
+_SINCE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?",
+    re.IGNORECASE,
+)
+SINCE_FORMS = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM]"
+SINCE_HELP = (
+    "Only the tickets seen (still open) on or after this day or time: 2024-05-01 (midnight), "
+    "2024-05-01T08:00:00, or ISO 8601 with an offset or fraction as the JSON log writes them "
+    "(2024-05-01T08:00:00.000Z, ...+02:00). UTC unless it names an offset."
+)
+"""``--since`` of ``tickets`` and ``report``: one meaning, one parser (``parse_since``)."""
+
+
+def parse_since(text: str) -> datetime:
+    """``--since``: a day (midnight UTC) or an ISO 8601 time, naive read as UTC, an offset
+    or ``Z`` honoured, a fraction of a second kept; a ``Fatal`` line naming it else.
+
+    The pattern first: ``fromisoformat`` alone also takes week dates (2024-W01), basic
+    forms (20240105) and other scripts' digits, which nobody means by a day.
+    """
+    value = text.strip()
+    try:
+        if not _SINCE.fullmatch(value):
+            raise ValueError(value)
+        if value[-1] in "zZ":  # 3.11's fromisoformat takes "Z", but not "z"
+            value = value[:-1] + "+00:00"
+        if "." in value:  # fromisoformat wants 3 or 6 digits of fraction: pad or cut to 6
+            head, _, rest = value.partition(".")
+            digits = re.match(r"[0-9]*", rest).group(0)  # type: ignore[union-attr]
+            value = f"{head}.{digits[:6]:0<6}{rest[len(digits) :]}"
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Fatal(f"--since: {text!r} is not a day or time of the form {SINCE_FORMS}") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    return parse_since(value) if value is not None else None
+
+
+since_option = click.option(
+    "--since", callback=_since, metavar="DAY|TIME", default=None, help=SINCE_HELP
+)
+"""``--since`` of ``tickets`` and ``report``: a UTC datetime, or None for all time."""
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": list(HELP_OPTIONS)})

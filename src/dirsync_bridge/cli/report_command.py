@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,24 +11,7 @@ import click
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..secret_files import NotRegularFile, replaceable
-from .group import OneLineCommand, _fail, cli
-
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def parse_day(text: str) -> datetime:
-    """``--since``: a calendar day, YYYY-MM-DD exactly, as midnight UTC; else one line, exit 2.
-
-    The pattern first: strptime alone also takes "2024-1-5" and other scripts' digits.
-    """
-    try:
-        if not _DAY.fullmatch(text):
-            raise ValueError(text)
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise Fatal(
-            f"--since: {text!r} is not a date of the form YYYY-MM-DD (e.g. 2024-01-31)"
-        ) from None
+from .group import OneLineCommand, _fail, cli, since_option
 
 
 @cli.command(cls=OneLineCommand)
@@ -41,14 +23,9 @@ def parse_day(text: str) -> datetime:
     metavar="FILE",
     help="Write the page to FILE (replaced whole, atomically).",
 )
-@click.option(
-    "--since",
-    "since_text",
-    metavar="DATE",
-    help="Only the tickets open on or after DATE (YYYY-MM-DD, UTC). Default: all time.",
-)
+@since_option
 @click.pass_obj
-def report(config: Config, html_path: Path, since_text: str | None) -> None:
+def report(config: Config, html_path: Path, since: datetime | None) -> None:
     """Write an HTML page of the tickets' history: open problems by kind over time, new and
     resolved per week, the attributes and domains in most conflicts, the time to resolve,
     and the open tickets.
@@ -56,10 +33,6 @@ def report(config: Config, html_path: Path, since_text: str | None) -> None:
     The page is one file that needs no network: its styles, its data and the chart library
     (Chart.js) are inside it. It reads the ledger only, so it works for a user who may read
     the state but not write it.
-
-    \b
-    Example:
-      dirsync-bridge report --html /var/www/dirsync/report.html --since 2024-01-01
     """
     from ..ledger.reporting import newest_report, ticket_spans
     from ..ledger.store import Ledger
@@ -71,7 +44,6 @@ def report(config: Config, html_path: Path, since_text: str | None) -> None:
     until = None
     path = config.state.path
     try:
-        since = parse_day(since_text) if since_text is not None else None
         if path.exists():
             ledger = Ledger.open_readonly(path)
             try:
@@ -99,12 +71,12 @@ def write_atomically(path: Path, text: str) -> None:
     from ..sqlite import os_failure
 
     what = f"report: cannot write {path}"
-    if path.is_dir():
-        raise Fatal(f"{what}: it is a directory")
     try:
         path = replaceable(path)  # through a link: the file it names
     except NotRegularFile as exc:
         raise Fatal(f"{what}: it is {exc.kind}, not a file to replace") from None
+    except OSError as exc:  # a link naming itself, a name too long, a file as a folder
+        raise Fatal(f"{what}: {exc.strerror or exc}") from None
     try:
         handle, temporary = temporary_beside(path)  # a kill's leftover of this page swept
     except OSError as exc:

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
@@ -14,28 +14,26 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError
 from ..output import ticket_json, ticket_table, write_ticket_csv
 from ..terminal import shown, width
-from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli
+from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli, since_option
 
 log = logging.getLogger("dirsync_bridge.cli")
 
 
-_SINCE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M"]
+def known_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--kind``: a kind of the catalogue (any case), else one line naming the closest or
+    listing them all; a typo listed nothing, exit 0, which reads as "no such problem"."""
+    if value is None:
+        return None
+    import difflib
 
+    from ..models import KINDS
 
-class _Since(click.DateTime):
-    """click's DateTime, saying the forms as people write them, not as strptime does."""
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            self.fail(
-                f"{value!r} is not a day or time of the form 2024-05-01 or 2024-05-01T08:00:00",
-                param,
-                ctx,
-            )
+    if any(kind.casefold() == value.strip().casefold() for kind in KINDS):
+        return value.strip()
+    folded = {kind.casefold(): kind for kind in KINDS}
+    close = difflib.get_close_matches(value.strip().casefold(), folded, n=1)
+    hint = f"did you mean {folded[close[0]]}?" if close else "the kinds are " + ", ".join(KINDS)
+    raise click.BadParameter(f"{value!r} is not a kind the catalogue knows: {hint}", ctx, param)
 
 
 @cli.group(cls=OneLineGroup, invoke_without_command=True)
@@ -54,13 +52,13 @@ class _Since(click.DateTime):
     show_default=True,
     help="A table for people, a JSON array for scripts, or CSV for a spreadsheet.",
 )
-@click.option("--kind", help="Only tickets opened for this kind (AttributeValueMustBeUnique).")
-@click.option("--tenant", help="Only this tenant's tickets, as the list names it.")
 @click.option(
-    "--since",
-    type=_Since(_SINCE_FORMATS),
-    help="Only tickets seen since this time (UTC): 2024-05-01 or 2024-05-01T08:00:00.",
+    "--kind",
+    callback=known_kind,
+    help="Only tickets opened for this kind (AttributeValueMustBeUnique; any case).",
 )
+@click.option("--tenant", help="Only this tenant's tickets, as the list names it.")
+@since_option
 @click.pass_context
 def tickets(
     ctx: click.Context,
@@ -86,7 +84,7 @@ def tickets(
         status=None if status == "all" else status,  # type: ignore[arg-type]
         kind=kind,
         tenant=tenant,
-        since=since.replace(tzinfo=UTC) if since is not None else None,
+        since=since,
     )
     ledger = None
     if config.state.path.exists():

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from functools import cache
 from html import escape
 from importlib import resources
@@ -131,7 +131,7 @@ def script_json(value: object) -> str:
 
 def render(numbers: ReportNumbers, tickets: Sequence[TicketRow], facts: PageFacts) -> str:
     """The whole page, as text."""
-    period = f"since {facts.since:%Y-%m-%d}" if facts.since else "all time"
+    period = f"since {_moment(facts.since)}" if facts.since else "all time"
     head = _head()
     intro = (
         f"<header><h1>Directory sync problems</h1><p>{numbers.tickets} ticket(s), {period}; "
@@ -237,8 +237,15 @@ def _fallback(series: Series) -> str:
     return f"<table><tr><th></th>{head}</tr>{rows}</table>"
 
 
+def _moment(when: datetime) -> str:
+    """``--since`` as given: a day alone, or its time too when it has one (in UTC)."""
+    if when.time() == time(0):
+        return f"{when:%Y-%m-%d}"
+    return f"{when:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def _table(tickets: Sequence[TicketRow], facts: PageFacts) -> str:
-    seen = f", seen since {facts.since:%Y-%m-%d}" if facts.since else ""
+    seen = f", seen since {_moment(facts.since)}" if facts.since else ""
     if not tickets:
         return f'<section><h2>Open tickets{seen}</h2><p class="note">None.</p></section>'
     rows = "".join(
