@@ -354,7 +354,7 @@ def known_identities(report: Report | ParsedReport, ledger: Ledger) -> dict[str,
             pairs.append((object_id, identity))
         elif object_id:
             alone.add(object_id)
-    merged = ledger.learn_identities(header.tenant, pairs)
+    merged = ledger.learn_identities(header.tenant, pairs, report_time(header))
     crashpoints.crash_point("after-identities")
     if merged:
         log.info(
