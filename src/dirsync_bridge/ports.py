@@ -245,6 +245,11 @@ class Ledger(Protocol):
         the ledger has none of them)."""
         ...
 
+    def join_tenant(self, names: Iterable[str]) -> str | None:
+        """``established_tenant``, with what was filed under the other spellings joined into
+        it first (their reports, pairs and problems: ``ledger/joining.py``)."""
+        ...
+
     def learn_identities(
         self, tenant: str | None, pairs: Iterable[tuple[str, str]], at: datetime | None = None
     ) -> int:

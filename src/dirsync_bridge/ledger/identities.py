@@ -235,44 +235,50 @@ class IdentityLedger:
         key = f"identity:{identity_normal(identity)}"
         target = fingerprint(tenant, family, key)
         was = Problem.model_validate_json(row[2])
+        self._retire_into(
+            (int(row[0]), source),
+            (
+                str(row[1]),
+                was.model_copy(
+                    update={"fingerprint": target, "identity": identity, "object_key": key}
+                ),
+            ),
+        )
+        self._refold(target, timelines)
+        return 1
+
+    def _retire_into(self, source: tuple[int, str], target: tuple[str, Problem]) -> None:
+        """The problem ``source`` (rowid, fingerprint) merged into ``target`` (tenant key,
+        problem; created if need be): its history moves over, its tickets are handed over
+        (or left to be superseded), and it is retired. The caller folds the target again."""
+        rowid, fp = source
+        tkey, problem = target
         self.conn.execute(
             "INSERT OR IGNORE INTO problems (fingerprint, tenant_key, data, dirty) "
             "VALUES (?, ?, ?, 1)",
-            (
-                target,
-                row[1],
-                Problem(
-                    fingerprint=target,
-                    tenant=was.tenant,
-                    family=family,
-                    identity=identity,
-                    object_key=key,
-                ).model_dump_json(),
-            ),
+            (problem.fingerprint, tkey, problem.model_dump_json()),
         )
         into = self.conn.execute(
-            "SELECT rowid FROM problems WHERE fingerprint = ?", (target,)
+            "SELECT rowid FROM problems WHERE fingerprint = ?", (problem.fingerprint,)
         ).fetchone()[0]
         # A report that showed the object under both keys keeps the identity's sighting.
         self.conn.execute(
-            "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, row[0])
+            "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, rowid)
         )
-        self.conn.execute("DELETE FROM history WHERE problem = ?", (row[0],))
-        self._hand_over_tickets(source, target)
+        self.conn.execute("DELETE FROM history WHERE problem = ?", (rowid,))
+        self._hand_over_tickets(fp, problem.fingerprint)
         self.conn.execute(
             "UPDATE problems SET state = ?, status = NULL, first_at = NULL, seen_at = NULL, "
             "seen_key = NULL, horizon_at = NULL, horizon_key = NULL, span_end = '', "
             "core = NULL, holders = NULL, episode = NULL, occurrences = NULL, "
             "last_seen = NULL, merged_into = ?, dirty = 1 WHERE rowid = ?",
-            ("", target, row[0]),
+            ("", problem.fingerprint, rowid),
         )
         # Its state is kept apart (``problem_states``, migration 0008-scale): an empty one.
         self.conn.execute(
             "INSERT OR REPLACE INTO problem_states (problem, state) VALUES (?, ?)",
-            (row[0], RETIRED),
+            (rowid, RETIRED),
         )
-        self._refold(target, timelines)
-        return 1
 
     def _hand_over_tickets(self, source: str, target: str) -> None:
         """The ticket stays the first one (design.md section 9): a survivor that has no
