@@ -184,7 +184,7 @@ def test_a_blank_by_format_characters_default_in_the_file_is_one_line(tmp_path: 
 
 
 def test_bidi_overrides_are_stripped_from_a_tenants_name() -> None:
-    """"\u202eContoso" displays reversed but is Contoso: the same tenant, shown plainly."""
+    """ "\u202eContoso" displays reversed but is Contoso: the same tenant, shown plainly."""
     assert TenantRules().canonical("\u202eContoso\u202c") == "Contoso"
     assert TenantRules().canonical("\u2067Contoso Ltd.\u2069") == "Contoso Ltd."
     assert RULES.canonical("\u202dContoso Ltd.\u202c") == "Contoso"
