@@ -141,3 +141,24 @@ def test_identity_spelled_nfc_in_an_email_and_nfd_in_a_csexport_is_one_problem(
     replay([put(tmp_path, "e.eml", em), put(tmp_path, "cs.xml", cs)], config)
     tickets = outcome(config)["tickets"]
     assert len(tickets) == 1, [t["summary"] for t in tickets.values()]
+
+
+def test_alias_added_later_hands_a_ticket_of_the_other_spelling_over_unchanged(
+    tmp_path: Path,
+) -> None:
+    """bob was only ever reported under the other spelling: once joined, his problem is the
+    established spelling's, and his ticket (key unchanged) stays his one open ticket; ann's
+    (the established spelling's) is untouched."""
+    state = tmp_path / "state"
+    before = cfg(state, default="Contoso")
+    replay([email(tmp_path, "Contoso Ltd.", 0, [ANN], "a0")], before)
+    cs0 = csexport([("Qk9C", BOB, BOB)], START + timedelta(hours=1))
+    replay([put(tmp_path, "cs0.xml", cs0)], before)
+    keys = {v["summary"]: k for k, v in open_tickets(before).items()}
+    after = cfg(state, default="Contoso", aliases={"Contoso": ["Contoso Ltd."]})
+    cs1 = csexport([("Qk9C", BOB, BOB)], START + timedelta(days=1))
+    replay([put(tmp_path, "cs1.xml", cs1)], after)
+    still = open_tickets(after)
+    assert len(still) == 2, still
+    bobs = [k for k, v in still.items() if BOB in v["summary"]]
+    assert len(bobs) == 1 and bobs[0] in keys.values(), (bobs, keys)
