@@ -153,7 +153,8 @@ def test_alias_added_later_hands_a_ticket_of_the_other_spelling_over_unchanged(
     before = cfg(state, default="Contoso")
     replay([email(tmp_path, "Contoso Ltd.", 0, [ANN], "a0")], before)
     cs0 = csexport([("Qk9C", BOB, BOB)], START + timedelta(hours=1))
-    replay([put(tmp_path, "cs0.xml", cs0)], before)
+    first = put(tmp_path, "cs0.xml", cs0)
+    replay([first], before)
     keys = {v["summary"]: k for k, v in open_tickets(before).items()}
     after = cfg(state, default="Contoso", aliases={"Contoso": ["Contoso Ltd."]})
     cs1 = csexport([("Qk9C", BOB, BOB)], START + timedelta(days=1))
@@ -162,3 +163,25 @@ def test_alias_added_later_hands_a_ticket_of_the_other_spelling_over_unchanged(
     assert len(still) == 2, still
     bobs = [k for k, v in still.items() if BOB in v["summary"]]
     assert len(bobs) == 1 and bobs[0] in keys.values(), (bobs, keys)
+    # the other spelling's export read again after the join: still "already seen"
+    again = replay([first], after)
+    assert again.already_seen == 1 and again.parsed == 0 and open_tickets(after) == still
+
+
+def test_once_joined_the_other_spellings_reports_count_as_absences_of_every_problem(
+    tmp_path: Path,
+) -> None:
+    """carol was reported once, under "Contoso Ltd."; three exports filed under "Contoso"
+    (before the alias) did not list her. Joined, they are her tenant's reports: with the
+    next report she is resolved, as if the alias had always been there."""
+    carol = "carol@contoso.com"
+    state = tmp_path / "state"
+    before = cfg(state, default="Contoso")
+    replay([email(tmp_path, "Contoso Ltd.", 0, [carol, BOB], "c0")], before)
+    for day in range(1, 4):
+        cs = csexport([("Qk9C", BOB, BOB)], START + timedelta(days=day))
+        replay([put(tmp_path, f"cs{day}.xml", cs)], before)
+    after = cfg(state, default="Contoso", aliases={"Contoso": ["Contoso Ltd."]})
+    replay([email(tmp_path, "Contoso Ltd.", 4, [BOB], "c4")], after)
+    still = open_tickets(after)
+    assert all(carol not in t["summary"] for t in still.values()), still

@@ -104,6 +104,9 @@ class TenantJoinLedger:
             target = self._survivor(known, Problem.model_validate_json(data))
             self._retire_into((int(rowid), str(fp)), (keep, target))
             survivors[target.fingerprint] = None
+        # Only the survivors are folded again: the tenant's other problems count the joined
+        # reports as their absences when its next report is applied (absences are counted
+        # over the tenant's reports, which now include them).
         timelines: dict[str, tuple[Timeline, Coverages]] = {}
         for fp in survivors:
             self._refold(fp, timelines)
