@@ -1,7 +1,7 @@
 """Fingerprints: the stable name of a problem, the same in every era, source and replay.
 
 ``fingerprint = sha256(tenant, family, object key)``, written as 64 lower-case hex digits.
-The object key is the identity (case-folded), else the on-premises object id, else the
+The object key is the identity (NFC, case-folded), else the on-premises object id, else the
 sorted conflict values, else the normalised message; each is prefixed with what it is so
 that an identity can never collide with a message. Nothing that changes between sightings
 of the same problem (wording, product names, tracking ids, links) goes in.
@@ -27,6 +27,16 @@ def normalise(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
 
+def identity_normal(identity: str | None) -> str:
+    """An identity (UPN or mail) as keyed: NFC, then case-folded, whitespace collapsed.
+
+    One source composes an accent ("é"), another decomposes it ("e" and U+0301): the same
+    object. NFC (not NFKC: a UPN's compatibility characters are its own) joins them; it is
+    the identity on ASCII and on text already NFC, so the fingerprints made before it stay.
+    """
+    return normalise(unicodedata.normalize("NFC", identity or ""))
+
+
 def tenant_normal(name: str | None) -> str:
     """A tenant's name as matched: NFKC, case-folded, whitespace collapsed.
 
@@ -47,7 +57,7 @@ def normalise_message(message: str) -> str:
 def object_key(error: SyncError) -> str:
     """What names the object the error is about, most specific first."""
     if error.identity:
-        return f"identity:{normalise(error.identity)}"
+        return f"identity:{identity_normal(error.identity)}"
     if error.object_id:
         return f"object-id:{error.object_id.strip()}"
     values = sorted({normalise(v) for c in error.conflicts for v in c.values})

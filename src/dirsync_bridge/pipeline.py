@@ -196,12 +196,12 @@ def input_key(item: RawMessage, digest: str, config: Config) -> tuple[str, str |
 def established(report: Report, config: Config, ledger: Ledger) -> Report:
     """``report`` filed under the spelling of its tenant the ledger first knew, when its
     tenant has other names (its aliases, the names Graph gave its organisation): an alias
-    added later, or an organisation renamed, keeps the tickets its problems have
-    (``Ledger.established_tenant``)."""
+    added later, or an organisation renamed, keeps the tickets its problems have; what was
+    filed under its other spellings before is joined into it (``Ledger.join_tenant``)."""
     names = (*config.tenants.spellings(report.tenant), *ledger.other_names(report.tenant))
     if len(names) < 2:
         return report
-    known = ledger.established_tenant(names)
+    known = ledger.join_tenant(names)
     if known is None or known == report.tenant:
         return report
     return report.model_copy(update={"tenant": known})
@@ -354,7 +354,7 @@ def known_identities(report: Report | ParsedReport, ledger: Ledger) -> dict[str,
             pairs.append((object_id, identity))
         elif object_id:
             alone.add(object_id)
-    merged = ledger.learn_identities(header.tenant, pairs)
+    merged = ledger.learn_identities(header.tenant, pairs, report_time(header))
     crashpoints.crash_point("after-identities")
     if merged:
         log.info(

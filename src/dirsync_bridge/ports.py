@@ -256,9 +256,17 @@ class Ledger(Protocol):
         the ledger has none of them)."""
         ...
 
-    def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
-        """(object id, identity) pairs a source showed; the problems found by those object ids
-        alone are merged into their identity's. Returns how many were merged."""
+    def join_tenant(self, names: Iterable[str]) -> str | None:
+        """``established_tenant``, with what was filed under the other spellings joined into
+        it first (their reports, pairs and problems: ``ledger/joining.py``)."""
+        ...
+
+    def learn_identities(
+        self, tenant: str | None, pairs: Iterable[tuple[str, str]], at: datetime | None = None
+    ) -> int:
+        """(object id, identity) pairs a source showed (in its report of time ``at``); the
+        problems found by those object ids alone are merged into their identity's. Returns
+        how many were merged."""
         ...
 
     def merged_into(self, fingerprint: str) -> str | None:

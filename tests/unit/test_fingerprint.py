@@ -87,3 +87,13 @@ def test_tenant_spellings_of_one_name_give_one_fingerprint_and_nfc_names_keep_th
     # The fingerprint a composed (NFC) name always had: NFKC changes neither it nor ASCII.
     before = hashlib.sha256("\x1f".join(("contos\u00f6", error.family, key)).encode()).hexdigest()
     assert composed == before
+
+
+def test_identities_are_nfc_normalised_and_ascii_or_nfc_ones_keep_their_keys() -> None:
+    from dirsync_bridge.fingerprint import identity_normal, normalise
+
+    assert identity_normal("Jose\u0301@Contoso.com") == identity_normal("jos\u00e9@contoso.com")
+    for kept in ("Ann@Contoso.com", " ann@contoso.com ", "jos\u00e9@contoso.com", "\u00c5sa@x"):
+        assert identity_normal(kept) == normalise(kept), kept
+    # NFC, not NFKC: a full-width letter in a UPN is its own character.
+    assert identity_normal("\uff41@x") != identity_normal("a@x")

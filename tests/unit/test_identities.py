@@ -119,3 +119,18 @@ def test_a_reports_thousand_pairs_are_looked_up_a_few_hundred_at_a_time_and_merg
     assert ledger.merged_into(by_id) == fingerprint(
         "Contoso", "large-object", "identity:u700@contoso.com"
     )
+
+
+def test_an_object_renamed_belongs_to_its_newest_pair_whatever_the_reading_order(
+    ledger: Ledger,
+) -> None:
+    """O was ann@, then zed@, then ann@ again (renamed back): the pair of the latest report
+    wins, learned in any order; a pair seen again takes the later of its times."""
+    day = timedelta(days=1)
+    ledger.learn_identities("Contoso", [("OID==", "zed@contoso.com")], AT + day)
+    ledger.learn_identities("Contoso", [("OID==", "ann@contoso.com")], AT)
+    assert ledger.identities("Contoso", ["OID=="]) == {"OID==": "zed@contoso.com"}
+    ledger.learn_identities("Contoso", [("OID==", "ann@contoso.com")], AT + 2 * day)
+    assert ledger.identities("Contoso", ["OID=="]) == {"OID==": "ann@contoso.com"}
+    ledger.learn_identities("Contoso", [("OID==", "zed@contoso.com")], AT)  # older: no say
+    assert ledger.identities("Contoso", ["OID=="]) == {"OID==": "ann@contoso.com"}

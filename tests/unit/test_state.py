@@ -60,6 +60,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0008-scale",
         "0008-f13",
         "0008-ticket-audit",
+        "0008-t13",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

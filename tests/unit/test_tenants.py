@@ -161,3 +161,33 @@ def test_a_graph_scan_with_no_organization_name_takes_the_default_or_is_refused(
     refused = TenantRules().apply(scan)
     assert isinstance(refused, Rejected) and refused.code == "no-tenant"
     assert "[tenants] default" in refused.reason and "--tenant" not in refused.reason
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u202e", " \u200b\u2066 \u200d", "\ufeff"])
+def test_a_name_of_format_characters_only_is_blank(name: str) -> None:
+    """Zero-width or bidi-control-only names look empty: refused like an empty one."""
+    with pytest.raises(ValueError, match="is empty"):
+        TenantRules().with_default(name)
+    with pytest.raises(ValueError, match="empty"):
+        TenantRules(aliases={"Contoso": (name,)})
+    assert TenantRules().canonical(name) is None
+
+
+def test_a_blank_by_format_characters_default_in_the_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[tenants]\ndefault = "\u200b"\n', encoding="utf-8")
+    with pytest.raises((ConfigError, ConfigErrors)) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "tenants.default" in message and "empty" in message
+    assert len(message.splitlines()) == 1, message
+
+
+def test_bidi_overrides_are_stripped_from_a_tenants_name() -> None:
+    """ "\u202eContoso" displays reversed but is Contoso: the same tenant, shown plainly."""
+    assert TenantRules().canonical("\u202eContoso\u202c") == "Contoso"
+    assert TenantRules().canonical("\u2067Contoso Ltd.\u2069") == "Contoso Ltd."
+    assert RULES.canonical("\u202dContoso Ltd.\u202c") == "Contoso"
+    report = Report(source="x.xml", tenant=None, source_kind="csexport")
+    filed = TenantRules().with_default("\u202eContoso").apply(report)
+    assert isinstance(filed, Report) and filed.tenant == "Contoso"

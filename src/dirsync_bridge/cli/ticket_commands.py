@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -95,6 +96,11 @@ def tickets(
             _fail(exc)
     try:
         # Streamed: a ledger of 50,000 tickets is listed without holding them all.
+        if ledger is not None and tenant is not None:
+            # Filed under any of its names: an alias or a rename added after its first
+            # reports keeps them under the spelling they were first filed under.
+            names = (*config.tenants.spellings(tenant), *ledger.other_names(tenant))
+            wanted = dataclasses.replace(wanted, spellings=names)
         rows = iter(ledger.tickets(where=wanted)) if ledger is not None else iter(())
         if output_format == "json":
             click.echo(json.dumps([ticket_json(r) for r in rows], ensure_ascii=False, indent=1))

@@ -7,8 +7,10 @@ ledger the pair, kept per tenant in ``identity_pairs``.
 
 **Canonical key.** An object's problems are keyed by its identity whenever the ledger knows
 it, and by its object id only until then. An object id paired with several identities (an
-object renamed) belongs to the least of them (case-folded): whatever the order the pairs
-were learned in, the same one.
+object renamed) belongs to the one of its newest pair: each pair keeps the latest report
+time that showed it (``learned_at``), so a pair from an older report read later does not
+override a newer one; among pairs of one time, the least identity (case-folded). Whatever
+the order the pairs were learned in, the same one.
 
 **A tenant by another name** (``established_tenant``): a report whose canonical tenant has
 aliases is filed under the spelling the tenant's reports were first filed under, so that an
@@ -39,12 +41,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import get_args
 
 from pydantic import TypeAdapter
 
 from .. import sqlite
-from ..fingerprint import fingerprint, normalise, tenant_normal
+from ..fingerprint import fingerprint, identity_normal, tenant_normal
 from ..lifecycle import Coverages, FoldState, Timeline
 from ..models import Family
 from ..problem import Problem
@@ -66,7 +69,8 @@ class IdentityLedger:
 
     def identities(self, tenant: str | None, object_ids: Iterable[str]) -> dict[str, str]:
         """Object id -> the identity it belongs to, for those of ``object_ids`` the ledger
-        has a pair for (the least identity, case-folded, where it has several)."""
+        has a pair for (where it has several: the newest pair's, then the least identity,
+        case-folded)."""
         wanted = sorted({o.strip() for o in object_ids if o and o.strip()})
         out: dict[str, str] = {}
         for start in range(0, len(wanted), 500):
@@ -74,10 +78,11 @@ class IdentityLedger:
             rows = self.conn.execute(
                 "SELECT object_id, identity FROM identity_pairs WHERE tenant_key = ? "
                 f"AND object_id IN ({','.join('?' * len(chunk))}) "
-                "ORDER BY object_id, identity_key DESC",
+                "ORDER BY object_id, learned_at, identity_key DESC",
                 (tenant_normal(tenant), *chunk),
             )
-            out.update({str(row[0]): str(row[1]) for row in rows})  # the least wins: last
+            # The newest, then the least, comes last and wins.
+            out.update({str(row[0]): str(row[1]) for row in rows})
         return out
 
     def established_tenant(self, names: Iterable[str]) -> str | None:
@@ -126,14 +131,18 @@ class IdentityLedger:
         )
         return [str(row[0]) for row in rows]
 
-    def learn_identities(self, tenant: str | None, pairs: Iterable[tuple[str, str]]) -> int:
+    def learn_identities(
+        self, tenant: str | None, pairs: Iterable[tuple[str, str]], at: datetime | None = None
+    ) -> int:
         """Remember that each object id is the object its identity names (``pairs``: (object
-        id, identity)), and merge into the identity's problems those found by that object id
-        alone. One transaction. Returns how many problems were merged.
+        id, identity), shown by a report of time ``at``), and merge into the identity's
+        problems those found by that object id alone. One transaction. Returns how many
+        problems were merged.
         """
+        when = "" if at is None else at.astimezone(UTC).isoformat()
         tkey = tenant_normal(tenant)
         fresh = sorted(
-            {(o.strip(), i.strip()) for o, i in pairs if o and o.strip() and normalise(i)}
+            {(o.strip(), i.strip()) for o, i in pairs if o and o.strip() and identity_normal(i)}
         )
         if not fresh:
             return 0
@@ -144,7 +153,7 @@ class IdentityLedger:
             # at once, took 3x the report's size.
             found: dict[str, tuple[Family, str]] = {}
             for start in range(0, len(fresh), 500):
-                found.update(self._learn(tenant, tkey, fresh[start : start + 500]))
+                found.update(self._learn(tenant, tkey, fresh[start : start + 500], when))
             if not found:
                 return 0
             canonical = self.identities(tenant, {object_id for _f, object_id in found.values()})
@@ -156,19 +165,26 @@ class IdentityLedger:
         return merged
 
     def _learn(
-        self, tenant: str | None, tkey: str, pairs: list[tuple[str, str]]
+        self, tenant: str | None, tkey: str, pairs: list[tuple[str, str]], when: str
     ) -> dict[str, tuple[Family, str]]:
-        """Remember these pairs; the problems found by the object ids new among them alone,
-        if any (a first Graph scan teaches thousands of pairs and has none of them)."""
-        learned = [
-            object_id
-            for object_id, identity in pairs
+        """Remember these pairs (a known one: with the later of its times and ``when``); the
+        problems found by the object ids new among them alone, if any (a first Graph scan
+        teaches thousands of pairs and has none of them)."""
+        learned: list[str] = []
+        for object_id, identity in pairs:
+            row = (tkey, object_id, identity_normal(identity))
             if self.conn.execute(
                 "INSERT OR IGNORE INTO identity_pairs (tenant_key, object_id, identity_key, "
-                "identity) VALUES (?, ?, ?, ?)",
-                (tkey, object_id, normalise(identity), identity),
-            ).rowcount
-        ]
+                "identity, learned_at) VALUES (?, ?, ?, ?, ?)",
+                (*row, identity, when),
+            ).rowcount:
+                learned.append(object_id)
+            else:
+                self.conn.execute(
+                    "UPDATE identity_pairs SET learned_at = ? WHERE tenant_key = ? "
+                    "AND object_id = ? AND identity_key = ? AND learned_at < ?",
+                    (when, *row, when),
+                )
         candidates = {
             fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
             for object_id in dict.fromkeys(learned)
@@ -216,47 +232,53 @@ class IdentityLedger:
         ).fetchone()
         if row is None:
             return 0
-        key = f"identity:{normalise(identity)}"
+        key = f"identity:{identity_normal(identity)}"
         target = fingerprint(tenant, family, key)
         was = Problem.model_validate_json(row[2])
+        self._retire_into(
+            (int(row[0]), source),
+            (
+                str(row[1]),
+                was.model_copy(
+                    update={"fingerprint": target, "identity": identity, "object_key": key}
+                ),
+            ),
+        )
+        self._refold(target, timelines)
+        return 1
+
+    def _retire_into(self, source: tuple[int, str], target: tuple[str, Problem]) -> None:
+        """The problem ``source`` (rowid, fingerprint) merged into ``target`` (tenant key,
+        problem; created if need be): its history moves over, its tickets are handed over
+        (or left to be superseded), and it is retired. The caller folds the target again."""
+        rowid, fp = source
+        tkey, problem = target
         self.conn.execute(
             "INSERT OR IGNORE INTO problems (fingerprint, tenant_key, data, dirty) "
             "VALUES (?, ?, ?, 1)",
-            (
-                target,
-                row[1],
-                Problem(
-                    fingerprint=target,
-                    tenant=was.tenant,
-                    family=family,
-                    identity=identity,
-                    object_key=key,
-                ).model_dump_json(),
-            ),
+            (problem.fingerprint, tkey, problem.model_dump_json()),
         )
         into = self.conn.execute(
-            "SELECT rowid FROM problems WHERE fingerprint = ?", (target,)
+            "SELECT rowid FROM problems WHERE fingerprint = ?", (problem.fingerprint,)
         ).fetchone()[0]
         # A report that showed the object under both keys keeps the identity's sighting.
         self.conn.execute(
-            "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, row[0])
+            "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, rowid)
         )
-        self.conn.execute("DELETE FROM history WHERE problem = ?", (row[0],))
-        self._hand_over_tickets(source, target)
+        self.conn.execute("DELETE FROM history WHERE problem = ?", (rowid,))
+        self._hand_over_tickets(fp, problem.fingerprint)
         self.conn.execute(
             "UPDATE problems SET state = ?, status = NULL, first_at = NULL, seen_at = NULL, "
             "seen_key = NULL, horizon_at = NULL, horizon_key = NULL, span_end = '', "
             "core = NULL, holders = NULL, episode = NULL, occurrences = NULL, "
             "last_seen = NULL, merged_into = ?, dirty = 1 WHERE rowid = ?",
-            ("", target, row[0]),
+            ("", problem.fingerprint, rowid),
         )
         # Its state is kept apart (``problem_states``, migration 0008-scale): an empty one.
         self.conn.execute(
             "INSERT OR REPLACE INTO problem_states (problem, state) VALUES (?, ?)",
-            (row[0], RETIRED),
+            (rowid, RETIRED),
         )
-        self._refold(target, timelines)
-        return 1
 
     def _hand_over_tickets(self, source: str, target: str) -> None:
         """The ticket stays the first one (design.md section 9): a survivor that has no

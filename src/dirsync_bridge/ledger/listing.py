@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..fingerprint import tenant_normal
 from ..ports import TicketStatus
 from .history import moment, stamp
 
@@ -46,7 +47,10 @@ class TicketFilter:
     kind: str | None = None
     """A kind, as shown (case-blind)."""
     tenant: str | None = None
-    """A tenant, as shown (case-blind)."""
+    """A tenant, matched as fingerprints match names (``fingerprint.tenant_normal``)."""
+    spellings: tuple[str, ...] = ()
+    """The other names ``tenant`` goes by (its canonical name and aliases): a ticket filed
+    under any of them is the tenant's (a spelling established before the alias was added)."""
     since: datetime | None = None
     """Seen at or after this time."""
 
@@ -90,13 +94,18 @@ class ListingLedger:
         for clause, value in (
             ("status = ?", wanted.status),
             ("kind = ? COLLATE NOCASE", wanted.kind),
-            ("tenant = ? COLLATE NOCASE", wanted.tenant),
             # Fixed-width UTC text: compared as text, in time order.
             ("last_seen >= ?", _time_text(wanted.since) if wanted.since else None),
         ):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
+        if wanted.tenant is not None:
+            names = sorted({tenant_normal(n) for n in (wanted.tenant, *wanted.spellings)})
+            clauses.append("tenant_normal(tenant) IN (" + ",".join("?" * len(names)) + ")")
+            params += names
+            # Spellings are compared as the ledger compares them: NFKC, case-folded.
+            self.conn.create_function("tenant_normal", 1, tenant_normal, deterministic=True)
         query = SELECT_TICKETS + (" WHERE " + " AND ".join(clauses) if clauses else "")
         # A ticket never seen (none is, but the column allows it) sorts first, as "-".
         order = " ORDER BY last_seen IS NOT NULL, last_seen, key"

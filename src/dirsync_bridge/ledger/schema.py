@@ -266,4 +266,14 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 PRIMARY KEY (fingerprint, episode)) WITHOUT ROWID""",
         ),
     ),
+    (
+        "0008-t13",
+        (
+            # When each pair was last shown (the report time that taught it, ISO UTC): an
+            # object renamed is paired with its new identity by newer reports, and the
+            # newest pair wins whatever the order reports are read in. Pairs learned
+            # before this know no time (''): they lose to any dated one.
+            "ALTER TABLE identity_pairs ADD COLUMN learned_at TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
 )

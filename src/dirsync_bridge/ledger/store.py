@@ -28,6 +28,7 @@ from ..problem import CHUNK, Problem, Sighting
 from .history import HistoryLedger, details_json, moment, stamp
 from .identities import IdentityLedger
 from .intents import IntentLedger
+from .joining import TenantJoinLedger
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
@@ -69,6 +70,7 @@ class Ledger(
     StateLedger,
     RulesLedger,
     IdentityLedger,
+    TenantJoinLedger,
     MailboxLedger,
     StoreLedger,
     ListingLedger,

@@ -9,7 +9,9 @@ was (so fingerprints made before ``[tenants]`` existed stay the same).
 Names are matched as fingerprints match them (``fingerprint.tenant_normal``: NFKC, case-folded,
 whitespace collapsed), so "Contosö" typed composed or decomposed, or typed in full-width letters,
 is one tenant; a name no alias lists is shown in its NFKC form, whitespace collapsed (its
-fingerprint is the one it always had: NFKC changes no ASCII name).
+fingerprint is the one it always had: NFKC changes no ASCII name). Bidi controls are taken
+out of names (they change how a name shows, not what it names), and a name of format
+characters only (a zero-width space) is blank: refused where a name is required.
 
 Export files (csexport, event logs) never name a tenant, and a Graph scan whose
 ``/organization`` has no display name names none: they take ``--tenant``, else ``default``,
@@ -37,14 +39,26 @@ _UNNAMED: frozenset[SourceKind] = frozenset({"csexport", "eventlog", "graph-prov
 BLANK: str = "is empty: name the tenant"
 
 
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+"""The bidi embeddings, overrides and isolates: they reorder how a name is displayed (a
+"\u202eContoso" shows reversed), never what it names, so they are taken out of names."""
+
+
+def _visible(name: str) -> bool:
+    # A name of format characters only (zero-width space, joiners, bidi controls, a BOM)
+    # looks empty wherever it is shown: it names no one, like an empty one.
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in name)
+
+
 def _key(name: str) -> str:
     # Spellings are compared as the ledger and the fingerprints compare tenants.
-    return tenant_normal(name)
+    return tenant_normal(name.translate(_BIDI)) if _visible(name) else ""
 
 
 def shown(name: str) -> str:
-    """The display form of a name no alias lists: NFKC, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", name).split())
+    """The display form of a name no alias lists: bidi controls out, NFKC, whitespace
+    collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name.translate(_BIDI)).split())
 
 
 class TenantRules(BaseModel):
