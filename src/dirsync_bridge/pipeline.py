@@ -46,6 +46,7 @@ from .problem import (
     report_time,
     sightings,
     sightings_in_chunks,
+    written_at,
 )
 from .run_summary import RunSummary
 from .ticket_sync import reconcile_until_settled, settle
@@ -175,21 +176,22 @@ def message_keys(raw: bytes) -> tuple[str | None, str]:
     return message_id(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def input_key(item: RawMessage, digest: str, config: Config) -> tuple[str, str | None]:
+def input_key(
+    item: RawMessage, digest: str, config: Config, written: str = ""
+) -> tuple[str, str | None]:
     """What a message is known by before it is parsed, and the tenant key in it (None: an
     email, or an export with no tenant): the sha256 of its bytes; an export file's (which
     names no tenant) with the tenant it is read under, so that a file read under a mistyped
     ``--tenant`` is read again under the right one, and with when the file was written, so
     that an export with no time of its own written again (an empty csexport: the same
     bytes every time) is another report (``problem.export_key``). ``digest``: the sha256
-    of its bytes, hex."""
+    of its bytes, hex; ``written``: ``problem.written_at``'s mark of the file's mtime."""
     key = f"sha256:{digest}"
     if detect(item.data) == "email":
         return key, None
     tenant = config.tenants.canonical(config.tenants.default)
     if tenant is None:
         return key, None
-    written = "" if item.at is None else "@" + item.at.astimezone(UTC).isoformat()
     return f"{key}@{tenant_normal(tenant)}{written}", tenant_normal(tenant)
 
 
@@ -244,7 +246,8 @@ def ingest(
             return "rejected"
         return ingest_report(established(filed, config, ledger), ledger, enricher)
     digest = hashlib.sha256(item.data).hexdigest()  # once: a message may be 25 MiB
-    content_key, tenant_key = input_key(item, digest, config)
+    written, mark = written_at(item.at, datetime.now(UTC))
+    content_key, tenant_key = input_key(item, digest, config, mark)
     status = ledger.message_status(content_key)
     if not status and tenant_key is not None:
         # Read before exports were known by their tenant too (the bytes alone): seen if
@@ -269,9 +272,9 @@ def ingest(
     if filed.tenant != header.tenant:
         result = _filed_under(result, filed.tenant)
         header = result.header if isinstance(result, ParsedReport) else result
-    key = report_key(header, digest, item.at)
+    key = report_key(header, digest, mark)
     if isinstance(result, Report):
-        result = header = dated(result, item.at)
+        result = header = dated(result, written)
     identities = known_identities(result, ledger)
     new = ledger.record_report(
         content_key,

@@ -88,7 +88,7 @@ def report_time(report: Report) -> datetime:
     return report.sent_at or report.sync_completed_at or EPOCH
 
 
-def report_key(report: Report, raw_digest: str, written: datetime | None = None) -> str:
+def report_key(report: Report, raw_digest: str, written: str = "") -> str:
     """A report's identity: its Message-ID, else the sha256 of the message bytes; an export
     file's, ``export_key``."""
     if report.source_kind in EXPORTS:
@@ -100,21 +100,37 @@ EXPORTS = frozenset({"csexport", "eventlog"})
 """The sources whose files are reports known by what they say, not by their bytes."""
 
 
-def export_key(report: Report, raw_digest: str, written: datetime | None = None) -> str:
+def export_key(report: Report, raw_digest: str, written: str = "") -> str:
     """An export file's identity: what it says, in its tenant.
 
-    One export saved again (CRLF line ends, a BOM, indented otherwise, an .evtx and its XML
-    rendering) is one report, not several absences: it is known by the sha256 of its records
-    and time, the file's name left out. The same file under another tenant is another
-    report. A file with no time of its own (an empty csexport: the same bytes every run)
-    says nothing that tells two runs apart, so it is known by its bytes, its tenant and
-    when its file was written (``written``, if known).
+    One export saved again (CRLF line ends, a BOM, UTF-16, indented otherwise, an .evtx and
+    its XML rendering) is one report, not several absences: it is known by the sha256 of its
+    records and time, the file's name left out. The same file under another tenant is
+    another report. A file with no time of its own (an empty csexport: the same content
+    every run) says nothing that tells two runs apart, so it is known by what it says (not
+    its bytes), its tenant and when its file was written (``written``: ``written_at``'s
+    mark). ``raw_digest`` is no longer part of it (kept for the callers' one signature).
     """
-    if report.sync_completed_at is None and report.sent_at is None:
-        when = "" if written is None else "@" + written.astimezone(UTC).isoformat()
-        return f"sha256:{raw_digest}@{tenant_normal(report.tenant)}{when}"
     said = report.model_copy(update={"source": ""}).to_json()
-    return "export:" + hashlib.sha256(said).hexdigest()
+    digest = hashlib.sha256(said).hexdigest()
+    if report.sync_completed_at is None and report.sent_at is None:
+        return f"export:{digest}@{tenant_normal(report.tenant)}{written}"
+    return f"export:{digest}"
+
+
+def written_at(mtime: datetime | None, read_at: datetime) -> tuple[datetime | None, str]:
+    """When an export file was written, as a time (for one with no time of its own) and as
+    the mark its keys carry (``export_key``, ``pipeline.input_key``).
+
+    An mtime in the future (a share's skewed clock, an archive's) is no time: such a file
+    would be dated after every real report to come and hide their sightings. It is capped
+    at ``read_at``, and marked with the day it is read: its copies and its rewrites read
+    that day are one report (one absence), not one per odd mtime."""
+    if mtime is None:
+        return None, ""
+    if mtime > read_at:
+        return read_at, "@read-" + read_at.astimezone(UTC).date().isoformat()
+    return mtime, "@" + mtime.astimezone(UTC).isoformat()
 
 
 def sightings(

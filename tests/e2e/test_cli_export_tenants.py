@@ -218,7 +218,7 @@ def test_the_same_empty_csexport_written_by_each_run_counts_once_a_run(tmp_path:
     replay(conf, str(tmp_path / "a.xml"))
     assert len(open_tickets(conf)) == 7
     empty = tmp_path / "empty.xml"
-    later = datetime.now(UTC).timestamp() + 3600
+    later = datetime.now(UTC).timestamp() - 4 * 3600  # past mtimes: a future one is capped
     for run_number in range(3):  # resolve_after_reports = 3
         empty.write_text('<?xml version="1.0"?>\n<cs-objects>\n</cs-objects>\n', "utf-8")
         os.utime(empty, (later + run_number * 3600, later + run_number * 3600))

@@ -18,7 +18,8 @@ import pytest
 
 from dirsync_bridge.models import Rejected
 from dirsync_bridge.ports import RawMessage
-from dirsync_bridge.sources.files import printable, read_paths
+from dirsync_bridge.run_summary import RunSummary
+from dirsync_bridge.sources.files import FileSource, printable, read_paths
 
 from ..conftest import REPORTS
 
@@ -92,6 +93,18 @@ def test_a_file_at_the_limit_is_read_and_one_byte_more_is_not(tmp_path: Path) ->
     assert isinstance(exact, RawMessage) and exact.data == data
     (over,) = read(path, limit=len(data) - 1)
     assert isinstance(over, Rejected) and over.code == "too-large"
+
+
+def test_a_file_over_the_limit_is_counted_rejected_as_stderr_names_it(tmp_path: Path) -> None:
+    """stderr says "rejected ...: too-large": the summary line counts it rejected too, and
+    a file that cannot be opened stays unreadable."""
+    data = REPORT.read_bytes()
+    (tmp_path / "big.eml").write_bytes(data)
+    summary = RunSummary()
+    source = FileSource([tmp_path / "big.eml", tmp_path / "gone.eml"], len(data) - 1)
+    assert list(source.messages(summary)) == []
+    assert [p.code for p in summary.problems] == ["too-large", "unreadable"]
+    assert (summary.rejected, summary.unreadable) == (1, 1)
 
 
 def test_a_symlink_loop_in_a_directory_is_walked_once(inbox: Path) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from dirsync_bridge.config.settings import ProvisioningSettings
+from dirsync_bridge.errors import Retriable
+from dirsync_bridge.graph.paging import Paging
 from dirsync_bridge.models import Report
 from dirsync_bridge.run_summary import RunSummary
 from dirsync_bridge.sources.provisioning import ProvisioningErrors, conflicts_of, records
@@ -136,25 +138,40 @@ def test_odd_values_are_no_values_never_a_crash() -> None:
 class OddGraph:
     """A Graph client stub whose answers are JSON objects of an unexpected shape."""
 
-    def __init__(self, value: Any) -> None:
-        self.value, self.asked = value, []
+    def __init__(self, value: Any, link: Any = 7) -> None:
+        self.value, self.link, self.asked = value, link, []
 
     def token(self) -> str:
         return "token"
+
+    def paging(self, what: str) -> Paging:
+        return Paging("https://graph.microsoft.com", what)
 
     def get_json(self, path: str, *, what: str, params: Any = None) -> dict[str, Any]:
         self.asked.append(path)
         if path == "/organization":
             return {"value": [{"id": "t", "displayName": "Contoso"}]}
-        return {"value": self.value, "@odata.nextLink": 7}
+        return {"value": self.value, "@odata.nextLink": self.link}
 
 
 @pytest.mark.parametrize("value", [5, {"id": "x"}, "text", None, [None, 3, "x"]])
-def test_a_listing_of_an_unexpected_shape_lists_nothing_and_ends_never_a_crash(value: Any) -> None:
+def test_a_listing_of_an_unexpected_shape_is_incomplete_never_a_crash(value: Any) -> None:
+    """A page without its value list, or a next link that is no link, proves nothing: the
+    scan is incomplete (exit 75 from ``finish``), never a complete empty one."""
     graph = OddGraph(value)
     settings = ProvisioningSettings(enabled=True)
     source = ProvisioningErrors(graph, settings, now=datetime(2026, 1, 5, tzinfo=UTC))  # type: ignore[arg-type]
     summary = RunSummary()
-    (report,) = list(source.messages(summary))
-    assert isinstance(report, Report) and report.complete and report.errors == ()
+    reports = list(source.messages(summary))
+    assert all(isinstance(r, Report) and not r.complete for r in reports)
+    with pytest.raises(Retriable, match="the listing is incomplete"):
+        source.finish(summary)
     assert sorted(graph.asked) == ["/contacts", "/groups", "/organization", "/users"]
+
+
+def test_a_listing_of_odd_items_without_a_next_link_is_complete() -> None:
+    graph = OddGraph([None, 3, "x"], link=None)
+    settings = ProvisioningSettings(enabled=True)
+    source = ProvisioningErrors(graph, settings, now=datetime(2026, 1, 5, tzinfo=UTC))  # type: ignore[arg-type]
+    (report,) = list(source.messages(RunSummary()))
+    assert isinstance(report, Report) and report.complete and report.errors == ()

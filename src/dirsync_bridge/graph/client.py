@@ -14,7 +14,11 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
 - Requests: ``Prefer: IdType="ImmutableId"`` always (ids survive moves, apis.md 1.3);
   429/5xx retried as ``Retry-After`` says (or with backoff) within ``retry_for``; a 401
   gets one new token (msal's cached copy dropped: msal would give the refused one back);
-  ``@odata.nextLink`` followed verbatim.
+  ``@odata.nextLink`` followed verbatim, but only on the configured Graph root's scheme and
+  host (the token goes nowhere else), never twice in one listing (a link that loops back,
+  from a bug or a proxy's cache, would page forever) and at most ``MAX_PAGES`` times; a page
+  without its ``value`` list is no proof of an empty one. Each is a ``Retriable`` naming
+  the listing as incomplete (exit 75): the next run reads it again.
 - Broken answers are faults like a 503, retried by the same policy: any
   ``requests.RequestException`` (a dropped connection, a body cut off mid-chunk, a timeout)
   and any 2xx that is not the JSON asked for (an HTML page from a proxy or captive portal),
@@ -47,6 +51,7 @@ from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from ..secret_files import header_safe, read_secret_file, secret_line
+from .paging import Paging
 from .wire import (
     BadAnswer,
     Busy,
@@ -64,6 +69,7 @@ from .wire import (
 __all__ = [
     "BadAnswer",
     "GraphClient",
+    "Paging",
     "endpoints",
     "graph_credential",
     "refused",
@@ -317,14 +323,19 @@ class GraphClient:
 
     def pages(
         self, path: str, *, what: str, params: Mapping[str, str] | None = None
-    ) -> Iterator[dict[str, Any]]:
-        """Every item of a collection, following ``@odata.nextLink`` exactly as given."""
+    ) -> Iterator[Any]:
+        """Every item of a collection, following ``@odata.nextLink`` as ``Paging`` allows."""
+        paging = self.paging(what)
         url: str | None = path
         query = params
         while url is not None:
             page = self.get_json(url, what=what, params=query)
-            yield from page.get("value", [])
-            url, query = page.get("@odata.nextLink"), None
+            yield from paging.items(page)
+            url, query = paging.next(page), None
+
+    def paging(self, what: str) -> Paging:
+        """The guard of one listing's pages (``what``: the listing, as errors name it)."""
+        return Paging(self.root, what)
 
 
 def _unavailable(problem: str, retry_after: float | None) -> TryAgain:

@@ -184,7 +184,8 @@ def _eml_files(folder: Path, unlisted: list[Rejected], outlook: list[Path]) -> I
             try:
                 if entry.is_dir(follow_symlinks=False):
                     waiting.append(path)
-                elif entry.name.endswith(_WALKED) and not entry.is_dir():
+                elif entry.name.lower().endswith(_WALKED) and not entry.is_dir():
+                    # Any case: Windows saves ERRORS.XML and App.EVTX as readily.
                     yield path
                 elif entry.name.lower().endswith(".msg") and not entry.is_dir():
                     outlook.append(path)
@@ -222,7 +223,8 @@ def _read_file(
         size = info.st_size if info.st_size > max_message_bytes else None
         yield _too_large(source, size, max_message_bytes)
     else:
-        # When the file was written: the time of an export that has none of its own.
+        # When the file was written: the time of an export that has none of its own (one in
+        # the future is capped when it is ingested: ``problem.written_at``).
         written = datetime.fromtimestamp(info.st_mtime, UTC)
         yield RawMessage(source=source, data=data, at=written)
 
@@ -341,7 +343,11 @@ class FileSource:
 
         for item in read_paths(self._paths, self._limit, indexed):
             if isinstance(item, Rejected):
-                summary.unreadable += 1
+                # Counted as stderr names it: a file over the limit was read and refused.
+                if item.code == "too-large":
+                    summary.rejected += 1
+                else:
+                    summary.unreadable += 1
                 summary.problems.append(item)
                 if progress is not None:
                     progress.advance(item.source)

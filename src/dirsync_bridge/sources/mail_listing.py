@@ -108,15 +108,17 @@ class Listing:
     def __iter__(self) -> Iterator[MailItem]:
         seen: set[str] = set()
         start = self._since
+        # Outlook's offset links get the token: followed only as graph.paging allows.
+        paging = self._client.paging(self._what)
         page = self._page(start)
         while True:
-            items = [MailItem.from_graph(raw) for raw in page.get("value", [])]
+            items = [MailItem.from_graph(raw) for raw in paging.items(page)]
             for item in items:
                 if item.id not in seen:
                     seen.add(item.id)
                     yield item
-            link = page.get("@odata.nextLink")
-            if not link:
+            link = paging.next(page)
+            if link is None:
                 return
             last = items[-1].changed if items else start
             if stamp(last) > stamp(start):
@@ -126,7 +128,7 @@ class Listing:
             # A whole page within one second: only the offset link goes on from here.
             if self.unproven_from is None or start < self.unproven_from:
                 self.unproven_from = start
-            page = self._client.get_json(str(link), what=self._what)
+            page = self._client.get_json(link, what=self._what)
 
     def _page(self, start: datetime) -> dict[str, Any]:
         conditions = f"lastModifiedDateTime ge {stamp(start)}"

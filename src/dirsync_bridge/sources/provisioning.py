@@ -17,7 +17,9 @@ The pass is one ``Report`` (design.md section 9): ``source_kind`` ``graph-provis
 time = the pass's start, one ``QuarantinedAttributeValueMustBeUnique`` record per error.
 It is ``complete`` (it lists every error Graph can show, so an absence from it means the
 quarantine was cleared) only when every page of all three types was read. A page that
-fails after the retry policy leaves the report incomplete: what was read is still recorded
+fails after the retry policy (or answers 200 without its ``value`` list, or links on to
+another host, back to a page already read, or past ``MAX_PAGES``: ``graph.paging``) leaves
+the report incomplete: what was read is still recorded
 and ticketed, then ``finish`` raises the failure (exit 75, the next pass reads again). A
 type Graph refuses to show (403: a permission missing) is named with the permission to
 grant (exit 2 after the pass), and the rest still counts, as incomplete.
@@ -292,13 +294,14 @@ class ProvisioningErrors:
                 listing.scanned = True
                 del query["$filter"]
                 page = self.client.get_json(f"/{kind}", what=f"scan {kind}", params=query)
+            paging = self.client.paging(what)
             while True:
+                # A page without its value list, or a next link off Graph, looping or
+                # endless, is a failure: the listing is incomplete and proves no absence.
+                listing.objects += [o for o in paging.items(page) if conflicts_of(o)]
                 listing.pages += 1
-                items = page.get("value")
-                if isinstance(items, list):  # anything else lists nothing
-                    listing.objects += [o for o in items if conflicts_of(o)]
-                link = page.get("@odata.nextLink")
-                if not isinstance(link, str):
+                link = paging.next(page)
+                if link is None:
                     return listing
                 page = self.client.get_json(link, what=what)
         except GraphError as exc:

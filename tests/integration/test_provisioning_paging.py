@@ -1,0 +1,167 @@
+"""Graph provisioning source: odd pages (no value list, a looping or off-host nextLink)
+are an incomplete scan (exit 75) that resolves nothing and sends the token nowhere else."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dirsync_bridge.errors import DirsyncBridgeError, Retriable
+
+from ..simulators.graph import directory
+from ..simulators.graph.server import GraphSimulator
+from ..simulators.graph.wire import Reply
+from .test_provisioning import (
+    ANN,
+    ENV,
+    by_summary,
+    conflict,
+    daily,
+    prov_config,
+    quarantine_three,
+)
+
+pytestmark = pytest.mark.usefixtures("ca_bundle_env")
+
+
+@pytest.mark.parametrize("body", [{}, {"value": None}, {"value": {}}, {"value": "nope"}])
+def test_a_users_page_without_a_value_list_is_not_a_complete_empty_scan(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any, body: dict
+) -> None:
+    """Graph answers the users listing 200 but with no ``value`` list (a gateway's or a
+    proxy's odd 200): that is no proof ann's quarantine cleared; 3+ such passes must not
+    resolve her ticket."""
+    quarantine_three(graph_sim)
+    config = prov_config(graph_sim, tmp_path / "state")
+    cron = daily(config)
+    cron()
+    assert by_summary(config)[ANN]["status"] == "open"
+    real = directory._list
+
+    def odd(req, d, kind, base_url, fields, eventual):
+        if kind == "user":
+            return Reply(200, body)
+        return real(req, d, kind, base_url, fields, eventual)
+
+    monkeypatch.setattr(directory, "_list", odd)
+    for _ in range(config.tickets.resolve_after_reports + 1):
+        with contextlib.suppress(DirsyncBridgeError):
+            cron()
+    assert by_summary(config)[ANN]["status"] == "open"
+
+
+def test_a_next_link_that_loops_does_not_hang_the_pass(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any
+) -> None:
+    """Graph (a bug, a proxy cache) answers every users page with a nextLink back to the
+    same page: the pass must end (exit 75 or so), not loop forever."""
+    quarantine_three(graph_sim)
+    prov_config(graph_sim, tmp_path / "state")
+    real = directory._list
+
+    def looping(req, d, kind, base_url, fields, eventual):
+        reply = real(req, d, kind, base_url, fields, eventual)
+        if kind == "user":
+            reply.body["@odata.nextLink"] = f"{base_url}/v1.0/users?$skiptoken=loop"
+        return reply
+
+    monkeypatch.setattr(directory, "_list", looping)
+    monkeypatch.setattr(directory.odata, "read_skiptoken", lambda t: 0)
+    # The tool in its own process (the CLI, as cron runs it), so that a hang can be killed.
+    import os
+    import subprocess
+    import sys
+
+    from ..e2e.test_cli_provisioning import config_file
+
+    conf = config_file(tmp_path, graph_sim)
+    env = {**os.environ, "DIRSYNC_BRIDGE_CONFIG": str(conf), **ENV}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dirsync_bridge", "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        requests = len(graph_sim.log.graph())
+        raise AssertionError(f"still paging after 60 s ({requests} Graph requests)") from None
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 75, (done.returncode, done.stderr)
+    assert "repeats" in done.stderr and "incomplete" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("fault", ["HTML", "TRUNCATE", "DROP"])
+def test_an_odd_failure_mid_paging_never_resolves(
+    tmp_path: Path, graph_sim: GraphSimulator, fault: str
+) -> None:
+    from ..simulators.graph import faults
+
+    for n in range(3):
+        graph_sim.add_user(  # users in error before ann: ann on page 4
+            f"a{n}@contoso.com",
+            provisioning_errors=[conflict("ProxyAddresses", f"smtp:a{n}@c")],
+        )
+    quarantine_three(graph_sim)
+    graph_sim.page_size = 1
+    graph_sim.faults.retry_after = "0"
+    config = prov_config(graph_sim, tmp_path / "state")
+    cron = daily(config)
+    cron()
+    assert by_summary(config)[ANN]["status"] == "open"
+    for _ in range(config.tickets.resolve_after_reports + 1):
+        graph_sim.faults.fail_pages(getattr(faults, fault), times=50, path_contains="/users")
+        with contextlib.suppress(DirsyncBridgeError):
+            cron()
+        graph_sim.faults.page_queue.clear()
+    # ann is on a page the fault hides, and stays in error: must stay open
+    assert by_summary(config)[ANN]["status"] == "open"
+
+
+def test_a_next_link_to_another_host_does_not_get_the_token(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any
+) -> None:
+    """A nextLink that points off the configured Graph host (a rogue proxy, a poisoned
+    answer) must not be sent the bearer token (over plain http, at that)."""
+    import http.server
+
+    seen: list[str] = []
+
+    class Catch(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization") or "")
+            body = b'{"value": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Catch)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    quarantine_three(graph_sim)
+    config = prov_config(graph_sim, tmp_path / "state")
+    real = directory._list
+
+    def rogue(req, d, kind, base_url, fields, eventual):
+        reply = real(req, d, kind, base_url, fields, eventual)
+        if kind == "user":
+            reply.body["@odata.nextLink"] = f"http://127.0.0.1:{server.server_port}/v1.0/users"
+        return reply
+
+    monkeypatch.setattr(directory, "_list", rogue)
+    try:
+        with pytest.raises(Retriable, match="not followed"):
+            daily(config)()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not any(h.lower().startswith("bearer ") for h in seen), "token sent off-host"
