@@ -373,6 +373,7 @@ def test_a_report_over_the_size_limit_is_rejected_as_too_large_and_the_pass_goes
     assert summary.created == 3
     (problem,) = summary.problems
     assert problem.code == "too-large" and "max_message_bytes (100000)" in problem.reason
+    assert (summary.rejected, summary.unreadable) == (1, 0)  # counted as stderr names it
     assert graph_sim.message(big.id).categories == ["dirsync-bridge-rejected"]
     assert folder_of(graph_sim, keep.id) == "elsewhere"
 

@@ -146,7 +146,11 @@ class MailboxSource:
         log.info("unreadable %s: %s", reference, error)  # named on stderr with the summary
         code = "too-large" if isinstance(error, TooLarge) else "unreadable"
         detail = str(error).removeprefix(f"read {reference}: ")
-        summary.unreadable += 1
+        # Counted as stderr names it: a message over the limit is rejected, not unreadable.
+        if code == "too-large":
+            summary.rejected += 1
+        else:
+            summary.unreadable += 1
         summary.problems.append(Rejected(source=reference, code=code, detail=detail))
         self._ledger.record_mailbox(item.id, self.name, item.received, "rejected")
         if isinstance(error, MessageGone):
