@@ -34,7 +34,7 @@ def identity_normal(identity: str | None) -> str:
     object. NFC (not NFKC: a UPN's compatibility characters are its own) joins them; it is
     the identity on ASCII and on text already NFC, so the fingerprints made before it stay.
     """
-    return normalise(unicodedata.normalize("NFC", identity or ""))
+    return normalise(unicodedata.normalize("NFC", _visible(identity or "")))
 
 
 def tenant_normal(name: str | None) -> str:
@@ -44,8 +44,17 @@ def tenant_normal(name: str | None) -> str:
     accents, full-width letters); it is the identity on ASCII, so the fingerprints of ASCII
     tenants made before it stay as they were (NFKC_Casefold, as Unicode defines it).
     """
-    text = unicodedata.normalize("NFKC", name or "")
+    text = unicodedata.normalize("NFKC", _visible(name or ""))
     return normalise(unicodedata.normalize("NFKC", text.casefold()))
+
+
+def _visible(text: str) -> str:
+    """Without format characters (Unicode Cf: zero-width spaces, a byte order mark, bidi
+    controls): invisible, they would make one name two. Text without any stays as it is, so
+    the fingerprints made before stay."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def normalise_message(message: str) -> str:

@@ -132,8 +132,8 @@ def decide(
 def _never_reopen(resolution: str | None, policy: Policy) -> bool:
     # Jira's names are compared as Jira compares them, whatever the case in the config
     # ("won't do" is "Won't Do"); only met when a resolved problem is seen again: rare.
-    folded = (resolution or "").casefold()
-    return bool(folded) and any(folded == name.casefold() for name in policy.never_reopen)
+    folded = (resolution or "").strip().casefold()
+    return bool(folded) and any(folded == name.strip().casefold() for name in policy.never_reopen)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -32,7 +32,7 @@ from . import bootstrap, crashpoints
 from .config.settings import Config
 from .enrich.enricher import Enricher, holder_labels, values_of
 from .fingerprint import tenant_normal
-from .lifecycle import coverage_of
+from .lifecycle import Coverage, coverage_of
 from .models import Rejected, Report
 from .parse.detect import detect, read_input
 from .parse.message import ParsedReport
@@ -219,6 +219,29 @@ def dated(report: Report, written: datetime | None) -> Report:
     return report.model_copy(update={"sync_completed_at": written or datetime.now(UTC)})
 
 
+FUTURE: timedelta = timedelta(hours=1)
+"""How far ahead of the reading a report's own time may be (clocks disagree a little)."""
+
+
+def dated_at(report: Report, now: datetime) -> tuple[datetime, Coverage | None]:
+    """A report's time and coverage as recorded. One dated after the time it is read (by
+    more than ``FUTURE``: a wrong clock, a forged Date, a file's mtime on a skewed share)
+    would sort after every real report to come: its absences would resolve problems those
+    reports still list, and their sightings could not reopen them. It is recorded at the
+    time it is read, and vouches for no absence (its sightings count)."""
+    at = report_time(report)
+    coverage = coverage_of(report.source_kind, report.complete)
+    if at <= now + FUTURE:
+        return at, coverage
+    log.warning(
+        "%s is dated %s, after now: recorded as read now, and its absences resolve nothing",
+        report.source,
+        at.isoformat(),
+        extra={"event": "future-report", "source": report.source},
+    )
+    return now, None
+
+
 def ingest(
     item: RawMessage | Report,
     config: Config,
@@ -275,16 +298,17 @@ def ingest(
     key = report_key(header, digest, mark)
     if isinstance(result, Report):
         result = header = dated(result, written)
+    at, coverage = dated_at(header, datetime.now(UTC))
     identities = known_identities(result, ledger)
     new = ledger.record_report(
         content_key,
         key,
         header.tenant,
-        report_time(header),
+        at,
         item.source,
         _problems_of(result, key, identities, enricher),
         header.subject,
-        coverage_of(header.source_kind, header.complete),
+        coverage,
     )
     if not new:
         summary.already_seen += 1

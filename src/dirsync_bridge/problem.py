@@ -120,16 +120,12 @@ def export_key(report: Report, raw_digest: str, written: str = "") -> str:
 
 def written_at(mtime: datetime | None, read_at: datetime) -> tuple[datetime | None, str]:
     """When an export file was written, as a time (for one with no time of its own) and as
-    the mark its keys carry (``export_key``, ``pipeline.input_key``).
-
-    An mtime in the future (a share's skewed clock, an archive's) is no time: such a file
-    would be dated after every real report to come and hide their sightings. It is capped
-    at ``read_at``, and marked with the day it is read: its copies and its rewrites read
-    that day are one report (one absence), not one per odd mtime."""
+    the mark its keys carry (``export_key``, ``pipeline.input_key``): its exact mtime, so
+    that the same file read on other days is one report."""
     if mtime is None:
         return None, ""
-    if mtime > read_at:
-        return read_at, "@read-" + read_at.astimezone(UTC).date().isoformat()
+    # Marked by its exact mtime even in the future: the same file read again on other days
+    # is one report. Its time is judged with every report's (``pipeline.dated_at``).
     return mtime, "@" + mtime.astimezone(UTC).isoformat()
 
 

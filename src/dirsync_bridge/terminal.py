@@ -5,9 +5,10 @@ A report's identity, tenant or error text, a server's answer, a file name: any o
 hold an escape sequence (``ESC ] 0 ; title BEL`` sets the window title, ``ESC [ 2 J``
 clears the screen, others have rewritten the clipboard or hidden text). Every table and
 every human log line shows such text through ``shown``: the C0 controls (newlines and
-tabs included: one event, one line), DEL and the C1 controls (8-bit ``CSI``) become
-backslash escapes, ``\\x1b``. JSON output needs none of this: ``json.dumps`` escapes the
-C0 controls, and a JSON reader does not obey the others.
+tabs included: one event, one line), DEL, the C1 controls (8-bit ``CSI``) and the line
+and paragraph separators become backslash escapes, ``\\x1b``, ``\\u2028``. JSON output
+needs none of this: ``json.dumps`` escapes the C0 controls, and a JSON reader does not obey
+the others.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import shutil
 import sys
 from typing import Any, Final, TextIO
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 CLIPPED_WIDTH: Final = 80
 """Tables written anywhere but a terminal (a file, a pipe, cron's mail) fit 80 columns."""
 _NARROWEST: Final = 40
@@ -31,7 +32,10 @@ def shown(text: str) -> str:
 
 
 def _escape(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group(0)):02x}"
+    # The line and paragraph separators (U+2028, U+2029) break a line on many terminals
+    # and log viewers: one event, one line.
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def width(stream: TextIO) -> int:

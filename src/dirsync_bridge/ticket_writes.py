@@ -346,7 +346,15 @@ def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
             sink.update(current.key, write.content)
             return replace(current, content_digest=content_digest(write.content))
         assert write.body is not None
-        sink.update(current.key, write.content, comment=(write.comment_key, write.body))
+        try:
+            sink.update(current.key, write.content, comment=(write.comment_key, write.body))
+        except Skippable as exc:
+            # Refused, maybe for the comment alone (a bot that may edit but not comment, a
+            # comment validator): the refresh goes alone, and the comment is planned again
+            # on its own, where a refusal names it as ever.
+            log.warning("%s; the summary and description are refreshed without it", exc)
+            sink.update(current.key, write.content)
+            return replace(current, content_digest=content_digest(write.content))
         return replace(
             current,
             content_digest=content_digest(write.content),

@@ -77,6 +77,8 @@ class OneLineCommand(click.Command):
             return super().parse_args(ctx, args)
         except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
+        except click.UsageError as exc:  # an unknown option, an extra argument
+            raise Fatal(f"{exc.format_message()} (see {ctx.command_path} --help)") from None
 
 
 class OneLineGroup(click.Group):
@@ -87,6 +89,8 @@ class OneLineGroup(click.Group):
             return super().parse_args(ctx, args)
         except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
+        except click.UsageError as exc:  # an unknown option, an extra argument
+            raise Fatal(f"{exc.format_message()} (see {ctx.command_path} --help)") from None
 
 
 _SINCE = re.compile(
@@ -121,11 +125,10 @@ def parse_since(text: str) -> datetime:
             digits = re.match(r"[0-9]*", rest).group(0)  # type: ignore[union-attr]
             value = f"{head}.{digits[:6]:0<6}{rest[len(digits) :]}"
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        # At the edges of time an offset takes it out of range (0001-01-01T00:00+01:00).
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise Fatal(f"--since: {text!r} is not a day or time of the form {SINCE_FORMS}") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:

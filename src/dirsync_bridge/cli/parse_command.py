@@ -16,12 +16,20 @@ from ..errors import DirsyncBridgeError, Fatal
 from ..models import Rejected, Report
 from ..output import print_json_array, table
 from ..terminal import width
-from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option, with_tenant
+from .group import (
+    EXIT_OK,
+    EXIT_SOME_REJECTED,
+    OneLineCommand,
+    _fail,
+    cli,
+    tenant_option,
+    with_tenant,
+)
 
 log = logging.getLogger("dirsync_bridge.cli")
 
 
-@cli.command()
+@cli.command(cls=OneLineCommand)
 @click.argument(
     "paths",
     nargs=-1,

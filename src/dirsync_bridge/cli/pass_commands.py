@@ -18,12 +18,20 @@ from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
 from ..terminal import ProgressBar
-from .group import EXIT_OK, EXIT_SOME_REJECTED, _fail, cli, tenant_option, with_tenant
+from .group import (
+    EXIT_OK,
+    EXIT_SOME_REJECTED,
+    OneLineCommand,
+    _fail,
+    cli,
+    tenant_option,
+    with_tenant,
+)
 
 log = logging.getLogger("dirsync_bridge.cli")
 
 
-@cli.command()
+@cli.command(cls=OneLineCommand)
 @click.argument(
     "paths",
     nargs=-1,
@@ -189,7 +197,7 @@ def _with_sink(config: Config, kind: str) -> Config:
         _fail(missing[0] if len(missing) == 1 else ConfigErrors(missing))
 
 
-@cli.command()
+@cli.command(cls=OneLineCommand)
 @click.option(
     "--dry-run",
     is_flag=True,

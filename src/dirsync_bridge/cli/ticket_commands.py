@@ -12,7 +12,7 @@ from datetime import datetime
 import click
 
 from ..config.settings import Config
-from ..errors import DirsyncBridgeError
+from ..errors import DirsyncBridgeError, Fatal
 from ..output import ticket_json, ticket_table, write_ticket_csv
 from ..terminal import shown, width
 from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli, since_option
@@ -77,10 +77,13 @@ def tickets(
     """
     from ..ledger.listing import TicketFilter
     from ..ledger.store import Ledger
+    from ..parse.tenants import BLANK, blank
 
     if ctx.invoked_subcommand is not None:
         return
     config: Config = ctx.obj
+    if tenant is not None and blank(tenant):
+        _fail(Fatal(f"--tenant: {BLANK}"))
     wanted = TicketFilter(
         status=None if status == "all" else status,  # type: ignore[arg-type]
         kind=kind,

@@ -51,7 +51,7 @@ from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from ..secret_files import header_safe, read_secret_file, secret_line
-from .paging import Paging
+from .paging import Paging, origin
 from .wire import (
     BadAnswer,
     Busy,
@@ -234,8 +234,17 @@ class GraphClient:
     # -- requests --------------------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        """A full URL for a path under /v1.0 (a full URL is returned as is)."""
-        return path if "://" in path else f"{self.root}/v1.0{path}"
+        """A full URL for a path under /v1.0. A full URL (a next link an answer gave) is
+        returned as is only on the Graph root's scheme and host: the bearer token goes to no
+        other host, whoever asks (``Retriable``, the listing incomplete)."""
+        if "://" not in path:
+            return f"{self.root}/v1.0{path}"
+        if origin(path) != origin(self.root):
+            raise Retriable(
+                f"Graph: a link to {origin(path) or 'nowhere'} (not {self.root}) was not "
+                "followed; the listing is incomplete, the next run retries"
+            )
+        return path
 
     def request_json(
         self,

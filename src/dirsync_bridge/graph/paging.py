@@ -31,7 +31,7 @@ class Paging:
 
     def __init__(self, root: str, what: str) -> None:
         self._root = root
-        self._origin = _origin(root)
+        self._origin = origin(root)
         self._what = what
         self._seen: set[str] = set()
 
@@ -47,8 +47,8 @@ class Paging:
         link = page.get("@odata.nextLink")
         if link is None or link == "":
             return None
-        if not isinstance(link, str) or _origin(link) != self._origin:
-            shown = _origin(link) if isinstance(link, str) else type(link).__name__
+        if not isinstance(link, str) or origin(link) != self._origin:
+            shown = origin(link) if isinstance(link, str) else type(link).__name__
             raise self._incomplete(
                 f"a next-page link to {shown or 'nowhere'} (not {self._root}) was not followed"
             )
@@ -65,7 +65,7 @@ class Paging:
         )
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
     """``scheme://host[:port]`` in lower case, a default port left out: what a link must
     share with the Graph root to be sent the token."""
     try:

@@ -55,10 +55,16 @@ def _key(name: str) -> str:
     return tenant_normal(name.translate(_BIDI)) if _visible(name) else ""
 
 
+def blank(name: str) -> bool:
+    """Whether a name names no one: empty, spaces, or format characters only."""
+    return not _visible(name)
+
+
 def shown(name: str) -> str:
-    """The display form of a name no alias lists: bidi controls out, NFKC, whitespace
-    collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", name.translate(_BIDI)).split())
+    """The display form of a name no alias lists: format characters (bidi controls,
+    zero-width spaces, a BOM) out, NFKC, whitespace collapsed."""
+    visible = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    return " ".join(unicodedata.normalize("NFKC", visible).split())
 
 
 class TenantRules(BaseModel):

@@ -343,23 +343,35 @@ class JiraSink:
         left = list(dict.fromkeys(keys))
         while left:
             chunk, left = left[:100], left[100:]
-            while chunk:
-                try:
-                    answer = list(self._http.search(f"key in ({', '.join(chunk)})", ["key"]))
-                except BadRequest as exc:
-                    named = {m.group(1) for t in exc.messages if (m := MISSING_KEY.search(t))}
-                    missing = {k for k in chunk if k in named}
-                    if not missing:
-                        raise
+            self._look_for(chunk, gone, found)
+        return TicketsSeen(frozenset(gone), found)
+
+    def _look_for(self, chunk: list[str], gone: set[str], found: dict[str, str]) -> None:
+        """One ``key in (...)`` search; on a 400, the keys it names (Jira's English) are
+        gone, and a 400 that names none (a site in another language) is narrowed down by
+        halves until one key alone is refused: that one is gone."""
+        while chunk:
+            try:
+                answer = list(self._http.search(f"key in ({', '.join(chunk)})", ["key"]))
+            except BadRequest as exc:
+                named = {m.group(1) for t in exc.messages if (m := MISSING_KEY.search(t))}
+                missing = {k for k in chunk if k in named}
+                if missing:
                     gone |= missing
                     chunk = [k for k in chunk if k not in missing]
                     continue
-                for raw in answer:
-                    name = str(property_of(raw).get("idempotency_key", ""))
-                    if name:
-                        found[name] = str(raw["key"])
-                break
-        return TicketsSeen(frozenset(gone), found)
+                if len(chunk) == 1:
+                    gone.add(chunk[0])
+                    return
+                half = len(chunk) // 2
+                self._look_for(chunk[:half], gone, found)
+                self._look_for(chunk[half:], gone, found)
+                return
+            for raw in answer:
+                name = str(property_of(raw).get("idempotency_key", ""))
+                if name:
+                    found[name] = str(raw["key"])
+            return
 
     # -- reading, for doctor ---------------------------------------------------------------
 

@@ -205,6 +205,7 @@ class MailFolder:
             what=f"find the folder {folder!r}",
             params={"$filter": f"displayName eq '{escaped}'", "$select": "id,displayName"},
         )
-        for item in answer.get("value", []):
+        # A gateway's {} is no answer (Retriable), never "no such folder" (a config error).
+        for item in self.client.paging(f"find the folder {folder!r}").items(answer):
             return str(item["id"])
         return None
