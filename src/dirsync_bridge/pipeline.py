@@ -219,27 +219,28 @@ def dated(report: Report, written: datetime | None) -> Report:
     return report.model_copy(update={"sync_completed_at": written or datetime.now(UTC)})
 
 
-FUTURE: timedelta = timedelta(hours=1)
-"""How far ahead of the reading a report's own time may be (clocks disagree a little)."""
+FUTURE: timedelta = timedelta(days=1)
+"""How far ahead of the reading a report's own time may be (clocks and time zones disagree
+a little; a day covers any zone written wrong)."""
 
 
 def dated_at(report: Report, now: datetime) -> tuple[datetime, Coverage | None]:
     """A report's time and coverage as recorded. One dated after the time it is read (by
     more than ``FUTURE``: a wrong clock, a forged Date, a file's mtime on a skewed share)
     would sort after every real report to come: its absences would resolve problems those
-    reports still list, and their sightings could not reopen them. It is recorded at the
-    time it is read, and vouches for no absence (its sightings count)."""
+    reports still list, and their sightings could not reopen them. It vouches for no
+    absence (its sightings count, at its own time)."""
     at = report_time(report)
     coverage = coverage_of(report.source_kind, report.complete)
     if at <= now + FUTURE:
         return at, coverage
     log.warning(
-        "%s is dated %s, after now: recorded as read now, and its absences resolve nothing",
+        "%s is dated %s, after now: its absences resolve nothing",
         report.source,
         at.isoformat(),
         extra={"event": "future-report", "source": report.source},
     )
-    return now, None
+    return at, None
 
 
 def ingest(

@@ -240,6 +240,11 @@ class Writer:
             self.ledger.record_resolution(change.fingerprint, change.episode, name, exc.at)
             self._restart(change.fingerprint, exc)
             return
+        except PartlyWritten as exc:
+            # The refresh landed, its comment was refused: the one recorded, the other named.
+            self.ledger.done(intent, change.fingerprint, change.episode, exc.applied)
+            self._failed(change.fingerprint, exc.refusal)
+            return
         except (Fatal, Skippable, NotWritten) as exc:
             self.ledger.abandon(intent)  # refused, never sent, or the ticket is gone
             self._failed(change.fingerprint, exc)
@@ -338,6 +343,15 @@ class _Inline:
         return future
 
 
+class PartlyWritten(Exception):
+    """A refresh-with-comment refused whose refresh then went alone: what the ticket holds
+    (``applied``), and the refusal of the comment (``refusal``)."""
+
+    def __init__(self, applied: Applied, refusal: Skippable) -> None:
+        super().__init__(str(refusal))
+        self.applied, self.refusal = applied, refusal
+
+
 def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
     """Send one write (in a worker); what the ticket holds after it, for the ledger."""
     if write.op == "update":
@@ -350,11 +364,11 @@ def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
             sink.update(current.key, write.content, comment=(write.comment_key, write.body))
         except Skippable as exc:
             # Refused, maybe for the comment alone (a bot that may edit but not comment, a
-            # comment validator): the refresh goes alone, and the comment is planned again
-            # on its own, where a refusal names it as ever.
-            log.warning("%s; the summary and description are refreshed without it", exc)
+            # comment validator): the refresh goes alone, and the refusal is named as ever.
             sink.update(current.key, write.content)
-            return replace(current, content_digest=content_digest(write.content))
+            raise PartlyWritten(
+                replace(current, content_digest=content_digest(write.content)), exc
+            ) from None
         return replace(
             current,
             content_digest=content_digest(write.content),
