@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
 
 from .models import Family, SyncError
 from .parse.catalog import PRODUCT
@@ -37,6 +39,7 @@ def identity_normal(identity: str | None) -> str:
     return normalise(unicodedata.normalize("NFC", _visible(identity or "")))
 
 
+@lru_cache(maxsize=256)  # every fingerprint names its tenant: a report names one
 def tenant_normal(name: str | None) -> str:
     """A tenant's name as matched: NFKC, case-folded, whitespace collapsed.
 
@@ -65,14 +68,27 @@ def normalise_message(message: str) -> str:
 
 def object_key(error: SyncError) -> str:
     """What names the object the error is about, most specific first."""
-    if error.identity:
-        return f"identity:{identity_normal(error.identity)}"
-    if error.object_id:
-        return f"object-id:{error.object_id.strip()}"
-    values = sorted({normalise(v) for c in error.conflicts for v in c.values})
-    if values:
-        return "values:" + ",".join(values)
-    return f"message:{normalise_message(error.message)}"
+    return object_key_of(
+        error.identity,
+        error.object_id,
+        (v for c in error.conflicts for v in c.values),
+        error.message,
+    )
+
+
+def object_key_of(
+    identity: str | None, object_id: str | None, values: Iterable[str], message: str
+) -> str:
+    """``object_key`` of an error's fields (``values``: its conflicts' values), for errors
+    read as plain data (``problem_rows``)."""
+    if identity:
+        return f"identity:{identity_normal(identity)}"
+    if object_id:
+        return f"object-id:{object_id.strip()}"
+    keyed = sorted({normalise(v) for v in values})
+    if keyed:
+        return "values:" + ",".join(keyed)
+    return f"message:{normalise_message(message)}"
 
 
 def fingerprint(tenant: str | None, family: Family, key: str) -> str:

@@ -23,8 +23,11 @@ import ctypes
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import cast
 
@@ -45,9 +48,9 @@ from .problem import (
     report_key,
     report_time,
     sightings,
-    sightings_in_chunks,
     written_at,
 )
+from .problem_rows import Listed, listed_in_chunks
 from .run_summary import RunSummary
 from .ticket_sync import reconcile_until_settled, settle
 
@@ -423,19 +426,46 @@ def _problems_of(
     key: str,
     identities: Mapping[str, str],
     enricher: Enricher | None,
-) -> Iterator[Sighting]:
+) -> Iterator[Sighting | Listed]:
     """The report's sightings, enriched, made as the ledger records them: an email's a chunk
-    at a time, so that a large report's problems are never all held at once (nor made at all
-    when the ledger already has the report)."""
-    chunks = (
-        sightings_in_chunks(parsed, key, identities=identities)
-        if isinstance(parsed, ParsedReport)
+    at a time (``Listed``), so that a large report's problems are never all held at once, nor
+    made at all when the ledger already has the report or the rows of their last sighting."""
+    if not isinstance(parsed, ParsedReport):
         # An export's errors are all made already; its sightings, once asked for.
-        else (sightings(parsed, key, identities) for _once in (0,))
-    )
-    for chunk in chunks:
+        found = sightings(parsed, key, identities)
+        yield from found if enricher is None else enriched(found, enricher)
+        return
+    for chunk in listed_in_chunks(parsed, key, identities=identities, mark=rows_mark(enricher)):
         # The IdFix rules need no directory: with an enricher they always run.
-        yield from chunk if enricher is None else enriched(chunk, enricher)
+        yield chunk if enricher is None else replace(chunk, make=_Enriched(chunk.make, enricher))
+
+
+@dataclass(frozen=True, slots=True)
+class _Enriched:
+    """Sightings made, then enriched."""
+
+    make: Callable[[Collection[str]], list[Sighting]]
+    enricher: Enricher
+
+    def __call__(self, wanted: Collection[str]) -> list[Sighting]:
+        return enriched(self.make(wanted), self.enricher)
+
+
+def rows_mark(enricher: Enricher | None) -> str | None:
+    """What an email's sighting is made of beside its rows (``problem_rows.rows_digest``):
+    this version's parser and rules, and whether the rules enrich it. None when directories
+    are looked up: holders may change while the rows stay, so every sighting is made."""
+    if enricher is not None and enricher.active:
+        return None
+    return f"{_version()}/{'plain' if enricher is None else 'rules'}"
+
+
+@lru_cache(maxsize=1)
+def _version() -> str:
+    try:
+        return metadata.version("dirsync-bridge")
+    except metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "source"
 
 
 def enriched(found: list[Sighting], enricher: Enricher) -> list[Sighting]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # named in the Protocols' signatures only: `parse` need not l
     from .models import Report
     from .models.enrichment import Holder, Where
     from .problem import Problem, Sighting
+    from .problem_rows import Listed
     from .run_summary import RunSummary
     from .sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen, WriteDone
 
@@ -230,13 +231,14 @@ class Ledger(Protocol):
         tenant: str | None,
         at: datetime,
         source: str,
-        sightings: Iterable[Sighting],
+        sightings: Iterable[Sighting | Listed],
         subject: str | None = None,
         coverage: Coverage | None = "unquarantined",
     ) -> bool:
         """A parsed report and its sightings: the lifecycle states it changes are moved on,
         and the problems whose tickets may change are flagged. ``coverage``: the problems
-        the report would have listed (``lifecycle.coverage_of``; None: it vouches for none)."""
+        the report would have listed (``lifecycle.coverage_of``; None: it vouches for none).
+        ``Listed`` problems are made only when their rows changed (``problem_rows``)."""
         ...
 
     def identities(self, tenant: str | None, object_ids: Iterable[str]) -> dict[str, str]:

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from .fingerprint import fingerprint, object_key, tenant_normal
 from .models import Conflict, Family, Kind, Report, SyncError, UtcTimestamp
 from .models.enrichment import Enrichment
-
-if TYPE_CHECKING:
-    from .parse.message import ParsedReport
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 QUARANTINED: frozenset[str] = frozenset({"QuarantinedAttributeValueMustBeUnique"})
@@ -181,62 +176,6 @@ def _identified(error: SyncError, known: Mapping[str, str]) -> SyncError:
     if not error.identity and error.object_id and error.object_id.strip() in known:
         return error.model_copy(update={"identity": known[error.object_id.strip()]})
     return error
-
-
-CHUNK = 500
-"""Problems made (and recorded) at a time from a large report: each costs some 2.5 KB as a
-``Sighting``, and a 25 MiB report lists 70,000."""
-
-
-def sightings_in_chunks(
-    parsed: ParsedReport,
-    key: str,
-    chunk: int | None = None,
-    identities: Mapping[str, str] | None = None,
-) -> Iterator[list[Sighting]]:
-    """``sightings(parsed.report(), key, identities)``, ``chunk`` problems at a time, never
-    all at once.
-
-    A problem's details merge every row of it, wherever in the report it is, so a first pass
-    numbers each row's problem in order of first appearance (a number a row, and one
-    fingerprint a problem while it runs) and the errors are let go; then each chunk of
-    problems has its rows made into errors again and grouped as ``sightings`` groups them.
-    A report of at most ``chunk`` rows (default ``CHUNK``) is read once, as before.
-    """
-    chunk = chunk or CHUNK
-    if len(parsed.rows) <= chunk:
-        found = sightings(parsed.report(), key, identities)
-        if found:
-            yield found
-        return
-    tenant, known = parsed.header.tenant, identities or {}
-    numbers: dict[str, int] = {}
-    problem_of = array("q")
-    for error in parsed.errors():
-        error = _identified(error, known)  # as ``sightings`` fingerprints it
-        fp = fingerprint(tenant, error.family, object_key(error))
-        problem_of.append(numbers.setdefault(fp, len(numbers)))
-    count = len(numbers)
-    del numbers
-    # The rows sorted by problem, each problem's in source order (a counting sort): the rows
-    # of problems [a, b) are rows[starts[a]:starts[b]].
-    starts = array("q", bytes(8 * (count + 1)))
-    for number in problem_of:
-        starts[number + 1] += 1
-    for number in range(count):
-        starts[number + 1] += starts[number]
-    rows = array("q", bytes(8 * len(problem_of)))
-    fill = array("q", starts)
-    for row, number in enumerate(problem_of):
-        rows[fill[number]] = row
-        fill[number] += 1
-    del problem_of, fill
-    for first in range(0, count, chunk):
-        errors = parsed.errors_at(rows[starts[first] : starts[min(first + chunk, count)]])
-        # Grouped in order of first appearance here is the report's order: these problems'
-        # rows come problem by problem.
-        header = parsed.header.model_copy(update={"errors": errors})
-        yield sightings(header, key, identities)
 
 
 def merge_details(errors: Iterable[SyncError]) -> Details:

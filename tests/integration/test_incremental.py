@@ -11,6 +11,7 @@ then equal ``lifecycle.fold`` over its whole history.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.lifecycle import REOPENED, Coverage, Episode, Policy, fold
 from dirsync_bridge.models import Conflict
 from dirsync_bridge.problem import Details, Problem, Sighting
+from dirsync_bridge.problem_rows import Listed
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 PROBLEMS = ("a", "b", "c", "d")
@@ -89,6 +91,7 @@ def _when(event: tuple[str, object]) -> tuple[int, int]:
     arrangement=st.sampled_from(["in time order", "a few swapped", "shuffled"]),
     resolutions=st.lists(resolution_strategy, max_size=3),
     resolve_after=st.integers(1, 3),
+    digested=st.booleans(),
 )
 def test_the_state_kept_equals_a_fold_of_the_whole_history(
     reports: list[tuple[int, dict[str, tuple[int, object]], Coverage | None]],
@@ -96,6 +99,7 @@ def test_the_state_kept_equals_a_fold_of_the_whole_history(
     arrangement: str,
     resolutions: list[tuple[str, int, str]],
     resolve_after: int,
+    digested: bool,
 ) -> None:
     policy = Policy(
         resolve_after_reports=resolve_after,
@@ -114,13 +118,20 @@ def test_the_state_kept_equals_a_fold_of_the_whole_history(
         for _ in range(2):
             i, j = order.randrange(len(events)), order.randrange(len(events))  # type: ignore[attr-defined]
             events[i], events[j] = events[j], events[i]
-    _record_and_compare(events, coverage, policy)
+    _record_and_compare(events, coverage, policy, digested)
 
 
 def _record_and_compare(
-    events: list[tuple[str, object]], coverage: dict[str, Coverage | None], policy: Policy
+    events: list[tuple[str, object]],
+    coverage: dict[str, Coverage | None],
+    policy: Policy,
+    digested: bool = False,
 ) -> None:
-    """Record the events in the order given; every problem's state kept must equal a fold."""
+    """Record the events in the order given; every problem's state kept must equal a fold.
+
+    ``digested``: the problems listed with the digest of what their sighting is made of (as
+    an email's rows are, ``problem_rows``): the ledger makes only those whose digest differs
+    from their last sighting's."""
     with tempfile.TemporaryDirectory() as scratch:
         ledger = Ledger.open(Path(scratch) / "state.db")
         try:
@@ -130,13 +141,14 @@ def _record_and_compare(
                     number, (hour, listed, covers) = event  # type: ignore[misc]
                     at, key = T0 + timedelta(hours=hour), f"<r{number:02d}>"
                     found = [sighting(fp, key, at, v, h) for fp, (v, h) in sorted(listed.items())]
+                    digests = {fp: f"{v}/{h}" for fp, (v, h) in sorted(listed.items())}
                     ledger.record_report(
                         f"<m{number}>",
                         key,
                         "T",
                         at,
                         f"{key}.eml",
-                        found,
+                        [replace(Listed.made(found), digests=digests)] if digested else found,
                         found[0].subject if found else None,
                         covers,
                     )
@@ -243,9 +255,10 @@ FOUND: list[tuple[int, Reports, list[object]]] = [
 ]
 
 
+@pytest.mark.parametrize("digested", [False, True], ids=["made", "digested"])
 @pytest.mark.parametrize(("resolve_after", "reports", "order"), FOUND)
 def test_histories_found_by_the_property_end_where_a_fold_does(
-    resolve_after: int, reports: Reports, order: list[object]
+    resolve_after: int, reports: Reports, order: list[object], digested: bool
 ) -> None:
     policy = Policy(
         resolve_after_reports=resolve_after,
@@ -253,4 +266,4 @@ def test_histories_found_by_the_property_end_where_a_fold_does(
         never_reopen=frozenset({"Won't Do"}),
     )
     coverage = {f"<r{number:02d}>": covers for number, (_h, _l, covers) in enumerate(reports)}
-    _record_and_compare(_in_order(reports, order), coverage, policy)
+    _record_and_compare(_in_order(reports, order), coverage, policy, digested)

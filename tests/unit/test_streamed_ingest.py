@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge import bootstrap, pipeline, problem
+from dirsync_bridge import bootstrap, pipeline, problem_rows
 from dirsync_bridge.config.settings import Config, load_config
 from dirsync_bridge.ledger import store
 from dirsync_bridge.ledger.store import Ledger
@@ -25,7 +25,8 @@ from dirsync_bridge.lifecycle import Policy
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import ParsedReport, read_message
 from dirsync_bridge.ports import Outcome, RawMessage
-from dirsync_bridge.problem import Details, Problem, Sighting, sightings, sightings_in_chunks
+from dirsync_bridge.problem import Details, Problem, Sighting, sightings
+from dirsync_bridge.problem_rows import Listed, sightings_in_chunks
 from dirsync_bridge.run_summary import RunSummary
 
 from ..conftest import REPORTS, ROOT
@@ -86,26 +87,28 @@ def test_every_fixture_in_chunks_of_one_problem_has_the_sightings_of_the_whole(
 def test_the_pipeline_makes_a_chunk_of_sightings_ahead_of_the_ledger_at_most(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(problem, "CHUNK", 4)
+    monkeypatch.setattr(problem_rows, "CHUNK", 4)
     made: list[int] = []
-    real = problem.sightings
+    real = problem_rows.sightings
 
     def counting(*args: Any) -> list[Sighting]:
         out = real(*args)
         made.append(len(out))
         return out
 
-    monkeypatch.setattr(problem, "sightings", counting)
+    monkeypatch.setattr(problem_rows, "sightings", counting)
     ahead: list[int] = []
     record = Ledger.record_report
 
     def watching(self: Ledger, *args: Any) -> bool:
-        found: Iterable[Sighting] = args[5]
+        found: Iterable[Sighting | Listed] = args[5]
 
-        def consumed() -> Iterator[Sighting]:
-            for number, sighting in enumerate(found, 1):
-                ahead.append(sum(made) - number)
-                yield sighting
+        def consumed() -> Iterator[Sighting | Listed]:
+            seen = 0  # the problems handed to the ledger so far
+            for item in found:
+                seen += 1 if isinstance(item, Sighting) else len(item.digests)
+                ahead.append(sum(made) - seen)
+                yield item
 
         return record(self, *args[:5], consumed(), *args[6:])
 
@@ -124,7 +127,7 @@ def test_a_known_report_in_other_bytes_makes_no_sightings(
     (tmp_path / "a.eml").write_bytes(_email(0))
     pipeline.replay([tmp_path / "a.eml"], config, env={})
     made: list[int] = []
-    monkeypatch.setattr(problem, "sightings", lambda *a: made.append(1) or [])
+    monkeypatch.setattr(problem_rows, "sightings", lambda *a: made.append(1) or [])
     (tmp_path / "b.eml").write_bytes(b"X-Hop: again\n" + _email(0))
     summary = pipeline.replay([tmp_path / "b.eml"], config, env={})
     assert summary.already_seen == 1 and not made
@@ -289,7 +292,7 @@ def test_a_replay_in_chunks_records_and_writes_exactly_what_it_did_whole(
     for day in range(6):
         (mail / f"{day}.eml").write_bytes(_email(day, 80))
     whole = _replayed(mail, tmp_path / "whole")
-    monkeypatch.setattr(problem, "CHUNK", 3)
+    monkeypatch.setattr(problem_rows, "CHUNK", 3)
     monkeypatch.setattr(store, "CHUNK", 2)
     chunked = _replayed(mail, tmp_path / "chunked")
     assert len(whole) >= 2 and whole["state.db"]["problems"]
@@ -358,7 +361,7 @@ def test_a_replay_with_object_ids_in_chunks_records_exactly_what_it_did_whole(
         return dumps
 
     whole = replayed(tmp_path / "whole")
-    monkeypatch.setattr(problem, "CHUNK", 2)
+    monkeypatch.setattr(problem_rows, "CHUNK", 2)
     monkeypatch.setattr(store, "CHUNK", 3)
     chunked = replayed(tmp_path / "chunked")
     assert whole["state.db"]["identity_pairs"]
@@ -368,7 +371,7 @@ def test_a_replay_with_object_ids_in_chunks_records_exactly_what_it_did_whole(
 def test_a_reports_object_ids_are_read_from_its_rows_without_making_its_errors(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(problem, "CHUNK", 4)
+    monkeypatch.setattr(problem_rows, "CHUNK", 4)
     passes: list[int] = []
     real = ParsedReport.errors
 
@@ -380,7 +383,8 @@ def test_a_reports_object_ids_are_read_from_its_rows_without_making_its_errors(
     config = _config(tmp_path)
     (tmp_path / "ids.eml").write_bytes(_id_email(0))
     pipeline.replay([tmp_path / "ids.eml"], config, env={})
-    assert len(passes) == 1  # numbering the problems; then a chunk's rows at a time
+    # The problems named from the rows' plain data; their errors made a chunk's rows at a time.
+    assert not passes
     parsed = _parsed(_id_email(0))
     errors = parsed.report().errors
     assert list(parsed.object_ids()) == [(e.object_id, e.identity) for e in errors]

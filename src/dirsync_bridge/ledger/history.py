@@ -73,8 +73,11 @@ class HistoryLedger:
 
     conn: sqlite3.Connection
 
-    def _write_history(self, report: int, rows: Iterable[tuple[int, Sighting, str]]) -> None:
-        """One report's sightings: (problem row id, sighting, its details' JSON)."""
+    def _write_history(
+        self, report: int, rows: Iterable[tuple[int, Sighting, str]]
+    ) -> list[tuple[int, int, int, int]]:
+        """One report's sightings: (problem row id, sighting, its details' JSON). Returns
+        the rows written: (problem, report, details id, texts id)."""
         details: dict[int, str] = {}
         texts: dict[int, str] = {}
         history: list[tuple[int, int, int, int]] = []
@@ -94,6 +97,7 @@ class HistoryLedger:
             "INSERT OR IGNORE INTO history (problem, report, details, texts) VALUES (?, ?, ?, ?)",
             sorted(history),  # in key order (one report, problem by problem): the last pages
         )
+        return history
 
     def sightings(self, fingerprint: str) -> list[Sighting]:
         """Every sighting of a problem (in no particular order: the fold sorts by time)."""

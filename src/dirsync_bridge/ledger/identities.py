@@ -142,7 +142,11 @@ class IdentityLedger:
         when = "" if at is None else at.astimezone(UTC).isoformat()
         tkey = tenant_normal(tenant)
         fresh = sorted(
-            {(o.strip(), i.strip()) for o, i in pairs if o and o.strip() and identity_normal(i)}
+            {
+                (o.strip(), i.strip(), key)
+                for o, i in pairs
+                if o and o.strip() and (key := identity_normal(i))
+            }
         )
         if not fresh:
             return 0
@@ -165,26 +169,42 @@ class IdentityLedger:
         return merged
 
     def _learn(
-        self, tenant: str | None, tkey: str, pairs: list[tuple[str, str]], when: str
+        self, tenant: str | None, tkey: str, pairs: list[tuple[str, str, str]], when: str
     ) -> dict[str, tuple[Family, str]]:
         """Remember these pairs (a known one: with the later of its times and ``when``); the
         problems found by the object ids new among them alone, if any (a first Graph scan
         teaches thousands of pairs and has none of them)."""
-        learned: list[str] = []
-        for object_id, identity in pairs:
-            row = (tkey, object_id, identity_normal(identity))
-            if self.conn.execute(
-                "INSERT OR IGNORE INTO identity_pairs (tenant_key, object_id, identity_key, "
-                "identity, learned_at) VALUES (?, ?, ?, ?, ?)",
-                (*row, identity, when),
-            ).rowcount:
-                learned.append(object_id)
+        # The pairs known already read at once: a daily report shows the same pairs again,
+        # and a statement or two a pair was most of what recording it cost.
+        objects = sorted({object_id for object_id, _i, _k in pairs})
+        known = {
+            (str(row[0]), str(row[1])): str(row[2])
+            for row in self.conn.execute(
+                "SELECT object_id, identity_key, learned_at FROM identity_pairs "
+                f"WHERE tenant_key = ? AND object_id IN ({','.join('?' * len(objects))})",
+                (tkey, *objects),
+            )
+        }
+        new: dict[tuple[str, str], str] = {}
+        later: set[tuple[str, str]] = set()
+        for object_id, identity, identity_key in pairs:
+            pair = (object_id, identity_key)
+            if pair in known:
+                if known[pair] < when:
+                    later.add(pair)
             else:
-                self.conn.execute(
-                    "UPDATE identity_pairs SET learned_at = ? WHERE tenant_key = ? "
-                    "AND object_id = ? AND identity_key = ? AND learned_at < ?",
-                    (when, *row, when),
-                )
+                new.setdefault(pair, identity)  # the first spelling of it is kept
+        self.conn.executemany(
+            "INSERT INTO identity_pairs (tenant_key, object_id, identity_key, identity, "
+            "learned_at) VALUES (?, ?, ?, ?, ?)",
+            [(tkey, *pair, identity, when) for pair, identity in new.items()],
+        )
+        self.conn.executemany(
+            "UPDATE identity_pairs SET learned_at = ? WHERE tenant_key = ? "
+            "AND object_id = ? AND identity_key = ?",
+            [(when, tkey, *pair) for pair in sorted(later)],
+        )
+        learned = [object_id for object_id, _key in new]
         candidates = {
             fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
             for object_id in dict.fromkeys(learned)

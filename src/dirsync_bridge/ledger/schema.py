@@ -276,4 +276,19 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE identity_pairs ADD COLUMN learned_at TEXT NOT NULL DEFAULT ''",
         ),
     ),
+    (
+        "0009-row-digests",
+        (
+            # A sighting of each problem as it was made (``problem_rows``): the digest of
+            # its rows, its details' core and holders, and its history row's details and
+            # texts. A later report showing the problem in the same rows makes the same
+            # sighting, so it is recorded from these without being made again
+            # (``StateLedger._touch_unchanged``). NULL digest: none kept.
+            "ALTER TABLE problems ADD COLUMN rows_digest TEXT",
+            "ALTER TABLE problems ADD COLUMN last_core INTEGER",
+            "ALTER TABLE problems ADD COLUMN last_holders TEXT",
+            "ALTER TABLE problems ADD COLUMN last_details INTEGER",
+            "ALTER TABLE problems ADD COLUMN last_texts INTEGER",
+        ),
+    ),
 )

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
@@ -319,6 +319,60 @@ class StateLedger:
         for fingerprint in sorted(later - listed - moved):  # (the others are up to date)
             self._refold(fingerprint, timelines)
 
+    def _unchanged(self, digests: Mapping[str, str | None], here: Position) -> set[str]:
+        """The problems of a report (the tenant's newest) listed in the rows their last
+        sighting was made of, which ``_apply_listed`` would only touch: open, applied up to
+        here, and that sighting's details (the same now) change nothing in their state."""
+        kept = {fp: digest for fp, digest in digests.items() if digest is not None}
+        if not kept:
+            return set()
+        rows = self._rows_of(
+            "SELECT fingerprint, rows_digest FROM problems WHERE fingerprint IN ({}) "
+            "AND rows_digest IS NOT NULL AND state IS NOT NULL AND status = 'open' "
+            "AND core = last_core AND (last_holders = 'null' OR last_holders = holders) "
+            f"AND (horizon_at IS NULL OR horizon_at < {_HERE_AT} "
+            f"OR (horizon_at = {_HERE_AT} AND COALESCE(horizon_key, '') <= {_HERE_KEY}))",
+            kept,
+            here,
+        )
+        return {str(fp) for fp, digest in rows if kept[fp] == digest}
+
+    def _keep_made(
+        self,
+        written: Sequence[tuple[int, int, int, int]],
+        found: Sequence[tuple[str, Sighting, str]],
+        ids: Mapping[str, int],
+        digests: Mapping[str, str | None],
+    ) -> None:
+        """Keep, with each problem whose sighting was made from rows with a digest, what it
+        was made into (``_unchanged``, ``_touch_unchanged``)."""
+        history = {problem: (details, texts) for problem, _r, details, texts in written}
+        kept = [
+            (digest, core_of(text), holders_of(text), *history[ids[fp]], ids[fp])
+            for fp, _s, text in found
+            if (digest := digests.get(fp)) is not None
+        ]
+        self.conn.executemany(
+            "UPDATE problems SET rows_digest = ?, last_core = ?, last_holders = ?, "
+            "last_details = ?, last_texts = ? WHERE rowid = ?",
+            kept,
+        )
+
+    def _touch_unchanged(self, report: int, same: set[str], here: Position) -> None:
+        """The problems listed as their last sighting was made (``_unchanged``): that
+        sighting is this report's too (its history row names the same details and texts),
+        and they are touched."""
+        if not same:
+            return
+        for chunk in _batches(sorted(same)):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO history (problem, report, details, texts) "
+                f"SELECT rowid, ?, last_details, last_texts FROM problems "
+                f"WHERE fingerprint IN ({','.join('?' * len(chunk))})",
+                (report, *chunk),
+            )
+        self._touch([(fp,) for fp in same], here)
+
     def _touch(self, touched: list[tuple[str]], here: Position) -> None:
         """Open problems seen again unchanged: last seen and count, in SQL, all at once."""
         if not touched:
@@ -416,12 +470,24 @@ class StateLedger:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _rows_of(self, query: str, fingerprints: Iterable[str]) -> list[Any]:
+    def _rows_of(
+        self, query: str, fingerprints: Iterable[str], after: Sequence[object] = ()
+    ) -> list[Any]:
         """``query`` (with one ``{}`` for the placeholders) over many fingerprints, in chunks
-        SQLite's limit on variables allows."""
-        wanted = list(fingerprints)
+        SQLite's limit on variables allows; ``after``: the values of parameters numbered
+        after those (``_HERE_AT``, ``_HERE_KEY``)."""
         rows: list[Any] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows += self.conn.execute(query.format(",".join("?" * len(chunk))), chunk).fetchall()
+        for chunk in _batches(list(fingerprints)):
+            marks = ",".join(f"?{n}" for n in range(len(after) + 1, len(after) + len(chunk) + 1))
+            rows += self.conn.execute(query.format(marks), (*after, *chunk)).fetchall()
         return rows
+
+
+_HERE_AT, _HERE_KEY = "?1", "?2"
+"""The parameters of a position in ``_rows_of``'s queries (its ``after`` values)."""
+
+
+def _batches(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    """``items`` in pieces SQLite's limit on variables allows."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -17,14 +17,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
 from .. import sqlite
 from ..fingerprint import tenant_normal
 from ..lifecycle import REOPENED, Coverage, Coverages, Timeline
 from ..ports import Applied, TicketFacts, TicketStatus
-from ..problem import CHUNK, Problem, Sighting
+from ..problem import Problem, Sighting
+from ..problem_rows import CHUNK, Listed
 from .history import HistoryLedger, details_json, moment, stamp
 from .identities import IdentityLedger
 from .intents import IntentLedger
@@ -46,10 +46,21 @@ def tenant_key(tenant: str | None) -> str:
     return tenant_normal(tenant)
 
 
-def _chunks(items: Iterable[Sighting], size: int) -> Iterator[list[Sighting]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
+def _listed(items: Iterable[Sighting | Listed], size: int) -> Iterator[Listed]:
+    """Chunks of problems: ``Listed`` ones as they come, sightings made ``size`` at a time."""
+    made: list[Sighting] = []
+    for item in items:
+        if isinstance(item, Sighting):
+            made.append(item)
+            if len(made) < size:
+                continue
+            item, made = Listed.made(made), []
+        elif made:
+            yield Listed.made(made)
+            made = []
+        yield item
+    if made:
+        yield Listed.made(made)
 
 
 def _now() -> str:
@@ -147,7 +158,7 @@ class Ledger(
         tenant: str | None,
         at: datetime,
         source: str,
-        sightings: Iterable[Sighting],
+        sightings: Iterable[Sighting | Listed],
         subject: str | None = None,
         coverage: Coverage | None = "unquarantined",
     ) -> bool:
@@ -156,6 +167,8 @@ class Ledger(
 
         All in one transaction, with the message as ``pending``. Returns False when the
         report was already known (the same report reached us in another message).
+        ``sightings``: made, or ``Listed`` problems, whose sightings are made only when
+        their rows differ from those their last sighting was made of.
         """
         tkey = tenant_key(tenant)
         stamp = _time(at)
@@ -181,14 +194,22 @@ class Ledger(
             newest = latest is None or (stamp, report_key) > (str(latest[0]), str(latest[1]))
             listed: set[str] = set()
             timelines: dict[str, tuple[Timeline, Coverages]] = {}
-            # A chunk of sightings at a time, all in this one transaction: a large report's
-            # are made as they are recorded (``problem.sightings_in_chunks``), never all held.
-            for chunk in _chunks(sightings, CHUNK):
-                found = [(s.problem.fingerprint, s, details_json(s.details)) for s in chunk]
-                ids, fresh = self._problem_ids(tkey, chunk)
-                self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
+            here = (stamp, report_key)
+            # A chunk of problems at a time, all in this one transaction: a large report's
+            # sightings are made as they are recorded (``problem_rows``), never all held,
+            # and only those whose rows changed since they were last made.
+            for chunk in _listed(sightings, CHUNK):
+                same = self._unchanged(chunk.digests, here) if newest else set()
+                wanted = [fp for fp in chunk.digests if fp not in same]
+                made = chunk.make(wanted) if wanted else []
+                assert {s.problem.fingerprint for s in made} == set(wanted), "made as asked"
+                found = [(s.problem.fingerprint, s, details_json(s.details)) for s in made]
+                ids, fresh = self._problem_ids(tkey, made)
+                written = self._write_history(report, ((ids[fp], s, d) for fp, s, d in found))
+                self._keep_made(written, found, ids, chunk.digests)
                 self._apply_listed(at, report_key, found, newest, coverage, fresh, timelines)
-                listed.update(fp for fp, _s, _d in found)
+                self._touch_unchanged(report, same, here)
+                listed.update(chunk.digests)
             self._apply_absent(tkey, at, report_key, listed, newest, coverage, timelines)
         return True
 

@@ -6,6 +6,7 @@ re-exported here, so ``from dirsync_bridge.models import Report`` reads as it al
 """
 
 from .records import (
+    FAMILY_OF,
     KINDS,
     Conflict,
     ConflictData,
@@ -29,6 +30,7 @@ from .records import (
 )
 
 __all__ = [
+    "FAMILY_OF",
     "KINDS",
     "Conflict",
     "ConflictData",

@@ -159,6 +159,22 @@ Kind = Literal[
 
 KINDS: tuple[Kind, ...] = Kind.__args__  # type: ignore[attr-defined]
 
+FAMILY_OF: dict[str, Family] = {
+    kind: model.family
+    for model in (
+        DuplicateError,
+        HardMatchError,
+        ValidationError,
+        LargeObjectError,
+        DeletionError,
+        UserIdNotFoundError,
+        QuotaError,
+        UnknownError,
+    )
+    for kind in model.model_fields["kind"].annotation.__args__  # type: ignore[union-attr]
+}
+"""Each kind's family, as the model of that kind names it."""
+
 SourceKind = Literal["email", "csexport", "eventlog", "graph-provisioning"]
 """Where a report came from (design.md section 9)."""
 

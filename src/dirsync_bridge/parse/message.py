@@ -132,6 +132,11 @@ class ParsedReport:
         each costs some 2 KB while it is held)."""
         return self._report_of(self.rows[at] for at in indices).errors
 
+    def error_fields(self) -> Iterator[dict[str, Any]]:
+        """Each row's error as the plain data it is validated from, in source order: what
+        names a problem, read without a model made (``problem_rows``)."""
+        return (_error(row) for row in self.rows)
+
     def object_ids(self) -> Iterator[tuple[str | None, str | None]]:
         """(object id, identity) of each error, in source order, read from its row as
         ``_error`` copies them: no error is made."""

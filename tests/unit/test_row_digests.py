@@ -1,0 +1,136 @@
+"""A problem listed in the rows its last sighting was made of is recorded without its
+sighting being made again (``problem_rows``, ``StateLedger._unchanged``), and the ledger ends
+exactly as if every sighting had been made."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dirsync_bridge import pipeline, problem_rows
+from dirsync_bridge.enrich.enricher import Enricher
+from dirsync_bridge.parse.message import ParsedReport, read_message
+from dirsync_bridge.problem import Sighting, sightings
+from dirsync_bridge.problem_rows import listed_in_chunks
+
+from ..conftest import REPORTS, ROOT
+from ..reportgen import report_email
+from .test_streamed_ingest import T0, _config, _dump, _rows
+
+# Days as read: late archives among them, then the same rows again on later days (a stable
+# tenant's daily report), some problems changed, some back in the rows they had before.
+READS = [
+    (0, 0),
+    (2, 2),
+    (3, 3),
+    (1, 1),
+    (5, 5),
+    (4, 4),
+    (10, 5),
+    (11, 5),
+    (12, 3),
+    (13, 3),
+    (14, 5),
+    (9, 0),  # an archive, late, in rows seen before
+    (15, 5),
+]
+DIGEST_COLUMNS = ("rows_digest", "last_core", "last_holders", "last_details", "last_texts")
+
+
+def _replay(state: Path, mail: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    config = _config(state)
+    for day, rows in READS:
+        path = mail / f"{day}.eml"
+        if not path.exists():
+            email = report_email("Contoso", T0 + timedelta(days=day), _rows(rows, 80), f"r{day}@x")
+            path.write_bytes(email)
+        pipeline.replay([path], config, env={})
+    dumps = {}
+    for db in sorted((state / "state").glob("*.db")):
+        copy = state / f"copy-{db.name}"
+        shutil.copy(db, copy)
+        conn = sqlite3.connect(copy)
+        if db.name == "state.db":  # what only the shortcut keeps
+            conn.execute(f"UPDATE problems SET {', '.join(f'{c} = NULL' for c in DIGEST_COLUMNS)}")
+            conn.commit()
+        conn.close()
+        dumps[db.name] = _dump(copy)
+        dumps[db.name].pop("store_pairing", None)
+        dumps[db.name].pop("store", None)
+    return dumps
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    made: list[int] = []
+    real = problem_rows.sightings
+
+    def counting(*args: Any) -> list[Sighting]:
+        out = real(*args)
+        made.append(len(out))
+        return out
+
+    monkeypatch.setattr(problem_rows, "sightings", counting)
+    return made
+
+
+def test_a_replay_with_rows_digests_ends_as_one_that_makes_every_sighting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "mail").mkdir()
+    made = _counting(monkeypatch)
+    monkeypatch.setattr(pipeline, "rows_mark", lambda _enricher: None)
+    every = _replay(tmp_path / "every", tmp_path / "mail")
+    all_made = sum(made)
+    monkeypatch.undo()
+    made = _counting(monkeypatch)
+    digested = _replay(tmp_path / "digested", tmp_path / "mail")
+    assert every["state.db"]["problems"] and every["tickets.db"]
+    assert digested == every
+    # The shortcut was taken: far fewer sightings made (each report's new and changed ones).
+    assert sum(made) < all_made * 2 // 3
+
+
+def test_a_report_in_the_same_rows_makes_no_sighting_and_a_changed_row_makes_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    made = _counting(monkeypatch)
+    config = _config(tmp_path)
+    rows = [(f"u{n}@contoso.com", f"row {n}") for n in range(30)]
+    for day, shown in ((0, rows), (1, rows), (2, [*rows[:7], (rows[7][0], "other"), *rows[8:]])):
+        path = tmp_path / f"{day}.eml"
+        path.write_bytes(report_email("Contoso", T0 + timedelta(days=day), shown, f"m{day}@x"))
+        made.clear()
+        summary = pipeline.replay([path], config, env={})
+        assert summary.parsed == 1
+        assert sum(made) == (30, 0, 1)[day], day
+
+
+def test_directories_looked_up_make_every_sighting() -> None:
+    class Looking(Enricher):
+        @property
+        def active(self) -> bool:
+            return True
+
+    assert pipeline.rows_mark(Looking()) is None  # holders may change while the rows stay
+    assert pipeline.rows_mark(None) != pipeline.rows_mark(Enricher())  # rules add facts
+    assert pipeline.rows_mark(Enricher()) is not None
+
+
+@pytest.mark.parametrize("eml", sorted(REPORTS.glob("*.eml")), ids=lambda p: p.stem)
+def test_every_fixtures_problems_are_named_from_plain_rows_as_from_their_errors(
+    eml: Path,
+) -> None:
+    found = read_message(eml.read_bytes(), str(eml.relative_to(ROOT)))
+    if not isinstance(found, ParsedReport):
+        return
+    listed = list(listed_in_chunks(found, "k", 1, mark="m"))
+    whole = sightings(found.report(), "k")
+    assert [fp for chunk in listed for fp in chunk.digests] == [
+        s.problem.fingerprint for s in whole
+    ]
+    assert all(digest is not None for chunk in listed for digest in chunk.digests.values())
