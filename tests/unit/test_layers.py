@@ -23,6 +23,7 @@ PACKAGE = "dirsync_bridge"
 CORE = (
     "models",
     "ports",
+    "ledger_ports",
     "port_values",
     "problem",
     "fingerprint",

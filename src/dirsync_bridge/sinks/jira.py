@@ -15,19 +15,20 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
   which comments exist, its status whether a transition happened. A lost create is settled
   by a label search.
 - The ledger is the first source of truth: searches happen only to settle creates whose
-  outcome is unknown (one search for up to 50 of them), and Cloud search lags behind writes
-  (apis.md 3.2), so "not found" is trusted only once ``search_lag`` has passed since the
-  write, and never in the run whose create got no answer: that run ends unconfirmed (exit
-  75) and the next one looks again.
+  outcome is unknown (``jira_settle``: one search for up to 50 of them), and Cloud search
+  lags behind writes (apis.md 3.2), so "not found" is trusted only once ``search_lag`` has
+  passed since the write, and never in the run whose create got no answer: that run ends
+  unconfirmed (exit 75) and the next one looks again.
 - A comment carries a small visible marker naming its key, so that writing it again edits
   it instead of adding another; the body is cut so that body and marker fit Jira's limit.
 - A problem's new ticket is joined to its earlier one by an issue link of ``[jira]
   link_type`` (``jira_links``), a write like a comment: a lost answer is settled by
   reading the issue's ``issuelinks``.
 - A ticket a person deleted is reported gone (``TicketGone``) when the tool next writes to
-  it, so that the problem gets a new ticket. One a person moved to another project is still
-  its ticket: Jira answers its old key. People's resolutions are learned by one query per
-  check (``jira_people``).
+  it, so that the problem gets a new ticket; each pass also looks for some open tickets
+  (``jira_audit``), which people may delete when the tool has no reason to write to them.
+  One a person moved to another project is still its ticket: Jira answers its old key.
+  People's resolutions are learned by one query per check (``jira_people``).
 """
 
 from __future__ import annotations
@@ -36,27 +37,24 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any
 
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
 from ..errors import (
-    BadRequest,
     ResolvedMeanwhile,
     TicketGone,
     TransitionMissing,
     WriteUnconfirmed,
 )
-from ..fingerprint import label
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen
 from ..ticket_text import jira_wiki
+from .jira_audit import which_exist
 from .jira_bulk import (
     IN_FLIGHT,
     MAX_ITEMS,
     Properties,
-    adopt,
-    bare_property,
     checked,
     issue_update,
     label_list,
@@ -67,17 +65,15 @@ from .jira_bulk import (
     unsettled,
 )
 from .jira_http import JiraHttp, TooLarge
-from .jira_links import LinkTypes, link_body, linked_keys, refused_link
+from .jira_links import LinkTypes, link_body, refused_link
 from .jira_people import resolution_of, resolved_since
+from .jira_settle import FIELDS, Settle, snapshot_of
 from .jira_show import read_in_full
 from .jira_wire import (
-    MISSING_KEY,
     PROPERTY,
     OutcomeUnknown,
     jira_token,
-    jql_string,
     marker,
-    property_of,
     split_marker,
 )
 
@@ -90,8 +86,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_FIELDS: Final = ["summary", "description", "status", "resolution", "resolutiondate", "issuelinks"]
 
 
 class JiraSink:
@@ -114,12 +108,11 @@ class JiraSink:
         """Remember how to connect; nothing is sent until the first call that needs Jira."""
         self.settings = settings
         self._http = JiraHttp(settings, token, sleep=sleep, clock=clock)
-        self._sleep, self._now = sleep, now
+        self._now = now
         self._comment_ids: dict[str, dict[str, str]] = {}
         """Issue key -> (comment key -> comment id), for issues whose comments we know."""
-        self._unsure: dict[str, datetime] = {}
-        """Idempotency keys whose create had an unknown outcome in this run, and when."""
         self._properties = Properties(self._http)
+        self._settle = Settle(self._http, settings, self._properties, sleep=sleep, now=now)
         self._link_types = LinkTypes(self._http, settings)
 
     @property
@@ -151,40 +144,11 @@ class JiraSink:
         keys = list(idempotency_keys)
         if not keys:
             return Found({})
-        self._wait_for_search(keys, written_at)
-        by_label: dict[str, list[str]] = {}
-        for key in keys:
-            by_label.setdefault(label(key.split(":", 1)[0]), []).append(key)
-        names = ", ".join(jql_string(name) for name in by_label)
-        # No project named (as ``jira_people``): a person may have moved a ticket made by a
-        # create whose answer was lost to another project before the search; its property
-        # still names its idempotency key.
-        jql = f"labels in ({names}) ORDER BY created ASC"
-        found: dict[str, TicketSnapshot] = {}
-        bare: dict[str, list[dict[str, Any]]] = {}  # label -> issues without our property
-        for raw in self._http.search(jql, [*_FIELDS, "labels"]):
-            key = str(property_of(raw).get("idempotency_key") or "")
-            if key in keys and key not in found:  # several: the oldest (ORDER BY created)
-                found[key] = self._snapshot(raw, comments=False)
-            elif not key and not self.is_cloud and not known(str(raw["key"])):
-                # An issue the ledger knows is another ticket (a problem's old one whose
-                # property was never set): never taken for this create's.
-                for name in (raw.get("fields") or {}).get("labels") or []:
-                    if name in by_label:
-                        bare.setdefault(str(name), []).append(raw)
-        unsure = {k for k in keys if k not in found and k in self._unsure and self.is_cloud}
-        for name, issues in bare.items():
-            adopted = self._adopt(by_label[name], issues, found)
-            found |= adopted
-            if not adopted:
-                # Bare issues that cannot be told apart: one of them may be a create's,
-                # so none of those creates is surely absent (a person must look).
-                unsure |= {k for k in by_label[name] if k not in found}
-        return Found(found, frozenset(unsure))
+        return self._settle.find_many(keys, written_at, known)
 
     def snapshot(self, key: str) -> TicketSnapshot:
         """The ticket as Jira has it now (``TicketGone`` if it was deleted)."""
-        params = {"fields": ",".join(_FIELDS), "properties": PROPERTY}
+        params = {"fields": ",".join(FIELDS), "properties": PROPERTY}
         raw = self._http.read(f"read {key}", f"issue/{key}", params, ticket=key, need=("key",))
         return self._snapshot(raw)
 
@@ -234,7 +198,7 @@ class JiraSink:
             return split(lambda part: self.create_many(part, reach_by=reach_by), tickets, exc)
         except OutcomeUnknown as exc:
             when = self._now()
-            self._unsure |= dict.fromkeys((t.idempotency_key for t in tickets), when)
+            self._settle.unsure |= dict.fromkeys((t.idempotency_key for t in tickets), when)
             if reach_by is not None:
                 reach_by(when)
             raise WriteUnconfirmed(
@@ -250,9 +214,9 @@ class JiraSink:
             made = checked(made, tickets, labels_of(self._http, keys))
         for ticket, outcome in zip(tickets, made, strict=True):
             if isinstance(outcome, WriteUnconfirmed):
-                self._unsure[ticket.idempotency_key] = self._now()
+                self._settle.unsure[ticket.idempotency_key] = self._now()
             elif isinstance(outcome, TicketSnapshot):
-                self._unsure.pop(ticket.idempotency_key, None)
+                self._settle.unsure.pop(ticket.idempotency_key, None)
                 self._comment_ids[outcome.key] = {}
                 log.debug("created %s for %s", outcome.key, ticket.idempotency_key)
         crashpoints.crash_point("after-bulk-create")
@@ -335,43 +299,9 @@ class JiraSink:
         return resolved_since(self._http, since, self.settings.search_lag, self._now)
 
     def which_exist(self, keys: Sequence[str]) -> TicketsSeen:
-        """Which of these tickets Jira still has: ``key in (...)`` searches of up to 100
-        keys. A deleted key makes Jira refuse the whole search (400, naming it): it is taken
-        out and the search asked again. A moved ticket answers under its new key."""
-        gone: set[str] = set()
-        found: dict[str, str] = {}
-        left = list(dict.fromkeys(keys))
-        while left:
-            chunk, left = left[:100], left[100:]
-            self._look_for(chunk, gone, found)
-        return TicketsSeen(frozenset(gone), found)
-
-    def _look_for(self, chunk: list[str], gone: set[str], found: dict[str, str]) -> None:
-        """One ``key in (...)`` search; on a 400, the keys it names (Jira's English) are
-        gone, and a 400 that names none (a site in another language) is narrowed down by
-        halves until one key alone is refused: that one is gone."""
-        while chunk:
-            try:
-                answer = list(self._http.search(f"key in ({', '.join(chunk)})", ["key"]))
-            except BadRequest as exc:
-                named = {m.group(1) for t in exc.messages if (m := MISSING_KEY.search(t))}
-                missing = {k for k in chunk if k in named}
-                if missing:
-                    gone |= missing
-                    chunk = [k for k in chunk if k not in missing]
-                    continue
-                if len(chunk) == 1:
-                    gone.add(chunk[0])
-                    return
-                half = len(chunk) // 2
-                self._look_for(chunk[:half], gone, found)
-                self._look_for(chunk[half:], gone, found)
-                return
-            for raw in answer:
-                name = str(property_of(raw).get("idempotency_key", ""))
-                if name:
-                    found[name] = str(raw["key"])
-            return
+        """Which of these tickets Jira still has (``jira_audit``): ``key in (...)`` searches
+        of up to 100 keys; a deleted key is taken out, a moved ticket answers under its new key."""
+        return which_exist(self._http, keys)
 
     # -- reading, for doctor ---------------------------------------------------------------
 
@@ -420,27 +350,8 @@ class JiraSink:
             return False
         return True
 
-    def _snapshot(self, raw: dict[str, Any], *, comments: bool = True) -> TicketSnapshot:
-        # comments=False for a ticket found for an unsettled create: the tool writes its
-        # comments only once the create is recorded, so it holds none of them yet.
-        fields = raw.get("fields") or {}
-        prop = property_of(raw)
-        key = str(raw["key"])
-        category = ((fields.get("status") or {}).get("statusCategory") or {}).get("key")
-        return TicketSnapshot(
-            key=key,
-            idempotency_key=str(prop.get("idempotency_key", "")),
-            fingerprint=str(prop.get("fingerprint", "")),
-            content=TicketContent(
-                summary=fields.get("summary") or "",
-                description=fields.get("description") or "",
-                links=tuple(prop.get("links", ())),
-            ),
-            status="resolved" if category == "done" else "open",
-            resolution=(fields.get("resolution") or {}).get("name"),
-            comments=self._comment_bodies(key) if comments else {},
-            linked=linked_keys(fields, self.settings),
-        )
+    def _snapshot(self, raw: dict[str, Any]) -> TicketSnapshot:
+        return snapshot_of(raw, self.settings, self._comment_bodies(str(raw["key"])))
 
     def _comment_bodies(self, key: str) -> dict[str, str]:
         bodies: dict[str, str] = {}
@@ -463,35 +374,6 @@ class JiraSink:
         if key not in self._comment_ids:
             self._comment_bodies(key)
         return self._comment_ids[key]
-
-    def _wait_for_search(self, keys: Sequence[str], written_at: datetime | None) -> None:
-        if not self.is_cloud:
-            return  # Data Center search is consistent
-        times = [written_at, *(self._unsure.get(key) for key in keys)]
-        known = [t for t in times if t is not None]
-        if not known:
-            return
-        wait = (max(known) + self.settings.search_lag - self._now()).total_seconds()
-        if wait > 0:
-            log.info("waiting %.1fs for Jira Cloud search to catch up", wait)
-            self._sleep(wait)
-
-    def _adopt(
-        self, wanted: list[str], bare: list[dict[str, Any]], found: dict[str, TicketSnapshot]
-    ) -> dict[str, TicketSnapshot]:
-        """Data Center: an unsettled create's issue that lost its property (``adopt``),
-        given the property now, so that it is never taken for another create's."""
-        pair = adopt([key for key in wanted if key not in found], bare)
-        if pair is None:
-            return {}
-        key, raw = pair
-        log.info("%s carries the label of %s but no property: it is that create's", raw["key"], key)
-        self._properties.put((str(raw["key"]), bare_property(key)))
-        snapshot = self._snapshot(raw, comments=False)
-        fingerprint = key.rpartition(":")[0]
-        return {
-            key: snapshot.model_copy(update={"idempotency_key": key, "fingerprint": fingerprint})
-        }
 
 
 def _marked(comment_key: str, body: str) -> str:

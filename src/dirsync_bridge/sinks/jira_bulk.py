@@ -25,7 +25,6 @@ from ..sink_values import Made, NewTicket
 from .jira_http import JiraHttp
 from .jira_wire import (
     PROPERTY,
-    PROPERTY_VERSION,
     OutcomeUnknown,
     issue_fields,
     message_of,
@@ -165,7 +164,7 @@ def labels_of(http: JiraHttp, keys: Sequence[str]) -> dict[str, set[str]]:
 
 def unsettled(outcome: Made, lacking: dict[str, Exception]) -> Made:
     """A made issue that may lack its property (``Properties.keep``): left for a label
-    search to settle (``adopt`` gives it the property), never recorded without it."""
+    search to settle (``jira_settle.adopt`` gives it the property), never recorded without it."""
     if not isinstance(outcome, TicketSnapshot) or outcome.key not in lacking:
         return outcome
     return WriteUnconfirmed(
@@ -239,8 +238,8 @@ class Properties:
 
         Never raises for a refusal or a lost answer: the issues exist whatever happens
         here. The caller leaves an issue that may lack its property unsettled, so that a
-        label search finds it (``adopt``) and gives it the property, instead of the ledger
-        recording an issue that a later settle could not tell from another's.
+        label search finds it (``jira_settle.adopt``) and gives it the property, instead of
+        the ledger recording an issue that a later settle could not tell from another's.
         """
         if not made or self._kept:
             return {}
@@ -278,30 +277,3 @@ class Properties:
             log.warning("%s: its issue property could not be set (%s)", key, exc)
             return exc
         return None
-
-
-def adopt(
-    wanted: Sequence[str], bare: Sequence[dict[str, Any]]
-) -> tuple[str, dict[str, Any]] | None:
-    """Of the unsettled creates of one fingerprint (``wanted``, idempotency keys) and the
-    issues carrying its label but no property (``bare``, Data Center: a crash between a
-    bulk create that dropped the property and setting it), the one pair that can only
-    belong together: (key, issue); None when it is not that simple."""
-    if len(wanted) == 1 and len(bare) == 1:
-        return wanted[0], bare[0]
-    if wanted and bare:
-        names = ", ".join(str(raw.get("key")) for raw in bare)
-        log.warning("issues %s carry a fingerprint label but no property: left alone", names)
-    return None
-
-
-def bare_property(idempotency_key: str) -> dict[str, Any]:
-    """The property given to an adopted issue: what its idempotency key says."""
-    fingerprint, _, episode = idempotency_key.rpartition(":")
-    return {
-        "version": PROPERTY_VERSION,
-        "fingerprint": fingerprint,
-        "idempotency_key": idempotency_key,
-        "episode": int(episode),
-        "links": [],
-    }

@@ -29,8 +29,6 @@ class OutcomeUnknown(Exception):
     """A write's outcome is unknown (5xx or a dropped connection after sending)."""
 
 
-MISSING_KEY: Final = re.compile(r"An issue with key '([^']+)' does not exist")
-"""How Jira names a key of ``key in (...)`` that does not exist (HTTP 400)."""
 CONTENT_FIELDS: Final = frozenset({"summary", "description", "labels", "comment", "environment"})
 """Fields whose refusal concerns one ticket's text, not the configuration."""
 
