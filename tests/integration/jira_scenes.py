@@ -58,13 +58,16 @@ def two_projects() -> Iterator[JiraSimulator]:
 class Scene:
     """One story: a mail folder, a configuration (state under ``tmp_path``) and a site.
 
-    Times are hours from ``now`` (the moment the scene begins), or a ``timedelta``.
+    Times are hours from ``now`` (by default the moment the scene begins), or a
+    ``timedelta``.
     """
 
-    def __init__(self, sim: JiraSimulator, tmp_path: Path, **jira: Any) -> None:
+    def __init__(
+        self, sim: JiraSimulator, tmp_path: Path, now: datetime | None = None, **jira: Any
+    ) -> None:
         self.sim, self.tmp_path = sim, tmp_path
         self.mail = tmp_path / "mail"
-        self.now = datetime.now(UTC)
+        self.now = now or datetime.now(UTC)
         self.config = jira_config(sim, tmp_path / "state", **jira)
 
     def configure(self, state: str = "state", **jira: Any) -> Config:
@@ -82,6 +85,11 @@ class Scene:
         absent, so three of them resolve her ticket)."""
         for n, at in enumerate(hours, start=first):
             self.report(at, rows, f"r{n}")
+
+    def then(self, at: float | timedelta, rows: Sequence[Row], name: str) -> RunSummary:
+        """A report (see ``report``), then a pass over the folder."""
+        self.report(at, rows, name)
+        return self.run()
 
     def run(self, config: Config | None = None) -> RunSummary:
         """One pass over the folder (``replay``), as cron would run it."""
@@ -113,17 +121,35 @@ class Scene:
         issue = self.sim.issues[key]
         return issue.status, issue.resolution
 
+    def assert_markers_once(self, key: str) -> list[str]:
+        """No comment of the tool's is on ``key`` twice; the markers, for more checks."""
+        ms = self.markers(key)
+        assert len(ms) == len(set(ms)), ms
+        return ms
+
+    def assert_kept_wont_do(self, key: str, who: str = "ann@") -> None:
+        """``key`` stays closed as a person left it (Won't Do), and ``who`` has one open
+        ticket: the linked successor."""
+        assert self.state(key) == ("Done", "Won't Do"), self.state(key)
+        assert len(self.open(who)) == 1, self.keys(who)
+
     def quiet(self, config: Config | None = None) -> None:
         """One more pass writes nothing (see ``rerun_quiet``)."""
         rerun_quiet(self.mail, config or self.config, self.sim)
 
 
-def ticketed(sim: JiraSimulator, tmp_path: Path, at: float = -5, **jira: Any) -> tuple[Scene, str]:
+def ticketed(
+    sim: JiraSimulator,
+    tmp_path: Path,
+    at: float = -5,
+    now: datetime | None = None,
+    **jira: Any,
+) -> tuple[Scene, str]:
     """The usual opening: Ann and Bob reported ``at`` hours from now and ticketed.
 
     Returns the scene and Ann's ticket.
     """
-    scene = Scene(sim, tmp_path, **jira)
+    scene = Scene(sim, tmp_path, now, **jira)
     scene.report(at, [ANN, BOB], "r0")
     scene.run()
     return scene, scene.key("ann@")

@@ -60,13 +60,11 @@ def test_resolution_then_a_report_older_than_it_arriving_late_does_not_reopen(
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Done")  # now
     # A report made before the resolution, delivered late, lists Ann (and Bob changed).
-    s.report(-1, [ANN, BOB_MORE], "r-late")
-    s.run()
+    s.then(-1, [ANN, BOB_MORE], "r-late")
     assert s.state(ann)[0] == "Done", "a report older than the resolution reopened it"
     assert s.markers(ann) == []
     # Then a report after the resolution: reopened once.
-    s.report(1, [ANN, BOB_MORE], "r-after")
-    s.run()
+    s.then(1, [ANN, BOB_MORE], "r-after")
     assert s.open("ann@") == [ann]
     assert s.kinds(ann) == ["reopened"]
     s.quiet()
@@ -78,10 +76,8 @@ def test_done_then_wont_do_before_any_check_is_never_reopened(
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Done")
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(1, [ANN, BOB], "r1")
-    s.run()
-    assert s.state(ann) == WONT
-    assert len(s.open("ann@")) == 1
+    s.then(1, [ANN, BOB], "r1")
+    s.assert_kept_wont_do(ann)
     s.quiet()
 
 
@@ -92,10 +88,8 @@ def test_tool_resolved_then_person_renames_to_wont_do_is_never_reopened(
     assert s.state(ann)[0] == "Done"
     s.quiet()
     s.sim.resolve_by_hand(ann, "Won't Do")  # a person: "this one is not ours to fix"
-    s.report(timedelta(minutes=30), [ANN, BOB], "r-back")
-    s.run()
-    assert s.state(ann) == WONT
-    assert len(s.open("ann@")) == 1
+    s.then(timedelta(minutes=30), [ANN, BOB], "r-back")
+    s.assert_kept_wont_do(ann)
     s.quiet()
 
 
@@ -104,8 +98,7 @@ def test_person_reopens_a_tool_resolved_ticket_then_problem_returns(
 ) -> None:
     s, ann = tool_resolved(jira_cloud, tmp_path)
     s.sim.move_by_hand(ann, "To Do")  # a person reopens it
-    s.report(timedelta(minutes=30), [ANN_MORE, BOB], "r-back")
-    assert_settled(s.run())
+    assert_settled(s.then(timedelta(minutes=30), [ANN_MORE, BOB], "r-back"))
     assert s.open("ann@") == [ann]
     kinds = s.kinds(ann)
     assert kinds.count("reopened") == 0, kinds  # already open: no reopen comment/transition
@@ -125,8 +118,7 @@ def test_wont_do_learned_then_search_fails_then_problem_returns(
         s.run(s.configure(retry_for="2s"))
     s.sim.faults.queue.clear()
     s.run(s.configure())
-    assert s.state(ann) == WONT
-    assert len(s.open("ann@")) == 1
+    s.assert_kept_wont_do(ann)
     bob = s.key("bob@")
     assert len(s.markers(bob)) == 1, s.markers(bob)
     s.quiet()
@@ -137,11 +129,9 @@ def test_moved_then_deleted_ticket_problem_still_gets_one_ticket(tmp_path: Path)
         s, ann = ticketed(sim, tmp_path)
         moved = sim.move_to_project_by_hand(ann, "NEW")
         sim.resolve_by_hand(moved, "Done")
-        s.report(-4, [BOB], "r1")
-        s.run()  # learns the moved ticket's resolution
+        s.then(-4, [BOB], "r1")  # learns the moved ticket's resolution
         sim.delete_by_hand(moved)
-        s.report(1, [ANN, BOB], "r2")
-        assert_settled(s.run())
+        assert_settled(s.then(1, [ANN, BOB], "r2"))
         assert len(s.open("ann@")) == 1
         s.quiet()
 
@@ -151,11 +141,9 @@ def done_learned_then_renamed_wont_do(sim: JiraSimulator, tmp_path: Path) -> tup
     the very next report lists the problem again."""
     s, ann = ticketed(sim, tmp_path, -3)
     s.sim.resolve_by_hand(ann, "Done")
-    s.report(-2, [BOB], "r1")
-    s.run()  # learns "Done"
+    s.then(-2, [BOB], "r1")  # learns "Done"
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(1, [ANN, BOB], "r2")
-    s.run()
+    s.then(1, [ANN, BOB], "r2")
     return s, ann
 
 
@@ -181,12 +169,10 @@ def test_wont_do_successor_made_then_person_reopens_the_old_one(
 ) -> None:
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(timedelta(minutes=10), [ANN, BOB], "r1")
-    s.run()
+    s.then(timedelta(minutes=10), [ANN, BOB], "r1")
     assert len(s.keys("ann@")) == 2  # a successor, linked
     s.sim.move_by_hand(ann, "To Do")  # a person changes their mind on the old one
-    s.report(timedelta(minutes=20), [ANN_MORE, BOB], "r2")
-    assert_settled(s.run())
+    assert_settled(s.then(timedelta(minutes=20), [ANN_MORE, BOB], "r2"))
     assert len(s.open("ann@")) == 1, f"two open tickets for one problem: {s.open('ann@')}"
     s.quiet()
 
@@ -197,13 +183,11 @@ def test_reports_out_of_order_around_a_persons_resolution(
 ) -> None:
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, resolution)
-    s.report(2, [ANN, BOB], "r-after")
-    s.run()
+    s.then(2, [ANN, BOB], "r-after")
     # an archive replayed late: reports made before the resolution, listing and not listing Ann
     s.report(-1, [ANN_MORE, BOB], "r-before")
     s.report(-2, [BOB], "r-before2")
-    s.report(-0.5, [BOB], "r-before3")
-    s.run()
+    s.then(-0.5, [BOB], "r-before3")
     anns = s.keys("ann@")
     assert len(s.open("ann@")) == 1, anns
     if resolution == "Won't Do":
@@ -214,8 +198,7 @@ def test_reports_out_of_order_around_a_persons_resolution(
         ks = s.kinds(ann)
         assert ks.count("reopened") == 1, ks
     for k in anns:
-        ms = s.markers(k)
-        assert len(ms) == len(set(ms)), ms
+        s.assert_markers_once(k)
     s.quiet()
 
 
@@ -223,13 +206,11 @@ def many_wont_do_learned_across_search_pages(sim: JiraSimulator, tmp_path: Path)
     """130 tickets all closed Won't Do by people, then all listed again: more than a page."""
     s = Scene(sim, tmp_path)
     rows = [(f"u{n}@contoso.com", ANN[1].replace("ann@", f"u{n}@")) for n in range(130)]
-    s.report(-5, rows, "r0")
-    s.run()
+    s.then(-5, rows, "r0")
     first = dict(s.sim.issues)
     for key in first:
         s.sim.resolve_by_hand(key, "Won't Do")
-    s.report(1, rows, "r1")
-    assert_settled(s.run())
+    assert_settled(s.then(1, rows, "r1"))
     assert all(s.state(k)[0] == "Done" for k in first)
     assert len(s.sim.issues) == 260
     s.quiet()
@@ -252,11 +233,9 @@ def test_wont_do_then_deleted_earlier_ticket_link_is_dropped_and_one_ticket_made
 ) -> None:
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(-4, [BOB], "r1")
-    s.run()  # learned
+    s.then(-4, [BOB], "r1")  # learned
     s.sim.delete_by_hand(ann)
-    s.report(1, [ANN, BOB], "r2")
-    assert_settled(s.run())
+    assert_settled(s.then(1, [ANN, BOB], "r2"))
     assert len(s.open("ann@")) == 1
     s.quiet()
 
@@ -293,8 +272,7 @@ def test_tool_own_resolution_seen_by_the_people_query_changes_nothing(
     s.run()
     assert s.sim.log.writes() == [], [(r.method, r.path) for r in s.sim.log.writes()]
     # and a sighting within reopen_within reopens it (the tool's own Done is not never_reopen)
-    s.report(1, [ANN, BOB], "r5")
-    s.run()
+    s.then(1, [ANN, BOB], "r5")
     assert s.open("ann@") == [ann]
     s.quiet()
 
@@ -304,11 +282,9 @@ def test_person_reopens_wont_do_and_problem_returns_in_the_same_pass(
 ) -> None:
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(-4, [BOB], "r1")
-    s.run()  # learned
+    s.then(-4, [BOB], "r1")  # learned
     s.sim.move_by_hand(ann, "To Do")
-    s.report(1, [ANN_MORE, BOB], "r2")
-    s.run()
+    s.then(1, [ANN_MORE, BOB], "r2")
     assert s.open("ann@") == [ann], s.keys("ann@")
     ms = s.markers(ann)
     assert len(ms) == len(set(ms)) and len(ms) <= 1, ms
@@ -324,8 +300,7 @@ def test_people_query_answer_lost_once_is_retried(
     s.report(1, [ANN, BOB_MORE], "r1")
     s.sim.faults.break_next("search", how)  # type: ignore[arg-type]
     assert_settled(s.run())
-    assert s.state(ann) == WONT
-    assert len(s.open("ann@")) == 1
+    s.assert_kept_wont_do(ann)
     s.quiet()
 
 
@@ -339,8 +314,7 @@ def test_refresh_with_huge_details_fits_jira_limits_and_rerun_is_quiet(
         f"smtp:{c * 1500}{n}@contoso.com" for n, c in enumerate("abcdefghijklmnopqrstuvwxyz" * 2)
     ]
     big = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", *huge))
-    s.report(-4, [big, BOB], "r1")
-    assert_settled(s.run())
+    assert_settled(s.then(-4, [big, BOB], "r1"))
     assert len(s.sim.issues[ann].fields["description"]) <= 32767
     assert len(s.markers(ann)) == 1
     s.quiet()
@@ -353,13 +327,11 @@ def test_kind_flip_flop_refreshes_summary_each_time_without_churn(
 
     q = ("ann@contoso.com", quarantine("ProxyAddresses", "SMTP:ann@contoso.com"))
     s, ann = ticketed(jira_cloud, tmp_path)
-    s.report(-4, [q, BOB], "r1")
-    s.run()
+    s.then(-4, [q, BOB], "r1")
     summary = s.sim.issues[ann].fields["summary"]
     assert "Quarantined" in summary, summary
     s.quiet()
-    s.report(-3, [ANN, BOB], "r2")
-    s.run()
+    s.then(-3, [ANN, BOB], "r2")
     assert s.keys("ann@") == [ann]
     s.quiet()
 
@@ -371,8 +343,7 @@ def test_deleted_ticket_of_a_live_unchanged_problem_gets_a_new_one(
     s, _ = ticketed(jira_cloud, tmp_path)
     s.sim.delete_by_hand(s.key("bob@"))
     for n in range(1, 3):
-        s.report(-5 + n, [ANN, BOB], f"r{n}")
-        s.run()
+        s.then(-5 + n, [ANN, BOB], f"r{n}")
     s.run()
     assert len(s.open("bob@")) == 1, "a live problem is left with no ticket"
 
@@ -385,8 +356,7 @@ def test_moved_ticket_is_known_by_its_new_key(tmp_path: Path) -> None:
         s, ann = ticketed(sim, tmp_path)
         moved = sim.move_to_project_by_hand(ann, "NEW")
         sim.resolve_by_hand(moved, "Done")
-        s.report(1, [ANN_MORE, BOB], "r1")
-        s.run()
+        s.then(1, [ANN_MORE, BOB], "r1")
         s.run()
         assert s.open("ann@") == [moved]
         ledger = Ledger.open(s.config.state.path)
@@ -405,8 +375,7 @@ def test_never_reopen_matches_jiras_resolution_whatever_its_case(
     doctor does not check the names against Jira's resolutions either."""
     s, ann = ticketed(jira_cloud, tmp_path, never_reopen=["won't do"])
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(1, [ANN, BOB], "r1")
-    s.run()
+    s.then(1, [ANN, BOB], "r1")
     assert s.state(ann)[0] == "Done", "a Won't Do ticket was reopened"
 
 
@@ -417,14 +386,12 @@ def test_state_lost_then_rebuilt_against_jira_with_a_wont_do_ticket(
     where a person had closed Ann's ticket as Won't Do and Bob's as Done."""
     s = Scene(jira_cloud, tmp_path)
     s.configure("state-a")
-    s.report(-5, [ANN, BOB], "r0")
-    s.run()
+    s.then(-5, [ANN, BOB], "r0")
     ann, bob = s.key("ann@"), s.key("bob@")
     s.sim.resolve_by_hand(ann, "Won't Do")
     s.sim.resolve_by_hand(bob, "Done")
     s.configure("state-b")  # a fresh ledger
-    s.report(1, [ANN, BOB], "r1")
-    s.run()
+    s.then(1, [ANN, BOB], "r1")
     s.report(2, [ANN_MORE, BOB_MORE], "r2")
     s.run()
     s.run()
@@ -450,10 +417,8 @@ def test_person_keeps_reopening_a_tool_resolved_ticket_of_an_absent_problem(
         s.quiet()
         s.sim.move_by_hand(ann, "To Do")  # a person: "not fixed yet"
         n += 1
-        s.report(start + n, [BOB], f"r{n}")
-        s.run()  # learns the reopening
-    ms = s.markers(ann)
-    assert len(ms) == len(set(ms)), ms
+        s.then(start + n, [BOB], f"r{n}")  # learns the reopening
+    s.assert_markers_once(ann)
     assert s.keys("ann@") == [ann]
 
 
@@ -471,11 +436,9 @@ def test_person_resolves_just_as_the_tool_would_resolve_by_absence(
     s.report(1, [BOB], "r3")  # third absence, after the person
     assert_settled(s.run())
     assert s.state(ann) == ("Done", resolution)
-    ms = s.markers(ann)
-    assert len(ms) == len(set(ms)), ms
+    s.assert_markers_once(ann)
     s.quiet()
-    s.report(2, [ANN, BOB], "r4")
-    s.run()
+    s.then(2, [ANN, BOB], "r4")
     assert len(s.open("ann@")) == 1
     if resolution == "Won't Do":
         assert s.state(ann)[0] == "Done"
@@ -498,10 +461,8 @@ def test_first_check_without_a_cursor_learns_reopened_tickets_too(
     s.sim.move_by_hand(ann, "To Do")  # a person reopens it
     with sqlite3.connect(s.config.state.path) as db:
         db.execute("DELETE FROM cursors WHERE name = 'people-resolutions'")
-    s.report(-5, [BOB], "r4")
-    s.run()
-    s.report(1, [ANN_MORE, BOB], "r5")
-    assert_settled(s.run())
+    s.then(-5, [BOB], "r4")
+    assert_settled(s.then(1, [ANN_MORE, BOB], "r5"))
     assert s.open("ann@") == [ann]
     s.quiet()
 
@@ -512,8 +473,7 @@ def test_person_done_then_back_after_the_reopen_window_gets_one_linked_ticket(
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Done")
     # reports arrive out of order: the far one first, then one in between
-    s.report(timedelta(days=40), [ANN, BOB], "r-far")
-    s.run()
+    s.then(timedelta(days=40), [ANN, BOB], "r-far")
     s.report(timedelta(days=10), [BOB], "r-mid")
     s.run()
     anns = s.keys("ann@")
@@ -530,11 +490,9 @@ def test_long_identity_summary_refresh_on_kind_change_fits_and_does_not_churn(
 
     s = Scene(jira_cloud, tmp_path)
     who = "x" * 300 + "\u00e9\u4e2d\U0001f600" * 20 + "@contoso.com"
-    s.report(-5, [(who, duplicate("Mail", "a@b.com")), BOB], "r0")
-    s.run()
+    s.then(-5, [(who, duplicate("Mail", "a@b.com")), BOB], "r0")
     (key,) = [k for k, i in s.sim.issues.items() if "xxxx" in i.fields["summary"]]
-    s.report(-4, [(who, quarantine("Mail", "a@b.com")), BOB], "r1")
-    assert_settled(s.run())
+    assert_settled(s.then(-4, [(who, quarantine("Mail", "a@b.com")), BOB], "r1"))
     assert len(s.sim.issues[key].fields["summary"]) <= 255
     assert "Quarantined" in s.sim.issues[key].fields["summary"]
     s.quiet()
@@ -549,16 +507,12 @@ def test_person_reresolves_as_wont_do_after_the_tool_reopened(
 ) -> None:
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Done")
-    s.report(1, [ANN, BOB], "r1")
-    s.run()
+    s.then(1, [ANN, BOB], "r1")
     assert s.state(ann)[0] == "To Do"  # reopened by the tool
     s.sim.resolve_by_hand(ann, "Won't Do")  # "stop it"
-    s.report(2, [ANN, BOB], "r2")
-    s.run()
-    assert s.state(ann) == WONT
-    assert len(s.open("ann@")) == 1
-    ms = s.markers(ann)
-    assert len(ms) == len(set(ms)), ms
+    s.then(2, [ANN, BOB], "r2")
+    s.assert_kept_wont_do(ann)
+    s.assert_markers_once(ann)
     s.quiet()
 
 
@@ -569,10 +523,8 @@ def test_wont_do_corrected_to_done_and_problem_back_in_the_same_pass_reopens_it(
     report lists the problem. Done reopens: expected the same ticket reopened."""
     s, ann = ticketed(jira_cloud, tmp_path, -3)
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(-2, [BOB], "r1")
-    s.run()  # learns "Won't Do"
+    s.then(-2, [BOB], "r1")  # learns "Won't Do"
     s.sim.resolve_by_hand(ann, "Done")
-    s.report(1, [ANN, BOB], "r2")
-    s.run()
+    s.then(1, [ANN, BOB], "r2")
     assert s.keys("ann@") == [ann], "a new ticket instead of reopening the Done one"
     assert s.state(ann)[0] == "To Do"

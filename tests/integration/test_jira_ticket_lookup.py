@@ -29,8 +29,7 @@ def test_deleted_open_ticket_problem_goes_away_then_comes_back(
     s.reports([-18, -16, -14])
     s.run()
     assert s.keys("ann@") == []
-    s.report(-5, [ANN, BOB], "r9")
-    assert_settled(s.run())
+    assert_settled(s.then(-5, [ANN, BOB], "r9"))
     assert len(s.open("ann@")) == 1
     assert len(s.keys("ann@")) == 1, "a ticket made just to be closed"
     s.quiet()
@@ -44,8 +43,7 @@ def test_tool_resolved_ticket_deleted_then_problem_back(
     s.run()
     assert s.state(ann)[0] == "Done"
     s.sim.delete_by_hand(ann)
-    s.report(-5, [ANN, BOB], "r9")
-    s.run()
+    s.then(-5, [ANN, BOB], "r9")
     assert_settled(s.run())
     assert len(s.open("ann@")) == 1
     s.quiet()
@@ -57,15 +55,13 @@ def test_deleted_tickets_in_a_chunk_of_live_problems(
 ) -> None:
     s = Scene(jira_cloud, tmp_path)
     people = [person(n) for n in range(130)]
-    s.report(-10, people, "r0")
-    s.run()
+    s.then(-10, people, "r0")
     keys = list(s.sim.issues)
     assert len(keys) == 130
     victims = {"one": keys[5:6], "many": keys[::3], "all": keys}[deleted]
     for key in victims:
         s.sim.delete_by_hand(key)
-    s.report(-8, people, "r1")
-    s.run()
+    s.then(-8, people, "r1")
     s.run()
     assert_settled(s.run())
     for n in range(130):
@@ -141,8 +137,7 @@ def test_tool_resolved_moved_then_renamed_wont_do_and_back_in_the_same_pass(
         assert s.state(ann)[0] == "Done"
         moved = sim.move_to_project_by_hand(ann, "NEW")
         sim.resolve_by_hand(moved, "Won't Do")
-        s.report(timedelta(minutes=30), [ANN, BOB], "r-back")
-        s.run()
+        s.then(timedelta(minutes=30), [ANN, BOB], "r-back")
         assert s.state(moved) == ("Done", "Won't Do")
         assert len(s.open("ann@")) == 1
         s.quiet()
@@ -174,6 +169,5 @@ def test_never_reopen_typed_with_stray_spaces(
     """Case is forgiven (9f1d22e); a stray space in the config is not, silently."""
     s, ann = ticketed(jira_cloud, tmp_path, never_reopen=[typed])
     s.sim.resolve_by_hand(ann, "Won't Do")
-    s.report(1, [ANN, BOB], "r1")
-    s.run()
+    s.then(1, [ANN, BOB], "r1")
     assert s.state(ann)[0] == "Done", "a Won't Do ticket was reopened"
