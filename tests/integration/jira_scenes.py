@@ -7,6 +7,7 @@ same dozen lines; a ``Scene`` holds what they share, so that a test reads as its
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import RunSummary
 
+from ..e2e.test_cli_jira_people import intents, replay, write_config
 from ..simulators.jira import JiraSimulator
 from ..simulators.jira.fixtures import CUSTOM_FIELDS
 from .test_jira_faults import ANN, BOB, by_identity, ours, run
@@ -153,3 +155,29 @@ def ticketed(
     scene.report(at, [ANN, BOB], "r0")
     scene.run()
     return scene, scene.key("ann@")
+
+
+class CliScene(Scene):
+    """The same story told through the command line (``replay`` in a process of its own), so
+    that a pass can be killed at a crash point. Its state is where ``Scene``'s is."""
+
+    def __init__(self, sim: JiraSimulator, tmp_path: Path, now: datetime | None = None) -> None:
+        super().__init__(sim, tmp_path, now)
+        self.file = write_config(tmp_path, sim.url)
+
+    def replay(self, crash: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``dirsync-bridge replay --sink jira`` over the folder (``crash``: where it dies)."""
+        return replay(self.file, self.mail, crash=crash)
+
+    def replays(self, times: int = 2) -> list[subprocess.CompletedProcess[str]]:
+        """The replay run ``times`` over, as cron would after a kill: every run's result."""
+        return [self.replay() for _ in range(times)]
+
+    def opening(self, at: float | timedelta, rows: Sequence[Row]) -> None:
+        """The first report, ``r0``, replayed without a fault."""
+        self.report(at, rows, "r0")
+        assert self.replay().returncode == 0
+
+    def intents(self) -> int:
+        """Writes begun and not yet recorded as done."""
+        return intents(self.tmp_path)

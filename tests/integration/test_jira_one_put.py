@@ -4,18 +4,15 @@ review).
 
 from __future__ import annotations
 
-import signal
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from ..e2e.test_cli_jira_people import intents, replay, write_config
-from ..e2e.test_cli_jira_people import report as cli_report
 from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator
-from .jira_scenes import Scene, markers, ticketed
-from .test_jira_faults import ANN, ANN_MORE, BOB, by_identity
+from .jira_scenes import CliScene, Scene, ticketed
+from .test_jira_faults import ANN, ANN_MORE, BOB
 from .test_jira_sink import outcome_leftovers
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
@@ -32,7 +29,14 @@ LOST = [
     (503, False),
     ("drop", False),
 ]
+
+
 IDS = ["503-after", "502-after", "drop-after", "chunked-after", "html", "503-before", "drop-before"]
+
+
+def ann_with(*values: str) -> tuple[str, str]:
+    """Ann's duplicate ProxyAddresses row, with these values besides her own."""
+    return ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", *values))
 
 
 def refresh_answer_lost(
@@ -111,23 +115,18 @@ def test_lost_refresh_then_a_person_touches_the_added_comment(
 def test_killed_around_the_one_put_then_another_change(
     tmp_path: Path, jira_cloud: JiraSimulator, how: str, point: str
 ) -> None:
-    sim, mail = jira_cloud, tmp_path / "mail"
-    config = write_config(tmp_path, sim.url)
-    cli_report(mail, START, "r0")
-    assert replay(config, mail).returncode == 0
-    (ann,) = sim.issues
-    cli_report(mail, START + timedelta(hours=3), "r1", "smtp:a@b.com")
-    crashed = replay(config, mail, crash=f"{point}:{how}")
-    cli_report(mail, START + timedelta(hours=6), "r2", "smtp:a@b.com", "smtp:z@y.com")
-    for _ in range(2):
-        rerun = replay(config, mail)
+    s = CliScene(jira_cloud, tmp_path, START)
+    s.opening(0, [ann_with()])
+    (ann,) = s.sim.issues
+    s.report(3, [ann_with("smtp:a@b.com")], "r1")
+    crashed = s.replay(f"{point}:{how}")
+    s.report(6, [ann_with("smtp:a@b.com", "smtp:z@y.com")], "r2")
+    *_, rerun = s.replays()
     assert rerun.returncode == 0, (crashed.returncode, rerun.stderr)
-    ms = markers(sim, ann)
-    assert len(ms) == len(set(ms)), f"duplicate comment: {ms}"
-    assert "z@y.com" in sim.issues[ann].fields["description"]
-    assert list(sim.issues) == [ann]
-    assert intents(tmp_path) == 0
-    _ = signal
+    s.assert_markers_once(ann)
+    assert "z@y.com" in s.sim.issues[ann].fields["description"]
+    assert list(s.sim.issues) == [ann]
+    assert s.intents() == 0
 
 
 def test_comments_refused_for_good_still_lets_the_refresh_land(
@@ -147,32 +146,21 @@ def test_comments_refused_for_good_still_lets_the_refresh_land(
 def test_sigkill_sweep_over_a_pass_of_refreshes_and_creates(
     tmp_path: Path, jira_cloud: JiraSimulator, n: int
 ) -> None:
-    from ..reportgen import report_email
-
-    sim, mail = jira_cloud, tmp_path / "mail"
-    mail.mkdir()
-    config = write_config(tmp_path, sim.url)
-
-    def put(name: str, at: datetime, rows: list[tuple[str, str]]) -> None:
-        (mail / f"{name}.eml").write_bytes(report_email("Contoso", at, rows, f"{name}@jira.test"))
-
-    put("r0", START, [ANN, BOB])
-    assert replay(config, mail).returncode == 0
+    s = CliScene(jira_cloud, tmp_path, START)
+    s.opening(0, [ANN, BOB])
     carol = ("carol@contoso.com", duplicate("ProxyAddresses", "SMTP:carol@contoso.com"))
     bob_more = (
         "bob@contoso.com",
         duplicate("ProxyAddresses", "SMTP:bob@contoso.com", "smtp:q@r.com"),
     )
-    put("r1", START + timedelta(hours=3), [ANN_MORE, bob_more, carol])
-    replay(config, mail, crash=f"after-sink-write:{n}")
-    for _ in range(2):
-        rerun = replay(config, mail)
+    s.report(3, [ANN_MORE, bob_more, carol], "r1")
+    s.replay(f"after-sink-write:{n}")
+    *_, rerun = s.replays()
     assert rerun.returncode == 0, rerun.stderr
     for who in ("ann@", "bob@", "carol@"):
-        keys = by_identity(sim, who)
+        keys = s.keys(who)
         assert len(keys) == 1, (who, keys)
-        ms = markers(sim, keys[0])
-        assert len(ms) == len(set(ms)), (who, ms)
-    assert "a@b.com" in sim.issues[by_identity(sim, "ann@")[0]].fields["description"]
-    assert "q@r.com" in sim.issues[by_identity(sim, "bob@")[0]].fields["description"]
-    assert intents(tmp_path) == 0
+        s.assert_markers_once(keys[0])
+    assert "a@b.com" in s.sim.issues[s.keys("ann@")[0]].fields["description"]
+    assert "q@r.com" in s.sim.issues[s.keys("bob@")[0]].fields["description"]
+    assert s.intents() == 0
