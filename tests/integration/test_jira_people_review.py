@@ -111,13 +111,11 @@ def test_wont_do_learned_then_search_fails_then_problem_returns(
     s, ann = ticketed(jira_cloud, tmp_path)
     s.sim.resolve_by_hand(ann, "Won't Do")
     s.report(1, [ANN, BOB_MORE], "r1")
-    # The people query (and retries) answered 503, until the retry budget is spent: a short
-    # one, so that the test does not wait out the default two minutes.
-    s.sim.faults.fail_next(503, times=30)
+    s.sim.faults.fail_next(503, times=30)  # the people query (and retries) answered 503
     with pytest.raises(Retriable):  # exit 75 from the CLI
-        s.run(s.configure(retry_for="2s"))
+        s.run()
     s.sim.faults.queue.clear()
-    s.run(s.configure())
+    s.run()
     s.assert_kept_wont_do(ann)
     bob = s.key("bob@")
     assert len(s.markers(bob)) == 1, s.markers(bob)

@@ -116,7 +116,9 @@ def test_an_odd_failure_mid_paging_never_resolves(
     quarantine_three(graph_sim)
     graph_sim.page_size = 1
     graph_sim.faults.retry_after = "0"
-    config = prov_config(graph_sim, tmp_path / "state")
+    # A page fault says no Retry-After: the pass backs off until [graph] retry_for is spent,
+    # each of four passes. One second of it is enough to fail the pass as five do.
+    config = prov_config(graph_sim, tmp_path / "state", retry_for="1s")
     cron = daily(config)
     cron()
     assert by_summary(config)[ANN]["status"] == "open"
