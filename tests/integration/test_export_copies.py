@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import replay
 
 from ..exportgen import csexport
+from ..reportgen import duplicate, report_email
 from .conftest import outcome
 
 START = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
@@ -23,6 +25,33 @@ def cfg(state: Path) -> Config:
     return Config.model_validate(
         {"state": {"path": str(state / "state.db")}, "tenants": {"default": "Contoso"}}
     )
+
+
+def opening(tmp_path: Path) -> tuple[Config, datetime, Path]:
+    """A configuration with its own state, the time now (whole seconds), an empty folder."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    return cfg(tmp_path / "s"), datetime.now(UTC).replace(microsecond=0), folder
+
+
+def upn_mail(folder: Path, name: str, at: datetime, who: list[str]) -> Path:
+    """A report email made ``at``, listing a duplicate UPN for each of ``who``."""
+    path = folder / f"{name}.eml"
+    rows = [(w, duplicate("UserPrincipalName", w)) for w in who]
+    path.write_bytes(report_email("Contoso", at, rows, f"{name}@x"))
+    return path
+
+
+def dated(path: Path, when: datetime) -> Path:
+    """``path`` with its mtime (and atime) set to ``when``: what dates a file without a time."""
+    t = when.timestamp()
+    os.utime(path, (t, t))
+    return path
+
+
+def ann_tickets(config: Config) -> list[dict[str, Any]]:
+    """Ann's tickets, as ``outcome`` names them."""
+    return [t for t in outcome(config)["tickets"].values() if "ann@" in t["summary"]]
 
 
 def copies(data: bytes) -> dict[str, bytes]:
@@ -57,16 +86,13 @@ def test_copies_of_one_export_in_one_run_count_as_one_absence(tmp_path: Path, ki
     )
     folder = tmp_path / "in" / "later"
     folder.mkdir()
-    when = (START + timedelta(days=1)).timestamp()
     paths = []
     for name, body in copies(data).items():
-        p = folder / name
-        p.write_bytes(body)
-        os.utime(p, (when, when))
-        paths.append(p)
+        (folder / name).write_bytes(body)
+        paths.append(dated(folder / name, START + timedelta(days=1)))
     summary = replay(paths, config)
     assert summary.problems == [], summary.problems
-    ann = [t for t in outcome(config)["tickets"].values() if "ann@" in t["summary"]]
+    ann = ann_tickets(config)
     assert [t["status"] for t in ann] == ["open"], "copies of one export counted as 3+ absences"
 
 
@@ -87,39 +113,11 @@ def test_empty_csexports_with_future_mtimes_do_not_hide_later_sightings(tmp_path
     skewed mtime in the future (a share's clock, an archive) must not push the problem's
     resolution past every real report: a later report that shows ann again must reopen her
     ticket (or keep it open)."""
-    from datetime import datetime as dt
-
-    from ..reportgen import duplicate, report_email
-
-    config = cfg(tmp_path / "s")
-    now = dt.now(UTC).replace(microsecond=0)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    e1 = folder / "e1.eml"
-    e1.write_bytes(
-        report_email(
-            "Contoso",
-            now - timedelta(days=2),
-            [("ann@contoso.com", duplicate("UserPrincipalName", "ann@contoso.com"))],
-            "e1@x",
-        )
-    )
-    replay([e1], config)
+    config, now, folder = opening(tmp_path)
+    replay([upn_mail(folder, "e1", now - timedelta(days=2), ["ann@contoso.com"])], config)
     for n in range(3):
-        p = folder / f"empty{n}.xml"
-        p.write_bytes(EMPTY)
-        t = dt(2030, 1, 1 + n, tzinfo=UTC).timestamp()
-        os.utime(p, (t, t))
-        replay([p], config)
-    e2 = folder / "e2.eml"
-    e2.write_bytes(
-        report_email(
-            "Contoso",
-            now - timedelta(hours=1),
-            [("ann@contoso.com", duplicate("UserPrincipalName", "ann@contoso.com"))],
-            "e2@x",
-        )
-    )
-    replay([e2], config)
-    ann = [t for t in outcome(config)["tickets"].values() if "ann@" in t["summary"]]
+        (folder / f"empty{n}.xml").write_bytes(EMPTY)
+        replay([dated(folder / f"empty{n}.xml", datetime(2030, 1, 1 + n, tzinfo=UTC))], config)
+    replay([upn_mail(folder, "e2", now - timedelta(hours=1), ["ann@contoso.com"])], config)
+    ann = ann_tickets(config)
     assert any(t["status"] == "open" for t in ann), [(t["status"], t["summary"]) for t in ann]

@@ -4,7 +4,6 @@ file read on many days is one report (third review).
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,9 +12,7 @@ import pytest
 from dirsync_bridge import pipeline
 from dirsync_bridge.pipeline import replay
 
-from ..reportgen import duplicate, report_email
-from .conftest import outcome
-from .test_export_copies import EMPTY, cfg
+from .test_export_copies import EMPTY, ann_tickets, dated, opening, upn_mail
 
 
 def at_day(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
@@ -34,30 +31,20 @@ def test_one_unchanged_timeless_export_re_read_on_later_days_is_one_report(
     """The same empty csexport, never rewritten, left in the folder a daily cron replays:
     with a past mtime it is one report (known by its mtime); with a skewed future mtime it
     should be too, not one new absence per day the folder is replayed."""
-    config = cfg(tmp_path / "s")
-    now = datetime.now(UTC).replace(microsecond=0)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    e1 = folder / "e1.eml"
-    e1.write_bytes(
-        report_email(
-            "Contoso",
-            now - timedelta(days=1),
-            [("ann@contoso.com", duplicate("UserPrincipalName", "ann@contoso.com"))],
-            "e1@x",
-        )
-    )
+    config, now, folder = opening(tmp_path)
+    e1 = upn_mail(folder, "e1", now - timedelta(days=1), ["ann@contoso.com"])
     at_day(monkeypatch, now)
     replay([e1], config)
-    stale = folder / "old.xml"
-    stale.write_bytes(EMPTY)
-    t = (now + timedelta(days=400) if mtime == "future" else now - timedelta(hours=1)).timestamp()
-    os.utime(stale, (t, t))
+    (folder / "old.xml").write_bytes(EMPTY)
+    dated(
+        folder / "old.xml",
+        now + timedelta(days=400) if mtime == "future" else now - timedelta(hours=1),
+    )
     parsed = 0
     for day in range(4):
         at_day(monkeypatch, now + timedelta(days=day, minutes=5))
         parsed += replay([folder], config).parsed
-    ann = [t for t in outcome(config)["tickets"].values() if "ann@" in t["summary"]]
+    ann = ann_tickets(config)
     assert [t["status"] for t in ann] == ["open"], "one stale file resolved a live problem"
     assert parsed == 1, f"one unchanged file ingested as {parsed} reports"
 
@@ -70,26 +57,23 @@ def test_reports_dated_in_the_future_by_their_own_time_do_not_hide_later_sightin
     ahead), or an email whose Date is in the future."""
     from ..exportgen import csexport
 
-    config = cfg(tmp_path / "s")
-    now = datetime.now(UTC).replace(microsecond=0)
-    folder = tmp_path / "in"
-    folder.mkdir()
+    config, now, folder = opening(tmp_path)
 
-    def mail(name: str, at: datetime, who: list[str]) -> Path:
-        p = folder / f"{name}.eml"
-        rows = [(w, duplicate("UserPrincipalName", w)) for w in who]
-        p.write_bytes(report_email("Contoso", at, rows, f"{name}@x"))
-        return p
-
-    replay([mail("e1", now - timedelta(days=2), ["ann@contoso.com", "bob@contoso.com"])], config)
+    replay(
+        [upn_mail(folder, "e1", now - timedelta(days=2), ["ann@contoso.com", "bob@contoso.com"])],
+        config,
+    )
     for n in range(3):
         at = datetime(2030, 1, 1 + n, tzinfo=UTC)
         if source == "csexport":
             p = folder / f"f{n}.xml"
             p.write_bytes(csexport([("Qk9C", "bob@contoso.com", "bob@contoso.com")], at))
         else:
-            p = mail(f"f{n}", at, ["bob@contoso.com"])
+            p = upn_mail(folder, f"f{n}", at, ["bob@contoso.com"])
         replay([p], config)
-    replay([mail("e2", now - timedelta(hours=1), ["ann@contoso.com", "bob@contoso.com"])], config)
-    ann = [t for t in outcome(config)["tickets"].values() if "ann@" in t["summary"]]
+    replay(
+        [upn_mail(folder, "e2", now - timedelta(hours=1), ["ann@contoso.com", "bob@contoso.com"])],
+        config,
+    )
+    ann = ann_tickets(config)
     assert any(t["status"] == "open" for t in ann), [(t["status"], t["summary"]) for t in ann]

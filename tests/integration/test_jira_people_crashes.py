@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import signal
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from ..e2e.test_cli_jira_people import intents, replay, write_config
 from ..simulators.jira import JiraSimulator
-from .test_jira_faults import ANN, BOB, BOB_MORE, by_identity, ours
-from .test_jira_sink import one_report
+from .jira_scenes import CliScene
+from .test_jira_faults import ANN, BOB, BOB_MORE
 
 CAROL = ("carol@contoso.com", ANN[1].replace("ann@", "carol@"))
 
 
-def comment_keys(sim: JiraSimulator, key: str) -> list[str]:
-    return [k for k in ours(sim.issues[key]) if k]
+def reruns_succeed(s: CliScene) -> None:
+    """Two replays after the kill, as cron would run them: each ends well."""
+    for _ in range(2):
+        rerun = s.replay()
+        assert rerun.returncode == 0, rerun.stderr
 
 
 @pytest.mark.parametrize(
@@ -37,30 +38,25 @@ def comment_keys(sim: JiraSimulator, key: str) -> list[str]:
 def test_crash_in_the_pass_that_learns_wont_do_and_reopen(
     tmp_path: Path, jira_cloud: JiraSimulator, crash: str
 ) -> None:
-    sim, mail = jira_cloud, tmp_path / "mail"
-    config = write_config(tmp_path, sim.url)
-    now = datetime.now(UTC)
-    one_report(mail, now - timedelta(hours=10), [ANN, BOB, CAROL], "r0")
-    assert replay(config, mail).returncode == 0
-    (ann,), (bob,), (carol,) = (by_identity(sim, f"{w}@") for w in ("ann", "bob", "carol"))
-    sim.resolve_by_hand(ann, "Won't Do")  # back later: a new ticket, linked
-    sim.resolve_by_hand(carol, "Done")  # back later: reopened
-    one_report(mail, now + timedelta(hours=1), [ANN, BOB_MORE, CAROL], "r1")
-    crashed = replay(config, mail, crash=crash)
+    s = CliScene(jira_cloud, tmp_path)
+    s.opening(-10, [ANN, BOB, CAROL])
+    ann, bob, carol = (s.key(f"{w}@") for w in ("ann", "bob", "carol"))
+    s.sim.resolve_by_hand(ann, "Won't Do")  # back later: a new ticket, linked
+    s.sim.resolve_by_hand(carol, "Done")  # back later: reopened
+    s.report(1, [ANN, BOB_MORE, CAROL], "r1")
+    crashed = s.replay(crash)
     assert crashed.returncode in (-signal.SIGKILL, 0, 130), crashed.stderr
-    for _ in range(2):
-        rerun = replay(config, mail)
-        assert rerun.returncode == 0, rerun.stderr
-    anns = by_identity(sim, "ann@")
-    assert sim.issues[ann].resolution == "Won't Do" and sim.issues[ann].status == "Done"
-    assert len([k for k in anns if sim.issues[k].status != "Done"]) == 1, anns
+    reruns_succeed(s)
+    anns = s.keys("ann@")
+    assert s.state(ann) == ("Done", "Won't Do")
+    assert len(s.open("ann@")) == 1, anns
     assert len(anns) == 2, anns
-    assert sim.issues[carol].status == "To Do" and by_identity(sim, "carol@") == [carol]
-    ck = comment_keys(sim, carol)
-    assert len(ck) == len(set(ck)) and [k.split(":")[1] for k in ck] == ["reopened"], ck
-    bk = comment_keys(sim, bob)
-    assert len(bk) == len(set(bk)) == 1, bk
-    assert intents(tmp_path) == 0
+    assert s.state(carol)[0] == "To Do" and s.keys("carol@") == [carol]
+    ck = s.assert_markers_once(carol)
+    assert s.kinds(carol) == ["reopened"], ck
+    bk = s.assert_markers_once(bob)
+    assert len(bk) == 1, bk
+    assert s.intents() == 0
 
 
 @pytest.mark.parametrize("between", [False, True], ids=["return-next", "a-pass-between"])
@@ -68,33 +64,26 @@ def test_crash_in_the_pass_that_learns_wont_do_and_reopen(
 def test_killed_right_after_the_tools_resolve_then_person_renames_resolution(
     tmp_path: Path, jira_cloud: JiraSimulator, resolution: str, between: bool
 ) -> None:
-    sim, mail = jira_cloud, tmp_path / "mail"
-    config = write_config(tmp_path, sim.url)
-    now = datetime.now(UTC)
-    one_report(mail, now - timedelta(hours=10), [ANN, BOB], "r0")
-    assert replay(config, mail).returncode == 0
-    (ann,) = by_identity(sim, "ann@")
-    for n in range(1, 4):
-        one_report(mail, now - timedelta(hours=10 - n), [BOB], f"r{n}")
-    crashed = replay(config, mail, crash="after-sink-write:2")  # comment, then the transition
+    s = CliScene(jira_cloud, tmp_path)
+    s.opening(-10, [ANN, BOB])
+    ann = s.key("ann@")
+    s.reports([-9, -8, -7])
+    crashed = s.replay("after-sink-write:2")  # comment, then the transition
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
-    assert sim.issues[ann].status == "Done" and intents(tmp_path) == 1
-    sim.resolve_by_hand(ann, resolution)  # a person corrects/confirms the resolution
+    assert s.state(ann)[0] == "Done" and s.intents() == 1
+    s.sim.resolve_by_hand(ann, resolution)  # a person corrects/confirms the resolution
     if between:  # a pass with a report that does not list Ann settles and learns first
-        one_report(mail, now - timedelta(hours=5), [BOB], "r3b")
-        assert replay(config, mail).returncode == 0
-    one_report(mail, now + timedelta(hours=1), [ANN, BOB], "r4")
-    for _ in range(2):
-        rerun = replay(config, mail)
-        assert rerun.returncode == 0, rerun.stderr
-    anns = by_identity(sim, "ann@")
-    assert len([k for k in anns if sim.issues[k].status != "Done"]) == 1, anns
+        s.report(-5, [BOB], "r3b")
+        assert s.replay().returncode == 0
+    s.report(1, [ANN, BOB], "r4")
+    reruns_succeed(s)
+    anns = s.keys("ann@")
+    assert len(s.open("ann@")) == 1, anns
     if resolution == "Won't Do":
-        assert sim.issues[ann].status == "Done", "reopened a ticket a person closed as Won't Do"
+        assert s.state(ann)[0] == "Done", "reopened a ticket a person closed as Won't Do"
     for k in anns:
-        ck = comment_keys(sim, k)
-        assert len(ck) == len(set(ck)), ck
-    assert intents(tmp_path) == 0
+        s.assert_markers_once(k)
+    assert s.intents() == 0
 
 
 def test_json_log_lines_of_peoples_actions_carry_the_ticket_and_fingerprint(
@@ -105,15 +94,12 @@ def test_json_log_lines_of_peoples_actions_carry_the_ticket_and_fingerprint(
     import subprocess
     import sys
 
-    sim, mail = jira_cloud, tmp_path / "mail"
-    config = write_config(tmp_path, sim.url)
-    now = datetime.now(UTC)
-    one_report(mail, now - timedelta(hours=5), [ANN, BOB], "r0")
-    assert replay(config, mail).returncode == 0
-    (ann,), (bob,) = by_identity(sim, "ann@"), by_identity(sim, "bob@")
-    sim.resolve_by_hand(ann, "Won't Do")
-    sim.delete_by_hand(bob)
-    one_report(mail, now + timedelta(hours=1), [ANN, BOB_MORE], "r1")
+    s = CliScene(jira_cloud, tmp_path)
+    s.opening(-5, [ANN, BOB])
+    ann, bob = s.key("ann@"), s.key("bob@")
+    s.sim.resolve_by_hand(ann, "Won't Do")
+    s.sim.delete_by_hand(bob)
+    s.report(1, [ANN, BOB_MORE], "r1")
     env = dict(os.environ, DIRSYNC_JIRA_TOKEN="t0k")
     env.pop("DIRSYNC_BRIDGE_CRASH_AT", None)
     result = subprocess.run(
@@ -122,14 +108,14 @@ def test_json_log_lines_of_peoples_actions_carry_the_ticket_and_fingerprint(
             "-m",
             "dirsync_bridge",
             "--config",
-            str(config),
+            str(s.file),
             "--log-format",
             "json",
             "-v",
             "replay",
             "--sink",
             "jira",
-            str(mail),
+            str(s.mail),
         ],
         capture_output=True,
         text=True,

@@ -62,7 +62,12 @@ def quarantine_three(sim: GraphSimulator) -> None:
 
 
 def prov_config(
-    sim: GraphSimulator, state: Path, *, mailbox: bool = False, **section: Any
+    sim: GraphSimulator,
+    state: Path,
+    *,
+    mailbox: bool = False,
+    retry_for: str = "5s",
+    **section: Any,
 ) -> Config:
     source: dict[str, Any] = {"provisioning_errors": {"enabled": True, **section}}
     if mailbox:
@@ -70,7 +75,7 @@ def prov_config(
     return Config.model_validate(
         {
             "state": {"path": str(state / "state.db")},
-            "graph": tool_settings(sim, retry_for="5s"),
+            "graph": tool_settings(sim, retry_for=retry_for),
             "source": source,
             # Holder look-ups are enrichment's business, measured and tested there.
             "enrich": {"cloud": {"enabled": False}},

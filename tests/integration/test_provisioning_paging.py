@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,19 @@ from .test_provisioning import (
 )
 
 pytestmark = pytest.mark.usefixtures("ca_bundle_env")
+
+
+def next_link_on_users_pages(monkeypatch: Any, link: Callable[[str], str]) -> None:
+    """Every users page Graph answers carries ``@odata.nextLink = link(base_url)``."""
+    real = directory._list
+
+    def linked(req, d, kind, base_url, fields, eventual):  # type: ignore[no-untyped-def]
+        reply = real(req, d, kind, base_url, fields, eventual)
+        if kind == "user":
+            reply.body["@odata.nextLink"] = link(base_url)
+        return reply
+
+    monkeypatch.setattr(directory, "_list", linked)
 
 
 @pytest.mark.parametrize("body", [{}, {"value": None}, {"value": {}}, {"value": "nope"}])
@@ -61,15 +75,7 @@ def test_a_next_link_that_loops_does_not_hang_the_pass(
     same page: the pass must end (exit 75 or so), not loop forever."""
     quarantine_three(graph_sim)
     prov_config(graph_sim, tmp_path / "state")
-    real = directory._list
-
-    def looping(req, d, kind, base_url, fields, eventual):
-        reply = real(req, d, kind, base_url, fields, eventual)
-        if kind == "user":
-            reply.body["@odata.nextLink"] = f"{base_url}/v1.0/users?$skiptoken=loop"
-        return reply
-
-    monkeypatch.setattr(directory, "_list", looping)
+    next_link_on_users_pages(monkeypatch, lambda base: f"{base}/v1.0/users?$skiptoken=loop")
     monkeypatch.setattr(directory.odata, "read_skiptoken", lambda t: 0)
     # The tool in its own process (the CLI, as cron runs it), so that a hang can be killed.
     import os
@@ -110,7 +116,9 @@ def test_an_odd_failure_mid_paging_never_resolves(
     quarantine_three(graph_sim)
     graph_sim.page_size = 1
     graph_sim.faults.retry_after = "0"
-    config = prov_config(graph_sim, tmp_path / "state")
+    # A page fault says no Retry-After: the pass backs off until [graph] retry_for is spent,
+    # each of four passes. One second of it is enough to fail the pass as five do.
+    config = prov_config(graph_sim, tmp_path / "state", retry_for="1s")
     cron = daily(config)
     cron()
     assert by_summary(config)[ANN]["status"] == "open"
@@ -149,15 +157,8 @@ def test_a_next_link_to_another_host_does_not_get_the_token(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     quarantine_three(graph_sim)
     config = prov_config(graph_sim, tmp_path / "state")
-    real = directory._list
-
-    def rogue(req, d, kind, base_url, fields, eventual):
-        reply = real(req, d, kind, base_url, fields, eventual)
-        if kind == "user":
-            reply.body["@odata.nextLink"] = f"http://127.0.0.1:{server.server_port}/v1.0/users"
-        return reply
-
-    monkeypatch.setattr(directory, "_list", rogue)
+    rogue = f"http://127.0.0.1:{server.server_port}/v1.0/users"
+    next_link_on_users_pages(monkeypatch, lambda base: rogue)
     try:
         with pytest.raises(Retriable, match="not followed"):
             daily(config)()

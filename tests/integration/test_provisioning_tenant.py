@@ -32,13 +32,38 @@ def tickets(conf: Path) -> list[dict[str, str]]:
     return found
 
 
+def scan(
+    tmp_path: Path, graph_sim: GraphSimulator, name: str | None = None, more: str = ""
+) -> Path:
+    """Three quarantined objects on a Graph whose organisation is called ``name`` (None: the
+    simulator's own name), and a configuration for it with ``more`` lines added."""
+    quarantine_three(graph_sim)
+    if name is not None:
+        graph_sim.organization_name = name
+    conf = config_file(tmp_path, graph_sim)
+    conf.write_text(conf.read_text() + more)
+    return conf
+
+
+def renamed_after_a_pass(tmp_path: Path, graph_sim: GraphSimulator, more: str = "") -> None:
+    """A pass, then the organisation renamed (``more`` added to the configuration) and two
+    passes more: the three tickets stay, open, under the first name."""
+    conf = scan(tmp_path, graph_sim)
+    assert cli(conf, "run").returncode == 0
+    graph_sim.organization_name = "Contoso Holdings"
+    conf.write_text(conf.read_text() + more)
+    for _ in range(2):
+        assert cli(conf, "run").returncode == 0
+    got = tickets(conf)
+    assert len(got) == 3, [(t["key"], t["tenant"], t["status"]) for t in got]
+    assert {(t["tenant"], t["status"]) for t in got} == {("Contoso", "open")}
+
+
 @pytest.mark.parametrize("name", ["", "   "])
 def test_a_blank_organization_name_refuses_the_scan_no_tenant(
     tmp_path: Path, graph_sim: GraphSimulator, name: str
 ) -> None:
-    quarantine_three(graph_sim)
-    graph_sim.organization_name = name
-    conf = config_file(tmp_path, graph_sim)
+    conf = scan(tmp_path, graph_sim, name)
     done = cli(conf, "run")
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "no-tenant" in done.stderr and "[tenants] default" in done.stderr, done.stderr
@@ -49,10 +74,7 @@ def test_a_blank_organization_name_refuses_the_scan_no_tenant(
 def test_a_blank_organization_name_takes_the_configured_default(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
-    quarantine_three(graph_sim)
-    graph_sim.organization_name = ""
-    conf = config_file(tmp_path, graph_sim)
-    conf.write_text(conf.read_text() + '[tenants]\ndefault = "Contoso"\n')
+    conf = scan(tmp_path, graph_sim, "", '[tenants]\ndefault = "Contoso"\n')
     assert cli(conf, "run").returncode == 0
     got = tickets(conf)
     assert len(got) == 3 and {t["tenant"] for t in got} == {"Contoso"}, got
@@ -61,28 +83,13 @@ def test_a_blank_organization_name_takes_the_configured_default(
 def test_an_organization_renamed_and_aliased_keeps_its_tickets(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
-    quarantine_three(graph_sim)
-    conf = config_file(tmp_path, graph_sim)
-    assert cli(conf, "run").returncode == 0
-    graph_sim.organization_name = "Contoso Holdings"
-    conf.write_text(conf.read_text() + '[tenants.aliases]\n"Contoso Holdings" = ["Contoso"]\n')
-    for _ in range(2):
-        assert cli(conf, "run").returncode == 0
-    got = tickets(conf)
-    assert len(got) == 3, [(t["key"], t["tenant"], t["status"]) for t in got]
-    assert {(t["tenant"], t["status"]) for t in got} == {("Contoso", "open")}
+    renamed_after_a_pass(
+        tmp_path, graph_sim, '[tenants.aliases]\n"Contoso Holdings" = ["Contoso"]\n'
+    )
 
 
 def test_an_organization_renamed_between_passes_keeps_one_ticket_per_object(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
     # No alias: /organization's id (the tenant's) says the new name is the same tenant.
-    quarantine_three(graph_sim)
-    conf = config_file(tmp_path, graph_sim)
-    assert cli(conf, "run").returncode == 0
-    graph_sim.organization_name = "Contoso Holdings"
-    for _ in range(2):
-        assert cli(conf, "run").returncode == 0
-    got = tickets(conf)
-    assert len(got) == 3, [(t["key"], t["tenant"], t["status"]) for t in got]
-    assert {(t["tenant"], t["status"]) for t in got} == {("Contoso", "open")}
+    renamed_after_a_pass(tmp_path, graph_sim)

@@ -272,9 +272,20 @@ def _config(tmp_path: Path) -> Config:
     return load_config(path)
 
 
-def _replayed(mail: Path, state: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+def _mail(folder: Path, emails: Iterable[bytes]) -> Path:
+    """A mail folder holding each day's email as ``{day}.eml``."""
+    folder.mkdir()
+    for day, raw in enumerate(emails):
+        (folder / f"{day}.eml").write_bytes(raw)
+    return folder
+
+
+def _replayed(
+    mail: Path, state: Path, days: Iterable[int]
+) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """Every table of the state's databases after replaying the days' emails in this order."""
     config = _config(state)
-    for day in (0, 2, 3, 1, 5, 4):  # 1 and 4 arrive late
+    for day in days:
         pipeline.replay([mail / f"{day}.eml"], config, env={})
     dumps = {db.name: _dump(db) for db in sorted((state / "state").glob("*.db"))}
     for tables in dumps.values():
@@ -287,14 +298,12 @@ def _replayed(mail: Path, state: Path) -> dict[str, dict[str, list[tuple[Any, ..
 def test_a_replay_in_chunks_records_and_writes_exactly_what_it_did_whole(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    mail = tmp_path / "mail"
-    mail.mkdir()
-    for day in range(6):
-        (mail / f"{day}.eml").write_bytes(_email(day, 80))
-    whole = _replayed(mail, tmp_path / "whole")
+    mail = _mail(tmp_path / "mail", (_email(day, 80) for day in range(6)))
+    late = (0, 2, 3, 1, 5, 4)  # 1 and 4 arrive late
+    whole = _replayed(mail, tmp_path / "whole", late)
     monkeypatch.setattr(problem_rows, "CHUNK", 3)
     monkeypatch.setattr(store, "CHUNK", 2)
-    chunked = _replayed(mail, tmp_path / "chunked")
+    chunked = _replayed(mail, tmp_path / "chunked", late)
     assert len(whole) >= 2 and whole["state.db"]["problems"]
     assert chunked == whole
 
@@ -345,25 +354,12 @@ def test_sightings_in_chunks_name_an_object_by_the_identity_the_ledger_knows(chu
 def test_a_replay_with_object_ids_in_chunks_records_exactly_what_it_did_whole(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    mail = tmp_path / "mail"
-    mail.mkdir()
-    for day in range(3):
-        (mail / f"{day}.eml").write_bytes(_id_email(day))
-
-    def replayed(state: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
-        config = _config(state)
-        for day in (0, 2, 1):  # 1 arrives late
-            pipeline.replay([mail / f"{day}.eml"], config, env={})
-        dumps = {db.name: _dump(db) for db in sorted((state / "state").glob("*.db"))}
-        for tables in dumps.values():
-            tables.pop("store_pairing", None)
-            tables.pop("store", None)
-        return dumps
-
-    whole = replayed(tmp_path / "whole")
+    mail = _mail(tmp_path / "mail", (_id_email(day) for day in range(3)))
+    late = (0, 2, 1)  # 1 arrives late
+    whole = _replayed(mail, tmp_path / "whole", late)
     monkeypatch.setattr(problem_rows, "CHUNK", 2)
     monkeypatch.setattr(store, "CHUNK", 3)
-    chunked = replayed(tmp_path / "chunked")
+    chunked = _replayed(mail, tmp_path / "chunked", late)
     assert whole["state.db"]["identity_pairs"]
     assert chunked == whole
 
