@@ -8,6 +8,7 @@ family: the pipeline, the ticket sync and the sources each use a part of it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +26,10 @@ __all__ = ["Ledger", "MailboxBook"]
 class Ledger(Protocol):
     """The tool's memory between runs (``ledger.store.Ledger``): messages seen, reports,
     problems and their sightings, tickets written, and the intents of unfinished writes."""
+
+    def grouped(self) -> AbstractContextManager[None]:
+        """The writes made inside commit as one transaction (nested: the outer one)."""
+        ...
 
     def message_status(self, key: str) -> str | None:
         """``pending``, ``processed``, ``rejected``, or None if never seen."""

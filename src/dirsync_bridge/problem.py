@@ -115,12 +115,12 @@ def export_key(report: Report, raw_digest: str, written: str = "") -> str:
 
 def written_at(mtime: datetime | None, read_at: datetime) -> tuple[datetime | None, str]:
     """When an export file was written, as a time (for one with no time of its own) and as
-    the mark its keys carry (``export_key``, ``pipeline.input_key``): its exact mtime, so
+    the mark its keys carry (``export_key``, ``ingest.input_key``): its exact mtime, so
     that the same file read on other days is one report."""
     if mtime is None:
         return None, ""
     # Marked by its exact mtime even in the future: the same file read again on other days
-    # is one report. Its time is judged with every report's (``pipeline.dated_at``).
+    # is one report. Its time is judged with every report's (``ingest.dated_at``).
     return mtime, "@" + mtime.astimezone(UTC).isoformat()
 
 

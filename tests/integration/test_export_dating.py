@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge import pipeline
+from dirsync_bridge import ingest
 from dirsync_bridge.pipeline import replay
 
 from .test_export_copies import EMPTY, ann_tickets, dated, opening, upn_mail
@@ -21,7 +21,7 @@ def at_day(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
         def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
             return when if tz is None else when.astimezone(tz)
 
-    monkeypatch.setattr(pipeline, "datetime", Fixed)
+    monkeypatch.setattr(ingest, "datetime", Fixed)
 
 
 @pytest.mark.parametrize("mtime", ["future", "past"])

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge import pipeline, problem_rows
+from dirsync_bridge import ingest, pipeline, problem_rows
 from dirsync_bridge.enrich.enricher import Enricher
 from dirsync_bridge.parse.message import ParsedReport, read_message
 from dirsync_bridge.problem import Sighting, sightings
@@ -70,7 +70,7 @@ def test_a_replay_with_rows_digests_ends_as_one_that_makes_every_sighting(
 ) -> None:
     (tmp_path / "mail").mkdir()
     made = _counting(monkeypatch)
-    monkeypatch.setattr(pipeline, "rows_mark", lambda _enricher: None)
+    monkeypatch.setattr(ingest, "rows_mark", lambda _enricher: None)
     every = _replay(tmp_path / "every", tmp_path / "mail")
     all_made = sum(made)
     monkeypatch.undo()
@@ -103,9 +103,9 @@ def test_directories_looked_up_make_every_sighting() -> None:
         def active(self) -> bool:
             return True
 
-    assert pipeline.rows_mark(Looking()) is None  # holders may change while the rows stay
-    assert pipeline.rows_mark(None) != pipeline.rows_mark(Enricher())  # rules add facts
-    assert pipeline.rows_mark(Enricher()) is not None
+    assert ingest.rows_mark(Looking()) is None  # holders may change while the rows stay
+    assert ingest.rows_mark(None) != ingest.rows_mark(Enricher())  # rules add facts
+    assert ingest.rows_mark(Enricher()) is not None
 
 
 @pytest.mark.parametrize("eml", sorted(REPORTS.glob("*.eml")), ids=lambda p: p.stem)

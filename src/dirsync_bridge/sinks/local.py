@@ -33,10 +33,12 @@ class LocalStore:
     """A ``Sink`` in a local SQLite file; ``":memory:"`` gives a throw-away one for tests."""
 
     name = "local"
-    max_batch = 10
+    max_batch = 50
     people = False  # only this tool writes to the local store
-    """A batch of creates is one transaction. Writes here cost no round trip, so batches
-    are kept small: a reconcile holds four batches' worth of problems in memory at once."""
+    """A batch of creates is one transaction, and so is a group of other writes (with one
+    of the ledger's before and after it): 50, as Jira's, the commits of a replay came to
+    1.4 a message (1,000 reports, ``bench/scale_bench.py``), 2.7 with 10. A reconcile holds
+    four batches' worth of problems in memory at once."""
     max_in_flight = 1
 
     def __init__(self, path: Path | str) -> None:
