@@ -128,11 +128,12 @@ def test_json_logs_cover_every_usage_error(args: list[str], needle: str) -> None
     assert needle in record["message"] and "--help)" in record["message"], record
 
 
-def test_usage_errors_stay_clicks_own_text_in_the_human_format() -> None:
+def test_an_unknown_command_is_one_line_in_the_human_format_too() -> None:
     done = cli("frobnicate")
     assert done.returncode == 2
-    assert "Error: No such command 'frobnicate'." in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        "dirsync-bridge: error: No such command 'frobnicate'. (see dirsync-bridge --help)"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

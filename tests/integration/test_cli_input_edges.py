@@ -57,6 +57,8 @@ def test_blank_tenant_on_tickets_is_refused_like_on_replay(tmp_path: Path, name:
         ("replay", "does/not/exist.eml"),
         ("parse", "--format", "xml", "."),
         ("replay", "--since", "x", "."),
+        ("replya", "."),  # an unknown command: click's nearest name, in one line
+        ("--bogus", "replay", "."),  # an unknown option of the tool's own
     ],
 )
 def test_a_bad_value_on_replay_or_parse_is_one_line_exit_2(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from ..config.settings import find_config_file, load_config
 from ..errors import DirsyncBridgeError, Fatal
@@ -43,10 +44,32 @@ class _Group(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """The group's own options; the subcommand's arguments are only looked at."""
-        rest = super().parse_args(ctx, args)
+        try:
+            rest = super().parse_args(ctx, args)
+        except (click.BadParameter, click.BadOptionUsage) as exc:
+            raise _one_line(exc) from None
+        except NoArgsIsHelpError:  # no command at all: the help, as click shows it
+            raise
+        except click.UsageError as exc:  # an unknown option of the group's
+            raise _see_help(exc, ctx) from None
         words = rest[: rest.index("--")] if "--" in rest else rest
         ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
         return rest
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command named; one line when there is none of that name (click's names the
+        nearest, as "Did you mean 'replay'?")."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise _see_help(exc, ctx) from None
+
+
+def _see_help(exc: click.UsageError, ctx: click.Context) -> Fatal:
+    """A usage error as one line that says where the usage is told."""
+    return Fatal(f"{exc.format_message()} (see {ctx.command_path} --help)")
 
 
 def _one_line(exc: click.BadParameter | click.BadOptionUsage) -> Fatal:
@@ -78,7 +101,7 @@ class OneLineCommand(click.Command):
         except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
         except click.UsageError as exc:  # an unknown option, an extra argument
-            raise Fatal(f"{exc.format_message()} (see {ctx.command_path} --help)") from None
+            raise _see_help(exc, ctx) from None
 
 
 class OneLineGroup(click.Group):
@@ -90,7 +113,7 @@ class OneLineGroup(click.Group):
         except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
         except click.UsageError as exc:  # an unknown option, an extra argument
-            raise Fatal(f"{exc.format_message()} (see {ctx.command_path} --help)") from None
+            raise _see_help(exc, ctx) from None
 
 
 _SINCE = re.compile(
