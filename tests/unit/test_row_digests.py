@@ -4,6 +4,7 @@ exactly as if every sighting had been made."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,23 @@ def test_every_fixtures_problems_are_named_from_plain_rows_as_from_their_errors(
         s.problem.fingerprint for s in whole
     ]
     assert all(digest is not None for chunk in listed for digest in chunk.digests.values())
+
+
+def test_a_ledger_from_before_digests_makes_every_sighting_once_then_keeps_digests(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Migration 0009-row-digests adds the columns empty (NULL): as a ledger written before."""
+    made = _counting(monkeypatch)
+    config = _config(tmp_path)
+    rows = [(f"u{n}@contoso.com", f"row {n}") for n in range(30)]
+    for day in range(3):
+        path = tmp_path / f"{day}.eml"
+        path.write_bytes(report_email("Contoso", T0 + timedelta(days=day), rows, f"m{day}@x"))
+        made.clear()
+        pipeline.replay([path], config, env={})
+        assert sum(made) == (30, 30, 0)[day], day
+        if day == 0:
+            conn = sqlite3.connect(config.state.path)
+            conn.execute(f"UPDATE problems SET {', '.join(f'{c} = NULL' for c in DIGEST_COLUMNS)}")
+            conn.commit()
+            conn.close()
