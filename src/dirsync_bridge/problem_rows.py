@@ -53,7 +53,8 @@ class Listed:
 
 
 def _those(found: list[Sighting], wanted: Collection[str]) -> list[Sighting]:
-    return [s for s in found if s.problem.fingerprint in wanted]
+    asked = set(wanted)
+    return [s for s in found if s.problem.fingerprint in asked]
 
 
 def listed_in_chunks(
@@ -131,10 +132,11 @@ class _Maker:
     numbers: range
 
     def __call__(self, wanted: Collection[str]) -> list[Sighting]:
+        asked = set(wanted)
         at = [
             row
             for n in self.numbers
-            if self.names[n] in wanted
+            if self.names[n] in asked
             for row in self.rows[self.starts[n] : self.starts[n + 1]]
         ]
         if not at:
