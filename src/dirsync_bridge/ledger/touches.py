@@ -118,20 +118,20 @@ class TouchLedger:
         )
 
     def _rows_of(
-        self, query: str, fingerprints: Iterable[str], after: Sequence[object] = ()
+        self, query: str, fingerprints: Iterable[str], first: Sequence[object] = ()
     ) -> list[Any]:
         """``query`` (with one ``{}`` for the placeholders) over many fingerprints, in chunks
-        SQLite's limit on variables allows; ``after``: the values of parameters numbered
-        after those (``_HERE_AT``, ``_HERE_KEY``)."""
+        SQLite's limit on variables allows; ``first``: the values of the parameters the query
+        names itself (?1, ?2...: ``_HERE_AT``, ``_HERE_KEY``), numbered before those."""
         rows: list[Any] = []
         for chunk in _batches(list(fingerprints)):
-            marks = ",".join(f"?{n}" for n in range(len(after) + 1, len(after) + len(chunk) + 1))
-            rows += self.conn.execute(query.format(marks), (*after, *chunk)).fetchall()
+            marks = ",".join(f"?{n}" for n in range(len(first) + 1, len(first) + len(chunk) + 1))
+            rows += self.conn.execute(query.format(marks), (*first, *chunk)).fetchall()
         return rows
 
 
 _HERE_AT, _HERE_KEY = "?1", "?2"
-"""The parameters of a position in ``_rows_of``'s queries (its ``after`` values)."""
+"""The parameters of a position in ``_rows_of``'s queries (its ``first`` values)."""
 
 
 def _batches(items: list[str], size: int = 500) -> Iterator[list[str]]:
