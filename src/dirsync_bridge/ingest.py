@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from importlib import metadata
+from pathlib import Path
+
+import pydantic
 
 from . import crashpoints
 from .config.settings import Config
@@ -324,19 +328,36 @@ class _Enriched:
 
 def rows_mark(enricher: Enricher | None) -> str | None:
     """What an email's sighting is made of beside its rows (``problem_rows.rows_digest``):
-    this version's parser and rules, and whether the rules enrich it. None when directories
-    are looked up: holders may change while the rows stay, so every sighting is made."""
+    this code (``code_digest``) and whether the rules enrich it. None when directories are
+    looked up (holders may change while the rows stay), or the code cannot be read: then
+    every sighting is made."""
     if enricher is not None and enricher.active:
         return None
-    return f"{_version()}/{'plain' if enricher is None else 'rules'}"
+    code = _this_code()
+    return None if code is None else f"{code}/{'plain' if enricher is None else 'rules'}"
+
+
+def code_digest(package: Path) -> str | None:
+    """A digest of the code that makes a sighting from rows: every Python source of the
+    package (the parser, the catalogue, the rules, the models, how details and texts are
+    written), the interpreter (its Unicode tables, its JSON) and pydantic. Any release, or
+    any edit of a source tree, changes it, and digests kept by other code are not trusted
+    (their sightings are made once more). None when a source cannot be read."""
+    digest = hashlib.sha256(
+        f"{sys.version}|{unicodedata.unidata_version}|{pydantic.VERSION}".encode()
+    )
+    try:
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+            digest.update(path.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()[:32]
 
 
 @lru_cache(maxsize=1)
-def _version() -> str:
-    try:
-        return metadata.version("dirsync-bridge")
-    except metadata.PackageNotFoundError:  # run from a source tree, not installed
-        return "source"
+def _this_code() -> str | None:
+    return code_digest(Path(__file__).resolve().parent)
 
 
 def enriched(found: list[Sighting], enricher: Enricher) -> list[Sighting]:

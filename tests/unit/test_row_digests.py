@@ -142,3 +142,21 @@ def test_a_ledger_from_before_digests_makes_every_sighting_once_then_keeps_diges
             conn.execute(f"UPDATE problems SET {', '.join(f'{c} = NULL' for c in DIGEST_COLUMNS)}")
             conn.commit()
             conn.close()
+
+
+def test_the_code_digest_changes_with_any_source_and_is_none_when_one_cannot_be_read(
+    tmp_path: Path,
+) -> None:
+    """Digests kept by one release are not trusted by another (nor by an edited source
+    tree): the package's version stayed 0.1.0 through every change of the parser."""
+    package = tmp_path / "dirsync_bridge"
+    (package / "parse").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "parse" / "catalog.py").write_text("RULE = 'a'\n")
+    before = ingest.code_digest(package)
+    assert before is not None and before == ingest.code_digest(package)
+    (package / "parse" / "catalog.py").write_text("RULE = 'b'\n")
+    assert ingest.code_digest(package) not in (None, before)
+    (package / "parse" / "broken.py").mkdir()  # unreadable as a file
+    assert ingest.code_digest(package) is None
+    assert ingest.rows_mark(None) is not None  # this tree's own sources are read
