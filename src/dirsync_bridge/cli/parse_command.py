@@ -29,6 +29,10 @@ from .group import (
 log = logging.getLogger("dirsync_bridge.cli")
 
 
+LARGE_ROWS = 2_000
+"""A report of this many rows (some 1 MiB) leaves enough freed memory behind to give back."""
+
+
 @cli.command(cls=OneLineCommand)
 @click.argument(
     "paths",
@@ -64,6 +68,7 @@ def parse(
     *.eml, *.xml and *.evtx under it), or - (one message from standard input). An input
     that is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
+    from ..memory import give_back_memory, map_large_blocks_apart
     from ..parse.message import ParsedReport
     from ..sources.files import read_inputs
 
@@ -76,11 +81,15 @@ def parse(
         # A report's errors stay rows until printed (a batch of models at a time), and
         # nothing of one message is held while the next is read: memory follows the
         # largest message, not the run.
+        map_large_blocks_apart()
         for result in read_inputs(paths, config.trust, config.parse, tenants):
             if isinstance(result, Rejected):
                 rejected.append(result)
+            large = isinstance(result, ParsedReport) and len(result.rows) >= LARGE_ROWS
             yield result
             del result
+            if large:  # what it left behind, given back before the next is read
+                give_back_memory()
 
     def json_items() -> Iterator[bytes | Iterable[bytes]]:
         for result in results():
