@@ -97,14 +97,20 @@ def _invoke(args: list[str], log_format: LogFormat) -> int:
 
 
 def _usage_error(exc: click.ClickException, log_format: LogFormat) -> int:
-    if log_format != "json":
-        exc.show()  # click's usage, hint and message, as every click program shows them
+    """One line, as every other error: what is wrong and where the usage is told. Only no
+    command at all shows click's help (on a terminal, what someone trying the tool wants)."""
+    no_command = isinstance(exc, click.exceptions.NoArgsIsHelpError)
+    if no_command and log_format != "json":
+        exc.show()
         return exc.exit_code
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if isinstance(ctx, click.Context) else "dirsync-bridge"
     # No command at all: click's "message" is the whole help text.
-    message = "no command given" if isinstance(exc, click.exceptions.NoArgsIsHelpError) else None
-    log.error("%s: %s (see %s --help)", where, message or exc.format_message(), where)
+    message = "no command given" if no_command else exc.format_message()
+    if log_format == "json":
+        log.error("%s: %s (see %s --help)", where, message, where)
+    else:
+        log.error("%s (see %s --help)", message, where)
     return exc.exit_code
 
 

@@ -342,22 +342,28 @@ def code_digest(package: Path) -> str | None:
     package (the parser, the catalogue, the rules, the models, how details and texts are
     written), the interpreter (its Unicode tables, its JSON) and pydantic. Any release, or
     any edit of a source tree, changes it, and digests kept by other code are not trusted
-    (their sightings are made once more). None when a source cannot be read."""
+    (their sightings are made once more). None when there is no source to read (an install
+    of compiled files only, or zipped) or one cannot be read as a file."""
     digest = hashlib.sha256(
         f"{sys.version}|{unicodedata.unidata_version}|{pydantic.VERSION}".encode()
     )
+    sources = sorted(package.rglob("*.py"))
     try:
-        for path in sorted(package.rglob("*.py")):
+        for path in sources:
+            if not path.is_file():  # a pipe, a device, a directory: nothing to trust
+                return None
             digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
             digest.update(path.read_bytes())
     except OSError:
         return None
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()[:32] if sources else None
 
 
 @lru_cache(maxsize=1)
 def _this_code() -> str | None:
-    return code_digest(Path(__file__).resolve().parent)
+    # The package as imported, not resolved: in an install whose files are links each into
+    # a store of its own, resolving would find this file's directory alone.
+    return code_digest(Path(__file__).absolute().parent)
 
 
 def enriched(found: list[Sighting], enricher: Enricher) -> list[Sighting]:

@@ -75,3 +75,36 @@ def test_a_line_separator_in_the_config_path_is_escaped_as_in_since(tmp_path: Pa
     done = cli(tmp_path, "--config", str(tmp_path / "a\u2028b.toml"), "tickets")
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1, repr(done.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["frobnicate"],
+        ["--bogus\nx"],
+        ["\x1b[31mevil"],
+        ["tickets", "show", "--bogus"],
+        ["tickets", "frob"],  # an unknown command of the tickets group
+        ["doctor", "--bogus"],  # an unknown option of doctor
+        ["-v"],  # the group's options, and no command
+        ["--log-format"],
+        ["--log-format", "xml", "replay"],
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("log_format", ["human", "json"])
+def test_every_usage_error_is_one_line(tmp_path: Path, args: list[str], log_format: str) -> None:
+    """From the second review of today's changes: `tickets frob`, `doctor --bogus` and the
+    group's options with no command were still click's usage block."""
+    first = ["--log-format", "json"] if log_format == "json" and args[0] != "--log-format" else []
+    done = cli(tmp_path, *first, *args)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "\x1b" not in line and "Traceback" not in line
+    assert line.startswith("{" if first else "dirsync-bridge: error: "), line
+
+
+def test_no_command_at_all_still_shows_the_help(tmp_path: Path) -> None:
+    done = cli(tmp_path)
+    assert done.returncode == 2
+    assert "Commands:" in done.stderr + done.stdout

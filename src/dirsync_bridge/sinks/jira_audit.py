@@ -6,7 +6,9 @@ searches of up to 100 keys. A moved ticket answers under its new key (its issue 
 names its idempotency key). A deleted key makes Jira refuse the whole search (400): in
 English it names the key (``MISSING_KEY``), which is taken out and the search asked again;
 a site in another language names none, and the keys are narrowed down by halves until one
-alone is refused.
+alone is refused: that one is then asked for directly, and it is gone only if Jira answers
+404. A 400 about anything else (a proxy's, a JQL limit) deletes nothing: the narrowing of
+that search stops at the first key found alive, and its other keys wait for a later pass.
 
 Split from ``jira``; ``JiraSink.which_exist`` delegates here.
 """
@@ -17,10 +19,10 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from ..errors import BadRequest
+from ..errors import BadRequest, TicketGone
 from ..sink_values import TicketsSeen
 from .jira_http import JiraHttp
-from .jira_wire import property_of
+from .jira_wire import PROPERTY, property_of
 
 MISSING_KEY: Final = re.compile(r"An issue with key '([^']+)' does not exist")
 """How Jira names a key of ``key in (...)`` that does not exist (HTTP 400)."""
@@ -37,8 +39,15 @@ def which_exist(http: JiraHttp, keys: Sequence[str]) -> TicketsSeen:
     left = list(dict.fromkeys(keys))
     while left:
         chunk, left = left[:CHUNK], left[CHUNK:]
-        _look_for(http, chunk, gone, found)
+        try:
+            _look_for(http, chunk, gone, found)
+        except _NotAboutKeys:
+            continue  # the rest of this search: looked for again in a later pass
     return TicketsSeen(frozenset(gone), found)
+
+
+class _NotAboutKeys(Exception):
+    """A search refused (400) though its keys exist: no refusal of it proves a deletion."""
 
 
 def _look_for(http: JiraHttp, chunk: list[str], gone: set[str], found: dict[str, str]) -> None:
@@ -56,8 +65,10 @@ def _look_for(http: JiraHttp, chunk: list[str], gone: set[str], found: dict[str,
                 chunk = [k for k in chunk if k not in missing]
                 continue
             if len(chunk) == 1:
-                gone.add(chunk[0])
-                return
+                if not _alive(http, chunk[0], found):
+                    gone.add(chunk[0])
+                    return
+                raise _NotAboutKeys(chunk[0]) from exc
             half = len(chunk) // 2
             _look_for(http, chunk[:half], gone, found)
             _look_for(http, chunk[half:], gone, found)
@@ -67,3 +78,19 @@ def _look_for(http: JiraHttp, chunk: list[str], gone: set[str], found: dict[str,
             if name:
                 found[name] = str(raw["key"])
         return
+
+
+def _alive(http: JiraHttp, key: str, found: dict[str, str]) -> bool:
+    """A key a search refused alone, in words that name no key, asked for directly: False
+    only if Jira answers 404 (deleted); else it is there (under a new key, if moved)."""
+    try:
+        raw = http.read(
+            f"look for {key}", f"issue/{key}", {"fields": "key", "properties": PROPERTY},
+            ticket=key, need=("key",),
+        )  # fmt: skip
+    except TicketGone:
+        return False
+    name = str(property_of(raw).get("idempotency_key", ""))
+    if name:
+        found[name] = str(raw["key"])
+    return True
