@@ -62,7 +62,27 @@ def report_email(
     tenant: str, at: datetime, rows: Sequence[tuple[str, str]], message_id: str
 ) -> bytes:
     """A whole report email, as MicrosoftOnline sent it."""
-    body = quopri.encodestring(report_html(tenant, at, rows).encode("utf-8"))
+    return _email(report_html(tenant, at, rows), at, message_id)
+
+
+def id_report_email(
+    tenant: str, at: datetime, rows: Sequence[tuple[str, str, str]], message_id: str
+) -> bytes:
+    """A report email whose table also has an Object ID column: (identity, object id,
+    message) rows."""
+    cells = "".join(
+        f"<tr><td>{escape(i)}</td><td>{escape(o)}</td><td>{escape(m)}</td></tr>\n"
+        for i, o, m in rows
+    )
+    html = report_html(tenant, at, []).replace(
+        "<th>Identity</th><th>Error Description</th></tr>\n",
+        f"<th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n{cells}",
+    )
+    return _email(html, at, message_id)
+
+
+def _email(html: str, at: datetime, message_id: str) -> bytes:
+    body = quopri.encodestring(html.encode("utf-8"))
     head = (
         "From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
         "To: admin@contoso.com\n"

@@ -9,8 +9,6 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -20,37 +18,16 @@ from dirsync_bridge import ingest, pipeline
 from dirsync_bridge.config.settings import Config, load_config
 from dirsync_bridge.sinks.local import LocalStore
 
+from ..reportgen import id_report_email
+
 T0 = datetime(2021, 3, 1, 6, tzinfo=UTC)
 DIGEST_COLUMNS = ("rows_digest", "last_core", "last_holders", "last_details", "last_texts")
 
 Row = tuple[str, str, str]  # identity, object id, message
 
 
-def email(tenant: str, at: datetime, rows: Sequence[Row], message_id: str) -> bytes:
-    """A report email with Identity, Object ID and Error Description columns (8bit)."""
-    cells = "".join(
-        f"<tr><td>{escape(i)}</td><td>{escape(o)}</td><td>{escape(m)}</td></tr>\n"
-        for i, o, m in rows
-    )
-    html = (
-        "<html><body><p>Hello Admin,</p>\n"
-        "<p>The Directory Synchronization batch run was completed on "
-        f"{at.strftime('%A, %d %B %Y %H:%M:%S GMT')} for tenant {escape(tenant)}.</p>\n"
-        "<p>The following errors occurred during synchronization:</p>\n"
-        "<table><tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
-        f"{cells}</table></body></html>\n"
-    )
-    head = (
-        "From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
-        "To: admin@contoso.com\n"
-        "Subject: Directory Synchronization Error Report\n"
-        f"Date: {format_datetime(at)}\n"
-        f"Message-ID: <{message_id}>\n"
-        "MIME-Version: 1.0\n"
-        "Content-Type: text/html; charset=utf-8\n"
-        "Content-Transfer-Encoding: 8bit\n\n"
-    )
-    return head.encode("ascii") + html.encode("utf-8")
+email = id_report_email
+"""A report email with Identity, Object ID and Error Description columns."""
 
 
 def config(folder: Path, extra: str = "") -> Config:

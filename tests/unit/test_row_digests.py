@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge import ingest, pipeline, problem_rows
+from dirsync_bridge import ingest, pipeline
 from dirsync_bridge.enrich.enricher import Enricher
 from dirsync_bridge.parse.message import ParsedReport, read_message
-from dirsync_bridge.problem import Sighting, sightings
+from dirsync_bridge.problem import sightings
 from dirsync_bridge.problem_rows import listed_in_chunks
 
 from ..conftest import REPORTS, ROOT
 from ..reportgen import report_email
-from .test_streamed_ingest import T0, _config, _replayed, _rows
+from .test_streamed_ingest import T0, _config, _replayed, _rows, counting_sightings
 
 # Days as read: late archives among them, then the same rows again on later days (a stable
 # tenant's daily report), some problems changed, some back in the rows they had before.
@@ -53,29 +53,16 @@ def _replay(state: Path, mail: Path) -> dict[str, dict[str, list[tuple[Any, ...]
     return dumps
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    made: list[int] = []
-    real = problem_rows.sightings
-
-    def counting(*args: Any) -> list[Sighting]:
-        out = real(*args)
-        made.append(len(out))
-        return out
-
-    monkeypatch.setattr(problem_rows, "sightings", counting)
-    return made
-
-
 def test_a_replay_with_rows_digests_ends_as_one_that_makes_every_sighting(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / "mail").mkdir()
-    made = _counting(monkeypatch)
+    made = counting_sightings(monkeypatch)
     monkeypatch.setattr(ingest, "rows_mark", lambda _enricher: None)
     every = _replay(tmp_path / "every", tmp_path / "mail")
     all_made = sum(made)
     monkeypatch.undo()
-    made = _counting(monkeypatch)
+    made = counting_sightings(monkeypatch)
     digested = _replay(tmp_path / "digested", tmp_path / "mail")
     assert every["state.db"]["problems"] and every["tickets.db"]
     assert digested == every
@@ -86,7 +73,7 @@ def test_a_replay_with_rows_digests_ends_as_one_that_makes_every_sighting(
 def test_a_report_in_the_same_rows_makes_no_sighting_and_a_changed_row_makes_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    made = _counting(monkeypatch)
+    made = counting_sightings(monkeypatch)
     config = _config(tmp_path)
     rows = [(f"u{n}@contoso.com", f"row {n}") for n in range(30)]
     for day, shown in ((0, rows), (1, rows), (2, [*rows[:7], (rows[7][0], "other"), *rows[8:]])):
@@ -128,7 +115,7 @@ def test_a_ledger_from_before_digests_makes_every_sighting_once_then_keeps_diges
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Migration 0009-row-digests adds the columns empty (NULL): as a ledger written before."""
-    made = _counting(monkeypatch)
+    made = counting_sightings(monkeypatch)
     config = _config(tmp_path)
     rows = [(f"u{n}@contoso.com", f"row {n}") for n in range(30)]
     for day in range(3):

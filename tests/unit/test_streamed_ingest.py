@@ -30,7 +30,7 @@ from dirsync_bridge.problem_rows import Listed, sightings_in_chunks
 from dirsync_bridge.run_summary import RunSummary
 
 from ..conftest import REPORTS, ROOT
-from ..reportgen import LARGE, duplicate, quarantine, report_email
+from ..reportgen import LARGE, duplicate, id_report_email, quarantine, report_email
 
 T0 = datetime(2021, 3, 1, 6, tzinfo=UTC)
 
@@ -84,10 +84,8 @@ def test_every_fixture_in_chunks_of_one_problem_has_the_sightings_of_the_whole(
     assert chunked == sightings(found.report(), "k")
 
 
-def test_the_pipeline_makes_a_chunk_of_sightings_ahead_of_the_ledger_at_most(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(problem_rows, "CHUNK", 4)
+def counting_sightings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of sightings made by each call, as the ledger asks for them."""
     made: list[int] = []
     real = problem_rows.sightings
 
@@ -97,6 +95,14 @@ def test_the_pipeline_makes_a_chunk_of_sightings_ahead_of_the_ledger_at_most(
         return out
 
     monkeypatch.setattr(problem_rows, "sightings", counting)
+    return made
+
+
+def test_the_pipeline_makes_a_chunk_of_sightings_ahead_of_the_ledger_at_most(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(problem_rows, "CHUNK", 4)
+    made = counting_sightings(monkeypatch)
     ahead: list[int] = []
     record = Ledger.record_report
 
@@ -353,17 +359,7 @@ def _id_rows(day: int) -> list[tuple[str, str, str]]:
 
 
 def _id_email(day: int) -> bytes:
-    cells = "".join(f"<tr><td>{i}</td><td>{o}</td><td>{m}</td></tr>\n" for i, o, m in _id_rows(day))
-    at = T0 + timedelta(days=day)
-    html = (
-        "<html><body><p>The Directory Synchronization batch run was completed on "
-        f"{at.strftime('%A, %d %B %Y %H:%M:%S GMT')} for tenant Contoso.</p>\n"
-        "<table><tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
-        f"{cells}</table></body></html>\n"
-    )
-    plain = report_email("Contoso", at, [], f"i{day}@x.com")
-    head = plain.partition(b"\n\n")[0].replace(b"quoted-printable", b"8bit")
-    return head + b"\n\n" + html.encode("utf-8")
+    return id_report_email("Contoso", T0 + timedelta(days=day), _id_rows(day), f"i{day}@x.com")
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 500])
