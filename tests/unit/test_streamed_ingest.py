@@ -188,7 +188,7 @@ def test_memory_is_given_back_after_each_large_message_only(
     monkeypatch.setattr(memory, "_MALLOPT", lambda *option: options.append(option))
     pipeline.replay([mail], _config(tmp_path), env={})
     assert trims == [0, 0]
-    assert options == [(-3, 128 * 1024)]  # large blocks mapped apart, as the pass begins
+    assert options == [(-3, 1024 * 1024)]  # large blocks mapped apart, as the pass begins
 
 
 def test_parse_gives_memory_back_after_each_large_report_only(
@@ -213,7 +213,7 @@ def test_parse_gives_memory_back_after_each_large_report_only(
     done = CliRunner().invoke(cli, ["parse", "--format", "json", str(mail)])
     assert done.exit_code == 0, done.output
     assert trims == [0, 0]
-    assert options == [(-3, 128 * 1024)]
+    assert options == [(-3, 1024 * 1024)]
 
 
 # ---------------------------------------------------------------------------------------------
