@@ -5,6 +5,7 @@ exactly as if every sighting had been made."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from dirsync_bridge import ingest, pipeline
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.enricher import Enricher
 from dirsync_bridge.parse.message import ParsedReport, read_message
 from dirsync_bridge.problem import sightings
@@ -73,16 +75,8 @@ def test_a_replay_with_rows_digests_ends_as_one_that_makes_every_sighting(
 def test_a_report_in_the_same_rows_makes_no_sighting_and_a_changed_row_makes_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    made = counting_sightings(monkeypatch)
-    config = _config(tmp_path)
-    rows = [(f"u{n}@contoso.com", f"row {n}") for n in range(30)]
-    for day, shown in ((0, rows), (1, rows), (2, [*rows[:7], (rows[7][0], "other"), *rows[8:]])):
-        path = tmp_path / f"{day}.eml"
-        path.write_bytes(report_email("Contoso", T0 + timedelta(days=day), shown, f"m{day}@x"))
-        made.clear()
-        summary = pipeline.replay([path], config, env={})
-        assert summary.parsed == 1
-        assert sum(made) == (30, 0, 1)[day], day
+    changed = [*ROWS[:7], (ROWS[7][0], "other"), *ROWS[8:]]
+    assert _made_each_day(monkeypatch, tmp_path, [ROWS, ROWS, changed]) == [30, 0, 1]
 
 
 def test_directories_looked_up_make_every_sighting() -> None:
@@ -115,20 +109,39 @@ def test_a_ledger_from_before_digests_makes_every_sighting_once_then_keeps_diges
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Migration 0009-row-digests adds the columns empty (NULL): as a ledger written before."""
+
+    def forget_digests(config: Config) -> None:
+        conn = sqlite3.connect(config.state.path)
+        conn.execute(f"UPDATE problems SET {', '.join(f'{c} = NULL' for c in DIGEST_COLUMNS)}")
+        conn.commit()
+        conn.close()
+
+    made = _made_each_day(monkeypatch, tmp_path, [ROWS] * 3, after_first=forget_digests)
+    assert made == [30, 30, 0]
+
+
+ROWS = [(f"u{n}@contoso.com", f"row {n}") for n in range(30)]
+
+
+def _made_each_day(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    days: list[list[tuple[str, str]]],
+    after_first: Callable[[Config], None] | None = None,
+) -> list[int]:
+    """The sightings made by each day's report of these rows, replayed one a day."""
     made = counting_sightings(monkeypatch)
     config = _config(tmp_path)
-    rows = [(f"u{n}@contoso.com", f"row {n}") for n in range(30)]
-    for day in range(3):
+    counts = []
+    for day, shown in enumerate(days):
         path = tmp_path / f"{day}.eml"
-        path.write_bytes(report_email("Contoso", T0 + timedelta(days=day), rows, f"m{day}@x"))
+        path.write_bytes(report_email("Contoso", T0 + timedelta(days=day), shown, f"m{day}@x"))
         made.clear()
-        pipeline.replay([path], config, env={})
-        assert sum(made) == (30, 30, 0)[day], day
-        if day == 0:
-            conn = sqlite3.connect(config.state.path)
-            conn.execute(f"UPDATE problems SET {', '.join(f'{c} = NULL' for c in DIGEST_COLUMNS)}")
-            conn.commit()
-            conn.close()
+        assert pipeline.replay([path], config, env={}).parsed == 1
+        counts.append(sum(made))
+        if day == 0 and after_first is not None:
+            after_first(config)
+    return counts
 
 
 def test_the_code_digest_changes_with_any_source_and_is_none_when_one_cannot_be_read(
