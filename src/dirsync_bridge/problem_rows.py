@@ -154,17 +154,3 @@ def rows_digest(mark: str, rows: Sequence[Row], at: Sequence[int]) -> str:
     ids and enrichment), whatever report they are in. 128 bits of BLAKE2b."""
     text = "\x1e".join([mark, *(repr(tuple(rows[i])) for i in at)])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def sightings_in_chunks(
-    parsed: ParsedReport,
-    key: str,
-    chunk: int | None = None,
-    identities: Mapping[str, str] | None = None,
-) -> Iterator[list[Sighting]]:
-    """``sightings(parsed.report(), key, identities)``, ``chunk`` problems at a time, never
-    all at once (every sighting made)."""
-    for listed in listed_in_chunks(parsed, key, chunk, identities):
-        found = listed.make(listed.digests.keys())
-        if found:
-            yield found

@@ -1,6 +1,6 @@
 """A large report is ingested a chunk of problems at a time: the same records as all at once.
 
-``problem.sightings_in_chunks`` makes a report's sightings a chunk at a time, and
+``problem_rows.listed_in_chunks`` makes a report's sightings a chunk at a time, and
 ``Ledger.record_report`` records them a chunk at a time (one transaction still); with tiny
 chunks, every table of the ledger and the local store must hold exactly what the whole-list
 path wrote.
@@ -26,7 +26,7 @@ from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import ParsedReport, read_message
 from dirsync_bridge.ports import Outcome, RawMessage
 from dirsync_bridge.problem import Details, Problem, Sighting, sightings
-from dirsync_bridge.problem_rows import Listed, sightings_in_chunks
+from dirsync_bridge.problem_rows import Listed, listed_in_chunks
 from dirsync_bridge.run_summary import RunSummary
 
 from ..conftest import REPORTS, ROOT
@@ -55,6 +55,20 @@ def _rows(day: int, count: int = 60) -> list[tuple[str, str]]:
 
 def _email(day: int, count: int = 60) -> bytes:
     return report_email("Contoso", T0 + timedelta(days=day), _rows(day, count), f"r{day}@x.com")
+
+
+def sightings_in_chunks(
+    parsed: ParsedReport,
+    key: str,
+    chunk: int | None = None,
+    identities: dict[str, str] | None = None,
+) -> Iterator[list[Sighting]]:
+    """Every sighting of the report, made ``chunk`` problems at a time (``listed_in_chunks``
+    with every problem asked for)."""
+    for listed in listed_in_chunks(parsed, key, chunk, identities):
+        found = listed.make(list(listed.digests))
+        if found:
+            yield found
 
 
 def _parsed(raw: bytes, source: str = "r.eml") -> ParsedReport:

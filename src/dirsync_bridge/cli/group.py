@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from click.exceptions import NoArgsIsHelpError
 
 from ..config.settings import find_config_file, load_config
 from ..errors import DirsyncBridgeError, Fatal
@@ -48,28 +47,9 @@ class _Group(click.Group):
             rest = super().parse_args(ctx, args)
         except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
-        except NoArgsIsHelpError:  # no command at all: the help, as click shows it
-            raise
-        except click.UsageError as exc:  # an unknown option of the group's
-            raise _see_help(exc, ctx) from None
         words = rest[: rest.index("--")] if "--" in rest else rest
         ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
         return rest
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        """The command named; one line when there is none of that name (click's names the
-        nearest, as "Did you mean 'replay'?")."""
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            raise _see_help(exc, ctx) from None
-
-
-def _see_help(exc: click.UsageError, ctx: click.Context) -> Fatal:
-    """A usage error as one line that says where the usage is told."""
-    return Fatal(f"{exc.format_message()} (see {ctx.command_path} --help)")
 
 
 def _one_line(exc: click.BadParameter | click.BadOptionUsage) -> Fatal:
@@ -92,16 +72,14 @@ def _one_line(exc: click.BadParameter | click.BadOptionUsage) -> Fatal:
 
 
 class OneLineCommand(click.Command):
-    """A command whose bad option values are one line and exit 2 (``--since: ...``), as
-    every other bad input is: click's usage block is four lines for one wrong value."""
+    """A command whose bad option values are one line naming the option (``--since: ...``);
+    every other usage error is one line too (``exits``)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
         except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
-        except click.UsageError as exc:  # an unknown option, an extra argument
-            raise _see_help(exc, ctx) from None
 
 
 class OneLineGroup(click.Group):
@@ -112,8 +90,6 @@ class OneLineGroup(click.Group):
             return super().parse_args(ctx, args)
         except (click.BadParameter, click.BadOptionUsage) as exc:
             raise _one_line(exc) from None
-        except click.UsageError as exc:  # an unknown option, an extra argument
-            raise _see_help(exc, ctx) from None
 
 
 _SINCE = re.compile(
