@@ -39,7 +39,7 @@ from .problem import (
     sightings,
     written_at,
 )
-from .problem_rows import Listed, listed_in_chunks
+from .problem_rows import Listed, listed_in_chunks, listing_digest
 from .run_summary import RunSummary
 
 __all__ = ["enriched", "ingest", "ingest_report", "known_identities", "rows_mark"]
@@ -176,6 +176,7 @@ def ingest(
     if isinstance(result, Report):
         result = header = dated(result, written)
     at, coverage = dated_at(header, datetime.now(UTC))
+    made_by = rows_mark(enricher) if isinstance(result, ParsedReport) else None
     with ledger.grouped():  # one transaction a message: the pairs it shows, its report
         identities = known_identities(result, ledger)
         new = ledger.record_report(
@@ -184,9 +185,14 @@ def ingest(
             header.tenant,
             at,
             item.source,
-            _problems_of(result, key, identities, enricher),
+            _problems_of(result, key, identities, enricher, made_by),
             header.subject,
             coverage,
+            # A daily report often lists all its rows as the day before: then they are not
+            # even read (``Ledger.record_report``).
+            None
+            if made_by is None or not isinstance(result, ParsedReport)
+            else listing_digest(made_by, result.rows, identities),
         )
     if not new:
         summary.already_seen += 1
@@ -301,6 +307,7 @@ def _problems_of(
     key: str,
     identities: Mapping[str, str],
     enricher: Enricher | None,
+    mark: str | None,
 ) -> Iterator[Sighting | Listed]:
     """The report's sightings, enriched, made as the ledger records them: an email's a chunk
     at a time (``Listed``), so that a large report's problems are never all held at once, nor
@@ -310,7 +317,7 @@ def _problems_of(
         found = sightings(parsed, key, identities)
         yield from found if enricher is None else enriched(found, enricher)
         return
-    for chunk in listed_in_chunks(parsed, key, identities=identities, mark=rows_mark(enricher)):
+    for chunk in listed_in_chunks(parsed, key, identities=identities, mark=mark):
         # The IdFix rules need no directory: with an enricher they always run.
         yield chunk if enricher is None else replace(chunk, make=_Enriched(chunk.make, enricher))
 

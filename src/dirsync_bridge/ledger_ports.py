@@ -53,11 +53,13 @@ class Ledger(Protocol):
         sightings: Iterable[Sighting | Listed],
         subject: str | None = None,
         coverage: Coverage | None = "unquarantined",
+        listing: str | None = None,
     ) -> bool:
         """A parsed report and its sightings: the lifecycle states it changes are moved on,
         and the problems whose tickets may change are flagged. ``coverage``: the problems
         the report would have listed (``lifecycle.coverage_of``; None: it vouches for none).
-        ``Listed`` problems are made only when their rows changed (``problem_rows``)."""
+        ``Listed`` problems are made only when their rows changed (``problem_rows``), and
+        not even named when all the rows are the newest report's (``listing``)."""
         ...
 
     def identities(self, tenant: str | None, object_ids: Iterable[str]) -> dict[str, str]:

@@ -154,3 +154,17 @@ def rows_digest(mark: str, rows: Sequence[Row], at: Sequence[int]) -> str:
     ids and enrichment), whatever report they are in. 128 bits of BLAKE2b."""
     text = "\x1e".join([mark, *(repr(tuple(rows[i])) for i in at)])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def listing_digest(mark: str, rows: Sequence[Row], identities: Mapping[str, str]) -> str:
+    """The digest of a whole report's rows, in source order, with ``mark`` and the identities
+    its object ids alone were named by (``ingest.known_identities``). Equal for two reports
+    of a tenant, they list the same problems, each in the same rows, so each with the same
+    ``rows_digest`` (``TouchLedger._listed_as_before``). 128 bits of BLAKE2b."""
+    digest = hashlib.blake2b(mark.encode("utf-8"), digest_size=16)
+    digest.update(repr(sorted(identities.items())).encode("utf-8"))
+    # A few thousand rows at a time: the text of all of a 25 MiB report's would be as large.
+    for start in range(0, len(rows), 2000):
+        text = "".join(["\x1e" + repr(tuple(row)) for row in rows[start : start + 2000]])
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()

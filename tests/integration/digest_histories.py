@@ -21,7 +21,14 @@ from dirsync_bridge.sinks.local import LocalStore
 from ..reportgen import id_report_email
 
 T0 = datetime(2021, 3, 1, 6, tzinfo=UTC)
-DIGEST_COLUMNS = ("rows_digest", "last_core", "last_holders", "last_details", "last_texts")
+DIGEST_COLUMNS = (
+    "rows_digest",
+    "last_core",
+    "last_holders",
+    "last_details",
+    "last_texts",
+    "listing",
+)
 
 Row = tuple[str, str, str]  # identity, object id, message
 

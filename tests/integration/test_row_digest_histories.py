@@ -79,3 +79,18 @@ def test_a_report_of_more_problems_than_a_chunk_ends_as_every_sighting(
         Step(day=4, rows=rows),
     ]
     check(tmp_path, monkeypatch, steps)
+
+
+def test_the_newest_reports_rows_again_after_an_archive_in_other_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest report's rows again, after an archive that showed a problem in other words
+    (the same details, other texts): the archive kept the digest of its own rows, so the
+    next report is not taken as listing its problems as the newest did, and its history
+    keeps the newest words (``TouchLedger._listed_as_before``)."""
+    b_then = (B[0], B[1], LARGE + " Contact your administrator.")
+    steps = [Step(day=10, rows=[A, B]), Step(day=9, rows=[A, b_then]), Step(day=11, rows=[A, B])]
+    every, digested = both(tmp_path, monkeypatch, steps)
+    texts = {row[1] for row in every["state.db"]["history_texts"]}
+    assert any("Contact your administrator" in t for t in texts)  # other words, kept apart
+    assert every == digested, diff(every, digested)

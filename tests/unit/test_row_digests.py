@@ -44,14 +44,16 @@ DIGEST_COLUMNS = ("rows_digest", "last_core", "last_holders", "last_details", "l
 
 
 def _replay(state: Path, mail: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
-    """The tables after the reads, but what only the shortcut keeps (the problems' last
-    columns, added by migration 0009-row-digests: NULL without digests)."""
+    """The tables after the reads, but what only the shortcuts keep (the problems' last
+    columns, added by migration 0009-row-digests, and the reports' digest of their rows, by
+    0010-listings: NULL without digests)."""
     for day, rows in READS:
         email = report_email("Contoso", T0 + timedelta(days=day), _rows(rows, 80), f"r{day}@x")
         (mail / f"{day}.eml").write_bytes(email)
     dumps = _replayed(mail, state, [day for day, _rows_shown in READS])
     problems = dumps["state.db"]["problems"]
     dumps["state.db"]["problems"] = [row[: -len(DIGEST_COLUMNS)] for row in problems]
+    dumps["state.db"]["reports"] = [row[:-1] for row in dumps["state.db"]["reports"]]
     return dumps
 
 

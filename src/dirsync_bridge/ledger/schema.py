@@ -291,4 +291,13 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE problems ADD COLUMN last_texts INTEGER",
         ),
     ),
+    (
+        "0010-listings",
+        (
+            # The digest of an email's rows (``problem_rows.listing_digest``): a report with
+            # the same as its tenant's newest lists the same problems in the same rows
+            # (``TouchLedger._listed_as_before``). NULL: none kept.
+            "ALTER TABLE reports ADD COLUMN listing TEXT",
+        ),
+    ),
 )

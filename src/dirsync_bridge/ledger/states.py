@@ -232,11 +232,11 @@ class StateLedger(TouchLedger):
             str(row[0]): row[1:]
             for row in self._rows_of(
                 "SELECT fingerprint, state IS NOT NULL, status, span_end IS NULL, core, holders, "
-                "horizon_at, horizon_key FROM problems WHERE fingerprint IN ({})",
+                "horizon_at, horizon_key, rowid FROM problems WHERE fingerprint IN ({})",
                 [fp for fp, _s, _d in listed],
             )
         }
-        touched: list[tuple[str]] = []
+        touched: list[int] = []
         for fingerprint, sighting, details in listed:
             row = known.get(fingerprint)
             if row is None or fingerprint in fresh:
@@ -249,7 +249,7 @@ class StateLedger(TouchLedger):
                 and row[3] == core_of(details)
                 and (holders_of(details) in ("null", row[4]))
             ):
-                touched.append((fingerprint,))  # seen again, unchanged: counters only
+                touched.append(row[7])  # seen again, unchanged: counters only
                 continue
             else:
                 loaded, _seen = self._load_seen(fingerprint)

@@ -161,6 +161,7 @@ class Ledger(
         sightings: Iterable[Sighting | Listed],
         subject: str | None = None,
         coverage: Coverage | None = "unquarantined",
+        listing: str | None = None,
     ) -> bool:
         """Record a parsed report and its sightings, and move the lifecycle states it
         changes (``StateLedger``), flagging the problems whose tickets may change.
@@ -168,7 +169,10 @@ class Ledger(
         All in one transaction, with the message as ``pending``. Returns False when the
         report was already known (the same report reached us in another message).
         ``sightings``: made, or ``Listed`` problems, whose sightings are made only when
-        their rows differ from those their last sighting was made of.
+        their rows differ from those their last sighting was made of. ``listing``: the
+        digest of an email's rows (``problem_rows.listing_digest``): the same as the
+        tenant's newest report's, its problems may be recorded without being read at all
+        (``TouchLedger._listed_as_before``).
         """
         tkey = tenant_key(tenant)
         stamp = _time(at)
@@ -181,25 +185,36 @@ class Ledger(
             if self.conn.execute("SELECT 1 FROM reports WHERE key = ?", (report_key,)).fetchone():
                 return False
             latest = self.conn.execute(
-                "SELECT at, key FROM reports WHERE tenant_key = ? ORDER BY at DESC, key DESC "
-                "LIMIT 1",
+                "SELECT at, key, rowid, listing FROM reports WHERE tenant_key = ? "
+                "ORDER BY at DESC, key DESC LIMIT 1",
                 (tkey,),
             ).fetchone()
             report = self.conn.execute(
-                "INSERT INTO reports (key, tenant_key, tenant, at, source, subject, covers) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (report_key, tkey, tenant, stamp, source, subject, coverage),
+                "INSERT INTO reports (key, tenant_key, tenant, at, source, subject, covers, "
+                "listing) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (report_key, tkey, tenant, stamp, source, subject, coverage, listing),
             ).lastrowid
             assert report is not None
             newest = latest is None or (stamp, report_key) > (str(latest[0]), str(latest[1]))
-            listed: set[str] = set()
             timelines: dict[str, tuple[Timeline, Coverages]] = {}
             here = (stamp, report_key)
+            # (Whatever the coverage: it tells what an absence means, and a problem listed
+            # unchanged is only touched, whatever the report vouches for.)
+            as_before = (
+                newest and listing is not None and latest is not None and latest[3] == listing
+            )
+            listed = (
+                self._listed_as_before(tkey, int(latest[2]), report, here) if as_before else None
+            )
+            if listed is not None:
+                self._apply_absent(tkey, at, report_key, listed, newest, coverage, timelines)
+                return True
+            listed = set()
             # A chunk of problems at a time, all in this one transaction: a large report's
             # sightings are made as they are recorded (``problem_rows``), never all held,
             # and only those whose rows changed since they were last made.
             for chunk in _listed(sightings, CHUNK):
-                same = self._unchanged(chunk.digests, here) if newest else set()
+                same = self._unchanged(chunk.digests, here) if newest else {}
                 wanted = [fp for fp in chunk.digests if fp not in same]
                 made = chunk.make(wanted) if wanted else []
                 assert {s.problem.fingerprint for s in made} == set(wanted), "made as asked"

@@ -39,23 +39,59 @@ class TouchLedger:
 
     conn: sqlite3.Connection
 
-    def _unchanged(self, digests: Mapping[str, str | None], here: Position) -> set[str]:
+    def _unchanged(self, digests: Mapping[str, str | None], here: Position) -> dict[str, int]:
         """The problems of a report (the tenant's newest) listed in the rows their last
         sighting was made of, which ``_apply_listed`` would only touch: open, applied up to
-        here, and that sighting's details (the same now) change nothing in their state."""
+        here, and that sighting's details (the same now) change nothing in their state. By
+        fingerprint: their row ids."""
         kept = {fp: digest for fp, digest in digests.items() if digest is not None}
         if not kept:
-            return set()
+            return {}
         rows = self._rows_of(
-            "SELECT fingerprint, rows_digest FROM problems WHERE fingerprint IN ({}) "
-            "AND rows_digest IS NOT NULL AND state IS NOT NULL AND status = 'open' "
-            "AND core = last_core AND (last_holders = 'null' OR last_holders = holders) "
-            f"AND (horizon_at IS NULL OR horizon_at < {_HERE_AT} "
-            f"OR (horizon_at = {_HERE_AT} AND COALESCE(horizon_key, '') <= {_HERE_KEY}))",
+            "SELECT fingerprint, rows_digest, rowid FROM problems WHERE fingerprint IN ({}) "
+            f"AND {_AS_MADE}",
             kept,
             here,
         )
-        return {str(fp) for fp, digest in rows if kept[fp] == digest}
+        return {str(fp): int(rowid) for fp, digest, rowid in rows if kept[fp] == digest}
+
+    def _listed_as_before(
+        self, tkey: str, previous: int, report: int, here: Position
+    ) -> set[str] | None:
+        """The problems of a report listed in the very rows of ``previous`` (the tenant's
+        newest until now, its ``listing_digest`` the same), all recorded as ``_unchanged``
+        ones are, without their rows being read: that report's problems, each in the rows
+        its last sighting was made of. Returns them (fingerprints), or None, nothing done,
+        where that cannot be vouched for:
+
+        - a report of the tenant was recorded after ``previous`` (an archive): it kept the
+          digests of its own rows (``_keep_made``). Reports are never deleted, so the order
+          of their row ids is the order they were recorded in;
+        - one of its problems would not be only touched (``_unchanged``): resolved since, by
+          a person or by absence, folded again, merged away.
+        """
+        last = self.conn.execute(
+            "SELECT MAX(rowid) FROM reports WHERE tenant_key = ? AND rowid != ?", (tkey, report)
+        ).fetchone()
+        if last is None or last[0] != previous:
+            return None
+        moved = self.conn.execute(
+            "SELECT 1 FROM history h JOIN problems p ON p.rowid = h.problem "
+            f"WHERE h.report = ?3 AND ({_AS_MADE}) IS NOT 1 LIMIT 1",
+            (*here, previous),
+        ).fetchone()
+        if moved is not None:
+            return None
+        self._touched_by("SELECT problem FROM history WHERE report = ?", (previous,))
+        listed = {
+            str(row[0])
+            for row in self.conn.execute(
+                "SELECT p.fingerprint FROM touched x JOIN problems p ON p.rowid = x.problem"
+            )
+        }
+        self._copy_touched(report)
+        self._touch_them(here)
+        return listed
 
     def _keep_made(
         self,
@@ -78,33 +114,52 @@ class TouchLedger:
             kept,
         )
 
-    def _touch_unchanged(self, report: int, same: set[str], here: Position) -> None:
-        """The problems listed as their last sighting was made (``_unchanged``): that
-        sighting is this report's too (its history row names the same details and texts),
-        and they are touched."""
-        if not same:
-            return
-        for chunk in _batches(sorted(same)):
-            self.conn.execute(
-                "INSERT OR IGNORE INTO history (problem, report, details, texts) "
-                f"SELECT rowid, ?, last_details, last_texts FROM problems "
-                f"WHERE fingerprint IN ({','.join('?' * len(chunk))})",
-                (report, *chunk),
-            )
-        self._touch([(fp,) for fp in same], here)
+    def _touch_unchanged(self, report: int, same: Mapping[str, int], here: Position) -> None:
+        """The problems listed as their last sighting was made (``_unchanged``: fingerprint,
+        row id): that sighting is this report's too (its history row names the same details
+        and texts), and they are touched."""
+        if same:
+            self._touched(same.values())
+            self._copy_touched(report)
+            self._touch_them(here)
 
-    def _touch(self, touched: list[tuple[str]], here: Position) -> None:
-        """Open problems seen again unchanged: last seen and count, in SQL, all at once."""
-        if not touched:
-            return
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (fingerprint TEXT PRIMARY KEY)")
+    def _copy_touched(self, report: int) -> None:
+        """The touched problems' last sightings, this report's too."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO history (problem, report, details, texts) "
+            "SELECT x.problem, ?, p.last_details, p.last_texts FROM touched x "
+            "JOIN problems p ON p.rowid = x.problem",
+            (report,),
+        )
+
+    def _touch(self, problems: Iterable[int], here: Position) -> None:
+        """Open problems seen again unchanged (their row ids): last seen and count, in SQL,
+        all at once."""
+        if self._touched(problems):
+            self._touch_them(here)
+
+    def _touched(self, problems: Iterable[int]) -> bool:
+        """The problems (row ids) the next touch is for, in a table of their own: the
+        statements that follow join it by row id, in row order (by fingerprint, a chunk's
+        problems were read from all over the table, and took 3x as long). False: none."""
+        self._touched_by()
+        self.conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((p,) for p in problems))
+        return self.conn.execute("SELECT 1 FROM touched LIMIT 1").fetchone() is not None
+
+    def _touched_by(self, query: str | None = None, parameters: Sequence[object] = ()) -> None:
+        """``touched`` emptied, then filled with the row ids ``query`` selects, if any."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (problem INTEGER PRIMARY KEY)")
         self.conn.execute("DELETE FROM touched")
-        self.conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", touched)
+        if query is not None:
+            self.conn.execute(f"INSERT OR IGNORE INTO touched {query}", parameters)
+
+    def _touch_them(self, here: Position) -> None:
+        """The problems in ``touched`` and their current tickets: last seen and count."""
         self.conn.execute(
             # By the tickets' key, from the touched problems: not a scan of every ticket.
             "UPDATE tickets SET last_seen = ?, occurrences = occurrences + 1 "
-            "WHERE (fingerprint, episode) IN (SELECT p.fingerprint, p.episode FROM touched x "
-            "JOIN problems p ON p.fingerprint = x.fingerprint)",
+            "WHERE rowid IN (SELECT t.rowid FROM touched x JOIN problems p ON p.rowid = x.problem "
+            "JOIN tickets t ON t.fingerprint = p.fingerprint AND t.episode = p.episode)",
             (here[0],),
         )
         self.conn.execute(
@@ -113,7 +168,7 @@ class TouchLedger:
             "span_end = CASE WHEN span_end IS NULL THEN NULL ELSE ?1 END, "
             "horizon_at = CASE WHEN span_end IS NULL THEN NULL ELSE ?1 END, "
             "horizon_key = CASE WHEN span_end IS NULL THEN NULL ELSE ?2 END "
-            "WHERE fingerprint IN (SELECT fingerprint FROM touched)",
+            "WHERE rowid IN (SELECT problem FROM touched)",
             here,
         )
 
@@ -132,6 +187,16 @@ class TouchLedger:
 
 _HERE_AT, _HERE_KEY = "?1", "?2"
 """The parameters of a position in ``_rows_of``'s queries (its ``first`` values)."""
+
+_AS_MADE = (
+    "rows_digest IS NOT NULL AND state IS NOT NULL AND status = 'open' "
+    "AND core = last_core AND (last_holders = 'null' OR last_holders = holders) "
+    f"AND (horizon_at IS NULL OR horizon_at < {_HERE_AT} "
+    f"OR (horizon_at = {_HERE_AT} AND COALESCE(horizon_key, '') <= {_HERE_KEY}))"
+)
+"""A problem listed in the rows its last sighting was made of is only touched: it is open,
+applied up to here (``_HERE_AT``, ``_HERE_KEY``), and that sighting changes nothing in its
+state (its core is its state's, its holders are its state's or were not looked up)."""
 
 
 def _batches(items: list[str], size: int = 500) -> Iterator[list[str]]:
