@@ -174,37 +174,33 @@ class IdentityLedger:
         """Remember these pairs (a known one: with the later of its times and ``when``); the
         problems found by the object ids new among them alone, if any (a first Graph scan
         teaches thousands of pairs and has none of them)."""
-        # The pairs known already read at once: a daily report shows the same pairs again,
-        # and a statement or two a pair was most of what recording it cost.
-        objects = sorted({object_id for object_id, _i, _k in pairs})
-        known = {
-            (str(row[0]), str(row[1])): str(row[2])
-            for row in self.conn.execute(
-                "SELECT object_id, identity_key, learned_at FROM identity_pairs "
-                f"WHERE tenant_key = ? AND object_id IN ({','.join('?' * len(objects))})",
-                (tkey, *objects),
-            )
-        }
-        new: dict[tuple[str, str], str] = {}
-        later: set[tuple[str, str]] = set()
-        for object_id, identity, identity_key in pairs:
-            pair = (object_id, identity_key)
-            if pair in known:
-                if known[pair] < when:
-                    later.add(pair)
-            else:
-                new.setdefault(pair, identity)  # the first spelling of it is kept
+        # In SQL, through a table of the pairs shown: a daily report shows the same pairs
+        # again, and a statement or two a pair (read, then re-dated) was most of what
+        # recording them cost.
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS shown (object_id TEXT NOT NULL, "
+            "identity_key TEXT NOT NULL, identity TEXT NOT NULL, "
+            "PRIMARY KEY (object_id, identity_key)) WITHOUT ROWID"
+        )
+        self.conn.execute("DELETE FROM shown")
+        # Sorted: the first spelling of a pair (the least) is the one kept.
         self.conn.executemany(
+            "INSERT OR IGNORE INTO shown VALUES (?, ?, ?)", ((o, k, i) for o, i, k in pairs)
+        )
+        self.conn.execute(
+            "UPDATE identity_pairs SET learned_at = ?1 WHERE tenant_key = ?2 AND learned_at < ?1 "
+            "AND (object_id, identity_key) IN (SELECT object_id, identity_key FROM shown)",
+            (when, tkey),
+        )
+        new = self.conn.execute(
             "INSERT INTO identity_pairs (tenant_key, object_id, identity_key, identity, "
-            "learned_at) VALUES (?, ?, ?, ?, ?)",
-            [(tkey, *pair, identity, when) for pair, identity in new.items()],
-        )
-        self.conn.executemany(
-            "UPDATE identity_pairs SET learned_at = ? WHERE tenant_key = ? "
-            "AND object_id = ? AND identity_key = ?",
-            [(when, tkey, *pair) for pair in sorted(later)],
-        )
-        learned = [object_id for object_id, _key in new]
+            "learned_at) SELECT ?2, s.object_id, s.identity_key, s.identity, ?1 FROM shown s "
+            "WHERE NOT EXISTS (SELECT 1 FROM identity_pairs p WHERE p.tenant_key = ?2 "
+            "AND p.object_id = s.object_id AND p.identity_key = s.identity_key) "
+            "RETURNING object_id",
+            (when, tkey),
+        ).fetchall()
+        learned = sorted(str(row[0]) for row in new)
         candidates = {
             fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
             for object_id in dict.fromkeys(learned)
