@@ -132,19 +132,19 @@ class TouchLedger:
             (report,),
         )
 
-    def _touch(self, problems: Iterable[int], here: Position) -> None:
+    def _touch(self, problems: Sequence[int], here: Position) -> None:
         """Open problems seen again unchanged (their row ids): last seen and count, in SQL,
         all at once."""
-        if self._touched(problems):
+        if problems:
+            self._touched(problems)
             self._touch_them(here)
 
-    def _touched(self, problems: Iterable[int]) -> bool:
+    def _touched(self, problems: Iterable[int]) -> None:
         """The problems (row ids) the next touch is for, in a table of their own: the
         statements that follow join it by row id, in row order (by fingerprint, a chunk's
-        problems were read from all over the table, and took 3x as long). False: none."""
+        problems were read from all over the table, and took 3x as long)."""
         self._touched_by()
         self.conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", ((p,) for p in problems))
-        return self.conn.execute("SELECT 1 FROM touched LIMIT 1").fetchone() is not None
 
     def _touched_by(self, query: str | None = None, parameters: Sequence[object] = ()) -> None:
         """``touched`` emptied, then filled with the row ids ``query`` selects, if any."""
