@@ -156,8 +156,8 @@ def _fast_forward(config: Config, copied: int, last: int) -> None:
     conn.execute("UPDATE identity_pairs SET learned_at = ?", (at.isoformat(),))
     conn.execute(
         "UPDATE problems SET seen_at = ?1, seen_key = ?2, last_seen = ?1, "
-        "occurrences = occurrences + ?3 WHERE status = 'open'",
-        (stamp, key, more),
+        "occurrences = occurrences + ?3, listed_in = ?4 WHERE status = 'open'",
+        (stamp, key, more, report),
     )
     conn.execute(
         "UPDATE tickets SET last_seen = ?, occurrences = occurrences + ? WHERE status = 'open'",

@@ -28,6 +28,7 @@ DIGEST_COLUMNS = (
     "last_details",
     "last_texts",
     "listing",
+    "listed_in",
 )
 
 Row = tuple[str, str, str]  # identity, object id, message
@@ -209,3 +210,33 @@ def diff(every: dict[str, Any], digested: dict[str, Any]) -> str:
                 for row in sorted(set(map(repr, b)) - set(map(repr, a)))[:5]:
                     lines.append(f"  digested only: {row[:400]}")
     return "\n".join(lines)
+
+
+def phased(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    phases: list[tuple[str, list[Step]]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(every-sighting tables, digested tables) after the phases, each (extra config,
+    steps) played on the same state; every step's message id is unique."""
+    out = []
+    for every in (True, False):
+        folder = tmp_path / ("every" if every else "digested")
+        mail = tmp_path / "mail"  # the same paths on both (sources are recorded)
+        tables: dict[str, Any] = {}
+        n = 0
+        for extra, steps in phases:
+            named = []
+            for step in steps:
+                n += 1
+                if not step.msgid and step.person is None and not step.export:
+                    step = Step(**{**step.__dict__, "msgid": f"p{n}-{step.day}@x"})
+                named.append(step)
+            sub = mail / str(n)
+            sub.mkdir(parents=True, exist_ok=True)
+            with monkeypatch.context() as m:
+                if every:
+                    m.setattr(ingest, "rows_mark", lambda _enricher: None)
+                tables = play(folder, named, extra, mail=sub)
+        out.append(tables)
+    return out[0], out[1]

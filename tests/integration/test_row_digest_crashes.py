@@ -38,17 +38,6 @@ if kill:  # SIGKILL inside record_report's transaction, on the n-th chunk applie
             os.kill(os.getpid(), 9)
         return real(self, *args, **kwargs)
     states.StateLedger._apply_listed = dying
-touch = os.environ.get("TEST_KILL_IN_TOUCH")
-if touch:  # SIGKILL inside record_report's transaction, on the n-th touch (a report listed
-    # as the newest was, all of it: ``_listed_as_before``; or some of its problems)
-    from dirsync_bridge.ledger import touches
-    real_touch, touched = touches.TouchLedger._touch_them, [0]
-    def dying_touch(self, *args, **kwargs):
-        touched[0] += 1
-        if touched[0] == int(touch):
-            os.kill(os.getpid(), 9)
-        return real_touch(self, *args, **kwargs)
-    touches.TouchLedger._touch_them = dying_touch
 sys.argv = ["dirsync-bridge", *sys.argv[2:]]
 from dirsync_bridge.__main__ import main
 main()
@@ -59,8 +48,6 @@ def _cli(mode: str, cfg: Path, files: list[Path], crash: str | None = None) -> i
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
     if crash and crash.startswith("in-record-report:"):
         env["TEST_KILL_IN"] = crash.partition(":")[2]
-    elif crash and crash.startswith("in-touch:"):
-        env["TEST_KILL_IN_TOUCH"] = crash.partition(":")[2]
     elif crash:
         env["DIRSYNC_BRIDGE_CRASH_AT"] = crash
     done = subprocess.run(
@@ -94,8 +81,6 @@ def _history(tmp_path: Path, mode: str, crash: str) -> dict:
 CRASHES = [
     "in-record-report:2",
     "in-record-report:3",
-    "in-touch:2",
-    "in-touch:3",
     "after-ingest:2",
     "after-identities:2",
     "after-sink-write:1",

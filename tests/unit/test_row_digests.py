@@ -40,13 +40,20 @@ READS = [
     (9, 0),  # an archive, late, in rows seen before
     (15, 5),
 ]
-DIGEST_COLUMNS = ("rows_digest", "last_core", "last_holders", "last_details", "last_texts")
+DIGEST_COLUMNS = (
+    "rows_digest",
+    "last_core",
+    "last_holders",
+    "last_details",
+    "last_texts",
+    "listed_in",
+)
 
 
 def _replay(state: Path, mail: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
     """The tables after the reads, but what only the shortcuts keep (the problems' last
-    columns, added by migration 0009-row-digests, and the reports' digest of their rows, by
-    0010-listings: NULL without digests)."""
+    columns, added by migrations 0009-row-digests and 0010-listings, and the reports' digest
+    of their rows, by 0010-listings: NULL without digests)."""
     for day, rows in READS:
         email = report_email("Contoso", T0 + timedelta(days=day), _rows(rows, 80), f"r{day}@x")
         (mail / f"{day}.eml").write_bytes(email)

@@ -192,15 +192,20 @@ class IdentityLedger:
             "AND (object_id, identity_key) IN (SELECT object_id, identity_key FROM shown)",
             (when, tkey),
         )
-        new = self.conn.execute(
+        # The new ones read, then inserted (not INSERT ... RETURNING: SQLite 3.35 has it,
+        # and the SQLite a Python 3.11 is built with may be older).
+        self.conn.execute(
+            "DELETE FROM shown WHERE EXISTS (SELECT 1 FROM identity_pairs p "
+            "WHERE p.tenant_key = ? AND p.object_id = shown.object_id "
+            "AND p.identity_key = shown.identity_key)",
+            (tkey,),
+        )
+        learned = [str(row[0]) for row in self.conn.execute("SELECT object_id FROM shown")]
+        self.conn.execute(
             "INSERT INTO identity_pairs (tenant_key, object_id, identity_key, identity, "
-            "learned_at) SELECT ?2, s.object_id, s.identity_key, s.identity, ?1 FROM shown s "
-            "WHERE NOT EXISTS (SELECT 1 FROM identity_pairs p WHERE p.tenant_key = ?2 "
-            "AND p.object_id = s.object_id AND p.identity_key = s.identity_key) "
-            "RETURNING object_id",
-            (when, tkey),
-        ).fetchall()
-        learned = sorted(str(row[0]) for row in new)
+            "learned_at) SELECT ?, object_id, identity_key, identity, ? FROM shown",
+            (tkey, when),
+        )
         candidates = {
             fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
             for object_id in dict.fromkeys(learned)

@@ -296,8 +296,10 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
         (
             # The digest of an email's rows (``problem_rows.listing_digest``): a report with
             # the same as its tenant's newest lists the same problems in the same rows
-            # (``TouchLedger._listed_as_before``). NULL: none kept.
+            # (``TouchLedger._listed_as_before``). NULL: none kept. And the report whose rows
+            # a problem's kept sighting (``rows_digest``, ``last_*``) was last found in.
             "ALTER TABLE reports ADD COLUMN listing TEXT",
+            "ALTER TABLE problems ADD COLUMN listed_in INTEGER",
         ),
     ),
 )

@@ -68,7 +68,11 @@ class TouchLedger:
           digests of its own rows (``_keep_made``). Reports are never deleted, so the order
           of their row ids is the order they were recorded in;
         - one of its problems would not be only touched (``_unchanged``): resolved since, by
-          a person or by absence, folded again, merged away.
+          a person or by absence, folded again, merged away;
+        - one of its problems keeps the digest of other rows than ``previous``'s
+          (``listed_in``): ``previous`` was filed under another spelling of the tenant, and
+          its sightings moved, when an alias joined the two, onto problems whose kept
+          sightings are the established spelling's (``ledger/joining.py``).
         """
         last = self.conn.execute(
             "SELECT MAX(rowid) FROM reports WHERE tenant_key = ? AND rowid != ?", (tkey, report)
@@ -77,7 +81,7 @@ class TouchLedger:
             return None
         moved = self.conn.execute(
             "SELECT 1 FROM history h JOIN problems p ON p.rowid = h.problem "
-            f"WHERE h.report = ?3 AND ({_AS_MADE}) IS NOT 1 LIMIT 1",
+            f"WHERE h.report = ?3 AND ({_AS_MADE} AND listed_in = ?3) IS NOT 1 LIMIT 1",
             (*here, previous),
         ).fetchone()
         if moved is not None:
@@ -90,7 +94,7 @@ class TouchLedger:
             )
         }
         self._copy_touched(report)
-        self._touch_them(here)
+        self._touch_them(here, report)
         return listed
 
     def _keep_made(
@@ -101,8 +105,9 @@ class TouchLedger:
         digests: Mapping[str, str | None],
     ) -> None:
         """Keep, with each problem whose sighting was made from rows with a digest, what it
-        was made into (``_unchanged``, ``_touch_unchanged``)."""
-        history = {problem: (details, texts) for problem, _r, details, texts in written}
+        was made into, and the report it was made for (``_unchanged``, ``_touch_unchanged``,
+        ``_listed_as_before``)."""
+        history = {problem: (report, details, texts) for problem, report, details, texts in written}
         kept = [
             (digest, core_of(text), holders_of(text), *history[ids[fp]], ids[fp])
             for fp, _s, text in found
@@ -110,7 +115,7 @@ class TouchLedger:
         ]
         self.conn.executemany(
             "UPDATE problems SET rows_digest = ?, last_core = ?, last_holders = ?, "
-            "last_details = ?, last_texts = ? WHERE rowid = ?",
+            "listed_in = ?, last_details = ?, last_texts = ? WHERE rowid = ?",
             kept,
         )
 
@@ -121,7 +126,7 @@ class TouchLedger:
         if same:
             self._touched(same.values())
             self._copy_touched(report)
-            self._touch_them(here)
+            self._touch_them(here, report)
 
     def _copy_touched(self, report: int) -> None:
         """The touched problems' last sightings, this report's too."""
@@ -153,8 +158,10 @@ class TouchLedger:
         if query is not None:
             self.conn.execute(f"INSERT OR IGNORE INTO touched {query}", parameters)
 
-    def _touch_them(self, here: Position) -> None:
-        """The problems in ``touched`` and their current tickets: last seen and count."""
+    def _touch_them(self, here: Position, listed_in: int | None = None) -> None:
+        """The problems in ``touched`` and their current tickets: last seen and count; and
+        ``listed_in``, if given: the report their kept sighting was found in again, its
+        rows the same (``_listed_as_before``)."""
         self.conn.execute(
             # By the tickets' key, from the touched problems: not a scan of every ticket.
             "UPDATE tickets SET last_seen = ?, occurrences = occurrences + 1 "
@@ -167,9 +174,10 @@ class TouchLedger:
             "occurrences = occurrences + 1, "
             "span_end = CASE WHEN span_end IS NULL THEN NULL ELSE ?1 END, "
             "horizon_at = CASE WHEN span_end IS NULL THEN NULL ELSE ?1 END, "
-            "horizon_key = CASE WHEN span_end IS NULL THEN NULL ELSE ?2 END "
+            "horizon_key = CASE WHEN span_end IS NULL THEN NULL ELSE ?2 END, "
+            "listed_in = COALESCE(?3, listed_in) "
             "WHERE rowid IN (SELECT problem FROM touched)",
-            here,
+            (*here, listed_in),
         )
 
     def _rows_of(

@@ -1,0 +1,242 @@
+"""The listing shortcut after a tenant join (``ledger/joining.py``): the newest report is one
+filed under another spelling, re-filed under the established one; the survivors' kept
+sightings (``rows_digest``, ``last_*``) are the established spelling's own, not that
+report's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ..reportgen import LARGE, duplicate
+from .digest_histories import Step, diff, phased
+
+A = ("u1@contoso.com", "OID1", duplicate("Mail", "u1@contoso.com"))
+B = ("u2@contoso.com", "", LARGE)
+B_THEN = ("u2@contoso.com", "", LARGE + " Contact your administrator.")
+ALIAS = 'Fabrikam = ["Fabrikam Ltd"]\n'
+
+
+def test_join_then_the_other_spellings_rows_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fabrikam (day 1) shows B in other words; Fabrikam Ltd (day 2, no alias yet) shows
+    A, B. The alias is added; day 3 shows Fabrikam Ltd's rows again: its listing is the
+    newest report's (day 2's, re-filed), but B's survivor kept day 1's words."""
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+            ],
+        ),
+        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])]),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every == digested, diff(every, digested)
+
+
+def test_join_then_the_other_spellings_rows_again_under_the_established_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+            ],
+        ),
+        (ALIAS, [Step(day=3, tenant="Fabrikam", rows=[A, B])]),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every == digested, diff(every, digested)
+
+
+def test_join_case_passes_without_the_shortcut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Control: the same history with ``_listed_as_before`` disabled ends as every sighting
+    (so the difference above is the shortcut's alone)."""
+    from dirsync_bridge.ledger.touches import TouchLedger
+
+    monkeypatch.setattr(TouchLedger, "_listed_as_before", lambda *_a, **_k: None)
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+            ],
+        ),
+        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])]),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every == digested, diff(every, digested)
+
+
+def test_join_the_newest_history_keeps_the_newest_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a user sees: day 3's sighting of B, in the digested ledger, says day 1's words
+    ("Contact your administrator"), which day 3's report does not contain."""
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+            ],
+        ),
+        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])]),
+    ]
+    phased(tmp_path, monkeypatch, phases)
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "digested" / "state" / "state.db")
+    said = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT t.data FROM history h JOIN reports r ON r.rowid = h.report "
+            "JOIN history_texts t ON t.id = h.texts WHERE r.key = '<p3-3@x>'"
+        )
+    ]
+    conn.close()
+    assert len(said) == 2
+    assert not any("Contact your administrator" in t for t in said), said
+
+
+def test_join_then_late_archives_keep_the_wrong_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Archives read after the repeat (days 3 to 5, without B) fold B again: the copied
+    sighting (day 1's words) stays in its history (the tickets happen to agree here)."""
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+            ],
+        ),
+        (
+            ALIAS,
+            [
+                Step(day=6, tenant="Fabrikam Ltd", rows=[A, B]),
+                Step(day=3, tenant="Fabrikam", rows=[A]),
+                Step(day=4, tenant="Fabrikam", rows=[A]),
+                Step(day=5, tenant="Fabrikam", rows=[A]),
+            ],
+        ),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every["tickets.db"] == digested["tickets.db"], diff(
+        {"t": every["tickets.db"]}, {"t": digested["tickets.db"]}
+    )
+    assert every == digested, diff(every, digested)
+
+
+def test_join_then_repeat_copies_the_established_spellings_enrichment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same rows everywhere; the established spelling's reports were read with the
+    rules (enriched), the other spelling's and the repeat without: the repeat's sighting
+    is recorded with rule hits it was never given."""
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B], enrich=True),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B], enrich=False),
+            ],
+        ),
+        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B], enrich=False)]),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every == digested, diff(every, digested)
+
+
+LONG = "a" * 300 + "@contoso.com"  # too long for mail: an IdFix rule hit
+A_LONG = ("u1@contoso.com", "OID1", duplicate("Mail", LONG))
+
+
+def test_join_then_repeat_copies_rule_hits_a_plain_read_never_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fabrikam's report read with the rules (a rule hit on the too-long value), Fabrikam
+    Ltd's plain (``--no-enrich``), the repeat plain: its sighting is recorded with the
+    rule hit and holders ``[]`` of the rules read, which that read never made."""
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A_LONG], enrich=True),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A_LONG], enrich=False),
+            ],
+        ),
+        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A_LONG], enrich=False)]),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every == digested, diff(every, digested)
+
+
+B_OTHER = ("u2@contoso.com", "OID2", LARGE)  # B with an object id: other details
+
+
+def test_join_then_repeat_then_an_archive_puts_the_wrong_words_on_the_ticket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the join and the repeat (day 4, recorded with day 1's words), an archive of
+    day 3 shows B with other details: folded again, day 4's sighting now changes B's
+    details back, so it describes the ticket, and the ticket says day 1's "Contact your
+    administrator", which neither day 2's nor day 4's report said."""
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+            ],
+        ),
+        (
+            ALIAS,
+            [
+                Step(day=4, tenant="Fabrikam Ltd", rows=[A, B]),
+                Step(day=3, tenant="Fabrikam", rows=[A, B_OTHER]),
+            ],
+        ),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every["tickets.db"] == digested["tickets.db"], diff(
+        {"t": every["tickets.db"]}, {"t": digested["tickets.db"]}
+    )
+    assert every == digested, diff(every, digested)
+
+
+def test_control_the_ticket_case_without_the_shortcut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Control for the ticket case: ``_listed_as_before`` disabled, both paths agree."""
+    from dirsync_bridge.ledger.touches import TouchLedger
+
+    monkeypatch.setattr(TouchLedger, "_listed_as_before", lambda *_a, **_k: None)
+    phases = [
+        (
+            "",
+            [
+                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+            ],
+        ),
+        (
+            ALIAS,
+            [
+                Step(day=4, tenant="Fabrikam Ltd", rows=[A, B]),
+                Step(day=3, tenant="Fabrikam", rows=[A, B_OTHER]),
+            ],
+        ),
+    ]
+    every, digested = phased(tmp_path, monkeypatch, phases)
+    assert every == digested, diff(every, digested)
