@@ -1,4 +1,4 @@
-"""Identity pairs learned in SQL through the temp table ``shown`` (a1eb7ce) against the code
+"""Identity pairs learned in SQL through the temp table ``shown`` against the code
 it replaced (kept here as ``_old_learn``): the same histories end in the same tables.
 Renamed objects in any order, two spellings of one pair in one report (also across the
 500-pair chunk boundary), blank and whitespace ids, thousands of pairs, older reports read

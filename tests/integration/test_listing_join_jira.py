@@ -1,5 +1,6 @@
-"""The join defect (``test_listing_join.py``) in Jira: the ticket's description written to
-Jira names words the describing report never said."""
+"""The tenant-join case of ``test_listing_joins.py`` in Jira: the ticket descriptions written
+to Jira end as with every sighting made (before ``problems.listed_in``, one named words the
+describing report never said)."""
 
 from __future__ import annotations
 

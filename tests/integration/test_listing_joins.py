@@ -1,7 +1,9 @@
 """The listing shortcut after a tenant join (``ledger/joining.py``): the newest report is one
 filed under another spelling, re-filed under the established one; the survivors' kept
 sightings (``rows_digest``, ``last_*``) are the established spelling's own, not that
-report's."""
+report's, so the next report in its rows is not taken as listed as before
+(``problems.listed_in``). From the review of the listings: each of these ended otherwise
+than the every-sighting path before ``listed_in``."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ def test_join_then_the_other_spellings_rows_again(
 ) -> None:
     """Fabrikam (day 1) shows B in other words; Fabrikam Ltd (day 2, no alias yet) shows
     A, B. The alias is added; day 3 shows Fabrikam Ltd's rows again: its listing is the
-    newest report's (day 2's, re-filed), but B's survivor kept day 1's words."""
+    newest report's (day 2's, re-filed), but B's survivor kept day 1's words: day 3 is
+    read row by row."""
     phases = [
         (
             "",
@@ -80,8 +83,8 @@ def test_join_case_passes_without_the_shortcut(
 def test_join_the_newest_history_keeps_the_newest_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What a user sees: day 3's sighting of B, in the digested ledger, says day 1's words
-    ("Contact your administrator"), which day 3's report does not contain."""
+    """What a user would see: day 3's sighting of B must not say day 1's words ("Contact
+    your administrator"), which day 3's report does not contain."""
     phases = [
         (
             "",
@@ -108,11 +111,11 @@ def test_join_the_newest_history_keeps_the_newest_words(
     assert not any("Contact your administrator" in t for t in said), said
 
 
-def test_join_then_late_archives_keep_the_wrong_words(
+def test_join_then_late_archives_keep_each_reports_own_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Archives read after the repeat (days 3 to 5, without B) fold B again: the copied
-    sighting (day 1's words) stays in its history (the tickets happen to agree here)."""
+    """Archives read after the repeat (days 3 to 5, without B) fold B again: no sighting
+    of day 1's words is in the repeat's history."""
     phases = [
         (
             "",
@@ -138,12 +141,12 @@ def test_join_then_late_archives_keep_the_wrong_words(
     assert every == digested, diff(every, digested)
 
 
-def test_join_then_repeat_copies_the_established_spellings_enrichment(
+def test_join_then_repeat_copies_no_enrichment_of_the_established_spelling(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same rows everywhere; the established spelling's reports were read with the
     rules (enriched), the other spelling's and the repeat without: the repeat's sighting
-    is recorded with rule hits it was never given."""
+    must not be recorded with rule hits it was never given."""
     phases = [
         (
             "",
@@ -162,12 +165,12 @@ LONG = "a" * 300 + "@contoso.com"  # too long for mail: an IdFix rule hit
 A_LONG = ("u1@contoso.com", "OID1", duplicate("Mail", LONG))
 
 
-def test_join_then_repeat_copies_rule_hits_a_plain_read_never_made(
+def test_join_then_repeat_copies_no_rule_hits_onto_a_plain_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fabrikam's report read with the rules (a rule hit on the too-long value), Fabrikam
-    Ltd's plain (``--no-enrich``), the repeat plain: its sighting is recorded with the
-    rule hit and holders ``[]`` of the rules read, which that read never made."""
+    Ltd's plain (``--no-enrich``), the repeat plain: its sighting must not carry the rule
+    hit and holders ``[]`` of the rules read, which that read never made."""
     phases = [
         (
             "",
@@ -185,13 +188,13 @@ def test_join_then_repeat_copies_rule_hits_a_plain_read_never_made(
 B_OTHER = ("u2@contoso.com", "OID2", LARGE)  # B with an object id: other details
 
 
-def test_join_then_repeat_then_an_archive_puts_the_wrong_words_on_the_ticket(
+def test_join_then_repeat_then_an_archive_leaves_the_reports_words_on_the_ticket(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After the join and the repeat (day 4, recorded with day 1's words), an archive of
-    day 3 shows B with other details: folded again, day 4's sighting now changes B's
-    details back, so it describes the ticket, and the ticket says day 1's "Contact your
-    administrator", which neither day 2's nor day 4's report said."""
+    """After the join and the repeat (day 4), an archive of day 3 shows B with other
+    details: folded again, day 4's sighting changes B's details back, so it describes the
+    ticket, which must not say day 1's "Contact your administrator": neither day 2's nor
+    day 4's report said it."""
     phases = [
         (
             "",

@@ -1,7 +1,7 @@
 """Property: random histories in two phases, the second with an alias joining two spellings
 that were separate tenants in the first (``ledger/joining.py``), reports repeating the
 newest's rows (the listing shortcut's case); the digested path ends with the every-sighting
-path's tables. ``BREAK_EXAMPLES`` (default 20)."""
+path's tables. ``LISTING_EXAMPLES`` (default 20)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def repeated(draw: st.DrawFn, size: int) -> list[Step]:
     return out
 
 
-EXAMPLES = int(os.environ.get("BREAK_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("LISTING_EXAMPLES", "20"))
 
 
 @pytest.mark.slow

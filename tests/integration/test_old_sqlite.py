@@ -1,8 +1,8 @@
-"""The identity pairs are now learned with ``INSERT ... RETURNING`` (a1eb7ce), which SQLite
-has only since 3.35.0 (2021-03). The README asks for "Python 3.11 or newer ... Nothing
-else", and a Python 3.11 linked against its system's SQLite (Debian 11: 3.34.1, Ubuntu
-20.04: 3.31.1, RHEL 8: 3.26) has none. Simulated here: every statement using RETURNING
-fails as such an SQLite fails it ("near "RETURNING": syntax error"), in a real run."""
+"""An SQLite older than 3.35 (no ``RETURNING``), as a Python 3.11 built against its system's
+may have (Debian 11: 3.34.1, Ubuntu 20.04: 3.31.1). Simulated: every statement using
+RETURNING fails as such an SQLite fails it ("near "RETURNING": syntax error"), in a real
+run. Identity pairs were once learned with ``INSERT ... RETURNING``: every report that
+taught a pair then ended with an internal error (exit 70)."""
 
 from __future__ import annotations
 
