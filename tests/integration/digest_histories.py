@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,15 +23,16 @@ from dirsync_bridge.sinks.local import LocalStore
 from ..reportgen import id_report_email
 
 T0 = datetime(2021, 3, 1, 6, tzinfo=UTC)
-DIGEST_COLUMNS = (
+PROBLEM_DIGEST_COLUMNS = (
     "rows_digest",
     "last_core",
     "last_holders",
     "last_details",
     "last_texts",
-    "listing",
     "listed_in",
 )
+"""The problems' columns only the digested path writes (migrations 0009 and 0010), last."""
+DIGEST_COLUMNS = (*PROBLEM_DIGEST_COLUMNS, "listing")
 
 Row = tuple[str, str, str]  # identity, object id, message
 
@@ -240,3 +243,59 @@ def phased(
                 tables = play(folder, named, extra, mail=sub)
         out.append(tables)
     return out[0], out[1]
+
+
+CRASHING_MAIN = """
+import os, sys
+from dirsync_bridge import ingest
+if sys.argv[1] == "every":
+    ingest.rows_mark = lambda _enricher: None
+kill = os.environ.get("TEST_KILL_IN")
+if kill:  # SIGKILL inside record_report's transaction: <method>:<n>, once its n-th call returns
+    from dirsync_bridge.ledger import identities, states, touches
+    name, n = kill.split(":")
+    owner = next(
+        c for c in (touches.TouchLedger, states.StateLedger, identities.IdentityLedger)
+        if name in vars(c)
+    )
+    real, calls = getattr(owner, name), [0]
+    def dying(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        calls[0] += 1
+        if calls[0] == int(n):
+            os.kill(os.getpid(), 9)
+        return out
+    setattr(owner, name, dying)
+sys.argv = ["dirsync-bridge", *sys.argv[2:]]
+from dirsync_bridge.__main__ import main
+main()
+"""
+"""``dirsync-bridge`` in a process of its own, every sighting made (``every``) or digested."""
+
+
+def replay_cli(mode: str, cfg: Path, files: list[Path], crash: str | None = None) -> int:
+    """``replay`` of ``files`` (``mode``: every or digested), crashing at ``crash``: a crash
+    point (``name:n``, ``DIRSYNC_BRIDGE_CRASH_AT``) or ``in:<ledger method>:<n>`` (SIGKILL
+    inside the report's transaction). Its exit code; never a traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
+    if crash and crash.startswith("in:"):
+        env["TEST_KILL_IN"] = crash.partition(":")[2]
+    elif crash:
+        env["DIRSYNC_BRIDGE_CRASH_AT"] = crash
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CRASHING_MAIN,
+            mode,
+            "--config",
+            str(cfg),
+            "replay",
+            *map(str, files),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode

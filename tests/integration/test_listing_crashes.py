@@ -1,21 +1,19 @@
-"""SIGKILL at every crash point, and inside the listing shortcut's own steps, during replays
+"""SIGKILL at every crash point, inside a report's transaction (as its chunks are applied),
+and inside the listing shortcut's own steps, during replays
 where most reports repeat the newest's rows (``TouchLedger._listed_as_before``); then a
 rerun: the digested path ends with the every-sighting path's tables, every problem
 ticketed exactly once, no comment twice."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from ..reportgen import LARGE, duplicate
-from .digest_histories import T0, config, diff, dump, email
+from .digest_histories import T0, config, diff, dump, email, replay_cli
 
 A = ("u1@contoso.com", "OID1", duplicate("Mail", "u1@contoso.com"))
 B = ("u2@contoso.com", "", LARGE)
@@ -35,49 +33,6 @@ DAYS = [
     [A, B, C, D, E],
 ]
 
-MAIN = """
-import os, sys
-from dirsync_bridge import ingest
-if sys.argv[1] == "every":
-    ingest.rows_mark = lambda _enricher: None
-kill = os.environ.get("TEST_KILL_IN")
-if kill:  # SIGKILL inside record_report's transaction: <method>:<n>
-    from dirsync_bridge.ledger import states, touches
-    name, n = kill.split(":")
-    from dirsync_bridge.ledger import identities
-    owner = next(
-        c for c in (touches.TouchLedger, states.StateLedger, identities.IdentityLedger)
-        if name in vars(c)
-    )
-    real, calls = getattr(owner, name), [0]
-    def dying(self, *args, **kwargs):
-        out = real(self, *args, **kwargs)
-        calls[0] += 1
-        if calls[0] == int(n):
-            os.kill(os.getpid(), 9)
-        return out
-    setattr(owner, name, dying)
-sys.argv = ["dirsync-bridge", *sys.argv[2:]]
-from dirsync_bridge.__main__ import main
-main()
-"""
-
-
-def _cli(mode: str, cfg: Path, files: list[Path], crash: str | None = None) -> int:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
-    if crash and crash.startswith("in:"):
-        env["TEST_KILL_IN"] = crash.partition(":")[2]
-    elif crash:
-        env["DIRSYNC_BRIDGE_CRASH_AT"] = crash
-    done = subprocess.run(
-        [sys.executable, "-c", MAIN, mode, "--config", str(cfg), "replay", *map(str, files)],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.returncode
-
 
 def _history(tmp_path: Path, mode: str, crash: str) -> tuple[dict, bool]:
     mail = tmp_path / "mail"
@@ -90,10 +45,10 @@ def _history(tmp_path: Path, mode: str, crash: str) -> tuple[dict, bool]:
     folder = tmp_path / mode
     config(folder)
     cfg = folder / "config.toml"
-    assert _cli(mode, cfg, files[:2]) == 0
-    reached = _cli(mode, cfg, files[2:], crash) != 0
-    assert _cli(mode, cfg, files[2:]) == 0
-    assert _cli(mode, cfg, files) == 0  # everything again: nothing new
+    assert replay_cli(mode, cfg, files[:2]) == 0
+    reached = replay_cli(mode, cfg, files[2:], crash) != 0
+    assert replay_cli(mode, cfg, files[2:]) == 0
+    assert replay_cli(mode, cfg, files) == 0  # everything again: nothing new
     _exactly_once(folder / "state")
     return {db.name: dump(db) for db in sorted((folder / "state").glob("*.db"))}, reached
 
@@ -125,6 +80,8 @@ CRASHES = [
     *(f"in:_copy_touched:{n}" for n in range(1, 4)),
     *(f"in:_listed_as_before:{n}" for n in range(1, 4)),
     *(f"in:_apply_absent:{n}" for n in range(1, 7)),
+    "in:_apply_listed:2",
+    "in:_apply_listed:3",
     "in:_learn:3",
     "after-ingest:2:SIGINT",
     "after-ingest:3:SIGTERM",

@@ -7,7 +7,9 @@ than the every-sighting path before ``listed_in``."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,66 +20,42 @@ A = ("u1@contoso.com", "OID1", duplicate("Mail", "u1@contoso.com"))
 B = ("u2@contoso.com", "", LARGE)
 B_THEN = ("u2@contoso.com", "", LARGE + " Contact your administrator.")
 ALIAS = 'Fabrikam = ["Fabrikam Ltd"]\n'
+BEFORE = [
+    Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
+    Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
+]
+"""Fabrikam shows B in other words (same details, other texts); Fabrikam Ltd, a separate
+tenant until the alias, shows A and B."""
+
+
+def _after_the_alias(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    then: list[Step],
+    before: list[Step] = BEFORE,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(every-sighting tables, digested tables): ``before`` read with no alias, then
+    ``then`` with the alias joining the spellings; asserted equal, tickets first."""
+    every, digested = phased(tmp_path, monkeypatch, [("", before), (ALIAS, then)])
+    assert every["tickets.db"] == digested["tickets.db"], diff(
+        {"t": every["tickets.db"]}, {"t": digested["tickets.db"]}
+    )
+    assert every == digested, diff(every, digested)
+    return every, digested
 
 
 def test_join_then_the_other_spellings_rows_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Fabrikam (day 1) shows B in other words; Fabrikam Ltd (day 2, no alias yet) shows
-    A, B. The alias is added; day 3 shows Fabrikam Ltd's rows again: its listing is the
-    newest report's (day 2's, re-filed), but B's survivor kept day 1's words: day 3 is
-    read row by row."""
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
-            ],
-        ),
-        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])]),
-    ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every == digested, diff(every, digested)
+    """Day 3 shows Fabrikam Ltd's rows again: its listing is the newest report's (day 2's,
+    re-filed), but B's survivor kept day 1's words: day 3 is read row by row."""
+    _after_the_alias(tmp_path, monkeypatch, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])])
 
 
 def test_join_then_the_other_spellings_rows_again_under_the_established_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
-            ],
-        ),
-        (ALIAS, [Step(day=3, tenant="Fabrikam", rows=[A, B])]),
-    ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every == digested, diff(every, digested)
-
-
-def test_join_case_passes_without_the_shortcut(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Control: the same history with ``_listed_as_before`` disabled ends as every sighting
-    (so the difference above is the shortcut's alone)."""
-    from dirsync_bridge.ledger.touches import TouchLedger
-
-    monkeypatch.setattr(TouchLedger, "_listed_as_before", lambda *_a, **_k: None)
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
-            ],
-        ),
-        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])]),
-    ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every == digested, diff(every, digested)
+    _after_the_alias(tmp_path, monkeypatch, [Step(day=3, tenant="Fabrikam", rows=[A, B])])
 
 
 def test_join_the_newest_history_keeps_the_newest_words(
@@ -85,19 +63,7 @@ def test_join_the_newest_history_keeps_the_newest_words(
 ) -> None:
     """What a user would see: day 3's sighting of B must not say day 1's words ("Contact
     your administrator"), which day 3's report does not contain."""
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
-            ],
-        ),
-        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])]),
-    ]
-    phased(tmp_path, monkeypatch, phases)
-    import sqlite3
-
+    _after_the_alias(tmp_path, monkeypatch, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B])])
     conn = sqlite3.connect(tmp_path / "digested" / "state" / "state.db")
     said = [
         str(row[0])
@@ -114,31 +80,10 @@ def test_join_the_newest_history_keeps_the_newest_words(
 def test_join_then_late_archives_keep_each_reports_own_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Archives read after the repeat (days 3 to 5, without B) fold B again: no sighting
-    of day 1's words is in the repeat's history."""
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
-            ],
-        ),
-        (
-            ALIAS,
-            [
-                Step(day=6, tenant="Fabrikam Ltd", rows=[A, B]),
-                Step(day=3, tenant="Fabrikam", rows=[A]),
-                Step(day=4, tenant="Fabrikam", rows=[A]),
-                Step(day=5, tenant="Fabrikam", rows=[A]),
-            ],
-        ),
-    ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every["tickets.db"] == digested["tickets.db"], diff(
-        {"t": every["tickets.db"]}, {"t": digested["tickets.db"]}
-    )
-    assert every == digested, diff(every, digested)
+    """Archives read after the repeat (days 3 to 5, without B) fold B again."""
+    then = [Step(day=6, tenant="Fabrikam Ltd", rows=[A, B])]
+    then += [Step(day=day, tenant="Fabrikam", rows=[A]) for day in (3, 4, 5)]
+    _after_the_alias(tmp_path, monkeypatch, then)
 
 
 def test_join_then_repeat_copies_no_enrichment_of_the_established_spelling(
@@ -147,18 +92,12 @@ def test_join_then_repeat_copies_no_enrichment_of_the_established_spelling(
     """The same rows everywhere; the established spelling's reports were read with the
     rules (enriched), the other spelling's and the repeat without: the repeat's sighting
     must not be recorded with rule hits it was never given."""
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B], enrich=True),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B], enrich=False),
-            ],
-        ),
-        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B], enrich=False)]),
+    before = [
+        Step(day=1, tenant="Fabrikam", rows=[A, B], enrich=True),
+        Step(day=2, tenant="Fabrikam Ltd", rows=[A, B], enrich=False),
     ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every == digested, diff(every, digested)
+    then = [Step(day=3, tenant="Fabrikam Ltd", rows=[A, B], enrich=False)]
+    _after_the_alias(tmp_path, monkeypatch, then, before)
 
 
 LONG = "a" * 300 + "@contoso.com"  # too long for mail: an IdFix rule hit
@@ -171,18 +110,12 @@ def test_join_then_repeat_copies_no_rule_hits_onto_a_plain_read(
     """Fabrikam's report read with the rules (a rule hit on the too-long value), Fabrikam
     Ltd's plain (``--no-enrich``), the repeat plain: its sighting must not carry the rule
     hit and holders ``[]`` of the rules read, which that read never made."""
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A_LONG], enrich=True),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A_LONG], enrich=False),
-            ],
-        ),
-        (ALIAS, [Step(day=3, tenant="Fabrikam Ltd", rows=[A_LONG], enrich=False)]),
+    before = [
+        Step(day=1, tenant="Fabrikam", rows=[A_LONG], enrich=True),
+        Step(day=2, tenant="Fabrikam Ltd", rows=[A_LONG], enrich=False),
     ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every == digested, diff(every, digested)
+    then = [Step(day=3, tenant="Fabrikam Ltd", rows=[A_LONG], enrich=False)]
+    _after_the_alias(tmp_path, monkeypatch, then, before)
 
 
 B_OTHER = ("u2@contoso.com", "OID2", LARGE)  # B with an object id: other details
@@ -195,51 +128,8 @@ def test_join_then_repeat_then_an_archive_leaves_the_reports_words_on_the_ticket
     details: folded again, day 4's sighting changes B's details back, so it describes the
     ticket, which must not say day 1's "Contact your administrator": neither day 2's nor
     day 4's report said it."""
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
-            ],
-        ),
-        (
-            ALIAS,
-            [
-                Step(day=4, tenant="Fabrikam Ltd", rows=[A, B]),
-                Step(day=3, tenant="Fabrikam", rows=[A, B_OTHER]),
-            ],
-        ),
+    then = [
+        Step(day=4, tenant="Fabrikam Ltd", rows=[A, B]),
+        Step(day=3, tenant="Fabrikam", rows=[A, B_OTHER]),
     ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every["tickets.db"] == digested["tickets.db"], diff(
-        {"t": every["tickets.db"]}, {"t": digested["tickets.db"]}
-    )
-    assert every == digested, diff(every, digested)
-
-
-def test_control_the_ticket_case_without_the_shortcut(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Control for the ticket case: ``_listed_as_before`` disabled, both paths agree."""
-    from dirsync_bridge.ledger.touches import TouchLedger
-
-    monkeypatch.setattr(TouchLedger, "_listed_as_before", lambda *_a, **_k: None)
-    phases = [
-        (
-            "",
-            [
-                Step(day=1, tenant="Fabrikam", rows=[A, B_THEN]),
-                Step(day=2, tenant="Fabrikam Ltd", rows=[A, B]),
-            ],
-        ),
-        (
-            ALIAS,
-            [
-                Step(day=4, tenant="Fabrikam Ltd", rows=[A, B]),
-                Step(day=3, tenant="Fabrikam", rows=[A, B_OTHER]),
-            ],
-        ),
-    ]
-    every, digested = phased(tmp_path, monkeypatch, phases)
-    assert every == digested, diff(every, digested)
+    _after_the_alias(tmp_path, monkeypatch, then)

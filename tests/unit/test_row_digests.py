@@ -20,6 +20,7 @@ from dirsync_bridge.problem import sightings
 from dirsync_bridge.problem_rows import listed_in_chunks
 
 from ..conftest import REPORTS, ROOT
+from ..integration.digest_histories import PROBLEM_DIGEST_COLUMNS as DIGEST_COLUMNS
 from ..reportgen import report_email
 from .test_streamed_ingest import T0, _config, _replayed, _rows, counting_sightings
 
@@ -40,14 +41,6 @@ READS = [
     (9, 0),  # an archive, late, in rows seen before
     (15, 5),
 ]
-DIGEST_COLUMNS = (
-    "rows_digest",
-    "last_core",
-    "last_holders",
-    "last_details",
-    "last_texts",
-    "listed_in",
-)
 
 
 def _replay(state: Path, mail: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
