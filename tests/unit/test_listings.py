@@ -5,6 +5,7 @@ is the one the every-sighting path leaves (``tests/unit/test_row_digests.py``,
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -81,3 +82,27 @@ def test_the_listing_digest_changes_with_the_code_any_row_their_order_or_the_ide
     base = listing_digest("code/plain", ROW_SET, {})
     assert listing_digest("code/plain", list(ROW_SET), {}) == base
     assert listing_digest(mark, rows, identities) != base
+
+
+def test_a_ledger_that_ran_the_listings_before_listed_in_gains_it(tmp_path: Path) -> None:
+    """Main once added ``problems.listed_in`` in ``0010-listings`` itself, after ledgers had
+    run that migration without it: they must gain it (``0011-listed-in``), not be taken
+    for damaged (from the second review of the listings)."""
+    config = _config(tmp_path)
+    for day in (0, 1):
+        path = tmp_path / f"{day}.eml"
+        path.write_bytes(report_email("Contoso", T0 + timedelta(days=day), ROWS, f"m{day}@x"))
+        if day == 1:  # the ledger as 0010-listings without listed_in left it
+            conn = sqlite3.connect(config.state.path)
+            conn.execute("ALTER TABLE problems DROP COLUMN listed_in")
+            conn.execute("DELETE FROM migrations WHERE name = '0011-listed-in'")
+            conn.commit()
+            conn.close()
+        assert pipeline.replay([path], config, env={}).parsed == 1
+    conn = sqlite3.connect(config.state.path)
+    try:
+        listed_in = {row[0] for row in conn.execute("SELECT listed_in FROM problems")}
+        newest = conn.execute("SELECT MAX(rowid) FROM reports").fetchone()[0]
+    finally:
+        conn.close()
+    assert listed_in == {newest}  # each found in day 1's rows, read row by row

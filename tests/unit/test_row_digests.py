@@ -45,7 +45,7 @@ READS = [
 
 def _replay(state: Path, mail: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
     """The tables after the reads, but what only the shortcuts keep (the problems' last
-    columns, added by migrations 0009-row-digests and 0010-listings, and the reports' digest
+    columns, added by migrations 0009-row-digests and 0011-listed-in, and the reports' digest
     of their rows, by 0010-listings: NULL without digests)."""
     for day, rows in READS:
         email = report_email("Contoso", T0 + timedelta(days=day), _rows(rows, 80), f"r{day}@x")

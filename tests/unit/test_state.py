@@ -63,6 +63,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0008-t13",
         "0009-row-digests",
         "0010-listings",
+        "0011-listed-in",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -296,9 +296,17 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
         (
             # The digest of an email's rows (``problem_rows.listing_digest``): a report with
             # the same as its tenant's newest lists the same problems in the same rows
-            # (``TouchLedger._listed_as_before``). NULL: none kept. And the report whose rows
-            # a problem's kept sighting (``rows_digest``, ``last_*``) was last found in.
+            # (``TouchLedger._listed_as_before``). NULL: none kept.
             "ALTER TABLE reports ADD COLUMN listing TEXT",
+        ),
+    ),
+    (
+        "0011-listed-in",
+        (
+            # The report whose rows a problem's kept sighting (``rows_digest``, ``last_*``)
+            # was last found in: a report listed as its tenant's newest is taken as listed
+            # before only where every problem's is that newest report (a tenant join moves
+            # a report's sightings onto problems that kept other rows'). NULL: unknown.
             "ALTER TABLE problems ADD COLUMN listed_in INTEGER",
         ),
     ),
