@@ -12,17 +12,15 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge.fingerprint import fingerprint
-from dirsync_bridge.ledger.identities import FAMILIES, IdentityLedger
+from dirsync_bridge.ledger.identities import IdentityLedger
 
 from ..reportgen import LARGE, duplicate
 from .digest_histories import Step, diff, play
 
 
-def _old_learn(
-    self: Any, tenant: str | None, tkey: str, pairs: list[tuple[str, str, str]], when: str
-) -> dict[str, Any]:
-    """``IdentityLedger._learn`` as of 69c7564."""
+def _old_learn(self: Any, tkey: str, pairs: list[tuple[str, str, str]], when: str) -> list[str]:
+    """``IdentityLedger._learn`` as of 69c7564 (a statement or two a pair), returning the
+    object ids of the new pairs as ``_learn`` now does (it returned their problems)."""
     objects = sorted({object_id for object_id, _i, _k in pairs})
     known = {
         (str(row[0]), str(row[1])): str(row[2])
@@ -51,13 +49,7 @@ def _old_learn(
         "AND object_id = ? AND identity_key = ?",
         [(when, tkey, *pair) for pair in sorted(later)],
     )
-    learned = [object_id for object_id, _key in new]
-    candidates = {
-        fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
-        for object_id in dict.fromkeys(learned)
-        for family in FAMILIES
-    }
-    return {fp: candidates[fp] for fp in self._live(list(candidates))}
+    return [object_id for object_id, _key in new]
 
 
 def _both(

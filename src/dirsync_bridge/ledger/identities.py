@@ -40,7 +40,7 @@ Mixed into ``Ledger``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import get_args
 
@@ -50,7 +50,7 @@ from .. import sqlite
 from ..fingerprint import fingerprint, identity_normal, tenant_normal
 from ..lifecycle import Coverages, FoldState, Timeline
 from ..models import Family
-from ..problem import Problem
+from ..problem import Problem, Sighting
 
 FAMILIES: tuple[Family, ...] = get_args(Family)
 RETIRED = TypeAdapter(FoldState).dump_json(FoldState()).decode("utf-8")
@@ -150,30 +150,46 @@ class IdentityLedger:
         )
         if not fresh:
             return 0
-        merged = 0
         with sqlite.transaction(self.conn):
             # Learned and looked up a few hundred pairs at a time: a report of 70,000 rows
             # names as many object ids, and a fingerprint of each in every family, all held
             # at once, took 3x the report's size.
-            found: dict[str, tuple[Family, str]] = {}
+            learned: list[str] = []
             for start in range(0, len(fresh), 500):
-                found.update(self._learn(tenant, tkey, fresh[start : start + 500], when))
-            if not found:
-                return 0
-            canonical = self.identities(tenant, {object_id for _f, object_id in found.values()})
-            timelines: dict[str, tuple[Timeline, Coverages]] = {}
-            # In the problems' row order, wherever their pairs were in the report.
-            for source in self._live(list(found)):
-                family, object_id = found[source]
+                learned += self._learn(tkey, fresh[start : start + 500], when)
+            return self._merge_known(tenant, learned, {})
+
+    def _merge_known(
+        self,
+        tenant: str | None,
+        object_ids: Sequence[str],
+        timelines: dict[str, tuple[Timeline, Coverages]],
+    ) -> int:
+        """The problems found by these object ids alone (a first Graph scan teaches
+        thousands of pairs and has none of them) merged into their identity's, where the
+        ledger knows it. Returns how many were merged."""
+        found: dict[str, tuple[Family, str]] = {}
+        for start in range(0, len(object_ids), 500):
+            candidates = {
+                fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
+                for object_id in dict.fromkeys(object_ids[start : start + 500])
+                for family in FAMILIES
+            }
+            found.update({fp: candidates[fp] for fp in self._live(list(candidates))})
+        if not found:
+            return 0
+        canonical = self.identities(tenant, {object_id for _f, object_id in found.values()})
+        merged = 0
+        # In the problems' row order, wherever their pairs were in the report.
+        for source in self._live(list(found)):
+            family, object_id = found[source]
+            if object_id in canonical:
                 merged += self._merge(tenant, family, object_id, canonical[object_id], timelines)
         return merged
 
-    def _learn(
-        self, tenant: str | None, tkey: str, pairs: list[tuple[str, str, str]], when: str
-    ) -> dict[str, tuple[Family, str]]:
+    def _learn(self, tkey: str, pairs: list[tuple[str, str, str]], when: str) -> list[str]:
         """Remember these pairs (a known one: with the later of its times and ``when``); the
-        problems found by the object ids new among them alone, if any (a first Graph scan
-        teaches thousands of pairs and has none of them)."""
+        object ids of those new, in order."""
         # In SQL, through a table of the pairs shown: a daily report shows the same pairs
         # again, and a statement or two a pair (read, then re-dated) was most of what
         # recording them cost.
@@ -206,12 +222,7 @@ class IdentityLedger:
             "learned_at) SELECT ?, object_id, identity_key, identity, ? FROM shown",
             (tkey, when),
         )
-        candidates = {
-            fingerprint(tenant, family, f"object-id:{object_id}"): (family, object_id)
-            for object_id in dict.fromkeys(learned)
-            for family in FAMILIES
-        }
-        return {fp: candidates[fp] for fp in self._live(list(candidates))}
+        return learned
 
     def _live(self, fingerprints: list[str]) -> list[str]:
         """Those of ``fingerprints`` that are problems not merged away, in row order."""
@@ -287,6 +298,7 @@ class IdentityLedger:
             "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, rowid)
         )
         self.conn.execute("DELETE FROM history WHERE problem = ?", (rowid,))
+        self._move_old_sightings(fp, problem)
         self._hand_over_tickets(fp, problem.fingerprint)
         self.conn.execute(
             "UPDATE problems SET state = ?, status = NULL, first_at = NULL, seen_at = NULL, "
@@ -300,6 +312,24 @@ class IdentityLedger:
             "INSERT OR REPLACE INTO problem_states (problem, state) VALUES (?, ?)",
             (rowid, RETIRED),
         )
+
+    def _move_old_sightings(self, source: str, target: Problem) -> None:
+        """A problem's sightings kept before the history table (``sightings``, read alongside
+        it: migration 0007) move to ``target`` as its history rows do: where ``target`` has
+        none for that report."""
+        rows = self.conn.execute(
+            "SELECT report_key, data FROM sightings WHERE fingerprint = ?", (source,)
+        ).fetchall()
+        for report_key, data in rows:
+            moved = Sighting.model_validate_json(data).model_copy(update={"problem": target})
+            self.conn.execute(
+                "INSERT OR IGNORE INTO sightings (fingerprint, report_key, data) "
+                "SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM history h "
+                "JOIN reports r ON r.rowid = h.report JOIN problems p ON p.rowid = h.problem "
+                "WHERE r.key = ?2 AND p.fingerprint = ?1)",
+                (target.fingerprint, str(report_key), moved.model_dump_json()),
+            )
+        self.conn.execute("DELETE FROM sightings WHERE fingerprint = ?", (source,))
 
     def _hand_over_tickets(self, source: str, target: str) -> None:
         """The ticket stays the first one (design.md section 9): a survivor that has no

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .. import sqlite
 from ..fingerprint import fingerprint, identity_normal, tenant_normal
@@ -48,6 +48,14 @@ class TenantJoinLedger:
         raise NotImplementedError  # pragma: no cover  (IdentityLedger's)
 
     def _retire_into(self, source: tuple[int, str], target: tuple[str, Problem]) -> None:
+        raise NotImplementedError  # pragma: no cover  (IdentityLedger's)
+
+    def _merge_known(
+        self,
+        tenant: str | None,
+        object_ids: Sequence[str],
+        timelines: dict[str, tuple[Timeline, Coverages]],
+    ) -> int:
         raise NotImplementedError  # pragma: no cover  (IdentityLedger's)
 
     def _refold(
@@ -90,6 +98,19 @@ class TenantJoinLedger:
             "learned_at = MAX(identity_pairs.learned_at, excluded.learned_at)",
             (keep, *others),
         )
+        # The established spelling's problems a joined report falls in the span of (absent
+        # from it, between two of their sightings, or since the last): folded again over
+        # the joined timeline, as when an archive is read late (``StateLedger._apply_absent``).
+        spanned = [
+            str(row[0])
+            for row in self.conn.execute(
+                "SELECT p.fingerprint FROM problems p WHERE p.tenant_key = ? "
+                "AND p.state IS NOT NULL AND p.merged_into IS NULL AND EXISTS (SELECT 1 "
+                f"FROM reports r WHERE r.tenant_key IN ({marks}) AND r.at >= p.first_at "
+                "AND (p.span_end IS NULL OR r.at <= p.span_end)) ORDER BY p.rowid",
+                (keep, *others),
+            )
+        ]
         self.conn.execute(
             f"UPDATE reports SET tenant_key = ?, tenant = ? WHERE tenant_key IN ({marks})",
             (keep, known, *others),
@@ -99,18 +120,28 @@ class TenantJoinLedger:
             f"AND tenant_key IN ({marks}) ORDER BY rowid",
             others,
         ).fetchall()
-        survivors: dict[str, None] = {}
+        survivors = dict.fromkeys(spanned)
         for rowid, fp, data in rows:
             target = self._survivor(known, Problem.model_validate_json(data))
             self._retire_into((int(rowid), str(fp)), (keep, target))
             survivors[target.fingerprint] = None
-        # Only the survivors are folded again: the tenant's other problems count the joined
-        # reports as their absences when its next report is applied (absences are counted
-        # over the tenant's reports, which now include them).
+        # The others count the joined reports as their absences when the tenant's next
+        # report is applied (absences are counted over its reports, which now include them).
         timelines: dict[str, tuple[Timeline, Coverages]] = {}
         for fp in survivors:
             self._refold(fp, timelines)
-        return len(rows)
+        # The pairs the other spellings taught name objects the established one may know by
+        # their id alone (event 6941 exports filed under the default): merged, as when the
+        # pair is learned (with the alias from the start, their reports taught it there).
+        taught = [
+            str(row[0])
+            for row in self.conn.execute(
+                "SELECT DISTINCT object_id FROM identity_pairs "
+                f"WHERE tenant_key IN ({marks}) ORDER BY object_id",
+                others,
+            )
+        ]
+        return len(rows) + self._merge_known(known, taught, timelines)
 
     def _survivor(self, known: str, was: Problem) -> Problem:
         """The established spelling's problem of ``was``'s family and object: by its
