@@ -259,7 +259,8 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
             continue
         with transaction(conn):
             for statement in statements:
-                conn.execute(statement)
+                if not _has_column_added_by(conn, statement):
+                    conn.execute(statement)
             conn.execute(
                 "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat()),
@@ -267,6 +268,21 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
         ran.append(name)
     _check_tables(conn, migrations)
     return ran
+
+
+_ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+
+
+def _has_column_added_by(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether ``statement`` adds a column its table has already: a file that a build between
+    releases gave it under another migration's name (SQLite has no ADD COLUMN IF NOT
+    EXISTS)."""
+    found = _ADD_COLUMN.match(statement)
+    if found is None:
+        return False
+    table, column = found.groups()
+    names = {str(row[1]).lower() for row in conn.execute(f"PRAGMA table_info({table})")}
+    return column.lower() in names
 
 
 def _check_tables(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> None:

@@ -84,17 +84,21 @@ def test_the_listing_digest_changes_with_the_code_any_row_their_order_or_the_ide
     assert listing_digest(mark, rows, identities) != base
 
 
-def test_a_ledger_that_ran_the_listings_before_listed_in_gains_it(tmp_path: Path) -> None:
-    """Main once added ``problems.listed_in`` in ``0010-listings`` itself, after ledgers had
-    run that migration without it: they must gain it (``0011-listed-in``), not be taken
-    for damaged (from the second review of the listings)."""
+@pytest.mark.parametrize("had_it", [False, True])
+def test_a_ledger_that_ran_the_listings_before_listed_in_gains_it(
+    tmp_path: Path, had_it: bool
+) -> None:
+    """Builds of main between releases ran ``0010-listings`` without ``problems.listed_in``,
+    then with it: both ledgers open and gain it once (``0011-listed-in``), neither taken
+    for damaged (from the second and third reviews of the listings)."""
     config = _config(tmp_path)
     for day in (0, 1):
         path = tmp_path / f"{day}.eml"
         path.write_bytes(report_email("Contoso", T0 + timedelta(days=day), ROWS, f"m{day}@x"))
-        if day == 1:  # the ledger as 0010-listings without listed_in left it
+        if day == 1:  # the ledger as such a 0010-listings left it
             conn = sqlite3.connect(config.state.path)
-            conn.execute("ALTER TABLE problems DROP COLUMN listed_in")
+            if not had_it:
+                conn.execute("ALTER TABLE problems DROP COLUMN listed_in")
             conn.execute("DELETE FROM migrations WHERE name = '0011-listed-in'")
             conn.commit()
             conn.close()
