@@ -294,10 +294,20 @@ class IdentityLedger:
             "SELECT rowid FROM problems WHERE fingerprint = ?", (problem.fingerprint,)
         ).fetchone()[0]
         # A report that showed the object under both keys keeps the identity's sighting.
-        self.conn.execute(
-            "UPDATE OR IGNORE history SET problem = ? WHERE problem = ?", (into, rowid)
+        # Through the reports of the two tenants (the source's, the target's: a join), a key
+        # look-up each: history is keyed by report, then problem, and a year of a large
+        # tenant's is millions of rows, read whole for each problem merged.
+        reports = (
+            "report IN (SELECT rowid FROM reports WHERE tenant_key IN "
+            "(?3, (SELECT tenant_key FROM problems WHERE rowid = ?2)))"
         )
-        self.conn.execute("DELETE FROM history WHERE problem = ?", (rowid,))
+        self.conn.execute(
+            f"UPDATE OR IGNORE history SET problem = ?1 WHERE {reports} AND problem = ?2",
+            (into, rowid, tkey),
+        )
+        self.conn.execute(
+            f"DELETE FROM history WHERE {reports} AND problem = ?2", (None, rowid, tkey)
+        )
         self._move_old_sightings(fp, problem)
         self._hand_over_tickets(fp, problem.fingerprint)
         self.conn.execute(
