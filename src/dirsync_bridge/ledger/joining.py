@@ -50,6 +50,9 @@ class TenantJoinLedger:
     def _retire_into(self, source: tuple[int, str], target: tuple[str, Problem]) -> None:
         raise NotImplementedError  # pragma: no cover  (IdentityLedger's)
 
+    def merged_into(self, fingerprint: str) -> str | None:
+        raise NotImplementedError  # pragma: no cover  (IdentityLedger's)
+
     def _merge_known(
         self,
         tenant: str | None,
@@ -115,6 +118,21 @@ class TenantJoinLedger:
             f"UPDATE reports SET tenant_key = ?, tenant = ? WHERE tenant_key IN ({marks})",
             (keep, known, *others),
         )
+        timelines: dict[str, tuple[Timeline, Coverages]] = {}
+        # The pairs the other spellings taught name objects the established one may know by
+        # their id alone (event 6941 exports filed under the default): merged first, as
+        # when a pair is learned. With the alias from the start, the other spelling's report
+        # would have taught the pair there, and the id-only problem's ticket, the first,
+        # would have been handed over and kept.
+        taught = [
+            str(row[0])
+            for row in self.conn.execute(
+                "SELECT DISTINCT object_id FROM identity_pairs "
+                f"WHERE tenant_key IN ({marks}) ORDER BY object_id",
+                others,
+            )
+        ]
+        merged = self._merge_known(known, taught, timelines)
         rows = self.conn.execute(
             "SELECT rowid, fingerprint, data FROM problems WHERE merged_into IS NULL "
             f"AND tenant_key IN ({marks}) ORDER BY rowid",
@@ -127,21 +145,10 @@ class TenantJoinLedger:
             survivors[target.fingerprint] = None
         # The others count the joined reports as their absences when the tenant's next
         # report is applied (absences are counted over its reports, which now include them).
-        timelines: dict[str, tuple[Timeline, Coverages]] = {}
         for fp in survivors:
-            self._refold(fp, timelines)
-        # The pairs the other spellings taught name objects the established one may know by
-        # their id alone (event 6941 exports filed under the default): merged, as when the
-        # pair is learned (with the alias from the start, their reports taught it there).
-        taught = [
-            str(row[0])
-            for row in self.conn.execute(
-                "SELECT DISTINCT object_id FROM identity_pairs "
-                f"WHERE tenant_key IN ({marks}) ORDER BY object_id",
-                others,
-            )
-        ]
-        return len(rows) + self._merge_known(known, taught, timelines)
+            if self.merged_into(fp) is None:  # (a spanned one may have been merged since)
+                self._refold(fp, timelines)
+        return len(rows) + merged
 
     def _survivor(self, known: str, was: Problem) -> Problem:
         """The established spelling's problem of ``was``'s family and object: by its
