@@ -64,6 +64,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0009-row-digests",
         "0010-listings",
         "0011-listed-in",
+        "0012-tenant-joins",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

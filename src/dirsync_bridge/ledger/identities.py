@@ -120,7 +120,8 @@ class IdentityLedger:
             )
 
     def other_names(self, tenant: str | None) -> list[str]:
-        """The other names Graph gave the organisation named ``tenant`` (a rename)."""
+        """The other names Graph gave the organisation named ``tenant`` (a rename), and the
+        spellings joined with it before (``ledger/joining.py``)."""
         key = tenant_normal(tenant)
         if not key:
             return []
@@ -128,8 +129,14 @@ class IdentityLedger:
             "SELECT name FROM organization_names WHERE name_key != ?1 AND org_id IN "
             "(SELECT org_id FROM organization_names WHERE name_key = ?1) ORDER BY name_key",
             (key,),
-        )
-        return [str(row[0]) for row in rows]
+        ).fetchall()
+        # And the spelling it was joined into, or those joined into it: a join is for good.
+        joined = self.conn.execute(
+            "SELECT into_name FROM tenant_joins WHERE name_key = ?1 "
+            "UNION SELECT name_key FROM tenant_joins WHERE into_key = ?1 ORDER BY 1",
+            (key,),
+        ).fetchall()
+        return [str(row[0]) for row in (*rows, *joined)]
 
     def learn_identities(
         self, tenant: str | None, pairs: Iterable[tuple[str, str]], at: datetime | None = None

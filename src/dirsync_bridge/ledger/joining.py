@@ -118,6 +118,16 @@ class TenantJoinLedger:
             f"UPDATE reports SET tenant_key = ?, tenant = ? WHERE tenant_key IN ({marks})",
             (keep, known, *others),
         )
+        # For good (``IdentityLedger.other_names``): those joined into these, into this now.
+        self.conn.execute(
+            "UPDATE tenant_joins SET into_key = ?, into_name = ? "
+            f"WHERE into_key IN ({marks})",
+            (keep, known, *others),
+        )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO tenant_joins (name_key, into_key, into_name) VALUES (?, ?, ?)",
+            [(other, keep, known) for other in others],
+        )
         timelines: dict[str, tuple[Timeline, Coverages]] = {}
         # The pairs the other spellings taught name objects the established one may know by
         # their id alone (event 6941 exports filed under the default): merged first, as

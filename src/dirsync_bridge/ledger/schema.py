@@ -310,4 +310,23 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE problems ADD COLUMN listed_in INTEGER",
         ),
     ),
+    (
+        "0012-tenant-joins",
+        (
+            # The spellings joined into another (``ledger/joining.py``): a join merges their
+            # problems for good, so a spelling's later reports are filed under the one it was
+            # joined into even once the alias is gone (filed apart, they met the problems and
+            # tickets the join had retired and handed over). Joins made before: found by the
+            # problems they retired into another tenant's.
+            """CREATE TABLE tenant_joins (
+                name_key TEXT PRIMARY KEY,
+                into_key TEXT NOT NULL,
+                into_name TEXT NOT NULL)""",
+            """INSERT OR IGNORE INTO tenant_joins (name_key, into_key, into_name)
+                SELECT DISTINCT p.tenant_key, s.tenant_key, COALESCE((SELECT r.tenant FROM
+                reports r WHERE r.tenant_key = s.tenant_key ORDER BY r.rowid LIMIT 1),
+                s.tenant_key) FROM problems p JOIN problems s ON s.fingerprint = p.merged_into
+                WHERE p.tenant_key != s.tenant_key""",
+        ),
+    ),
 )
