@@ -120,8 +120,7 @@ class TenantJoinLedger:
         )
         # For good (``IdentityLedger.other_names``): those joined into these, into this now.
         self.conn.execute(
-            "UPDATE tenant_joins SET into_key = ?, into_name = ? "
-            f"WHERE into_key IN ({marks})",
+            f"UPDATE tenant_joins SET into_key = ?, into_name = ? WHERE into_key IN ({marks})",
             (keep, known, *others),
         )
         self.conn.executemany(
