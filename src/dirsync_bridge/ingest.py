@@ -76,7 +76,7 @@ def established(report: Report, config: Config, ledger: Ledger) -> Report:
     tenant has other names (its aliases, the names Graph gave its organisation): an alias
     added later, or an organisation renamed, keeps the tickets its problems have; what was
     filed under its other spellings before is joined into it (``Ledger.join_tenant``)."""
-    names = (*config.tenants.spellings(report.tenant), *ledger.other_names(report.tenant))
+    names = ledger.names_of(config.tenants.spellings(report.tenant))
     if len(names) < 2:
         return report
     known = ledger.join_tenant(names)

@@ -71,7 +71,12 @@ class Ledger(Protocol):
         ...
 
     def other_names(self, tenant: str | None) -> list[str]:
-        """The other names Graph gave the organisation named ``tenant``."""
+        """The other names Graph gave the organisation named ``tenant``, and the spellings
+        joined with it."""
+        ...
+
+    def names_of(self, spellings: Iterable[str]) -> list[str]:
+        """``spellings`` and every other name the ledger knows their tenant by, in turn."""
         ...
 
     def established_tenant(self, names: Iterable[str]) -> str | None:

@@ -102,8 +102,8 @@ def tickets(
         if ledger is not None and tenant is not None:
             # Filed under any of its names: an alias or a rename added after its first
             # reports keeps them under the spelling they were first filed under.
-            names = (*config.tenants.spellings(tenant), *ledger.other_names(tenant))
-            wanted = dataclasses.replace(wanted, spellings=names)
+            names = ledger.names_of(config.tenants.spellings(tenant) or (tenant,))
+            wanted = dataclasses.replace(wanted, spellings=tuple(names))
         rows = iter(ledger.tickets(where=wanted)) if ledger is not None else iter(())
         if output_format == "json":
             click.echo(json.dumps([ticket_json(r) for r in rows], ensure_ascii=False, indent=1))

@@ -131,12 +131,29 @@ class IdentityLedger:
             (key,),
         ).fetchall()
         # And the spelling it was joined into, or those joined into it: a join is for good.
-        joined = self.conn.execute(
-            "SELECT into_name FROM tenant_joins WHERE name_key = ?1 "
-            "UNION SELECT name_key FROM tenant_joins WHERE into_key = ?1 ORDER BY 1",
-            (key,),
-        ).fetchall()
+        # (A ledger of a release before 0012-tenant-joins, read without migrating, has none.)
+        joins = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tenant_joins'"
+        ).fetchone()
+        joined = (
+            self.conn.execute(
+                "SELECT into_name FROM tenant_joins WHERE name_key = ?1 "
+                "UNION SELECT name_key FROM tenant_joins WHERE into_key = ?1 ORDER BY 1",
+                (key,),
+            ).fetchall()
+            if joins
+            else []
+        )
         return [str(row[0]) for row in (*rows, *joined)]
+
+    def names_of(self, spellings: Iterable[str]) -> list[str]:
+        """``spellings`` and every other name the ledger knows their tenant by, and theirs in
+        turn: a spelling joined into one joined since into a third, an organisation renamed
+        after its name was joined (each name is asked once)."""
+        names = list(dict.fromkeys(spellings))
+        for name in names:
+            names += [other for other in self.other_names(name) if other not in names]
+        return names
 
     def learn_identities(
         self, tenant: str | None, pairs: Iterable[tuple[str, str]], at: datetime | None = None

@@ -322,11 +322,18 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 name_key TEXT PRIMARY KEY,
                 into_key TEXT NOT NULL,
                 into_name TEXT NOT NULL)""",
-            """INSERT OR IGNORE INTO tenant_joins (name_key, into_key, into_name)
-                SELECT DISTINCT p.tenant_key, s.tenant_key, COALESCE((SELECT r.tenant FROM
-                reports r WHERE r.tenant_key = s.tenant_key ORDER BY r.rowid LIMIT 1),
-                s.tenant_key) FROM problems p JOIN problems s ON s.fingerprint = p.merged_into
-                WHERE p.tenant_key != s.tenant_key""",
+            # (To the end of a chain of merges: a spelling joined into one joined since into
+            # a third is that third's now; named as its first report names it.)
+            """WITH RECURSIVE chain (start_key, fingerprint) AS (
+                SELECT tenant_key, merged_into FROM problems WHERE merged_into IS NOT NULL
+                UNION
+                SELECT c.start_key, p.merged_into FROM chain c
+                JOIN problems p ON p.fingerprint = c.fingerprint WHERE p.merged_into IS NOT NULL)
+            INSERT OR IGNORE INTO tenant_joins (name_key, into_key, into_name)
+                SELECT DISTINCT c.start_key, e.tenant_key, COALESCE((SELECT r.tenant FROM
+                reports r WHERE r.tenant_key = e.tenant_key ORDER BY r.rowid LIMIT 1),
+                e.tenant_key) FROM chain c JOIN problems e ON e.fingerprint = c.fingerprint
+                AND e.merged_into IS NULL WHERE c.start_key != e.tenant_key""",
         ),
     ),
 )
