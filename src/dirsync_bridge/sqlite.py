@@ -1,4 +1,5 @@
-"""SQLite, the way every store here uses it: WAL, named migrations, explicit transactions.
+"""SQLite, the way every store here uses it: WAL, named migrations, explicit transactions
+(``sqlite_transactions.py``, used through this module).
 
 A migration is a name and a list of SQL statements. Each runs in its own transaction and
 is recorded in the ``migrations`` table in that same transaction, so a crash mid-migration
@@ -21,14 +22,17 @@ import shutil
 import sqlite3
 import tempfile
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import DirsyncBridgeError, Fatal, Retriable
+
+# Stores write through ``sqlite.transaction`` and ``sqlite.grouped``: kept in a module of their own.
+from .sqlite_transactions import grouped as grouped
+from .sqlite_transactions import transaction as transaction
 
 Migration = tuple[str, Sequence[str]]
 
@@ -352,74 +356,3 @@ def checkpoint(conn: sqlite3.Connection) -> bool:
     except DirsyncBridgeError:
         return False
     return row is not None and not row[0]
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
-
-    ``durable``: the commit survives a power loss, not only a crash of the process
-    (``synchronous=FULL`` for this commit: the log is synced before COMMIT returns, and with
-    it every commit before). For what is about to be said to a remote system that cannot
-    take it back: a Jira create's intent.
-    """
-    if conn.in_transaction:
-        # Inside a batch (``grouped``): a savepoint, so that this write alone is undone if it
-        # fails, and it commits with the batch.
-        assert not durable, "a durable commit is never part of a batch"
-        with _savepoint(conn):
-            yield conn
-        return
-    if durable:
-        conn.execute("PRAGMA synchronous=FULL")
-        try:
-            with transaction(conn) as inner:
-                yield inner
-        finally:
-            # Left FULL if this fails: slower, never less safe.
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                conn.execute("PRAGMA synchronous=NORMAL")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        # SQLite may have rolled back already (a full disk does); an error here must not
-        # hide the one that got us here.
-        if conn.in_transaction:
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                conn.execute("ROLLBACK")
-        raise
-    try:
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                conn.execute("ROLLBACK")
-        raise
-
-
-@contextmanager
-def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("SAVEPOINT write")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                conn.execute("ROLLBACK TO write")
-                conn.execute("RELEASE write")
-        raise
-    conn.execute("RELEASE write")
-
-
-@contextmanager
-def grouped(conn: sqlite3.Connection) -> Iterator[None]:
-    """One transaction for the writes made inside (each ``transaction`` in it a savepoint):
-    they commit together, one commit and one sync instead of one each. Nested: the outer
-    one commits. A failing write undoes itself alone; a failing commit undoes them all."""
-    if conn.in_transaction:
-        yield
-        return
-    with transaction(conn):
-        yield

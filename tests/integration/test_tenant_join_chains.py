@@ -135,20 +135,23 @@ def test_chain_leaves_no_orphan_history(tmp_path: Path, after: str) -> None:
 Y = "Contoso Renamed"
 
 
-def test_graph_rename_of_a_joined_spelling(tmp_path: Path) -> None:
-    """Graph knew the organisation as "Fabrikam Ltd" (joined into "Fabrikam" by an alias);
-    then it is renamed in Azure AD. Its reports under the new name belong to "Fabrikam"."""
+def _joined_then_renamed(tmp_path: Path) -> Path:
+    """Ltd joined into Fabrikam by an alias; Graph then names organisation org-1 "Fabrikam
+    Ltd", then "Contoso Renamed". The state folder."""
     state = play(
-        tmp_path / "s",
-        [
-            ("", [(1, F, [A, B]), (2, L, [A, D])]),
-            (J_LF, [(3, F, [A, B, D])]),
-        ],
+        tmp_path / "s", [("", [(1, F, [A, B]), (2, L, [A, D])]), (J_LF, [(3, F, [A, B, D])])]
     )
     ledger = Ledger.open(state / "state.db")
     ledger.learn_organization("org-1", L)
     ledger.learn_organization("org-1", Y)
     ledger.close()
+    return state
+
+
+def test_graph_rename_of_a_joined_spelling(tmp_path: Path) -> None:
+    """Graph knew the organisation as "Fabrikam Ltd" (joined into "Fabrikam" by an alias);
+    then it is renamed in Azure AD. Its reports under the new name belong to "Fabrikam"."""
+    state = _joined_then_renamed(tmp_path)
     got = seen(play(tmp_path / "s", [(J_LF, [(4, Y, [A, B, D]), (5, Y, [A, B, D])])]))
     check(got)
     assert tenants_of_live(state) == {"fabrikam"}
@@ -289,17 +292,7 @@ def test_chain_equals_aliases_from_start(tmp_path: Path, seq: str) -> None:
 def test_tickets_tenant_of_renamed_joined_spelling(tmp_path: Path, aliases: str) -> None:
     """Graph: org-1 was "Fabrikam Ltd" (joined into Fabrikam), now "Contoso Renamed".
     `tickets --tenant "Contoso Renamed"` lists the tenant's open tickets."""
-    state = play(
-        tmp_path / "s",
-        [
-            ("", [(1, F, [A, B]), (2, L, [A, D])]),
-            (J_LF, [(3, F, [A, B, D])]),
-        ],
-    )
-    ledger = Ledger.open(state / "state.db")
-    ledger.learn_organization("org-1", L)
-    ledger.learn_organization("org-1", Y)
-    ledger.close()
+    _joined_then_renamed(tmp_path)
     assert len(cli_tickets(tmp_path / "s", L, aliases)) == 3
     assert len(cli_tickets(tmp_path / "s", Y, aliases)) == 3
 

@@ -61,6 +61,7 @@ class IdentityLedger:
     """Identity pairs and merges over the ledger's connection (mixed into ``Ledger``)."""
 
     conn: sqlite3.Connection
+    _joins_table: bool | None
 
     def _refold(
         self, fingerprint: str, timelines: dict[str, tuple[Timeline, Coverages]]
@@ -131,20 +132,29 @@ class IdentityLedger:
             (key,),
         ).fetchall()
         # And the spelling it was joined into, or those joined into it: a join is for good.
-        # (A ledger of a release before 0012-tenant-joins, read without migrating, has none.)
-        joins = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tenant_joins'"
-        ).fetchone()
         joined = (
             self.conn.execute(
                 "SELECT into_name FROM tenant_joins WHERE name_key = ?1 "
                 "UNION SELECT name_key FROM tenant_joins WHERE into_key = ?1 ORDER BY 1",
                 (key,),
             ).fetchall()
-            if joins
+            if self._keeps_joins()
             else []
         )
         return [str(row[0]) for row in (*rows, *joined)]
+
+    def _keeps_joins(self) -> bool:
+        """Whether the ledger has ``tenant_joins``: one of a release before 0012, read without
+        migrating, has not. Asked once (every message asks for its tenant's names)."""
+        known = getattr(self, "_joins_table", None)
+        if known is None:
+            known = self._joins_table = (
+                self.conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tenant_joins'"
+                ).fetchone()
+                is not None
+            )
+        return known
 
     def names_of(self, spellings: Iterable[str]) -> list[str]:
         """``spellings`` and every other name the ledger knows their tenant by, and theirs in

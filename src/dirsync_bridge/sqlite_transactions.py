@@ -1,0 +1,83 @@
+"""Explicit transactions on a connection (``sqlite.transaction``, ``sqlite.grouped``): BEGIN
+IMMEDIATE ... COMMIT, a savepoint inside a batch, a durable commit for what a remote system
+cannot take back. A failed write leaves nothing behind: SQLite rolls back by itself on a full
+disk, and ``transaction`` copes with both."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from .errors import DirsyncBridgeError
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+    ``durable``: the commit survives a power loss, not only a crash of the process
+    (``synchronous=FULL`` for this commit: the log is synced before COMMIT returns, and with
+    it every commit before). For what is about to be said to a remote system that cannot
+    take it back: a Jira create's intent.
+    """
+    if conn.in_transaction:
+        # Inside a batch (``grouped``): a savepoint, so that this write alone is undone if it
+        # fails, and it commits with the batch.
+        assert not durable, "a durable commit is never part of a batch"
+        with _savepoint(conn):
+            yield conn
+        return
+    if durable:
+        conn.execute("PRAGMA synchronous=FULL")
+        try:
+            with transaction(conn) as inner:
+                yield inner
+        finally:
+            # Left FULL if this fails: slower, never less safe.
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("PRAGMA synchronous=NORMAL")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        # SQLite may have rolled back already (a full disk does); an error here must not
+        # hide the one that got us here.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("SAVEPOINT write")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("ROLLBACK TO write")
+                conn.execute("RELEASE write")
+        raise
+    conn.execute("RELEASE write")
+
+
+@contextmanager
+def grouped(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction for the writes made inside (each ``transaction`` in it a savepoint):
+    they commit together, one commit and one sync instead of one each. Nested: the outer
+    one commits. A failing write undoes itself alone; a failing commit undoes them all."""
+    if conn.in_transaction:
+        yield
+        return
+    with transaction(conn):
+        yield
