@@ -351,8 +351,11 @@ def _reconcile_problem(
         previous = current.key
     if not episodes and (into := ledger.merged_into(fp)) is not None:
         # Found by an object id alone, then merged into its identity's problem: its
-        # tickets name the survivor by label (its ticket may not be written yet).
-        previous = f"the ticket labelled {label(into)}"
+        # tickets name the survivor's by label (it may not be written yet). A survivor that
+        # took an older ticket in exchange for its own has that ticket's first label.
+        kept = ledger.applied(into)
+        first = kept[min(kept)].idempotency_key.rpartition(":")[0] if kept else into
+        previous = f"the ticket labelled {label(first)}"
     for number in sorted(n for n in applied if n >= len(episodes)):
         superseded = applied[number]
         for write in plan_superseded(superseded, number, previous):

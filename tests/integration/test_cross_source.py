@@ -73,9 +73,7 @@ def without_merged(result: dict[str, Any], config: Config | None = None) -> dict
     (found by an object id, merged into its identity's, or a gap that was not one): each is
     resolved and names a ticket that remains, by key or by label. With ``config``, a ticket
     the survivor took over from a problem merged into it (its first ticket, which keeps its
-    name and label) is named as the survivor's own would be."""
-    if config is not None:
-        result = as_survivors(result, config)
+    name and label) is then named as the survivor's own would be."""
     gone = {
         key
         for key, ticket in result["tickets"].items()
@@ -87,11 +85,12 @@ def without_merged(result: dict[str, Any], config: Config | None = None) -> dict
         assert ticket["status"] == "resolved", key
         note = next(c for k, c in ticket["comments"].items() if ":superseded:" in k)
         assert any(k in note or label(k.split(":")[0]) in note for k in kept), (key, note)
-    return {
+    remaining = {
         "tickets": {k: v for k, v in result["tickets"].items() if k not in gone},
         "ledger": {k: v for k, v in result["ledger"].items() if k not in gone},
         "leftovers": result["leftovers"],
     }
+    return remaining if config is None else as_survivors(remaining, config)
 
 
 def as_survivors(result: dict[str, Any], config: Config) -> dict[str, Any]:
@@ -101,7 +100,10 @@ def as_survivors(result: dict[str, Any], config: Config) -> dict[str, Any]:
         # A ticket handed over is kept under the survivor, named as it was first.
         renames = {
             str(name).rpartition(":")[0]: str(fp)
-            for fp, name in ledger.conn.execute("SELECT fingerprint, idempotency_key FROM tickets")
+            for fp, name in ledger.conn.execute(
+                "SELECT t.fingerprint, t.idempotency_key FROM tickets t JOIN problems p "
+                "ON p.fingerprint = t.fingerprint WHERE p.merged_into IS NULL"
+            )
             if not str(name).startswith(f"{fp}:")
         }
     finally:
@@ -170,6 +172,27 @@ def test_read_one_at_a_time_the_object_id_ticket_stays_and_names_the_identity(
         assert ledger.identities("contoso", [OBJECTS[0][1]]) == {OBJECTS[0][1]: OBJECTS[0][0]}
     finally:
         ledger.close()
+
+
+def test_both_had_tickets_when_the_pair_came_the_first_stays(tmp_path: Path) -> None:
+    """The object id's ticket (first), then the identity's, then the pair: the first stays
+    and the identity's problem takes it; the other is resolved, naming it by its label."""
+    email, cs, ev = three_sources(tmp_path / "in")
+    config = make_config(tmp_path / "state")
+    replay([ev], config)
+    replay([email], config)
+    store = LocalStore(config.state.local_tickets_path)
+    first, second = (t.key for t in store.tickets())
+    replay([cs], config)
+    status = {t.key: t.status for t in LocalStore(config.state.local_tickets_path).tickets()}
+    assert status == {first: "open", second: "resolved"}, (first, status)
+    found = outcome(config)
+    ticket = next(t for t in found["tickets"].values() if t["status"] == "open")
+    assert "ann@contoso.com" in ticket["summary"]
+    (note,) = (
+        c for t in found["tickets"].values() for k, c in t["comments"].items() if "superseded" in k
+    )
+    assert ticket["description"].rpartition("Fingerprint: ")[2][:16] in note, note
 
 
 def test_an_object_id_seen_after_the_pair_joins_the_identitys_problem_directly(
