@@ -225,6 +225,11 @@ class Ledger(Protocol):
         """(fingerprint, episode) of the ticket with this key, if the ledger has it."""
         ...
 
+    def ticket_with(self, idempotency_key: str) -> tuple[str, int] | None:
+        """(fingerprint, episode) of the ticket created with this idempotency key, if the
+        ledger has it."""
+        ...
+
     def forget_ticket(self, fingerprint: str, episode: int) -> None:
         """The ticket is gone from the sink (deleted): the problem needs a new one."""
         ...

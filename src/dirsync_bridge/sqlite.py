@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .crashpoints import crash_point
 from .errors import DirsyncBridgeError, Fatal, Retriable
 
 # Stores write through ``sqlite.transaction`` and ``sqlite.grouped``: kept in a module of their own.
@@ -265,6 +266,8 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
             for statement in statements:
                 if not _has_column_added_by(conn, statement):
                     conn.execute(statement)
+            # (A migration is one transaction: a crash here, its statements run, leaves none.)
+            crash_point("migration")
             conn.execute(
                 "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat()),

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from .errors import TicketGone
 from .fingerprint import label
 from .lifecycle import FIRST, REOPENED, TOOL_RESOLUTION, VERIFIED, Policy
+from .made_twice import settle_made_twice
 from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .problem import Problem
 from .run_summary import RunSummary
@@ -58,7 +59,7 @@ def reconcile_until_settled(
 
 def settle(ledger: Ledger, sink: Sink) -> None:
     """Ask the sink what each unfinished write did, and believe it."""
-    intents = ledger.pending_intents()
+    intents = settle_made_twice(ledger, sink, ledger.pending_intents())
     creates = [i for i in intents if _is_create(ledger, i)]
     for start in range(0, len(creates), sink.max_batch):
         _settle_creates(ledger, sink, creates[start : start + sink.max_batch])

@@ -104,13 +104,18 @@ class TenantJoinLedger:
         # The established spelling's problems a joined report falls in the span of (absent
         # from it, between two of their sightings, or since the last): folded again over
         # the joined timeline, as when an archive is read late (``StateLedger._apply_absent``).
+        # And those a joined report has a sighting of already, wherever it falls: a problem
+        # an old release re-opened after the join, retired again by migration 0013 with
+        # its rows moved here (a report after the span of a resolved one reopens it).
         spanned = [
             str(row[0])
             for row in self.conn.execute(
                 "SELECT p.fingerprint FROM problems p WHERE p.tenant_key = ? "
                 "AND p.state IS NOT NULL AND p.merged_into IS NULL AND EXISTS (SELECT 1 "
-                f"FROM reports r WHERE r.tenant_key IN ({marks}) AND r.at >= p.first_at "
-                "AND (p.span_end IS NULL OR r.at <= p.span_end)) ORDER BY p.rowid",
+                f"FROM reports r WHERE r.tenant_key IN ({marks}) AND ((r.at >= p.first_at "
+                "AND (p.span_end IS NULL OR r.at <= p.span_end)) OR EXISTS (SELECT 1 "
+                "FROM history h WHERE h.report = r.rowid AND h.problem = p.rowid))) "
+                "ORDER BY p.rowid",
                 (keep, *others),
             )
         ]

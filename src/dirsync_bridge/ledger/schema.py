@@ -7,6 +7,20 @@ from __future__ import annotations
 
 from .. import sqlite
 
+_STRAYS = """WITH RECURSIVE chain (retired, fingerprint) AS (
+    SELECT rowid, merged_into FROM problems WHERE merged_into IS NOT NULL AND status IS NOT NULL
+    UNION
+    SELECT c.retired, p.merged_into FROM chain c
+    JOIN problems p ON p.fingerprint = c.fingerprint WHERE p.merged_into IS NOT NULL),
+strays (retired, survivor) AS (SELECT c.retired, e.rowid FROM chain c
+    JOIN problems e ON e.fingerprint = c.fingerprint AND e.merged_into IS NULL)"""
+"""(Migration 0013) Each retired problem an old release gave a state again (a retired one has
+no status), with the live problem at the end of its chain of merges."""
+_STRAY_ROWS = """(SELECT r.rowid, s.retired FROM strays s JOIN problems p ON p.rowid = s.retired
+    JOIN reports r ON r.tenant_key = p.tenant_key)"""
+"""(Migration 0013) Their history rows, found through their tenant's reports, a key look-up
+each (history is keyed by report, then problem: a whole scan is millions of rows)."""
+
 MIGRATIONS: tuple[sqlite.Migration, ...] = (
     (
         "0001-ledger",
@@ -334,6 +348,36 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 reports r WHERE r.tenant_key = e.tenant_key ORDER BY r.rowid LIMIT 1),
                 e.tenant_key) FROM chain c JOIN problems e ON e.fingerprint = c.fingerprint
                 AND e.merged_into IS NULL WHERE c.start_key != e.tenant_key""",
+        ),
+    ),
+    (
+        "0013-rejoin-strays",
+        (
+            # A release before 0012 kept no record of a join: with the alias gone, the joined
+            # spelling's reports were filed apart again, and one that showed a problem the
+            # join had retired wrote it a history row and an open state (a retired problem
+            # has no status), and began a create whose idempotency key the ticket handed over
+            # to the survivor already holds: every run after ended in "UNIQUE constraint
+            # failed: tickets.idempotency_key". Such a problem is retired again here, as
+            # ``IdentityLedger._retire_into`` retires one: its rows move to the survivor at
+            # the end of its chain of merges (where the survivor has none for that report).
+            # The reports stay filed where they are: the next report of either spelling joins
+            # them as any report filed apart (``TenantJoinLedger._join``: it also files that
+            # spelling's other problems under the established one, which SQL cannot name),
+            # and folds the survivor again over them. (No ``sightings`` to move: the rows of
+            # a release with joins are all in ``history``.) The create it began is settled
+            # before anything else is written (``made_twice``: Jira made a second issue).
+            f"""{_STRAYS} UPDATE OR IGNORE history SET problem = (SELECT s.survivor FROM strays s
+                WHERE s.retired = history.problem) WHERE (report, problem) IN {_STRAY_ROWS}""",
+            f"{_STRAYS} DELETE FROM history WHERE (report, problem) IN {_STRAY_ROWS}",
+            # Its state: none, as a retired problem's (``identities.RETIRED``).
+            f"""{_STRAYS} INSERT OR REPLACE INTO problem_states (problem, state)
+                SELECT retired, '{{"episodes":[],"tracked":null}}' FROM strays""",
+            """UPDATE problems SET state = '', status = NULL, first_at = NULL, seen_at = NULL,
+                seen_key = NULL, horizon_at = NULL, horizon_key = NULL, span_end = '',
+                core = NULL, holders = NULL, episode = NULL, occurrences = NULL,
+                last_seen = NULL, dirty = 1
+                WHERE merged_into IS NOT NULL AND status IS NOT NULL""",
         ),
     ),
 )

@@ -42,6 +42,15 @@ class TicketLedger:
         ).fetchone()
         return None if row is None else (str(row[0]), int(row[1]))
 
+    def ticket_with(self, idempotency_key: str) -> tuple[str, int] | None:
+        """(fingerprint, episode) of the ticket created with this key, if the ledger has it
+        (handed over in a merge, it is the survivor's)."""
+        row = self.conn.execute(
+            "SELECT fingerprint, episode FROM tickets WHERE idempotency_key = ?",
+            (idempotency_key,),
+        ).fetchone()
+        return None if row is None else (str(row[0]), int(row[1]))
+
     def create_pending(self, idempotency_key: str) -> bool:
         """Whether a create with this key was started and is not settled yet."""
         row = self.conn.execute(

@@ -72,7 +72,10 @@ class Settle:
         cloud = self._http.is_cloud
         for raw in self._http.search(jql, [*FIELDS, "labels"]):
             key = str(property_of(raw).get("idempotency_key") or "")
-            if key in keys and key not in found:  # several: the oldest (ORDER BY created)
+            if key in keys and key not in found and not known(str(raw["key"])):
+                # Several: the oldest (ORDER BY created) the ledger does not hold already.
+                # (It holds one only where a release before 0012 created twice with one
+                # key: ``made_twice``; the one it holds is the first create's.)
                 found[key] = snapshot_of(raw, self._settings, {})
             elif not key and not cloud and not known(str(raw["key"])):
                 # An issue the ledger knows is another ticket (a problem's old one whose
