@@ -32,7 +32,8 @@ def settle_made_twice(ledger: Ledger, sink: Sink, intents: list[Intent]) -> list
     holds; returns the others, for the usual settling."""
     left: list[Intent] = []
     for intent in intents:
-        held = ledger.ticket_with(intent.idempotency_key)
+        # Only a create: another write's unknown outcome is settled by reading its ticket.
+        held = ledger.ticket_with(intent.idempotency_key) if intent.operation == "create" else None
         if held is None or held == (intent.fingerprint, intent.episode):
             left.append(intent)
             continue
