@@ -271,7 +271,8 @@ class GraphClient:
 
     def download(self, path: str, *, what: str, limit: int | None = None) -> bytes:
         """GET a raw body (``/$value``), streamed: over ``limit`` bytes raises ``TooLarge``
-        having read at most one chunk past the limit; an HTML page is retried."""
+        having read at most one chunk past the limit; an HTML page or an empty body is
+        retried."""
         return self._call(
             "GET", path, what, read=lambda response: bounded(response, what, limit), stream=True
         )

@@ -124,7 +124,8 @@ def not_json(response: requests.Response) -> str:
 
 
 def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
-    """The body, read in chunks; ``TooLarge`` as soon as it passes ``limit``."""
+    """The body, read in chunks; ``TooLarge`` as soon as it passes ``limit``; an HTML or
+    JSON page, or no body at all, is ``BadAnswer`` (not a message: retried)."""
     kind = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
     if kind in ("text/html", "application/json"):
         # /$value is text/plain MIME (apis.md 1.3): this is a proxy's page, or an error.
@@ -139,6 +140,11 @@ def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
         if limit is not None and size > limit:
             raise TooLarge(f"{what}: the message is over [parse] max_message_bytes ({limit})")
         parts.append(chunk)
+    if not size:
+        # Graph never serves an empty message (every one has headers): an empty 200 or a 204
+        # is a gateway's answer, retried like a cut body. Read as the message, it would be
+        # rejected ``empty`` and marked so for good, and the report never read.
+        raise BadAnswer(f"HTTP {response.status_code} with an empty body, not a message")
     return b"".join(parts)
 
 

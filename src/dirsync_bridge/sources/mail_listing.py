@@ -72,25 +72,81 @@ class MailItem:
         return self.modified or self.received
 
     @classmethod
-    def from_graph(cls, raw: dict[str, Any]) -> MailItem:
-        """A listed message (Graph JSON) as a ``MailItem``."""
-        sender = ((raw.get("from") or {}).get("emailAddress") or {}).get("address") or ""
+    def from_graph(cls, raw: object) -> MailItem:
+        """A listed message (Graph JSON) as a ``MailItem``; ``OddItem`` if it cannot be one.
+
+        Graph sends every field this tool reads in one shape; anything else (a null item, no
+        id, a date that is not one, ``from`` not an object) is an answer that cannot be read,
+        never guessed at: ``Listing`` goes on past it, no longer proven complete from there."""
+        if not isinstance(raw, dict):
+            raise OddItem(f"an item that is not an object ({type(raw).__name__})")
+        ident = raw.get("id")
+        if not isinstance(ident, str) or not ident:
+            raise OddItem(f"an item without an id ({_shown(ident)})")
+        address = _member(_member(raw, "from"), "emailAddress")
         modified = raw.get("lastModifiedDateTime")
         return cls(
-            id=str(raw["id"]),
-            internet_message_id=raw.get("internetMessageId") or None,
-            received=graph_time(str(raw["receivedDateTime"])),
-            subject=raw.get("subject") or "",
-            sender=str(sender),
-            categories=tuple(raw.get("categories") or ()),
-            modified=graph_time(str(modified)) if modified else None,
+            id=ident,
+            internet_message_id=_text(raw, "internetMessageId") or None,
+            received=_time(raw.get("receivedDateTime"), "receivedDateTime"),
+            subject=_text(raw, "subject"),
+            sender=_text(address, "address"),
+            categories=_categories(raw.get("categories")),
+            modified=None if modified is None else _time(modified, "lastModifiedDateTime"),
         )
+
+
+class OddItem(ValueError):
+    """A listed item that is not a message as Graph sends one."""
+
+
+def _shown(value: object) -> str:
+    """A value an odd item held, short and on one line (``repr`` escapes controls)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def _member(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    found = raw.get(key)
+    if found is None:
+        return {}
+    if not isinstance(found, dict):
+        raise OddItem(f"{key} is not an object ({_shown(found)})")
+    return found
+
+
+def _text(raw: dict[str, Any], key: str) -> str:
+    found = raw.get(key)
+    if found is None:
+        return ""
+    if not isinstance(found, str):
+        raise OddItem(f"{key} is not a string ({_shown(found)})")
+    return found
+
+
+def _categories(found: object) -> tuple[str, ...]:
+    if found is None:
+        return ()
+    if not isinstance(found, list) or not all(isinstance(c, str) for c in found):
+        raise OddItem(f"categories is not a list of strings ({_shown(found)})")
+    return tuple(found)
+
+
+def _time(found: object, key: str) -> datetime:
+    if not isinstance(found, str):
+        raise OddItem(f"{key} is not a date ({_shown(found)})")
+    try:
+        return graph_time(found)
+    except ValueError:
+        raise OddItem(f"{key} is not a date ({_shown(found)})") from None
 
 
 class Listing:
     """The messages of one folder changed at or after ``since``, oldest change first, each
     once; iterate once. ``unproven_from``: after iterating, the change time from which the
-    listing may have missed a message (None: complete)."""
+    listing may have missed a message (None: complete). ``odd``: what each listed item that
+    could not be read was (``OddItem``); the listing goes on past it, and ``unproven_from``
+    stays at or before where it was met, so that the next pass lists it again."""
 
     def __init__(
         self,
@@ -104,6 +160,7 @@ class Listing:
         self._client, self._path, self._what = client, path, what
         self._since, self._received_since = since, received_since
         self.unproven_from: datetime | None = None
+        self.odd: list[str] = []
 
     def __iter__(self) -> Iterator[MailItem]:
         seen: set[str] = set()
@@ -112,7 +169,14 @@ class Listing:
         paging = self._client.paging(self._what)
         page = self._page(start)
         while True:
-            items = [MailItem.from_graph(raw) for raw in paging.items(page)]
+            items: list[MailItem] = []
+            for raw in paging.items(page):
+                try:
+                    items.append(MailItem.from_graph(raw))
+                except OddItem as exc:
+                    # Listed in change order: it changed at or after the item before it.
+                    self._unproven(items[-1].changed if items else start)
+                    self.odd.append(str(exc))
             for item in items:
                 if item.id not in seen:
                     seen.add(item.id)
@@ -126,9 +190,12 @@ class Listing:
                 page = self._page(start)
                 continue
             # A whole page within one second: only the offset link goes on from here.
-            if self.unproven_from is None or start < self.unproven_from:
-                self.unproven_from = start
+            self._unproven(start)
             page = self._client.get_json(link, what=self._what)
+
+    def _unproven(self, since: datetime) -> None:
+        if self.unproven_from is None or since < self.unproven_from:
+            self.unproven_from = since
 
     def _page(self, start: datetime) -> dict[str, Any]:
         conditions = f"lastModifiedDateTime ge {stamp(start)}"

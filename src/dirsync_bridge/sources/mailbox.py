@@ -11,7 +11,10 @@ leaves the actions owed, and the next pass does them.
 One message never stops a pass: one deleted before it could be read, or over the size
 limit, is named (exit 1) and recorded so that it is not fetched again. One that Graph keeps
 failing on (after the retry policy) ends the fetching; what was read before it is still
-ticketed and marked, the watermark stays before it, and the pass ends with exit 75.
+ticketed and marked, the watermark stays before it, and the pass ends with exit 75. A listed
+item that cannot be read (no id, no date: Graph never sends one) is passed over the same way:
+the rest is read, the watermark stays before it, exit 75. The watermark never moves past the
+pass's own time, whatever change time a message claims.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ class MailboxSource:
             if isinstance(data, Retriable):
                 # Not read, not recorded: the watermark stays before it, the next pass retries.
                 log.warning("stopped reading at %s: %s", self.folder.reference(item.id), data)
-                self._stopped = data
+                self._stopped = self._stopped or data  # (a listing's odd item said first)
                 newest = self._newest
                 self._newest = item.changed if newest is None else min(newest, item.changed)
                 return
@@ -112,6 +115,17 @@ class MailboxSource:
     def _listed(self, summary: RunSummary) -> list[MailItem]:
         settings = self.settings
         self._watermark = self._ledger.cursor(self.name)
+        if self._watermark is not None and self._watermark > self._now:
+            # Left by a version that followed a change stamped ahead: every pass since then
+            # listed from the future and read nothing. Read again as a first pass does (known
+            # messages are skipped), so that the reports delivered meanwhile are read.
+            log.warning(
+                "%s: the watermark (%s) is after this pass began: listing from the first "
+                "pass's look-back",
+                self.name,
+                self._watermark.isoformat(),
+            )
+            self._watermark = None
         if self._watermark is None:
             since = self._now - settings.first_run_lookback
             listed = self.folder.list_since(since, received_since=since)
@@ -133,10 +147,31 @@ class MailboxSource:
                 )
             else:
                 wanted.append(item)
+        if listed.odd:
+            # Not a guess at what it meant, and not a reason to read nothing (the item may
+            # stay listed for ever): the rest is read, the watermark stays before it (below),
+            # and the pass ends 75 naming it, so that each pass lists it again.
+            self._stopped = Retriable(
+                f"Graph: list {self.name}: {len(listed.odd)} listed item(s) could not be read "
+                f"({listed.odd[0]}); the rest was read, the next pass lists them again"
+            )
         if listed.unproven_from is not None and self._newest is not None:
             # The listing may have missed a message changed from then on (``mail_listing``):
             # the watermark stays there, so that the next pass lists it.
             self._newest = min(self._newest, listed.unproven_from)
+        if self._newest is not None and self._newest > self._now:
+            # A change stamped ahead of this pass (an item imported with its own stamps, a
+            # server clock gone wrong) vouches for nothing: followed, the watermark would
+            # jump past every message delivered until then, and no later pass would list
+            # one. It stops at the pass's own time; the overlap still reaches back from it.
+            log.warning(
+                "%s lists a message changed at %s, after this pass began (%s): the "
+                "watermark stays at the pass's time",
+                self.name,
+                self._newest.isoformat(),
+                self._now.isoformat(),
+            )
+            self._newest = self._now
         return wanted
 
     def _unreadable(self, item: MailItem, error: Skippable, summary: RunSummary) -> None:

@@ -22,7 +22,9 @@ another host, back to a page already read, or past ``MAX_PAGES``: ``graph.paging
 the report incomplete: what was read is still recorded
 and ticketed, then ``finish`` raises the failure (exit 75, the next pass reads again). A
 type Graph refuses to show (403: a permission missing) is named with the permission to
-grant (exit 2 after the pass), and the rest still counts, as incomplete.
+grant (exit 2 after the pass), and the rest still counts, as incomplete. An
+``/organization`` answer without the organization (``{}``, an empty ``value`` list) names no
+tenant: nothing of the scan is recorded, as after a 403 on it, and the pass ends 75.
 """
 
 from __future__ import annotations
@@ -259,18 +261,27 @@ class ProvisioningErrors:
         return tenant.result(), [future.result() for future in listings]
 
     def _tenant(self) -> str | DirsyncBridgeError | None:
+        what = "read the tenant's name (/organization)"
         try:
             answer = self.client.get_json(
-                "/organization", what="read the tenant's name", params={"$select": "id,displayName"}
+                "/organization", what=what, params={"$select": "id,displayName"}
             )
+            # An answer without the organization (a gateway's {}, an empty list: a tenant
+            # always has its one) says nothing about the name: read as "no name", it would
+            # reject the scan no-tenant, or file it under [tenants] default as a second set
+            # of tickets. Incomplete, as a users page without its value list is.
+            found = self.client.paging(what).items(answer)
+            if not found or not isinstance(found[0], dict):
+                shown = "an empty list" if not found else type(found[0]).__name__
+                raise Retriable(
+                    f"Graph: {what}: {shown} came instead of the organization; the scan is "
+                    "incomplete, the next run retries"
+                )
         except GraphError as exc:
-            return permission_refusal(exc, "organization", "read the tenant's name (/organization)")
+            return permission_refusal(exc, "organization", what)
         except DirsyncBridgeError as exc:
             return exc
-        found = answer.get("value")
-        first = found[0] if isinstance(found, list) and found else {}
-        if not isinstance(first, dict):
-            return None
+        first = found[0]
         self._org_id = _text(first.get("id"))
         return _text(first.get("displayName"))
 
