@@ -76,7 +76,11 @@ class MemorySink:
         return self.tickets[key]
 
     def create_many(
-        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+        self,
+        tickets: Sequence[NewTicket],
+        *,
+        reach_by: Callable[[datetime], None] | None = None,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> list[Made]:
         """New open tickets (the same one again for a key already used)."""
         self.batches.append(len(tickets))

@@ -51,6 +51,8 @@ _signal_name: str | None = None
 """The signal that asked the command to stop, once one has."""
 _stopping: threading.Event | None = None
 """Set by a signal, watched by every retry wait (made by ``install``, after the handlers)."""
+_deferring = 0
+"""Inside this many ``deferred`` parts: a signal is raised as the outermost one ends."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -83,6 +85,8 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     _signal_name = _NAMES.get(signum, "SIGINT")
     if _stopping is not None:
         _stopping.set()  # first: the workers' waits end while the main thread unwinds
+    if _deferring:
+        return  # raised as the part that must not be cut in two ends (``deferred``)
     raise Interrupted(_signal_name)
 
 
@@ -125,6 +129,22 @@ class workers:  # noqa: N801  (used as a function: ``with workers(4) as pool``)
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=kind is not None)
+
+
+class deferred:  # noqa: N801  (used as a function: ``with deferred():``)
+    """A short part of the main thread that a signal must not cut in two (one element of a
+    JSON array on standard output: cut, the document cannot be read): a signal that comes
+    inside is raised as the part ends, unless it ends by an error of its own."""
+
+    def __enter__(self) -> None:
+        global _deferring
+        _deferring += 1
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        global _deferring
+        _deferring -= 1
+        if kind is None and not _deferring:
+            check()
 
 
 def stopped(exc: KeyboardInterrupt) -> int:

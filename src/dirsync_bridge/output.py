@@ -12,8 +12,9 @@ import sys
 import textwrap
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, TextIO
 
+from . import interrupt
 from .models import ParseResult, Rejected, Report, SyncError
 from .run_summary import RunSummary
 from .terminal import shown
@@ -242,21 +243,40 @@ def print_json_array(items: Iterator[bytes | dict[str, Any] | Iterable[bytes]]) 
     An item is JSON already (a report's bytes, straight from pydantic's serialiser), JSON in
     pieces (a large report's, its errors a batch at a time), or a dict to encode; either way
     it is written as UTF-8, as JSON is (RFC 8259).
+
+    A signal (SIGINT, SIGTERM) stops it between items: the item being written is finished
+    first (``interrupt.deferred``: at most one message's worth) and the array closed, so
+    that what was written is still one JSON document; the command then exits 130 as ever.
     """
     sys.stdout.flush()
     out = sys.stdout.buffer
     out.write(b"[")
-    for number, item in enumerate(items):
-        out.write(b",\n" if number else b"\n")
-        if isinstance(item, bytes):
-            out.write(item)
-        elif isinstance(item, dict):
-            out.write(json.dumps(item, ensure_ascii=False).encode())
-        else:
-            for piece in item:
-                out.write(piece)
-        del item  # not held while the next message is read
-    out.write(b"\n]\n")
+    whole = True  # False while an item is half-written (a Ctrl-C without our handlers)
+    try:
+        for number, item in enumerate(items):  # a signal while the next is read: stopped here
+            with interrupt.deferred():
+                whole = False
+                out.write(b",\n" if number else b"\n")
+                _write_item(out, item)
+                whole = True
+            del item  # not held while the next message is read
+        with interrupt.deferred():
+            whole = False
+            out.write(b"\n]\n")
+    except KeyboardInterrupt:
+        if whole:  # no second signal is raised (``interrupt``): this write is whole too
+            out.write(b"\n]\n")
+        raise
+
+
+def _write_item(out: BinaryIO, item: bytes | dict[str, Any] | Iterable[bytes]) -> None:
+    if isinstance(item, bytes):
+        out.write(item)
+    elif isinstance(item, dict):
+        out.write(json.dumps(item, ensure_ascii=False).encode())
+    else:
+        for piece in item:
+            out.write(piece)
 
 
 def utc_now() -> str:

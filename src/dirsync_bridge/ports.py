@@ -92,6 +92,7 @@ class Sink(Protocol):
         tickets: Sequence[NewTicket],
         *,
         reach_by: Callable[[datetime], None] | None = None,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> list[Made]:
         """Create these tickets (open), at most ``max_batch``; one outcome per ticket, in order.
 
@@ -101,6 +102,9 @@ class Sink(Protocol):
         ``reach_by``: a sink whose search lags behind its writes tells it the latest moment
         the creates may reach it, whenever that moves (before each attempt; once answered),
         so that after a crash the ledger knows from when to give the search its time.
+        ``known``: whether a ticket key is the ledger's already (another ticket's): a sink
+        whose answer names such a key (a replayed or stale answer) never takes it for a new
+        ticket's, but leaves the create's outcome unknown (``WriteUnconfirmed``).
         """
         ...
 

@@ -284,7 +284,9 @@ class Writer:
         ]
         try:
             made = self.sink.create_many(
-                tickets, reach_by=lambda when: self.ledger.reach_by_many(intents, when)
+                tickets,
+                reach_by=lambda when: self.ledger.reach_by_many(intents, when),
+                known=lambda key: self.ledger.ticket_of(key) is not None,
             )
         except Exception as exc:  # the request as a whole: each item's fate
             made = [exc] * len(batch)

@@ -4,8 +4,9 @@ under the issue that carries its own label and property; never an internal error
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,11 @@ from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import RunSummary
 from dirsync_bridge.sinks.jira import PROPERTY
 
+from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator, server
 from ..simulators.jira.bulk import create_bulk
 from .test_jira_bulk import rows
-from .test_jira_faults import run
+from .test_jira_faults import ANN, BOB, run
 from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
@@ -144,3 +146,59 @@ def test_a_bulk_answer_whose_issues_is_not_a_list_is_an_unknown_outcome_not_an_i
         assert isinstance(exc, DirsyncBridgeError), f"{type(exc).__name__}: {exc}"
     assert len(until_settled(mail, config, sim)) >= 1
     assert len(jira_tickets(sim)) == len(sim.issues) == 3
+
+
+CID = ("cid@contoso.com", duplicate("ProxyAddresses", "SMTP:cid@contoso.com"))
+DAN = ("dan@contoso.com", duplicate("ProxyAddresses", "SMTP:dan@contoso.com"))
+
+
+@pytest.mark.parametrize("named", [["OPS-1", "OPS-2"], ["OPS-1"]], ids=["both", "one"])
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_a_bulk_answer_naming_issues_of_other_problems_is_not_believed(
+    tmp_path: Path,
+    jira_cloud: JiraSimulator,
+    jira_server: JiraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    named: list[str],
+) -> None:
+    """A 201 naming issues the ledger holds for other problems (a proxy replaying an
+    earlier answer, a Jira bug): Jira made OPS-3 and OPS-4, the answer names OPS-1 (and
+    OPS-2). Believed, two problems shared each ticket and OPS-3/4 went untracked for good;
+    now the whole answer is an unknown outcome, settled by the label search."""
+    sim = jira_cloud if mode == "cloud" else jira_server
+    mail = tmp_path / "mail"
+    config = jira_config(sim, tmp_path / "state")
+    one_report(mail, START, [ANN, BOB], "r0")
+    first = run(mail, config, sim)
+    assert first.created == 2 and sorted(sim.issues) == ["OPS-1", "OPS-2"]
+    answers: list[Json] = []
+
+    def replayed(model: Any, faults: Any, body: Any) -> tuple[int, Json]:
+        status, answer = create_bulk(model, faults, body)
+        answers.append(answer)
+        # The issues were made (OPS-3, OPS-4); the answer names old ones instead.
+        for issue, old in zip(answer["issues"], named, strict=False):
+            issue["key"] = old
+            issue["self"] = issue.get("self", "").rsplit("/", 1)[0] + "/" + old
+        return status, answer
+
+    monkeypatch.setattr(server, "create_bulk", replayed)
+    one_report(mail, START + timedelta(days=1), [ANN, BOB, CID, DAN], "r1")
+    with contextlib.suppress(DirsyncBridgeError):  # unconfirmed creates (75): a rerun settles
+        run(mail, config, sim)
+    monkeypatch.setattr(server, "create_bulk", create_bulk)
+    runs = until_settled(mail, config, sim)
+
+    assert len(answers) == 1, "the batch was sent again"
+    assert sorted(sim.issues) == ["OPS-1", "OPS-2", "OPS-3", "OPS-4"], runs
+    ledger = Ledger.open(config.state.path)
+    try:
+        for key, issue in sim.issues.items():
+            where = ledger.ticket_of(key)
+            assert where is not None, f"{key} is not in the ledger"
+            assert where[0] == issue.properties[PROPERTY]["fingerprint"], key
+        assert sorted(row.key for row in ledger.tickets()) == sorted(sim.issues)
+    finally:
+        ledger.close()
+    assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}

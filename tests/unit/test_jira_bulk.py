@@ -12,7 +12,7 @@ from dirsync_bridge.config.settings import Config
 from dirsync_bridge.errors import Fatal, Skippable, WriteUnconfirmed
 from dirsync_bridge.ports import TicketContent, TicketSnapshot
 from dirsync_bridge.sink_values import NewTicket
-from dirsync_bridge.sinks.jira_bulk import outcomes
+from dirsync_bridge.sinks.jira_bulk import not_theirs, outcomes
 
 SETTINGS = Config.model_validate(
     {"sink": {"kind": "jira"}, "jira": {"url": "https://x.atlassian.net", "project": "OPS"}}
@@ -58,3 +58,20 @@ def test_an_item_failing_with_a_server_error_is_unknown_and_a_configured_field_i
     made = outcomes(SETTINGS, answer, TICKETS)
     assert isinstance(made[0], WriteUnconfirmed) and isinstance(made[2], Fatal)
     assert keys(made) == [None, "OPS-1", None, "OPS-2"]
+
+
+def test_an_answer_naming_a_key_the_ledger_holds_leaves_every_item_unknown() -> None:
+    answer = {
+        "issues": [{"key": "OPS-7"}, {"key": "OPS-1"}, {"key": "OPS-8"}],
+        "errors": [refused(3)],
+    }
+    made = not_theirs(outcomes(SETTINGS, answer, TICKETS), TICKETS, {"OPS-1"}.__contains__)
+    # One key another problem's: the answer is not this request's, refusal and all.
+    assert all(isinstance(m, WriteUnconfirmed) for m in made)
+    assert "OPS-1, already the ledger's for another problem" in str(made[0])
+
+
+def test_an_answer_naming_only_new_keys_is_believed() -> None:
+    answer = {"issues": [{"key": f"OPS-{n}"} for n in range(4)]}
+    made = not_theirs(outcomes(SETTINGS, answer, TICKETS), TICKETS, {"OPS-9"}.__contains__)
+    assert keys(made) == ["OPS-0", "OPS-1", "OPS-2", "OPS-3"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import sys
 from collections.abc import Iterator
 
 import pytest
 
+from dirsync_bridge import interrupt
 from dirsync_bridge.models import Rejected, Report, UnknownError
 from dirsync_bridge.output import print_json_array
 
@@ -90,3 +92,50 @@ def test_a_report_in_pieces_is_written_piece_by_piece(monkeypatch: pytest.Monkey
     printed = json.loads(bytes(stdout.data).decode("utf-8"))
     assert [item["source"] for item in printed] == ["m1.eml", "d.eml"]
     assert printed[0] == json.loads(whole)
+
+
+def _as_if_handled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The handler's state (``interrupt``) is the process's: fresh here, put back after.
+    monkeypatch.setattr(interrupt, "_quiet", False)
+    monkeypatch.setattr(interrupt, "_signal_name", None)
+    monkeypatch.setattr(interrupt, "_stopping", None)  # no worker waits to end
+
+
+def test_a_signal_while_an_item_is_written_finishes_it_and_closes_the_array(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stdout = _stdout(monkeypatch)
+    _as_if_handled(monkeypatch)
+
+    def pieces() -> Iterator[bytes]:
+        yield b'{"source": "a.eml", "errors": ['
+        interrupt._raise(signal.SIGINT, None)  # as the handler does, half-way through
+        yield b"1, 2]}"
+
+    def items() -> Iterator[Iterator[bytes] | dict[str, str]]:
+        yield {"source": "first.eml"}
+        yield pieces()
+        yield {"source": "never.eml"}
+
+    with pytest.raises(interrupt.Interrupted):
+        print_json_array(items())
+    sys.stdout.flush()
+    printed = json.loads(bytes(stdout.data).decode("utf-8"))
+    assert printed == [{"source": "first.eml"}, {"source": "a.eml", "errors": [1, 2]}]
+
+
+def test_a_signal_while_the_next_item_is_read_closes_the_array(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stdout = _stdout(monkeypatch)
+    _as_if_handled(monkeypatch)
+
+    def items() -> Iterator[dict[str, str]]:
+        yield {"source": "first.eml"}
+        interrupt._raise(signal.SIGTERM, None)  # while the next message is parsed
+        yield {"source": "never.eml"}
+
+    with pytest.raises(interrupt.Interrupted):
+        print_json_array(items())
+    sys.stdout.flush()
+    assert json.loads(bytes(stdout.data).decode("utf-8")) == [{"source": "first.eml"}]

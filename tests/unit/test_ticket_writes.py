@@ -76,7 +76,11 @@ class Watching(MemorySink):
         self.committed: list[int] = []
 
     def create_many(
-        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+        self,
+        tickets: Sequence[NewTicket],
+        *,
+        reach_by: Callable[[datetime], None] | None = None,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> list[Made]:
         with sqlite3.connect(self.state) as other:
             (count,) = other.execute(
@@ -101,7 +105,11 @@ class Refusing(MemorySink):
         self.errors = errors
 
     def create_many(
-        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+        self,
+        tickets: Sequence[NewTicket],
+        *,
+        reach_by: Callable[[datetime], None] | None = None,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> list[Made]:
         made: list[Made] = []
         for ticket in tickets:

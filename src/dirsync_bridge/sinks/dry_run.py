@@ -41,7 +41,11 @@ class PlanOnly:
         raise KeyError(key)
 
     def create_many(
-        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+        self,
+        tickets: Sequence[NewTicket],
+        *,
+        reach_by: Callable[[datetime], None] | None = None,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> list[Made]:
         """Placeholder tickets ``(new 1)``, ``(new 2)``... (nothing is sent: no ``reach_by``)."""
         made: list[Made] = []

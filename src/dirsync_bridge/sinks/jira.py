@@ -60,6 +60,7 @@ from .jira_bulk import (
     label_list,
     labels_of,
     made_properties,
+    not_theirs,
     outcomes,
     split,
     unsettled,
@@ -169,7 +170,11 @@ class JiraSink:
         return made
 
     def create_many(
-        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+        self,
+        tickets: Sequence[NewTicket],
+        *,
+        reach_by: Callable[[datetime], None] | None = None,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> list[Made]:
         """One bulk POST: fields, labels, priority, components and the property of each.
 
@@ -177,6 +182,8 @@ class JiraSink:
         the creates may reach Jira until the attempt times out, and once answered (or the
         answer lost), that they cannot any more. On Data Center, whose bulk create may
         ignore the property (``jira_bulk``), it is set afterwards where it is missing.
+        ``known``: an answer naming an issue the ledger holds already is not believed
+        (``jira_bulk.not_theirs``).
         """
         updates = [issue_update(self.settings, ticket) for ticket in tickets]
         names = label_list([t.fingerprint for t in tickets])
@@ -195,7 +202,9 @@ class JiraSink:
                 refusals=True,
             )
         except TooLarge as exc:
-            return split(lambda part: self.create_many(part, reach_by=reach_by), tickets, exc)
+            return split(
+                lambda part: self.create_many(part, reach_by=reach_by, known=known), tickets, exc
+            )
         except OutcomeUnknown as exc:
             when = self._now()
             self._settle.unsure |= dict.fromkeys((t.idempotency_key for t in tickets), when)
@@ -207,7 +216,7 @@ class JiraSink:
             ) from None
         if reach_by is not None:
             reach_by(self._now())  # answered: made before now, whenever a crash comes
-        made = outcomes(self.settings, answer, tickets)
+        made = not_theirs(outcomes(self.settings, answer, tickets), tickets, known)
         keys = [outcome.key for outcome in made if isinstance(outcome, TicketSnapshot)]
         if keys and len(keys) < len(made):
             # Refusals are numbered by the answer alone: an issue must carry its item's label.

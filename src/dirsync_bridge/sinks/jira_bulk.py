@@ -110,6 +110,23 @@ def outcomes(
     return out
 
 
+def not_theirs(
+    made: list[Made], tickets: Sequence[NewTicket], known: Callable[[str], bool]
+) -> list[Made]:
+    """An answer naming an issue the ledger already holds for another ticket (a proxy
+    replaying an earlier 201, a stale cache, a Jira bug) is not this request's: every item
+    unknown, its issues and refusals alike (none of it can be read from such an answer),
+    settled by the label search, which matches each create by its issue property. Believed,
+    two problems would share one ticket and the issues really made would go untracked (and
+    on Data Center the other problem's issue would be given this item's property)."""
+    taken = [o.key for o in made if isinstance(o, TicketSnapshot) and known(o.key)]
+    if not taken:
+        return made
+    named = ", ".join(taken[:3]) + (f" and {len(taken) - 3} more" if len(taken) > 3 else "")
+    why = f"an answer naming {named}, already the ledger's for another problem"
+    return [_unknown(ticket, why) for ticket in tickets]
+
+
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 

@@ -39,6 +39,7 @@ from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .jira_library import api_url, session_of, trust
+from .jira_paging import Paging
 from .jira_wire import (
     PROPERTY,
     OutcomeUnknown,
@@ -206,25 +207,31 @@ class JiraHttp:
             return answer.body
 
     def search(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
-        """Issues matching ``jql`` (raw JSON, with our property), on the site's search API."""
+        """Issues matching ``jql`` (raw JSON, with our property), on the site's search API;
+        each page guarded (``jira_paging``): a search that would page forever, or an item
+        that is not an issue, ends it with ``Retriable``."""
         base = {"jql": jql, "fields": ",".join(fields), "properties": PROPERTY, "maxResults": PAGE}
+        paging = Paging()
         if self.is_cloud:
             token: str | None = None
             while True:
                 params = base | ({"nextPageToken": token} if token else {})
                 page = self.read("search", "search/jql", params, need=("issues",))
-                yield from page.get("issues") or []
-                token = page.get("nextPageToken")
+                yield from paging.issues(page)
+                token = paging.next_token(page)
                 if not token:
                     return
         start = 0
         while True:
             # Data Center: /search with startAt/total (the /search/jql API is Cloud only).
-            page = self.read("search", "search", base | {"startAt": start}, need=("issues",))
-            issues = page.get("issues") or []
+            page = self.read(
+                "search", "search", base | {"startAt": start}, need=("issues", "total")
+            )
+            issues = paging.issues(page)
+            total = paging.total(page)
             yield from issues
             start += len(issues)
-            if not issues or start >= int(page.get("total") or 0):
+            if not issues or start >= total:
                 return
 
     def _server_info(self) -> dict[str, Any]:

@@ -130,7 +130,11 @@ class LocalStore:
         return made
 
     def create_many(
-        self, tickets: Sequence[NewTicket], *, reach_by: Callable[[datetime], None] | None = None
+        self,
+        tickets: Sequence[NewTicket],
+        *,
+        reach_by: Callable[[datetime], None] | None = None,
+        known: Callable[[str], bool] = lambda key: False,
     ) -> list[Made]:
         """Create open tickets (the one already created with a key is returned instead), in
         one transaction; each counts as one write taken, as the ledger counts them.
