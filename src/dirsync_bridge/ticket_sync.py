@@ -353,7 +353,12 @@ def _reconcile_problem(
     if not episodes and (into := ledger.merged_into(fp)) is not None:
         # Found by an object id alone, then merged into its identity's problem: its
         # tickets name the survivor's by label (it may not be written yet). A survivor that
-        # took an older ticket in exchange for its own has that ticket's first label.
+        # took over a ticket (from a problem merged into it before) has that ticket's label.
+        for _ in range(64):  # (a chain from before merges named the survivor: followed)
+            further = ledger.merged_into(into)
+            if further is None:
+                break
+            into = further
         kept = ledger.applied(into)
         first = kept[min(kept)].idempotency_key.rpartition(":")[0] if kept else into
         previous = f"the ticket labelled {label(first)}"

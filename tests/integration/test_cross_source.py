@@ -174,27 +174,6 @@ def test_read_one_at_a_time_the_object_id_ticket_stays_and_names_the_identity(
         ledger.close()
 
 
-def test_both_had_tickets_when_the_pair_came_the_first_stays(tmp_path: Path) -> None:
-    """The object id's ticket (first), then the identity's, then the pair: the first stays
-    and the identity's problem takes it; the other is resolved, naming it by its label."""
-    email, cs, ev = three_sources(tmp_path / "in")
-    config = make_config(tmp_path / "state")
-    replay([ev], config)
-    replay([email], config)
-    store = LocalStore(config.state.local_tickets_path)
-    first, second = (t.key for t in store.tickets())
-    replay([cs], config)
-    status = {t.key: t.status for t in LocalStore(config.state.local_tickets_path).tickets()}
-    assert status == {first: "open", second: "resolved"}, (first, status)
-    found = outcome(config)
-    ticket = next(t for t in found["tickets"].values() if t["status"] == "open")
-    assert "ann@contoso.com" in ticket["summary"]
-    (note,) = (
-        c for t in found["tickets"].values() for k, c in t["comments"].items() if "superseded" in k
-    )
-    assert ticket["description"].rpartition("Fingerprint: ")[2][:16] in note, note
-
-
 def test_an_object_id_seen_after_the_pair_joins_the_identitys_problem_directly(
     tmp_path: Path,
 ) -> None:

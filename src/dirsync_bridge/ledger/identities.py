@@ -57,10 +57,6 @@ RETIRED = TypeAdapter(FoldState).dump_json(FoldState()).decode("utf-8")
 """The state of a problem merged into another: no episodes, nothing tracked."""
 
 
-_ASIDE = 1 << 40
-"""Added to the episodes of tickets set aside while two problems exchange theirs."""
-
-
 class IdentityLedger:
     """Identity pairs and merges over the ledger's connection (mixed into ``Ledger``)."""
 
@@ -355,6 +351,13 @@ class IdentityLedger:
             "last_seen = NULL, merged_into = ?, dirty = 1 WHERE rowid = ?",
             ("", problem.fingerprint, rowid),
         )
+        # Those merged into it before now name the survivor too, and are flagged: a ticket
+        # closed as merged must name the ticket that stays, not one closed since (a chain:
+        # an object id's problem into its identity's, then that spelling joined into another).
+        self.conn.execute(
+            "UPDATE problems SET merged_into = ?, dirty = 1 WHERE merged_into = ?",
+            (problem.fingerprint, fp),
+        )
         # Its state is kept apart (``problem_states``, migration 0008-scale): an empty one.
         self.conn.execute(
             "INSERT OR REPLACE INTO problem_states (problem, state) VALUES (?, ?)",
@@ -383,42 +386,17 @@ class IdentityLedger:
         """The ticket stays the first one (design.md section 9): a survivor that has no
         ticket yet, nor a write on its way, takes the retired problem's tickets (key, name
         and label unchanged), with what is unfinished on them and the resolutions people
-        gave them. Where both have tickets, the survivor takes the retired problem's if they
-        came first (the other spelling of a tenant saw the object first: with the alias
-        from the start its ticket would be the only one), and gives its own in exchange; the
-        retired problem's are resolved, superseded. A write on its way to either keeps the
-        tickets where they are: its outcome is settled by the fingerprint it was begun for.
+        gave them. A survivor that has a ticket keeps it; the other is resolved, superseded.
         """
-        first, bare, busy = self.conn.execute(
-            "SELECT (SELECT fingerprint FROM tickets WHERE fingerprint IN (?1, ?2) "
-            "ORDER BY rowid LIMIT 1), NOT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1) "
-            "AND NOT EXISTS (SELECT 1 FROM intents WHERE fingerprint = ?1), "
-            "EXISTS (SELECT 1 FROM intents WHERE fingerprint IN (?1, ?2))",
-            (target, source),
-        ).fetchone()
-        if bare:
-            for table in ("tickets", "intents", "resolutions"):
-                self.conn.execute(
-                    f"UPDATE {table} SET fingerprint = ? WHERE fingerprint = ?",
-                    (target, source),
-                )
+        busy = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1) "
+            "OR EXISTS (SELECT 1 FROM intents WHERE fingerprint = ?1)",
+            (target,),
+        ).fetchone()[0]
+        if busy:
             return
-        if busy or first != source:
-            return
-        for table in ("tickets", "resolutions"):
-            # By way of episodes out of reach: (fingerprint, episode) is a key, checked row
-            # by row, and each fingerprint must name a problem (foreign keys).
+        for table in ("tickets", "intents", "resolutions"):
             self.conn.execute(
-                f"UPDATE {table} SET fingerprint = ?2, episode = episode + ?3 "
-                "WHERE fingerprint = ?1",
-                (target, source, _ASIDE),
-            )
-            self.conn.execute(
-                f"UPDATE {table} SET fingerprint = ?2 WHERE fingerprint = ?1 AND episode < ?3",
-                (source, target, _ASIDE),
-            )
-            self.conn.execute(
-                f"UPDATE {table} SET episode = episode - ?2 WHERE fingerprint = ?1 "
-                "AND episode >= ?2",
-                (source, _ASIDE),
+                f"UPDATE {table} SET fingerprint = ? WHERE fingerprint = ?",
+                (target, source),
             )

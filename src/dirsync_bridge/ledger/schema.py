@@ -380,4 +380,13 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 WHERE merged_into IS NOT NULL AND status IS NOT NULL""",
         ),
     ),
+    (
+        "0014-merged-index",
+        (
+            # The problems merged into one that is itself merged follow it to the survivor
+            # (``IdentityLedger._retire_into``): a look-up for each merge, not a scan.
+            """CREATE INDEX IF NOT EXISTS problems_merged ON problems (merged_into)
+                WHERE merged_into IS NOT NULL""",
+        ),
+    ),
 )
