@@ -12,6 +12,7 @@ an error of ours (``DirsyncBridgeError``)     one line per problem, its exit cod
 SIGINT or SIGTERM                             one line, exit 130 (``interrupt``)
 standard output cannot be written             one line; a full disk is 75 (free space);
                                               a reader that went away (EPIPE, ``| head``)
+                                              or a stream closed from the start (``>&-``)
                                               is no failure: the command ends quietly
 any other exception: a bug                    one line ``internal error (...)``, exit 70
                                               (EX_SOFTWARE); the traceback at -vv only
@@ -48,6 +49,7 @@ log = logging.getLogger("dirsync_bridge.cli")
 def run_command(args: Sequence[str]) -> int:
     """Run the command line ``args``; the exit code it ends with (module docstring)."""
     try:
+        _hold_standard_descriptors()
         verbosity, log_format = options_in(args)
         # Now, not when click has read the options: a usage error, a signal or a bug met
         # before then is a log line like any other (JSON with --log-format json).
@@ -156,6 +158,25 @@ class _WatchedStdout(io.FileIO):
             except OSError as exc:
                 self.failure = exc
         return memoryview(data).nbytes
+
+
+def _hold_standard_descriptors() -> None:
+    """A standard stream closed when the command began (``>&-``: a cron wrapper, a daemon
+    manager) is given /dev/null: what goes to it is dropped, as for a reader that went away.
+    Python leaves such a ``sys.stdout`` None (every print an internal error), and left free,
+    the descriptor would be the next file opened, a database that output would write into."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:  # (the lowest free descriptor: this one, unless a lower one is free too)
+            os.dup2(null, fd)
+            os.close(null)
+        if getattr(sys, name) is None:
+            mode = "r" if fd == 0 else "w"
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
 
 
 def _watch_stdout() -> _WatchedStdout | None:

@@ -234,7 +234,8 @@ def write_ticket_csv(rows: Iterable[TicketRow], out: TextIO) -> None:
     writer.writerow(TICKET_FIELDS)
     for row in rows:
         values = ticket_json(row)
-        writer.writerow([csv_cell(values[field]) for field in TICKET_FIELDS])
+        with interrupt.deferred():  # a signal stops it between rows, never inside one
+            writer.writerow([csv_cell(values[field]) for field in TICKET_FIELDS])
 
 
 def print_json_array(items: Iterator[bytes | dict[str, Any] | Iterable[bytes]]) -> None:

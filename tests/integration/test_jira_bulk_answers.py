@@ -202,3 +202,41 @@ def test_a_bulk_answer_naming_issues_of_other_problems_is_not_believed(
     finally:
         ledger.close()
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_a_bulk_answer_naming_another_problems_issue_in_lower_case_is_not_believed(
+    tmp_path: Path,
+    jira_cloud: JiraSimulator,
+    jira_server: JiraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+) -> None:
+    """As the replayed answer above, but naming ``ops-1`` (Jira reads keys in any case:
+    ``issue/ops-1`` is OPS-1; from a second review): once believed, CID's problem was
+    recorded on ANN's issue under a second spelling and CID's real issue went untracked."""
+    sim = jira_cloud if mode == "cloud" else jira_server
+    mail = tmp_path / "mail"
+    config = jira_config(sim, tmp_path / "state")
+    one_report(mail, START, [ANN, BOB], "r0")
+    run(mail, config, sim)
+    assert sorted(sim.issues) == ["OPS-1", "OPS-2"]
+
+    def replayed(model, faults, body):  # type: ignore[no-untyped-def]
+        status, answer = create_bulk(model, faults, body)
+        for issue in answer["issues"]:
+            issue["key"] = "ops-1"
+        return status, answer
+
+    monkeypatch.setattr(server, "create_bulk", replayed)
+    one_report(mail, START + timedelta(days=1), [ANN, BOB, CID], "r1")
+    with contextlib.suppress(DirsyncBridgeError):
+        run(mail, config, sim)
+    monkeypatch.setattr(server, "create_bulk", create_bulk)
+    until_settled(mail, config, sim)
+    ledger = Ledger.open(config.state.path)
+    try:
+        rows = [(r.key, r.fingerprint) for r in ledger.tickets()]
+    finally:
+        ledger.close()
+    assert sorted(k for k, _ in rows) == sorted(sim.issues), rows

@@ -13,7 +13,7 @@ import click
 
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
-from ..output import ticket_json, ticket_table, write_ticket_csv
+from ..output import print_json_array, ticket_json, ticket_table, write_ticket_csv
 from ..terminal import shown, width
 from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli, since_option
 
@@ -106,7 +106,8 @@ def tickets(
             wanted = dataclasses.replace(wanted, spellings=tuple(names))
         rows = iter(ledger.tickets(where=wanted)) if ledger is not None else iter(())
         if output_format == "json":
-            click.echo(json.dumps([ticket_json(r) for r in rows], ensure_ascii=False, indent=1))
+            # Streamed a ticket at a time, and still one JSON document when a signal stops it.
+            print_json_array(ticket_json(r) for r in rows)
         elif output_format == "csv":
             write_ticket_csv(rows, sys.stdout)
         else:

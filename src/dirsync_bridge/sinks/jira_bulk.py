@@ -119,7 +119,12 @@ def not_theirs(
     settled by the label search, which matches each create by its issue property. Believed,
     two problems would share one ticket and the issues really made would go untracked (and
     on Data Center the other problem's issue would be given this item's property)."""
-    taken = [o.key for o in made if isinstance(o, TicketSnapshot) and known(o.key)]
+    # (Jira reads a key in any case: ``ops-1`` is OPS-1.)
+    taken = [
+        o.key
+        for o in made
+        if isinstance(o, TicketSnapshot) and (known(o.key) or known(o.key.upper()))
+    ]
     if not taken:
         return made
     named = ", ".join(taken[:3]) + (f" and {len(taken) - 3} more" if len(taken) > 3 else "")
