@@ -237,8 +237,13 @@ def _sent_at(value: str | None) -> datetime | None:
         return None
     if parsed.year < 1900:
         return None
-    # -0000 and unknown zone names mean "zone unknown" (RFC 5322 4.3): taken as UTC.
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not parsed.tzinfo:
+        # -0000 and unknown zone names mean "zone unknown" (RFC 5322 4.3): taken as UTC.
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 31 Dec 9999 23:59 -0100 is past the last day in UTC: no date
+        return None
 
 
 # The shape of every report sender's From: a display name of plain words or a simple quoted
