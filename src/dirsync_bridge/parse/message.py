@@ -27,6 +27,10 @@ from .tables import read_html_pieces
 from .trust import TrustPolicy, authentication_problem, is_report_subject, strip_forward_prefix
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MAX_MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
+"""1 GiB, far past any report (a mail's own limit is 150 MB): a bound like every other
+integer key's, so a typo of many digits is a config error naming the key, not a size that
+some read or store of it cannot hold (as ``resolve_after_reports`` once could not)."""
 
 
 class ParseSettings(BaseModel):
@@ -34,7 +38,9 @@ class ParseSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, gt=0)
+    max_message_bytes: int = Field(
+        default=DEFAULT_MAX_MESSAGE_BYTES, gt=0, le=MAX_MAX_MESSAGE_BYTES
+    )
 
 
 def parse_message(
