@@ -215,8 +215,10 @@ def _chunk(data: bytes | str, charset: str | None) -> str:
 
 # RFC 5322 3.3 with its obsolete zones, and a trailing comment such as "(PST)". The stdlib
 # parser is lenient (it reads a date out of garbage); a Date of another shape is no date.
+# The space after the weekday's comma is inside its group: "[ \t]*(...,)?[ \t]*", two runs
+# of spaces side by side, split a long run of them every way before failing (quadratic).
 _DATE_SHAPE = re.compile(
-    r"[ \t]*(?:(?i:mon|tue|wed|thu|fri|sat|sun)[ \t]*,)?[ \t]*"
+    r"[ \t]*(?:(?i:mon|tue|wed|thu|fri|sat|sun)[ \t]*,[ \t]*)?"
     r"(?P<day>\d{1,2})[ \t]+(?P<month>[A-Za-z]{3})[ \t]+(?P<year>\d{4}|\d{2})[ \t]+"
     r"(?P<time>\d{2}:\d{2}(?::\d{2})?)[ \t]+"
     r"(?P<zone>[+-]\d\d[0-5]\d|[A-Za-z]{1,5})(?:[ \t]*\([^()\\]*\))?[ \t]*"
