@@ -78,6 +78,9 @@ __all__ = [
 ]
 
 DEFAULT_STATE = Path(".dirsync-bridge") / "state.db"
+MAX_RESOLVE_AFTER_REPORTS = 10_000
+"""Years of daily reports. The ledger keeps it as an SQLite (64-bit) integer: a larger TOML
+integer passed ``ge=1`` and ended the first replay in an internal error (OverflowError)."""
 
 
 class StateSettings(Section):
@@ -105,7 +108,7 @@ class TicketSettings(Section):
     """``[tickets]``: the lifecycle's rules and the ticket templates."""
 
     reopen_within: Duration = timedelta(days=30)
-    resolve_after_reports: int = Field(default=3, ge=1)
+    resolve_after_reports: int = Field(default=3, ge=1, le=MAX_RESOLVE_AFTER_REPORTS)
     templates: Path | None = None
     """A directory of templates overriding the built-in ones file by file (None: built-in)."""
     verify_with_graph: bool = False

@@ -53,10 +53,20 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": 
 def read_extra_details(text: str | None) -> dict[str, tuple[str, ...]]:
     """``[{"Key": "ObjectIdInConflict", "Value": ["..."]}, ...]`` as ``{key: values}``.
 
-    Anything else (not JSON, another shape) gives ``{}``: the details only add to a record.
+    Anything else (not JSON, another shape, JSON nested too deep to read) gives ``{}``: the
+    details only add to a record.
     """
     if not text or not text.strip():
         return {}
+    try:
+        return _details_of(text)
+    except RecursionError:
+        # "[[[[...]]]]" a thousand deep: json and str() recurse once a level. Unreadable
+        # details of this record, not a malformed file (that lost every good record).
+        return {}
+
+
+def _details_of(text: str) -> dict[str, tuple[str, ...]]:
     try:
         data = json.loads(text)
     except ValueError:
@@ -99,9 +109,10 @@ def parse_time(text: str | None) -> datetime | None:
     zone = "+00:00" if zone == "Z" else zone if ":" in zone else f"{zone[:3]}:{zone[3:]}"
     try:
         value = datetime.fromisoformat(f"{found['date']}T{found['time']}.{frac}{zone}")
-    except ValueError:
+        # 9999-12-31T23:59:59-01:00 is a time, but past the last day once in UTC.
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return value.astimezone(UTC)
 
 
 def error_record(

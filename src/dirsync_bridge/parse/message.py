@@ -23,10 +23,15 @@ from ..models import ParseResult, RejectCode, Rejected, Report, SyncError
 from .body import BodyFacts, Row, collapse, find_tenant, read_text
 from .catalog import classify, stated_kind
 from .mime import Envelope, Parts, read_envelope, read_parts
+from .scans import addresses_in, after_line_breaks, lines_from
 from .tables import read_html_pieces
 from .trust import TrustPolicy, authentication_problem, is_report_subject, strip_forward_prefix
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MAX_MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
+"""1 GiB, far past any report (a mail's own limit is 150 MB): a bound like every other
+integer key's, so a typo of many digits is a config error naming the key, not a size that
+some read or store of it cannot hold (as ``resolve_after_reports`` once could not)."""
 
 
 class ParseSettings(BaseModel):
@@ -34,7 +39,9 @@ class ParseSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_message_bytes: int = Field(default=DEFAULT_MAX_MESSAGE_BYTES, gt=0)
+    max_message_bytes: int = Field(
+        default=DEFAULT_MAX_MESSAGE_BYTES, gt=0, le=MAX_MAX_MESSAGE_BYTES
+    )
 
 
 def parse_message(
@@ -359,7 +366,6 @@ _FORWARD_MARKER = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _FORWARD_HEADER = re.compile(r"^[ \t>]*(From|Sent|Date|To|Cc|Subject)\s*:\s*(.*)$", re.I)
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _inline_forward(parts: Parts) -> InlineForward | None:
@@ -383,24 +389,24 @@ def _inline_forward(parts: Parts) -> InlineForward | None:
 def _forward_block(text: str) -> tuple[str | None, str, str] | None:
     for marker in _FORWARD_MARKER.finditer(text):
         fields: dict[str, str] = {}
-        lines = text[marker.end() :].lstrip("\r\n").splitlines(keepends=True)
-        consumed = 0
-        for line in lines:
+        # The header lines after the marker, read lazily: split whole, the rest of the text
+        # was copied and split again after each marker (quadratic in the markers).
+        rest_at = after_line_breaks(text, marker.end())
+        for line, end in lines_from(text, marker.end()):
             header = _FORWARD_HEADER.match(line.rstrip("\r\n"))
             if not header:
                 break
             fields.setdefault(header.group(1).lower(), header.group(2).strip())
-            consumed += 1
+            rest_at = end
         subject = strip_forward_prefix(fields.get("subject", ""))
         if "from" in fields and is_report_subject(subject):
-            rest = "".join(lines[consumed:])
-            return _forward_sender(fields["from"]), subject, rest
+            return _forward_sender(fields["from"]), subject, text[rest_at:]
     return None
 
 
 def _forward_sender(value: str) -> str | None:
     _name, address = parseaddr(value)
     if "@" not in address:
-        found = _ADDRESS.findall(value)
+        found = addresses_in(value)
         address = found[-1] if found else ""
     return address.lower() or None

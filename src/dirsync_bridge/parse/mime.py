@@ -215,8 +215,10 @@ def _chunk(data: bytes | str, charset: str | None) -> str:
 
 # RFC 5322 3.3 with its obsolete zones, and a trailing comment such as "(PST)". The stdlib
 # parser is lenient (it reads a date out of garbage); a Date of another shape is no date.
+# The space after the weekday's comma is inside its group: "[ \t]*(...,)?[ \t]*", two runs
+# of spaces side by side, split a long run of them every way before failing (quadratic).
 _DATE_SHAPE = re.compile(
-    r"[ \t]*(?:(?i:mon|tue|wed|thu|fri|sat|sun)[ \t]*,)?[ \t]*"
+    r"[ \t]*(?:(?i:mon|tue|wed|thu|fri|sat|sun)[ \t]*,[ \t]*)?"
     r"(?P<day>\d{1,2})[ \t]+(?P<month>[A-Za-z]{3})[ \t]+(?P<year>\d{4}|\d{2})[ \t]+"
     r"(?P<time>\d{2}:\d{2}(?::\d{2})?)[ \t]+"
     r"(?P<zone>[+-]\d\d[0-5]\d|[A-Za-z]{1,5})(?:[ \t]*\([^()\\]*\))?[ \t]*"
@@ -237,8 +239,13 @@ def _sent_at(value: str | None) -> datetime | None:
         return None
     if parsed.year < 1900:
         return None
-    # -0000 and unknown zone names mean "zone unknown" (RFC 5322 4.3): taken as UTC.
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not parsed.tzinfo:
+        # -0000 and unknown zone names mean "zone unknown" (RFC 5322 4.3): taken as UTC.
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 31 Dec 9999 23:59 -0100 is past the last day in UTC: no date
+        return None
 
 
 # The shape of every report sender's From: a display name of plain words or a simple quoted
