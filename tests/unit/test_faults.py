@@ -12,6 +12,10 @@ import pytest
 from dirsync_bridge.crashpoints import ENV_VAR
 
 PASS_TWICE = (
+    # SIGINT as Python's own default whatever the test was started under (a background job
+    # of a shell without job control inherits it ignored, and Python then keeps it ignored).
+    "import signal\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
     "from dirsync_bridge import crashpoints as faults\n"
     "for n in (1, 2):\n"
     "    faults.crash_point('here')\n"
