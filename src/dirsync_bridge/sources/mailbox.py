@@ -25,7 +25,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import as_completed
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 from .. import interrupt
 from ..config.settings import MailboxSettings
@@ -45,6 +46,10 @@ from ..run_summary import RunSummary
 from .mail_folder import MailFolder, MailItem
 
 log = logging.getLogger(__name__)
+
+SKEW_WARNING: Final = timedelta(minutes=5)
+"""How far ahead of the pass a listed change must be for a warning (below: host and Graph
+clocks a little apart, which the cap handles; above: a clock or a stamp is wrong)."""
 
 
 class MailboxSource:
@@ -182,7 +187,12 @@ class MailboxSource:
             # server clock gone wrong) vouches for nothing: followed, the watermark would
             # jump past every message delivered until then, and no later pass would list
             # one. It stops at the pass's own time; the overlap still reaches back from it.
-            log.warning(
+            # Seconds ahead are no fault (a clock drifting within NTP's reach, a message
+            # changed while the pass starts): said at INFO; only a change more than
+            # SKEW_WARNING ahead is a WARNING (on stderr, a cron mail every pass).
+            ahead = self._newest - self._now
+            log.log(
+                logging.WARNING if ahead > SKEW_WARNING else logging.INFO,
                 "%s lists a message changed at %s, after this pass began (%s): the "
                 "watermark stays at the pass's time",
                 self.name,
