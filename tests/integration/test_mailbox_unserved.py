@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge.errors import DirsyncBridgeError, Retriable
+from dirsync_bridge.errors import DirsyncBridgeError, Retriable, Unserved
 from dirsync_bridge.pipeline import run
 
 from ..conftest import REPORTS
 from ..simulators.graph import mail
+from ..simulators.graph.faults import DROP, HTML, TRUNCATE
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import MAILBOX
 from ..simulators.graph.wire import Reply
+from .test_graph_faults import Waits, client, deliver, source
 from .test_mailbox_future_changes import cursor
 from .test_run import ENV, NOW, folder_of, run_config
 
@@ -86,3 +88,34 @@ def test_the_pass_still_ends_75_while_a_is_never_served(
     )
     with pytest.raises(Retriable, match="empty body"):
         run(config, env=ENV)
+
+
+@pytest.mark.parametrize("fault", [TRUNCATE, HTML], ids=["cut-off-body", "html-page"])
+def test_a_value_whose_own_answer_never_heals_is_unserved(
+    graph_sim: GraphSimulator, fault: int
+) -> None:
+    """The message's own answer broken past the budget (Graph answered 2xx): ``Unserved``,
+    so the pass goes on to the next message."""
+    (message,) = deliver(graph_sim, 1)
+    graph = client(graph_sim, Waits())
+    graph_sim.faults.path_contains = "/$value"
+    graph_sim.faults.fail_next(fault, times=50)
+    with pytest.raises(Unserved, match="the next run retries"):
+        source(graph).raw(message)
+    graph.close()
+
+
+@pytest.mark.parametrize("fault", [503, 429, DROP], ids=["503", "429", "dropped"])
+def test_graph_failing_past_the_budget_is_not_unserved(
+    graph_sim: GraphSimulator, fault: int
+) -> None:
+    """Graph itself failing (5xx/429, no answer): a plain ``Retriable``, so the pass stops
+    there rather than spend the retry budget again on every later message."""
+    (message,) = deliver(graph_sim, 1)
+    graph = client(graph_sim, Waits())
+    graph_sim.faults.path_contains = "/$value"
+    graph_sim.faults.fail_next(fault, times=50)
+    with pytest.raises(Retriable) as raised:
+        source(graph).raw(message)
+    assert not isinstance(raised.value, Unserved), raised.value
+    graph.close()
