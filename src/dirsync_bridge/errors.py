@@ -11,7 +11,8 @@
     ├── Retriable    upstream unavailable or busy; leave state, exit 75, the next pass retries
     │   ├── WriteUnconfirmed             a write's answer was lost: read before writing again
     │   ├── NotWritten                   a write that certainly did not happen
-    │   └── SignInUnavailable            the login host may recover
+    │   ├── SignInUnavailable            the login host may recover
+    │   └── Unserved                     Graph never served one answer whole: that one only
     └── Skippable    one bad input; quarantine it with its reason, carry on, exit 1 at the end
         ├── TicketGone, TransitionMissing   one ticket needs a person (or a new ticket)
         ├── ResolvedMeanwhile               a person resolved it first: learned as theirs
@@ -172,6 +173,13 @@ class TicketMissing(Fatal, KeyError):
 
 class SignInUnavailable(Retriable):
     """The login host could not give a token for a reason that may pass by itself."""
+
+
+class Unserved(Retriable):
+    """Graph kept answering one request with a broken body (empty, cut off, a proxy's page)
+    until the retry budget ran out, while the service itself answered: the fault is that one
+    answer's, so a pass goes on to the next message (a transport failure or a 5xx/429 past
+    the budget is a plain ``Retriable``: Graph itself is failing, and the pass stops)."""
 
 
 class GraphError(Fatal):

@@ -5,13 +5,14 @@ body; never read as an empty message, rejected ``empty`` and categorised rejecte
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dirsync_bridge.errors import Retriable
+from dirsync_bridge.errors import DirsyncBridgeError, Retriable
 from dirsync_bridge.pipeline import run
 
 from ..conftest import REPORTS
@@ -84,3 +85,26 @@ def test_an_empty_answer_to_value_that_never_heals_is_75_and_the_next_pass_reads
     again = run(config, env=ENV)
     assert again.created == 3 and again.rejected == 0, (again.created, again.problems)
     assert folder_of(graph_sim, msg.id) == "elsewhere"
+
+
+@pytest.mark.parametrize(
+    "body", [b"\r\n", b"\n", b" ", b"\x00"], ids=["crlf", "lf", "space", "nul"]
+)
+def test_a_value_answered_with_a_blank_body_is_not_a_message_rejected_for_good(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any, body: bytes
+) -> None:
+    """A gateway's body of one newline, a space or a NUL is no more a message than an empty
+    one: retried, never rejected and categorised dirsync-bridge-rejected for good; once
+    Graph serves the report, it is read (``wire.bounded`` looks for a non-blank byte)."""
+    report = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    msg = graph_sim.add_message(MAILBOX, "inbox", report, received=NOW - timedelta(hours=1))
+    served = serve_empty_values(monkeypatch, Reply(200, body, content_type="text/plain"), times=1)
+    config = run_config(graph_sim, tmp_path / "state")
+    first = None
+    with contextlib.suppress(DirsyncBridgeError):
+        first = run(config, env=ENV)
+    assert served["odd"] == 1
+    shown = None if first is None else [(p.code, p.detail) for p in first.problems]
+    assert "dirsync-bridge-rejected" not in graph_sim.message(msg.id).categories, shown
+    again = run(config, env=ENV)
+    assert folder_of(graph_sim, msg.id) == "elsewhere", (again.created, again.problems)

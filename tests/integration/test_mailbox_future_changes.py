@@ -72,3 +72,38 @@ def cursor(config: Config) -> datetime:
         ledger.close()
     assert found is not None
     return found
+
+
+def ahead_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelname == "WARNING" and "after this pass began" in r.getMessage()
+    ]
+
+
+def test_a_host_clock_a_few_seconds_behind_graph_is_not_a_warning_every_pass(
+    tmp_path: Path, graph_sim: GraphSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Graph's clock 3 s ahead of the host's (ordinary drift), or a report delivered while
+    the pass starts: the cap applies, but it is no fault, so no WARNING (a cron mail every
+    pass); only a change more than ``mailbox.SKEW_WARNING`` ahead is one."""
+    report = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    graph_sim.add_message(MAILBOX, "inbox", report)  # stamped by Graph's clock: now
+    config = run_config(graph_sim, tmp_path / "state")
+    with caplog.at_level("WARNING"):
+        summary = run(config, env=ENV, now=datetime.now(UTC) - timedelta(seconds=3))
+    assert summary.created == 3
+    assert ahead_warnings(caplog) == []
+
+
+def test_a_host_clock_an_hour_behind_graph_is_still_a_warning(
+    tmp_path: Path, graph_sim: GraphSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    report = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+    graph_sim.add_message(MAILBOX, "inbox", report)
+    config = run_config(graph_sim, tmp_path / "state")
+    with caplog.at_level("WARNING"):
+        summary = run(config, env=ENV, now=datetime.now(UTC) - timedelta(hours=1))
+    assert summary.created == 3
+    assert len(ahead_warnings(caplog)) == 1

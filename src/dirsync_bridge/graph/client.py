@@ -29,6 +29,10 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
 - A TLS certificate that does not verify is a configuration error naming ``[graph]
   ca_bundle``, at once: retrying will not change it. Other TLS failures (a handshake cut
   short, a port that does not speak TLS) are network faults, retried and named.
+- A download (``/$value``) whose body stays broken past the budget while Graph answers
+  (empty, cut off, a page instead of MIME: ``wire.answers_own``) is ``Unserved``, that one
+  message's fault: the mailbox goes on to the next one. A 5xx/429 or a transport failure
+  past the budget is a plain ``Retriable``: Graph itself is failing, and the pass stops.
 - Errors: Graph's JSON (``{"error": {"code", "message"}}``) becomes ``Fatal`` (a person must
   change something: the message says what) or ``Retriable`` (exit 75, the next pass retries).
 """
@@ -48,7 +52,7 @@ import requests
 
 from .. import interrupt
 from ..config.settings import GraphSettings
-from ..errors import ConfigError, Retriable, SignInUnavailable
+from ..errors import ConfigError, Retriable, SignInUnavailable, Unserved
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from ..secret_files import header_safe, read_secret_file, secret_line
 from .paging import Paging, origin
@@ -56,6 +60,7 @@ from .wire import (
     BadAnswer,
     Busy,
     Session,
+    answers_own,
     bounded,
     describe,
     environment_bundle_error,
@@ -274,7 +279,12 @@ class GraphClient:
         having read at most one chunk past the limit; an HTML page or an empty body is
         retried."""
         return self._call(
-            "GET", path, what, read=lambda response: bounded(response, what, limit), stream=True
+            "GET",
+            path,
+            what,
+            read=lambda response: bounded(response, what, limit),
+            stream=True,
+            one_answer=True,
         )
 
     def _call(
@@ -287,12 +297,16 @@ class GraphClient:
         params: Mapping[str, str] | None = None,
         json: object = None,
         stream: bool = False,
+        one_answer: bool = False,
     ) -> T:
+        """``one_answer``: a broken body past the budget is ``Unserved`` (see the module)."""
         url = self.url(path)
         refreshed = False
+        own = False  # whether the last failure was the answer's own (its body), not Graph's
 
         def attempt() -> T:
-            nonlocal refreshed
+            nonlocal refreshed, own
+            own = False
             try:
                 token = self.token()
                 sent = {"Authorization": f"Bearer {token}", "Prefer": IMMUTABLE_IDS}
@@ -311,6 +325,7 @@ class GraphClient:
                 config_error = untrusted(exc, self.root)
                 if config_error is not None:
                     raise config_error from None
+                own = answers_own(exc)
                 raise TryAgain(describe(exc, self.root)) from None
             status = response.status_code
             if status in RETRY_STATUSES:
@@ -324,7 +339,8 @@ class GraphClient:
             raise refused(what, response)
 
         def give_up(again: TryAgain, budget: Budget) -> Retriable:
-            return Retriable(
+            kind = Unserved if one_answer and own else Retriable
+            return kind(
                 f"Graph: {what}: {again.problem} after {budget.attempts} attempt(s) over "
                 f"{budget.waited:.0f}s; the next run retries"
             )

@@ -22,6 +22,8 @@ from ..errors import ConfigError, GraphError, TooLarge
 from ..retry import RETRY_STATUSES, retry_after_seconds
 
 CHUNK: Final = 64 * 1024
+_BLANK: Final = b" \t\r\n\x0b\x0c\x00"
+"""Bytes that alone make no message (whitespace, NUL): a body of only these is no answer."""
 _PERMISSION_HINT: Final = (
     "grant the app the application permission Mail.Read (Mail.ReadWrite to move, mark or "
     "categorise) with admin consent; if the app is scoped to some mailboxes (application "
@@ -125,7 +127,8 @@ def not_json(response: requests.Response) -> str:
 
 def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
     """The body, read in chunks; ``TooLarge`` as soon as it passes ``limit``; an HTML or
-    JSON page, or no body at all, is ``BadAnswer`` (not a message: retried)."""
+    JSON page, or no body at all (nothing but blanks), is ``BadAnswer`` (not a message:
+    retried)."""
     kind = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
     if kind in ("text/html", "application/json"):
         # /$value is text/plain MIME (apis.md 1.3): this is a proxy's page, or an error.
@@ -135,17 +138,34 @@ def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
         raise TooLarge(f"{what}: {declared} bytes is over [parse] max_message_bytes ({limit})")
     parts: list[bytes] = []
     size = 0
+    blank = True  # till the first byte that is not a blank (only that one matters)
     for chunk in response.iter_content(chunk_size=CHUNK):
         size += len(chunk)
         if limit is not None and size > limit:
             raise TooLarge(f"{what}: the message is over [parse] max_message_bytes ({limit})")
+        blank = blank and not chunk.strip(_BLANK)
         parts.append(chunk)
-    if not size:
-        # Graph never serves an empty message (every one has headers): an empty 200 or a 204
-        # is a gateway's answer, retried like a cut body. Read as the message, it would be
-        # rejected ``empty`` and marked so for good, and the report never read.
-        raise BadAnswer(f"HTTP {response.status_code} with an empty body, not a message")
+    if blank:
+        # Graph never serves an empty message (every one has headers): an empty 200, a 204
+        # or a body of a newline, a space or a NUL is a gateway's answer, retried like a
+        # cut body. Read as the message, it would be rejected ``empty`` and marked so for
+        # good, and the report never read.
+        what_came = "an empty" if not size else "a blank"
+        raise BadAnswer(f"HTTP {response.status_code} with {what_came} body, not a message")
     return b"".join(parts)
+
+
+def answers_own(exc: requests.RequestException) -> bool:
+    """Whether a failed exchange is the fault of that one answer's body (empty or blank, cut
+    off mid-body, a page instead of what was asked), the service having answered 2xx: not
+    a transport failure (no answer, a timeout) nor a busy service, which every request meets
+    alike. Past the retry budget, such a message is passed over, not the whole pass."""
+    return isinstance(
+        exc,
+        BadAnswer
+        | requests.exceptions.ChunkedEncodingError
+        | requests.exceptions.ContentDecodingError,
+    )
 
 
 def describe(exc: requests.RequestException, host: str) -> str:

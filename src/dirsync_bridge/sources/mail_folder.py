@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from .. import interrupt
 from ..config.settings import MailboxSettings
-from ..errors import ConfigError, GraphError, MessageGone, Retriable, Skippable
+from ..errors import ConfigError, GraphError, MessageGone, Retriable, Skippable, Unserved
 from ..graph.client import MAX_IN_FLIGHT, GraphClient
 from .mail_listing import Listing, MailItem
 
@@ -89,7 +89,8 @@ class MailFolder:
         self, items: list[MailItem], limit: int
     ) -> Iterator[tuple[MailItem, bytes | Skippable | Retriable]]:
         """Each item with its raw MIME (or why it cannot be read), in order, fetched a few
-        ahead in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing."""
+        ahead in parallel. After a ``Retriable`` nothing more is fetched: Graph is failing;
+        but after an ``Unserved`` (that one message's answer stayed broken) the rest is."""
         with interrupt.workers(MAX_IN_FLIGHT) as pool:
             pending: deque[tuple[MailItem, Future[bytes]]] = deque()
             queue = iter(items)
@@ -105,7 +106,7 @@ class MailFolder:
                     except (Skippable, Retriable) as exc:
                         data = exc
                     yield first, data
-                    if isinstance(data, Retriable):
+                    if isinstance(data, Retriable) and not isinstance(data, Unserved):
                         return
             finally:
                 for _, future in pending:

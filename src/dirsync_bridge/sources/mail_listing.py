@@ -42,6 +42,8 @@ itself makes; the watermark has none of that.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -161,6 +163,7 @@ class Listing:
         self._since, self._received_since = since, received_since
         self.unproven_from: datetime | None = None
         self.odd: list[str] = []
+        self._odd_counted: Counter[str] = Counter()  # each odd item's JSON: times counted
 
     def __iter__(self) -> Iterator[MailItem]:
         seen: set[str] = set()
@@ -170,13 +173,21 @@ class Listing:
         page = self._page(start)
         while True:
             items: list[MailItem] = []
+            odd_here: Counter[str] = Counter()
             for raw in paging.items(page):
                 try:
                     items.append(MailItem.from_graph(raw))
                 except OddItem as exc:
                     # Listed in change order: it changed at or after the item before it.
                     self._unproven(items[-1].changed if items else start)
-                    self.odd.append(str(exc))
+                    # Without an id, an odd item is known by its JSON: one the next page
+                    # lists again (pages overlap) is counted once; two alike on one page,
+                    # twice.
+                    key = json.dumps(raw, sort_keys=True, default=repr)
+                    odd_here[key] += 1
+                    if odd_here[key] > self._odd_counted[key]:
+                        self._odd_counted[key] += 1
+                        self.odd.append(str(exc))
             for item in items:
                 if item.id not in seen:
                     seen.add(item.id)

@@ -9,9 +9,12 @@ pass caused is done, and only then does the watermark move. So a pass killed any
 leaves the actions owed, and the next pass does them.
 
 One message never stops a pass: one deleted before it could be read, or over the size
-limit, is named (exit 1) and recorded so that it is not fetched again. One that Graph keeps
-failing on (after the retry policy) ends the fetching; what was read before it is still
-ticketed and marked, the watermark stays before it, and the pass ends with exit 75. A listed
+limit, is named (exit 1) and recorded so that it is not fetched again. One whose answer
+stays broken (``Unserved``: empty, cut off, a page, past the retry policy) is passed over:
+the rest is read, the watermark stays before it, and the pass ends with exit 75 naming it.
+When Graph itself keeps failing (5xx/429, no answer: a plain ``Retriable``) the fetching
+ends there instead, rather than spend the retry budget again on every later message; what
+was read before it is still ticketed and marked, the watermark stays before it, exit 75. A listed
 item that cannot be read (no id, no date: Graph never sends one) is passed over the same way:
 the rest is read, the watermark stays before it, exit 75. The watermark never moves past the
 pass's own time, whatever change time a message claims.
@@ -22,11 +25,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import as_completed
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 from .. import interrupt
 from ..config.settings import MailboxSettings
-from ..errors import DirsyncBridgeError, GraphError, MessageGone, Retriable, Skippable, TooLarge
+from ..errors import (
+    DirsyncBridgeError,
+    GraphError,
+    MessageGone,
+    Retriable,
+    Skippable,
+    TooLarge,
+    Unserved,
+)
 from ..graph.client import MAX_IN_FLIGHT
 from ..models import Rejected, Report
 from ..ports import MailboxBook, Outcome, Progress, RawMessage
@@ -34,6 +46,10 @@ from ..run_summary import RunSummary
 from .mail_folder import MailFolder, MailItem
 
 log = logging.getLogger(__name__)
+
+SKEW_WARNING: Final = timedelta(minutes=5)
+"""How far ahead of the pass a listed change must be for a warning (below: host and Graph
+clocks a little apart, which the cap handles; above: a clock or a stamp is wrong)."""
 
 
 class MailboxSource:
@@ -76,11 +92,18 @@ class MailboxSource:
         for item, data in self.folder.fetched(wanted, self._limit):
             if isinstance(data, Retriable):
                 # Not read, not recorded: the watermark stays before it, the next pass retries.
-                log.warning("stopped reading at %s: %s", self.folder.reference(item.id), data)
                 self._stopped = self._stopped or data  # (a listing's odd item said first)
                 newest = self._newest
                 self._newest = item.changed if newest is None else min(newest, item.changed)
-                return
+                if not isinstance(data, Unserved):
+                    log.warning("stopped reading at %s: %s", self.folder.reference(item.id), data)
+                    return  # Graph itself is failing: each later fetch would fail the same
+                # Only this message's answer stays broken: the rest is read, as after an odd
+                # listed item (else one message Graph never serves would block the folder).
+                log.warning("passed over %s: %s", self.folder.reference(item.id), data)
+                if self._progress is not None:
+                    self._progress.advance(self.folder.reference(item.id))
+                continue
             if isinstance(data, Skippable):
                 self._unreadable(item, data, summary)
                 if self._progress is not None:
@@ -164,7 +187,12 @@ class MailboxSource:
             # server clock gone wrong) vouches for nothing: followed, the watermark would
             # jump past every message delivered until then, and no later pass would list
             # one. It stops at the pass's own time; the overlap still reaches back from it.
-            log.warning(
+            # Seconds ahead are no fault (a clock drifting within NTP's reach, a message
+            # changed while the pass starts): said at INFO; only a change more than
+            # SKEW_WARNING ahead is a WARNING (on stderr, a cron mail every pass).
+            ahead = self._newest - self._now
+            log.log(
+                logging.WARNING if ahead > SKEW_WARNING else logging.INFO,
                 "%s lists a message changed at %s, after this pass began (%s): the "
                 "watermark stays at the pass's time",
                 self.name,

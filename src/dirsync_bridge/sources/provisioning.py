@@ -277,6 +277,17 @@ class ProvisioningErrors:
                     f"Graph: {what}: {shown} came instead of the organization; the scan is "
                     "incomplete, the next run retries"
                 )
+            # Likewise the organization without its displayName as a string ({}, its id
+            # alone, null, a number: fields a gateway stripped, Graph always sends the
+            # string). A string that is blank is Graph's answer, and the rule for a blank
+            # name applies (``ingest``: [tenants] default, or refused no-tenant).
+            name = found[0].get("displayName")
+            if not isinstance(name, str):
+                shown = "no" if name is None else f"a {type(name).__name__} for its"
+                raise Retriable(
+                    f"Graph: {what}: the organization came with {shown} displayName; the "
+                    "scan is incomplete, the next run retries"
+                )
         except GraphError as exc:
             return permission_refusal(exc, "organization", what)
         except DirsyncBridgeError as exc:
