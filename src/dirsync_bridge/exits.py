@@ -48,6 +48,7 @@ log = logging.getLogger("dirsync_bridge.cli")
 
 def run_command(args: Sequence[str]) -> int:
     """Run the command line ``args``; the exit code it ends with (module docstring)."""
+    stdout: _WatchedStdout | None = None
     try:
         _hold_standard_descriptors()
         verbosity, log_format = options_in(args)
@@ -61,6 +62,12 @@ def run_command(args: Sequence[str]) -> int:
         interrupt.done()
         return code
     except KeyboardInterrupt as exc:
+        if stdout is not None and stdout.failure is None:
+            # What is buffered for standard output (whole rows, an array's end) is written
+            # now, for a few seconds at most; then what is left is dropped, not flushed as
+            # the interpreter exits: a reader that stopped reading would hold it for ever.
+            interrupt.flush_within_grace(sys.stdout)
+            stdout.failure = InterruptedError(errno.EINTR, "interrupted")
         return interrupt.stopped(exc)
     except Exception as exc:  # a bug around the command (``_invoke`` guards the command)
         return _internal_error(exc)

@@ -53,6 +53,11 @@ _stopping: threading.Event | None = None
 """Set by a signal, watched by every retry wait (made by ``install``, after the handlers)."""
 _deferring = 0
 """Inside this many ``deferred`` parts: a signal is raised as the outermost one ends."""
+_armed = False
+"""A signal came inside a ``deferred`` part: the alarm that cuts it short is set."""
+DEFER_GRACE = 2.0
+"""Seconds a signal waits for a ``deferred`` part to end (a write to a reader that stopped
+reading never does): then it is raised there, the part cut in two, and the command stops."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -86,8 +91,42 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     if _stopping is not None:
         _stopping.set()  # first: the workers' waits end while the main thread unwinds
     if _deferring:
-        return  # raised as the part that must not be cut in two ends (``deferred``)
+        # Raised as the part that must not be cut in two ends (``deferred``), or, should it
+        # not end within DEFER_GRACE (a pipe whose reader stalled), by the alarm.
+        global _armed
+        _armed = True
+        _signal.signal(_signal.SIGALRM, _cut_short)
+        _signal.setitimer(_signal.ITIMER_REAL, DEFER_GRACE)
+        return
     raise Interrupted(_signal_name)
+
+
+def _cut_short(signum: int, frame: FrameType | None) -> None:
+    if _deferring and _signal_name is not None:
+        raise Interrupted(_signal_name)
+
+
+class _Late(Exception):
+    """The grace of ``flush_within_grace`` ran out."""
+
+
+def _late(signum: int, frame: FrameType | None) -> None:
+    raise _Late
+
+
+def flush_within_grace(stream: object) -> None:
+    """Flush ``stream`` (standard output, as a stopped command leaves it: whole rows, a
+    closed array), giving up after DEFER_GRACE seconds: a reader that stopped reading would
+    hold the flush, and the command's exit, for ever."""
+    previous = _signal.signal(_signal.SIGALRM, _late)
+    _signal.setitimer(_signal.ITIMER_REAL, DEFER_GRACE)
+    try:
+        stream.flush()  # type: ignore[attr-defined]
+    except (_Late, OSError, ValueError, AttributeError):
+        pass  # what was not written is dropped (the caller says so to the stream)
+    finally:
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
+        _signal.signal(_signal.SIGALRM, previous)
 
 
 def signalled() -> Interrupted | None:
@@ -141,8 +180,11 @@ class deferred:  # noqa: N801  (used as a function: ``with deferred():``)
         _deferring += 1
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        global _deferring
+        global _deferring, _armed
         _deferring -= 1
+        if not _deferring and _armed:
+            _armed = False
+            _signal.setitimer(_signal.ITIMER_REAL, 0)  # ended in time: no alarm
         if kind is None and not _deferring:
             check()
 

@@ -125,3 +125,31 @@ def test_a_closed_stdout_is_dropped_not_an_internal_error(tmp_path: Path, args: 
     )
     assert "internal error" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_ends_tickets_even_when_the_reader_stalls(
+    many_tickets: Path,
+    fmt: str,
+    sig: signal.Signals,
+) -> None:
+    """A reader that stopped reading (a pager left open, a hung log shipper): the row or
+    element being written waits for it only DEFER_GRACE, then the command stops (from the
+    third review: it stayed blocked in the write, and then in the exit's flush, for ever)."""
+    with subprocess.Popen(
+        [*CLI, "--config", str(many_tickets), "tickets", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+    ) as process:
+        time.sleep(3)  # the pipe is full: the tool is blocked in a write
+        process.send_signal(sig)
+        try:
+            code = process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            pytest.fail(f"still blocked 10 s after {sig.name} (the reader stalled, not gone)")
+        assert code == 130

@@ -113,3 +113,42 @@ def test_object_id_into_identity_into_established_spelling(
     kept = label(first_name.rpartition(":")[0])
     for key, _s, comments in got[1:]:
         assert kept in comments, (key, kept, comments)
+
+
+def test_a_chain_an_earlier_build_left_is_followed_to_the_survivor(tmp_path: Path) -> None:
+    """A ledger where an earlier build left a problem merged into one merged in turn (its
+    note naming a ticket closed since): migration 0015 names the survivor at the chain's end
+    and flags it, so that its note is written again; the next run ends as before, one open
+    ticket, each note naming it, no comment twice (from the third review of this work)."""
+    files = inputs(tmp_path / "in")
+    state = tmp_path / "state"
+    for name in ("f-bob", "ev", "f-ann", "l-ann", "cs"):
+        replay([files[name]], cfg(state, False), env={}, enrich=False)
+    replay([files["l-ann2"]], cfg(state, True), env={}, enrich=False)
+    ledger = sqlite3.connect(state / "state.db")
+    retired = ledger.execute(
+        "SELECT p.fingerprint, p.merged_into FROM problems p WHERE p.merged_into IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM tickets t WHERE t.fingerprint = p.fingerprint) ORDER BY rowid"
+    ).fetchall()
+    assert len(retired) == 2 and retired[0][1] == retired[1][1], retired
+    (first, survivor), (second, _) = retired
+    # As the earlier build left it: the first merged into the second, which is merged in turn.
+    ledger.execute(
+        "UPDATE problems SET merged_into = ?, dirty = 0 WHERE fingerprint = ?", (second, first)
+    )
+    ledger.execute("DELETE FROM migrations WHERE name = '0015-merge-chains'")
+    ledger.commit()
+    ledger.close()
+    replay([], cfg(state, True), env={}, enrich=False)  # the upgrade
+    ledger = sqlite3.connect(state / "state.db")
+    try:
+        assert ledger.execute(
+            "SELECT merged_into FROM problems WHERE fingerprint = ?", (first,)
+        ).fetchone() == (survivor,)
+    finally:
+        ledger.close()
+    replay([], cfg(state, True), env={}, enrich=False)
+    got = tickets(state)
+    assert sorted(s for _k, s, _c in got) == ["open", "resolved", "resolved"], got
+    for _key, _status, comments in got:
+        assert len(comments.split("|")) == len(set(comments.split("|"))), comments

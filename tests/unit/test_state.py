@@ -67,6 +67,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0012-tenant-joins",
         "0013-rejoin-strays",
         "0014-merged-index",
+        "0015-merge-chains",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -389,4 +389,25 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 WHERE merged_into IS NOT NULL""",
         ),
     ),
+    (
+        "0015-merge-chains",
+        (
+            # Chains an earlier build left (a problem merged into one merged in turn): each
+            # now names the survivor at the end of its chain, as merges from 0014 on do, and
+            # is flagged, so that the note on its tickets ("merged into the ticket labelled
+            # ...", which may name a ticket closed since) is written again (edited).
+            """WITH RECURSIVE chain (problem, into_fp, hops) AS (
+                SELECT p.rowid, p.merged_into, 0 FROM problems p JOIN problems q
+                    ON q.fingerprint = p.merged_into AND q.merged_into IS NOT NULL
+                UNION
+                SELECT c.problem, q.merged_into, c.hops + 1 FROM chain c JOIN problems q
+                    ON q.fingerprint = c.into_fp WHERE q.merged_into IS NOT NULL AND c.hops < 64)
+            UPDATE problems SET dirty = 1, merged_into = (SELECT c.into_fp FROM chain c
+                JOIN problems e ON e.fingerprint = c.into_fp AND e.merged_into IS NULL
+                WHERE c.problem = problems.rowid)
+            WHERE rowid IN (SELECT problem FROM chain) AND EXISTS (SELECT 1 FROM chain c
+                JOIN problems e ON e.fingerprint = c.into_fp AND e.merged_into IS NULL
+                WHERE c.problem = problems.rowid)""",
+        ),
+    ),
 )
