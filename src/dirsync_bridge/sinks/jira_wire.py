@@ -224,6 +224,8 @@ def jira_time(value: object) -> datetime | None:
             return datetime.strptime(value, fmt).astimezone(UTC)
         except ValueError:
             continue
+        except OverflowError:  # 9999-12-31T23:59:59.000-0100 is past the last day in UTC
+            return None
     return None
 
 
