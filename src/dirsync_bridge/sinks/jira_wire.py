@@ -16,6 +16,7 @@ from jira import JIRAError
 from ..config.settings import JiraSettings
 from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
 from ..fingerprint import label
+from ..json_answers import answer_json
 from ..ports import TicketContent
 from ..secret_files import header_safe, read_secret_file, secret_line
 
@@ -142,7 +143,7 @@ def gone_message(key: str) -> str:
 def error_json(exc: JIRAError) -> dict[str, Any] | None:
     """Jira's error body ``{"errorMessages": [...], "errors": {...}}``, or None if it is not."""
     try:
-        data = exc.response.json() if exc.response is not None else None
+        data = answer_json(exc.response) if exc.response is not None else None
     except ValueError:
         return None
     if isinstance(data, dict) and ("errorMessages" in data or "errors" in data):
