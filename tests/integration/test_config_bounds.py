@@ -71,3 +71,38 @@ def test_an_integer_at_its_bound_is_taken(
         env=env,
     )
     assert done.returncode == 0, (done.returncode, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "words"),
+    [
+        ("tickets", "resolve_after_reports", "true", "must be a whole number"),
+        ("tickets", "resolve_after_reports", "false", "must be a whole number"),
+        ("tickets", "resolve_after_reports", "2.0", "must be a whole number"),
+        ("parse", "max_message_bytes", "true", "must be a whole number"),
+        ("graph", "timeout", "true", "must be a number"),
+        ("jira", "timeout", "true", "must be a number"),
+        ("enrich.onprem", "timeout", "true", "must be a number"),
+    ],
+)
+def test_a_boolean_for_a_number_is_a_config_error(
+    tmp_path: Path, section: str, key: str, value: str, words: str
+) -> None:
+    # bool is an int to Python, and lax pydantic read ``true`` as 1 (one report, one byte,
+    # one second); durations already refused booleans.
+    conf = tmp_path / "c.toml"
+    conf.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n[{section}]\n{key} = {value}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
+    done = subprocess.run(
+        [*CLI, "--config", str(conf), "replay", str(REPORTS / "aadconnect_base64_html.eml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert f"{conf}: {section}.{key}: {words}" in done.stderr, done.stderr
+    assert not (tmp_path / "state").exists()

@@ -1,7 +1,8 @@
 """A mailbox listing page holding an item Graph would never send (null, no id, no
-``receivedDateTime``, a date that is not one, ``from`` not an object): the rest is read and
-ticketed, the watermark stays before it, and the pass ends 75 in one line; never an internal
-error (exit 70), never a pass that reads nothing while the item stays listed."""
+``receivedDateTime``, a date that is not one or is past the end of time, ``from`` not an
+object): the rest is read and ticketed, the watermark stays before it, and the pass ends 75
+in one line; never an internal error (exit 70), never a pass that reads nothing while the
+item stays listed."""
 
 from __future__ import annotations
 
@@ -39,6 +40,17 @@ ODD_ITEMS = {
         "from": "someone",
     },
     "no-id": {"receivedDateTime": "2020-01-01T00:00:00Z"},
+    # A time, but past the last day once in UTC: OverflowError, not ValueError (was exit 70).
+    "received-past-the-end-of-time": {
+        "id": "AAMk-odd-4",
+        "receivedDateTime": "9999-12-31T23:59:59-01:00",
+        "lastModifiedDateTime": "2020-01-01T00:00:00Z",
+    },
+    "modified-past-the-end-of-time": {
+        "id": "AAMk-odd-5",
+        "receivedDateTime": "2020-01-01T00:00:00Z",
+        "lastModifiedDateTime": "9999-12-31T23:59:59-01:00",
+    },
 }
 
 
@@ -60,8 +72,9 @@ def test_an_odd_item_in_a_listing_page_is_one_line_not_an_internal_error(
     tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any, odd: Any
 ) -> None:
     """A listing page holding one item Graph would never send (null, no receivedDateTime, a
-    date that is not one, ``from`` not an object, no id): not an internal error (exit 70
-    from a KeyError) on every pass, and not a reason to read nothing while it stays listed.
+    date that is not one or is past the end of time, ``from`` not an object, no id): not an
+    internal error (exit 70 from a KeyError or an OverflowError) on every pass, and not a
+    reason to read nothing while it stays listed.
     The rest of the page is read and ticketed, then the pass ends 75 naming it in one line;
     the watermark stays before it, so each pass lists it again; once it is gone, 0."""
     report = (REPORTS / "aadsync_th_thead.eml").read_bytes()

@@ -11,12 +11,14 @@ import json
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..conftest import ROOT
+from ..reportgen import _email, duplicate, report_html
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
 EXPORT = ROOT / "fixtures" / "exports" / "csexport_several_objects_kinds.xml"
@@ -90,3 +92,20 @@ def test_a_date_header_past_the_ends_of_time_in_utc_does_not_reject_the_report(
     assert got["status"] == "parsed", (got["reason"], done.stderr)
     if date.startswith("Fri"):
         assert got["sent_at"] is None
+
+
+def test_a_batch_run_sentence_dated_past_the_end_of_time_costs_only_its_date(
+    tmp_path: Path,
+) -> None:
+    # Like the Date header above: "completed on Fri, 31 Dec 9999 23:59:59 -0100 for tenant
+    # Contoso." overflowed in the conversion to UTC and rejected the report malformed-mime.
+    html = report_html(
+        "Contoso",
+        datetime(2024, 1, 1, tzinfo=UTC),
+        [("ann@contoso.com", duplicate("Mail", "ann@contoso.com"))],
+    ).replace("Monday, 01 January 2024 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 -0100")
+    path = tmp_path / "end.eml"
+    path.write_bytes(_email(html, datetime(2024, 1, 1, tzinfo=UTC), "end@x"))
+    got, done = parse_json(path)
+    assert got["status"] == "parsed", (got["reason"], done.stderr)
+    assert len(got["errors"]) == 1, got

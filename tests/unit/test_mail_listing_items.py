@@ -36,6 +36,8 @@ GOOD = {
         {**GOOD, "receivedDateTime": "yesterday"},
         {**GOOD, "receivedDateTime": 1_700_000_000},
         {**GOOD, "lastModifiedDateTime": "soon"},
+        {**GOOD, "receivedDateTime": "9999-12-31T23:59:59-01:00"},  # past the end in UTC
+        {**GOOD, "lastModifiedDateTime": "0001-01-01T00:00:00+01:00"},
         {**GOOD, "from": "someone"},
         {**GOOD, "from": {"emailAddress": "someone"}},
         {**GOOD, "from": {"emailAddress": {"address": 12}}},

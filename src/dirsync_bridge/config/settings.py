@@ -108,7 +108,8 @@ class TicketSettings(Section):
     """``[tickets]``: the lifecycle's rules and the ticket templates."""
 
     reopen_within: Duration = timedelta(days=30)
-    resolve_after_reports: int = Field(default=3, ge=1, le=MAX_RESOLVE_AFTER_REPORTS)
+    # strict: a TOML ``true`` is no count of reports (lax pydantic reads it as 1), nor is 2.0.
+    resolve_after_reports: int = Field(default=3, ge=1, le=MAX_RESOLVE_AFTER_REPORTS, strict=True)
     templates: Path | None = None
     """A directory of templates overriding the built-in ones file by file (None: built-in)."""
     verify_with_graph: bool = False

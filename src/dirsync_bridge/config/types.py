@@ -68,7 +68,8 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Wait = Annotated[
     timedelta, BeforeValidator(functools.partial(parse_duration, longest=LONGEST_WAIT))
 ]
-Timeout = Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)]
+# strict: a number (an integer is one), never ``true`` (1 second) nor the text "30".
+Timeout = Annotated[float, Field(gt=0, le=600, allow_inf_nan=False, strict=True)]
 """Seconds to wait for one answer: finite, and at most ten minutes."""
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")

@@ -19,6 +19,7 @@ from typing import Any, Final
 import requests
 
 from ..errors import ConfigError, GraphError, TooLarge
+from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, retry_after_seconds
 
 CHUNK: Final = 64 * 1024
@@ -71,9 +72,9 @@ class Session(requests.Session):
             raise Busy(response)
         if self._json_only and not (400 <= response.status_code < 500 and method == "GET"):
             try:
-                response.json()
-            except ValueError:
-                raise BadAnswer(not_json(response), response=response) from None
+                answer_json(response)
+            except ValueError as exc:
+                raise BadAnswer(not_json(response, exc), response=response) from None
         return response
 
 
@@ -94,7 +95,7 @@ def refused(what: str, response: requests.Response) -> GraphError:
 def error_of(response: requests.Response) -> tuple[str, str]:
     """Graph's ``error.code`` and ``error.message`` (or the start of a body that has none)."""
     try:
-        body = response.json()
+        body = answer_json(response)
     except ValueError:
         return "", one_line(response.text)[:200]
     error = body.get("error") if isinstance(body, dict) else None
@@ -111,16 +112,18 @@ def one_line(text: str) -> str:
 def json_object(response: requests.Response) -> dict[str, Any]:
     """The answer as a JSON object, else ``BadAnswer`` (retried like a 503)."""
     try:
-        body = response.json()
-    except ValueError:
-        raise BadAnswer(not_json(response), response=response) from None
+        body = answer_json(response)
+    except ValueError as exc:
+        raise BadAnswer(not_json(response, exc), response=response) from None
     if not isinstance(body, dict):
         raise BadAnswer(f"HTTP {response.status_code} with JSON that is not an object")
     return body
 
 
-def not_json(response: requests.Response) -> str:
+def not_json(response: requests.Response, exc: ValueError | None = None) -> str:
     """What came instead of JSON, in a few words."""
+    if isinstance(exc, TooDeep):
+        return str(exc)
     kind = response.headers.get("Content-Type", "").partition(";")[0].strip() or "untyped"
     return f"HTTP {response.status_code} with a {kind} body, not JSON"
 

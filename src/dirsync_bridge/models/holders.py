@@ -138,11 +138,16 @@ def generalized_time(text: str) -> datetime:
     if found is None:
         raise ValueError(f"{text!r} is not an LDAP GeneralizedTime like 20190301080000.0Z")
     when = datetime.strptime(found["base"], "%Y%m%d%H%M%S")
-    if found["fraction"]:
-        when += timedelta(seconds=float("0." + found["fraction"]))
     zone = found["zone"]
-    if zone == "Z":
-        return when.replace(tzinfo=UTC)
-    offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
-    tz = timezone(offset if zone[0] == "+" else -offset)
-    return when.replace(tzinfo=tz).astimezone(UTC)
+    try:
+        if found["fraction"]:
+            when += timedelta(seconds=float("0." + found["fraction"]))
+        if zone == "Z":
+            return when.replace(tzinfo=UTC)
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
+        tz = timezone(offset if zone[0] == "+" else -offset)
+        return when.replace(tzinfo=tz).astimezone(UTC)
+    except OverflowError:
+        # 99991231235959.0-0100 is a time, but past the last day once in UTC: the callers
+        # treat an unreadable time (ValueError) as the entry's fault, not the program's.
+        raise ValueError(f"{text!r} is past the range of dates once in UTC") from None

@@ -39,8 +39,9 @@ class ParseSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # strict: ``true`` is no size (lax pydantic reads it as 1 byte, and refuses every report).
     max_message_bytes: int = Field(
-        default=DEFAULT_MAX_MESSAGE_BYTES, gt=0, le=MAX_MAX_MESSAGE_BYTES
+        default=DEFAULT_MAX_MESSAGE_BYTES, gt=0, le=MAX_MAX_MESSAGE_BYTES, strict=True
     )
 
 

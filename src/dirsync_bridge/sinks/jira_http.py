@@ -37,6 +37,7 @@ from jira import JIRA, JIRAError
 
 from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
+from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .jira_library import api_url, session_of, trust
 from .jira_paging import Paging
@@ -60,6 +61,11 @@ T = TypeVar("T")
 
 class _NotJson(Exception):
     """A 2xx answer that is not the JSON asked for."""
+
+
+class _TooDeep(_NotJson):
+    """JSON nested past the recursion limit: a broken answer (a proxy's, a plugin's), not a
+    sign that the site is not Jira: retried like one, never counted as a page."""
 
 
 class TooLarge(Exception):
@@ -255,8 +261,8 @@ class JiraHttp:
         client = self.client
         url = api_url(client, "serverInfo")
         try:
-            answer = session_of(client).request("GET", url, auth=_without_credentials).json()
-        except (JIRAError, ValueError):
+            answer = answer_json(session_of(client).request("GET", url, auth=_without_credentials))
+        except (JIRAError, ValueError, RecursionError):  # see _send
             return False
         return is_server_info(answer)
 
@@ -270,15 +276,22 @@ class JiraHttp:
     ) -> Any:
         client = self.client
         data = None if body is None else json.dumps(body)
-        response = session_of(client).request(
-            method, api_url(client, path), params=params, data=data
-        )
+        try:
+            response = session_of(client).request(
+                method, api_url(client, path), params=params, data=data
+            )
+        except RecursionError:
+            # The library reads an error answer's JSON itself, catching ValueError only: an
+            # error body nested past the recursion limit is as unreadable as a page.
+            raise _TooDeep("JSON nested too deep to read") from None
         if not response.content:
             if need:
                 raise _NotJson("an empty answer")
             return {}
         try:
-            answer = response.json()
+            answer = answer_json(response)
+        except TooDeep:
+            raise _TooDeep("JSON nested too deep to read") from None
         except ValueError:
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise _NotJson(f"a {kind} page, not Jira's JSON") from None
@@ -358,7 +371,7 @@ class JiraHttp:
             except (requests.RequestException, _NotJson) as exc:
                 if write and not _never_sent(exc):
                     raise OutcomeUnknown(_describe(exc, s.url)) from None
-                if identify and isinstance(exc, _NotJson):
+                if identify and isinstance(exc, _NotJson) and not isinstance(exc, _TooDeep):
                     pages.append(str(exc))
                 raise TryAgain(_describe(exc, s.url)) from None
 

@@ -16,6 +16,7 @@ from jira import JIRAError
 from ..config.settings import JiraSettings
 from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
 from ..fingerprint import label
+from ..json_answers import answer_json
 from ..ports import TicketContent
 from ..secret_files import header_safe, read_secret_file, secret_line
 
@@ -142,7 +143,7 @@ def gone_message(key: str) -> str:
 def error_json(exc: JIRAError) -> dict[str, Any] | None:
     """Jira's error body ``{"errorMessages": [...], "errors": {...}}``, or None if it is not."""
     try:
-        data = exc.response.json() if exc.response is not None else None
+        data = answer_json(exc.response) if exc.response is not None else None
     except ValueError:
         return None
     if isinstance(data, dict) and ("errorMessages" in data or "errors" in data):
@@ -224,6 +225,8 @@ def jira_time(value: object) -> datetime | None:
             return datetime.strptime(value, fmt).astimezone(UTC)
         except ValueError:
             continue
+        except OverflowError:  # 9999-12-31T23:59:59.000-0100 is past the last day in UTC
+            return None
     return None
 
 

@@ -139,7 +139,7 @@ def _time(found: object, key: str) -> datetime:
         raise OddItem(f"{key} is not a date ({_shown(found)})")
     try:
         return graph_time(found)
-    except ValueError:
+    except (ValueError, OverflowError):  # 9999-12-31T23:59:59-01:00: past the last day in UTC
         raise OddItem(f"{key} is not a date ({_shown(found)})") from None
 
 
@@ -227,6 +227,9 @@ def stamp(value: datetime) -> str:
 
 
 def graph_time(value: str) -> datetime:
-    """Graph's ``2024-09-01T10:00:00Z`` (sometimes with fractions) as a UTC datetime."""
+    """Graph's ``2024-09-01T10:00:00Z`` (sometimes with fractions) as a UTC datetime.
+
+    OverflowError for a time that is one only until converted to UTC (``9999-12-31T23:59:59
+    -01:00``); ValueError for text that is not a time."""
     text = value.replace("Z", "+00:00")
     return datetime.fromisoformat(text).astimezone(UTC)

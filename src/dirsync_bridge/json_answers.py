@@ -1,0 +1,25 @@
+"""An HTTP answer's JSON, read so that any body that is not usable JSON is a ValueError.
+
+``response.json()`` raises ValueError for text that is not JSON, but RecursionError for JSON
+nested deeper than the interpreter can recurse (``[[[...]]]`` 100,000 deep: a broken proxy,
+a hostile or faulty plugin). Graph's and Jira's clients treat a ValueError as a bad answer
+(retried, then exit 75); the RecursionError escaped them as an internal error (exit 70).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class TooDeep(ValueError):
+    """JSON nested past the recursion limit: as unreadable as a body that is not JSON."""
+
+
+def answer_json(response: requests.Response) -> Any:
+    """``response.json()``; ``TooDeep`` (a ValueError) for JSON nested past the recursion limit."""
+    try:
+        return response.json()
+    except RecursionError:
+        raise TooDeep(f"HTTP {response.status_code} with JSON nested too deep to read") from None
