@@ -19,6 +19,26 @@ from ..conftest import REPORTS
 CLI = [sys.executable, "-m", "dirsync_bridge"]
 
 
+def replay_with(
+    tmp_path: Path, section: str, key: str, value: str
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A replay of one report with ``[section] key = value`` (TOML): the file and the run."""
+    conf = tmp_path / "c.toml"
+    conf.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n[{section}]\n{key} = {value}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
+    done = subprocess.run(
+        [*CLI, "--config", str(conf), "replay", str(REPORTS / "aadconnect_base64_html.eml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    return conf, done
+
+
 @pytest.mark.parametrize(
     ("section", "key", "value"),
     [
@@ -32,19 +52,7 @@ CLI = [sys.executable, "-m", "dirsync_bridge"]
 def test_an_integer_past_its_bound_is_a_config_error_not_an_internal_error(
     tmp_path: Path, section: str, key: str, value: str
 ) -> None:
-    conf = tmp_path / "c.toml"
-    conf.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n[{section}]\n{key} = {value}\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
-    done = subprocess.run(
-        [*CLI, "--config", str(conf), "replay", str(REPORTS / "aadconnect_base64_html.eml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    conf, done = replay_with(tmp_path, section, key, value)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert f"{conf}: {section}.{key}: must be at most" in done.stderr, done.stderr
     assert not (tmp_path / "state").exists()  # refused before anything is read or made
@@ -57,19 +65,7 @@ def test_an_integer_past_its_bound_is_a_config_error_not_an_internal_error(
 def test_an_integer_at_its_bound_is_taken(
     tmp_path: Path, section: str, key: str, value: str
 ) -> None:
-    conf = tmp_path / "c.toml"
-    conf.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n[{section}]\n{key} = {value}\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
-    done = subprocess.run(
-        [*CLI, "--config", str(conf), "replay", str(REPORTS / "aadconnect_base64_html.eml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    _conf, done = replay_with(tmp_path, section, key, value)
     assert done.returncode == 0, (done.returncode, done.stderr)
 
 
@@ -90,19 +86,7 @@ def test_a_boolean_for_a_number_is_a_config_error(
 ) -> None:
     # bool is an int to Python, and lax pydantic read ``true`` as 1 (one report, one byte,
     # one second); durations already refused booleans.
-    conf = tmp_path / "c.toml"
-    conf.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n[{section}]\n{key} = {value}\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
-    done = subprocess.run(
-        [*CLI, "--config", str(conf), "replay", str(REPORTS / "aadconnect_base64_html.eml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    conf, done = replay_with(tmp_path, section, key, value)
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert f"{conf}: {section}.{key}: {words}" in done.stderr, done.stderr
     assert not (tmp_path / "state").exists()

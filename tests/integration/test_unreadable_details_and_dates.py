@@ -7,45 +7,17 @@ good record in it, the details or the date left out.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ..conftest import ROOT
 from ..reportgen import _email, duplicate, report_html
+from .test_hostile_error_texts import EXPORT, parse_json, with_first
 
-CLI = [sys.executable, "-m", "dirsync_bridge"]
-EXPORT = ROOT / "fixtures" / "exports" / "csexport_several_objects_kinds.xml"
 REPORT = ROOT / "fixtures" / "reports" / "aadsync_th_thead.eml"
-
-
-def parse_json(path: Path) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
-    done = subprocess.run(
-        [*CLI, "parse", "--tenant", "Contoso", "--format", "json", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    (got,) = json.loads(done.stdout)
-    return got, done
-
-
-def with_first(tag: str, value: str, tmp_path: Path, name: str) -> Path:
-    """The csexport fixture with the first ``<tag>``'s text replaced by ``value``."""
-    src = EXPORT.read_text()
-    m = re.search(rf"<{tag}>(.*?)</{tag}>", src, re.S)
-    assert m is not None
-    path = tmp_path / name
-    path.write_text(src[: m.start(1)] + value + src[m.end(1) :])
-    return path
 
 
 @pytest.mark.parametrize("depth", [1100, 100_000])
