@@ -22,6 +22,7 @@ any other exception: a bug                    one line ``internal error (...)``,
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import io
 import logging
@@ -66,9 +67,13 @@ def run_command(args: Sequence[str]) -> int:
             # What is buffered for standard output (whole rows, an array's end) is written
             # now, for a few seconds at most; then what is left is dropped, not flushed as
             # the interpreter exits: a reader that stopped reading would hold it for ever.
-            interrupt.flush_within_grace(sys.stdout)
+            interrupt.within_grace(sys.stdout.flush)
             stdout.failure = InterruptedError(errno.EINTR, "interrupted")
-        return interrupt.stopped(exc)
+        if not interrupt.within_grace(functools.partial(interrupt.stopped, exc)):
+            # Standard error is held too (one stalled pipe for both): the closing line, and
+            # what stderr still holds, are dropped; everything else has unwound already.
+            os._exit(interrupt.EXIT_INTERRUPTED)
+        return interrupt.EXIT_INTERRUPTED
     except Exception as exc:  # a bug around the command (``_invoke`` guards the command)
         return _internal_error(exc)
 
@@ -148,6 +153,10 @@ def _code(value: Any) -> int:
 # Standard output that cannot be written
 
 
+_PIPE_WORTH = 64 * 1024
+"""A Linux pipe's buffer: written at most this much at a time (``_WatchedStdout``)."""
+
+
 class _WatchedStdout(io.FileIO):
     """Standard output's file: the first error that stops a write is kept, and whatever
     follows is dropped, so that the command finishes its work (its tickets, its lines on
@@ -158,13 +167,21 @@ class _WatchedStdout(io.FileIO):
         self.failure: OSError | None = None
 
     def write(self, data: Any, /) -> int:
-        """Write ``data``; after a failure, drop it (its length, as if written)."""
-        if self.failure is None:
+        """Write ``data``, a pipe's worth at a time (each a sign of a reader still reading,
+        ``interrupt.progressed``); after a failure, drop it (its length, as if written)."""
+        view = memoryview(data).cast("B")
+        done = 0
+        while self.failure is None and done < len(view):
             try:
-                return super().write(data)
+                wrote = super().write(view[done : done + _PIPE_WORTH])
             except OSError as exc:
                 self.failure = exc
-        return memoryview(data).nbytes
+                break
+            if wrote is None:  # (non-blocking and full: nothing taken; only a blocking fd here)
+                break
+            done += wrote
+            interrupt.progressed()
+        return len(view) if self.failure is not None else done
 
 
 def _hold_standard_descriptors() -> None:

@@ -35,6 +35,7 @@ TYPE_CHECKING = False  # not typing's: this module loads before anything else (d
 if TYPE_CHECKING:
     import signal as _signal
     import threading
+    from collections.abc import Callable
     from concurrent.futures import ThreadPoolExecutor
     from types import FrameType
 else:
@@ -106,27 +107,39 @@ def _cut_short(signum: int, frame: FrameType | None) -> None:
         raise Interrupted(_signal_name)
 
 
-class _Late(Exception):
-    """The grace of ``flush_within_grace`` ran out."""
+class _Late(BaseException):
+    """The grace of ``within_grace`` ran out (a BaseException: logging's handlers, which
+    catch an Exception from a write, must not swallow it)."""
 
 
 def _late(signum: int, frame: FrameType | None) -> None:
     raise _Late
 
 
-def flush_within_grace(stream: object) -> None:
-    """Flush ``stream`` (standard output, as a stopped command leaves it: whole rows, a
-    closed array), giving up after DEFER_GRACE seconds: a reader that stopped reading would
-    hold the flush, and the command's exit, for ever."""
+def within_grace(step: Callable[[], object]) -> bool:
+    """Run ``step`` (a flush of standard output, the closing line on stderr, as a stopped
+    command ends), giving up after DEFER_GRACE seconds: a reader that stopped reading would
+    hold it, and the command's exit, for ever. Whether it ended in time."""
     previous = _signal.signal(_signal.SIGALRM, _late)
     _signal.setitimer(_signal.ITIMER_REAL, DEFER_GRACE)
     try:
-        stream.flush()  # type: ignore[attr-defined]
-    except (_Late, OSError, ValueError, AttributeError):
-        pass  # what was not written is dropped (the caller says so to the stream)
+        step()
+        return True
+    except _Late:
+        return False
+    except (OSError, ValueError, AttributeError):
+        return True  # a stream already closed or broken: nothing held
     finally:
         _signal.setitimer(_signal.ITIMER_REAL, 0)
         _signal.signal(_signal.SIGALRM, previous)
+
+
+def progressed() -> None:
+    """Standard output took more of a ``deferred`` part: a reader that is still reading,
+    only slower than the command, is given another DEFER_GRACE (one large element is
+    finished, not cut because it takes long)."""
+    if _armed:
+        _signal.setitimer(_signal.ITIMER_REAL, DEFER_GRACE)
 
 
 def signalled() -> Interrupted | None:

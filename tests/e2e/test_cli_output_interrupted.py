@@ -153,3 +153,34 @@ def test_a_signal_ends_tickets_even_when_the_reader_stalls(
             process.wait()
             pytest.fail(f"still blocked 10 s after {sig.name} (the reader stalled, not gone)")
         assert code == 130
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_signal_ends_tickets_when_stdout_and_stderr_share_a_stalled_pipe(
+    many_tickets: Path,
+    fmt: str,
+    sig: signal.Signals,
+) -> None:
+    """``tickets --format json 2>&1 | pager``, and the pager stops reading: one stalled pipe
+    for stdout and stderr. The closing line ("interrupted by SIGINT ...") then blocked on
+    stderr, and the command never ended (from a hostile review). Now that line is written
+    within the grace too, or dropped: the command ends 130."""
+    with subprocess.Popen(
+        [*CLI, "--config", str(many_tickets), "tickets", "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env(),
+    ) as process:
+        time.sleep(3)  # the pipe is full: the tool is blocked in a write
+        process.send_signal(sig)
+        try:
+            code = process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            pytest.fail(
+                f"still blocked 15 s after {sig.name} (stdout and stderr: one stalled pipe)"
+            )
+        assert code == 130

@@ -45,7 +45,9 @@ def parse_duration(value: object, longest: timedelta = LONGEST) -> object:
     Bounded by ``longest``: a bigger value is an error, not an overflow.
     """
     if isinstance(value, bool):
-        return value  # pydantic refuses it in its own words
+        # (pydantic's timedelta would read it as 0 or 1 second: reopen_within = false as
+        # "never reopen")
+        raise ValueError("must be a duration like 30d, 12h, 1d12h, 90m or 45s, not true/false")
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0:
             raise ValueError("must be a duration like 30d, 12h, 1d12h, 90m or 45s")

@@ -30,7 +30,7 @@ requests in flight (Outlook's per-app concurrency limit, apis.md 1.4) and one re
   ca_bundle``, at once: retrying will not change it. Other TLS failures (a handshake cut
   short, a port that does not speak TLS) are network faults, retried and named.
 - A download (``/$value``) whose body stays broken past the budget while Graph answers
-  (empty, cut off, a page instead of MIME: ``wire.answers_own``) is ``Unserved``, that one
+  (empty, blank, a page instead of MIME: ``wire.answers_own``) is ``Unserved``, that one
   message's fault: the mailbox goes on to the next one. A 5xx/429 or a transport failure
   past the budget is a plain ``Retriable``: Graph itself is failing, and the pass stops.
 - Errors: Graph's JSON (``{"error": {"code", "message"}}``) becomes ``Fatal`` (a person must

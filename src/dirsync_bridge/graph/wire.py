@@ -159,16 +159,12 @@ def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
 
 
 def answers_own(exc: requests.RequestException) -> bool:
-    """Whether a failed exchange is the fault of that one answer's body (empty or blank, cut
-    off mid-body, a page instead of what was asked), the service having answered 2xx: not
-    a transport failure (no answer, a timeout) nor a busy service, which every request meets
-    alike. Past the retry budget, such a message is passed over, not the whole pass."""
-    return isinstance(
-        exc,
-        BadAnswer
-        | requests.exceptions.ChunkedEncodingError
-        | requests.exceptions.ContentDecodingError,
-    )
+    """Whether a failed exchange is the fault of that one answer's body (empty or blank, a
+    page instead of what was asked, undecodable), the service having answered 2xx: not a
+    transport failure (no answer, a timeout, a body cut off mid-way: a link or a proxy
+    failing, which every later download meets alike) nor a busy service. Past the retry
+    budget, such a message is passed over, not the whole pass."""
+    return isinstance(exc, BadAnswer | requests.exceptions.ContentDecodingError)
 
 
 def describe(exc: requests.RequestException, host: str) -> str:

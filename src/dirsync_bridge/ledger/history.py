@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -48,9 +49,12 @@ def stamp(value: datetime) -> str:
     ``%Y-%m-%dT%H:%M:%S.%fZ``, made by ``isoformat``: ``strftime`` costs ten times as much,
     and a replay makes one for every event of every history it folds."""
     utc = value.astimezone(UTC)
-    if utc.year < 1000:  # strftime does not pad the year: keep its text for those
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # (isoformat pads a year before 1000 to four digits, as fromisoformat needs: Graph
+    # writes a date it never set as 0001-01-01.)
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+_UNPADDED = re.compile(r"^[0-9]{1,3}-[0-9]{2}-")
 
 
 def moment(value: str) -> datetime:
@@ -59,6 +63,10 @@ def moment(value: str) -> datetime:
     ``fromisoformat`` reads that text twenty times faster than ``strptime`` (timelines of
     hundreds of reports are read for every fold); it also reads the ``isoformat`` text of
     ledgers from before times were fixed-width. Anything else is a ``ValueError``."""
+    if _UNPADDED.match(value):
+        # Written by builds whose stamps of years before 1000 were strftime's, unpadded.
+        year, _, rest = value.partition("-")
+        value = f"{int(year):04d}-{rest}"
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError(f"not a ledger time: {value!r}")

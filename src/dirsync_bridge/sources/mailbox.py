@@ -10,7 +10,7 @@ leaves the actions owed, and the next pass does them.
 
 One message never stops a pass: one deleted before it could be read, or over the size
 limit, is named (exit 1) and recorded so that it is not fetched again. One whose answer
-stays broken (``Unserved``: empty, cut off, a page, past the retry policy) is passed over:
+stays broken (``Unserved``: empty, blank, a page, past the retry policy) is passed over:
 the rest is read, the watermark stays before it, and the pass ends with exit 75 naming it.
 When Graph itself keeps failing (5xx/429, no answer: a plain ``Retriable``) the fetching
 ends there instead, rather than spend the retry budget again on every later message; what
@@ -92,10 +92,13 @@ class MailboxSource:
         for item, data in self.folder.fetched(wanted, self._limit):
             if isinstance(data, Retriable):
                 # Not read, not recorded: the watermark stays before it, the next pass retries.
-                self._stopped = self._stopped or data  # (a listing's odd item said first)
+                # The pass's closing line: Graph failing says most (why the rest is unread);
+                # else the first thing passed over (an odd listed item, an unserved message).
+                failing = not isinstance(data, Unserved)
+                self._stopped = data if failing else self._stopped or data
                 newest = self._newest
                 self._newest = item.changed if newest is None else min(newest, item.changed)
-                if not isinstance(data, Unserved):
+                if failing:
                     log.warning("stopped reading at %s: %s", self.folder.reference(item.id), data)
                     return  # Graph itself is failing: each later fetch would fail the same
                 # Only this message's answer stays broken: the rest is read, as after an odd
@@ -153,7 +156,10 @@ class MailboxSource:
             since = self._now - settings.first_run_lookback
             listed = self.folder.list_since(since, received_since=since)
         else:
-            listed = self.folder.list_since(self._watermark - settings.overlap)
+            # (A change Graph stamped 0001-01-01, a date it never set, may be the newest a
+            # pass saw: the overlap reaches back to the start of time, not past it.)
+            earliest = datetime.min.replace(tzinfo=self._watermark.tzinfo) + settings.overlap
+            listed = self.folder.list_since(max(self._watermark, earliest) - settings.overlap)
         wanted: list[MailItem] = []
         for item in listed:  # each once, though the pages overlap
             newest = self._newest
