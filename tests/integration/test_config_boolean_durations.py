@@ -9,16 +9,11 @@ Now a boolean is refused for a duration, as for a count or a timeout."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from ..conftest import REPORTS
-
-CLI = [sys.executable, "-m", "dirsync_bridge"]
+from .test_config_bounds import replay_with
 
 
 @pytest.mark.parametrize(
@@ -34,19 +29,7 @@ CLI = [sys.executable, "-m", "dirsync_bridge"]
 def test_a_boolean_for_a_duration_is_a_config_error(
     tmp_path: Path, section: str, key: str, value: str
 ) -> None:
-    conf = tmp_path / "c.toml"
-    conf.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n[{section}]\n{key} = {value}\n'
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
-    done = subprocess.run(
-        [*CLI, "--config", str(conf), "replay", str(REPORTS / "aadconnect_base64_html.eml")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    conf, done = replay_with(tmp_path, section, key, value)
     assert done.returncode == 2, (done.returncode, done.stderr)
-    assert f"{section}.{key}" in done.stderr, done.stderr
+    assert f"{conf}: {section}.{key}" in done.stderr, done.stderr
     assert not (tmp_path / "state").exists()
