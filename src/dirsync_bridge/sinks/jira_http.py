@@ -32,13 +32,23 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, TypeVar
 
 import requests
-import urllib3
 from jira import JIRA, JIRAError
 
 from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
+from .jira_exchange import (
+    UNUSABLE_URL,
+    NestedTooDeep,
+    NotJson,
+    Refusals,
+    TooLarge,
+    describe,
+    header_refused,
+    never_sent,
+    without_credentials,
+)
 from .jira_library import api_url, session_of, trust
 from .jira_paging import Paging
 from .jira_wire import (
@@ -57,28 +67,6 @@ PAGE: Final = 100
 """Issues per search page (Jira's maximum for both search endpoints)."""
 
 T = TypeVar("T")
-
-
-class _NotJson(Exception):
-    """A 2xx answer that is not the JSON asked for."""
-
-
-class _TooDeep(_NotJson):
-    """JSON nested past the recursion limit: a broken answer (a proxy's, a plugin's), not a
-    sign that the site is not Jira: retried like one, never counted as a page."""
-
-
-class TooLarge(Exception):
-    """A bulk request refused as too large (413, from Jira or a proxy before it): nothing
-    was written; smaller requests may pass."""
-
-
-class _Refusals(Exception):
-    """A 400 whose JSON refuses a bulk request item by item: an answer, not an error."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        super().__init__("refused item by item")
-        self.body = body
 
 
 class JiraHttp:
@@ -209,7 +197,7 @@ class JiraHttp:
                 sending=sending,
                 refusals=refusals,
             )
-        except _Refusals as answer:
+        except Refusals as answer:
             return answer.body
 
     def search(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
@@ -261,7 +249,7 @@ class JiraHttp:
         client = self.client
         url = api_url(client, "serverInfo")
         try:
-            answer = answer_json(session_of(client).request("GET", url, auth=_without_credentials))
+            answer = answer_json(session_of(client).request("GET", url, auth=without_credentials))
         except (JIRAError, ValueError, RecursionError):  # see _send
             return False
         return is_server_info(answer)
@@ -283,20 +271,20 @@ class JiraHttp:
         except RecursionError:
             # The library reads an error answer's JSON itself, catching ValueError only: an
             # error body nested past the recursion limit is as unreadable as a page.
-            raise _TooDeep("JSON nested too deep to read") from None
+            raise NestedTooDeep("JSON nested too deep to read") from None
         if not response.content:
             if need:
-                raise _NotJson("an empty answer")
+                raise NotJson("an empty answer")
             return {}
         try:
             answer = answer_json(response)
         except TooDeep:
-            raise _TooDeep("JSON nested too deep to read") from None
+            raise NestedTooDeep("JSON nested too deep to read") from None
         except ValueError:
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-            raise _NotJson(f"a {kind} page, not Jira's JSON") from None
+            raise NotJson(f"a {kind} page, not Jira's JSON") from None
         if need and not (isinstance(answer, dict) and all(k in answer for k in need)):
-            raise _NotJson(f"JSON without {', '.join(need)}")
+            raise NotJson(f"JSON without {', '.join(need)}")
         return answer
 
     def _call(
@@ -328,7 +316,7 @@ class JiraHttp:
                     raise TooLarge(f"HTTP 413 from {s.url}") from None
                 body = error_json(exc) if refusals and status == 400 else None
                 if body is not None and isinstance(body.get("errors"), list):
-                    raise _Refusals(body) from None
+                    raise Refusals(body) from None
                 if status not in RETRY_STATUSES:  # 429: Jira did nothing, send it again
                     raise refused(s, what, exc, ticket, creating=creating) from None
                 headers = exc.response.headers if exc.response is not None else {}
@@ -349,7 +337,7 @@ class JiraHttp:
                     "it to the PEM file of the CA that signs the site's certificate (an "
                     "internal CA, or a TLS-inspecting proxy's)",
                 ) from None
-            except _UNUSABLE_URL as exc:
+            except UNUSABLE_URL as exc:
                 # Past the configuration's own check (``JiraUrl``), but still not an address
                 # the HTTP stack can use: as much a configuration error, and nothing was sent.
                 raise ConfigError(
@@ -359,7 +347,7 @@ class JiraHttp:
                     "site's address, e.g. https://contoso.atlassian.net",
                 ) from None
             except ValueError as exc:
-                if not _header_refused(exc):
+                if not header_refused(exc):
                     raise
                 # The stack's own message quotes the header, credentials included: never shown.
                 raise ConfigError(
@@ -368,12 +356,12 @@ class JiraHttp:
                     "the token (from token_env or token_file) or [jira] email holds a "
                     "character an HTTP header cannot carry: give them exactly as issued",
                 ) from None
-            except (requests.RequestException, _NotJson) as exc:
-                if write and not _never_sent(exc):
-                    raise OutcomeUnknown(_describe(exc, s.url)) from None
-                if identify and isinstance(exc, _NotJson) and not isinstance(exc, _TooDeep):
+            except (requests.RequestException, NotJson) as exc:
+                if write and not never_sent(exc):
+                    raise OutcomeUnknown(describe(exc, s.url)) from None
+                if identify and isinstance(exc, NotJson) and not isinstance(exc, NestedTooDeep):
                     pages.append(str(exc))
-                raise TryAgain(_describe(exc, s.url)) from None
+                raise TryAgain(describe(exc, s.url)) from None
 
         def give_up(again: TryAgain, budget: Budget) -> Exception:
             if len(pages) == budget.attempts:
@@ -391,46 +379,6 @@ class JiraHttp:
 
         budget = Budget(s.retry_for.total_seconds(), sleep=self._sleep, clock=self._clock)
         return retrying(attempt, budget, give_up)
-
-
-_UNUSABLE_URL: Final = (
-    requests.exceptions.InvalidURL,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.MissingSchema,
-    urllib3.exceptions.LocationValueError,
-)
-
-
-def _without_credentials(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """A per-request ``auth`` that replaces the session's sign-in with none."""
-    return request
-
-
-def _header_refused(exc: ValueError) -> bool:
-    """Whether the HTTP stack refused a header value (Basic auth is Latin-1, no line breaks)."""
-    return isinstance(exc, requests.exceptions.InvalidHeader | UnicodeEncodeError) or str(
-        exc
-    ).startswith("Invalid header")
-
-
-def _never_sent(exc: Exception) -> bool:
-    """Whether the request certainly never reached Jira (no connection was made)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        reason = getattr(exc.args[0], "reason", None)
-        return isinstance(reason, urllib3.exceptions.NewConnectionError)
-    return False
-
-
-def _describe(exc: Exception, url: str) -> str:
-    if isinstance(exc, _NotJson):
-        return f"{url} answered with {exc} (a proxy's or captive portal's page?)"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return f"the answer from {url} was cut short (ChunkedEncodingError)"
-    if _never_sent(exc):
-        return f"cannot reach {url} ({type(exc).__name__})"
-    return f"no answer from {url} ({type(exc).__name__})"
 
 
 __all__ = ["PAGE", "JiraHttp", "TooLarge"]

@@ -1,0 +1,76 @@
+"""What one failed exchange with Jira was: the kinds of bad answer, and how a failure that
+left no answer is told apart (never sent, or may have reached Jira) and named.
+
+``JiraHttp._call`` sorts every failure with these: a request that certainly never left is
+retried even when it writes; one that may have reached Jira is an unknown outcome if it
+writes (the module docstring of ``jira_http``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import requests
+import urllib3
+
+
+class NotJson(Exception):
+    """A 2xx answer that is not the JSON asked for."""
+
+
+class NestedTooDeep(NotJson):
+    """JSON nested past the recursion limit: a broken answer (a proxy's, a plugin's), not a
+    sign that the site is not Jira: retried like one, never counted as a page."""
+
+
+class TooLarge(Exception):
+    """A bulk request refused as too large (413, from Jira or a proxy before it): nothing
+    was written; smaller requests may pass."""
+
+
+class Refusals(Exception):
+    """A 400 whose JSON refuses a bulk request item by item: an answer, not an error."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__("refused item by item")
+        self.body = body
+
+
+UNUSABLE_URL: Final = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    urllib3.exceptions.LocationValueError,
+)
+
+
+def without_credentials(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """A per-request ``auth`` that replaces the session's sign-in with none."""
+    return request
+
+
+def header_refused(exc: ValueError) -> bool:
+    """Whether the HTTP stack refused a header value (Basic auth is Latin-1, no line breaks)."""
+    return isinstance(exc, requests.exceptions.InvalidHeader | UnicodeEncodeError) or str(
+        exc
+    ).startswith("Invalid header")
+
+
+def never_sent(exc: Exception) -> bool:
+    """Whether the request certainly never reached Jira (no connection was made)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
+def describe(exc: Exception, url: str) -> str:
+    if isinstance(exc, NotJson):
+        return f"{url} answered with {exc} (a proxy's or captive portal's page?)"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return f"the answer from {url} was cut short (ChunkedEncodingError)"
+    if never_sent(exc):
+        return f"cannot reach {url} ({type(exc).__name__})"
+    return f"no answer from {url} ({type(exc).__name__})"
