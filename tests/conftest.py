@@ -9,9 +9,9 @@ import pytest
 from dirsync_bridge.config.settings import Config, load_config
 
 from .simulators.graph.fixtures import ca_bundle_env, graph_sim
-from .simulators.jira.fixtures import jira_cloud, jira_server
+from .simulators.jira.fixtures import jira_cloud, jira_server, jira_two_projects
 
-__all__ = ["ca_bundle_env", "graph_sim", "jira_cloud", "jira_server"]
+__all__ = ["ca_bundle_env", "graph_sim", "jira_cloud", "jira_server", "jira_two_projects"]
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "fixtures" / "reports"

@@ -225,6 +225,11 @@ class Ledger(Protocol):
         """(fingerprint, episode) of the ticket with this key, if the ledger has it."""
         ...
 
+    def knows_key(self, key: str) -> bool:
+        """Whether a ticket the ledger holds answers under ``key`` (its key, or an older
+        one from before a person moved it)."""
+        ...
+
     def ticket_with(self, idempotency_key: str) -> tuple[str, int] | None:
         """(fingerprint, episode) of the ticket created with this idempotency key, if the
         ledger has it."""

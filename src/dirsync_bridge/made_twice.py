@@ -41,7 +41,7 @@ def settle_made_twice(ledger: Ledger, sink: Sink, intents: list[Intent]) -> list
         found = sink.find_many(
             [intent.idempotency_key],
             intent.written_at,
-            known=lambda key: ledger.ticket_of(key) is not None,
+            known=ledger.knows_key,
         )
         if intent.idempotency_key in found.unsure:
             continue  # a search that may lag: a later run looks again

@@ -96,7 +96,7 @@ def _settle_creates(ledger: Ledger, sink: Sink, intents: list[Intent]) -> None:
     found = sink.find_many(
         [i.idempotency_key for i in intents],
         written_at,
-        known=lambda key: ledger.ticket_of(key) is not None,
+        known=ledger.knows_key,
     )
     for intent in intents:
         if intent.idempotency_key in found.unsure:

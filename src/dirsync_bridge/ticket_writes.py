@@ -286,7 +286,7 @@ class Writer:
             made = self.sink.create_many(
                 tickets,
                 reach_by=lambda when: self.ledger.reach_by_many(intents, when),
-                known=lambda key: self.ledger.ticket_of(key) is not None,
+                known=self.ledger.knows_key,
             )
         except Exception as exc:  # the request as a whole: each item's fate
             made = [exc] * len(batch)

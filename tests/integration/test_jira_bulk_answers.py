@@ -21,7 +21,7 @@ from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator, server
 from ..simulators.jira.bulk import create_bulk
 from .test_jira_bulk import rows
-from .test_jira_faults import ANN, BOB, run
+from .test_jira_faults import ANN, ANN_MORE, BOB, by_identity, run
 from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 
 START = datetime(2021, 5, 3, 9, tzinfo=UTC)
@@ -240,3 +240,51 @@ def test_a_bulk_answer_naming_another_problems_issue_in_lower_case_is_not_believ
     finally:
         ledger.close()
     assert sorted(k for k, _ in rows) == sorted(sim.issues), rows
+
+
+def test_a_bulk_answer_naming_the_old_key_of_a_moved_issue_is_not_believed(
+    tmp_path: Path, jira_two_projects: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person moved ANN's OPS-1 to project NEW (NEW-1); the tool learned the move. A bulk
+    answer then names OPS-1 (a proxy replaying an old answer): Jira still reads OPS-1 as
+    NEW-1, ANN's issue. Believed, CID's problem was recorded on ANN's issue and CID's real
+    issue went untracked, because the ledger forgot OPS-1 once it learned NEW-1."""
+    sim = jira_two_projects
+    mail = tmp_path / "mail"
+    config = jira_config(sim, tmp_path / "state")
+    one_report(mail, START, [ANN, BOB], "r0")
+    run(mail, config, sim)
+    (ann,) = by_identity(sim, "ann@")
+    moved = sim.move_to_project_by_hand(ann, "NEW")
+    one_report(mail, START + timedelta(hours=3), [ANN_MORE, BOB], "r1")
+    run(mail, config, sim)  # a comment for ANN: the tool learns that OPS-1 is NEW-1 now
+    ledger = Ledger.open(config.state.path)
+    try:
+        assert ledger.ticket_of(moved) is not None and ledger.ticket_of(ann) is None
+    finally:
+        ledger.close()
+
+    def replayed(model: Any, faults: Any, body: Any) -> tuple[int, Json]:
+        status, answer = create_bulk(model, faults, body)
+        (issue,) = answer["issues"]
+        issue["key"], issue["self"] = ann, issue["self"].rsplit("/", 1)[0] + "/" + ann
+        return status, answer
+
+    monkeypatch.setattr(server, "create_bulk", replayed)
+    one_report(mail, START + timedelta(hours=6), [ANN_MORE, BOB, CID], "r2")
+    with contextlib.suppress(DirsyncBridgeError):  # an unconfirmed create (75): rerun settles
+        run(mail, config, sim)
+    monkeypatch.setattr(server, "create_bulk", create_bulk)
+    runs = until_settled(mail, config, sim)
+
+    ledger = Ledger.open(config.state.path)
+    try:
+        for key, issue in sim.issues.items():
+            where = ledger.ticket_of(key)
+            assert where is not None, f"{key} is not in the ledger ({runs})"
+            assert where[0] == issue.properties[PROPERTY]["fingerprint"], key
+        assert sorted(row.key for row in ledger.tickets()) == sorted(sim.issues)
+    finally:
+        ledger.close()
+    assert len(sim.issues) == 3
+    assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}

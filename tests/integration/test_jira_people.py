@@ -50,13 +50,6 @@ def test_a_person_resolves_a_ticket_whose_create_answer_was_lost_and_it_stays_re
     assert sim.log.writes() == []
 
 
-@pytest.fixture
-def jira_two_projects() -> Iterator[JiraSimulator]:
-    """A Cloud site with projects OPS (the tool's) and NEW (where a person moves tickets)."""
-    with JiraSimulator("cloud", project=["OPS", "NEW"], custom_fields=CUSTOM_FIELDS) as sim:
-        yield sim
-
-
 def test_a_ticket_moved_to_another_project_and_resolved_there_is_reopened_by_a_new_sighting(
     tmp_path: Path, jira_two_projects: JiraSimulator
 ) -> None:

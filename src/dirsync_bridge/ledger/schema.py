@@ -410,4 +410,13 @@ MIGRATIONS: tuple[sqlite.Migration, ...] = (
                 WHERE c.problem = problems.rowid)""",
         ),
     ),
+    (
+        "0016-moved-keys",
+        (
+            # The keys a ticket answered under before a person moved it to another project:
+            # Jira still reads the old key as the moved issue, so a create answer naming one
+            # (a proxy replaying an old answer) names a ticket the ledger holds, not a new one.
+            "CREATE TABLE IF NOT EXISTS moved_keys (key TEXT PRIMARY KEY) WITHOUT ROWID",
+        ),
+    ),
 )

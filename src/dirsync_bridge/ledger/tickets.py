@@ -42,6 +42,16 @@ class TicketLedger:
         ).fetchone()
         return None if row is None else (str(row[0]), int(row[1]))
 
+    def knows_key(self, key: str) -> bool:
+        """Whether a ticket the ledger holds answers under ``key``: its key, or one it had
+        before a person moved it (``rekey_ticket``)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM tickets WHERE key = ?1"
+            " UNION ALL SELECT 1 FROM moved_keys WHERE key = ?1",
+            (key,),
+        ).fetchone()
+        return row is not None
+
     def ticket_with(self, idempotency_key: str) -> tuple[str, int] | None:
         """(fingerprint, episode) of the ticket created with this key, if the ledger has it
         (handed over in a merge, it is the survivor's)."""
@@ -106,6 +116,11 @@ class TicketLedger:
     def rekey_ticket(self, fingerprint: str, episode: int, key: str) -> None:
         """A person moved the ticket to another project: it answers under ``key`` now."""
         with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO moved_keys (key) SELECT key FROM tickets"
+                " WHERE fingerprint = ? AND episode = ? AND key != ?",
+                (fingerprint, episode, key),
+            )
             self.conn.execute(
                 "UPDATE tickets SET key = ? WHERE fingerprint = ? AND episode = ?",
                 (key, fingerprint, episode),

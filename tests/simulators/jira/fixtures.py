@@ -31,6 +31,13 @@ def jira_server() -> Iterator[JiraSimulator]:
 
 
 @pytest.fixture
+def jira_two_projects() -> Iterator[JiraSimulator]:
+    """A Cloud site with projects OPS (the tool's) and NEW (where a person moves tickets)."""
+    with JiraSimulator("cloud", project=["OPS", "NEW"], custom_fields=CUSTOM_FIELDS) as sim:
+        yield sim
+
+
+@pytest.fixture
 def jira_connect() -> Iterator[Callable[..., JIRA]]:
     """A factory of real `jira.JIRA` clients for a simulator, closed at teardown.
 
