@@ -27,8 +27,8 @@ from .fingerprint import tenant_normal
 from .lifecycle import Coverage, coverage_of
 from .models import Rejected, Report
 from .parse.detect import detect, read_input
-from .parse.message import ParsedReport
 from .parse.mime import message_id
+from .parse.parsed_report import ParsedReport
 from .ports import Ledger, Outcome, RawMessage
 from .problem import (
     EPOCH,

@@ -22,7 +22,7 @@ from .terminal import shown
 if TYPE_CHECKING:  # the ledger (and sqlite3) is not loaded for `parse`, the parser (and lxml)
     # not for the commands that only print summaries and tickets
     from .ledger.listing import TicketRow
-    from .parse.message import ParsedReport
+    from .parse.parsed_report import ParsedReport
 
 _KIND_WIDTH = 38
 

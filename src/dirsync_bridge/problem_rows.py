@@ -23,7 +23,7 @@ from .problem import Sighting, sightings
 
 if TYPE_CHECKING:
     from .parse.body import Row
-    from .parse.message import ParsedReport
+    from .parse.parsed_report import ParsedReport
 
 CHUNK = 500
 """Problems made (and recorded) at a time from a large report: each costs some 2.5 KB as a

@@ -8,7 +8,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dirsync_bridge.parse.message import ParsedReport, read_message
+from dirsync_bridge.parse.message import read_message
+from dirsync_bridge.parse.parsed_report import ParsedReport
 from dirsync_bridge.problem import sightings
 from dirsync_bridge.problem_rows import listed_in_chunks
 

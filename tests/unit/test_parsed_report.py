@@ -11,7 +11,8 @@ import pytest
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.catalog import classify
-from dirsync_bridge.parse.message import ParsedReport, parse_message, read_message
+from dirsync_bridge.parse.message import parse_message, read_message
+from dirsync_bridge.parse.parsed_report import ParsedReport
 
 from ..conftest import REPORTS, ROOT
 from ..reportgen import LARGE, duplicate, report_email

@@ -15,7 +15,8 @@ import pytest
 from dirsync_bridge import ingest, pipeline
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.enricher import Enricher
-from dirsync_bridge.parse.message import ParsedReport, read_message
+from dirsync_bridge.parse.message import read_message
+from dirsync_bridge.parse.parsed_report import ParsedReport
 from dirsync_bridge.problem import sightings
 from dirsync_bridge.problem_rows import listed_in_chunks
 

@@ -23,7 +23,8 @@ from dirsync_bridge.ledger import store
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.lifecycle import Policy
 from dirsync_bridge.models import Report
-from dirsync_bridge.parse.message import ParsedReport, read_message
+from dirsync_bridge.parse.message import read_message
+from dirsync_bridge.parse.parsed_report import ParsedReport
 from dirsync_bridge.ports import Outcome, RawMessage
 from dirsync_bridge.problem import Details, Problem, Sighting, sightings
 from dirsync_bridge.problem_rows import Listed, listed_in_chunks

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from dirsync_bridge.config.settings import Config
-from dirsync_bridge.parse import tables
+from dirsync_bridge.parse import table_stream, tables
 from dirsync_bridge.parse.body import BodyFacts
 from dirsync_bridge.parse.message import parse_message
 from dirsync_bridge.parse.mime import read_parts
@@ -49,12 +49,12 @@ def _facts(facts: BodyFacts) -> tuple[Any, ...]:
 def _whole(html: str, monkeypatch: pytest.MonkeyPatch) -> BodyFacts:
     """What the body gives read as before streaming: the whole tree, table by table."""
     with monkeypatch.context() as patch:
-        patch.setattr(tables._Stream, "read", _never_streamed)
+        patch.setattr(table_stream.Stream, "read", _never_streamed)
         return read_html(html)
 
 
 def _never_streamed(self: object, pieces: object) -> BodyFacts:
-    raise tables._Irregular
+    raise table_stream.Irregular
 
 
 def _in_pieces(html: str, size: int) -> BodyFacts:
@@ -83,7 +83,7 @@ def test_every_fixture_parses_to_the_same_report_streamed_or_read_whole(
 ) -> None:
     raw, source = eml.read_bytes(), str(eml.relative_to(ROOT))
     streamed = parse_message(raw, source, fixture_config.trust, fixture_config.parse)
-    monkeypatch.setattr(tables._Stream, "read", _never_streamed)
+    monkeypatch.setattr(table_stream.Stream, "read", _never_streamed)
     whole = parse_message(raw, source, fixture_config.trust, fixture_config.parse)
     assert streamed == whole
     assert streamed.to_json() == whole.to_json()
@@ -97,19 +97,19 @@ def test_rows_of_an_error_table_leave_the_tree_as_they_are_read(
     )
     roots: list[etree._Element] = []
     in_tree: list[int] = []
-    row, events = tables._Stream._row, tables._Stream._events
+    row, events = table_stream.Stream._row, table_stream.Stream._events
 
-    def spy_row(self: tables._Stream, tr: etree._Element) -> None:
+    def spy_row(self: table_stream.Stream, tr: etree._Element) -> None:
         roots[:] = [tr.getroottree().getroot()]
         row(self, tr)
 
-    def spy_events(self: tables._Stream) -> None:
+    def spy_events(self: table_stream.Stream) -> None:
         events(self)
         if roots:
             in_tree.append(sum(1 for _ in roots[0].iter("tr")))
 
-    monkeypatch.setattr(tables._Stream, "_row", spy_row)
-    monkeypatch.setattr(tables._Stream, "_events", spy_events)
+    monkeypatch.setattr(table_stream.Stream, "_row", spy_row)
+    monkeypatch.setattr(table_stream.Stream, "_events", spy_events)
     facts = read_html(html)
     assert [r.identity for r in facts.rows] == [f"u{n}@contoso.com" for n in range(3000)]
     # Fed 64 KiB at a time: never more than the rows of one feed are in the tree, not 3,000.

@@ -11,7 +11,8 @@ from dirsync_bridge.config.settings import Config, load_config
 from dirsync_bridge.errors import ConfigError, ConfigErrors
 from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse.detect import read_input
-from dirsync_bridge.parse.message import ParsedReport, ParseSettings
+from dirsync_bridge.parse.message import ParseSettings
+from dirsync_bridge.parse.parsed_report import ParsedReport
 from dirsync_bridge.parse.tenants import TenantRules
 from dirsync_bridge.parse.trust import TrustPolicy
 from dirsync_bridge.problem import sightings

@@ -69,7 +69,7 @@ def parse(
     that is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
     from ..memory import give_back_memory, map_large_blocks_apart
-    from ..parse.message import ParsedReport
+    from ..parse.parsed_report import ParsedReport
     from ..sources.files import read_inputs
 
     if enrich and output_format != "json":

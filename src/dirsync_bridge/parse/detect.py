@@ -22,7 +22,8 @@ from typing import Literal
 from ..models import ParseResult, Rejected, Report
 from .csexport import parse_csexport
 from .eventlog import EVTX_MAGIC, parse_event_xml, parse_evtx
-from .message import ParsedReport, ParseSettings, parse_message, read_message
+from .message import ParseSettings, parse_message, read_message
+from .parsed_report import ParsedReport
 from .tenants import TenantRules
 from .trust import TrustPolicy
 from .xml_safety import XmlRefused, check, read_prolog

@@ -4,28 +4,28 @@ The order of the checks is the order a careful admin would read a suspicious ema
 is it mail at all, who sent it (or forwarded it), did the receiving server vouch for it, is
 it a report, and only then what it says. ``parse_message`` never raises: anything that slips
 past the checks becomes a ``Rejected`` with a one-line reason.
+
+A forwarded report is found by ``forwards``; a trusted one is a ``ParsedReport``
+(``parsed_report``), its errors left as rows until they are read.
 """
 
 from __future__ import annotations
 
 import gc
-import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from email.utils import parseaddr
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import ParseResult, RejectCode, Rejected, Report, SyncError
-from .body import BodyFacts, Row, collapse, find_tenant, read_text
-from .catalog import classify, stated_kind
+from ..models import ParseResult, RejectCode, Rejected
+from .body import BodyFacts, collapse, find_tenant, read_text
+from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
-from .scans import addresses_in, after_line_breaks, lines_from
+from .parsed_report import ParsedReport
 from .tables import read_html_pieces
-from .trust import TrustPolicy, authentication_problem, is_report_subject, strip_forward_prefix
+from .trust import TrustPolicy, authentication_problem, is_report_subject
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
@@ -89,75 +89,6 @@ def _guarded(
         )
 
 
-_BATCH = 500
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ParsedReport:
-    """A trusted report whose errors are still rows: each becomes a model only when read.
-
-    A model of an error costs some 2 KB, and a 25 MiB report lists 70,000 errors: made all at
-    once they were most of the memory a large report took. ``errors`` and ``json_chunks``
-    make them a batch at a time; ``report`` makes them all (problems need every error).
-    """
-
-    fields: Mapping[str, Any]
-    """The report's fields but its errors, as ``Report`` takes them."""
-    rows: Sequence[Row]
-    header: Report
-    """The report without its errors."""
-
-    @classmethod
-    def of(cls, fields: Mapping[str, Any], rows: Sequence[Row]) -> ParsedReport:
-        """The report of these fields and rows; its fields checked now, its errors when read."""
-        return cls(fields, rows, Report.model_validate(fields))
-
-    def report(self) -> Report:
-        """The whole report, every error a model."""
-        # The errors validated a batch at a time (a model per row would cost more than the
-        # rest of the parse; all rows as plain data at once would hold them twice), then
-        # set on the validated header as they are.
-        return self.header.model_copy(update={"errors": tuple(self.errors())})
-
-    def errors(self) -> Iterator[SyncError]:
-        """The errors, in source order, made a batch at a time."""
-        for batch in self._batches():
-            yield from batch.errors
-
-    def json_chunks(self) -> Iterator[bytes]:
-        """``report().to_json()`` in pieces, without every error made at once."""
-        start = self.header.to_json()[: -len(b"]}")]  # up to the errors' opening bracket
-        yield start
-        # Each batch is a report of its own, serialised as the whole report would be:
-        # its errors are the bytes between the same start and the closing brackets.
-        for number, batch in enumerate(self._batches()):
-            errors = batch.to_json()[len(start) : -len(b"]}")]
-            yield b"," + errors if number else errors
-        yield b"]}"
-
-    def errors_at(self, indices: Iterable[int]) -> tuple[SyncError, ...]:
-        """The errors of these rows, in the order given, made as one batch (a few hundred:
-        each costs some 2 KB while it is held)."""
-        return self._report_of(self.rows[at] for at in indices).errors
-
-    def error_fields(self) -> Iterator[dict[str, Any]]:
-        """Each row's error as the plain data it is validated from, in source order: what
-        names a problem, read without a model made (``problem_rows``)."""
-        return (_error(row) for row in self.rows)
-
-    def object_ids(self) -> Iterator[tuple[str | None, str | None]]:
-        """(object id, identity) of each error, in source order, read from its row as
-        ``_error`` copies them: no error is made."""
-        return ((row.object_id, row.identity) for row in self.rows)
-
-    def _batches(self) -> Iterator[Report]:
-        for at in range(0, len(self.rows), _BATCH):
-            yield self._report_of(self.rows[at : at + _BATCH])
-
-    def _report_of(self, rows: Iterable[Row]) -> Report:
-        return Report.model_validate({**self.fields, "errors": [_error(r) for r in rows]})
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     # A large report allocates tens of thousands of small containers that all stay alive
@@ -210,8 +141,8 @@ def _parse(
         return _direct_report(raw, source, envelope, trust)
 
     parts = read_parts(raw)
-    attached = _attached_report(parts)
-    inline = None if attached else _inline_forward(parts)
+    attached = attached_report(parts)
+    inline = None if attached else inline_forward(parts)
     if attached is None and inline is None:
         if is_report_subject(envelope.subject):
             return reject(
@@ -289,21 +220,6 @@ def _report(
     return ParsedReport.of(fields, facts.rows)
 
 
-def _error(row: Row) -> dict[str, Any]:
-    named = stated_kind(row.stated)
-    found = classify(row.message, named)
-    return {
-        "kind": found.kind,
-        "kind_stated": named is not None,
-        "identity": row.identity,
-        "object_id": row.object_id,
-        "conflicts": found.conflicts,
-        "invalid_attribute": found.invalid_attribute,
-        "tracking_id": row.tracking_id or found.tracking_id,
-        "message": found.message,
-    }
-
-
 def _rejected(source: str, envelope: Envelope, code: RejectCode, detail: str) -> Rejected:
     return Rejected(
         source=source,
@@ -340,74 +256,3 @@ def read_body(parts: Parts) -> BodyFacts:
         fallbacks.append(facts)
     with_section = [f for f in fallbacks if f.has_error_section or find_tenant(f.text)[0]]
     return with_section[0] if with_section else (fallbacks[0] if fallbacks else BodyFacts())
-
-
-# ---------------------------------------------------------------------------------------------
-# Forwarded reports
-
-
-def _attached_report(parts: Parts) -> bytes | None:
-    for attached in parts.attached_messages:
-        if is_report_subject(read_envelope(attached).subject):
-            return attached
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class InlineForward:
-    """A report pasted into a forward: the original header lines and what follows them."""
-
-    sender: str | None
-    subject: str
-    facts: BodyFacts
-
-
-_FORWARD_MARKER = re.compile(
-    r"^[ \t>]*(?:-{2,}\s*(?:Forwarded message|Original Message)\s*-{2,}|_{10,})[ \t]*$",
-    re.IGNORECASE | re.MULTILINE,
-)
-_FORWARD_HEADER = re.compile(r"^[ \t>]*(From|Sent|Date|To|Cc|Subject)\s*:\s*(.*)$", re.I)
-
-
-def _inline_forward(parts: Parts) -> InlineForward | None:
-    for html in parts.html:
-        facts = html.read(read_html_pieces)
-        block = _forward_block(facts.text)
-        if block:
-            sender, subject, rest = block
-            if facts.rows:
-                return InlineForward(sender, subject, BodyFacts(facts.rows, rest, True))
-            return InlineForward(sender, subject, read_text(rest))
-    for part in parts.plain:
-        text = part.text()
-        block = _forward_block(text)
-        if block:
-            sender, subject, rest = block
-            return InlineForward(sender, subject, read_text(rest))
-    return None
-
-
-def _forward_block(text: str) -> tuple[str | None, str, str] | None:
-    for marker in _FORWARD_MARKER.finditer(text):
-        fields: dict[str, str] = {}
-        # The header lines after the marker, read lazily: split whole, the rest of the text
-        # was copied and split again after each marker (quadratic in the markers).
-        rest_at = after_line_breaks(text, marker.end())
-        for line, end in lines_from(text, marker.end()):
-            header = _FORWARD_HEADER.match(line.rstrip("\r\n"))
-            if not header:
-                break
-            fields.setdefault(header.group(1).lower(), header.group(2).strip())
-            rest_at = end
-        subject = strip_forward_prefix(fields.get("subject", ""))
-        if "from" in fields and is_report_subject(subject):
-            return _forward_sender(fields["from"]), subject, text[rest_at:]
-    return None
-
-
-def _forward_sender(value: str) -> str | None:
-    _name, address = parseaddr(value)
-    if "@" not in address:
-        found = addresses_in(value)
-        address = found[-1] if found else ""
-    return address.lower() or None

@@ -39,7 +39,8 @@ from typing import BinaryIO, Final
 
 from ..models import ParseResult, Rejected, Report
 from ..parse.detect import read_input
-from ..parse.message import ParsedReport, ParseSettings
+from ..parse.message import ParseSettings
+from ..parse.parsed_report import ParsedReport
 from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
 from ..ports import Outcome, Progress, RawMessage

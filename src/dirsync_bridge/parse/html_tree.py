@@ -1,0 +1,172 @@
+"""A body's HTML as lxml builds it: fed a piece at a time, a table's own rows read from the
+tree, and the text of what is left once the error tables are out.
+
+Both readers of ``tables`` use these: the stream (``table_stream``), which lets an error
+table's rows go as they close, and the whole-tree reader it falls back on. The text comes out
+the same whichever read the tables.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+
+from lxml import etree
+
+from .body import BodyFacts, Row
+
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "table", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+SECTIONS = frozenset({"thead", "tbody", "tfoot"})
+CELLS = frozenset({"td", "th"})
+_TEXT = etree.XPath("string()")  # an element's text without comments, as lxml.html does it
+# The parser is fed this much at a time: the rows it builds before they are read and let go.
+_FEED_CHARS = 64 * 1024
+_TAIL_CHARS = 64 * 1024
+
+
+def new_parser(*, events: bool) -> etree.HTMLParser:
+    """A parser for one body: one that reports each closed table and row, or a plain one."""
+    # Plain etree elements, not lxml.html's: its per-element class lookup in Python costs
+    # more than the rest of the row extraction.
+    if events:
+        return etree.HTMLPullParser(
+            events=("end",), tag=("table", "tr"), remove_comments=True, remove_pis=True
+        )
+    return etree.HTMLParser(remove_comments=True, remove_pis=True)
+
+
+def feed(
+    parser: etree.HTMLParser, pieces: Iterable[str], step: Callable[[], None]
+) -> tuple[etree._Element | None, str]:
+    """Feed ``pieces`` to ``parser``, calling ``step`` after each feed and after the close.
+
+    Returns the root (None when lxml finds no document, as it does in an empty body) and the
+    last ``_TAIL_CHARS`` characters of the text.
+    """
+    recent: deque[str] = deque()  # the last parts fed, enough of them to hold the tail
+    held = 0
+    stopped = False
+    try:
+        for piece in pieces:
+            for start in range(0, len(piece), _FEED_CHARS):
+                part = piece[start : start + _FEED_CHARS]
+                recent.append(part)
+                held += len(part)
+                while held - len(recent[0]) >= _TAIL_CHARS:
+                    held -= len(recent.popleft())
+                if stopped:
+                    continue
+                try:
+                    parser.feed(part)
+                except UnicodeEncodeError as exc:
+                    # A lone surrogate (only an odd codec named by the sender makes one):
+                    # libxml2, given the whole text, stops reading at it, and so does this.
+                    parser.feed(part[: exc.start])
+                    stopped = True
+                step()
+        root = parser.close()
+    except (etree.ParserError, etree.XMLSyntaxError):
+        return None, ""
+    step()
+    return root, "".join(recent)[-_TAIL_CHARS:]
+
+
+def finish(
+    root: etree._Element, rows: list[Row], error_tables: list[etree._Element], tail: str
+) -> BodyFacts:
+    """The body's facts: these rows, and the text of the tree once the error tables are out."""
+    facts = BodyFacts(rows=rows)
+    if facts.rows and _cut_inside_a_row(tail):
+        # The parser closes what the sender never did: a row cut off mid-message would
+        # become a wrong error (and a wrong ticket), so it is left out.
+        facts.rows.pop()
+    for table in error_tables:
+        _remove_keeping_tail(table)
+    # What is left is small (the error tables are gone): make its line breaks and blocks
+    # newlines, so that paragraphs read as in plain text (a blank line ends one).
+    for element in root.iter():
+        tag = element.tag
+        if tag == "br":
+            element.tail = "\n" + (element.tail or "")
+        elif tag in CELLS:
+            element.tail = " " + (element.tail or "")
+        elif tag in _BLOCK_TAGS:
+            element.tail = "\n\n" + (element.tail or "")
+    facts.text = str(_TEXT(root))
+    facts.has_error_section = bool(error_tables)
+    return facts
+
+
+def _cut_inside_a_row(tail: str) -> bool:
+    # A truncated message (a cut download, a broken MIME part) ends inside a table row:
+    # the last "<tr" has no "</table" after it. Only the end of the document is looked at.
+    tail = tail[-_TAIL_CHARS:].lower()
+    return tail.rfind("<tr") > tail.rfind("</table")
+
+
+def own_rows(table: etree._Element) -> Iterator[list[str]]:
+    """The cell texts of each row of this table that has cells, in document order."""
+    # Rows of this table only, not of tables nested in its cells; a row that holds a nested
+    # table is layout, not data.
+    if table.find(".//table") is None:
+        # Nothing nested: one pass over rows and cells in document order.
+        cells: list[str] = []
+        for element in table.iter("tr", "td", "th"):
+            if element.tag == "tr":
+                if cells:
+                    yield cells
+                cells = []
+            else:
+                # Most cells hold only text: reading it directly is ten times faster than XPath.
+                cells.append((element.text or "") if len(element) == 0 else cell_text(element))
+        if cells:
+            yield cells
+        return
+    for child in table:
+        for row in [child] if child.tag == "tr" else child if child.tag in SECTIONS else ():
+            if row.tag != "tr":
+                continue
+            cell_elements = list(row.iterchildren("td", "th"))
+            if any(cell.find(".//table") is not None for cell in cell_elements):
+                continue
+            yield [
+                (cell.text or "") if len(cell) == 0 else cell_text(cell) for cell in cell_elements
+            ]
+
+
+def cell_text(cell: etree._Element) -> str:
+    """The text of a cell with markup inside, its line breaks and blocks made newlines."""
+    # A cell with markup inside: <br> and blocks separate words, they must not glue them.
+    for element in cell.iter():
+        if element.tag == "br" or element.tag in _BLOCK_TAGS:
+            element.tail = "\n" + (element.tail or "")
+    return str(_TEXT(cell))
+
+
+def marks_undone(cell: etree._Element) -> str:
+    """``cell_text`` of a cell that stays in the tree: its marks would be made twice."""
+    marked = [
+        (element, element.tail)
+        for element in cell.iter()
+        if element.tag == "br" or element.tag in _BLOCK_TAGS
+    ]
+    try:
+        return cell_text(cell)
+    finally:
+        for element, tail in marked:
+            element.tail = tail
+
+
+def _remove_keeping_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:  # already removed with an enclosing error table
+        return
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)

@@ -1,0 +1,97 @@
+"""A trusted report whose errors are still rows, each made a model only when it is read.
+
+``message.read_message`` gives one; ``parse_message`` makes it a whole ``Report``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Report, SyncError
+from .body import Row
+from .catalog import classify, stated_kind
+
+_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ParsedReport:
+    """A trusted report whose errors are still rows: each becomes a model only when read.
+
+    A model of an error costs some 2 KB, and a 25 MiB report lists 70,000 errors: made all at
+    once they were most of the memory a large report took. ``errors`` and ``json_chunks``
+    make them a batch at a time; ``report`` makes them all (problems need every error).
+    """
+
+    fields: Mapping[str, Any]
+    """The report's fields but its errors, as ``Report`` takes them."""
+    rows: Sequence[Row]
+    header: Report
+    """The report without its errors."""
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Any], rows: Sequence[Row]) -> ParsedReport:
+        """The report of these fields and rows; its fields checked now, its errors when read."""
+        return cls(fields, rows, Report.model_validate(fields))
+
+    def report(self) -> Report:
+        """The whole report, every error a model."""
+        # The errors validated a batch at a time (a model per row would cost more than the
+        # rest of the parse; all rows as plain data at once would hold them twice), then
+        # set on the validated header as they are.
+        return self.header.model_copy(update={"errors": tuple(self.errors())})
+
+    def errors(self) -> Iterator[SyncError]:
+        """The errors, in source order, made a batch at a time."""
+        for batch in self._batches():
+            yield from batch.errors
+
+    def json_chunks(self) -> Iterator[bytes]:
+        """``report().to_json()`` in pieces, without every error made at once."""
+        start = self.header.to_json()[: -len(b"]}")]  # up to the errors' opening bracket
+        yield start
+        # Each batch is a report of its own, serialised as the whole report would be:
+        # its errors are the bytes between the same start and the closing brackets.
+        for number, batch in enumerate(self._batches()):
+            errors = batch.to_json()[len(start) : -len(b"]}")]
+            yield b"," + errors if number else errors
+        yield b"]}"
+
+    def errors_at(self, indices: Iterable[int]) -> tuple[SyncError, ...]:
+        """The errors of these rows, in the order given, made as one batch (a few hundred:
+        each costs some 2 KB while it is held)."""
+        return self._report_of(self.rows[at] for at in indices).errors
+
+    def error_fields(self) -> Iterator[dict[str, Any]]:
+        """Each row's error as the plain data it is validated from, in source order: what
+        names a problem, read without a model made (``problem_rows``)."""
+        return (_error(row) for row in self.rows)
+
+    def object_ids(self) -> Iterator[tuple[str | None, str | None]]:
+        """(object id, identity) of each error, in source order, read from its row as
+        ``_error`` copies them: no error is made."""
+        return ((row.object_id, row.identity) for row in self.rows)
+
+    def _batches(self) -> Iterator[Report]:
+        for at in range(0, len(self.rows), _BATCH):
+            yield self._report_of(self.rows[at : at + _BATCH])
+
+    def _report_of(self, rows: Iterable[Row]) -> Report:
+        return Report.model_validate({**self.fields, "errors": [_error(r) for r in rows]})
+
+
+def _error(row: Row) -> dict[str, Any]:
+    named = stated_kind(row.stated)
+    found = classify(row.message, named)
+    return {
+        "kind": found.kind,
+        "kind_stated": named is not None,
+        "identity": row.identity,
+        "object_id": row.object_id,
+        "conflicts": found.conflicts,
+        "invalid_attribute": found.invalid_attribute,
+        "tracking_id": row.tracking_id or found.tracking_id,
+        "message": found.message,
+    }

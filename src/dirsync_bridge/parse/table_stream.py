@@ -1,0 +1,216 @@
+"""Rows read as the parser closes them: an error table's rows leave the tree as they are read.
+
+A table is known to be an error table by a header row among its first rows, or a known
+message in a header-less one; until then its rows stay in the tree, and a table never known
+is read whole when it closes. A table that breaks the plain shape after its rows left
+(``tables``' module docstring) raises ``Irregular``: the body is read again from the whole
+tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from lxml import etree
+
+from .body import (
+    HEADER_SEARCH_ROWS,
+    HEADERLESS,
+    BodyFacts,
+    Row,
+    column_roles,
+    is_known_pair,
+    row_reader,
+    rows_from_table,
+)
+from .html_tree import (
+    CELLS,
+    SECTIONS,
+    cell_text,
+    feed,
+    finish,
+    marks_undone,
+    new_parser,
+    own_rows,
+)
+
+_TABLE_PARTS = ("td", "th", "tr", "table")
+
+
+class Irregular(Exception):
+    """A table that streaming cannot read as the whole tree would be read."""
+
+
+class _Table:
+    """One table of the stream, kept in the order of its opening tags (the tree's order)."""
+
+    __slots__ = (
+        "element",
+        "error",
+        "headerless",
+        "irregular",
+        "known_pair",
+        "pending",
+        "read",
+        "rows",
+        "seen",
+    )
+
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+        self.read: Callable[[Sequence[str]], Row | None] | None = None
+        """Set once it is known to be an error table: its rows are read and let go."""
+        self.headerless = False
+        self.pending: list[etree._Element] = []
+        """Its rows so far, still in the tree, until it is known to be an error table."""
+        self.seen = 0
+        """How many of them have cells (the header is looked for in the first few)."""
+        self.known_pair = False
+        self.irregular = False
+        """Read whole when it closes: it has a row streaming does not follow."""
+        self.error = False
+        self.rows: list[Row] = []
+
+
+class Stream:
+    """One body: rows read as the parser closes them, tables as it closes them."""
+
+    def __init__(self) -> None:
+        self.parser = new_parser(events=True)
+        self.tables: dict[etree._Element, _Table] = {}
+        # The rows of a table come one after another: the last parent's table, at hand.
+        self.last_parent: etree._Element | None = None
+        self.last_table: _Table | None = None
+
+    def read(self, pieces: Iterable[str]) -> BodyFacts:
+        root, tail = feed(self.parser, pieces, self._events)
+        if root is None:
+            return BodyFacts()
+        # Every table is still in the tree (error tables emptied), in the tree's order.
+        found = (self.tables.get(element) for element in root.iter("table"))
+        errors = [table for table in found if table is not None and table.error]
+        rows = [row for table in errors for row in table.rows]
+        return finish(root, rows, [table.element for table in errors], tail)
+
+    def _events(self) -> None:
+        for _event, element in self.parser.read_events():
+            if element.tag == "tr":
+                self._row(element)
+            else:
+                self._table_end(element)
+
+    def _table(self, element: etree._Element) -> _Table:
+        table = self.tables.get(element)
+        if table is None:
+            table = self.tables[element] = _Table(element)
+        return table
+
+    def _table_end(self, element: etree._Element) -> None:
+        table = self._table(element)
+        # A table inside a table: the outer ones are read whole (their rows that hold it
+        # are layout), unless rows have already left them.
+        for outer in element.iterancestors("table"):
+            self._irregular(self._table(outer))
+        if table.read is not None:
+            if next(element.iterdescendants(*_TABLE_PARTS), None) is not None:
+                raise Irregular  # cells outside its rows, or rows it did not take out
+            table.error = True
+            return
+        found = rows_from_table(list(own_rows(element)))
+        table.pending = []
+        if found is not None:
+            table.rows = found
+            table.error = True
+
+    def _irregular(self, table: _Table) -> None:
+        if table.read is not None:
+            raise Irregular
+        table.irregular = True
+        table.pending = []
+
+    def _row(self, tr: etree._Element) -> None:
+        parent = tr.getparent()
+        if parent is None:
+            return  # never: the parser's rows are all inside <html>
+        table = self.last_table
+        if parent is not self.last_parent or table is None:
+            table = self._table_of(tr, parent)
+            if table is None:
+                return
+        if table.irregular:
+            return
+        leaving = table.read is not None
+        texts = []
+        for cell in tr:
+            if cell.tag not in CELLS:
+                self._irregular(table)
+                return
+            if len(cell) == 0:
+                # Most cells hold only text: reading it directly is ten times faster than XPath.
+                texts.append(cell.text or "")
+            elif next(cell.iterdescendants(*_TABLE_PARTS), None) is not None:
+                self._irregular(table)
+                return
+            else:
+                texts.append(cell_text(cell) if leaving else marks_undone(cell))
+        if table.read is not None:
+            if texts and (not table.headerless or len(texts) == 2):
+                row = table.read(texts)
+                if row is not None:
+                    table.rows.append(row)
+            parent.remove(tr)
+            return
+        table.pending.append(tr)
+        if not texts:
+            return
+        table.seen += 1
+        if table.seen <= HEADER_SEARCH_ROWS and column_roles(texts):
+            self._known(table)
+            return
+        table.known_pair = table.known_pair or is_known_pair(texts)
+        if table.known_pair and table.seen >= HEADER_SEARCH_ROWS:
+            self._known(table)
+
+    def _table_of(self, tr: etree._Element, parent: etree._Element) -> _Table | None:
+        """The table of a row directly in it (or in its sections); None for any other row."""
+        if parent.tag == "table":
+            element: etree._Element | None = parent
+        elif parent.tag in SECTIONS:
+            element = parent.getparent()
+            if element is not None and element.tag != "table":
+                element = None
+        else:
+            element = None
+        if element is not None:
+            self.last_parent, self.last_table = parent, self._table(element)
+            return self.last_table
+        # A row elsewhere in a table makes it one streaming does not follow; a row outside
+        # every table is only text.
+        outer = next(tr.iterancestors("table"), None)
+        if outer is not None:
+            self._irregular(self._table(outer))
+        return None
+
+    def _known(self, table: _Table) -> None:
+        """``table`` is an error table: its rows so far are read, and they leave the tree."""
+        so_far = [_texts(tr) for tr in table.pending]
+        so_far = [texts for texts in so_far if texts]
+        found = rows_from_table(so_far)
+        if found is None:
+            raise Irregular  # cannot be: the same test found it an error table
+        roles = next(
+            (roles for texts in so_far[:HEADER_SEARCH_ROWS] if (roles := column_roles(texts))),
+            None,
+        )
+        table.headerless = roles is None
+        table.read = row_reader(HEADERLESS if roles is None else roles)
+        table.rows = found
+        for tr in table.pending:
+            parent = tr.getparent()
+            if parent is not None:
+                parent.remove(tr)
+        table.pending = []
+
+
+def _texts(tr: etree._Element) -> list[str]:
+    return [(cell.text or "") if len(cell) == 0 else cell_text(cell) for cell in tr]
