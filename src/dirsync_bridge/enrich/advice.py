@@ -8,6 +8,7 @@ treats the typographic single quotes as quotes too, so those are doubled as well
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Final
 
@@ -16,6 +17,10 @@ from ..models.enrichment import Advice, CloudHolder, RuleHit
 from ..models.holders import OnPremHolder
 
 _QUOTES: Final = "'\u2018\u2019\u201a\u201b"
+_LINE_ENDS: Final = frozenset(("Cc", "Zl", "Zp"))
+"""Controls (CR, LF, VT, FF, NEL among them) and the line and paragraph separators."""
+_BIDI: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""The bidi marks, embeddings, overrides and isolates: they reorder how a line is displayed."""
 NOT_CONFIGURED: Final = "Holders not looked up (no [enrich.cloud] or [enrich.onprem] configured)."
 NO_VALUE: Final = "The report names no value to look up: see the advice below."
 
@@ -30,6 +35,20 @@ MG_GET: Final = {
 def ps_quote(value: str) -> str:
     """``value`` as a PowerShell single-quoted string (every kind of single quote doubled)."""
     return "'" + "".join(ch * 2 if ch in _QUOTES else ch for ch in value) + "'"
+
+
+def ps_comment(text: str) -> str:
+    """``text`` safe in a ``#`` comment line: every control, line or paragraph separator and
+    bidi control replaced by U+FFFD.
+
+    PowerShell ends a comment at CR or LF; the others (U+0085, U+2028, VT, FF...) break the
+    line in editors, terminals and ticket views an agent copies from, and the bidi controls
+    would draw the comment in another order than the one pasted. Every line end of every
+    reader is in Unicode category Cc, Zl or Zp, so none is left.
+    """
+    return "".join(
+        "\ufffd" if ch in _BIDI or unicodedata.category(ch) in _LINE_ENDS else ch for ch in text
+    )
 
 
 def advise(
@@ -111,7 +130,7 @@ def commands(holders: Sequence[CloudHolder | OnPremHolder], identity: str | None
     onprem = [h for h in holders if isinstance(h, OnPremHolder)]
     for h in holders:
         if isinstance(h, CloudHolder):
-            lines.append(f"# {h.sync_state} {h.object_type} {_name(h)}")
+            lines.append(ps_comment(f"# {h.sync_state} {h.object_type} {_name(h)}"))
             lines.append(
                 f"{MG_GET[h.object_type]} {ps_quote(h.id)} -Property "
                 "Id,DisplayName,Mail,ProxyAddresses,OnPremisesSyncEnabled,"
@@ -119,13 +138,15 @@ def commands(holders: Sequence[CloudHolder | OnPremHolder], identity: str | None
             )
             twin = next((o for o in onprem if o.object_type == "user"), None)
             if h.sync_state == "cloud-only" and h.object_type == "user" and twin is not None:
-                lines.append(f"# hard match to {twin.dn} (then run a sync cycle):")
+                lines.append(ps_comment(f"# hard match to {twin.dn} (then run a sync cycle):"))
                 lines.append(
                     f"Update-MgUser -UserId {ps_quote(h.id)} "
                     f"-OnPremisesImmutableId {ps_quote(twin.immutable_id)}"
                 )
     for h in onprem:
-        lines.append(f"# on-premises {h.object_type} {h.dn}: if it should not keep the value")
+        lines.append(
+            ps_comment(f"# on-premises {h.object_type} {h.dn}: if it should not keep the value")
+        )
         target = f"{AD_SET[h.object_type]} -Identity {ps_quote(h.dn)}"
         if ":" in h.value:
             lines.append(f"{target} -Remove @{{proxyAddresses={ps_quote(h.value)}}}")
