@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -211,6 +212,9 @@ TICKET_FIELDS: Final = (
     "comments",
 )
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+_SPLIT_FORMULA: Final = re.compile(r"(?<=[;,\t\r\n])(?=[ \t\r\n]*[=+\-@])")
+"""Inside a cell, a place a spreadsheet may start a new cell or row (after ``;``, ``,``, a tab
+or a line break) where the text goes on like a formula."""
 
 
 def csv_cell(value: object) -> str:
@@ -220,11 +224,18 @@ def csv_cell(value: object) -> str:
     starts like a formula (``=HYPERLINK(...)``, ``+``, ``-``, ``@``, or a tab or carriage
     return before one) would be evaluated by Excel or LibreOffice on opening, so it gets a
     leading ``'``, which they read as "text" (OWASP's advice for CSV injection).
+
+    So does each part after a separator that starts like one: Excel opens a ``.csv`` with
+    the system's list separator, ``;`` in much of Europe (de-DE, fr-FR): there a row of this
+    comma-separated file reads as one field that starts unquoted, its quotes plain text,
+    and a cell ``tax;=cmd|' /C calc'!A0`` gives a cell ``=cmd|...``, a formula. Quoting
+    every field would not help, for that reason; a line break in a quoted cell starts a row.
     """
     if value is None:
         return ""
     if not isinstance(value, str):
         return str(value)  # counts: numbers, never text from a report
+    value = _SPLIT_FORMULA.sub("'", value)
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 

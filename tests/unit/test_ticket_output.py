@@ -18,8 +18,14 @@ from dirsync_bridge.terminal import CLIPPED_WIDTH, width
         ("+1-555@contoso.com", "'+1-555@contoso.com"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1+1", "'\t=1+1"),
-        ("\r=1+1", "'\r=1+1"),
+        # After the tab or CR, a spreadsheet splitting there would find =1+1: marked too.
+        ("\t=1+1", "'\t'=1+1"),
+        ("\r=1+1", "'\r'=1+1"),
+        # Excel with ';' as list separator (de-DE, fr-FR) starts a cell after each ';'.
+        ("tax;=cmd|' /C calc'!A0;x", "tax;'=cmd|' /C calc'!A0;x"),
+        ("a; +1;b,@SUM(A1)", "a;' +1;b,'@SUM(A1)"),
+        ("a\n-2\r\n=3", "a\n'-2\r'\n'=3"),
+        ("a;b, c", "a;b, c"),  # no formula after the separators: unchanged
         ("ann@contoso.com", "ann@contoso.com"),  # an @ inside is an address, not a formula
         ("[dirsync] x = y", "[dirsync] x = y"),
         ("", ""),
