@@ -5,8 +5,10 @@ A report's identity, tenant or error text, a server's answer, a file name: any o
 hold an escape sequence (``ESC ] 0 ; title BEL`` sets the window title, ``ESC [ 2 J``
 clears the screen, others have rewritten the clipboard or hidden text). Every table and
 every human log line shows such text through ``shown``: the C0 controls (newlines and
-tabs included: one event, one line), DEL, the C1 controls (8-bit ``CSI``) and the line
-and paragraph separators become backslash escapes, ``\\x1b``, ``\\u2028``. JSON output
+tabs included: one event, one line), DEL, the C1 controls (8-bit ``CSI``), the line
+and paragraph separators and the bidi controls (marks, embeddings, overrides, isolates:
+``\\u202e`` draws ``moc.lacol@fdp.exe`` as ``exe.pdf@local.com``) become backslash
+escapes, ``\\x1b``, ``\\u2028``, ``\\u202e``. The stored values keep them. JSON output
 needs none of this: ``json.dumps`` escapes the C0 controls, and a JSON reader does not obey
 the others.
 """
@@ -20,20 +22,23 @@ import shutil
 import sys
 from typing import Any, Final, TextIO
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029"  # C0, DEL, C1; the line and paragraph separators
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"  # bidi marks, overrides, isolates
+)
 CLIPPED_WIDTH: Final = 80
 """Tables written anywhere but a terminal (a file, a pipe, cron's mail) fit 80 columns."""
 _NARROWEST: Final = 40
 
 
 def shown(text: str) -> str:
-    """``text`` with every control character written as ``\\xNN``."""
+    """``text`` with every control character written as ``\\xNN`` (``\\uNNNN`` past U+00FF)."""
     return _CONTROL.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
     # The line and paragraph separators (U+2028, U+2029) break a line on many terminals
-    # and log viewers: one event, one line.
+    # and log viewers: one event, one line. The bidi controls reorder what follows them.
     code = ord(match.group(0))
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 

@@ -19,6 +19,12 @@ from dirsync_bridge.terminal import shown
         ("del\x7f", "del\\x7f"),
         ("two\nlines\tand a tab\r", "two\\x0alines\\x09and a tab\\x0d"),
         ("Zoë, Łódź, 東京, \u00a0nbsp", "Zoë, Łódź, 東京, \u00a0nbsp"),  # printable: as is
+        # bidi marks, embeddings, overrides and isolates reorder what is drawn after them
+        ("\u202emoc.lacol@fdp.exe", "\\u202emoc.lacol@fdp.exe"),
+        ("a\u202ab\u202bc\u202cd\u202de", "a\\u202ab\\u202bc\\u202cd\\u202de"),
+        ("\u2066x\u2067y\u2068z\u2069", "\\u2066x\\u2067y\\u2068z\\u2069"),
+        ("\u200e\u200f\u061c", "\\u200e\\u200f\\u061c"),
+        ("עברית العربية", "עברית العربية"),  # right-to-left letters themselves: as is
     ],
 )
 def test_control_characters_are_escaped_and_nothing_else(text: str, expected: str) -> None:
