@@ -31,6 +31,11 @@ from typing import Any
 from .crashpoints import crash_point
 from .errors import DirsyncBridgeError, Fatal, Retriable
 
+# Files this release must not take for its own (from a newer release): their own module.
+from .sqlite_refusals import newer_release as newer_release
+from .sqlite_refusals import refuse_newer
+from .sqlite_refusals import unknown_migrations as unknown_migrations
+
 # Stores write through ``sqlite.transaction`` and ``sqlite.grouped``: kept in a module of their own.
 from .sqlite_transactions import grouped as grouped
 from .sqlite_transactions import transaction as transaction
@@ -225,7 +230,15 @@ def _recorded(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list
         done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
     except sqlite3.Error:
         return list(migrations)
+    _refuse_newer(conn, done, migrations)
     return [migration for migration in migrations if migration[0] in done]
+
+
+def _refuse_newer(
+    conn: sqlite3.Connection, recorded: Iterable[object], migrations: Sequence[Migration]
+) -> None:
+    path = getattr(conn, "path", ":memory:")
+    refuse_newer(path, getattr(conn, "role", GENERIC), recorded, migrations)
 
 
 def _require_file(path: Path, role: Role) -> None:
@@ -258,6 +271,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    _refuse_newer(conn, done, migrations)
     ran = []
     for name, statements in migrations:
         if name in done:
@@ -339,7 +353,11 @@ def memory_copy(
         except BaseException:
             memory.close()
             raise
-    migrate(memory, migrations)
+    try:
+        migrate(memory, migrations)
+    except BaseException:
+        memory.close()
+        raise
     return memory
 
 
