@@ -1,11 +1,13 @@
 """Database files this release must not take for its own, though SQLite would open them:
-one written by a newer release (it records a migration this release does not know). Used by
-``sqlite`` and doctor, so that a run and doctor refuse them in the same words.
+one written by a newer release (it records a migration this release does not know), and an
+empty one (0 bytes), which SQLite takes for a new database. Used by ``sqlite`` and doctor,
+so that a run and doctor refuse them in the same words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import Fatal
@@ -41,3 +43,18 @@ def refuse_newer(
     unknown = unknown_migrations(recorded, migrations)
     if unknown:
         raise Fatal(newer_release(path, role, unknown))
+
+
+def empty_file(path: Path, role: Role) -> str | None:
+    """Why ``path`` is refused as empty, or None: it exists with 0 bytes and no log beside it
+    holds anything (a new database's pages may all be in its log), and ``role`` does not
+    take an empty file for a new one. A missing file is a new database, not an empty one."""
+    if role.empty is None:
+        return None
+    wal = path.with_name(path.name + "-wal")
+    try:
+        if not path.is_file() or path.stat().st_size or (wal.exists() and wal.stat().st_size):
+            return None
+    except OSError:
+        return None  # SQLite, opening it, says what is wrong
+    return f"{path}: {role.name} is empty (0 bytes) though it exists: {role.empty}"

@@ -1,7 +1,7 @@
 """State files SQLite would open but this release must not take for its own: a ledger (or a
-local ticket store) written by a newer release of dirsync-bridge. Every command that opens
-one refuses it in one line, exit 2, and doctor fails it in the same words; nothing is
-written into it.
+local ticket store) written by a newer release of dirsync-bridge, and a ledger that exists
+but is empty (0 bytes). Every command that opens one refuses it in one line, exit 2, and
+doctor fails it in the same words; nothing is written into it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .test_cli_state import cli
 FIRST = REPORTS / "aadsync_th_thead.eml"
 LATER = REPORTS / "aadsync_html_entities.eml"
 NEWER = "was written by a newer release of dirsync-bridge"
+EMPTY = "is empty (0 bytes) though it exists"
 
 
 def replayed(tmp_path: Path) -> Path:
@@ -116,3 +117,37 @@ def test_a_ticket_store_written_by_a_newer_release_is_refused_by_its_own_list(
         line.startswith("FAIL local ticket store") and NEWER in line
         for line in doctor.stdout.splitlines()
     ), doctor.stdout
+
+
+def test_an_empty_ledger_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> None:
+    config = replayed(tmp_path)
+    ledger = tmp_path / "state" / "state.db"
+    store = tmp_path / "state" / "tickets.db"
+    tickets_before = store.read_bytes()
+    ledger.write_bytes(b"")  # a full disk, or `: > state.db`
+
+    runs = [cli(config, *args) for args in (("replay", str(FIRST)), ("tickets",))]
+    doctor = cli(config, "doctor")
+
+    # Before: replay took it for a new ledger and made every ticket again; `tickets` called
+    # it "damaged (no such table: migrations)".
+    want = (
+        f"{ledger}: the ledger is empty (0 bytes) though it exists: restore it from a "
+        "backup, or delete it to start a new ledger"
+    )
+    for done in runs:
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == f"dirsync-bridge: error: {want}\n"
+    assert ledger.stat().st_size == 0 and store.read_bytes() == tickets_before
+    assert doctor.returncode == 2 and f"FAIL ledger: {want}" in doctor.stdout.splitlines()
+
+
+def test_a_missing_ledger_is_still_a_new_one(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+    (tmp_path / "state").mkdir()
+
+    done = cli(config, "replay", str(FIRST))
+
+    assert done.returncode == 0, done.stderr
+    assert EMPTY not in done.stderr

@@ -33,6 +33,16 @@ def test_the_next_release_opens_what_this_one_wrote_and_not_the_reverse(tmp_path
         )
 
 
+def test_an_empty_file_with_a_log_beside_it_is_not_called_empty(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"")
+    assert sqlite.empty_file(path, sqlite.LEDGER) is not None
+    assert sqlite.empty_file(path, sqlite.GENERIC) is None  # SQLite's new database
+    path.with_name("state.db-wal").write_bytes(b"x")
+    assert sqlite.empty_file(path, sqlite.LEDGER) is None
+    assert sqlite.empty_file(tmp_path / "missing.db", sqlite.LEDGER) is None
+
+
 def test_a_name_from_the_file_stays_on_one_line() -> None:
     line = sqlite.newer_release("s.db", sqlite.LEDGER, ["0099-a\nb"])
     assert "\n" not in line and "'0099-a\\nb'" in line

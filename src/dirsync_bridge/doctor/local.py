@@ -61,6 +61,9 @@ def database_check(
         # SQLite quietly opens a write-protected file read-only: ask the system instead.
         if file.exists() and not os.access(file, os.W_OK):
             return Check(name, "fail", f"{file} is not writable by {who}: {fix}", 2)
+    empty = sqlite.empty_file(path, role)
+    if empty:  # the words every run refuses it in
+        return Check(name, "fail", empty, 2)
     try:
         problem = _damage(path)
         unknown = [] if problem else _unknown_migrations(path, migrations)
