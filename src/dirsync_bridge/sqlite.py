@@ -31,6 +31,12 @@ from typing import Any
 from .crashpoints import crash_point
 from .errors import DirsyncBridgeError, Fatal, Retriable
 
+# Files this release must not take for its own (empty, or from a newer release): their own module.
+from .sqlite_refusals import empty_file as empty_file
+from .sqlite_refusals import newer_release as newer_release
+from .sqlite_refusals import refuse_newer
+from .sqlite_refusals import unknown_migrations as unknown_migrations
+
 # Stores write through ``sqlite.transaction`` and ``sqlite.grouped``: kept in a module of their own.
 from .sqlite_transactions import grouped as grouped
 from .sqlite_transactions import transaction as transaction
@@ -58,9 +64,17 @@ class Role:
     """``the ledger``, ``the local ticket store``."""
     repair: str
     """What to do when the file is damaged, as the end of a sentence."""
+    empty: str | None = None
+    """What to do when the file exists but holds nothing (0 bytes: truncated by a full disk
+    or by hand), as the end of a sentence; None: SQLite takes it for a new database."""
 
 
-LEDGER = Role("the ledger", "restore it from a backup")
+LEDGER = Role(
+    "the ledger",
+    "restore it from a backup",
+    # Taken for a new ledger, every problem would be ticketed again.
+    empty="restore it from a backup, or delete it to start a new ledger",
+)
 GENERIC = Role("the database", "restore it from a backup")
 
 
@@ -225,7 +239,15 @@ def _recorded(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list
         done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
     except sqlite3.Error:
         return list(migrations)
+    _refuse_newer(conn, done, migrations)
     return [migration for migration in migrations if migration[0] in done]
+
+
+def _refuse_newer(
+    conn: sqlite3.Connection, recorded: Iterable[object], migrations: Sequence[Migration]
+) -> None:
+    path = getattr(conn, "path", ":memory:")
+    refuse_newer(path, getattr(conn, "role", GENERIC), recorded, migrations)
 
 
 def _require_file(path: Path, role: Role) -> None:
@@ -233,6 +255,9 @@ def _require_file(path: Path, role: Role) -> None:
     if path.exists() and not path.is_file():
         what = "a directory" if path.is_dir() else "not a regular file"
         raise Fatal(f"[state] path: {path} is {what}, not {role.name}'s file")
+    empty = empty_file(path, role)
+    if empty:
+        raise Fatal(empty)
 
 
 def _open(target: str, role: Role, path: str, uri: bool = False) -> Connection:
@@ -258,6 +283,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[s
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    _refuse_newer(conn, done, migrations)
     ran = []
     for name, statements in migrations:
         if name in done:
@@ -316,6 +342,9 @@ def memory_copy(
     The file and its WAL are copied aside first, because even a read-only connection to a
     WAL database creates files next to it.
     """
+    empty = empty_file(path, role)
+    if empty:
+        raise Fatal(empty)
     memory = _open(":memory:", role, str(path))
     if path.exists():
         try:
@@ -339,7 +368,11 @@ def memory_copy(
         except BaseException:
             memory.close()
             raise
-    migrate(memory, migrations)
+    try:
+        migrate(memory, migrations)
+    except BaseException:
+        memory.close()
+        raise
     return memory
 
 

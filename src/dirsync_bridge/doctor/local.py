@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from .. import sqlite
 from ..config.settings import Config
 from ..enrich.onprem import OnPremDirectory
 from ..errors import DirsyncBridgeError
+from ..ledger.schema import MIGRATIONS as LEDGER_MIGRATIONS
+from ..sinks import local_schema
 from .report import Check, Progress, failed, quiet, step
 
 LOCK_WAIT = 2.0
@@ -25,14 +28,23 @@ LOCK_WAIT = 2.0
 def ledger_checks(config: Config) -> Iterator[Check]:
     """The ledger (and the local ticket store, if there is one): readable, undamaged, ours,
     and writable by the account doctor runs as (run it as the service's account)."""
-    yield database_check("ledger", config.state.path)
+    yield database_check("ledger", config.state.path, LEDGER_MIGRATIONS, sqlite.LEDGER)
     store = config.state.local_tickets_path
     if config.sink.kind == "local" and store.exists():
-        yield database_check("local ticket store", store)
+        yield database_check(
+            "local ticket store", store, local_schema.MIGRATIONS, local_schema.ROLE
+        )
 
 
-def database_check(name: str, path: Path) -> Check:
-    """One SQLite file of the tool's: healthy and writable, or why not and what to do."""
+def database_check(
+    name: str,
+    path: Path,
+    migrations: Sequence[sqlite.Migration],
+    role: sqlite.Role,
+) -> Check:
+    """One SQLite file of the tool's: healthy and writable, or why not and what to do.
+    ``migrations`` is this release's list for that file: one written by a newer release,
+    recording others, fails (every run refuses it)."""
     if not path.exists():
         return _to_be_created(name, path)
     who = f"this account (uid {os.geteuid()})"
@@ -49,8 +61,12 @@ def database_check(name: str, path: Path) -> Check:
         # SQLite quietly opens a write-protected file read-only: ask the system instead.
         if file.exists() and not os.access(file, os.W_OK):
             return Check(name, "fail", f"{file} is not writable by {who}: {fix}", 2)
+    empty = sqlite.empty_file(path, role)
+    if empty:  # the words every run refuses it in
+        return Check(name, "fail", empty, 2)
     try:
         problem = _damage(path)
+        unknown = [] if problem else _unknown_migrations(path, migrations)
         locked = _write_lock(path)
     except sqlite3.OperationalError as exc:
         return Check(name, "fail", f"{path} is not writable by {who} ({exc}): {fix}", 2)
@@ -64,6 +80,8 @@ def database_check(name: str, path: Path) -> Check:
             "until then",
             2,
         )
+    if unknown:
+        return Check(name, "fail", sqlite.newer_release(str(path), role, unknown), 2)
     if locked:
         return Check(name, "ok", f"{path}: healthy; a run is writing it right now")
     return Check(name, "ok", f"{path}: healthy and writable")
@@ -100,6 +118,16 @@ def _damage(path: Path) -> str | None:
         return None
     finally:
         connection.close()
+
+
+def _unknown_migrations(path: Path, migrations: Sequence[sqlite.Migration]) -> list[str]:
+    """The migrations the file records that this release does not know (read-only)."""
+    connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        recorded = [row[0] for row in connection.execute("SELECT name FROM migrations")]
+    finally:
+        connection.close()
+    return sqlite.unknown_migrations(recorded, migrations)
 
 
 def _write_lock(path: Path) -> bool:

@@ -1,0 +1,60 @@
+"""Database files this release must not take for its own, though SQLite would open them:
+one written by a newer release (it records a migration this release does not know), and an
+empty one (0 bytes), which SQLite takes for a new database. Used by ``sqlite`` and doctor,
+so that a run and doctor refuse them in the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import Fatal
+
+if TYPE_CHECKING:
+    from .sqlite import Migration, Role
+
+
+def unknown_migrations(recorded: Iterable[object], migrations: Sequence[Migration]) -> list[str]:
+    """The recorded migration names that ``migrations`` (this release's list for that kind
+    of file) does not hold, in order: the file was written by a newer release."""
+    known = {name for name, _statements in migrations}
+    return sorted(str(name) for name in recorded if name not in known)
+
+
+def newer_release(path: str, role: Role, unknown: Sequence[str]) -> str:
+    """The one line that refuses a file written by a newer release (runs and doctor)."""
+    # A name comes from the file: shown escaped, so that the message stays one line.
+    names = ", ".join(name if name.isprintable() else ascii(name) for name in unknown)
+    what = "migration" if len(unknown) == 1 else "migrations"
+    return (
+        f"{path}: {role.name} was written by a newer release of dirsync-bridge (it records "
+        f"{what} {names}, unknown to this release): run that release, or restore a backup"
+    )
+
+
+def refuse_newer(
+    path: str, role: Role, recorded: Iterable[object], migrations: Sequence[Migration]
+) -> None:
+    """Refuse (``Fatal``) a file that records a migration not in ``migrations``."""
+    # Its tables may mean something this release does not know: writing them, or reading
+    # them as if they were ours, could undo what that release did.
+    unknown = unknown_migrations(recorded, migrations)
+    if unknown:
+        raise Fatal(newer_release(path, role, unknown))
+
+
+def empty_file(path: Path, role: Role) -> str | None:
+    """Why ``path`` is refused as empty, or None: it exists with 0 bytes and no log beside it
+    holds anything (a new database's pages may all be in its log), and ``role`` does not
+    take an empty file for a new one. A missing file is a new database, not an empty one."""
+    if role.empty is None:
+        return None
+    wal = path.with_name(path.name + "-wal")
+    try:
+        if not path.is_file() or path.stat().st_size or (wal.exists() and wal.stat().st_size):
+            return None
+    except OSError:
+        return None  # SQLite, opening it, says what is wrong
+    return f"{path}: {role.name} is empty (0 bytes) though it exists: {role.empty}"

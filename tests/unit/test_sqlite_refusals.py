@@ -1,0 +1,48 @@
+"""A file recording a migration not in the list it is opened with is refused, whatever that
+list holds: each kind of file has its own list, and a release adds to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge import sqlite
+from dirsync_bridge.errors import Fatal
+
+OLD: tuple[sqlite.Migration, ...] = (("0001-things", ["CREATE TABLE things (x TEXT)"]),)
+NEW: tuple[sqlite.Migration, ...] = (*OLD, ("0002-more", ["CREATE TABLE more (y TEXT)"]))
+
+
+def test_the_next_release_opens_what_this_one_wrote_and_not_the_reverse(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    sqlite.connect(path, OLD).close()
+    sqlite.connect(path, NEW).close()  # an added migration is run, not refused
+
+    for opening in (
+        lambda: sqlite.connect(path, OLD, sqlite.LEDGER),
+        lambda: sqlite.connect_readonly(path, OLD, sqlite.LEDGER),
+        lambda: sqlite.memory_copy(path, OLD, sqlite.LEDGER),
+    ):
+        with pytest.raises(Fatal) as refused:
+            opening().close()
+        assert str(refused.value) == (
+            f"{path}: the ledger was written by a newer release of dirsync-bridge (it records "
+            "migration 0002-more, unknown to this release): run that release, or restore a "
+            "backup"
+        )
+
+
+def test_an_empty_file_with_a_log_beside_it_is_not_called_empty(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"")
+    assert sqlite.empty_file(path, sqlite.LEDGER) is not None
+    assert sqlite.empty_file(path, sqlite.GENERIC) is None  # SQLite's new database
+    path.with_name("state.db-wal").write_bytes(b"x")
+    assert sqlite.empty_file(path, sqlite.LEDGER) is None
+    assert sqlite.empty_file(tmp_path / "missing.db", sqlite.LEDGER) is None
+
+
+def test_a_name_from_the_file_stays_on_one_line() -> None:
+    line = sqlite.newer_release("s.db", sqlite.LEDGER, ["0099-a\nb"])
+    assert "\n" not in line and "'0099-a\\nb'" in line
