@@ -1,10 +1,11 @@
-"""A lone UTF-16 surrogate in a value a report carries.
+"""A lone UTF-16 surrogate in a value a report carries, or in a command-line argument.
 
 Active Directory stores strings as UTF-16 without checking them, so an on-premises attribute
 can hold an unpaired surrogate; .NET's JSON writers (ADSync's extra-error-details, Graph)
 emit it as a ``\\ud800`` escape, which Python's json decodes into a lone surrogate (found by
 hostile review rev16: exit 70 on every rerun, nothing ticketed). It is read as U+FFFD and the
-record ticketed. Never exit 70, and one odd file never keeps the others from being ticketed.
+record ticketed; a command-line text that is not UTF-8 (Python makes its bytes surrogates)
+is a usage error. Never exit 70, and one odd file never keeps the others from being ticketed.
 The records themselves: ``tests/unit/test_lone_surrogates.py``.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+
+import pytest
 
 from ..conftest import ROOT
 from ..e2e.test_cli import run
@@ -128,3 +131,25 @@ def test_the_value_is_ticketed_with_the_replacement_character(tmp_path: Path) ->
     assert json.loads(run("--config", str(config), "tickets", "--format", "json").stdout) == (
         tickets
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["parse", "--tenant", "Con\udcfftoso", str(GOOD)],
+        ["replay", "--dry-run", "--tenant", "Con\udcfftoso", str(GOOD)],
+        ["tickets", "--tenant", "Con\udcfftoso"],
+        ["tickets", "show", "LOC\udcff-1"],
+    ],
+    ids=["parse", "replay", "tickets", "tickets-show"],
+)
+def test_a_command_line_text_that_is_not_utf8_is_a_usage_error(
+    tmp_path: Path, args: list[str]
+) -> None:
+    # b"\xff" in argv: Python gives "\udcff" (surrogateescape); was exit 70.
+    config = tmp_path / "c.toml"
+    config.write_text(f'[state]\npath = "{tmp_path / "state.db"}"\n')
+    done = run("--config", str(config), *args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "is not UTF-8 text" in done.stderr
+    assert "\\xff" in done.stderr  # the byte as typed
