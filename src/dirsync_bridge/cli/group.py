@@ -23,6 +23,7 @@ from ..config.settings import find_config_file, load_config
 from ..errors import DirsyncBridgeError, Fatal
 from ..failures import say
 from ..logs import LogFormat, setup_logging
+from ..parse.surrogates import without_lone_surrogates
 from ..parse.tenants import TenantRules
 
 log = logging.getLogger("dirsync_bridge.cli")
@@ -210,9 +211,25 @@ def _fail(exc: DirsyncBridgeError) -> NoReturn:
     sys.exit(say(exc))
 
 
+def utf8_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A free-text option or argument as given; a ``Fatal`` line (exit 2) when it is not
+    UTF-8. Python makes bytes the locale cannot read lone surrogates, which no ticket, JSON
+    line or SQLite query can hold (they were an internal error, exit 70)."""
+    if value is not None and without_lone_surrogates(value) != value:
+        name = f"--{param.name}" if isinstance(param, click.Option) else (param.name or "").upper()
+        try:  # the bytes as typed: b"\xff" became "\udcff"
+            raw = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8", "backslashreplace")
+        typed = raw.decode("utf-8", "backslashreplace")
+        raise Fatal(f"{name}: '{typed}' is not UTF-8 text (bytes the locale cannot read)")
+    return value
+
+
 tenant_option = click.option(
     "--tenant",
     default=None,
+    callback=utf8_text,
     metavar="NAME",
     help="The tenant of inputs that name none (csexport and event-log exports); overrides "
     "[tenants] default, and goes through [tenants] aliases like any other name.",

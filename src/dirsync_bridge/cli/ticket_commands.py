@@ -15,7 +15,15 @@ from ..config.settings import Config
 from ..errors import DirsyncBridgeError, Fatal
 from ..output import print_json_array, ticket_json, ticket_table, write_ticket_csv
 from ..terminal import shown, width
-from .group import EXIT_SOME_REJECTED, OneLineCommand, OneLineGroup, _fail, cli, since_option
+from .group import (
+    EXIT_SOME_REJECTED,
+    OneLineCommand,
+    OneLineGroup,
+    _fail,
+    cli,
+    since_option,
+    utf8_text,
+)
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -58,7 +66,9 @@ def known_kind(ctx: click.Context, param: click.Parameter, value: str | None) ->
     callback=known_kind,
     help="Only tickets opened for this kind (AttributeValueMustBeUnique; any case).",
 )
-@click.option("--tenant", help="Only this tenant's tickets, as the list names it.")
+@click.option(
+    "--tenant", callback=utf8_text, help="Only this tenant's tickets, as the list names it."
+)
 @since_option
 @click.pass_context
 def tickets(
@@ -121,7 +131,7 @@ def tickets(
 
 
 @tickets.command(cls=OneLineCommand)
-@click.argument("key")
+@click.argument("key", callback=utf8_text)
 @click.option(
     "--format",
     "output_format",

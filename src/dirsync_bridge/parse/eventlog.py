@@ -47,6 +47,7 @@ from .export_records import (
     refused,
 )
 from .message import ParseSettings
+from .surrogates import without_lone_surrogates
 from .xml_safety import XmlRefused, check, child, children, iter_elements, parse_document, text_of
 
 log = logging.getLogger(__name__)
@@ -188,8 +189,9 @@ def _evtx_events(
         if not isinstance(data, str) or f">{EVENT_ID}</EventID>" not in data:
             continue
         # The library writes control characters from a damaged string as they are, and XML
-        # cannot hold them: they become U+FFFD rather than cost the whole file.
-        data = _NOT_XML_CHARS.sub("\ufffd", data)
+        # cannot hold them: they become U+FFFD rather than cost the whole file. So does a
+        # lone surrogate, which UTF-8 cannot even encode.
+        data = without_lone_surrogates(_NOT_XML_CHARS.sub("\ufffd", data))
         try:
             event = parse_document(data.encode("utf-8"), max_bytes)
         except XmlRefused as refusal:

@@ -17,6 +17,7 @@ from typing import Any, get_args
 
 from ..models import ConflictData, DuplicateError, Rejected, Report, SourceKind
 from .catalog import classify, stated_kind
+from .surrogates import json_without_surrogates
 from .xml_safety import XmlRefused
 
 # The kinds that carry conflicts, as the model defines them (the catalogue drops conflicts
@@ -74,6 +75,9 @@ def _details_of(text: str) -> dict[str, tuple[str, ...]]:
             data = json.loads(text.translate(_QUOTES))
         except ValueError:
             return {}
+    # "\ud800" (an unpaired surrogate in an AD attribute, written out by .NET) decodes to
+    # a lone surrogate no output can encode: U+FFFD, and the record is kept.
+    data = json_without_surrogates(data)
     items = data if isinstance(data, list) else [data]
     out: dict[str, tuple[str, ...]] = {}
     for item in items:

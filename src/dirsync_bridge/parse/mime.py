@@ -29,6 +29,8 @@ from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import TypeVar
 
+from .surrogates import without_lone_surrogates
+
 # An email whose headers fill more than this is not a report; don't hand it to a parser.
 _MAX_HEADER_BYTES = 1024 * 1024
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -108,8 +110,12 @@ class TextPart:
         return reader(partial(self._pieces, "utf-8", "replace"))
 
     def text(self) -> str:
-        """The whole text (for plain-text bodies, read paragraph by paragraph)."""
-        return self.read(lambda pieces: "".join(pieces()))
+        """The whole text (for plain-text bodies, read paragraph by paragraph).
+
+        A codec named by the sender (``unicode_escape``) can make lone surrogates, which no
+        output can encode: U+FFFD, as in a JSON value, and the rows around them are kept.
+        """
+        return without_lone_surrogates(self.read(lambda pieces: "".join(pieces())))
 
     def _pieces(self, charset: str, errors: str) -> Iterator[str]:
         try:
