@@ -125,6 +125,20 @@ def test_value_nobody_holds_gives_no_holders(onprem: OnPremDirectory) -> None:
     assert onprem.holders("smtp:") == []
 
 
+@pytest.mark.parametrize("base_dn", [BASE_DN, ""], ids=["base-dn", "default-naming-context"])
+def test_a_whole_domain_search_is_not_partial_for_the_configuration_referral(
+    samba_dc: SambaDC, samba_seeded: Seeded, base_dn: str
+) -> None:
+    """A DC answers every domain-wide search with a referral to CN=Configuration (Samba
+    does, as AD does): a partition without users, groups or contacts, so not a look-up
+    that missed a holder (enrich/onprem_partial.py)."""
+    with directory(samba_dc, base_dn=base_dn) as found:
+        assert set(dns(found.holders("john@contoso.test"))) == johns(samba_seeded)
+        assert found.unavailable("john@contoso.test") == []
+        assert found.holders("nobody@contoso.test") == []
+        assert found.unavailable("nobody@contoso.test") == []
+
+
 def test_computers_are_not_holders(onprem: OnPremDirectory) -> None:
     assert onprem.holders("kiosk@contoso.test") == []
 

@@ -10,7 +10,10 @@ Each look-up stands alone. A sub-request answered 429, 503 or 504 is retried in 
 batch, after its ``Retry-After`` or the retry policy's jittered backoff; one refused or
 failed marks only that look-up unavailable, with why (a 403 names the permission the app
 lacks, and that object type is not asked again this run), and every holder the others found
-is kept. Only when Graph itself stays unreachable or throttled past the retry budget does
+is kept. An answer of odd shape (no ``value`` list, a holder without ``id`` or with a name
+that is not a string, a status that is not a number) is checked here, at the boundary: that
+look-up is unavailable too, never a crash and never proof that nobody holds the value. Only
+when Graph itself stays unreachable or throttled past the retry budget does
 ``prefetch`` raise, after keeping what it found, so that the enricher stops asking for the
 rest of the run.
 """
@@ -207,16 +210,42 @@ class CloudDirectory:
         body: Any,
         missing: dict[str, dict[ObjectType, str]],
     ) -> list[CloudHolder]:
-        items = list((body or {}).get("value", [])) if isinstance(body, dict) else []
-        link = body.get("@odata.nextLink") if isinstance(body, dict) else None
-        if link:  # more holders than a page: rare, followed outside the batch
+        """The holders one 200 answer lists. An answer without a ``value`` list proves
+        nothing (not "nobody holds it"), and a holder Graph described oddly is not seen:
+        either way the look-up is named unavailable, with the holders it did read kept."""
+        items = body.get("value") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            missing[value][object_type] = (
+                f"Graph answered 200 without a list of holders {_code(body)}".rstrip()
+            )
+            return []
+        link = body.get("@odata.nextLink")
+        if link is not None and not isinstance(link, str):
+            missing[value][object_type] = "more holders not read: an odd @odata.nextLink"
+        elif link:  # more holders than a page: rare, followed outside the batch
             try:
-                items += list(self.client.pages(link, what="look up holders"))
+                items = items + list(self.client.pages(link, what="look up holders"))
             except DirsyncBridgeError as exc:
                 missing[value][object_type] = f"more holders not read: {_one_line(str(exc))}"
-        return [CloudHolder.from_graph(value, object_type, raw) for raw in items]
+        holders: list[CloudHolder] = []
+        odd: list[str] = []
+        for raw in items:
+            try:
+                holders.append(CloudHolder.from_graph(value, object_type, raw))
+            except ValueError as exc:
+                odd.append(_one_line(str(exc)))
+        if odd:
+            log.warning(
+                "cloud %s look-up of %s: %d holder(s) not read", object_type, value, len(odd)
+            )
+            missing[value][object_type] = (
+                f"{len(odd)} holder(s) Graph described oddly not read ({odd[0][:120]})"
+            )
+        return holders
 
     def _refusal(self, object_type: ObjectType, status: int, body: Any) -> str:
+        if status == 0:
+            return "Graph's $batch answer had no readable response for this look-up"
         why = f"HTTP {status} {_code(body)}".rstrip()
         if status == 403:
             why += (
@@ -238,19 +267,33 @@ class CloudDirectory:
         answer = self.client.request_json(
             "POST", "/$batch", what="look up holders", json={"requests": requests}
         )
-        by_id = {str(r.get("id")): r for r in answer.get("responses", []) if isinstance(r, dict)}
+        # Graph's answer is checked here, at the boundary: a sub-response that is missing
+        # or odd (a status that is not a number, headers that are not an object) is status
+        # 0, which ``_refusal`` names as an answer not understood, never a crash or a holder.
+        responses = answer.get("responses")
+        listed = responses if isinstance(responses, list) else []
+        by_id = {str(r.get("id")): r for r in listed if isinstance(r, dict)}
         out: list[Answer] = []
         for n in range(len(chunk)):
             response = by_id.get(str(n), {})
-            headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-            out.append(
-                (
-                    int(response.get("status", 0)),
-                    response.get("body"),
-                    retry_after_seconds(headers.get("retry-after")),
-                )
+            status = response.get("status")
+            if not isinstance(status, int) or isinstance(status, bool):
+                status = 0
+            raw_headers = response.get("headers")
+            headers = (
+                {str(k).lower(): v for k, v in raw_headers.items()}
+                if isinstance(raw_headers, dict)
+                else {}
             )
+            out.append((status, response.get("body"), _retry_after(headers.get("retry-after"))))
         return out
+
+
+def _retry_after(value: Any) -> float | None:
+    """``Retry-After`` as Graph sends it (a string), or as a bare JSON number; else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return retry_after_seconds(value) if isinstance(value, str) else None
 
 
 def _code(body: Any) -> str:

@@ -52,6 +52,7 @@ from ..errors import ConfigError, DirsyncBridgeError, Retriable
 from ..models.enrichment import Where
 from ..models.holders import OnPremHolder
 from .ldap_filter import HOLDER_CLASSES, holder_filter
+from .onprem_partial import holds_no_holders, partial, uris
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ class OnPremDirectory:
         self._page_size = page_size
         self._connection: Connection | None = None
         self._search_base: str | None = None
+        self._partial: dict[str, list[str]] = {}
 
         parts = urlsplit(url)
         if parts.scheme not in ("ldaps", "ldap") or not parts.hostname:
@@ -174,21 +176,29 @@ class OnPremDirectory:
                 generator=True,
             )
             found: dict[str, OnPremHolder] = {}
+            unread: list[str] = []
+            referred: list[str] = []
             for entry in entries:
-                # Referrals to other partitions (searchResRef) are not followed: the holders
-                # that matter live in the configured base, or the global catalog sees them.
-                if entry.get("type") != "searchResEntry" or entry["dn"] in found:
+                if entry.get("type") == "searchResRef":
+                    # Not followed (no credentials are sent to another server). One to a
+                    # partition that holds no user, group or contact is harmless; any other
+                    # may hide the holder, so the look-up is partial, not "nobody".
+                    referred += [u for u in uris(entry) if not holds_no_holders(u)]
+                    continue
+                if entry.get("type") != "searchResEntry" or entry.get("dn") in found:
                     continue
                 try:
                     holder = OnPremHolder.from_ldap(value, entry["dn"], entry["raw_attributes"])
-                except ValueError as exc:
-                    # An attribute the bind account may not read: one holder is lost, with a
-                    # warning that says so, rather than the whole look-up.
-                    log.warning("onprem: skipped a holder of %s: %s", value, exc)
+                except (ValueError, KeyError, TypeError) as exc:
+                    # An attribute the bind account may not read: that holder is not seen, and
+                    # the ticket must not say that nobody holds the value.
+                    log.warning("onprem: could not read a holder of %s: %s", value, exc)
+                    unread.append(_reason(exc))
                     continue
                 found[holder.dn] = holder
         except lx.LDAPException as exc:
             raise self._failed(exc, "search") from exc
+        self._partial[value] = partial(unread, referred)
         log.debug("onprem: %d holder(s) of %s", len(found), value)
         return sorted(found.values(), key=lambda h: h.dn.casefold())
 
@@ -226,8 +236,9 @@ class OnPremDirectory:
         return False
 
     def unavailable(self, value: str) -> list[str]:
-        """A look-up either answers whole or raises: never a partial answer."""
-        return []
+        """What the last look-up of ``value`` could not see (an entry it could not read, a
+        referral to another domain), one line each; ``[]`` when it saw everything."""
+        return list(self._partial.get(value, ()))
 
     def close(self) -> None:
         """Unbind and drop the connection; safe to call twice, or on a dead connection."""

@@ -65,22 +65,42 @@ class CloudHolder(BaseModel):
     """The UPN is Duplicate Attribute Resiliency's placeholder: the real one is quarantined."""
 
     @classmethod
-    def from_graph(cls, value: str, object_type: ObjectType, raw: dict[str, Any]) -> CloudHolder:
-        """A holder from one Graph directory object (with the sync properties selected)."""
+    def from_graph(cls, value: str, object_type: ObjectType, raw: Any) -> CloudHolder:
+        """A holder from one Graph directory object (with the sync properties selected).
+
+        Raises ``ValueError`` for an object Graph described oddly (not an object, no ``id``,
+        a name that is not a string, a sync flag that is not a boolean, a date that is not
+        one): the caller then knows it did not see that holder, rather than crashing.
+        """
+        if not isinstance(raw, dict):
+            raise ValueError(f"a holder that is not a JSON object ({type(raw).__name__})")
+        ident = raw.get("id")
+        if not isinstance(ident, str) or not ident:
+            raise ValueError("a holder without an id")
         synced = raw.get("onPremisesSyncEnabled")
+        if synced not in (True, False, None):
+            # Guessing "cloud-only" from an odd flag would be a sync state nobody reported.
+            raise ValueError(f"holder {ident}: onPremisesSyncEnabled is {synced!r}")
         state: SyncState = (
             "synced" if synced is True else "formerly-synced" if synced is False else "cloud-only"
         )
         upn = raw.get("userPrincipalName")
+        if upn is not None and not isinstance(upn, str):
+            raise ValueError(f"holder {ident}: userPrincipalName is {upn!r}")
+        problems = raw.get("onPremisesProvisioningErrors") or []
+        if not isinstance(problems, list):
+            raise ValueError(f"holder {ident}: onPremisesProvisioningErrors is not a list")
         errors = tuple(
             f"{e.get('propertyCausingError', '?')}: {e.get('value', '')}"
-            for e in raw.get("onPremisesProvisioningErrors") or ()
+            for e in problems
             if isinstance(e, dict)
         )
+        # pydantic checks the rest (a ValidationError is a ValueError): a displayName that is
+        # not a string, a last sync that is not a date.
         return cls(
             value=value,
             object_type=object_type,
-            id=str(raw["id"]),
+            id=ident,
             display_name=raw.get("displayName"),
             user_principal_name=upn,
             sync_state=state,
