@@ -34,7 +34,7 @@ def test_an_upgrade_that_reads_rows_otherwise_makes_the_sightings_again(
     every-sighting path does: digests kept by other code are not trusted. (The review's
     version of this test kept the mark, the package's version, 0.1.0 at every commit.)"""
     from dirsync_bridge import ingest
-    from dirsync_bridge.parse import catalog, message
+    from dirsync_bridge.parse import catalog, parsed_report
 
     real = catalog.classify
 
@@ -50,7 +50,7 @@ def test_an_upgrade_that_reads_rows_otherwise_makes_the_sightings_again(
             if not digests:
                 m.setattr(ingest, "rows_mark", lambda _enricher: None)
             play(tmp_path / folder, [Step(day=0, rows=[A, B])])  # the old release
-            m.setattr(message, "classify", upgraded)  # the new release: other code
+            m.setattr(parsed_report, "classify", upgraded)  # the new release: other code
             m.setattr(ingest, "_this_code", lambda: "the new release")
             return play(tmp_path / folder, [Step(day=1, rows=[A, B])])
 
