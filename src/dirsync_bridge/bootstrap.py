@@ -70,7 +70,8 @@ def build(
 
     ``graph``: the pass reads a mailbox (a Graph client is made even without look-ups);
     ``verify``: it may resolve duplicate-family tickets Graph shows cleared. A dry run works
-    on in-memory copies of the ledger and the local store, takes no lock and writes nothing.
+    on an in-memory copy of the ledger (and of the local store in it), takes no lock and
+    writes nothing.
     """
     with _located(config), ExitStack() as stack:
         # A broken template or a missing secret stops the pass here, before anything is
@@ -84,10 +85,15 @@ def build(
         if enrich:
             enricher = enricher_for(config, env, client)
             stack.callback(enricher.close)
-        sink = open_sink(config, env, dry_run=dry_run)
-        stack.callback(sink.close)
+        sink = None
+        if config.sink.kind == "jira":  # (a missing secret stops the pass here)
+            sink = open_sink(config, env, None, dry_run=dry_run)
+            stack.callback(sink.close)
         ledger = _open_ledger(config, stack, dry_run=dry_run)
         ledger.keep_with_sink(config.sink.kind)  # its tickets mean nothing to the other sink
+        if sink is None:  # the local store, kept in the ledger's file
+            sink = open_sink(config, env, ledger, dry_run=dry_run)
+            stack.callback(sink.close)
         ledger.use_texts(texts.fingerprint)  # other templates: every ticket rendered again
         _check_store(ledger, sink)
         check = None
@@ -208,8 +214,12 @@ def ticket_texts(config: Config) -> Renderer:
         )
 
 
-def open_sink(config: Config, env: Mapping[str, str], *, dry_run: bool) -> Sink:
-    """The configured sink; on a dry run, one that changes nothing."""
+def open_sink(
+    config: Config, env: Mapping[str, str], ledger: SqliteLedger | None, *, dry_run: bool
+) -> Sink:
+    """The configured sink; on a dry run, one that changes nothing. The local store is kept
+    in ``ledger``'s file (a dry run's is a copy in memory): a separate store of an earlier
+    release beside it is moved in first (``local_import``)."""
     with _located(config):
         if config.sink.kind == "jira":
             if dry_run:
@@ -218,9 +228,17 @@ def open_sink(config: Config, env: Mapping[str, str], *, dry_run: bool) -> Sink:
                 return PlanOnly("jira")  # plans from the ledger; Jira is not contacted
             return jira_sink(config, env)
         from .sinks.local import LocalStore
+        from .sinks.local_import import move_in
 
-        path = config.state.local_tickets_path
-        return LocalStore.copy_of(path) if dry_run else LocalStore(path)
+        assert ledger is not None, "the local store is kept in the ledger"
+        store = LocalStore.in_ledger(ledger.conn, ledger.path)
+        move_in(
+            store,
+            config.state.local_tickets_path,
+            ledger.store_pairing(),
+            set_aside=not dry_run,
+        )
+        return store
 
 
 def jira_sink(config: Config, env: Mapping[str, str]) -> JiraSink:

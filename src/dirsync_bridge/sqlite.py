@@ -39,6 +39,7 @@ from .sqlite_refusals import unknown_migrations as unknown_migrations
 
 # Stores write through ``sqlite.transaction`` and ``sqlite.grouped``: kept in a module of their own.
 from .sqlite_transactions import grouped as grouped
+from .sqlite_transactions import reading as reading
 from .sqlite_transactions import transaction as transaction
 
 Migration = tuple[str, Sequence[str]]
@@ -338,7 +339,8 @@ def memory_copy(
 ) -> sqlite3.Connection:
     """An in-memory copy of the database at ``path`` (empty if none), schema up to date.
 
-    For dry runs: the same code then runs against the copy and nothing on disk changes.
+    For dry runs (the same code then runs against the copy and nothing on disk changes), and
+    to read a file without touching it.
     The file and its WAL are copied aside first, because even a read-only connection to a
     WAL database creates files next to it.
     """
@@ -364,7 +366,9 @@ def memory_copy(
                     raise failure(exc, str(path), role) from None
         except OSError as exc:
             memory.close()
-            raise os_failure(exc, f"{path}: cannot copy {role.name} for a dry run") from None
+            where = tempfile.gettempdir()
+            what = f"{path}: cannot copy {role.name} into the temporary directory {where}"
+            raise os_failure(exc, f"{what} to read it") from None
         except BaseException:
             memory.close()
             raise

@@ -9,7 +9,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from .errors import DirsyncBridgeError
+from .errors import DirsyncBridgeError, Retriable
+
+_ROLLED_BACK = (
+    "{}: a batch of writes was rolled back by SQLite after an error (a full disk?): none "
+    "of it was kept; free space if the disk is full, and run again"
+)
+
+_GROUPING: set[int] = set()
+"""The connections (``id``) inside a ``grouped`` block: a write there must find its group's
+transaction. (Ids, not the connections: SQLite's take no weak reference.)"""
 
 
 @contextmanager
@@ -28,6 +37,11 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[
         with _savepoint(conn):
             yield conn
         return
+    if id(conn) in _GROUPING:
+        # The batch's transaction is gone: SQLite rolled it back by itself (a full disk, an
+        # I/O error), and the writes before this one with it. Nothing more may be written
+        # (it would commit alone, and what was lost be believed): the batch ends here.
+        raise Retriable(_ROLLED_BACK.format(getattr(conn, "path", "the database")))
     if durable:
         conn.execute("PRAGMA synchronous=FULL")
         try:
@@ -48,6 +62,10 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[
             with suppress(sqlite3.Error, DirsyncBridgeError):
                 conn.execute("ROLLBACK")
         raise
+    if not conn.in_transaction:
+        # Gone: SQLite rolled it back by itself after an error (a full disk, an I/O error)
+        # that a caller inside took for one write's. Nothing of it was kept.
+        raise Retriable(_ROLLED_BACK.format(getattr(conn, "path", "the database")))
     try:
         conn.execute("COMMIT")
     except BaseException:
@@ -80,4 +98,25 @@ def grouped(conn: sqlite3.Connection) -> Iterator[None]:
         yield
         return
     with transaction(conn):
+        _GROUPING.add(id(conn))
+        try:
+            yield
+        finally:
+            _GROUPING.discard(id(conn))
+
+
+@contextmanager
+def reading(conn: sqlite3.Connection) -> Iterator[None]:
+    """The reads made inside see one snapshot of the database (a read transaction): a
+    reader beside a run that writes does not mix two states. Inside a transaction already:
+    that one's."""
+    if conn.in_transaction:
         yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            with suppress(sqlite3.Error, DirsyncBridgeError):
+                conn.execute("ROLLBACK")  # (nothing written: only the snapshot let go)

@@ -58,18 +58,28 @@ def gather(config: Config, env: Mapping[str, str], key: str) -> ShownTicket:
 
 
 def _from_local(config: Config, history: TicketHistory) -> ShownTicket:
-    from .sinks.local import LocalStore
+    from .ledger.store import Ledger
+    from .sinks.local_import import store_to_be_used
+    from .store_rebuild import mismatch
 
-    path = config.state.local_tickets_path
-    found = None
-    if path.exists():
-        store = LocalStore.open_readonly(path)
-        try:
-            found = store.get(history.row.key)
-        finally:
-            store.close()
+    key = history.row.key
+    found, why = None, None
+    ledger = Ledger.open_readonly(config.state.path)
+    try:
+        with store_to_be_used(
+            ledger.conn, ledger.path, config.state.local_tickets_path, ledger.store_pairing()
+        ) as store:
+            # A store the next run would refuse shows nothing: its ticket of this key may be
+            # another problem's.
+            why = mismatch(ledger, store)
+            found = None if why is not None else store.get(key)
+    finally:
+        ledger.close()
     if found is None:
-        what = f"{history.row.key}: not in the local ticket store ({path})"
+        if why is not None:
+            what = f"{key}: the local ticket store cannot be used: {why}"
+        else:
+            what = f"{key}: not in the local ticket store (in {config.state.path})"
         fix = "`dirsync-bridge tickets rebuild` puts it back from the ledger"
         return ShownTicket(history, None, None, (), missing=f"{what}; {fix}")
     return ShownTicket(history, None, found.content.description, tuple(found.comments.values()))

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from . import crashpoints, interrupt
@@ -35,7 +35,8 @@ from .lifecycle import FIRST
 from .ports import Applied, Ledger, Sink, TicketSnapshot
 from .run_summary import RunSummary
 from .sink_values import Made, NewTicket, WriteDone
-from .ticket_plan import Target, Write, applied_from, content_digest, digest
+from .ticket_apply import PartlyWritten, apply_write, count_write
+from .ticket_plan import Target, Write, applied_from
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +84,18 @@ class Writer:
 
     def run(self, fingerprints: Iterable[str]) -> None:
         """Bring these problems' tickets up to date."""
-        waiting = iter(fingerprints)
+        waiting: Iterator[str] | None = iter(fingerprints)
         window = WINDOW_BATCHES * self.sink.max_batch
         with self._pool() as pool:
             while True:
-                with _grouped(self.ledger):  # the problems with nothing to write end here
-                    while self._stop is None and len(self._jobs) < window:
-                        fingerprint = next(waiting, None)
-                        if fingerprint is None:
-                            break
-                        self._start(fingerprint)
+                if waiting is not None and self._stop is None and len(self._jobs) < window:
+                    with _grouped(self.ledger):  # the problems with nothing to write end here
+                        while self._stop is None and len(self._jobs) < window:
+                            fingerprint = next(waiting, None)
+                            if fingerprint is None:
+                                waiting = None  # all started: no more (empty) groups
+                                break
+                            self._start(fingerprint)
                 if self._stop is None and self._changes and isinstance(pool, _Inline):
                     self._send_grouped()
                     continue
@@ -197,17 +200,20 @@ class Writer:
         intent = self.ledger.begin(
             change.fingerprint, change.episode, change.current.idempotency_key, what
         )
-        future = pool.submit(_apply, self.sink, change.current, change.write)
+        future = pool.submit(apply_write, self.sink, change.current, change.write)
         self._running[future] = (change, intent)
 
     def _send_grouped(self) -> None:
-        """Every waiting change, for a sink written in this thread (the local store): three
-        commits for them all, not three each. Their intents are committed first (one
-        transaction), then the writes (one transaction of the sink's: all or none reach
-        it), then what they did with the next step of each job, the end of those that end
-        included (one transaction). A crash in between leaves intents, settled as ever,
-        one by one, from what the sink holds."""
-        changes = list(self._changes)
+        """Every waiting change, for a sink written in this thread (the local store): one
+        commit for them all when the sink keeps its tickets in the ledger's file (the
+        intents, the writes, and what they did with the next step of each job, the end of
+        those that end included: all or none of it), else three (the intents, the writes in
+        one transaction of the sink's, then what they did). A crash in between leaves
+        intents, settled as ever, one by one, from what the sink holds."""
+        with _together(self.ledger, self.sink):
+            self._send_all(list(self._changes))
+
+    def _send_all(self, changes: list[Change]) -> None:
         self._changes.clear()
         for change in changes:
             self.summary.writes.append(change.write.sentence(change.current.key))
@@ -221,7 +227,7 @@ class Writer:
         with _grouped(self.sink):
             # A failing commit raises here: none of the writes is recorded as done, and
             # their intents stay for the next run to settle.
-            futures = [inline.submit(_apply, self.sink, c.current, c.write) for c in changes]
+            futures = [inline.submit(apply_write, self.sink, c.current, c.write) for c in changes]
         with _grouped(self.ledger):
             for change, intent, future in zip(changes, intents, futures, strict=True):
                 self._running[future] = (change, intent)
@@ -254,7 +260,7 @@ class Writer:
             return
         crashpoints.crash_point("after-sink-write")
         self.ledger.done(intent, change.fingerprint, change.episode, written)
-        _count(change.write, self.summary)
+        count_write(change.write, self.summary)
         log.info(
             "%s on %s",
             change.write.describe(),
@@ -272,7 +278,12 @@ class Writer:
     # -- creates ---------------------------------------------------------------------------
 
     def _create(self, batch: list[Create]) -> None:
-        """One request for the batch's tickets, every intent committed before it leaves."""
+        """One request for the batch's tickets, every intent committed before it leaves; for
+        a sink that keeps its tickets in the ledger's file, one transaction for it all."""
+        with _together(self.ledger, self.sink):
+            self._create_all(batch)
+
+    def _create_all(self, batch: list[Create]) -> None:
         for step in batch:
             self.summary.writes.append(f"create a ticket: {step.wanted.content.summary}")
         intents = self.ledger.begin_many(
@@ -333,6 +344,16 @@ def _grouped(part: object) -> AbstractContextManager[Any]:
     return group() if group is not None else nullcontext()
 
 
+def _together(ledger: Ledger, sink: Sink) -> AbstractContextManager[Any]:
+    """One transaction for the intents, the writes and the records of a batch, where the
+    sink keeps its tickets in the ledger's own file (the local store): they commit together
+    or not at all. Elsewhere an intent must commit before its write leaves."""
+    shared = getattr(sink, "ledger_connection", None)
+    if shared is not None and shared is getattr(ledger, "conn", None):
+        return _grouped(ledger)
+    return nullcontext()
+
+
 class _Inline:
     """A pool of one that runs each write at once, in this thread (``max_in_flight`` 1)."""
 
@@ -343,72 +364,6 @@ class _Inline:
         except Exception as exc:  # handed over as a pool would
             future.set_exception(exc)
         return future
-
-
-class PartlyWritten(Exception):
-    """A refresh-with-comment refused whose refresh then went alone: what the ticket holds
-    (``applied``), and the refusal of the comment (``refusal``)."""
-
-    def __init__(self, applied: Applied, refusal: Skippable) -> None:
-        super().__init__(str(refusal))
-        self.applied, self.refusal = applied, refusal
-
-
-def _apply(sink: Sink, current: Applied, write: Write) -> Applied:
-    """Send one write (in a worker); what the ticket holds after it, for the ledger."""
-    if write.op == "update":
-        assert write.content is not None
-        if write.comment_key is None:
-            sink.update(current.key, write.content)
-            return replace(current, content_digest=content_digest(write.content))
-        assert write.body is not None
-        try:
-            sink.update(current.key, write.content, comment=(write.comment_key, write.body))
-        except Skippable as exc:
-            # Refused, maybe for the comment alone (a bot that may edit but not comment, a
-            # comment validator): the refresh goes alone, and the refusal is named as ever.
-            sink.update(current.key, write.content)
-            raise PartlyWritten(
-                replace(current, content_digest=content_digest(write.content)), exc
-            ) from None
-        return replace(
-            current,
-            content_digest=content_digest(write.content),
-            comments={**current.comments, write.comment_key: digest(write.body)},
-        )
-    if write.op == "put-comment":
-        assert write.comment_key is not None and write.body is not None
-        sink.put_comment(current.key, write.comment_key, write.body)
-        return replace(
-            current, comments={**current.comments, write.comment_key: digest(write.body)}
-        )
-    if write.op == "link":
-        assert write.link_to is not None
-        sink.link(current.key, write.link_to)
-        return replace(current, linked=(*current.linked, write.link_to))
-    if write.op == "remove-comment":
-        assert write.comment_key is not None
-        sink.remove_comment(current.key, write.comment_key)
-        left = {k: v for k, v in current.comments.items() if k != write.comment_key}
-        return replace(current, comments=left)
-    assert write.status is not None
-    sink.set_status(current.key, write.status)
-    return replace(current, status=write.status)
-
-
-def _count(write: Write, summary: RunSummary) -> None:
-    # Lifecycle events are counted by the comment that records them: a first replay of an
-    # archive creates a ticket already reopened (its history in comments) without ever
-    # sending it through the resolved state.
-    if write.op == "update":
-        summary.updated += 1
-    if write.op in ("put-comment", "update"):
-        if write.event == "changed":
-            summary.commented += 1
-        elif write.event in ("resolved", "superseded", "verified"):
-            summary.resolved += 1
-        elif write.event == "reopened":
-            summary.reopened += 1
 
 
 __all__ = ["Change", "Create", "Job", "Writer"]

@@ -229,7 +229,7 @@ def test_a_broken_template_stops_the_run_before_any_write(tmp_path: Path) -> Non
     done = run("--config", str(config), "replay", "fixtures/reports")
     assert done.returncode == 2
     assert "summary.txt.j2" in done.stderr and "[tickets] templates" in done.stderr
-    assert not (tmp_path / "state" / "tickets.db").exists()
+    assert not (tmp_path / "state").exists()  # nothing opened, nothing written
 
 
 def test_parse_enrich_adds_the_facts_to_every_error_and_writes_nothing(tmp_path: Path) -> None:

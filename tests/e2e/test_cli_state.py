@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REPORTS
+from ..earlier_release import to_earlier_release
 from ..integration.conftest import make_config, outcome
 from ..integration.test_crash import build_corpus
 from ..reportgen import LARGE, duplicate, report_email
@@ -316,15 +317,16 @@ def test_a_rebuild_that_fills_the_disk_says_so_exits_75_and_leaves_nothing_behin
     config = write_config(tmp_path, state)
     _resize(small_disk, "64m")
     assert cli(config, "replay", str(corpus)).returncode == 1  # the two hostile reports
-    (state / "tickets.db").unlink()  # lost: every run says to rebuild
+    to_earlier_release(state).unlink()  # an earlier release's store lost: runs say to rebuild
     used = sum(p.stat().st_size for p in state.iterdir())
     _resize(small_disk, f"{used // 1024 + spare_kib}k")
     done = cli(config, "tickets", "rebuild")
     assert done.returncode == 75, done.stderr
     line = one_line(done)
     assert "the disk is full" in line and "free space" in line, line
-    assert not list(state.glob("tickets.db*"))  # no half-made tickets.db.rebuild, -wal, -shm
+    assert not list(state.glob("tickets.db*"))  # no half-made store beside the ledger
     _resize(small_disk, "64m")
+    assert cli(config, "replay", str(corpus)).returncode == 2  # nothing half-rebuilt in it
     rebuilt = cli(config, "tickets", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert cli(config, "replay", str(corpus)).returncode == 0  # everything already seen
@@ -347,8 +349,7 @@ def test_a_lost_ticket_store_is_one_line_exit_2_and_tickets_rebuild_brings_it_ba
 ) -> None:
     state = tmp_path / "state"
     listed = cli(replayed, "tickets", "--status", "all", "--format", "json")
-    for path in state.glob("tickets.db*"):
-        path.unlink()
+    to_earlier_release(state).unlink()  # an earlier release's separate store, lost
     # A later report that changes a problem: its ticket must be commented.
     later = tmp_path / "later.eml"
     rows = [("megan.bowen@contosopharma.com", duplicate("UserPrincipalName", "m@c.com"))]
@@ -358,12 +359,14 @@ def test_a_lost_ticket_store_is_one_line_exit_2_and_tickets_rebuild_brings_it_ba
         done = cli(replayed, "replay", str(later))
         assert done.returncode == 2
         line = one_line(done)
-        assert line.startswith(f"dirsync-bridge: error: {state / 'tickets.db'}: ")
+        assert line.startswith(f"dirsync-bridge: error: {state / 'state.db'}: ")
         assert line.endswith("run `dirsync-bridge tickets rebuild` to rebuild it from the ledger")
 
     rebuilt = cli(replayed, "tickets", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert rebuilt.stdout.startswith(f"rebuilt {state / 'tickets.db'} from the ledger: ")
+    assert rebuilt.stdout.startswith(
+        f"rebuilt the local ticket store in {state / 'state.db'} from the ledger: "
+    )
     assert cli(replayed, "tickets", "--status", "all", "--format", "json").stdout == listed.stdout
     done = cli(replayed, "replay", str(later))
     assert done.returncode == 0, done.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REPORTS
+from ..earlier_release import to_earlier_release
 from .test_cli_state import cli
 
 FIRST = REPORTS / "aadsync_th_thead.eml"
@@ -99,9 +100,10 @@ def test_doctor_on_a_ledger_written_by_a_newer_release_says_so(tmp_path: Path) -
 def test_a_ticket_store_written_by_a_newer_release_is_refused_by_its_own_list(
     tmp_path: Path,
 ) -> None:
-    # The store has its own migrations: a name the ledger knows is unknown to the store.
+    # The store of an earlier release, a file of its own, has its own migrations: a name the
+    # ledger knows is unknown to the store.
     config = replayed(tmp_path)
-    store = tmp_path / "state" / "tickets.db"
+    store = to_earlier_release(tmp_path / "state")
     ledger_name = migrations_of(tmp_path / "state" / "state.db")[0]
     assert ledger_name not in migrations_of(store)
     record(store, ledger_name)
@@ -122,8 +124,6 @@ def test_a_ticket_store_written_by_a_newer_release_is_refused_by_its_own_list(
 def test_an_empty_ledger_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> None:
     config = replayed(tmp_path)
     ledger = tmp_path / "state" / "state.db"
-    store = tmp_path / "state" / "tickets.db"
-    tickets_before = store.read_bytes()
     ledger.write_bytes(b"")  # a full disk, or `: > state.db`
 
     runs = [cli(config, *args) for args in (("replay", str(FIRST)), ("tickets",))]
@@ -138,7 +138,7 @@ def test_an_empty_ledger_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> N
     for done in runs:
         assert done.returncode == 2, done.stderr
         assert done.stderr == f"dirsync-bridge: error: {want}\n"
-    assert ledger.stat().st_size == 0 and store.read_bytes() == tickets_before
+    assert ledger.stat().st_size == 0
     assert doctor.returncode == 2 and f"FAIL ledger: {want}" in doctor.stdout.splitlines()
 
 

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from ..conftest import ROOT
+from ..earlier_release import to_earlier_release
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from .test_cli_jira import config_file, replay
@@ -207,15 +208,14 @@ def test_show_of_a_ticket_the_local_store_lost_shows_the_ledgers_facts_and_says_
     config = tmp_path / "dirsync-bridge.toml"
     config.write_text('[state]\npath = "state/state.db"\n')
     assert run("--config", str(config), "replay", str(mail)).returncode == 0
-    for lost in (tmp_path / "state").glob("tickets.db*"):
-        lost.unlink()
+    to_earlier_release(tmp_path / "state").unlink()  # an earlier release's store, lost
     done = run("--config", str(config), "tickets", "show", "LOCAL-1", "--format", "json")
     assert done.returncode == 1
     ticket = json.loads(done.stdout)
     assert ticket["identity"] == "ann@contoso.com" and len(ticket["sightings"]) == 1
     assert ticket["description"] is None and ticket["comment_texts"] == []
     assert done.stderr.count("\n") == 1
-    assert "LOCAL-1: not in the local ticket store" in done.stderr
+    assert "LOCAL-1: the local ticket store cannot be used" in done.stderr
     assert "dirsync-bridge tickets rebuild" in done.stderr
     assert not (tmp_path / "state" / "tickets.db").exists()  # looking creates nothing
 

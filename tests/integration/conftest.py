@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.ports import TicketSnapshot
 from dirsync_bridge.sinks.local import LocalStore
 
 
@@ -36,8 +39,8 @@ def outcome(config: Config) -> dict[str, Any]:
     Ticket keys (LOCAL-n) depend on creation order, so tickets are named by their
     idempotency key (fingerprint and episode), and keys inside texts are replaced by it.
     """
-    store = LocalStore(config.state.local_tickets_path)
     ledger = Ledger.open(config.state.path)
+    store = LocalStore.in_ledger(ledger.conn, ledger.path)
     try:
         snapshots = store.tickets()
         names = {s.key: s.idempotency_key for s in snapshots}
@@ -75,3 +78,19 @@ def outcome(config: Config) -> dict[str, Any]:
     finally:
         store.close()
         ledger.close()
+
+
+@contextmanager
+def local_store(config: Config) -> Iterator[LocalStore]:
+    """The local ticket store, kept in the ledger's file (open while inside)."""
+    ledger = Ledger.open(config.state.path)
+    try:
+        yield LocalStore.in_ledger(ledger.conn, ledger.path)
+    finally:
+        ledger.close()
+
+
+def local_tickets(config: Config) -> list[TicketSnapshot]:
+    """Every ticket of the local store, oldest first."""
+    with local_store(config) as store:
+        return store.tickets()

@@ -18,9 +18,9 @@ import pytest
 
 from dirsync_bridge import ingest, pipeline
 from dirsync_bridge.config.settings import Config, load_config
-from dirsync_bridge.sinks.local import LocalStore
 
 from ..reportgen import id_report_email
+from .conftest import local_store
 
 T0 = datetime(2021, 3, 1, 6, tzinfo=UTC)
 PROBLEM_DIGEST_COLUMNS = (
@@ -61,7 +61,7 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         out: dict[str, list[tuple[Any, ...]]] = {}
         for table in tables:
-            if table in ("store_pairing", "store"):
+            if table in ("store_pairing", "local_store"):
                 continue
             cursor = conn.execute(f"SELECT * FROM {table}")
             names = [d[0] for d in cursor.description]
@@ -159,11 +159,8 @@ def _person(cfg: Config, step: Step) -> None:
         ledger.record_resolution(fp, episode, name, at)
     finally:
         ledger.close()
-    store = LocalStore(cfg.state.local_tickets_path)
-    try:
+    with local_store(cfg) as store:
         store.set_status(key, status)  # type: ignore[arg-type]
-    finally:
-        store.close()
 
 
 def play(

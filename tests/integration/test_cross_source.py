@@ -27,12 +27,11 @@ from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.models import Report
 from dirsync_bridge.pipeline import replay, run_pass
 from dirsync_bridge.run_summary import RunSummary
-from dirsync_bridge.sinks.local import LocalStore
 
 from ..exportgen import csexport, email_with_object_ids, events_6941
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
-from .conftest import outcome
+from .conftest import local_tickets, outcome
 from .test_jira_sink import jira_config, token_env
 
 START = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)
@@ -153,13 +152,13 @@ def test_read_one_at_a_time_the_object_id_ticket_stays_and_names_the_identity(
     config = make_config(tmp_path / "one-at-a-time")
     first = replay([ev], config)  # the object id alone: a ticket of its own, for now
     assert first.created == 1
-    (key,) = [t.key for t in LocalStore(config.state.local_tickets_path).tickets()]
+    (key,) = [t.key for t in local_tickets(config)]
     second = replay([cs], config)  # the pair: merged into ann@'s problem, which takes it
     assert (second.created, second.resolved, second.updated) == (0, 0, 1), second
     replay([email], config)
     found = outcome(config)
     # The first ticket stays (design.md section 9): its key and its label, now naming ann@.
-    (ticket,) = LocalStore(config.state.local_tickets_path).tickets()
+    (ticket,) = local_tickets(config)
     assert ticket.key == key and ticket.status == "open"
     assert "ann@contoso.com" in ticket.content.summary
     (name,) = found["tickets"]

@@ -11,13 +11,13 @@ from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.cloud import CloudDirectory
 from dirsync_bridge.graph.client import GraphClient
 from dirsync_bridge.pipeline import replay
-from dirsync_bridge.sinks.local import LocalStore
 
 from ..directory.samba import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, SambaDC, Seeded
 from ..reportgen import duplicate, report_email
 from ..simulators.graph.fixtures import tool_settings
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_SECRET
+from .conftest import local_store
 
 pytest_plugins = ["tests.directory.fixtures"]
 
@@ -57,11 +57,8 @@ def report(folder: Path, name: str, at: datetime, rows: list[tuple[str, str]]) -
 
 
 def descriptions(cfg: Config) -> list[str]:
-    store = LocalStore(cfg.state.local_tickets_path)
-    try:
+    with local_store(cfg) as store:
         return [t.content.description for t in store.tickets()]
-    finally:
-        store.close()
 
 
 def seed_cloud(sim: GraphSimulator) -> None:
@@ -182,12 +179,9 @@ def test_ldap_down_gives_a_ticket_saying_so_and_the_facts_arrive_as_a_comment(
     report(mail, "r2", AT + timedelta(hours=3), rows)
     again = replay([mail], cfg, env=ENV)
     assert again.commented == 1
-    store = LocalStore(cfg.state.local_tickets_path)
-    try:
+    with local_store(cfg) as store:
         (ticket,) = store.tickets()
         assert any("changed" in key for key in ticket.comments)
-    finally:
-        store.close()
 
 
 def test_a_new_holder_on_a_later_sighting_is_a_change_worth_a_comment(
@@ -205,12 +199,9 @@ def test_a_new_holder_on_a_later_sighting_is_a_change_worth_a_comment(
     report(mail, "r2", AT + timedelta(hours=3), rows)
     summary = replay([mail], cfg, env=ENV)
     assert summary.commented == 1
-    store = LocalStore(cfg.state.local_tickets_path)
-    try:
+    with local_store(cfg) as store:
         (ticket,) = store.tickets()
         (comment,) = ticket.comments.values()
-    finally:
-        store.close()
     assert "- now held by: cloud user dan.cloud@contoso.com (cloud-only)" in comment
 
     # Seen again with the same holder: nothing to say.

@@ -41,11 +41,9 @@ def _tickets(db: Path) -> list[Any]:
             "SELECT t.episode, t.status, t.comments FROM tickets t JOIN problems p "
             "ON p.fingerprint = t.fingerprint WHERE p.data LIKE '%u5@%' ORDER BY t.episode"
         ).fetchall()
-        store = sqlite3.connect(db.parent / "tickets.db")
-        comments = store.execute(
-            "SELECT ticket_key, body FROM comments ORDER BY 1, rowid"
+        comments = conn.execute(
+            "SELECT ticket_key, body FROM local_comments ORDER BY 1, rowid"
         ).fetchall()
-        store.close()
         return [*tickets, *comments]
     finally:
         conn.close()

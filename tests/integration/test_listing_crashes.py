@@ -57,14 +57,15 @@ def _exactly_once(state: Path) -> None:
     """Every ticket the ledger names is in the store once, every store ticket is named by
     the ledger, and no ticket has the same comment twice."""
     ledger = sqlite3.connect(state / "state.db")
-    store = sqlite3.connect(state / "tickets.db")
+    store = sqlite3.connect(state / "state.db")  # the local store is kept there
     try:
         named = sorted(str(r[0]) for r in ledger.execute("SELECT key FROM tickets"))
-        stored = sorted(str(r[0]) for r in store.execute("SELECT key FROM tickets"))
+        stored = sorted(str(r[0]) for r in store.execute("SELECT key FROM local_tickets"))
         assert named == stored
         assert named
         twice = store.execute(
-            "SELECT ticket_key, body, COUNT(*) FROM comments GROUP BY 1, 2 HAVING COUNT(*) > 1"
+            "SELECT ticket_key, body, COUNT(*) FROM local_comments GROUP BY 1, 2"
+            " HAVING COUNT(*) > 1"
         ).fetchall()
         assert not twice, twice
     finally:

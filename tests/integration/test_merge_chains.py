@@ -59,13 +59,13 @@ def inputs(folder: Path) -> dict[str, Path]:
 
 
 def tickets(state: Path) -> list[tuple[str, str, str]]:
-    store = sqlite3.connect(state / "tickets.db")
+    store = sqlite3.connect(state / "state.db")  # the local store is kept there
     try:
         return [
             (str(k), str(s), str(c or ""))
             for k, s, c in store.execute(
-                "SELECT t.key, t.status, (SELECT group_concat(body, '|') FROM comments c "
-                "WHERE c.ticket_key = t.key) FROM tickets t "
+                "SELECT t.key, t.status, (SELECT group_concat(body, '|') FROM local_comments c "
+                "WHERE c.ticket_key = t.key) FROM local_tickets t "
                 "WHERE t.summary LIKE ? OR t.summary LIKE ? ORDER BY t.rowid",
                 (f"%{ANN}%", f"%{OID}%"),
             )

@@ -18,7 +18,6 @@ from dirsync_bridge.errors import ConfigError, Fatal, Retriable
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay, run
 from dirsync_bridge.run_summary import RunSummary
-from dirsync_bridge.sinks.local import LocalStore
 from dirsync_bridge.sources.mail_folder import MailItem
 from dirsync_bridge.sources.mailbox import worth_reading
 
@@ -26,7 +25,7 @@ from ..conftest import REPORTS
 from ..simulators.graph.fixtures import client_certificate, mime_message, tool_settings
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
-from .conftest import make_config, outcome
+from .conftest import local_store, make_config, outcome
 
 NOW = datetime.now(UTC)
 TRUSTED_FORWARDER = "it-admin@contoso.com"
@@ -308,11 +307,8 @@ def test_verified_resolution_closes_a_quarantine_ticket_once_graph_shows_it_clea
 
     second = run(config, env=ENV)
     assert second.resolved == 1
-    store = LocalStore(config.state.local_tickets_path)
-    try:
+    with local_store(config) as store:
         (ticket,) = store.tickets()
-    finally:
-        store.close()
     assert ticket.status == "resolved"
     (note,) = [body for key, body in ticket.comments.items() if ":verified:" in key]
     assert f"only bob@contoso.com holds {value}, and it has no provisioning error" in note

@@ -1,9 +1,10 @@
-"""The local ticket store lost, or restored from an older backup than the ledger.
+"""The local ticket store of an earlier release (a file of its own, ``tickets.db``) lost,
+or restored from an older backup than the ledger, before it was moved into the ledger.
 
-The ledger (``state.db``) is the source of truth for what the local store (``tickets.db``)
-should hold. A store that does not match it is found before anything is written, with one
-line that says to run ``tickets rebuild``; the rebuild makes the store hold what a clean run
-holds, with the same ticket keys, and keeps the old file aside.
+The ledger (``state.db``) is the source of truth for what the local store should hold. A
+store that does not match it is found before anything is written, with one line that says
+to run ``tickets rebuild``; the rebuild makes the store hold what a clean run holds, with
+the same ticket keys, and keeps the old file aside.
 """
 
 from __future__ import annotations
@@ -25,22 +26,22 @@ from dirsync_bridge.config.settings import Config
 from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import Fatal, StoreMismatch
 from dirsync_bridge.pipeline import replay
-from dirsync_bridge.sinks.local import LocalStore
 from dirsync_bridge.store_rebuild import RebuildSummary, rebuild_store
 
 from ..conftest import REPORTS
+from ..earlier_release import export_store, to_earlier_release
 from ..reportgen import LARGE, report_email
-from .conftest import make_config, outcome
+from .conftest import local_tickets, make_config, outcome
 from .test_replay import without_superseded, write_history
 
 CORPUS = sorted(REPORTS.glob("*.eml"))
 FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
 
 
-def rebuild(config: Config, now: datetime | None = None) -> RebuildSummary:
+def rebuild(config: Config) -> RebuildSummary:
     """``tickets rebuild``, with the parts the command gets from bootstrap."""
     texts, policy = bootstrap.ticket_texts(config), bootstrap.policy(config)
-    return rebuild_store(config, texts, policy, now)
+    return rebuild_store(config, texts, policy)
 
 
 def store_files(config: Config) -> list[Path]:
@@ -49,17 +50,20 @@ def store_files(config: Config) -> list[Path]:
 
 
 def lose_store(config: Config) -> None:
+    """The state as an earlier release left it, its store file lost."""
+    to_earlier_release(config.state.directory)
     for path in store_files(config):
         path.unlink()
 
 
 def backup_store(config: Config, to: Path) -> None:
+    """A copy of the store as an earlier release's file, in the folder ``to``."""
     to.mkdir()
-    for path in store_files(config):
-        shutil.copy2(path, to / path.name)
+    export_store(config.state.path, to / config.state.local_tickets_path.name)
 
 
 def restore_store(config: Config, backup: Path) -> None:
+    """The state as an earlier release left it, its store file replaced by ``backup``'s."""
     lose_store(config)
     for path in backup.iterdir():
         shutil.copy2(path, config.state.directory / path.name)
@@ -87,7 +91,7 @@ def test_a_lost_store_is_found_before_anything_is_written(tmp_path: Path) -> Non
         replay([new_report(tmp_path)], config)
     message = str(raised.value)
     assert "\n" not in message
-    assert message.startswith(f"{config.state.local_tickets_path}: the local ticket store ")
+    assert message.startswith(f"{config.state.path}: the local ticket store ")
     assert message.endswith("run `dirsync-bridge tickets rebuild` to rebuild it from the ledger")
     assert isinstance(raised.value, Fatal)
     assert keys_of(config) == []  # nothing written
@@ -151,7 +155,7 @@ def test_rebuild_of_a_damaged_store_starts_from_the_ledger_alone(
 ) -> None:
     config = make_config(tmp_path / "state")
     replay(CORPUS, config)
-    config.state.local_tickets_path.write_bytes(b"garbage" * 1000)
+    to_earlier_release(config.state.directory).write_bytes(b"garbage" * 1000)
     with pytest.raises(Fatal, match="the local ticket store is damaged"):
         replay(CORPUS, config)
     rebuild(config)
@@ -245,19 +249,11 @@ def test_the_sequence_never_gives_an_old_key_to_a_new_ticket(tmp_path: Path) -> 
 
 
 def keys_of(config: Config) -> list[str]:
-    store = LocalStore(config.state.local_tickets_path)
-    try:
-        return sorted(t.key for t in store.tickets())
-    finally:
-        store.close()
+    return sorted(t.key for t in local_tickets(config))
 
 
 def named_keys(config: Config) -> dict[str, str]:
-    store = LocalStore(config.state.local_tickets_path)
-    try:
-        return {t.key: t.idempotency_key for t in store.tickets()}
-    finally:
-        store.close()
+    return {t.key: t.idempotency_key for t in local_tickets(config)}
 
 
 def test_a_key_the_ledger_gave_twice_is_given_a_new_one(
@@ -300,9 +296,7 @@ def test_a_ledger_from_before_the_check_is_compared_ticket_by_ticket_once(
     backup_store(config, tmp_path / "backup")
     forget_pairing(config)
     lose_store(config)
-    with pytest.raises(
-        StoreMismatch, match=r"does not match the ledger .*: it has no ticket LOCAL-1"
-    ):
+    with pytest.raises(StoreMismatch, match=r"does not match the ledger: it has no ticket LOCAL-1"):
         replay(CORPUS, config)
     restore_store(config, tmp_path / "backup")
     conn = sqlite3.connect(config.state.local_tickets_path)
@@ -322,27 +316,25 @@ def digests(first: Path) -> dict[str, str]:
     }
 
 
-def test_a_second_rebuild_in_the_same_second_keeps_what_the_first_set_aside(
-    tmp_path: Path,
-) -> None:
+def test_a_second_rebuild_keeps_what_the_first_set_aside(tmp_path: Path) -> None:
     config = make_config(tmp_path / "state")
     replay(FIRST, config)
     backup_store(config, tmp_path / "backup")
     replay(CORPUS, config)
     restore_store(config, tmp_path / "backup")  # an older backup: the user's file to keep
     original = digests(config.state.local_tickets_path)
-    same_second = datetime(2030, 1, 1, 12, tzinfo=UTC)
 
-    first = rebuild(config, now=same_second)
+    first = rebuild(config)
     assert first.set_aside is not None
     assert digests(first.set_aside) == original
     # A decoy in the way of the third name: it is skipped, not overwritten.
     decoy = first.set_aside.with_name(first.set_aside.name + "-3-wal")
     decoy.write_bytes(b"someone's file")
-    second = rebuild(config, now=same_second)  # run again at once (a script, a retry...)
-    third = rebuild(config, now=same_second)
-
-    assert second.set_aside == first.set_aside.with_name(first.set_aside.name + "-2")
-    assert third.set_aside == first.set_aside.with_name(first.set_aside.name + "-4")
+    for _again in range(2):  # the old file put back (a script, a retry...), and rebuilt
+        shutil.copy2(tmp_path / "backup" / "tickets.db", config.state.local_tickets_path)
+        assert rebuild(config).set_aside is not None
+    second = first.set_aside.with_name(first.set_aside.name + "-2")
+    third = first.set_aside.with_name(first.set_aside.name + "-4")
+    assert digests(second) == digests(third) == digests(tmp_path / "backup" / "tickets.db")
     assert digests(first.set_aside) == original  # what the first rebuild said it kept
     assert decoy.read_bytes() == b"someone's file"

@@ -50,7 +50,7 @@ def seen(state: Path) -> dict[str, Any]:
     """What a user sees: live problems (object, family, status, first/last seen, span end) by
     object and family; per live problem, its tickets' store statuses; duplicate comments."""
     ledger = sqlite3.connect(state / "state.db")
-    store = sqlite3.connect(state / "tickets.db")
+    store = sqlite3.connect(state / "state.db")  # the local store is kept there
     try:
         problems = {}
         for fp, data_obj, fam, status, first, last, span in ledger.execute(
@@ -59,18 +59,21 @@ def seen(state: Path) -> dict[str, Any]:
             "WHERE merged_into IS NULL AND state IS NOT NULL"
         ):
             tickets = [
-                store.execute("SELECT status FROM tickets WHERE key = ?", (k,)).fetchone()
+                store.execute("SELECT status FROM local_tickets WHERE key = ?", (k,)).fetchone()
                 for (k,) in ledger.execute(
                     "SELECT key FROM tickets WHERE fingerprint = ? ORDER BY episode", (fp,)
                 )
             ]
             problems[(data_obj, fam)] = (status, first, last, span, [t and t[0] for t in tickets])
-        open_all = store.execute("SELECT COUNT(*) FROM tickets WHERE status = 'open'").fetchone()[0]
+        open_all = store.execute(
+            "SELECT COUNT(*) FROM local_tickets WHERE status = 'open'"
+        ).fetchone()[0]
         twice = store.execute(
-            "SELECT ticket_key, body, COUNT(*) FROM comments GROUP BY 1, 2 HAVING COUNT(*) > 1"
+            "SELECT ticket_key, body, COUNT(*) FROM local_comments GROUP BY 1, 2"
+            " HAVING COUNT(*) > 1"
         ).fetchall()
         named = sorted(str(r[0]) for r in ledger.execute("SELECT key FROM tickets"))
-        stored = sorted(str(r[0]) for r in store.execute("SELECT key FROM tickets"))
+        stored = sorted(str(r[0]) for r in store.execute("SELECT key FROM local_tickets"))
         return {
             "problems": problems,
             "open_tickets": open_all,

@@ -53,7 +53,7 @@ def _object_tickets(
     pipeline.replay([shown], config, env={}, enrich=False)
     pipeline.replay([first(mail, 3)], _config(folder, True), env={}, enrich=False)
     ledger = sqlite3.connect(folder / "state" / "state.db")
-    store = sqlite3.connect(folder / "state" / "tickets.db")
+    store = sqlite3.connect(folder / "state" / "state.db")  # the local store is there
     try:
         keys = [
             str(row[0])
@@ -64,12 +64,12 @@ def _object_tickets(
         ]
         marks = ",".join("?" * len(keys))
         tickets = store.execute(
-            f"SELECT key, status FROM tickets WHERE key IN ({marks}) ORDER BY key", keys
+            f"SELECT key, status FROM local_tickets WHERE key IN ({marks}) ORDER BY key", keys
         ).fetchall()
         comments = [
             str(row[0])
             for row in store.execute(
-                f"SELECT body FROM comments WHERE ticket_key IN ({marks})", keys
+                f"SELECT body FROM local_comments WHERE ticket_key IN ({marks})", keys
             )
         ]
         return tickets, comments

@@ -69,7 +69,7 @@ def test_a_replay_with_rows_digests_ends_as_one_that_makes_every_sighting(
     monkeypatch.undo()
     made = counting_sightings(monkeypatch)
     digested = _replay(tmp_path / "digested", tmp_path / "mail")
-    assert every["state.db"]["problems"] and every["tickets.db"]
+    assert every["state.db"]["problems"] and every["state.db"]["local_tickets"]
     assert digested == every
     # The shortcut was taken: far fewer sightings made (each report's new and changed ones).
     assert sum(made) < all_made * 2 // 3

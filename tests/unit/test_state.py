@@ -69,6 +69,8 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0014-merged-index",
         "0015-merge-chains",
         "0016-moved-keys",
+        "0017-local-store",
+        "0018-imported-revision",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

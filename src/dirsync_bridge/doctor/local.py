@@ -26,14 +26,103 @@ LOCK_WAIT = 2.0
 
 
 def ledger_checks(config: Config) -> Iterator[Check]:
-    """The ledger (and the local ticket store, if there is one): readable, undamaged, ours,
-    and writable by the account doctor runs as (run it as the service's account)."""
-    yield database_check("ledger", config.state.path, LEDGER_MIGRATIONS, sqlite.LEDGER)
-    store = config.state.local_tickets_path
-    if config.sink.kind == "local" and store.exists():
-        yield database_check(
-            "local ticket store", store, local_schema.MIGRATIONS, local_schema.ROLE
-        )
+    """The ledger (and a separate local ticket store of an earlier release, if one is still
+    beside it): readable, undamaged, ours, and writable by the account doctor runs as (run
+    it as the service's account); then the local ticket store kept in it, as every run
+    checks it."""
+    ledger = database_check("ledger", config.state.path, LEDGER_MIGRATIONS, sqlite.LEDGER)
+    yield ledger
+    if config.sink.kind != "local":
+        return
+    separate = config.state.local_tickets_path
+    if separate.exists():
+        if _store_in_use(config):
+            # The run does not read it (its store is in the ledger since an earlier run).
+            yield Check(
+                "local ticket store",
+                "warn",
+                f"{separate} is not used (the store is kept in the ledger): move it away",
+            )
+        else:
+            yield database_check(
+                "local ticket store",
+                separate,
+                local_schema.MIGRATIONS,
+                local_schema.ROLE,
+                repair=REBUILD,
+            )
+    if ledger.outcome == "ok" and config.state.path.exists():
+        yield store_check(config)
+
+
+def _store_in_use(config: Config) -> bool:
+    """Whether the separate file is of no use to the run: the ledger keeps a store in use,
+    which the file is not to replace (``verdict``), or the file cannot be read."""
+    from ..ledger.store import Ledger
+    from ..sinks.local import LocalStore
+    from ..sinks.local_import import read_separate, verdict
+
+    if not config.state.path.is_file():
+        return False
+    try:
+        ledger = Ledger.open_readonly(config.state.path)
+    except DirsyncBridgeError:
+        return False  # (the ledger's own check says what is wrong with it)
+    try:
+        store = LocalStore.in_ledger_readonly(ledger.conn, ledger.path)
+        if store is None or store.untouched():
+            return False
+        try:
+            old = read_separate(config.state.local_tickets_path)
+        except DirsyncBridgeError:
+            return True  # unreadable beside a store in use: the run passes it over
+        try:
+            return verdict(store, old, ledger.store_pairing()) != "take"
+        finally:
+            old.close()
+    except DirsyncBridgeError:
+        return False  # (the store's own check says what is wrong with it)
+    finally:
+        ledger.close()
+
+
+REBUILD = "run `dirsync-bridge tickets rebuild`; every run refuses it until then"
+
+
+def store_check(config: Config) -> Check:
+    """The local ticket store a run would use is the one the ledger describes, or the same
+    words every run would stop with."""
+    from ..ledger.store import Ledger
+    from ..sinks.local_import import store_to_be_used
+    from ..store_rebuild import mismatch
+
+    name = "local ticket store"
+    try:
+        ledger = Ledger.open_readonly(config.state.path)
+        try:
+            if ledger.kept_with() == "jira":
+                # Runs given --sink jira use it (doctor cannot know); with the configured
+                # local sink every run refuses it, and says so.
+                return Check(
+                    name,
+                    "warn",
+                    f"{ledger.path} keeps its tickets in Jira: runs with the local sink are "
+                    "refused; runs with --sink jira use it",
+                )
+            with store_to_be_used(
+                ledger.conn,
+                ledger.path,
+                config.state.local_tickets_path,
+                ledger.store_pairing(),
+            ) as store:
+                why = mismatch(ledger, store)
+        finally:
+            ledger.close()
+    except DirsyncBridgeError as exc:
+        return failed(name, exc)
+    if why is not None:
+        return Check(name, "fail", f"it cannot be used: {why}; {REBUILD}", 2)
+    return Check(name, "ok", "the store the ledger describes")
 
 
 def database_check(
@@ -41,6 +130,8 @@ def database_check(
     path: Path,
     migrations: Sequence[sqlite.Migration],
     role: sqlite.Role,
+    *,
+    repair: str = "restore it from a backup; every run refuses it until then",
 ) -> Check:
     """One SQLite file of the tool's: healthy and writable, or why not and what to do.
     ``migrations`` is this release's list for that file: one written by a newer release,
@@ -76,8 +167,7 @@ def database_check(
         return Check(
             name,
             "fail",
-            f"{path} is damaged ({problem}): restore it from a backup; every run refuses it "
-            "until then",
+            f"{path} is damaged ({problem}): {repair}",
             2,
         )
     if unknown:

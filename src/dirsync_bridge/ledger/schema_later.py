@@ -1,6 +1,7 @@
 """The ledger's migrations from 0008 on: report coverage, Jira links, identity pairs,
 history keyed by report, organization names, ticket audits, row digests and listings, and
-the repairs of tenant joins and merge chains, the keys of moved tickets.
+the repairs of tenant joins and merge chains, the keys of moved tickets, and the local
+ticket store's tables.
 
 Part of ``schema.MIGRATIONS``, in order, after ``schema_original``. Shipped: never edit
 one, add the next at the end. Their names and SQL are recorded by every existing ledger.
@@ -259,6 +260,52 @@ LATER: tuple[sqlite.Migration, ...] = (
             # Jira still reads the old key as the moved issue, so a create answer naming one
             # (a proxy replaying an old answer) names a ticket the ledger holds, not a new one.
             "CREATE TABLE IF NOT EXISTS moved_keys (key TEXT PRIMARY KEY) WITHOUT ROWID",
+        ),
+    ),
+    (
+        "0017-local-store",
+        (
+            # The local ticket store, kept in the ledger's file from this release on (it had
+            # a file of its own, ``tickets.db``, which ``sinks/local_import.py`` moves in):
+            # a ticket write and the ledger's record of it can then commit together. The
+            # same tables as the separate file's (``sinks/local_schema.py``), renamed.
+            """CREATE TABLE IF NOT EXISTS local_tickets (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                key TEXT UNIQUE,
+                idempotency_key TEXT UNIQUE NOT NULL,
+                fingerprint TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                description TEXT NOT NULL,
+                links TEXT NOT NULL DEFAULT '[]',
+                status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+                resolution TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS local_tickets_fingerprint ON local_tickets (fingerprint)",
+            """CREATE TABLE IF NOT EXISTS local_comments (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                ticket_key TEXT NOT NULL REFERENCES local_tickets (key),
+                comment_key TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (ticket_key, comment_key))""",
+            # ``imported_from``: the id of the separate store moved in, if one was.
+            """CREATE TABLE IF NOT EXISTS local_store (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                store_id TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                imported_from TEXT)""",
+            """INSERT OR IGNORE INTO local_store (id, store_id, revision)
+                VALUES (1, lower(hex(randomblob(16))), 0)""",
+        ),
+    ),
+    (
+        "0018-imported-revision",
+        (
+            # The writes the separate store had taken when it was moved in: a later copy of
+            # it put back while nothing was written since is moved in again (``verdict``).
+            "ALTER TABLE local_store ADD COLUMN imported_revision INTEGER",
         ),
     ),
 )

@@ -126,23 +126,29 @@ class TicketLedger:
                 (key, fingerprint, episode),
             )
 
+    def kept_with(self) -> str | None:
+        """The sink the ledger's tickets live in ("local", "jira"); None for a ledger with
+        no ticket and no write in flight, which takes any. Reads only. A ledger from before
+        the record tells by its keys (``LOCAL-n``: the local store)."""
+        row = self.conn.execute("SELECT kind FROM ticket_sink").fetchone()
+        used = self.conn.execute(
+            "SELECT key FROM tickets UNION ALL SELECT idempotency_key FROM intents LIMIT 1"
+        ).fetchone()
+        if used is None:
+            return None
+        if row is not None:
+            return str(row[0])
+        tickets = [str(r[0]) for r in self.conn.execute("SELECT key FROM tickets")]
+        return "local" if all(_LOCAL_KEY.fullmatch(key) for key in tickets) else "jira"
+
     def keep_with_sink(self, kind: str) -> None:
         """The ledger's tickets live in one sink: ``kind``, or ``SinkMismatch``.
 
         A ledger with no ticket (and no write in flight) takes any sink; one with tickets
-        keeps the sink they were written to. A ledger from before this record tells by its
-        keys (``LOCAL-n``: the local store).
+        keeps the sink they were written to (``kept_with``).
         """
         with sqlite.transaction(self.conn):
-            row = self.conn.execute("SELECT kind FROM ticket_sink").fetchone()
-            used = self.conn.execute(
-                "SELECT key FROM tickets UNION ALL SELECT idempotency_key FROM intents"
-            ).fetchall()
-            kept = str(row[0]) if row is not None and used else None
-            if kept is None and used:
-                tickets = [str(r[0]) for r in self.conn.execute("SELECT key FROM tickets")]
-                local = all(_LOCAL_KEY.fullmatch(key) for key in tickets)
-                kept = "local" if local else "jira"
+            kept = self.kept_with()
             self.conn.execute(
                 "INSERT INTO ticket_sink (id, kind) VALUES (1, ?) "
                 "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind",

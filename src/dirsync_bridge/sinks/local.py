@@ -1,11 +1,16 @@
-"""The embedded ticket store: tickets and comments in a SQLite file of their own.
+"""The embedded ticket store: tickets and comments in SQLite, in the ledger's own file.
 
 It is the default sink, so that the tool is useful (and testable end to end) without a
 helpdesk. It keeps exactly what ``Sink`` promises and no more: every write is one
 transaction (a batch of creates: one for the batch), creating twice with one idempotency key
 returns the first ticket, and a comment is named by its key so that writing it again
-replaces it instead of adding one. Writes come one at a time from the calling thread: the
-store is one SQLite connection.
+replaces it instead of adding one. Writes come one at a time from the calling thread.
+
+A run keeps the store in the ledger's file, on the ledger's connection (``in_ledger``): a
+write and the ledger's record of it then commit together when they are grouped, and a
+batch of writes with its intents and records is one transaction. Earlier releases kept it
+in a file of its own (``tickets.db``), moved in by ``local_import``; such a file, or one in
+memory, is still a store (``LocalStore(path)``), for that move and for tests.
 """
 
 from __future__ import annotations
@@ -22,49 +27,69 @@ from .. import sqlite
 from ..errors import TicketMissing
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen
-from .local_schema import MIGRATIONS, ROLE, TICKET_COLUMNS
+from .local_keeping import KEY_PREFIX, StoreKeeping, links_json, now_stamp, ticket_number
+from .local_schema import IN_LEDGER, MIGRATIONS, ROLE, SEPARATE, TICKET_COLUMNS, Tables
 
-KEY_PREFIX: Final = "LOCAL-"
+__all__ = ["KEY_PREFIX", "RESOLUTION_DONE", "LocalStore", "ticket_number"]
+
 RESOLUTION_DONE: Final = "Done"
 """The resolution this tool sets when it resolves a ticket (Jira's usual name for it)."""
 
 
-class LocalStore:
-    """A ``Sink`` in a local SQLite file; ``":memory:"`` gives a throw-away one for tests."""
+class LocalStore(StoreKeeping):
+    """A ``Sink`` in SQLite: in the ledger's file (``in_ledger``), or in a file of its own
+    (``":memory:"`` gives a throw-away one for tests)."""
 
     name = "local"
     max_batch = 50
     people = False  # only this tool writes to the local store
-    """A batch of creates is one transaction, and so is a group of other writes (with one
-    of the ledger's before and after it): 50, as Jira's, the commits of a replay came to
-    1.4 a message (1,000 reports, ``bench/scale_bench.py``), 2.7 with 10. A reconcile holds
-    four batches' worth of problems in memory at once."""
+    """A batch of creates is one transaction, and so is a group of other writes with the
+    ledger's intents and records of them: 50, as Jira's. A reconcile holds four batches'
+    worth of problems in memory at once."""
     max_in_flight = 1
 
     def __init__(self, path: Path | str) -> None:
-        """Open (creating if needed) the store and bring its schema up to date."""
+        """Open (creating if needed) the store in a file of its own and bring its schema up
+        to date."""
         self.path = path
         self._conn = sqlite.connect(path, MIGRATIONS, ROLE)
+        self._t = SEPARATE
+        self._owned = True
+
+    @classmethod
+    def in_ledger(cls, conn: sqlite3.Connection, path: Path | str) -> LocalStore:
+        """The store kept in the ledger whose connection is ``conn`` (``path``: its file,
+        for messages). It shares the connection: the ledger closes it."""
+        return cls._over(conn, path, IN_LEDGER, owned=False)
+
+    @classmethod
+    def in_ledger_readonly(cls, conn: sqlite3.Connection, path: Path | str) -> LocalStore | None:
+        """The store kept in the ledger opened read-only on ``conn``; None for a ledger no
+        run of this release has written yet (it has no such tables)."""
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (IN_LEDGER.tickets,)
+        ).fetchone()
+        return None if found is None else cls.in_ledger(conn, path)
 
     @classmethod
     def open_readonly(cls, path: Path) -> LocalStore:
-        """The existing store at ``path``, to read only (``tickets show``): nothing created,
-        nothing migrated, so a user who may read the state but not write it can look."""
-        store = cls.__new__(cls)
-        store.path = path
-        store._conn = sqlite.connect_readonly(path, MIGRATIONS, ROLE)
-        return store
+        """The existing store in a file of its own at ``path``, to read only (``tickets
+        show`` before a run has moved it into the ledger): nothing created, nothing
+        migrated, so a user who may read the state but not write it can look."""
+        return cls._over(sqlite.connect_readonly(path, MIGRATIONS, ROLE), path, SEPARATE)
 
     @classmethod
     def copy_of(cls, path: Path) -> LocalStore:
-        """An in-memory copy of the store at ``path`` (empty if there is none): for dry runs.
+        """An in-memory copy of the store in a file of its own at ``path`` (empty if there is
+        none): to read it without touching it (``local_import``, dry runs)."""
+        return cls._over(sqlite.memory_copy(path, MIGRATIONS, ROLE), path, SEPARATE)
 
-        A dry run goes through the same writes as a real one; on a copy they change nothing
-        on disk.
-        """
+    @classmethod
+    def _over(
+        cls, conn: sqlite3.Connection, path: Path | str, tables: Tables, *, owned: bool = True
+    ) -> LocalStore:
         store = cls.__new__(cls)
-        store.path = path
-        store._conn = sqlite.memory_copy(path, MIGRATIONS, ROLE)
+        store.path, store._conn, store._t, store._owned = path, conn, tables, owned
         return store
 
     def grouped(self) -> AbstractContextManager[None]:
@@ -77,7 +102,7 @@ class LocalStore:
     ) -> TicketSnapshot | None:
         """The ticket created with this idempotency key, or None if there is none."""
         row = self._conn.execute(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE idempotency_key = ?",
+            f"SELECT {TICKET_COLUMNS} FROM {self._t.tickets} WHERE idempotency_key = ?",
             (idempotency_key,),
         ).fetchone()
         return None if row is None else self._snapshot(row)
@@ -104,7 +129,7 @@ class LocalStore:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows = self._conn.execute(
-                "SELECT key, idempotency_key FROM tickets "
+                f"SELECT key, idempotency_key FROM {self._t.tickets} "
                 f"WHERE key IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
@@ -141,7 +166,7 @@ class LocalStore:
 
         ``reach_by`` is not called: the store's search never lags behind its writes.
         """
-        now = _now()
+        now = now_stamp()
         keys = []
         with sqlite.transaction(self._conn):
             # Checked inside the transaction (BEGIN IMMEDIATE holds the write lock), so two
@@ -153,25 +178,28 @@ class LocalStore:
 
     def _insert(self, ticket: NewTicket, now: str) -> str:
         existing = self._conn.execute(
-            "SELECT key FROM tickets WHERE idempotency_key = ?", (ticket.idempotency_key,)
+            f"SELECT key FROM {self._t.tickets} WHERE idempotency_key = ?",
+            (ticket.idempotency_key,),
         ).fetchone()
         if existing is not None:
             return str(existing["key"])
         cursor = self._conn.execute(
-            "INSERT INTO tickets (idempotency_key, fingerprint, summary, description,"
+            f"INSERT INTO {self._t.tickets} (idempotency_key, fingerprint, summary, description,"
             " links, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
             (
                 ticket.idempotency_key,
                 ticket.fingerprint,
                 ticket.content.summary,
                 ticket.content.description,
-                _links_json(ticket.content.links),
+                links_json(ticket.content.links),
                 now,
                 now,
             ),
         )
         key = f"{KEY_PREFIX}{cursor.lastrowid}"
-        self._conn.execute("UPDATE tickets SET key = ? WHERE id = ?", (key, cursor.lastrowid))
+        self._conn.execute(
+            f"UPDATE {self._t.tickets} SET key = ? WHERE id = ?", (key, cursor.lastrowid)
+        )
         return key
 
     def update(
@@ -183,9 +211,9 @@ class LocalStore:
             if comment is not None:
                 self.put_comment(key, *comment)
             cursor = self._conn.execute(
-                "UPDATE tickets SET summary = ?, description = ?, links = ?, updated_at = ?"
-                " WHERE key = ?",
-                (content.summary, content.description, _links_json(content.links), _now(), key),
+                f"UPDATE {self._t.tickets} SET summary = ?, description = ?, links = ?,"
+                " updated_at = ? WHERE key = ?",
+                (content.summary, content.description, links_json(content.links), now_stamp(), key),
             )
             if cursor.rowcount == 0:
                 raise TicketMissing(self.path, key)
@@ -197,18 +225,19 @@ class LocalStore:
             links = tuple(json.loads(self._row(key)["links"]))
             if to not in links:
                 self._conn.execute(
-                    "UPDATE tickets SET links = ? WHERE key = ?", (_links_json((*links, to)), key)
+                    f"UPDATE {self._t.tickets} SET links = ? WHERE key = ?",
+                    (links_json((*links, to)), key),
                 )
             self._count_write()  # one write taken, as the ledger counts it
 
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment named ``comment_key`` to ticket ``key``, or replace its body."""
-        now = _now()
+        now = now_stamp()
         with sqlite.transaction(self._conn):
             self._require(key)
             self._conn.execute(
-                "INSERT INTO comments (ticket_key, comment_key, body, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)"
+                f"INSERT INTO {self._t.comments} (ticket_key, comment_key, body, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (ticket_key, comment_key)"
                 " DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
                 (key, comment_key, body, now, now),
@@ -220,7 +249,7 @@ class LocalStore:
         with sqlite.transaction(self._conn):
             self._require(key)
             self._conn.execute(
-                "DELETE FROM comments WHERE ticket_key = ? AND comment_key = ?",
+                f"DELETE FROM {self._t.comments} WHERE ticket_key = ? AND comment_key = ?",
                 (key, comment_key),
             )
             self._count_write()
@@ -230,8 +259,9 @@ class LocalStore:
         resolution = RESOLUTION_DONE if status == "resolved" else None
         with sqlite.transaction(self._conn):
             cursor = self._conn.execute(
-                "UPDATE tickets SET status = ?, resolution = ?, updated_at = ? WHERE key = ?",
-                (status, resolution, _now(), key),
+                f"UPDATE {self._t.tickets} SET status = ?, resolution = ?, updated_at = ?"
+                " WHERE key = ?",
+                (status, resolution, now_stamp(), key),
             )
             if cursor.rowcount == 0:
                 raise TicketMissing(self.path, key)
@@ -239,98 +269,37 @@ class LocalStore:
 
     def tickets(self) -> list[TicketSnapshot]:
         """Every ticket in the store, oldest first."""
-        rows = self._conn.execute(f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY id").fetchall()
+        rows = self._conn.execute(
+            f"SELECT {TICKET_COLUMNS} FROM {self._t.tickets} ORDER BY id"
+        ).fetchall()
         comments: dict[str, dict[str, str]] = {}
         for ticket_key, comment_key, body in self._conn.execute(
-            "SELECT ticket_key, comment_key, body FROM comments ORDER BY id"
+            f"SELECT ticket_key, comment_key, body FROM {self._t.comments} ORDER BY id"
         ):
             comments.setdefault(ticket_key, {})[comment_key] = body
         return [_to_snapshot(row, comments.get(row["key"], {})) for row in rows]
 
     def close(self) -> None:
-        """Empty the log into the file, and close the database connection."""
-        sqlite.checkpoint(self._conn)
-        self._conn.close()
-
-    # -- identity, and rebuilding from the ledger (``rebuild``) ---------------------------------
-
-    def write_out(self) -> bool:
-        """Move everything written into the file itself and empty its log; whether it all went.
-
-        For a store that is about to be renamed (``tickets rebuild``): a log left beside it
-        would not follow it. A full disk here raises, as any write does.
-        """
-        busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        return not busy
-
-    def identity(self) -> tuple[str, int]:
-        """(store id, writes taken): which store this is, and how far it has got."""
-        row = self._conn.execute("SELECT store_id, revision FROM store WHERE id = 1").fetchone()
-        return str(row[0]), int(row[1])
+        """Empty the log into the file, and close the database connection (of a store in
+        a file of its own: the ledger closes its own)."""
+        if self._owned:
+            sqlite.checkpoint(self._conn)
+            self._conn.close()
 
     def get(self, key: str) -> TicketSnapshot | None:
         """Ticket ``key``, or None if the store has no such ticket."""
         row = self._conn.execute(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
+            f"SELECT {TICKET_COLUMNS} FROM {self._t.tickets} WHERE key = ?", (key,)
         ).fetchone()
         return None if row is None else self._snapshot(row)
 
-    def last_number(self) -> int:
-        """The highest ticket number this store ever gave (0 if none)."""
-        row = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tickets'")
-        found = row.fetchone()
-        return int(found[0]) if found else 0
-
-    def restore(self, tickets: Iterable[TicketSnapshot], next_after: int) -> None:
-        """Put these tickets in, under their own keys; new keys will follow ``next_after``.
-
-        For a store being rebuilt (empty, not yet in use): one transaction, and the store's
-        write count does not move, since these are not writes the ledger counts.
-        """
-        now = _now()
-        with sqlite.transaction(self._conn):
-            for ticket in tickets:
-                number = ticket_number(ticket.key)
-                self._conn.execute(
-                    "INSERT INTO tickets (id, key, idempotency_key, fingerprint, summary,"
-                    " description, links, status, resolution, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        number,
-                        ticket.key,
-                        ticket.idempotency_key,
-                        ticket.fingerprint,
-                        ticket.content.summary,
-                        ticket.content.description,
-                        _links_json(ticket.content.links),
-                        ticket.status,
-                        ticket.resolution,
-                        now,
-                        now,
-                    ),
-                )
-                self._conn.executemany(
-                    "INSERT INTO comments (ticket_key, comment_key, body, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    [(ticket.key, k, body, now, now) for k, body in ticket.comments.items()],
-                )
-            # AUTOINCREMENT never goes below sqlite_sequence: no old key is ever given again.
-            self._conn.execute("DELETE FROM sqlite_sequence WHERE name = 'tickets'")
-            self._conn.execute(
-                "INSERT INTO sqlite_sequence (name, seq) VALUES ('tickets', ?)",
-                (max(next_after, self._max_id()),),
-            )
-
-    def _max_id(self) -> int:
-        return int(self._conn.execute("SELECT coalesce(max(id), 0) FROM tickets").fetchone()[0])
-
     def _count_write(self) -> None:
         # In the write's own transaction: the count and the write cannot part.
-        self._conn.execute("UPDATE store SET revision = revision + 1 WHERE id = 1")
+        self._conn.execute(f"UPDATE {self._t.store} SET revision = revision + 1 WHERE id = 1")
 
     def _row(self, key: str) -> sqlite3.Row:
         row: sqlite3.Row | None = self._conn.execute(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE key = ?", (key,)
+            f"SELECT {TICKET_COLUMNS} FROM {self._t.tickets} WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
             raise TicketMissing(self.path, key)
@@ -343,18 +312,10 @@ class LocalStore:
 
     def _snapshot(self, row: sqlite3.Row) -> TicketSnapshot:
         comments = self._conn.execute(
-            "SELECT comment_key, body FROM comments WHERE ticket_key = ? ORDER BY id",
+            f"SELECT comment_key, body FROM {self._t.comments} WHERE ticket_key = ? ORDER BY id",
             (row["key"],),
         )
         return _to_snapshot(row, _as_dict(comments))
-
-
-def ticket_number(key: str) -> int:
-    """The number in a local key (``LOCAL-7`` -> 7); ``ValueError`` for any other key."""
-    prefix, _, number = key.partition("-")
-    if f"{prefix}-" != KEY_PREFIX or not number.isdigit():
-        raise ValueError(f"{key} is not a local ticket key")
-    return int(number)
 
 
 def _to_snapshot(row: sqlite3.Row, comments: dict[str, str]) -> TicketSnapshot:
@@ -377,12 +338,3 @@ def _to_snapshot(row: sqlite3.Row, comments: dict[str, str]) -> TicketSnapshot:
 
 def _as_dict(pairs: Iterable[sqlite3.Row]) -> dict[str, str]:
     return {comment_key: body for comment_key, body in pairs}
-
-
-def _links_json(links: tuple[str, ...]) -> str:
-    return json.dumps(list(links))
-
-
-def _now() -> str:
-    """Store metadata only (when a row was written); ticket facts use report times."""
-    return datetime.now(UTC).isoformat()

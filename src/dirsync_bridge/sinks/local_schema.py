@@ -1,12 +1,30 @@
-"""The local ticket store's schema (named migrations), its role in error messages, and the
-columns a ticket is read by. Kept apart from ``local`` for its size.
+"""The local ticket store's tables (in the ledger's file, or in a file of their own), the
+separate file's schema (named migrations), its role in error messages, and the columns a
+ticket is read by. Kept apart from ``local`` for its size.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from .. import sqlite
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The names of the store's tables where it is kept."""
+
+    tickets: str
+    comments: str
+    store: str
+
+
+IN_LEDGER: Final = Tables("local_tickets", "local_comments", "local_store")
+"""In the ledger's file (its migration ``0017-local-store``): how every run keeps them."""
+SEPARATE: Final = Tables("tickets", "comments", "store")
+"""In a file of their own (``MIGRATIONS`` below): the store of earlier releases, which the
+first run moves into the ledger (``local_import``), and throw-away stores in tests."""
 
 MIGRATIONS: Final[tuple[sqlite.Migration, ...]] = (
     (

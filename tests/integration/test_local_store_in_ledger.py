@@ -1,0 +1,253 @@
+"""The local ticket store kept in the ledger's own file.
+
+A store of an earlier release (a file of its own, ``tickets.db``) is moved in once, as it
+was, whenever a run is killed; nothing reads it after. A ticket write commits with the
+intent before it and the ledger's record of it: a run killed anywhere leaves neither an
+intent nor a write without its record, and a batch of writes is one commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge import bootstrap
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.crashpoints import ENV_VAR
+from dirsync_bridge.errors import DirsyncBridgeError, Retriable
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.pipeline import replay, run_pass
+from dirsync_bridge.sinks.local import LocalStore
+
+from ..conftest import REPORTS
+from ..earlier_release import SEPARATE, to_earlier_release
+from ..reportgen import duplicate, report_email
+from .conftest import local_tickets, make_config, outcome
+from .test_crash import build_corpus
+
+CORPUS = sorted(REPORTS.glob("*.eml"))
+FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
+MOVED = SEPARATE + ".moved-into-ledger"
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> dict[str, object]:
+    config = make_config(tmp_path / "clean")
+    replay(CORPUS, config)
+    return outcome(config)
+
+
+def keys(config: Config) -> dict[str, str]:
+    return {t.key: t.idempotency_key for t in local_tickets(config)}
+
+
+def cli_replay(config: Config, paths: list[Path], crash_at: str = "") -> int:
+    """``dirsync-bridge replay`` in a process of its own (killed where ``crash_at`` says)."""
+    config_file = config.state.directory.parent / "config.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    if crash_at:
+        env[ENV_VAR] = crash_at
+    done = subprocess.run(
+        [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
+        + [str(p) for p in paths],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    return done.returncode
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_an_earlier_releases_store_is_moved_in_and_runs_go_on_as_if_it_had_never_left(
+    tmp_path: Path, clean: dict[str, object]
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    before = keys(config)
+    separate = to_earlier_release(config.state.directory)
+
+    replay(REST, config)
+
+    assert outcome(config) == clean
+    after = keys(config)
+    assert {k: after[k] for k in before} == before  # every ticket under its own key
+    assert not separate.exists() and (config.state.directory / MOVED).is_file()
+    assert replay(CORPUS, config).writes == []
+
+
+def test_a_move_killed_once_it_committed_is_only_set_aside_by_the_next_run(
+    tmp_path: Path, clean: dict[str, object]
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    before = keys(config)
+    separate = to_earlier_release(config.state.directory)
+
+    assert cli_replay(config, REST, "store-moved-in:1") == -signal.SIGKILL
+    assert separate.exists()  # moved in, not yet set aside
+    assert cli_replay(config, REST) in (0, 1)
+
+    assert outcome(config) == clean
+    after = keys(config)
+    assert {k: after[k] for k in before} == before
+    assert len(after) == len(set(after.values()))
+    assert not separate.exists() and (config.state.directory / MOVED).is_file()
+
+
+def test_a_dry_run_of_the_move_changes_no_file_and_plans_what_the_run_does(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    to_earlier_release(config.state.directory)
+    untouched = digests(config.state.directory)
+
+    planned = replay(REST, config, dry_run=True)
+
+    assert digests(config.state.directory) == untouched
+    done = replay(REST, config)
+    assert planned.writes == done.writes and done.writes
+
+
+def test_the_store_file_put_back_after_the_move_is_set_aside_again_and_another_left_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    to_earlier_release(config.state.directory)
+    replay(REST, config)
+    moved = config.state.directory / MOVED
+    settled = outcome(config)
+
+    shutil.copy2(moved, config.state.local_tickets_path)  # the same store, put back
+    replay(REST, config)
+    assert (config.state.directory / (MOVED + "-2")).is_file()
+    assert not config.state.local_tickets_path.exists()
+
+    other = make_config(tmp_path / "other")
+    replay(FIRST, other)
+    foreign = to_earlier_release(other.state.directory)
+    shutil.copy2(foreign, config.state.local_tickets_path)  # another store altogether
+    with caplog.at_level(logging.WARNING):
+        replay(REST, config)
+    assert config.state.local_tickets_path.is_file()  # left where it is...
+    assert any("is not used" in r.getMessage() for r in caplog.records)  # ...and named
+    assert outcome(config) == settled  # nothing of it read
+
+
+@pytest.mark.parametrize("nth", [1, 2, 5])
+def test_a_local_run_killed_after_a_write_leaves_no_intent_and_no_unrecorded_write(
+    tmp_path: Path, nth: int
+) -> None:
+    corpus = tmp_path / "corpus"
+    build_corpus(corpus, reports_per_tenant=6)
+    clean = make_config(tmp_path / "clean")
+    replay([corpus], clean)
+    config = make_config(tmp_path / "state")
+
+    assert cli_replay(config, [corpus], f"after-sink-write:{nth}") == -signal.SIGKILL
+
+    conn = sqlite3.connect(config.state.path)
+    try:
+        # The writes of the batch went with their intents and records, or not at all.
+        assert conn.execute("SELECT count(*) FROM intents").fetchone()[0] == 0
+        named = {r[0] for r in conn.execute("SELECT key FROM tickets")}
+        stored = {r[0] for r in conn.execute("SELECT key FROM local_tickets")}
+        assert named == stored
+    finally:
+        conn.close()
+    assert cli_replay(config, [corpus]) in (0, 1)
+    assert outcome(config) == outcome(clean)
+
+
+def test_every_ticket_write_commits_with_its_intent_and_record_never_apart(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    build_corpus(corpus, reports_per_tenant=20)
+    config = make_config(tmp_path / "state")
+    statements: list[str] = []
+    with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
+        ledger = parts.ledger
+        assert isinstance(ledger, Ledger)
+        ledger.conn.set_trace_callback(statements.append)
+        summary = run_pass(bootstrap.file_source([corpus], config), parts)
+        ledger.conn.set_trace_callback(None)
+    transactions: list[list[str]] = []
+    for sql in statements:
+        if sql.startswith("BEGIN"):
+            transactions.append([])
+        elif transactions:
+            transactions[-1].append(sql)
+    writing = [
+        t
+        for t in transactions
+        if any(
+            " local_tickets" in q or " local_comments" in q for q in t if not q.startswith("SELECT")
+        )
+    ]
+    assert len(summary.writes) > 100 and writing
+    for transaction in writing:
+        begun = sum(q.startswith("INSERT INTO intents") for q in transaction)
+        ended = sum(q.startswith("DELETE FROM intents") for q in transaction)
+        assert begun == ended > 0  # every intent begun and ended in the commit of its write
+    # A batch of up to 50 writes, their intents and records: one commit, not three.
+    assert len(writing) <= -(-len(summary.writes) // 50) * 2
+
+
+def test_a_write_whose_failure_rolled_back_the_batch_leaves_nothing_of_it_believed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite rolls back the whole transaction by itself on a full disk (also on some I/O
+    errors): the writes before the failing one in the batch are gone with it. Believed
+    written (recorded by the ledger after the rollback, in transactions of their own),
+    their comments were never written again."""
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    people = [f"user{n}@contoso.com" for n in range(6)]
+    at = datetime(2024, 3, 1, 9, tzinfo=UTC)
+    for day in range(2):  # each day the values change: a comment on every ticket
+        rows = [(p, duplicate("ProxyAddresses", f"SMTP:{p}", f"smtp:d{day}@x.com")) for p in people]
+        (mail / f"{day}.eml").write_bytes(
+            report_email("Contoso", at + timedelta(days=day), rows, f"<r{day}@contoso.com>")
+        )
+    clean = make_config(tmp_path / "clean")
+    replay([mail], clean)
+    config = make_config(tmp_path / "state")
+    replay([mail / "0.eml"], config)
+
+    original = LocalStore._count_write
+    calls = {"n": 0}
+
+    def full_disk(self: LocalStore) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            self._conn.execute("ROLLBACK")  # as SQLite does by itself on SQLITE_FULL
+            raise Retriable("state.db: the disk is full; free space on it and run again")
+        original(self)
+
+    monkeypatch.setattr(LocalStore, "_count_write", full_disk)
+    with contextlib.suppress(DirsyncBridgeError):
+        replay([mail / "1.eml"], config)
+    monkeypatch.undo()
+    assert calls["n"] >= 3
+    replay([mail], config)
+    assert outcome(config) == outcome(clean)

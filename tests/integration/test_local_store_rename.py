@@ -1,0 +1,86 @@
+"""Hostile review rev17: the earlier release's store moved in, but it cannot be renamed
+(a sticky state directory, the file owned by another account: EPERM on rename)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.pipeline import replay
+
+from ..conftest import REPORTS
+from ..earlier_release import to_earlier_release
+from .conftest import make_config
+
+CORPUS = sorted(REPORTS.glob("*.eml"))
+FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
+NOBODY = 65534
+
+
+@pytest.fixture
+def open_dir() -> Iterator[Path]:
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run as another account")
+    where = Path(tempfile.mkdtemp(prefix="rev17-", dir="/tmp"))
+    where.chmod(0o755)
+    try:
+        yield where
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+def _as_nobody(config_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    src = Path(__file__).resolve().parents[2] / "src"
+    return subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            "--",
+            sys.executable,
+            "-m",
+            "dirsync_bridge",
+            "--config",
+            str(config_file),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(src), "HOME": "/tmp"},
+    )
+
+
+def test_a_store_moved_in_that_cannot_be_renamed_does_not_stop_every_run(open_dir: Path) -> None:
+    state = open_dir / "state"
+    config = make_config(state)
+    replay(FIRST, config)
+    separate = to_earlier_release(state)
+    config_file = open_dir / "config.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
+    )
+    config_file.chmod(0o644)
+    for p in state.iterdir():
+        if p != separate:
+            os.chown(p, NOBODY, NOBODY)
+    separate.chmod(0o644)  # root's, readable by all
+    state.chmod(0o1777)  # sticky: nobody may not rename root's file
+    first = _as_nobody(config_file, "replay", *map(str, REST))
+    second = _as_nobody(config_file, "replay", *map(str, REST))
+    listed = _as_nobody(config_file, "tickets", "--format", "json")
+    print(first.returncode, first.stderr, second.returncode, second.stderr, sep="\n")
+    assert "Traceback" not in first.stderr + second.stderr
+    assert listed.returncode == 0, listed.stderr
+    # The tickets are in the ledger since the first run: the second runs, as a run killed
+    # before the rename would ("A run killed in between only renames it next time").
+    assert second.returncode in (0, 1), second.stderr
