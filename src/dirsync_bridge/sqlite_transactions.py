@@ -56,11 +56,10 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[
     try:
         yield conn
     except BaseException:
-        # SQLite may have rolled back already (a full disk does); an error here must not
-        # hide the one that got us here.
-        if conn.in_transaction:
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does), or the connection be closed
+        # (a group finalised at exit, after a signal): an error here must not hide the one
+        # that got us here.
+        _roll_back(conn)
         raise
     if not conn.in_transaction:
         # Gone: SQLite rolled it back by itself after an error (a full disk, an I/O error)
@@ -69,9 +68,7 @@ def transaction(conn: sqlite3.Connection, *, durable: bool = False) -> Iterator[
     try:
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                conn.execute("ROLLBACK")
+        _roll_back(conn)
         raise
 
 
@@ -81,8 +78,8 @@ def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        if conn.in_transaction:
-            with suppress(sqlite3.Error, DirsyncBridgeError):
+        with suppress(sqlite3.Error, DirsyncBridgeError):
+            if conn.in_transaction:
                 conn.execute("ROLLBACK TO write")
                 conn.execute("RELEASE write")
         raise
@@ -117,6 +114,12 @@ def reading(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     finally:
+        _roll_back(conn)  # (nothing written: only the snapshot let go)
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """ROLLBACK if a transaction is open; nothing if there is none, or the connection is
+    closed already."""
+    with suppress(sqlite3.Error, DirsyncBridgeError):
         if conn.in_transaction:
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                conn.execute("ROLLBACK")  # (nothing written: only the snapshot let go)
+            conn.execute("ROLLBACK")

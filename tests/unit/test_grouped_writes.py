@@ -107,3 +107,15 @@ def test_a_group_whose_commit_fails_leaves_its_intents_for_the_next_pass(tmp_pat
     ledger.close()
     assert all(len(t.comments) == 1 for t in store.tickets())
     store.close()
+
+
+def test_a_group_finalised_after_its_connection_closed_raises_nothing(tmp_path: Path) -> None:
+    """A signal can leave a group suspended, held by the traceback, until the interpreter
+    exits: the connection is closed by then. Its clean-up said "Exception ignored ...
+    Cannot operate on a closed database" with a traceback on stderr (found by the suite,
+    a SIGTERM mid-batch)."""
+    ledger = Ledger.open(tmp_path / "state.db")
+    group = ledger.grouped()
+    group.__enter__()
+    ledger.close()
+    group.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)  # as the finaliser does
