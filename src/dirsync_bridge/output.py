@@ -236,7 +236,11 @@ def csv_cell(value: object) -> str:
     if not isinstance(value, str):
         return str(value)  # counts: numbers, never text from a report
     value = _SPLIT_FORMULA.sub("'", value)
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    # (Leading blanks too: a spreadsheet that trims them on import, as LibreOffice can, would
+    # see the formula.)
+    blanks_off = value.lstrip(" \t\r\n")
+    starts = value.startswith(_FORMULA_STARTS) or blanks_off.startswith(_FORMULA_STARTS)
+    return "'" + value if starts else value
 
 
 def write_ticket_csv(rows: Iterable[TicketRow], out: TextIO) -> None:

@@ -45,7 +45,11 @@ def test_a_holders_display_name_never_becomes_a_command_line() -> None:
     holder = CloudHolder.from_graph(
         "smtp:tax@contosopharma.com",
         "group",
-        {"id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "displayName": PAYLOAD},
+        {
+            "id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "displayName": PAYLOAD,
+            "onPremisesSyncEnabled": None,
+        },
     )
     lines = command_lines("\n".join(commands([holder], "tax@contosopharma.com")))
     # was: ['Remove-ADUser -Identity Administrator -Confirm:$false', 'Get-MgGroup ...']

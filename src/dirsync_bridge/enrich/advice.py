@@ -89,8 +89,8 @@ def advise(
         if len(dns) > 1:
             return Advice(
                 code="duplicate-onprem",
-                summary=f"{len(dns)} on-premises objects hold {value}: remove it from all but "
-                "one in Active Directory.",
+                summary=f"{len(dns)} on-premises objects hold {ps_comment(value)}: remove it "
+                "from all but one in Active Directory.",
             )
     others = [h for h in cloud if not _is_self(h, identity)]
     cloud_only = [h for h in others if h.sync_state == "cloud-only"]
@@ -98,7 +98,8 @@ def advise(
         h = cloud_only[0]
         return Advice(
             code="cloud-only-holder",
-            summary=f"The cloud-only {h.object_type} {_name(h)} holds {h.value}: match it to "
+            summary=f"The cloud-only {h.object_type} {ps_comment(_name(h))} holds "
+            f"{ps_comment(h.value)}: match it to "
             "the on-premises object (hard match) or remove the value from it.",
         )
     synced = [h for h in others if h.sync_state != "cloud-only"]
@@ -106,7 +107,8 @@ def advise(
         h = synced[0]
         return Advice(
             code="synced-holder",
-            summary=f"The synced {h.object_type} {_name(h)} holds {h.value}: change it "
+            summary=f"The synced {h.object_type} {ps_comment(_name(h))} holds "
+            f"{ps_comment(h.value)}: change it "
             "on-premises, on whichever object should not keep the value.",
         )
     if rule_hits:

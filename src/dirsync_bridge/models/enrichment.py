@@ -77,7 +77,11 @@ class CloudHolder(BaseModel):
         ident = raw.get("id")
         if not isinstance(ident, str) or not ident:
             raise ValueError("a holder without an id")
-        synced = raw.get("onPremisesSyncEnabled")
+        if "onPremisesSyncEnabled" not in raw:
+            # Asked for ($select): an answer without it says nothing of the sync state, and
+            # "cloud-only" (its null) would be a state nobody reported.
+            raise ValueError(f"holder {ident}: no onPremisesSyncEnabled in the answer")
+        synced = raw["onPremisesSyncEnabled"]
         if synced not in (True, False, None):
             # Guessing "cloud-only" from an odd flag would be a sync state nobody reported.
             raise ValueError(f"holder {ident}: onPremisesSyncEnabled is {synced!r}")

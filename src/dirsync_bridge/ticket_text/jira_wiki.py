@@ -25,7 +25,8 @@ from typing import Final
 ESCAPABLE: Final = frozenset("!\\[]^~+?%{}()*_-|@#")
 """Atlassian's ESCAPABLE_WIKI_CHARS, plus ``#`` and the backslash itself."""
 _ESCAPE: Final = re.compile("([" + re.escape("".join(sorted(ESCAPABLE))) + "])")
-_LINE_BREAKS: Final = re.compile(r"[\r\n\v\f\u2028\u2029]+")
+_LINE_BREAKS: Final = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+"""Every line end a reader knows: Java's (Jira's renderer: NEL too), Python's (FS, GS, RS)."""
 _FENCE: Final = "{noformat}"
 _FENCE_IN_TEXT: Final = re.compile(r"\{(noformat|code)", re.IGNORECASE)
 ZERO_WIDTH_SPACE: Final = "\u200b"
@@ -44,6 +45,11 @@ def inline(value: object) -> str:
     """``value`` as text that renders literally inside a line of wiki markup."""
     text = _LINE_BREAKS.sub(" ", str(value))
     return _ESCAPE.sub(r"\\\1", text)
+
+
+def one_line(value: str) -> str:
+    """``value`` on one line: its line ends made spaces (plain text, the local store)."""
+    return _LINE_BREAKS.sub(" ", value)
 
 
 def block(value: object) -> Fenced:

@@ -159,10 +159,12 @@ class Renderer:
             lstrip_blocks=True,
             # Jira: whatever a template prints is a value from a report, so it is escaped
             # on the way out; template text itself (the admin's own markup) is not.
-            finalize=jira_wiki.escape_output if markup == "jira" else None,
+            # Plain text: a value stays on its line (a line break in a holder's name must not
+            # make a line of its own in the ticket); a ``block`` keeps its lines.
+            finalize=jira_wiki.escape_output if markup == "jira" else _plain_output,
         )
         env.filters["utc"] = utc
-        env.filters["block"] = jira_wiki.block if markup == "jira" else _unchanged
+        env.filters["block"] = jira_wiki.block if markup == "jira" else _fenced
         env.filters["issue_key"] = jira_wiki.issue_key if markup == "jira" else _unchanged
         return env
 
@@ -224,3 +226,15 @@ def _template_line(tb: TracebackType | None, filename: str) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def _fenced(value: object) -> jira_wiki.Fenced:
+    """Plain text's ``block``: the value as it is, its lines kept."""
+    return jira_wiki.Fenced(str(value))
+
+
+def _plain_output(value: object) -> object:
+    """Plain text's ``finalize``: a printed text on one line, unless it is a ``block``."""
+    if isinstance(value, jira_wiki.Fenced) or not isinstance(value, str):
+        return value
+    return jira_wiki.one_line(value)
