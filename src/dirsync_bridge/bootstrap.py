@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config.settings import Config
-from .errors import ConfigError
+from .errors import ConfigError, DirsyncBridgeError, Retriable
 from .lifecycle import Policy
 from .ports import Directory, Ledger, MailboxBook, Progress, Sink, Source
 from .sources.files import FileSource
@@ -238,7 +238,36 @@ def open_sink(
             ledger.store_pairing(),
             set_aside=not dry_run,
         )
+        if dry_run and store.untouched():
+            _moved_meanwhile(config)
         return store
+
+
+def _moved_meanwhile(config: Config) -> None:
+    """A dry run takes no lock: its copy of the ledger can be from before a run moved the
+    store in, and the file gone (renamed) by the time it looks for it, which would read as a
+    store lost. ``Retriable`` when the ledger on disk says a store was moved in meanwhile."""
+    from .ledger.store import Ledger
+    from .sinks.local import LocalStore
+
+    if config.state.local_tickets_path.is_file() or not config.state.path.is_file():
+        return
+    try:
+        ledger = Ledger.open_readonly(config.state.path)
+    except DirsyncBridgeError:
+        return  # (the copy was read: what is wrong now is for the next run to say)
+    try:
+        store = LocalStore.in_ledger_readonly(ledger.conn, ledger.path)
+        moved = store is not None and store.imported_from() is not None
+    except DirsyncBridgeError:
+        moved = False
+    finally:
+        ledger.close()
+    if moved:
+        raise Retriable(
+            f"{config.state.path}: a run moved the local ticket store into the ledger while "
+            "this dry run read it; run the dry run again"
+        )
 
 
 def jira_sink(config: Config, env: Mapping[str, str]) -> JiraSink:

@@ -251,3 +251,26 @@ def test_a_write_whose_failure_rolled_back_the_batch_leaves_nothing_of_it_believ
     assert calls["n"] >= 3
     replay([mail], config)
     assert outcome(config) == outcome(clean)
+
+
+def test_a_dry_run_that_reads_the_ledger_before_a_run_moves_the_store_in_says_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run takes no lock: it copied the ledger before a run moved the store in, and
+    looked for the file after the run renamed it. That read as a store lost (exit 2, "run
+    tickets rebuild"; seen once in the suite, four commands at once); it is a retry (75)."""
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    to_earlier_release(config.state.directory)
+    copy = Ledger.open_copy
+
+    def copied_then_moved(path: Path) -> Ledger:
+        taken = copy(path)
+        monkeypatch.setattr(Ledger, "open_copy", copy)
+        replay([], config)  # the run, with its lock: moves the store in, renames the file
+        return taken
+
+    monkeypatch.setattr(Ledger, "open_copy", copied_then_moved)
+    with pytest.raises(Retriable, match="run the dry run again"):
+        replay(REST, config, dry_run=True)
+    assert replay(REST, config, dry_run=True).writes  # and again, it plans
