@@ -77,7 +77,6 @@ def test_a_ticket_missing_inside_a_batch_leaves_every_other_write_with_its_recor
         assert conn.execute("SELECT count(*) FROM intents").fetchone()[0] == 0
     finally:
         conn.close()
-    print("STOPPED", victim, repr(stopped)[:300])
     assert stopped is None or victim in str(stopped), stopped
     assert summary is None or summary.writes
     assert _texts(config.state.path) != before  # the other writes of the batch were kept

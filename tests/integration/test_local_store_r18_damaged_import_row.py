@@ -27,6 +27,5 @@ def test_a_damaged_imported_revision_is_one_line_and_rebuild_repairs_it(tmp_path
     run = cli(config, "replay", *map(str, CORPUS[6:8]))
     rebuild = cli(config, "tickets", "rebuild")
     doctor = cli(config, "doctor")
-    print(run.returncode, run.stderr, rebuild.returncode, rebuild.stderr, doctor.stdout)
     assert run.returncode != 70, run.stderr
-    assert rebuild.returncode == 0, rebuild.stderr
+    assert rebuild.returncode == 0, (rebuild.stderr, doctor.stdout)

@@ -41,7 +41,6 @@ def test_another_stores_file_never_replaces_the_store_in_the_ledger(tmp_path: Pa
 
     shutil.copy(foreign, config.state.directory / SEPARATE)  # someone drops it there
     done = cli(config, "replay", *map(str, CORPUS[:10]))  # a pass with nothing new
-    print("done", done.returncode, done.stderr[-500:])
     after = _tickets(config)
     assert after == before, (len(before), len(after))
     assert done.returncode in (0, 1), done.stderr
@@ -58,7 +57,5 @@ def test_doctor_says_what_the_next_run_will_do_with_another_stores_file(tmp_path
     shutil.copy(foreign, config.state.directory / SEPARATE)
     doctor = cli(config, "doctor")
     run = cli(config, "replay", *map(str, CORPUS[:10]))
-    print("doctor", doctor.returncode, doctor.stdout[-400:])
-    print("run", run.returncode, run.stderr[-300:])
     # doctor says "ok ... the store the ledger describes"; the very next run exits 2
     assert (doctor.returncode == 0) == (run.returncode in (0, 1)), (doctor.stdout, run.stderr)

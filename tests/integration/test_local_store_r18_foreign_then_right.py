@@ -33,11 +33,9 @@ def test_the_right_store_put_back_after_a_foreign_one_was_moved_in_is_used(
     separate.rename(right)
     shutil.copy(foreign, separate)  # the wrong file, put in place by mistake
     refused = cli(config, "replay", *map(str, CORPUS[20:]))
-    print("refused", refused.returncode, refused.stderr[-300:])
     assert refused.returncode == 2, refused.stderr
     shutil.copy(right, separate)  # the right one, put back
     done = cli(config, "replay", *map(str, CORPUS[20:]))
-    print("done", done.returncode, done.stderr[-500:])
     clean = make_config(tmp_path / "clean")
     replay(CORPUS[:20], clean)
     replay(CORPUS[20:], clean)

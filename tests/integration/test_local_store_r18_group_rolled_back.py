@@ -77,7 +77,6 @@ def test_a_full_disk_at_a_jobs_finish_in_the_start_group_is_75_and_the_rerun_cle
     with pytest.raises(DirsyncBridgeError) as raised:
         replay(CORPUS[:1], config)
     monkeypatch.setattr(Ledger, "finish_problem", real)
-    print(type(raised.value).__name__, raised.value)
     failed_as = type(raised.value)
     replay(CORPUS[:1], config)
     clean = make_config(tmp_path / "clean")

@@ -32,6 +32,5 @@ def test_a_later_copy_not_moved_in_is_not_set_aside_silently(tmp_path: Path) -> 
     assert first.returncode in (0, 1), first.stderr
     shutil.copy(later, state / SEPARATE)  # the newest store, put back
     done = cli(config, "replay", *map(str, CORPUS[30:32]))
-    print(done.returncode, done.stderr[-600:])
     if not (state / SEPARATE).exists():
         assert "not used" in done.stderr or "not moved" in done.stderr, done.stderr

@@ -39,10 +39,6 @@ def test_doctor_and_tickets_show_agree_with_the_run_once_the_right_store_is_back
     show = cli(config, "tickets", "show", key)
     dry = cli(config, "replay", "--dry-run", *map(str, REST))
     run = cli(config, "replay", *map(str, REST))
-    print("doctor", doctor.returncode, doctor.stdout[-600:], doctor.stderr[-300:])
-    print("show", show.returncode, show.stderr[-300:])
-    print("dry", dry.returncode, dry.stderr[-300:])
-    print("run", run.returncode, run.stderr[-300:])
     assert run.returncode in (0, 1), run.stderr  # the run takes the right store
     assert dry.returncode in (0, 1), dry.stderr
     assert "FAIL local ticket store" not in doctor.stdout, doctor.stdout

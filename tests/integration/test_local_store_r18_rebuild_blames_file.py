@@ -37,17 +37,13 @@ def test_rebuild_moves_in_a_sound_store_file_when_the_ledgers_own_row_is_damaged
     conn.execute("DELETE FROM local_store")
     conn.close()
     run = cli(config, "replay", *map(str, CORPUS[12:14]))
-    print("run", run.returncode, run.stderr)
     done = cli(config, "tickets", "rebuild")
-    print(done.returncode, done.stdout, done.stderr)
     after = {
         t.key: (t.idempotency_key, t.content, t.comments, t.status, t.resolution)
         for t in local_tickets(config)
     }
     differ = sorted(k for k in before if before[k] != after.get(k))
-    print("differ", len(differ), differ[:5])
-    if differ:
-        print(before[differ[0]], after.get(differ[0]), sep="\n")
-    assert not differ
+    first = (before[differ[0]], after.get(differ[0])) if differ else None
+    assert not differ, (len(differ), differ[:5], first, run.stderr, done.stdout)
     assert "cannot be read" not in done.stderr, done.stderr
     assert " 0 kept from the old store" not in done.stdout, done.stdout

@@ -50,5 +50,4 @@ def test_tickets_show_during_the_first_run_after_the_upgrade_never_fails(tmp_pat
             stop.set()
             reader.join()
         assert done.returncode in (0, 1), done.stderr
-    print(len(odd), sorted(set(odd))[:6])
     assert not odd, sorted(set(odd))[:6]

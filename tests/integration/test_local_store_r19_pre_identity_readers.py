@@ -40,13 +40,9 @@ def test_readers_before_the_first_run_agree_with_the_run(tmp_path: Path) -> None
     doctor = cli(config, "doctor")
     show = cli(config, "tickets", "show", key)
     dry = cli(config, "replay", "--dry-run", *map(str, CORPUS[6:8]))
-    print("doctor", doctor.returncode, doctor.stdout, doctor.stderr)
-    print("show", show.returncode, show.stdout[:300], show.stderr)
-    print("dry", dry.returncode, dry.stdout[-300:], dry.stderr[-600:])
     run = cli(config, "replay", *map(str, CORPUS[6:8]))
-    print("run", run.returncode, run.stderr[-600:])
-    assert run.returncode in (0, 1)
+    assert run.returncode in (0, 1), run.stderr[-600:]
     for done in (doctor, show, dry):
         assert "Traceback" not in done.stderr
         assert done.returncode in (0, 1), done.stderr
-    assert "FAIL" not in doctor.stdout
+    assert "FAIL" not in doctor.stdout, doctor.stdout

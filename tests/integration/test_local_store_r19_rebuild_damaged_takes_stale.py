@@ -56,18 +56,16 @@ def _setup(tmp_path: Path, stale_file: bool, foreign: bool = False):  # type: ig
 
 def _rebuild_and_compare(config, before):  # type: ignore[no-untyped-def]
     done = cli(config, "tickets", "rebuild")
-    print(done.returncode, done.stdout, done.stderr)
     assert done.returncode == 0, done.stderr
     after = _tickets(config)
     lost = sorted(k for k in before if before[k][1:3] != after.get(k, (None,) * 5)[1:3])
-    print("tickets whose description/comments changed:", len(lost), "of", len(before))
     return lost, done
 
 
 def test_control_rebuild_without_the_stale_file_keeps_every_ticket(tmp_path: Path) -> None:
     config, before = _setup(tmp_path, stale_file=False)
     lost, done = _rebuild_and_compare(config, before)
-    assert not lost
+    assert not lost, (len(lost), len(before), done.stdout)
     assert " 0 restored from the ledger" in done.stdout, done.stdout
 
 
@@ -82,12 +80,9 @@ def test_rebuild_of_a_damaged_store_never_takes_in_a_stale_copy_over_it(tmp_path
 def test_rebuild_of_a_damaged_store_never_takes_in_another_instances_file(tmp_path: Path) -> None:
     config, before = _setup(tmp_path, stale_file=True, foreign=True)
     done = cli(config, "tickets", "rebuild")
-    print(done.returncode, done.stdout, done.stderr)
     after = _tickets(config)
     differ = sorted(k for k in before if before[k] != after.get(k))
     extra = sorted(set(after) - set(before))
-    print("differ", len(differ), differ[:5], "extra", len(extra))
-    if differ:
-        print(before[differ[0]], after.get(differ[0]), sep="\n")
-    assert not differ and not extra
+    first = (before[differ[0]], after.get(differ[0])) if differ else None
+    assert not differ and not extra, (len(differ), differ[:5], len(extra), first)
     assert " 0 restored from the ledger" in done.stdout, done.stdout

@@ -91,5 +91,4 @@ def test_reading_commands_succeed_while_a_run_writes(tmp_path: Path) -> None:
         run.wait(timeout=600)
     assert run.returncode in (0, 1)
     assert rounds > 0
-    print("rounds", rounds)
     assert failures == [], failures[:3]

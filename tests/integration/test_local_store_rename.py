@@ -78,8 +78,7 @@ def test_a_store_moved_in_that_cannot_be_renamed_does_not_stop_every_run(open_di
     first = _as_nobody(config_file, "replay", *map(str, REST))
     second = _as_nobody(config_file, "replay", *map(str, REST))
     listed = _as_nobody(config_file, "tickets", "--format", "json")
-    print(first.returncode, first.stderr, second.returncode, second.stderr, sep="\n")
-    assert "Traceback" not in first.stderr + second.stderr
+    assert "Traceback" not in first.stderr + second.stderr, (first.stderr, second.stderr)
     assert listed.returncode == 0, listed.stderr
     # The tickets are in the ledger since the first run: the second runs, as a run killed
     # before the rename would ("A run killed in between only renames it next time").
