@@ -13,6 +13,8 @@ from pathlib import Path
 from dirsync_bridge.sinks.local import LocalStore
 
 SEPARATE = "tickets.db"
+MOVED = SEPARATE + ".moved-into-ledger"
+"""What the store file is renamed once it was moved into the ledger."""
 _TICKET_ROW = (
     "id, key, idempotency_key, fingerprint, summary, description, links, status, resolution, "
     "created_at, updated_at"
@@ -70,3 +72,20 @@ def to_earlier_release(state: Path) -> Path:
     finally:
         conn.close()
     return separate
+
+
+def before_store_identity(ledger: Path, separate: Path) -> None:
+    """The store file ``separate`` as a release before store identity left it (no ``store``
+    table, migration ``0002-identity`` not run), and ``ledger`` from before the pairing."""
+    execute(separate, "DROP TABLE store", "DELETE FROM migrations WHERE name = '0002-identity'")
+    execute(ledger, "DELETE FROM store_pairing")
+
+
+def execute(db: Path, *statements: str) -> None:
+    """Run ``statements`` on the SQLite file ``db``, each committed as it runs."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()

@@ -36,6 +36,15 @@ def store_of(config: Path) -> Path:
     return config.parent / "state" / "tickets.db"
 
 
+def with_another_ledgers_store(tmp_path: Path) -> Path:
+    """As ``state_with`` (the tickets of FIRST), its store file replaced by that of another
+    ledger (the tickets of OTHER)."""
+    config = state_with(tmp_path, "a", FIRST)
+    other = state_with(tmp_path, "b", OTHER)
+    shutil.copyfile(store_of(other), store_of(config))
+    return config
+
+
 def refused_by_runs_and_doctor(config: Path) -> None:
     for _ in range(2):  # before the first run of this release, and after it
         doctor = run("--config", str(config), "doctor")
@@ -57,9 +66,7 @@ def test_doctor_on_a_lost_ticket_store_says_what_every_run_says(tmp_path: Path) 
 def test_doctor_on_a_ticket_store_from_another_ledger_says_what_every_run_says(
     tmp_path: Path,
 ) -> None:
-    config = state_with(tmp_path, "a", FIRST)
-    other = state_with(tmp_path, "b", OTHER)
-    shutil.copyfile(store_of(other), store_of(config))
+    config = with_another_ledgers_store(tmp_path)
     refused_by_runs_and_doctor(config)
     assert run("--config", str(config), "tickets", "rebuild").returncode == 0
     doctor = run("--config", str(config), "doctor")
@@ -69,9 +76,7 @@ def test_doctor_on_a_ticket_store_from_another_ledger_says_what_every_run_says(
 def test_tickets_show_with_a_store_from_another_ledger_does_not_mix_two_tickets(
     tmp_path: Path,
 ) -> None:
-    config = state_with(tmp_path, "a", FIRST)
-    other = state_with(tmp_path, "b", OTHER)
-    shutil.copyfile(store_of(other), store_of(config))
+    config = with_another_ledgers_store(tmp_path)
     for _ in range(2):  # before the first run of this release, and after it (moved in)
         shown = run("--config", str(config), "tickets", "show", "LOCAL-1", "--format", "json")
         ticket = json.loads(shown.stdout)

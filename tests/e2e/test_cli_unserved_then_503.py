@@ -52,8 +52,6 @@ def test_unserved_then_a_503_storm_the_last_line_says_graph_is_failing(
     monkeypatch.setattr(mail, "route", route)
     config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
     done = cli(config, "run")
-    print(done.stderr)
-    print(done.stdout)
-    assert done.returncode == 75, done.stderr
+    assert done.returncode == 75, (done.stderr, done.stdout)
     last = done.stderr.strip().splitlines()[-1]
     assert "503" in last or "serviceNotAvailable" in last or "not read" in last, last

@@ -1,8 +1,13 @@
-"""Helpers for whole-pipeline tests: a fresh state directory, and what a run left behind."""
+"""Helpers for whole-pipeline tests: a fresh state directory, and what a run left behind;
+the command line run over it in a process of its own, and the local ticket store of an
+earlier release (``tests/earlier_release.py``) upgraded, lost or restored."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,9 +16,18 @@ from typing import Any
 import pytest
 
 from dirsync_bridge.config.settings import Config
+from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.pipeline import replay
 from dirsync_bridge.ports import TicketSnapshot
 from dirsync_bridge.sinks.local import LocalStore
+
+from ..conftest import REPORTS
+from ..earlier_release import export_store, to_earlier_release
+
+CORPUS = sorted(REPORTS.glob("*.eml"))
+"""The golden reports, in a fixed order: what the local store tests replay."""
+FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
 
 
 def make_config(state_dir: Path, **tickets: Any) -> Config:
@@ -94,3 +108,99 @@ def local_tickets(config: Config) -> list[TicketSnapshot]:
     """Every ticket of the local store, oldest first."""
     with local_store(config) as store:
         return store.tickets()
+
+
+def keys(config: Config) -> dict[str, str]:
+    """Each local ticket's key -> its idempotency key."""
+    return {t.key: t.idempotency_key for t in local_tickets(config)}
+
+
+def keys_kept(config: Config, before: dict[str, str]) -> dict[str, str]:
+    """The keys now (as ``keys``), having checked that every ticket of ``before`` kept its
+    key."""
+    after = keys(config)
+    assert {k: after[k] for k in before} == before
+    return after
+
+
+def cli(
+    config: Config, *args: str, crash_at: str = "", prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``dirsync-bridge *args`` in a process of its own, as a user runs it, over ``config``'s
+    state (its config file written beside the state directory), killed where ``crash_at``
+    says; ``prefix`` goes in front of the command (``setpriv ...``)."""
+    config_file = config.state.directory.parent / "config.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    if crash_at:
+        env[ENV_VAR] = crash_at
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> dict[str, object]:
+    """What a clean run of the whole ``CORPUS`` leaves behind (``outcome``)."""
+    config = make_config(tmp_path / "clean")
+    replay(CORPUS, config)
+    return outcome(config)
+
+
+@pytest.fixture
+def earlier(tmp_path: Path) -> tuple[Config, dict[str, str]]:
+    """State left by an earlier release after FIRST: ledger without 0017, tickets.db; and
+    the keys of its tickets."""
+    config = make_config(tmp_path / "state")
+    replay(FIRST, config)
+    before = keys(config)
+    to_earlier_release(config.state.directory)
+    return config, before
+
+
+def older_backup_moved_in(
+    tmp_path: Path,
+) -> tuple[Config, dict[str, str], Path, subprocess.CompletedProcess[str]]:
+    """An earlier release's user restores ``tickets.db`` from an older backup (of FIRST[:3])
+    than the ledger (FIRST), and runs this release on REST. The config, the keys of its
+    tickets before, the right (newest) store file kept aside as ``right.db``, and that run
+    (refused)."""
+    config = make_config(tmp_path / "state")
+    replay(FIRST[:3], config)
+    older = export_store(config.state.path, tmp_path / "older-backup.db")
+    replay(FIRST, config)
+    before = keys(config)
+    separate = to_earlier_release(config.state.directory)
+    right = tmp_path / "right.db"
+    separate.rename(right)
+    older_in = tmp_path / "older-copy.db"
+    older_in.write_bytes(older.read_bytes())
+    older_in.rename(separate)  # the older backup, put back by mistake
+    return config, before, right, cli(config, "replay", *map(str, REST))
+
+
+def upgraded(tmp_path: Path, reports: list[Path]) -> Config:
+    """State an earlier release left after ``reports``, upgraded by a run of this release
+    (the same reports: nothing new): its store moved into the ledger."""
+    config = make_config(tmp_path / "state")
+    replay(reports, config)
+    to_earlier_release(config.state.directory)
+    up = cli(config, "replay", *map(str, reports))  # the upgrade
+    assert up.returncode in (0, 1), up.stderr
+    return config
+
+
+def written(config: Config) -> dict[str, tuple[object, ...]]:
+    """Each local ticket, by key, as it was written: idempotency key, content, comments,
+    status and resolution."""
+    return {
+        t.key: (t.idempotency_key, t.content, t.comments, t.status, t.resolution)
+        for t in local_tickets(config)
+    }

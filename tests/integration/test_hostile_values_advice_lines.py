@@ -7,7 +7,6 @@ and a value with a line break inside ps_quote splits one command over two ticket
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,8 @@ from dirsync_bridge.enrich.advice import advise
 from dirsync_bridge.models.enrichment import CloudHolder
 from dirsync_bridge.ticket_text import jira_wiki
 
-from ..conftest import ROOT
-from ..e2e.test_cli_run import cli, config_file
 from ..simulators.graph.server import GraphSimulator
+from .test_powershell_commands_injection import description_with_a_cloud_group_named
 
 PAYLOAD = "Team\r\nRemove-ADUser -Identity Administrator -Confirm:$false"
 BREAKS = ["\r\n", "\n", "\u2028", "\x85", "\x0b"]
@@ -44,14 +42,7 @@ def test_advice_summary_is_one_line_whatever_the_holders_name(brk: str) -> None:
 def test_local_ticket_description_has_no_line_made_by_a_cloud_groups_name(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
-    graph_sim.add_group(
-        PAYLOAD, mail="tax@contosopharma.com", proxy_addresses=["SMTP:tax@contosopharma.com"]
-    )
-    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
-    done = cli(config, "replay", str(ROOT / "fixtures" / "reports" / "aadsync_th_thead.eml"))
-    assert done.returncode == 0, done.stderr
-    shown = cli(config, "tickets", "show", "LOCAL-1", "--format", "json")
-    description = json.loads(shown.stdout)["description"]
+    description = description_with_a_cloud_group_named(PAYLOAD, tmp_path, graph_sim)
     lines = description.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # was: 'Remove-ADUser -Identity Administrator -Confirm:$false holds SMTP:...: match it ...'
     # (Advice line) and '-Identity Administrator ...' lines in 'Who holds these values'

@@ -83,6 +83,20 @@ def until_settled(mail: Path, config: Any, sim: JiraSimulator) -> list[RunSummar
     return runs
 
 
+def every_issue_is_the_ledgers(config: Any, sim: JiraSimulator, runs: object) -> None:
+    """Each issue Jira has is the ledger's ticket of the problem it was made for, and the
+    ledger names no other (``runs``: for the message)."""
+    ledger = Ledger.open(config.state.path)
+    try:
+        for key, issue in sim.issues.items():
+            where = ledger.ticket_of(key)
+            assert where is not None, f"{key} is not in the ledger ({runs})"
+            assert where[0] == issue.properties[PROPERTY]["fingerprint"], key
+        assert sorted(row.key for row in ledger.tickets()) == sorted(sim.issues)
+    finally:
+        ledger.close()
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_bulk_answer_that_does_not_add_up_is_never_guessed_one_issue_per_problem(
     tmp_path: Path, jira_server: JiraSimulator, monkeypatch: pytest.MonkeyPatch, case: str
@@ -192,15 +206,7 @@ def test_a_bulk_answer_naming_issues_of_other_problems_is_not_believed(
 
     assert len(answers) == 1, "the batch was sent again"
     assert sorted(sim.issues) == ["OPS-1", "OPS-2", "OPS-3", "OPS-4"], runs
-    ledger = Ledger.open(config.state.path)
-    try:
-        for key, issue in sim.issues.items():
-            where = ledger.ticket_of(key)
-            assert where is not None, f"{key} is not in the ledger"
-            assert where[0] == issue.properties[PROPERTY]["fingerprint"], key
-        assert sorted(row.key for row in ledger.tickets()) == sorted(sim.issues)
-    finally:
-        ledger.close()
+    every_issue_is_the_ledgers(config, sim, runs)
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
 
 
@@ -277,14 +283,6 @@ def test_a_bulk_answer_naming_the_old_key_of_a_moved_issue_is_not_believed(
     monkeypatch.setattr(server, "create_bulk", create_bulk)
     runs = until_settled(mail, config, sim)
 
-    ledger = Ledger.open(config.state.path)
-    try:
-        for key, issue in sim.issues.items():
-            where = ledger.ticket_of(key)
-            assert where is not None, f"{key} is not in the ledger ({runs})"
-            assert where[0] == issue.properties[PROPERTY]["fingerprint"], key
-        assert sorted(row.key for row in ledger.tickets()) == sorted(sim.issues)
-    finally:
-        ledger.close()
+    every_issue_is_the_ledgers(config, sim, runs)
     assert len(sim.issues) == 3
     assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}

@@ -152,27 +152,9 @@ HISTORIES: dict[str, list[Step]] = {
 }
 
 
-def counting_shortcuts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Each call of ``_listed_as_before``: whether the shortcut was taken."""
-    from dirsync_bridge.ledger.touches import TouchLedger
-
-    taken: list[bool] = []
-    real = TouchLedger._listed_as_before
-
-    def counted(self: TouchLedger, *args: object) -> set[str] | None:
-        out = real(self, *args)  # type: ignore[arg-type]
-        taken.append(out is not None)
-        return out
-
-    monkeypatch.setattr(TouchLedger, "_listed_as_before", counted)
-    return taken
-
-
 @pytest.mark.parametrize("name", list(HISTORIES))
 def test_history(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    taken = counting_shortcuts(monkeypatch)
     every, digested = both(tmp_path, monkeypatch, HISTORIES[name])
-    print(name, taken)
     assert every["state.db"]["problems"]
     assert every == digested, diff(every, digested)
 

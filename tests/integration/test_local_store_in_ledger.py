@@ -11,12 +11,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,52 +21,20 @@ import pytest
 
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
-from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import DirsyncBridgeError, Retriable
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay, run_pass
 from dirsync_bridge.sinks.local import LocalStore
 
-from ..conftest import REPORTS
-from ..earlier_release import SEPARATE, to_earlier_release
+from ..earlier_release import MOVED, to_earlier_release
 from ..reportgen import duplicate, report_email
-from .conftest import local_tickets, make_config, outcome
+from .conftest import CORPUS, FIRST, REST, cli, keys_kept, make_config, outcome
 from .test_crash import build_corpus
-
-CORPUS = sorted(REPORTS.glob("*.eml"))
-FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
-MOVED = SEPARATE + ".moved-into-ledger"
-
-
-@pytest.fixture
-def clean(tmp_path: Path) -> dict[str, object]:
-    config = make_config(tmp_path / "clean")
-    replay(CORPUS, config)
-    return outcome(config)
-
-
-def keys(config: Config) -> dict[str, str]:
-    return {t.key: t.idempotency_key for t in local_tickets(config)}
 
 
 def cli_replay(config: Config, paths: list[Path], crash_at: str = "") -> int:
     """``dirsync-bridge replay`` in a process of its own (killed where ``crash_at`` says)."""
-    config_file = config.state.directory.parent / "config.toml"
-    config_file.write_text(
-        f'[state]\npath = "{config.state.path}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-    if crash_at:
-        env[ENV_VAR] = crash_at
-    done = subprocess.run(
-        [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
-        + [str(p) for p in paths],
-        env=env,
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
-    return done.returncode
+    return cli(config, "replay", *map(str, paths), crash_at=crash_at).returncode
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -77,37 +42,31 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 def test_an_earlier_releases_store_is_moved_in_and_runs_go_on_as_if_it_had_never_left(
-    tmp_path: Path, clean: dict[str, object]
+    earlier: tuple[Config, dict[str, str]], clean: dict[str, object]
 ) -> None:
-    config = make_config(tmp_path / "state")
-    replay(FIRST, config)
-    before = keys(config)
-    separate = to_earlier_release(config.state.directory)
+    config, before = earlier
+    separate = config.state.local_tickets_path
 
     replay(REST, config)
 
     assert outcome(config) == clean
-    after = keys(config)
-    assert {k: after[k] for k in before} == before  # every ticket under its own key
+    keys_kept(config, before)  # every ticket under its own key
     assert not separate.exists() and (config.state.directory / MOVED).is_file()
     assert replay(CORPUS, config).writes == []
 
 
 def test_a_move_killed_once_it_committed_is_only_set_aside_by_the_next_run(
-    tmp_path: Path, clean: dict[str, object]
+    earlier: tuple[Config, dict[str, str]], clean: dict[str, object]
 ) -> None:
-    config = make_config(tmp_path / "state")
-    replay(FIRST, config)
-    before = keys(config)
-    separate = to_earlier_release(config.state.directory)
+    config, before = earlier
+    separate = config.state.local_tickets_path
 
     assert cli_replay(config, REST, "store-moved-in:1") == -signal.SIGKILL
     assert separate.exists()  # moved in, not yet set aside
     assert cli_replay(config, REST) in (0, 1)
 
     assert outcome(config) == clean
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    after = keys_kept(config, before)
     assert len(after) == len(set(after.values()))
     assert not separate.exists() and (config.state.directory / MOVED).is_file()
 

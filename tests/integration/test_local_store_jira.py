@@ -23,12 +23,17 @@ from .test_jira_sink import jira_config, token_env
 CORPUS = sorted(REPORTS.glob("*.eml"))
 
 
-def _committed_intents(state_db: Path) -> int:
+def _value(state_db: Path, sql: str) -> int:
+    """What ``sql`` reads from the ledger ``state_db`` (one number), read only."""
     conn = sqlite3.connect(f"file:{state_db}?mode=ro", uri=True)
     try:
-        return int(conn.execute("SELECT count(*) FROM intents").fetchone()[0])
+        return int(conn.execute(sql).fetchone()[0])
     finally:
         conn.close()
+
+
+def _committed_intents(state_db: Path) -> int:
+    return _value(state_db, "SELECT count(*) FROM intents")
 
 
 def test_every_jira_write_finds_its_intent_committed_when_it_arrives(
@@ -50,12 +55,8 @@ def test_every_jira_write_finds_its_intent_committed_when_it_arrives(
     replay([corpus], config, env=token_env(sim))
     assert any(kind == "create" for kind, _ in seen)
     assert [s for s in seen if s[1] == 0] == []  # every request: its intent already committed
-    conn = sqlite3.connect(config.state.path)
-    try:
-        assert conn.execute("SELECT count(*) FROM local_tickets").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM intents").fetchone()[0] == 0
-    finally:
-        conn.close()
+    assert _value(config.state.path, "SELECT count(*) FROM local_tickets") == 0
+    assert _committed_intents(config.state.path) == 0
 
 
 def test_a_jira_ledger_run_with_the_local_sink_is_refused_and_writes_no_local_ticket(
@@ -69,9 +70,5 @@ def test_a_jira_ledger_run_with_the_local_sink_is_refused_and_writes_no_local_ti
         replay(CORPUS, local)
     dry = replay(CORPUS, config, env=token_env(sim), dry_run=True)
     assert dry is not None
-    conn = sqlite3.connect(config.state.path)
-    try:
-        assert conn.execute("SELECT count(*) FROM local_tickets").fetchone()[0] == 0
-        assert conn.execute("SELECT revision FROM local_store").fetchone()[0] == 0
-    finally:
-        conn.close()
+    assert _value(config.state.path, "SELECT count(*) FROM local_tickets") == 0
+    assert _value(config.state.path, "SELECT revision FROM local_store") == 0

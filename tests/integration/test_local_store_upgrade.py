@@ -7,7 +7,6 @@ nothing lost, no ticket twice, the same keys.
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import sqlite3
 import subprocess
@@ -17,44 +16,25 @@ from pathlib import Path
 import pytest
 
 from dirsync_bridge.config.settings import Config
-from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.pipeline import replay
 
-from ..conftest import REPORTS
-from ..earlier_release import SEPARATE, to_earlier_release
-from .conftest import local_tickets, make_config, outcome
-
-CORPUS = sorted(REPORTS.glob("*.eml"))
-FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
-MOVED = SEPARATE + ".moved-into-ledger"
-
-
-def cli(config: Config, *args: str, crash_at: str = "") -> subprocess.CompletedProcess[str]:
-    config_file = config.state.directory.parent / "config.toml"
-    config_file.write_text(
-        f'[state]\npath = "{config.state.path}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-    if crash_at:
-        env[ENV_VAR] = crash_at
-    return subprocess.run(
-        [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from ..earlier_release import MOVED, SEPARATE, before_store_identity, to_earlier_release
+from .conftest import (
+    CORPUS,
+    FIRST,
+    REST,
+    cli,
+    keys_kept,
+    make_config,
+    older_backup_moved_in,
+    outcome,
+)
 
 
 def one_line(done: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in done.stderr, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) <= 2, done.stderr  # the reason (and, at most, a closing line)
-
-
-def keys(config: Config) -> dict[str, str]:
-    return {t.key: t.idempotency_key for t in local_tickets(config)}
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -65,21 +45,15 @@ def digests(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def clean(tmp_path: Path) -> dict[str, object]:
-    config = make_config(tmp_path / "clean")
-    replay(CORPUS, config)
-    return outcome(config)
-
-
-@pytest.fixture
-def earlier(tmp_path: Path) -> tuple[Config, dict[str, str]]:
-    """State left by an earlier release after FIRST: ledger without 0017, tickets.db."""
-    config = make_config(tmp_path / "state")
-    replay(FIRST, config)
-    before = keys(config)
-    to_earlier_release(config.state.directory)
-    return config, before
+def rerun_ends_clean(
+    config: Config, before: dict[str, str], clean: dict[str, object]
+) -> dict[str, str]:
+    """The next run: it ends as a clean run, every ticket of ``before`` under its key; the
+    keys now."""
+    done = cli(config, "replay", *map(str, REST))
+    assert done.returncode in (0, 1), done.stderr
+    assert outcome(config) == clean
+    return keys_kept(config, before)
 
 
 # -- a separate store that cannot be read --------------------------------------------------
@@ -108,8 +82,7 @@ def test_an_unreadable_earlier_store_is_one_line_then_rebuild_restores_every_key
     assert again.returncode == 0, again.stderr
     done = cli(config, "replay", *map(str, REST))
     assert done.returncode in (0, 1), done.stderr
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    after = keys_kept(config, before)
     assert len(set(after.values())) == len(after)
 
 
@@ -147,11 +120,7 @@ def test_an_earlier_store_with_commits_still_in_its_log_is_moved_in_whole(
     assert dry.returncode in (0, 1), dry.stderr
     assert digests(config.state.directory) == untouched  # a dry run changes no file
 
-    done = cli(config, "replay", *map(str, REST))
-    assert done.returncode in (0, 1), done.stderr
-    assert outcome(config) == clean
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    rerun_ends_clean(config, before, clean)
     conn = sqlite3.connect(config.state.path)
     try:
         stamps = {r[0]: r[1] for r in conn.execute("SELECT key, updated_at FROM local_tickets")}
@@ -182,11 +151,7 @@ def test_an_upgrade_killed_anywhere_ends_as_a_clean_run_with_the_same_keys(
     config, before = earlier
     killed = cli(config, "replay", *map(str, REST), crash_at=crash_at)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    done = cli(config, "replay", *map(str, REST))
-    assert done.returncode in (0, 1), done.stderr
-    assert outcome(config) == clean
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    after = rerun_ends_clean(config, before, clean)
     assert len(set(after.values())) == len(after)
     assert not config.state.local_tickets_path.exists()
 
@@ -201,11 +166,7 @@ def test_a_rebuild_killed_during_the_upgrade_is_finished_by_the_next_run(
     config, before = earlier
     killed = cli(config, "tickets", "rebuild", crash_at=crash_at)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    done = cli(config, "replay", *map(str, REST))
-    assert done.returncode in (0, 1), done.stderr
-    assert outcome(config) == clean
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    rerun_ends_clean(config, before, clean)
 
 
 # -- looking before the first run of this release ---------------------------------------------
@@ -253,24 +214,11 @@ def test_the_right_store_put_back_after_an_older_backup_was_moved_in_is_used(
     moved in at once and irrevocably (before the check that refused it), and the right file
     is never read again: every run goes on refusing, and ``tickets rebuild`` is the only way
     out, which gives up what only the right store held."""
-    from ..earlier_release import export_store
-
-    config = make_config(tmp_path / "state")
-    replay(FIRST[:3], config)
-    older = export_store(config.state.path, tmp_path / "older-backup.db")
-    replay(FIRST, config)
-    separate = to_earlier_release(config.state.directory)
-    right = tmp_path / "right.db"
-    separate.rename(right)
-
-    older_in = tmp_path / "older-copy.db"
-    older_in.write_bytes(older.read_bytes())
-    older_in.rename(separate)  # the older backup, put back by mistake
-    refused = cli(config, "replay", *map(str, REST))
+    config, _, right, refused = older_backup_moved_in(tmp_path)
     one_line(refused)
     assert refused.returncode == 2 and "older than the ledger" in refused.stderr, refused.stderr
 
-    right.rename(separate)  # the right one, put back
+    right.rename(config.state.local_tickets_path)  # the right one, put back
     done = cli(config, "replay", *map(str, REST))
     # It bears the same store id as the older backup moved in, so it is taken for that file
     # and set aside without a word (``…moved-into-ledger-2``), never read.
@@ -287,22 +235,8 @@ def test_a_store_from_before_store_identity_with_a_ledger_from_before_the_check_
     """A ``tickets.db`` older than its ``store`` table (migration 0002-identity), beside a
     ledger older than the pairing: compared ticket by ticket once, as before, and taken."""
     config, before = earlier
-    conn = sqlite3.connect(config.state.local_tickets_path, isolation_level=None)
-    try:
-        conn.execute("DROP TABLE store")
-        conn.execute("DELETE FROM migrations WHERE name = '0002-identity'")
-    finally:
-        conn.close()
-    conn = sqlite3.connect(config.state.path, isolation_level=None)
-    try:
-        conn.execute("DELETE FROM store_pairing")
-    finally:
-        conn.close()
-    done = cli(config, "replay", *map(str, REST))
-    assert done.returncode in (0, 1), done.stderr
-    assert outcome(config) == clean
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    before_store_identity(config.state.path, config.state.local_tickets_path)
+    rerun_ends_clean(config, before, clean)
 
 
 def test_an_earlier_store_with_a_comment_on_no_ticket_is_one_line_not_a_traceback(
@@ -326,8 +260,7 @@ def test_an_earlier_store_with_a_comment_on_no_ticket_is_one_line_not_a_tracebac
     assert rebuilt.returncode == 0, rebuilt.stderr
     again = cli(config, "replay", *map(str, REST))
     assert again.returncode in (0, 1), again.stderr
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    keys_kept(config, before)
 
 
 def test_tickets_rebuild_sets_aside_a_readable_store_file_it_does_not_move_in(
@@ -365,26 +298,7 @@ def test_tickets_show_works_for_a_user_who_may_only_read_the_state(
         p.chmod(0o444)
     state.chmod(0o555)
     try:
-        config_file = state.parent / "config.toml"
-        done = subprocess.run(
-            [
-                *prefix,
-                sys.executable,
-                "-m",
-                "dirsync_bridge",
-                "--config",
-                str(config_file),
-                "tickets",
-                "show",
-                sorted(before)[0],
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = cli(config, "tickets", "show", sorted(before)[0], "--format", "json", prefix=prefix)
     finally:
         state.chmod(0o755)
         for p, mode in modes.items():
@@ -422,11 +336,7 @@ def test_two_first_runs_at_once_move_the_store_in_once(
     for code, err in results:
         assert "Traceback" not in err, err
         assert code in (0, 1, 75), results
-    done = cli(config, "replay", *map(str, REST))
-    assert done.returncode in (0, 1), done.stderr
-    assert outcome(config) == clean
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    rerun_ends_clean(config, before, clean)
     moved = sorted(p.name for p in config.state.directory.glob(SEPARATE + "*"))
     assert moved == [MOVED], moved
 
@@ -501,7 +411,6 @@ def test_a_foreign_store_moved_in_then_rebuilt_ends_as_a_clean_run_with_the_same
     assert rebuilt.returncode == 0, rebuilt.stderr
     done = cli(config, "replay", *map(str, REST))
     assert done.returncode in (0, 1), done.stderr
-    after = keys(config)
-    assert {k: after[k] for k in before} == before
+    after = keys_kept(config, before)
     assert len(set(after.values())) == len(after)
     assert outcome(config)["ledger"] == clean["ledger"]  # type: ignore[index]

@@ -59,7 +59,6 @@ def test_a_change_stamped_year_one(
             outcomes.append("ok")
         except DirsyncBridgeError as exc:
             outcomes.append(type(exc).__name__)
-    print(outcomes)
 
 
 def test_cli_received_year_one_is_exit_70_every_pass_for_ever(
@@ -97,5 +96,4 @@ def test_cli_received_year_one_is_exit_70_every_pass_for_ever(
     for _ in range(2):
         done = cli(config, "run")
         codes.append((done.returncode, done.stderr.strip().splitlines()[-1:]))
-    print(codes)
     assert all(code in (0, 1, 75) for code, _ in codes), codes

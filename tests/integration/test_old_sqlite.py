@@ -55,5 +55,4 @@ def test_a_report_naming_an_object_by_both_keys_runs_on_sqlite_3_34(tmp_path: Pa
     the run should end 0 as it did before a1eb7ce; or, if the SQLite is too old, say so
     up front (exit 2, one line), never fail every report as a bug."""
     done = _run(tmp_path, [("u1@contoso.com", "OID1", LARGE)])
-    print(done.returncode, done.stderr)
     assert done.returncode in (0, 2), (done.returncode, done.stderr)

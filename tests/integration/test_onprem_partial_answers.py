@@ -20,6 +20,7 @@ import pytest
 from dirsync_bridge.enrich.enricher import Enricher
 from dirsync_bridge.enrich.onprem import OnPremDirectory
 from dirsync_bridge.models import Conflict
+from dirsync_bridge.models.enrichment import Enrichment
 
 VALUE = "SMTP:bob@contoso.com"
 DN = "CN=Bob,OU=Staff,DC=contoso,DC=com"
@@ -62,21 +63,34 @@ class FakeConnection:
         )
 
 
-@pytest.mark.parametrize("case", sorted(ANSWERS))
-def test_a_holder_the_look_up_could_not_read_is_not_reported_as_no_holder(
-    case: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def answering(
+    entries: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, **options: Any
+) -> OnPremDirectory:
+    """A directory whose searches answer ``entries`` (the connection to the DC faked)."""
     directory = OnPremDirectory(
         "ldaps://dc1.contoso.com:636",
         bind_dn="CN=svc,DC=contoso,DC=com",
         password="pw",
-        base_dn="DC=contoso,DC=com",
+        **options,
     )
-    monkeypatch.setattr(directory, "_connect", lambda: FakeConnection(ANSWERS[case]))
+    monkeypatch.setattr(directory, "_connect", lambda: FakeConnection(entries))
     directory._search_base = "DC=contoso,DC=com"
-    facts = Enricher([directory]).enrich(
+    return directory
+
+
+def enriched(directory: OnPremDirectory) -> Enrichment:
+    """What the ticket of a duplicate ``VALUE`` says, looked up in ``directory`` alone."""
+    return Enricher([directory]).enrich(
         "duplicate", "bob@contoso.com", (Conflict(attribute="ProxyAddresses", values=(VALUE,)),)
     )
+
+
+@pytest.mark.parametrize("case", sorted(ANSWERS))
+def test_a_holder_the_look_up_could_not_read_is_not_reported_as_no_holder(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = answering(ANSWERS[case], monkeypatch, base_dn="DC=contoso,DC=com")
+    facts = enriched(directory)
     # observed: holders (), unavailable (), looked_up ("onprem",), advice no-holder-found
     assert facts.advice.code != "no-holder-found", facts
     assert facts.unavailable, "what could not be read is not named on the ticket"
@@ -84,17 +98,9 @@ def test_a_holder_the_look_up_could_not_read_is_not_reported_as_no_holder(
 
 def test_control_readable_entry_is_a_holder(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fake is faithful: a readable entry is found (this one passes)."""
-    directory = OnPremDirectory(
-        "ldaps://dc1.contoso.com:636",
-        bind_dn="CN=svc,DC=contoso,DC=com",
-        password="pw",
-    )
     entries = [{"type": "searchResEntry", "dn": DN, "raw_attributes": readable()}]
-    monkeypatch.setattr(directory, "_connect", lambda: FakeConnection(entries))
-    directory._search_base = "DC=contoso,DC=com"
-    facts = Enricher([directory]).enrich(
-        "duplicate", "bob@contoso.com", (Conflict(attribute="ProxyAddresses", values=(VALUE,)),)
-    )
+    directory = answering(entries, monkeypatch)
+    facts = enriched(directory)
     assert [h.dn for h in facts.holders] == [DN]
 
 
@@ -110,35 +116,21 @@ def test_a_referral_to_a_partition_without_holders_is_not_partial(
     uri: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every domain-wide search on a DC refers to these: they hold no user, group or contact."""
-    directory = OnPremDirectory(
-        "ldaps://dc1.contoso.com:636",
-        bind_dn="CN=svc,DC=contoso,DC=com",
-        password="pw",
-    )
     entries = [{"type": "searchResRef", "uri": [uri]}]
-    monkeypatch.setattr(directory, "_connect", lambda: FakeConnection(entries))
-    directory._search_base = "DC=contoso,DC=com"
-    facts = Enricher([directory]).enrich(
-        "duplicate", "bob@contoso.com", (Conflict(attribute="ProxyAddresses", values=(VALUE,)),)
-    )
+    directory = answering(entries, monkeypatch)
+    facts = enriched(directory)
     assert facts.advice.code == "no-holder-found" and not facts.unavailable
 
 
 def test_the_holders_read_are_kept_beside_the_one_that_was_not(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    directory = OnPremDirectory(
-        "ldaps://dc1.contoso.com:636",
-        bind_dn="CN=svc,DC=contoso,DC=com",
-        password="pw",
-    )
     other = "CN=Robert,OU=Staff,DC=contoso,DC=com"
     entries = [
         {"type": "searchResEntry", "dn": DN, "raw_attributes": readable()},
         {"type": "searchResEntry", "dn": other, "raw_attributes": readable(objectGUID=None)},
     ]
-    monkeypatch.setattr(directory, "_connect", lambda: FakeConnection(entries))
-    directory._search_base = "DC=contoso,DC=com"
+    directory = answering(entries, monkeypatch)
     assert [h.dn for h in directory.holders(VALUE)] == [DN]
     (why,) = directory.unavailable(VALUE)
     assert why.startswith("onprem: 1 holder(s) could not be read") and "objectGUID" in why

@@ -32,6 +32,22 @@ QUOTED = re.compile("[{q}](?:[^{q}]|[{q}]{{2}})*[{q}]".format(q="'\u2018\u2019\u
 """A PowerShell single-quoted string: any kind of single quote, doubled inside."""
 
 
+def description_with_a_cloud_group_named(
+    name: str, tmp_path: Path, graph_sim: GraphSimulator
+) -> str:
+    """The description of the local ticket a report gets, its value held by a cloud group
+    named ``name`` (what ``tickets show`` prints)."""
+    graph_sim.add_group(
+        name, mail="tax@contosopharma.com", proxy_addresses=["SMTP:tax@contosopharma.com"]
+    )
+    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
+    done = cli(config, "replay", str(ROOT / "fixtures" / "reports" / "aadsync_th_thead.eml"))
+    assert done.returncode == 0, done.stderr
+    shown = cli(config, "tickets", "show", "LOCAL-1", "--format", "json")
+    description: str = json.loads(shown.stdout)["description"]
+    return description
+
+
 def command_lines(text: str) -> list[str]:
     """The lines PowerShell would run: not blank, not comments (split at every line end)."""
     return [
@@ -79,14 +95,7 @@ def test_a_comment_keeps_every_printable_character() -> None:
 def test_the_ticket_commands_hold_no_command_from_a_cloud_groups_name(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
-    graph_sim.add_group(
-        PAYLOAD, mail="tax@contosopharma.com", proxy_addresses=["SMTP:tax@contosopharma.com"]
-    )
-    config = config_file(tmp_path, graph_sim.url, graph_sim.ca_path)
-    done = cli(config, "replay", str(ROOT / "fixtures" / "reports" / "aadsync_th_thead.eml"))
-    assert done.returncode == 0, done.stderr
-    shown = cli(config, "tickets", "show", "LOCAL-1", "--format", "json")
-    description = json.loads(shown.stdout)["description"]
+    description = description_with_a_cloud_group_named(PAYLOAD, tmp_path, graph_sim)
     assert "Commands" in description, description
     block = description.split("Commands", 1)[1]
     assert "\nRemove-ADUser" not in block.replace("\r\n", "\n"), block

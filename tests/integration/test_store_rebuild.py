@@ -10,12 +10,9 @@ the same ticket keys, and keeps the old file aside.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,19 +20,14 @@ import pytest
 
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
-from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import Fatal, StoreMismatch
 from dirsync_bridge.pipeline import replay
 from dirsync_bridge.store_rebuild import RebuildSummary, rebuild_store
 
-from ..conftest import REPORTS
 from ..earlier_release import export_store, to_earlier_release
 from ..reportgen import LARGE, report_email
-from .conftest import local_tickets, make_config, outcome
+from .conftest import CORPUS, FIRST, REST, cli, local_tickets, make_config, outcome
 from .test_replay import without_superseded, write_history
-
-CORPUS = sorted(REPORTS.glob("*.eml"))
-FIRST, REST = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2 :]
 
 
 def rebuild(config: Config) -> RebuildSummary:
@@ -74,13 +66,6 @@ def new_report(tmp_path: Path) -> Path:
     at = datetime(2031, 1, 1, tzinfo=UTC)
     path.write_bytes(report_email("Contoso", at, [("new@contoso.com", LARGE)], "n@rebuild"))
     return path
-
-
-@pytest.fixture
-def clean(tmp_path: Path) -> dict[str, object]:
-    config = make_config(tmp_path / "clean")
-    replay(CORPUS, config)
-    return outcome(config)
 
 
 def test_a_lost_store_is_found_before_anything_is_written(tmp_path: Path) -> None:
@@ -205,27 +190,8 @@ def test_a_rebuild_killed_at_any_step_is_finished_by_the_next_one(
     backup_store(config, tmp_path / "backup")
     replay(REST, config)
     restore_store(config, tmp_path / "backup")
-    config_file = tmp_path / "c.toml"
-    config_file.write_text(
-        f'[state]\npath = "{config.state.path}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     for point in ("rebuild-store-built", "rebuild-store-swapped", "after-sink-write"):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dirsync_bridge",
-                "--config",
-                str(config_file),
-                "tickets",
-                "rebuild",
-            ],
-            env={**env, ENV_VAR: f"{point}:1"},
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
+        done = cli(config, "tickets", "rebuild", crash_at=f"{point}:1")
         assert done.returncode == -signal.SIGKILL, (point, done.stderr)
     # A killed rebuild leaves either the mismatch (a run says to rebuild again) or, once the
     # ledger has adopted the new store, flags that any run finishes as after a crash.

@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import re
 import ssl
 import warnings
 from collections.abc import Iterable
@@ -53,6 +52,7 @@ from ..models.enrichment import Where
 from ..models.holders import OnPremHolder
 from .ldap_filter import HOLDER_CLASSES, holder_filter
 from .onprem_partial import holds_no_holders, partial, uris
+from .onprem_reasons import cause_of, certificate_refusal, first_line
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class OnPremDirectory:
                     # An attribute the bind account may not read: that holder is not seen, and
                     # the ticket must not say that nobody holds the value.
                     log.warning("onprem: could not read a holder of %s: %s", value, exc)
-                    unread.append(_reason(exc))
+                    unread.append(first_line(exc))
                     continue
                 found[holder.dn] = holder
         except lx.LDAPException as exc:
@@ -316,9 +316,9 @@ class OnPremDirectory:
         if isinstance(exc, lx.LDAPCommunicationError | lx.LDAPStartTLSError):
             self.close()
         where = f"{self._host}:{self._port}"
-        verify = _cause(exc, ssl.SSLCertVerificationError)
+        verify = cause_of(exc, ssl.SSLCertVerificationError)
         if verify is not None:
-            reason = _verify_reason(verify)
+            reason = certificate_refusal(verify)
             if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
                 return self._config(
                     "url",
@@ -353,37 +353,12 @@ class OnPremDirectory:
             exc, lx.LDAPStrongerAuthRequiredResult | lx.LDAPConfidentialityRequiredResult
         ):
             return self._config("url", f"{where} demands a stronger bind: {exc}")
-        timed_out = _cause(exc, TimeoutError) is not None
-        reason = f"no answer within {self._timeout}s" if timed_out else _reason(exc)
+        timed_out = cause_of(exc, TimeoutError) is not None
+        reason = f"no answer within {self._timeout}s" if timed_out else first_line(exc)
         return Retriable(
             f"on-premises directory {self._url}: {doing} failed ({reason}): check that the "
             f"domain controller is running and reachable at {where}; the next run retries"
         )
-
-
-def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
-    """``exc`` or the first exception it was raised from (or while handling) of type ``kind``."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
-_VERIFY_FAILED: Final = re.compile(r"certificate verify failed: ([^\"'()\]\[]+)")
-
-
-def _verify_reason(exc: BaseException) -> str:
-    """Why the certificate was refused, in OpenSSL's words ("unable to get local issuer
-    certificate"); ldap3 wraps the ``ssl`` error in its own, losing ``verify_message``."""
-    message = getattr(exc, "verify_message", None)
-    if message:
-        return str(message)
-    found = _VERIFY_FAILED.search(str(exc))
-    return found.group(1).strip() if found else _reason(exc)
 
 
 def _quietly_unbind(connection: Connection) -> None:
@@ -395,8 +370,3 @@ def _quietly_unbind(connection: Connection) -> None:
     if raw is not None:
         with contextlib.suppress(OSError):
             raw.close()
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]

@@ -4,7 +4,7 @@ Before ``[tenants] aliases`` named "Contoso Ltd." as another name of "Contoso", 
 (which say "Contoso Ltd.") and the exports (filed under the default "Contoso") were two
 tenants to the ledger: each spelling had its own reports, problems and tickets. Once the
 alias is known, later reports are filed under the spelling the tenant was first known by
-(``IdentityLedger.established_tenant``); left there, the other spelling's problems would
+(``TenantNameLedger.established_tenant``); left there, the other spelling's problems would
 never see another report, so would never resolve: open forever.
 
 So the first report of a tenant with several spellings *joins* them (``join_tenant``), in
@@ -37,12 +37,13 @@ log = logging.getLogger(__name__)
 
 
 class TenantJoinLedger:
-    """Joins the spellings of a tenant (mixed into ``Ledger``, after ``IdentityLedger``)."""
+    """Joins the spellings of a tenant (mixed into ``Ledger``, after ``IdentityLedger`` and
+    ``TenantNameLedger``)."""
 
     conn: sqlite3.Connection
 
     def established_tenant(self, names: Iterable[str]) -> str | None:
-        raise NotImplementedError  # pragma: no cover  (IdentityLedger's)
+        raise NotImplementedError  # pragma: no cover  (TenantNameLedger's)
 
     def identities(self, tenant: str | None, object_ids: Iterable[str]) -> dict[str, str]:
         raise NotImplementedError  # pragma: no cover  (IdentityLedger's)
@@ -123,7 +124,7 @@ class TenantJoinLedger:
             f"UPDATE reports SET tenant_key = ?, tenant = ? WHERE tenant_key IN ({marks})",
             (keep, known, *others),
         )
-        # For good (``IdentityLedger.other_names``): those joined into these, into this now.
+        # For good (``TenantNameLedger.other_names``): those joined into these, into this now.
         self.conn.execute(
             f"UPDATE tenant_joins SET into_key = ?, into_name = ? WHERE into_key IN ({marks})",
             (keep, known, *others),

@@ -99,7 +99,7 @@ LATER: tuple[sqlite.Migration, ...] = (
         (
             # The names Graph's /organization gave a tenant, by its id (the tenant's GUID):
             # a tenant renamed in Azure AD is the same tenant, and its reports are filed
-            # under the name it was first known by (``ledger/identities.py``).
+            # under the name it was first known by (``ledger/tenant_names.py``).
             """CREATE TABLE organization_names (
                 org_id TEXT NOT NULL,
                 name_key TEXT NOT NULL,

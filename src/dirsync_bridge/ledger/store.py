@@ -35,6 +35,7 @@ from .pairing import StoreLedger
 from .rules import RulesLedger
 from .schema import MIGRATIONS
 from .states import StateLedger
+from .tenant_names import TenantNameLedger
 from .tickets import TicketLedger
 
 _COVERAGE: dict[object, Coverage] = {"unquarantined": "unquarantined", "quarantined": "quarantined"}
@@ -81,6 +82,7 @@ class Ledger(
     StateLedger,
     RulesLedger,
     IdentityLedger,
+    TenantNameLedger,
     TenantJoinLedger,
     MailboxLedger,
     StoreLedger,
