@@ -222,8 +222,12 @@ class Listing:
 
 
 def stamp(value: datetime) -> str:
-    """Graph's filter literal: an unquoted UTC timestamp to the second (apis.md 1.1)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Graph's filter literal: an unquoted UTC timestamp to the second (apis.md 1.1).
+
+    The year always has four digits: ``strftime("%Y")`` writes year 1 (Graph's unset date)
+    as ``1``, which OData refuses, and every later pass's listing with it."""
+    at = value.astimezone(UTC)
+    return f"{at.year:04d}-{at:%m-%dT%H:%M:%S}Z"
 
 
 def graph_time(value: str) -> datetime:
