@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from dirsync_bridge.enrich.advice import advise, commands, ps_quote
 from dirsync_bridge.enrich.cloud import lookup_filter, lookup_url, odata_string
 from dirsync_bridge.enrich.enricher import holder_labels, rule_hits, values_of
+from dirsync_bridge.enrich.ldap_filter import held_in
 from dirsync_bridge.enrich.rules import check
 from dirsync_bridge.models import Conflict
 from dirsync_bridge.models.enrichment import CloudHolder, Enrichment, holder_key
@@ -31,7 +33,11 @@ def cloud(state: str = "cloud-only", upn: str = "ann@contoso.com", **kw: object)
     return CloudHolder.from_graph("SMTP:ann@contoso.com", "user", raw)
 
 
-def onprem(dn: str, value: str = "SMTP:ann@contoso.com", kind: str = "user") -> OnPremHolder:
+def onprem(
+    dn: str, value: str = "SMTP:ann@contoso.com", kind: str = "user", **kw: Any
+) -> OnPremHolder:
+    """A holder of ``value`` in its proxyAddresses, unless ``held_in`` says otherwise."""
+    held: dict[str, Any] = {"held_in": ("proxyAddresses",), "proxy_addresses": (value,)}
     return OnPremHolder(
         value=value,
         object_type=kind,  # type: ignore[arg-type]
@@ -40,6 +46,7 @@ def onprem(dn: str, value: str = "SMTP:ann@contoso.com", kind: str = "user") -> 
         created=AT,
         object_guid="8a74c5c7-81a7-42eb-9718-dfb7307b071f",
         changed=AT,
+        **(held | kw),
     )
 
 
@@ -103,6 +110,54 @@ def test_commands_inspect_cloud_holders_and_fix_onprem_ones_with_every_value_quo
         "Set-ADUser -Identity 'CN=O''Brien,OU=Staff,DC=c' "
         "-Remove @{proxyAddresses='SMTP:ann@contoso.com'}" in text
     )
+
+
+def test_onprem_commands_change_only_the_attributes_that_hold_the_value() -> None:
+    """rev22: a UPN conflict offered `-Clear mail` and a proxy address removal, neither of
+    which held the value; what holds it is now read, and only that is changed."""
+    dn = "CN=Pat,DC=c"
+    upn = onprem(dn, "pat.upn@contoso.com", held_in=("userPrincipalName",), proxy_addresses=())
+    # A comment: pasting the whole block never sets the placeholder as the UPN.
+    assert commands([upn], None)[1:] == [
+        "# choose a new UPN, then: Set-ADUser -Identity 'CN=Pat,DC=c' "
+        "-UserPrincipalName '<choose a new UPN>'"
+    ]
+    group = onprem(dn, "a@c", "group", held_in=("mail", "proxyAddresses"),
+                   proxy_addresses=("smtp:A@C",))  # fmt: skip
+    assert commands([group], None)[1:] == [
+        "Set-ADGroup -Identity 'CN=Pat,DC=c' -Clear mail",
+        "Set-ADGroup -Identity 'CN=Pat,DC=c' -Remove @{proxyAddresses='smtp:A@C'}",
+    ]
+    # Not known which attribute (an older record, an unreadable one): look, change nothing.
+    unknown = commands([onprem(dn, held_in=(), proxy_addresses=())], None)
+    assert not any(line.startswith("Set-AD") for line in unknown), unknown
+    assert unknown[-1] == (
+        "Get-ADObject -Identity 'CN=Pat,DC=c' -Properties "
+        "userPrincipalName,mail,proxyAddresses | Format-List"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "held", "proxies"),
+    [
+        ("pat.upn@c.test", ("userPrincipalName",), ()),
+        ("PAT@C.TEST", ("mail", "proxyAddresses"), ("SMTP:pat@c.test",)),
+        ("smtp:pat@c.test", ("mail", "proxyAddresses"), ("SMTP:pat@c.test",)),
+        ("SIP:pat@c.test", ("proxyAddresses",), ("sip:Pat@c.test",)),  # not the mail
+        ("X500:/o=x", (), ()),
+        ("", (), ()),
+    ],
+)
+def test_held_in_reads_which_attributes_hold_a_value(
+    value: str, held: tuple[str, ...], proxies: tuple[str, ...]
+) -> None:
+    entry = {
+        "userPrincipalName": [b"pat.upn@c.test"],
+        "MAIL": [b"pat@c.test"],
+        "proxyAddresses": [b"SMTP:pat@c.test", b"sip:Pat@c.test", b"smtp:other@c.test"],
+    }
+    assert held_in(value, entry) == (held, proxies)
+    assert held_in(value, {}) == ((), ())  # nothing readable: nothing claimed
 
 
 def test_placeholder_upn_and_sync_states_from_graph() -> None:

@@ -25,6 +25,8 @@ NOT_CONFIGURED: Final = "Holders not looked up (no [enrich.cloud] or [enrich.onp
 NO_VALUE: Final = "The report names no value to look up: see the advice below."
 
 AD_SET: Final = {"user": "Set-ADUser", "group": "Set-ADGroup", "contact": "Set-ADObject"}
+NEW_UPN: Final = "'<choose a new UPN>'"
+"""Where the admin must choose a value: a UPN the tool cannot pick."""
 MG_GET: Final = {
     "user": "Get-MgUser -UserId",
     "group": "Get-MgGroup -GroupId",
@@ -149,13 +151,33 @@ def commands(holders: Sequence[CloudHolder | OnPremHolder], identity: str | None
         lines.append(
             ps_comment(f"# on-premises {h.object_type} {h.dn}: if it should not keep the value")
         )
-        target = f"{AD_SET[h.object_type]} -Identity {ps_quote(h.dn)}"
-        if ":" in h.value:
-            lines.append(f"{target} -Remove @{{proxyAddresses={ps_quote(h.value)}}}")
-        else:
-            # A bare address may be the mail attribute or a proxy address: both fixes shown.
-            lines.append(f"{target} -Clear mail")
-            lines.append(f"{target} -Remove @{{proxyAddresses={ps_quote('smtp:' + h.value)}}}")
+        lines += _onprem_fixes(h)
+    return lines
+
+
+def _onprem_fixes(h: OnPremHolder) -> list[str]:
+    """A change of each attribute that holds the value, and of nothing else: a guess (clear
+    mail for a bare address) would wipe an attribute the conflict is not about."""
+    target = f"{AD_SET[h.object_type]} -Identity {ps_quote(h.dn)}"
+    if not h.held_in:
+        # Which attribute holds it was not read (an older record, an unreadable attribute).
+        return [
+            "# which attribute holds the value was not read: look before changing any",
+            f"Get-ADObject -Identity {ps_quote(h.dn)} -Properties "
+            "userPrincipalName,mail,proxyAddresses | Format-List",
+        ]
+    lines: list[str] = []
+    if "userPrincipalName" in h.held_in:
+        # No value to offer: the admin chooses the object's new UPN. A comment, so that
+        # pasting the whole block never sets a placeholder as the UPN (AD would take it).
+        lines.append(
+            ps_comment(f"# choose a new UPN, then: {target} -UserPrincipalName {NEW_UPN}")
+            if h.object_type == "user"
+            else f"{target} -Clear userPrincipalName"
+        )
+    if "mail" in h.held_in:
+        lines.append(f"{target} -Clear mail")
+    lines += [f"{target} -Remove @{{proxyAddresses={ps_quote(p)}}}" for p in h.proxy_addresses]
     return lines
 
 

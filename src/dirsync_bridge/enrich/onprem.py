@@ -50,7 +50,7 @@ with warnings.catch_warnings():
 from ..errors import ConfigError, DirsyncBridgeError, Retriable
 from ..models.enrichment import Where
 from ..models.holders import OnPremHolder
-from .ldap_filter import HOLDER_CLASSES, holder_filter
+from .ldap_filter import HELD_IN_ATTRIBUTES, HOLDER_CLASSES, held_in, holder_filter
 from .onprem_partial import holds_no_holders, partial, uris
 from .onprem_reasons import cause_of, certificate_refusal, first_line
 
@@ -69,6 +69,7 @@ _ATTRIBUTES: Final = (
     "whenCreated",
     "whenChanged",
     "userAccountControl",
+    *HELD_IN_ATTRIBUTES,
 )
 
 
@@ -188,7 +189,11 @@ class OnPremDirectory:
                 if entry.get("type") != "searchResEntry" or entry.get("dn") in found:
                     continue
                 try:
-                    holder = OnPremHolder.from_ldap(value, entry["dn"], entry["raw_attributes"])
+                    raw = entry["raw_attributes"]
+                    attrs, proxies = held_in(value, raw)
+                    holder = OnPremHolder.from_ldap(
+                        value, entry["dn"], raw, held_in=attrs, proxy_addresses=proxies
+                    )
                 except (ValueError, KeyError, TypeError) as exc:
                     # An attribute the bind account may not read: that holder is not seen, and
                     # the ticket must not say that nobody holds the value.

@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict
 from .records import UtcTimestamp
 
 ObjectType = Literal["user", "group", "contact"]
+HeldIn = Literal["userPrincipalName", "mail", "proxyAddresses"]
+"""The attributes a look-up matches a value against (``enrich.ldap_filter``)."""
 
 ACCOUNTDISABLE: Final = 0x2
 """The ``userAccountControl`` bit that marks a disabled account."""
@@ -57,16 +59,30 @@ class OnPremHolder(BaseModel):
     object_guid: str
     changed: UtcTimestamp
     disabled: bool | None = None
+    held_in: tuple[HeldIn, ...] = ()
+    """The attributes that hold the value, so that a fix changes those and nothing else
+    (a UPN conflict must not clear the holder's mail). Empty when not known: recorded before
+    this was kept, or the bind account may not read them."""
+    proxy_addresses: tuple[str, ...] = ()
+    """The ``proxyAddresses`` entries equal to the value, exactly as stored (prefix kept)."""
 
     @classmethod
     def from_ldap(
-        cls, value: str, dn: str, attributes: Mapping[str, Sequence[bytes]]
+        cls,
+        value: str,
+        dn: str,
+        attributes: Mapping[str, Sequence[bytes]],
+        *,
+        held_in: tuple[HeldIn, ...] = (),
+        proxy_addresses: tuple[str, ...] = (),
     ) -> OnPremHolder:
         """Build a holder from one entry's raw attributes (names in any case, values as bytes).
 
         Needs ``objectClass``, ``objectGUID``, ``whenCreated`` and ``whenChanged``; reads
         ``mS-DS-ConsistencyGuid`` and ``userAccountControl`` when present. Raises ``ValueError``
         naming the DN and the attribute when the entry lacks one or holds something malformed.
+        ``held_in`` and ``proxy_addresses`` say where the entry holds ``value``
+        (``enrich.ldap_filter.held_in`` reads them from the same attributes).
         """
         raw = {name.lower(): list(values) for name, values in attributes.items()}
 
@@ -104,6 +120,8 @@ class OnPremHolder(BaseModel):
             object_guid=str(uuid.UUID(bytes_le=guid)),
             changed=changed,
             disabled=disabled,
+            held_in=held_in,
+            proxy_addresses=proxy_addresses,
         )
 
 

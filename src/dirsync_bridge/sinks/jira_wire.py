@@ -32,6 +32,15 @@ class OutcomeUnknown(Exception):
 
 CONTENT_FIELDS: Final = frozenset({"summary", "description", "labels", "comment", "environment"})
 """Fields whose refusal concerns one ticket's text, not the configuration."""
+SETTING_OF_FIELD: Final = {
+    "project": "project",
+    "issuetype": "issue_type",
+    "components": "components",
+    "priority": "priority",
+    "labels": "labels",
+}
+"""The ``[jira]`` setting behind each field a create sets from it; others are ``fields``."""
+_FIELD_ID: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,99}")
 
 
 def marker(comment_key: str) -> str:
@@ -106,7 +115,8 @@ def refusal(
         if creating and fields - CONTENT_FIELDS:
             # A project, issue type, priority or custom field every create names: the
             # configuration, not this one ticket.
-            return Fatal(f"Jira: {what}: HTTP 400: {detail}; check the [jira] settings named")
+            named = settings_named(fields - CONTENT_FIELDS)
+            return Fatal(f"Jira: {what}: HTTP 400: {detail}; check {named}")
         return Skippable(
             f"{ticket}: Jira refused to {what} (HTTP 400: {detail}); skipped until fixed, "
             "the other tickets go on"
@@ -114,6 +124,22 @@ def refusal(
     if status == 400:
         return BadRequest(f"Jira: {what}: HTTP 400: {detail}", _messages(body))
     return Fatal(f"Jira: {what}: HTTP {status}: {detail}")
+
+
+def settings_named(fields: set[str]) -> str:
+    """The ``[jira]`` settings that set the create fields Jira refused, for an admin to check:
+    ``[jira] priority`` for ``priority``, ``[jira] fields.customfield_10011`` for a field the
+    ``fields`` table sets (or should: Jira refuses a required field that is missing)."""
+    names = [
+        f"[jira] {SETTING_OF_FIELD[field]}"
+        if field in SETTING_OF_FIELD
+        else f"[jira] fields.{field}"
+        if _FIELD_ID.fullmatch(field)
+        else "[jira] fields"  # a name from the answer that is no field id: not repeated
+        for field in sorted(fields)
+    ]
+    names = list(dict.fromkeys(names))
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def is_server_info(answer: object) -> bool:

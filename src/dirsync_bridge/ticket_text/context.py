@@ -289,6 +289,8 @@ SAMPLE_TICKET = TicketView(
                 object_guid="00000000-0000-0000-0000-000000000002",
                 changed=SAMPLE_AT,
                 disabled=True,
+                held_in=("mail", "proxyAddresses"),
+                proxy_addresses=("SMTP:john@contoso.com",),
             ),
         ),
         rule_hits=(
