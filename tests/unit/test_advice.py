@@ -49,7 +49,7 @@ def onprem(dn: str, value: str = "SMTP:ann@contoso.com", kind: str = "user") -> 
         ([onprem("CN=Ann,DC=c"), onprem("CN=Ann2,DC=c")], [], [], "duplicate-onprem"),
         ([cloud("cloud-only", "other@contoso.com")], [], [], "cloud-only-holder"),
         ([cloud("synced", "other@contoso.com")], [], [], "synced-holder"),
-        ([cloud("formerly-synced", "other@contoso.com")], [], [], "synced-holder"),
+        ([cloud("formerly-synced", "other@contoso.com")], [], [], "cloud-only-holder"),
         ([cloud("synced", "bob@contoso.com")], [], [], "no-holder-found"),  # only itself
         ([], [], [], "no-holder-found"),
         ([], [], ["cloud: HTTP 503"], "unknown"),

@@ -105,7 +105,18 @@ def advise(
             f"{ps_comment(h.value)}: match it to "
             "the on-premises object (hard match) or remove the value from it.",
         )
-    synced = [h for h in others if h.sync_state != "cloud-only"]
+    formerly = [h for h in others if h.sync_state == "formerly-synced"]
+    if formerly:
+        # No longer synced: Entra ID is its source of authority now, so a change made
+        # on-premises never reaches it. The cloud-only advice and code fit (design.md 2).
+        h = formerly[0]
+        return Advice(
+            code="cloud-only-holder",
+            summary=f"The formerly synced {h.object_type} {ps_comment(_name(h))} (no longer "
+            f"synced, managed in Entra ID now) holds {ps_comment(h.value)}: match it to the "
+            "on-premises object (hard match) or remove the value from it in Entra ID.",
+        )
+    synced = [h for h in others if h.sync_state == "synced"]
     if synced:
         h = synced[0]
         return Advice(
@@ -142,7 +153,8 @@ def commands(holders: Sequence[CloudHolder | OnPremHolder], identity: str | None
                 "OnPremisesImmutableId,OnPremisesProvisioningErrors | Format-List"
             )
             twin = next((o for o in onprem if o.object_type == "user"), None)
-            if h.sync_state == "cloud-only" and h.object_type == "user" and twin is not None:
+            owned = h.sync_state in ("cloud-only", "formerly-synced")  # Entra ID manages it
+            if owned and h.object_type == "user" and twin is not None:
                 lines.append(ps_comment(f"# hard match to {twin.dn} (then run a sync cycle):"))
                 lines.append(
                     f"Update-MgUser -UserId {ps_quote(h.id)} "
