@@ -3,17 +3,21 @@
 Quarantine rows appear once and never again, so no run of absent reports will resolve them;
 and an admin who fixed a duplicate wants the ticket closed before three more reports come.
 With ``[tickets] verify_with_graph``, every ``run`` checks each open duplicate-family problem:
-when the object the report named exists in Entra ID without provisioning errors and no
-other object holds any of its values, its ticket is resolved, with a comment saying what
-was checked. The check is an event at the time it was made, folded in like a resolution a
-person gives (``lifecycle.VERIFIED``): a later report showing the problem reopens it.
+when the object the report named exists in Entra ID as a synced object (``advice.is_self``:
+never a cloud-only one that merely has its UPN, which is the conflict itself) without
+provisioning errors and no other object holds any of its values, its ticket is resolved,
+with a comment saying what was checked. The check is an event at the time it was made,
+folded in like a resolution a person gives (``lifecycle.VERIFIED``): a later report
+showing the problem reopens it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
+from .enrich.advice import is_self
 from .enrich.cloud import CloudDirectory
 from .enrich.enricher import values_of
 from .errors import DirsyncBridgeError
@@ -33,17 +37,17 @@ def verify_cleared(ledger: Ledger, cloud: CloudDirectory, now: datetime) -> int:
             continue
         latest = max(seen, key=lambda s: s.at)
         values = values_of(problem.family, problem.identity, latest.details.conflicts)
-        candidates.append((fp, problem.identity, values))
+        candidates.append((fp, problem.identity, values, latest.details.object_ids))
     if not candidates:
         return 0
     try:
-        cloud.prefetch(v for _, identity, values in candidates for v in [identity, *values])
+        cloud.prefetch(v for _, identity, values, _ids in candidates for v in [identity, *values])
     except DirsyncBridgeError as exc:
         log.warning("verification skipped this pass: %s", exc)
         return 0
     resolved = 0
-    for fp, identity, values in candidates:
-        note = _cleared(cloud, identity, values)
+    for fp, identity, values, object_ids in candidates:
+        note = _cleared(cloud, identity, values, object_ids)
         if note is None:
             continue
         for _key, (ticket_fp, episode) in ledger.open_tickets([fp]).items():
@@ -53,18 +57,18 @@ def verify_cleared(ledger: Ledger, cloud: CloudDirectory, now: datetime) -> int:
     return resolved
 
 
-def _cleared(cloud: CloudDirectory, identity: str, values: list[str]) -> str | None:
+def _cleared(
+    cloud: CloudDirectory, identity: str, values: list[str], object_ids: Sequence[str]
+) -> str | None:
     """What was verified, or None when the conflict is not (visibly) gone."""
     if any(cloud.unavailable(v) for v in [identity, *values]):
         return None  # a look-up Graph refused may hide a holder: nothing is verified
-    own = identity.casefold()
-    itself = [h for h in cloud.holders(identity) if (h.user_principal_name or "").casefold() == own]
-    others = [
-        h
-        for v in values
-        for h in cloud.holders(v)
-        if (h.user_principal_name or "").casefold() != own
-    ]
+    # A cloud-only account with the identity as its UPN is not the reported object but the
+    # holder it conflicts with; the synced object, quarantined under a placeholder UPN, is
+    # then not found by the identity at all, and nothing is verified.
+    itself = [h for h in cloud.holders(identity) if is_self(h, identity, object_ids)]
+    own = {h.id for h in itself}
+    others = [h for v in values for h in cloud.holders(v) if h.id not in own]
     if others or not itself:
         return None
     if any(h.provisioning_errors for h in itself):

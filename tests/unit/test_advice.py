@@ -56,7 +56,7 @@ def onprem(
         ([onprem("CN=Ann,DC=c"), onprem("CN=Ann2,DC=c")], [], [], "duplicate-onprem"),
         ([cloud("cloud-only", "other@contoso.com")], [], [], "cloud-only-holder"),
         ([cloud("synced", "other@contoso.com")], [], [], "synced-holder"),
-        ([cloud("formerly-synced", "other@contoso.com")], [], [], "synced-holder"),
+        ([cloud("formerly-synced", "other@contoso.com")], [], [], "cloud-only-holder"),
         ([cloud("synced", "bob@contoso.com")], [], [], "no-holder-found"),  # only itself
         ([], [], [], "no-holder-found"),
         ([], [], ["cloud: HTTP 503"], "unknown"),

@@ -62,11 +62,14 @@ def advise(
     *,
     searched: bool = True,
     not_searched: str = NOT_CONFIGURED,
+    object_ids: Sequence[str] = (),
 ) -> Advice:
     """The advice code and one line for one problem.
 
     ``searched``: whether any directory was looked up at all; without that, finding no
     holder means nothing, and ``not_searched`` says why nothing was looked up.
+    ``object_ids``: the on-premises object ids (ImmutableIds) the report gave, which
+    recognise the reported object in the cloud (``is_self``).
     """
     if family == "validation":
         if rule_hits:
@@ -94,7 +97,7 @@ def advise(
                 summary=f"{len(dns)} on-premises objects hold {ps_comment(value)}: remove it "
                 "from all but one in Active Directory.",
             )
-    others = [h for h in cloud if not _is_self(h, identity)]
+    others = [h for h in cloud if not is_self(h, identity, object_ids)]
     cloud_only = [h for h in others if h.sync_state == "cloud-only"]
     if cloud_only:
         h = cloud_only[0]
@@ -104,7 +107,18 @@ def advise(
             f"{ps_comment(h.value)}: match it to "
             "the on-premises object (hard match) or remove the value from it.",
         )
-    synced = [h for h in others if h.sync_state != "cloud-only"]
+    formerly = [h for h in others if h.sync_state == "formerly-synced"]
+    if formerly:
+        # No longer synced: Entra ID is its source of authority now, so a change made
+        # on-premises never reaches it. The cloud-only advice and code fit (design.md 2).
+        h = formerly[0]
+        return Advice(
+            code="cloud-only-holder",
+            summary=f"The formerly synced {h.object_type} {ps_comment(_name(h))} (no longer "
+            f"synced, managed in Entra ID now) holds {ps_comment(h.value)}: match it to the "
+            "on-premises object (hard match) or remove the value from it in Entra ID.",
+        )
+    synced = [h for h in others if h.sync_state == "synced"]
     if synced:
         h = synced[0]
         return Advice(
@@ -141,7 +155,8 @@ def commands(holders: Sequence[CloudHolder | OnPremHolder], identity: str | None
                 "OnPremisesImmutableId,OnPremisesProvisioningErrors | Format-List"
             )
             twin = next((o for o in onprem if o.object_type == "user"), None)
-            if h.sync_state == "cloud-only" and h.object_type == "user" and twin is not None:
+            owned = h.sync_state in ("cloud-only", "formerly-synced")  # Entra ID manages it
+            if owned and h.object_type == "user" and twin is not None:
                 lines.append(ps_comment(f"# hard match to {twin.dn} (then run a sync cycle):"))
                 lines.append(
                     f"Update-MgUser -UserId {ps_quote(h.id)} "
@@ -181,11 +196,26 @@ def _onprem_fixes(h: OnPremHolder) -> list[str]:
     return lines
 
 
-def _is_self(holder: CloudHolder, identity: str | None) -> bool:
-    # The object the report is about may exist in the cloud already (an update failed).
+def is_self(holder: CloudHolder, identity: str | None, object_ids: Sequence[str] = ()) -> bool:
+    """Whether ``holder`` is the reported object itself, already in the cloud (an update
+    failed, or a value was quarantined), rather than another object holding its value.
+
+    Only a synced object can be: the report is about an on-premises object, and a cloud-only
+    (or no longer synced) one with the same UPN is the very conflict reported, Duplicate
+    Attribute Resiliency's commonest case (format.md 6). It is recognised by its
+    onPremisesImmutableId being an object id the report gave, or by its UPN or its
+    onPremisesUserPrincipalName (kept while a quarantine gives it a placeholder UPN) being
+    the identity.
+    """
+    if holder.sync_state != "synced":
+        return False
+    if holder.immutable_id and holder.immutable_id in {o.strip() for o in object_ids}:
+        return True
     if not identity:
         return False
-    return (holder.user_principal_name or "").casefold() == identity.casefold()
+    own = identity.casefold()
+    names = (holder.user_principal_name, holder.on_premises_user_principal_name)
+    return any(name is not None and name.casefold() == own for name in names)
 
 
 def _name(holder: CloudHolder) -> str:

@@ -41,7 +41,8 @@ _COMMON: Final = (
     "onPremisesProvisioningErrors"
 )
 SELECT: Final[dict[ObjectType, str]] = {
-    "user": _COMMON + ",userPrincipalName,onPremisesImmutableId",
+    # The last two tell the reported object itself from another holder (advice.is_self).
+    "user": _COMMON + ",userPrincipalName,onPremisesImmutableId,onPremisesUserPrincipalName",
     "group": _COMMON,
     "contact": _COMMON,
 }

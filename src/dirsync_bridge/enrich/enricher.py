@@ -70,8 +70,12 @@ class Enricher:
         identity: str | None,
         conflicts: Sequence[Conflict],
         invalid_attributes: Sequence[str] = (),
+        object_ids: Sequence[str] = (),
     ) -> Enrichment:
-        """The holders of every value, the rules it breaks, and the advice."""
+        """The holders of every value, the rules it breaks, and the advice.
+
+        ``object_ids``: the on-premises object ids the report gave, which tell the reported
+        object from another holder of its values (``advice.is_self``)."""
         values = values_of(family, identity, conflicts)
         holders: list[Holder] = []
         missing: list[str] = []
@@ -94,6 +98,7 @@ class Enricher:
             unavailable,
             searched=bool(looked_up),
             not_searched=NO_VALUE if not values else NOT_CONFIGURED,
+            object_ids=object_ids,
         )
         return Enrichment(
             holders=tuple(holders),
@@ -168,6 +173,7 @@ def enriched_json(result: ParseResult, enricher: Enricher) -> dict[str, Any]:
     )
     for error, out in zip(result.errors, data["errors"], strict=True):
         invalid = (error.invalid_attribute,) if error.invalid_attribute else ()
-        facts = enricher.enrich(error.family, error.identity, error.conflicts, invalid)
+        ids = (error.object_id,) if error.object_id else ()
+        facts = enricher.enrich(error.family, error.identity, error.conflicts, invalid, ids)
         out["enrichment"] = facts.model_dump(mode="json")
     return data

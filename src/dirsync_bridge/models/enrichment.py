@@ -59,6 +59,9 @@ class CloudHolder(BaseModel):
     last_sync: UtcTimestamp | None = None
     immutable_id: str | None = None
     """``onPremisesImmutableId``: matches an on-premises holder's ``immutable_id``."""
+    on_premises_user_principal_name: str | None = None
+    """``onPremisesUserPrincipalName`` (users): the UPN in the on-premises directory, which a
+    quarantined object keeps while its cloud UPN is the placeholder."""
     provisioning_errors: tuple[str, ...] = ()
     """``onPremisesProvisioningErrors``, as ``<property>: <value>``."""
     placeholder_upn: bool = False
@@ -91,6 +94,9 @@ class CloudHolder(BaseModel):
         upn = raw.get("userPrincipalName")
         if upn is not None and not isinstance(upn, str):
             raise ValueError(f"holder {ident}: userPrincipalName is {upn!r}")
+        onprem_upn = raw.get("onPremisesUserPrincipalName")
+        if onprem_upn is not None and not isinstance(onprem_upn, str):
+            raise ValueError(f"holder {ident}: onPremisesUserPrincipalName is {onprem_upn!r}")
         problems = raw.get("onPremisesProvisioningErrors") or []
         if not isinstance(problems, list):
             raise ValueError(f"holder {ident}: onPremisesProvisioningErrors is not a list")
@@ -110,6 +116,7 @@ class CloudHolder(BaseModel):
             sync_state=state,
             last_sync=raw.get("onPremisesLastSyncDateTime"),
             immutable_id=raw.get("onPremisesImmutableId"),
+            on_premises_user_principal_name=onprem_upn,
             provisioning_errors=errors,
             placeholder_upn=bool(upn and PLACEHOLDER_UPN.match(upn)),
         )
