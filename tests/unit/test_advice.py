@@ -80,6 +80,32 @@ def test_rules_read_dotted_attribute_names_and_identity_for_validation_errors() 
 
 
 @pytest.mark.parametrize(
+    "named",
+    [(), ("None",), ("none",), ("UserPrincipalName",), ("onPremisesUserPrincipalName",)],
+)
+def test_the_upn_rules_judge_the_identity_when_the_upn_or_no_attribute_is_named(
+    named: tuple[str, ...],
+) -> None:
+    """'[None], is not valid' names no attribute (format.md 3.1): the UPN fallback applies."""
+    hits = rule_hits("validation", "o'brien@contoso.com", (), named)
+    assert [h.attribute for h in hits] == ["userPrincipalName"], hits
+
+
+@pytest.mark.parametrize(
+    ("identity", "named"),
+    [
+        ("jo hn@contoso.com", "ProxyAddresses"),
+        ("averylongname@contoso.com", "SamAccountName"),
+        ("jo hn@contoso.com", "Mail"),
+        ("jo hn@contoso.com", "certificateUserIds"),
+    ],
+)
+def test_another_named_attribute_claims_no_rule_hit_on_the_upn(identity: str, named: str) -> None:
+    """The message does not give that attribute's bad value: the UPN is not judged as one."""
+    assert rule_hits("validation", identity, (), (named,)) == []
+
+
+@pytest.mark.parametrize(
     ("value", "quoted"),
     [
         ("plain", "'plain'"),

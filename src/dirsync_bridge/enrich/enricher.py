@@ -22,7 +22,7 @@ from ..models import Conflict, Family, ParseResult, Report
 from ..models.enrichment import Enrichment, Holder, RuleHit, Where, holder_key
 from ..ports import Directory
 from .advice import NO_VALUE, NOT_CONFIGURED, advise
-from .rules import check, check_all
+from .rules import canonical_attribute, check, check_all
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +141,23 @@ def rule_hits(
 ) -> list[RuleHit]:
     """IdFix's verdict on every value involved."""
     hits = check_all((c.attribute, v) for c in conflicts for v in c.values)
-    if family == "validation" and identity:
-        for attribute in invalid_attributes or ("userPrincipalName",):
-            # "FederatedUser.UserPrincipalName" names the userPrincipalName rules.
-            hit = check(attribute.rsplit(".", 1)[-1], identity)
-            if hit is not None and hit not in hits:
-                hits.append(hit)
+    if family == "validation" and identity and _names_the_upn(invalid_attributes):
+        hit = check("userPrincipalName", identity)
+        if hit is not None and hit not in hits:
+            hits.append(hit)
     return hits
+
+
+def _names_the_upn(invalid_attributes: Sequence[str]) -> bool:
+    """Whether the refused value may be the identity, the object's UPN: the message names
+    the UPN ("FederatedUser.UserPrincipalName" too), or no attribute at all ("[None]" is
+    the service's way of naming none, format.md 3.1). A message naming another attribute
+    (proxyAddresses, sAMAccountName...) does not give that attribute's bad value; judging
+    the UPN by that attribute's rules would invent one."""
+    named = [a for a in invalid_attributes if a.strip() and a.strip().casefold() != "none"]
+    return not named or any(
+        canonical_attribute(a.rsplit(".", 1)[-1]) == "userPrincipalName" for a in named
+    )
 
 
 def holder_labels(enrichment: Enrichment | None) -> tuple[str, ...] | None:
