@@ -384,7 +384,11 @@ def enriched(found: list[Sighting], enricher: Enricher) -> list[Sighting]:
     for sighting in found:
         details, problem = sighting.details, sighting.problem
         facts = enricher.enrich(
-            problem.family, problem.identity, details.conflicts, details.invalid_attributes
+            problem.family,
+            problem.identity,
+            details.conflicts,
+            details.invalid_attributes,
+            kinds=details.kinds,
         )
         if not (facts.looked_up or facts.rule_hits or facts.unavailable):
             out.append(sighting)  # nothing checked, nothing to say

@@ -105,6 +105,26 @@ def test_another_named_attribute_claims_no_rule_hit_on_the_upn(identity: str, na
     assert rule_hits("validation", identity, (), (named,)) == []
 
 
+def test_federated_domain_change_advice_is_true_to_its_kind() -> None:
+    advice = advise(
+        "validation", "bob@fabrikam.com", [], [], [], kinds=("FederatedDomainChangeError",)
+    )
+    assert "No rule explains" not in advice.summary
+    assert "onmicrosoft.com" in advice.summary and "federated" in advice.summary
+
+
+def test_a_cloud_only_holder_of_another_object_type_is_not_hard_matched() -> None:
+    """ObjectTypeMismatch: a user, a group, a contact cannot be joined into one object."""
+    group = CloudHolder.from_graph(
+        "smtp:tax@contoso.com",
+        "group",
+        {"id": "g1", "displayName": "Tax", "onPremisesSyncEnabled": None},
+    )
+    advice = advise("duplicate", "tax@contoso.com", [group], [], [], kinds=("ObjectTypeMismatch",))
+    assert advice.code == "cloud-only-holder"
+    assert "hard match" not in advice.summary and "another object type" in advice.summary
+
+
 @pytest.mark.parametrize(
     ("value", "quoted"),
     [

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DirsyncBridgeError, Fatal
-from ..models import Conflict, Family, ParseResult, Report
+from ..models import Conflict, Family, Kind, ParseResult, Report
 from ..models.enrichment import Enrichment, Holder, RuleHit, Where, holder_key
 from ..ports import Directory
 from .advice import NO_VALUE, NOT_CONFIGURED, advise
@@ -70,6 +70,7 @@ class Enricher:
         identity: str | None,
         conflicts: Sequence[Conflict],
         invalid_attributes: Sequence[str] = (),
+        kinds: Sequence[Kind] = (),
     ) -> Enrichment:
         """The holders of every value, the rules it breaks, and the advice."""
         values = values_of(family, identity, conflicts)
@@ -94,6 +95,7 @@ class Enricher:
             unavailable,
             searched=bool(looked_up),
             not_searched=NO_VALUE if not values else NOT_CONFIGURED,
+            kinds=kinds,
         )
         return Enrichment(
             holders=tuple(holders),
@@ -178,6 +180,8 @@ def enriched_json(result: ParseResult, enricher: Enricher) -> dict[str, Any]:
     )
     for error, out in zip(result.errors, data["errors"], strict=True):
         invalid = (error.invalid_attribute,) if error.invalid_attribute else ()
-        facts = enricher.enrich(error.family, error.identity, error.conflicts, invalid)
+        facts = enricher.enrich(
+            error.family, error.identity, error.conflicts, invalid, kinds=(error.kind,)
+        )
         out["enrichment"] = facts.model_dump(mode="json")
     return data
