@@ -389,6 +389,7 @@ def enriched(found: list[Sighting], enricher: Enricher) -> list[Sighting]:
             details.conflicts,
             details.invalid_attributes,
             details.object_ids,
+            kinds=details.kinds,
         )
         if not (facts.looked_up or facts.rule_hits or facts.unavailable):
             out.append(sighting)  # nothing checked, nothing to say

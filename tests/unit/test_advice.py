@@ -87,6 +87,52 @@ def test_rules_read_dotted_attribute_names_and_identity_for_validation_errors() 
 
 
 @pytest.mark.parametrize(
+    "named",
+    [(), ("None",), ("none",), ("UserPrincipalName",), ("onPremisesUserPrincipalName",)],
+)
+def test_the_upn_rules_judge_the_identity_when_the_upn_or_no_attribute_is_named(
+    named: tuple[str, ...],
+) -> None:
+    """'[None], is not valid' names no attribute (format.md 3.1): the UPN fallback applies."""
+    hits = rule_hits("validation", "o'brien@contoso.com", (), named)
+    assert [h.attribute for h in hits] == ["userPrincipalName"], hits
+
+
+@pytest.mark.parametrize(
+    ("identity", "named"),
+    [
+        ("jo hn@contoso.com", "ProxyAddresses"),
+        ("averylongname@contoso.com", "SamAccountName"),
+        ("jo hn@contoso.com", "Mail"),
+        ("jo hn@contoso.com", "certificateUserIds"),
+    ],
+)
+def test_another_named_attribute_claims_no_rule_hit_on_the_upn(identity: str, named: str) -> None:
+    """The message does not give that attribute's bad value: the UPN is not judged as one."""
+    assert rule_hits("validation", identity, (), (named,)) == []
+
+
+def test_federated_domain_change_advice_is_true_to_its_kind() -> None:
+    advice = advise(
+        "validation", "bob@fabrikam.com", [], [], [], kinds=("FederatedDomainChangeError",)
+    )
+    assert "No rule explains" not in advice.summary
+    assert "onmicrosoft.com" in advice.summary and "federated" in advice.summary
+
+
+def test_a_cloud_only_holder_of_another_object_type_is_not_hard_matched() -> None:
+    """ObjectTypeMismatch: a user, a group, a contact cannot be joined into one object."""
+    group = CloudHolder.from_graph(
+        "smtp:tax@contoso.com",
+        "group",
+        {"id": "g1", "displayName": "Tax", "onPremisesSyncEnabled": None},
+    )
+    advice = advise("duplicate", "tax@contoso.com", [group], [], [], kinds=("ObjectTypeMismatch",))
+    assert advice.code == "cloud-only-holder"
+    assert "hard match" not in advice.summary and "another object type" in advice.summary
+
+
+@pytest.mark.parametrize(
     ("value", "quoted"),
     [
         ("plain", "'plain'"),

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from dirsync_bridge.errors import ConfigError
-from dirsync_bridge.models import Conflict, Family
+from dirsync_bridge.models import FAMILY_OF, KINDS, Conflict, Family
 from dirsync_bridge.problem import Details, Problem, Sighting
 from dirsync_bridge.ticket_text.render import CommentView, Renderer, TicketView, utc
 
@@ -378,13 +378,30 @@ def test_a_template_using_an_undefined_variable_is_refused_at_start_up(tmp_path:
 def test_an_undefined_variable_in_a_branch_the_trial_missed_fails_at_render_time(
     tmp_path: Path,
 ) -> None:
-    path = _write(tmp_path, "summary.txt.j2", '{% if t.family == "quota" %}{{ nope }}{% endif %}x')
+    path = _write(
+        tmp_path, "summary.txt.j2", '{% if t.tenant == "Fabrikam" %}{{ nope }}{% endif %}x'
+    )
     renderer = Renderer(tmp_path)
     assert renderer.ticket(_view()).summary == "x"
     with pytest.raises(ConfigError) as caught:
-        renderer.ticket(_view(family="quota"))
+        renderer.ticket(_view(tenant="Fabrikam"))
     assert caught.value.path == path
     assert "summary.txt.j2" in caught.value.problem
+    assert "'nope' is undefined" in caught.value.problem
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_broken_branch_for_any_error_kind_is_refused_at_start_up(
+    tmp_path: Path, kind: str
+) -> None:
+    """The advice follows the kind (FederatedDomainChangeError's is not DataValidationFailed's):
+    the trial renders a sample of every kind, so no kind's branch waits for its first ticket."""
+    branch = f'"{kind}" in t.kinds and t.family == "{FAMILY_OF[kind]}"'
+    text = "{% if " + branch + " %}{{ nope }}{% endif %}x"
+    path = _write(tmp_path, "description.txt.j2", text)
+    with pytest.raises(ConfigError) as caught:
+        Renderer(tmp_path)
+    assert caught.value.path == path
     assert "'nope' is undefined" in caught.value.problem
 
 

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Final
 
-from ..models import Family
+from ..models import Family, Kind
 from ..models.enrichment import Advice, CloudHolder, RuleHit
 from ..models.holders import OnPremHolder
 
@@ -23,6 +23,10 @@ _BIDI: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066
 """The bidi marks, embeddings, overrides and isolates: they reorder how a line is displayed."""
 NOT_CONFIGURED: Final = "Holders not looked up (no [enrich.cloud] or [enrich.onprem] configured)."
 NO_VALUE: Final = "The report names no value to look up: see the advice below."
+FEDERATED: Final = (
+    "The UPN moved from one federated domain to another: set the cloud UPN to the "
+    "onmicrosoft.com domain first, then sync."
+)
 
 AD_SET: Final = {"user": "Set-ADUser", "group": "Set-ADGroup", "contact": "Set-ADObject"}
 NEW_UPN: Final = "'<choose a new UPN>'"
@@ -63,15 +67,20 @@ def advise(
     searched: bool = True,
     not_searched: str = NOT_CONFIGURED,
     object_ids: Sequence[str] = (),
+    kinds: Sequence[Kind] = (),
 ) -> Advice:
     """The advice code and one line for one problem.
 
     ``searched``: whether any directory was looked up at all; without that, finding no
     holder means nothing, and ``not_searched`` says why nothing was looked up.
     ``object_ids``: the on-premises object ids (ImmutableIds) the report gave, which
-    recognise the reported object in the cloud (``is_self``).
+    recognise the reported object in the cloud (``is_self``). ``kinds``: the problem's
+    error kinds, where the family's advice would be untrue to one of them.
     """
     if family == "validation":
+        if not rule_hits and "FederatedDomainChangeError" in kinds:
+            # No rule is broken here: the service refuses a move between federated domains.
+            return Advice(code="unknown", summary=FEDERATED)
         if rule_hits:
             hit = rule_hits[0]
             fix = f"; IdFix proposes {hit.proposed!r}" if hit.proposed else ""
@@ -99,6 +108,15 @@ def advise(
             )
     others = [h for h in cloud if not is_self(h, identity, object_ids)]
     cloud_only = [h for h in others if h.sync_state == "cloud-only"]
+    if cloud_only and "ObjectTypeMismatch" in kinds:
+        # A user, a group and a contact cannot be matched into one object (format.md 3.1).
+        h = cloud_only[0]
+        return Advice(
+            code="cloud-only-holder",
+            summary=f"The cloud-only {h.object_type} {ps_comment(_name(h))} holds "
+            f"{ps_comment(h.value)} and is of another object type: remove the value from "
+            "whichever of the two should not keep it.",
+        )
     if cloud_only:
         h = cloud_only[0]
         return Advice(

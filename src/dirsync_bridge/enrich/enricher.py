@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DirsyncBridgeError, Fatal
-from ..models import Conflict, Family, ParseResult, Report
+from ..models import Conflict, Family, Kind, ParseResult, Report
 from ..models.enrichment import Enrichment, Holder, RuleHit, Where, holder_key
 from ..ports import Directory
 from .advice import NO_VALUE, NOT_CONFIGURED, advise
-from .rules import check, check_all
+from .rules import canonical_attribute, check, check_all
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,13 @@ class Enricher:
         conflicts: Sequence[Conflict],
         invalid_attributes: Sequence[str] = (),
         object_ids: Sequence[str] = (),
+        kinds: Sequence[Kind] = (),
     ) -> Enrichment:
         """The holders of every value, the rules it breaks, and the advice.
 
         ``object_ids``: the on-premises object ids the report gave, which tell the reported
-        object from another holder of its values (``advice.is_self``)."""
+        object from another holder of its values (``advice.is_self``); ``kinds``: the
+        problem's error kinds (``advice.advise``)."""
         values = values_of(family, identity, conflicts)
         holders: list[Holder] = []
         missing: list[str] = []
@@ -99,6 +101,7 @@ class Enricher:
             searched=bool(looked_up),
             not_searched=NO_VALUE if not values else NOT_CONFIGURED,
             object_ids=object_ids,
+            kinds=kinds,
         )
         return Enrichment(
             holders=tuple(holders),
@@ -146,13 +149,23 @@ def rule_hits(
 ) -> list[RuleHit]:
     """IdFix's verdict on every value involved."""
     hits = check_all((c.attribute, v) for c in conflicts for v in c.values)
-    if family == "validation" and identity:
-        for attribute in invalid_attributes or ("userPrincipalName",):
-            # "FederatedUser.UserPrincipalName" names the userPrincipalName rules.
-            hit = check(attribute.rsplit(".", 1)[-1], identity)
-            if hit is not None and hit not in hits:
-                hits.append(hit)
+    if family == "validation" and identity and _names_the_upn(invalid_attributes):
+        hit = check("userPrincipalName", identity)
+        if hit is not None and hit not in hits:
+            hits.append(hit)
     return hits
+
+
+def _names_the_upn(invalid_attributes: Sequence[str]) -> bool:
+    """Whether the refused value may be the identity, the object's UPN: the message names
+    the UPN ("FederatedUser.UserPrincipalName" too), or no attribute at all ("[None]" is
+    the service's way of naming none, format.md 3.1). A message naming another attribute
+    (proxyAddresses, sAMAccountName...) does not give that attribute's bad value; judging
+    the UPN by that attribute's rules would invent one."""
+    named = [a for a in invalid_attributes if a.strip() and a.strip().casefold() != "none"]
+    return not named or any(
+        canonical_attribute(a.rsplit(".", 1)[-1]) == "userPrincipalName" for a in named
+    )
 
 
 def holder_labels(enrichment: Enrichment | None) -> tuple[str, ...] | None:
@@ -174,6 +187,8 @@ def enriched_json(result: ParseResult, enricher: Enricher) -> dict[str, Any]:
     for error, out in zip(result.errors, data["errors"], strict=True):
         invalid = (error.invalid_attribute,) if error.invalid_attribute else ()
         ids = (error.object_id,) if error.object_id else ()
-        facts = enricher.enrich(error.family, error.identity, error.conflicts, invalid, ids)
+        facts = enricher.enrich(
+            error.family, error.identity, error.conflicts, invalid, ids, kinds=(error.kind,)
+        )
         out["enrichment"] = facts.model_dump(mode="json")
     return data

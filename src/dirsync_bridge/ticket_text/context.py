@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from ..enrich.advice import commands
 from ..fingerprint import label
 from ..lifecycle import CommentKind, Episode, PlannedComment
-from ..models import Conflict, Family, Kind
+from ..models import FAMILY_OF, KINDS, Conflict, Family, Kind
 from ..models.enrichment import Advice, CloudHolder, Enrichment, RuleHit
 from ..models.holders import OnPremHolder
 from ..problem import Details, Problem, Sighting
@@ -303,6 +303,11 @@ SAMPLE_TICKET = TicketView(
         looked_up=("cloud", "onprem"),
     ),
 )
+SAMPLE_KIND_TICKETS = tuple(
+    SAMPLE_TICKET.model_copy(update={"family": FAMILY_OF[kind], "kinds": (kind,)}) for kind in KINDS
+)
+"""One sample of each error kind: the advice a description gives follows the kind, so a
+broken branch for any kind fails at start-up, and a changed one renders every ticket again."""
 SAMPLE_COMMENTS = (
     CommentView(
         kind="changed",

@@ -33,6 +33,7 @@ from ..problem import Problem
 from . import jira_wiki
 from .context import (
     SAMPLE_COMMENTS,
+    SAMPLE_KIND_TICKETS,
     SAMPLE_TICKET,
     CommentView,
     TicketView,
@@ -116,6 +117,7 @@ class Renderer:
         # A trial render on complete sample data catches what compiling cannot (a misspelt
         # field, a forbidden attribute) in every branch those samples reach, at start-up.
         trial = [self.ticket(SAMPLE_TICKET).model_dump_json()]
+        trial += [self.ticket(sample).model_dump_json() for sample in SAMPLE_KIND_TICKETS]
         trial += [self.comment(sample) for sample in SAMPLE_COMMENTS]
         self.fingerprint = hashlib.sha256("\0".join(trial).encode("utf-8")).hexdigest()
         """What the templates make of the samples: when it changes, every ticket may read
