@@ -6,17 +6,26 @@ in Jira) follows every switch of source."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from dirsync_bridge.config.settings import Config
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.lifecycle import Tracked
 from dirsync_bridge.pipeline import replay
+from dirsync_bridge.problem import Sighting
 
 from ..exportgen import csexport, email_with_object_ids, events_6941
 from ..reportgen import duplicate, report_email
 from .conftest import local_tickets, outcome
 from .test_cross_source import START, make_config, write
+
+# The module, not the function the package exports under its name.
+folding = importlib.import_module("dirsync_bridge.lifecycle.fold")
 
 BOB, OID, OTHER = "bob@contoso.com", "Zm9vYmFyYmF6cXV4MTIzNA==", "T1RIRVItb2JqZWN0LTk5"
 
@@ -97,3 +106,43 @@ def test_alternating_sources_in_one_replay_in_any_order_end_as_read_one_at_a_tim
         config = make_config(tmp_path / f"run{number}")
         replay(order, config, enrich=False)
         assert outcome(config) == expected, [p.name for p in order]
+
+
+def _as_before(sighting: Sighting, tracked: Tracked) -> Sighting:
+    """The judgement of lifecycle version 2: only holders not looked up were no news."""
+    if sighting.details.holders is not None:
+        return sighting
+    carried = sighting.details.model_copy(update={"holders": tracked.details.holders})
+    return sighting.model_copy(update={"details": carried})
+
+
+def test_a_ledger_the_judgement_before_built_is_folded_again_and_its_tickets_follow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stepped on from, the states an older build kept would not be what a fold of their
+    # history is (the ids gone, the comments counted otherwise): the lifecycle's version
+    # in the rules builds them again, once, and the tickets are brought to the fold.
+    plan = ["email", "cs", "email", "cs", "email", "cs"]
+    paths = [_file(tmp_path / "in", n, kind) for n, kind in enumerate(plan)]
+    config = make_config(tmp_path / "state")
+    monkeypatch.setattr(folding, "_carried", _as_before)
+    for path in paths[:5]:
+        replay([path], config, enrich=False)
+    assert len(_comments(config)) == 4  # what that build wrote
+    ledger = Ledger.open(config.state.path)
+    try:
+        with ledger.conn:
+            ledger.conn.execute(
+                "UPDATE lifecycle_rules SET rules = replace(rules, '\"lifecycle\": 3', "
+                "'\"lifecycle\": 2')"
+            )
+    finally:
+        ledger.close()
+    monkeypatch.undo()
+    replay([paths[5]], config, enrich=False)
+    (added,) = _comments(config)
+    assert "object IDs added" in added and OID in added
+    reference = make_config(tmp_path / "reference")
+    for path in paths:
+        replay([path], reference, enrich=False)
+    assert outcome(config) == outcome(reference)
