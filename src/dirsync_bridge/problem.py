@@ -37,6 +37,8 @@ class Details(_Frozen):
     conflicts: tuple[Conflict, ...] = ()
     invalid_attributes: tuple[str, ...] = ()
     object_ids: tuple[str, ...] = ()
+    """The on-premises object ids its rows named; none: not carried by the source (an email
+    without that column), which is no news either: the lifecycle keeps the ids it knew."""
     holders: tuple[str, ...] | None = None
     """Who held the values when this report was read (enrichment); None: not looked up, or
     a look-up failed, which is no news: the lifecycle keeps the holders it knew."""

@@ -30,14 +30,17 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 PROBLEMS = ("a", "b", "c", "d")
 EPISODES = TypeAdapter(list[Episode])
 
-# One report: its hour, for each problem listed which details it shows (0-2) and whether
-# its holders were looked up (None: not, which is no change), and what its absences count
-# for (an email's, a Graph scan's, an incomplete report's: nothing).
+# One report: its hour, for each problem listed which details it shows (``sighting``: 0-2
+# without object ids, as an email without that column; 3-8 with one of two, as an export)
+# and whether its holders were looked up (None: not, which is no change), and what its
+# absences count for (an email's, a Graph scan's, an incomplete report's: nothing).
 report_strategy = st.tuples(
     st.integers(min_value=0, max_value=400),
     st.dictionaries(
         st.sampled_from(PROBLEMS),
-        st.tuples(st.integers(0, 2), st.sampled_from([None, (), ("cloud user x",)])),
+        st.tuples(
+            st.integers(0, 2) | st.integers(3, 8), st.sampled_from([None, (), ("cloud user x",)])
+        ),
         max_size=4,
     ),
     st.sampled_from(["unquarantined", "unquarantined", "quarantined", None]),
@@ -50,8 +53,13 @@ resolution_strategy = st.tuples(
 )
 
 
+OBJECT_IDS: tuple[tuple[str, ...], ...] = ((), ("oid-1",), ("oid-2",))
+"""By ``variant // 3``: none (a source without them: no news), one object's, another's."""
+
+
 def sighting(fp: str, key: str, at: datetime, variant: int, holders: object) -> Sighting:
     # "d" is a quarantine; "c" becomes one in its third variant (its coverage changes).
+    variant, ids = variant % 3, OBJECT_IDS[variant // 3]
     quarantined = fp == "d" or (fp == "c" and variant == 2)
     kinds = ("QuarantinedAttributeValueMustBeUnique",) if quarantined else ("InvalidSoftMatch",)
     return Sighting(
@@ -63,6 +71,7 @@ def sighting(fp: str, key: str, at: datetime, variant: int, holders: object) -> 
         details=Details(
             kinds=kinds,
             conflicts=(Conflict(attribute="ProxyAddresses", values=(f"smtp:{fp}{variant}@x",)),),
+            object_ids=ids,
             holders=holders,  # type: ignore[arg-type]
         ),
         messages=(f"message {variant}",),
@@ -126,8 +135,9 @@ def _record_and_compare(
     coverage: dict[str, Coverage | None],
     policy: Policy,
     digested: bool = False,
-) -> None:
+) -> dict[str, list[Episode]]:
     """Record the events in the order given; every problem's state kept must equal a fold.
+    Returns the episodes kept, by problem.
 
     ``digested``: the problems listed with the digest of what their sighting is made of (as
     an email's rows are, ``problem_rows``): the ledger makes only those whose digest differs
@@ -160,12 +170,14 @@ def _record_and_compare(
                         at = T0 + timedelta(hours=hour, minutes=30)
                         ledger.record_resolution(fp, 0, name, at, in_sink=False)
             timeline = ledger.timeline("T")
+            episodes: dict[str, list[Episode]] = {}
             for (fp,) in ledger.conn.execute("SELECT fingerprint FROM problems").fetchall():
                 whole = fold(
                     ledger.sightings(fp), timeline, policy, ledger.resolutions(fp), coverage
                 )
-                kept = ledger.episodes(fp)
+                kept = episodes[fp] = ledger.episodes(fp)
                 assert EPISODES.dump_python(kept) == EPISODES.dump_python(whole), fp
+            return episodes
         finally:
             ledger.close()
 
@@ -267,3 +279,32 @@ def test_histories_found_by_the_property_end_where_a_fold_does(
     )
     coverage = {f"<r{number:02d}>": covers for number, (_h, _l, covers) in enumerate(reports)}
     _record_and_compare(_in_order(reports, order), coverage, policy, digested)
+
+
+# An email without the "On-premises object ID" column (variant 0) and an export with the id
+# (variant 3) taking turns: the id is learnt once, and an email has not seen it go. Kept
+# by the state, stepped, touched or folded again, as by a fold of the whole history.
+TAKING_TURNS: Reports = [
+    (hour, {"a": (3 * (hour % 2), None), "b": (3 * ((hour + 1) % 2), None)}, "unquarantined")
+    for hour in range(6)
+]
+
+
+@pytest.mark.parametrize("digested", [False, True], ids=["made", "digested"])
+@pytest.mark.parametrize(
+    "order",
+    [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [0, 2, 1, 3, 5, 4], [1, 3, 5, 0, 2, 4]],
+    ids=["in-time-order", "backwards", "swapped", "exports-first"],
+)
+def test_sources_with_and_without_object_ids_taking_turns_end_where_a_fold_does(
+    order: list[object], digested: bool
+) -> None:
+    policy = Policy(
+        resolve_after_reports=2, reopen_within=timedelta(hours=100), never_reopen=frozenset()
+    )
+    coverage = {f"<r{number:02d}>": covers for number, (_h, _l, covers) in enumerate(TAKING_TURNS)}
+    kept = _record_and_compare(_in_order(TAKING_TURNS, order), coverage, policy, digested)
+    # "a" opened by an email: one comment, the id learnt; "b" opened by an export: none.
+    assert [[c.key for c in e.comments] for e in kept["a"]] == [["0:changed:0"]]
+    assert [e.comments for e in kept["b"]] == [[]]
+    assert [e.details.object_ids for e in (*kept["a"], *kept["b"])] == [("oid-1",)] * 2

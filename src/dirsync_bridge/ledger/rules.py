@@ -19,8 +19,10 @@ def rules_text(policy: Policy) -> str:
             "reopen_within": policy.reopen_within.total_seconds(),
             "never_reopen": sorted(policy.never_reopen),
             # The judgement's own version: states built by an older one are built again
-            # (2: absences count within each report's coverage).
-            "lifecycle": 2,
+            # (2: absences count within each report's coverage; 3: a sighting without object
+            # ids keeps those tracked, so an older state may hold ids a fold keeps, and
+            # comments it drops).
+            "lifecycle": 3,
         },
         sort_keys=True,
     )

@@ -13,7 +13,10 @@ An absence counts only within the report's *coverage* (design.md section 9): a c
 email or csexport file can list every kind but the quarantines, a complete Graph scan only
 the quarantines, an incomplete report (an event-log export, a scan that lost a page) nothing
 for sure. A report that cannot show a problem says nothing about it: that absence is no
-step at all, neither counted nor breaking a run of absences.
+step at all, neither counted nor breaking a run of absences. In the same way a sighting
+that cannot show part of the details is no news of that part: holders not looked up, and
+on-premises object ids from a source that does not carry them (an email without that
+column, beside csexport files that do) keep those tracked (``observe``).
 
 The package: ``steps`` (one report's decision, the rules' knobs, coverage), ``episodes``
 (the tickets a history calls for, and the fold's state), ``outside`` (resolutions given

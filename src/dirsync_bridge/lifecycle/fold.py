@@ -90,14 +90,31 @@ def observe(
     tracked = state.tracked
     if sighting is None and tracked is not None and not covers(coverage, tracked.details):
         return Decision("none", "not a report that would list it")
-    if sighting is not None and tracked is not None and sighting.details.holders is None:
-        # Holders not looked up this time (or the look-up failed): not a change.
-        carried = sighting.details.model_copy(update={"holders": tracked.details.holders})
-        sighting = sighting.model_copy(update={"details": carried})
+    if sighting is not None and tracked is not None:
+        sighting = _carried(sighting, tracked)
     observation = Observation(sighting is not None, sighting.details if sighting else None)
     decision = decide(tracked, observation, policy, at)
     state.tracked = _apply(tracked, decision, sighting, at, state.episodes)
     return decision
+
+
+def _carried(sighting: Sighting, tracked: Tracked) -> Sighting:
+    """The sighting, with what it cannot tell taken from what is tracked: no news is no
+    change, so neither a "changed" comment nor a ticket that forgets what it showed."""
+    update: dict[str, object] = {}
+    if sighting.details.holders is None:
+        # Holders not looked up this time (or the look-up failed).
+        update["holders"] = tracked.details.holders
+    if not sighting.details.object_ids and tracked.details.object_ids:
+        # A source that does not carry the on-premises object id (an email without that
+        # column, a Graph object without onPremisesImmutableId) has not seen it go: the ids
+        # stay those last seen by a source that carries them. Without this, an email and a
+        # csexport taking turns commented "object IDs gone" / "added" at every report.
+        update["object_ids"] = tracked.details.object_ids
+    if not update:
+        return sighting
+    carried = sighting.details.model_copy(update=update)
+    return sighting.model_copy(update={"details": carried})
 
 
 def _apply(
