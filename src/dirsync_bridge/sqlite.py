@@ -18,7 +18,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import shutil
 import sqlite3
 import tempfile
 import urllib.parse
@@ -36,6 +35,7 @@ from .sqlite_refusals import empty_file as empty_file
 from .sqlite_refusals import newer_release as newer_release
 from .sqlite_refusals import refuse_newer
 from .sqlite_refusals import unknown_migrations as unknown_migrations
+from .sqlite_snapshot import copy_whole
 
 # Stores write through ``sqlite.transaction`` and ``sqlite.grouped``: kept in a module of their own.
 from .sqlite_transactions import grouped as grouped
@@ -342,7 +342,8 @@ def memory_copy(
     For dry runs (the same code then runs against the copy and nothing on disk changes), and
     to read a file without touching it.
     The file and its WAL are copied aside first, because even a read-only connection to a
-    WAL database creates files next to it.
+    WAL database creates files next to it; as one state of the database, or ``Retriable``
+    (``sqlite_snapshot``: why a copy, and why it is whole).
     """
     empty = empty_file(path, role)
     if empty:
@@ -352,10 +353,8 @@ def memory_copy(
         try:
             with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
                 copy = Path(scratch) / path.name
-                shutil.copyfile(path, copy)
-                wal = path.with_name(path.name + "-wal")
-                if wal.exists():
-                    shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+                # A run may be writing meanwhile (no lock is taken): checked, or copied again.
+                copy_whole(path, copy)
                 try:
                     source = sqlite3.connect(str(copy))
                     try:
