@@ -15,8 +15,6 @@ disk; ``transaction`` copes with both).
 
 from __future__ import annotations
 
-import errno
-import os
 import re
 import sqlite3
 import tempfile
@@ -28,6 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from .crashpoints import crash_point
+
+# The file system's own failures (a full disk, a read-only mount): their own module.
+from .disk_faults import make_directory as make_directory
+from .disk_faults import nearly_full as nearly_full
+from .disk_faults import os_failure as os_failure
+from .disk_faults import read_only, read_only_fix
 from .errors import DirsyncBridgeError, Fatal, Retriable
 
 # Files this release must not take for its own (empty, or from a newer release): their own module.
@@ -141,6 +145,11 @@ def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridg
     if code == sqlite3.SQLITE_IOERR:
         return Retriable(f"{path}: I/O error ({exc}); check the disk under {folder}, run again")
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        if read_only(folder):  # no account's rights would help
+            return Fatal(
+                f"{path}: cannot write {role.name}: the file system is read-only ({exc}); "
+                f"{read_only_fix(folder)}"
+            )
         return Fatal(
             f"{path}: cannot write {role.name} ({exc}); give the user that runs "
             f"dirsync-bridge write access to {folder} and the files in it"
@@ -148,40 +157,6 @@ def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridg
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "no such" in str(exc):
         return Fatal(f"{path}: {role.name} is damaged ({exc}); {role.repair}")
     return Fatal(f"{path}: {role.name}: {exc}")
-
-
-NEARLY_FULL = 1 << 20
-"""Free bytes under which a write that fails is taken for a full disk (SQLite says "disk
-I/O error", not "full", when it cannot grow its shared-memory file: SQLITE_IOERR_SHMSIZE)."""
-
-
-def nearly_full(folder: Path | str) -> bool:
-    """Whether the file system holding ``folder`` has (almost) no room left."""
-    try:
-        room = os.statvfs(folder)
-    except OSError:
-        return False
-    return room.f_bavail * room.f_frsize < NEARLY_FULL
-
-
-def os_failure(exc: OSError, what: str) -> DirsyncBridgeError:
-    """The package's error for a file-system failure while doing ``what`` (one line)."""
-    reason = exc.strerror or str(exc)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return Retriable(f"{what}: the disk is full ({reason}); free space and run again")
-    return Fatal(f"{what}: {reason}")
-
-
-def make_directory(folder: Path) -> None:
-    """Create the state directory (and its parents) if needed; one-line errors naming it."""
-    what = f"[state] path: cannot create the state directory {folder}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
-        raise Fatal(f"{what}: {blocker} is a file, not a directory") from None
-    except OSError as exc:
-        raise os_failure(exc, what) from None
 
 
 def connect(
