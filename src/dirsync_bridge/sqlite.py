@@ -187,7 +187,10 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
 
     For commands that only look (``tickets``), so that they work for a user who may read the
     state but not write it. Where SQLite cannot share the write-ahead log read-only (the
-    directory is not writable and no writer has the file open), the file is read as it is.
+    directory is not writable, or on a read-only mount, and no writer has the file open), it
+    is read from a copy in memory, as one state of it (``sqlite_snapshot``): opened with
+    ``immutable=1`` instead, a run starting meanwhile and checkpointing into the file would
+    be read half before and half after (rows missing, "Rowid out of order").
     """
     _require_file(path, role)
     quoted = urllib.parse.quote(str(path))
@@ -198,7 +201,7 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
         wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size:
             raise  # a log to apply: reading the file alone would read the past
-        conn = _open(f"file:{quoted}?immutable=1", role, str(path), uri=True)
+        conn = _snapshot(path, role)
     try:
         _check_tables(conn, _recorded(conn, migrations))
     except BaseException:
@@ -323,31 +326,36 @@ def memory_copy(
     empty = empty_file(path, role)
     if empty:
         raise Fatal(empty)
-    memory = _open(":memory:", role, str(path))
-    if path.exists():
-        try:
-            with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
-                copy = Path(scratch) / path.name
-                # A run may be writing meanwhile (no lock is taken): checked, or copied again.
-                copy_whole(path, copy)
-                try:
-                    source = sqlite3.connect(str(copy))
-                    try:
-                        source.backup(memory)
-                    finally:
-                        source.close()
-                except sqlite3.DatabaseError as exc:
-                    raise failure(exc, str(path), role) from None
-        except OSError as exc:
-            memory.close()
-            where = tempfile.gettempdir()
-            what = f"{path}: cannot copy {role.name} into the temporary directory {where}"
-            raise os_failure(exc, f"{what} to read it") from None
-        except BaseException:
-            memory.close()
-            raise
+    memory = _snapshot(path, role) if path.exists() else _open(":memory:", role, str(path))
     try:
         migrate(memory, migrations)
+    except BaseException:
+        memory.close()
+        raise
+    return memory
+
+
+def _snapshot(path: Path, role: Role) -> Connection:
+    """An in-memory copy of the database at ``path`` as one state of it, nothing migrated."""
+    memory = _open(":memory:", role, str(path))
+    try:
+        with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
+            copy = Path(scratch) / path.name
+            # A run may be writing meanwhile (no lock is taken): checked, or copied again.
+            copy_whole(path, copy)
+            try:
+                source = sqlite3.connect(str(copy))
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+            except sqlite3.DatabaseError as exc:
+                raise failure(exc, str(path), role) from None
+    except OSError as exc:
+        memory.close()
+        where = tempfile.gettempdir()
+        what = f"{path}: cannot copy {role.name} into the temporary directory {where}"
+        raise os_failure(exc, f"{what} to read it") from None
     except BaseException:
         memory.close()
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from dirsync_bridge.config.settings import Config
+from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
 
 from ..conftest import REPORTS
@@ -78,3 +80,40 @@ def test_dry_runs_and_readers_still_work_on_a_read_only_state_directory(
     assert listed.returncode == 0, listed.stderr
     assert "3 tickets" in listed.stdout, listed.stdout
     assert sorted(p.name for p in read_only_state.state.directory.iterdir()) == before
+
+
+def test_a_reader_of_a_read_only_state_directory_reads_one_state_while_a_run_writes_it(
+    read_only_state: Config, tmp_path: Path
+) -> None:
+    """Where SQLite cannot share the log read-only (no ``-shm``, none may be made), readers
+    (``tickets``, ``doctor``) read a copy taken as one state of the file: a run that starts
+    meanwhile (through a path that may write) and checkpoints into the file is not read half
+    before and half after (was: ``immutable=1``, "Rowid out of order", rows missing)."""
+    writable = tmp_path / "writable" / "state.db"
+    run = sqlite3.connect(writable, isolation_level=None)
+    try:
+        run.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT)")
+        run.executemany("INSERT INTO filler (text) VALUES (?)", [("a" * 50,)] * 5000)
+        run.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        run.close()  # (the last connection: -wal and -shm are gone)
+
+    ledger = Ledger.open_readonly(read_only_state.state.path)
+    try:
+        ledger.conn.execute("PRAGMA cache_size=5")  # a ledger larger than SQLite's cache
+        before = ledger.conn.execute("SELECT count(*) FROM filler").fetchone()[0]
+        run = sqlite3.connect(writable, isolation_level=None)
+        try:  # the next run: rows rewritten longer, some deleted, all checkpointed
+            run.execute("UPDATE filler SET text = text || ?", ("b" * 50,))
+            run.execute("DELETE FROM filler WHERE id % 3 = 0")
+            run.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            run.close()
+        conn = ledger.conn
+        integrity = [tuple(r) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        after = conn.execute("SELECT count(*), sum(length(text)) FROM filler").fetchone()
+    finally:
+        ledger.close()
+    assert integrity == [("ok",)], str(integrity)[:300]
+    assert before == 5000
+    assert tuple(after) == (5000, 5000 * 50)  # the state it opened, whole
