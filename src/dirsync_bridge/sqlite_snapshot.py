@@ -1,7 +1,9 @@
 """A whole copy of a SQLite database in WAL mode, taken without SQLite's locks.
 
 Dry runs read the ledger through a copy (``sqlite.memory_copy``): they promise to change no
-file in the state directory, and work where that directory is read-only to them. Reading the
+file in the state directory, and work where that directory is read-only to them; so do
+readers (``tickets``, ``doctor``) where SQLite cannot share the log (``connect_readonly``,
+instead of ``immutable=1``, which reads a file changed meanwhile torn). Reading the
 file through SQLite's own locks cannot keep that promise: a WAL reader needs the log's index
 (``-shm``), and even ``?mode=ro`` creates ``-wal`` and ``-shm`` beside the file and leaves
 them there (a writer closing while such a reader holds on cannot delete them either), and
