@@ -15,10 +15,7 @@ disk; ``transaction`` copes with both).
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import shutil
 import sqlite3
 import tempfile
 import urllib.parse
@@ -29,6 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from .crashpoints import crash_point
+
+# The file system's own failures (a full disk, a read-only mount): their own module.
+from .disk_faults import make_directory as make_directory
+from .disk_faults import nearly_full as nearly_full
+from .disk_faults import os_failure as os_failure
+from .disk_faults import read_only, read_only_fix
 from .errors import DirsyncBridgeError, Fatal, Retriable
 
 # Files this release must not take for its own (empty, or from a newer release): their own module.
@@ -36,6 +39,7 @@ from .sqlite_refusals import empty_file as empty_file
 from .sqlite_refusals import newer_release as newer_release
 from .sqlite_refusals import refuse_newer
 from .sqlite_refusals import unknown_migrations as unknown_migrations
+from .sqlite_snapshot import copy_whole
 
 # Stores write through ``sqlite.transaction`` and ``sqlite.grouped``: kept in a module of their own.
 from .sqlite_transactions import grouped as grouped
@@ -141,6 +145,11 @@ def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridg
     if code == sqlite3.SQLITE_IOERR:
         return Retriable(f"{path}: I/O error ({exc}); check the disk under {folder}, run again")
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        if read_only(folder):  # no account's rights would help
+            return Fatal(
+                f"{path}: cannot write {role.name}: the file system is read-only ({exc}); "
+                f"{read_only_fix(folder)}"
+            )
         return Fatal(
             f"{path}: cannot write {role.name} ({exc}); give the user that runs "
             f"dirsync-bridge write access to {folder} and the files in it"
@@ -148,40 +157,6 @@ def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridg
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "no such" in str(exc):
         return Fatal(f"{path}: {role.name} is damaged ({exc}); {role.repair}")
     return Fatal(f"{path}: {role.name}: {exc}")
-
-
-NEARLY_FULL = 1 << 20
-"""Free bytes under which a write that fails is taken for a full disk (SQLite says "disk
-I/O error", not "full", when it cannot grow its shared-memory file: SQLITE_IOERR_SHMSIZE)."""
-
-
-def nearly_full(folder: Path | str) -> bool:
-    """Whether the file system holding ``folder`` has (almost) no room left."""
-    try:
-        room = os.statvfs(folder)
-    except OSError:
-        return False
-    return room.f_bavail * room.f_frsize < NEARLY_FULL
-
-
-def os_failure(exc: OSError, what: str) -> DirsyncBridgeError:
-    """The package's error for a file-system failure while doing ``what`` (one line)."""
-    reason = exc.strerror or str(exc)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return Retriable(f"{what}: the disk is full ({reason}); free space and run again")
-    return Fatal(f"{what}: {reason}")
-
-
-def make_directory(folder: Path) -> None:
-    """Create the state directory (and its parents) if needed; one-line errors naming it."""
-    what = f"[state] path: cannot create the state directory {folder}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
-        raise Fatal(f"{what}: {blocker} is a file, not a directory") from None
-    except OSError as exc:
-        raise os_failure(exc, what) from None
 
 
 def connect(
@@ -212,7 +187,10 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
 
     For commands that only look (``tickets``), so that they work for a user who may read the
     state but not write it. Where SQLite cannot share the write-ahead log read-only (the
-    directory is not writable and no writer has the file open), the file is read as it is.
+    directory is not writable, or on a read-only mount, and no writer has the file open), it
+    is read from a copy in memory, as one state of it (``sqlite_snapshot``): opened with
+    ``immutable=1`` instead, a run starting meanwhile and checkpointing into the file would
+    be read half before and half after (rows missing, "Rowid out of order").
     """
     _require_file(path, role)
     quoted = urllib.parse.quote(str(path))
@@ -223,7 +201,7 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
         wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size:
             raise  # a log to apply: reading the file alone would read the past
-        conn = _open(f"file:{quoted}?immutable=1", role, str(path), uri=True)
+        conn = _snapshot(path, role)
     try:
         _check_tables(conn, _recorded(conn, migrations))
     except BaseException:
@@ -342,38 +320,42 @@ def memory_copy(
     For dry runs (the same code then runs against the copy and nothing on disk changes), and
     to read a file without touching it.
     The file and its WAL are copied aside first, because even a read-only connection to a
-    WAL database creates files next to it.
+    WAL database creates files next to it; as one state of the database, or ``Retriable``
+    (``sqlite_snapshot``: why a copy, and why it is whole).
     """
     empty = empty_file(path, role)
     if empty:
         raise Fatal(empty)
-    memory = _open(":memory:", role, str(path))
-    if path.exists():
-        try:
-            with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
-                copy = Path(scratch) / path.name
-                shutil.copyfile(path, copy)
-                wal = path.with_name(path.name + "-wal")
-                if wal.exists():
-                    shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
-                try:
-                    source = sqlite3.connect(str(copy))
-                    try:
-                        source.backup(memory)
-                    finally:
-                        source.close()
-                except sqlite3.DatabaseError as exc:
-                    raise failure(exc, str(path), role) from None
-        except OSError as exc:
-            memory.close()
-            where = tempfile.gettempdir()
-            what = f"{path}: cannot copy {role.name} into the temporary directory {where}"
-            raise os_failure(exc, f"{what} to read it") from None
-        except BaseException:
-            memory.close()
-            raise
+    memory = _snapshot(path, role) if path.exists() else _open(":memory:", role, str(path))
     try:
         migrate(memory, migrations)
+    except BaseException:
+        memory.close()
+        raise
+    return memory
+
+
+def _snapshot(path: Path, role: Role) -> Connection:
+    """An in-memory copy of the database at ``path`` as one state of it, nothing migrated."""
+    memory = _open(":memory:", role, str(path))
+    try:
+        with tempfile.TemporaryDirectory(prefix="dirsync-bridge-") as scratch:
+            copy = Path(scratch) / path.name
+            # A run may be writing meanwhile (no lock is taken): checked, or copied again.
+            copy_whole(path, copy)
+            try:
+                source = sqlite3.connect(str(copy))
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+            except sqlite3.DatabaseError as exc:
+                raise failure(exc, str(path), role) from None
+    except OSError as exc:
+        memory.close()
+        where = tempfile.gettempdir()
+        what = f"{path}: cannot copy {role.name} into the temporary directory {where}"
+        raise os_failure(exc, f"{what} to read it") from None
     except BaseException:
         memory.close()
         raise

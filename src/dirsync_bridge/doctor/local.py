@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from .. import sqlite
 from ..config.settings import Config
+from ..disk_faults import read_only, read_only_fix
 from ..enrich.onprem import OnPremDirectory
 from ..errors import DirsyncBridgeError
 from ..ledger.schema import MIGRATIONS as LEDGER_MIGRATIONS
@@ -144,6 +145,13 @@ def database_check(
         return Check(name, "fail", f"{path} is not a file: fix [state] path", 2)
     if not os.access(path, os.R_OK):
         return Check(name, "fail", f"{path} is not readable by {who}: {fix}", 2)
+    if read_only(path.parent):
+        # Checked before the account's rights: on a read-only mount (a path outside the
+        # unit's StateDirectory= under ProtectSystem=strict) even root may not write.
+        allow = read_only_fix(path.parent)
+        return Check(
+            name, "fail", f"{path} cannot be written: the file system is read-only; {allow}", 2
+        )
     if not os.access(path.parent, os.W_OK | os.X_OK):
         # Checked first: SQLite keeps its journal beside the file, and cannot even read
         # the ledger when it may not create the journal's shared-memory file there.
@@ -183,6 +191,14 @@ def _to_be_created(name: str, path: Path) -> Check:
         existing = existing.parent
     if not existing.is_dir():
         return Check(name, "fail", f"{existing} is not a directory: fix [state] path", 2)
+    if read_only(existing):
+        return Check(
+            name,
+            "fail",
+            f"{path} does not exist and cannot be created: {existing} is on a read-only "
+            f"file system; {read_only_fix(existing)}",
+            2,
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
         return Check(
             name,

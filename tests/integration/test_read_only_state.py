@@ -1,0 +1,119 @@
+"""A state directory on a read-only file system (a path outside StateDirectory= under the
+shipped unit's ProtectSystem=strict, a read-only remount), as a user meets it.
+
+Writers say the file system is read-only and name the ``ReadWritePaths=`` line to add, as
+for the metrics textfile; no account's rights would help (even root may not write), so
+blaming them is the wrong fix. Dry runs and readers go on: they write nothing there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.pipeline import replay
+
+from ..conftest import REPORTS
+from .conftest import cli, make_config
+
+REPORT = REPORTS / "aadsync_th_thead.eml"
+
+
+@pytest.fixture
+def read_only_state(tmp_path: Path) -> Iterator[Config]:
+    """A ledger after one run, seen through a read-only bind mount of its directory."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to bind-mount a read-only directory")
+    writable = make_config(tmp_path / "writable")
+    replay([REPORT], writable)
+    mount_point = tmp_path / "state"
+    mount_point.mkdir()
+    bound = ["mount", "--bind", str(writable.state.directory), str(mount_point)]
+    if subprocess.run(bound, capture_output=True, check=False).returncode:
+        pytest.skip("cannot bind-mount here")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(mount_point)], check=True)
+        yield make_config(mount_point)
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_doctor_names_a_read_only_file_system_not_the_accounts_permissions(
+    read_only_state: Config,
+) -> None:
+    done = cli(read_only_state, "doctor")
+    assert done.returncode == 2
+    fail = [line for line in (done.stdout + done.stderr).splitlines() if "FAIL" in line]
+    assert fail, done.stdout + done.stderr
+    assert any("read-only" in line.lower() for line in fail), fail
+    assert any(f"ReadWritePaths={read_only_state.state.directory}" in line for line in fail)
+    assert not any("not writable by this account" in line for line in fail), fail
+
+
+def test_replay_names_a_read_only_file_system_and_the_line_that_allows_it(
+    read_only_state: Config,
+) -> None:
+    done = cli(read_only_state, "replay", str(REPORT))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "read-only" in lines[0], lines
+    assert f"ReadWritePaths={read_only_state.state.directory}" in lines[0], lines
+
+
+def test_dry_runs_and_readers_still_work_on_a_read_only_state_directory(
+    read_only_state: Config,
+) -> None:
+    before = sorted(p.name for p in read_only_state.state.directory.iterdir())
+    dry = cli(read_only_state, "replay", "--dry-run", str(REPORT))
+    assert dry.returncode == 0, dry.stderr
+    listed = cli(read_only_state, "tickets")
+    assert listed.returncode == 0, listed.stderr
+    assert "3 tickets" in listed.stdout, listed.stdout
+    assert sorted(p.name for p in read_only_state.state.directory.iterdir()) == before
+
+
+def test_a_reader_of_a_read_only_state_directory_reads_one_state_while_a_run_writes_it(
+    read_only_state: Config, tmp_path: Path
+) -> None:
+    """Where SQLite cannot share the log read-only (no ``-shm``, none may be made), readers
+    (``tickets``, ``doctor``) read a copy taken as one state of the file: a run that starts
+    meanwhile (through a path that may write) and checkpoints into the file is not read half
+    before and half after (was: ``immutable=1``, "Rowid out of order", rows missing)."""
+    writable = tmp_path / "writable" / "state.db"
+    run = sqlite3.connect(writable, isolation_level=None)
+    try:
+        run.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT)")
+        run.executemany("INSERT INTO filler (text) VALUES (?)", [("a" * 50,)] * 5000)
+        run.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        run.close()  # (the last connection: -wal and -shm are gone)
+
+    ledger = Ledger.open_readonly(read_only_state.state.path)
+    try:
+        ledger.conn.execute("PRAGMA cache_size=5")  # a ledger larger than SQLite's cache
+        before = ledger.conn.execute("SELECT count(*) FROM filler").fetchone()[0]
+        run = sqlite3.connect(writable, isolation_level=None)
+        try:  # the next run: rows rewritten longer, some deleted, all checkpointed
+            run.execute("UPDATE filler SET text = text || ?", ("b" * 50,))
+            run.execute("DELETE FROM filler WHERE id % 3 = 0")
+            run.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            run.close()
+        conn = ledger.conn
+        integrity = [tuple(r) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        after = conn.execute("SELECT count(*), sum(length(text)) FROM filler").fetchone()
+    finally:
+        ledger.close()
+    assert integrity == [("ok",)], str(integrity)[:300]
+    assert before == 5000
+    assert tuple(after) == (5000, 5000 * 50)  # the state it opened, whole
