@@ -10,7 +10,8 @@ alone: it already says all of that in words.
 Every record on stderr goes through one handler, ours and the libraries' alike (msal, the
 Jira client, urllib3, Python warnings), so that ``--log-format json`` gives nothing but JSON
 lines and the human format always starts with ``dirsync-bridge:``. The libraries speak only
-at WARNING and above (INFO at ``-vv``): their debug output can carry request details.
+at WARNING and above (INFO at ``-vv``): their debug output can carry request details. Every
+line, whoever wrote it, has the secrets the tool sends made ``***`` (``secret_files``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+from .secret_files import redact
 from .terminal import shown
 
 LogFormat = Literal["human", "json"]
@@ -70,7 +72,7 @@ class _JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
         # A value JSON has no word for (a path, a time) is written as its text.
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return redact(json.dumps(line, ensure_ascii=False, default=str))
 
 
 class _HumanFormatter(logging.Formatter):
@@ -85,7 +87,7 @@ class _HumanFormatter(logging.Formatter):
         line = f"dirsync-bridge: {message}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return redact(line)
 
 
 _configured = False

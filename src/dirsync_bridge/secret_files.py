@@ -16,15 +16,23 @@ and certificate (``[graph] client_secret_env`` / ``client_secret_file`` / ``cert
   an error quoting the whole header, token included.
 
 Every error is a ``ConfigError`` naming the key to fix; no message ever holds the content.
+
+Every secret the tool sends (the Graph client secret, the Jira token, the LDAP password) is
+``sent`` here first: ``redact`` then replaces it with ``***`` in any text an upstream
+answered (an identity proxy or gateway that echoes the request, ``client_secret=...``
+included), and the log formatters apply it to every line as a last guard.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
 from typing import Final
+from urllib.parse import quote, quote_plus
 
 from .errors import ConfigError
 
@@ -32,6 +40,42 @@ MAX_SECRET_BYTES: Final = 64 * 1024
 """A token, a client secret or a PEM key with its chain is a few kilobytes at most."""
 _CHUNK: Final = 8192
 _UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+MASK: Final = "***"
+MIN_HIDDEN: Final = 4
+
+_sent: set[str] = set()
+_pattern: re.Pattern[str] | None = None
+
+
+def sent(secret: str) -> str:
+    """``secret``, remembered as one this process sends (``redact`` hides it from then on)."""
+    global _pattern
+    # One to three characters: no secret anyone issues, and masked they would garble every
+    # word holding them (a test's "t"); sent all the same.
+    if len(secret) >= MIN_HIDDEN and secret not in _sent:
+        _sent.add(secret)
+        # Each as sent and as an upstream may echo it: form- or URL-encoded (any hex
+        # case), or escaped in JSON. Longest first, so that no part of one is left over.
+        forms = {
+            form
+            for one in _sent
+            for form in (one, quote(one, safe=""), quote_plus(one), json.dumps(one)[1:-1])
+        }
+        ordered = sorted(forms, key=len, reverse=True)
+        _pattern = re.compile("|".join(re.escape(form) for form in ordered), re.IGNORECASE)
+    return secret
+
+
+def forget_sent() -> None:
+    """Hide no secret any more (for tests: a process runs one command, with one set)."""
+    global _pattern
+    _sent.clear()
+    _pattern = None
+
+
+def redact(text: str) -> str:
+    """``text`` (an upstream's words, a log line) with every secret ``sent`` made ``***``."""
+    return text if _pattern is None else _pattern.sub(MASK, text)
 
 
 class NotRegularFile(OSError):
@@ -102,8 +146,15 @@ def read_secret_file(path: Path, key: str) -> str:
 
 
 def secret_line(text: str, key: str, where: str) -> str:
-    """The one line of a secret file, without surrounding whitespace (``where`` names it)."""
+    """The one line of a secret file, without surrounding whitespace (``where`` names it).
+
+    A file with nothing but whitespace in it (0 bytes, a lone newline, a BOM and CRLF: a
+    secret not provisioned yet, a rotation that truncated it) is an error naming the file's
+    key: falling back to "the variable is not set (and no file)" named the wrong key and
+    denied a file that is there."""
     lines = text.strip().splitlines()
+    if not lines:
+        raise ConfigError(None, key, f"{where} is empty: put the secret there, alone on one line")
     if len(lines) > 1:
         raise ConfigError(
             None,
@@ -111,7 +162,7 @@ def secret_line(text: str, key: str, where: str) -> str:
             f"{where} holds {len(lines)} lines: it must hold the secret alone, on one line "
             "(no comments, no second value)",
         )
-    return lines[0].strip() if lines else ""
+    return lines[0].strip()
 
 
 def header_safe(secret: str, key: str, where: str) -> str:

@@ -266,7 +266,9 @@ def _lines(stderr: str) -> list[str]:
         (b"a = " + b"[" * 3000 + b"]" * 3000 + b"\n", "(file)"),
         (b'[graph]\nca_bundle = "nope.pem"\n', "graph.ca_bundle"),
         (
-            b'[graph]\ncertificate_path = "c.toml"\ncertificate_thumbprint = "AB"\n',
+            b'[graph]\ncertificate_path = "c.toml"\ncertificate_thumbprint = "'
+            + b"AB" * 20  # a thumbprint's shape (40 hex digits): the path is the one problem
+            + b'"\n',
             "graph.certificate_path",
         ),
     ],

@@ -10,6 +10,9 @@ import trustme
 from dirsync_bridge.config.settings import ENV_VAR, Config, find_config_file, load_config
 from dirsync_bridge.errors import ConfigError, ConfigErrors
 
+THUMBPRINT = "AB" * 20
+"""A SHA-1 thumbprint's shape: 40 hexadecimal digits."""
+
 
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "dirsync-bridge.toml"
@@ -224,17 +227,20 @@ def test_a_certificate_path_that_is_not_a_pem_key_is_named(
     if content is not None:
         (tmp_path / "app.pem").write_bytes(content)
     problem = _only(
-        _write(tmp_path, '[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "AB"\n')
+        _write(
+            tmp_path,
+            f'[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "{THUMBPRINT}"\n',
+        )
     )
     assert problem.key == "graph.certificate_path"
     assert needle in problem.problem
 
 
 def test_a_real_certificate_key_is_accepted(tmp_path: Path) -> None:
-    trustme.CA().issue_cert("app.test").private_key_and_cert_chain_pem.write_to_path(
-        str(tmp_path / "app.pem")
-    )
-    text = '[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "AB"\n'
+    # RSA: Entra signs in with RSA keys only (trustme's default is ECDSA).
+    leaf = trustme.CA().issue_cert("app.test", key_type=trustme.KeyType.RSA)
+    leaf.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "app.pem"))
+    text = f'[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "{THUMBPRINT}"\n'
     assert load_config(_write(tmp_path, text)).graph.certificate_path == tmp_path / "app.pem"
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from dirsync_bridge.config.settings import GraphSettings
 from dirsync_bridge.errors import ConfigError
@@ -37,6 +39,10 @@ def test_the_secret_comes_from_the_environment_then_a_file_never_the_config(tmp_
     with pytest.raises(ConfigError, match=r"\[graph\] client_secret_env: the environment"):
         graph_credential(settings, {})
     pem = tmp_path / "key.pem"
-    pem.write_text("-----BEGIN PRIVATE KEY-----\n")
-    cert = settings.model_copy(update={"certificate_path": pem, "certificate_thumbprint": "AB"})
-    assert graph_credential(cert, {}) == {"private_key": pem.read_text(), "thumbprint": "AB"}
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    thumbprint = "AB" * 20
+    cert = settings.model_copy(
+        update={"certificate_path": pem, "certificate_thumbprint": thumbprint}
+    )
+    assert graph_credential(cert, {}) == {"private_key": pem.read_text(), "thumbprint": thumbprint}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
 
 from dirsync_bridge.config.settings import GraphSettings, JiraSettings
 from dirsync_bridge.errors import ConfigError
 from dirsync_bridge.graph.client import graph_credential
-from dirsync_bridge.secret_files import MAX_SECRET_BYTES, read_secret_file
+from dirsync_bridge.secret_files import MAX_SECRET_BYTES, read_secret_file, redact, sent
 from dirsync_bridge.sinks.jira_wire import jira_token
 
 TOKEN = "ATATT3xFfGF0-s3cr3t_T0k3n=="
@@ -126,7 +128,27 @@ def test_a_graph_certificate_that_is_not_utf8_is_one_error(tmp_path: Path) -> No
     pem = tmp_path / "cert.pem"
     pem.write_bytes("-----BEGIN PRIVATE KEY-----\n".encode("utf-16"))
     settings = GraphSettings(
-        tenant_id="t", client_id="c", certificate_path=pem, certificate_thumbprint="AB"
+        tenant_id="t", client_id="c", certificate_path=pem, certificate_thumbprint="AB" * 20
     )
     error = refusal(graph_credential, settings, {})
     assert error.key == "[graph] certificate_path" and "is not UTF-8 text" in str(error)
+
+
+def test_a_sent_secret_is_masked_in_every_form_an_upstream_may_echo_it() -> None:
+    secret = 'sim~Secret/0+1 "x"'
+    sent(secret)
+    echoes = [
+        secret,
+        urlencode({"client_secret": secret}),  # a gateway echoing the form
+        quote(secret, safe="").lower(),  # re-encoded, lower-case hex
+        json.dumps({"password": secret}),
+    ]
+    for echo in echoes:
+        masked = redact(f"refused: {echo}.")
+        assert "Secret" not in masked and "***" in masked, masked
+    assert redact("nothing sent here") == "nothing sent here"
+
+
+def test_a_secret_of_three_characters_or_fewer_is_not_masked_in_every_word() -> None:
+    sent("t")
+    assert redact("the tenant") == "the tenant"

@@ -9,6 +9,7 @@ import sys
 import click
 
 from ..config.settings import Config
+from ..secret_files import redact
 from ..terminal import shown
 from .group import cli
 
@@ -39,5 +40,5 @@ def doctor(config: Config) -> None:
     for check in checks(config, os.environ, progress=lambda text: progress_log.info("%s", text)):
         results.append(check)
         mark = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}[check.outcome]
-        click.echo(f"{mark} {check.name}: {shown(check.detail)}")  # a server's words
+        click.echo(f"{mark} {check.name}: {shown(redact(check.detail))}")  # a server's words
     sys.exit(exit_code(results))

@@ -248,4 +248,37 @@ def private_key_problem(file: Path) -> str | None:
         binascii.a2b_base64(b"".join(keys[0]["body"].split()), strict_mode=True)
     except binascii.Error:
         return f"{file}: the private key is not valid base64 PEM"
+    return signing_key_problem(file, content)
+
+
+def signing_key_problem(file: Path | str, pem: bytes) -> str | None:
+    """None when ``pem`` (the whole file, as msal is given it) holds an RSA private key msal
+    can sign the sign-in with, else what is wrong.
+
+    msal signs with RS256 only: an EC or Ed25519 key got as far as the token request, then
+    PyJWT's InvalidKeyError (with msal's misleading "pip install cryptography" log line)
+    ended the run as an internal error (exit 70). Entra app certificates are RSA.
+    """
+    # Imported here: only a configuration with a certificate pays for it.
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        # Never the library's words: they could quote part of the key.
+        return f"{file}: the private key cannot be read as an unencrypted PEM key"
+    if not isinstance(key, rsa.RSAPrivateKey):
+        kinds = (
+            (ec.EllipticCurvePrivateKey, "an EC (elliptic curve) key"),
+            (ed25519.Ed25519PrivateKey, "an Ed25519 key"),
+            (ed448.Ed448PrivateKey, "an Ed448 key"),
+            (dsa.DSAPrivateKey, "a DSA key"),
+        )
+        kind = next((name for cls, name in kinds if isinstance(key, cls)), "a key")
+        return (
+            f"{file} holds {kind}, not an RSA key: sign-in to Entra needs the RSA key of the "
+            "app's certificate (made with, e.g., openssl req -newkey rsa:2048)"
+        )
     return None

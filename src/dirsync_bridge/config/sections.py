@@ -19,6 +19,7 @@ from .types import (
     HttpsUrl,
     LdapUrl,
     TextfilePath,
+    Thumbprint,
     Timeout,
     Wait,
 )
@@ -43,7 +44,8 @@ class GraphSettings(Section):
     """Or a file holding it; the environment wins when both are set."""
     certificate_path: Path | None = None
     """A PEM holding the certificate's private key: certificate sign-in instead of a secret."""
-    certificate_thumbprint: str = ""
+    certificate_thumbprint: Thumbprint = ""
+    """The certificate's SHA-1 thumbprint, as the portal shows it (or with : or spaces)."""
     cloud: Cloud = "global"
     authority_url: HttpsUrl = ""
     """Login host override, e.g. ``https://login.microsoftonline.us``; the tenant is appended."""

@@ -106,6 +106,13 @@ def _check_ldap_url(value: str) -> str:
 
 def _check_url(value: str, schemes: tuple[str, ...], shape: str) -> None:
     parts = urlsplit(value)
+    if "@" in parts.netloc:
+        # Checked first, and the value not quoted: "https://svc:secret@host" would print the
+        # password on stderr, in the journal, in cron's mail (design.md: no secret in errors).
+        raise ValueError(
+            f"must not carry a user or password (user:password@ before the host): give "
+            f"{shape} alone; the value is not shown, as it may hold a password"
+        )
     try:
         port = parts.port
     except ValueError:
@@ -116,12 +123,37 @@ def _check_url(value: str, schemes: tuple[str, ...], shape: str) -> None:
         or port == -1
         or parts.query
         or parts.fragment
-        or parts.username is not None
     ):
         raise ValueError(f"{value!r} is not {shape}")
 
 
 HttpsUrl = Annotated[str, AfterValidator(_check_https)]
+
+
+_HEX40 = re.compile(r"[0-9A-Fa-f]{40}")
+
+
+def _check_thumbprint(value: str) -> str:
+    # As copied: OpenSSL prints AB:CD:..., Windows' certificate dialog ab cd ...; both are
+    # only separators. Anything else reached msal, whose hex decoding error ("Odd-length
+    # string") the sign-in then blamed on [graph] tenant_id.
+    hexprint = re.sub(r"[:\s]", "", value)
+    if hexprint and not _HEX40.fullmatch(hexprint):
+        size = (
+            " (64 digits is the SHA-256 fingerprint)"
+            if re.fullmatch(r"[0-9A-Fa-f]{64}", hexprint)
+            else ""
+        )
+        raise ValueError(
+            "must be the certificate's SHA-1 thumbprint, 40 hexadecimal digits (colons or "
+            f"spaces between them are fine){size}: copy it from the app registration's "
+            "Certificates & secrets page"
+        )
+    return hexprint
+
+
+Thumbprint = Annotated[str, AfterValidator(_check_thumbprint)]
+"""``[graph] certificate_thumbprint``: 40 hex digits, separators dropped; empty means none."""
 
 
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)

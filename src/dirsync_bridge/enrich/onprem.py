@@ -50,6 +50,7 @@ with warnings.catch_warnings():
 from ..errors import ConfigError, DirsyncBridgeError, Retriable
 from ..models.enrichment import Where
 from ..models.holders import OnPremHolder
+from ..secret_files import sent
 from .ldap_filter import HELD_IN_ATTRIBUTES, HOLDER_CLASSES, held_in, holder_filter
 from .onprem_partial import holds_no_holders, partial, uris
 from .onprem_reasons import cause_of, certificate_refusal, first_line
@@ -117,7 +118,7 @@ class OnPremDirectory:
         self._path = config_path
         self._url = url
         self._bind_dn = bind_dn
-        self._password = password
+        self._password = sent(password)  # hidden from every line shown (secret_files)
         self._password_env = password_env
         self._base_dn = base_dn
         self._ca_bundle = ca_bundle

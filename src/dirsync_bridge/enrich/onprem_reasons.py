@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from ..secret_files import redact
+
 _VERIFY_FAILED: Final = re.compile(r"certificate verify failed: ([^\"'()\]\[]+)")
 
 
@@ -38,5 +40,5 @@ def certificate_refusal(exc: BaseException) -> str:
 def first_line(exc: BaseException) -> str:
     """The exception's message, its first line only and at most 200 characters (else the
     name of its type)."""
-    text = str(exc).strip() or type(exc).__name__
+    text = redact(str(exc)).strip() or type(exc).__name__  # a server's words may echo
     return text.splitlines()[0][:200]

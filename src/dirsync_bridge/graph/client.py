@@ -51,10 +51,11 @@ import msal.exceptions
 import requests
 
 from .. import interrupt
+from ..config.file import signing_key_problem
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable, Unserved
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
-from ..secret_files import header_safe, read_secret_file, secret_line
+from ..secret_files import header_safe, read_secret_file, redact, secret_line, sent
 from .paging import Paging, origin
 from .wire import (
     BadAnswer,
@@ -112,19 +113,22 @@ def graph_credential(settings: GraphSettings, env: Mapping[str, str]) -> str | d
                 None, "[graph] certificate_thumbprint", "is required with a certificate"
             )
         key = read_secret_file(settings.certificate_path, "[graph] certificate_path")
+        # Checked at load too; again here, on the text msal gets (the file may have changed).
+        problem = signing_key_problem(settings.certificate_path, key.encode())
+        if problem is not None:
+            raise ConfigError(None, "[graph] certificate_path", problem)
         return {"private_key": key, "thumbprint": settings.certificate_thumbprint}
     secret = env.get(settings.client_secret_env, "").strip()
     if secret:
         where = f"the environment variable {settings.client_secret_env}"
-        return header_safe(secret, "[graph] client_secret_env", where)
+        return sent(header_safe(secret, "[graph] client_secret_env", where))
     if settings.client_secret_file is not None:
         name = "[graph] client_secret_file"
         text = read_secret_file(settings.client_secret_file, name)
-        secret = secret_line(text, name, str(settings.client_secret_file))
-        if secret:
-            # Sent in a form body, not a header; but a secret is printable ASCII, and
-            # anything else is a paste error Entra would only answer with "invalid secret".
-            return header_safe(secret, name, str(settings.client_secret_file))
+        secret = secret_line(text, name, str(settings.client_secret_file))  # never empty
+        # Sent in a form body, not a header; but a secret is printable ASCII, and
+        # anything else is a paste error Entra would only answer with "invalid secret".
+        return sent(header_safe(secret, name, str(settings.client_secret_file)))
     raise ConfigError(
         None,
         "[graph] client_secret_env",
@@ -212,7 +216,9 @@ class GraphClient:
         except ValueError as exc:
             # msal's word for "the authority answered 4xx": an unknown tenant, a bad host.
             raise ConfigError(
-                None, "[graph] tenant_id", f"sign-in at {where} failed: {one_line(str(exc))}"
+                None,
+                "[graph] tenant_id",
+                f"sign-in at {where} failed: {one_line(redact(str(exc)))}",
             ) from None
         except requests.RequestException as exc:
             config_error = untrusted(exc, self.login)
@@ -222,11 +228,14 @@ class GraphClient:
             raise _unavailable(describe(exc, self.login), wait) from None
         except msal.exceptions.MsalServiceError as exc:
             # A 5xx the session does not retry itself (501, 505...): msal raises for it.
-            raise _unavailable(f"{self.login} answered {one_line(str(exc))}", None) from None
+            answered = one_line(redact(str(exc)))
+            raise _unavailable(f"{self.login} answered {answered}", None) from None
         if "access_token" in result:
             return str(result["access_token"])
-        error = str(result.get("error", "error"))
-        description = one_line(str(result.get("error_description", "")))[:300]
+        # An upstream's words, which may echo the request (a gateway showing the form it
+        # got, client_secret=... included): the secret is hidden before the text is cut.
+        error = one_line(redact(str(result.get("error", "error"))))[:100]
+        description = one_line(redact(str(result.get("error_description", ""))))[:300]
         if error in ("temporarily_unavailable", "server_error") or "throttl" in description:
             raise _unavailable(f"{error}: {description}", None)
         raise ConfigError(

@@ -5,6 +5,8 @@ Split from ``jira`` so that module holds the sink's behaviour; everything here i
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import re
 import ssl
 from collections.abc import Mapping
@@ -18,7 +20,7 @@ from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
 from ..fingerprint import label
 from ..json_answers import answer_json
 from ..ports import TicketContent
-from ..secret_files import header_safe, read_secret_file, secret_line
+from ..secret_files import header_safe, read_secret_file, redact, secret_line, sent
 
 PROPERTY: Final = "dirsync-bridge"
 PROPERTY_VERSION: Final = 1
@@ -189,7 +191,7 @@ def _jira_message(exc: JIRAError) -> str:
     text = message_of(error_json(exc) or {})
     if text or exc.response is not None:
         return text or "no details"
-    return " ".join(str(exc.text).split())[:500]
+    return " ".join(redact(str(exc.text)).split())[:500]
 
 
 def message_of(body: dict[str, Any]) -> str:
@@ -197,7 +199,8 @@ def message_of(body: dict[str, Any]) -> str:
     errors first, then the messages; "" if it says nothing."""
     parts = [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
     parts += [str(m) for m in body.get("errorMessages") or []]
-    return " ".join("; ".join(parts).split())[:500]
+    # Hidden before the cut: a secret cut in two would no longer be recognised.
+    return " ".join(redact("; ".join(parts)).split())[:500]
 
 
 def property_of(raw: dict[str, Any]) -> dict[str, Any]:
@@ -264,19 +267,26 @@ def jira_token(settings: JiraSettings, env: Mapping[str, str]) -> str:
     token = env.get(settings.token_env, "").strip()
     if token:
         where = f"the environment variable {settings.token_env}"
-        return header_safe(token, "[jira] token_env", where)
+        return _sent(settings, header_safe(token, "[jira] token_env", where))
     if settings.token_file is not None:
         key = "[jira] token_file"
         text = read_secret_file(settings.token_file, key)
-        token = secret_line(text, key, str(settings.token_file))
-        if token:
-            return header_safe(token, key, str(settings.token_file))
+        token = secret_line(text, key, str(settings.token_file))  # never empty
+        return _sent(settings, header_safe(token, key, str(settings.token_file)))
     raise ConfigError(
         None,
         "[jira] token_env",
         f"the environment variable {settings.token_env} is not set (and no token_file): "
         "put the Jira API token (Cloud) or personal access token (Data Center) there",
     )
+
+
+def _sent(settings: JiraSettings, token: str) -> str:
+    """``token``, and the Basic credential made of it, hidden from every line shown from
+    now on (``secret_files.redact``): a proxy may echo the request's headers."""
+    with contextlib.suppress(UnicodeEncodeError):  # then requests cannot send it as Basic
+        sent(base64.b64encode(f"{settings.email}:{token}".encode("latin-1")).decode("ascii"))
+    return sent(token)
 
 
 def certificate_refused(exc: BaseException) -> bool:

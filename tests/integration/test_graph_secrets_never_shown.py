@@ -1,0 +1,83 @@
+"""The Graph client secret and the access tokens never appear in any output, at every
+log level (-v, -vv, JSON logs), for `run`, `run --dry-run` and `doctor`, good or wrong
+secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ..conftest import REPORTS
+from ..simulators.graph.server import GraphSimulator
+from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
+
+CLI = [sys.executable, "-m", "dirsync_bridge"]
+
+
+def _config(tmp_path: Path, sim: GraphSimulator) -> Path:
+    path = tmp_path / "dirsync-bridge.toml"
+    path.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{sim.url}"\ngraph_url = "{sim.url}"\nca_bundle = "{sim.ca_path}"\n'
+        'retry_for = "3s"\ntimeout = 5.0\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+        f'[metrics]\ntextfile = "{tmp_path / "m.prom"}"\n'
+    )
+    return path
+
+
+def _cli(config: Path, secret: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret}
+    return subprocess.run(
+        [*CLI, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize("secret", [CLIENT_SECRET, "Wr0ng~Secret.value-9876"])
+def test_no_secret_or_token_in_any_output_at_any_level(
+    tmp_path: Path, graph_sim: GraphSimulator, secret: str
+) -> None:
+    graph_sim.add_message(
+        MAILBOX,
+        "inbox",
+        (REPORTS / "aadsync_th_thead.eml").read_bytes(),
+        received=datetime.now(UTC),
+    )
+    config = _config(tmp_path, graph_sim)
+    outputs = []
+    for args in (
+        ["-vv", "run", "--dry-run"],
+        ["-vv", "--log-format", "json", "run"],
+        ["-v", "run"],
+        ["-vv", "doctor"],
+        ["-vv", "--log-format", "json", "doctor"],
+    ):
+        done = _cli(config, secret, *args)
+        assert "Traceback" not in done.stderr or "-vv" in args
+        outputs.append(done.stdout + done.stderr)
+    metrics = tmp_path / "m.prom"
+    if metrics.exists():
+        outputs.append(metrics.read_text())
+    outputs.append(
+        (tmp_path / "state" / "state.db").read_bytes().decode("latin-1")
+        if (tmp_path / "state" / "state.db").exists()
+        else ""
+    )
+    tokens = list(graph_sim.login.tokens)
+    if secret == CLIENT_SECRET:
+        assert tokens  # the runs did sign in
+    everything = "\n".join(outputs)
+    assert secret not in everything
+    for token in tokens:
+        assert token not in everything
