@@ -243,7 +243,7 @@ def test_holder_json_is_the_design_entry_for_onprem(
     # design.md section 2's keys first, in its order; then the extras it is silent on.
     assert list(data) == [
         "where", "value", "object_type", "dn", "immutable_id", "created",
-        "object_guid", "changed", "disabled", "held_in", "proxy_addresses",
+        "object_guid", "changed", "disabled", "held_in", "proxy_addresses", "not_returned",
     ]  # fmt: skip
     assert data["where"] == "onprem"
     assert data["value"] == "SMTP:mike@contoso.test"

@@ -192,14 +192,24 @@ def _onprem_fixes(h: OnPremHolder) -> list[str]:
     """A change of each attribute that holds the value, and of nothing else: a guess (clear
     mail for a bare address) would wipe an attribute the conflict is not about."""
     target = f"{AD_SET[h.object_type]} -Identity {ps_quote(h.dn)}"
+    unread = []
+    if h.not_returned:
+        # Empty or unreadable, LDAP does not say which: the fixes below may leave one out.
+        unread.append(
+            ps_comment(
+                f"# not returned: {', '.join(h.not_returned)} (empty, or unreadable to the "
+                "bind account: look before relying on these commands)"
+            )
+        )
     if not h.held_in:
         # Which attribute holds it was not read (an older record, an unreadable attribute).
         return [
+            *unread,
             "# which attribute holds the value was not read: look before changing any",
             f"Get-ADObject -Identity {ps_quote(h.dn)} -Properties "
             "userPrincipalName,mail,proxyAddresses | Format-List",
         ]
-    lines: list[str] = []
+    lines = unread
     if "userPrincipalName" in h.held_in:
         # No value to offer: the admin chooses the object's new UPN. A comment, so that
         # pasting the whole block never sets a placeholder as the UPN (AD would take it).

@@ -57,7 +57,8 @@ def held_in(
 
     Compared case-insensitively, as AD compares them. An attribute the entry did not return
     (not readable by the bind account, not in a global catalog's partial set) holds nothing
-    here: the caller then knows less, never something false.
+    here: the caller then knows less, never something false, and the holder names it
+    (``OnPremHolder.not_returned``) so that the commands say what they may leave out.
     """
     prefix, rest, address = _split(value)
     raw = {name.lower(): values for name, values in attributes.items()}

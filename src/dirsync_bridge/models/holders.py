@@ -30,6 +30,16 @@ ObjectType = Literal["user", "group", "contact"]
 HeldIn = Literal["userPrincipalName", "mail", "proxyAddresses"]
 """The attributes a look-up matches a value against (``enrich.ldap_filter``)."""
 
+HOLDING_ATTRIBUTES: Final[dict[ObjectType, tuple[HeldIn, ...]]] = {
+    "user": ("userPrincipalName", "mail", "proxyAddresses"),
+    "group": ("mail", "proxyAddresses"),
+    "contact": ("mail", "proxyAddresses"),
+}
+"""Of the attributes a look-up matches, those each object type has (only users have a UPN)."""
+_OTHER_PROXY: Final = re.compile(r"^\s*(?!smtp:)[A-Za-z][A-Za-z0-9]{0,8}:", re.I)
+"""A value with a proxy prefix other than SMTP (``SIP:``, ``X500:``): ``enrich.ldap_filter``
+matches it against ``proxyAddresses`` only."""
+
 ACCOUNTDISABLE: Final = 0x2
 """The ``userAccountControl`` bit that marks a disabled account."""
 
@@ -65,6 +75,10 @@ class OnPremHolder(BaseModel):
     this was kept, or the bind account may not read them."""
     proxy_addresses: tuple[str, ...] = ()
     """The ``proxyAddresses`` entries equal to the value, exactly as stored (prefix kept)."""
+    not_returned: tuple[HeldIn, ...] = ()
+    """Of the attributes that could hold the value on this object, those the entry came
+    without. LDAP answers the same for an empty attribute and one the bind account may not
+    read, so ``held_in`` may lack one that holds the value: the commands say so."""
 
     @classmethod
     def from_ldap(
@@ -122,7 +136,17 @@ class OnPremHolder(BaseModel):
             disabled=disabled,
             held_in=held_in,
             proxy_addresses=proxy_addresses,
+            not_returned=tuple(
+                name for name in _could_hold(value, object_type) if not raw.get(name.lower())
+            ),
         )
+
+
+def _could_hold(value: str, object_type: ObjectType) -> tuple[HeldIn, ...]:
+    """The attributes of an object of this type a look-up of ``value`` matches."""
+    if _OTHER_PROXY.match(value):
+        return ("proxyAddresses",)
+    return HOLDING_ATTRIBUTES[object_type]
 
 
 def immutable_id(object_guid: bytes, consistency_guid: bytes | None = None) -> str:

@@ -329,6 +329,36 @@ SAMPLE_COMMENTS = (
 )
 
 
+def _kind_rotation(kinds: tuple[Kind, ...], step: int) -> tuple[Kind, ...]:
+    return tuple(kinds[(n + step) % len(kinds)] for n in range(len(kinds)))
+
+
+def _kind_comments() -> tuple[CommentView, ...]:
+    """The "changed" and "reopened" samples again with the kinds rotated: comment n has
+    kinds n, n+1 before and n+1, n+2 after, so every kind is in turn in ``before.kinds``,
+    ``after.kinds``, ``kinds_added``, ``kinds_removed``, in both and in neither."""
+    out = []
+    for first, second, third in zip(
+        KINDS, _kind_rotation(KINDS, 1), _kind_rotation(KINDS, 2), strict=True
+    ):
+        for sample in SAMPLE_COMMENTS:
+            if sample.before is not None and sample.after is not None:
+                before_details = sample.before.model_copy(update={"kinds": (first, second)})
+                after_details = sample.after.model_copy(update={"kinds": (second, third)})
+                out.append(
+                    sample.model_copy(update={"before": before_details, "after": after_details})
+                )
+            elif sample.after is not None:
+                after_details = sample.after.model_copy(update={"kinds": (first, second)})
+                out.append(sample.model_copy(update={"after": after_details}))
+    return tuple(out)
+
+
+SAMPLE_KIND_COMMENTS = _kind_comments()
+"""Every comment that shows kinds, with each error kind in each place a template can test
+it, so a broken branch for any kind fails at start-up (as ``SAMPLE_KIND_TICKETS`` does)."""
+
+
 def ticket_view(problem: Problem, episode: Episode, previous_ticket: str | None) -> TicketView:
     """What the ticket template sees of an episode: the problem's details as they are now
     (its kinds, values, attributes: a change refreshes the summary and description) with

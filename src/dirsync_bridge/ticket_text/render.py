@@ -33,6 +33,7 @@ from ..problem import Problem
 from . import jira_wiki
 from .context import (
     SAMPLE_COMMENTS,
+    SAMPLE_KIND_COMMENTS,
     SAMPLE_KIND_TICKETS,
     SAMPLE_TICKET,
     CommentView,
@@ -118,7 +119,7 @@ class Renderer:
         # field, a forbidden attribute) in every branch those samples reach, at start-up.
         trial = [self.ticket(SAMPLE_TICKET).model_dump_json()]
         trial += [self.ticket(sample).model_dump_json() for sample in SAMPLE_KIND_TICKETS]
-        trial += [self.comment(sample) for sample in SAMPLE_COMMENTS]
+        trial += [self.comment(sample) for sample in (*SAMPLE_COMMENTS, *SAMPLE_KIND_COMMENTS)]
         self.fingerprint = hashlib.sha256("\0".join(trial).encode("utf-8")).hexdigest()
         """What the templates make of the samples: when it changes, every ticket may read
         differently, and the ledger has them all rendered again (``use_texts``)."""
