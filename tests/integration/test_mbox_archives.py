@@ -1,10 +1,10 @@
 """mbox archives as other tools write them (from the rev21 review): a byte order mark or
-blank lines before the first envelope line.
+blank lines before the first envelope line, and an mbox inside a folder that is walked.
 
 Before: an archive starting with a UTF-8 BOM (PowerShell 5.1's ``Out-File -Encoding utf8``)
 or a blank line (LF or CRLF: a ``cat`` of files each ending in one) was read as one message
-and rejected ``not-email``, none of its good reports ticketed. The first four shapes are
-controls that always passed.
+and rejected ``not-email``, none of its good reports ticketed; and a folder walk skipped
+``*.mbox`` without a word. The first four shapes are controls that always passed.
 """
 
 from __future__ import annotations
@@ -57,3 +57,23 @@ def test_every_good_message_of_an_mbox_is_parsed(tmp_path: Path, shape: str) -> 
     items = parsed(tmp_path, path)
     good = [i["source"] for i in items if i["status"] == "parsed"]
     assert good == [f"{path}#{n}" for n in (1, 2, 3)], [(i["source"], i["reason"]) for i in items]
+
+
+def test_an_mbox_in_a_folder_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "one.eml").write_bytes((REPORTS / "aadsync_th_thead.eml").read_bytes())
+    (folder / "2019.mbox").write_bytes(mbox())
+    items = parsed(tmp_path, folder)
+    sources = [(i["source"], i["status"]) for i in items]
+    assert sources == [(f"{folder}/2019.mbox#{n}", "parsed") for n in (1, 2, 3)] + [
+        (f"{folder}/one.eml", "parsed")
+    ]
+
+
+def test_a_folder_holding_only_an_mbox_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    (folder / "2019").mkdir(parents=True)
+    (folder / "2019" / "Archive.MBOX").write_bytes(b"\xef\xbb\xbf" + mbox())
+    items = parsed(tmp_path, folder)
+    assert [i["status"] for i in items] == ["parsed"] * 3, items

@@ -78,11 +78,11 @@ def replay(
     """Run saved report emails and export files through the whole pipeline, into tickets.
 
     PATH is as for parse: an .eml file, an mbox file, a Connect Sync export (recognised by
-    content), a directory (every *.eml, *.xml and *.evtx under it), or - (one message from
-    standard input). Inputs already in the ledger (by the sha256 of their bytes; an export
-    file's with its tenant and the time it was written) are skipped before parsing, and an
-    export saved again in other bytes is known by what it says, so replaying the same files
-    again changes nothing. Tickets follow report
+    content), a directory (every *.eml, *.mbox, *.xml and *.evtx under it), or - (one
+    message from standard input). Inputs already in the ledger (by the sha256 of their
+    bytes; an export file's with its tenant and the time it was written) are skipped before
+    parsing, and an export saved again in other bytes is known by what it says, so replaying
+    the same files again changes nothing. Tickets follow report
     time, not reading order: any order of the same reports ends in the same tickets.
     """
     from .. import pipeline

@@ -1,9 +1,10 @@
 """Saved inputs: ``.eml`` files, mbox archives, Connect Sync export files, and directories.
 
 What a file is, is decided by its content (``parse.detect``, ``mbox.is_mbox``), never by its
-name; a directory walk picks up ``*.eml``, ``*.xml`` and ``*.evtx`` files (it has to choose by
-name, or read every file it meets). Each export file is one report, known by the sha256 of
-its bytes.
+name; a directory walk picks up ``*.eml``, ``*.mbox``, ``*.xml`` and ``*.evtx`` files (it has
+to choose by name, or read every file it meets), each then read by what it holds. An mbox
+without the extension (Thunderbird's ``Inbox``) is read when named itself. Each export file
+is one report, known by the sha256 of its bytes.
 
 Messages are read one at a time (an mbox is indexed, then each message read on its own), so
 a large archive costs memory for one message, not for the archive. A file that cannot be
@@ -47,8 +48,10 @@ from ..ports import Outcome, Progress, RawMessage
 from ..run_summary import RunSummary
 from . import mbox
 
-_WALKED = (".eml", ".xml", ".evtx")
-"""What a directory walk reads: report emails and the export files (csexport, event logs)."""
+_WALKED = (".eml", ".mbox", ".xml", ".evtx")
+"""What a directory walk reads: report emails, mbox archives of them (``replay FILE.mbox``
+reads one: a folder holding it must not skip it unsaid) and the export files (csexport,
+event logs)."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _READ_CHUNK = 1 << 20
 STDIN: Final = "-"
@@ -83,8 +86,8 @@ def read_paths(
     indexed: Indexed | None = None,
     stdin: BinaryIO | None = None,
 ) -> Iterator[RawMessage | Rejected]:
-    """Every input under ``paths``: files, directories (``*.eml``, ``*.xml``, ``*.evtx``,
-    recursively), mboxes (one message at a time), and ``-``: one message from ``stdin``
+    """Every input under ``paths``: files, directories (``*.eml``, ``*.mbox``, ``*.xml``,
+    ``*.evtx``, recursively), mboxes (one message at a time), and ``-``: one message from ``stdin``
     (standard input unless given)."""
     stdin_read = False
     for path in paths:
@@ -104,7 +107,7 @@ def read_paths(
                 yield Rejected(
                     source=printable(path),
                     code="unreadable",
-                    detail="the directory holds no .eml files, nor .xml or .evtx exports",
+                    detail="the directory holds no .eml or .mbox files, nor .xml or .evtx exports",
                 )
             for file in files:
                 yield from _read_file(file, max_message_bytes, indexed)
@@ -154,8 +157,8 @@ def _outlook(source: str) -> Rejected:
 
 
 def _eml_files(folder: Path, unlisted: list[Rejected], outlook: list[Path]) -> Iterator[Path]:
-    """Every ``*.eml``, ``*.xml`` and ``*.evtx`` under ``folder`` that is not a directory;
-    links to folders not followed.
+    """Every ``*.eml``, ``*.mbox``, ``*.xml`` and ``*.evtx`` under ``folder`` that is not a
+    directory; links to folders not followed.
 
     The ``*.msg`` files met on the way are added to ``outlook``: a folder of Outlook's
     messages is not silently skipped.
