@@ -17,6 +17,9 @@ standard output cannot be written             one line; a full disk is 75 (free 
 any other exception: a bug                    one line ``internal error (...)``, exit 70
                                               (EX_SOFTWARE); the traceback at -vv only
 ============================================  ==========================================
+
+Whichever way it ends, a pass (``run``, ``replay``) then has its ``run-summary`` line written
+last, with the code above (``pass_end``).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 
 import click
 
-from . import crashpoints, interrupt
+from . import crashpoints, interrupt, pass_end
 from .errors import DirsyncBridgeError, Fatal, Retriable
 from .failures import say
 from .logs import LogFormat, options_in, setup_logging
@@ -52,6 +55,7 @@ def run_command(args: Sequence[str]) -> int:
     stdout: _WatchedStdout | None = None
     try:
         _hold_standard_descriptors()
+        pass_end.forget()
         verbosity, log_format = options_in(args)
         # Now, not when click has read the options: a usage error, a signal or a bug met
         # before then is a log line like any other (JSON with --log-format json).
@@ -61,6 +65,7 @@ def run_command(args: Sequence[str]) -> int:
         code = _invoke(list(args), log_format)
         code = _after_output(code, stdout)
         interrupt.done()
+        pass_end.end(code)  # after done(): a late signal cannot cut the line short
         return code
     except KeyboardInterrupt as exc:
         if stdout is not None and stdout.failure is None:
@@ -69,13 +74,20 @@ def run_command(args: Sequence[str]) -> int:
             # the interpreter exits: a reader that stopped reading would hold it for ever.
             interrupt.within_grace(sys.stdout.flush)
             stdout.failure = InterruptedError(errno.EINTR, "interrupted")
-        if not interrupt.within_grace(functools.partial(interrupt.stopped, exc)):
-            # Standard error is held too (one stalled pipe for both): the closing line, and
+        if not interrupt.within_grace(functools.partial(_stopped, exc)):
+            # Standard error is held too (one stalled pipe for both): the closing lines, and
             # what stderr still holds, are dropped; everything else has unwound already.
             os._exit(interrupt.EXIT_INTERRUPTED)
         return interrupt.EXIT_INTERRUPTED
     except Exception as exc:  # a bug around the command (``_invoke`` guards the command)
-        return _internal_error(exc)
+        code = _internal_error(exc)
+        pass_end.end(code)
+        return code
+
+
+def _stopped(exc: KeyboardInterrupt) -> None:
+    """The interrupted command's line, then its pass's ``run-summary`` (130), if a pass."""
+    pass_end.end(interrupt.stopped(exc))
 
 
 def _invoke(args: list[str], log_format: LogFormat) -> int:

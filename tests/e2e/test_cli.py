@@ -86,7 +86,7 @@ def test_mbox_of_many_messages(tmp_path: Path) -> None:
 def test_directory_without_reports_is_named_and_exits_1(tmp_path: Path) -> None:
     done = run("parse", str(tmp_path))
     assert done.returncode == 1
-    assert "no .eml files" in done.stderr
+    assert "no .eml or .mbox files" in done.stderr
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,9 @@ def test_output_to_a_full_disk_is_one_line_and_exit_75(
     line = done.stderr.splitlines()[-1]
     if log_format == "json":
         records = [json.loads(each) for each in done.stderr.splitlines()]
+        if command[0] == "replay":  # a pass: its run-summary closes it, with the code
+            closing = records.pop()
+            assert (closing["event"], closing["exit_code"]) == ("run-summary", 75)
         assert records[-1]["level"] == "error"
         line = records[-1]["message"]
     else:
@@ -184,8 +187,11 @@ def test_a_bug_is_one_line_exit_70_and_its_traceback_only_at_vv(
     done = run()
     assert done.returncode == INTERNAL, done.stderr
     if log_format == "json":
-        (record,) = [json.loads(each) for each in done.stderr.splitlines()]
+        record, closing = [json.loads(each) for each in done.stderr.splitlines()]
         assert (record["level"], record["message"]) == ("error", line)
+        # A pass: its run-summary closes it, with no counts and the code it ends with.
+        assert closing["event"] == "run-summary" and closing["counts"] is None
+        assert closing["exit_code"] == INTERNAL
     else:
         assert done.stderr == f"dirsync-bridge: error: {line}\n"
     verbose = run("-vv")

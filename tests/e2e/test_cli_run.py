@@ -81,7 +81,9 @@ def test_json_logs_carry_msal_records_and_the_fatal_line_as_json(
     assert done.returncode == 75, done.stderr
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     assert any(r["logger"].startswith("msal") and r["level"] == "warning" for r in records)
-    assert records[-1]["level"] == "error" and "Graph sign-in" in records[-1]["message"]
+    # The fatal line, then the pass's run-summary closing it with the same code.
+    assert records[-1]["event"] == "run-summary" and records[-1]["exit_code"] == 75
+    assert records[-2]["level"] == "error" and "Graph sign-in" in records[-2]["message"]
 
 
 def test_run_dry_run_lists_the_plan_and_marks_nothing(

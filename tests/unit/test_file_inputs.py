@@ -105,7 +105,9 @@ def test_a_folder_of_neither_still_says_it_holds_nothing_to_read(tmp_path: Path)
     (tmp_path / "notes.txt").write_text("x")
     (item,) = read(tmp_path)
     assert isinstance(item, Rejected)
-    assert item.reason == "unreadable: the directory holds no .eml files, nor .xml or .evtx exports"
+    assert item.reason == (
+        "unreadable: the directory holds no .eml or .mbox files, nor .xml or .evtx exports"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import NoReturn
 
 import click
 
+from .. import pass_end
 from ..config.settings import find_config_file, load_config
 from ..errors import DirsyncBridgeError, Fatal
 from ..failures import say
@@ -32,6 +33,7 @@ EXIT_OK = 0
 EXIT_SOME_REJECTED = 1
 HELP_OPTIONS = ("-h", "--help")
 _ASKS_FOR_HELP = "dirsync_bridge.asks_for_help"
+_DRY_RUN = "dirsync_bridge.dry_run"
 
 
 class _Group(click.Group):
@@ -50,6 +52,7 @@ class _Group(click.Group):
             raise _one_line(exc) from None
         words = rest[: rest.index("--")] if "--" in rest else rest
         ctx.meta[_ASKS_FOR_HELP] = any(word in HELP_OPTIONS for word in words)
+        ctx.meta[_DRY_RUN] = "--dry-run" in words
         return rest
 
 
@@ -184,6 +187,9 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
     try:
         ctx.obj = load_config(path)
     except DirsyncBridgeError as exc:
+        if ctx.invoked_subcommand in pass_end.PASS_COMMANDS:
+            # The pass cron runs is failing: its closing line must say so (``pass_end``).
+            pass_end.begin(ctx.invoked_subcommand, bool(ctx.meta.get(_DRY_RUN)))
         _fail(exc)
 
 

@@ -65,7 +65,7 @@ def parse(
 
     PATH is an .eml file, an mbox file, a Connect Sync export (csexport /f:e XML, event 6941
     as wevtutil RenderedXml, an .evtx log: recognised by content), a directory (every
-    *.eml, *.xml and *.evtx under it), or - (one message from standard input). An input
+    *.eml, *.mbox, *.xml and *.evtx under it), or - (one message from standard input). An input
     that is not a trustworthy report is rejected with a one-line reason and exit code 1.
     """
     from ..memory import give_back_memory, map_large_blocks_apart

@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 from pydantic import ValidationError as PydanticValidationError
 
+from .. import pass_end
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
-from ..logs import SUMMARY_LOGGER
 from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_lines, utc_now
 from ..run_summary import RunSummary
@@ -78,15 +78,16 @@ def replay(
     """Run saved report emails and export files through the whole pipeline, into tickets.
 
     PATH is as for parse: an .eml file, an mbox file, a Connect Sync export (recognised by
-    content), a directory (every *.eml, *.xml and *.evtx under it), or - (one message from
-    standard input). Inputs already in the ledger (by the sha256 of their bytes; an export
-    file's with its tenant and the time it was written) are skipped before parsing, and an
-    export saved again in other bytes is known by what it says, so replaying the same files
-    again changes nothing. Tickets follow report
+    content), a directory (every *.eml, *.mbox, *.xml and *.evtx under it), or - (one
+    message from standard input). Inputs already in the ledger (by the sha256 of their
+    bytes; an export file's with its tenant and the time it was written) are skipped before
+    parsing, and an export saved again in other bytes is known by what it says, so replaying
+    the same files again changes nothing. Tickets follow report
     time, not reading order: any order of the same reports ends in the same tickets.
     """
     from .. import pipeline
 
+    pass_end.begin("replay", dry_run)
     if sink_kind is not None and sink_kind != config.sink.kind:
         config = _with_sink(config, sink_kind)
     if tenant is not None:
@@ -153,26 +154,15 @@ def _report(summary: RunSummary) -> None:
 
 
 def _log_summary(command: str, summary: RunSummary, dry_run: bool) -> None:
-    """The pass's counts as one log line: one JSON object with a timestamp with
-    --log-format json (always), a plain line at -v."""
+    """The pass's counts for its ``run-summary`` line: one JSON object with a timestamp
+    with --log-format json (always), a plain line at -v; written as the process ends, with
+    its exit code (``pass_end``)."""
     counts = summary_json(summary, dry_run)
     # A replay's own closing lines, without a dry run's list of writes (that is stdout's).
     said = (
         run_line(summary, dry_run) if command == "run" else "; ".join(summary_lines(summary, False))
     )
-    logging.getLogger(SUMMARY_LOGGER).info(
-        "%s%s: %s",
-        command,
-        " (dry run)" if dry_run else "",
-        said,
-        extra={
-            "event": "run-summary",
-            "command": command,
-            "dry_run": dry_run,
-            "counts": {"messages": counts["messages"], "tickets": counts["tickets"]},
-            "exit_code": _exit_code(summary),
-        },
-    )
+    pass_end.counted(said, {"messages": counts["messages"], "tickets": counts["tickets"]})
 
 
 def _exit_code(summary: RunSummary) -> int:
@@ -219,6 +209,7 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     """
     from .. import pipeline
 
+    pass_end.begin("run", dry_run)
     config: Config = ctx.obj
     json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
     with _metrics(config, dry_run) as watch:

@@ -1,8 +1,10 @@
 """Saved inputs: ``.eml`` files, mbox archives, Connect Sync export files, and directories.
 
-What a file is, is decided by its content (``parse.detect``), never by its name; a directory
-walk picks up ``*.eml``, ``*.xml`` and ``*.evtx`` files (it has to choose by name, or read
-every file it meets). Each export file is one report, known by the sha256 of its bytes.
+What a file is, is decided by its content (``parse.detect``, ``mbox.is_mbox``), never by its
+name; a directory walk picks up ``*.eml``, ``*.mbox``, ``*.xml`` and ``*.evtx`` files (it has
+to choose by name, or read every file it meets), each then read by what it holds. An mbox
+without the extension (Thunderbird's ``Inbox``) is read when named itself. Each export file
+is one report, known by the sha256 of its bytes.
 
 Messages are read one at a time (an mbox is indexed, then each message read on its own), so
 a large archive costs memory for one message, not for the archive. A file that cannot be
@@ -27,7 +29,6 @@ given, and each folder holding some, gets one line saying how to save them as ``
 from __future__ import annotations
 
 import io
-import mailbox
 import os
 import re
 import stat
@@ -45,10 +46,12 @@ from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
 from ..ports import Outcome, Progress, RawMessage
 from ..run_summary import RunSummary
+from . import mbox
 
-_MBOX_MAGIC = b"From "
-_WALKED = (".eml", ".xml", ".evtx")
-"""What a directory walk reads: report emails and the export files (csexport, event logs)."""
+_WALKED = (".eml", ".mbox", ".xml", ".evtx")
+"""What a directory walk reads: report emails, mbox archives of them (``replay FILE.mbox``
+reads one: a folder holding it must not skip it unsaid) and the export files (csexport,
+event logs)."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _READ_CHUNK = 1 << 20
 STDIN: Final = "-"
@@ -83,8 +86,8 @@ def read_paths(
     indexed: Indexed | None = None,
     stdin: BinaryIO | None = None,
 ) -> Iterator[RawMessage | Rejected]:
-    """Every input under ``paths``: files, directories (``*.eml``, ``*.xml``, ``*.evtx``,
-    recursively), mboxes (one message at a time), and ``-``: one message from ``stdin``
+    """Every input under ``paths``: files, directories (``*.eml``, ``*.mbox``, ``*.xml``,
+    ``*.evtx``, recursively), mboxes (one message at a time), and ``-``: one message from ``stdin``
     (standard input unless given)."""
     stdin_read = False
     for path in paths:
@@ -104,7 +107,7 @@ def read_paths(
                 yield Rejected(
                     source=printable(path),
                     code="unreadable",
-                    detail="the directory holds no .eml files, nor .xml or .evtx exports",
+                    detail="the directory holds no .eml or .mbox files, nor .xml or .evtx exports",
                 )
             for file in files:
                 yield from _read_file(file, max_message_bytes, indexed)
@@ -154,8 +157,8 @@ def _outlook(source: str) -> Rejected:
 
 
 def _eml_files(folder: Path, unlisted: list[Rejected], outlook: list[Path]) -> Iterator[Path]:
-    """Every ``*.eml``, ``*.xml`` and ``*.evtx`` under ``folder`` that is not a directory;
-    links to folders not followed.
+    """Every ``*.eml``, ``*.mbox``, ``*.xml`` and ``*.evtx`` under ``folder`` that is not a
+    directory; links to folders not followed.
 
     The ``*.msg`` files met on the way are added to ``outlook``: a folder of Outlook's
     messages is not silently skipped.
@@ -204,21 +207,22 @@ def _read_file(
     except OSError as exc:
         yield _unreadable(source, exc)
         return
-    with os.fdopen(fd, "rb", buffering=0) as handle:
+    with os.fdopen(fd, "rb") as handle:
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 yield _not_a_file(source, info.st_mode)
                 return
-            head = _read_at_most(handle, len(_MBOX_MAGIC))
-            if head != _MBOX_MAGIC:
-                data = head + _read_at_most(handle, max_message_bytes + 1 - len(head))
+            head = _read_at_most(handle, min(mbox.HEAD, max_message_bytes + 1))
+            if mbox.is_mbox(head):
+                # Read from this descriptor, the regular file just checked, not the name.
+                yield from _read_mbox(handle, source, max_message_bytes, indexed)
+                return
+            data = head + _read_at_most(handle, max_message_bytes + 1 - len(head))
         except OSError as exc:
             yield _unreadable(source, exc)
             return
-    if head == _MBOX_MAGIC:
-        yield from _read_mbox(path, source, info, max_message_bytes, indexed)
-    elif data.startswith(_OLE_MAGIC):
+    if data.startswith(_OLE_MAGIC):
         yield _outlook(source)
     elif len(data) > max_message_bytes:
         size = info.st_size if info.st_size > max_message_bytes else None
@@ -244,46 +248,22 @@ def _read_at_most(handle: io.FileIO | BinaryIO, limit: int) -> bytes:
 
 
 def _read_mbox(
-    path: Path,
-    source: str,
-    checked: os.stat_result,
-    max_message_bytes: int,
-    indexed: Indexed | None = None,
+    handle: BinaryIO, source: str, max_message_bytes: int, indexed: Indexed | None = None
 ) -> Iterator[RawMessage | Rejected]:
-    try:
-        box = mailbox.mbox(path, create=False)
-    except (OSError, mailbox.Error) as exc:
-        yield _unreadable(source, exc)
-        return
-    try:
-        # mailbox opens the name again: make sure it is still the regular file checked
-        # (its open file is private; without it, the name is checked again instead).
-        own = getattr(box, "_file", None)
-        opened = os.fstat(own.fileno()) if own is not None else path.stat()
-        if (opened.st_dev, opened.st_ino) != (checked.st_dev, checked.st_ino):
-            yield Rejected(
-                source=source, code="unreadable", detail="the file was replaced while being read"
-            )
-            return
-        keys = box.keys()
-    except (OSError, mailbox.Error) as exc:
-        box.close()
-        yield _unreadable(source, exc)
-        return
+    """Each message of the mbox open in ``handle``, named ``source#N``; an error reading the
+    file (``OSError``) is the caller's to report."""
+    found = mbox.spans(handle)
     if indexed is not None:
-        indexed(len(keys))
-    try:
-        for number, key in enumerate(keys, start=1):
-            item = f"{source}#{number}"
-            with box.get_file(key) as handle:
-                # Read one byte past the limit: enough to know, without loading a huge message.
-                data = handle.read(max_message_bytes + 1)
-            if len(data) > max_message_bytes:
-                yield _too_large(item, None, max_message_bytes)
-            else:
-                yield RawMessage(source=item, data=data)
-    finally:
-        box.close()
+        indexed(len(found))
+    for number, (start, stop) in enumerate(found, start=1):
+        item = f"{source}#{number}"
+        handle.seek(start)
+        # Read one byte past the limit: enough to know, without loading a huge message.
+        data = handle.read(min(stop - start, max_message_bytes + 1))
+        if len(data) > max_message_bytes:
+            yield _too_large(item, None, max_message_bytes)
+        else:
+            yield RawMessage(source=item, data=data)
 
 
 _KINDS = (
