@@ -3,12 +3,20 @@
 Quarantine rows appear once and never again, so no run of absent reports will resolve them;
 and an admin who fixed a duplicate wants the ticket closed before three more reports come.
 With ``[tickets] verify_with_graph``, every ``run`` checks each open duplicate-family problem:
-when the object the report named exists in Entra ID as a synced object (``advice.is_self``:
-never a cloud-only one that merely has its UPN, which is the conflict itself) without
-provisioning errors and no other object holds any of its values, its ticket is resolved,
-with a comment saying what was checked. The check is an event at the time it was made,
-folded in like a resolution a person gives (``lifecycle.VERIFIED``): a later report
-showing the problem reopens it.
+when the object the report named exists in Entra ID as a synced object without provisioning
+errors and no other object holds any of its values, its ticket is resolved, with a comment
+saying what was checked. The check is an event at the time it was made, folded in like a
+resolution a person gives (``lifecycle.VERIFIED``): a later report showing the problem
+reopens it.
+
+The rule that closes a ticket: the reported object is recognised **only** by its
+onPremisesImmutableId being one of the problem's object ids (``advice.is_self`` with
+``by_name=False``). A UPN proves nothing here: a cloud-only account with the UPN is the
+conflict itself, and another synced object (AD does not enforce UPN uniqueness; two forests)
+may hold the UPN the reported one wants while that one sits quarantined under a placeholder
+UPN that no look-up by the identity finds. So a problem without an object id (a plain report
+email) is never verified: it is resolved by absence, by a complete provisioning-error scan
+no longer listing it (those scans always carry the object id), or by hand.
 """
 
 from __future__ import annotations
@@ -63,10 +71,10 @@ def _cleared(
     """What was verified, or None when the conflict is not (visibly) gone."""
     if any(cloud.unavailable(v) for v in [identity, *values]):
         return None  # a look-up Graph refused may hide a holder: nothing is verified
-    # A cloud-only account with the identity as its UPN is not the reported object but the
-    # holder it conflicts with; the synced object, quarantined under a placeholder UPN, is
-    # then not found by the identity at all, and nothing is verified.
-    itself = [h for h in cloud.holders(identity) if is_self(h, identity, object_ids)]
+    # Only an ImmutableId match is the reported object (module docstring): a holder of the
+    # identity known by its UPN alone may be the very conflict, with the reported object
+    # quarantined under a placeholder UPN that this look-up never finds.
+    itself = [h for h in cloud.holders(identity) if is_self(h, identity, object_ids, by_name=False)]
     own = {h.id for h in itself}
     others = [h for v in values for h in cloud.holders(v) if h.id not in own]
     if others or not itself:
