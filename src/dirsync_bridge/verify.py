@@ -17,12 +17,17 @@ may hold the UPN the reported one wants while that one sits quarantined under a 
 UPN that no look-up by the identity finds. So a problem without an object id (a plain report
 email) is never verified: it is resolved by absence, by a complete provisioning-error scan
 no longer listing it (those scans always carry the object id), or by hand.
+
+Earlier releases verified by the UPN; on the first pass of this one, every ticket still
+resolved by such a verification is checked again under this rule, once, and reopened with
+an "unverified" comment where the conflict is not shown cleared (``ledger.reverify``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from .enrich.advice import is_self
@@ -36,33 +41,73 @@ log = logging.getLogger(__name__)
 
 
 def verify_cleared(ledger: Ledger, cloud: CloudDirectory, now: datetime) -> int:
-    """Record a verified resolution for every open duplicate problem Graph shows cleared."""
-    candidates = []
-    for fp in ledger.open_problems():
-        problem = ledger.problem(fp)
-        seen = ledger.sightings(fp)
-        if problem.family != "duplicate" or not seen or not problem.identity:
-            continue
-        latest = max(seen, key=lambda s: s.at)
-        values = values_of(problem.family, problem.identity, latest.details.conflicts)
-        candidates.append((fp, problem.identity, values, latest.details.object_ids))
-    if not candidates:
+    """Record a verified resolution for every open duplicate problem Graph shows cleared;
+    first, once, withdraw the verifications an earlier release made that this release's
+    rule does not uphold (``ledger.reverify``)."""
+    recheck = ledger.verified_to_recheck()
+    candidates = [c for fp in ledger.open_problems() if (c := _candidate(ledger, fp, None))]
+    again = [c for fp, ep in recheck or () if (c := _candidate(ledger, fp, ep))]
+    if not candidates and recheck is None:
         return 0
     try:
-        cloud.prefetch(v for _, identity, values, _ids in candidates for v in [identity, *values])
+        cloud.prefetch(v for c in [*candidates, *again] for v in [c.identity, *c.values] if v)
     except DirsyncBridgeError as exc:
         log.warning("verification skipped this pass: %s", exc)
         return 0
+    if recheck is not None:
+        _recheck(ledger, cloud, again, now)
     resolved = 0
-    for fp, identity, values, object_ids in candidates:
-        note = _cleared(cloud, identity, values, object_ids)
+    for c in candidates:
+        note = _cleared(cloud, c.identity, c.values, c.object_ids)
         if note is None:
             continue
-        for _key, (ticket_fp, episode) in ledger.open_tickets([fp]).items():
+        for _key, (ticket_fp, episode) in ledger.open_tickets([c.fingerprint]).items():
             ledger.record_resolution(ticket_fp, episode, VERIFIED + note, now, in_sink=False)
             resolved += 1
             log.info("verified cleared: %s", note)
     return resolved
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    fingerprint: str
+    episode: int | None
+    identity: str
+    values: list[str]
+    object_ids: Sequence[str]
+
+
+def _candidate(ledger: Ledger, fp: str, episode: int | None) -> _Candidate | None:
+    """What to check of a duplicate problem, from its latest sighting; None for another."""
+    problem = ledger.problem(fp)
+    seen = ledger.sightings(fp)
+    if problem.family != "duplicate" or not seen or not problem.identity:
+        return None
+    latest = max(seen, key=lambda s: s.at)
+    values = values_of(problem.family, problem.identity, latest.details.conflicts)
+    return _Candidate(fp, episode, problem.identity, values, latest.details.object_ids)
+
+
+def _recheck(ledger: Ledger, cloud: CloudDirectory, again: list[_Candidate], now: datetime) -> None:
+    """The once-only re-check: each verified ticket this rule does not show cleared is
+    reopened. A look-up Graph refused leaves the whole re-check for the next pass."""
+    if any(cloud.unavailable(v) for c in again for v in [c.identity, *c.values]):
+        log.warning("the re-check of earlier verifications waits for every look-up")
+        return
+    wrong: list[tuple[str, int, str]] = []
+    for c in again:
+        if c.episode is None or _cleared(cloud, c.identity, c.values, c.object_ids):
+            continue
+        why = (
+            "the report gave no object id, and a UPN alone does not tell the reported object "
+            "from another object holding it"
+            if not c.object_ids
+            else f"Entra ID does not show the object with object id {', '.join(c.object_ids)}"
+            " alone holding its values without a provisioning error"
+        )
+        wrong.append((c.fingerprint, c.episode, why))
+        log.warning("an earlier verification was wrong, reopening: %s (%s)", c.identity, why)
+    ledger.rechecked(wrong, now)
 
 
 def _cleared(
