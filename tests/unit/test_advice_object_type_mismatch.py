@@ -16,9 +16,9 @@ from dirsync_bridge.models.enrichment import CloudHolder
 @pytest.mark.parametrize("sync", [None, False], ids=["cloud-only", "formerly-synced"])
 def test_a_holder_of_another_object_type_is_never_advised_a_hard_match(sync: bool | None) -> None:
     """ObjectTypeMismatch: a contact on-premises, a user in the cloud holding its address.
-    The fix covers a cloud-only holder; a formerly synced one (onPremisesSyncEnabled false,
-    its on-premises source gone or out of scope) falls through to the formerly-synced advice,
-    which proposes a hard match - impossible between a contact and a user."""
+    A formerly synced holder (onPremisesSyncEnabled false, its on-premises source gone or
+    out of scope) fell through to the formerly-synced advice, which proposes a hard match -
+    impossible between a contact and a user - where a cloud-only one did not."""
     user = CloudHolder.from_graph(
         "smtp:tax@contoso.com",
         "user",
