@@ -217,6 +217,15 @@ class Ledger(Protocol):
         """A ticket resolved outside the reports (a person, or this tool's verification)."""
         ...
 
+    def verified_to_recheck(self) -> list[tuple[str, int]] | None:
+        """Tickets resolved by an earlier release's verification, while their once-only
+        re-check is due (``ledger.reverify``); None once it is done."""
+        ...
+
+    def rechecked(self, wrong: Sequence[tuple[str, int, str]], at: datetime) -> None:
+        """End the re-check, withdrawing each wrong (fingerprint, episode, why)."""
+        ...
+
     def ticket_key(self, fingerprint: str, episode: int) -> str | None:
         """The sink's key of a problem's n-th ticket, if the ledger has it."""
         ...

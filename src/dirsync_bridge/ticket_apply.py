@@ -75,5 +75,5 @@ def count_write(write: Write, summary: RunSummary) -> None:
             summary.commented += 1
         elif write.event in ("resolved", "superseded", "verified"):
             summary.resolved += 1
-        elif write.event == "reopened":
+        elif write.event in ("reopened", "unverified"):
             summary.reopened += 1

@@ -162,6 +162,8 @@ def comment_note(comment: PlannedComment) -> str:
         return f"reopened (seen again in the report of {day})"
     if comment.kind == "verified":
         return "resolved (Entra ID shows the conflict cleared)"
+    if comment.kind == "unverified":
+        return "reopened (an earlier verification was wrong)"
     changed = _changed_parts(comment)
     return f"changed ({', '.join(changed) or 'details'}, in the report of {day})"
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from .errors import TicketGone
 from .fingerprint import label
-from .lifecycle import FIRST, REOPENED, TOOL_RESOLUTION, VERIFIED, Policy
+from .lifecycle import FIRST, REOPENED, TOOL_RESOLUTION, VERIFIED, Policy, reopens
 from .made_twice import settle_made_twice
 from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, TicketStatus
 from .problem import Problem
@@ -264,7 +264,7 @@ def _known_resolution(events: list[tuple[datetime, str]]) -> str:
     """The resolution the ledger knows a resolved ticket by: the last one learned for it,
     else (none learned, or a reopening since) the tool's own."""
     for _at, name in reversed(events):
-        if name == REOPENED:
+        if reopens(name):
             break
         return TOOL_RESOLUTION if name.startswith(VERIFIED) else name.removeprefix(FIRST)
     return TOOL_RESOLUTION

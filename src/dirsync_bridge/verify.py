@@ -3,18 +3,31 @@
 Quarantine rows appear once and never again, so no run of absent reports will resolve them;
 and an admin who fixed a duplicate wants the ticket closed before three more reports come.
 With ``[tickets] verify_with_graph``, every ``run`` checks each open duplicate-family problem:
-when the object the report named exists in Entra ID as a synced object (``advice.is_self``:
-never a cloud-only one that merely has its UPN, which is the conflict itself) without
-provisioning errors and no other object holds any of its values, its ticket is resolved,
-with a comment saying what was checked. The check is an event at the time it was made,
-folded in like a resolution a person gives (``lifecycle.VERIFIED``): a later report
-showing the problem reopens it.
+when the object the report named exists in Entra ID as a synced object without provisioning
+errors and no other object holds any of its values, its ticket is resolved, with a comment
+saying what was checked. The check is an event at the time it was made, folded in like a
+resolution a person gives (``lifecycle.VERIFIED``): a later report showing the problem
+reopens it.
+
+The rule that closes a ticket: the reported object is recognised **only** by its
+onPremisesImmutableId being one of the problem's object ids (``advice.is_self`` with
+``by_name=False``). A UPN proves nothing here: a cloud-only account with the UPN is the
+conflict itself, and another synced object (AD does not enforce UPN uniqueness; two forests)
+may hold the UPN the reported one wants while that one sits quarantined under a placeholder
+UPN that no look-up by the identity finds. So a problem without an object id (a plain report
+email) is never verified: it is resolved by absence, by a complete provisioning-error scan
+no longer listing it (those scans always carry the object id), or by hand.
+
+Earlier releases verified by the UPN; on the first pass of this one, every ticket still
+resolved by such a verification is checked again under this rule, once, and reopened with
+an "unverified" comment where the conflict is not shown cleared (``ledger.reverify``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from .enrich.advice import is_self
@@ -28,33 +41,73 @@ log = logging.getLogger(__name__)
 
 
 def verify_cleared(ledger: Ledger, cloud: CloudDirectory, now: datetime) -> int:
-    """Record a verified resolution for every open duplicate problem Graph shows cleared."""
-    candidates = []
-    for fp in ledger.open_problems():
-        problem = ledger.problem(fp)
-        seen = ledger.sightings(fp)
-        if problem.family != "duplicate" or not seen or not problem.identity:
-            continue
-        latest = max(seen, key=lambda s: s.at)
-        values = values_of(problem.family, problem.identity, latest.details.conflicts)
-        candidates.append((fp, problem.identity, values, latest.details.object_ids))
-    if not candidates:
+    """Record a verified resolution for every open duplicate problem Graph shows cleared;
+    first, once, withdraw the verifications an earlier release made that this release's
+    rule does not uphold (``ledger.reverify``)."""
+    recheck = ledger.verified_to_recheck()
+    candidates = [c for fp in ledger.open_problems() if (c := _candidate(ledger, fp, None))]
+    again = [c for fp, ep in recheck or () if (c := _candidate(ledger, fp, ep))]
+    if not candidates and recheck is None:
         return 0
     try:
-        cloud.prefetch(v for _, identity, values, _ids in candidates for v in [identity, *values])
+        cloud.prefetch(v for c in [*candidates, *again] for v in [c.identity, *c.values] if v)
     except DirsyncBridgeError as exc:
         log.warning("verification skipped this pass: %s", exc)
         return 0
+    if recheck is not None:
+        _recheck(ledger, cloud, again, now)
     resolved = 0
-    for fp, identity, values, object_ids in candidates:
-        note = _cleared(cloud, identity, values, object_ids)
+    for c in candidates:
+        note = _cleared(cloud, c.identity, c.values, c.object_ids)
         if note is None:
             continue
-        for _key, (ticket_fp, episode) in ledger.open_tickets([fp]).items():
+        for _key, (ticket_fp, episode) in ledger.open_tickets([c.fingerprint]).items():
             ledger.record_resolution(ticket_fp, episode, VERIFIED + note, now, in_sink=False)
             resolved += 1
             log.info("verified cleared: %s", note)
     return resolved
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    fingerprint: str
+    episode: int | None
+    identity: str
+    values: list[str]
+    object_ids: Sequence[str]
+
+
+def _candidate(ledger: Ledger, fp: str, episode: int | None) -> _Candidate | None:
+    """What to check of a duplicate problem, from its latest sighting; None for another."""
+    problem = ledger.problem(fp)
+    seen = ledger.sightings(fp)
+    if problem.family != "duplicate" or not seen or not problem.identity:
+        return None
+    latest = max(seen, key=lambda s: s.at)
+    values = values_of(problem.family, problem.identity, latest.details.conflicts)
+    return _Candidate(fp, episode, problem.identity, values, latest.details.object_ids)
+
+
+def _recheck(ledger: Ledger, cloud: CloudDirectory, again: list[_Candidate], now: datetime) -> None:
+    """The once-only re-check: each verified ticket this rule does not show cleared is
+    reopened. A look-up Graph refused leaves the whole re-check for the next pass."""
+    if any(cloud.unavailable(v) for c in again for v in [c.identity, *c.values]):
+        log.warning("the re-check of earlier verifications waits for every look-up")
+        return
+    wrong: list[tuple[str, int, str]] = []
+    for c in again:
+        if c.episode is None or _cleared(cloud, c.identity, c.values, c.object_ids):
+            continue
+        why = (
+            "the report gave no object id, and a UPN alone does not tell the reported object "
+            "from another object holding it"
+            if not c.object_ids
+            else f"Entra ID does not show the object with object id {', '.join(c.object_ids)}"
+            " alone holding its values without a provisioning error"
+        )
+        wrong.append((c.fingerprint, c.episode, why))
+        log.warning("an earlier verification was wrong, reopening: %s (%s)", c.identity, why)
+    ledger.rechecked(wrong, now)
 
 
 def _cleared(
@@ -63,10 +116,10 @@ def _cleared(
     """What was verified, or None when the conflict is not (visibly) gone."""
     if any(cloud.unavailable(v) for v in [identity, *values]):
         return None  # a look-up Graph refused may hide a holder: nothing is verified
-    # A cloud-only account with the identity as its UPN is not the reported object but the
-    # holder it conflicts with; the synced object, quarantined under a placeholder UPN, is
-    # then not found by the identity at all, and nothing is verified.
-    itself = [h for h in cloud.holders(identity) if is_self(h, identity, object_ids)]
+    # Only an ImmutableId match is the reported object (module docstring): a holder of the
+    # identity known by its UPN alone may be the very conflict, with the reported object
+    # quarantined under a placeholder UPN that this look-up never finds.
+    itself = [h for h in cloud.holders(identity) if is_self(h, identity, object_ids, by_name=False)]
     own = {h.id for h in itself}
     others = [h for v in values for h in cloud.holders(v) if h.id not in own]
     if others or not itself:

@@ -275,20 +275,22 @@ def test_missing_mailbox_and_denied_mailbox_say_what_to_fix(
 def test_verified_resolution_closes_a_quarantine_ticket_once_graph_shows_it_cleared(
     tmp_path: Path, graph_sim: GraphSimulator
 ) -> None:
-    from ..reportgen import quarantine, report_email
+    from ..reportgen import id_report_email, quarantine
 
     value = "SMTP:bob@contoso.com"
     conflict = {"category": "PropertyConflict", "propertyCausingError": "ProxyAddress"}
     bob = graph_sim.add_user(
         "bob@contoso.com",
         on_premises_sync_enabled=True,
+        on_premises_immutable_id="Qm9iSW1tdXRhYmxlSWQ=",
         provisioning_errors=[
             {**conflict, "value": value, "occurredDateTime": "2024-01-01T00:00:00Z"}
         ],
     )
     squatter = graph_sim.add_user("bob.cloud@contoso.com", proxy_addresses=[value])
-    rows = [("bob@contoso.com", quarantine("ProxyAddresses", value))]
-    raw = report_email("Contoso", NOW - timedelta(hours=1), rows, "q1@verify.test")
+    # The object id is what recognises bob (verify.py): a plain email is never verified.
+    rows = [("bob@contoso.com", "Qm9iSW1tdXRhYmxlSWQ=", quarantine("ProxyAddresses", value))]
+    raw = id_report_email("Contoso", NOW - timedelta(hours=1), rows, "q1@verify.test")
     graph_sim.add_message(MAILBOX, "inbox", raw, received=NOW - timedelta(minutes=50))
     config = run_config(graph_sim, tmp_path / "state")
     config = config.model_copy(

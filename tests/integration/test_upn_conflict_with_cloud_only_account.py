@@ -16,7 +16,7 @@ from pathlib import Path
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import replay, run
 
-from ..reportgen import duplicate, quarantine, report_email
+from ..reportgen import duplicate, id_report_email, quarantine, report_email
 from ..simulators.graph.fixtures import tool_settings
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_SECRET, MAILBOX
@@ -25,6 +25,7 @@ from .conftest import local_store
 AT = datetime(2024, 3, 4, 9, tzinfo=UTC)
 NOW = datetime.now(UTC)
 ENV = {"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+ANN_ID = "D92CwNc2nUyF/hkg/H3I0g=="
 
 
 def _verifying(tmp_path: Path, graph_sim: GraphSimulator) -> Config:
@@ -92,7 +93,7 @@ def test_verified_resolution_does_not_close_a_quarantined_upn_still_in_error(
         "ann1234@contoso.onmicrosoft.com",
         onPremisesUserPrincipalName="ann@contoso.com",
         on_premises_sync_enabled=True,
-        on_premises_immutable_id="D92CwNc2nUyF/hkg/H3I0g==",
+        on_premises_immutable_id=ANN_ID,
         provisioning_errors=[
             {
                 "category": "PropertyConflict",
@@ -102,8 +103,10 @@ def test_verified_resolution_does_not_close_a_quarantined_upn_still_in_error(
             }
         ],
     )
-    rows = [("ann@contoso.com", quarantine("UserPrincipalName", "ann@contoso.com"))]
-    _deliver(graph_sim, rows, "vq@rev22.test")
+    # With the object id: verification recognises the reported object by it alone (verify.py).
+    id_rows = [("ann@contoso.com", ANN_ID, quarantine("UserPrincipalName", "ann@contoso.com"))]
+    raw = id_report_email("Contoso", NOW - timedelta(hours=1), id_rows, "vq@rev22.test")
+    graph_sim.add_message(MAILBOX, "inbox", raw, received=NOW - timedelta(minutes=50))
     cfg = _verifying(tmp_path, graph_sim)
     assert run(cfg, env=ENV).created == 1
     second = run(cfg, env=ENV)

@@ -71,3 +71,22 @@ def test_a_formerly_synced_holder_with_the_reported_upn_is_a_holder_not_the_obje
 def test_a_formerly_synced_user_with_an_on_premises_twin_gets_the_hard_match_command() -> None:
     lines = commands([cloud("formerly-synced", "bob@contoso.com"), onprem("CN=Bob,DC=c")], "bob")
     assert any(line.startswith("Update-MgUser") for line in lines), lines
+
+
+def test_a_synced_holder_with_another_immutable_id_is_never_the_object_itself() -> None:
+    """rev23: two synced objects want one UPN; the one holding it has another ImmutableId
+    than the report's object id, so it is a holder, whatever its UPN."""
+    holder = cloud("synced", "bob@contoso.com", onPremisesImmutableId="QF5HMK7n80qvdYsUPIHa9Q==")
+    assert not is_self(holder, "bob@contoso.com", [IMMUTABLE_ID])
+    advice = advise("duplicate", "bob@contoso.com", [holder], [], [], object_ids=[IMMUTABLE_ID])
+    assert advice.code == "synced-holder", advice
+    assert "QF5HMK7n80qvdYsUPIHa9Q==" in advice.summary
+
+
+def test_verification_knows_the_object_by_its_immutable_id_only() -> None:
+    """``by_name=False`` (verify.py): the UPN alone never makes a holder the object."""
+    named = cloud("synced", "bob@contoso.com")
+    assert is_self(named, "bob@contoso.com")  # advice, no object id known: by the UPN
+    assert not is_self(named, "bob@contoso.com", by_name=False)
+    by_id = cloud("synced", "robert@contoso.com", onPremisesImmutableId=IMMUTABLE_ID)
+    assert is_self(by_id, "bob@contoso.com", [IMMUTABLE_ID], by_name=False)

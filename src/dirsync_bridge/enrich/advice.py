@@ -108,12 +108,15 @@ def advise(
             )
     others = [h for h in cloud if not is_self(h, identity, object_ids)]
     cloud_only = [h for h in others if h.sync_state == "cloud-only"]
-    if cloud_only and "ObjectTypeMismatch" in kinds:
-        # A user, a group and a contact cannot be matched into one object (format.md 3.1).
-        h = cloud_only[0]
+    owned = [h for h in others if h.sync_state in ("cloud-only", "formerly-synced")]
+    if owned and "ObjectTypeMismatch" in kinds:
+        # A user, a group and a contact cannot be matched into one object (format.md 3.1),
+        # whether Entra ID has always managed the holder or manages it since its sync ended.
+        h = owned[0]
+        state = "cloud-only" if h.sync_state == "cloud-only" else "formerly synced"
         return Advice(
             code="cloud-only-holder",
-            summary=f"The cloud-only {h.object_type} {ps_comment(_name(h))} holds "
+            summary=f"The {state} {h.object_type} {ps_comment(_name(h))} holds "
             f"{ps_comment(h.value)} and is of another object type: remove the value from "
             "whichever of the two should not keep it.",
         )
@@ -141,7 +144,7 @@ def advise(
         h = synced[0]
         return Advice(
             code="synced-holder",
-            summary=f"The synced {h.object_type} {ps_comment(_name(h))} holds "
+            summary=f"The synced {h.object_type} {ps_comment(_name(h))}{_other(h, identity)} holds "
             f"{ps_comment(h.value)}: change it "
             "on-premises, on whichever object should not keep the value.",
         )
@@ -224,26 +227,50 @@ def _onprem_fixes(h: OnPremHolder) -> list[str]:
     return lines
 
 
-def is_self(holder: CloudHolder, identity: str | None, object_ids: Sequence[str] = ()) -> bool:
+def is_self(
+    holder: CloudHolder,
+    identity: str | None,
+    object_ids: Sequence[str] = (),
+    *,
+    by_name: bool = True,
+) -> bool:
     """Whether ``holder`` is the reported object itself, already in the cloud (an update
     failed, or a value was quarantined), rather than another object holding its value.
 
     Only a synced object can be: the report is about an on-premises object, and a cloud-only
     (or no longer synced) one with the same UPN is the very conflict reported, Duplicate
     Attribute Resiliency's commonest case (format.md 6). It is recognised by its
-    onPremisesImmutableId being an object id the report gave, or by its UPN or its
-    onPremisesUserPrincipalName (kept while a quarantine gives it a placeholder UPN) being
-    the identity.
+    onPremisesImmutableId being an object id the report gave. A holder whose ImmutableId is
+    known and is none of them is another object, whatever its UPN: AD does not enforce UPN
+    uniqueness, and two synced objects (two forests) may both want the identity, the one
+    that synced first holding it while the reported one sits quarantined.
+
+    ``by_name``: with no object id to compare (a plain report email, or a holder whose
+    ImmutableId was not read), fall back to its UPN or its onPremisesUserPrincipalName (kept
+    while a quarantine gives it a placeholder UPN) being the identity. Good enough for advice,
+    which closes nothing; verification, which closes tickets, passes False (verify.py).
     """
     if holder.sync_state != "synced":
         return False
-    if holder.immutable_id and holder.immutable_id in {o.strip() for o in object_ids}:
+    ids = {o.strip() for o in object_ids if o.strip()}
+    if holder.immutable_id and holder.immutable_id in ids:
         return True
-    if not identity:
+    if not by_name or not identity or (ids and holder.immutable_id):
         return False
     own = identity.casefold()
     names = (holder.user_principal_name, holder.on_premises_user_principal_name)
     return any(name is not None and name.casefold() == own for name in names)
+
+
+def _other(holder: CloudHolder, identity: str | None) -> str:
+    """Tells a synced holder that has the identity as its name from the reported object, which
+    it is not (its ImmutableId is another): the same UPN twice would read as one object."""
+    names = (holder.user_principal_name, holder.on_premises_user_principal_name)
+    if not identity or not holder.immutable_id:
+        return ""
+    if not any(n is not None and n.casefold() == identity.casefold() for n in names):
+        return ""
+    return f" (ImmutableId {ps_comment(holder.immutable_id)}, another object than the reported one)"
 
 
 def _name(holder: CloudHolder) -> str:

@@ -308,4 +308,15 @@ LATER: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE local_store ADD COLUMN imported_revision INTEGER",
         ),
     ),
+    (
+        "0019-recheck-verified",
+        (
+            # Releases up to c1cbabf verified tickets cleared by a UPN alone (rev22, rev23):
+            # a ledger holding such a verification is re-checked once under the rule of this
+            # release (ledger.reverify, verify.py); the row goes with the re-check's results.
+            "CREATE TABLE recheck_verified (id INTEGER PRIMARY KEY CHECK (id = 1))",
+            """INSERT INTO recheck_verified (id) SELECT 1 WHERE EXISTS
+                (SELECT 1 FROM resolutions WHERE name LIKE 'dirsync-bridge verified: %')""",
+        ),
+    ),
 )

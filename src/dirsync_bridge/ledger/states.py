@@ -35,7 +35,6 @@ from typing import Final
 from pydantic import TypeAdapter
 
 from ..lifecycle import (
-    REOPENED,
     Coverage,
     Coverages,
     Episode,
@@ -44,6 +43,7 @@ from ..lifecycle import (
     Timeline,
     fold_state,
     observe,
+    reopens,
     resolve_outside,
 )
 from ..problem import Sighting
@@ -177,7 +177,7 @@ class StateLedger(TouchLedger):
             reopened = [
                 (stamp(at), "")
                 for at, name in resolutions.get(state.tracked.episode, ())
-                if name == REOPENED
+                if reopens(name)
             ]
             newest = max([newest, *reopened])
         self._save_state(fingerprint, state, newest)
@@ -363,13 +363,13 @@ class StateLedger(TouchLedger):
             # A resolved problem took every later report as "still absent"; a reopening
             # makes the reports after it count again, so it must come after all of them.
             kept: Position = (str(row[1]), str(row[2]))
-            horizon = max(kept, horizon) if name == REOPENED else kept
+            horizon = max(kept, horizon) if reopens(name) else kept
         if not row[0] or when <= horizon:
             self._refold(fingerprint, {})
             return
         state, seen = self._load_seen(fingerprint)
         assert state is not None and seen is not None
-        if resolve_outside(state, episode, at, name) and name == REOPENED:
+        if resolve_outside(state, episode, at, name) and reopens(name):
             seen = max(seen, when)  # its absences are counted from the reopening on
         self._save_state(fingerprint, state, seen)
         self._bump_horizon(fingerprint, when[0])

@@ -32,6 +32,7 @@ from .joining import TenantJoinLedger
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
 from .pairing import StoreLedger
+from .reverify import ReverifyLedger
 from .rules import RulesLedger
 from .schema import MIGRATIONS
 from .states import StateLedger
@@ -80,6 +81,7 @@ def _parse_time(value: str) -> datetime:
 class Ledger(
     HistoryLedger,
     StateLedger,
+    ReverifyLedger,
     RulesLedger,
     IdentityLedger,
     TenantNameLedger,

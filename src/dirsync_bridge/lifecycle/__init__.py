@@ -34,7 +34,7 @@ from .episodes import (
     Timeline,
 )
 from .fold import fold, fold_state, observe
-from .outside import FIRST, REOPENED, VERIFIED, resolve_outside
+from .outside import FIRST, REOPENED, UNVERIFIED, VERIFIED, reopens, resolve_outside
 from .steps import (
     GONE_FROM_GRAPH,
     TOOL_RESOLUTION,
@@ -55,6 +55,7 @@ __all__ = [
     "GONE_FROM_GRAPH",
     "REOPENED",
     "TOOL_RESOLUTION",
+    "UNVERIFIED",
     "VERIFIED",
     "Action",
     "CommentKind",
@@ -75,5 +76,6 @@ __all__ = [
     "fold",
     "fold_state",
     "observe",
+    "reopens",
     "resolve_outside",
 ]

@@ -26,7 +26,7 @@ class PlannedComment:
     absent_reports: int = 0
     last_seen: datetime | None = None
     note: str | None = None
-    """"verified": what was checked."""
+    """"verified": what was checked; "unverified": why an earlier verification was wrong."""
 
 
 @dataclass(slots=True)

@@ -22,6 +22,17 @@ FIRST = "dirsync-bridge came second to: "
 REOPENED = "dirsync-bridge saw it reopened"
 """Not a resolution: a person reopened the ticket in the sink (``resolve_outside``). It is
 open again from then on, and its absences are counted afresh."""
+UNVERIFIED = "dirsync-bridge withdrew its verification: "
+"""Not a resolution: this tool's re-check (``verify.py``, once after the upgrade) found that
+an earlier release verified the ticket cleared by a rule since shown unsound; the rest says
+why. A ticket still resolved by that verification is reopened, with an "unverified"
+comment, and its absences are counted afresh, like a person's reopening."""
+
+
+def reopens(name: str) -> bool:
+    """Whether an event outside the reports reopens the ticket (``REOPENED``,
+    ``UNVERIFIED``) rather than resolving it."""
+    return name == REOPENED or name.startswith(UNVERIFIED)
 
 
 def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> bool:
@@ -34,6 +45,16 @@ def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> 
     if tracked is None or tracked.episode != episode:
         return False
     current = state.episodes[tracked.episode]
+    if name.startswith(UNVERIFIED):
+        # Only a ticket that the verification left resolved: reopened since (a report, a
+        # person) or resolved otherwise (a person's Won't Do), it has nothing to withdraw.
+        last = current.comments[-1] if current.comments else None
+        if tracked.status != "resolved" or last is None or last.kind != "verified":
+            return False
+        current.comment("unverified", at, None, note=name.removeprefix(UNVERIFIED))
+        current.status, current.resolution = "open", None
+        state.tracked = replace(tracked, status="open", absent=0, resolved_at=None, resolution=None)
+        return True
     if name == REOPENED:
         # Absences count afresh from the person's reopening, open or not before (the fold
         # and the ledger's count of absences both start there).

@@ -19,7 +19,7 @@ TOOL_RESOLUTION = "Done"
 """The resolution this tool gives a ticket it resolves (absent long enough, or verified)."""
 
 Action = Literal["create", "touch", "comment", "resolve", "reopen", "create-new-and-link", "none"]
-CommentKind = Literal["changed", "resolved", "reopened", "verified"]
+CommentKind = Literal["changed", "resolved", "reopened", "verified", "unverified"]
 
 Coverage = Literal["unquarantined", "quarantined"]
 """The problems a complete report can show: every kind but the quarantines (an email, a

@@ -120,7 +120,8 @@ class CommentView(_View):
     last_seen: datetime | None = None
     """"resolved": when the problem was last seen."""
     note: str | None = None
-    """"verified": what was checked in Entra ID; "resolved": why its absence counted
+    """"verified": what was checked in Entra ID; "unverified": why an earlier verification
+    was wrong; "resolved": why its absence counted
     ("Graph no longer lists it": a quarantine absent from complete Graph scans), or None."""
 
     @property
@@ -137,6 +138,7 @@ class CommentView(_View):
             "resolved": ("last_seen",),
             "reopened": ("source", "after"),
             "verified": ("note",),
+            "unverified": ("note",),
         }[self.kind]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
@@ -326,6 +328,7 @@ SAMPLE_COMMENTS = (
     ),
     CommentView(kind="reopened", at=SAMPLE_AT, source="sample.eml", after=SAMPLE_DETAILS),
     CommentView(kind="verified", at=SAMPLE_AT, note="nothing else holds the value"),
+    CommentView(kind="unverified", at=SAMPLE_AT, note="the object id was not matched"),
 )
 
 

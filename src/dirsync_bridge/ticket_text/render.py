@@ -54,6 +54,7 @@ COMMENT_TEMPLATES: Final[dict[str, str]] = {
     "resolved": "comment_resolved.txt.j2",
     "reopened": "comment_reopened.txt.j2",
     "verified": "comment_verified.txt.j2",
+    "unverified": "comment_unverified.txt.j2",
 }
 TEMPLATE_NAMES: Final = (SUMMARY, DESCRIPTION, *COMMENT_TEMPLATES.values())
 
