@@ -262,7 +262,7 @@ def test_a_signal_after_the_command_has_ended_leaves_its_exit_code(
         timeout=300,
         check=False,
     )
-    assert done.returncode == 1, done.stderr  # the corpus's hostile reports, named
+    assert done.returncode == 75, done.stderr  # the corpus's truncated report: try again
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     assert "interrupted" not in done.stderr
     assert done.stdout.splitlines()[-1].startswith("tickets: ")
