@@ -31,8 +31,6 @@ class RunSummary:
     """Mailbox messages moved, marked or categorised after processing."""
     unconfirmed: list[str] = field(default_factory=list)
     """Problems whose ticket write had an unknown outcome even after settling (exit 75)."""
-    unfinished: list[str] = field(default_factory=list)
-    """Saved files cut short, perhaps still being written: refused until whole (exit 75)."""
     writes: list[str] = field(default_factory=list)
     """Every ticket write, described (the plan, on a dry run)."""
     scans: list[str] = field(default_factory=list)

@@ -21,11 +21,11 @@ FULL = Path("/dev/full")
 COMMANDS = [
     pytest.param(["parse", str(REPORTS)], 1, id="parse"),
     pytest.param(["parse", "--format", "json", str(REPORTS)], 1, id="parse-json"),
-    pytest.param(["replay", str(REPORTS)], 75, id="replay"),
+    pytest.param(["replay", str(REPORTS)], 1, id="replay"),
     pytest.param(["tickets", "--format", "json"], 0, id="tickets-json"),
 ]
 """Each command with the exit code it ends with when its output is read (the corpus holds
-hostile reports on purpose: 1; and a truncated one, which `replay` ends with 75)."""
+hostile reports on purpose: 1)."""
 
 
 def config_file(tmp_path: Path) -> Path:

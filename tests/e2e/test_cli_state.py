@@ -60,9 +60,7 @@ def write_config(tmp_path: Path, state: Path) -> Path:
 def replayed(tmp_path: Path) -> Path:
     """A config whose state holds the whole corpus, replayed once."""
     config = write_config(tmp_path, tmp_path / "state")
-    assert (
-        cli(config, "replay", str(REPORTS)).returncode == 75
-    )  # the corpus's truncated report: try again later
+    assert cli(config, "replay", str(REPORTS)).returncode == 1  # the hostile fixtures
     return config
 
 
@@ -284,9 +282,7 @@ def test_a_disk_that_fills_mid_run_exits_75_and_a_rerun_ends_as_a_clean_run(
     clean = make_config(tmp_path / "clean")
     (tmp_path / "clean").mkdir()
     clean_file = write_config(tmp_path / "clean", tmp_path / "clean")
-    assert (
-        cli(clean_file, "replay", str(REPORTS)).returncode == 75
-    )  # the corpus's truncated report: try again later
+    assert cli(clean_file, "replay", str(REPORTS)).returncode == 1
     expected = outcome(clean)
 
     state = small_disk / "state"
@@ -304,8 +300,7 @@ def test_a_disk_that_fills_mid_run_exits_75_and_a_rerun_ends_as_a_clean_run(
     assert len(failed_at) >= 3, failed_at
     _resize(small_disk, "64m")
     final = cli(config, "replay", str(REPORTS))
-    # The hostile fixtures named, and the truncated one (75) unless a failed run recorded it.
-    assert final.returncode in (1, 75), final.stderr
+    assert final.returncode == 1, final.stderr  # the hostile fixtures, named
     assert outcome(make_config(state)) == expected
 
 

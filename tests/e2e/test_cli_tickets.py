@@ -56,7 +56,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         '[state]\npath = "state/state.db"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n'
     )
     done = run("--config", str(config), "replay", "fixtures/reports")
-    assert done.returncode == 75, done.stderr  # the corpus's truncated report: try again
+    assert done.returncode == 1, done.stderr  # the corpus's hostile mail
     return config
 
 

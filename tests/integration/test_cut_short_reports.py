@@ -5,8 +5,8 @@ to, is read by one cron replay cut short and by the next one whole. The cut mess
 be taken as a complete report of its complete rows (exit 0, no warning); the whole one was
 then the same report "already seen" (same Message-ID, other bytes), so the rows written after
 the first read were never ticketed. Now the cut message is rejected ``truncated`` (named,
-exit 75: try again later) and makes no ticket; it is remembered by the sha256 of its cut
-bytes only, so the whole file, other bytes, is read, and every row ticketed once.
+exit 1) and makes no ticket; it is remembered by the sha256 of its cut bytes only, so the
+whole file, other bytes, is read by the next run, and every row ticketed once.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_the_rows_written_after_a_first_read_are_ticketed_by_the_rerun(
     before = EARLIER if container == "mbox" else b""
     path.write_bytes(before + CUT)
     done = cli(config, "replay", str(path))
-    assert done.returncode == 75, done.stderr  # try again later; named on stderr
+    assert done.returncode == 1, done.stderr  # rejected, named on stderr
     assert "truncated: the HTML ends inside a table" in done.stderr
     assert "Traceback" not in done.stderr
     assert _identities(config) == []  # none of its complete rows ticketed either

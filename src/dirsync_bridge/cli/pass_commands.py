@@ -178,7 +178,7 @@ def _log_summary(command: str, summary: RunSummary, dry_run: bool) -> None:
 def _exit_code(summary: RunSummary) -> int:
     if summary.fatal:
         return Fatal.exit_code  # a person must fix the configuration: say so loudly
-    if summary.unconfirmed or summary.unfinished:
+    if summary.unconfirmed:
         return Retriable.exit_code
     return EXIT_SOME_REJECTED if summary.problems or summary.attention else EXIT_OK
 

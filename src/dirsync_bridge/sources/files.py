@@ -361,11 +361,7 @@ class FileSource:
         """Nothing to remember: the ledger knows the message by its keys."""
 
     def finish(self, summary: RunSummary) -> None:
-        """Nothing owed; a file cut short is worth reading again later (``unfinished``)."""
-        # A save, a copy or a delivery agent appending to an mbox may not be done yet: a
-        # temporary failure (exit 75), as a mailbox download cut off mid-way is, that the
-        # next run mends by reading the whole file (other bytes: not "already seen").
-        summary.unfinished += [p.source for p in summary.problems if p.code == "truncated"]
+        """Nothing owed."""
 
 
 def read_inputs(
