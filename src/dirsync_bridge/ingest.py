@@ -162,6 +162,12 @@ def ingest(
         # Keyed by content, never by the Message-ID a forger chose: a spoof must not
         # shadow the genuine report that carries the same id. Not a file refused for want
         # of a tenant: the refusal says to give one, and the next run that does must read it.
+        # A message cut short (``truncated``: a file still being written) is recorded like
+        # any rejection, by its bytes: the whole message, other bytes, is read anew. Exit 1
+        # (an input rejected), not 75: a file still being written cannot be told from one
+        # cut for good (an archived message truncated in transit), which no retry mends and
+        # whose every replay would then be a "temporary failure"; the next run reads the
+        # whole file whatever this one's exit code was.
         if result.code != "no-tenant":
             ledger.record_rejected(content_key, item.source, result.reason)
         summary.rejected += 1

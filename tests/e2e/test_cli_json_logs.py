@@ -45,7 +45,7 @@ def test_replay_logs_ticket_writes_rejects_and_the_summary_as_fields(tmp_path: P
     assert summary["command"] == "replay" and summary["exit_code"] == 1
     assert summary["time"].endswith("Z")
     counts = summary["counts"]
-    assert counts["messages"]["parsed"] == 34 and counts["messages"]["rejected"] == 10
+    assert counts["messages"]["parsed"] == 33 and counts["messages"]["rejected"] == 11
 
     created = with_event(lines, "ticket-created")
     assert len(created) == counts["tickets"]["created"] > 0
@@ -60,7 +60,7 @@ def test_replay_logs_ticket_writes_rejects_and_the_summary_as_fields(tmp_path: P
     assert all(w["ticket"].startswith("LOCAL-") and len(w["fingerprint"]) == 64 for w in writes)
 
     rejected = with_event(lines, "message-rejected")
-    assert len(rejected) == 10  # twelve less the two forwarded ones fixtures/trust.toml trusts
+    assert len(rejected) == 11  # 13 less the two forwarded ones fixtures/trust.toml trusts
     spoof = next(r for r in rejected if r["source"] == str(REJECTED))
     assert spoof["code"] == "untrusted-sender" and spoof["level"] == "warning"
 

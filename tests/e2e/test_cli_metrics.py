@@ -52,10 +52,10 @@ def test_a_replay_writes_the_metrics_prometheus_reads(tmp_path: Path) -> None:
     success = metric(textfile, "dirsync_bridge_last_success_timestamp_seconds")
     assert before <= success <= after
     assert 0 < metric(textfile, "dirsync_bridge_last_run_duration_seconds") <= after - before
-    assert metric(textfile, "dirsync_bridge_last_run_messages", outcome="parsed") == 32
-    assert metric(textfile, "dirsync_bridge_last_run_messages", outcome="rejected") == 12
-    assert metric(textfile, "dirsync_bridge_last_run_ticket_writes", kind="created") == 78
-    assert metric(textfile, "dirsync_bridge_last_run_ticket_writes", kind="resolved") == 26
+    assert metric(textfile, "dirsync_bridge_last_run_messages", outcome="parsed") == 31
+    assert metric(textfile, "dirsync_bridge_last_run_messages", outcome="rejected") == 13
+    assert metric(textfile, "dirsync_bridge_last_run_ticket_writes", kind="created") == 76
+    assert metric(textfile, "dirsync_bridge_last_run_ticket_writes", kind="resolved") == 24
     from prometheus_client.parser import text_string_to_metric_families
 
     open_problems = [

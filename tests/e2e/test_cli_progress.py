@@ -92,7 +92,7 @@ def test_replay_on_a_terminal_draws_a_bar_with_its_total_and_eta_then_erases_it(
     drawn = [part for part in terminal.split("\r") if part.startswith("replay ")]
     assert drawn and all(len(part) <= (columns or 80) for part in drawn)
     # The summary is stdout's, whole; the rejected are named on stderr after the bar.
-    assert stdout.startswith("messages: 44 read: 32 parsed, 12 rejected")
+    assert stdout.startswith("messages: 44 read: 31 parsed, 13 rejected")
     assert "dirsync-bridge: rejected" in terminal.split(ERASED.findall(terminal)[-1])[-1]
 
 

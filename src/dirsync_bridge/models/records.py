@@ -224,6 +224,7 @@ RejectCode = Literal[
     "unreadable",
     "not-email",
     "malformed-mime",
+    "truncated",
     "not-a-report",
     "untrusted-sender",
     "untrusted-forwarder",

@@ -38,6 +38,8 @@ class BodyFacts:
     rows: list[Row] = field(default_factory=list)
     text: str = ""
     has_error_section: bool = False
+    cut: str | None = None
+    """Why the body shows it ends before its sender finished it (``cuts``); else None."""
 
 
 def collapse(text: str | None) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from lxml import etree
 
 from .body import BodyFacts, Row
+from .cuts import html_cut
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "table", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -77,10 +78,11 @@ def finish(
     root: etree._Element, rows: list[Row], error_tables: list[etree._Element], tail: str
 ) -> BodyFacts:
     """The body's facts: these rows, and the text of the tree once the error tables are out."""
-    facts = BodyFacts(rows=rows)
-    if facts.rows and _cut_inside_a_row(tail):
+    facts = BodyFacts(rows=rows, cut=html_cut(tail[-_TAIL_CHARS:]))
+    if facts.rows and facts.cut:
         # The parser closes what the sender never did: a row cut off mid-message would
-        # become a wrong error (and a wrong ticket), so it is left out.
+        # become a wrong error, so it is left out; the body is named cut (``cuts``), and
+        # its message refused until it is whole.
         facts.rows.pop()
     for table in error_tables:
         _remove_keeping_tail(table)
@@ -97,13 +99,6 @@ def finish(
     facts.text = str(_TEXT(root))
     facts.has_error_section = bool(error_tables)
     return facts
-
-
-def _cut_inside_a_row(tail: str) -> bool:
-    # A truncated message (a cut download, a broken MIME part) ends inside a table row:
-    # the last "<tr" has no "</table" after it. Only the end of the document is looked at.
-    tail = tail[-_TAIL_CHARS:].lower()
-    return tail.rfind("<tr") > tail.rfind("</table")
 
 
 def own_rows(table: etree._Element) -> Iterator[list[str]]:

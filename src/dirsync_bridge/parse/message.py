@@ -156,6 +156,8 @@ def _parse(
         )
     if problem := authentication_problem(envelope.authentication_results, trust):
         return reject(*problem)
+    if parts.cut:
+        return reject("truncated", f"{parts.cut} (still being written, or cut in transit)")
     if attached is not None:
         inner = _direct_report(attached, source, read_envelope(attached), trust)
         if isinstance(inner, Rejected):
@@ -188,7 +190,8 @@ def _direct_report(
         return _rejected(source, envelope, "not-a-report", _not_report_subject(envelope.subject))
     if problem := authentication_problem(envelope.authentication_results, trust):
         return _rejected(source, envelope, *problem)
-    facts = read_body(read_parts(raw))
+    parts = read_parts(raw)
+    facts = read_body(parts) if not parts.cut else BodyFacts(cut=parts.cut)
     return _report(source, envelope, facts, sender=sender, subject=envelope.subject)
 
 
@@ -200,6 +203,11 @@ def _report(
     sender: str | None,
     subject: str | None,
 ) -> ParsedReport | Rejected:
+    if facts.cut:
+        # Its complete rows are not the report: taken as one, its missing rows would be
+        # absences, and the whole message, read later, the same report "already seen".
+        detail = f"{facts.cut} (still being written, or cut in transit)"
+        return _rejected(source, envelope, "truncated", detail)
     tenant, completed_at = find_tenant(facts.text)
     if not (facts.rows or facts.has_error_section or tenant):
         return _rejected(
@@ -246,7 +254,7 @@ def read_body(parts: Parts) -> BodyFacts:
     fallbacks: list[BodyFacts] = []
     for html in parts.html:
         facts = html.read(read_html_pieces)
-        if facts.rows:
+        if facts.rows or facts.cut:
             return facts
         fallbacks.append(read_text(facts.text))
     for text in parts.plain:

@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import TypeVar
 
+from .cuts import boundary_cut, encoding_cut
 from .surrogates import without_lone_surrogates
 
 # An email whose headers fill more than this is not a report; don't hand it to a parser.
@@ -155,6 +156,8 @@ class Parts:
     plain: list[TextPart] = field(default_factory=list)
     attached_messages: list[bytes] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    cut: str | None = None
+    """Why the message shows it ends before its sender finished it (``cuts``); else None."""
 
 
 def read_envelope(raw: bytes) -> Envelope:
@@ -344,6 +347,7 @@ def read_parts(raw: bytes) -> Parts:
     elif end:
         message = email.message_from_bytes(raw)
     parts = Parts(defects=[type(d).__name__ for d in message.defects])
+    parts.cut = None if body else boundary_cut(message)
     _walk(message, parts, inside_attachment=False, body=(raw, body) if body else None)
     return parts
 
@@ -379,6 +383,9 @@ def _walk(
         parts.html.append(_text_part(part, body))
     elif content_type == "text/plain" or part.get_content_maintype() == "":
         parts.plain.append(_text_part(part, body))
+    else:
+        return
+    parts.cut = parts.cut or encoding_cut(part)  # its defects once its payload is decoded
 
 
 def _text_part(part: email.message.Message, body: tuple[bytes, int] | None) -> TextPart:
