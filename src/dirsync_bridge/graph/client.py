@@ -51,6 +51,7 @@ import msal.exceptions
 import requests
 
 from .. import interrupt
+from ..config.certificate import certificate_problems
 from ..config.file import signing_key_problem
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable, Unserved
@@ -124,6 +125,11 @@ def graph_credential(settings: GraphSettings, env: Mapping[str, str]) -> str | d
         problem = signing_key_problem(settings.certificate_path, key.encode())
         if problem is not None:
             raise ConfigError(None, "[graph] certificate_path", problem)
+        thumbprint = settings.certificate_thumbprint
+        for name, found in certificate_problems(
+            settings.certificate_path, key.encode(), thumbprint
+        ):
+            raise ConfigError(None, f"[graph] {name}", found)
         return {"private_key": key, "thumbprint": settings.certificate_thumbprint}
     secret = env.get(settings.client_secret_env, "").strip()
     if secret:
