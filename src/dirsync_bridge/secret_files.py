@@ -17,10 +17,12 @@ and certificate (``[graph] client_secret_env`` / ``client_secret_file`` / ``cert
 
 Every error is a ``ConfigError`` naming the key to fix; no message ever holds the content.
 
-Every secret the tool sends (the Graph client secret, the Jira token, the LDAP password) is
-``sent`` here first: ``redact`` then replaces it with ``***`` in any text an upstream
-answered (an identity proxy or gateway that echoes the request, ``client_secret=...``
-included), and the log formatters apply it to every line as a last guard.
+Every secret the tool sends (the Graph client secret and the access tokens msal issues, the
+Jira token, the LDAP password) is ``sent`` here first: ``redact`` then replaces it with
+``***`` in any text an upstream answered (an identity proxy or gateway that echoes the
+request, ``client_secret=...`` or its headers included), and the log formatters apply it to
+every line as a last guard. A value the configuration names openly (a host, a URL, a DN) is
+``public``: no mask cuts into it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ MIN_HIDDEN: Final = 4
 
 _sent: set[str] = set()
 _pattern: re.Pattern[str] | None = None
+_public: set[str] = set()
+_public_pattern: re.Pattern[str] | None = None
 
 
 def sent(secret: str) -> str:
@@ -54,28 +58,76 @@ def sent(secret: str) -> str:
     # word holding them (a test's "t"); sent all the same.
     if len(secret) >= MIN_HIDDEN and secret not in _sent:
         _sent.add(secret)
-        # Each as sent and as an upstream may echo it: form- or URL-encoded (any hex
-        # case), or escaped in JSON. Longest first, so that no part of one is left over.
-        forms = {
-            form
-            for one in _sent
-            for form in (one, quote(one, safe=""), quote_plus(one), json.dumps(one)[1:-1])
-        }
+        forms = {form for one in _sent for form in _echoed_forms(one)}
         ordered = sorted(forms, key=len, reverse=True)
         _pattern = re.compile("|".join(re.escape(form) for form in ordered), re.IGNORECASE)
     return secret
 
 
+def _echoed_forms(secret: str) -> tuple[str, ...]:
+    # Each as sent and as an upstream may echo it: form- or URL-encoded (any hex case), or
+    # in a JSON string as the common encoders write it: Python's and most (non-ASCII as
+    # \uXXXX, any hex case) or left as is, and PHP's json_encode and some Java gateways,
+    # which also write '/' as '\/' (Entra secrets hold '/'). Longest first (the caller),
+    # so that no part of one is left over. Not base64 of the secret alone: no request
+    # carries it so, and Jira's Basic header (email:token) is sent as a whole already.
+    escaped = json.dumps(secret)[1:-1]
+    kept = json.dumps(secret, ensure_ascii=False)[1:-1]
+    return (
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        escaped,
+        kept,
+        escaped.replace("/", "\\/"),
+        kept.replace("/", "\\/"),
+    )
+
+
+def public(value: str) -> str:
+    """``value``, remembered as one the configuration names openly (a host, a URL, a DN, the
+    mailbox): ``redact`` does not cut a secret out of the middle of it.
+
+    A password that is also a word of a host name (``Contoso`` and ``dc1.contoso.com``)
+    turned every mention of the host into ``dc1.***.com``: the line no longer said which
+    host failed, and the mask itself told the password to anyone who knows the domain. The
+    host is in the configuration file, so showing it whole tells nothing the file does not;
+    a value that is the secret and nothing more is still masked, and so is the secret
+    anywhere outside such a value (``client_secret=contoso`` in an echoed form)."""
+    global _public_pattern
+    if len(value) > MIN_HIDDEN and value not in _public:
+        _public.add(value)
+        ordered = sorted(_public, key=len, reverse=True)
+        _public_pattern = re.compile("|".join(re.escape(one) for one in ordered), re.IGNORECASE)
+    return value
+
+
 def forget_sent() -> None:
     """Hide no secret any more (for tests: a process runs one command, with one set)."""
-    global _pattern
+    global _pattern, _public_pattern
     _sent.clear()
     _pattern = None
+    _public.clear()
+    _public_pattern = None
 
 
 def redact(text: str) -> str:
-    """``text`` (an upstream's words, a log line) with every secret ``sent`` made ``***``."""
-    return text if _pattern is None else _pattern.sub(MASK, text)
+    """``text`` (an upstream's words, a log line) with every secret ``sent`` made ``***``,
+    except inside a longer value the configuration names openly (``public``)."""
+    if _pattern is None:
+        return text
+    if _public_pattern is None:
+        return _pattern.sub(MASK, text)
+    spans = [found.span() for found in _public_pattern.finditer(text)]
+
+    def mask(found: re.Match[str]) -> str:
+        start, end = found.span()
+        inside = any(
+            low <= start and end <= high and high - low > end - start for low, high in spans
+        )
+        return found.group() if inside else MASK
+
+    return _pattern.sub(mask, text)
 
 
 class NotRegularFile(OSError):

@@ -51,3 +51,30 @@ def test_a_password_in_a_url_key_is_never_echoed(
         assert done.returncode == 2, done.stderr
         assert key in done.stderr  # the key is named...
         assert secret not in done.stderr + done.stdout  # ...but the password never shown
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("graph", "authority_url", "svc:S3cretPass@login.contoso.com"),  # scheme forgotten
+        ("graph", "graph_url", "https:svc:S3cretPass@graph.contoso.com"),  # '//' forgotten
+        ("enrich.onprem", "url", "svc:S3cretPass@dc1.contoso.com"),
+        ("enrich.onprem", "url", "ldaps:svc:S3cretPass@dc1.contoso.com"),
+    ],
+)
+def test_a_password_in_a_url_key_without_scheme_or_slashes_is_never_echoed(
+    tmp_path: Path, section: str, key: str, value: str
+) -> None:
+    """urlsplit finds no host part in these, so the '@' was not seen and the generic
+    "'<value>' is not https://host[:port]" quoted the password (rev24 review, defect 7)."""
+    extra = (
+        'tenant_id = "t"\nclient_id = "c"\n'
+        if section == "graph"
+        else 'enabled = true\nbind_dn = "x"\nbase_dn = "DC=x"\n'
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(f'[{section}]\n{extra}{key} = "{value}"\n')
+    done = _run(tmp_path, "--config", str(config), "doctor")
+    assert done.returncode == 2, done.stderr
+    assert f"{section}.{key}" in done.stderr and "user or password" in done.stderr, done.stderr
+    assert "S3cretPass" not in done.stdout + done.stderr, done.stderr

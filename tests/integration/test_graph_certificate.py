@@ -16,12 +16,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
 
 from ..conftest import REPORTS
 from ..simulators.graph.fixtures import client_certificate
@@ -110,3 +112,86 @@ def test_a_thumbprint_as_copied_signs_in_or_names_the_thumbprint_key(
     assert done.returncode == 2, done.stderr
     assert "certificate_thumbprint" in done.stderr, done.stderr
     assert "tenant_id" not in done.stderr, done.stderr
+
+
+def test_a_thumbprint_copied_from_the_windows_certificate_dialog_signs_in(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    """The dialog's Thumbprint field brings an invisible LEFT-TO-RIGHT MARK (U+200E) in front:
+    it was refused with a message saying spaces are fine (rev24 review, defect 9). Here with
+    the certificate in the PEM after the key, as ``cat key.pem cert.pem`` makes it."""
+    key_pem, cert_pem, thumbprint = client_certificate()
+    graph_sim.register_app(TENANT_ID, "cert-app", certificate=cert_pem)
+    given = "\u200e" + _colons(thumbprint.lower()).replace(":", " ")
+    pem = (key_pem + cert_pem).encode()
+    for command in ("doctor", "run"):
+        done = _run_with_certificate(tmp_path, graph_sim, pem, given, command)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "certificate_thumbprint" not in done.stderr, done.stderr
+
+
+def test_a_thumbprint_refused_says_which_character_is_wrong(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    key_pem, _cert, thumbprint = client_certificate()
+    given = _colons(thumbprint.upper()[:-1] + "G")
+    done = _run_with_certificate(tmp_path, graph_sim, key_pem.encode(), given, "doctor")
+    assert done.returncode == 2, done.stderr
+    assert "certificate_thumbprint" in done.stderr, done.stderr
+    assert "'G' at character 59" in done.stderr, done.stderr  # its place in the value given
+
+
+def _another_certificate() -> tuple[bytes, bytes, str]:
+    """(key PEM, certificate PEM, SHA-1 thumbprint) of a second self-signed RSA certificate."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another app")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return (
+        key_pem,
+        cert.public_bytes(serialization.Encoding.PEM),
+        cert.fingerprint(hashes.SHA1()).hex(),
+    )
+
+
+@pytest.mark.parametrize("command", ["run", "doctor"])
+def test_a_key_that_is_not_the_certificates_names_certificate_path(
+    tmp_path: Path, graph_sim: GraphSimulator, command: str
+) -> None:
+    """A key from another request beside the certificate got as far as Entra's AADSTS700027
+    (rev24 review, defect 10)."""
+    _key, cert_pem, thumbprint = client_certificate()
+    graph_sim.register_app(TENANT_ID, "cert-app", certificate=cert_pem)
+    other_key, _cert, _print = _another_certificate()
+    done = _run_with_certificate(
+        tmp_path, graph_sim, other_key + cert_pem.encode(), thumbprint, command
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "certificate_path" in done.stderr, done.stderr
+    assert "not the key of the certificate" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "doctor"])
+def test_a_thumbprint_of_another_certificate_names_certificate_thumbprint(
+    tmp_path: Path, graph_sim: GraphSimulator, command: str
+) -> None:
+    key_pem, cert_pem, thumbprint = client_certificate()
+    graph_sim.register_app(TENANT_ID, "cert-app", certificate=cert_pem)
+    _key, _cert, other_print = _another_certificate()
+    pem = (key_pem + cert_pem).encode()
+    done = _run_with_certificate(tmp_path, graph_sim, pem, other_print, command)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "certificate_thumbprint" in done.stderr, done.stderr
+    assert thumbprint.upper() in done.stderr, done.stderr  # the one to compare with the portal's

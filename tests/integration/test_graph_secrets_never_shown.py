@@ -9,12 +9,14 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ..conftest import REPORTS
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
+from ..simulators.graph.wire import GraphError
 
 CLI = [sys.executable, "-m", "dirsync_bridge"]
 
@@ -81,3 +83,24 @@ def test_no_secret_or_token_in_any_output_at_any_level(
     assert secret not in everything
     for token in tokens:
         assert token not in everything
+
+
+def test_an_access_token_echoed_in_a_graph_error_is_never_shown(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bearer token is a credential too (an hour of the app's permissions): a gateway
+    echoing the request headers in a Graph error showed it (rev24 review, defect 6)."""
+    issued: list[str] = []
+    real_bearer = graph_sim.login.bearer
+
+    def bearer(authorization: str) -> Any:
+        token = real_bearer(authorization)
+        issued.append(token.value)
+        raise GraphError(400, "BadRequest", f"Bad request headers: Authorization: {authorization}")
+
+    monkeypatch.setattr(graph_sim.login, "bearer", bearer)
+    for args in (["run"], ["-vv", "--log-format", "json", "run"]):
+        done = _cli(_config(tmp_path, graph_sim), CLIENT_SECRET, *args)
+        out = done.stdout + done.stderr
+        assert issued and "Bad request headers" in out, out
+        assert all(token not in out for token in issued), out

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from dirsync_bridge.config.settings import ENV_VAR, Config, find_config_file, load_config
 from dirsync_bridge.errors import ConfigError, ConfigErrors
@@ -240,8 +242,34 @@ def test_a_real_certificate_key_is_accepted(tmp_path: Path) -> None:
     # RSA: Entra signs in with RSA keys only (trustme's default is ECDSA).
     leaf = trustme.CA().issue_cert("app.test", key_type=trustme.KeyType.RSA)
     leaf.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "app.pem"))
-    text = f'[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "{THUMBPRINT}"\n'
+    # The thumbprint of the certificate the PEM holds: another one is refused (rev24, 10).
+    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    thumbprint = cert.fingerprint(hashes.SHA1()).hex()
+    text = f'[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "{thumbprint}"\n'
     assert load_config(_write(tmp_path, text)).graph.certificate_path == tmp_path / "app.pem"
+
+
+def test_a_key_and_certificate_that_do_not_belong_together_are_refused(tmp_path: Path) -> None:
+    """A key from another request, or the thumbprint of another certificate (the chain's
+    CA here), went as far as Entra's AADSTS700027 (rev24 review, defect 10)."""
+    ca = trustme.CA()
+    leaf = ca.issue_cert("app.test", key_type=trustme.KeyType.RSA)
+    other = ca.issue_cert("other.test", key_type=trustme.KeyType.RSA)
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(other.private_key_pem.bytes() + leaf.cert_chain_pems[0].bytes())
+    leaf_print = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes()).fingerprint(
+        hashes.SHA1()
+    )
+    text = f'[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "{leaf_print.hex()}"\n'
+    (problem,) = _problems(_write(tmp_path, text))
+    assert problem.key == "graph.certificate_path", problem
+    assert "not the key of the certificate" in problem.problem
+    leaf.private_key_and_cert_chain_pem.write_to_path(str(pem))
+    ca_print = x509.load_pem_x509_certificate(ca.cert_pem.bytes()).fingerprint(hashes.SHA1())
+    text = f'[graph]\ncertificate_path = "app.pem"\ncertificate_thumbprint = "{ca_print.hex()}"\n'
+    (problem,) = _problems(_write(tmp_path, text))
+    assert problem.key == "graph.certificate_thumbprint", problem
+    assert leaf_print.hex().upper() in problem.problem  # the one the file holds, to compare
 
 
 def test_every_problem_is_reported_at_once_one_line_each(tmp_path: Path) -> None:

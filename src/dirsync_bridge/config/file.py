@@ -21,6 +21,8 @@ from pydantic_core import ErrorDetails
 
 from ..errors import ConfigError
 from ..secret_files import NotRegularFile, read_regular_file
+from .certificate import certificate_problems
+from .types import thumbprint_hex
 
 MAX_FILE_BYTES: Final = 1024 * 1024
 """A configuration is a few kilobytes; anything past a megabyte is the wrong file."""
@@ -181,9 +183,17 @@ def file_problems(path: Path, data: Mapping[str, Any]) -> Iterator[ConfigError]:
     section, key = CERTIFICATE
     value = _raw(data, (*section, key))
     if isinstance(value, str) and value:
-        problem = private_key_problem(path.parent.absolute() / value)
+        file = path.parent.absolute() / value
+        problem = private_key_problem(file)
         if problem:
             yield ConfigError(path, ".".join((*section, key)), problem)
+        else:
+            given = _raw(data, (*section, "certificate_thumbprint"))
+            thumbprint = thumbprint_hex(given) if isinstance(given, str) else ""
+            content = _read_file(file)
+            if isinstance(content, bytes):
+                for name, found in certificate_problems(file, content, thumbprint):
+                    yield ConfigError(path, ".".join((*section, name)), found)
     value = _raw(data, ("metrics", "textfile"))
     if isinstance(value, str) and value and "\x00" not in value:
         # Said at load time, not after a whole pass whose metrics would then be lost.

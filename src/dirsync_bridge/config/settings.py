@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -25,6 +26,7 @@ from ..errors import ConfigError, ConfigErrors
 from ..parse.message import ParseSettings
 from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
+from ..secret_files import public
 from .file import describe, file_problems, read_toml
 from .locate import DEFAULT_FILE, ENV_VAR, SEARCH_ORDER, find_config_file
 from .sections import (
@@ -278,7 +280,22 @@ def load_config(path: Path | None) -> Config:
     if problems:
         raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
     assert config is not None  # no problem means validation passed
+    _name_public(config)
     return _relative_to(config, path.parent).read_from(path)
+
+
+def _name_public(config: Config) -> None:
+    # The addresses and names this file gives openly: a password that is also a word of one
+    # of them must not cut it up in the lines shown (secret_files.public says why).
+    onprem = config.enrich.onprem
+    urls = (config.jira.url, config.graph.authority_url, config.graph.graph_url, onprem.url)
+    for url in filter(None, urls):
+        public(url)
+        public(urlsplit(url).hostname or "")
+    mailbox = config.source.mailbox
+    names = (onprem.bind_dn, onprem.base_dn, mailbox.mailbox if mailbox else "")
+    for name in filter(None, names):
+        public(name)
 
 
 def _relative_to(config: Config, base: Path) -> Config:

@@ -12,6 +12,8 @@ import functools
 import ipaddress
 import math
 import re
+import string
+import unicodedata
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -105,14 +107,17 @@ def _check_ldap_url(value: str) -> str:
 
 
 def _check_url(value: str, schemes: tuple[str, ...], shape: str) -> None:
-    parts = urlsplit(value)
-    if "@" in parts.netloc:
+    if "@" in value:
         # Checked first, and the value not quoted: "https://svc:secret@host" would print the
         # password on stderr, in the journal, in cron's mail (design.md: no secret in errors).
+        # Anywhere in the value, not only in what urlsplit takes for the host part: with the
+        # scheme or the '//' forgotten ("svc:pw@host", "https:svc:pw@host") it finds none,
+        # and no URL these keys take has an '@' elsewhere.
         raise ValueError(
             f"must not carry a user or password (user:password@ before the host): give "
             f"{shape} alone; the value is not shown, as it may hold a password"
         )
+    parts = urlsplit(value)
     try:
         port = parts.port
     except ValueError:
@@ -133,23 +138,45 @@ HttpsUrl = Annotated[str, AfterValidator(_check_https)]
 _HEX40 = re.compile(r"[0-9A-Fa-f]{40}")
 
 
+def thumbprint_hex(value: str) -> str:
+    """``value``'s 40 hex digits, separators dropped; "" when it is not a thumbprint."""
+    try:
+        return _check_thumbprint(value)
+    except ValueError:
+        return ""
+
+
 def _check_thumbprint(value: str) -> str:
     # As copied: OpenSSL prints AB:CD:..., Windows' certificate dialog ab cd ...; both are
     # only separators. Anything else reached msal, whose hex decoding error ("Odd-length
     # string") the sign-in then blamed on [graph] tenant_id.
-    hexprint = re.sub(r"[:\s]", "", value)
+    # Invisible format characters (Unicode Cf) too: copied from the Thumbprint field of
+    # Windows' certificate dialog, the value starts with a LEFT-TO-RIGHT MARK (U+200E).
+    visible = "".join(char for char in value if unicodedata.category(char) != "Cf")
+    hexprint = re.sub(r"[:\s]", "", visible)
     if hexprint and not _HEX40.fullmatch(hexprint):
-        size = (
-            " (64 digits is the SHA-256 fingerprint)"
-            if re.fullmatch(r"[0-9A-Fa-f]{64}", hexprint)
-            else ""
-        )
         raise ValueError(
-            "must be the certificate's SHA-1 thumbprint, 40 hexadecimal digits (colons or "
-            f"spaces between them are fine){size}: copy it from the app registration's "
-            "Certificates & secrets page"
+            f"{_thumbprint_problem(value, hexprint)}: it must be the certificate's SHA-1 "
+            "thumbprint, 40 hexadecimal digits (colons or spaces between them are fine); "
+            "copy it from the app registration's Certificates & secrets page"
         )
     return hexprint
+
+
+def _thumbprint_separator(char: str) -> bool:
+    return char == ":" or char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def _thumbprint_problem(value: str, hexprint: str) -> str:
+    # What is wrong, said so that it can be found; a thumbprint is no secret (Entra shows
+    # it to every reader of the app registration), so the offending character is shown.
+    for position, char in enumerate(value, start=1):
+        if char not in string.hexdigits and not _thumbprint_separator(char):
+            shown = repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+            return f"holds {shown} at character {position}, which is not a hexadecimal digit"
+    if len(hexprint) == 64:
+        return "has 64 digits, which is the SHA-256 fingerprint"
+    return f"has {len(hexprint)} hexadecimal digits, not 40"
 
 
 Thumbprint = Annotated[str, AfterValidator(_check_thumbprint)]

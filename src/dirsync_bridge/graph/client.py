@@ -51,11 +51,19 @@ import msal.exceptions
 import requests
 
 from .. import interrupt
+from ..config.certificate import certificate_problems
 from ..config.file import signing_key_problem
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable, Unserved
 from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
-from ..secret_files import header_safe, read_secret_file, redact, secret_line, sent
+from ..secret_files import (
+    header_safe,
+    public,
+    read_secret_file,
+    redact,
+    secret_line,
+    sent,
+)
 from .paging import Paging, origin
 from .wire import (
     BadAnswer,
@@ -117,6 +125,11 @@ def graph_credential(settings: GraphSettings, env: Mapping[str, str]) -> str | d
         problem = signing_key_problem(settings.certificate_path, key.encode())
         if problem is not None:
             raise ConfigError(None, "[graph] certificate_path", problem)
+        thumbprint = settings.certificate_thumbprint
+        for name, found in certificate_problems(
+            settings.certificate_path, key.encode(), thumbprint
+        ):
+            raise ConfigError(None, f"[graph] {name}", found)
         return {"private_key": key, "thumbprint": settings.certificate_thumbprint}
     secret = env.get(settings.client_secret_env, "").strip()
     if secret:
@@ -153,6 +166,8 @@ class GraphClient:
             raise ConfigError(None, "[graph] tenant_id", "and client_id are required")
         self.settings = settings
         self.login, self.root = endpoints(settings)
+        for host in (self.login, self.root):  # the national cloud's too (secret_files.public)
+            public(host.partition("://")[2])
         verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
         self._verify = verify
         self._session = Session(verify, settings.timeout)
@@ -231,7 +246,9 @@ class GraphClient:
             answered = one_line(redact(str(exc)))
             raise _unavailable(f"{self.login} answered {answered}", None) from None
         if "access_token" in result:
-            return str(result["access_token"])
+            # A credential too (an hour of the app's permissions): a gateway that echoes the
+            # request headers in an error would show it (secret_files.redact hides it).
+            return sent(str(result["access_token"]))
         # An upstream's words, which may echo the request (a gateway showing the form it
         # got, client_secret=... included): the secret is hidden before the text is cut.
         error = one_line(redact(str(result.get("error", "error"))))[:100]
