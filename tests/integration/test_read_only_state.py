@@ -12,6 +12,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +119,56 @@ def test_a_reader_of_a_read_only_state_directory_reads_one_state_while_a_run_wri
     assert integrity == [("ok",)], str(integrity)[:300]
     assert before == 5000
     assert tuple(after) == (5000, 5000 * 50)  # the state it opened, whole
+
+
+@pytest.fixture
+def mount(tmp_path: Path) -> Iterator[Path]:
+    """An empty tmpfs, to be remounted read-only (``remount_read_only``)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a tmpfs")
+    where = tmp_path / "mnt"
+    where.mkdir()
+    made = ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(where)]
+    if subprocess.run(made, capture_output=True, check=False).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def remount_read_only(where: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+
+
+def config_file(path: Path, state: Path, extra: str = "") -> Path:
+    path.write_text(
+        f'[state]\npath = "{state}"\n[trust]\nforwarders = ["it-admin@contoso.com"]\n{extra}'
+    )
+    return path
+
+
+def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dirsync_bridge", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_readers_read_a_read_only_ledger_whose_time_is_in_the_future(
+    tmp_path: Path, mount: Path
+) -> None:
+    """``tickets`` on a read-only mount reads a copy, as a dry run does: a ledger restored
+    with its times from a clock that ran ahead is copied, not refused with 75 (rev24)."""
+    state = mount / "state" / "state.db"
+    config = config_file(tmp_path / "c.toml", state)
+    assert run_cli(config, "replay", str(REPORT)).returncode in (0, 1)
+    later = time.time() + 600
+    os.utime(state, (later, later))
+    remount_read_only(mount)
+    listed = run_cli(config, "tickets")
+    assert listed.returncode == 0, (listed.returncode, listed.stderr)
+    assert "3 tickets" in listed.stdout, listed.stdout
