@@ -158,6 +158,44 @@ def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_readers_read_a_read_only_ledger_with_a_log_not_yet_applied(
+    tmp_path: Path, mount: Path
+) -> None:
+    """A ledger with a log not yet checkpointed and no ``-shm`` (a crashed run's, restored
+    from a backup) on a read-only mount: ``tickets`` reads it as a dry run does, from a copy
+    of the file and its log, and sees what the log holds (was: exit 2 "cannot write the
+    ledger", a refusal right only for ``immutable=1``, which read the file alone)."""
+    state = mount / "state" / "state.db"
+    config = config_file(tmp_path / "c.toml", state)
+    assert run_cli(config, "replay", str(REPORT)).returncode in (0, 1)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    conn = sqlite3.connect(state, isolation_level=None)
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("UPDATE messages SET reason = coalesce(reason, '') || ' (unapplied)'")
+    for name in ("state.db", "state.db-wal"):  # as a crash leaves them, before any close
+        shutil.copy2(state.parent / name, saved / name)
+    conn.close()
+    for name in ("state.db", "state.db-wal"):
+        shutil.copy2(saved / name, state.parent / name)
+    (state.parent / "state.db-shm").unlink(missing_ok=True)
+    assert (state.parent / "state.db-wal").stat().st_size > 0
+    remount_read_only(mount)
+
+    dry = run_cli(config, "replay", "--dry-run", str(REPORT))
+    assert dry.returncode == 0, dry.stderr
+    listed = run_cli(config, "tickets")
+    assert listed.returncode == 0, listed.stderr
+    assert "3 tickets" in listed.stdout, listed.stdout
+    ledger = Ledger.open_readonly(state)
+    try:
+        rows = ledger.conn.execute("SELECT count(*), sum(reason LIKE '%(unapplied)') FROM messages")
+        total, unapplied = rows.fetchone()
+    finally:
+        ledger.close()
+    assert total and unapplied == total, (total, unapplied)
+
+
 def test_readers_read_a_read_only_ledger_whose_time_is_in_the_future(
     tmp_path: Path, mount: Path
 ) -> None:
