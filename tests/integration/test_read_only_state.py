@@ -210,3 +210,19 @@ def test_readers_read_a_read_only_ledger_whose_time_is_in_the_future(
     listed = run_cli(config, "tickets")
     assert listed.returncode == 0, (listed.returncode, listed.stderr)
     assert "3 tickets" in listed.stdout, listed.stdout
+
+
+def test_a_state_directory_to_be_made_on_a_read_only_mount_names_its_existing_parent(
+    tmp_path: Path, mount: Path
+) -> None:
+    """systemd does not start a unit whose ``ReadWritePaths=`` names a missing path
+    (226/NAMESPACE): the line named is that of the nearest existing parent, in which the
+    state directory is to be made (was: the missing directory itself)."""
+    remount_read_only(mount)
+    state = mount / "new" / "deeper" / "state.db"
+    done = run_cli(config_file(tmp_path / "c.toml", state), "replay", str(REPORT))
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and "read-only" in lines[0], done.stderr
+    assert f"ReadWritePaths={mount} to the service" in lines[0], lines
+    assert "ReadWritePaths=-" not in lines[0]
