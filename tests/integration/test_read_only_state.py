@@ -226,3 +226,35 @@ def test_a_state_directory_to_be_made_on_a_read_only_mount_names_its_existing_pa
     assert len(lines) == 1 and "read-only" in lines[0], done.stderr
     assert f"ReadWritePaths={mount} to the service" in lines[0], lines
     assert "ReadWritePaths=-" not in lines[0]
+
+
+def test_doctor_fails_a_metrics_textfile_on_a_read_only_mount_in_the_runs_words(
+    tmp_path: Path, mount: Path
+) -> None:
+    """Every run does its work, then ends with exit 2 "metrics.textfile ... read-only":
+    doctor says so first, in the same words (was: all ok)."""
+    (mount / "prom").mkdir()
+    remount_read_only(mount)
+    state = tmp_path / "state" / "state.db"
+    textfile = mount / "prom" / "d.prom"
+    config = config_file(tmp_path / "c.toml", state, f'[metrics]\ntextfile = "{textfile}"\n')
+    run = run_cli(config, "replay", str(REPORT))
+    assert run.returncode == 2, run.stderr
+    (said,) = [line for line in run.stderr.splitlines() if "metrics.textfile" in line]
+    assert "read-only" in said, said
+    doctor = run_cli(config, "doctor")
+    assert doctor.returncode == 2, doctor.stdout + doctor.stderr
+    (fail,) = [line for line in doctor.stdout.splitlines() if line.startswith("FAIL")]
+    assert fail.startswith("FAIL metrics textfile: "), fail
+    assert said.endswith(fail.removeprefix("FAIL metrics textfile: ")), (said, fail)
+
+
+def test_doctor_passes_a_writable_metrics_textfile_folder(tmp_path: Path) -> None:
+    (tmp_path / "prom").mkdir()
+    state = tmp_path / "state" / "state.db"
+    textfile = tmp_path / "prom" / "d.prom"
+    config = config_file(tmp_path / "c.toml", state, f'[metrics]\ntextfile = "{textfile}"\n')
+    doctor = run_cli(config, "doctor")
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert f"ok   metrics textfile: {textfile}: its folder is writable" in doctor.stdout
+    assert list((tmp_path / "prom").iterdir()) == []  # nothing written
