@@ -38,8 +38,16 @@ def read_only(folder: Path | str) -> bool:
 
 
 def read_only_fix(folder: Path | str) -> str:
-    """What to do about ``folder`` on a read-only file system, as the end of a sentence."""
-    return f"under systemd, add ReadWritePaths={folder} to the service, or remount it read-write"
+    """What to do about ``folder`` on a read-only file system, as the end of a sentence.
+
+    A folder not made yet is named by its nearest existing parent: systemd does not start a
+    unit whose ``ReadWritePaths=`` names a missing path (226/NAMESPACE; a ``-`` prefix only
+    skips it, which leaves the parent read-only and the folder unmade), and it is in the
+    parent that the folder is to be made. The shipped unit names an existing directory, with
+    no ``-``, as here."""
+    allow = Path(folder).absolute()
+    allow = next((p for p in (allow, *allow.parents) if p.is_dir()), allow)
+    return f"under systemd, add ReadWritePaths={allow} to the service, or remount it read-write"
 
 
 def os_failure(exc: OSError, what: str, folder: Path | None = None) -> DirsyncBridgeError:
@@ -52,7 +60,11 @@ def os_failure(exc: OSError, what: str, folder: Path | None = None) -> DirsyncBr
     if exc.errno == errno.EROFS:
         if folder is None and exc.filename:
             folder = Path(os.fsdecode(exc.filename)).parent
-        fix = read_only_fix(folder or "its directory")
+        fix = (
+            read_only_fix(folder)
+            if folder
+            else "under systemd, add its directory to ReadWritePaths=, or remount it read-write"
+        )
         return Fatal(f"{what}: the file system is read-only ({reason}); {fix}")
     return Fatal(f"{what}: {reason}")
 

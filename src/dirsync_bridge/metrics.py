@@ -41,6 +41,7 @@ from pathlib import Path
 
 from . import crashpoints
 from .atomic_files import temporary_beside
+from .disk_faults import read_only
 from .errors import DirsyncBridgeError, Fatal, Retriable
 from .run_summary import RunSummary
 from .secret_files import NotRegularFile, read_regular_file, replaceable
@@ -201,6 +202,31 @@ def write_textfile(path: Path, data: bytes) -> None:
             Path(temporary).unlink()
         raise _write_failure(path, exc) from None
     _sync_folder(folder)
+
+
+def textfile_fault(path: Path) -> DirsyncBridgeError | None:
+    """Why a pass could not write the textfile at ``path``, in the words it would stop with
+    (``write_textfile``), found without writing anything (``doctor``); None: none seen.
+
+    Only what the file system says without a write: a folder on a read-only mount (as any
+    path outside the unit's ``StateDirectory=`` under ``ProtectSystem=strict``), missing,
+    or not writable by this account; a name that is not a regular file."""
+    try:
+        path = replaceable(path)
+    except OSError as exc:
+        return _write_failure(path, exc)
+    folder = path.parent
+    if read_only(folder):
+        code = errno.EROFS
+    elif not folder.exists():
+        code = errno.ENOENT
+    elif not folder.is_dir():
+        code = errno.ENOTDIR
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        code = errno.EACCES
+    else:
+        return None
+    return _write_failure(path, OSError(code, os.strerror(code), str(path)))
 
 
 def _sync_folder(folder: Path) -> None:

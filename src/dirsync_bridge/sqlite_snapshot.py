@@ -27,7 +27,11 @@ state of the files before it (``consistent``), and taken again when it may be to
   must have the same identity, size and times before and after. Times come from a clock of
   coarse steps (a few milliseconds; a second on some file systems), so an unchanged time
   proves nothing about a change in the same step: the copy waits until the last change is
-  older than that step (``settled``), as git does for "racily clean" files.
+  older than that step (``settled``), as git does for "racily clean" files. A time later
+  than the clock at the end of the copy (a file restored with its times from a host whose
+  clock ran ahead, a clock stepped back) proves as much: a change meanwhile would set it to
+  a time no later than that clock, so it would show; waiting for the clock to pass it would
+  make every copy fail (75) until then, though nothing writes the file.
 """
 
 from __future__ import annotations
@@ -108,15 +112,23 @@ def stamp(path: Path) -> Stamp:
     return Stamp(db, wal, header)
 
 
-def settled(state: FileState, now_ns: int) -> bool:
-    """Whether ``state``'s last change is old enough that any later one shows in its times."""
+def settled(state: FileState, started_ns: int, ended_ns: int) -> bool:
+    """Whether a change to the file between ``started_ns`` and ``ended_ns`` (the clock)
+    would show in ``state``'s times.
+
+    Every write to a file sets both its times (POSIX: ``write`` marks ``st_mtime`` and
+    ``st_ctime``) to the clock's time then, cut to the file system's step: so one of them
+    suffices, if it is one a change then could not give: older than ``started_ns`` by more
+    than that step, or later than ``ended_ns`` (times restored from a clock that ran ahead:
+    ``cp -p``, ``rsync -a``, or the clock stepped back since)."""
     step = COARSE_SETTLE_NS if state.mtime_ns % 1_000_000_000 == 0 else SETTLE_NS
-    return max(state.mtime_ns, state.ctime_ns) < now_ns - step
+    return any(t < started_ns - step or t > ended_ns for t in (state.mtime_ns, state.ctime_ns))
 
 
-def consistent(before: Stamp, after: Stamp, started_ns: int) -> bool:
+def consistent(before: Stamp, after: Stamp, started_ns: int, ended_ns: int) -> bool:
     """Whether files copied between ``before`` and ``after`` (the file first, then its log)
-    are one state of the database; ``started_ns``: the clock just before ``before``."""
+    are one state of the database; ``started_ns``: the clock just before ``before``,
+    ``ended_ns``: just after ``after``."""
     if (before.db.dev, before.db.ino) != (after.db.dev, after.db.ino):
         return False  # another file put in its place (a restore)
     if before.has_frames_log:
@@ -129,8 +141,8 @@ def consistent(before: Stamp, after: Stamp, started_ns: int) -> bool:
         )
     return (
         before == after
-        and settled(before.db, started_ns)
-        and (before.wal is None or settled(before.wal, started_ns))
+        and settled(before.db, started_ns, ended_ns)
+        and (before.wal is None or settled(before.wal, started_ns, ended_ns))
     )
 
 
@@ -154,7 +166,8 @@ def copy_whole(
                 before = stamp(path)
         shutil.copyfile(path, copy)
         _copy_log(path, copy)
-        if consistent(before, stamp(path), started):
+        after = stamp(path)
+        if consistent(before, after, started, clock()):
             return
         if attempt + 1 < ATTEMPTS:
             sleep(RETRY_PAUSE * 2**attempt)
@@ -167,7 +180,7 @@ def copy_whole(
 def _unsettled_for(before: Stamp, now_ns: int) -> float:
     """Seconds until the files' times would show a change made after ``now_ns`` (0: now)."""
     files = [before.db] if before.wal is None else [before.db, before.wal]
-    late = [f for f in files if not settled(f, now_ns)]
+    late = [f for f in files if not settled(f, now_ns, now_ns)]
     if not late:
         return 0.0
     return (

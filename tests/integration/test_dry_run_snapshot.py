@@ -13,8 +13,10 @@ between the two halves of the file's copy, which is what a copy racing them does
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from dirsync_bridge.errors import Retriable
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
 
-from .conftest import CORPUS
+from .conftest import CORPUS, cli
 
 MARK = " (run 2)"
 
@@ -138,3 +140,41 @@ def test_a_dry_run_whose_copy_is_torn_every_time_says_run_it_again(
     assert str(db) in message, message
     assert len([c for c in calls if not c.endswith("-wal")]) == sqlite_snapshot.ATTEMPTS
     assert sorted(p.name for p in db.parent.iterdir()) == before  # nothing left beside it
+
+
+def test_a_dry_run_copies_a_ledger_whose_time_is_in_the_future(config: Config) -> None:
+    """A ledger restored with its times (``cp -p``, ``rsync -a``) from a host whose clock ran
+    ahead, or a clock stepped back since: nothing writes it, and a change would set a time
+    earlier than the one it has, so it is copied (was: 75 "a run kept changing it" on every
+    dry run until the clock passed the file's time)."""
+    replay(CORPUS[:3], config)
+    db = config.state.path
+    later = time.time() + 600
+    os.utime(db, (later, later))
+    done = cli(config, "replay", "--dry-run", str(CORPUS[3]))
+    assert done.returncode == 0, (done.returncode, done.stderr)
+
+
+def test_a_copy_of_an_unchanged_file_with_a_time_in_the_future_is_taken_at_once(
+    tmp_path: Path,
+) -> None:
+    """The file's time, later than the clock after the copy, proves it unchanged: no wait
+    and no copy again (the ctime, just set by ``utime``, proves nothing yet)."""
+    db = tmp_path / "x.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t(x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    conn.close()
+    assert not (tmp_path / "x.db-wal").exists()
+    later = time.time() + 5
+    os.utime(db, (later, later))
+    waits: list[float] = []
+    sqlite_snapshot.copy_whole(db, tmp_path / "copy.db", sleep=waits.append)
+    assert waits == []
+    copied = sqlite3.connect(tmp_path / "copy.db")
+    try:
+        assert copied.execute("SELECT x FROM t").fetchall() == [(1,)]
+    finally:
+        copied.close()

@@ -23,7 +23,7 @@ from ..sinks.jira import JiraSink, jira_token
 from ..sinks.jira_links import match_link_type
 from ..sinks.jira_wire import jql_string
 from .graph import graph_checks
-from .local import ldap_checks, ledger_checks
+from .local import ldap_checks, ledger_checks, textfile_checks
 from .report import Check, Progress, exit_code, failed, quiet, quoted, step, waiting
 
 __all__ = ["Check", "checks", "exit_code", "graph_checks", "jira_checks", "quoted"]
@@ -43,7 +43,7 @@ def checks(
     yield config_check(config)
     if config.tickets.templates is not None:
         yield templates_check(config).located(config.file)
-    found: list[Iterator[Check]] = [ledger_checks(config)]
+    found: list[Iterator[Check]] = [ledger_checks(config), textfile_checks(config)]
     if config.sink.kind == "jira" or config.jira.url:
         found.append(jira_checks(config, env, progress=progress, sleep=sleep))
     if config.source.configured or config.graph.configured:

@@ -1,5 +1,6 @@
-"""``doctor``'s checks of what lives on your own machines: the ledger's files, and the
-Active Directory domain controller that ``[enrich.onprem]`` looks holders up in.
+"""``doctor``'s checks of what lives on your own machines: the ledger's files, the metrics
+textfile's folder, and the Active Directory domain controller that ``[enrich.onprem]``
+looks holders up in.
 
 Nothing is written: the ledger is checked read-only, and "writable" is proved by taking
 SQLite's write lock and letting it go (``BEGIN IMMEDIATE``, ``ROLLBACK``).
@@ -183,6 +184,21 @@ def database_check(
     if locked:
         return Check(name, "ok", f"{path}: healthy; a run is writing it right now")
     return Check(name, "ok", f"{path}: healthy and writable")
+
+
+def textfile_checks(config: Config) -> Iterator[Check]:
+    """``[metrics] textfile``: a folder every pass can write its file in, or the words every
+    pass would end with (exit 2 after its work); the file system is only looked at."""
+    from ..metrics import textfile_fault
+
+    path = config.metrics.textfile
+    if path is None:
+        return
+    fault = textfile_fault(path)
+    if fault is not None:
+        yield failed("metrics textfile", fault)
+    else:
+        yield Check("metrics textfile", "ok", f"{path}: its folder is writable")
 
 
 def _to_be_created(name: str, path: Path) -> Check:
