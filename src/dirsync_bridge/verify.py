@@ -14,9 +14,10 @@ onPremisesImmutableId being one of the problem's object ids (``advice.is_self`` 
 ``by_name=False``). A UPN proves nothing here: a cloud-only account with the UPN is the
 conflict itself, and another synced object (AD does not enforce UPN uniqueness; two forests)
 may hold the UPN the reported one wants while that one sits quarantined under a placeholder
-UPN that no look-up by the identity finds. So a problem without an object id (a plain report
-email) is never verified: it is resolved by absence, by a complete provisioning-error scan
-no longer listing it (those scans always carry the object id), or by hand.
+UPN that no look-up by the identity finds. So a problem no report ever gave an object id for
+(plain report emails only) is never verified: it is resolved by absence, by a complete
+provisioning-error scan no longer listing it (those scans always carry the object id), or by
+hand. The ids are those the ticket tracks: once given, a plain email does not take them away.
 
 Earlier releases verified by the UPN; on the first pass of this one, every ticket still
 resolved by such a verification is checked again under this rule, once, and reopened with
@@ -78,14 +79,22 @@ class _Candidate:
 
 
 def _candidate(ledger: Ledger, fp: str, episode: int | None) -> _Candidate | None:
-    """What to check of a duplicate problem, from its latest sighting; None for another."""
+    """What to check of a duplicate problem (the tracked ticket's, or ticket ``episode``'s),
+    from the details its ticket tracks; None for another problem."""
     problem = ledger.problem(fp)
-    seen = ledger.sightings(fp)
-    if problem.family != "duplicate" or not seen or not problem.identity:
+    if problem.family != "duplicate" or not problem.identity:
         return None
-    latest = max(seen, key=lambda s: s.at)
-    values = values_of(problem.family, problem.identity, latest.details.conflicts)
-    return _Candidate(fp, episode, problem.identity, values, latest.details.object_ids)
+    tickets = ledger.episodes(fp)
+    chosen = [e for e in tickets if e.number == episode] if episode is not None else tickets[-1:]
+    if not chosen:
+        return None
+    # The ticket's details, not the latest raw sighting's: a plain report email after one
+    # with the Object ID column carries no id, and the fold keeps the one last seen
+    # (``lifecycle.fold._carried``); the raw sighting's none would leave the object unknown,
+    # never verified, and a right verification withdrawn for want of an id (review rev25).
+    details = chosen[0].details
+    values = values_of(problem.family, problem.identity, details.conflicts)
+    return _Candidate(fp, episode, problem.identity, values, details.object_ids)
 
 
 def _recheck(ledger: Ledger, cloud: CloudDirectory, again: list[_Candidate], now: datetime) -> None:
