@@ -99,13 +99,22 @@ def _candidate(ledger: Ledger, fp: str, episode: int | None) -> _Candidate | Non
 
 def _recheck(ledger: Ledger, cloud: CloudDirectory, again: list[_Candidate], now: datetime) -> None:
     """The once-only re-check: each verified ticket this rule does not show cleared is
-    reopened. A look-up Graph refused leaves the whole re-check for the next pass."""
-    if any(cloud.unavailable(v) for c in again for v in [c.identity, *c.values]):
+    reopened.
+
+    A look-up that failed for now (throttled, a 5xx, an odd answer) leaves the whole
+    re-check for the next pass. One refused for good (a 403: a permission the app lacks,
+    e.g. OrgContact.Read.All in a least-privilege grant) would leave it there for ever, so
+    it does not wait (review rev25): the ticket is judged by the look-ups that answered. The
+    rules differ only in which *synced user* is the reported object (``is_self``); a holder
+    only a refused look-up could show is never that object under either rule, so what the
+    earlier release found of it stands. A ticket not shown cleared by what answered (users
+    refused: the object itself is not found) is reopened, its comment naming the refusal."""
+    if any(_failed_for_now(cloud, v) for c in again for v in [c.identity, *c.values]):
         log.warning("the re-check of earlier verifications waits for every look-up")
         return
     wrong: list[tuple[str, int, str]] = []
     for c in again:
-        if c.episode is None or _cleared(cloud, c.identity, c.values, c.object_ids):
+        if c.episode is None or _cleared(cloud, c.identity, c.values, c.object_ids, again=True):
             continue
         why = (
             "the report gave no object id, and a UPN alone does not tell the reported object "
@@ -114,16 +123,34 @@ def _recheck(ledger: Ledger, cloud: CloudDirectory, again: list[_Candidate], now
             else f"Entra ID does not show the object with object id {', '.join(c.object_ids)}"
             " alone holding its values without a provisioning error"
         )
+        refused = dict.fromkeys(r for v in [c.identity, *c.values] for r in cloud.refused(v))
+        if refused:
+            why += f"; Graph refused look-ups that could show more: {'; '.join(refused)}"
         wrong.append((c.fingerprint, c.episode, why))
         log.warning("an earlier verification was wrong, reopening: %s (%s)", c.identity, why)
     ledger.rechecked(wrong, now)
 
 
+def _failed_for_now(cloud: CloudDirectory, value: str) -> bool:
+    """Whether a look-up of ``value`` failed in a way a later pass may not (not a 403)."""
+    return len(cloud.refused(value)) < len(cloud.unavailable(value))
+
+
 def _cleared(
-    cloud: CloudDirectory, identity: str, values: list[str], object_ids: Sequence[str]
+    cloud: CloudDirectory,
+    identity: str,
+    values: list[str],
+    object_ids: Sequence[str],
+    *,
+    again: bool = False,
 ) -> str | None:
-    """What was verified, or None when the conflict is not (visibly) gone."""
-    if any(cloud.unavailable(v) for v in [identity, *values]):
+    """What was verified, or None when the conflict is not (visibly) gone. ``again``: the
+    re-check of an earlier verification, which a look-up refused for good does not stop
+    (``_recheck``)."""
+    values_and_identity = [identity, *values]
+    if any(
+        _failed_for_now(cloud, v) if again else cloud.unavailable(v) for v in values_and_identity
+    ):
         return None  # a look-up Graph refused may hide a holder: nothing is verified
     # Only an ImmutableId match is the reported object (module docstring): a holder of the
     # identity known by its UPN alone may be the very conflict, with the reported object
