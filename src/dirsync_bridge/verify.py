@@ -14,9 +14,10 @@ onPremisesImmutableId being one of the problem's object ids (``advice.is_self`` 
 ``by_name=False``). A UPN proves nothing here: a cloud-only account with the UPN is the
 conflict itself, and another synced object (AD does not enforce UPN uniqueness; two forests)
 may hold the UPN the reported one wants while that one sits quarantined under a placeholder
-UPN that no look-up by the identity finds. So a problem without an object id (a plain report
-email) is never verified: it is resolved by absence, by a complete provisioning-error scan
-no longer listing it (those scans always carry the object id), or by hand.
+UPN that no look-up by the identity finds. So a problem no report ever gave an object id for
+(plain report emails only) is never verified: it is resolved by absence, by a complete
+provisioning-error scan no longer listing it (those scans always carry the object id), or by
+hand. The ids are those the ticket tracks: once given, a plain email does not take them away.
 
 Earlier releases verified by the UPN; on the first pass of this one, every ticket still
 resolved by such a verification is checked again under this rule, once, and reopened with
@@ -78,25 +79,42 @@ class _Candidate:
 
 
 def _candidate(ledger: Ledger, fp: str, episode: int | None) -> _Candidate | None:
-    """What to check of a duplicate problem, from its latest sighting; None for another."""
+    """What to check of a duplicate problem (the tracked ticket's, or ticket ``episode``'s),
+    from the details its ticket tracks; None for another problem."""
     problem = ledger.problem(fp)
-    seen = ledger.sightings(fp)
-    if problem.family != "duplicate" or not seen or not problem.identity:
+    if problem.family != "duplicate" or not problem.identity:
         return None
-    latest = max(seen, key=lambda s: s.at)
-    values = values_of(problem.family, problem.identity, latest.details.conflicts)
-    return _Candidate(fp, episode, problem.identity, values, latest.details.object_ids)
+    tickets = ledger.episodes(fp)
+    chosen = [e for e in tickets if e.number == episode] if episode is not None else tickets[-1:]
+    if not chosen:
+        return None
+    # The ticket's details, not the latest raw sighting's: a plain report email after one
+    # with the Object ID column carries no id, and the fold keeps the one last seen
+    # (``lifecycle.fold._carried``); the raw sighting's none would leave the object unknown,
+    # never verified, and a right verification withdrawn for want of an id (review rev25).
+    details = chosen[0].details
+    values = values_of(problem.family, problem.identity, details.conflicts)
+    return _Candidate(fp, episode, problem.identity, values, details.object_ids)
 
 
 def _recheck(ledger: Ledger, cloud: CloudDirectory, again: list[_Candidate], now: datetime) -> None:
     """The once-only re-check: each verified ticket this rule does not show cleared is
-    reopened. A look-up Graph refused leaves the whole re-check for the next pass."""
-    if any(cloud.unavailable(v) for c in again for v in [c.identity, *c.values]):
+    reopened.
+
+    A look-up that failed for now (throttled, a 5xx, an odd answer) leaves the whole
+    re-check for the next pass. One refused for good (a 403: a permission the app lacks,
+    e.g. OrgContact.Read.All in a least-privilege grant) would leave it there for ever, so
+    it does not wait (review rev25): the ticket is judged by the look-ups that answered. The
+    rules differ only in which *synced user* is the reported object (``is_self``); a holder
+    only a refused look-up could show is never that object under either rule, so what the
+    earlier release found of it stands. A ticket not shown cleared by what answered (users
+    refused: the object itself is not found) is reopened, its comment naming the refusal."""
+    if any(_failed_for_now(cloud, v) for c in again for v in [c.identity, *c.values]):
         log.warning("the re-check of earlier verifications waits for every look-up")
         return
     wrong: list[tuple[str, int, str]] = []
     for c in again:
-        if c.episode is None or _cleared(cloud, c.identity, c.values, c.object_ids):
+        if c.episode is None or _cleared(cloud, c.identity, c.values, c.object_ids, again=True):
             continue
         why = (
             "the report gave no object id, and a UPN alone does not tell the reported object "
@@ -105,16 +123,34 @@ def _recheck(ledger: Ledger, cloud: CloudDirectory, again: list[_Candidate], now
             else f"Entra ID does not show the object with object id {', '.join(c.object_ids)}"
             " alone holding its values without a provisioning error"
         )
+        refused = dict.fromkeys(r for v in [c.identity, *c.values] for r in cloud.refused(v))
+        if refused:
+            why += f"; Graph refused look-ups that could show more: {'; '.join(refused)}"
         wrong.append((c.fingerprint, c.episode, why))
         log.warning("an earlier verification was wrong, reopening: %s (%s)", c.identity, why)
     ledger.rechecked(wrong, now)
 
 
+def _failed_for_now(cloud: CloudDirectory, value: str) -> bool:
+    """Whether a look-up of ``value`` failed in a way a later pass may not (not a 403)."""
+    return len(cloud.refused(value)) < len(cloud.unavailable(value))
+
+
 def _cleared(
-    cloud: CloudDirectory, identity: str, values: list[str], object_ids: Sequence[str]
+    cloud: CloudDirectory,
+    identity: str,
+    values: list[str],
+    object_ids: Sequence[str],
+    *,
+    again: bool = False,
 ) -> str | None:
-    """What was verified, or None when the conflict is not (visibly) gone."""
-    if any(cloud.unavailable(v) for v in [identity, *values]):
+    """What was verified, or None when the conflict is not (visibly) gone. ``again``: the
+    re-check of an earlier verification, which a look-up refused for good does not stop
+    (``_recheck``)."""
+    values_and_identity = [identity, *values]
+    if any(
+        _failed_for_now(cloud, v) if again else cloud.unavailable(v) for v in values_and_identity
+    ):
         return None  # a look-up Graph refused may hide a holder: nothing is verified
     # Only an ImmutableId match is the reported object (module docstring): a holder of the
     # identity known by its UPN alone may be the very conflict, with the reported object

@@ -14,7 +14,7 @@ from typing import Final
 
 from ..models import Family, Kind
 from ..models.enrichment import Advice, CloudHolder, RuleHit
-from ..models.holders import OnPremHolder
+from ..models.holders import OnPremHolder, anchor_key
 
 _QUOTES: Final = "'\u2018\u2019\u201a\u201b"
 _LINE_ENDS: Final = frozenset(("Cc", "Zl", "Zp"))
@@ -252,8 +252,9 @@ def is_self(
     """
     if holder.sync_state != "synced":
         return False
-    ids = {o.strip() for o in object_ids if o.strip()}
-    if holder.immutable_id and holder.immutable_id in ids:
+    ids = {anchor_key(o) for o in object_ids if o.strip()}
+    # An ImmutableId and the GUID it encodes are one object (``anchor_key``), both ways.
+    if holder.immutable_id and anchor_key(holder.immutable_id) in ids:
         return True
     if not by_name or not identity or (ids and holder.immutable_id):
         return False

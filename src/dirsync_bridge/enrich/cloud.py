@@ -150,6 +150,16 @@ class CloudDirectory:
             f"cloud {RESOURCE[t]}: {why}" for t, why in sorted(self._missing.get(value, {}).items())
         ]
 
+    def refused(self, value: str) -> list[str]:
+        """Those of ``unavailable(value)`` that are refusals for good: a 403, a permission
+        the app lacks, which no later pass gets without an admin's grant (the others - a
+        throttle, a 5xx, an odd answer - may well answer next time)."""
+        return [
+            f"cloud {RESOURCE[t]}: {why}"
+            for t, why in sorted(self._missing.get(value, {}).items())
+            if self._refused.get(t) == why
+        ]
+
     def _run(
         self,
         lookups: list[Lookup],

@@ -32,14 +32,19 @@ class ReverifyLedger:
         raise NotImplementedError  # StateLedger's
 
     def verified_to_recheck(self) -> list[tuple[str, int]] | None:
-        """(fingerprint, episode) of each ticket still resolved after a verification, while
-        the re-check is due; None once it was done (or never needed)."""
+        """(fingerprint, episode) of each ticket still resolved *by* a verification, while
+        the re-check is due; None once it was done (or never needed).
+
+        Only a ticket whose last event outside the reports is the verification: a person who
+        resolved it since (Done corrected to Won't Do, or reopened and closed again) gave it
+        a resolution of their own, which the re-check must not override (review rev25)."""
         if self.conn.execute("SELECT 1 FROM recheck_verified").fetchone() is None:
             return None
         rows = self.conn.execute(
-            "SELECT DISTINCT r.fingerprint, r.episode FROM resolutions r JOIN tickets t "
-            "ON t.fingerprint = r.fingerprint AND t.episode = r.episode "
-            "WHERE t.status = 'resolved' AND substr(r.name, 1, ?) = ? ORDER BY t.rowid",
+            # (at is fixed-width text, and unique per ticket: the table's key.)
+            "SELECT t.fingerprint, t.episode FROM tickets t WHERE t.status = 'resolved' "
+            "AND substr((SELECT r.name FROM resolutions r WHERE r.fingerprint = t.fingerprint "
+            "AND r.episode = t.episode ORDER BY r.at DESC LIMIT 1), 1, ?) = ? ORDER BY t.rowid",
             (len(VERIFIED), VERIFIED),
         )
         return [(str(row[0]), int(row[1])) for row in rows]

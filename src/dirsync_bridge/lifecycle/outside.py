@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from .episodes import FoldState, Resolutions
+from .episodes import FoldState, PlannedComment, Resolutions
 from .steps import TOOL_RESOLUTION, Tracked
 
 VERIFIED = "dirsync-bridge verified: "
@@ -48,8 +48,11 @@ def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> 
     if name.startswith(UNVERIFIED):
         # Only a ticket that the verification left resolved: reopened since (a report, a
         # person) or resolved otherwise (a person's Won't Do), it has nothing to withdraw.
+        # A person's resolve or reopen adds no comment, so the last comment being the
+        # "verified" one is not enough: the resolution must still be the tool's, given at
+        # the verification's time (a person's later one moves resolved_at; review rev25).
         last = current.comments[-1] if current.comments else None
-        if tracked.status != "resolved" or last is None or last.kind != "verified":
+        if not _verification_stands(tracked, last):
             return False
         current.comment("unverified", at, None, note=name.removeprefix(UNVERIFIED))
         current.status, current.resolution = "open", None
@@ -83,6 +86,18 @@ def resolve_outside(state: FoldState, episode: int, at: datetime, name: str) -> 
     current.status, current.resolution = "resolved", name
     state.tracked = replace(tracked, status="resolved", resolved_at=at, resolution=name)
     return True
+
+
+def _verification_stands(tracked: Tracked, last: PlannedComment | None) -> bool:
+    """Whether the ticket is resolved by the verification its last comment records, and by
+    nothing a person did since (``ledger.reverify`` selects only such tickets too)."""
+    return (
+        tracked.status == "resolved"
+        and last is not None
+        and last.kind == "verified"
+        and tracked.resolution == TOOL_RESOLUTION
+        and tracked.resolved_at == last.at
+    )
 
 
 class Pending:

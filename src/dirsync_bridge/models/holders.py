@@ -159,6 +159,30 @@ def immutable_id(object_guid: bytes, consistency_guid: bytes | None = None) -> s
     return base64.b64encode(anchor).decode("ascii")
 
 
+def anchor_key(object_id: str) -> str:
+    """One spelling of an object id for comparing a report's with Graph's ImmutableId.
+
+    A report may give the on-premises object as its ImmutableId (base64) or as its GUID
+    ("Object GUID" column, kept verbatim by ``parse.body``). With ``objectGUID`` as the source
+    anchor, the ImmutableId is ``[Convert]::ToBase64String($guid.ToByteArray())``: base64 of
+    the GUID's little-endian bytes (module docstring). The reference docs say only that the
+    sourceAnchor is "objectGUID-based" (format.md section 3, InvalidSoftMatch) and that
+    ADSyncTools has ``ConvertFrom-ADSyncToolsImmutableID`` (section 9); the byte order is
+    .NET's, as ``immutable_id`` below and the tests' directory share. A GUID becomes that
+    base64, so either spelling of one object gives one key. An anchor that is a copied
+    ``mS-DS-ConsistencyGuid`` of other bytes matches its GUID by neither: no harm, only no
+    match. Nor is every "ObjectGUID" an AD GUID: a csexport script names Entra's
+    ``cloudAnchor`` (``User_<objectId>``) so (live-sources.md section 4), which
+    is no GUID here and stays as written. Anything else is only trimmed.
+    """
+    value = object_id.strip()
+    try:
+        guid = uuid.UUID(value)
+    except ValueError:
+        return value
+    return base64.b64encode(guid.bytes_le).decode("ascii")
+
+
 def object_type_of(object_classes: Sequence[str]) -> ObjectType | None:
     """``user``, ``group`` or ``contact`` from an entry's ``objectClass`` chain; None otherwise.
 
