@@ -19,6 +19,7 @@ import pytest
 from dirsync_bridge.config.settings import Config
 
 from ..conftest import REPORTS
+from ..unit.test_cut_short_shapes import gmail_html_forward
 from .conftest import cli
 
 FULL = (REPORTS / "aadconnect_extra_columns.eml").read_bytes()
@@ -63,3 +64,40 @@ def test_the_rows_written_after_a_first_read_are_ticketed_by_the_rerun(
     assert tickets == sorted(["brian.johnson@contoso.com", "christie.cline@contoso.com"]), tickets
     assert cli(config, "replay", str(path)).returncode == 0
     assert _identities(config) == tickets  # each problem ticketed exactly once
+
+
+def test_a_cut_copy_of_a_report_already_ticketed_changes_nothing(
+    tmp_path: Path, config: Config
+) -> None:
+    whole = tmp_path / "whole.eml"
+    whole.write_bytes(FULL)
+    assert cli(config, "replay", str(whole)).returncode == 0
+    before = _tickets(config)
+    assert before
+    cut = tmp_path / "copy.eml"
+    cut.write_bytes(CUT)
+    done = cli(config, "replay", str(cut))
+    assert "Traceback" not in done.stderr
+    assert done.returncode in (0, 1), done.stderr
+    assert _tickets(config) == before
+    assert cli(config, "replay", str(whole), str(cut)).returncode in (0, 1)
+    assert _tickets(config) == before
+
+
+def test_an_inline_html_forward_read_cut_then_whole_tickets_every_row(
+    tmp_path: Path, config: Config
+) -> None:
+    # rev26: the cut inline forward (single-part HTML from a trusted forwarder) was parsed
+    # (exit 0) as a complete report of the rows before the cut; the whole forward, read
+    # next, was already seen: the rows written after the first read were never ticketed.
+    whole = gmail_html_forward()
+    path = tmp_path / "fwd.eml"
+    path.write_bytes(whole[: whole.index(b"</tr>") + len(b"</tr>")])  # after the header row
+    first = cli(config, "replay", str(path))
+    assert first.returncode == 1 and "truncated" in first.stderr, first.stderr
+    assert _identities(config) == []
+    path.write_bytes(whole)
+    again = cli(config, "replay", str(path))
+    assert again.returncode == 0, again.stderr
+    assert "1 parsed, 0 rejected" in again.stdout
+    assert _identities(config) == sorted(IDENTITIES)  # every row's problem, once each

@@ -12,13 +12,20 @@ Only what the format itself proves is taken as a cut, never a guess:
   library's parser records it (``CloseBoundaryNotFoundDefect``,
   ``StartBoundaryNotFoundDefect``);
 - a base64 part whose last group is incomplete (its padding or length is wrong);
-- an HTML body that ends inside a table (a table or a row begun after the last
-  ``</table>``) with no ``</body>`` or ``</html>`` after it.
+- an HTML body that opens a document (``<html`` or ``<body`` before its first table) and
+  never reaches ``</body>`` or ``</html>``: Microsoft's reports are whole documents, so
+  one cut anywhere (before its error table, between two tables, inside a cell of any
+  length) shows it;
+- an HTML fragment (no ``<html``, no ``<body``: a forward's quoted report) that ends inside
+  a table (a table or a row begun after the last ``</table>``, comments aside).
 
-Single-part bodies cut elsewhere show nothing, and are not guessed at: a plain-text (DirSync
-era) body cut between two lines, or an HTML one cut before its error table began, reads as a
-shorter report (README, limits; an HTML body without ``</html>`` is no sign: fragments
-without one are sent whole). An HTML body cut after its error table closed has lost no row.
+A multipart message whose closing boundary is there arrived whole, whatever its parts look
+like: then neither the HTML nor the base64 of its parts is taken as a sign (``mime``).
+
+Bodies cut elsewhere show nothing, and are not guessed at: a plain-text (DirSync era) body
+cut between two lines, or an HTML fragment cut outside a table, reads as a shorter report
+(README, limits); a fragment cut inside a cell longer than the 64 Ki characters looked at
+last is not seen either. A document that reached ``</body>`` has lost no row.
 """
 
 from __future__ import annotations
@@ -54,16 +61,49 @@ def encoding_cut(part: email.message.Message) -> str | None:
 
 _OPENS = re.compile(r"<t(?:able|r)(?:[\s>/]|$)")  # a tag cut after its name counts
 _END = re.compile(r"</(?:body|html)[\s>]")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)  # one cut before its "-->" runs to the end
+# A document opens before its first table: looked for until either is found, so that a
+# fragment's 25 MiB table is not searched through for a "<body" it will not hold.
+_DOCUMENT_OPENS = re.compile(r"<(html|body|table)\b", re.I)
+_DOCUMENT_ENDS = re.compile(r"</(?:html|body)\b", re.I)
+# A tag split between two pieces is found with this many characters of the previous piece.
+_OVERLAP = len("</table")
 
 
-def html_cut(tail: str) -> str | None:
+class Document:
+    """Whether the HTML seen so far opened a document and whether it closed one.
+
+    Fed each piece of the body as it is read: the start and the end of a 25 MiB body are
+    never in one window, and the body is not read a second time to find them.
+    """
+
+    def __init__(self) -> None:
+        self.opened = False
+        self.closed = False
+        self._looking = True  # for the start of a document: neither it nor a table seen yet
+        self._last = ""
+
+    def see(self, piece: str) -> None:
+        """Note an ``<html`` or ``<body`` before any table, and a ``</body>`` or ``</html>``."""
+        text = self._last + piece
+        if self._looking and (found := _DOCUMENT_OPENS.search(text)):
+            self.opened = found.group(1).lower() != "table"
+            self._looking = False
+        self.closed = self.closed or _DOCUMENT_ENDS.search(text) is not None
+        self._last = piece[-_OVERLAP:]
+
+
+def html_cut(tail: str, document: Document) -> str | None:
     """Why an HTML body whose last characters are ``tail`` is cut; None when nothing shows
     it. A document that reached ``</body>`` or ``</html>`` was finished, whatever it left
     unclosed before (sloppy HTML that never closes its last table)."""
-    tail = tail.lower()
+    # A comment is no markup: "<!-- <table> -->", Outlook's "<!--[if mso]><tr>...".
+    tail = _COMMENT.sub("", tail.lower())
     opened = _last(_OPENS, tail)  # the last table or row begun
     if opened > tail.rfind("</table") and opened > _last(_END, tail):
         return "the HTML ends inside a table, before its </table>"
+    if document.opened and not document.closed:
+        return "the HTML document ends before its </body> and </html>"
     return None
 
 

@@ -13,7 +13,7 @@ from email.utils import parseaddr
 from .body import BodyFacts, read_text
 from .mime import Parts, read_envelope
 from .scans import addresses_in, after_line_breaks, lines_from
-from .tables import read_html_pieces
+from .tables import html_facts
 from .trust import is_report_subject, strip_forward_prefix
 
 
@@ -44,12 +44,15 @@ _FORWARD_HEADER = re.compile(r"^[ \t>]*(From|Sent|Date|To|Cc|Subject)\s*:\s*(.*)
 def inline_forward(parts: Parts) -> InlineForward | None:
     """The report pasted below a forward marker: HTML parts first, then plain text."""
     for html in parts.html:
-        facts = html.read(read_html_pieces)
+        facts = html_facts(parts, html)
         block = _forward_block(facts.text)
         if block:
             sender, subject, rest = block
-            if facts.rows:
-                return InlineForward(sender, subject, BodyFacts(facts.rows, rest, True))
+            if facts.rows or facts.cut:
+                # A cut forward is refused like a cut report: taken as one, the rows not yet
+                # written would be absences, and the whole forward "already seen".
+                found = BodyFacts(facts.rows, rest, has_error_section=True, cut=facts.cut)
+                return InlineForward(sender, subject, found)
             return InlineForward(sender, subject, read_text(rest))
     for part in parts.plain:
         text = part.text()

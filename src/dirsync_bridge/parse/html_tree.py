@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from lxml import etree
 
 from .body import BodyFacts, Row
-from .cuts import html_cut
+from .cuts import Document, html_cut
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "table", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -40,12 +40,13 @@ def new_parser(*, events: bool) -> etree.HTMLParser:
 
 def feed(
     parser: etree.HTMLParser, pieces: Iterable[str], step: Callable[[], None]
-) -> tuple[etree._Element | None, str]:
+) -> tuple[etree._Element | None, str | None]:
     """Feed ``pieces`` to ``parser``, calling ``step`` after each feed and after the close.
 
-    Returns the root (None when lxml finds no document, as it does in an empty body) and the
-    last ``_TAIL_CHARS`` characters of the text.
+    Returns the root (None when lxml finds no document, as it does in an empty body) and
+    why the text shows it was cut (``cuts``), or None.
     """
+    document = Document()
     recent: deque[str] = deque()  # the last parts fed, enough of them to hold the tail
     held = 0
     stopped = False
@@ -54,6 +55,7 @@ def feed(
             for start in range(0, len(piece), _FEED_CHARS):
                 part = piece[start : start + _FEED_CHARS]
                 recent.append(part)
+                document.see(part)
                 held += len(part)
                 while held - len(recent[0]) >= _TAIL_CHARS:
                     held -= len(recent.popleft())
@@ -69,21 +71,23 @@ def feed(
                 step()
         root = parser.close()
     except (etree.ParserError, etree.XMLSyntaxError):
-        return None, ""
+        return None, None
     step()
-    return root, "".join(recent)[-_TAIL_CHARS:]
+    return root, html_cut("".join(recent)[-_TAIL_CHARS:], document)
 
 
 def finish(
-    root: etree._Element, rows: list[Row], error_tables: list[etree._Element], tail: str
+    root: etree._Element,
+    rows: list[Row],
+    error_tables: list[etree._Element],
+    cut: str | None,
 ) -> BodyFacts:
-    """The body's facts: these rows, and the text of the tree once the error tables are out."""
-    facts = BodyFacts(rows=rows, cut=html_cut(tail[-_TAIL_CHARS:]))
-    if facts.rows and facts.cut:
-        # The parser closes what the sender never did: a row cut off mid-message would
-        # become a wrong error, so it is left out; the body is named cut (``cuts``), and
-        # its message refused until it is whole.
-        facts.rows.pop()
+    """The body's facts: these rows, and the text of the tree once the error tables are out.
+
+    A body named ``cut`` keeps every row, the last perhaps cut off mid-message: its message
+    is refused until it is whole, unless a closing boundary proves it whole (``mime``).
+    """
+    facts = BodyFacts(rows=rows, cut=cut)
     for table in error_tables:
         _remove_keeping_tail(table)
     # What is left is small (the error tables are gone): make its line breaks and blocks

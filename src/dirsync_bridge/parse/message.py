@@ -24,7 +24,7 @@ from .body import BodyFacts, collapse, find_tenant, read_text
 from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
 from .parsed_report import ParsedReport
-from .tables import read_html_pieces
+from .tables import html_facts
 from .trust import TrustPolicy, authentication_problem, is_report_subject
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -253,7 +253,7 @@ def read_body(parts: Parts) -> BodyFacts:
     """The body that lists the errors: HTML tables first, then plain text, then HTML text."""
     fallbacks: list[BodyFacts] = []
     for html in parts.html:
-        facts = html.read(read_html_pieces)
+        facts = html_facts(parts, html)
         if facts.rows or facts.cut:
             return facts
         fallbacks.append(read_text(facts.text))

@@ -158,6 +158,9 @@ class Parts:
     defects: list[str] = field(default_factory=list)
     cut: str | None = None
     """Why the message shows it ends before its sender finished it (``cuts``); else None."""
+    whole: bool = False
+    """A multipart message whose every closing boundary is there: it arrived whole, so
+    nothing in its parts (HTML left open, base64 without its padding) is a sign of a cut."""
 
 
 def read_envelope(raw: bytes) -> Envelope:
@@ -348,6 +351,7 @@ def read_parts(raw: bytes) -> Parts:
         message = email.message_from_bytes(raw)
     parts = Parts(defects=[type(d).__name__ for d in message.defects])
     parts.cut = None if body else boundary_cut(message)
+    parts.whole = body is None and message.is_multipart() and parts.cut is None
     _walk(message, parts, inside_attachment=False, body=(raw, body) if body else None)
     return parts
 
@@ -385,7 +389,8 @@ def _walk(
         parts.plain.append(_text_part(part, body))
     else:
         return
-    parts.cut = parts.cut or encoding_cut(part)  # its defects once its payload is decoded
+    if not parts.whole:
+        parts.cut = parts.cut or encoding_cut(part)  # its defects once its payload is decoded
 
 
 def _text_part(part: email.message.Message, body: tuple[bytes, int] | None) -> TextPart:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 
 from .body import BodyFacts, Row, rows_from_table
 from .html_tree import feed, finish, new_parser, own_rows
+from .mime import Parts, TextPart
 from .table_stream import Irregular, Stream
 
 Pieces = Callable[[], Iterable[str]]
@@ -51,6 +52,15 @@ def read_html_pieces(pieces: Pieces) -> BodyFacts:
         return _read(lambda: (_CONTROL.sub("", piece) for piece in pieces()))
 
 
+def html_facts(parts: Parts, html: TextPart) -> BodyFacts:
+    """``read_html_pieces`` of one HTML part of ``parts``; not cut when the message's
+    closing boundary proves it arrived whole (sloppy HTML that never closes its table)."""
+    facts = html.read(read_html_pieces)
+    if parts.whole:
+        facts.cut = None
+    return facts
+
+
 def _read(pieces: Pieces) -> BodyFacts:
     try:
         return Stream().read(pieces())
@@ -61,7 +71,7 @@ def _read(pieces: Pieces) -> BodyFacts:
 def _read_tree(pieces: Iterable[str]) -> BodyFacts:
     """Every table read from the whole tree: for tables streaming cannot follow."""
     parser = new_parser(events=False)
-    root, tail = feed(parser, pieces, lambda: None)
+    root, cut = feed(parser, pieces, lambda: None)
     if root is None:
         return BodyFacts()
     rows: list[Row] = []
@@ -71,4 +81,4 @@ def _read_tree(pieces: Iterable[str]) -> BodyFacts:
         if found is not None:
             rows.extend(found)
             error_tables.append(table)
-    return finish(root, rows, error_tables, tail)
+    return finish(root, rows, error_tables, cut)
