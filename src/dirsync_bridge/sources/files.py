@@ -6,9 +6,10 @@ to choose by name, or read every file it meets), each then read by what it holds
 without the extension (Thunderbird's ``Inbox``) is read when named itself. Each export file
 is one report, known by the sha256 of its bytes.
 
-Messages are read one at a time (an mbox is indexed, then each message read on its own), so
-a large archive costs memory for one message, not for the archive. A file that cannot be
-used becomes a ``Rejected`` with its reason, and the rest of the run goes on.
+Messages are read one at a time (each message of an mbox read as the scan finds it), so a
+large archive costs memory for one message, not for the archive, however many it holds. A
+file that cannot be used becomes a ``Rejected`` with its reason, and the rest of the run goes
+on.
 
 Only regular files are read (a link to one is followed). A FIFO, socket or device, or a
 link to one, is rejected without being read: it is opened with ``O_NONBLOCK`` (so that a
@@ -252,10 +253,11 @@ def _read_mbox(
 ) -> Iterator[RawMessage | Rejected]:
     """Each message of the mbox open in ``handle``, named ``source#N``; an error reading the
     file (``OSError``) is the caller's to report."""
-    found = mbox.spans(handle)
     if indexed is not None:
-        indexed(len(found))
-    for number, (start, stop) in enumerate(found, start=1):
+        # A first pass that keeps nothing but the count: where each message lies is found
+        # again as it is read (a list of them all grew with the archive, not the message).
+        indexed(mbox.count(handle))
+    for number, (start, stop) in enumerate(mbox.spans(handle), start=1):
         item = f"{source}#{number}"
         handle.seek(start)
         # Read one byte past the limit: enough to know, without loading a huge message.
