@@ -64,6 +64,12 @@ MSG_HINT: Final = (
     "folder, or convert with msgconvert (Debian package libemail-outlook-message-perl)"
 )
 """Classic Outlook's Save As offers .msg, not .eml; these two ways give MIME files."""
+CR_ONLY: Final = (
+    "an mbox whose lines end in CR only (classic Mac OS), so no message can be told apart; "
+    "convert the line ends to LF first: tr '\\r' '\\n' < IN > OUT.mbox"
+)
+"""Not split at CR: Python's own ``mailbox`` does not either, and a CR inside a message of
+an ordinary mbox is data, not a line end."""
 
 
 def printable(name: Path | str) -> str:
@@ -215,6 +221,9 @@ def _read_file(
                 yield _not_a_file(source, info.st_mode)
                 return
             head = _read_at_most(handle, min(mbox.HEAD, max_message_bytes + 1))
+            if mbox.is_mbox(head) and mbox.cr_only(head):
+                yield Rejected(source=source, code="unreadable", detail=CR_ONLY)
+                return
             if mbox.is_mbox(head):
                 # Read from this descriptor, the regular file just checked, not the name.
                 yield from _read_mbox(handle, source, max_message_bytes, indexed)

@@ -33,6 +33,21 @@ def is_mbox(head: bytes) -> bool:
     return _STARTS.match(head) is not None
 
 
+def cr_only(head: bytes) -> bool:
+    """Whether the mbox that starts with ``head`` ends its lines in CR alone (classic Mac
+    OS, some exporters): its envelope line has a CR not followed by LF before any LF.
+
+    Such a file splits into no lines at all: read as one envelope line and an empty message,
+    it was refused as "empty", a false reason that hid its reports."""
+    found = _STARTS.match(head)
+    if found is None:
+        return False
+    line = head[found.end() :]
+    cr = line.find(b"\r")
+    lf = line.find(b"\n")
+    return 0 <= cr < len(line) - 1 and (lf < 0 or cr < lf) and line[cr + 1] != ord("\n")
+
+
 def spans(handle: BinaryIO) -> Iterator[tuple[int, int]]:
     """Where each message of the mbox open in ``handle`` lies: ``(start, stop)``, from the
     byte after its ``From `` line to its end, in file order.
