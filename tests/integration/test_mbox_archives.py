@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from dirsync_bridge.sources.files import read_paths
+
 from ..conftest import REPORTS
 from .test_cli_input_edges import cli
 
@@ -77,3 +79,35 @@ def test_a_folder_holding_only_an_mbox_is_read(tmp_path: Path) -> None:
     (folder / "2019" / "Archive.MBOX").write_bytes(b"\xef\xbb\xbf" + mbox())
     items = parsed(tmp_path, folder)
     assert [i["status"] for i in items] == ["parsed"] * 3, items
+
+
+def test_a_cr_only_mbox_is_named_for_its_line_ends_not_called_empty(tmp_path: Path) -> None:
+    """rev25 (7): lines ending in CR alone (classic Mac OS, some exporters) split into no
+    lines: the archive was read as one envelope line and one empty message, and rejected
+    "empty: the input is empty", a false reason hiding its three reports."""
+    path = tmp_path / "cr.mbox"
+    path.write_bytes(mbox(b"\r"))
+    items = list(read_paths([path], 25 * 2**20))
+    assert [(type(i).__name__, getattr(i, "code", None)) for i in items] == [
+        ("Rejected", "unreadable")
+    ]
+    assert "CR only" in items[0].detail  # type: ignore[union-attr]
+
+
+def test_the_cr_only_mbox_reason_on_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "cr.mbox").write_bytes(mbox(b"\r"))
+    done = cli(tmp_path, "parse", "cr.mbox")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "dirsync-bridge: rejected cr.mbox: unreadable: an mbox whose lines end in CR only "
+        "(classic Mac OS), so no message can be told apart; convert the line ends to LF "
+        "first: tr '\\r' '\\n' < IN > OUT.mbox"
+    ], done.stderr
+
+
+def test_a_cr_inside_an_lf_mbox_is_data_not_a_line_end(tmp_path: Path) -> None:
+    """The control: a stray CR after the envelope line's first LF changes nothing."""
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox(extra=[b"Subject: x\r y\n\nbody\r\n"]))
+    items = parsed(tmp_path, path)
+    assert [i["status"] for i in items][:3] == ["parsed"] * 3, items

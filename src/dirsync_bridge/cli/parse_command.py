@@ -3,9 +3,11 @@ written."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -74,7 +76,9 @@ def parse(
 
     if enrich and output_format != "json":
         _fail(Fatal("--enrich: needs --format json"))
-    rejected: list[Rejected] = []
+    # Each rejection is named on stderr after the output (README: exit codes), but not kept
+    # in memory until then: an mbox of a million empty messages is a million rejections.
+    rejected = Rejections()
     tenants = with_tenant(config.tenants, tenant)
 
     def results() -> Iterator[ParsedReport | Report | Rejected]:
@@ -84,7 +88,7 @@ def parse(
         map_large_blocks_apart()
         for result in read_inputs(paths, config.trust, config.parse, tenants):
             if isinstance(result, Rejected):
-                rejected.append(result)
+                rejected.add(result)
             large = isinstance(result, ParsedReport) and len(result.rows) >= LARGE_ROWS
             yield result
             del result
@@ -120,11 +124,39 @@ def parse(
     sys.stdout.flush()
     # Named on stderr after the output, so that they neither interleave with a table nor
     # hide in a JSON document.
-    for result in rejected:
+    for source, reason, code in rejected.named():
         log.warning(
             "rejected %s: %s",
-            result.source,
-            result.reason,
-            extra={"event": "message-rejected", "source": result.source, "code": result.code},
+            source,
+            reason,
+            extra={"event": "message-rejected", "source": source, "code": code},
         )
-    sys.exit(EXIT_SOME_REJECTED if rejected else EXIT_OK)
+    sys.exit(EXIT_SOME_REJECTED if rejected.count else EXIT_OK)
+
+
+class Rejections:
+    """The rejections met, kept for naming after the output: the first few in memory, the
+    rest written to a temporary file (one JSON line each), so that memory stays bounded
+    however many a run meets."""
+
+    IN_MEMORY = 1 << 20
+    """Bytes held before the rest go to disk: a few thousand rejections."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - read back in named()
+            max_size=self.IN_MEMORY, mode="w+", encoding="utf-8"
+        )
+
+    def add(self, result: Rejected) -> None:
+        """One more rejection to name."""
+        self.count += 1
+        self._spool.write(json.dumps([result.source, result.reason, result.code]) + "\n")
+
+    def named(self) -> Iterator[tuple[str, str, str]]:
+        """Each rejection added, in order, as (source, reason, code); then none are kept."""
+        with self._spool as spool:
+            spool.seek(0)
+            for line in spool:
+                source, reason, code = json.loads(line)
+                yield source, reason, code

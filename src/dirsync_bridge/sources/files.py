@@ -6,9 +6,10 @@ to choose by name, or read every file it meets), each then read by what it holds
 without the extension (Thunderbird's ``Inbox``) is read when named itself. Each export file
 is one report, known by the sha256 of its bytes.
 
-Messages are read one at a time (an mbox is indexed, then each message read on its own), so
-a large archive costs memory for one message, not for the archive. A file that cannot be
-used becomes a ``Rejected`` with its reason, and the rest of the run goes on.
+Messages are read one at a time (each message of an mbox read as the scan finds it), so a
+large archive costs memory for one message, not for the archive, however many it holds. A
+file that cannot be used becomes a ``Rejected`` with its reason, and the rest of the run goes
+on.
 
 Only regular files are read (a link to one is followed). A FIFO, socket or device, or a
 link to one, is rejected without being read: it is opened with ``O_NONBLOCK`` (so that a
@@ -63,6 +64,12 @@ MSG_HINT: Final = (
     "folder, or convert with msgconvert (Debian package libemail-outlook-message-perl)"
 )
 """Classic Outlook's Save As offers .msg, not .eml; these two ways give MIME files."""
+CR_ONLY: Final = (
+    "an mbox whose lines end in CR only (classic Mac OS), so no message can be told apart; "
+    "convert the line ends to LF first: tr '\\r' '\\n' < IN > OUT.mbox"
+)
+"""Not split at CR: Python's own ``mailbox`` does not either, and a CR inside a message of
+an ordinary mbox is data, not a line end."""
 
 
 def printable(name: Path | str) -> str:
@@ -214,6 +221,9 @@ def _read_file(
                 yield _not_a_file(source, info.st_mode)
                 return
             head = _read_at_most(handle, min(mbox.HEAD, max_message_bytes + 1))
+            if mbox.is_mbox(head) and mbox.cr_only(head):
+                yield Rejected(source=source, code="unreadable", detail=CR_ONLY)
+                return
             if mbox.is_mbox(head):
                 # Read from this descriptor, the regular file just checked, not the name.
                 yield from _read_mbox(handle, source, max_message_bytes, indexed)
@@ -252,10 +262,11 @@ def _read_mbox(
 ) -> Iterator[RawMessage | Rejected]:
     """Each message of the mbox open in ``handle``, named ``source#N``; an error reading the
     file (``OSError``) is the caller's to report."""
-    found = mbox.spans(handle)
     if indexed is not None:
-        indexed(len(found))
-    for number, (start, stop) in enumerate(found, start=1):
+        # A first pass that keeps nothing but the count: where each message lies is found
+        # again as it is read (a list of them all grew with the archive, not the message).
+        indexed(mbox.count(handle))
+    for number, (start, stop) in enumerate(mbox.spans(handle), start=1):
         item = f"{source}#{number}"
         handle.seek(start)
         # Read one byte past the limit: enough to know, without loading a huge message.
