@@ -64,9 +64,7 @@ def run_command(args: Sequence[str]) -> int:
         crashpoints.crash_point("command-line")
         code = _invoke(list(args), log_format)
         code = _after_output(code, stdout)
-        interrupt.done()
-        pass_end.end(code)  # after done(): a late signal cannot cut the line short
-        return code
+        return _close(code)
     except KeyboardInterrupt as exc:
         if stdout is not None and stdout.failure is None:
             # What is buffered for standard output (whole rows, an array's end) is written
@@ -80,9 +78,16 @@ def run_command(args: Sequence[str]) -> int:
             os._exit(interrupt.EXIT_INTERRUPTED)
         return interrupt.EXIT_INTERRUPTED
     except Exception as exc:  # a bug around the command (``_invoke`` guards the command)
-        code = _internal_error(exc)
-        pass_end.end(code)
-        return code
+        return _close(_internal_error(exc))
+
+
+def _close(code: int) -> int:
+    """The pass's ``run-summary`` (if a pass), then the command has ended (``done``): a
+    signal meanwhile changes nothing, unless the line is still held by a stalled stderr
+    DEFER_GRACE later; then the process ends there, 130 (``interrupt.last_line``)."""
+    if not interrupt.last_line(functools.partial(pass_end.end, code)):
+        os._exit(interrupt.EXIT_INTERRUPTED)  # what stderr holds is dropped, not flushed
+    return code
 
 
 def _stopped(exc: KeyboardInterrupt) -> None:

@@ -221,6 +221,38 @@ def stopped(exc: KeyboardInterrupt) -> int:
     return EXIT_INTERRUPTED
 
 
+def last_line(step: Callable[[], object]) -> bool:
+    """Run ``step``, the command's last line on stderr (a pass's ``run-summary``), then end
+    the command (``done``). Whether the line was written.
+
+    The command has ended and the line carries its exit code: a signal that comes while
+    the line is written changes neither the line nor the code (as after ``done``), but it
+    bounds the write by DEFER_GRACE, as for the closing line of a stopped command. A stderr
+    whose reader stopped reading (a hung log pipe) would hold the write for ever, and
+    ``done`` would have made SIGTERM powerless over it: then the write is cut, and the
+    caller must end the process at once (what stderr still holds could not be flushed on
+    the way out either). A signal that came before, whose own closing this is (an error it
+    caused), bounds it from the start."""
+    global _deferring, _armed
+    _deferring += 1  # a signal now arms the alarm (``_raise``), raising nothing itself
+    if _signal_name is not None:
+        _armed = True
+        _signal.signal(_signal.SIGALRM, _cut_short)
+        _signal.setitimer(_signal.ITIMER_REAL, DEFER_GRACE)
+    written = False
+    try:
+        step()
+        written = True
+        done()  # still deferring: a signal between the line and this arms only the alarm
+    except Interrupted:  # the alarm, DEFER_GRACE after the signal (``_cut_short``)
+        pass
+    finally:
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
+        _armed = False
+        _deferring -= 1
+    return written
+
+
 def done() -> None:
     """The command has ended: from now on SIGINT and SIGTERM change nothing.
 

@@ -7,8 +7,10 @@ counts are handed over once it has them (``counted``). The line itself is writte
 ``exits.run_command`` as the process ends (``end``), so that it comes after every other line
 (the error that stopped the pass, ``metrics-written``, a standard output that could not be
 written, the line of a signal) and carries the exit code the process ends with: 0, 1, 2,
-75, 130 or 70. A pass that ended before it counted anything (another run holding the lock,
-Graph unreachable, a damaged ledger, a configuration error) has ``counts`` null.
+75, 130 or 70. A signal while it is written changes neither, but a stderr that stalls then
+holds it DEFER_GRACE at most (``interrupt.last_line``): then the process ends, 130. A pass
+that ended before it counted anything (another run holding the lock, Graph unreachable, a
+damaged ledger, a configuration error) has ``counts`` null.
 
 A usage error (an unknown option, a bad value click refuses) is no pass: nothing ran.
 """
@@ -19,6 +21,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import crashpoints
 from .logs import SUMMARY_LOGGER
 
 PASS_COMMANDS = ("run", "replay")
@@ -60,6 +63,7 @@ def end(code: int) -> None:
     done, _open = _open, None
     if done is None:
         return
+    crashpoints.crash_point("run-summary")  # a signal as the line is written (tests)
     said = done.said if done.said is not None else f"ended before counting, exit {code}"
     logging.getLogger(SUMMARY_LOGGER).info(
         "%s%s: %s",

@@ -234,7 +234,10 @@ def _refused(settings: JiraSettings, ticket: NewTicket, error: dict[str, Any]) -
             f"{status} for the item); it is looked for by label before any new attempt"
         )
     detail = message_of(body) or "no details"
-    return refusal(settings, "create the ticket", status, body, detail, name, creating=True)
+    return refusal(
+        settings, "create the ticket", status, body, detail, name, creating=True,
+        needs="Create Issues",
+    )  # fmt: skip
 
 
 class Properties:

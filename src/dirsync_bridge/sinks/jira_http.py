@@ -52,12 +52,14 @@ from .jira_exchange import (
 from .jira_library import api_url, session_of, trust
 from .jira_paging import Paging
 from .jira_wire import (
+    EVERY_PERMISSION,
     PROPERTY,
     OutcomeUnknown,
     certificate_refused,
     error_json,
     is_server_info,
     not_jira,
+    permission_needed,
     refused,
     tls_detail,
     tls_reason,
@@ -160,7 +162,12 @@ class JiraHttp:
         ``ticket``: the issue the path is about (a 404 then means it is gone).
         """
         self.site()
-        return self._call(what, lambda: self._send("GET", path, params, None, need), ticket=ticket)
+        return self._call(
+            what,
+            lambda: self._send("GET", path, params, None, need),
+            ticket=ticket,
+            needs=permission_needed("GET", path),
+        )
 
     def write(
         self,
@@ -192,6 +199,7 @@ class JiraHttp:
                 what,
                 lambda: self._send(method, path, None, body, need),
                 ticket=ticket,
+                needs=permission_needed(method, path, body),
                 write=True,
                 creating=creating,
                 sending=sending,
@@ -293,6 +301,7 @@ class JiraHttp:
         fn: Callable[[], T],
         *,
         ticket: str,
+        needs: str = EVERY_PERMISSION,
         write: bool = False,
         creating: bool = False,
         identify: bool = False,
@@ -318,7 +327,7 @@ class JiraHttp:
                 if body is not None and isinstance(body.get("errors"), list):
                     raise Refusals(body) from None
                 if status not in RETRY_STATUSES:  # 429: Jira did nothing, send it again
-                    raise refused(s, what, exc, ticket, creating=creating) from None
+                    raise refused(s, what, exc, ticket, creating=creating, needs=needs) from None
                 headers = exc.response.headers if exc.response is not None else {}
                 wait = retry_after_seconds(headers.get("Retry-After"))
                 raise TryAgain(f"HTTP {status} from {s.url}", wait) from None

@@ -63,17 +63,60 @@ def jql_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+EVERY_PERMISSION: Final = (
+    "Browse Projects, Create Issues, Edit Issues, Add Comments, Edit Own Comments, Delete Own "
+    "Comments, Transition Issues, Resolve Issues and Link Issues"
+)
+"""The project permissions the sink's requests need, all of them (README, Jira)."""
+_KEY = r"[^/]+"
+_PERMISSION_OF: Final = (
+    ("POST", re.compile(r"issue(/bulk)?"), "Create Issues"),
+    ("PUT", re.compile(rf"issue/{_KEY}"), "Edit Issues"),
+    ("PUT", re.compile(rf"issue/{_KEY}/properties/{_KEY}"), "Edit Issues"),
+    ("POST", re.compile(rf"issue/{_KEY}/comment"), "Add Comments"),
+    ("PUT", re.compile(rf"issue/{_KEY}/comment/{_KEY}"), "Edit Own Comments"),
+    ("DELETE", re.compile(rf"issue/{_KEY}/comment/{_KEY}"), "Delete Own Comments"),
+    # A resolving transition sets the resolution too (Resolve Issues), on most workflows.
+    ("POST", re.compile(rf"issue/{_KEY}/transitions"), "Transition Issues and Resolve Issues"),
+    ("POST", re.compile(r"issueLink"), "Link Issues"),
+)
+"""The permission each write needs: a 403 names it, not a list of others an admin would
+check in vain (a permission granted for years is not the one missing since an upgrade made
+a new kind of request, such as withdrawing comments)."""
+
+
+def permission_needed(method: str, path: str, body: object | None = None) -> str:
+    """The project permission a request to ``/rest/api/2/<path>`` needs, by Jira's name."""
+    if method == "GET":
+        return "Browse Projects"
+    for wanted, pattern, permission in _PERMISSION_OF:
+        if method == wanted and pattern.fullmatch(path):
+            update = body.get("update") if isinstance(body, dict) else None
+            if permission == "Edit Issues" and isinstance(update, dict) and "comment" in update:
+                return "Edit Issues and Add Comments"  # an edit that adds a comment too
+            return permission
+    return EVERY_PERMISSION
+
+
 def refused(
-    settings: JiraSettings, what: str, exc: JIRAError, ticket: str = "", *, creating: bool = False
+    settings: JiraSettings,
+    what: str,
+    exc: JIRAError,
+    ticket: str = "",
+    *,
+    creating: bool = False,
+    needs: str = EVERY_PERMISSION,
 ) -> Exception:
     """What a refusal means for the run.
 
     ``ticket``: the issue key the request concerns; for a create (``creating``), the label
-    of the problem whose ticket it would be.
+    of the problem whose ticket it would be. ``needs``: the permission the request needs
+    (``permission_needed``), named by a 403.
     """
     detail = _jira_message(exc)
     status = exc.status_code or 0
-    return refusal(settings, what, status, error_json(exc), detail, ticket, creating=creating)
+    body = error_json(exc)
+    return refusal(settings, what, status, body, detail, ticket, creating=creating, needs=needs)
 
 
 def refusal(
@@ -85,6 +128,7 @@ def refusal(
     ticket: str = "",
     *,
     creating: bool = False,
+    needs: str = EVERY_PERMISSION,
 ) -> Exception:
     """``refused``, from the parts of an answer: its status, Jira's error JSON (None if the
     answer was not Jira's), and that JSON as one line (``message_of``). A bulk create's
@@ -96,8 +140,8 @@ def refusal(
         )
     if status == 403:
         return Fatal(
-            f"Jira: {what}: permission denied (HTTP 403: {detail}); the account needs Browse, "
-            "Create, Edit, Add Comments and Transition Issues in the project"
+            f"Jira: {what}: permission denied (HTTP 403: {detail}); the account needs {needs} "
+            "in the project"
         )
     if body is None and status in (404, 405):
         # Jira's REST API answers a missing issue with its error JSON; a web page, or a
