@@ -123,8 +123,9 @@ def test_the_whole_corpus_gives_one_issue_per_problem_and_a_replay_writes_nothin
     assert issue.fields[TEAM_FIELD] == "Identity team"
     # New issues go 50 to a bulk create: no project or issue-type look-ups, no prefetch.
     creates = [r for r in sim.log.writes() if r.path.startswith("/rest/api/2/issue/bulk")]
-    # A problem's later ticket links the earlier one: it waits for that one's key.
-    assert [len(r.body["issueUpdates"]) for r in creates] == [50, 31, 1]
+    # (No problem of the corpus has a later ticket since aadconnect_truncated_mime is
+    # rejected `truncated`; test_jira_links covers a later ticket waiting for the key.)
+    assert [len(r.body["issueUpdates"]) for r in creates] == [50, 30]
     assert not [r for r in sim.log.writes() if r.path == "/rest/api/2/issue"]
     assert sim.log.count("GET", "project") == sim.log.count("GET", "issuetype") == 0
 
@@ -167,7 +168,9 @@ def test_throttling_ambiguous_creates_and_lagging_search_still_give_one_issue_ea
 ) -> None:
     expected = local_reference(tmp_path, [REPORTS])
     jira_cloud.faults.rate_429 = 0.3
-    jira_cloud.faults.create_then_503 = 0.6  # creates go 50 to a request: few draws
+    # Creates go 50 to a request: two requests for the corpus, both made ambiguous (a draw
+    # each at 0.6 left both unharmed for this seed once the corpus lost a problem).
+    jira_cloud.faults.create_then_503 = 1.0
     jira_cloud.faults.search_lag = 2.0
     config = jira_config(jira_cloud, tmp_path / "state", search_lag="3s")
 
