@@ -3,6 +3,7 @@ written."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -14,7 +15,8 @@ from pathlib import Path
 import click
 
 from ..config.settings import Config
-from ..errors import DirsyncBridgeError, Fatal
+from ..disk_faults import os_failure
+from ..errors import DirsyncBridgeError, Fatal, Retriable
 from ..models import Rejected, Report
 from ..output import print_json_array, table
 from ..terminal import width
@@ -151,12 +153,37 @@ class Rejections:
     def add(self, result: Rejected) -> None:
         """One more rejection to name."""
         self.count += 1
-        self._spool.write(json.dumps([result.source, result.reason, result.code]) + "\n")
+        line = json.dumps([result.source, result.reason, result.code]) + "\n"
+        try:
+            self._spool.write(line)
+        except OSError as exc:
+            raise self._failure(exc) from None
 
     def named(self) -> Iterator[tuple[str, str, str]]:
         """Each rejection added, in order, as (source, reason, code); then none are kept."""
-        with self._spool as spool:
-            spool.seek(0)
-            for line in spool:
-                source, reason, code = json.loads(line)
-                yield source, reason, code
+        try:
+            with self._spool as spool:
+                spool.seek(0)
+                for line in spool:
+                    source, reason, code = json.loads(line)
+                    yield source, reason, code
+        except OSError as exc:
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: OSError) -> DirsyncBridgeError:
+        """The one line for a temporary directory that cannot take the spool (full, or a
+        file-size limit below it): a run with room there names them all, so 75, as
+        ``sqlite.memory_copy`` does for its copy."""
+        where = tempfile.gettempdir()
+        what = (
+            f"parse: cannot keep the {self.count} rejections met so far (to name them after the "
+            f"output) in the temporary directory {where}"
+        )
+        if exc.errno == errno.EFBIG:
+            # A file-size limit (ulimit -f) is the same situation as a full disk here.
+            reason = exc.strerror or str(exc)
+            return Retriable(
+                f"{what}: the file is too large for it ({reason}); set TMPDIR to a directory "
+                "that can take it and run again"
+            )
+        return os_failure(exc, what, Path(where))

@@ -149,6 +149,7 @@ def row_reader(roles: dict[str, int]) -> Callable[[Sequence[str]], Row | None]:
 
 _ERRORS_FOLLOW = re.compile(r"following errors occurred", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
+_UNDERSCORE_RULE = re.compile(r"^[ \t]*_{5,}[ \t]*$", re.MULTILINE)
 _TRACKING_ONLY = re.compile(r"^Tracking\s+I[Dd]\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 _MAX_IDENTITY = 320
 
@@ -164,7 +165,7 @@ def read_text(text: str) -> BodyFacts:
     paras = paragraphs(text)
     start = next((i + 1 for i, p in enumerate(paras) if _ERRORS_FOLLOW.search(p)), None)
     facts.has_error_section = start is not None
-    body = paras[start:] if start is not None else paras
+    body = _rules_apart(paras[start:] if start is not None else paras)
 
     pending_identity: str | None = None
     for para in body:
@@ -194,6 +195,26 @@ def read_text(text: str) -> BodyFacts:
         elif _looks_like_identity(flat):
             pending_identity = flat
     return facts
+
+
+def _rules_apart(paras: list[str]) -> list[str]:
+    """Each underscore rule a paragraph of its own, so that it ends the list even when a
+    gateway's footer follows on the very next line (``CAUTION: This email originated...``,
+    ``-- `` and a signature): read with the rule, the footer was an error of its own."""
+    # Only the underscore rule: a line of dashes or equals signs may underline the header
+    # of a plain-text table, and splitting there would break the table.
+    if not any("_____" in para for para in paras):
+        return paras
+    apart: list[str] = []
+    for para in paras:
+        at = 0
+        for rule in _UNDERSCORE_RULE.finditer(para):
+            before = para[at : rule.start()].strip("\n")
+            apart.extend(p for p in (before, rule.group()) if p.strip())
+            at = rule.end()
+        if para[at:].strip():
+            apart.append(para[at:].strip("\n"))
+    return apart
 
 
 _IDENTITY = re.compile(
