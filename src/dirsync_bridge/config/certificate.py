@@ -12,9 +12,14 @@ checked here, naming the key to fix. A PEM holding the key alone is checked by E
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
 
 _CERTIFICATE: Final = re.compile(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.S)
 
@@ -35,7 +40,11 @@ def certificate_problems(
     if not blocks:
         return
     try:
-        certificates = [x509.load_pem_x509_certificate(block) for block in blocks]
+        with warnings.catch_warnings():
+            # A chain certificate with a negative serial (old CAs) is read with a warning
+            # that would print the library's path and line on stderr.
+            warnings.simplefilter("ignore")
+            certificates = [x509.load_pem_x509_certificate(block) for block in blocks]
     except ValueError:
         yield (
             "certificate_path",
@@ -47,7 +56,7 @@ def certificate_problems(
     key = load_pem_private_key(pem, password=None)
     own = key.public_key().public_bytes(der, spki)
     # A chain may follow the app's certificate: the one whose public key is the key's.
-    mine = [cert for cert in certificates if cert.public_key().public_bytes(der, spki) == own]
+    mine = [cert for cert in certificates if _public_key(cert, der, spki) == own]
     if not mine:
         yield (
             "certificate_path",
@@ -68,3 +77,17 @@ def certificate_problems(
             "the certificate was renewed with the same key, put the new one in the file, or "
             "leave it out: only the key is used)",
         )
+
+
+def _public_key(
+    cert: x509.Certificate, der: serialization.Encoding, spki: serialization.PublicFormat
+) -> bytes | None:
+    """The certificate's public key as DER, or None for a key type the library cannot read
+    (an SM2 or GOST CA in the chain): such a certificate is never the app's, whose key is
+    the RSA key beside it, and sign-in never uses it."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    try:
+        return cert.public_key().public_bytes(der, spki)
+    except (UnsupportedAlgorithm, ValueError):
+        return None

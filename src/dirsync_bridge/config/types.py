@@ -119,16 +119,15 @@ def _check_url(value: str, schemes: tuple[str, ...], shape: str) -> None:
         )
     parts = urlsplit(value)
     try:
-        port = parts.port
+        parts.port  # noqa: B018  (read for its check: a port that is not a number raises)
     except ValueError:
-        port = -1
-    if (
-        parts.scheme not in schemes
-        or not parts.hostname
-        or port == -1
-        or parts.query
-        or parts.fragment
-    ):
+        # Not quoted either: "https://svc:Secr3t" (user:password, the host forgotten) reads
+        # as host "svc" and port "Secr3t", the password.
+        raise ValueError(
+            f"has a port that is not a number (a user:password with its host forgotten?): "
+            f"give {shape}; the value is not shown, as it may hold a password"
+        ) from None
+    if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
         raise ValueError(f"{value!r} is not {shape}")
 
 
