@@ -24,6 +24,9 @@ from ..conftest import REPORTS
 EXTRA = (REPORTS / "aadconnect_extra_columns.eml").read_bytes()
 ALT = (REPORTS / "aadsync_multipart_alternative.eml").read_bytes()
 TH_THEAD = (REPORTS / "aadsync_th_thead.eml").read_bytes()
+BASE64_HTML = (REPORTS / "aadconnect_base64_html.eml").read_bytes()
+FORWARD = (REPORTS / "forward_attached_rfc822.eml").read_bytes()
+HEAD, BODY = re.split(rb"\r?\n\r?\n", EXTRA, maxsplit=1)
 FORWARDERS = TrustPolicy(forwarders=("it-admin@contoso.com",))
 
 
@@ -122,6 +125,122 @@ def test_base64_with_spaces_and_odd_line_lengths_is_parsed() -> None:
     flat = base64.b64encode(body)
     lines = [flat[i : i + 57] + b" " for i in range(0, len(flat), 57)]
     assert _code(head + b"\r\n\r\n" + b"\r\n".join(lines) + b"\r\n") == "parsed:3"
+
+
+def _result(raw: bytes, trust: TrustPolicy | None = None) -> str:
+    result = parse_message(raw, "x.eml", trust)
+    if isinstance(result, Rejected):
+        return f"{result.code}: {result.detail}"
+    return f"parsed:{len(result.errors)}"
+
+
+def _with_body(body: bytes, head: bytes = HEAD) -> bytes:
+    return head + b"\n\n" + body
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        b"\r\n-- \r\nScanned by MailGuard.\r\n",
+        b"\r\nThis email has been scanned for viruses.\r\n",  # a group one character long
+        b"\r\nDISCLAIMER: confidential\r\n",
+    ],
+)
+def test_a_gateway_footer_appended_after_a_whole_base64_html_body_is_no_cut(footer: bytes) -> None:
+    # Review rev28, 1: a single-part base64 text/html report, whole (its HTML reaches
+    # </body></html>), and a footer a mail gateway appended as plain text after the base64
+    # block. Was: rejected "the text/html part's base64 ends in an incomplete group", every
+    # time (no rerun brings other bytes): the report never ticketed. A document that closed
+    # lost nothing; the footer's groups decode to junk after </html>.
+    assert _result(BASE64_HTML) == "parsed:2"
+    assert _result(BASE64_HTML + footer) == "parsed:2"
+
+
+def test_a_base64_html_body_cut_one_character_into_a_group_is_still_truncated() -> None:
+    # The stdlib gives up on such a body (its base64 returned undecoded): its whole groups
+    # are read, the document has not closed, so the base64 sign still counts.
+    body = re.search(rb"\r?\n\r?\n", BASE64_HTML)
+    assert body is not None
+    at = body.end() + 4 * 40 + 1
+    assert _result(BASE64_HTML[:at]).startswith("truncated: the text/html part's base64")
+    # Near the end (before </body> decodes): still cut, whatever the group.
+    for at in range(len(BASE64_HTML) - 40, len(BASE64_HTML) - 30):
+        assert _result(BASE64_HTML[:at]).startswith("truncated:"), at
+
+
+def test_an_attached_report_whose_html_omits_its_closing_tags_in_a_whole_multipart() -> None:
+    # Review rev28, 4: the outer closing boundary is there, so the attached message arrived
+    # whole too. Was: rejected, its HTML document never closed.
+    assert _result(FORWARD, FORWARDERS).startswith("parsed:")
+    raw = FORWARD.replace(b"</body>\r\n</html>\r\n", b"")
+    assert raw != FORWARD
+    assert raw.rstrip().endswith(b"--_002_DM6PR05MB5210FWD0123456789_--")
+    assert _result(raw, FORWARDERS).startswith("parsed:")
+    # Without the outer closing boundary, the same forward is cut.
+    assert _result(raw[: raw.rindex(b"--_002_")], FORWARDERS).startswith("truncated:")
+
+
+def test_a_fragment_whose_head_comment_names_body_parses() -> None:
+    # Review rev28, 5: a fragment (no <html>, no <body>: sent whole so) preceded by a
+    # comment that names <body>, as HTML editors write. Was: taken for a document that
+    # never closed, rejected.
+    inner = BODY[BODY.index(b"<body>") + len(b"<body>") : BODY.index(b"</body>")]
+    fragment = b"<!-- copied from the <body> of the report -->\n" + inner
+    assert _result(_with_body(inner)).startswith("parsed:")
+    assert _result(_with_body(fragment)).startswith("parsed:")
+
+
+def test_a_fragment_with_a_style_or_script_naming_tags_parses() -> None:
+    inner = BODY[BODY.index(b"<body>") + len(b"<body>") : BODY.index(b"</body>")]
+    style = b"<style><!-- body { margin:0 } --></style>\n"
+    script = b'<script>document.write("<body><table><tr>")</script>\n'
+    for fragment in (style + inner, script + inner, inner + script):
+        assert _result(_with_body(fragment)) == "parsed:3", fragment[:60]
+
+
+# Closing tags as senders and gateways write them.
+@pytest.mark.parametrize(
+    "closing",
+    [
+        b"</BODY >\n</HTML >\n",
+        b"</Body\n>\n</Html\n>\n",
+        b"</body></html>",  # no final newline
+        b"</body>\n</html>\n\n-- \nThis e-mail was scanned by GatewayX. Confidential.\n",
+        b"</body>\n</html>\n<html><body><p>Disclaimer</p></body></html>\n",
+        b"</body>\n</html>\n<table><tr><td>Disclaimer</td></tr></table>\n",
+        b"</body>\n</html>\n<p>Disclaimer appended by a gateway</p>\n",
+        b"</body>\n",  # </html> omitted
+        b"</html>\n",  # </body> omitted
+    ],
+)
+def test_document_closings_parse(closing: bytes) -> None:
+    body = BODY[: BODY.index(b"</body>")] + closing
+    assert _result(_with_body(body)).startswith("parsed:"), closing
+
+
+def test_a_quoted_printable_soft_break_inside_the_closing_tags_parses() -> None:
+    body = BODY.replace(b"</body>", b"</bo=\ndy>").replace(b"</html>", b"</ht=\nml>")
+    head = HEAD.replace(
+        b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: quoted-printable"
+    )
+    assert b"quoted-printable" in head
+    assert _result(_with_body(body, head)).startswith("parsed:")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_html_parses(codec: str) -> None:
+    encoded = base64.encodebytes(BODY.decode("utf-8").encode(codec))
+    head = HEAD.replace(b'charset="utf-8"', f'charset="{codec}"'.encode()).replace(
+        b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: base64"
+    )
+    assert _result(_with_body(encoded, head)).startswith("parsed:")
+
+
+def test_a_gateway_footer_after_a_whole_quoted_printable_html_body_parses() -> None:
+    qp = (REPORTS / "aadconnect_qp_html_soft_breaks.eml").read_bytes()
+    base = _result(qp)
+    assert base.startswith("parsed:")
+    assert _result(qp + b"\r\n-- \r\nScanned by MailGuard.\r\n") == base
 
 
 # ---------------------------------------------------------------------------------------
@@ -283,3 +402,43 @@ def test_an_inline_html_forward_cut_inside_its_table_is_truncated(
         "after-header-row": whole.index(b"</tr>") + len(b"</tr>"),
     }[where]
     assert _code(whole[:at], FORWARDERS) == "truncated"
+
+
+def _two_tables() -> bytes:
+    """The report with a second error table after the first (two tables, 3 + 3 rows)."""
+    start = BODY.index(b"<table")
+    end = BODY.index(b"</table>") + len(b"</table>")
+    second = BODY[start:end].replace(b"contoso.com", b"fabrikam.com")
+    return BODY[:end] + b"\r\n<p>More errors:</p>\r\n" + second + BODY[end:]
+
+
+def test_a_document_whose_head_comment_holds_a_closing_tag_cut_between_tables() -> None:
+    # Review rev28, 6: an HTML editor's comment in the head holds </body></html>. Was:
+    # parsed:3, the comment's </body> taken for the document's.
+    body = _two_tables().replace(
+        b"</head>", b"<!-- template ends with </body></html> -->\r\n</head>"
+    )
+    assert _result(_with_body(body)) == "parsed:6"
+    cut = body[: body.index(b"<p>More errors")]
+    assert _result(_with_body(cut)).startswith("truncated: the HTML document ends")
+
+
+def test_a_fragment_in_a_layout_table_cut_between_its_error_tables() -> None:
+    # Review rev28, 7: the layout table around the fragment is still open at the cut (a
+    # table begun and never closed). Was: parsed:3.
+    inner = _two_tables()
+    inner = inner[inner.index(b"<body>") + len(b"<body>") : inner.index(b"</body>")]
+    fragment = b'<table width="100%"><tr><td>\r\n' + inner + b"\r\n</td></tr></table>\r\n"
+    assert _result(_with_body(fragment)) == "parsed:6"
+    cut = fragment[: fragment.index(b"<p>More errors")]
+    assert _result(_with_body(cut)).startswith("truncated: the HTML ends inside a table")
+
+
+def test_a_fragment_cut_inside_a_cell_longer_than_the_old_tail_window_is_truncated() -> None:
+    # Was: only the last 64 Ki characters were looked at; a fragment cut inside a longer
+    # cell showed no table begun there. The whole body is read for its tags now.
+    inner = BODY[BODY.index(b"<body>") + len(b"<body>") : BODY.index(b"</body>")]
+    at = inner.index(b"</td></tr>", inner.index(b"<tr><td>christie.cline"))
+    long = inner[:at] + b" x" * 100_000 + inner[at:]
+    assert _result(_with_body(long)) == "parsed:3"
+    assert _result(_with_body(long[: at + 150_000])).startswith("truncated: the HTML ends inside")

@@ -40,6 +40,9 @@ class BodyFacts:
     has_error_section: bool = False
     cut: str | None = None
     """Why the body shows it ends before its sender finished it (``cuts``); else None."""
+    closed: bool = False
+    """An HTML body that reached ``</body>`` or ``</html>``: its sender finished it, so a
+    base64 group left incomplete after it (a gateway's footer appended) lost nothing."""
 
 
 def collapse(text: str | None) -> str:

@@ -8,13 +8,12 @@ the same whichever read the tables.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
 from .body import BodyFacts, Row
-from .cuts import Document, html_cut
+from .cuts import Document
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "table", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -24,7 +23,6 @@ CELLS = frozenset({"td", "th"})
 _TEXT = etree.XPath("string()")  # an element's text without comments, as lxml.html does it
 # The parser is fed this much at a time: the rows it builds before they are read and let go.
 _FEED_CHARS = 64 * 1024
-_TAIL_CHARS = 64 * 1024
 
 
 def new_parser(*, events: bool) -> etree.HTMLParser:
@@ -40,25 +38,19 @@ def new_parser(*, events: bool) -> etree.HTMLParser:
 
 def feed(
     parser: etree.HTMLParser, pieces: Iterable[str], step: Callable[[], None]
-) -> tuple[etree._Element | None, str | None]:
+) -> tuple[etree._Element | None, Document]:
     """Feed ``pieces`` to ``parser``, calling ``step`` after each feed and after the close.
 
     Returns the root (None when lxml finds no document, as it does in an empty body) and
-    why the text shows it was cut (``cuts``), or None.
+    what the text opened and closed, read to its end (``cuts``: whether it was cut).
     """
     document = Document()
-    recent: deque[str] = deque()  # the last parts fed, enough of them to hold the tail
-    held = 0
     stopped = False
     try:
         for piece in pieces:
             for start in range(0, len(piece), _FEED_CHARS):
                 part = piece[start : start + _FEED_CHARS]
-                recent.append(part)
                 document.see(part)
-                held += len(part)
-                while held - len(recent[0]) >= _TAIL_CHARS:
-                    held -= len(recent.popleft())
                 if stopped:
                     continue
                 try:
@@ -71,23 +63,24 @@ def feed(
                 step()
         root = parser.close()
     except (etree.ParserError, etree.XMLSyntaxError):
-        return None, None
+        return None, document
     step()
-    return root, html_cut("".join(recent)[-_TAIL_CHARS:], document)
+    document.end()
+    return root, document
 
 
 def finish(
     root: etree._Element,
     rows: list[Row],
     error_tables: list[etree._Element],
-    cut: str | None,
+    document: Document,
 ) -> BodyFacts:
     """The body's facts: these rows, and the text of the tree once the error tables are out.
 
-    A body named ``cut`` keeps every row, the last perhaps cut off mid-message: its message
-    is refused until it is whole, unless a closing boundary proves it whole (``mime``).
+    A body its ``document`` shows cut keeps every row, the last perhaps cut off mid-message:
+    its message is refused until it is whole, unless a closing boundary proves it whole.
     """
-    facts = BodyFacts(rows=rows, cut=cut)
+    facts = BodyFacts(rows=rows, cut=document.cut(), closed=document.closed)
     for table in error_tables:
         _remove_keeping_tail(table)
     # What is left is small (the error tables are gone): make its line breaks and blocks

@@ -159,7 +159,9 @@ def _parse(
     if parts.cut:
         return reject("truncated", f"{parts.cut} (still being written, or cut in transit)")
     if attached is not None:
-        inner = _direct_report(attached, source, read_envelope(attached), trust)
+        # The outer closing boundary proves the attached message whole too.
+        envelope = read_envelope(attached)
+        inner = _direct_report(attached, source, envelope, trust, whole=parts.whole)
         if isinstance(inner, Rejected):
             return reject(inner.code, f"forwarded by {sender}: {inner.detail}")
         return inner
@@ -174,7 +176,7 @@ def _parse(
 
 
 def _direct_report(
-    raw: bytes, source: str, envelope: Envelope, trust: TrustPolicy
+    raw: bytes, source: str, envelope: Envelope, trust: TrustPolicy, *, whole: bool = False
 ) -> ParsedReport | Rejected:
     sender = (
         envelope.senders[0] if len(envelope.senders) == 1 and envelope.from_headers == 1 else None
@@ -190,7 +192,7 @@ def _direct_report(
         return _rejected(source, envelope, "not-a-report", _not_report_subject(envelope.subject))
     if problem := authentication_problem(envelope.authentication_results, trust):
         return _rejected(source, envelope, *problem)
-    parts = read_parts(raw)
+    parts = read_parts(raw, whole=whole)
     facts = read_body(parts) if not parts.cut else BodyFacts(cut=parts.cut)
     return _report(source, envelope, facts, sender=sender, subject=envelope.subject)
 

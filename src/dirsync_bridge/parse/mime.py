@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import dataclasses
 import email
 import email.message
 import re
@@ -29,7 +30,7 @@ from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import TypeVar
 
-from .cuts import boundary_cut, encoding_cut
+from .cuts import boundary_cut, encoding_cut, whole_groups
 from .surrogates import without_lone_surrogates
 
 # An email whose headers fill more than this is not a report; don't hand it to a parser.
@@ -80,12 +81,17 @@ class TextPart:
     quoted_printable: bool
     charset: str | None
     """The charset the part declares (lower-cased), if any."""
+    cut: str | None = None
+    """Why its base64 shows it cut (``cuts.encoding_cut``): kept for an HTML part, which
+    is cut only if its document did not close (a footer may follow a whole document)."""
 
     @classmethod
     def of(cls, part: email.message.Message) -> TextPart:
         """The body of a part the stdlib parsed, its transfer encoding undone whole."""
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
+        if (groups := whole_groups(part)) is not None:
+            data = groups  # not the base64 itself, which the stdlib gives up on
         return cls(data, 0, False, part.get_content_charset())
 
     def read(self, reader: Callable[[Callable[[], Iterator[str]]], T]) -> T:
@@ -333,8 +339,12 @@ def message_id(raw: bytes) -> str | None:
     return value or None
 
 
-def read_parts(raw: bytes) -> Parts:
-    """The text/html and text/plain bodies, and the attached ``message/rfc822`` bytes."""
+def read_parts(raw: bytes, *, whole: bool = False) -> Parts:
+    """The text/html and text/plain bodies, and the attached ``message/rfc822`` bytes.
+
+    ``whole``: the message is known to have arrived whole (attached to a message whose
+    closing boundary is there), so nothing in it is taken for a sign of a cut.
+    """
     end = _HEADER_END.search(raw, 0, _MAX_HEADER_BYTES)
     message = email.message_from_bytes(raw[: end.end()] if end else raw)
     body = None
@@ -350,8 +360,8 @@ def read_parts(raw: bytes) -> Parts:
     elif end:
         message = email.message_from_bytes(raw)
     parts = Parts(defects=[type(d).__name__ for d in message.defects])
-    parts.cut = None if body else boundary_cut(message)
-    parts.whole = body is None and message.is_multipart() and parts.cut is None
+    parts.cut = None if body or whole else boundary_cut(message)
+    parts.whole = whole or (body is None and message.is_multipart() and parts.cut is None)
     _walk(message, parts, inside_attachment=False, body=(raw, body) if body else None)
     return parts
 
@@ -384,13 +394,14 @@ def _walk(
     if inside_attachment or part.get_content_disposition() == "attachment":
         return
     if content_type == "text/html":
-        parts.html.append(_text_part(part, body))
+        text = _text_part(part, body)
+        # Its defects once its payload is decoded; read with its HTML (tables.html_facts).
+        cut = None if parts.whole else encoding_cut(part)
+        parts.html.append(dataclasses.replace(text, cut=cut) if cut else text)
     elif content_type == "text/plain" or part.get_content_maintype() == "":
         parts.plain.append(_text_part(part, body))
-    else:
-        return
-    if not parts.whole:
-        parts.cut = parts.cut or encoding_cut(part)  # its defects once its payload is decoded
+        if not parts.whole:
+            parts.cut = parts.cut or encoding_cut(part)  # its defects once decoded
 
 
 def _text_part(part: email.message.Message, body: tuple[bytes, int] | None) -> TextPart:

@@ -83,14 +83,14 @@ class Stream:
         self.last_table: _Table | None = None
 
     def read(self, pieces: Iterable[str]) -> BodyFacts:
-        root, cut = feed(self.parser, pieces, self._events)
+        root, document = feed(self.parser, pieces, self._events)
         if root is None:
             return BodyFacts()
         # Every table is still in the tree (error tables emptied), in the tree's order.
         found = (self.tables.get(element) for element in root.iter("table"))
         errors = [table for table in found if table is not None and table.error]
         rows = [row for table in errors for row in table.rows]
-        return finish(root, rows, [table.element for table in errors], cut)
+        return finish(root, rows, [table.element for table in errors], document)
 
     def _events(self) -> None:
         for _event, element in self.parser.read_events():

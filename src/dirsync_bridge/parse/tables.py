@@ -54,10 +54,17 @@ def read_html_pieces(pieces: Pieces) -> BodyFacts:
 
 def html_facts(parts: Parts, html: TextPart) -> BodyFacts:
     """``read_html_pieces`` of one HTML part of ``parts``; not cut when the message's
-    closing boundary proves it arrived whole (sloppy HTML that never closes its table)."""
+    closing boundary proves it arrived whole (sloppy HTML that never closes its table).
+
+    Its base64 left in an incomplete group is a cut only while its document is open: a
+    document that reached ``</body>`` lost nothing, and the odd group is what a gateway
+    appended (a plain-text footer after the base64 block, decoded as junk after it).
+    """
     facts = html.read(read_html_pieces)
     if parts.whole:
         facts.cut = None
+    elif html.cut and not facts.closed:
+        facts.cut = html.cut
     return facts
 
 
@@ -71,7 +78,7 @@ def _read(pieces: Pieces) -> BodyFacts:
 def _read_tree(pieces: Iterable[str]) -> BodyFacts:
     """Every table read from the whole tree: for tables streaming cannot follow."""
     parser = new_parser(events=False)
-    root, cut = feed(parser, pieces, lambda: None)
+    root, document = feed(parser, pieces, lambda: None)
     if root is None:
         return BodyFacts()
     rows: list[Row] = []
@@ -81,4 +88,4 @@ def _read_tree(pieces: Iterable[str]) -> BodyFacts:
         if found is not None:
             rows.extend(found)
             error_tables.append(table)
-    return finish(root, rows, error_tables, cut)
+    return finish(root, rows, error_tables, document)
