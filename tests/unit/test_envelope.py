@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dirsync_bridge.parse.mime import Envelope, addresses, read_envelope, rfc5322_addresses
+from dirsync_bridge.parse.from_addresses import addresses, rfc5322_addresses
+from dirsync_bridge.parse.mime import Envelope, read_envelope
 
 REPORT_SENDER = "msonlineservicesteam@microsoftonline.com"
 
