@@ -171,6 +171,20 @@ def environ_without(*names: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in names}
 
 
+@contextmanager
+def mounted(mount: list[str], where: Path, cannot: str) -> Iterator[Path]:
+    """``where``, made here, with what ``mount`` (a mount command but its target) mounts on
+    it; unmounted (lazily) on the way out. The test is skipped, ``cannot`` said, where the
+    mount fails."""
+    where.mkdir()
+    if subprocess.run([*mount, str(where)], capture_output=True, check=False).returncode:
+        pytest.skip(cannot)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
 @pytest.fixture
 def clean(tmp_path: Path) -> dict[str, object]:
     """What a clean run of the whole ``CORPUS`` leaves behind (``outcome``)."""
