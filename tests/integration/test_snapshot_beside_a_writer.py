@@ -141,7 +141,6 @@ def copies_beside_a_writer(db: Path, seed: int) -> tuple[list[str], int, int]:
     fault = torn(last)
     if fault:
         faults.append(f"after the writer: {fault}")
-    print(f"accepted={accepted} refused={refused} faults={len(faults)}")
     return faults, accepted, refused
 
 
