@@ -146,6 +146,45 @@ def cli(
     )
 
 
+def cli_with_config_file(
+    config_file: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """``dirsync-bridge --config config_file *args`` in a process of its own, its output
+    captured as text, whatever it exits with; ``env`` replaces the environment when given."""
+    return subprocess.run(
+        [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=env,
+    )
+
+
+def environ_without(*names: str) -> dict[str, str]:
+    """This process's environment without ``names`` (secrets a test must not inherit)."""
+    return {k: v for k, v in os.environ.items() if k not in names}
+
+
+@contextmanager
+def mounted(mount: list[str], where: Path, cannot: str) -> Iterator[Path]:
+    """``where``, made here, with what ``mount`` (a mount command but its target) mounts on
+    it; unmounted (lazily) on the way out. The test is skipped, ``cannot`` said, where the
+    mount fails."""
+    where.mkdir()
+    if subprocess.run([*mount, str(where)], capture_output=True, check=False).returncode:
+        pytest.skip(cannot)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
 @pytest.fixture
 def clean(tmp_path: Path) -> dict[str, object]:
     """What a clean run of the whole ``CORPUS`` leaves behind (``outcome``)."""

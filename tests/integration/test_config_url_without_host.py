@@ -5,13 +5,12 @@ no '@'): [jira] url refuses it without quoting it; [graph] authority_url / graph
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-m", "dirsync_bridge"]
+from .conftest import cli_with_config_file
+
 PASSWORD = "Secr3tPass"
 
 
@@ -33,15 +32,7 @@ def test_a_url_key_with_user_and_password_but_no_host_is_refused_unquoted(
 ) -> None:
     config = tmp_path / "c.toml"
     config.write_text(f'[state]\npath = "{tmp_path / "state.db"}"\n{section}')
-    done = subprocess.run(
-        [*CLI, "--config", str(config), "doctor"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=os.environ.copy(),
-    )
+    done = cli_with_config_file(config, "doctor", env=os.environ.copy(), cwd=tmp_path, timeout=60)
     out = done.stdout + done.stderr
     assert done.returncode == 2, out
     assert PASSWORD not in out, out

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -17,8 +16,23 @@ import pytest
 from ..simulators.graph.login import aad_error
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
+from .conftest import cli_with_config_file
 
-CLI = [sys.executable, "-m", "dirsync_bridge"]
+
+def _run(
+    tmp_path: Path, graph_sim: GraphSimulator, secret: str, command: str
+) -> subprocess.CompletedProcess[str]:
+    """``command`` against the simulator, signing in with ``secret``."""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
+        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+    )
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret}
+    return cli_with_config_file(config, command, env=env, cwd=tmp_path)
 
 
 @pytest.mark.parametrize("command", ["run", "doctor"])
@@ -29,23 +43,7 @@ def test_a_login_error_that_echoes_the_request_never_shows_the_secret(
         return aad_error(400, "invalid_request", 900144, f"Malformed request: {urlencode(form)}")
 
     monkeypatch.setattr(graph_sim.login, "token", echoing)
-    config = tmp_path / "c.toml"
-    config.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
-        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
-        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
-        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
-        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
-    )
-    done = subprocess.run(
-        [*CLI, "--config", str(config), command],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "DIRSYNC_GRAPH_SECRET": CLIENT_SECRET},
-    )
+    done = _run(tmp_path, graph_sim, CLIENT_SECRET, command)
     assert done.returncode == 2, done.stdout + done.stderr
     out = done.stdout + done.stderr
     assert CLIENT_SECRET not in out and urlencode({"s": CLIENT_SECRET})[2:] not in out, out
@@ -63,23 +61,7 @@ def test_a_secret_echoed_in_json_with_escaped_slashes_is_never_shown(
         return aad_error(400, "invalid_request", 900144, f"Malformed request: {echoed}")
 
     monkeypatch.setattr(graph_sim.login, "token", echoing)
-    config = tmp_path / "c.toml"
-    config.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
-        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
-        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
-        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
-        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
-    )
-    done = subprocess.run(
-        [*CLI, "--config", str(config), "run"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "DIRSYNC_GRAPH_SECRET": secret},
-    )
+    done = _run(tmp_path, graph_sim, secret, "run")
     out = done.stdout + done.stderr
     assert done.returncode == 2, out
     assert "client_secret" in out, out  # the echo is shown...

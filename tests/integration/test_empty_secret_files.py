@@ -7,35 +7,22 @@ wrong."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from .conftest import cli_with_config_file, environ_without
+
 ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "dirsync_bridge"]
 CONTENTS = {"empty": b"", "newline": b"\n", "bom-crlf": b"\xef\xbb\xbf\r\n", "spaces": b"   \n"}
 
 
 def _run(tmp_path: Path, config: str, *args: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "c.toml"
     path.write_text(config)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DIRSYNC_JIRA_TOKEN", "DIRSYNC_GRAPH_SECRET")
-    }
-    return subprocess.run(
-        [*CLI, "--config", str(path), *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
+    env = environ_without("DIRSYNC_JIRA_TOKEN", "DIRSYNC_GRAPH_SECRET")
+    return cli_with_config_file(path, *args, env=env, cwd=tmp_path, timeout=60)
 
 
 @pytest.mark.parametrize("content", list(CONTENTS))

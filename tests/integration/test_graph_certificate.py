@@ -13,24 +13,19 @@ operators set it up, and the key each mistake is blamed on.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from ..conftest import REPORTS
-from ..simulators.graph.fixtures import client_certificate
+from ..simulators.graph.fixtures import client_certificate, self_signed_certificate
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import MAILBOX, TENANT_ID
-
-CLI = [sys.executable, "-m", "dirsync_bridge"]
+from .conftest import cli_with_config_file, environ_without
 
 
 def _run_with_certificate(
@@ -46,15 +41,8 @@ def _run_with_certificate(
         f'certificate_path = "app.pem"\ncertificate_thumbprint = "{thumbprint}"\n'
         f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
     )
-    env = {k: v for k, v in os.environ.items() if k != "DIRSYNC_GRAPH_SECRET"}
-    return subprocess.run(
-        [*CLI, "--config", str(config), command],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
+    return cli_with_config_file(
+        config, command, cwd=tmp_path, env=environ_without("DIRSYNC_GRAPH_SECRET")
     )
 
 
@@ -143,27 +131,8 @@ def test_a_thumbprint_refused_says_which_character_is_wrong(
 
 def _another_certificate() -> tuple[bytes, bytes, str]:
     """(key PEM, certificate PEM, SHA-1 thumbprint) of a second self-signed RSA certificate."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another app")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return (
-        key_pem,
-        cert.public_bytes(serialization.Encoding.PEM),
-        cert.fingerprint(hashes.SHA1()).hex(),
-    )
+    key_pem, cert_pem, thumbprint = self_signed_certificate("another app")
+    return key_pem.encode(), cert_pem.encode(), thumbprint
 
 
 @pytest.mark.parametrize("command", ["run", "doctor"])

@@ -4,9 +4,7 @@ a chain beside the app certificate, several keys, a renewed certificate."""
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
-import sys
 import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +17,8 @@ from cryptography.x509.oid import NameOID
 
 from dirsync_bridge.config.certificate import certificate_problems
 
-CLI = [sys.executable, "-m", "dirsync_bridge"]
+from .conftest import cli_with_config_file, environ_without
+
 _RSA_OID = bytes.fromhex("06092a864886f70d010101")  # rsaEncryption in SubjectPublicKeyInfo
 
 
@@ -111,27 +110,28 @@ def _run(
         f'certificate_path = "app.pem"\ncertificate_thumbprint = "{thumbprint}"\n'
         '[source.mailbox]\nmailbox = "alerts@contoso.invalid"\n'
     )
-    env = {k: v for k, v in os.environ.items() if k != "DIRSYNC_GRAPH_SECRET"}
-    return subprocess.run(
-        [*CLI, "--config", str(config), command],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
+    return cli_with_config_file(
+        config, command, cwd=tmp_path, env=environ_without("DIRSYNC_GRAPH_SECRET")
     )
+
+
+def _app_pem(chain: bytes) -> tuple[bytes, str]:
+    """A new app key and its certificate with ``chain`` after them, as one PEM; and the app
+    certificate's thumbprint."""
+    key = _key()
+    app = _cert(key, "app")
+    pem = _key_pem(key) + app.public_bytes(serialization.Encoding.PEM) + chain
+    return pem, app.fingerprint(hashes.SHA1()).hex()
+
+
+def _assert_not_an_internal_error(done: subprocess.CompletedProcess[str]) -> None:
+    out = done.stdout + done.stderr
+    assert "internal error" not in out, out
+    assert done.returncode != 70, out
 
 
 def test_unit_a_chain_certificate_of_an_unknown_key_type_is_no_exception() -> None:
-    key = _key()
-    app = _cert(key, "app")
-    pem = (
-        _key_pem(key)
-        + app.public_bytes(serialization.Encoding.PEM)
-        + _chain_cert_with_unknown_key_type()
-    )
-    thumbprint = app.fingerprint(hashes.SHA1()).hex()
+    pem, thumbprint = _app_pem(_chain_cert_with_unknown_key_type())
     # the app's certificate is there, with the key and the thumbprint given: nothing to say
     assert list(certificate_problems("app.pem", pem, thumbprint)) == []
 
@@ -140,32 +140,16 @@ def test_unit_a_chain_certificate_of_an_unknown_key_type_is_no_exception() -> No
 def test_a_chain_certificate_of_an_unknown_key_type_is_not_an_internal_error(
     tmp_path: Path, command: str
 ) -> None:
-    key = _key()
-    app = _cert(key, "app")
-    pem = (
-        _key_pem(key)
-        + app.public_bytes(serialization.Encoding.PEM)
-        + _chain_cert_with_unknown_key_type()
-    )
-    done = _run(tmp_path, pem, app.fingerprint(hashes.SHA1()).hex(), command)
-    out = done.stdout + done.stderr
-    assert "internal error" not in out, out
-    assert done.returncode != 70, out
+    pem, thumbprint = _app_pem(_chain_cert_with_unknown_key_type())
+    _assert_not_an_internal_error(_run(tmp_path, pem, thumbprint, command))
 
 
 @pytest.mark.parametrize("command", ["run", "doctor"])
 def test_an_sm2_ca_certificate_in_the_chain_is_not_an_internal_error(
     tmp_path: Path, command: str
 ) -> None:
-    key = _key()
-    app = _cert(key, "app")
-    pem = (
-        _key_pem(key) + app.public_bytes(serialization.Encoding.PEM) + _sm2_ca_certificate(tmp_path)
-    )
-    done = _run(tmp_path, pem, app.fingerprint(hashes.SHA1()).hex(), command)
-    out = done.stdout + done.stderr
-    assert "internal error" not in out, out
-    assert done.returncode != 70, out
+    pem, thumbprint = _app_pem(_sm2_ca_certificate(tmp_path))
+    _assert_not_an_internal_error(_run(tmp_path, pem, thumbprint, command))
 
 
 def test_a_chain_certificate_with_a_negative_serial_puts_no_library_warning_on_stderr(
@@ -174,14 +158,8 @@ def test_a_chain_certificate_with_a_negative_serial_puts_no_library_warning_on_s
     """Old private CAs issued negative serials; cryptography loads them with a
     CryptographyDeprecationWarning, which the tool shows as a 'py.warnings' line quoting its
     own source code (twice in doctor), not a line of the tool's."""
-    key = _key()
-    app = _cert(key, "app")
-    pem = (
-        _key_pem(key)
-        + app.public_bytes(serialization.Encoding.PEM)
-        + _chain_cert_with_negative_serial()
-    )
-    done = _run(tmp_path, pem, app.fingerprint(hashes.SHA1()).hex(), "doctor")
+    pem, thumbprint = _app_pem(_chain_cert_with_negative_serial())
+    done = _run(tmp_path, pem, thumbprint, "doctor")
     assert "CryptographyDeprecationWarning" not in done.stderr, done.stderr
     assert "py.warnings" not in done.stderr, done.stderr
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,7 @@ from ..conftest import REPORTS
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
 from ..simulators.graph.wire import GraphError
-
-CLI = [sys.executable, "-m", "dirsync_bridge"]
+from .conftest import cli_with_config_file
 
 
 def _config(tmp_path: Path, sim: GraphSimulator) -> Path:
@@ -36,14 +34,7 @@ def _config(tmp_path: Path, sim: GraphSimulator) -> Path:
 
 def _cli(config: Path, secret: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DIRSYNC_GRAPH_SECRET": secret}
-    return subprocess.run(
-        [*CLI, "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-        env=env,
-    )
+    return cli_with_config_file(config, *args, env=env, timeout=90)
 
 
 @pytest.mark.parametrize("secret", [CLIENT_SECRET, "Wr0ng~Secret.value-9876"])

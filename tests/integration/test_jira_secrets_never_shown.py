@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import pytest
 
 from ..conftest import REPORTS
 from ..simulators.jira import JiraSimulator
+from .conftest import cli_with_config_file
 
-CLI = [sys.executable, "-m", "dirsync_bridge"]
 TOKEN = "ATATT3xFfGF0Tok3nS3cr3tValue"
 PAT = "NjYzMDk3MTA0MDI2OlPATs3cr3t"
 
@@ -39,15 +38,7 @@ def _config(tmp_path: Path, url: str, mode: str) -> Path:
 
 
 def _cli(config: Path, token: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DIRSYNC_JIRA_TOKEN": token}
-    return subprocess.run(
-        [*CLI, "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    return cli_with_config_file(config, *args, env={**os.environ, "DIRSYNC_JIRA_TOKEN": token})
 
 
 def _forms(token: str) -> list[str]:

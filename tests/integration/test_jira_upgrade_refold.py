@@ -18,12 +18,11 @@ import pytest
 
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.errors import Fatal
-from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
 
 from ..simulators.jira import JiraSimulator
 from .test_jira_sink import jira_config, token_env
-from .test_object_ids_across_sources import _as_before, _file
+from .test_object_ids_across_sources import _as_before, _file, _rules_back_to_lifecycle_2
 
 folding = importlib.import_module("dirsync_bridge.lifecycle.fold")
 
@@ -49,15 +48,7 @@ def _upgrade_setup(
         old.setattr(folding, "_carried", _as_before)
         for path in paths[:5]:
             replay([path], config, enrich=False, env=env)
-    ledger = Ledger.open(config.state.path)
-    try:
-        with ledger.conn:
-            ledger.conn.execute(
-                "UPDATE lifecycle_rules SET rules = replace(rules, '\"lifecycle\": 3', "
-                "'\"lifecycle\": 2')"
-            )
-    finally:
-        ledger.close()
+    _rules_back_to_lifecycle_2(config)
     return config, paths
 
 

@@ -4,8 +4,6 @@ bind, a wrong password, a wrong CA, with `replay` and `doctor`."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,10 +11,10 @@ import trustme
 
 from ..directory.samba import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, SambaDC
 from ..reportgen import duplicate, report_email
+from .conftest import cli_with_config_file
 
 pytest_plugins = ["tests.directory.fixtures"]
 
-CLI = [sys.executable, "-m", "dirsync_bridge"]
 WRONG = "Wr0ng-Ld4p-Passw0rd!"
 
 
@@ -55,14 +53,6 @@ def test_the_ldap_password_is_never_shown(tmp_path: Path, samba_dc: SambaDC, pas
             ["-vv", "doctor"],
             ["-vv", "parse", "--enrich", "--format", "json", str(mail)],
         ):
-            done = subprocess.run(
-                [*CLI, "--config", str(config), *args],
-                cwd=tmp_path,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-                env=env,
-            )
+            done = cli_with_config_file(config, *args, env=env, cwd=tmp_path)
             outs.append(done.stdout + done.stderr)
     assert password not in "\n".join(outs)

@@ -16,9 +16,10 @@ from pathlib import Path
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import run
 
-from ..reportgen import id_report_email, quarantine
+from ..reportgen import id_report_email
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import MAILBOX
+from .test_verification_uses_the_tracked_object_ids import synced_bob
 from .test_verified_before_the_fix_is_rechecked import ENV, NOW, _config
 
 
@@ -27,13 +28,7 @@ def test_an_object_guid_column_names_the_same_object_as_its_immutable_id(
 ) -> None:
     guid = uuid.UUID("7f3a9c1e-2b4d-4e6f-8a0b-1c2d3e4f5a6b")
     immutable = base64.b64encode(guid.bytes_le).decode("ascii")
-    graph_sim.add_user(
-        "bob@contoso.com",
-        on_premises_sync_enabled=True,
-        on_premises_immutable_id=immutable,
-        proxy_addresses=["SMTP:bob@contoso.com", "smtp:bob.x@contoso.com"],
-    )
-    row = quarantine("ProxyAddresses", "smtp:bob.x@contoso.com")
+    row = synced_bob(graph_sim, immutable)
     raw = id_report_email(
         "Contoso", NOW - timedelta(hours=1), [("bob@contoso.com", str(guid), row)], "g@rev25.test"
     ).replace(b"Object ID", b"Object GUID")

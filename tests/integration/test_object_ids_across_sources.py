@@ -116,6 +116,20 @@ def _as_before(sighting: Sighting, tracked: Tracked) -> Sighting:
     return sighting.model_copy(update={"details": carried})
 
 
+def _rules_back_to_lifecycle_2(config: Config) -> None:
+    """The ledger's recorded rules set back to lifecycle version 2, as the build before left
+    them."""
+    ledger = Ledger.open(config.state.path)
+    try:
+        with ledger.conn:
+            ledger.conn.execute(
+                "UPDATE lifecycle_rules SET rules = replace(rules, '\"lifecycle\": 3', "
+                "'\"lifecycle\": 2')"
+            )
+    finally:
+        ledger.close()
+
+
 def test_a_ledger_the_judgement_before_built_is_folded_again_and_its_tickets_follow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -129,15 +143,7 @@ def test_a_ledger_the_judgement_before_built_is_folded_again_and_its_tickets_fol
     for path in paths[:5]:
         replay([path], config, enrich=False)
     assert len(_comments(config)) == 4  # what that build wrote
-    ledger = Ledger.open(config.state.path)
-    try:
-        with ledger.conn:
-            ledger.conn.execute(
-                "UPDATE lifecycle_rules SET rules = replace(rules, '\"lifecycle\": 3', "
-                "'\"lifecycle\": 2')"
-            )
-    finally:
-        ledger.close()
+    _rules_back_to_lifecycle_2(config)
     monkeypatch.undo()
     replay([paths[5]], config, enrich=False)
     (added,) = _comments(config)

@@ -8,11 +8,9 @@ still masked anywhere else."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-CLI = [sys.executable, "-m", "dirsync_bridge"]
+from .conftest import cli_with_config_file
 
 
 def test_doctor_names_the_host_whose_name_holds_the_password(tmp_path: Path) -> None:
@@ -22,14 +20,12 @@ def test_doctor_names_the_host_whose_name_holds_the_password(tmp_path: Path) -> 
         'url = "ldaps://dc1.contoso.invalid"\nbind_dn = "CN=svc,DC=contoso,DC=invalid"\n'
         'base_dn = "DC=contoso,DC=invalid"\ntimeout = 2.0\n'
     )
-    done = subprocess.run(
-        [*CLI, "--config", str(config), "doctor"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = cli_with_config_file(
+        config,
+        "doctor",
         env={**os.environ, "DIRSYNC_LDAP_PASSWORD": "Contoso"},
+        cwd=tmp_path,
+        timeout=60,
     )
     out = done.stdout + done.stderr
     assert "FAIL ldap bind" in out, out  # .invalid never resolves

@@ -24,7 +24,7 @@ from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
 
 from ..conftest import REPORTS
-from .conftest import cli, make_config
+from .conftest import cli, make_config, mounted
 
 REPORT = REPORTS / "aadsync_th_thead.eml"
 
@@ -126,15 +126,9 @@ def mount(tmp_path: Path) -> Iterator[Path]:
     """An empty tmpfs, to be remounted read-only (``remount_read_only``)."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("needs root to mount a tmpfs")
-    where = tmp_path / "mnt"
-    where.mkdir()
-    made = ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(where)]
-    if subprocess.run(made, capture_output=True, check=False).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    tmpfs = ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs"]
+    with mounted(tmpfs, tmp_path / "mnt", "cannot mount a tmpfs here") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def remount_read_only(where: Path) -> None:

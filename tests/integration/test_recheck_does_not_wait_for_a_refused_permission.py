@@ -18,6 +18,7 @@ from typing import Any, cast
 import pytest
 
 from dirsync_bridge import verify
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.cloud import CloudDirectory
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import run
@@ -31,8 +32,15 @@ from .test_verified_before_the_fix_is_rechecked import (
     _as_before_the_upgrade,
     _config,
     _directory,
-    _old_rule,
+    _verified_by_the_old_rule,
 )
+
+
+def _downgraded_granting_only(graph_sim: GraphSimulator, cfg: Config, roles: set[str]) -> None:
+    """The state put back as the earlier release left it (the next run upgrades it), and the
+    app granted only ``roles`` from now on."""
+    _as_before_the_upgrade(cfg.state.path)
+    graph_sim.register_app(TENANT_ID, CLIENT_ID, secret=CLIENT_SECRET, roles=roles)
 
 
 def test_a_permanently_refused_lookup_type_does_not_postpone_the_recheck_for_ever(
@@ -43,16 +51,9 @@ def test_a_permanently_refused_lookup_type_does_not_postpone_the_recheck_for_eve
 ) -> None:
     _directory(graph_sim)
     cfg = _config(tmp_path, graph_sim)
-    with monkeypatch.context() as old:
-        old.setattr(verify, "is_self", _old_rule)
-        assert run(cfg, env=ENV).created == 2
-        assert run(cfg, env=ENV).resolved == 2
-    _as_before_the_upgrade(cfg.state.path)
-    graph_sim.register_app(
-        TENANT_ID,
-        CLIENT_ID,
-        secret=CLIENT_SECRET,
-        roles={"Mail.ReadWrite", "User.Read.All", "GroupMember.Read.All"},
+    _verified_by_the_old_rule(cfg, monkeypatch)
+    _downgraded_granting_only(
+        graph_sim, cfg, {"Mail.ReadWrite", "User.Read.All", "GroupMember.Read.All"}
     )
     caplog.clear()
     reopened = sum(run(cfg, env=ENV).reopened for _ in range(3))
@@ -110,16 +111,9 @@ def test_with_user_lookups_refused_no_earlier_verification_is_shown_and_all_reop
     verification is upheld; each is withdrawn, at once, naming User.Read.All."""
     _directory(graph_sim)
     cfg = _config(tmp_path, graph_sim)
-    with monkeypatch.context() as old:
-        old.setattr(verify, "is_self", _old_rule)
-        assert run(cfg, env=ENV).created == 2
-        assert run(cfg, env=ENV).resolved == 2
-    _as_before_the_upgrade(cfg.state.path)
-    graph_sim.register_app(
-        TENANT_ID,
-        CLIENT_ID,
-        secret=CLIENT_SECRET,
-        roles={"Mail.ReadWrite", "GroupMember.Read.All", "OrgContact.Read.All"},
+    _verified_by_the_old_rule(cfg, monkeypatch)
+    _downgraded_granting_only(
+        graph_sim, cfg, {"Mail.ReadWrite", "GroupMember.Read.All", "OrgContact.Read.All"}
     )
     assert run(cfg, env=ENV).reopened == 2
     for ticket in local_tickets(cfg):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge import bootstrap, verify
+from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.lifecycle import REOPENED, VERIFIED
@@ -32,7 +32,7 @@ from .test_verified_before_the_fix_is_rechecked import (
     _as_before_the_upgrade,
     _config,
     _directory,
-    _old_rule,
+    _verified_by_the_old_rule,
 )
 
 
@@ -62,10 +62,7 @@ def test_a_ticket_a_person_closed_as_wont_do_after_the_verification_is_not_reope
     Do" (recorded as ``ticket_sync.sync_people`` records it). The re-check leaves it."""
     _directory(graph_sim)
     cfg = _config(tmp_path, graph_sim)
-    with monkeypatch.context() as old:
-        old.setattr(verify, "is_self", _old_rule)
-        assert run(cfg, env=ENV).created == 2
-        assert run(cfg, env=ENV).resolved == 2
+    _verified_by_the_old_rule(cfg, monkeypatch)
     ledger = Ledger.open(cfg.state.path)
     ledger.use_rules(bootstrap.policy(cfg))
     try:
@@ -121,10 +118,7 @@ def test_a_jira_ticket_a_person_corrected_to_wont_do_is_not_reopened_by_the_rech
     env = {**ENV, **token_env(sim)}
     _directory(graph_sim)
     cfg = _jira_config(tmp_path, graph_sim, sim)
-    with monkeypatch.context() as old:
-        old.setattr(verify, "is_self", _old_rule)
-        assert run(cfg, env=env).created == 2
-        assert run(cfg, env=env).resolved == 2
+    _verified_by_the_old_rule(cfg, monkeypatch, env)
     ann = next(
         k for k, i in sim.issues.items() if "ann@contoso.com" in str(i.fields.get("summary"))
     )

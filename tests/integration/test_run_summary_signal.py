@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,39 @@ def _stalled_pipe() -> tuple[int, int]:
     return read_end, write_end
 
 
+@contextmanager
+def _replay_on_a_stalled_stderr(
+    tmp_path: Path, report: str, **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``replay`` of ``report`` into a new local store, JSON logs on a ``_stalled_pipe``, in a
+    process of its own with ``env`` added (killed on the way out if it still runs)."""
+    (tmp_path / "state").mkdir()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+    read_end, write_end = _stalled_pipe()
+    child = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "dirsync_bridge", "--config", str(config)),
+            *("--log-format", "json", "replay", "--sink", "local", report),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=write_end,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC")},
+            "PYTHONPATH": str(SRC),
+            **env,
+        },
+    )
+    os.close(write_end)
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(read_end)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
 def test_a_signal_ends_a_pass_whose_summary_line_is_stuck_on_a_stalled_stderr(
@@ -45,27 +80,9 @@ def test_a_signal_ends_a_pass_whose_summary_line_is_stuck_on_a_stalled_stderr(
 ) -> None:
     """The signal comes as the line is about to be written (a crash point sends it): the
     write then blocks, and the process must still end, 130."""
-    (tmp_path / "state").mkdir()
-    config = tmp_path / "c.toml"
-    config.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
-    read_end, write_end = _stalled_pipe()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC")},
-        "PYTHONPATH": str(SRC),
-        "DIRSYNC_BRIDGE_CRASH_AT": f"run-summary:1:{signal_name}",
-    }
-    report = sorted(REPORTS.glob("*.eml"))[0]
-    child = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "dirsync_bridge", "--config", str(config)),
-            *("--log-format", "json", "replay", "--sink", "local", str(report)),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=write_end,
-        env=env,
-    )
-    os.close(write_end)
-    try:
+    report = str(sorted(REPORTS.glob("*.eml"))[0])
+    crash_at = f"run-summary:1:{signal_name}"
+    with _replay_on_a_stalled_stderr(tmp_path, report, DIRSYNC_BRIDGE_CRASH_AT=crash_at) as child:
         try:
             code = child.wait(timeout=HANG)
         except subprocess.TimeoutExpired:
@@ -75,11 +92,6 @@ def test_a_signal_ends_a_pass_whose_summary_line_is_stuck_on_a_stalled_stderr(
                 "ended; the run-summary write on stderr never returns)"
             ) from None
         assert code == 130
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        os.close(read_end)
 
 
 @pytest.mark.slow
@@ -89,26 +101,8 @@ def test_sigterm_ends_a_pass_whose_summary_line_is_already_blocked_on_a_stalled_
     """The review's case: SIGTERM comes while the write is blocked (no crash point). The
     pass writes no other line before its summary (JSON, warnings only): the first write
     that blocks is the summary's."""
-    (tmp_path / "state").mkdir()
-    config = tmp_path / "c.toml"
-    config.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
-    read_end, write_end = _stalled_pipe()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC")},
-        "PYTHONPATH": str(SRC),
-    }
-    child = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "dirsync_bridge", "--config", str(config)),
-            *("--log-format", "json", "replay", "--sink", "local", MAIL),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=write_end,
-        env=env,
-    )
-    os.close(write_end)
-    wchan = Path(f"/proc/{child.pid}/wchan")
-    try:
+    with _replay_on_a_stalled_stderr(tmp_path, MAIL) as child:
+        wchan = Path(f"/proc/{child.pid}/wchan")
         for _ in range(HANG * 20):  # until it blocks writing to the pipe (a guard, not a pace)
             if child.poll() is not None or "pipe_write" in wchan.read_text():
                 break
@@ -122,11 +116,6 @@ def test_sigterm_ends_a_pass_whose_summary_line_is_already_blocked_on_a_stalled_
                 f"SIGTERM ignored: still running, blocked in {wchan.read_text()!r}"
             ) from None
         assert code == 130
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        os.close(read_end)
 
 
 @pytest.mark.slow

@@ -27,6 +27,8 @@ import pytest
 from dirsync_bridge import sqlite_snapshot
 from dirsync_bridge.errors import Retriable
 
+from .conftest import mounted
+
 pytestmark = pytest.mark.slow
 
 COPIES = 100
@@ -139,7 +141,6 @@ def copies_beside_a_writer(db: Path, seed: int) -> tuple[list[str], int, int]:
     fault = torn(last)
     if fault:
         faults.append(f"after the writer: {fault}")
-    print(f"accepted={accepted} refused={refused} faults={len(faults)}")
     return faults, accepted, refused
 
 
@@ -168,15 +169,9 @@ def coarse_fs(tmp_path: Path) -> Iterator[Path]:
         f.truncate(64 * 1024 * 1024)
     made = ["mkfs.ext4", "-q", "-F", "-I", "128", str(image)]
     subprocess.run(made, capture_output=True, check=True)
-    where = tmp_path / "coarse"
-    where.mkdir()
-    mounted = ["mount", "-o", "loop", str(image), str(where)]
-    if subprocess.run(mounted, capture_output=True, check=False).returncode:
-        pytest.skip("cannot mount a loop device here")
-    try:
+    loop = ["mount", "-o", "loop", str(image)]
+    with mounted(loop, tmp_path / "coarse", "cannot mount a loop device here") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 @pytest.mark.usefixtures("quick_retries")

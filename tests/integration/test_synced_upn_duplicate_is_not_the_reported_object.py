@@ -12,30 +12,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import run
 
 from ..reportgen import id_report_email, quarantine, report_email
-from ..simulators.graph.fixtures import tool_settings
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_SECRET, MAILBOX
 from .conftest import local_store
+from .test_verified_before_the_fix_is_rechecked import _config as _verifying
 
 NOW = datetime.now(UTC)
 ENV = {"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
 A_ID = "D92CwNc2nUyF/hkg/H3I0g=="  # the reported (quarantined) object
 B_ID = "QF5HMK7n80qvdYsUPIHa9Q=="  # another synced object with the same UPN on-premises
-
-
-def _verifying(tmp_path: Path, graph_sim: GraphSimulator) -> Config:
-    return Config.model_validate(
-        {
-            "state": {"path": str(tmp_path / "state" / "state.db")},
-            "graph": tool_settings(graph_sim, retry_for="20s"),
-            "source": {"mailbox": {"mailbox": MAILBOX}},
-            "tickets": {"verify_with_graph": True},
-        }
-    )
 
 
 def _two_synced_anns(graph_sim: GraphSimulator) -> None:

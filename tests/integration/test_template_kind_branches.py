@@ -10,8 +10,6 @@ every run after it. Now ``SAMPLE_KIND_COMMENTS`` puts every kind in each of thos
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from dirsync_bridge.models import KINDS
 from dirsync_bridge.ticket_text.render import Renderer
 
 from ..reportgen import duplicate, report_email
+from .conftest import cli_with_config_file
 
 SEEN = [
     ("comment_reopened.txt.j2", "c.after.kinds"),
@@ -77,14 +76,7 @@ def test_such_a_template_stops_the_first_run_not_the_one_that_reopens_a_ticket(
     at = datetime(2024, 5, 3, 9, tzinfo=UTC)
     report.write_bytes(report_email("Contoso", at, [dvf, bob], "r0@templates.test"))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-    done = subprocess.run(
-        [sys.executable, "-m", "dirsync_bridge", "--config", str(cfg), "replay", str(report)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = cli_with_config_file(cfg, "replay", str(report), env=env)
     assert done.returncode == 2, done.stderr
     assert "comment_reopened.txt.j2" in done.stderr
     assert "Traceback" not in done.stderr

@@ -21,22 +21,12 @@ from ..simulators.graph.fixtures import tool_settings
 from ..simulators.graph.server import GraphSimulator
 from ..simulators.graph.tenant import CLIENT_SECRET, MAILBOX
 from .conftest import local_store
+from .test_verified_before_the_fix_is_rechecked import _config as _verifying
 
 AT = datetime(2024, 3, 4, 9, tzinfo=UTC)
 NOW = datetime.now(UTC)
 ENV = {"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
 ANN_ID = "D92CwNc2nUyF/hkg/H3I0g=="
-
-
-def _verifying(tmp_path: Path, graph_sim: GraphSimulator) -> Config:
-    return Config.model_validate(
-        {
-            "state": {"path": str(tmp_path / "state" / "state.db")},
-            "graph": tool_settings(graph_sim, retry_for="20s"),
-            "source": {"mailbox": {"mailbox": MAILBOX}},
-            "tickets": {"verify_with_graph": True},
-        }
-    )
 
 
 def _deliver(graph_sim: GraphSimulator, rows: list[tuple[str, str]], message_id: str) -> None:

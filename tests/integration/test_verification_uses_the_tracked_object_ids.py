@@ -31,17 +31,23 @@ from .test_verified_before_the_fix_is_rechecked import (
 )
 
 
+def synced_bob(graph_sim: GraphSimulator, immutable_id: str) -> str:
+    """bob, synced with ``immutable_id``, his quarantined address smtp:bob.x@contoso.com back
+    and held by nothing else; the report row of that quarantine."""
+    graph_sim.add_user(
+        "bob@contoso.com",
+        on_premises_sync_enabled=True,
+        on_premises_immutable_id=immutable_id,
+        proxy_addresses=["SMTP:bob@contoso.com", "smtp:bob.x@contoso.com"],
+    )
+    return quarantine("ProxyAddresses", "smtp:bob.x@contoso.com")
+
+
 def _bob_cleared_then_plain_email(graph_sim: GraphSimulator, plain: bool = True) -> None:
     """bob: synced, his quarantined address back, nothing else holding it (cleared). First
     reported with the Object ID column (his ImmutableId), then (``plain``) by a report
     email without that column: the same problem, the same ticket."""
-    graph_sim.add_user(
-        "bob@contoso.com",
-        on_premises_sync_enabled=True,
-        on_premises_immutable_id=BOB_ID,
-        proxy_addresses=["SMTP:bob@contoso.com", "smtp:bob.x@contoso.com"],
-    )
-    row = quarantine("ProxyAddresses", "smtp:bob.x@contoso.com")
+    row = synced_bob(graph_sim, BOB_ID)
     first = id_report_email(
         "Contoso", NOW - timedelta(hours=2), [("bob@contoso.com", BOB_ID, row)], "a@rev25.test"
     )

@@ -59,6 +59,17 @@ def _config(tmp_path: Path, graph_sim: GraphSimulator) -> Config:
     )
 
 
+def _verified_by_the_old_rule(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch, env: dict[str, str] = ENV
+) -> None:
+    """Two passes of the earlier release over ``cfg``: both problems ticketed, then both
+    resolved as verified (ann wrongly, bob rightly)."""
+    with monkeypatch.context() as old:
+        old.setattr(verify, "is_self", _old_rule)
+        assert run(cfg, env=env).created == 2
+        assert run(cfg, env=env).resolved == 2
+
+
 def _directory(graph_sim: GraphSimulator) -> None:
     """ann: a synced object quarantined under a placeholder UPN, another synced object
     (another forest) holding ann@contoso.com - not cleared. bob: synced, his quarantined
@@ -118,10 +129,7 @@ def test_a_ticket_wrongly_verified_before_the_fix_is_reopened_once_after_the_upg
 ) -> None:
     _directory(graph_sim)
     cfg = _config(tmp_path, graph_sim)
-    with monkeypatch.context() as old:
-        old.setattr(verify, "is_self", _old_rule)
-        assert run(cfg, env=ENV).created == 2
-        assert run(cfg, env=ENV).resolved == 2  # ann wrongly, bob rightly
+    _verified_by_the_old_rule(cfg, monkeypatch)
     _as_before_the_upgrade(cfg.state.path)
     before = _statuses(cfg)
     assert {k: s for k, (s, _c) in before.items()} == {

@@ -169,13 +169,19 @@ def deliver(
 def client_certificate() -> tuple[str, str, str]:
     """A self-signed RSA certificate for certificate auth, made once per run:
     (private key PEM, certificate PEM, SHA-1 thumbprint hex as the Azure portal shows it)."""
+    return self_signed_certificate("dirsync-bridge test app")
+
+
+def self_signed_certificate(common_name: str) -> tuple[str, str, str]:
+    """A new self-signed RSA certificate named ``common_name``, valid from yesterday for a
+    month: (private key PEM, certificate PEM, SHA-1 thumbprint hex)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dirsync-bridge test app")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
