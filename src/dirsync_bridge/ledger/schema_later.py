@@ -314,8 +314,10 @@ LATER: tuple[sqlite.Migration, ...] = (
             # Releases up to c1cbabf verified tickets cleared by a UPN alone (rev22, rev23):
             # a ledger holding such a verification is re-checked once under the rule of this
             # release (ledger.reverify, verify.py); the row goes with the re-check's results.
-            "CREATE TABLE recheck_verified (id INTEGER PRIMARY KEY CHECK (id = 1))",
-            """INSERT INTO recheck_verified (id) SELECT 1 WHERE EXISTS
+            # IF NOT EXISTS / OR IGNORE, as every migration since 0016: a ledger whose later
+            # migrations' records were lost runs them again (test_wedged_join_upgrade).
+            "CREATE TABLE IF NOT EXISTS recheck_verified (id INTEGER PRIMARY KEY CHECK (id = 1))",
+            """INSERT OR IGNORE INTO recheck_verified (id) SELECT 1 WHERE EXISTS
                 (SELECT 1 FROM resolutions WHERE name LIKE 'dirsync-bridge verified: %')""",
         ),
     ),
