@@ -201,23 +201,46 @@ def read_text(text: str) -> BodyFacts:
 
 
 def _rules_apart(paras: list[str]) -> list[str]:
-    """Each underscore rule a paragraph of its own, so that it ends the list even when a
-    gateway's footer follows on the very next line (``CAUTION: This email originated...``,
-    ``-- `` and a signature): read with the rule, the footer was an error of its own."""
+    """An underscore rule with a gateway's footer on the very next line
+    (``CAUTION: This email originated...``, ``-- `` and a signature) a paragraph of its own,
+    so that it ends the list: read with the rule, the footer was an error of its own.
+
+    A rule that closes its paragraph (Sample A's ``Tracking ID`` line, then the rule on the
+    next line) stays in it, as it always was read: it separates one error from the next,
+    and the list goes on. So does a rule followed on the next line by the next error.
+    """
     # Only the underscore rule: a line of dashes or equals signs may underline the header
     # of a plain-text table, and splitting there would break the table.
     if not any("_____" in para for para in paras):
         return paras
     apart: list[str] = []
     for para in paras:
+        rules = list(_UNDERSCORE_RULE.finditer(para))
         at = 0
-        for rule in _UNDERSCORE_RULE.finditer(para):
+        for index, rule in enumerate(rules):
+            # What follows the rule up to the next one (each character read once: linear).
+            upto = rules[index + 1].start() if index + 1 < len(rules) else len(para)
+            after = para[rule.end() : upto].strip("\n")
+            if index + 1 == len(rules) and not after.strip():
+                break  # the rule closes the paragraph: kept with it
             before = para[at : rule.start()].strip("\n")
-            apart.extend(p for p in (before, rule.group()) if p.strip())
+            if after.strip() and _reads_as_error(after):
+                # The next error glued after the rule: the rule separates, stops nothing.
+                if before.strip():
+                    apart.append(before + "\n" + rule.group())
+            else:
+                apart.extend(p for p in (before, rule.group()) if p.strip())
             at = rule.end()
         if para[at:].strip():
             apart.append(para[at:].strip("\n"))
     return apart
+
+
+def _reads_as_error(text: str) -> bool:
+    """Text right after a rule that begins the next error: an identity line, or a message
+    the catalogue knows. Anything else there is a footer."""
+    first = collapse(text.lstrip().split("\n", 1)[0])
+    return _looks_like_identity(first) or is_known_message(collapse(text))
 
 
 _IDENTITY = re.compile(

@@ -22,8 +22,11 @@ Only what the format itself proves is taken as a cut, never a guess:
   a table: a table or a row begun after the last ``</table>``, or a table (a layout table
   around the report) begun and never closed.
 
-Comments, scripts and styles are no markup here: a ``<body>`` or ``</body>`` an editor's
-comment names neither opens nor closes a document. The whole body is read for these tags,
+Tags are read as the HTML5 tokenizer reads them: comments (``<!-->`` and ``<!--->`` whole,
+``--!>`` an end too), quoted attribute values and the text of raw-text and RCDATA elements
+(a script, a style, a ``<textarea>``, a ``<title>``) are no markup here: a ``<body>`` or
+``</body>`` an editor's comment names neither opens nor closes a document, and an
+``alt="<table>"`` begins no table. The whole body is read for these tags,
 a piece at a time (``Document``), not only its last characters.
 
 A multipart message whose closing boundary is there arrived whole, whatever its parts look
@@ -32,7 +35,9 @@ of a message attached to it (``message``).
 
 Bodies cut elsewhere show nothing, and are not guessed at: a plain-text (DirSync era) body
 cut between two lines, or an HTML fragment cut outside every table, reads as a shorter
-report (README, limits). A document that reached ``</body>`` has lost no row.
+report (README, limits). A document that reached ``</body>`` has lost no row; one that
+omits both ``</body>`` and ``</html>`` (HTML allows it) is taken as cut: it cannot be told
+from one cut after its last table, and Microsoft's reports close both.
 """
 
 from __future__ import annotations
@@ -89,19 +94,37 @@ def whole_groups(part: email.message.Message) -> bytes | None:
     return b""
 
 
-# The tags the cut rules look at, outside comments: a comment is no markup ("<!-- <table>
-# -->", Outlook's "<!--[if mso]><tr>...", an editor's "<!-- copied from the <body> -->"), and
-# neither is a script's or a style's text. A tag counts once its name is whole: followed by
-# a space, ">" or "/", or by the end of the body (a cut right after "<table").
-_TOKEN = re.compile(r"<(?:!--|(/?)(html|body|table|tr|script|style)(?=[\s>/]|\Z))", re.I)
-_COMMENT_END = re.compile(r"-->")
-_RAW_END = {
-    "script": re.compile(r"</script(?=[\s>/]|\Z)", re.I),
-    "style": re.compile(r"</style(?=[\s>/]|\Z)", re.I),
+# The tags the cut rules look at, read as the HTML5 tokenizer reads them: a comment is no
+# markup ("<!-- <table> -->", Outlook's "<!--[if mso]><tr>...", an editor's "<!-- copied from
+# the <body> -->"), nor is a quoted attribute value (alt="<!--logo">, alt="<table>"), nor the
+# text of a raw-text or RCDATA element (a script, a style, a <textarea>, a <title>) up to its
+# end tag. A tag counts once its name is read (a cut right after "<table" counts).
+_COUNTED = ("html", "body", "table", "tr")
+_RAW = (  # <plaintext> is left out: it never ends, and no report sends one
+    "script", "style", "textarea", "title", "xmp", "noscript", "iframe", "noembed", "noframes",
+)  # fmt: skip
+_RAW_END = {name: re.compile(rf"</{name}(?=[\t\n\f\r />]|\Z)", re.I) for name in _RAW}
+# Other tags are read only when a quote (or a "<") comes before their ">": one with no
+# quoted value holds nothing to skip, and is passed over by the regex itself (a report is
+# mostly <td>s: read one by one, they made this five times slower).
+_DATA = re.compile(
+    r"<(?:(!--)|([!?])|(/?)(?:(" + "|".join(_COUNTED + _RAW) + r")(?=[\t\n\f\r />]|\Z)"
+    r"|[A-Za-z](?=[^<>\"']*(?:[\"'<]|\Z))))",
+    re.I,
+)
+_UNTIL = {
+    "comment": re.compile(r"--!?>"),  # "--!>" ends one too
+    "bogus": re.compile(r">"),  # <!DOCTYPE ...>, <![CDATA[...]]>, <?xml ...?>
+    # An "=" starts a value to skip only when a quote comes next (or the piece ends first):
+    # an unquoted value is passed over with the tag.
+    "tag": re.compile(r">|=(?=[\t\n\f\r ]*(?:[\"'>]|\Z))"),
+    "value": re.compile(r"[^\t\n\f\r ]"),  # after "=": a quote opens a quoted value
+    '"': re.compile(r'"'),
+    "'": re.compile(r"'"),
 }
-# A piece's last characters are read again with the next one: "</script" and the character
-# after it, the longest token, may be split between two pieces.
-_HOLD = len("</script") + 1
+# A piece's last characters are read again with the next one: a token ("</noframes" and the
+# character after it, "<!--" and the two after it) may be split between pieces.
+_HOLD = 20
 _OPEN, _CLOSE, _END = "open", "close", "end"
 
 
@@ -110,7 +133,8 @@ class Document:
 
     Fed each piece of the body as it is read (``see``), then ``end``: the start and the end
     of a 25 MiB body are never in one window, and the body is not read a second time. Each
-    character is read once (at most ``_HOLD`` of them twice), so this is linear.
+    character is read once (at most ``_HOLD`` of them twice), so this is linear. Where the
+    last piece stopped (in a comment, a tag, a quoted value, a script) is carried over.
     """
 
     def __init__(self) -> None:
@@ -122,7 +146,9 @@ class Document:
         """Tables begun and not yet closed (a stray ``</table>`` closes none)."""
         self._looking = True  # for the start of a document: neither it nor a table seen yet
         self._last: str | None = None  # the last table or row begun, </table>, or </body>
-        self._inside: re.Pattern[str] | None = None  # the end of the comment or text we are in
+        self._mode = "data"  # or an _UNTIL key, or "raw": what the text read next is
+        self._raw: re.Pattern[str] | None = None  # the end tag of the raw text we are in
+        self._raw_next: re.Pattern[str] | None = None  # ... or enter at this tag's ">"
         self._held = ""
 
     def see(self, piece: str) -> None:
@@ -136,30 +162,66 @@ class Document:
         text, self._held = self._held, ""
         self._scan(text, len(text) + 1)
 
+    def _until(self) -> re.Pattern[str]:
+        if self._mode == "data":
+            return _DATA
+        if self._mode == "raw" and self._raw is not None:
+            return self._raw
+        return _UNTIL[self._mode]
+
     def _scan(self, text: str, stop: int) -> int:
         """Read the tokens of ``text`` that start before ``stop``; where to read on from."""
         at = 0
         while at < stop:
-            if self._inside is not None:
-                found = self._inside.search(text, at)
-                if found is None or found.start() >= stop:
-                    return stop if found is None else found.start()
-                self._inside = None
-                at = found.end()
-                continue
-            token = _TOKEN.search(text, at)
-            if token is None or token.start() >= stop:
-                return stop if token is None else token.start()
-            at = token.end()
-            name = (token.group(2) or "").lower()
-            if not name:
-                self._inside = _COMMENT_END
-            elif token.group(1):
+            found = self._until().search(text, at)
+            if found is None or found.start() >= stop:
+                return stop if found is None else found.start()
+            at = self._step(found, text)
+        return at
+
+    def _step(self, found: re.Match[str], text: str) -> int:
+        """Take the token ``found`` in the current mode; where to read on from."""
+        mode, at = self._mode, found.end()
+        if mode == "data":
+            return self._markup(found, text)
+        if mode == "tag" and found.group() == "=":
+            self._mode = "value"
+        elif mode == "value" and found.group() in ("'", '"'):
+            self._mode = found.group()
+        elif mode == "value" and found.group() != ">":
+            self._mode = "tag"  # an unquoted value: read on as the tag
+            at = found.start()
+        elif mode in ("tag", "value"):  # the tag's ">": raw text, or markup again
+            self._raw, self._raw_next = self._raw_next, None
+            self._mode = "data" if self._raw is None else "raw"
+        elif mode == "raw":  # its end tag: read as a tag to its ">"
+            self._mode, self._raw = "tag", None
+        elif mode in ('"', "'"):
+            self._mode = "tag"
+        else:  # the end of a comment or of a bogus comment
+            self._mode = "data"
+        return at
+
+    def _markup(self, found: re.Match[str], text: str) -> int:
+        """A ``<`` token read in text: a comment, a doctype or the like, or a tag."""
+        at = found.end()
+        if found.group(1):  # "<!-->" and "<!--->" are whole (empty) comments
+            for abrupt in (">", "->"):
+                if text.startswith(abrupt, at):
+                    return at + len(abrupt)
+            self._mode = "comment"
+        elif found.group(2):
+            self._mode = "bogus"
+        else:
+            name = (found.group(4) or "").lower()  # "": another tag, read for its quotes
+            if found.group(3):
                 self._closing(name)
-            elif name in _RAW_END:
-                self._inside = _RAW_END[name]
+                self._raw_next = None
             else:
-                self._opening(name)
+                if name in _COUNTED:
+                    self._opening(name)
+                self._raw_next = _RAW_END.get(name)
+            self._mode = "tag"
         return at
 
     def _opening(self, name: str) -> None:
