@@ -59,18 +59,6 @@ def test_plain_text_rule_right_after_each_error_keeps_every_error() -> None:
     ]
 
 
-def test_the_next_error_glued_after_the_rule_is_read_too() -> None:
-    text = (
-        "The following errors occurred during synchronization:\n\n"
-        "a@contoso.com\n\n"
-        "A synchronized object with the same proxy address already exists in your\n"
-        "Microsoft Online Services directory.\n" + "_" * 53 + "\n"
-        "b@contoso.com\n\n"
-        "Unable to update this object because the user ID is not found.\n"
-    )
-    assert [row.identity for row in read_text(text).rows] == ["a@contoso.com", "b@contoso.com"]
-
-
 def test_a_footer_after_the_last_glued_rule_still_ends_the_list() -> None:
     text = (
         PLAIN_BODY.decode() + "CAUTION: This email originated from outside of the organization.\n"

@@ -152,7 +152,6 @@ def row_reader(roles: dict[str, int]) -> Callable[[Sequence[str]], Row | None]:
 
 _ERRORS_FOLLOW = re.compile(r"following errors occurred", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
-_UNDERSCORE_RULE = re.compile(r"^[ \t]*_{5,}[ \t]*$", re.MULTILINE)
 _TRACKING_ONLY = re.compile(r"^Tracking\s+I[Dd]\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 _MAX_IDENTITY = 320
 
@@ -168,7 +167,7 @@ def read_text(text: str) -> BodyFacts:
     paras = paragraphs(text)
     start = next((i + 1 for i, p in enumerate(paras) if _ERRORS_FOLLOW.search(p)), None)
     facts.has_error_section = start is not None
-    body = _rules_apart(paras[start:] if start is not None else paras)
+    body = paras[start:] if start is not None else paras
 
     pending_identity: str | None = None
     for para in body:
@@ -198,49 +197,6 @@ def read_text(text: str) -> BodyFacts:
         elif _looks_like_identity(flat):
             pending_identity = flat
     return facts
-
-
-def _rules_apart(paras: list[str]) -> list[str]:
-    """An underscore rule with a gateway's footer on the very next line
-    (``CAUTION: This email originated...``, ``-- `` and a signature) a paragraph of its own,
-    so that it ends the list: read with the rule, the footer was an error of its own.
-
-    A rule that closes its paragraph (Sample A's ``Tracking ID`` line, then the rule on the
-    next line) stays in it, as it always was read: it separates one error from the next,
-    and the list goes on. So does a rule followed on the next line by the next error.
-    """
-    # Only the underscore rule: a line of dashes or equals signs may underline the header
-    # of a plain-text table, and splitting there would break the table.
-    if not any("_____" in para for para in paras):
-        return paras
-    apart: list[str] = []
-    for para in paras:
-        rules = list(_UNDERSCORE_RULE.finditer(para))
-        at = 0
-        for index, rule in enumerate(rules):
-            # What follows the rule up to the next one (each character read once: linear).
-            upto = rules[index + 1].start() if index + 1 < len(rules) else len(para)
-            after = para[rule.end() : upto].strip("\n")
-            if index + 1 == len(rules) and not after.strip():
-                break  # the rule closes the paragraph: kept with it
-            before = para[at : rule.start()].strip("\n")
-            if after.strip() and _reads_as_error(after):
-                # The next error glued after the rule: the rule separates, stops nothing.
-                if before.strip():
-                    apart.append(before + "\n" + rule.group())
-            else:
-                apart.extend(p for p in (before, rule.group()) if p.strip())
-            at = rule.end()
-        if para[at:].strip():
-            apart.append(para[at:].strip("\n"))
-    return apart
-
-
-def _reads_as_error(text: str) -> bool:
-    """Text right after a rule that begins the next error: an identity line, or a message
-    the catalogue knows. Anything else there is a footer."""
-    first = collapse(text.lstrip().split("\n", 1)[0])
-    return _looks_like_identity(first) or is_known_message(collapse(text))
 
 
 _IDENTITY = re.compile(

@@ -192,7 +192,9 @@ class Document:
             self._mode = "tag"  # an unquoted value: read on as the tag
             at = found.start()
         elif mode in ("tag", "value"):  # the tag's ">": raw text, or markup again
-            self._raw, self._raw_next = self._raw_next, None
+            # "<title/>", "<style/>": inline SVG, where a tag closes itself; no raw text.
+            itself = found.start() > 0 and text[found.start() - 1] == "/"
+            self._raw, self._raw_next = None if itself else self._raw_next, None
             self._mode = "data" if self._raw is None else "raw"
         elif mode == "raw":  # its end tag: read as a tag to its ">"
             self._mode, self._raw = "tag", None
