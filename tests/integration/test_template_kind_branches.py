@@ -4,7 +4,8 @@ The comment templates see the kinds (``c.before.kinds``, ``c.after.kinds``,
 ``c.kinds_added``, ``c.kinds_removed``), but their samples used to carry only
 AttributeValueMustBeUnique and InvalidSoftMatch: such a template passed start-up, and the
 run that first reopened (or changed) a ticket of another kind exited 2, months later, and
-every run after it. Now ``SAMPLE_KIND_COMMENTS`` puts every kind in each of those places.
+every run after it. Now ``ticket_text.samples.SAMPLE_KIND_COMMENTS`` puts every kind in each
+of those places.
 """
 
 from __future__ import annotations

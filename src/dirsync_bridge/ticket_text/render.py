@@ -31,16 +31,8 @@ from ..lifecycle import CommentKind, Episode, PlannedComment
 from ..ports import TicketContent
 from ..problem import Problem
 from . import jira_wiki
-from .context import (
-    SAMPLE_COMMENTS,
-    SAMPLE_KIND_COMMENTS,
-    SAMPLE_KIND_TICKETS,
-    SAMPLE_TICKET,
-    CommentView,
-    TicketView,
-    comment_view,
-    ticket_view,
-)
+from .context import CommentView, TicketView, comment_view, ticket_view
+from .samples import SAMPLE_COMMENTS, SAMPLE_KIND_COMMENTS, SAMPLE_KIND_TICKETS, SAMPLE_TICKET
 
 __all__ = ["CommentKind", "CommentView", "Markup", "Renderer", "TicketView"]
 
