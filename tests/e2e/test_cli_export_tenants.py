@@ -227,3 +227,25 @@ def test_the_same_empty_csexport_written_by_each_run_counts_once_a_run(tmp_path:
         again = replay(conf, str(empty))
         assert "1 already seen" in again.stdout, (run_number, again.stdout)
     assert open_tickets(conf) == []
+
+
+def test_export_errors_that_name_no_object_are_never_filed_as_tenant_level(
+    tmp_path: Path,
+) -> None:
+    # Review rev32: a 6941 without its DN line, and a csexport object without cs-dn or
+    # hologram, became "(tenant-level)" tickets of the whole tenant.
+    dn = "CN={" + b"QU5O".hex().upper() + "}"
+    events = events_6941([("QU5O", "a@contoso.com")], AT).decode()
+    assert f"DN: {dn}\n" in events
+    (tmp_path / "ev.xml").write_text(events.replace(f"DN: {dn}\n", ""), encoding="utf-8")
+    cs = csexport([("QU5O", "a@contoso.com", "a@contoso.com")], AT).decode()
+    nameless = cs.replace(f' cs-dn="{dn}"', "").replace(
+        '<attr name="userPrincipalName"', '<attr name="description"'
+    )
+    assert nameless != cs
+    (tmp_path / "cs.xml").write_text(nameless, encoding="utf-8")
+    conf = config(tmp_path)
+    done = replay(conf, "--tenant", "T", str(tmp_path / "ev.xml"), str(tmp_path / "cs.xml"))
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stderr.count("not-an-error-export") == 2, done.stderr
+    assert open_tickets(conf) == []

@@ -335,3 +335,23 @@ def test_another_connectors_export_is_refused_but_one_odd_dn_is_not() -> None:
     assert rejected.code == "not-an-error-export" and "another connector" in rejected.detail
     assert len(_report(_file(ad, aad)).errors) == 2
     assert len(_report(_file(_object(f"<error-literal>{DUP_PROXY}</error-literal>"))).errors) == 1
+
+
+def test_an_error_naming_no_object_refuses_the_file_never_a_tenant_level_record() -> None:
+    # Review rev32: a cs-object with an export error but no CN={hex} cs-dn, no
+    # userPrincipalName, mail or sourceAnchor named nothing, and was ticketed as the whole
+    # tenant's "(tenant-level)" problem. The report is complete, so it is refused whole
+    # (dropping the record would count that error's absence).
+    nameless = _object(f"<error-literal>{DUP_PROXY}</error-literal>", upn=None)
+    named = _object(
+        f"<error-literal>{DUP_PROXY}</error-literal>",
+        dn="CN={514635484D4B376E38307176645973555049486139513D3D}",
+    )
+    for raw in (_file(nameless), _file(named, nameless)):
+        rejected = _rejected(raw)
+        assert rejected.code == "not-an-error-export", rejected
+        assert "names no object" in rejected.detail and "\n" not in rejected.reason
+    on_prem = _object(
+        f"<error-literal>{DUP_PROXY}</error-literal>", dn="CN=A,OU=Staff,DC=x", upn=None
+    )
+    assert _rejected(_file(named, on_prem)).code == "not-an-error-export"

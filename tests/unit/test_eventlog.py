@@ -119,12 +119,34 @@ def test_label_less_insertion_strings_are_recognised_by_their_shape() -> None:
 
 
 def test_text_with_no_fields_is_kept_as_unknown() -> None:
-    (error,) = _report(_events(_event(data=("Something", "went wrong.")))).errors
+    (error,) = _report(_events(_event(data=("Something went wrong.", DN)))).errors
     assert (error.kind, error.message, error.object_id) == (
         "Unknown",
         "Something went wrong.",
-        None,
+        "QF5HMK7n80qvdYsUPIHa9Q==",
     )
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        _event(data=("Something", "went wrong.")),
+        _event(""),  # a 6941 with no text at all
+        _event("Error Name: AttributeValueMustBeUnique\nError Detail: " + AVMBU_DETAIL),
+    ],
+)
+def test_an_event_that_names_no_object_is_left_out_never_tenant_level(
+    event: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Review rev32: a 6941 without a DN was filed with neither identity nor object id, a
+    # "(tenant-level)" ticket of the whole tenant, as an on-premises DN used to be.
+    alone = parse_event_xml(_events(event), "ev.xml")
+    assert isinstance(alone, Rejected), alone
+    assert alone.code == "not-an-error-export" and "\n" not in alone.reason
+    with caplog.at_level("WARNING"):
+        report = _report(_events(event, _event(_text("LargeObject", "Too large."))))
+    assert [e.object_id for e in report.errors] == ["QF5HMK7n80qvdYsUPIHa9Q=="]
+    assert "1 event(s) 6941 left out" in caplog.text
 
 
 def test_only_adsync_6941_events_count_and_only_their_times() -> None:

@@ -220,6 +220,25 @@ def test_xml_cut_inside_its_prolog_has_no_root() -> None:
     assert refused.value.code == "malformed-xml"
 
 
+@pytest.mark.parametrize(
+    ("head", "item", "tail"),
+    [
+        (b"<cs-objects>", b"<j/>", b"</cs-objects>"),  # no cs-object at all
+        (b"<cs-objects>", b"<w><cs-object/></w>", b"</cs-objects>"),  # each one wrapped
+        (b"<Events>", b"<j/>", b"</Events>"),
+    ],
+)
+def test_elements_that_are_not_read_are_dropped_too(
+    head: bytes, item: bytes, tail: bytes, tmp_path: Path
+) -> None:
+    # Review rev32: only the elements asked for were dropped, so a 24 MB <cs-objects> of
+    # six million other elements held 800 MB (34 times the file) until it ended.
+    path = tmp_path / "many.xml"
+    path.write_bytes(head + item * (6 * 1024 * 1024 // len(item)) + tail)
+    result = _peak_growth("safe", path)
+    assert isinstance(result["grew_kb"], int) and result["grew_kb"] < 48 * 1024, result
+
+
 def test_elements_are_streamed_and_dropped_once_read() -> None:
     doc = (
         b"<cs-objects>"

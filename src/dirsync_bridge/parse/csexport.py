@@ -28,6 +28,8 @@ Decisions where the format is not documented (no raw export with errors is publi
   every open problem.
 - A file whose objects all have DNs of another form than ``CN={hex}`` is another
   connector's export (the on-premises AD connector's) and is refused the same way.
+- An object with errors that names no object (no ``CN={hex}`` DN, no UPN, mail or
+  sourceAnchor) refuses the file the same way: filed, it would be the whole tenant's.
 - Unknown elements and attributes are ignored; missing optional ones leave fields null.
 - A truncated or otherwise malformed file is refused as a whole: a complete report that is
   missing its last objects would count their absence.
@@ -127,6 +129,15 @@ def _object_errors(element: etree._Element, times: list[datetime | None]) -> lis
     # The DN is the documented carrier of the ImmutableId; the hologram's sourceAnchor holds
     # the same value and stands in when a DN is missing or of another form.
     object_id = immutable_id_from_dn(element.get("cs-dn")) or _attribute(element, "sourceAnchor")
+    if identity is None and object_id is None:
+        # Filed with neither key, the error would be the whole tenant's "(tenant-level)"
+        # problem; left out of a complete report, its absence would count. Refused whole.
+        label = element.get("cs-dn") or element.get("id") or "without cs-dn or id"
+        raise XmlRefused(
+            "not-an-error-export",
+            f"the cs-object {label[:60]!r} has export errors but names no object (no "
+            f"CN={{hex}} cs-dn, userPrincipalName, mail or sourceAnchor); {_EXPORT_ERRORS}",
+        )
     out = []
     for detail in details:
         times.append(

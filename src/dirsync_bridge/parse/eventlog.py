@@ -12,9 +12,9 @@ real text is not documented, so the fields are found by their labels wherever th
 and insertion strings without labels are recognised by their shape. ``Error Name`` is the kind
 (``kind_stated``) when it names a catalogue kind, ``Error Detail`` goes through the message
 grammar, and the DN decodes to the ImmutableId (``object_id``); there is no identity. An
-event whose DN is another (an on-premises AD DN: the text names no object a ticket can name)
-is left out with a warning, never filed as the tenant's; a file of nothing else is refused
-(``not-an-error-export``).
+event whose DN is another (an on-premises AD DN: the text names no object a ticket can name),
+or that has none, is left out with a warning, never filed as the tenant's; a file of nothing
+else is refused (``not-an-error-export``).
 
 The log repeats an error every sync cycle, so records that say the same thing are one
 record (the latest tracking id kept). The report's time (``sync_completed_at``) is the latest
@@ -233,16 +233,18 @@ def _error(message: str | None, strings: list[str]) -> dict[str, Any]:
         fields = _positional(strings)
     dn = fields.get("dn")
     detail = fields.get("error detail") or " ".join(text.split())
-    if dn and immutable_id_from_dn(dn) is None and immutable_id_from_dn(text) is None:
-        # Not the Azure AD connector's CN={hex}: an on-premises AD DN names no object the
-        # tickets can name (the text carries no identity either), and filed without one the
-        # error would be the whole tenant's. Left out, and said (``_report``).
-        return {_OTHER_DN: " ".join(dn.split("\n", 1)[0].split())}
+    object_id = immutable_id_from_dn(dn) or immutable_id_from_dn(text)
+    if object_id is None:
+        # Not the Azure AD connector's CN={hex}: an on-premises AD DN, or no DN at all (an
+        # event cut or made by hand), names no object the tickets can name (the text
+        # carries no identity either), and filed without one the error would be the whole
+        # tenant's. Left out, and said (``_report``).
+        return {_OTHER_DN: " ".join(dn.split("\n", 1)[0].split()) if dn else "no DN"}
     return error_record(
         message=detail,
         error_name=(fields.get("error name") or "").split("\n", 1)[0].strip() or None,
         identity=None,
-        object_id=immutable_id_from_dn(dn) or immutable_id_from_dn(text),
+        object_id=object_id,
         extra=read_extra_details(fields.get("extra error details")),
     )
 
@@ -314,14 +316,14 @@ def _report(
         return _unreadable(
             source,
             "not-an-error-export",
-            f"{len(other_dns)} event(s) 6941 name their object by a DN that is not the Azure "
-            f"AD connector's CN={{hex}} (first: {other_dns[0][:200]}): they name no object a "
+            f"{len(other_dns)} event(s) 6941 name their object by no DN of the Azure AD "
+            f"connector's form CN={{hex}} (first: {other_dns[0][:200]}): they name no object a "
             "ticket can name; export the Azure AD connector's errors",
         )
     if other_dns:
         log.warning(
-            "%s: %d event(s) 6941 left out: their DN is not the Azure AD connector's "
-            "CN={hex} (first: %s)",
+            "%s: %d event(s) 6941 left out: they name no object by the Azure AD "
+            "connector's CN={hex} DN (first: %s)",
             source,
             len(other_dns),
             other_dns[0][:200],

@@ -163,12 +163,24 @@ def iter_elements(raw: bytes, local_name: str, max_bytes: int) -> Iterator[etree
     """
     check(raw, max_bytes)
     body = io.BytesIO(_libxml_bytes(raw))
-    context = etree.iterparse(body, events=("end",), tag=f"{{*}}{local_name}", **_SAFE)
+    # Every element's end, not only the wanted ones': the root's other children (unknown
+    # elements, wrappers) must be dropped too, or six million <j/> held 34 times the file.
+    context = etree.iterparse(body, events=("end",), **_SAFE)
+    suffix = "}" + local_name
+
+    def wanted(tag: object) -> bool:
+        return isinstance(tag, str) and (tag == local_name or tag.endswith(suffix))
+
     try:
         for _event, element in context:
-            yield element
-            element.clear(keep_tail=False)
             parent = element.getparent()
+            if wanted(element.tag):
+                yield element
+            elif parent is None or parent.getparent() is not None or wanted(parent.tag):
+                # The root, or inside an element that has not ended (a root <Event>
+                # included): its reader's to read.
+                continue
+            element.clear(keep_tail=False)
             # Earlier siblings are done with: dropping them keeps memory flat.
             while parent is not None and element.getprevious() is not None:
                 del parent[0]
