@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -337,21 +338,28 @@ def test_another_connectors_export_is_refused_but_one_odd_dn_is_not() -> None:
     assert len(_report(_file(_object(f"<error-literal>{DUP_PROXY}</error-literal>"))).errors) == 1
 
 
-def test_an_error_naming_no_object_refuses_the_file_never_a_tenant_level_record() -> None:
+def test_an_error_naming_no_object_is_left_out_never_a_tenant_level_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # Review rev32: a cs-object with an export error but no CN={hex} cs-dn, no
     # userPrincipalName, mail or sourceAnchor named nothing, and was ticketed as the whole
-    # tenant's "(tenant-level)" problem. The report is complete, so it is refused whole
-    # (dropping the record would count that error's absence).
+    # tenant's "(tenant-level)" problem. It is left out, said in a warning, and the file's
+    # other objects are read (refusing the file for it would keep every other error of
+    # every day's export from being ticketed); a file of nothing else is refused.
     nameless = _object(f"<error-literal>{DUP_PROXY}</error-literal>", upn=None)
     named = _object(
         f"<error-literal>{DUP_PROXY}</error-literal>",
         dn="CN={514635484D4B376E38307176645973555049486139513D3D}",
     )
-    for raw in (_file(nameless), _file(named, nameless)):
-        rejected = _rejected(raw)
-        assert rejected.code == "not-an-error-export", rejected
-        assert "names no object" in rejected.detail and "\n" not in rejected.reason
+    rejected = _rejected(_file(nameless))
+    assert rejected.code == "not-an-error-export", rejected
+    assert "name no object" in rejected.detail and "\n" not in rejected.reason
     on_prem = _object(
         f"<error-literal>{DUP_PROXY}</error-literal>", dn="CN=A,OU=Staff,DC=x", upn=None
     )
-    assert _rejected(_file(named, on_prem)).code == "not-an-error-export"
+    for raw in (_file(named, nameless), _file(on_prem, named)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            report = _report(raw)
+        assert [e.object_id for e in report.errors] == ["QF5HMK7n80qvdYsUPIHa9Q=="], report
+        assert "1 cs-object(s) with export errors left out" in caplog.text, caplog.text

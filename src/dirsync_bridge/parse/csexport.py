@@ -29,7 +29,10 @@ Decisions where the format is not documented (no raw export with errors is publi
 - A file whose objects all have DNs of another form than ``CN={hex}`` is another
   connector's export (the on-premises AD connector's) and is refused the same way.
 - An object with errors that names no object (no ``CN={hex}`` DN, no UPN, mail or
-  sourceAnchor) refuses the file the same way: filed, it would be the whole tenant's.
+  sourceAnchor) is left out with a warning: filed, it would be the whole tenant's problem,
+  and no ticket can be found by it, so its absence from the report resolves nothing but such
+  a problem. A file of nothing else is refused the same way. (Refusing the whole file for one
+  such object would keep every other error of every day's export from being ticketed.)
 - Unknown elements and attributes are ignored; missing optional ones leave fields null.
 - A truncated or otherwise malformed file is refused as a whole: a complete report that is
   missing its last objects would count their absence.
@@ -37,6 +40,7 @@ Decisions where the format is not documented (no raw export with errors is publi
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +57,8 @@ from .export_records import (
 )
 from .message import ParseSettings
 from .xml_safety import XmlRefused, check, child, children, iter_elements, text_of
+
+log = logging.getLogger(__name__)
 
 ROOT = "cs-objects"
 _EXPORT_ERRORS = 'export the errors with csexport "<tenant>.onmicrosoft.com - AAD" file.xml /f:e'
@@ -94,6 +100,7 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
     objects = 0
     other_dn = None  # a DN of another connector's form, and no Azure AD one
     aad_dns = 0
+    nameless: list[str] = []  # objects with errors that name no object: left out
     for element in iter_elements(raw, "cs-object", max_bytes):
         objects += 1
         dn = element.get("cs-dn")
@@ -101,7 +108,26 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
             aad_dns += 1
         elif dn and other_dn is None:
             other_dn = dn
-        errors.extend(_object_errors(element, times))
+        found = _object_errors(element, times)
+        if found is None:
+            nameless.append(dn or element.get("id") or "without cs-dn or id")
+        else:
+            errors.extend(found)
+    if nameless and not errors:
+        raise XmlRefused(
+            "not-an-error-export",
+            f"{len(nameless)} cs-object(s) have export errors but name no object (no "
+            f"CN={{hex}} cs-dn, userPrincipalName, mail or sourceAnchor; first: "
+            f"{nameless[0][:60]!r}); {_EXPORT_ERRORS}",
+        )
+    if nameless:
+        log.warning(
+            "%s: %d cs-object(s) with export errors left out: they name no object (no "
+            "CN={hex} cs-dn, userPrincipalName, mail or sourceAnchor; first: %r)",
+            source,
+            len(nameless),
+            nameless[0][:60],
+        )
     if objects and not errors:
         raise XmlRefused(
             "not-an-error-export",
@@ -121,7 +147,10 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
     )
 
 
-def _object_errors(element: etree._Element, times: list[datetime | None]) -> list[dict[str, Any]]:
+def _object_errors(
+    element: etree._Element, times: list[datetime | None]
+) -> list[dict[str, Any]] | None:
+    """The object's error records; None when it has errors but names no object."""
     details = list(children(element, "export-errordetail"))
     if not details:
         return []
@@ -131,13 +160,8 @@ def _object_errors(element: etree._Element, times: list[datetime | None]) -> lis
     object_id = immutable_id_from_dn(element.get("cs-dn")) or _attribute(element, "sourceAnchor")
     if identity is None and object_id is None:
         # Filed with neither key, the error would be the whole tenant's "(tenant-level)"
-        # problem; left out of a complete report, its absence would count. Refused whole.
-        label = element.get("cs-dn") or element.get("id") or "without cs-dn or id"
-        raise XmlRefused(
-            "not-an-error-export",
-            f"the cs-object {label[:60]!r} has export errors but names no object (no "
-            f"CN={{hex}} cs-dn, userPrincipalName, mail or sourceAnchor); {_EXPORT_ERRORS}",
-        )
+        # problem. Its times are not counted either: they date nothing that is filed.
+        return None
     out = []
     for detail in details:
         times.append(
