@@ -22,9 +22,12 @@ episodes, ``merged_into`` naming the survivor. The order of reading must not dec
 fingerprint the ledger keys the object by, but the ticket stays the first one (design.md
 section 9): if a run already made tickets for the object-id problem and the survivor has none,
 the survivor takes them over, key and label unchanged (the next run refreshes the summary to
-name the identity). Only where both already have tickets (each seen by a source the other
-was not, in runs before the pair was known) is the object id's resolved, with a comment
-naming the survivor's label (``ticket_plan.plan_superseded``): a ticket cannot be taken back.
+name the identity). Where both already have tickets (each seen by a source the other was
+not, in runs before the pair was known), the one made first stays with the survivor and the
+other is resolved, with a comment naming the kept one's label (``ticket_plan.
+plan_superseded``): a ticket cannot be taken back. An older object-id ticket is traded for
+the survivor's newer one (``_keep_the_first``), except while a write of either is
+unconfirmed: then the survivor's stays, as it did before.
 So every order of the same reports ends in the same problems and tickets as the chronological
 one, up to the name the first ticket keeps; reading them in several runs may leave such a
 resolved ticket more, as an archive read out of order already may.
