@@ -10,9 +10,16 @@ A. The mirror (the identity's ticket made first) keeps the identity's ticket.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.fingerprint import fingerprint, label
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
@@ -255,3 +262,41 @@ def test_joined_tenant_spellings_keep_the_older_ticket_of_the_other_spelling(
     snapshot = outcome(after)
     replay([email(tmp_path, "Contoso Ltd.", 3, [ANN, BOB], "o3")], after)
     assert outcome(after) == snapshot
+
+
+@pytest.mark.slow
+def test_killed_after_the_merge_before_any_ticket_write_a_rerun_ends_the_same(
+    tmp_path: Path,
+) -> None:
+    ev, email, cs = inputs(tmp_path / "in")
+    calm = make_config(tmp_path / "calm")
+    for path in (ev, email, cs):
+        replay([path], calm)
+    expected = outcome(calm)
+
+    config = make_config(tmp_path / "crashed")
+    config_file = tmp_path / "crashed.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[tenants]\ndefault = "Contoso"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+
+    def replay_cli(*paths: Path, crash: str | None = None) -> int:
+        return subprocess.run(
+            [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
+            + [str(p) for p in paths],
+            capture_output=True,
+            env={**env, ENV_VAR: crash} if crash else env,
+            timeout=120,
+            check=False,
+        ).returncode
+
+    assert replay_cli(ev) == 0
+    assert replay_cli(email) == 0
+    # The pair learned, the tickets traded (committed), then death before any ticket write.
+    assert replay_cli(cs, crash="after-identities:1") == -signal.SIGKILL
+    assert replay_cli(cs) == 0
+    assert outcome(config) == expected
+    assert replay_cli(ev, email, cs) == 0
+    assert outcome(config) == expected
