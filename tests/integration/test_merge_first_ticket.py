@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from dirsync_bridge import bootstrap
 from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.fingerprint import fingerprint, label
 from dirsync_bridge.ledger.store import Ledger
@@ -300,3 +301,27 @@ def test_killed_after_the_merge_before_any_ticket_write_a_rerun_ends_the_same(
     assert outcome(config) == expected
     assert replay_cli(ev, email, cs) == 0
     assert outcome(config) == expected
+
+
+def test_a_write_of_unknown_outcome_on_either_ticket_keeps_the_survivors_as_before(
+    tmp_path: Path,
+) -> None:
+    """An intent left on the older ticket (a write whose outcome is not known yet) is
+    settled against the (problem, episode) it was begun for: no trade then, the identity's
+    ticket stays (the safe outcome of before). Without the intent, the same ledger trades."""
+    ev, email, _cs = inputs(tmp_path / "in")
+    for name, unsure in (("unsure", True), ("sure", False)):
+        config = make_config(tmp_path / name)
+        replay([ev], config)
+        (a,) = local_tickets(config)
+        replay([email], config)
+        ledger = Ledger.open(config.state.path)
+        try:
+            ledger.use_rules(bootstrap.policy(config))
+            if unsure:
+                ledger.begin(BY_ID, 0, f"{BY_ID}:0", "put-comment")
+            assert ledger.learn_identities("Contoso", [(OBJECT_ID, WHO)], START) == 1
+            kept_by = BY_ID if unsure else BY_IDENTITY
+            assert ledger.ticket_of(a.key) == (kept_by, 0), name
+        finally:
+            ledger.close()
