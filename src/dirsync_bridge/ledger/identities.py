@@ -22,9 +22,12 @@ episodes, ``merged_into`` naming the survivor. The order of reading must not dec
 fingerprint the ledger keys the object by, but the ticket stays the first one (design.md
 section 9): if a run already made tickets for the object-id problem and the survivor has none,
 the survivor takes them over, key and label unchanged (the next run refreshes the summary to
-name the identity). Only where both already have tickets (each seen by a source the other
-was not, in runs before the pair was known) is the object id's resolved, with a comment
-naming the survivor's label (``ticket_plan.plan_superseded``): a ticket cannot be taken back.
+name the identity). Where both already have tickets (each seen by a source the other was
+not, in runs before the pair was known), the one made first stays with the survivor and the
+other is resolved, with a comment naming the kept one's label (``ticket_plan.
+plan_superseded``): a ticket cannot be taken back. An older object-id ticket is traded for
+the survivor's newer one (``_keep_the_first``), except while a write of either is
+unconfirmed: then the survivor's stays, as it did before.
 So every order of the same reports ends in the same problems and tickets as the chronological
 one, up to the name the first ticket keeps; reading them in several runs may leave such a
 resolved ticket more, as an archive read out of order already may.
@@ -301,7 +304,8 @@ class IdentityLedger:
         """The ticket stays the first one (design.md section 9): a survivor that has no
         ticket yet, nor a write on its way, takes the retired problem's tickets (key, name
         and label unchanged), with what is unfinished on them and the resolutions people
-        gave them. A survivor that has a ticket keeps it; the other is resolved, superseded.
+        gave them. Where both have tickets, the one made first stays (``_keep_the_first``);
+        the other is resolved, superseded, naming it.
         """
         busy = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1) "
@@ -309,9 +313,75 @@ class IdentityLedger:
             (target,),
         ).fetchone()[0]
         if busy:
+            self._keep_the_first(source, target)
             return
         for table in ("tickets", "intents", "resolutions"):
             self.conn.execute(
                 f"UPDATE {table} SET fingerprint = ? WHERE fingerprint = ?",
                 (target, source),
+            )
+
+    def _keep_the_first(self, source: str, target: str) -> None:
+        """The retired problem ``source`` and the survivor ``target`` both have tickets: if
+        the retired one's first ticket was made before the survivor's, they trade tickets,
+        so that the survivor keeps the ticket the helpdesk has worked in longest (its key,
+        label and comments, and the resolutions people gave it), and its own newer ticket
+        is the one resolved as merged into it.
+
+        "First" is the order the ledger recorded the creates in: a ticket's row is inserted
+        once, when its create is recorded, and only updated since (a hand-over moves the row,
+        keeping its rowid), so the least rowid is the ticket that existed first. Not the
+        first sighting's report time: an archive read late brings old sightings and a new
+        ticket, and what people have been working in is the ticket that was there first.
+        """
+        # A write of unknown outcome on either side is settled against the (fingerprint,
+        # episode) it was begun for, which a trade would give to the other ticket: left as
+        # before (safe), the survivor's ticket stays and the other is superseded.
+        if self.conn.execute(
+            "SELECT 1 FROM intents WHERE fingerprint IN (?, ?) LIMIT 1", (source, target)
+        ).fetchone():
+            return
+        firsts = {
+            str(fp): int(first)
+            for fp, first in self.conn.execute(
+                "SELECT fingerprint, MIN(rowid) FROM tickets WHERE fingerprint IN (?, ?) "
+                "GROUP BY fingerprint",
+                (source, target),
+            )
+        }
+        if len(firsts) < 2 or firsts[source] > firsts[target]:
+            return
+        episodes = {
+            fp: {
+                int(e)
+                for (e,) in self.conn.execute(
+                    "SELECT episode FROM tickets WHERE fingerprint = ?", (fp,)
+                )
+            }
+            for fp in (source, target)
+        }
+        # Episode for episode: where both have a ticket they trade; one only the retired
+        # problem has goes over (as in a hand-over); one only the survivor has stays, so
+        # that a ticket the survivor creates later (``target:n``, an episode neither had)
+        # has a key no superseded ticket holds. (The kept ticket deleted by a person: its
+        # episode takes back the survivor's own, ``TicketLedger.forget_ticket``.) The
+        # survivor's traded rows are parked at negative episodes meanwhile (no key clash).
+        both = sorted(episodes[source] & episodes[target])
+        marks = ",".join("?" * len(both))
+        for table in ("tickets", "resolutions"):
+            self.conn.execute(
+                f"UPDATE {table} SET episode = -1 - episode WHERE fingerprint = ? "
+                f"AND episode IN ({marks})",
+                (target, *both),
+            )
+            moved = sorted(episodes[source])
+            self.conn.execute(
+                f"UPDATE OR IGNORE {table} SET fingerprint = ? WHERE fingerprint = ? "
+                f"AND episode IN ({','.join('?' * len(moved))})",
+                (target, source, *moved),
+            )
+            self.conn.execute(
+                f"UPDATE OR IGNORE {table} SET fingerprint = ?, episode = -1 - episode "
+                "WHERE fingerprint = ? AND episode < 0",
+                (source, target),
             )

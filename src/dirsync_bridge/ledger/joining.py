@@ -13,9 +13,10 @@ tenant's timeline is then every report of every spelling, as if the alias had al
 there), their identity pairs are copied to it (the later time of a pair known under both),
 and each of their problems is merged into the established spelling's problem of the same
 family and object (``IdentityLedger._retire_into``: the way a problem found by an object id
-alone is merged into its identity's). The survivor's fingerprint and ticket stay; a retired
-problem's tickets are handed over where the survivor has none, else resolved, superseded,
-naming the survivor (design.md section 9: the ticket stays the first one). The survivors are
+alone is merged into its identity's). The survivor's fingerprint stays, and the first ticket
+(design.md section 9): a retired problem's tickets are handed over where the survivor has
+none; where both have, the one made first stays with the survivor and the other is resolved,
+superseded, naming it (``IdentityLedger._keep_the_first``). The survivors are
 folded again over the joined timeline. A tenant already joined has no report under another
 spelling: the check is one index look-up, and nothing more happens.
 

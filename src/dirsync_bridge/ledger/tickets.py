@@ -85,6 +85,23 @@ class TicketLedger:
             self.conn.execute(
                 "DELETE FROM intents WHERE fingerprint = ? AND episode = ?", (fingerprint, episode)
             )
+            # A ticket kept in a merge over the survivor's own newer one (``IdentityLedger.
+            # _keep_the_first``) left that one, under the key a new ticket for this episode
+            # would be made with, to the retired problem: it comes back instead (reopened
+            # by the reconcile), with the resolutions people gave it, since no second
+            # ticket can be made under its key.
+            held = self.conn.execute(
+                "SELECT t.fingerprint FROM tickets t JOIN problems p ON p.fingerprint = "
+                "t.fingerprint WHERE t.idempotency_key = ? AND t.episode = ? "
+                "AND p.merged_into IS NOT NULL",
+                (f"{fingerprint}:{episode}", episode),
+            ).fetchone()
+            for table in ("tickets", "resolutions") if held else ():
+                self.conn.execute(
+                    f"UPDATE OR IGNORE {table} SET fingerprint = ? WHERE fingerprint = ? "
+                    "AND episode = ?",
+                    (fingerprint, str(held[0]), episode),
+                )
             self.conn.execute("UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (fingerprint,))
 
     def was_deleted(self, fingerprint: str, episode: int) -> bool:
