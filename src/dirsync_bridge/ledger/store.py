@@ -12,7 +12,6 @@ The ledger is the tool's memory between runs and its guard against crashes:
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -22,7 +21,7 @@ from pathlib import Path
 from .. import sqlite
 from ..fingerprint import tenant_normal
 from ..lifecycle import REOPENED, Coverage, Coverages, Timeline
-from ..ports import Applied, TicketFacts, TicketStatus
+from ..ports import TicketFacts, TicketStatus
 from ..problem import Problem, Sighting
 from ..problem_rows import CHUNK, Listed
 from .history import HistoryLedger, details_json, moment, stamp
@@ -325,47 +324,12 @@ class Ledger(
                 (status, fingerprint),
             )
 
-    # -- tickets and intents -------------------------------------------------------------
-
-    def applied(self, fingerprint: str) -> dict[int, Applied]:
-        """Episode -> what was last written to that ticket."""
-        rows = self.conn.execute(
-            "SELECT episode, key, idempotency_key, status, content_digest, comments, linked "
-            "FROM tickets WHERE fingerprint = ?",
-            (fingerprint,),
-        )
-        return {
-            int(row["episode"]): Applied(
-                key=row["key"],
-                idempotency_key=row["idempotency_key"],
-                status=row["status"],
-                content_digest=row["content_digest"],
-                comments=json.loads(row["comments"]),
-                linked=tuple(json.loads(row["linked"])),
-            )
-            for row in rows
-        }
+    # -- tickets and resolutions ---------------------------------------------------------
 
     def open_problems(self) -> list[str]:
         """Fingerprints of the problems open in their lifecycle."""
         rows = self.conn.execute("SELECT fingerprint FROM problems WHERE status = 'open'")
         return [row[0] for row in rows]
-
-    def has_tickets(self) -> bool:
-        """Whether the tool wrote any ticket (in the ledger)."""
-        return self.conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None
-
-    def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
-        """Ticket key -> (fingerprint, episode), for these problems' tickets the tool has open."""
-        out: dict[str, tuple[str, int]] = {}
-        for fingerprint in fingerprints:
-            rows = self.conn.execute(
-                "SELECT key, episode FROM tickets WHERE fingerprint = ? AND status = 'open'",
-                (fingerprint,),
-            )
-            for row in rows:
-                out[row["key"]] = (fingerprint, int(row["episode"]))
-        return out
 
     def record_resolution(
         self, fingerprint: str, episode: int, name: str, at: datetime, *, in_sink: bool = True

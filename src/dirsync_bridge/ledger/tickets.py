@@ -1,11 +1,12 @@
-"""The ledger's answers about tickets in flight (unsettled creates, gone tickets), and the
-one sink its tickets live in.
+"""The ledger's answers about its tickets: what was last written to each, which are open,
+those in flight (unsettled creates, gone tickets), and the one sink they live in.
 
 Mixed into ``Ledger`` beside ``MailboxLedger``; kept apart from ``state`` for its size.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -14,6 +15,7 @@ from typing import Final
 
 from .. import sqlite
 from ..errors import SinkMismatch
+from ..ports import Applied
 
 _LOCAL_KEY: Final = re.compile(r"LOCAL-[0-9]+")
 _SINKS: Final = {"local": "the local ticket store", "jira": "Jira"}
@@ -27,6 +29,41 @@ class TicketLedger:
     """Intents of creates (and their reach-by times) are committed with ``synchronous=FULL``:
     the ledger's tickets are in Jira (``keep_with_sink``), where a create cannot be taken
     back, so its intent must survive a power loss, not only a crash of the process."""
+
+    def applied(self, fingerprint: str) -> dict[int, Applied]:
+        """Episode -> what was last written to that ticket."""
+        rows = self.conn.execute(
+            "SELECT episode, key, idempotency_key, status, content_digest, comments, linked "
+            "FROM tickets WHERE fingerprint = ?",
+            (fingerprint,),
+        )
+        return {
+            int(row["episode"]): Applied(
+                key=row["key"],
+                idempotency_key=row["idempotency_key"],
+                status=row["status"],
+                content_digest=row["content_digest"],
+                comments=json.loads(row["comments"]),
+                linked=tuple(json.loads(row["linked"])),
+            )
+            for row in rows
+        }
+
+    def has_tickets(self) -> bool:
+        """Whether the tool wrote any ticket (in the ledger)."""
+        return self.conn.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None
+
+    def open_tickets(self, fingerprints: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Ticket key -> (fingerprint, episode), for these problems' tickets the tool has open."""
+        out: dict[str, tuple[str, int]] = {}
+        for fingerprint in fingerprints:
+            rows = self.conn.execute(
+                "SELECT key, episode FROM tickets WHERE fingerprint = ? AND status = 'open'",
+                (fingerprint,),
+            )
+            for row in rows:
+                out[row["key"]] = (fingerprint, int(row["episode"]))
+        return out
 
     def ticket_key(self, fingerprint: str, episode: int) -> str | None:
         """The sink's key of a problem's ticket for this episode, if it has one."""
