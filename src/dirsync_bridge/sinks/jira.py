@@ -69,6 +69,7 @@ from .jira_http import JiraHttp, TooLarge
 from .jira_links import LinkTypes, link_body, refused_link
 from .jira_people import resolution_of, resolved_since
 from .jira_settle import FIELDS, Settle, snapshot_of
+from .jira_shapes import comments_of, readable_issue, transitions_of
 from .jira_show import read_in_full
 from .jira_wire import (
     PROPERTY,
@@ -151,7 +152,7 @@ class JiraSink:
         """The ticket as Jira has it now (``TicketGone`` if it was deleted)."""
         params = {"fields": ",".join(FIELDS), "properties": PROPERTY}
         raw = self._http.read(f"read {key}", f"issue/{key}", params, ticket=key, need=("key",))
-        return self._snapshot(raw)
+        return self._snapshot(readable_issue(raw, f"read {key}"))
 
     def create(
         self,
@@ -278,10 +279,9 @@ class JiraSink:
         s = self.settings
         wanted = s.resolve_transition if status == "resolved" else s.reopen_transition
         path = f"issue/{key}/transitions"
-        answer = self._http.read(
-            f"read the transitions of {key}", path, ticket=key, need=("transitions",)
-        )
-        offered = answer.get("transitions") or []
+        what = f"read the transitions of {key}"
+        answer = self._http.read(what, path, ticket=key, need=("transitions",))
+        offered = transitions_of(answer, what)
         chosen = next((t for t in offered if t["name"].casefold() == wanted.casefold()), None)
         if chosen is None:
             done = resolution_of(self._http, key, self._now)
@@ -365,14 +365,12 @@ class JiraSink:
     def _comment_bodies(self, key: str) -> dict[str, str]:
         bodies: dict[str, str] = {}
         ids: dict[str, str] = {}
+        what = f"read the comments of {key}"
+        params = {"maxResults": 5000}
         answer = self._http.read(
-            f"read the comments of {key}",
-            f"issue/{key}/comment",
-            {"maxResults": 5000},
-            ticket=key,
-            need=("comments",),
+            what, f"issue/{key}/comment", params, ticket=key, need=("comments",)
         )
-        for comment in answer.get("comments") or []:
+        for comment in comments_of(answer, what):
             comment_key, text = split_marker(comment.get("body") or "")
             if comment_key is not None:
                 bodies[comment_key], ids[comment_key] = text, str(comment["id"])

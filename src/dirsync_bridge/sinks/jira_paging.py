@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ..errors import Retriable
+from .jira_shapes import issue_problem
 
 __all__ = ["MAX_PAGES", "Paging"]
 
@@ -80,9 +81,9 @@ class Paging:
         key = raw.get("key")
         if not isinstance(key, str) or not key:
             raise self._unreadable("an issue without its key")
-        for part in ("fields", "properties"):
-            if not isinstance(raw.get(part, {}), dict | None):
-                raise self._unreadable(f"issue {key} with {part} that are not an object")
+        problem = issue_problem(raw)
+        if problem is not None:
+            raise self._unreadable(f"issue {key} with {problem}")
         return raw
 
     def _unreadable(self, problem: str) -> Retriable:

@@ -29,6 +29,7 @@ from ..lifecycle import REOPENED
 from ..ports import Resolution
 from ..sink_values import PeopleCheck, ResolvedTicket
 from .jira_http import JiraHttp
+from .jira_shapes import readable_issue
 from .jira_wire import jira_time, jql_string, property_of
 
 MARGIN: Final = timedelta(minutes=2)
@@ -78,6 +79,7 @@ def resolution_of(http: JiraHttp, key: str, now: Callable[[], datetime]) -> Reso
     """How ticket ``key`` was resolved, read now; None if Jira does not show it done."""
     fields = ",".join(_DONE_FIELDS)
     raw = http.read(f"read {key}", f"issue/{key}", {"fields": fields}, ticket=key, need=("key",))
+    readable_issue(raw, f"read {key}")
     return _resolution(raw, now, before=now()) if _category(raw) == "done" else None
 
 
