@@ -328,6 +328,13 @@ class ProvisioningErrors:
                 page = self.client.get_json(link, what=what)
         except GraphError as exc:
             listing.failure = permission_refusal(exc, kind, what)
+            if listing.pages and exc.status not in (401, 403):
+                # A refusal of Graph's own next link, its query accepted on the first page
+                # (400 Directory_ExpiredPageToken while a large tenant pages): no setting
+                # to change, the listing is incomplete and the next pass reads it again.
+                listing.failure = Retriable(
+                    f"{exc}; the listing is incomplete, the next run retries"
+                )
         except DirsyncBridgeError as exc:
             listing.failure = exc
         return listing

@@ -90,8 +90,10 @@ class Faults:
 
     def fail_pages(self, status: int, times: int = 1, *, path_contains: str = "") -> None:
         """Answer the next `times` requests for a page after the first (they carry a
-        `$skiptoken`) whose path holds `path_contains` with `status` (as `fail_next`)."""
-        if status not in (DROP, HTML, TRUNCATE, 429, 500, 503, 504):
+        `$skiptoken`) whose path holds `path_contains` with `status` (as `fail_next`); 400
+        is Entra ID's `Directory_ExpiredPageToken`, which a large tenant's directory listing
+        meets while it pages (msgraph-sdk-dotnet#2254, msgraph-sdk-java#368)."""
+        if status not in (DROP, HTML, TRUNCATE, 400, 429, 500, 503, 504):
             raise ValueError(f"cannot inject {status} into a page")
         self.page_queue.extend([(path_contains, status)] * times)
 
@@ -133,6 +135,12 @@ class Faults:
         if status == 503:
             message = "Service Unavailable. Please retry after a delay."
             return GraphError(503, "serviceNotAvailable", message, headers)
+        if status == 400:  # a page token Entra ID no longer honours: only on a later page
+            message = (
+                "The specified page token value has expired and can no longer be included "
+                "in your request."
+            )
+            return GraphError(400, "Directory_ExpiredPageToken", message)
         if status == 500:  # no Retry-After: an internal fault, not throttling
             return GraphError(500, "generalException", "General exception while processing.")
         return GraphError(504, "UnknownError", "")
