@@ -69,8 +69,8 @@ from .jira_http import JiraHttp, TooLarge
 from .jira_links import LinkTypes, link_body, refused_link
 from .jira_people import resolution_of, resolved_since
 from .jira_settle import FIELDS, Settle, snapshot_of
-from .jira_shapes import comments_of, readable_issue, transitions_of
-from .jira_show import read_in_full
+from .jira_shapes import readable_issue, transitions_of
+from .jira_show import comment_pages, read_in_full
 from .jira_wire import (
     PROPERTY,
     OutcomeUnknown,
@@ -365,12 +365,7 @@ class JiraSink:
     def _comment_bodies(self, key: str) -> dict[str, str]:
         bodies: dict[str, str] = {}
         ids: dict[str, str] = {}
-        what = f"read the comments of {key}"
-        params = {"maxResults": 5000}
-        answer = self._http.read(
-            what, f"issue/{key}/comment", params, ticket=key, need=("comments",)
-        )
-        for comment in comments_of(answer, what):
+        for comment in comment_pages(self._http, key):
             comment_key, text = split_marker(comment.get("body") or "")
             if comment_key is not None:
                 bodies[comment_key], ids[comment_key] = text, str(comment["id"])
