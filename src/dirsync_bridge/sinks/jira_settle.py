@@ -101,6 +101,10 @@ class Settle:
         if not known:
             return
         wait = (max(known) + self._settings.search_lag - self._now()).total_seconds()
+        # Every create was sent before now, so its reach-by is at most now plus the timeout:
+        # one further ahead was stamped by a clock since set back (a VM resumed with a stale
+        # clock), and waiting it out would hold the run lock for as long (review rev31).
+        wait = min(wait, self._settings.search_lag.total_seconds() + self._settings.timeout)
         if wait > 0:
             log.info("waiting %.1fs for Jira Cloud search to catch up", wait)
             self._sleep(wait)
