@@ -13,6 +13,10 @@ from typing import Any, Final
 import requests
 import urllib3
 
+from ..config.settings import JiraSettings
+from ..errors import ConfigError
+from ..secret_files import redact
+
 
 class NotJson(Exception):
     """A 2xx answer that is not the JSON asked for."""
@@ -74,3 +78,16 @@ def describe(exc: Exception, url: str) -> str:
     if never_sent(exc):
         return f"cannot reach {url} ({type(exc).__name__})"
     return f"no answer from {url} ({type(exc).__name__})"
+
+
+def redirected(settings: JiraSettings, response: requests.Response) -> ConfigError:
+    """A redirect from ``[jira] url`` (a site renamed, moved behind another address, or
+    http:// sent on to https://): a configuration error naming where it leads."""
+    where = response.headers.get("Location") or "an address it does not give"
+    base = where.split("/rest/api/", 1)[0]
+    return ConfigError(
+        None,
+        "[jira] url",
+        f"{settings.url} answers with a redirect (HTTP {response.status_code}) to "
+        f"{redact(base)[:200]}: set it to the site's own address",
+    )

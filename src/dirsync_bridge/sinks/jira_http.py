@@ -47,6 +47,7 @@ from .jira_exchange import (
     describe,
     header_refused,
     never_sent,
+    redirected,
     without_credentials,
 )
 from .jira_library import api_url, session_of, trust
@@ -273,13 +274,17 @@ class JiraHttp:
         client = self.client
         data = None if body is None else json.dumps(body)
         try:
+            # Never followed: a redirected POST comes back a GET, and one to another host
+            # without its credentials (a 401 read as a wrong token): the URL is what is wrong.
             response = session_of(client).request(
-                method, api_url(client, path), params=params, data=data
+                method, api_url(client, path), params=params, data=data, allow_redirects=False
             )
         except RecursionError:
             # The library reads an error answer's JSON itself, catching ValueError only: an
             # error body nested past the recursion limit is as unreadable as a page.
             raise NestedTooDeep("JSON nested too deep to read") from None
+        if response.is_redirect:
+            raise redirected(self.settings, response)
         if not response.content:
             if need:
                 raise NotJson("an empty answer")
