@@ -13,6 +13,7 @@ tested without waiting.
 
 from __future__ import annotations
 
+import math
 import random as _random
 import time
 from collections.abc import Callable
@@ -42,9 +43,12 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         return None
     text = value.strip()
     try:
-        return max(0.0, float(text))
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        # "nan" reads as a float, and max(0.0, nan) is 0.0: every attempt would go at once.
+        return None if math.isnan(seconds) else max(0.0, seconds)
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):

@@ -21,6 +21,8 @@ NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
         ("Sat, 28 Nov 2026 12:00:30 GMT", 30.0),
         ("Sat, 28 Nov 2026 11:00:00 GMT", 0.0),  # a date in the past: go now
         ("soon", None),
+        ("nan", None),  # not a number: no wait asked (was 0 s, every attempt at once)
+        ("-NaN", None),
         ("", None),
         (None, None),
     ],
