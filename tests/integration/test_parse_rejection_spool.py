@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from dirsync_bridge.cli.parse_command import Rejections
 from dirsync_bridge.errors import Retriable
 from dirsync_bridge.models import Rejected
+from dirsync_bridge.rejections import Rejections
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -72,5 +72,5 @@ def test_a_full_temporary_directory_is_a_retriable_line_naming_it(
     rejections._spool.close()
     monkeypatch.setattr(rejections, "_spool", _FullSpool())
     with pytest.raises(Retriable) as raised:
-        rejections.add(Rejected(source="a.eml", code="empty", detail="no bytes"))
+        rejections.append(Rejected(source="a.eml", code="empty", detail="no bytes"))
     assert f"in the temporary directory {tmp_path}: the disk is full" in str(raised.value)
