@@ -168,10 +168,12 @@ def ingest(
         # cut for good (an archived message truncated in transit), which no retry mends and
         # whose every replay would then be a "temporary failure"; the next run reads the
         # whole file whatever this one's exit code was.
+        # Kept to be named first: a temporary directory that cannot take it stops the
+        # pass before the ledger knows the message, so that the next pass names it.
+        summary.problems.append(result)
+        summary.rejected += 1
         if result.code != "no-tenant":
             ledger.record_rejected(content_key, item.source, result.reason)
-        summary.rejected += 1
-        summary.problems.append(result)
         return "rejected"
     header = result.header if isinstance(result, ParsedReport) else result
     filed = established(header, config, ledger)

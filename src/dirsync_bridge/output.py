@@ -134,7 +134,8 @@ def run_line(summary: RunSummary, dry_run: bool) -> str:
 
 
 def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
-    """The replay summary as one JSON object."""
+    """The pass's summary as one JSON object, but for its list of rejections (which may be
+    hundreds of thousands long: ``summary_json_text`` reads them back one at a time)."""
     return {
         "dry_run": dry_run,
         "messages": {
@@ -155,10 +156,23 @@ def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
             "unchanged": summary.unchanged,
         },
         "writes": summary.writes,
-        "rejected": [{"source": r.source, "reason": r.reason} for r in summary.problems],
         "attention": summary.attention,
         "unconfirmed": summary.unconfirmed,
     }
+
+
+def summary_json_text(summary: RunSummary, dry_run: bool, time: str) -> Iterator[str]:
+    """The pass's summary as one JSON object stamped with ``time``, in pieces: the text of
+    ``json.dumps`` of the whole (``rejected`` after ``writes``, one ``{"source", "reason"}``
+    each), its rejections read back from their spool one at a time, never all held."""
+    data = summary_json(summary, dry_run)
+    after = {key: data.pop(key) for key in ("attention", "unconfirmed")}
+    head = json.dumps({"time": time, **data}, ensure_ascii=False)
+    yield head[:-1] + ', "rejected": ['
+    for number, rejection in enumerate(summary.problems):
+        item = {"source": rejection.source, "reason": rejection.reason}
+        yield (", " if number else "") + json.dumps(item, ensure_ascii=False)
+    yield "], " + json.dumps(after, ensure_ascii=False)[1:]
 
 
 def _iso(value: datetime | None) -> str | None:

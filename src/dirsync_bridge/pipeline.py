@@ -42,6 +42,7 @@ from .ingest import (  # re-exported: ``pipeline.ingest`` is where callers have 
 from .memory import TRIM_AFTER_BYTES, give_back_memory, map_large_blocks_apart
 from .models import Report
 from .ports import Ledger, Progress, RawMessage, Sink, Source
+from .rejections import Rejections
 from .run_summary import RunSummary
 from .ticket_sync import reconcile_until_settled, settle
 
@@ -99,7 +100,8 @@ def run(
 
 def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = None) -> RunSummary:
     """One pass over ``source``: read, record, the lifecycle, the writes, the after-actions."""
-    summary = RunSummary()
+    # Its rejections spooled past a MiB: memory never grows with how many it meets.
+    summary = RunSummary(problems=Rejections())
     map_large_blocks_apart()
     ledger, sink = parts.ledger, parts.sink
     settle(ledger, sink)

@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .models import Rejected
+
+
+class NamedRejection(Protocol):
+    """What naming a rejected input takes: where it came from, and why (``Rejected`` has
+    it, and so does what a spool gives back, ``rejections.Rejection``)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class Problems(Protocol):
+    """Rejected or unreadable inputs, in the order met: a list, or a pass's spool
+    (``rejections.Rejections``: a pass can reject hundreds of thousands)."""
+
+    def append(self, result: Rejected, /) -> None:
+        """One more, to be named after the output."""
+
+    def __iter__(self) -> Iterator[NamedRejection]:
+        """Each one, in order; as often as asked."""
+
+    def __len__(self) -> int:
+        """How many."""
 
 
 @dataclass(slots=True)
@@ -21,8 +51,10 @@ class RunSummary:
     resolved: int = 0
     reopened: int = 0
     unchanged: int = 0
-    problems: list[Rejected] = field(default_factory=list)
-    """Rejected or unreadable inputs, each to be named on stderr."""
+    problems: Problems = field(default_factory=list[Rejected])
+    """Rejected or unreadable inputs, each to be named on stderr (and listed by the JSON
+    summary) after the output. A pass keeps them in a spool (``pipeline.run_pass``), never
+    all in memory: an archive can hold hundreds of thousands."""
     attention: list[str] = field(default_factory=list)
     """Tickets the tool could not bring up to date (a missing transition...), one line each."""
     ignored: int = 0

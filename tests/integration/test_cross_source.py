@@ -131,7 +131,7 @@ def test_email_csexport_and_6941_in_one_run_in_any_order_end_in_one_ticket(
     for number, order in enumerate(itertools.permutations(paths)):
         config = make_config(tmp_path / f"run{number}")
         summary = replay(list(order), config)
-        assert summary.parsed == 3 and summary.problems == [], summary.problems
+        assert summary.parsed == 3 and list(summary.problems) == [], summary.problems
         assert summary.created == 1, [p.name for p in order]
         found = outcome(config)
         assert len(found["tickets"]) == 1

@@ -91,7 +91,7 @@ def test_copies_of_one_export_in_one_run_count_as_one_absence(tmp_path: Path, ki
         (folder / name).write_bytes(body)
         paths.append(dated(folder / name, START + timedelta(days=1)))
     summary = replay(paths, config)
-    assert summary.problems == [], summary.problems
+    assert list(summary.problems) == [], summary.problems
     ann = ann_tickets(config)
     assert [t["status"] for t in ann] == ["open"], "copies of one export counted as 3+ absences"
 

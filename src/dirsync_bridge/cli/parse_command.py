@@ -3,22 +3,19 @@ written."""
 
 from __future__ import annotations
 
-import errno
-import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
 
 from ..config.settings import Config
-from ..disk_faults import os_failure
-from ..errors import DirsyncBridgeError, Fatal, Retriable
+from ..errors import DirsyncBridgeError, Fatal
 from ..models import Rejected, Report
 from ..output import print_json_array, table
+from ..rejections import Rejections
 from ..terminal import width
 from .group import (
     EXIT_OK,
@@ -80,7 +77,7 @@ def parse(
         _fail(Fatal("--enrich: needs --format json"))
     # Each rejection is named on stderr after the output (README: exit codes), but not kept
     # in memory until then: an mbox of a million empty messages is a million rejections.
-    rejected = Rejections()
+    rejected = Rejections("parse")
     tenants = with_tenant(config.tenants, tenant)
 
     def results() -> Iterator[ParsedReport | Report | Rejected]:
@@ -90,7 +87,7 @@ def parse(
         map_large_blocks_apart()
         for result in read_inputs(paths, config.trust, config.parse, tenants):
             if isinstance(result, Rejected):
-                rejected.add(result)
+                rejected.append(result)
             large = isinstance(result, ParsedReport) and len(result.rows) >= LARGE_ROWS
             yield result
             del result
@@ -126,64 +123,12 @@ def parse(
     sys.stdout.flush()
     # Named on stderr after the output, so that they neither interleave with a table nor
     # hide in a JSON document.
-    for source, reason, code in rejected.named():
+    for named in rejected:
         log.warning(
             "rejected %s: %s",
-            source,
-            reason,
-            extra={"event": "message-rejected", "source": source, "code": code},
+            named.source,
+            named.reason,
+            extra={"event": "message-rejected", "source": named.source, "code": named.code},
         )
-    sys.exit(EXIT_SOME_REJECTED if rejected.count else EXIT_OK)
-
-
-class Rejections:
-    """The rejections met, kept for naming after the output: the first few in memory, the
-    rest written to a temporary file (one JSON line each), so that memory stays bounded
-    however many a run meets."""
-
-    IN_MEMORY = 1 << 20
-    """Bytes held before the rest go to disk: a few thousand rejections."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - read back in named()
-            max_size=self.IN_MEMORY, mode="w+", encoding="utf-8"
-        )
-
-    def add(self, result: Rejected) -> None:
-        """One more rejection to name."""
-        self.count += 1
-        line = json.dumps([result.source, result.reason, result.code]) + "\n"
-        try:
-            self._spool.write(line)
-        except OSError as exc:
-            raise self._failure(exc) from None
-
-    def named(self) -> Iterator[tuple[str, str, str]]:
-        """Each rejection added, in order, as (source, reason, code); then none are kept."""
-        try:
-            with self._spool as spool:
-                spool.seek(0)
-                for line in spool:
-                    source, reason, code = json.loads(line)
-                    yield source, reason, code
-        except OSError as exc:
-            raise self._failure(exc) from None
-
-    def _failure(self, exc: OSError) -> DirsyncBridgeError:
-        """The one line for a temporary directory that cannot take the spool (full, or a
-        file-size limit below it): a run with room there names them all, so 75, as
-        ``sqlite.memory_copy`` does for its copy."""
-        where = tempfile.gettempdir()
-        what = (
-            f"parse: cannot keep the {self.count} rejections met so far (to name them after the "
-            f"output) in the temporary directory {where}"
-        )
-        if exc.errno == errno.EFBIG:
-            # A file-size limit (ulimit -f) is the same situation as a full disk here.
-            reason = exc.strerror or str(exc)
-            return Retriable(
-                f"{what}: the file is too large for it ({reason}); set TMPDIR to a directory "
-                "that can take it and run again"
-            )
-        return os_failure(exc, what, Path(where))
+    rejected.close()
+    sys.exit(EXIT_SOME_REJECTED if rejected else EXIT_OK)

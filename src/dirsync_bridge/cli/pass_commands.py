@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from contextlib import AbstractContextManager
@@ -11,11 +10,11 @@ from pathlib import Path
 import click
 from pydantic import ValidationError as PydanticValidationError
 
-from .. import pass_end
+from .. import interrupt, pass_end
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
 from ..metrics import PassWatch, watched
-from ..output import run_line, summary_json, summary_lines, utc_now
+from ..output import run_line, summary_json, summary_json_text, summary_lines, utc_now
 from ..run_summary import RunSummary
 from ..terminal import ProgressBar
 from .group import (
@@ -105,8 +104,7 @@ def replay(
                 bar.close()  # erased before the summary is printed, or the error said
         watch.summary = summary
         if output_format == "json":
-            stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
-            click.echo(json.dumps(stamped, ensure_ascii=False))
+            _print_json(summary, dry_run)
         else:
             for line in summary_lines(summary, dry_run):
                 click.echo(line)
@@ -129,6 +127,28 @@ def _metrics(config: Config, dry_run: bool) -> AbstractContextManager[PassWatch]
     """The textfile written however the pass ends (``metrics``); none for a dry run, which
     changes nothing a metric tells."""
     return watched(None if dry_run else config.metrics.textfile, config.state.path)
+
+
+WRITE_BATCH = 1 << 16
+"""Characters of the JSON summary written at a time."""
+
+
+def _print_json(summary: RunSummary, dry_run: bool) -> None:
+    """The summary as one JSON object on one line, stamped like the log lines around it (a
+    cron log is read by time); written a batch at a time, its rejections read back from
+    their spool as it goes, and whole: a signal waits for its end (``interrupt.deferred``)."""
+    batch: list[str] = []
+    size = 0
+    with interrupt.deferred():
+        for piece in summary_json_text(summary, dry_run, utc_now()):
+            batch.append(piece)
+            size += len(piece)
+            if size >= WRITE_BATCH:
+                click.echo("".join(batch), nl=False)
+                interrupt.progressed()  # a slow reader still reading: not cut short
+                batch, size = [], 0
+        batch.append("\n")
+        click.echo("".join(batch), nl=False)
 
 
 def _report(summary: RunSummary) -> None:
@@ -223,9 +243,7 @@ def run(ctx: click.Context, dry_run: bool) -> None:
                 bar.close()
         watch.summary = summary
         if json_output:
-            # Stamped like the log lines around it: a cron log is read by time.
-            stamped = {"time": utc_now(), **summary_json(summary, dry_run)}
-            click.echo(json.dumps(stamped, ensure_ascii=False))
+            _print_json(summary, dry_run)
         else:
             if dry_run:
                 lines = list(summary_lines(summary, dry_run))
