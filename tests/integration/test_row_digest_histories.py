@@ -33,7 +33,7 @@ def test_an_upgrade_that_reads_rows_otherwise_makes_the_sightings_again(
     of a duplicate found as a new parser would) makes the sightings again, as the
     every-sighting path does: digests kept by other code are not trusted. (The review's
     version of this test kept the mark, the package's version, 0.1.0 at every commit.)"""
-    from dirsync_bridge import ingest
+    from dirsync_bridge import code_mark, ingest
     from dirsync_bridge.parse import catalog, parsed_report
 
     real = catalog.classify
@@ -51,7 +51,7 @@ def test_an_upgrade_that_reads_rows_otherwise_makes_the_sightings_again(
                 m.setattr(ingest, "rows_mark", lambda _enricher: None)
             play(tmp_path / folder, [Step(day=0, rows=[A, B])])  # the old release
             m.setattr(parsed_report, "classify", upgraded)  # the new release: other code
-            m.setattr(ingest, "_this_code", lambda: "the new release")
+            m.setattr(code_mark, "_this_code", lambda: "the new release")
             return play(tmp_path / folder, [Step(day=1, rows=[A, B])])
 
     every = run("every", False)

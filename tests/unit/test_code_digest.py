@@ -1,4 +1,4 @@
-"""The row-digest mark (``ingest.code_digest``, ``rows_mark``) on installs of every shape
+"""The row-digest mark (``code_mark.code_digest``, ``rows_mark``) on installs of every shape
 (from the second review of today's changes).
 
 The contract of code_digest: "None when a source cannot be read" -> rows_mark None -> every
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import dirsync_bridge
-from dirsync_bridge.ingest import code_digest
+from dirsync_bridge.code_mark import code_digest
 
 PACKAGE = Path(dirsync_bridge.__file__).resolve().parent
 
@@ -84,7 +84,7 @@ def test_a_fifo_named_like_a_source_does_not_hang(tmp_path: Path) -> None:
     (pkg / "a.py").write_text("x = 1\n")
     os.mkfifo(pkg / "fifo.py")
     code = (
-        "from pathlib import Path; from dirsync_bridge.ingest import code_digest;"
+        "from pathlib import Path; from dirsync_bridge.code_mark import code_digest;"
         f"print(code_digest(Path({str(pkg)!r})))"
     )
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dirsync_bridge import ingest, pipeline
+from dirsync_bridge import code_mark, ingest, pipeline
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.enrich.enricher import Enricher
 from dirsync_bridge.parse.message import read_message
@@ -156,10 +156,10 @@ def test_the_code_digest_changes_with_any_source_and_is_none_when_one_cannot_be_
     (package / "parse").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "parse" / "catalog.py").write_text("RULE = 'a'\n")
-    before = ingest.code_digest(package)
-    assert before is not None and before == ingest.code_digest(package)
+    before = code_mark.code_digest(package)
+    assert before is not None and before == code_mark.code_digest(package)
     (package / "parse" / "catalog.py").write_text("RULE = 'b'\n")
-    assert ingest.code_digest(package) not in (None, before)
+    assert code_mark.code_digest(package) not in (None, before)
     (package / "parse" / "broken.py").mkdir()  # unreadable as a file
-    assert ingest.code_digest(package) is None
+    assert code_mark.code_digest(package) is None
     assert ingest.rows_mark(None) is not None  # this tree's own sources are read
