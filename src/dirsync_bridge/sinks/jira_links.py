@@ -47,11 +47,13 @@ class LinkTypes:
 def match_link_type(wanted: str, types: list[dict[str, Any]]) -> str:
     """The name of the type whose name, outward or inward words are ``wanted``
     (``ConfigError`` naming ``[jira] link_type`` and the types offered when none is)."""
+    # A link names its type by name: a type answered without one cannot be used.
+    named = [kind for kind in types if isinstance(kind.get("name"), str) and kind["name"]]
     for words in ("name", "outward", "inward"):
-        for kind in types:
+        for kind in named:
             if str(kind.get(words) or "").casefold() == wanted.casefold():
                 return str(kind["name"])
-    offered = ", ".join(str(t.get("name")) for t in types) or "none"
+    offered = ", ".join(str(t["name"]) for t in named) or "none"
     raise ConfigError(
         None,
         "[jira] link_type",
