@@ -170,8 +170,10 @@ class GraphClient:
             public(host.partition("://")[2])
         verify: str | bool = str(settings.ca_bundle) if settings.ca_bundle else True
         self._verify = verify
-        self._session = Session(verify, settings.timeout)
-        self._login_session = Session(verify, settings.timeout, json_only=True)
+        self._session = Session(verify, settings.timeout, "[graph] graph_url", self.root)
+        self._login_session = Session(
+            verify, settings.timeout, "[graph] authority_url", self.login, json_only=True
+        )
         self._credential = credential
         self._sleep, self._clock = sleep, clock
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)

@@ -21,6 +21,7 @@ import requests
 from ..errors import ConfigError, GraphError, TooLarge
 from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, retry_after_seconds
+from ..secret_files import redact
 
 CHUNK: Final = 64 * 1024
 _BLANK: Final = b" \t\r\n\x0b\x0c\x00"
@@ -55,11 +56,17 @@ class Session(requests.Session):
     take a 429 for a refused secret or an unknown tenant, and an HTML page for a
     configuration error; raised here, each is retried like any network fault (and msal
     never caches the answer to replay it).
+
+    A redirect is never followed (``redirected``): ``key`` names the setting whose address
+    ``root`` answered with one.
     """
 
-    def __init__(self, verify: str | bool, timeout: float, *, json_only: bool = False) -> None:
+    def __init__(
+        self, verify: str | bool, timeout: float, key: str, root: str, *, json_only: bool = False
+    ) -> None:
         super().__init__()
         self._verify, self._timeout, self._json_only = verify, timeout, json_only
+        self._key, self._root = key, root
 
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
@@ -67,7 +74,13 @@ class Session(requests.Session):
         """``Session.request`` with our ``verify`` and ``timeout``."""
         kwargs["verify"] = self._verify
         kwargs.setdefault("timeout", self._timeout)
+        # Followed, a redirect to another host drops the bearer token (Graph's 401 read as a
+        # refused app), and a 307 from the login host re-sends the client secret there.
+        kwargs["allow_redirects"] = False
         response = super().request(method, url, *args, **kwargs)
+        if response.is_redirect:
+            response.close()
+            raise redirected(self._key, self._root, str(url), response)
         if self._json_only and response.status_code in RETRY_STATUSES:
             raise Busy(response)
         if self._json_only and not (400 <= response.status_code < 500 and method == "GET"):
@@ -76,6 +89,23 @@ class Session(requests.Session):
             except ValueError as exc:
                 raise BadAnswer(not_json(response, exc), response=response) from None
         return response
+
+
+def redirected(key: str, root: str, url: str, response: requests.Response) -> ConfigError:
+    """A redirect from ``root`` (a retired host name, a gateway's old address) as the
+    configuration error it is, naming where it leads: the request's own path and query are
+    cut off the location when it ends with them, the rest is the address to set."""
+    where = (response.headers.get("Location") or "").partition("?")[0].partition("#")[0]
+    asked = url.partition("?")[0].removeprefix(root)
+    if asked and where.endswith(asked):
+        where = where[: -len(asked)]
+    return ConfigError(
+        None,
+        key,
+        f"{root} answers with a redirect (HTTP {response.status_code}) to "
+        f"{redact(where or 'an address it does not give')[:200]}, which is never followed: "
+        "set it to that address (the service's own, not one that sends requests on)",
+    )
 
 
 def refused(what: str, response: requests.Response) -> GraphError:

@@ -1,0 +1,79 @@
+"""``[graph] graph_url`` or ``authority_url`` that answers with a redirect to another host
+(a gateway's old address, a host name retired in front of the real one).
+
+Followed, a redirect to another host drops the bearer token (requests strips it): Graph
+answered 401 twice and the run said "the token was refused twice: check the app
+registration", blaming the app for a wrong URL. A 307/308 from the login host would even
+carry the token request, client secret in its form body, on to the other host. A redirect
+is never followed: one configuration line names the key and where it leads, exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from ..simulators.graph.server import GraphSimulator, _login_route
+from ..simulators.graph.tenant import CLIENT_ID, CLIENT_SECRET, MAILBOX, TENANT_ID
+from ..simulators.graph.wire import Reply
+from .conftest import cli_with_config_file
+
+SENT_ON = "v1.0-old-name"  # in the redirect's query: where it leads, as the user must see it
+
+
+@pytest.mark.parametrize("status", [301, 307])
+@pytest.mark.parametrize(
+    ("key", "login"), [("graph_url", False), ("authority_url", True)], ids=["graph", "login"]
+)
+@pytest.mark.parametrize("command", ["run", "doctor"])
+def test_a_graph_url_that_redirects_is_named_not_the_app_registration(
+    tmp_path: Path,
+    graph_sim: GraphSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    login: bool,
+    status: int,
+    command: str,
+) -> None:
+    """Every request to 127.0.0.1 for the redirected part (Graph, or the login host) is sent
+    on to ``localhost`` (the same simulator under another host name) with ``status``."""
+    port = graph_sim.url.rsplit(":", 1)[1]
+    elsewhere = f"https://localhost:{port}"
+    answer = graph_sim.handle
+    followed: list[str] = []
+
+    def handle(
+        method: str, path: str, query: str, raw: bytes, headers: Mapping[str, str]
+    ) -> Reply | None:
+        here = headers.get("host", "").startswith("127.0.0.1")
+        if here and (_login_route(method, path) is not None) == login:
+            where = f"{elsewhere}{path}?{query}&via={SENT_ON}" if query else f"{elsewhere}{path}"
+            return Reply(status, headers={"Location": where})
+        if not here:
+            followed.append(f"{method} {path}")
+        return answer(method, path, query, raw, headers)
+
+    monkeypatch.setattr(graph_sim, "handle", handle)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
+        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+    )
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+
+    done = cli_with_config_file(config, command, env=env, cwd=tmp_path)
+
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said
+    assert f"[graph] {key}" in said and f"redirect (HTTP {status})" in said, said
+    assert elsewhere in said, said  # where it leads
+    assert "refused twice" not in said and "Traceback" not in said, said
+    assert CLIENT_SECRET not in said
+    # Never followed: nothing reached the simulator under its other name.
+    assert followed == []
