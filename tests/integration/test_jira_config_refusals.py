@@ -142,3 +142,32 @@ def test_a_create_refused_for_every_problem_stops_cleanly_and_the_fixed_rerun_is
     jira_cloud.reset_log()
     again = replay(config_file(tmp_path, jira_cloud.url), mail, jira_cloud.api_token)
     assert again.returncode == 0 and jira_cloud.log.writes() == []
+
+
+def test_a_create_screen_without_labels_is_one_configuration_line_not_each_ticket_skipped(
+    tmp_path: Path, jira_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project whose create screen lacks the Labels field: Jira refuses every create
+    naming ``labels`` ("cannot be set. It is not on the appropriate screen"). Read as one
+    ticket's text problem, every new problem was named and skipped with exit 1, on every
+    run; the tool cannot work without labels (its fingerprint label is how it finds its
+    tickets), so it is one configuration line, exit 2, nothing skipped (left by reviews)."""
+    from ..simulators.jira import catalog
+
+    jira = jira_cloud
+    monkeypatch.setattr(catalog, "SETTABLE", catalog.SETTABLE - {"labels"})
+    mail = _mail(tmp_path)
+    conf = config_file(tmp_path, jira.url)
+    for _ in range(2):
+        bad = replay(conf, mail, jira.api_token)
+        lines = [line for line in bad.stderr.splitlines() if line.strip()]
+        assert bad.returncode == 2, (bad.returncode, bad.stderr)
+        assert len(lines) == 1 and "Traceback" not in bad.stderr, bad.stderr
+        assert "Labels field" in lines[0] and "skipped" not in lines[0], lines[0]
+        assert jira.issues == {}
+
+    monkeypatch.setattr(catalog, "SETTABLE", catalog.SETTABLE | {"labels"})  # the admin adds it
+    good = replay(conf, mail, jira.api_token)
+    assert good.returncode == 0, good.stderr
+    assert len(jira.issues) == 2
+    assert all(not i.comments for i in jira.issues.values())

@@ -32,8 +32,14 @@ class OutcomeUnknown(Exception):
     """A write's outcome is unknown (5xx or a dropped connection after sending)."""
 
 
-CONTENT_FIELDS: Final = frozenset({"summary", "description", "labels", "comment", "environment"})
-"""Fields whose refusal concerns one ticket's text, not the configuration."""
+CONTENT_FIELDS: Final = frozenset({"summary", "description", "comment", "environment"})
+"""Fields whose refusal concerns one ticket's text, not the configuration. Not ``labels``:
+a new ticket's labels are the configured ones and its fingerprint's, never its text, so a
+create refused for them (a create screen without the Labels field) is refused for all."""
+_LABELS_NEEDED: Final = (
+    "; the project's create screen must have the Labels field: the tool finds its tickets "
+    "by their fingerprint label"
+)
 SETTING_OF_FIELD: Final = {
     "project": "project",
     "issuetype": "issue_type",
@@ -162,7 +168,8 @@ def refusal(
             # A project, issue type, priority or custom field every create names: the
             # configuration, not this one ticket.
             named = settings_named(fields - CONTENT_FIELDS)
-            return Fatal(f"Jira: {what}: HTTP 400: {detail}; check {named}")
+            needed = _LABELS_NEEDED if "labels" in fields else ""
+            return Fatal(f"Jira: {what}: HTTP 400: {detail}; check {named}{needed}")
         return Skippable(
             f"{ticket}: Jira refused to {what} (HTTP 400: {detail}); skipped until fixed, "
             "the other tickets go on"
