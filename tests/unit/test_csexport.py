@@ -254,6 +254,46 @@ def test_an_empty_file_of_cs_objects_is_a_complete_report_with_no_errors() -> No
     assert report.errors == () and report.complete and report.sync_completed_at is None
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"<cs-objects><foo/></cs-objects>",
+        b"<cs-objects>\n  <foo/>\n  <bar>text</bar>\n</cs-objects>",
+        b'<cs-objects xmlns="urn:x"><x:cs-objectz xmlns:x="urn:y"/></cs-objects>',
+        b"<cs-objects><!-- a comment --><connector-space><objects/></connector-space></cs-objects>",
+    ],
+    ids=["one-unknown", "two-unknown", "a-near-name", "a-wrapper-of-no-object"],
+)
+def test_a_root_holding_only_unknown_elements_is_refused_not_an_empty_report(raw: bytes) -> None:
+    """Read as "no errors", such a file resolved every open csexport problem of the tenant
+    after ``resolve_after_reports`` (left by reviews)."""
+    rejected = _rejected(raw)
+    assert rejected.code == "not-an-error-export", rejected
+    assert "/f:e" in rejected.detail and "\n" not in rejected.reason
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"<cs-objects/>",
+        b"<cs-objects></cs-objects>",
+        b"<cs-objects>\n  \n</cs-objects>",
+        b"<cs-objects><!-- nothing failed --></cs-objects>",
+        b"<cs-objects><?pi x?>\n</cs-objects>",
+    ],
+)
+def test_an_empty_root_with_blanks_or_comments_stays_an_empty_complete_report(raw: bytes) -> None:
+    report = _report(raw)
+    assert report.errors == () and report.complete
+
+
+def test_objects_in_an_unknown_wrapper_or_beside_unknown_elements_are_read() -> None:
+    one = _object("<error-literal>" + DUP_PROXY + "</error-literal>")
+    wrapped = _report(_file("<wrapper>" + one + "</wrapper>"))
+    beside = _report(_file("<foo/>", one, "<bar/>"))
+    assert len(wrapped.errors) == 1 and len(beside.errors) == 1
+
+
 def test_objects_without_export_errors_are_refused_with_the_command_to_run() -> None:
     rejected = _rejected(_file("<cs-object><unapplied-export/></cs-object>"))
     assert rejected.code == "not-an-error-export"

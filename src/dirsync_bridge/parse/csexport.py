@@ -33,7 +33,10 @@ Decisions where the format is not documented (no raw export with errors is publi
   and no ticket can be found by it, so its absence from the report resolves nothing but such
   a problem. A file of nothing else is refused the same way. (Refusing the whole file for one
   such object would keep every other error of every day's export from being ticketed.)
-- Unknown elements and attributes are ignored; missing optional ones leave fields null.
+- Unknown elements and attributes are ignored; missing optional ones leave fields null. But
+  a ``<cs-objects>`` that holds elements and not one ``cs-object`` (in it, or in a wrapper
+  of its own) is refused (``not-an-error-export``): whatever it is, it is no export with
+  nothing failed, and reading it as one would resolve every open problem.
 - A truncated or otherwise malformed file is refused as a whole: a complete report that is
   missing its last objects would count their absence.
 """
@@ -56,7 +59,7 @@ from .export_records import (
     refused,
 )
 from .message import ParseSettings
-from .xml_safety import XmlRefused, check, child, children, iter_elements, text_of
+from .xml_safety import Others, XmlRefused, check, child, children, iter_elements, text_of
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +104,8 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
     other_dn = None  # a DN of another connector's form, and no Azure AD one
     aad_dns = 0
     nameless: list[str] = []  # objects with errors that name no object: left out
-    for element in iter_elements(raw, "cs-object", max_bytes):
+    others = Others()
+    for element in iter_elements(raw, "cs-object", max_bytes, others):
         objects += 1
         dn = element.get("cs-dn")
         if immutable_id_from_dn(dn):
@@ -113,6 +117,14 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
             nameless.append(dn or element.get("id") or "without cs-dn or id")
         else:
             errors.extend(found)
+    if not objects and others.count:
+        # Not the empty <cs-objects/> of an export with nothing failed: read as "no
+        # errors", it would resolve every open problem of the tenant.
+        raise XmlRefused(
+            "not-an-error-export",
+            f"<{ROOT}> holds {others.count} element(s) and not one cs-object (first: "
+            f"{others.first[:60]!r}): this is not csexport /f:e output; {_EXPORT_ERRORS}",
+        )
     if nameless and not errors:
         raise XmlRefused(
             "not-an-error-export",

@@ -154,12 +154,27 @@ def check(raw: bytes, max_bytes: int) -> Prolog:
     return prolog
 
 
-def iter_elements(raw: bytes, local_name: str, max_bytes: int) -> Iterator[etree._Element]:
+@dataclass(slots=True)
+class Others:
+    """The root's child elements not named as asked (``iter_elements``), counted as they
+    end, not kept: what a reader needs to tell "no objects" from "no objects, and other
+    things instead"."""
+
+    count: int = 0
+    first: str = ""
+    """The first one's local name."""
+
+
+def iter_elements(
+    raw: bytes, local_name: str, max_bytes: int, others: Others | None = None
+) -> Iterator[etree._Element]:
     """Every element named ``local_name`` (any namespace), complete, in document order.
 
     Each element is cleared once the caller moves on to the next, so read what you need
     before advancing. Raises ``XmlRefused`` (possibly after some elements were yielded: a
-    truncated file is refused as a whole, never half-read).
+    truncated file is refused as a whole, never half-read). ``others``, when given, counts
+    the root's child elements of any other name (comments and processing instructions are
+    not elements: the parser drops them).
     """
     check(raw, max_bytes)
     body = io.BytesIO(_libxml_bytes(raw))
@@ -180,6 +195,9 @@ def iter_elements(raw: bytes, local_name: str, max_bytes: int) -> Iterator[etree
                 # The root, or inside an element that has not ended (a root <Event>
                 # included): its reader's to read.
                 continue
+            if others is not None and parent.getparent() is None:
+                others.count += 1
+                others.first = others.first or _local(str(element.tag).rpartition("}")[2])
             element.clear(keep_tail=False)
             # Earlier siblings are done with: dropping them keeps memory flat.
             while parent is not None and element.getprevious() is not None:
