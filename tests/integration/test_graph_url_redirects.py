@@ -77,3 +77,41 @@ def test_a_graph_url_that_redirects_is_named_not_the_app_registration(
     assert CLIENT_SECRET not in said
     # Never followed: nothing reached the simulator under its other name.
     assert followed == []
+
+
+def test_a_redirect_that_echoes_the_token_is_named_with_the_token_hidden(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gateway whose redirect carries the bearer token it got (in the location's path):
+    where it leads is shown with every secret the tool sent as ``***``."""
+    port = graph_sim.url.rsplit(":", 1)[1]
+    answer = graph_sim.handle
+    tokens: list[str] = []
+
+    def handle(
+        method: str, path: str, query: str, raw: bytes, headers: Mapping[str, str]
+    ) -> Reply | None:
+        if _login_route(method, path) is None:
+            token = headers.get("authorization", "").partition(" ")[2]
+            tokens.append(token)
+            return Reply(302, headers={"Location": f"https://localhost:{port}/t/{token}{path}"})
+        return answer(method, path, query, raw, headers)
+
+    monkeypatch.setattr(graph_sim, "handle", handle)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
+        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+    )
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+
+    done = cli_with_config_file(config, "run", env=env, cwd=tmp_path)
+
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said
+    assert tokens and tokens[0], tokens  # the gateway did get one
+    assert f"https://localhost:{port}/t/***" in said, said
+    assert not [t for t in tokens if t in said], said
