@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,3 +82,54 @@ def test_a_repeated_message_is_kept_once_and_classified_once() -> None:
     assert all(text is large[0] for text in large)
     parsed.report()
     assert classify.cache_info().hits >= 19
+
+
+@pytest.fixture
+def collections() -> Iterator[list[int]]:
+    """The generation of each collection the cyclic collector runs meanwhile."""
+    ran: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            ran.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        yield ran
+    finally:
+        gc.callbacks.remove(note)
+
+
+def test_a_large_reports_json_is_made_without_the_collector_scanning_it(
+    collections: list[int],
+) -> None:
+    # Each batch's models are freed before the next by reference counting: the collector
+    # re-scanning them (and every other object) was a tenth of the JSON output's time. At
+    # most one young collection a batch, as the collector is turned on again after it.
+    parsed = read_message(_big(1234), "big.eml")
+    assert isinstance(parsed, ParsedReport)
+    whole = parsed.report().to_json()
+    gc.collect()
+    collections.clear()
+    assert b"".join(parsed.json_chunks()) == whole
+    assert len(collections) <= 3, collections  # 3 batches: 500, 500, 234
+    assert gc.isenabled()
+
+
+def test_a_reports_json_leaves_the_collector_alone_while_other_threads_run(
+    collections: list[int],
+) -> None:
+    # The switch is process-wide: a thread working meanwhile keeps its collector.
+    parsed = read_message(_big(1234), "big.eml")
+    assert isinstance(parsed, ParsedReport)
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        collections.clear()
+        chunks = list(parsed.json_chunks())
+    finally:
+        release.set()
+        worker.join()
+    assert chunks and collections != []
+    assert gc.isenabled()

@@ -20,8 +20,6 @@ from __future__ import annotations
 from typing import Literal
 
 from ..models import ParseResult, Rejected, Report
-from .csexport import parse_csexport
-from .eventlog import EVTX_MAGIC, parse_event_xml, parse_evtx
 from .message import ParseSettings, parse_message, read_message
 from .parsed_report import ParsedReport
 from .tenants import TenantRules
@@ -29,6 +27,9 @@ from .trust import TrustPolicy
 from .xml_safety import XmlRefused, check, read_prolog
 
 InputKind = Literal["email", "csexport", "eventlog-xml", "evtx", "xml"]
+
+EVTX_MAGIC = b"ElfFile\x00"
+"""How an .evtx file begins (its file header's signature)."""
 
 
 def detect(raw: bytes) -> InputKind:
@@ -55,6 +56,11 @@ def parse_input(
     kind = detect(raw)
     if kind == "email":
         return parse_message(raw, source, trust, settings)
+    # The export parsers are loaded for exports only: `parse` of report emails, the common
+    # case, starts without them.
+    from .csexport import parse_csexport
+    from .eventlog import parse_event_xml, parse_evtx
+
     if kind == "csexport":
         return parse_csexport(raw, source, settings)
     if kind == "eventlog-xml":

@@ -38,6 +38,7 @@ from lxml import etree
 
 from ..models import ParseResult, RejectCode, Rejected
 from .catalog import stated_kind
+from .detect import EVTX_MAGIC
 from .export_records import (
     build_report,
     error_record,
@@ -54,7 +55,6 @@ log = logging.getLogger(__name__)
 
 EVENT_ID = 6941
 PROVIDER = "adsync"
-EVTX_MAGIC = b"ElfFile\x00"
 # The evtx file header (libyal's "Windows XML Event Log (EVTX)" format): the 4 KiB header
 # block, then 64 KiB chunks; the chunk count is a 16-bit field at offset 42.
 _EVTX_HEADER = 4096

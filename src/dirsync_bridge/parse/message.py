@@ -11,16 +11,14 @@ A forwarded report is found by ``forwards``; a trusted one is a ``ParsedReport``
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import ParseResult, RejectCode, Rejected
 from .body import BodyFacts, collapse, find_tenant, read_text
+from .collector import collector_paused
 from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
 from .parsed_report import ParsedReport
@@ -78,7 +76,7 @@ def _guarded(
     trust = trust or TrustPolicy()
     settings = settings or ParseSettings()
     try:
-        with _collector_paused():
+        with collector_paused():
             parsed = _parse(raw, source, trust, settings)
             return parsed if isinstance(parsed, Rejected) else finish(parsed)
     except Exception as exc:  # the last guard: hostile mail must never crash a run
@@ -87,25 +85,6 @@ def _guarded(
             code="malformed-mime",
             detail=f"the message could not be parsed ({type(exc).__name__})",
         )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    # A large report allocates tens of thousands of small containers that all stay alive
-    # until the report is built, and the cyclic collector re-scans them (and every object
-    # of the process) over and over: measured, a tenth of a 10,000-row parse in-process and
-    # more in the `parse` command, which holds more objects. Parsing creates no cycles worth
-    # collecting early, so the collector waits until the message is done. The switch is
-    # process-wide, so it is only thrown while this is the only thread: the mailbox downloads
-    # ahead in worker threads while a message is parsed, and those keep their collector.
-    if threading.active_count() > 1 or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _parse(

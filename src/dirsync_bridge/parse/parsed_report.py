@@ -9,9 +9,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import to_json
+
 from ..models import Report, SyncError
 from .body import Row
 from .catalog import classify, stated_kind
+from .collector import collector_paused
 
 _BATCH = 500
 
@@ -52,11 +55,18 @@ class ParsedReport:
         """``report().to_json()`` in pieces, without every error made at once."""
         start = self.header.to_json()[: -len(b"]}")]  # up to the errors' opening bracket
         yield start
-        # Each batch is a report of its own, serialised as the whole report would be:
-        # its errors are the bytes between the same start and the closing brackets.
-        for number, batch in enumerate(self._batches()):
-            errors = batch.to_json()[len(start) : -len(b"]}")]
-            yield b"," + errors if number else errors
+        # Each batch is validated as a report of its own, as ``report`` makes it (the
+        # contract's check), and then its plain data is written: pydantic's serialiser
+        # writes the same bytes from dicts in a third of the time it takes over models
+        # (``test_parsed_report`` holds every fixture to ``to_json``). Made and written
+        # with the collector held off (``collector``): what a batch makes is freed before
+        # the next, and the collector scanning it was a tenth of this output's time.
+        for at in range(0, len(self.rows), _BATCH):
+            with collector_paused():
+                errors = [_error(row) for row in self.rows[at : at + _BATCH]]
+                Report.model_validate({**self.fields, "errors": errors})
+                written = to_json(errors)[1:-1]  # the items, without the list's brackets
+            yield b"," + written if at else written
         yield b"]}"
 
     def errors_at(self, indices: Iterable[int]) -> tuple[SyncError, ...]:
