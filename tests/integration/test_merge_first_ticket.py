@@ -325,3 +325,51 @@ def test_a_write_of_unknown_outcome_on_either_ticket_keeps_the_survivors_as_befo
             assert ledger.ticket_of(a.key) == (kept_by, 0), name
         finally:
             ledger.close()
+
+
+@pytest.mark.parametrize(
+    ("made", "steps"),
+    [("XAB", "merge, join"), ("AXB", "join, merge"), ("ABX", "join, merge")],
+)
+def test_a_chain_of_merges_leaves_every_merged_ticket_naming_the_one_that_stays(
+    tmp_path: Path, made: str, steps: str
+) -> None:
+    """Three tickets for ann, in the order ``made``: A (event 6941, object id alone), B (an
+    email of "Contoso"), X (an email of "Contoso Ltd."). Then the pair is learned (merge)
+    and the spellings are joined (join), in the order ``steps``. Each trade changes which
+    ticket the survivor keeps: every ticket resolved as merged, including one merged by an
+    earlier step, must name the one left open, not one closed as merged since."""
+    state = tmp_path / "state"
+    before = cfg(state, default="Contoso")
+    after = cfg(state, default="Contoso", aliases={"Contoso": ["Contoso Ltd."]})
+    replay([email(tmp_path, "Contoso", 0, [BOB], "e0")], before)  # "Contoso" established
+    files = {
+        "A": write(tmp_path / "in", "ev.xml", events_6941([(OBJECT_ID, WHO)], START)),
+        "B": email(tmp_path, "Contoso", 1, [ANN, BOB], "b1"),
+        "X": email(tmp_path, "Contoso Ltd.", 1, [ANN], "x1"),
+    }
+    for name in made:
+        assert replay([files[name]], before).created == 1
+    cs = write(tmp_path / "in", "cs.xml", csexport([(OBJECT_ID, WHO, WHO)], START + timedelta(2)))
+    join = email(tmp_path, "Contoso Ltd.", 3, [ANN, BOB], "o3")
+    for step in steps.split(", "):
+        if step == "merge":
+            replay([cs], before)
+        else:
+            replay([join], after)
+
+    anns = [t for t in local_tickets(after) if t.key != "LOCAL-1"]  # LOCAL-1: bob's
+    (kept,) = [t for t in anns if t.status == "open"]
+    # The one kept is the one made first (keys are numbered in the order of the creates).
+    assert kept.idempotency_key == min(anns, key=lambda t: int(t.key[6:])).idempotency_key
+    name = label(kept.idempotency_key.rpartition(":")[0])
+    for ticket in anns:
+        if ticket is kept:
+            continue
+        assert ticket.status == "resolved", ticket.key
+        notes = [b for k, b in ticket.comments.items() if ":superseded:" in k]
+        assert len(notes) == 1 and f"labelled {name}:" in notes[0], (ticket.key, name, notes)
+    snapshot = outcome(after)
+    again = replay([*files.values(), cs, join], after)
+    assert (again.created, again.updated, again.resolved) == (0, 0, 0), again
+    assert outcome(after) == snapshot

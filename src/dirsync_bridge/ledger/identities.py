@@ -351,6 +351,10 @@ class IdentityLedger:
         }
         if len(firsts) < 2 or firsts[source] > firsts[target]:
             return
+        # Problems merged into the survivor before now hold tickets resolved as merged into
+        # the one it kept, which it is about to trade away (and resolve as merged too): they
+        # are flagged, so that theirs name the ticket that stays (a chain of merges).
+        self.conn.execute("UPDATE problems SET dirty = 1 WHERE merged_into = ?", (target,))
         episodes = {
             fp: {
                 int(e)
