@@ -46,7 +46,7 @@ from pydantic import TypeAdapter
 
 from .. import sqlite
 from ..fingerprint import fingerprint, identity_normal, tenant_normal
-from ..lifecycle import Coverages, FoldState, Timeline
+from ..lifecycle import REOPENED, Coverages, FoldState, Timeline
 from ..models import Family
 from ..problem import Problem, Sighting
 
@@ -323,7 +323,8 @@ class IdentityLedger:
 
     def _keep_the_first(self, source: str, target: str) -> None:
         """The retired problem ``source`` and the survivor ``target`` both have tickets: if
-        the retired one's first ticket was made before the survivor's, they trade tickets,
+        the retired one's first ticket was made before the survivor's and no person resolved
+        its tickets, they trade tickets,
         so that the survivor keeps the ticket the helpdesk has worked in longest (its key,
         label and comments, and the resolutions people gave it), and its own newer ticket
         is the one resolved as merged into it.
@@ -350,6 +351,16 @@ class IdentityLedger:
             )
         }
         if len(firsts) < 2 or firsts[source] > firsts[target]:
+            return
+        # An older ticket a person closed (Won't Do, say) is not the one being worked: the
+        # survivor's stays, as before (review rev33: it was resolved as merged into the
+        # closed one, and a third ticket opened). Closed by the reports alone, it is still
+        # the first: the pair shows they never stopped listing the object, and the ticket
+        # kept must not hang on the order they were read in.
+        if self.conn.execute(
+            "SELECT 1 FROM resolutions WHERE fingerprint = ? AND name != ? LIMIT 1",
+            (source, REOPENED),
+        ).fetchone():
             return
         # Problems merged into the survivor before now hold tickets resolved as merged into
         # the one it kept, which it is about to trade away (and resolve as merged too): they
