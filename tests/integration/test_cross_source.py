@@ -10,7 +10,7 @@ import random
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,28 @@ def make_config(state_dir: Path) -> Config:
     return Config.model_validate(
         {"state": {"path": str(state_dir / "state.db")}, "tenants": {"default": "Contoso"}}
     )
+
+
+def cli_replayer(config: Config, config_file: Path) -> Callable[..., int]:
+    """``replay`` as a process on ``config``'s state (its exit code), crashing at the
+    crash point ``crash`` when one is given."""
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[tenants]\ndefault = "Contoso"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+
+    def replay_cli(*paths: Path, crash: str | None = None) -> int:
+        return subprocess.run(
+            [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
+            + [str(p) for p in paths],
+            capture_output=True,
+            env={**env, ENV_VAR: crash} if crash else env,
+            timeout=120,
+            check=False,
+        ).returncode
+
+    return replay_cli
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:
@@ -383,23 +405,7 @@ def test_killed_after_a_merge_before_its_report_is_recorded_a_rerun_ends_the_sam
     expected = outcome(chronological)
 
     config = make_config(tmp_path / "crashed")
-    config_file = tmp_path / "crashed.toml"
-    config_file.write_text(
-        f'[state]\npath = "{config.state.path}"\n[tenants]\ndefault = "Contoso"\n',
-        encoding="utf-8",
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-
-    def replay_cli(*paths: Path, crash: str | None = None) -> int:
-        return subprocess.run(
-            [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
-            + [str(p) for p in paths],
-            capture_output=True,
-            env={**env, ENV_VAR: crash} if crash else env,
-            timeout=120,
-            check=False,
-        ).returncode
-
+    replay_cli = cli_replayer(config, tmp_path / "crashed.toml")
     assert replay_cli(ev) == 0
     # The pair learned and the 6941 problem merged (committed), then death: cs.xml is not
     # recorded, and no ticket write was made.

@@ -10,17 +10,13 @@ A. The mirror (the identity's ticket made first) keeps the identity's ticket.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from dirsync_bridge import bootstrap
-from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.fingerprint import fingerprint, label
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
@@ -30,7 +26,7 @@ from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from .conftest import local_tickets, outcome
 from .jira_scenes import markers
-from .test_cross_source import OBJECTS, START, make_config, write
+from .test_cross_source import OBJECTS, START, cli_replayer, make_config, write
 from .test_jira_sink import jira_config, outcome_leftovers, token_env
 from .test_tenant_pairs import ANN, BOB, cfg, email
 
@@ -284,23 +280,7 @@ def test_killed_after_the_merge_before_any_ticket_write_a_rerun_ends_the_same(
     expected = outcome(calm)
 
     config = make_config(tmp_path / "crashed")
-    config_file = tmp_path / "crashed.toml"
-    config_file.write_text(
-        f'[state]\npath = "{config.state.path}"\n[tenants]\ndefault = "Contoso"\n',
-        encoding="utf-8",
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-
-    def replay_cli(*paths: Path, crash: str | None = None) -> int:
-        return subprocess.run(
-            [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
-            + [str(p) for p in paths],
-            capture_output=True,
-            env={**env, ENV_VAR: crash} if crash else env,
-            timeout=120,
-            check=False,
-        ).returncode
-
+    replay_cli = cli_replayer(config, tmp_path / "crashed.toml")
     assert replay_cli(ev) == 0
     assert replay_cli(email) == 0
     # The pair learned, the tickets traded (committed), then death before any ticket write.
