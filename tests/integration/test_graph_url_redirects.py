@@ -24,6 +24,19 @@ from .conftest import cli_with_config_file
 SENT_ON = "v1.0-old-name"  # in the redirect's query: where it leads, as the user must see it
 
 
+def _config(tmp_path: Path, graph_sim: GraphSimulator) -> tuple[Path, dict[str, str]]:
+    """A mailbox run's configuration on the simulator, and its environment (the secret)."""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
+        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+    )
+    return config, {**os.environ, "DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+
+
 @pytest.mark.parametrize("status", [301, 307])
 @pytest.mark.parametrize(
     ("key", "login"), [("graph_url", False), ("authority_url", True)], ids=["graph", "login"]
@@ -57,15 +70,7 @@ def test_a_graph_url_that_redirects_is_named_not_the_app_registration(
         return answer(method, path, query, raw, headers)
 
     monkeypatch.setattr(graph_sim, "handle", handle)
-    config = tmp_path / "c.toml"
-    config.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
-        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
-        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
-        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
-        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
-    )
-    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+    config, env = _config(tmp_path, graph_sim)
 
     done = cli_with_config_file(config, command, env=env, cwd=tmp_path)
 
@@ -98,15 +103,7 @@ def test_a_redirect_that_echoes_the_token_is_named_with_the_token_hidden(
         return answer(method, path, query, raw, headers)
 
     monkeypatch.setattr(graph_sim, "handle", handle)
-    config = tmp_path / "c.toml"
-    config.write_text(
-        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
-        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
-        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
-        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
-        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
-    )
-    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+    config, env = _config(tmp_path, graph_sim)
 
     done = cli_with_config_file(config, "run", env=env, cwd=tmp_path)
 
