@@ -112,3 +112,37 @@ def test_a_redirect_that_echoes_the_token_is_named_with_the_token_hidden(
     assert tokens and tokens[0], tokens  # the gateway did get one
     assert f"https://localhost:{port}/t/***" in said, said
     assert not [t for t in tokens if t in said], said
+
+
+@pytest.mark.parametrize("login", [False, True], ids=["graph", "login"])
+def test_a_redirect_to_a_relative_location_names_the_whole_address(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: pytest.MonkeyPatch, login: bool
+) -> None:
+    """A gateway moved under a path answers ``Location: /gw/<the path asked>`` (relative, as
+    RFC 9110 allows): the address to set is the root's host with ``/gw``, not "/gw", which
+    ``[graph]`` would refuse as no https address (review rev35)."""
+    answer = graph_sim.handle
+
+    def handle(
+        method: str, path: str, query: str, raw: bytes, headers: Mapping[str, str]
+    ) -> Reply | None:
+        if (_login_route(method, path) is not None) == login:
+            return Reply(301, headers={"Location": f"/gw{path}"})
+        return answer(method, path, query, raw, headers)
+
+    monkeypatch.setattr(graph_sim, "handle", handle)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n'
+        f'[graph]\ntenant_id = "{TENANT_ID}"\nclient_id = "{CLIENT_ID}"\n'
+        f'authority_url = "{graph_sim.url}"\ngraph_url = "{graph_sim.url}"\n'
+        f'ca_bundle = "{graph_sim.ca_path}"\nretry_for = "2s"\ntimeout = 5.0\n'
+        f'[source.mailbox]\nmailbox = "{MAILBOX}"\n'
+    )
+    env = {**os.environ, "DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+
+    done = cli_with_config_file(config, "run", env=env, cwd=tmp_path)
+
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said
+    assert f"redirect (HTTP 301) to {graph_sim.url}/gw," in said, said

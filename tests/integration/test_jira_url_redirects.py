@@ -77,3 +77,44 @@ def test_a_url_that_redirects_is_named_not_taken_for_wrong_credentials(
     assert "refused the credentials" not in said and "Traceback" not in said
     assert jira_cloud.issues == {} and jira_cloud.log.writes() == []
     assert not [r for r in jira_cloud.log.records if r.status == 401]  # never sent on
+
+
+def test_a_redirect_to_a_path_alone_names_the_whole_address(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """A reverse proxy that moved Jira under ``/jira`` answers ``Location: /jira/rest/...``
+    (relative, as RFC 9110 allows): the address to set is that host's ``/jira``, not
+    "/jira", which ``[jira] url`` refuses as no http(s) address (review rev35)."""
+
+    class Moved(http.server.BaseHTTPRequestHandler):
+        def moved(self) -> None:
+            self.send_response(301)
+            self.send_header("Location", "/jira" + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = do_PUT = do_DELETE = moved  # noqa: N815  (http.server names)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_port}"
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
+        env["DIRSYNC_JIRA_TOKEN"] = jira_cloud.api_token
+        done = subprocess.run(
+            [*CLI, "--config", str(config_file(tmp_path, site)), "doctor"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    said = done.stderr + done.stdout
+    assert done.returncode == 2, said
+    assert f"redirect (HTTP 301) to {site}/jira:" in said, said

@@ -318,6 +318,10 @@ def test_every_problem_is_reported_at_once_one_line_each(tmp_path: Path) -> None
         ('[tickets]\nreopen_within = "a month"\n', "tickets.reopen_within", "duration"),
         ('[source.mailbox]\nfolder = "x"\n', "source.mailbox.mailbox", "is required"),
         ("[jira]\nlabels = [3]\n", "jira.labels[0]", "text in quotes"),
+        # Jira counts a label's length as Java does, in UTF-16 units: 200 emoji are 400
+        # (review rev35: accepted here, every create was refused "check [jira] labels; the
+        # create screen must have the Labels field").
+        ('[jira]\nlabels = ["' + "\U0001f600" * 200 + '"]\n', "jira.labels[0]", "255"),
     ],
 )
 def test_problems_are_said_in_our_words(tmp_path: Path, text: str, key: str, needle: str) -> None:

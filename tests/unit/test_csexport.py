@@ -275,6 +275,23 @@ def test_a_root_holding_only_unknown_elements_is_refused_not_an_empty_report(raw
 @pytest.mark.parametrize(
     "raw",
     [
+        b"<cs-objects>csexport: access to the connector space was denied</cs-objects>",
+        b'<cs-objects><![CDATA[<cs-object id="{1}" cs-dn="CN={AB}"/>]]></cs-objects>',
+        b"<cs-objects>\n  <!-- c -->&#160;\n</cs-objects>",
+    ],
+    ids=["text", "cdata", "nbsp"],
+)
+def test_a_root_holding_only_text_is_refused_not_an_empty_report(raw: bytes) -> None:
+    """Text or CDATA in the root and not one element is no export with nothing failed
+    either: read as "no errors", it resolved every open csexport problem (review rev35)."""
+    rejected = _rejected(raw)
+    assert rejected.code == "not-an-error-export", rejected
+    assert "/f:e" in rejected.detail and "\n" not in rejected.reason
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
         b"<cs-objects/>",
         b"<cs-objects></cs-objects>",
         b"<cs-objects>\n  \n</cs-objects>",

@@ -250,3 +250,26 @@ def test_any_html_streamed_in_any_pieces_gives_what_the_whole_tree_gives(
     except ValueError as exc:
         streamed = type(exc)
     assert streamed == whole
+
+
+@pytest.mark.parametrize(
+    "tracking_row",
+    [
+        '<tr><td colspan="2">Tracking Id: 466344fe-a7c5-403e-8b0a-8621752ac178</td></tr>',
+        "<tr><td></td><td>Tracking&nbsp;Id:&nbsp;466344FE-A7C5-403E-8B0A-8621752AC178</td></tr>",
+    ],
+    ids=["spanning", "message-column"],
+)
+def test_a_tracking_id_in_a_row_of_its_own_is_its_errors_not_an_error(
+    tracking_row: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report that puts each error's ``Tracking Id:`` in a row of its own under it: as in
+    a plain-text body, the id is the error's above. Read as an error of its own, it was an
+    Unknown problem named by a GUID that changes every report: a new ticket each time, the
+    last one resolved a few reports later (review rev35)."""
+    error = f"<tr><td>megan@contoso.com</td><td>{MSG}</td></tr>"
+    html = f"<html><body><table>{HEADER}{error}{tracking_row}{_rows(1)}</table></body></html>"
+
+    for facts in (read_html(html), _whole(html, monkeypatch)):
+        assert [r.identity for r in facts.rows] == ["megan@contoso.com", "u0@contoso.com"]
+        assert facts.rows[0].tracking_id == "466344fe-a7c5-403e-8b0a-8621752ac178"

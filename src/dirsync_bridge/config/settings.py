@@ -128,7 +128,8 @@ def _check_label(value: str) -> str:
     # Jira refuses these per issue (400); refusing them here names the key instead.
     if not value or any(ch.isspace() for ch in value):
         raise ValueError(f"label {value!r} is empty or contains spaces, which Jira refuses")
-    if len(value) > 255:
+    # Jira counts as Java does, in UTF-16 units: an emoji is two of its 255.
+    if len(value.encode("utf-16-le", "surrogatepass")) // 2 > 255:
         raise ValueError(f"label {value[:20]!r}... is longer than Jira's 255 characters")
     return value
 

@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import requests
 
@@ -96,6 +97,10 @@ def redirected(key: str, root: str, url: str, response: requests.Response) -> Co
     configuration error it is, naming where it leads: the request's own path and query are
     cut off the location when it ends with them, the rest is the address to set."""
     where = (response.headers.get("Location") or "").partition("?")[0].partition("#")[0]
+    if where.startswith("/") and not where.startswith("//"):
+        # A path alone (RFC 9110 allows a relative location): on the request's own host.
+        scheme, host = urlsplit(url)[:2]
+        where = f"{scheme}://{host}{where}"
     asked = url.partition("?")[0].removeprefix(root)
     if asked and where.endswith(asked):
         where = where[: -len(asked)]

@@ -109,7 +109,26 @@ def is_known_pair(cells: Sequence[str]) -> bool:
 
 def _rows(table: Sequence[Sequence[str]], roles: dict[str, int]) -> list[Row]:
     read = row_reader(roles)
-    return [row for cells in table if (row := read(cells)) is not None]
+    rows: list[Row] = []
+    for cells in table:
+        if (row := read(cells)) is not None:
+            add_row(rows, row)
+    return rows
+
+
+def add_row(rows: list[Row], row: Row) -> None:
+    """``row`` after ``rows``; but a row that is only a ``Tracking Id:`` line (a report that
+    puts each error's id in a row of its own, under it) gives the error above its id, as a
+    plain-text body's line does (``read_text``). An error of its own, it was an unknown
+    problem named by a GUID that changes every report: a new ticket each time."""
+    if rows and row.tracking_id is not None:
+        held = [v for v in (row.identity, collapse(row.message), row.object_id, row.stated) if v]
+        if len(held) == 1 and _TRACKING_ONLY.match(held[0]):
+            last = rows[-1]
+            if last.tracking_id is None:
+                rows[-1] = last._replace(tracking_id=row.tracking_id)
+            return
+    rows.append(row)
 
 
 def row_reader(roles: dict[str, int]) -> Callable[[Sequence[str]], Row | None]:

@@ -117,13 +117,17 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
             nameless.append(dn or element.get("id") or "without cs-dn or id")
         else:
             errors.extend(found)
-    if not objects and others.count:
-        # Not the empty <cs-objects/> of an export with nothing failed: read as "no
-        # errors", it would resolve every open problem of the tenant.
+    if not objects and (others.count or others.text):
+        # Not the empty <cs-objects/> of an export with nothing failed (blanks, comments):
+        # read as "no errors", it would resolve every open problem of the tenant.
+        held = (
+            f"{others.count} element(s) and not one cs-object (first: {others.first[:60]!r})"
+            if others.count
+            else f"text and not one cs-object ({others.text!r})"
+        )
         raise XmlRefused(
             "not-an-error-export",
-            f"<{ROOT}> holds {others.count} element(s) and not one cs-object (first: "
-            f"{others.first[:60]!r}): this is not csexport /f:e output; {_EXPORT_ERRORS}",
+            f"<{ROOT}> holds {held}: this is not csexport /f:e output; {_EXPORT_ERRORS}",
         )
     if nameless and not errors:
         raise XmlRefused(

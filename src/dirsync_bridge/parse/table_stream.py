@@ -18,6 +18,7 @@ from .body import (
     HEADERLESS,
     BodyFacts,
     Row,
+    add_row,
     column_roles,
     is_known_pair,
     row_reader,
@@ -157,7 +158,7 @@ class Stream:
             if texts and (not table.headerless or len(texts) == 2):
                 row = table.read(texts)
                 if row is not None:
-                    table.rows.append(row)
+                    add_row(table.rows, row)
             parent.remove(tr)
             return
         table.pending.append(tr)

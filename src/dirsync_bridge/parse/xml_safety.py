@@ -163,6 +163,8 @@ class Others:
     count: int = 0
     first: str = ""
     """The first one's local name."""
+    text: str = ""
+    """The start of the root's own text when it holds more than XML blanks (CDATA too)."""
 
 
 def iter_elements(
@@ -191,9 +193,15 @@ def iter_elements(
             parent = element.getparent()
             if wanted(element.tag):
                 yield element
-            elif parent is None or parent.getparent() is not None or wanted(parent.tag):
-                # The root, or inside an element that has not ended (a root <Event>
-                # included): its reader's to read.
+            elif parent is None:
+                # The root, ended last. Its own text (CDATA too; the comments dropped join
+                # what was around them) is all that a root without children holds.
+                if others is not None and element.text:
+                    others.text = element.text.strip(" \t\r\n")[:60]  # XML's blanks only
+                continue
+            elif parent.getparent() is not None or wanted(parent.tag):
+                # Inside an element that has not ended (a root <Event> included): its
+                # reader's to read.
                 continue
             if others is not None and parent.getparent() is None:
                 others.count += 1

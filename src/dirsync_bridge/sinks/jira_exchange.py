@@ -9,6 +9,7 @@ writes (the module docstring of ``jira_http``).
 from __future__ import annotations
 
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -84,6 +85,10 @@ def redirected(settings: JiraSettings, response: requests.Response) -> ConfigErr
     """A redirect from ``[jira] url`` (a site renamed, moved behind another address, or
     http:// sent on to https://): a configuration error naming where it leads."""
     where = response.headers.get("Location") or "an address it does not give"
+    if where.startswith("/") and not where.startswith("//"):
+        # A path alone (RFC 9110 allows a relative location): on the host that answered.
+        scheme, host = urlsplit(response.url or settings.url)[:2]
+        where = f"{scheme}://{host}{where}"
     base = where.split("/rest/api/", 1)[0]
     return ConfigError(
         None,
