@@ -146,3 +146,29 @@ def test_a_redirect_to_a_relative_location_names_the_whole_address(
     said = done.stdout + done.stderr
     assert done.returncode == 2, said
     assert f"redirect (HTTP 301) to {graph_sim.url}/gw," in said, said
+
+
+def test_a_graph_answer_of_3xx_without_a_location_is_not_taken_for_a_listing(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 3xx with no Location (a proxy's odd answer; ``requests`` does not call it a
+    redirect) counted as ``ok``: its JSON body was read as the mailbox's listing, an empty
+    mailbox, and the run ended 0 having read nothing (found by review rev35). It is an
+    answer that cannot be used: retried within ``retry_for``, then exit 75."""
+    answer = graph_sim.handle
+
+    def handle(
+        method: str, path: str, query: str, raw: bytes, headers: Mapping[str, str]
+    ) -> Reply | None:
+        if _login_route(method, path) is None:
+            return Reply(300, body={"value": []})
+        return answer(method, path, query, raw, headers)
+
+    monkeypatch.setattr(graph_sim, "handle", handle)
+    config, env = _config(tmp_path, graph_sim)
+
+    done = cli_with_config_file(config, "run", env=env, cwd=tmp_path)
+
+    said = done.stdout + done.stderr
+    assert done.returncode == 75, said
+    assert "HTTP 300" in said and "Traceback" not in said, said

@@ -343,7 +343,8 @@ class GraphClient:
                         method, url, params=params, json=json, headers=sent, stream=stream
                     )
                     try:
-                        if response.ok:
+                        # Not ``ok`` (below 400): a 3xx without a Location is no answer.
+                        if response.status_code < 300:
                             # Read inside the slot: the answer is in flight until its last byte.
                             return read(response)
                         response.content  # noqa: B018  (an error's body, read before release)
@@ -356,6 +357,8 @@ class GraphClient:
                 own = answers_own(exc)
                 raise TryAgain(describe(exc, self.root)) from None
             status = response.status_code
+            if status < 400:  # a 3xx without a Location: no answer to read, retried
+                raise TryAgain(f"HTTP {status} without a Location (not an answer)")
             if status in RETRY_STATUSES:
                 code, _ = error_of(response)
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
