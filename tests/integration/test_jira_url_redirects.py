@@ -77,3 +77,54 @@ def test_a_url_that_redirects_is_named_not_taken_for_wrong_credentials(
     assert "refused the credentials" not in said and "Traceback" not in said
     assert jira_cloud.issues == {} and jira_cloud.log.writes() == []
     assert not [r for r in jira_cloud.log.records if r.status == 401]  # never sent on
+
+
+@pytest.mark.parametrize(
+    ("lead", "named"),
+    [
+        ("/jira", "a redirect (HTTP 302) to {address}/jira:"),
+        ("http://[x", "a redirect to an address that is not a URL:"),
+    ],
+)
+def test_a_relative_redirect_is_named_as_the_address_it_leads_to(
+    tmp_path: Path, lead: str, named: str
+) -> None:
+    """A reverse proxy that moved Jira under /jira answers ``Location: /jira/rest/...``, a
+    path without its host (review rev34): the line names the address to set,
+    ``http://host:port/jira``; it named "/jira", and a Location of the same path with
+    nothing before ``/rest/api/`` as an empty address ("a redirect ... to : set it"). One
+    that is no URL at all (``http://[x``), which requests cannot read even to leave it, was
+    ``internal error (ValueError: Invalid IPv6 URL)``, exit 70."""
+
+    class Moved(http.server.BaseHTTPRequestHandler):
+        def moved(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", lead + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = do_PUT = do_DELETE = moved  # noqa: N815  (http.server names)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_port}"
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
+        env["DIRSYNC_JIRA_TOKEN"] = "t0ken-never-shown"
+        done = subprocess.run(
+            [*CLI, "--config", str(config_file(tmp_path, address)), "doctor"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    said = done.stderr + done.stdout
+    assert done.returncode == 2, said
+    assert f"{address} answers with {named.format(address=address)}" in said, said
+    assert "Traceback" not in said and "t0ken-never-shown" not in said
