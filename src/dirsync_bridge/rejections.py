@@ -134,13 +134,16 @@ class Rejections:
     def _failure(self, exc: OSError) -> str:
         """The one line for a temporary directory that cannot take the spool (full, a
         file-size limit below it, read-only)."""
-        where = tempfile.gettempdir()
         command = f"{self._command}: " if self._command else ""
         reason = exc.strerror or str(exc)
+        try:
+            where = f"the temporary directory {tempfile.gettempdir()} cannot"
+        except OSError as none:  # none writable at all (TMPDIR, /tmp, /var/tmp, the cwd)
+            where, reason = "no temporary directory can", none.strerror or str(none)
         return (
-            f"{command}the temporary directory {where} cannot take the rejections past the "
-            f"first {self.IN_MEMORY >> 20} MiB ({reason}): the rest are held in memory "
-            "(set TMPDIR to a directory with room)"
+            f"{command}{where} take the rejections past the first "
+            f"{self.IN_MEMORY >> 20} MiB ({reason}): the rest are held in memory (set TMPDIR "
+            "to a directory with room)"
         )
 
 

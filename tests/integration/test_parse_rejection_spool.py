@@ -167,3 +167,29 @@ def test_rejections_met_before_the_spool_failed_are_named_too(
     again = replay([archive], config)
     named += [r.source for r in again.problems]
     assert named == [f"{archive}#{n}" for n in range(1, 7)]
+
+
+def _no_usable_directory() -> NoReturn:
+    raise FileNotFoundError(
+        errno.ENOENT, "No usable temporary directory found in ['/nonexistent', '/tmp']"
+    )
+
+
+def test_no_usable_temporary_directory_is_one_warning_not_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """TMPDIR, /tmp, /var/tmp and the working directory all read-only (a hardened service:
+    systemd's ProtectSystem=strict without PrivateTmp) (review rev34): Python's tempfile
+    finds no directory at all, and naming the directory raised the same error again:
+    ``internal error (FileNotFoundError: No usable temporary directory found in ...)``,
+    exit 70, from parse and every pass past 1 MiB of rejections."""
+    monkeypatch.setattr(Rejections, "IN_MEMORY", 1)
+    monkeypatch.setattr("tempfile.tempdir", None)
+    monkeypatch.setattr("tempfile.gettempdir", _no_usable_directory)
+    rejections = Rejections("parse")
+    for n in range(3):
+        rejections.append(Rejected(source=f"{n}.eml", code="empty", detail="no bytes"))
+    assert [r.source for r in rejections] == ["0.eml", "1.eml", "2.eml"]
+    (warned,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "No usable temporary directory found in ['/nonexistent', '/tmp']" in warned
+    assert "the rest are held in memory" in warned
