@@ -10,6 +10,7 @@ one at a time as they are named.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -80,7 +81,10 @@ class Rejections:
                 self._disk = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115
             written = 0
             while written < len(data):  # pwrite: a failed write leaves no buffer behind
-                written += os.pwrite(self._disk.fileno(), data[written:], self._on_disk + written)
+                wrote = os.pwrite(self._disk.fileno(), data[written:], self._on_disk + written)
+                if not wrote:  # nothing taken, no error: as full, never a loop for ever
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                written += wrote
         except OSError as exc:
             self._disk_failed = True
             log.warning("%s", self._failure(exc))
