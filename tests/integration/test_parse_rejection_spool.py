@@ -193,3 +193,26 @@ def test_no_usable_temporary_directory_is_one_warning_not_an_internal_error(
     (warned,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert "No usable temporary directory found in ['/nonexistent', '/tmp']" in warned
     assert "the rest are held in memory" in warned
+
+
+def test_a_spool_write_that_takes_nothing_is_a_full_disk_not_a_loop(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write to the spool that takes no byte and says no error (review rev34): taken as a
+    full disk (the rest held in memory, one warning), never retried for ever."""
+    calls = {"n": 0}
+
+    def takes_nothing(_fd: int, _data: object, _offset: int) -> int:
+        calls["n"] += 1
+        if calls["n"] > 100:  # the test's own bound: the loop before never ended
+            raise RuntimeError("written again and again")
+        return 0
+
+    monkeypatch.setattr(Rejections, "IN_MEMORY", 1)
+    monkeypatch.setattr("os.pwrite", takes_nothing)
+    rejections = Rejections()
+    for n in range(3):
+        rejections.append(Rejected(source=f"{n}.eml", code="empty", detail="no bytes"))
+    assert [r.source for r in rejections] == ["0.eml", "1.eml", "2.eml"]
+    assert calls["n"] == 1
+    assert "No space left on device" in caplog.text
