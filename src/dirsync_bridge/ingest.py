@@ -163,8 +163,9 @@ def ingest(
         # cut for good (an archived message truncated in transit), which no retry mends and
         # whose every replay would then be a "temporary failure"; the next run reads the
         # whole file whatever this one's exit code was.
-        # Kept to be named first: a temporary directory that cannot take it stops the
-        # pass before the ledger knows the message, so that the next pass names it.
+        # Kept to be named first, then recorded: once recorded, the next pass counts the
+        # message already seen, so this pass is the one that names it (the spool never
+        # refuses one: ``rejections``).
         summary.problems.append(result)
         summary.rejected += 1
         if result.code != "no-tenant":

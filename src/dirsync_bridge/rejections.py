@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
 from itertools import islice
-from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
-from .disk_faults import os_failure
-from .errors import DirsyncBridgeError, Retriable
+from .errors import Retriable
 from .models import Rejected
+
+log = logging.getLogger(__name__)
 
 
 class Rejection(NamedTuple):
@@ -41,28 +42,55 @@ class Rejections:
     """The rejections met, in order: the first few in memory, the rest in a temporary file
     (which has no name: it goes with the process however it ends), so that memory stays
     bounded however many a run meets. Read back as often as needed (a pass's JSON summary
-    lists them, then stderr names them)."""
+    lists them, then stderr names them).
+
+    A temporary directory that cannot take them (full, a file-size limit, read-only) never
+    stops the command: a pass has recorded the rejections met so far in its ledger, so that
+    the next pass counts them already seen and would never name them (review rev34). Those
+    not on disk are held in memory from then on (a hundred bytes or so each), said once."""
 
     IN_MEMORY = 1 << 20
-    """Bytes held before the rest go to disk: a few thousand rejections."""
+    """Bytes held before they go to disk: a few thousand rejections."""
     READ_BATCH = 1 << 16
     """Bytes read back at a time."""
 
     def __init__(self, command: str = "") -> None:
         self._command = command
         self._count = 0
-        self._spool = tempfile.SpooledTemporaryFile(max_size=self.IN_MEMORY)  # noqa: SIM115
+        self._held: list[bytes] = []  # lines not on disk, in order after those that are
+        self._held_bytes = 0
+        self._disk: IO[bytes] | None = None
+        self._on_disk = 0  # bytes of whole lines written: the file past them is not read
+        self._disk_failed = False
 
     def append(self, result: Rejected) -> None:
-        """One more rejection to name; a temporary directory that cannot take it is a
-        one-line ``Retriable`` (or ``Fatal``) naming the directory."""
+        """One more rejection to name."""
         # ASCII JSON: a lone surrogate in a reason is kept as its escape, never refused.
         line = json.dumps([result.source, result.code, result.detail]).encode() + b"\n"
-        self._count += 1  # met, even if it cannot be kept: the line counts it
+        self._count += 1
+        self._held.append(line)
+        self._held_bytes += len(line)
+        if self._held_bytes >= self.IN_MEMORY and not self._disk_failed:
+            self._spill()
+
+    def _spill(self) -> None:
+        """The lines held, written after those on disk; kept held if they cannot be."""
+        data = memoryview(b"".join(self._held))
         try:
-            self._spool.write(line)
+            if self._disk is None:
+                self._disk = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115
+            written = 0
+            while written < len(data):  # pwrite: a failed write leaves no buffer behind
+                wrote = os.pwrite(self._disk.fileno(), data[written:], self._on_disk + written)
+                if not wrote:  # nothing taken, no error: as full, never a loop for ever
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                written += wrote
         except OSError as exc:
-            raise self._failure(exc) from None
+            self._disk_failed = True
+            log.warning("%s", self._failure(exc))
+            return
+        self._on_disk += len(data)
+        self._held, self._held_bytes = [], 0
 
     def __len__(self) -> int:
         return self._count
@@ -71,22 +99,23 @@ class Rejections:
         return self._count > 0
 
     def __iter__(self) -> Iterator[Rejection]:
-        """Each rejection appended, in order; one appended meanwhile comes too."""
-        spool, offset = self._spool, 0
-        try:
-            while True:
-                spool.seek(offset)
-                lines = spool.readlines(self.READ_BATCH)
-                spool.seek(0, os.SEEK_END)  # where the next append goes
-                if not lines:
-                    return
-                offset += sum(len(line) for line in lines)
+        """Each rejection appended so far, in order."""
+        held, on_disk = self._held, self._on_disk  # as they are now: a spill makes new ones
+        if self._disk is not None and on_disk:
+            descriptor, offset, rest = self._disk.fileno(), 0, b""
+            while offset < on_disk:
+                try:
+                    chunk = os.pread(descriptor, min(self.READ_BATCH, on_disk - offset), offset)
+                except OSError as exc:
+                    raise Retriable(f"{self._failure(exc)}: cannot read them back") from None
+                if not chunk:
+                    break
+                offset += len(chunk)
+                *lines, rest = (rest + chunk).split(b"\n")
                 for line in lines:
-                    source, code, detail = json.loads(line)
-                    yield Rejection(source, code, detail)
-                del lines
-        except OSError as exc:
-            raise self._failure(exc) from None
+                    yield _rejection(line)
+        for line in list(held):
+            yield _rejection(line)
 
     def __repr__(self) -> str:
         # Shown by a failed assertion: a few, not a whole archive's worth.
@@ -96,29 +125,32 @@ class Rejections:
 
     def close(self) -> None:
         """Let go of the temporary file: none can be named after this."""
-        self._spool.close()
+        if self._disk is not None:
+            self._disk.close()
+        self._held, self._held_bytes = [], 0
 
     def __del__(self) -> None:
         # Dropped unnamed (a pass stopped by an error, a summary a test made): its file has
-        # no name and nothing to flush, so closing is all there is to do; Python 3.11's
-        # SpooledTemporaryFile warns (ResourceWarning) when dropped open.
-        self._spool.close()
+        # no name and nothing to flush, so closing is all there is to do.
+        if getattr(self, "_disk", None) is not None:
+            self._disk.close()  # type: ignore[union-attr]
 
-    def _failure(self, exc: OSError) -> DirsyncBridgeError:
-        """The one line for a temporary directory that cannot take the spool (full, or a
-        file-size limit below it): a run with room there names them all, so 75, as
-        ``sqlite.memory_copy`` does for its copy."""
-        where = tempfile.gettempdir()
+    def _failure(self, exc: OSError) -> str:
+        """The one line for a temporary directory that cannot take the spool (full, a
+        file-size limit below it, read-only)."""
         command = f"{self._command}: " if self._command else ""
-        what = (
-            f"{command}cannot keep the {self._count} rejections met so far (to name them "
-            f"after the output) in the temporary directory {where}"
+        reason = exc.strerror or str(exc)
+        try:
+            where = f"the temporary directory {tempfile.gettempdir()} cannot"
+        except OSError as none:  # none writable at all (TMPDIR, /tmp, /var/tmp, the cwd)
+            where, reason = "no temporary directory can", none.strerror or str(none)
+        return (
+            f"{command}{where} take the rejections past the first "
+            f"{self.IN_MEMORY >> 20} MiB ({reason}): the rest are held in memory (set TMPDIR "
+            "to a directory with room)"
         )
-        if exc.errno == errno.EFBIG:
-            # A file-size limit (ulimit -f) is the same situation as a full disk here.
-            reason = exc.strerror or str(exc)
-            return Retriable(
-                f"{what}: the file is too large for it ({reason}); set TMPDIR to a directory "
-                "that can take it and run again"
-            )
-        return os_failure(exc, what, Path(where))
+
+
+def _rejection(line: bytes) -> Rejection:
+    source, code, detail = json.loads(line)
+    return Rejection(source, code, detail)

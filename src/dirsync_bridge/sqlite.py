@@ -351,8 +351,11 @@ def _snapshot(path: Path, role: Role) -> Connection:
                 raise failure(exc, str(path), role) from None
     except OSError as exc:
         memory.close()
-        where = tempfile.gettempdir()
-        what = f"{path}: cannot copy {role.name} into the temporary directory {where}"
+        try:
+            where = f"the temporary directory {tempfile.gettempdir()}"
+        except OSError:  # none writable at all: ``exc`` lists those tried (review rev34)
+            where = "a temporary directory"
+        what = f"{path}: cannot copy {role.name} into {where}"
         raise os_failure(exc, f"{what} to read it") from None
     except BaseException:
         memory.close()

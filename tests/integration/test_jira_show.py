@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 
@@ -99,5 +101,89 @@ def test_a_deleted_ticket_is_gone(jira_cloud: JiraSimulator) -> None:
         jira_cloud.delete_by_hand(key)
         with pytest.raises(TicketGone):
             sink.read_in_full(key)
+    finally:
+        sink.close()
+
+
+def test_comment_pages_that_never_move_on_end_the_read(jira_cloud: JiraSimulator) -> None:
+    """``tickets show`` of a ticket whose comment pages ignore ``startAt`` and claim a
+    billion comments (a proxy's cache, review rev34): the read ends, one line (75), as the
+    sink's own paging does; it paged for ever, holding every repeated page in memory."""
+    sim = jira_cloud
+    sink = _sink(sim)
+    try:
+        key = _issue_with_comments(sim, sink, 2)
+        sim.model.issue_comment_page = 1  # the issue embeds one of its two comments
+        issue = sim.issues[key]
+        real = sim._route
+        reads = {"n": 0}
+
+        def stuck(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+            if method == "GET" and path == f"issue/{key}/comment":
+                reads["n"] += 1
+                if reads["n"] > 50:  # the test's own bound: the read before would never end
+                    return 200, {"comments": [], "total": 0}, {}
+                return 200, sim.model.comments_json(issue, 0, 1) | {"total": 10**9}, {}
+            return real(method, path, query, body)
+
+        sim._route = stuck  # type: ignore[method-assign]
+        with pytest.raises(Retriable, match="repeats comments already read"):
+            sink.read_in_full(key)
+    finally:
+        sink.close()
+    assert reads["n"] <= 2
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        {"comments": ["not an object"], "total": 1},
+        {"comments": {"id": "1"}, "total": 1},
+    ],
+)
+def test_an_embedded_comment_page_of_the_wrong_shape_is_one_line(
+    jira_cloud: JiraSimulator, page: dict[str, Any]
+) -> None:
+    """The issue's embedded ``comment`` page of the wrong shape (review rev34): a temporary
+    failure in one line, not ``internal error (ValueError...)`` or an AttributeError."""
+    sim = jira_cloud
+    sink = _sink(sim)
+    try:
+        key = _issue_with_comments(sim, sink, 0)
+        real = sim._route
+
+        def odd(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+            status, answer, headers = real(method, path, query, body)
+            if method == "GET" and path == f"issue/{key}" and isinstance(answer, dict):
+                answer = {**answer, "fields": {**answer["fields"], "comment": page}}
+            return status, answer, headers
+
+        sim._route = odd  # type: ignore[method-assign]
+        with pytest.raises(Retriable, match="an answer that cannot be read"):
+            sink.read_in_full(key)
+    finally:
+        sink.close()
+
+
+def test_an_embedded_page_whose_total_is_not_a_number_is_all_there_is(
+    jira_cloud: JiraSimulator,
+) -> None:
+    """A ``total`` that is not a number (review rev34): the comments sent are all there is,
+    as for the sink's own pages (was ``internal error (ValueError: invalid literal...)``)."""
+    sim = jira_cloud
+    sink = _sink(sim)
+    try:
+        key = _issue_with_comments(sim, sink, 0)
+        real = sim._route
+        page = {"comments": [{"id": "1", "body": "by hand"}], "total": "lots"}
+
+        def odd(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+            status, answer, headers = real(method, path, query, body)
+            if method == "GET" and path == f"issue/{key}" and isinstance(answer, dict):
+                answer = {**answer, "fields": {**answer["fields"], "comment": page}}
+            return status, answer, headers
+
+        sim._route = odd  # type: ignore[method-assign]
+        assert sink.read_in_full(key) == ("the text", ["by hand"])
     finally:
         sink.close()

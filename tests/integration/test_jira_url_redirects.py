@@ -79,17 +79,27 @@ def test_a_url_that_redirects_is_named_not_taken_for_wrong_credentials(
     assert not [r for r in jira_cloud.log.records if r.status == 401]  # never sent on
 
 
-def test_a_redirect_to_a_path_alone_names_the_whole_address(
-    tmp_path: Path, jira_cloud: JiraSimulator
+@pytest.mark.parametrize(
+    ("lead", "named"),
+    [
+        ("/jira", "a redirect (HTTP 302) to {address}/jira:"),
+        ("http://[x", "a redirect to an address that is not a URL:"),
+    ],
+)
+def test_a_relative_redirect_is_named_as_the_address_it_leads_to(
+    tmp_path: Path, lead: str, named: str
 ) -> None:
-    """A reverse proxy that moved Jira under ``/jira`` answers ``Location: /jira/rest/...``
-    (relative, as RFC 9110 allows): the address to set is that host's ``/jira``, not
-    "/jira", which ``[jira] url`` refuses as no http(s) address (review rev35)."""
+    """A reverse proxy that moved Jira under /jira answers ``Location: /jira/rest/...``, a
+    path without its host (review rev34): the line names the address to set,
+    ``http://host:port/jira``; it named "/jira", and a Location of the same path with
+    nothing before ``/rest/api/`` as an empty address ("a redirect ... to : set it"). One
+    that is no URL at all (``http://[x``), which requests cannot read even to leave it, was
+    ``internal error (ValueError: Invalid IPv6 URL)``, exit 70."""
 
     class Moved(http.server.BaseHTTPRequestHandler):
         def moved(self) -> None:
-            self.send_response(301)
-            self.send_header("Location", "/jira" + self.path)
+            self.send_response(302)
+            self.send_header("Location", lead + self.path)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -100,12 +110,12 @@ def test_a_redirect_to_a_path_alone_names_the_whole_address(
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Moved)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    site = f"http://127.0.0.1:{server.server_port}"
+    address = f"http://127.0.0.1:{server.server_port}"
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DIRSYNC_")}
-        env["DIRSYNC_JIRA_TOKEN"] = jira_cloud.api_token
+        env["DIRSYNC_JIRA_TOKEN"] = "t0ken-never-shown"
         done = subprocess.run(
-            [*CLI, "--config", str(config_file(tmp_path, site)), "doctor"],
+            [*CLI, "--config", str(config_file(tmp_path, address)), "doctor"],
             env=env,
             capture_output=True,
             text=True,
@@ -114,7 +124,7 @@ def test_a_redirect_to_a_path_alone_names_the_whole_address(
     finally:
         server.shutdown()
         server.server_close()
-
     said = done.stderr + done.stdout
     assert done.returncode == 2, said
-    assert f"redirect (HTTP 301) to {site}/jira:" in said, said
+    assert f"{address} answers with {named.format(address=address)}" in said, said
+    assert "Traceback" not in said and "t0ken-never-shown" not in said

@@ -3,6 +3,7 @@ list holds: each kind of file has its own list, and a release adds to it."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,26 @@ def test_an_empty_file_with_a_log_beside_it_is_not_called_empty(tmp_path: Path) 
 def test_a_name_from_the_file_stays_on_one_line() -> None:
     line = sqlite.newer_release("s.db", sqlite.LEDGER, ["0099-a\nb"])
     assert "\n" not in line and "'0099-a\\nb'" in line
+
+
+def _no_usable_directory() -> str:
+    raise FileNotFoundError(errno.ENOENT, "No usable temporary directory found in ['/tmp']")
+
+
+def test_no_usable_temporary_directory_for_a_dry_runs_copy_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dry run copies the ledger through a temporary directory: with none writable at all
+    (TMPDIR, /tmp, /var/tmp and the working directory read-only) naming the directory raised
+    the same error again, ``internal error (FileNotFoundError ...)``, exit 70 (review
+    rev34)."""
+    path = tmp_path / "state.db"
+    sqlite.connect(path, OLD, sqlite.LEDGER).close()
+    monkeypatch.setattr("tempfile.tempdir", None)
+    monkeypatch.setattr("tempfile.gettempdir", _no_usable_directory)
+    with pytest.raises(Fatal) as refused:
+        sqlite.memory_copy(path, OLD, sqlite.LEDGER).close()
+    assert str(refused.value) == (
+        f"{path}: cannot copy the ledger into a temporary directory to read it: No usable "
+        "temporary directory found in ['/tmp']"
+    )

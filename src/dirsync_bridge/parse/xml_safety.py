@@ -180,30 +180,35 @@ def iter_elements(
     """
     check(raw, max_bytes)
     body = io.BytesIO(_libxml_bytes(raw))
-    # Every element's end, not only the wanted ones': the root's other children (unknown
-    # elements, wrappers) must be dropped too, or six million <j/> held 34 times the file.
-    context = etree.iterparse(body, events=("end",), **_SAFE)
+    # Every element's end, not only the wanted ones': the others (unknown elements,
+    # wrappers, at any depth) must be dropped too, or six million <j/> held 34 times the
+    # file; one wrapper around them held them all again (review rev34). Starts are seen to
+    # know which elements are inside a wanted one, not yet ended: its reader's to read.
+    context = etree.iterparse(body, events=("start", "end"), **_SAFE)
     suffix = "}" + local_name
 
     def wanted(tag: object) -> bool:
         return isinstance(tag, str) and (tag == local_name or tag.endswith(suffix))
 
+    inside = 0  # wanted elements open around this one (a root <Event> included)
     try:
-        for _event, element in context:
+        for event, element in context:
+            if event == "start":
+                inside += wanted(element.tag)
+                continue
             parent = element.getparent()
             if wanted(element.tag):
+                inside -= 1
                 yield element
+            elif inside:
+                continue  # inside an element that has not ended: its reader's to read
             elif parent is None:
                 # The root, ended last. Its own text (CDATA too; the comments dropped join
                 # what was around them) is all that a root without children holds.
                 if others is not None and element.text:
                     others.text = element.text.strip(" \t\r\n")[:60]  # XML's blanks only
                 continue
-            elif parent.getparent() is not None or wanted(parent.tag):
-                # Inside an element that has not ended (a root <Event> included): its
-                # reader's to read.
-                continue
-            if others is not None and parent.getparent() is None:
+            elif others is not None and parent.getparent() is None:
                 others.count += 1
                 others.first = others.first or _local(str(element.tag).rpartition("}")[2])
             element.clear(keep_tail=False)

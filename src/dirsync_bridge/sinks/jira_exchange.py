@@ -9,7 +9,7 @@ writes (the module docstring of ``jira_http``).
 from __future__ import annotations
 
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import requests
 import urllib3
@@ -81,18 +81,19 @@ def describe(exc: Exception, url: str) -> str:
     return f"no answer from {url} ({type(exc).__name__})"
 
 
-def redirected(settings: JiraSettings, response: requests.Response) -> ConfigError:
+def redirected(settings: JiraSettings, response: requests.Response | None) -> ConfigError:
     """A redirect from ``[jira] url`` (a site renamed, moved behind another address, or
-    http:// sent on to https://): a configuration error naming where it leads."""
-    where = response.headers.get("Location") or "an address it does not give"
-    if where.startswith("/") and not where.startswith("//"):
-        # A path alone (RFC 9110 allows a relative location): on the host that answered.
-        scheme, host = urlsplit(response.url or settings.url)[:2]
-        where = f"{scheme}://{host}{where}"
-    base = where.split("/rest/api/", 1)[0]
+    http:// sent on to https://): a configuration error naming where it leads (``None``: a
+    redirect to an address that is no URL, which requests refused to read)."""
+    if response is None:
+        what = "a redirect to an address that is not a URL"
+    else:
+        location = response.headers.get("Location")
+        # A Location may be a path alone (a proxy that moved Jira under /jira): named whole,
+        # as the address to set, joined to the URL asked for (review rev34).
+        where = urljoin(response.url, location) if location else "an address it does not give"
+        base = where.split("/rest/api/", 1)[0]
+        what = f"a redirect (HTTP {response.status_code}) to {redact(base)[:200]}"
     return ConfigError(
-        None,
-        "[jira] url",
-        f"{settings.url} answers with a redirect (HTTP {response.status_code}) to "
-        f"{redact(base)[:200]}: set it to the site's own address",
+        None, "[jira] url", f"{settings.url} answers with {what}: set it to the site's own address"
     )

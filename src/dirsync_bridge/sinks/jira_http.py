@@ -283,6 +283,12 @@ class JiraHttp:
             # The library reads an error answer's JSON itself, catching ValueError only: an
             # error body nested past the recursion limit is as unreadable as a page.
             raise NestedTooDeep("JSON nested too deep to read") from None
+        except ValueError as exc:
+            if isinstance(exc, requests.RequestException):
+                raise
+            # requests reads a redirect's Location even when it is not followed: one that is
+            # no URL ("http://[x") fails its parse here (review rev34; was exit 70).
+            raise redirected(self.settings, None) from None
         if response.is_redirect:
             raise redirected(self.settings, response)
         if not response.content:

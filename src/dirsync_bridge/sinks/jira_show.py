@@ -20,33 +20,40 @@ _PAGE: Final = 5000
 
 def read_in_full(http: JiraHttp, key: str) -> tuple[str, list[str]]:
     """(description, comment bodies oldest first) of ``key``: one read, and more only for
-    comments past those Jira sends with the issue (it sends a page of them)."""
+    comments past those Jira sends with the issue (it sends a page of them), paged as the
+    sink pages them (``comment_pages``: a page that repeats those read ends the read)."""
     params = {"fields": "description,comment"}
-    raw = http.read(f"read {key}", f"issue/{key}", params, ticket=key, need=("key",))
+    what = f"read {key}"
+    raw = http.read(what, f"issue/{key}", params, ticket=key, need=("key",))
     fields = raw.get("fields") or {}
-    page = fields.get("comment") or {}
-    comments = list(page.get("comments") or [])
-    while len(comments) < int(page.get("total") or 0):
-        page = http.read(
-            f"read the comments of {key}",
-            f"issue/{key}/comment",
-            {"startAt": len(comments), "maxResults": _PAGE},
-            ticket=key,
-            need=("comments",),
-        )
-        if not page.get("comments"):
-            break  # comments deleted meanwhile: what was read is all there is
-        comments.extend(page["comments"])
+    page = fields.get("comment") if isinstance(fields, dict) else None
+    if not isinstance(page, dict | None) or not isinstance(fields, dict):
+        raise Retriable(f"Jira: {what}: an answer that cannot be read (its comments)")
+    comments = _shaped(page or {}, what)
+    total = (page or {}).get("total")
+    if type(total) is int and len(comments) < total:
+        comments = comment_pages(http, key, comments)
     bodies = [split_marker(str(c.get("body") or ""))[1].rstrip() for c in comments]
     return str(fields.get("description") or ""), bodies
 
 
-def comment_pages(http: JiraHttp, key: str) -> list[dict[str, Any]]:
+def _shaped(page: dict[str, Any], what: str) -> list[dict[str, Any]]:
+    """``comments_of``, its refusal a plain ``Retriable``: a read, nothing is written."""
+    try:
+        return comments_of(page, what)
+    except Retriable as exc:
+        raise Retriable(str(exc).split("; nothing was written", 1)[0]) from None
+
+
+def comment_pages(
+    http: JiraHttp, key: str, read: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Every comment of ``key``, oldest first: pages of ``GET issue/{key}/comment`` until
-    its ``total`` (Jira may cap a page below what is asked: its ``maxResults`` says so)."""
+    its ``total`` (Jira may cap a page below what is asked: its ``maxResults`` says so),
+    after those already ``read`` (the page Jira sends with the issue)."""
     what = f"read the comments of {key}"
-    comments: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    comments: list[dict[str, Any]] = list(read or [])
+    seen: set[str] = {str(c["id"]) for c in comments}
     while True:
         params = {"startAt": len(comments), "maxResults": _PAGE}
         page = http.read(what, f"issue/{key}/comment", params, ticket=key, need=("comments",))
