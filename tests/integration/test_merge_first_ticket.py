@@ -361,3 +361,75 @@ def test_a_chain_of_merges_leaves_every_merged_ticket_naming_the_one_that_stays(
     again = replay([*files.values(), cs, join], after)
     assert (again.created, again.updated, again.resolved) == (0, 0, 0), again
     assert outcome(after) == snapshot
+
+
+@pytest.mark.parametrize("never_reopen", [["Won't Do"], []])
+def test_in_jira_an_older_identity_issue_a_person_closed_does_not_displace_the_open_one(
+    tmp_path: Path, jira_cloud: JiraSimulator, never_reopen: list[str]
+) -> None:
+    """The mirror of the test above (review rev36): the identity's B was made first and a
+    person closed it as Won't Do before the object id's A was made. A, open, the one being
+    worked, must stay open whichever problem the closed ticket was made for: the kept ticket
+    must not hang on the order the reports were read in."""
+    sim = jira_cloud
+    ev, email, cs = inputs(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state", never_reopen=never_reopen).model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    replay([email], config, env=env)
+    (b,) = sim.issues
+    sim.resolve_by_hand(b, "Won't Do")
+    replay([ev], config, env=env)
+    (a,) = [k for k in sim.issues if k != b]
+    replay([cs], config, env=env)
+    assert sorted(sim.issues) == sorted([a, b])  # no third issue
+    assert (sim.issues[b].status, sim.issues[b].resolution) == ("Done", "Won't Do")
+    assert sim.issues[a].status != "Done", [c.body for c in sim.issues[a].comments]
+    for key in (a, b):
+        ms = markers(sim, key)
+        assert len(ms) == len(set(ms)), (key, ms)
+    sim.reset_log()
+    replay([ev, email, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+
+
+def test_in_jira_an_older_issue_a_person_closed_then_reopened_stays(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """A person closed A as Won't Do and then reopened it: A is worked again, the older
+    one, and stays; B is resolved as merged into it (review rev36: any resolution ever
+    recorded for A, reopened since or not, kept B and closed A as merged into it)."""
+    sim = jira_cloud
+    ev, email, cs = inputs(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state", never_reopen=["Won't Do"]).model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    replay([ev], config, env=env)
+    (a,) = sim.issues
+    later = [
+        write(
+            tmp_path / "in",
+            f"ev{n}.xml",
+            events_6941([(OBJECT_ID, WHO)], START + timedelta(minutes=n)),
+        )
+        for n in (10, 20)
+    ]
+    sim.resolve_by_hand(a, "Won't Do")
+    replay([later[0]], config, env=env)  # the resolution is seen and recorded
+    sim.move_by_hand(a, "To Do", resolution=False)  # a person reopens it
+    replay([later[1]], config, env=env)  # the reopening is seen and recorded
+    assert sim.issues[a].status != "Done"
+    replay([email], config, env=env)
+    (b,) = [k for k in sim.issues if k != a]
+    replay([cs], config, env=env)
+    assert sorted(sim.issues) == sorted([a, b])  # no third issue
+    assert sim.issues[a].status != "Done", [c.body for c in sim.issues[a].comments]
+    assert sim.issues[b].status == "Done"
+    assert any(
+        f"Merged into the ticket labelled {label(BY_ID)}:" in c.body for c in sim.issues[b].comments
+    ), [c.body for c in sim.issues[b].comments]
+    sim.reset_log()
+    replay([ev, email, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]

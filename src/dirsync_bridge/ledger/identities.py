@@ -46,7 +46,7 @@ from pydantic import TypeAdapter
 
 from .. import sqlite
 from ..fingerprint import fingerprint, identity_normal, tenant_normal
-from ..lifecycle import REOPENED, Coverages, FoldState, Timeline
+from ..lifecycle import VERIFIED, Coverages, FoldState, Timeline, reopens
 from ..models import Family
 from ..problem import Problem, Sighting
 
@@ -321,11 +321,23 @@ class IdentityLedger:
                 (target, source),
             )
 
+    def _closed_by_a_person(self, fingerprint: str) -> bool:
+        """Whether a ticket of ``fingerprint`` stands resolved by a person: its latest event
+        outside the reports is a resolution, not a reopening (a person's, or the re-check's
+        withdrawal) nor this tool's own verification."""
+        latest: dict[int, str] = {}
+        for episode, name in self.conn.execute(
+            "SELECT episode, name FROM resolutions WHERE fingerprint = ? ORDER BY at",
+            (fingerprint,),
+        ):
+            latest[int(episode)] = str(name)
+        return any(not reopens(n) and not n.startswith(VERIFIED) for n in latest.values())
+
     def _keep_the_first(self, source: str, target: str) -> None:
         """The retired problem ``source`` and the survivor ``target`` both have tickets: if
-        the retired one's first ticket was made before the survivor's and no person resolved
-        its tickets, they trade tickets,
-        so that the survivor keeps the ticket the helpdesk has worked in longest (its key,
+        the retired one's first ticket was made before the survivor's (or a person closed the
+        survivor's and not the retired one's), and no person closed the retired one's, they
+        trade tickets, so that the survivor keeps the ticket the helpdesk has worked in longest (its key,
         label and comments, and the resolutions people gave it), and its own newer ticket
         is the one resolved as merged into it.
 
@@ -350,17 +362,19 @@ class IdentityLedger:
                 (source, target),
             )
         }
-        if len(firsts) < 2 or firsts[source] > firsts[target]:
+        if len(firsts) < 2:
             return
         # An older ticket a person closed (Won't Do, say) is not the one being worked: the
-        # survivor's stays, as before (review rev33: it was resolved as merged into the
-        # closed one, and a third ticket opened). Closed by the reports alone, it is still
-        # the first: the pair shows they never stopped listing the object, and the ticket
-        # kept must not hang on the order they were read in.
-        if self.conn.execute(
-            "SELECT 1 FROM resolutions WHERE fingerprint = ? AND name != ? LIMIT 1",
-            (source, REOPENED),
-        ).fetchone():
+        # open one stays (review rev33: it was resolved as merged into the closed one, and a
+        # third ticket opened), whichever problem the closed one was made for (review rev36:
+        # the identity's closed ticket, made first, still displaced the object id's open
+        # one). Closed by the reports alone, or by this tool's own verification, it is still
+        # the first: the ticket kept must not hang on the order the reports were read in.
+        closed = {fp: self._closed_by_a_person(fp) for fp in (source, target)}
+        if closed[source] == closed[target]:
+            if firsts[source] > firsts[target]:
+                return
+        elif closed[source]:
             return
         # Problems merged into the survivor before now hold tickets resolved as merged into
         # the one it kept, which it is about to trade away (and resolve as merged too): they
