@@ -420,3 +420,14 @@ def test_an_error_naming_no_object_is_left_out_never_a_tenant_level_record(
             report = _report(raw)
         assert [e.object_id for e in report.errors] == ["QF5HMK7n80qvdYsUPIHa9Q=="], report
         assert "1 cs-object(s) with export errors left out" in caplog.text, caplog.text
+
+
+def test_a_cs_object_nested_in_another_does_not_erase_the_outer_ones_errors() -> None:
+    # Review rev36: the inner cs-object, done with as it ended, had its earlier siblings
+    # dropped for memory: the outer object's export-errordetail and hologram. The outer was
+    # then read with no errors, and the file, complete, resolved its open problem by absence.
+    outer = _object(f"<error-literal>{DUP_PROXY}</error-literal>", upn="a@contoso.com")
+    outer = outer.replace("</cs-object>", '<cs-object id="inner"/></cs-object>')
+    other = _object(f"<error-literal>{DUP_PROXY}</error-literal>", upn="b@contoso.com")
+    report = _report(_file(outer, other))
+    assert sorted(e.identity or "" for e in report.errors) == ["a@contoso.com", "b@contoso.com"]

@@ -200,6 +200,12 @@ def iter_elements(
             if wanted(element.tag):
                 inside -= 1
                 yield element
+                if inside:
+                    # Nested in a wanted element not ended yet: its earlier siblings are
+                    # that one's to read, not dropped (review rev36: an empty cs-object
+                    # inside another erased the outer's errors; the complete report
+                    # resolved its problem).
+                    continue
             elif inside:
                 continue  # inside an element that has not ended: its reader's to read
             elif parent is None:
