@@ -337,9 +337,9 @@ class IdentityLedger:
         """The retired problem ``source`` and the survivor ``target`` both have tickets: if
         the retired one's first ticket was made before the survivor's (or a person closed the
         survivor's and not the retired one's), and no person closed the retired one's, they
-        trade tickets, so that the survivor keeps the ticket the helpdesk has worked in longest (its key,
-        label and comments, and the resolutions people gave it), and its own newer ticket
-        is the one resolved as merged into it.
+        trade tickets, so that the survivor keeps the ticket the helpdesk has worked in
+        longest (its key, label and comments, and the resolutions people gave it), and its
+        own newer ticket is the one resolved as merged into it.
 
         "First" is the order the ledger recorded the creates in: a ticket's row is inserted
         once, when its create is recorded, and only updated since (a hand-over moves the row,
