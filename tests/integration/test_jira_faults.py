@@ -423,3 +423,26 @@ def test_an_edit_whose_answer_is_lost_is_not_sent_again(
     edits = [r for r in jira_cloud.log.writes() if r.method == "PUT"]
     assert len(edits) == 1
     assert_rerun_writes_nothing(mail, config, jira_cloud)
+
+
+@pytest.mark.parametrize("status", [302, 304])
+def test_a_transition_answered_3xx_without_a_location_is_not_taken_for_done(
+    tmp_path: Path, jira_cloud: JiraSimulator, status: int
+) -> None:
+    """A proxy answers the transition with a 3xx and no Location (not a redirect: requests
+    does not call it one): Jira never saw it. Taken for Jira's answer, the ticket was
+    recorded resolved and stayed open in Jira for good, a rerun writing nothing (review
+    rev36). It is no answer, as on the Graph side: the ticket ends Done, resolved once."""
+    mail = tmp_path / "mail"
+    absent_three_times(mail)
+    config = jira_config(jira_cloud, tmp_path / "state")
+
+    jira_cloud.faults.break_next("transition", status, reaches_jira=False)
+    run(mail, config, jira_cloud)
+    run(mail, config, jira_cloud)  # a rerun settles what the first left unconfirmed
+
+    (ann,) = by_identity(jira_cloud, "ann@")
+    issue = jira_cloud.issues[ann]
+    assert issue.status == "Done", [r.status for r in jira_cloud.log.records]
+    assert [k.split(":")[1] for k in ours(issue) if k] == ["resolved"]
+    assert_rerun_writes_nothing(mail, config, jira_cloud)

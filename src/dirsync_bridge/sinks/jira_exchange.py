@@ -28,6 +28,12 @@ class NestedTooDeep(NotJson):
     sign that the site is not Jira: retried like one, never counted as a page."""
 
 
+class NoAnswer(NotJson):
+    """A 3xx without a Location (not a redirect): a proxy's, no answer of Jira's. Retried
+    (a write's outcome unknown, settled by reading), never counted as a page (review
+    rev36: a transition answered so was recorded done and the issue stayed open)."""
+
+
 class TooLarge(Exception):
     """A bulk request refused as too large (413, from Jira or a proxy before it): nothing
     was written; smaller requests may pass."""

@@ -41,6 +41,7 @@ from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retry
 from .jira_exchange import (
     UNUSABLE_URL,
     NestedTooDeep,
+    NoAnswer,
     NotJson,
     Refusals,
     TooLarge,
@@ -291,6 +292,8 @@ class JiraHttp:
             raise redirected(self.settings, None) from None
         if response.is_redirect:
             raise redirected(self.settings, response)
+        if 300 <= response.status_code < 400:
+            raise NoAnswer(f"HTTP {response.status_code} without a Location (not an answer)")
         if not response.content:
             if need:
                 raise NotJson("an empty answer")
@@ -379,7 +382,7 @@ class JiraHttp:
             except (requests.RequestException, NotJson) as exc:
                 if write and not never_sent(exc):
                     raise OutcomeUnknown(describe(exc, s.url)) from None
-                if identify and isinstance(exc, NotJson) and not isinstance(exc, NestedTooDeep):
+                if identify and type(exc) is NotJson:  # not NestedTooDeep, NoAnswer
                     pages.append(str(exc))
                 raise TryAgain(describe(exc, s.url)) from None
 
