@@ -433,3 +433,41 @@ def test_in_jira_an_older_issue_a_person_closed_then_reopened_stays(
     sim.reset_log()
     replay([ev, email, cs], config, env=env)
     assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+
+
+def test_an_older_ticket_this_tool_verified_cleared_is_still_the_first(tmp_path: Path) -> None:
+    """A, the object id's older ticket, was resolved by this tool's own verification (Graph
+    showed the conflict gone), not by a person: like one closed by the reports, it is still
+    the first and stays; B is resolved as merged into it (review rev36: any resolution
+    recorded, the tool's own included, kept B)."""
+    from dirsync_bridge.lifecycle import VERIFIED
+
+    ev, email, cs = inputs(tmp_path / "in")
+    config = make_config(tmp_path / "state")
+    replay([ev], config)
+    (a,) = local_tickets(config)
+    ledger = Ledger.open(config.state.path)
+    try:
+        ledger.record_resolution(
+            BY_ID,
+            0,
+            VERIFIED + "the conflict is gone",
+            START + timedelta(minutes=30),
+            in_sink=False,
+        )
+    finally:
+        ledger.close()
+    replay([email], config)
+    (b,) = [t for t in local_tickets(config) if t.key != a.key]
+    replay([cs], config)
+    now = {t.key: t for t in local_tickets(config)}
+    assert set(now) == {a.key, b.key}
+    assert now[b.key].status == "resolved", now[b.key]
+    assert any(
+        body.startswith(f"Merged into the ticket labelled {label(BY_ID)}:")
+        for body in now[b.key].comments.values()
+    ), now[b.key].comments
+    assert now[a.key].status == "open", now[a.key]
+    before = outcome(config)
+    replay([ev, email, cs], config)
+    assert outcome(config) == before
