@@ -172,3 +172,30 @@ def test_a_graph_answer_of_3xx_without_a_location_is_not_taken_for_a_listing(
     said = done.stdout + done.stderr
     assert done.returncode == 75, said
     assert "HTTP 300" in said and "Traceback" not in said, said
+
+
+@pytest.mark.parametrize("login", [False, True], ids=["graph", "login"])
+def test_a_graph_answer_of_3xx_with_an_empty_location_is_no_answer_either(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: pytest.MonkeyPatch, login: bool
+) -> None:
+    """``Location:`` present but empty (a proxy's) leads nowhere: not a redirect to name as
+    the address to set (exit 2 told the user to "set it to that address", none given; review
+    rev36), but no answer, as without the header: retried within ``retry_for``, then 75."""
+    answer = graph_sim.handle
+
+    def handle(
+        method: str, path: str, query: str, raw: bytes, headers: Mapping[str, str]
+    ) -> Reply | None:
+        if (_login_route(method, path) is None) != login:
+            return Reply(302, body={"value": []}, headers={"Location": ""})
+        return answer(method, path, query, raw, headers)
+
+    monkeypatch.setattr(graph_sim, "handle", handle)
+    config, env = _config(tmp_path, graph_sim)
+
+    done = cli_with_config_file(config, "run", env=env, cwd=tmp_path)
+
+    said = done.stdout + done.stderr
+    assert done.returncode == 75, said
+    assert "HTTP 302" in said and "set it to that address" not in said, said
+    assert "Traceback" not in said, said

@@ -425,9 +425,13 @@ def test_an_edit_whose_answer_is_lost_is_not_sent_again(
     assert_rerun_writes_nothing(mail, config, jira_cloud)
 
 
-@pytest.mark.parametrize("status", [302, 304])
+@pytest.mark.parametrize(("status", "location"), [(302, None), (304, None), (302, "")])
 def test_a_transition_answered_3xx_without_a_location_is_not_taken_for_done(
-    tmp_path: Path, jira_cloud: JiraSimulator, status: int
+    tmp_path: Path,
+    jira_cloud: JiraSimulator,
+    status: int,
+    location: str | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A proxy answers the transition with a 3xx and no Location (not a redirect: requests
     does not call it one): Jira never saw it. Taken for Jira's answer, the ticket was
@@ -437,6 +441,14 @@ def test_a_transition_answered_3xx_without_a_location_is_not_taken_for_done(
     absent_three_times(mail)
     config = jira_config(jira_cloud, tmp_path / "state")
 
+    if location is not None:  # ``Location:`` present but empty: it leads nowhere either
+        plain = jira_cloud.faults.answer
+
+        def answer(code: int) -> tuple[int, dict[str, Any], dict[str, str]]:
+            got, body, headers = plain(code)
+            return got, body, {**headers, "Location": location}
+
+        monkeypatch.setattr(jira_cloud.faults, "answer", answer)
     jira_cloud.faults.break_next("transition", status, reaches_jira=False)
     run(mail, config, jira_cloud)
     run(mail, config, jira_cloud)  # a rerun settles what the first left unconfirmed

@@ -79,11 +79,14 @@ class Session(requests.Session):
         # refused app), and a 307 from the login host re-sends the client secret there.
         kwargs["allow_redirects"] = False
         response = super().request(method, url, *args, **kwargs)
-        if response.is_redirect:
+        # An empty Location leads nowhere: no address to name (review rev36), no answer.
+        if response.is_redirect and (response.headers.get("Location") or "").strip():
             response.close()
             raise redirected(self._key, self._root, str(url), response)
-        if self._json_only and response.status_code in RETRY_STATUSES:
-            raise Busy(response)
+        if self._json_only and (
+            response.status_code in RETRY_STATUSES or 300 <= response.status_code < 400
+        ):
+            raise Busy(response)  # a 3xx that is no redirect is no answer either: retried
         if self._json_only and not (400 <= response.status_code < 500 and method == "GET"):
             try:
                 answer_json(response)

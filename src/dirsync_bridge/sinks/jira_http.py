@@ -290,7 +290,8 @@ class JiraHttp:
             # requests reads a redirect's Location even when it is not followed: one that is
             # no URL ("http://[x") fails its parse here (review rev34; was exit 70).
             raise redirected(self.settings, None) from None
-        if response.is_redirect:
+        # An empty Location leads nowhere: no address to name, no answer (review rev36).
+        if response.is_redirect and (response.headers.get("Location") or "").strip():
             raise redirected(self.settings, response)
         if 300 <= response.status_code < 400:
             raise NoAnswer(f"HTTP {response.status_code} without a Location (not an answer)")
