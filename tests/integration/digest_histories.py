@@ -249,11 +249,11 @@ if sys.argv[1] == "every":
     ingest.rows_mark = lambda _enricher: None
 kill = os.environ.get("TEST_KILL_IN")
 if kill:  # SIGKILL inside record_report's transaction: <method>:<n>, once its n-th call returns
-    from dirsync_bridge.ledger import identities, joining, states, touches
+    from dirsync_bridge.ledger import handover, identities, joining, states, touches
     name, n = kill.split(":")
     owner = next(
         c for c in (touches.TouchLedger, states.StateLedger, identities.IdentityLedger,
-                    joining.TenantJoinLedger)
+                    handover.TicketHandover, joining.TenantJoinLedger)
         if name in vars(c)
     )
     real, calls = getattr(owner, name), [0]

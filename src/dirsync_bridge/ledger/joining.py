@@ -16,7 +16,7 @@ family and object (``IdentityLedger._retire_into``: the way a problem found by a
 alone is merged into its identity's). The survivor's fingerprint stays, and the first ticket
 (design.md section 9): a retired problem's tickets are handed over where the survivor has
 none; where both have, the one made first stays with the survivor and the other is resolved,
-superseded, naming it (``IdentityLedger._keep_the_first``). The survivors are
+superseded, naming it (``TicketHandover._keep_the_first``). The survivors are
 folded again over the joined timeline. A tenant already joined has no report under another
 spelling: the check is one index look-up, and nothing more happens.
 

@@ -122,7 +122,7 @@ class TicketLedger:
             self.conn.execute(
                 "DELETE FROM intents WHERE fingerprint = ? AND episode = ?", (fingerprint, episode)
             )
-            # A ticket kept in a merge over the survivor's own newer one (``IdentityLedger.
+            # A ticket kept in a merge over the survivor's own newer one (``TicketHandover.
             # _keep_the_first``) left that one, under the key a new ticket for this episode
             # would be made with, to the retired problem: it comes back instead (reopened
             # by the reconcile), with the resolutions people gave it, since no second
