@@ -285,8 +285,8 @@ class JiraHttp:
             # error body nested past the recursion limit is as unreadable as a page.
             raise NestedTooDeep("JSON nested too deep to read") from None
         except ValueError as exc:
-            if isinstance(exc, requests.RequestException):
-                raise
+            if isinstance(exc, requests.RequestException) or header_refused(exc):
+                raise  # a header the stack refused (the token's): ``_call`` names the key
             # requests reads a redirect's Location even when it is not followed: one that is
             # no URL ("http://[x") fails its parse here (review rev34; was exit 70).
             raise redirected(self.settings, None) from None
