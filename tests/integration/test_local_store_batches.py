@@ -127,6 +127,10 @@ def test_a_run_terminated_mid_batch_exits_130_and_the_rerun_ends_as_a_clean_run(
         assert "Traceback" not in err, err
         codes.append(run.returncode)
         assert run.returncode in (0, 1, 130), err
+        if not config.state.path.exists():
+            # Terminated before it made its ledger (start-up takes about 0.6 s on a slow
+            # machine): nothing written, nothing to leave behind.
+            continue
         conn = sqlite3.connect(config.state.path)
         try:
             assert conn.execute("SELECT count(*) FROM intents").fetchone()[0] == 0
