@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..models import ParseResult, Rejected, Report
+from .file_magic import EVTX_MAGIC
 from .message import ParseSettings, parse_message, read_message
 from .parsed_report import ParsedReport
 from .tenants import TenantRules
@@ -27,9 +28,6 @@ from .trust import TrustPolicy
 from .xml_safety import XmlRefused, check, read_prolog
 
 InputKind = Literal["email", "csexport", "eventlog-xml", "evtx", "xml"]
-
-EVTX_MAGIC = b"ElfFile\x00"
-"""How an .evtx file begins (its file header's signature)."""
 
 
 def detect(raw: bytes) -> InputKind:

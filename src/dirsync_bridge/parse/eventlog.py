@@ -38,7 +38,6 @@ from lxml import etree
 
 from ..models import ParseResult, RejectCode, Rejected
 from .catalog import stated_kind
-from .detect import EVTX_MAGIC
 from .export_records import (
     build_report,
     error_record,
@@ -47,6 +46,7 @@ from .export_records import (
     read_extra_details,
     refused,
 )
+from .file_magic import EVTX_MAGIC
 from .message import ParseSettings
 from .surrogates import without_lone_surrogates
 from .xml_safety import XmlRefused, check, child, children, iter_elements, parse_document, text_of
