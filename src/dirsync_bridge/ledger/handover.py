@@ -41,16 +41,22 @@ class TicketHandover:
             )
 
     def _closed_by_a_person(self, fingerprint: str) -> bool:
-        """Whether a ticket of ``fingerprint`` stands resolved by a person: its latest event
-        outside the reports is a resolution, not a reopening (a person's, or the re-check's
-        withdrawal) nor this tool's own verification."""
-        latest: dict[int, str] = {}
-        for episode, name in self.conn.execute(
-            "SELECT episode, name FROM resolutions WHERE fingerprint = ? ORDER BY at",
-            (fingerprint,),
-        ):
-            latest[int(episode)] = str(name)
-        return any(not reopens(n) and not n.startswith(VERIFIED) for n in latest.values())
+        """Whether the current ticket of ``fingerprint`` (its latest episode's) stands
+        resolved by a person: its latest event outside the reports is a resolution, not a
+        reopening (a person's, or the re-check's withdrawal) nor this tool's own
+        verification."""
+        # Only the current ticket: an earlier one a person closed (Won't Do) and a newer
+        # one opened since (the problem came back) is a problem being worked in the newer
+        # (review rev36's follow-up: any episode's Won't Do counted for the whole problem).
+        names = [
+            str(name)
+            for (name,) in self.conn.execute(
+                "SELECT name FROM resolutions WHERE fingerprint = ?1 AND episode = "
+                "(SELECT MAX(episode) FROM tickets WHERE fingerprint = ?1) ORDER BY at",
+                (fingerprint,),
+            )
+        ]
+        return bool(names) and not reopens(names[-1]) and not names[-1].startswith(VERIFIED)
 
     def _keep_the_first(self, source: str, target: str) -> None:
         """The retired problem ``source`` and the survivor ``target`` both have tickets: if

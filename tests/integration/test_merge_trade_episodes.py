@@ -1,0 +1,75 @@
+"""A merge's trade of tickets where a problem has had more than one ticket (episodes), and
+what a ticket resolved as merged shows (design.md section 9; reviews rev33, rev36).
+
+The object is ann: an event 6941 names it by its object id alone (ticket A), emails by its
+identity alone (ticket B), and a csexport file by both, which merges the object id's problem
+into the identity's. Only each problem's current ticket decides whether a person closed it;
+a later ticket links only to the one kept; ``tickets show`` on the ticket resolved as merged
+names the one kept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dirsync_bridge.fingerprint import label
+from dirsync_bridge.pipeline import replay
+
+from ..exportgen import csexport, events_6941
+from ..reportgen import duplicate, report_email
+from ..simulators.jira import JiraSimulator
+from .jira_scenes import markers
+from .test_cross_source import OBJECTS, make_config, write
+from .test_jira_sink import jira_config, token_env
+from .test_merge_first_ticket import BY_ID, BY_IDENTITY
+
+WHO, OBJECT_ID = OBJECTS[0]
+
+
+def test_in_jira_only_the_current_ticket_of_a_problem_counts_as_closed_by_a_person(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """A person closed A0, the object id's first ticket, as Won't Do; the object came back
+    and got A1, open, made before the identity's B0. A1 is the one being worked and the
+    first: it stays, B0 is resolved as merged into it. (Before: A0's Won't Do counted for the
+    whole problem, so B0, the newer, stayed and the open A1 was resolved as merged.)"""
+    sim = jira_cloud
+    folder = tmp_path / "in"
+    config = jira_config(sim, tmp_path / "state", never_reopen=["Won't Do"]).model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    # Reports after the person's resolution are dated after it: the simulator's clock is now.
+    start = datetime.now(UTC) - timedelta(days=1)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    replay([write(folder, "ev0.xml", events_6941([(OBJECT_ID, WHO)], start))], config, env=env)
+    (a0,) = sim.issues
+    sim.resolve_by_hand(a0, "Won't Do")
+    ev1 = write(folder, "ev1.xml", events_6941([(OBJECT_ID, WHO)], later))
+    assert replay([ev1], config, env=env).created == 1  # Won't Do: never reopened
+    (a1,) = [k for k in sim.issues if k != a0]
+    email = report_email(
+        "Contoso", later + timedelta(hours=1), [(WHO, duplicate("UserPrincipalName", WHO))], "e@x"
+    )
+    assert replay([write(folder, "email.eml", email)], config, env=env).created == 1
+    (b0,) = [k for k in sim.issues if k not in (a0, a1)]
+
+    cs = write(folder, "cs.xml", csexport([(OBJECT_ID, WHO, WHO)], later + timedelta(hours=2)))
+    third = replay([cs], config, env=env)
+    assert third.created == 0 and third.attention == third.unconfirmed == [], third
+    assert sorted(sim.issues) == sorted([a0, a1, b0])  # no fourth issue
+    assert (sim.issues[a0].status, sim.issues[a0].resolution) == ("Done", "Won't Do")
+    assert sim.issues[a1].status != "Done", [c.body for c in sim.issues[a1].comments]
+    assert sim.issues[b0].status == "Done"
+    assert any(
+        f"Merged into the ticket labelled {label(BY_ID)}:" in c.body
+        for c in sim.issues[b0].comments
+    ), [c.body for c in sim.issues[b0].comments]
+    for key in (a0, a1, b0):
+        ms = markers(sim, key)
+        assert len(ms) == len(set(ms)), (key, ms)
+    sim.reset_log()
+    replay([ev1, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    assert BY_IDENTITY  # the survivor's fingerprint: the problem both are of now
