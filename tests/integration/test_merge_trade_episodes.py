@@ -10,6 +10,7 @@ names the one kept.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,10 +20,11 @@ from dirsync_bridge.pipeline import replay
 from ..exportgen import csexport, events_6941
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
+from .conftest import cli, local_tickets
 from .jira_scenes import markers
 from .test_cross_source import OBJECTS, make_config, write
 from .test_jira_sink import jira_config, token_env
-from .test_merge_first_ticket import BY_ID, BY_IDENTITY
+from .test_merge_first_ticket import BY_ID, BY_IDENTITY, inputs
 
 WHO, OBJECT_ID = OBJECTS[0]
 
@@ -72,4 +74,46 @@ def test_in_jira_only_the_current_ticket_of_a_problem_counts_as_closed_by_a_pers
     sim.reset_log()
     replay([ev1, cs], config, env=env)
     assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
-    assert BY_IDENTITY  # the survivor's fingerprint: the problem both are of now
+
+
+def test_tickets_show_of_a_ticket_merged_away_names_the_kept_one_and_the_reports_it_had(
+    tmp_path: Path,
+) -> None:
+    """B, the identity's newer ticket, resolved as merged into A: ``tickets show B`` says so
+    by A's key, names the problem both are of now, and lists the report B was opened from.
+    (Before: it named the retired object id's fingerprint, no problem any more, and said
+    "Seen in 0 report(s)".) The listing names the same fingerprint as the ticket in full."""
+    ev, email, cs = inputs(tmp_path / "in")
+    config = make_config(tmp_path / "state")
+    replay([ev], config)
+    (a,) = local_tickets(config)
+    replay([email], config)
+    (b,) = [t for t in local_tickets(config) if t.key != a.key]
+    replay([cs], config)
+
+    text = cli(config, "tickets", "show", b.key)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0] == f"{b.key}  resolved"
+    assert f"Merged into: {a.key}" in lines, text.stdout
+    assert f"Fingerprint: {BY_IDENTITY}" in lines, text.stdout
+    assert BY_ID not in text.stdout  # the retired problem's: no ticket is of it now
+    seen = lines.index("Seen in 1 report(s):")
+    assert lines[seen + 1].endswith(str(email)), lines[seen:]
+    kept = cli(config, "tickets", "show", a.key)
+    assert kept.returncode == 0 and "Merged into:" not in kept.stdout, kept.stdout
+
+    shown = cli(config, "tickets", "show", b.key, "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    ticket = json.loads(shown.stdout)
+    assert ticket["merged_into"] == a.key
+    assert ticket["fingerprint"] == BY_IDENTITY
+    assert [s["source"] for s in ticket["sightings"]] == [str(email)]
+    listing = cli(config, "tickets", "--status", "all", "--format", "json")
+    assert listing.returncode == 0, listing.stderr
+    listed = {t["key"]: t for t in json.loads(listing.stdout)}
+    assert {k: ticket[k] for k in listed[b.key]} == listed[b.key]
+    assert (
+        json.loads(cli(config, "tickets", "show", a.key, "--format", "json").stdout)["merged_into"]
+        is None
+    )
