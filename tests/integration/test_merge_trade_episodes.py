@@ -14,7 +14,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from dirsync_bridge.fingerprint import label
+from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
 
 from ..exportgen import csexport, events_6941
@@ -22,7 +25,7 @@ from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from .conftest import cli, local_tickets
 from .jira_scenes import markers
-from .test_cross_source import OBJECTS, make_config, write
+from .test_cross_source import OBJECTS, START, make_config, write
 from .test_jira_sink import jira_config, token_env
 from .test_merge_first_ticket import BY_ID, BY_IDENTITY, inputs
 
@@ -117,3 +120,120 @@ def test_tickets_show_of_a_ticket_merged_away_names_the_kept_one_and_the_reports
         json.loads(cli(config, "tickets", "show", a.key, "--format", "json").stdout)["merged_into"]
         is None
     )
+
+
+BOB = OBJECTS[1][0]
+
+
+def came_back(folder: Path) -> tuple[list[Path], Path]:
+    """Run by run: the event 6941 (A0, by the object id alone); an email with ann (B0, by
+    her identity); three without her (B0 and A0 resolved by absence); 40 days on, an email
+    with ann again (B1, past the reopen window: a new ticket linking B0); then the csexport
+    naming both keys (the merge: A0, made first, traded in for B0)."""
+    runs = [write(folder, "ev.xml", events_6941([(OBJECT_ID, WHO)], START))]
+    for hour, who, name in [(1, [WHO, BOB], "e0"), *((h, [BOB], f"e{h}") for h in (2, 3, 4))]:
+        rows = [(w, duplicate("UserPrincipalName", w)) for w in who]
+        runs.append(
+            write(
+                folder,
+                f"{name}.eml",
+                report_email("Contoso", START + timedelta(hours=hour), rows, name),
+            )
+        )
+    rows = [(w, duplicate("UserPrincipalName", w)) for w in (WHO, BOB)]
+    runs.append(
+        write(folder, "e40.eml", report_email("Contoso", START + timedelta(40), rows, "e40"))
+    )
+    cs = write(folder, "cs.xml", csexport([(OBJECT_ID, WHO, WHO)], START + timedelta(41)))
+    return runs, cs
+
+
+def test_a_later_ticket_links_only_the_kept_one_after_a_trade_in_the_local_store(
+    tmp_path: Path,
+) -> None:
+    runs, cs = came_back(tmp_path / "in")
+    config = make_config(tmp_path / "state")
+    for path in runs:
+        replay([path], config)
+    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
+    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    assert b1.content.links == (b0.key,), b1.content.links
+    replay([cs], config)
+    now = {t.key: t for t in local_tickets(config)}
+    assert now[b0.key].status == now[a0.key].status == "resolved"
+    assert now[b1.key].status == "open"
+    assert now[b1.key].content.links == (a0.key,), now[b1.key].content.links
+    shown = json.loads(cli(config, "tickets", "show", b1.key, "--format", "json").stdout)
+    assert shown["links"] == [a0.key]
+    ledger = Ledger.open(config.state.path)
+    try:
+        assert ledger.applied(BY_IDENTITY)[1].linked == (a0.key,)
+    finally:
+        ledger.close()
+
+
+def test_in_jira_a_later_issue_links_only_the_kept_one_after_a_trade(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """B1 linked B0, its earlier ticket; the merge kept A0 in B0's place (made first), and
+    B0 was resolved as merged into it: B1 is linked to A0 and no longer to B0 (before: to
+    both, an issue link the tool made to a ticket no longer this problem's)."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    assert linked(sim, b1) == [b0]
+    third = replay([cs], config, env=env)
+    assert third.attention == third.unconfirmed == [], third
+    assert sim.issues[b1].status != "Done"
+    assert sim.issues[b0].status == "Done"
+    assert linked(sim, b1) == [a0]
+    assert b1 not in linked(sim, b0)
+    sim.reset_log()
+    replay([*runs, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+
+
+def linked(sim: JiraSimulator, key: str) -> list[str]:
+    """The keys at the other end of an issue's links, sorted."""
+    return sorted(
+        (link.inward if link.outward == key else link.outward)
+        for link in sim.model.links
+        if key in (link.inward, link.outward)
+    )
+
+
+@pytest.mark.parametrize(("outcome", "reaches_jira"), [("drop", True), ("html", False)])
+def test_in_jira_an_unlink_whose_answer_is_lost_is_settled_by_reading_the_links(
+    tmp_path: Path, jira_cloud: JiraSimulator, outcome: str, reaches_jira: bool
+) -> None:
+    """The DELETE of B1's link to B0 gets no answer (the connection drops after Jira did
+    it, or a proxy answers before it gets there): the run reads B1's links, and deletes
+    again only if the link is still there; B1 ends linked to A0 alone, a rerun writes
+    nothing."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, _b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    sim.reset_log()
+    sim.faults.break_next("unlink", outcome, reaches_jira=reaches_jira)  # type: ignore[arg-type]
+    third = replay([cs], config, env=env)
+    assert third.attention == third.unconfirmed == [], third  # settled within the run
+    assert linked(sim, b1) == [a0]
+    deleted = [r for r in sim.log.writes() if r.method == "DELETE" and "issueLink/" in r.path]
+    assert len(deleted) == (1 if reaches_jira else 2)  # again only if Jira never had it
+    sim.reset_log()
+    replay([*runs, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
