@@ -346,7 +346,7 @@ def _reconcile_problem(
             current = yield Create(fp, problem.family, wanted)
             wrote = True
         # Links this ticket has beyond its earlier one: those to tickets a merge displaced
-        # go (asked only then: a trade is rare, and a person's own links stay).
+        # go (asked only then: a trade is rare; links to any other ticket stay, a person's too).
         others = set(current.linked) - set(wanted.content.links)
         away = ledger.merged_away(fp, others) if others else frozenset[str]()
         for write in plan(wanted, current, away):

@@ -79,6 +79,50 @@ def test_in_jira_only_the_current_ticket_of_a_problem_counts_as_closed_by_a_pers
     assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
 
 
+def test_in_jira_a_ticket_the_reports_reopened_after_a_person_closed_it_is_not_closed(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """A person closed A0 (Done, not in ``never_reopen``), and the object was seen again
+    within the reopen window: the tool reopened A0, which is open and being worked again.
+    Made before B0, it stays; B0 is resolved as merged into it. (Before: the person's Done
+    was still A0's latest event outside the reports, so A0 counted as closed by a person and
+    was resolved as merged into the newer B0.)"""
+    sim = jira_cloud
+    folder = tmp_path / "in"
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    start = datetime.now(UTC) - timedelta(days=1)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    ev0 = write(folder, "ev0.xml", events_6941([(OBJECT_ID, WHO)], start))
+    replay([ev0], config, env=env)
+    (a0,) = sim.issues
+    sim.resolve_by_hand(a0, "Done")
+    ev1 = write(folder, "ev1.xml", events_6941([(OBJECT_ID, WHO)], later))
+    assert replay([ev1], config, env=env).created == 0
+    assert sim.issues[a0].status != "Done"  # reopened by the tool: seen again
+    email = report_email(
+        "Contoso", later + timedelta(hours=1), [(WHO, duplicate("UserPrincipalName", WHO))], "e@x"
+    )
+    assert replay([write(folder, "email.eml", email)], config, env=env).created == 1
+    (b0,) = [k for k in sim.issues if k != a0]
+
+    cs = write(folder, "cs.xml", csexport([(OBJECT_ID, WHO, WHO)], later + timedelta(hours=2)))
+    third = replay([cs], config, env=env)
+    assert third.created == 0 and third.attention == third.unconfirmed == [], third
+    assert sorted(sim.issues) == sorted([a0, b0])  # no third issue
+    assert sim.issues[a0].status != "Done", [c.body for c in sim.issues[a0].comments]
+    assert sim.issues[b0].status == "Done"
+    assert any(
+        f"Merged into the ticket labelled {label(BY_ID)}:" in c.body
+        for c in sim.issues[b0].comments
+    ), [c.body for c in sim.issues[b0].comments]
+    sim.reset_log()
+    replay([ev0, ev1, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+
+
 def test_tickets_show_of_a_ticket_merged_away_names_the_kept_one_and_the_reports_it_had(
     tmp_path: Path,
 ) -> None:

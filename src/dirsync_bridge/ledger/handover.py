@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..lifecycle import VERIFIED, reopens
+from ..lifecycle import VERIFIED, FoldState, reopens
 
 
 class TicketHandover:
@@ -40,20 +40,30 @@ class TicketHandover:
                 (target, source),
             )
 
+    def _load(self, fingerprint: str) -> FoldState | None:
+        raise NotImplementedError  # pragma: no cover  (StateLedger's)
+
     def _closed_by_a_person(self, fingerprint: str) -> bool:
         """Whether the current ticket of ``fingerprint`` (its latest episode's) stands
-        resolved by a person: its latest event outside the reports is a resolution, not a
-        reopening (a person's, or the re-check's withdrawal) nor this tool's own
-        verification."""
-        # Only the current ticket: an earlier one a person closed (Won't Do) and a newer
-        # one opened since (the problem came back) is a problem being worked in the newer
-        # (review rev36's follow-up: any episode's Won't Do counted for the whole problem).
+        resolved by a person: resolved as its history has it now, and its latest event
+        outside the reports is a resolution, not a reopening (a person's, or the re-check's
+        withdrawal) nor this tool's own verification."""
+        # Only the current ticket, and only while it stays resolved (review rev36's
+        # follow-up: a person's resolution of any episode counted for the whole problem,
+        # though a newer ticket had opened since, or the reports had reopened that one).
+        state = self._load(fingerprint)
+        current: int | None = None
+        if state is not None and state.episodes:
+            if state.episodes[-1].status != "resolved":
+                return False
+            current = state.episodes[-1].number
         names = [
             str(name)
             for (name,) in self.conn.execute(
                 "SELECT name FROM resolutions WHERE fingerprint = ?1 AND episode = "
-                "(SELECT MAX(episode) FROM tickets WHERE fingerprint = ?1) ORDER BY at",
-                (fingerprint,),
+                "COALESCE(?2, (SELECT MAX(episode) FROM tickets WHERE fingerprint = ?1)) "
+                "ORDER BY at",
+                (fingerprint, current),
             )
         ]
         return bool(names) and not reopens(names[-1]) and not names[-1].startswith(VERIFIED)
