@@ -128,6 +128,11 @@ class MemorySink:
         linked = (*self.tickets[key].linked, to)
         self._change(key, f"link {to}", linked=linked)
 
+    def unlink(self, key: str, to: str) -> None:
+        """Unlink from a ticket."""
+        linked = tuple(k for k in self.tickets[key].linked if k != to)
+        self._change(key, f"unlink {to}", linked=linked)
+
     def which_exist(self, keys: Sequence[str]) -> TicketsSeen:
         """The tickets this fake holds."""
         held = {k: self.tickets[k].idempotency_key for k in keys if k in self.tickets}

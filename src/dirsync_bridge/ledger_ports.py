@@ -101,6 +101,10 @@ class Ledger(Protocol):
         """The problem a problem found by an object id alone was merged into, if it was."""
         ...
 
+    def merged_away(self, fingerprint: str, keys: Iterable[str]) -> frozenset[str]:
+        """Those of ``keys`` that are tickets of problems merged into ``fingerprint``."""
+        ...
+
     def mark_processed(self) -> int:
         """Every pending message whose writes are all settled is done."""
         ...

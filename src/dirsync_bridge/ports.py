@@ -131,6 +131,11 @@ class Sink(Protocol):
         """Link ticket ``key`` to the earlier ticket ``to`` (Jira: an issue link)."""
         ...
 
+    def unlink(self, key: str, to: str) -> None:
+        """Remove the links between ticket ``key`` and ``to`` that ``link`` makes (none left:
+        nothing to do)."""
+        ...
+
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """The tool's tickets the sink shows resolved that changed since ``since`` (the
         previous check's ``checked_at``; None: ever), whoever resolved them: one query."""

@@ -54,6 +54,10 @@ def apply_write(sink: Sink, current: Applied, write: Write) -> Applied:
         assert write.link_to is not None
         sink.link(current.key, write.link_to)
         return replace(current, linked=(*current.linked, write.link_to))
+    if write.op == "unlink":
+        assert write.link_to is not None
+        sink.unlink(current.key, write.link_to)
+        return replace(current, linked=tuple(k for k in current.linked if k != write.link_to))
     if write.op == "remove-comment":
         assert write.comment_key is not None
         sink.remove_comment(current.key, write.comment_key)

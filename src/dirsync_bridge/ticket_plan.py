@@ -9,6 +9,7 @@ alone until the lifecycle itself has something new to say.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -114,7 +115,7 @@ def target(
 class Write:
     """One write to an existing ticket."""
 
-    op: Literal["update", "put-comment", "remove-comment", "set-status", "link"]
+    op: Literal["update", "put-comment", "remove-comment", "set-status", "link", "unlink"]
     content: TicketContent | None = None
     comment_key: str | None = None
     body: str | None = None
@@ -124,14 +125,14 @@ class Write:
     note: str | None = None
     """For a comment: what it says, in a few words (``comment_note``)."""
     link_to: str | None = None
-    """For a link: the key of the earlier ticket."""
+    """For a link: the key of the earlier ticket; for an unlink, of the one no longer it."""
 
     def describe(self) -> str:
         """For the intent row and the log: the operation and its internal key."""
         if self.op == "set-status":
             return f"set-status {self.status}"
-        if self.op == "link":
-            return f"link {self.link_to}"
+        if self.op in ("link", "unlink"):
+            return f"{self.op} {self.link_to}"
         if self.comment_key is not None:
             return f"{self.op} {self.comment_key}"
         return self.op
@@ -149,6 +150,8 @@ class Write:
             return f"withdraw the {kind[0]} comment from {key} (later reports contradict it)"
         if self.op == "link":
             return f"link {key} to {self.link_to}, the earlier ticket for this problem"
+        if self.op == "unlink":
+            return f"unlink {key} from {self.link_to}, resolved as merged into another"
         return f"{'resolve' if self.status == 'resolved' else 'reopen'} {key}"
 
 
@@ -182,11 +185,13 @@ def _changed_parts(comment: PlannedComment) -> list[str]:
     return [name for part, name in names.items() if getattr(before, part) != getattr(after, part)]
 
 
-def plan(wanted: Target, applied: Applied) -> list[Write]:
+def plan(wanted: Target, applied: Applied, merged_away: Collection[str] = ()) -> list[Write]:
     """The writes that bring a ticket from ``applied`` to ``wanted``: content, links,
     comments, status.
 
     Comments come before a status change, so that a resolved ticket already says why.
+    ``merged_away``: keys of tickets resolved as merged into another ticket of this problem;
+    a link this ticket has to one of them, no longer its earlier ticket, is removed.
     """
     writes: list[Write] = []
     comments = [
@@ -209,8 +214,16 @@ def plan(wanted: Target, applied: Applied) -> list[Write]:
         else:
             comments.remove(new)
             writes.append(replace(new, op="update", content=wanted.content))
-    # A link once made stays: a person may have added others, and the tool removes none.
+    # A link once made stays: a person may have added others, and the tool removes none...
     writes += [Write("link", link_to=to) for to in wanted.content.links if to not in applied.linked]
+    # ...except a link to a ticket a merge displaced: the earlier ticket this one linked is
+    # now another problem's, resolved as merged into the one kept, which is linked instead
+    # (after it: the ticket is never left without its earlier one).
+    writes += [
+        Write("unlink", link_to=to)
+        for to in dict.fromkeys(applied.linked)
+        if to in merged_away and to not in wanted.content.links
+    ]
     writes += comments
     for key in applied.comments:
         if key not in wanted.comments:

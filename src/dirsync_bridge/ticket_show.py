@@ -117,6 +117,7 @@ def show_json(ticket: ShownTicket) -> dict[str, Any]:
             history.enrichment.model_dump(mode="json") if history.enrichment is not None else None
         ),
         "links": list(history.links),
+        "merged_into": history.merged_into,
     }
 
 
@@ -136,6 +137,7 @@ def show_lines(ticket: ShownTicket) -> Iterator[str]:
         ("Last seen", _when(row.last_seen)),
         ("Sightings", str(row.occurrences)),
         ("Earlier", ", ".join(history.links) or None),
+        ("Merged into", history.merged_into),
         ("Fingerprint", row.fingerprint),
     ]
     yield from (f"{name + ':':<13}{shown(value)}" for name, value in facts if value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..lifecycle import VERIFIED, reopens
+from ..lifecycle import VERIFIED, FoldState, reopens
 
 
 class TicketHandover:
@@ -40,17 +40,33 @@ class TicketHandover:
                 (target, source),
             )
 
+    def _load(self, fingerprint: str) -> FoldState | None:
+        raise NotImplementedError  # pragma: no cover  (StateLedger's)
+
     def _closed_by_a_person(self, fingerprint: str) -> bool:
-        """Whether a ticket of ``fingerprint`` stands resolved by a person: its latest event
+        """Whether the current ticket of ``fingerprint`` (its latest episode's) stands
+        resolved by a person: resolved as its history has it now, and its latest event
         outside the reports is a resolution, not a reopening (a person's, or the re-check's
         withdrawal) nor this tool's own verification."""
-        latest: dict[int, str] = {}
-        for episode, name in self.conn.execute(
-            "SELECT episode, name FROM resolutions WHERE fingerprint = ? ORDER BY at",
-            (fingerprint,),
-        ):
-            latest[int(episode)] = str(name)
-        return any(not reopens(n) and not n.startswith(VERIFIED) for n in latest.values())
+        # Only the current ticket, and only while it stays resolved (review rev36's
+        # follow-up: a person's resolution of any episode counted for the whole problem,
+        # though a newer ticket had opened since, or the reports had reopened that one).
+        state = self._load(fingerprint)
+        current: int | None = None
+        if state is not None and state.episodes:
+            if state.episodes[-1].status != "resolved":
+                return False
+            current = state.episodes[-1].number
+        names = [
+            str(name)
+            for (name,) in self.conn.execute(
+                "SELECT name FROM resolutions WHERE fingerprint = ?1 AND episode = "
+                "COALESCE(?2, (SELECT MAX(episode) FROM tickets WHERE fingerprint = ?1)) "
+                "ORDER BY at",
+                (fingerprint, current),
+            )
+        ]
+        return bool(names) and not reopens(names[-1]) and not names[-1].startswith(VERIFIED)
 
     def _keep_the_first(self, source: str, target: str) -> None:
         """The retired problem ``source`` and the survivor ``target`` both have tickets: if

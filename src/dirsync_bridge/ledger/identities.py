@@ -199,6 +199,19 @@ class IdentityLedger(TicketHandover):
         ).fetchone()
         return None if row is None or row[0] is None else str(row[0])
 
+    def merged_away(self, fingerprint: str, keys: Iterable[str]) -> frozenset[str]:
+        """Those of ``keys`` that are tickets of problems merged into ``fingerprint`` (each
+        resolved as merged into the ticket it kept)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return frozenset()
+        rows = self.conn.execute(
+            "SELECT t.key FROM tickets t JOIN problems p ON p.fingerprint = t.fingerprint "
+            f"WHERE p.merged_into = ? AND t.key IN ({','.join('?' * len(wanted))})",
+            (fingerprint, *wanted),
+        )
+        return frozenset(str(row[0]) for row in rows)
+
     def _merge(
         self,
         tenant: str | None,

@@ -56,8 +56,13 @@ class TicketFilter:
 
 
 SELECT_TICKETS = (
-    "SELECT key, fingerprint, status, summary, kind, identity, tenant, first_seen, last_seen, "
-    "occurrences, comments, episode FROM tickets"
+    # A ticket resolved as merged into another stays, in the ledger, with the problem merged
+    # away (``identities``), which has no history any more: it is named by the problem it
+    # was merged into, whose ticket it points to (``merged_into`` names the end of a chain).
+    "SELECT key, COALESCE((SELECT p.merged_into FROM problems p "
+    "WHERE p.fingerprint = tickets.fingerprint), tickets.fingerprint) AS fingerprint, "
+    "status, summary, kind, identity, tenant, first_seen, last_seen, occurrences, comments, "
+    "episode, tickets.fingerprint AS kept_under FROM tickets"
 )
 
 

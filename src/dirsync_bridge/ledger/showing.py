@@ -42,6 +42,9 @@ class TicketHistory:
     """The latest facts found about its holders, rules and advice, if any were."""
     links: tuple[str, ...]
     """Keys of the earlier tickets of the same problem, oldest first."""
+    merged_into: str | None = None
+    """For a ticket resolved as merged into another (two problems found to be one object's):
+    the key of the ticket its problem is tracked in now; None for any other."""
 
 
 def ticket_history(ledger: Ledger, key: str) -> TicketHistory | None:
@@ -64,9 +67,12 @@ def ticket_history(ledger: Ledger, key: str) -> TicketHistory | None:
         key=lambda s: (s.at, s.report_key),
     )
     enriched = [s.enrichment for s in ours if s.enrichment is not None]
+    # Its earlier tickets are those kept beside it: the problem's own, or, merged away,
+    # those of the problem it was made for (the survivor's are the kept ticket's).
+    kept_under = str(found["kept_under"])
     earlier = ledger.conn.execute(
         "SELECT key FROM tickets WHERE fingerprint = ? AND episode < ? ORDER BY episode",
-        (row.fingerprint, episode),
+        (kept_under, episode),
     )
     return TicketHistory(
         row=row,
@@ -76,7 +82,20 @@ def ticket_history(ledger: Ledger, key: str) -> TicketHistory | None:
         ),
         enrichment=enriched[-1] if enriched else None,
         links=tuple(str(r[0]) for r in earlier),
+        merged_into=_kept_ticket(ledger, row.fingerprint)
+        if kept_under != row.fingerprint
+        else None,
     )
+
+
+def _kept_ticket(ledger: Ledger, fingerprint: str) -> str | None:
+    # The ticket the problem is tracked in now: its latest (the one a merge kept, or one
+    # opened since, which links it).
+    found = ledger.conn.execute(
+        "SELECT key FROM tickets WHERE fingerprint = ? ORDER BY episode DESC LIMIT 1",
+        (fingerprint,),
+    ).fetchone()
+    return None if found is None else str(found[0])
 
 
 def _sink_of(ledger: Ledger, key: str) -> str:

@@ -79,6 +79,9 @@ class PlanOnly:
     def link(self, key: str, to: str) -> None:
         """Planned only."""
 
+    def unlink(self, key: str, to: str) -> None:
+        """Planned only."""
+
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """Unknown without asking the sink: nothing."""
         return PeopleCheck([], datetime.now(UTC))

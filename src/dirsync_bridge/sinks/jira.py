@@ -33,6 +33,7 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -66,7 +67,7 @@ from .jira_bulk import (
     unsettled,
 )
 from .jira_http import JiraHttp, TooLarge
-from .jira_links import LinkTypes, link_body, refused_link
+from .jira_links import LinkTypes, link_body, link_ids, refused_link
 from .jira_people import resolution_of, resolved_since
 from .jira_settle import FIELDS, Settle, snapshot_of
 from .jira_shapes import readable_issue, transitions_of
@@ -301,6 +302,17 @@ class JiraSink:
             self._write(key, f"link {key} to {to}", "POST", "issueLink", link_body(key, to, kind))
         except TicketGone:
             refused_link(self._http, key, to, kind)
+
+    def unlink(self, key: str, to: str) -> None:
+        """Delete the issue links of ``[jira] link_type`` between ``key`` and ``to``."""
+        what = f"read the links of {key}"
+        answer = self._http.read(what, f"issue/{key}", {"fields": "issuelinks"}, ticket=key)
+        fields = answer.get("fields") if isinstance(answer, dict) else None
+        for lid in link_ids(fields if isinstance(fields, dict) else {}, self.settings, to):
+            # A 404: that link is gone already (a person removed it), as wanted; the issue
+            # itself was there a moment ago (read above).
+            with contextlib.suppress(TicketGone):
+                self._write(key, f"unlink {key} from {to}", "DELETE", f"issueLink/{lid}", None)
 
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """The tool's tickets Jira shows done that changed since ``since``: one query

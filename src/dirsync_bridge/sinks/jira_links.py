@@ -5,7 +5,8 @@ one with a real issue link of ``[jira] link_type`` (``POST /rest/api/2/issueLink
 no idempotency key for links, so the link is a write between an intent and its record like
 a comment, and an unknown outcome is settled by reading the issue's ``issuelinks``: the keys
 at the other end of its links of that type (``linked_keys``). A link Jira refuses because
-the earlier ticket was deleted is dropped (``refused_link``): no one can fix that.
+the earlier ticket was deleted is dropped (``refused_link``): no one can fix that. A link to
+a ticket a merge displaced is deleted (``link_ids``: ``DELETE issueLink/{id}``).
 """
 
 from __future__ import annotations
@@ -84,6 +85,21 @@ def linked_keys(fields: dict[str, Any], settings: JiraSettings) -> tuple[str, ..
             if isinstance(other, dict) and other.get("key"):
                 keys.append(str(other["key"]))
     return tuple(keys)
+
+
+def link_ids(fields: dict[str, Any], settings: JiraSettings, to: str) -> list[str]:
+    """The ids of an issue's links of the configured type whose other end is ``to``."""
+    wanted = settings.link_type.casefold()
+    ids: list[str] = []
+    for link in fields.get("issuelinks") or []:
+        if not isinstance(link, dict) or link.get("id") is None:
+            continue
+        kind = link.get("type") or {}
+        words = {str(kind.get(w) or "").casefold() for w in ("name", "inward", "outward")}
+        ends = [link.get(side) for side in ("inwardIssue", "outwardIssue")]
+        if wanted in words and any(isinstance(e, dict) and e.get("key") == to for e in ends):
+            ids.append(str(link["id"]))
+    return ids
 
 
 def refused_link(http: JiraHttp, key: str, to: str, kind: str) -> None:

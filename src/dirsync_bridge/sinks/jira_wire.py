@@ -85,6 +85,7 @@ _PERMISSION_OF: Final = (
     # A resolving transition sets the resolution too (Resolve Issues), on most workflows.
     ("POST", re.compile(rf"issue/{_KEY}/transitions"), "Transition Issues and Resolve Issues"),
     ("POST", re.compile(r"issueLink"), "Link Issues"),
+    ("DELETE", re.compile(rf"issueLink/{_KEY}"), "Link Issues"),
 )
 """The permission each write needs: a 403 names it, not a list of others an admin would
 check in vain (a permission granted for years is not the one missing since an upgrade made

@@ -230,6 +230,17 @@ class LocalStore(StoreKeeping):
                 )
             self._count_write()  # one write taken, as the ledger counts it
 
+    def unlink(self, key: str, to: str) -> None:
+        """Take ``to`` out of the links of ticket ``key``."""
+        with sqlite.transaction(self._conn):
+            links = tuple(json.loads(self._row(key)["links"]))
+            if to in links:
+                self._conn.execute(
+                    f"UPDATE {self._t.tickets} SET links = ? WHERE key = ?",
+                    (links_json(tuple(k for k in links if k != to)), key),
+                )
+            self._count_write()  # one write taken, as the ledger counts it
+
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment named ``comment_key`` to ticket ``key``, or replace its body."""
         now = now_stamp()

@@ -33,6 +33,7 @@ Kind = Literal[
     "transition",
     "property",
     "link",
+    "unlink",
     "search",
     "comments",
     "read",
@@ -56,6 +57,8 @@ def kind_of(method: str, route: str) -> Kind:
         return "search"
     if method == "POST" and parts == ["issueLink"]:
         return "link"
+    if method == "DELETE" and parts[0] == "issueLink":
+        return "unlink"
     if method == "GET" and parts[0] == "issue" and parts[2:] == ["comment"]:
         return "comments"
     if parts[0] == "issue" and method != "GET":

@@ -291,6 +291,16 @@ class JiraModel(Catalog):
         for end in ends:
             end.updated = self.clock()
 
+    def unlink(self, lid: str) -> None:
+        """DELETE issueLink/{id}: 404 when there is no such link."""
+        found = next((link for link in self.links if link.id == lid), None)
+        if found is None:
+            raise ApiError(404, f"No issue link with id '{lid}' exists.")
+        self.links.remove(found)
+        for end in (found.inward, found.outward):
+            if end in self.issues:
+                self.issues[end].updated = self.clock()
+
     # -- comments --------------------------------------------------------------------------
 
     def comment_json(self, issue: Issue, c: Comment) -> Json:

@@ -313,6 +313,9 @@ class JiraSimulator:
             case "POST", ["issueLink"]:
                 m.link(body)
                 return 201, None, {}
+            case "DELETE", ["issueLink", lid]:
+                m.unlink(lid)
+                return 204, None, {}
             case "POST", ["issue"]:
                 refuse(self.faults, body)
                 issue, created = m.create_issue(body)
