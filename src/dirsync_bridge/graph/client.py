@@ -75,6 +75,7 @@ from .wire import (
     environment_bundle_error,
     error_of,
     json_object,
+    no_answer,
     one_line,
     refused,
     untrusted,
@@ -343,7 +344,7 @@ class GraphClient:
                         method, url, params=params, json=json, headers=sent, stream=stream
                     )
                     try:
-                        # Not ``ok`` (below 400): a 3xx without a Location is no answer.
+                        # Not ``ok`` (below 400): a 3xx that is no redirect is no answer.
                         if response.status_code < 300:
                             # Read inside the slot: the answer is in flight until its last byte.
                             return read(response)
@@ -357,8 +358,8 @@ class GraphClient:
                 own = answers_own(exc)
                 raise TryAgain(describe(exc, self.root)) from None
             status = response.status_code
-            if status < 400:  # a 3xx without a Location: no answer to read, retried
-                raise TryAgain(f"HTTP {status} without a Location (not an answer)")
+            if status < 400:  # a 3xx that is no redirect: no answer to read, retried
+                raise TryAgain(no_answer(response))
             if status in RETRY_STATUSES:
                 code, _ = error_of(response)
                 wait = retry_after_seconds(response.headers.get("Retry-After"))

@@ -40,12 +40,28 @@ class BadAnswer(requests.RequestException):
 
 
 class Busy(requests.RequestException):
-    """The login host answered 429 or 5xx: busy or briefly down, whatever the body says."""
+    """The login host answered 429 or 5xx: busy or briefly down, whatever the body says; or
+    a 3xx that is no redirect: no answer either, retried the same way."""
 
     def __init__(self, response: requests.Response) -> None:
         super().__init__(f"HTTP {response.status_code}", response=response)
         self.status = response.status_code
         self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        self.said = (
+            f"answered {no_answer(response)}"
+            if 300 <= self.status < 400
+            else f"is busy (HTTP {self.status})"
+        )
+
+
+def no_answer(response: requests.Response) -> str:
+    """A 3xx that is no redirect (``Session.request`` raised the others), in true words."""
+    status = response.status_code
+    # 300, 304 and 305 are no redirect to requests, Location or not: "without a Location"
+    # was said of them too (left by reviews). An empty Location is none.
+    if (response.headers.get("Location") or "").strip():
+        return f"HTTP {status} with a Location, which is no redirect to follow (not an answer)"
+    return f"HTTP {status} without a Location (not an answer)"
 
 
 class Session(requests.Session):
@@ -210,7 +226,7 @@ def describe(exc: requests.RequestException, host: str) -> str:
     if isinstance(exc, BadAnswer):
         return f"{host} answered {exc}"
     if isinstance(exc, Busy):
-        return f"{host} is busy (HTTP {exc.status})"
+        return f"{host} {exc.said}"
     if isinstance(exc, requests.exceptions.SSLError):
         return f"the TLS handshake with {host} failed ({tls_reason(exc)})"
     if isinstance(exc, requests.ConnectionError | requests.Timeout):
