@@ -55,7 +55,7 @@ from ..config.certificate import certificate_problems
 from ..config.file import signing_key_problem
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable, Unserved
-from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
+from ..retry import RETRY_STATUSES, Budget, TryAgain, no_answer, retry_after_seconds, retrying
 from ..secret_files import (
     header_safe,
     public,
@@ -75,7 +75,6 @@ from .wire import (
     environment_bundle_error,
     error_of,
     json_object,
-    no_answer,
     one_line,
     refused,
     untrusted,
@@ -359,7 +358,7 @@ class GraphClient:
                 raise TryAgain(describe(exc, self.root)) from None
             status = response.status_code
             if status < 400:  # a 3xx that is no redirect: no answer to read, retried
-                raise TryAgain(no_answer(response))
+                raise TryAgain(no_answer(status, response.headers.get("Location")))
             if status in RETRY_STATUSES:
                 code, _ = error_of(response)
                 wait = retry_after_seconds(response.headers.get("Retry-After"))

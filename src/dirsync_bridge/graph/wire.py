@@ -21,7 +21,7 @@ import requests
 
 from ..errors import ConfigError, GraphError, TooLarge
 from ..json_answers import TooDeep, answer_json
-from ..retry import RETRY_STATUSES, retry_after_seconds
+from ..retry import RETRY_STATUSES, no_answer, retry_after_seconds
 from ..secret_files import redact
 
 CHUNK: Final = 64 * 1024
@@ -48,20 +48,10 @@ class Busy(requests.RequestException):
         self.status = response.status_code
         self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         self.said = (
-            f"answered {no_answer(response)}"
+            f"answered {no_answer(self.status, response.headers.get('Location'))}"
             if 300 <= self.status < 400
             else f"is busy (HTTP {self.status})"
         )
-
-
-def no_answer(response: requests.Response) -> str:
-    """A 3xx that is no redirect (``Session.request`` raised the others), in true words."""
-    status = response.status_code
-    # 300, 304 and 305 are no redirect to requests, Location or not: "without a Location"
-    # was said of them too (left by reviews). An empty Location is none.
-    if (response.headers.get("Location") or "").strip():
-        return f"HTTP {status} with a Location, which is no redirect to follow (not an answer)"
-    return f"HTTP {status} without a Location (not an answer)"
 
 
 class Session(requests.Session):
