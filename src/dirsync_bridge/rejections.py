@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import IO, NamedTuple
 
-from .errors import Retriable
 from .models import Rejected
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,12 @@ class Rejections:
     A temporary directory that cannot take them (full, a file-size limit, read-only) never
     stops the command: a pass has recorded the rejections met so far in its ledger, so that
     the next pass counts them already seen and would never name them (review rev34). Those
-    not on disk are held in memory from then on (a hundred bytes or so each), said once."""
+    not on disk are held in memory from then on (a hundred bytes or so each), said once.
+
+    A spool that cannot be read back (an I/O error, a file cut short) does not stop the
+    command either, for the same reason: every rejection that can be read is named, and one
+    line says how many could not be and how to list them (left by reviews: exit 75 named
+    none of them, and the next pass, counting them already seen, named none either)."""
 
     IN_MEMORY = 1 << 20
     """Bytes held before they go to disk: a few thousand rejections."""
@@ -61,7 +65,9 @@ class Rejections:
         self._held_bytes = 0
         self._disk: IO[bytes] | None = None
         self._on_disk = 0  # bytes of whole lines written: the file past them is not read
+        self._lines_on_disk = 0
         self._disk_failed = False
+        self._unread_said = False
 
     def append(self, result: Rejected) -> None:
         """One more rejection to name."""
@@ -90,6 +96,7 @@ class Rejections:
             log.warning("%s", self._failure(exc))
             return
         self._on_disk += len(data)
+        self._lines_on_disk += len(self._held)
         self._held, self._held_bytes = [], 0
 
     def __len__(self) -> int:
@@ -100,22 +107,45 @@ class Rejections:
 
     def __iter__(self) -> Iterator[Rejection]:
         """Each rejection appended so far, in order."""
-        held, on_disk = self._held, self._on_disk  # as they are now: a spill makes new ones
+        # As they are now: a spill makes new ones.
+        held, on_disk, lines_on_disk = self._held, self._on_disk, self._lines_on_disk
         if self._disk is not None and on_disk:
-            descriptor, offset, rest = self._disk.fileno(), 0, b""
+            descriptor, offset, rest, read = self._disk.fileno(), 0, b"", 0
+            why = "the file ends early"
             while offset < on_disk:
                 try:
                     chunk = os.pread(descriptor, min(self.READ_BATCH, on_disk - offset), offset)
                 except OSError as exc:
-                    raise Retriable(f"{self._failure(exc)}: cannot read them back") from None
+                    why = exc.strerror or str(exc)
+                    break
                 if not chunk:
                     break
                 offset += len(chunk)
                 *lines, rest = (rest + chunk).split(b"\n")
                 for line in lines:
+                    read += 1
                     yield _rejection(line)
+            if read < lines_on_disk:
+                self._unread(lines_on_disk - read, why)
         for line in list(held):
             yield _rejection(line)
+
+    def _unread(self, missing: int, why: str) -> None:
+        """Say once (the rejections may be read back twice: JSON, then stderr) how many
+        rejections the spool could not give back, and how to list them all."""
+        if self._unread_said:
+            return
+        self._unread_said = True
+        command = f"{self._command}: " if self._command else ""
+        log.warning(
+            "%s%d of the %d rejections could not be read back from their temporary file "
+            "(%s): they are not named here; `dirsync-bridge parse` on the same inputs names "
+            "every rejection",
+            command,
+            missing,
+            self._count,
+            why,
+        )
 
     def __repr__(self) -> str:
         # Shown by a failed assertion: a few, not a whole archive's worth.

@@ -32,6 +32,17 @@ Graph answers ``generalException`` and Jira an internal error for faults that pa
 request that keeps failing so ends in ``Retriable`` (exit 75), not in a configuration error.
 A *write* answered 5xx is different: it may have happened (the sinks settle it by reading)."""
 
+
+def no_answer(status: int, location: str | None) -> str:
+    """A 3xx that is no redirect followed or named (Graph, its login host, Jira), said as it
+    is: no answer, retried like a 503."""
+    # 300, 304 and 305 are no redirect to requests, Location or not: "without a Location"
+    # was said of them too (left by reviews). An empty Location is none.
+    if (location or "").strip():
+        return f"HTTP {status} with a Location, which is no redirect to follow (not an answer)"
+    return f"HTTP {status} without a Location (not an answer)"
+
+
 FIRST_BACKOFF: Final = 1.0
 MAX_SINGLE_WAIT: Final = 60.0
 """No single wait is longer than this, whatever ``Retry-After`` asks for."""

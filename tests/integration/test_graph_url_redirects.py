@@ -199,3 +199,37 @@ def test_a_graph_answer_of_3xx_with_an_empty_location_is_no_answer_either(
     assert done.returncode == 75, said
     assert "HTTP 302" in said and "set it to that address" not in said, said
     assert "Traceback" not in said, said
+
+
+@pytest.mark.parametrize("status", [300, 304, 305])
+@pytest.mark.parametrize("login", [False, True], ids=["graph", "login"])
+def test_a_3xx_with_a_location_that_is_no_redirect_is_retried_and_said_as_it_is(
+    tmp_path: Path,
+    graph_sim: GraphSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    login: bool,
+    status: int,
+) -> None:
+    """300, 304 and 305 are no redirect to ``requests`` even with a Location: no answer
+    either, retried within ``retry_for`` then 75, but the message said "without a Location"
+    of an answer that had one (Graph), or "busy" (the login host) (left by reviews)."""
+    answer = graph_sim.handle
+    where = f"{graph_sim.url}/elsewhere"
+
+    def handle(
+        method: str, path: str, query: str, raw: bytes, headers: Mapping[str, str]
+    ) -> Reply | None:
+        if (_login_route(method, path) is None) != login:
+            return Reply(status, body={"value": []}, headers={"Location": where})
+        return answer(method, path, query, raw, headers)
+
+    monkeypatch.setattr(graph_sim, "handle", handle)
+    config, env = _config(tmp_path, graph_sim)
+
+    done = cli_with_config_file(config, "run", env=env, cwd=tmp_path)
+
+    said = done.stdout + done.stderr
+    assert done.returncode == 75, said
+    assert f"HTTP {status} with a Location" in said, said
+    assert "without a Location" not in said and "busy" not in said, said
+    assert "Traceback" not in said, said

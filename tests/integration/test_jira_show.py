@@ -134,6 +134,62 @@ def test_comment_pages_that_never_move_on_end_the_read(jira_cloud: JiraSimulator
     assert reads["n"] <= 2
 
 
+@pytest.mark.parametrize("status", [300, 304, 305])
+def test_a_3xx_with_a_location_that_is_no_redirect_is_retried_and_said_as_it_is(
+    jira_cloud: JiraSimulator, status: int
+) -> None:
+    """300, 304 and 305 are no redirect to ``requests`` even with a Location: no answer,
+    retried, then 75; the message said "without a Location" of one that had it (left by
+    reviews, on the Graph side; Jira's said the same)."""
+    sim = jira_cloud
+    sink = _sink(sim)
+    try:
+        key = _issue_with_comments(sim, sink, 1)
+        real = sim._route
+
+        def proxied(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+            if method == "GET" and path == f"issue/{key}":
+                return status, {"key": key}, {"Location": f"{sim.url}/elsewhere"}
+            return real(method, path, query, body)
+
+        sim._route = proxied  # type: ignore[method-assign]
+        with pytest.raises(Retriable) as raised:
+            sink.read_in_full(key)
+    finally:
+        sink.close()
+    said = str(raised.value)
+    assert f"HTTP {status} with a Location" in said and "without a Location" not in said, said
+
+
+@pytest.mark.parametrize("back", [1, 3], ids=["one-again", "three-again"])
+def test_a_comment_page_that_partly_repeats_the_one_before_lists_each_comment_once(
+    jira_cloud: JiraSimulator, back: int
+) -> None:
+    """A proxy that follows ``startAt`` only in part: the next page starts ``back`` comments
+    early, those already read come again before the new ones. Every comment once, oldest
+    first (left by reviews: ``tickets show`` listed the repeated ones twice)."""
+    sim = jira_cloud
+    sink = _sink(sim)
+    try:
+        key = _issue_with_comments(sim, sink, 7)
+        sim.model.issue_comment_page = 3  # the issue embeds three of its seven comments
+        issue = sim.issues[key]
+        real = sim._route
+
+        def early(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+            if method == "GET" and path == f"issue/{key}/comment":
+                start = int((query.get("startAt") or ["0"])[0])
+                page = sim.model.comments_json(issue, max(start - back, 0), back + 2)
+                return 200, page, {}
+            return real(method, path, query, body)
+
+        sim._route = early  # type: ignore[method-assign]
+        _, comments = sink.read_in_full(key)
+    finally:
+        sink.close()
+    assert comments == [f"comment {n}" for n in range(7)]
+
+
 @pytest.mark.parametrize(
     "page",
     [

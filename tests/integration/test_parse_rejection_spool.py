@@ -216,3 +216,65 @@ def test_a_spool_write_that_takes_nothing_is_a_full_disk_not_a_loop(
     assert [r.source for r in rejections] == ["0.eml", "1.eml", "2.eml"]
     assert calls["n"] == 1
     assert "No space left on device" in caplog.text
+
+
+# The child: the real command line, its spool unreadable from BAD bytes on (a bad sector
+# under TMPDIR: every read there fails with EIO, the first time and every time after).
+_BAD_SECTOR_CHILD = """
+import errno, os, sys
+real, bad = os.pread, int(os.environ["SPOOL_BAD_FROM"])
+def pread(fd, size, offset):
+    if offset + size > bad:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+    return real(fd, size, offset)
+os.pread = pread
+sys.argv[0] = "dirsync-bridge"
+from dirsync_bridge.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["parse", "replay"])
+def test_a_spool_that_cannot_be_read_back_names_what_it_can_and_says_the_rest_once(
+    tmp_path: Path, command: str
+) -> None:
+    """An I/O error reading the spool back (left by reviews): the command ended 75 naming
+    none of those after it, yet a pass had recorded them in its ledger, so the next pass,
+    counting them already seen, named none either. Now every rejection that can be read is
+    named, one line says how many could not be and how to list them, exit 1."""
+    archive = tmp_path / "many.mbox"
+    with archive.open("wb") as out:
+        for number in range(12_000):  # 1.1 MiB of spool: past what is held in memory
+            out.write(b"From \nSubject: %d\n\n" % number)
+    (tmp_path / "config.toml").write_text('[state]\npath = "state/state.db"\n')
+    args = ["parse", "many.mbox"]
+    if command == "replay":
+        args = ["--config", "config.toml", "replay", "--dry-run", "--format", "json", "many.mbox"]
+    spool_dir = tmp_path / "tmp"
+    spool_dir.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(SRC), "TMPDIR": str(spool_dir)}
+    env["SPOOL_BAD_FROM"] = str(3 * Rejections.READ_BATCH)
+    done = subprocess.run(
+        [sys.executable, "-c", _BAD_SECTOR_CHILD, *args],
+        env=env,
+        capture_output=True,
+        timeout=600,
+        cwd=tmp_path,
+        check=False,
+    )
+    stderr = done.stderr.decode(errors="replace")
+    assert done.returncode == 1, (done.returncode, stderr[-500:])
+    assert "Traceback" not in stderr, stderr[-2000:]
+    lines = stderr.splitlines()
+    named = [
+        line.split(": ")[1].removeprefix("rejected ") for line in lines if " rejected " in line
+    ]
+    everyone = [f"many.mbox#{n}" for n in range(1, 12_001)]
+    assert 0 < len(named) < len(everyone) and named[-1] == everyone[-1], len(named)
+    assert named == [source for source in everyone if source in set(named)]  # in order
+    (said,) = [line for line in lines if "could not be read back" in line]
+    assert f"{len(everyone) - len(named)} of the {len(everyone)} rejections" in said, said
+    assert "Input/output error" in said and "parse" in said, said
+    if command == "replay":
+        listed = [r["source"] for r in json.loads(done.stdout)["rejected"]]
+        assert listed == named

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dirsync_bridge.models import ConflictData
@@ -87,19 +87,27 @@ def test_tracking_id_is_taken_out_of_the_message() -> None:
 
 
 # The Tracking Id pattern as it was, with a leading \s* that made every search slow: the
-# oracle for the faster one, which must find the same id and leave the same message.
+# oracle for the faster one, which must find the same id and leave the same message. Its
+# label is read in any capitalisation now (ASCII letters), as "TRACKING ID:" must be (left
+# by reviews): it was "Tracking I[Dd]" only, and pinned "TRACKING ID: <guid>" in the message.
 _TRACKING_BEFORE = re.compile(
-    r"\s*Tracking\s+I[Dd]\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"\s*(?ai:tracking)\s+(?ai:id)\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
     r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
 )
 _TEXT_PIECES = st.sampled_from(
     [" ", "  ", "\n", "\r\n", "\t", "\xa0", "\u2003", "Tracking", "Tracking Id:", "Tracking ID: ",
-     "Tracking\xa0Id :", "tracking id:", "racking", "Id", ":", ".", "error", "Unable to update",
+     "Tracking\xa0Id :", "tracking id:", "TRACKING ID:", "tRaCkInG\niD :", "TRACKING", "racking",
+     "Id", ":", ".", "error", "Unable to update",
      "466344FE-a7c5-403e-8b0a-8621752ac178", "00000000-0000-0000-0000-00000000000g"]
 )  # fmt: skip
 
 
 @given(st.lists(_TEXT_PIECES, max_size=12).map("".join))
+@example("error TRACKING ID: 466344FE-a7c5-403e-8b0a-8621752ac178.")
+@example(
+    "tracking\xa0id :466344FE-a7c5-403e-8b0a-8621752ac178 "
+    "Tracking Id: 00000000-0000-0000-0000-000000000000"
+)
 def test_tracking_id_and_cleaned_message_are_as_with_the_leading_whitespace_pattern(
     text: str,
 ) -> None:

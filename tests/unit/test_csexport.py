@@ -431,3 +431,71 @@ def test_a_cs_object_nested_in_another_does_not_erase_the_outer_ones_errors() ->
     other = _object(f"<error-literal>{DUP_PROXY}</error-literal>", upn="b@contoso.com")
     report = _report(_file(outer, other))
     assert sorted(e.identity or "" for e in report.errors) == ["a@contoso.com", "b@contoso.com"]
+
+
+def _in(namespace_prefix: str, text: str, *names: str) -> str:
+    """``text`` with the elements ``names`` put in namespace ``urn:other`` by a prefix."""
+    for name in names:
+        text = text.replace(f"<{name}>", f"<{namespace_prefix}:{name}>")
+        text = text.replace(f"<{name} ", f"<{namespace_prefix}:{name} ")
+        text = text.replace(f"</{name}>", f"</{namespace_prefix}:{name}>")
+    return text
+
+
+_ONE = _object(f"<error-literal>{DUP_PROXY}</error-literal>", upn="a@contoso.com")
+_DECLARED = ' xmlns:x="urn:other"'
+
+
+def _declared(objects: str) -> bytes:
+    """A plain ``<cs-objects>`` declaring the prefix ``x``, holding ``objects``."""
+    return f"<cs-objects{_DECLARED}>{objects}</cs-objects>".encode()
+
+
+_X_DN = _ONE.replace("<cs-object", '<cs-object x:cs-dn="CN={41}"')
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'<x:cs-objects xmlns:x="urn:other"/>',
+        b'<cs-objects xmlns="urn:other"/>',
+        b'<?xml version="1.0"?>\n<x:cs-objects xmlns:x="urn:other">\n</x:cs-objects>',
+        f"<x:cs-objects{_DECLARED}>{_in('x', _ONE, 'cs-object')}</x:cs-objects>".encode(),
+        f'<cs-objects xmlns="urn:other">{_ONE}</cs-objects>'.encode(),
+        _declared(_in("x", _ONE, "cs-object")),
+        _declared(_ONE + _in("x", _ONE, "export-errordetail")),
+        _declared(_in("x", _ONE, "error-literal", "cd-error")),
+        _declared(_X_DN),
+    ],
+    ids=[
+        "prefixed-empty-root",
+        "default-namespace-empty-root",
+        "prefixed-root-of-blanks",
+        "prefixed-root-and-objects",
+        "default-namespace-with-objects",
+        "prefixed-object-in-a-plain-root",
+        "prefixed-error-detail-beside-a-plain-one",
+        "prefixed-cd-error",
+        "prefixed-cs-dn-attribute",
+    ],
+)
+def test_csexport_names_in_a_namespace_are_refused_never_read_as_a_complete_report(
+    raw: bytes,
+) -> None:
+    """A real csexport file uses no XML namespace (reference/live-sources.md 4.1). Its
+    names in one are another vocabulary's: ``<x:cs-objects xmlns:x="...">`` was read as a
+    complete empty report, resolving every open csexport problem (left by reviews), and a
+    namespaced ``cs-object`` or ``export-errordetail`` was read as csexport's own."""
+    rejected = _rejected(raw)
+    assert rejected.code == "not-an-error-export", rejected
+    assert "urn:other" in rejected.detail and "/f:e" in rejected.detail
+    assert "\n" not in rejected.reason
+
+
+def test_unknown_elements_and_attributes_in_a_namespace_are_still_ignored() -> None:
+    # Only csexport's own names are refused in a namespace: someone's extension beside them
+    # says nothing about the errors, as any unknown element.
+    one = _ONE.replace("<export-errordetail", '<x:note x:id="1">hi</x:note><export-errordetail')
+    one = one.replace("<cs-object", '<cs-object x:origin="z"')
+    report = _report(_declared("<x:meta/>" + one))
+    assert [e.identity for e in report.errors] == ["a@contoso.com"]

@@ -7,6 +7,7 @@ reference here: whatever the HTML, streaming must give exactly what it gives.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from dirsync_bridge.config.settings import Config
+from dirsync_bridge.models import Report
 from dirsync_bridge.parse import table_stream, tables
 from dirsync_bridge.parse.body import BodyFacts
 from dirsync_bridge.parse.message import parse_message
@@ -23,6 +25,7 @@ from dirsync_bridge.parse.mime import read_parts
 from dirsync_bridge.parse.tables import read_html, read_html_pieces
 
 from ..conftest import REPORTS, ROOT
+from ..reportgen import report_html
 
 FIXTURES = sorted(p for p in REPORTS.glob("*.eml") if p.stat().st_size)
 HTML_BODIES = [
@@ -273,3 +276,32 @@ def test_a_tracking_id_in_a_row_of_its_own_is_its_errors_not_an_error(
     for facts in (read_html(html), _whole(html, monkeypatch)):
         assert [r.identity for r in facts.rows] == ["megan@contoso.com", "u0@contoso.com"]
         assert facts.rows[0].tracking_id == "466344fe-a7c5-403e-8b0a-8621752ac178"
+
+
+@pytest.mark.parametrize(
+    "label", ["TRACKING ID:", "tracking id:", "Tracking ID:", "TrAcKiNg&nbsp;iD :"]
+)
+def test_the_tracking_id_label_is_read_in_any_capitalisation(label: str) -> None:
+    """``TRACKING ID:`` in a report row was not the Tracking Id label: the id stayed in the
+    message, whose text changed every report, and no row of its own gave its id to the error
+    above (left by reviews)."""
+    guid = "466344FE-A7C5-403E-8B0A-8621752AC178"
+    html = report_html("Contoso", datetime(2026, 1, 4, tzinfo=UTC), [("a@contoso.com", MSG)])
+    html = html.replace(f"{MSG}</td></tr>", f"{MSG} {label} {guid}</td></tr>")
+    html = html.replace(
+        "</table>",
+        f"<tr><td>b@contoso.com</td><td>{MSG}</td></tr>"
+        f'<tr><td colspan="2">{label} {guid.lower()}</td></tr></table>',
+    )
+    raw = (
+        "From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
+        "Subject: Directory Synchronization Error Report\n"
+        "Date: Sun, 04 Jan 2026 00:00:00 +0000\nMessage-ID: <t@x>\nMIME-Version: 1.0\n"
+        f"Content-Type: text/html; charset=utf-8\n\n{html}"
+    ).encode()
+    report = parse_message(raw, "t.eml")
+    assert isinstance(report, Report), report
+    assert [(e.identity, e.tracking_id, e.message) for e in report.errors] == [
+        ("a@contoso.com", guid.lower(), MSG),
+        ("b@contoso.com", guid.lower(), MSG),
+    ]

@@ -55,7 +55,7 @@ from ..config.certificate import certificate_problems
 from ..config.file import signing_key_problem
 from ..config.settings import GraphSettings
 from ..errors import ConfigError, Retriable, SignInUnavailable, Unserved
-from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
+from ..retry import RETRY_STATUSES, Budget, TryAgain, no_answer, retry_after_seconds, retrying
 from ..secret_files import (
     header_safe,
     public,
@@ -343,7 +343,7 @@ class GraphClient:
                         method, url, params=params, json=json, headers=sent, stream=stream
                     )
                     try:
-                        # Not ``ok`` (below 400): a 3xx without a Location is no answer.
+                        # Not ``ok`` (below 400): a 3xx that is no redirect is no answer.
                         if response.status_code < 300:
                             # Read inside the slot: the answer is in flight until its last byte.
                             return read(response)
@@ -357,8 +357,8 @@ class GraphClient:
                 own = answers_own(exc)
                 raise TryAgain(describe(exc, self.root)) from None
             status = response.status_code
-            if status < 400:  # a 3xx without a Location: no answer to read, retried
-                raise TryAgain(f"HTTP {status} without a Location (not an answer)")
+            if status < 400:  # a 3xx that is no redirect: no answer to read, retried
+                raise TryAgain(no_answer(status, response.headers.get("Location")))
             if status in RETRY_STATUSES:
                 code, _ = error_of(response)
                 wait = retry_after_seconds(response.headers.get("Retry-After"))

@@ -21,7 +21,7 @@ import requests
 
 from ..errors import ConfigError, GraphError, TooLarge
 from ..json_answers import TooDeep, answer_json
-from ..retry import RETRY_STATUSES, retry_after_seconds
+from ..retry import RETRY_STATUSES, no_answer, retry_after_seconds
 from ..secret_files import redact
 
 CHUNK: Final = 64 * 1024
@@ -40,12 +40,18 @@ class BadAnswer(requests.RequestException):
 
 
 class Busy(requests.RequestException):
-    """The login host answered 429 or 5xx: busy or briefly down, whatever the body says."""
+    """The login host answered 429 or 5xx: busy or briefly down, whatever the body says; or
+    a 3xx that is no redirect: no answer either, retried the same way."""
 
     def __init__(self, response: requests.Response) -> None:
         super().__init__(f"HTTP {response.status_code}", response=response)
         self.status = response.status_code
         self.retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        self.said = (
+            f"answered {no_answer(self.status, response.headers.get('Location'))}"
+            if 300 <= self.status < 400
+            else f"is busy (HTTP {self.status})"
+        )
 
 
 class Session(requests.Session):
@@ -210,7 +216,7 @@ def describe(exc: requests.RequestException, host: str) -> str:
     if isinstance(exc, BadAnswer):
         return f"{host} answered {exc}"
     if isinstance(exc, Busy):
-        return f"{host} is busy (HTTP {exc.status})"
+        return f"{host} {exc.said}"
     if isinstance(exc, requests.exceptions.SSLError):
         return f"the TLS handshake with {host} failed ({tls_reason(exc)})"
     if isinstance(exc, requests.ConnectionError | requests.Timeout):

@@ -162,7 +162,7 @@ def row_reader(roles: dict[str, int]) -> Callable[[Sequence[str]], Row | None]:
             messages.setdefault(message, message),
             collapse(cells[at_object]) or None if 0 <= at_object < width else None,
             collapse(cells[at_stated]) or None if 0 <= at_stated < width else None,
-            find_tracking_id(joined) if "racking" in joined else None,
+            find_tracking_id(joined),
         )
 
     return read
@@ -173,7 +173,8 @@ def row_reader(roles: dict[str, int]) -> Callable[[Sequence[str]], Row | None]:
 
 _ERRORS_FOLLOW = re.compile(r"following errors occurred", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
-_TRACKING_ONLY = re.compile(r"^Tracking\s+I[Dd]\s*:\s*[0-9A-Fa-f-]{36}\.?$")
+# The label in any capitalisation, as catalog.find_tracking_id reads it (ASCII letters only).
+_TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 _MAX_IDENTITY = 320
 
 

@@ -25,10 +25,13 @@ PRODUCT = (
 # No leading \s*: a pattern that starts with a literal is searched for that literal first
 # (measured 7.6x faster per search on report rows; 314 -> 226 ms on 10,000 rows that each
 # carry an id). The whitespace a leading \s* would have cut is collapsed by clean_message.
-_TRACKING = re.compile(
-    r"Tracking\s+I[Dd]\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
-    r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
-)
+_GUID = r"(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+_TRACKING = re.compile(r"Tracking\s+I[Dd]\s*:\s*" + _GUID)
+# The label in any capitalisation ("TRACKING ID:", left by reviews: the id stayed in the
+# message, a new text every report). A case-blind pattern has no literal to search for first
+# (7 us a row against 0.5), so it runs only where a lower-cased copy shows a label that the
+# pattern above did not find first. ASCII letters only (?a): \s stays Unicode's.
+_TRACKING_ANY_CASE = re.compile(r"(?ai:tracking)\s+(?ai:id)\s*:\s*" + _GUID)
 _PII = re.compile(r"</?pii>", re.IGNORECASE)
 
 # Attribute names seen in bracket lists (reference/format.md 2.2 and 4). After a comma, a
@@ -76,7 +79,7 @@ def clean_message(text: str) -> tuple[str, str | None]:
     if "<" in text:
         text = _PII.sub("", text)
     tracking_id = None
-    found = _TRACKING.search(text) if "racking" in text else None
+    found = _tracking(text)
     if found:
         tracking_id = found.group("id").lower()
         text = text[: found.start()] + " " + text[found.end() :]
@@ -84,9 +87,19 @@ def clean_message(text: str) -> tuple[str, str | None]:
 
 
 def find_tracking_id(text: str) -> str | None:
-    """The GUID of the first ``Tracking Id:`` in ``text``, lower-cased."""
-    found = _TRACKING.search(text) if "racking" in text else None
+    """The GUID of the first ``Tracking Id:`` in ``text`` (any capitalisation), lower-cased."""
+    found = _tracking(text)
     return found.group("id").lower() if found else None
+
+
+def _tracking(text: str) -> re.Match[str] | None:
+    """The first ``Tracking Id: <guid>`` in ``text``, the label in any capitalisation."""
+    found = _TRACKING.search(text) if "racking" in text else None
+    # A label in another capitalisation before the one found (or with none found) is the
+    # first; the lower-cased copy costs 0.6 us a row, the case-blind search far more.
+    if "tracking" in (text[: found.start()] if found else text).lower():
+        return _TRACKING_ANY_CASE.search(text)
+    return found
 
 
 def parse_bracket_list(body: str) -> tuple[ConflictData, ...]:

@@ -165,6 +165,9 @@ class Others:
     """The first one's local name."""
     text: str = ""
     """The start of the root's own text when it holds more than XML blanks (CDATA too)."""
+    root: str = ""
+    """The root's tag, namespace included (``{uri}name``), known before the first element
+    is yielded: ``iter_elements`` matches names in any namespace, its caller may not."""
 
 
 def iter_elements(
@@ -194,6 +197,8 @@ def iter_elements(
     try:
         for event, element in context:
             if event == "start":
+                if others is not None and not others.root:
+                    others.root = str(element.tag)  # the first start is the root's
                 inside += wanted(element.tag)
                 continue
             parent = element.getparent()

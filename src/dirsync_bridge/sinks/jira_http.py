@@ -37,7 +37,7 @@ from jira import JIRA, JIRAError
 from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..json_answers import TooDeep, answer_json
-from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
+from ..retry import RETRY_STATUSES, Budget, TryAgain, no_answer, retry_after_seconds, retrying
 from .jira_exchange import (
     UNUSABLE_URL,
     NestedTooDeep,
@@ -294,7 +294,7 @@ class JiraHttp:
         if response.is_redirect and (response.headers.get("Location") or "").strip():
             raise redirected(self.settings, response)
         if 300 <= response.status_code < 400:
-            raise NoAnswer(f"HTTP {response.status_code} without a Location (not an answer)")
+            raise NoAnswer(no_answer(response.status_code, response.headers.get("Location")))
         if not response.content:
             if need:
                 raise NotJson("an empty answer")

@@ -52,19 +52,34 @@ def comment_pages(
     its ``total`` (Jira may cap a page below what is asked: its ``maxResults`` says so),
     after those already ``read`` (the page Jira sends with the issue)."""
     what = f"read the comments of {key}"
-    comments: list[dict[str, Any]] = list(read or [])
-    seen: set[str] = {str(c["id"]) for c in comments}
+    comments: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    _add_new(comments, seen, read or [])
     while True:
         params = {"startAt": len(comments), "maxResults": _PAGE}
         page = http.read(what, f"issue/{key}/comment", params, ticket=key, need=("comments",))
         more = comments_of(page, what)
-        ids = {str(c["id"]) for c in more}
-        if ids and ids <= seen:  # ``startAt`` not followed (a proxy's cache): would page on
+        if not _add_new(comments, seen, more) and more:
+            # ``startAt`` not followed (a proxy's cache): it would page on for ever.
             raise Retriable(
                 f"Jira: {what}: a page repeats comments already read; the next run retries"
             )
-        seen |= ids
         total = page.get("total")
-        comments += more
         if not more or type(total) is not int or len(comments) >= total:
             return comments  # the last page (or comments deleted meanwhile: all there is)
+
+
+def _add_new(comments: list[dict[str, Any]], seen: set[str], page: list[dict[str, Any]]) -> int:
+    """Append the comments of ``page`` not ``seen`` yet, in order; how many were new.
+
+    A page that follows ``startAt`` only in part (a proxy's) starts with comments already
+    read: kept once, as Jira has them (left by reviews: ``tickets show`` listed them twice).
+    """
+    added = 0
+    for comment in page:
+        id_ = str(comment["id"])
+        if id_ not in seen:
+            seen.add(id_)
+            comments.append(comment)
+            added += 1
+    return added
