@@ -7,7 +7,7 @@ family: the pipeline, the ticket sync and the sources each use a part of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -103,6 +103,18 @@ class Ledger(Protocol):
 
     def mark_processed(self) -> int:
         """Every pending message whose writes are all settled is done."""
+        ...
+
+    def messages_mark(self) -> int:
+        """The last message row recorded so far (0: none)."""
+        ...
+
+    def unnamed_rejections(self) -> Iterator[tuple[str, str]]:
+        """(source, reason) of each rejection no pass has named yet, in the order recorded."""
+        ...
+
+    def mark_named(self, up_to: int) -> int:
+        """The rejections up to the mark ``up_to`` were named by a pass's output."""
         ...
 
     def dirty(self) -> list[str]:

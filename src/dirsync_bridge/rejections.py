@@ -65,8 +65,12 @@ class Rejections:
 
     def append(self, result: Rejected) -> None:
         """One more rejection to name."""
+        self.add(result.source, result.code, result.detail)
+
+    def add(self, source: str, code: str, detail: str) -> None:
+        """One more rejection to name, as a ledger keeps it (one an earlier pass met)."""
         # ASCII JSON: a lone surrogate in a reason is kept as its escape, never refused.
-        line = json.dumps([result.source, result.code, result.detail]).encode() + b"\n"
+        line = json.dumps([source, code, detail]).encode() + b"\n"
         self._count += 1
         self._held.append(line)
         self._held_bytes += len(line)
