@@ -286,6 +286,12 @@ class MailboxBook(Protocol):
         """A message read, with the action it is owed."""
         ...
 
+    def record_mailbox_rejected(
+        self, message_id: str, source: str, received: datetime, reference: str, reason: str
+    ) -> None:
+        """A message refused unread, with the action it is owed; a rejection to name."""
+        ...
+
     def mailbox_owed(self, source: str) -> list[tuple[str, str, datetime]]:
         """(message id, outcome, received) of the messages still owed their action."""
         ...

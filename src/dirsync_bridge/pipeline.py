@@ -160,7 +160,10 @@ def _unnamed_before(ledger: Ledger, spool: Rejections, summary: RunSummary) -> N
     for source, reason in ledger.unnamed_rejections():
         code, said, detail = reason.partition(": ")
         spool.add(source, code if said else "rejected", detail if said else reason)
-        summary.rejected += 1
+        if code == "unreadable":  # a mailbox message that could not be fetched
+            summary.unreadable += 1
+        else:
+            summary.rejected += 1
 
 
 def mark_named(config: Config, summary: RunSummary) -> None:

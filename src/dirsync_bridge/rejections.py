@@ -45,9 +45,9 @@ class Rejections:
     lists them, then stderr names them).
 
     A temporary directory that cannot take them (full, a file-size limit, read-only) never
-    stops the command: a pass has recorded the rejections met so far in its ledger, so that
-    the next pass counts them already seen and would never name them (review rev34). Those
-    not on disk are held in memory from then on (a hundred bytes or so each), said once."""
+    stops the command: a pass stopped has its rejections named by the next one, but a pass
+    that can go on names them itself. Those not on disk are held in memory from then on (a
+    hundred bytes or so each), said once."""
 
     IN_MEMORY = 1 << 20
     """Bytes held before they go to disk: a few thousand rejections."""

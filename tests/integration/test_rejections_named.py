@@ -19,11 +19,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.crashpoints import ENV_VAR
+from dirsync_bridge.errors import Retriable
 from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.pipeline import run
 
 from ..conftest import REPORTS
 from ..reportgen import duplicate, report_email
+from ..simulators.graph.fixtures import mime_message, tool_settings
+from ..simulators.graph.server import GraphSimulator
+from ..simulators.graph.tenant import CLIENT_SECRET, MAILBOX
 
 REJECTED = "a-dmarc-fail.eml"
 """Read first (a walk reads a folder in name order): recorded before the pass is killed."""
@@ -190,3 +198,44 @@ def test_a_ledger_from_before_the_upgrade_names_only_rejections_met_since(tmp_pa
     assert len(_named(met)) == 1, met.stderr
     assert [r["source"] for r in _summary(met)["rejected"]] == [str(later / "cut.eml")]
     assert _replay(config_file, later).returncode == 0
+
+
+def test_a_rejection_met_by_a_run_that_ended_75_is_named_by_the_next_run(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    """A mailbox pass stopped by Graph (503 past ``retry_for``: exit 75) after it met a
+    message too large: the next pass names it, once, though the mailbox never serves it
+    again."""
+    now = datetime.now(UTC)
+    huge = mime_message(body="x" * 300_000)  # from the report sender, with the report subject
+    big = graph_sim.add_message(MAILBOX, "inbox", huge, received=now - timedelta(hours=3))
+    rows = [("zoe@contoso.com", duplicate("ProxyAddresses", "SMTP:zoe@contoso.com"))]
+    raw = report_email("Contoso", now - timedelta(hours=2), rows, "stuck@named.test")
+    stuck = graph_sim.add_message(MAILBOX, "inbox", raw, received=now - timedelta(hours=2))
+    graph_sim.faults.path_contains = f"{stuck.immutable_id}/$value"
+    graph_sim.faults.rate_503 = 1.0
+    graph_sim.faults.retry_after = "0"
+    config = Config.model_validate(
+        {
+            "state": {"path": str(tmp_path / "state" / "state.db")},
+            "graph": tool_settings(graph_sim, retry_for="5s"),
+            "source": {"mailbox": {"mailbox": MAILBOX}},
+            "parse": {"max_message_bytes": 100_000},
+        }
+    )
+    env = {"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+
+    with pytest.raises(Retriable):
+        run(config, env=env)
+    assert graph_sim.message(big.id).categories == ["dirsync-bridge-rejected"]
+
+    graph_sim.faults.rate_503 = 0.0
+    again = run(config, env=env)
+    assert again.created == 1
+    (named,) = again.problems
+    assert named.code == "too-large" and "max_message_bytes (100000)" in named.reason
+    assert named.source.endswith(big.immutable_id[-16:])
+    assert again.rejected == 1
+
+    quiet = run(config, env=env)
+    assert list(quiet.problems) == [] and quiet.rejected == 0
