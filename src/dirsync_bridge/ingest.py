@@ -163,9 +163,9 @@ def ingest(
         # cut for good (an archived message truncated in transit), which no retry mends and
         # whose every replay would then be a "temporary failure"; the next run reads the
         # whole file whatever this one's exit code was.
-        # Kept to be named first, then recorded: once recorded, the next pass counts the
-        # message already seen, so this pass is the one that names it (the spool never
-        # refuses one: ``rejections``).
+        # Kept to be named first, then recorded (unnamed: ``ledger/naming.py``): the next
+        # pass counts the message already seen; it names it only if this pass is stopped
+        # before its output, which marks it named (the spool never refuses one).
         summary.problems.append(result)
         summary.rejected += 1
         if result.code != "no-tenant":

@@ -7,7 +7,7 @@ family: the pipeline, the ticket sync and the sources each use a part of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -107,6 +107,18 @@ class Ledger(Protocol):
 
     def mark_processed(self) -> int:
         """Every pending message whose writes are all settled is done."""
+        ...
+
+    def messages_mark(self) -> int:
+        """The last message row recorded so far (0: none)."""
+        ...
+
+    def unnamed_rejections(self) -> Iterator[tuple[str, str]]:
+        """(source, reason) of each rejection no pass has named yet, in the order recorded."""
+        ...
+
+    def mark_named(self, up_to: int) -> int:
+        """The rejections up to the mark ``up_to`` were named by a pass's output."""
         ...
 
     def dirty(self) -> list[str]:
@@ -276,6 +288,12 @@ class MailboxBook(Protocol):
         self, message_id: str, source: str, received: datetime, outcome: str
     ) -> None:
         """A message read, with the action it is owed."""
+        ...
+
+    def record_mailbox_rejected(
+        self, message_id: str, source: str, received: datetime, reference: str, reason: str
+    ) -> None:
+        """A message refused unread, with the action it is owed; a rejection to name."""
         ...
 
     def mailbox_owed(self, source: str) -> list[tuple[str, str, datetime]]:

@@ -9,7 +9,10 @@ One pass, whatever the source (saved files or a mailbox), is ``run_pass``:
 4. the lifecycle: bring the tickets of every flagged problem to what its history calls
    for, each write between an intent and its record (``apply_lifecycle``);
 5. mark the messages processed, then let the source do what it owes them (a mailbox moves
-   or marks each message, only now that every ticket write it caused is done).
+   or marks each message, only now that every ticket write it caused is done);
+6. the rejections named (besides the pass's own, those an earlier pass recorded and was
+   stopped before naming) are marked named: by the command once its output is written
+   (``mark_named``), else as the summary that names them is returned.
 
 A crash anywhere leaves either an unflagged problem whose tickets are current, or a flag
 and perhaps an intent, which the next pass settles and finishes; a mailbox's actions still
@@ -21,12 +24,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import bootstrap
+from . import bootstrap, crashpoints
 from .config.settings import Config
+from .errors import DirsyncBridgeError
 from .ingest import (  # re-exported: ``pipeline.ingest`` is where callers have found them
     FUTURE,
     dated,
@@ -57,6 +62,7 @@ __all__ = [
     "ingest_report",
     "input_key",
     "known_identities",
+    "mark_named",
     "message_keys",
     "replay",
     "run",
@@ -74,10 +80,14 @@ def replay(
     progress: Progress | None = None,
     env: Mapping[str, str] = os.environ,
     enrich: bool = True,
+    named_after: bool = False,
 ) -> RunSummary:
-    """Saved mail through the whole pipeline, into the configured sink."""
+    """Saved mail through the whole pipeline, into the configured sink. ``named_after``:
+    the caller names the rejections once its output is written, then calls ``mark_named``
+    (else they are marked named as the summary is returned)."""
     with bootstrap.build(config, env, dry_run=dry_run, enrich=enrich, progress=progress) as parts:
-        return run_pass(bootstrap.file_source(paths, config, progress), parts)
+        source = bootstrap.file_source(paths, config, progress)
+        return run_pass(source, parts, named_after=named_after)
 
 
 def run(
@@ -87,24 +97,35 @@ def run(
     progress: Progress | None = None,
     env: Mapping[str, str] = os.environ,
     now: datetime | None = None,
+    named_after: bool = False,
 ) -> RunSummary:
     """One cron pass: new mail from the configured mailbox, and Graph's provisioning errors
     when ``[source.provisioning_errors]`` is enabled (either alone is fine), into tickets;
-    then the mail is marked."""
+    then the mail is marked. ``named_after``: as for ``replay``."""
     bootstrap.require_source(config)
     with bootstrap.build(
         config, env, dry_run=dry_run, graph=True, verify=True, progress=progress
     ) as parts:
-        return run_pass(bootstrap.run_source(config, parts, now=now), parts, now=now)
+        source = bootstrap.run_source(config, parts, now=now)
+        return run_pass(source, parts, now=now, named_after=named_after)
 
 
-def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = None) -> RunSummary:
-    """One pass over ``source``: read, record, the lifecycle, the writes, the after-actions."""
+def run_pass(
+    source: Source,
+    parts: bootstrap.Parts,
+    *,
+    now: datetime | None = None,
+    named_after: bool = False,
+) -> RunSummary:
+    """One pass over ``source``: read, record, the lifecycle, the writes, the after-actions.
+    ``named_after``: as for ``replay``."""
     # Its rejections spooled past a MiB: memory never grows with how many it meets.
-    summary = RunSummary(problems=Rejections())
+    spool = Rejections()
+    summary = RunSummary(problems=spool)
     map_large_blocks_apart()
     ledger, sink = parts.ledger, parts.sink
     settle(ledger, sink)
+    _unnamed_before(ledger, spool, summary)
     for message in source.messages(summary):
         outcome = ingest(message, parts.config, ledger, summary, parts.enricher)
         source.read(message, outcome)
@@ -116,6 +137,7 @@ def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = N
         del message  # not held while the source reads the next
         if large:
             give_back_memory()
+    up_to = ledger.messages_mark()  # every rejection this pass names is recorded by now
     if parts.verify is not None:
         parts.verify(ledger, now or datetime.now(UTC))
     apply_lifecycle(ledger, sink, parts, summary)
@@ -123,7 +145,55 @@ def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = N
     if parts.enricher is not None:
         summary.fatal += parts.enricher.fatal
     source.finish(summary)
+    if not parts.dry_run:  # (a dry run's ledger is a copy: it marks nothing)
+        if named_after:
+            summary.named_up_to = up_to
+        else:
+            ledger.mark_named(up_to)
     return summary
+
+
+def _unnamed_before(ledger: Ledger, spool: Rejections, summary: RunSummary) -> None:
+    """The rejections an earlier pass recorded but never named (stopped before its output:
+    a kill, a crash, exit 75), named by this pass first and counted among its rejections:
+    read again, such a message is already seen, and no pass would name it."""
+    for source, reason in ledger.unnamed_rejections():
+        code, said, detail = reason.partition(": ")
+        spool.add(source, code if said else "rejected", detail if said else reason)
+        if code == "unreadable":  # a mailbox message that could not be fetched
+            summary.unreadable += 1
+        else:
+            summary.rejected += 1
+
+
+def mark_named(config: Config, summary: RunSummary) -> None:
+    """Once a pass's output has named its rejections: mark them named in its ledger
+    (``summary.named_up_to``), so that no later pass names them again.
+
+    The pass has closed its ledger (and let go of its lock) by now: it is opened again for
+    this one write. Killed before it, the next pass names them again (twice, never none);
+    one that cannot be written (a full disk, a damaged file) is said, never an error: the
+    pass's work is done, and the next pass names them again.
+    """
+    if summary.named_up_to is None or not summary.problems:
+        return  # nothing named (then nothing unnamed up to the mark): the ledger not opened
+    from .ledger.store import Ledger as SqliteLedger
+
+    crashpoints.crash_point("before-named")
+    try:
+        ledger = SqliteLedger.open(config.state.path)
+        try:
+            ledger.mark_named(summary.named_up_to)
+        finally:
+            ledger.close()
+    except (DirsyncBridgeError, sqlite3.Error, OSError) as exc:
+        log.warning(
+            "the rejections named above could not be marked named in %s (%s): the next pass "
+            "names them again",
+            config.state.path,
+            exc,
+            extra={"event": "rejections-not-marked"},
+        )
 
 
 def apply_lifecycle(

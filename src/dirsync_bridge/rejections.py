@@ -44,14 +44,13 @@ class Rejections:
     lists them, then stderr names them).
 
     A temporary directory that cannot take them (full, a file-size limit, read-only) never
-    stops the command: a pass has recorded the rejections met so far in its ledger, so that
-    the next pass counts them already seen and would never name them (review rev34). Those
-    not on disk are held in memory from then on (a hundred bytes or so each), said once.
+    stops the command: a pass stopped has its rejections named by the next one, but a pass
+    that can go on names them itself. Those not on disk are held in memory from then on (a
+    hundred bytes or so each), said once.
 
     A spool that cannot be read back (an I/O error, a file cut short) does not stop the
-    command either, for the same reason: every rejection that can be read is named, and one
-    line says how many could not be and how to list them (left by reviews: exit 75 named
-    none of them, and the next pass, counting them already seen, named none either)."""
+    command either: every rejection that can be read is named, and one line says how many
+    could not be and how to list them (exit 75 named none of them)."""
 
     IN_MEMORY = 1 << 20
     """Bytes held before they go to disk: a few thousand rejections."""
@@ -71,8 +70,12 @@ class Rejections:
 
     def append(self, result: Rejected) -> None:
         """One more rejection to name."""
+        self.add(result.source, result.code, result.detail)
+
+    def add(self, source: str, code: str, detail: str) -> None:
+        """One more rejection to name, as a ledger keeps it (one an earlier pass met)."""
         # ASCII JSON: a lone surrogate in a reason is kept as its escape, never refused.
-        line = json.dumps([result.source, result.code, result.detail]).encode() + b"\n"
+        line = json.dumps([source, code, detail]).encode() + b"\n"
         self._count += 1
         self._held.append(line)
         self._held_bytes += len(line)

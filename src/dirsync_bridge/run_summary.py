@@ -69,3 +69,7 @@ class RunSummary:
     """Directory scans read (Graph's provisioning errors), one line each: what they found."""
     fatal: list[str] = field(default_factory=list)
     """Configuration problems the run worked around (a look-up it could not make): exit 2."""
+    named_up_to: int | None = None
+    """The pass's mark in its ledger (``Ledger.messages_mark``) when its caller names its
+    rejections after writing its output: then the caller marks them named up to it
+    (``pipeline.mark_named``). None: nothing left to mark (marked already, or a dry run)."""

@@ -74,17 +74,27 @@ def state_config(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def finish(config_file: Path, corpus: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        command(config_file, "replay", str(corpus)),
-        env=BASE_ENV,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    # The two hostile reports were named (and recorded) by the first interrupted runs.
-    assert done.returncode == 0, done.stderr
-    return done
+    def replayed() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command(config_file, "replay", str(corpus)),
+            env=BASE_ENV,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    # The two hostile reports were recorded by the first interrupted runs, which were
+    # stopped before naming them: this run names them (review rev34), the next none.
+    done = replayed()
+    assert done.returncode == 1, done.stderr
+    named = sorted(line for line in done.stderr.splitlines() if " rejected " in line)
+    assert len(named) == 2, done.stderr
+    assert "hostile_dmarc_fail.eml: authentication-failed" in named[0]
+    assert "hostile_spoofed_display_name.eml: untrusted-sender" in named[1]
+    again = replayed()
+    assert again.returncode == 0, again.stderr
+    return again
 
 
 KILLS = [

@@ -95,7 +95,12 @@ def replay(
         bar = _progress_bar("replay")
         try:
             summary = pipeline.replay(
-                paths, config, dry_run=dry_run, progress=bar, enrich=not no_enrich
+                paths,
+                config,
+                dry_run=dry_run,
+                progress=bar,
+                enrich=not no_enrich,
+                named_after=True,
             )
         except DirsyncBridgeError as exc:
             _fail(exc)
@@ -110,6 +115,7 @@ def replay(
                 click.echo(line)
         sys.stdout.flush()
         _report(summary)
+        pipeline.mark_named(config, summary)  # named now: no later pass names them again
         _log_summary("replay", summary, dry_run)
         sys.exit(_exit_code(summary))
 
@@ -235,7 +241,7 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     with _metrics(config, dry_run) as watch:
         bar = _progress_bar("run")
         try:
-            summary = pipeline.run(config, dry_run=dry_run, progress=bar)
+            summary = pipeline.run(config, dry_run=dry_run, progress=bar, named_after=True)
         except DirsyncBridgeError as exc:
             _fail(exc)
         finally:
@@ -252,5 +258,6 @@ def run(ctx: click.Context, dry_run: bool) -> None:
             click.echo(run_line(summary, dry_run))
         sys.stdout.flush()
         _report(summary)
+        pipeline.mark_named(config, summary)  # named now: no later pass names them again
         _log_summary("run", summary, dry_run)
         sys.exit(_exit_code(summary))

@@ -7,7 +7,7 @@ taken in until every ticket write it caused is done; ``run`` does the owed actio
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .. import sqlite
 from .history import moment, stamp
@@ -43,6 +43,25 @@ class MailboxLedger:
                 "INSERT OR IGNORE INTO mailbox_messages (id, source, received_at, outcome) "
                 "VALUES (?, ?, ?, ?)",
                 (message_id, source, _time(received), outcome),
+            )
+
+    def record_mailbox_rejected(
+        self, message_id: str, source: str, received: datetime, reference: str, reason: str
+    ) -> None:
+        """A mailbox message refused unread (too large, unreadable): taken in, owed its
+        ``after_rejected`` action, never fetched again, and so kept as a rejection still to
+        be named (``NamingLedger``), under its Graph id (no bytes to hash): a pass stopped
+        before its output leaves it to the next pass to name (review rev34)."""
+        with sqlite.transaction(self.conn):
+            self.conn.execute(
+                "INSERT OR IGNORE INTO mailbox_messages (id, source, received_at, outcome) "
+                "VALUES (?, ?, ?, 'rejected')",
+                (message_id, source, _time(received)),
+            )
+            self.conn.execute(
+                "INSERT OR IGNORE INTO messages (key, source, status, reason, recorded_at, "
+                "named) VALUES (?, ?, 'rejected', ?, ?, 0)",
+                (f"mailbox:{message_id}", reference, reason, _time(datetime.now(UTC))),
             )
 
     def mailbox_owed(self, source: str) -> list[tuple[str, str, datetime]]:

@@ -1,7 +1,7 @@
 """The ledger's migrations from 0008 on: report coverage, Jira links, identity pairs,
 history keyed by report, organization names, ticket audits, row digests and listings, and
-the repairs of tenant joins and merge chains, the keys of moved tickets, and the local
-ticket store's tables.
+the repairs of tenant joins and merge chains, the keys of moved tickets, the local ticket
+store's tables, and the mark of rejections named.
 
 Part of ``schema.MIGRATIONS``, in order, after ``schema_original``. Shipped: never edit
 one, add the next at the end. Their names and SQL are recorded by every existing ledger.
@@ -319,6 +319,21 @@ LATER: tuple[sqlite.Migration, ...] = (
             "CREATE TABLE IF NOT EXISTS recheck_verified (id INTEGER PRIMARY KEY CHECK (id = 1))",
             """INSERT OR IGNORE INTO recheck_verified (id) SELECT 1 WHERE EXISTS
                 (SELECT 1 FROM resolutions WHERE name LIKE 'dirsync-bridge verified: %')""",
+        ),
+    ),
+    (
+        "0020-rejections-named",
+        (
+            # Whether a pass's output has named a rejected message (0: not yet). A pass
+            # records a rejection as it meets it and names it only after its output: one
+            # stopped in between (a kill, exit 75) left it recorded, counted already seen by
+            # every later pass, and named by none (review rev34). The next pass names those
+            # still 0 (``ledger/naming.py``). Every row before this is taken as named (its
+            # release named it, unless stopped: nothing tells which): the first pass after
+            # the upgrade does not name a whole archive's old rejections again.
+            "ALTER TABLE messages ADD COLUMN named INTEGER NOT NULL DEFAULT 1",
+            # The unnamed ones (almost always none) found without a scan of every message.
+            "CREATE INDEX IF NOT EXISTS messages_unnamed ON messages (named) WHERE named = 0",
         ),
     ),
 )

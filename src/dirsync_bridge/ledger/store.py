@@ -30,6 +30,7 @@ from .intents import IntentLedger
 from .joining import TenantJoinLedger
 from .listing import ListingLedger
 from .mailbox import MailboxLedger
+from .naming import NamingLedger
 from .pairing import StoreLedger
 from .reverify import ReverifyLedger
 from .rules import RulesLedger
@@ -86,6 +87,7 @@ class Ledger(
     TenantNameLedger,
     TenantJoinLedger,
     MailboxLedger,
+    NamingLedger,
     StoreLedger,
     ListingLedger,
     TicketLedger,
@@ -146,11 +148,12 @@ class Ledger(
         return row is not None
 
     def record_rejected(self, key: str, source: str, reason: str) -> None:
-        """A message that makes no ticket, with the reason (a rejection is final)."""
+        """A message that makes no ticket, with the reason (a rejection is final); not yet
+        named (``NamingLedger``)."""
         with sqlite.transaction(self.conn):
             self.conn.execute(
-                "INSERT OR REPLACE INTO messages (key, source, status, reason, recorded_at) "
-                "VALUES (?, ?, 'rejected', ?, ?)",
+                "INSERT OR REPLACE INTO messages (key, source, status, reason, recorded_at, "
+                "named) VALUES (?, ?, 'rejected', ?, ?, 0)",
                 (key, source, reason, _now()),
             )
 

@@ -221,7 +221,10 @@ class MailboxSource:
         else:
             summary.unreadable += 1
         summary.problems.append(Rejected(source=reference, code=code, detail=detail))
-        self._ledger.record_mailbox(item.id, self.name, item.received, "rejected")
+        # Kept as a rejection to name: never fetched again, it is named by the next pass if
+        # this one is stopped before its output.
+        reason = f"{code}: {detail}"
+        self._ledger.record_mailbox_rejected(item.id, self.name, item.received, reference, reason)
         if isinstance(error, MessageGone):
             self._ledger.mailbox_done(item.id)
 

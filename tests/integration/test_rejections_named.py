@@ -1,0 +1,241 @@
+"""Every rejection is named by a pass, once, even when the pass that met it was stopped.
+
+Review rev34 (left open): a pass records each rejection in the ledger as it meets it and
+names them all only after its output. Stopped in between (SIGKILL, a fault, exit 75), it had
+recorded rejections it never named, and the next pass counted those messages already seen:
+no pass ever named them. Now the next pass names them (stderr and the JSON summary, exit 1),
+marks them named once its output is written, and the pass after names nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.crashpoints import ENV_VAR
+from dirsync_bridge.errors import Retriable
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.pipeline import run
+
+from ..conftest import REPORTS
+from ..reportgen import duplicate, report_email
+from ..simulators.graph.fixtures import mime_message, tool_settings
+from ..simulators.graph.server import GraphSimulator
+from ..simulators.graph.tenant import CLIENT_SECRET, MAILBOX
+
+REJECTED = "a-dmarc-fail.eml"
+"""Read first (a walk reads a folder in name order): recorded before the pass is killed."""
+GOOD = 12
+
+
+def _corpus(folder: Path) -> None:
+    folder.mkdir()
+    (folder / REJECTED).write_bytes((REPORTS / "hostile_dmarc_fail.eml").read_bytes())
+    at = datetime(2024, 3, 1, tzinfo=UTC)
+    for number in range(GOOD):
+        at += timedelta(hours=1)
+        rows = [(f"user{number:02d}@contoso.com", duplicate("ProxyAddresses", "SMTP:x@y.com"))]
+        name = f"b-{number:02d}.eml"
+        (folder / name).write_bytes(report_email("Contoso", at, rows, f"<{name}@named.test>"))
+
+
+def _replay(
+    config_file: Path, corpus: Path, crash: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    if crash is not None:
+        env[ENV_VAR] = crash
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
+    return subprocess.run(
+        [*command, "replay", "--format", "json", str(corpus)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def _summary(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads(done.stdout)
+    return summary
+
+
+def _named(done: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in done.stderr.splitlines() if "rejected " in line]
+
+
+def test_a_rejection_recorded_by_a_killed_pass_is_named_by_the_next_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+
+    # Killed after the rejection and a few reports were recorded, before any output.
+    killed = _replay(config_file, corpus, crash="after-ingest:3")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert killed.stdout == ""
+    assert _named(killed) == []
+
+    rerun = _replay(config_file, corpus)
+    assert rerun.returncode == 1, rerun.stderr
+    summary = _summary(rerun)
+    assert [r["source"] for r in summary["rejected"]] == [str(corpus / REJECTED)]
+    assert summary["rejected"][0]["reason"].startswith("authentication-failed: ")
+    assert summary["messages"]["rejected"] == 1
+    named = _named(rerun)
+    assert len(named) == 1, rerun.stderr
+    assert str(corpus / REJECTED) in named[0]
+    assert "authentication-failed" in named[0]
+
+    third = _replay(config_file, corpus)
+    assert third.returncode == 0, third.stderr
+    assert _summary(third)["rejected"] == []
+    assert _summary(third)["messages"]["rejected"] == 0
+    assert _named(third) == []
+
+
+def test_a_dry_run_names_an_unnamed_rejection_and_marks_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+    assert _replay(config_file, corpus, crash="after-ingest:2").returncode == -signal.SIGKILL
+
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
+    dry = subprocess.run(
+        [*command, "replay", "--dry-run", "--format", "json", str(corpus)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert dry.returncode == 1, dry.stderr
+    assert [r["source"] for r in _summary(dry)["rejected"]] == [str(corpus / REJECTED)]
+
+    rerun = _replay(config_file, corpus)  # the dry run marked nothing: named here
+    assert rerun.returncode == 1, rerun.stderr
+    assert [r["source"] for r in _summary(rerun)["rejected"]] == [str(corpus / REJECTED)]
+    assert _replay(config_file, corpus).returncode == 0
+
+
+def test_killed_between_its_output_and_its_mark_a_pass_has_them_named_again(
+    tmp_path: Path,
+) -> None:
+    """Twice, never zero times: the mark is written only once the output is."""
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+
+    first = _replay(config_file, corpus, crash="before-named:1")
+    assert first.returncode == -signal.SIGKILL, first.stderr
+    assert [r["source"] for r in _summary(first)["rejected"]] == [str(corpus / REJECTED)]
+    assert len(_named(first)) == 1, first.stderr
+
+    again = _replay(config_file, corpus)
+    assert again.returncode == 1, again.stderr
+    assert [r["source"] for r in _summary(again)["rejected"]] == [str(corpus / REJECTED)]
+    assert _replay(config_file, corpus).returncode == 0
+
+
+def _as_before_the_upgrade(state: Path) -> None:
+    """The ledger as a release before migration 0020 left it: no ``named`` column."""
+    conn = sqlite3.connect(state, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        conn.execute("DROP INDEX messages_unnamed")
+        conn.execute("ALTER TABLE messages DROP COLUMN named")
+        conn.execute("DELETE FROM migrations WHERE name = '0020-rejections-named'")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def test_a_ledger_from_before_the_upgrade_names_only_rejections_met_since(tmp_path: Path) -> None:
+    """An earlier release named its rejections as it met them (nothing tells which of its
+    passes was stopped): they are not named again after the upgrade; those met since are,
+    once."""
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    state = tmp_path / "state" / "state.db"
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{state}"\n')
+    assert _replay(config_file, corpus).returncode == 1
+    _as_before_the_upgrade(state)
+
+    upgraded = _replay(config_file, corpus)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert _summary(upgraded)["messages"]["already_seen"] == GOOD + 1
+    assert _named(upgraded) == []
+    ledger = Ledger.open(state)
+    try:
+        names = {row[0] for row in ledger.conn.execute("SELECT name FROM migrations")}
+        assert "0020-rejections-named" in names
+        assert ledger.counts() == {"processed": GOOD, "rejected": 1}
+        assert list(ledger.unnamed_rejections()) == []
+    finally:
+        ledger.close()
+
+    later = tmp_path / "later"
+    later.mkdir()
+    truncated = (REPORTS / "aadconnect_truncated_mime.eml").read_bytes()
+    (later / "cut.eml").write_bytes(truncated)
+    met = _replay(config_file, later)
+    assert met.returncode == 1, met.stderr
+    assert len(_named(met)) == 1, met.stderr
+    assert [r["source"] for r in _summary(met)["rejected"]] == [str(later / "cut.eml")]
+    assert _replay(config_file, later).returncode == 0
+
+
+def test_a_rejection_met_by_a_run_that_ended_75_is_named_by_the_next_run(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    """A mailbox pass stopped by Graph (503 past ``retry_for``: exit 75) after it met a
+    message too large: the next pass names it, once, though the mailbox never serves it
+    again."""
+    now = datetime.now(UTC)
+    huge = mime_message(body="x" * 300_000)  # from the report sender, with the report subject
+    big = graph_sim.add_message(MAILBOX, "inbox", huge, received=now - timedelta(hours=3))
+    rows = [("zoe@contoso.com", duplicate("ProxyAddresses", "SMTP:zoe@contoso.com"))]
+    raw = report_email("Contoso", now - timedelta(hours=2), rows, "stuck@named.test")
+    stuck = graph_sim.add_message(MAILBOX, "inbox", raw, received=now - timedelta(hours=2))
+    graph_sim.faults.path_contains = f"{stuck.immutable_id}/$value"
+    graph_sim.faults.rate_503 = 1.0
+    graph_sim.faults.retry_after = "0"
+    config = Config.model_validate(
+        {
+            "state": {"path": str(tmp_path / "state" / "state.db")},
+            "graph": tool_settings(graph_sim, retry_for="5s"),
+            "source": {"mailbox": {"mailbox": MAILBOX}},
+            "parse": {"max_message_bytes": 100_000},
+        }
+    )
+    env = {"DIRSYNC_GRAPH_SECRET": CLIENT_SECRET}
+
+    with pytest.raises(Retriable):
+        run(config, env=env)
+    assert graph_sim.message(big.id).categories == ["dirsync-bridge-rejected"]
+
+    graph_sim.faults.rate_503 = 0.0
+    again = run(config, env=env)
+    assert again.created == 1
+    (named,) = again.problems
+    assert named.code == "too-large" and "max_message_bytes (100000)" in named.reason
+    assert named.source.endswith(big.immutable_id[-16:])
+    assert again.rejected == 1
+
+    quiet = run(config, env=env)
+    assert list(quiet.problems) == [] and quiet.rejected == 0
