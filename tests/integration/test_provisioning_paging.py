@@ -198,3 +198,33 @@ def test_a_page_token_expired_mid_paging_is_temporary_not_a_configuration_error(
     again = cron()
     assert again.scans == ["graph provisioning errors: 5 on 5 object(s), complete"]
     assert len(by_summary(config)) == 5
+
+
+def test_an_object_a_later_page_repeats_is_counted_once(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any
+) -> None:
+    """Paging while the directory changes (or a proxy's cache) can show an object on two
+    pages: it is one object with its errors once, in the scan's line, its log event and the
+    count the progress bar expects, not two (found by hostile review rev37)."""
+    quarantine_three(graph_sim)
+    graph_sim.add_user(
+        "bob@contoso.com", provisioning_errors=[conflict("ProxyAddresses", "smtp:b@c")]
+    )
+    graph_sim.page_size = 1  # users in error: two pages, the second repeating the first's
+    real = directory._list
+    earlier: list[Any] = []
+
+    def repeating(req, d, kind, base_url, fields, eventual):  # type: ignore[no-untyped-def]
+        """Each users page repeats every object of the pages before it."""
+        reply = real(req, d, kind, base_url, fields, eventual)
+        if kind == "user":
+            shown = reply.body["value"]
+            reply.body["value"] = earlier + shown
+            earlier.extend(shown)
+        return reply
+
+    monkeypatch.setattr(directory, "_list", repeating)
+    config = prov_config(graph_sim, tmp_path / "state")
+    summary = daily(config)()
+    assert summary.created == 4
+    assert summary.scans == ["graph provisioning errors: 4 on 4 object(s), complete"]
