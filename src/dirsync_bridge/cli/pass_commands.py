@@ -179,8 +179,12 @@ def _log_summary(command: str, summary: RunSummary, dry_run: bool) -> None:
     its exit code (``pass_end``)."""
     counts = summary_json(summary, dry_run)
     # A replay's own closing lines, without a dry run's list of writes (that is stdout's).
+    # ``run_line`` starts with its own "run: " (stdout's line); the closing line puts the
+    # command first itself (``pass_end``), so only what follows it is said here.
     said = (
-        run_line(summary, dry_run) if command == "run" else "; ".join(summary_lines(summary, False))
+        run_line(summary, dry_run).partition(": ")[2]
+        if command == "run"
+        else "; ".join(summary_lines(summary, False))
     )
     pass_end.counted(said, {"messages": counts["messages"], "tickets": counts["tickets"]})
 
