@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import bootstrap
 from .config.settings import Config
+from .errors import Retriable
 from .ingest import (  # re-exported: ``pipeline.ingest`` is where callers have found them
     FUTURE,
     dated,
@@ -43,7 +44,7 @@ from .memory import TRIM_AFTER_BYTES, give_back_memory, map_large_blocks_apart
 from .models import Report
 from .ports import Ledger, Progress, RawMessage, Sink, Source
 from .rejections import Rejections
-from .run_summary import RunSummary
+from .run_summary import CutShort, RunSummary
 from .ticket_sync import reconcile_until_settled, settle
 
 __all__ = [
@@ -122,7 +123,12 @@ def run_pass(source: Source, parts: bootstrap.Parts, *, now: datetime | None = N
     ledger.mark_processed()
     if parts.enricher is not None:
         summary.fatal += parts.enricher.fatal
-    source.finish(summary)
+    try:
+        source.finish(summary)
+    except CutShort:
+        raise
+    except Retriable as exc:
+        raise CutShort(exc, summary) from exc
     return summary
 
 

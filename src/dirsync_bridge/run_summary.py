@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .errors import Retriable
 from .models import Rejected
 
 
@@ -69,3 +70,14 @@ class RunSummary:
     """Directory scans read (Graph's provisioning errors), one line each: what they found."""
     fatal: list[str] = field(default_factory=list)
     """Configuration problems the run worked around (a look-up it could not make): exit 2."""
+
+
+class CutShort(Retriable):
+    """A pass that did its work (read, recorded, ticketed, marked) and then met the temporary
+    failure a source held back until ``finish``: exit 75 as that failure, but with the
+    pass's summary, which still goes out (its rejections named: their mail is marked, no
+    later pass names them again; its counts on stdout, in ``run-summary`` and the metrics)."""
+
+    def __init__(self, failure: Retriable, summary: RunSummary) -> None:
+        super().__init__(str(failure))
+        self.summary = summary

@@ -15,7 +15,7 @@ from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
 from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_json_text, summary_lines, utc_now
-from ..run_summary import RunSummary
+from ..run_summary import CutShort, RunSummary
 from ..terminal import ProgressBar
 from .group import (
     EXIT_OK,
@@ -238,8 +238,11 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
     with _metrics(config, dry_run) as watch:
         bar = _progress_bar("run")
+        failure: CutShort | None = None
         try:
             summary = pipeline.run(config, dry_run=dry_run, progress=bar)
+        except CutShort as exc:  # the pass did its work first: said as ever, then exit 75
+            summary, failure = exc.summary, exc
         except DirsyncBridgeError as exc:
             _fail(exc)
         finally:
@@ -257,4 +260,6 @@ def run(ctx: click.Context, dry_run: bool) -> None:
         sys.stdout.flush()
         _report(summary)
         _log_summary("run", summary, dry_run)
+        if failure is not None:
+            _fail(failure)
         sys.exit(_exit_code(summary))
