@@ -31,7 +31,7 @@ from pathlib import Path
 
 from . import bootstrap, crashpoints
 from .config.settings import Config
-from .errors import DirsyncBridgeError
+from .errors import DirsyncBridgeError, Retriable
 from .ingest import (  # re-exported: ``pipeline.ingest`` is where callers have found them
     FUTURE,
     dated,
@@ -48,7 +48,7 @@ from .memory import TRIM_AFTER_BYTES, give_back_memory, map_large_blocks_apart
 from .models import Report
 from .ports import Ledger, Progress, RawMessage, Sink, Source
 from .rejections import Rejections
-from .run_summary import RunSummary
+from .run_summary import CutShort, RunSummary
 from .ticket_sync import reconcile_until_settled, settle
 
 __all__ = [
@@ -144,12 +144,18 @@ def run_pass(
     ledger.mark_processed()
     if parts.enricher is not None:
         summary.fatal += parts.enricher.fatal
-    source.finish(summary)
-    if not parts.dry_run:  # (a dry run's ledger is a copy: it marks nothing)
-        if named_after:
-            summary.named_up_to = up_to
-        else:
-            ledger.mark_named(up_to)
+    if not parts.dry_run and named_after:  # (a dry run's ledger is a copy: it marks nothing)
+        # Set before ``finish``: a pass cut short there still writes its summary, naming its
+        # rejections, and its caller marks them.
+        summary.named_up_to = up_to
+    try:
+        source.finish(summary)
+    except CutShort:
+        raise
+    except Retriable as exc:
+        raise CutShort(exc, summary) from exc
+    if not parts.dry_run and not named_after:
+        ledger.mark_named(up_to)
     return summary
 
 

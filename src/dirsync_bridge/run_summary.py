@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .errors import Retriable
 from .models import Rejected
 
 
@@ -73,3 +74,14 @@ class RunSummary:
     """The pass's mark in its ledger (``Ledger.messages_mark``) when its caller names its
     rejections after writing its output: then the caller marks them named up to it
     (``pipeline.mark_named``). None: nothing left to mark (marked already, or a dry run)."""
+
+
+class CutShort(Retriable):
+    """A pass that did its work (read, recorded, ticketed, marked) and then met the temporary
+    failure a source held back until ``finish``: exit 75 as that failure, but with the
+    pass's summary, which still goes out (its rejections named: their mail is marked, no
+    later pass names them again; its counts on stdout, in ``run-summary`` and the metrics)."""
+
+    def __init__(self, failure: Retriable, summary: RunSummary) -> None:
+        super().__init__(str(failure))
+        self.summary = summary

@@ -169,6 +169,7 @@ def connect(
     # isolation_level=None: no implicit transactions; every write says BEGIN itself.
     conn = _open(str(path), role, str(path))
     try:
+        refuse_foreign(conn)  # before WAL mode, which another application's file would keep
         conn.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL: a commit is safe from a process crash (it is in the log) but not
         # from a power loss until the next checkpoint; ``transaction(durable=True)`` is FULL.
@@ -201,6 +202,7 @@ def connect_readonly(path: Path, migrations: Sequence[Migration], role: Role) ->
         # The copy takes the log too (a crashed run's, not yet applied): it reads the present.
         conn = _snapshot(path, role)
     try:
+        refuse_foreign(conn)
         _check_tables(conn, _recorded(conn, migrations))
     except BaseException:
         conn.close()
@@ -254,8 +256,29 @@ def _open(target: str, role: Role, path: str, uri: bool = False) -> Connection:
     return conn
 
 
+def refuse_foreign(conn: sqlite3.Connection) -> None:
+    """Refuse a database holding tables but no ``migrations`` table: every file of ours has
+    kept one from its first write, so this is another application's file that ``[state]
+    path`` names by mistake (or one of ours that lost it): nothing of ours is written to it."""
+    names = sorted(
+        str(row[0])
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not str(row[0]).startswith("sqlite_")
+    )
+    if not names or "migrations" in names:
+        return
+    role = getattr(conn, "role", GENERIC)
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    raise Fatal(
+        f"{getattr(conn, 'path', ':memory:')}: not {role.name}: an SQLite database with other "
+        f"tables ({shown}) and no record of dirsync-bridge's migrations; point [state] path "
+        f"at a file of its own (or, if it was {role.name}, {role.repair})"
+    )
+
+
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str]:
     """Run the migrations not yet recorded, in order; returns their names."""
+    refuse_foreign(conn)
     conn.execute(
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )

@@ -116,3 +116,24 @@ def test_the_run_summary_is_a_json_line_with_a_timestamp_without_verbose(tmp_pat
     assert summary["counts"]["tickets"]["created"] > 0
     human = cli(config(tmp_path), "replay", str(REPORTS))
     assert "replay: messages:" not in human.stderr  # a person reads the summary on stdout
+
+
+def test_a_runs_summary_line_names_the_command_once(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    """The ``run-summary`` message of a ``run`` (JSON, and the human line at -v) says
+    ``run: 1 new...`` (``run (dry run): ...``), not ``run: run: ...`` (found by hostile
+    review rev37)."""
+    quarantine(graph_sim, "ann@contoso.com")
+    conf = graph_config(tmp_path, graph_sim)
+    for args, head in (
+        (("--log-format", "json", "run"), "run: "),
+        (("--log-format", "json", "run", "--dry-run"), "run (dry run): "),
+    ):
+        done = graph_cli(conf, *args)
+        assert done.returncode == 0, done.stderr
+        (summary,) = with_event(json_lines(done.stderr), "run-summary")
+        assert summary["message"].startswith(head + "0 new message(s)"), summary["message"]
+    human = graph_cli(conf, "-v", "run")
+    (line,) = [x for x in human.stderr.splitlines() if "new message(s)" in x]
+    assert line.count("run") == 1, line

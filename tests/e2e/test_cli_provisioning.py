@@ -143,3 +143,38 @@ def test_a_wrong_secret_stops_the_scan_in_one_line_as_it_stops_the_mailbox(
     assert done.returncode == 2, done.stderr
     assert done.stdout == "" and done.stderr.count("\n") == 1
     assert "sign-in refused (invalid_client" in done.stderr
+
+
+def test_a_pass_whose_scan_fails_still_names_the_mail_it_rejected_and_counts_its_writes(
+    tmp_path: Path, graph_sim: GraphSimulator
+) -> None:
+    """The mailbox and the scan in one pass; the groups listing fails past ``retry_for``
+    (exit 75) after the mail was read, a spoofed report rejected and marked, the rest
+    ticketed. The rejection must still be named (it is marked: no later pass names it),
+    and the pass's counts must still reach stdout, its ``run-summary`` and the metrics (found
+    by hostile review rev37: a temporary failure dropped the whole summary)."""
+    from ..conftest import REPORTS
+    from ..simulators.graph.tenant import MAILBOX
+
+    quarantine(graph_sim, "ann@contoso.com")
+    spoofed = (REPORTS / "hostile_spoofed_display_name.eml").read_bytes()
+    message = graph_sim.add_message(MAILBOX, "inbox", spoofed, received=datetime.now(UTC))
+    graph_sim.faults.retry_after = "0"
+    graph_sim.faults.fail_next(503, times=200)
+    graph_sim.faults.path_contains = "/v1.0/groups"
+    config = config_file(tmp_path, graph_sim)
+    prom = tmp_path / "dirsync-bridge.prom"
+    with config.open("a") as extra:
+        extra.write(f'[source.mailbox]\nmailbox = "{MAILBOX}"\n[metrics]\ntextfile = "{prom}"\n')
+    done = cli(config, "--log-format", "json", "run")
+    assert done.returncode == 75, done.stderr
+    assert graph_sim.message(message.id).folder_id == graph_sim.folder_id(MAILBOX, "inbox")
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    rejected = [line for line in lines if line["event"] == "message-rejected"]
+    assert len(rejected) == 1, done.stderr
+    assert lines[-2]["level"] == "error" and "list groups" in lines[-2]["message"]
+    (summary,) = [line for line in lines if line["event"] == "run-summary"]
+    assert summary["exit_code"] == 75 and summary["counts"] is not None
+    assert summary["counts"]["messages"]["rejected"] == 1
+    assert json.loads(done.stdout)["messages"]["rejected"] == 1
+    assert 'dirsync_bridge_last_run_messages{outcome="rejected"} 1.0' in prom.read_text()

@@ -136,6 +136,37 @@ def test_a_file_that_is_not_a_database_says_so_in_one_line_and_exits_2(
     assert "the ledger is damaged (file is not a database)" in one_line(done)
 
 
+def test_another_applications_database_at_the_ledgers_path_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    """``[state] path`` naming another application's SQLite file by mistake (a Grafana or
+    Home Assistant database): every command refuses it in one line, and its bytes, tables
+    and journal mode are left as they were (found by hostile review rev37: a run used to
+    add the ledger's tables to it, and switch it to WAL)."""
+    ledger = tmp_path / "state" / "state.db"
+    ledger.parent.mkdir()
+    conn = sqlite3.connect(ledger)
+    conn.execute("CREATE TABLE dashboard (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.execute("INSERT INTO dashboard (title) VALUES ('Sales')")
+    conn.commit()
+    conn.close()
+    before = ledger.read_bytes()
+    config = write_config(tmp_path, ledger.parent)
+    for args in (["replay", str(NEW_REPORT)], ["replay", "--dry-run", str(NEW_REPORT)]):
+        done = cli(config, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        line = one_line(done)
+        assert line.startswith(f"dirsync-bridge: error: {ledger}: ") and "dashboard" in line
+    done = cli(config, "tickets")
+    assert done.returncode == 2 and "dashboard" in one_line(done)
+    assert ledger.read_bytes() == before
+    conn = sqlite3.connect(ledger)
+    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["dashboard"]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Permissions and paths
 

@@ -198,3 +198,81 @@ def test_a_page_token_expired_mid_paging_is_temporary_not_a_configuration_error(
     again = cron()
     assert again.scans == ["graph provisioning errors: 5 on 5 object(s), complete"]
     assert len(by_summary(config)) == 5
+
+
+def test_an_object_a_later_page_repeats_is_counted_once(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any
+) -> None:
+    """Paging while the directory changes (or a proxy's cache) can show an object on two
+    pages: it is one object with its errors once, in the scan's line, its log event and the
+    count the progress bar expects, not two (found by hostile review rev37)."""
+    quarantine_three(graph_sim)
+    graph_sim.add_user(
+        "bob@contoso.com", provisioning_errors=[conflict("ProxyAddresses", "smtp:b@c")]
+    )
+    graph_sim.page_size = 1  # users in error: two pages, the second repeating the first's
+    real = directory._list
+    earlier: list[Any] = []
+
+    def repeating(req, d, kind, base_url, fields, eventual):  # type: ignore[no-untyped-def]
+        """Each users page repeats every object of the pages before it."""
+        reply = real(req, d, kind, base_url, fields, eventual)
+        if kind == "user":
+            shown = reply.body["value"]
+            reply.body["value"] = earlier + shown
+            earlier.extend(shown)
+        return reply
+
+    monkeypatch.setattr(directory, "_list", repeating)
+    config = prov_config(graph_sim, tmp_path / "state")
+    summary = daily(config)()
+    assert summary.created == 4
+    assert summary.scans == ["graph provisioning errors: 4 on 4 object(s), complete"]
+
+
+def test_a_users_page_that_trickles_in_does_not_hold_the_pass(
+    tmp_path: Path, graph_sim: GraphSimulator, monkeypatch: Any
+) -> None:
+    """A proxy (or Graph) that sends a users page a byte at a time, each byte well within
+    ``[graph] timeout``: no single read times out, yet the page would take minutes (a pass
+    held for ever, its lock with it). ``timeout`` bounds the whole answer: the scan is
+    incomplete and the pass ends 75 in seconds (found by hostile review rev37)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from ..e2e.test_cli_provisioning import config_file
+    from ..simulators.graph import https
+
+    quarantine_three(graph_sim)
+    graph_sim.faults.chunked = True  # every answer chunked: the users pages a byte a chunk
+    whole = https.Handler._send_chunked
+
+    def trickle(self, data: bytes, *, cut: bool) -> None:  # type: ignore[no-untyped-def]
+        if b"onPremisesUserPrincipalName" not in data:
+            whole(self, data, cut=cut)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for byte in data:  # each byte its own chunk, 0.2 s apart: a read never waits 5 s
+            self.wfile.write(b"1\r\n%s\r\n" % bytes([byte]))
+            self.wfile.flush()
+            time.sleep(0.2)
+        self.wfile.write(b"0\r\n\r\n")
+
+    monkeypatch.setattr(https.Handler, "_send_chunked", trickle)
+    conf = config_file(tmp_path, graph_sim)  # [graph] timeout = 5.0, retry_for = "3s"
+    env = {**os.environ, "DIRSYNC_BRIDGE_CONFIG": str(conf), **ENV}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dirsync_bridge", "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the pass still reads a trickling page after 60 s") from None
+    assert done.returncode == 75, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "list users" in done.stderr, done.stderr

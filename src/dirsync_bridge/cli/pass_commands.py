@@ -15,7 +15,7 @@ from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
 from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_json_text, summary_lines, utc_now
-from ..run_summary import RunSummary
+from ..run_summary import CutShort, RunSummary
 from ..terminal import ProgressBar
 from .group import (
     EXIT_OK,
@@ -185,8 +185,12 @@ def _log_summary(command: str, summary: RunSummary, dry_run: bool) -> None:
     its exit code (``pass_end``)."""
     counts = summary_json(summary, dry_run)
     # A replay's own closing lines, without a dry run's list of writes (that is stdout's).
+    # ``run_line`` starts with its own "run: " (stdout's line); the closing line puts the
+    # command first itself (``pass_end``), so only what follows it is said here.
     said = (
-        run_line(summary, dry_run) if command == "run" else "; ".join(summary_lines(summary, False))
+        run_line(summary, dry_run).partition(": ")[2]
+        if command == "run"
+        else "; ".join(summary_lines(summary, False))
     )
     pass_end.counted(said, {"messages": counts["messages"], "tickets": counts["tickets"]})
 
@@ -240,8 +244,11 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     json_output = ctx.parent is not None and ctx.parent.params.get("log_format") == "json"
     with _metrics(config, dry_run) as watch:
         bar = _progress_bar("run")
+        failure: CutShort | None = None
         try:
             summary = pipeline.run(config, dry_run=dry_run, progress=bar, named_after=True)
+        except CutShort as exc:  # the pass did its work first: said as ever, then exit 75
+            summary, failure = exc.summary, exc
         except DirsyncBridgeError as exc:
             _fail(exc)
         finally:
@@ -260,4 +267,6 @@ def run(ctx: click.Context, dry_run: bool) -> None:
         _report(summary)
         pipeline.mark_named(config, summary)  # named now: no later pass names them again
         _log_summary("run", summary, dry_run)
+        if failure is not None:
+            _fail(failure)
         sys.exit(_exit_code(summary))

@@ -12,12 +12,14 @@ verify) and what is one input's problem only (``TooLarge``).
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from ..errors import ConfigError, GraphError, TooLarge
 from ..json_answers import TooDeep, answer_json
@@ -84,7 +86,11 @@ class Session(requests.Session):
         # Followed, a redirect to another host drops the bearer token (Graph's 401 read as a
         # refused app), and a 307 from the login host re-sends the client secret there.
         kwargs["allow_redirects"] = False
+        streamed = bool(kwargs.get("stream"))
+        kwargs["stream"] = True
         response = super().request(method, url, *args, **kwargs)
+        if not streamed:
+            read_within(response, self._timeout)
         # An empty Location leads nowhere: no address to name (review rev36), no answer.
         if response.is_redirect and (response.headers.get("Location") or "").strip():
             response.close()
@@ -99,6 +105,28 @@ class Session(requests.Session):
             except ValueError as exc:
                 raise BadAnswer(not_json(response, exc), response=response) from None
         return response
+
+
+def read_within(response: requests.Response, seconds: float) -> None:
+    """Read the whole body now, within ``seconds`` of its headers: the timeout bounds every
+    single read, and an answer trickling in a byte at a time (a stalled proxy) would pass
+    every one of them and hold the pass, and its run lock, for hours. ``read1`` returns
+    what has come, so the deadline is checked between arrivals; a late answer is a timeout,
+    retried like any other. The body is then ``response.content``, as without ``stream``."""
+    deadline = time.monotonic() + seconds
+    parts: list[bytes] = []
+    try:
+        while chunk := response.raw.read1(CHUNK, decode_content=True):
+            parts.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                raise requests.ReadTimeout(
+                    f"the answer was still coming in after {seconds:g} s (timeout)"
+                )
+    except (urllib3.exceptions.HTTPError, OSError) as exc:  # as requests' own reads say
+        response.close()
+        raise requests.ConnectionError(exc) from None
+    response._content = b"".join(parts)
 
 
 def redirected(key: str, root: str, url: str, response: requests.Response) -> ConfigError:

@@ -317,10 +317,13 @@ class ProvisioningErrors:
                 del query["$filter"]
                 page = self.client.get_json(f"/{kind}", what=f"scan {kind}", params=query)
             paging = self.client.paging(what)
+            at: dict[str, int] = {}  # an object's id: its place in listing.objects
             while True:
                 # A page without its value list, or a next link off Graph, looping or
                 # endless, is a failure: the listing is incomplete and proves no absence.
-                listing.objects += [o for o in paging.items(page) if conflicts_of(o)]
+                for obj in paging.items(page):
+                    if conflicts_of(obj):
+                        _keep(listing.objects, at, obj)
                 listing.pages += 1
                 link = paging.next(page)
                 if link is None:
@@ -338,6 +341,19 @@ class ProvisioningErrors:
         except DirsyncBridgeError as exc:
             listing.failure = exc
         return listing
+
+
+def _keep(objects: list[dict[str, Any]], at: dict[str, int], obj: dict[str, Any]) -> None:
+    """Add ``obj`` to a listing's ``objects``, or put it in the place of the same object
+    listed on an earlier page (paging while the directory changes, a proxy's cache): one
+    object's errors are counted once, as they are now."""
+    key = obj.get("id")
+    if isinstance(key, str) and key in at:
+        objects[at[key]] = obj
+        return
+    if isinstance(key, str):
+        at[key] = len(objects)
+    objects.append(obj)
 
 
 def permission_refusal(exc: GraphError, what: str, doing: str) -> GraphError:
