@@ -23,6 +23,7 @@ from dirsync_bridge.pipeline import replay
 from ..exportgen import csexport, events_6941
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
+from ..simulators.jira.catalog import LINK_TYPES
 from .conftest import cli, local_tickets
 from .jira_scenes import markers
 from .test_cross_source import OBJECTS, START, make_config, write
@@ -281,3 +282,30 @@ def test_in_jira_an_unlink_whose_answer_is_lost_is_settled_by_reading_the_links(
     sim.reset_log()
     replay([*runs, cs], config, env=env)
     assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+
+
+def test_in_jira_the_unlink_leaves_a_persons_link_of_another_type_with_the_same_words(
+    tmp_path: Path, jira_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[jira] link_type`` given by its words ("relates to"), and the site has a second
+    type with those words (a "Related" made by an admin): a person linked B1 to B0 with
+    it. The trade's unlink deletes the tool's link only, of the type the tool links with
+    (found by review rev38: every link whose type had those words was deleted)."""
+    sim = jira_cloud
+    monkeypatch.setitem(LINK_TYPES, "Related", ("relates to", "relates to"))
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state", link_type="relates to").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    sim.model.link(
+        {"type": {"name": "Related"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
+    )
+    third = replay([cs], config, env=env)
+    assert third.attention == third.unconfirmed == [], third
+    kinds = sorted((link.type, link.inward) for link in sim.model.links if link.outward == b1)
+    assert kinds == [("Related", b0), ("Relates", a0)], kinds

@@ -308,7 +308,8 @@ class JiraSink:
         what = f"read the links of {key}"
         answer = self._http.read(what, f"issue/{key}", {"fields": "issuelinks"}, ticket=key)
         fields = answer.get("fields") if isinstance(answer, dict) else None
-        for lid in link_ids(fields if isinstance(fields, dict) else {}, self.settings, to):
+        kind = self._link_types.name()
+        for lid in link_ids(fields if isinstance(fields, dict) else {}, kind, to):
             # A 404: that link is gone already (a person removed it), as wanted; the issue
             # itself was there a moment ago (read above).
             with contextlib.suppress(TicketGone):

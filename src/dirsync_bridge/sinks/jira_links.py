@@ -87,17 +87,21 @@ def linked_keys(fields: dict[str, Any], settings: JiraSettings) -> tuple[str, ..
     return tuple(keys)
 
 
-def link_ids(fields: dict[str, Any], settings: JiraSettings, to: str) -> list[str]:
-    """The ids of an issue's links of the configured type whose other end is ``to``."""
-    wanted = settings.link_type.casefold()
+def link_ids(fields: dict[str, Any], type_name: str, to: str) -> list[str]:
+    """The ids of an issue's links of the type named ``type_name`` (``LinkTypes.name``, the
+    one ``link`` makes) whose other end is ``to``."""
+    # By the type's own name, not by ``[jira] link_type``'s words: another type with those
+    # words (an admin's "Related", "relates to" both ways) is a person's link, never deleted
+    # (review rev38: a DELETE is not undone by the next run, as a missing link is).
     ids: list[str] = []
     for link in fields.get("issuelinks") or []:
         if not isinstance(link, dict) or link.get("id") is None:
             continue
         kind = link.get("type") or {}
-        words = {str(kind.get(w) or "").casefold() for w in ("name", "inward", "outward")}
         ends = [link.get(side) for side in ("inwardIssue", "outwardIssue")]
-        if wanted in words and any(isinstance(e, dict) and e.get("key") == to for e in ends):
+        if kind.get("name") == type_name and any(
+            isinstance(e, dict) and e.get("key") == to for e in ends
+        ):
             ids.append(str(link["id"]))
     return ids
 
