@@ -43,6 +43,7 @@ from typing import Any
 from .. import crashpoints, interrupt
 from ..config.settings import JiraSettings
 from ..errors import (
+    NotWritten,
     ResolvedMeanwhile,
     TicketGone,
     TransitionMissing,
@@ -308,8 +309,13 @@ class JiraSink:
         what = f"read the links of {key}"
         answer = self._http.read(what, f"issue/{key}", {"fields": "issuelinks"}, ticket=key)
         fields = answer.get("fields") if isinstance(answer, dict) else None
+        if not isinstance(fields, dict) or not isinstance(fields.get("issuelinks"), list):
+            # No links read is not "no links": the unlink recorded as done, the link would
+            # stay for good (review rev38: a proxy's stripped copy of the issue). Nothing
+            # was written yet: the next run tries again.
+            raise NotWritten(f"Jira: {what}: an answer without the issue's links")
         kind = self._link_types.name()
-        for lid in link_ids(fields if isinstance(fields, dict) else {}, kind, to):
+        for lid in link_ids(fields, kind, to):
             # A 404: that link is gone already (a person removed it), as wanted; the issue
             # itself was there a moment ago (read above).
             with contextlib.suppress(TicketGone):
