@@ -101,8 +101,9 @@ class Ledger(Protocol):
         """The problem a problem found by an object id alone was merged into, if it was."""
         ...
 
-    def merged_away(self, fingerprint: str, keys: Iterable[str]) -> frozenset[str]:
-        """Those of ``keys`` that are tickets of problems merged into ``fingerprint``."""
+    def merged_away(self, fingerprint: str, keys: Iterable[str], before: int) -> frozenset[str]:
+        """Those of ``keys`` that a trade displaced from an episode of ``fingerprint`` below
+        ``before``, now tickets of a problem merged into it."""
         ...
 
     def mark_processed(self) -> int:

@@ -190,8 +190,9 @@ def plan(wanted: Target, applied: Applied, merged_away: Collection[str] = ()) ->
     comments, status.
 
     Comments come before a status change, so that a resolved ticket already says why.
-    ``merged_away``: keys of tickets resolved as merged into another ticket of this problem;
-    a link this ticket has to one of them, no longer its earlier ticket, is removed.
+    ``merged_away``: keys of earlier tickets a merge's trade displaced, now resolved as
+    merged into another ticket of this problem (``Ledger.merged_away``); a link this ticket
+    has to one of them, no longer its earlier ticket, is removed.
     """
     writes: list[Write] = []
     comments = [

@@ -345,10 +345,11 @@ def _reconcile_problem(
         if current is None:
             current = yield Create(fp, problem.family, wanted)
             wrote = True
-        # Links this ticket has beyond its earlier one: those to tickets a merge displaced
-        # go (asked only then: a trade is rare; links to any other ticket stay, a person's too).
+        # Links this ticket has beyond its earlier one: those to an earlier ticket a trade
+        # displaced go (asked only then: a trade is rare); links to any other ticket stay, a
+        # person's too, the one merged into this ticket included (``merged_away``).
         others = set(current.linked) - set(wanted.content.links)
-        away = ledger.merged_away(fp, others) if others else frozenset[str]()
+        away = ledger.merged_away(fp, others, episode.number) if others else frozenset[str]()
         for write in plan(wanted, current, away):
             current = yield Change(fp, episode.number, current, write)
             wrote = True

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dirsync_bridge.errors import Retriable
 from dirsync_bridge.fingerprint import label
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
@@ -23,10 +25,11 @@ from dirsync_bridge.pipeline import replay
 from ..exportgen import csexport, events_6941
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
+from ..simulators.jira.catalog import LINK_TYPES
 from .conftest import cli, local_tickets
 from .jira_scenes import markers
 from .test_cross_source import OBJECTS, START, make_config, write
-from .test_jira_sink import jira_config, token_env
+from .test_jira_sink import jira_config, token_env, until_settled
 from .test_merge_first_ticket import BY_ID, BY_IDENTITY, inputs
 
 WHO, OBJECT_ID = OBJECTS[0]
@@ -281,3 +284,66 @@ def test_in_jira_an_unlink_whose_answer_is_lost_is_settled_by_reading_the_links(
     sim.reset_log()
     replay([*runs, cs], config, env=env)
     assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+
+
+def test_in_jira_the_unlink_leaves_a_persons_link_of_another_type_with_the_same_words(
+    tmp_path: Path, jira_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[jira] link_type`` given by its words ("relates to"), and the site has a second
+    type with those words (a "Related" made by an admin): a person linked B1 to B0 with
+    it. The trade's unlink deletes the tool's link only, of the type the tool links with
+    (found by review rev38: every link whose type had those words was deleted)."""
+    sim = jira_cloud
+    monkeypatch.setitem(LINK_TYPES, "Related", ("relates to", "relates to"))
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state", link_type="relates to").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    sim.model.link(
+        {"type": {"name": "Related"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
+    )
+    third = replay([cs], config, env=env)
+    assert third.attention == third.unconfirmed == [], third
+    kinds = sorted((link.type, link.inward) for link in sim.model.links if link.outward == b1)
+    assert kinds == [("Related", b0), ("Relates", a0)], kinds
+
+
+def test_in_jira_an_unlink_whose_read_of_the_links_says_nothing_of_them_is_not_recorded(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """The read of B1's links before the DELETE is answered by a proxy's stripped copy of
+    the issue: JSON without its fields. Nothing is deleted, and the unlink must not be
+    recorded as done (found by review rev38: it was, and B1 stayed linked to B0 for good,
+    every later run content with the ledger). A later run deletes the link."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    real = sim._route
+
+    def stripped(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        if method == "GET" and path == f"issue/{b1}" and query.get("fields") == ["issuelinks"]:
+            return 200, {"key": b1}, {}
+        return real(method, path, query, body)
+
+    sim._route = stripped  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Retriable) as raised:
+            replay([cs], config, env=env)
+    finally:
+        sim._route = real  # type: ignore[method-assign]
+    assert "without the issue's links" in str(raised.value), raised.value
+    assert b0 in linked(sim, b1)  # nothing deleted on such an answer
+    until_settled([*runs, cs], config, env)
+    assert linked(sim, b1) == [a0]

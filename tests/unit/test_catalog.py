@@ -90,14 +90,15 @@ def test_tracking_id_is_taken_out_of_the_message() -> None:
 # oracle for the faster one, which must find the same id and leave the same message. Its
 # label is read in any capitalisation now (ASCII letters), as "TRACKING ID:" must be (left
 # by reviews): it was "Tracking I[Dd]" only, and pinned "TRACKING ID: <guid>" in the message.
+# A label starts a word: "backtracking id: <guid>" is text, not the label (review rev38).
 _TRACKING_BEFORE = re.compile(
-    r"\s*(?ai:tracking)\s+(?ai:id)\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"\s*(?<![^\W\d_])(?ai:tracking)\s+(?ai:id)\s*:\s*(?P<id>[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
     r"[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
 )
 _TEXT_PIECES = st.sampled_from(
     [" ", "  ", "\n", "\r\n", "\t", "\xa0", "\u2003", "Tracking", "Tracking Id:", "Tracking ID: ",
      "Tracking\xa0Id :", "tracking id:", "TRACKING ID:", "tRaCkInG\niD :", "TRACKING", "racking",
-     "Id", ":", ".", "error", "Unable to update",
+     "Id", ":", ".", "error", "Unable to update", "back", "é",
      "466344FE-a7c5-403e-8b0a-8621752ac178", "00000000-0000-0000-0000-00000000000g"]
 )  # fmt: skip
 
@@ -108,6 +109,11 @@ _TEXT_PIECES = st.sampled_from(
     "tracking\xa0id :466344FE-a7c5-403e-8b0a-8621752ac178 "
     "Tracking Id: 00000000-0000-0000-0000-000000000000"
 )
+@example("Request backtracking id: 466344FE-a7c5-403e-8b0a-8621752ac178 failed")
+@example(
+    "BackTracking Id: 466344FE-a7c5-403e-8b0a-8621752ac178 Tracking Id: "
+    "00000000-0000-0000-0000-000000000000"
+)
 def test_tracking_id_and_cleaned_message_are_as_with_the_leading_whitespace_pattern(
     text: str,
 ) -> None:
@@ -116,6 +122,13 @@ def test_tracking_id_and_cleaned_message_are_as_with_the_leading_whitespace_patt
     kept = text[: before.start()] + " " + text[before.end() :] if before else text
     assert clean_message(text) == (" ".join(kept.split()), expected_id)
     assert find_tracking_id(text) == expected_id
+
+
+def test_a_tracking_id_label_inside_a_word_is_message_text() -> None:
+    """Review rev38: the label read in any capitalisation cut "tracking id: <guid>" out of
+    "backtracking id: <guid>", leaving "Request back failed" as the message."""
+    text = "Request backtracking id: 466344fe-a7c5-403e-8b0a-8621752ac178 failed"
+    assert clean_message(text) == (text, None)
 
 
 def test_whitespace_including_line_breaks_collapses() -> None:

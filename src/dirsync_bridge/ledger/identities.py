@@ -199,16 +199,23 @@ class IdentityLedger(TicketHandover):
         ).fetchone()
         return None if row is None or row[0] is None else str(row[0])
 
-    def merged_away(self, fingerprint: str, keys: Iterable[str]) -> frozenset[str]:
-        """Those of ``keys`` that are tickets of problems merged into ``fingerprint`` (each
-        resolved as merged into the ticket it kept)."""
+    def merged_away(self, fingerprint: str, keys: Iterable[str], before: int) -> frozenset[str]:
+        """Those of ``keys`` that a trade displaced from an episode of ``fingerprint`` below
+        ``before``: tickets made for another problem than the one merged into
+        ``fingerprint`` that holds them now (each resolved as merged into the one kept)."""
         wanted = sorted(set(keys))
         if not wanted:
             return frozenset()
+        # Only such a ticket can be the earlier one a later ticket linked. Another (the
+        # retired problem's own, superseded; any at this episode or after) is linked by a
+        # person, never by this tool (review rev38: a person's link from the ticket kept to
+        # the one merged into it, read back when a lost answer was settled, was deleted).
         rows = self.conn.execute(
             "SELECT t.key FROM tickets t JOIN problems p ON p.fingerprint = t.fingerprint "
-            f"WHERE p.merged_into = ? AND t.key IN ({','.join('?' * len(wanted))})",
-            (fingerprint, *wanted),
+            "WHERE p.merged_into = ? AND t.episode < ? "
+            "AND substr(t.idempotency_key, 1, length(t.fingerprint) + 1) != t.fingerprint || ':' "
+            f"AND t.key IN ({','.join('?' * len(wanted))})",
+            (fingerprint, before, *wanted),
         )
         return frozenset(str(row[0]) for row in rows)
 

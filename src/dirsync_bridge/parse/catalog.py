@@ -31,7 +31,10 @@ _TRACKING = re.compile(r"Tracking\s+I[Dd]\s*:\s*" + _GUID)
 # message, a new text every report). A case-blind pattern has no literal to search for first
 # (7 us a row against 0.5), so it runs only where a lower-cased copy shows a label that the
 # pattern above did not find first. ASCII letters only (?a): \s stays Unicode's.
-_TRACKING_ANY_CASE = re.compile(r"(?ai:tracking)\s+(?ai:id)\s*:\s*" + _GUID)
+# A label starts a word: "backtracking id: <guid>" is message text (review rev38: it was cut
+# to "back"). Only this pattern has the look-behind: the one above would lose its literal.
+_TRACKING_ANY_CASE = re.compile(r"(?<![^\W\d_])(?ai:tracking)\s+(?ai:id)\s*:\s*" + _GUID)
+_LETTER = re.compile(r"[^\W\d_]")
 _PII = re.compile(r"</?pii>", re.IGNORECASE)
 
 # Attribute names seen in bracket lists (reference/format.md 2.2 and 4). After a comma, a
@@ -95,6 +98,8 @@ def find_tracking_id(text: str) -> str | None:
 def _tracking(text: str) -> re.Match[str] | None:
     """The first ``Tracking Id: <guid>`` in ``text``, the label in any capitalisation."""
     found = _TRACKING.search(text) if "racking" in text else None
+    if found and found.start() and _LETTER.match(text, found.start() - 1):
+        found = None  # inside a word ("BackTracking Id:"): the careful search below decides
     # A label in another capitalisation before the one found (or with none found) is the
     # first; the lower-cased copy costs 0.6 us a row, the case-blind search far more.
     if "tracking" in (text[: found.start()] if found else text).lower():

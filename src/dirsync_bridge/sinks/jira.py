@@ -67,7 +67,7 @@ from .jira_bulk import (
     unsettled,
 )
 from .jira_http import JiraHttp, TooLarge
-from .jira_links import LinkTypes, link_body, link_ids, refused_link
+from .jira_links import LinkTypes, link_body, links_to, refused_link
 from .jira_people import resolution_of, resolved_since
 from .jira_settle import FIELDS, Settle, snapshot_of
 from .jira_shapes import readable_issue, transitions_of
@@ -305,12 +305,10 @@ class JiraSink:
 
     def unlink(self, key: str, to: str) -> None:
         """Delete the issue links of ``[jira] link_type`` between ``key`` and ``to``."""
-        what = f"read the links of {key}"
-        answer = self._http.read(what, f"issue/{key}", {"fields": "issuelinks"}, ticket=key)
-        fields = answer.get("fields") if isinstance(answer, dict) else None
-        for lid in link_ids(fields if isinstance(fields, dict) else {}, self.settings, to):
+        ids = links_to(self._http, key, to, self._link_types.name())
+        for lid in ids:
             # A 404: that link is gone already (a person removed it), as wanted; the issue
-            # itself was there a moment ago (read above).
+            # itself was there a moment ago (read by ``links_to``).
             with contextlib.suppress(TicketGone):
                 self._write(key, f"unlink {key} from {to}", "DELETE", f"issueLink/{lid}", None)
 

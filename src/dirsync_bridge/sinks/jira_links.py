@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 from typing import Any
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError, Skippable, TicketGone
+from ..errors import ConfigError, NotWritten, Skippable, TicketGone
 from .jira_http import JiraHttp
 
 log = logging.getLogger(__name__)
@@ -87,19 +88,52 @@ def linked_keys(fields: dict[str, Any], settings: JiraSettings) -> tuple[str, ..
     return tuple(keys)
 
 
-def link_ids(fields: dict[str, Any], settings: JiraSettings, to: str) -> list[str]:
-    """The ids of an issue's links of the configured type whose other end is ``to``."""
-    wanted = settings.link_type.casefold()
+def link_ids(fields: dict[str, Any], type_name: str, to: Collection[str]) -> list[str]:
+    """The ids of an issue's links of the type named ``type_name`` (``LinkTypes.name``, the
+    one ``link`` makes) whose other end is ``to`` (any of its keys, or its id)."""
+    # By the type's own name, not by ``[jira] link_type``'s words: another type with those
+    # words (an admin's "Related", "relates to" both ways) is a person's link, never deleted
+    # (review rev38: a DELETE is not undone by the next run, as a missing link is).
     ids: list[str] = []
     for link in fields.get("issuelinks") or []:
         if not isinstance(link, dict) or link.get("id") is None:
             continue
         kind = link.get("type") or {}
-        words = {str(kind.get(w) or "").casefold() for w in ("name", "inward", "outward")}
         ends = [link.get(side) for side in ("inwardIssue", "outwardIssue")]
-        if wanted in words and any(isinstance(e, dict) and e.get("key") == to for e in ends):
+        if kind.get("name") == type_name and any(
+            isinstance(e, dict) and (e.get("key") in to or str(e.get("id")) in to) for e in ends
+        ):
             ids.append(str(link["id"]))
     return ids
+
+
+def links_to(http: JiraHttp, key: str, to: str, type_name: str) -> list[str]:
+    """The ids of ``key``'s links of the type named ``type_name`` to ``to``, read from Jira
+    (for ``unlink``); ``NotWritten`` if the answer holds no links to read."""
+    what = f"read the links of {key}"
+    answer = http.read(what, f"issue/{key}", {"fields": "issuelinks"}, ticket=key)
+    fields = answer.get("fields") if isinstance(answer, dict) else None
+    if not isinstance(fields, dict) or not isinstance(fields.get("issuelinks"), list):
+        # No links read is not "no links": the unlink recorded as done, the link would stay
+        # for good (review rev38: a proxy's stripped copy of the issue). Nothing was written
+        # yet: the next run tries again.
+        raise NotWritten(f"Jira: {what}: an answer without the issue's links")
+    ids = link_ids(fields, type_name, {to})
+    if not ids and fields["issuelinks"]:
+        # ``to`` may be under a new key, moved by a person to another project: its links
+        # show that one (review rev38: the unlink deleted nothing, recorded as done).
+        ids = link_ids(fields, type_name, _names_of(http, to))
+    return ids
+
+
+def _names_of(http: JiraHttp, key: str) -> set[str]:
+    """``key``, and the id and key Jira answers it with now (a moved ticket's new one)."""
+    try:
+        answer = http.read(f"read {key}", f"issue/{key}", {"fields": "summary"}, ticket=key)
+    except TicketGone:  # (not the ticket being written: never forgotten for this)
+        return {key}  # deleted: its links went with it
+    found = (answer.get(name) for name in ("id", "key")) if isinstance(answer, dict) else ()
+    return {key, *(str(value) for value in found if value)}
 
 
 def refused_link(http: JiraHttp, key: str, to: str, kind: str) -> None:

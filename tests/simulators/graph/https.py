@@ -84,6 +84,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
         data = reply.encode()
+        if reply.status in (204, 304):
+            # No body, ever (RFC 9110 15.3.5, 15.4.5): a client reads none, and bytes sent
+            # anyway are read as the next answer on the connection (review rev38).
+            data = b""
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
