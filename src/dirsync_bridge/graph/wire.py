@@ -12,21 +12,19 @@ verify) and what is one input's problem only (``TooLarge``).
 from __future__ import annotations
 
 import ssl
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
 
 from ..errors import ConfigError, GraphError, TooLarge
+from ..http_bodies import CHUNK, read_within
 from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, no_answer, retry_after_seconds
 from ..secret_files import redact
 
-CHUNK: Final = 64 * 1024
 _BLANK: Final = b" \t\r\n\x0b\x0c\x00"
 """Bytes that alone make no message (whitespace, NUL): a body of only these is no answer."""
 _PERMISSION_HINT: Final = (
@@ -105,28 +103,6 @@ class Session(requests.Session):
             except ValueError as exc:
                 raise BadAnswer(not_json(response, exc), response=response) from None
         return response
-
-
-def read_within(response: requests.Response, seconds: float) -> None:
-    """Read the whole body now, within ``seconds`` of its headers: the timeout bounds every
-    single read, and an answer trickling in a byte at a time (a stalled proxy) would pass
-    every one of them and hold the pass, and its run lock, for hours. ``read1`` returns
-    what has come, so the deadline is checked between arrivals; a late answer is a timeout,
-    retried like any other. The body is then ``response.content``, as without ``stream``."""
-    deadline = time.monotonic() + seconds
-    parts: list[bytes] = []
-    try:
-        while chunk := response.raw.read1(CHUNK, decode_content=True):
-            parts.append(chunk)
-            if time.monotonic() > deadline:
-                response.close()
-                raise requests.ReadTimeout(
-                    f"the answer was still coming in after {seconds:g} s (timeout)"
-                )
-    except (urllib3.exceptions.HTTPError, OSError) as exc:  # as requests' own reads say
-        response.close()
-        raise requests.ConnectionError(exc) from None
-    response._content = b"".join(parts)
 
 
 def redirected(key: str, root: str, url: str, response: requests.Response) -> ConfigError:
