@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..errors import ConfigError, GraphError, TooLarge
-from ..http_bodies import CHUNK, read_within
+from ..http_bodies import MIN_RATE, arrivals, read_within
 from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, no_answer, retry_after_seconds
 from ..secret_files import redact
@@ -176,10 +176,13 @@ def not_json(response: requests.Response, exc: ValueError | None = None) -> str:
     return f"HTTP {response.status_code} with a {kind} body, not JSON"
 
 
-def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
-    """The body, read in chunks; ``TooLarge`` as soon as it passes ``limit``; an HTML or
+def bounded(response: requests.Response, what: str, limit: int | None, seconds: float) -> bytes:
+    """The body, read as it arrives; ``TooLarge`` as soon as it passes ``limit``; an HTML or
     JSON page, or no body at all (nothing but blanks), is ``BadAnswer`` (not a message:
-    retried)."""
+    retried). A message may take ``seconds`` (``[graph] timeout``) plus one second for each
+    64 KiB received (``MIN_RATE``: a large message on a slow link gets its time); slower,
+    it is ``ReadTimeout``, a transport failure like a body cut off (found by hostile review
+    rev37: a body trickling in a byte at a time held the pass for hours)."""
     kind = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
     if kind in ("text/html", "application/json"):
         # /$value is text/plain MIME (apis.md 1.3): this is a proxy's page, or an error.
@@ -190,7 +193,7 @@ def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
     parts: list[bytes] = []
     size = 0
     blank = True  # till the first byte that is not a blank (only that one matters)
-    for chunk in response.iter_content(chunk_size=CHUNK):
+    for chunk in arrivals(response, seconds, rate=MIN_RATE):
         size += len(chunk)
         if limit is not None and size > limit:
             raise TooLarge(f"{what}: the message is over [parse] max_message_bytes ({limit})")

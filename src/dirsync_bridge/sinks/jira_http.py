@@ -121,9 +121,8 @@ class JiraHttp:
             )
             if s.ca_bundle is not None:
                 trust(session_of(client), s.ca_bundle)
-            # The library's timeout bounds each read: a body trickling in a byte at a time
-            # would pass every one. ``timeout`` bounds each whole answer; a late one is a
-            # ReadTimeout (a lost answer to a write: an unknown outcome, as for any other).
+            # The library's timeout bounds each read, which a body trickling in passes: bound
+            # each whole answer too (late: a ReadTimeout, for a write an unknown outcome).
             session_of(client).hooks["response"].append(whole_within(s.timeout))
             self._client = client
         return self._client
