@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
+from ..simulators.jira.faults import API, kind_of
 from .test_cli_jira import config_file, replay
 
 
@@ -53,6 +54,11 @@ def test_a_create_whose_answer_trickles_in_is_settled_not_waited_for(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert len(jira_cloud.issues) == 2
+    creates = [
+        r for r in jira_cloud.log.writes() if kind_of(r.method, r.path[len(API) :]) == "create"
+    ]
+    assert len(creates) == 1  # the trickled one: settled by its label search, never re-sent
+    assert jira_cloud.log.searches()
 
 
 def test_reads_that_trickle_in_end_the_run_75_in_one_line(
