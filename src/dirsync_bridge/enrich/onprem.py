@@ -97,8 +97,8 @@ class OnPremDirectory:
     ``url`` is ``ldaps://host[:port]`` (636, or 3269 for the global catalog) or
     ``ldap://host[:port]`` (StartTLS on 389 or 3268). ``password`` is read by the caller from
     the variable named by ``password_env`` (a trailing line end is dropped here); that name
-    and ``config_path`` only make error
-    messages say what to fix. Use as a context manager, or call ``close()``.
+    and ``config_path`` only make error messages say what to fix. Use as a context manager,
+    or call ``close()``.
     """
 
     name: Where = "onprem"
