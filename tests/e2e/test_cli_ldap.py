@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import trustme
 
 from ..directory.samba import ADMIN_DN, ADMIN_PASSWORD, BASE_DN, SambaDC, Seeded
@@ -109,3 +110,24 @@ def test_doctor_names_what_to_fix_in_the_ldap_settings(tmp_path: Path, samba_dc:
     done = cli(config, "doctor")
     assert done.returncode == 2
     assert "FAIL ldap search: " in done.stdout and "enrich.onprem.base_dn" in done.stdout
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_password_variable_ending_in_a_line_end_binds_as_the_other_secrets_do(
+    tmp_path: Path, samba_dc: SambaDC, samba_seeded: Seeded, end: str
+) -> None:
+    """``DIRSYNC_LDAP_PASSWORD=$(cat file)`` keeps no newline, but a secret store or an
+    ``EnvironmentFile`` written on Windows may: the trailing line end is no part of the
+    password, as for the Graph secret and the Jira token (was: sent, the bind refused)."""
+    config = config_file(tmp_path, samba_dc, samba_dc.ca_path)
+    done = cli(config, "doctor", password=ADMIN_PASSWORD + end)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"ok   ldap bind: {samba_dc.url} as {ADMIN_DN}" in done.stdout.splitlines()
+
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    rows = [("ann@contoso.test", duplicate("ProxyAddresses", "SMTP:ann@contoso.test"))]
+    (mail / "r1.eml").write_bytes(report_email("Contoso", AT, rows, "r1@ldap.test"))
+    done = cli(config, "replay", str(mail), password=ADMIN_PASSWORD + end)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

@@ -96,8 +96,9 @@ class OnPremDirectory:
 
     ``url`` is ``ldaps://host[:port]`` (636, or 3269 for the global catalog) or
     ``ldap://host[:port]`` (StartTLS on 389 or 3268). ``password`` is read by the caller from
-    the variable named by ``password_env``; that name and ``config_path`` only make error
-    messages say what to fix. Use as a context manager, or call ``close()``.
+    the variable named by ``password_env`` (a trailing line end is dropped here); that name
+    and ``config_path`` only make error messages say what to fix. Use as a context manager,
+    or call ``close()``.
     """
 
     name: Where = "onprem"
@@ -118,6 +119,10 @@ class OnPremDirectory:
         self._path = config_path
         self._url = url
         self._bind_dn = bind_dn
+        # A trailing line end (a secret store's value, an EnvironmentFile saved on Windows)
+        # is no part of it, as for the Graph secret and the Jira token; sent, ldap3 refused
+        # it as a network failure. Only line ends: unlike a token, a password may end in a space.
+        password = password.rstrip("\r\n")
         self._password = sent(password)  # hidden from every line shown (secret_files)
         self._password_env = password_env
         self._base_dn = base_dn

@@ -305,12 +305,12 @@ class GraphClient:
     def download(self, path: str, *, what: str, limit: int | None = None) -> bytes:
         """GET a raw body (``/$value``), streamed: over ``limit`` bytes raises ``TooLarge``
         having read at most one chunk past the limit; an HTML page or an empty body is
-        retried."""
+        retried, and so is one slower than ``timeout`` plus 1 s a 64 KiB (``wire.bounded``)."""
         return self._call(
             "GET",
             path,
             what,
-            read=lambda response: bounded(response, what, limit),
+            read=lambda response: bounded(response, what, limit, self.settings.timeout),
             stream=True,
             one_answer=True,
         )

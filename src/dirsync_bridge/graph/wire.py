@@ -12,21 +12,19 @@ verify) and what is one input's problem only (``TooLarge``).
 from __future__ import annotations
 
 import ssl
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
 
 from ..errors import ConfigError, GraphError, TooLarge
+from ..http_bodies import MIN_RATE, arrivals, read_within
 from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, no_answer, retry_after_seconds
 from ..secret_files import redact
 
-CHUNK: Final = 64 * 1024
 _BLANK: Final = b" \t\r\n\x0b\x0c\x00"
 """Bytes that alone make no message (whitespace, NUL): a body of only these is no answer."""
 _PERMISSION_HINT: Final = (
@@ -107,28 +105,6 @@ class Session(requests.Session):
         return response
 
 
-def read_within(response: requests.Response, seconds: float) -> None:
-    """Read the whole body now, within ``seconds`` of its headers: the timeout bounds every
-    single read, and an answer trickling in a byte at a time (a stalled proxy) would pass
-    every one of them and hold the pass, and its run lock, for hours. ``read1`` returns
-    what has come, so the deadline is checked between arrivals; a late answer is a timeout,
-    retried like any other. The body is then ``response.content``, as without ``stream``."""
-    deadline = time.monotonic() + seconds
-    parts: list[bytes] = []
-    try:
-        while chunk := response.raw.read1(CHUNK, decode_content=True):
-            parts.append(chunk)
-            if time.monotonic() > deadline:
-                response.close()
-                raise requests.ReadTimeout(
-                    f"the answer was still coming in after {seconds:g} s (timeout)"
-                )
-    except (urllib3.exceptions.HTTPError, OSError) as exc:  # as requests' own reads say
-        response.close()
-        raise requests.ConnectionError(exc) from None
-    response._content = b"".join(parts)
-
-
 def redirected(key: str, root: str, url: str, response: requests.Response) -> ConfigError:
     """A redirect from ``root`` (a retired host name, a gateway's old address) as the
     configuration error it is, naming where it leads: the request's own path and query are
@@ -200,10 +176,13 @@ def not_json(response: requests.Response, exc: ValueError | None = None) -> str:
     return f"HTTP {response.status_code} with a {kind} body, not JSON"
 
 
-def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
-    """The body, read in chunks; ``TooLarge`` as soon as it passes ``limit``; an HTML or
+def bounded(response: requests.Response, what: str, limit: int | None, seconds: float) -> bytes:
+    """The body, read as it arrives; ``TooLarge`` as soon as it passes ``limit``; an HTML or
     JSON page, or no body at all (nothing but blanks), is ``BadAnswer`` (not a message:
-    retried)."""
+    retried). A message may take ``seconds`` (``[graph] timeout``) plus one second for each
+    64 KiB received (``MIN_RATE``: a large message on a slow link gets its time); slower,
+    it is ``ReadTimeout``, a transport failure like a body cut off (found by hostile review
+    rev37: a body trickling in a byte at a time held the pass for hours)."""
     kind = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
     if kind in ("text/html", "application/json"):
         # /$value is text/plain MIME (apis.md 1.3): this is a proxy's page, or an error.
@@ -214,7 +193,7 @@ def bounded(response: requests.Response, what: str, limit: int | None) -> bytes:
     parts: list[bytes] = []
     size = 0
     blank = True  # till the first byte that is not a blank (only that one matters)
-    for chunk in response.iter_content(chunk_size=CHUNK):
+    for chunk in arrivals(response, seconds, rate=MIN_RATE):
         size += len(chunk)
         if limit is not None and size > limit:
             raise TooLarge(f"{what}: the message is over [parse] max_message_bytes ({limit})")

@@ -7,7 +7,8 @@ What can go wrong with one request, and what happens (the sink decides the rest)
   Jira did the write: it is an *unknown outcome* (``OutcomeUnknown``), never sent again here.
 - The connection: a request that never left (refused, no such host, connect timeout) is
   retried like a 503. One that may have reached Jira (reset, dropped, read timeout, a body
-  cut short) is retried if it reads, and is an unknown outcome if it writes.
+  cut short, an answer still coming in ``[jira] timeout`` after its headers: a stalled
+  proxy trickling it) is retried if it reads, and is an unknown outcome if it writes.
 - A 2xx that is not the JSON asked for (a captive portal's or a login proxy's HTML page, a
   body without the field asked for): the same as a dropped connection.
 - A certificate that does not verify: a configuration error naming ``[jira] ca_bundle``.
@@ -36,6 +37,7 @@ from jira import JIRA, JIRAError
 
 from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
+from ..http_bodies import whole_within
 from ..json_answers import TooDeep, answer_json
 from ..retry import RETRY_STATUSES, Budget, TryAgain, no_answer, retry_after_seconds, retrying
 from .jira_exchange import (
@@ -119,6 +121,9 @@ class JiraHttp:
             )
             if s.ca_bundle is not None:
                 trust(session_of(client), s.ca_bundle)
+            # The library's timeout bounds each read, which a body trickling in passes: bound
+            # each whole answer too (late: a ReadTimeout, for a write an unknown outcome).
+            session_of(client).hooks["response"].append(whole_within(s.timeout))
             self._client = client
         return self._client
 

@@ -40,10 +40,11 @@ Kind = Literal[
 ]
 """``comments`` is reading an issue's comment list (what settles a lost comment); ``read``
 aims at any other GET, or at the next GET of any kind, comment lists included."""
-Outcome = int | Literal["drop", "chunked", "html"]
+Outcome = int | Literal["drop", "chunked", "html", "trickle"]
 """How an answer goes wrong: an HTTP status (with Jira's error body), "drop" (the connection
 closes without an answer), "chunked" (200, the chunked body cut short), "html" (200 with an
-HTML page, as a captive portal or a login proxy sends)."""
+HTML page, as a captive portal or a login proxy sends), "trickle" (Jira's own answer, sent a
+byte at a time, `Faults.trickle_every` seconds apart: a stalled proxy)."""
 PORTAL_PAGE = (
     b"<!DOCTYPE html><html><head><title>Sign in to the guest network</title></head>"
     b"<body><form action='/login'>Accept the terms to continue</form></body></html>"
@@ -96,7 +97,9 @@ class Mishap:
 class Broken:
     """An answer that is not an HTTP answer Jira would give: see `Outcome`."""
 
-    how: Literal["drop", "chunked", "html"]
+    how: Literal["drop", "chunked", "html", "trickle"]
+    status: int = 200
+    body: bytes = b""  # "trickle": Jira's answer, sent slowly
 
 
 @dataclass
@@ -107,6 +110,7 @@ class Faults:
     rate_503: float = 0.0
     retry_after: str | None = "0"  # None: no Retry-After header (the library then backs off itself)
     latency: float = 0.0  # seconds added to every request
+    trickle_every: float = 0.5  # "trickle": seconds between the bytes of the answer
     create_then_503: float = 0.0  # POST issue: create for real, then answer 503
     search_lag: float = 0.0  # Cloud search: issues younger than this are invisible...
     # ...unless listed in reconcileIssues. Server/DC search is always consistent.

@@ -223,7 +223,12 @@ class JiraSimulator:
             mishap = self.faults.take(kind, *also)
         if mishap is None or mishap.reaches_jira:
             answer = self._answer(method, path, params, body, headers)
-        if mishap is not None:
+        if mishap is not None and mishap.outcome == "trickle":
+            # Jira's own answer (or, when it never got there, an empty object), sent slowly.
+            status, payload = answer[:2] if mishap.reaches_jira else (200, {})
+            data = b"" if payload is None else json.dumps(payload).encode()
+            answer = status, Broken("trickle", status, data), {}
+        elif mishap is not None:
             answer = self._spoiled(mishap.outcome)
         dropped = isinstance(answer[1], Broken) and answer[1].how == "drop"
         status = 0 if dropped else answer[0]  # 0: no answer at all

@@ -1,7 +1,8 @@
 """How the Jira simulator is reached: HTTP, or HTTPS with a test CA, on 127.0.0.1.
 
 The handler sends what `JiraSimulator.handle` answers; a `Broken` answer is sent as the fault
-it names (no answer at all, a chunked body cut short, a captive portal's HTML page).
+it names (no answer at all, a chunked body cut short, a captive portal's HTML page, Jira's
+answer trickling in a byte at a time).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 import json
 import socket
 import ssl
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -93,6 +95,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(PORTAL_PAGE)))
             self.end_headers()
             self.wfile.write(PORTAL_PAGE)
+            return
+        if answer.how == "trickle":
+            self.send_response(answer.status)
+            self.send_header("Connection", "close")
+            self.send_header("Content-Type", "application/json;charset=UTF-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client gave up waiting: it closed
+                for byte in answer.body:  # each byte its own chunk, each well within a read
+                    self.wfile.write(b"1\r\n%s\r\n" % bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(self.server.sim.faults.trickle_every)
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
             return
         if answer.how == "chunked":
             # A chunk that promises 0x40 bytes and delivers a few: IncompleteRead for the client.

@@ -1,0 +1,85 @@
+"""An HTTP answer's body read under a deadline on the whole of it, for Graph and Jira alike.
+
+requests' ``timeout`` bounds every single read of a socket, never an answer: a stalled
+proxy (or a server) that sends a body a byte at a time, each well within it, passes every
+read and holds the pass, and its run lock, for hours (found by hostile review rev37). Here
+the body is read with ``read1``, which returns whatever has come, so the deadline is
+checked between arrivals (``iter_content`` blocks until a whole chunk is in); a late body
+is ``requests.ReadTimeout``, which both clients already retry as a timeout.
+
+Kept out of ``graph`` and ``sinks`` so that neither imports the other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Final
+
+import requests
+import urllib3
+
+CHUNK: Final = 64 * 1024
+"""The most read at once."""
+
+MIN_RATE: Final = 64 * 1024
+"""Bytes a second a streamed download (a message's ``/$value``) must average past its
+first ``timeout`` seconds: a 25 MiB message may take ``timeout`` + 400 s, however slow the
+link that still moves it; a body slower than this is a stalled link, not a large message."""
+
+
+def arrivals(
+    response: requests.Response, seconds: float, *, rate: float | None = None
+) -> Iterator[bytes]:
+    """The body of a streamed ``response``, each piece as it arrives; ``ReadTimeout`` when
+    it is still coming ``seconds`` after its headers, plus, with ``rate``, one second for
+    every ``rate`` bytes received so far (a large body on a slow link is given its time, a
+    trickle is not). Failures are requests' own exceptions, as ``iter_content`` raises them.
+    """
+    start = time.monotonic()
+    received = 0
+    while True:
+        try:
+            chunk = response.raw.read1(CHUNK, decode_content=True)
+        except urllib3.exceptions.ProtocolError as exc:  # a body cut mid-chunk
+            raise requests.exceptions.ChunkedEncodingError(exc) from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from None
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # a read timeout, say
+            raise requests.ConnectionError(exc) from None
+        if not chunk:
+            return
+        received += len(chunk)
+        allowed = seconds + (received / rate if rate else 0.0)
+        if time.monotonic() - start > allowed:
+            response.close()
+            raise requests.ReadTimeout(
+                f"the answer was still coming in after {allowed:.0f} s "
+                f"({received} bytes; timeout {seconds:g} s)"
+            )
+        yield chunk
+
+
+def read_within(response: requests.Response, seconds: float) -> None:
+    """Read the whole body of a streamed ``response`` now, within ``seconds`` of its
+    headers (``arrivals``); it is then ``response.content``, as without ``stream``."""
+    try:
+        body = b"".join(arrivals(response, seconds))
+    except requests.RequestException:
+        response.close()
+        raise
+    response._content = body
+
+
+def whole_within(seconds: float) -> Callable[..., None]:
+    """A response hook for a session whose requests are not streamed: the hook runs before
+    requests reads the body (``Session.send``), so reading it here bounds the whole answer
+    by ``seconds``. A streamed request (``stream=True``) is left to its reader."""
+
+    def hook(response: requests.Response, *args: object, **kwargs: object) -> None:
+        if not kwargs.get("stream"):
+            read_within(response, seconds)
+
+    return hook

@@ -1,0 +1,81 @@
+"""The whole-body deadline of ``http_bodies``, against a real HTTP server on 127.0.0.1: a body
+sent steadily faster than ``MIN_RATE`` is read however long it takes past ``seconds``; a
+trickle is a ``ReadTimeout`` soon after ``seconds``, whatever each read waits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+
+from dirsync_bridge.http_bodies import MIN_RATE, arrivals, read_within
+
+PIECE = 16 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        # /steady: 256 KiB in 16 KiB pieces, 0.1 s apart (160 KiB/s, 1.6 s in all);
+        # /trickle: a byte every 0.05 s, 100 of them (5 s in all).
+        pieces = [b"x" * PIECE] * 16 if self.path == "/steady" else [b"y"] * 100
+        pause = 0.1 if self.path == "/steady" else 0.05
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            for piece in pieces:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                time.sleep(pause)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client gave up
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_large_body_on_a_slow_steady_link_gets_its_time(server: str) -> None:
+    """1.6 s for 256 KiB against ``seconds`` = 0.5: within 0.5 s + 256 KiB / MIN_RATE."""
+    assert MIN_RATE < 160 * 1024  # the link is faster than the floor
+    with requests.get(f"{server}/steady", stream=True, timeout=5) as response:
+        body = b"".join(arrivals(response, 0.5, rate=MIN_RATE))
+    assert len(body) == 16 * PIECE
+
+
+def test_the_same_body_as_one_answer_is_late(server: str) -> None:
+    """Without a rate (a JSON answer), the same body is late after 0.5 s."""
+    with (
+        requests.get(f"{server}/steady", stream=True, timeout=5) as response,
+        pytest.raises(requests.ReadTimeout),
+    ):
+        read_within(response, 0.5)
+
+
+def test_a_trickle_is_late_soon_after_its_seconds(server: str) -> None:
+    began = time.monotonic()
+    with (
+        requests.get(f"{server}/trickle", stream=True, timeout=5) as response,
+        pytest.raises(requests.ReadTimeout),
+    ):
+        b"".join(arrivals(response, 0.5, rate=MIN_RATE))
+    assert time.monotonic() - began < 2.5  # not the 5 s the whole trickle takes
