@@ -114,12 +114,19 @@ def test_jira_unreachable_exits_75_and_the_next_run_finishes(
     assert intents == 0  # never sent: nothing to settle
     assert counts.get("processed", 0) == 0  # the tickets are still owed
 
-    # The first run recorded every message (and named the rejected ones); this one finds
-    # them in the ledger and only writes the tickets.
-    done = replay(config_file(tmp_path, jira_cloud.url), REPORTS, jira_cloud.api_token)
-    assert done.returncode == 0, done.stderr
+    # The first run recorded every message, but ended before naming the rejected ones; this
+    # one finds them in the ledger, only writes the tickets, and names those rejections (1).
+    reachable = config_file(tmp_path, jira_cloud.url)
+    done = replay(reachable, REPORTS, jira_cloud.api_token)
+    assert done.returncode == 1, done.stderr
     assert "0 parsed" in done.stdout and "created" in done.stdout
     assert len(jira_cloud.issues) > 20
+    named = [line for line in done.stderr.splitlines() if "rejected " in line]
+    assert named, done.stderr
+    # Named once: the next run has nothing to say.
+    done = replay(reachable, REPORTS, jira_cloud.api_token)
+    assert done.returncode == 0, done.stderr
+    assert "rejected " not in done.stderr
 
 
 def doctor(config: Path, token: str) -> subprocess.CompletedProcess[str]:
@@ -362,9 +369,12 @@ def test_a_certificate_that_does_not_verify_is_a_config_error_naming_ca_bundle(
         assert sim.issues == {}
 
         # With the CA that signs the certificate (and the environment's bundle still set).
+        # The rejected reports the first run recorded but never named (it ended 2) are named
+        # by this one: exit 1.
         trusted = config_file(tmp_path, sim.url, ca_bundle=f'"{sim.ca_path}"')
         done = replay(trusted, REPORTS, sim.api_token)
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 1, done.stderr
+        assert "rejected " in done.stderr
         assert len(sim.issues) > 20
 
 
