@@ -142,12 +142,15 @@ class Rejections:
         command = f"{self._command}: " if self._command else ""
         log.warning(
             "%s%d of the %d rejections could not be read back from their temporary file "
-            "(%s): they are not named here; `dirsync-bridge parse` on the same inputs names "
-            "every rejection",
+            "(%s): they are not named here; %s",
             command,
             missing,
             self._count,
             why,
+            # ``parse`` itself spools to the same directory: point it elsewhere instead.
+            "run it again with TMPDIR on another disk"
+            if self._command == "parse"
+            else "`dirsync-bridge parse` on the same inputs names every rejection",
         )
 
     def __repr__(self) -> str:

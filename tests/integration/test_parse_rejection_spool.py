@@ -275,6 +275,8 @@ def test_a_spool_that_cannot_be_read_back_names_what_it_can_and_says_the_rest_on
     (said,) = [line for line in lines if "could not be read back" in line]
     assert f"{len(everyone) - len(named)} of the {len(everyone)} rejections" in said, said
     assert "Input/output error" in said and "parse" in said, said
+    if command == "parse":  # not "run parse on the same inputs": this is parse (review rev38)
+        assert "TMPDIR" in said and "dirsync-bridge parse" not in said, said
     if command == "replay":
         listed = [r["source"] for r in json.loads(done.stdout)["rejected"]]
         assert listed == named
