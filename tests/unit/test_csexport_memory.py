@@ -73,7 +73,9 @@ HUGE = {
     "junk": _group(MAIL, head=_million('<j a="xxxxxxxxxxxxxxx"/>')),
     "nested junk": _group(MAIL, tail="<w>" + _million('<v><j b="xxxxxxxx"/></v>') + "</w>"),
     # A million values of an attribute that is read: its first value is the one read.
-    "read attribute": _group(MAIL.replace("</attr>", _million("<value>x@contoso.com</value>"))),
+    "read attribute": _group(
+        MAIL.replace("</attr>", _million("<value>x@con.com</value>") + "</attr>")
+    ),
     # A million empty copies of a read attribute before the one holding the value.
     "empty copies": _group(_million('<attr name="mail" a=""/>') + MAIL),
     # A million error names in one cd-error: the first is the one read.

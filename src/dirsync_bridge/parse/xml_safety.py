@@ -15,7 +15,8 @@ read the way hostile XML must be (design.md section 9: no entities, no network, 
 
 Everything refused raises ``XmlRefused`` with a reject code and a one-line detail; callers
 turn that into a ``Rejected``. Elements are streamed (``iter_elements``) and dropped after
-use, so memory follows the input's size, not a tree several times as large.
+use, so memory follows the input's size, not a tree several times as large; of each element,
+a reader that says what it reads (``xml_reads.Reads``) gets only that kept while it streams.
 """
 
 from __future__ import annotations
