@@ -67,7 +67,8 @@ elif sys.argv[1] == "options-only":
     except etree.XMLSyntaxError:
         outcome = "refused by libxml2"
 else:
-    outcome = parse_input(raw, sys.argv[2]).to_json_dict()["reason"]
+    answer = parse_input(raw, sys.argv[2]).to_json_dict()
+    outcome = answer if sys.argv[1] == "safe-json" else answer["reason"]
 print(json.dumps({"grew_kb": hwm_kb() - before, "outcome": outcome}))
 """
 

@@ -65,6 +65,7 @@ from .export_records import (
     refused,
 )
 from .message import ParseSettings
+from .xml_reads import Reads, first
 from .xml_safety import Others, XmlRefused, check, child, children, iter_elements, text_of
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,43 @@ _NAMESPACED = etree.XPath(
 )
 
 
+_NAMES = ("userPrincipalName", "mail", "sourceAnchor")
+"""The attributes read (``_attribute``), the first hologram that has one first."""
+_WANTED = frozenset(name.casefold() for name in _NAMES)
+
+
+def _read_attribute(attr: etree._Element) -> bool:
+    return (attr.get("name") or "").casefold() in _WANTED
+
+
+def _attribute_key(attr: etree._Element) -> str | None:
+    # ``_attribute`` takes an entry's first attribute of the name whose first value holds
+    # text: an attribute without one is skipped, the later ones of the name never reached.
+    return (attr.get("name") or "").casefold() if text_of(child(attr, "value")) else None
+
+
+# What ``_object_errors`` reads of a cs-object; the rest is dropped as the file streams
+# (review rev32: a group's member list of a million DNs, or junk, held 816 MB for 24 MB).
+# ``child`` reads the first of a name (key ``first``), ``children`` every one.
+_TEXT = Reads(text=True, key=first)
+_CD_ERROR = Reads(
+    children=dict.fromkeys(
+        ("error-name", "error-literal", "server-error-detail", "extra-error-details"), _TEXT
+    )
+)
+_DETAIL = Reads(
+    children={
+        "date-occurred": _TEXT,
+        "error-type": _TEXT,
+        "export-status": Reads(children={"cd-error": _CD_ERROR}),
+        "cd-error": _CD_ERROR,
+    }
+)
+_ATTR = Reads(children={"value": _TEXT}, accept=_read_attribute, key=_attribute_key)
+_HOLOGRAM = Reads(children={"entry": Reads(children={"attr": _ATTR}, key=first)}, key=first)
+READS = Reads(children={"export-errordetail": _DETAIL} | dict.fromkeys(_HOLOGRAMS, _HOLOGRAM))
+
+
 def parse_csexport(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
     """Parse one csexport ``/f:e`` file; every failure is a ``Rejected``, never an exception."""
     settings = settings or ParseSettings()
@@ -138,9 +176,11 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
     aad_dns = 0
     nameless: list[str] = []  # objects with errors that name no object: left out
     others = Others()
-    for element in iter_elements(raw, "cs-object", max_bytes, others):
+    for element in iter_elements(raw, "cs-object", max_bytes, others, READS):
         if not objects:
             _plain_root(others.root)  # before reading a million objects of another format
+        # (What ``READS`` keeps is matched by local name, so a csexport name in a namespace
+        # is still there to be seen; ``_read_attribute`` sees the attributes it drops.)
         _plain_names(element)
         objects += 1
         dn = element.get("cs-dn")

@@ -49,6 +49,7 @@ from .export_records import (
 from .file_magic import EVTX_MAGIC
 from .message import ParseSettings
 from .surrogates import without_lone_surrogates
+from .xml_reads import Reads, first
 from .xml_safety import XmlRefused, check, child, children, iter_elements, parse_document, text_of
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,25 @@ _OTHER_DN = "other-dn"
 """The key of what ``_error`` returns for an event whose DN names no Azure AD object."""
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
+# What ``_read_event`` reads of an <Event>; the rest is dropped as the export streams (one
+# event padded with a million elements held them all, as a csexport object did: review
+# rev32). ``child`` reads the first of a name (key ``first``), ``children`` every one.
+_TEXT = Reads(text=True, key=first)
+READS = Reads(
+    children={
+        "System": Reads(
+            children={
+                "EventID": _TEXT,
+                "Provider": Reads(key=first),
+                "TimeCreated": Reads(key=first),
+            },
+            key=first,
+        ),
+        "RenderingInfo": Reads(children={"Message": _TEXT}, key=first),
+        "EventData": Reads(children={"Data": Reads(text=True)}, key=first),
+    }
+)
+
 
 def parse_event_xml(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
     """Parse ``wevtutil ... /f:RenderedXml /e:Events`` output; never raises."""
@@ -83,7 +103,7 @@ def parse_event_xml(raw: bytes, source: str, settings: ParseSettings | None = No
                 "not-an-error-export",
                 f"the root element is <{root}>, not <Events>: this is not wevtutil output",
             )
-        events = iter_elements(raw, "Event", settings.max_message_bytes)
+        events = iter_elements(raw, "Event", settings.max_message_bytes, reads=READS)
         return _report(source, (_read_event(event) for event in events))
     except XmlRefused as refusal:
         if root == "Event" and "Extra content" in refusal.detail:
