@@ -466,6 +466,7 @@ _X_DN = _ONE.replace("<cs-object", '<cs-object x:cs-dn="CN={41}"')
         _declared(_ONE + _in("x", _ONE, "export-errordetail")),
         _declared(_in("x", _ONE, "error-literal", "cd-error")),
         _declared(_X_DN),
+        _declared(_ONE.replace("<attr name=", "<attr x:name=")),
     ],
     ids=[
         "prefixed-empty-root",
@@ -477,6 +478,7 @@ _X_DN = _ONE.replace("<cs-object", '<cs-object x:cs-dn="CN={41}"')
         "prefixed-error-detail-beside-a-plain-one",
         "prefixed-cd-error",
         "prefixed-cs-dn-attribute",
+        "prefixed-name-attribute-of-an-attr",  # dropped unread as it streams: seen as it starts
     ],
 )
 def test_csexport_names_in_a_namespace_are_refused_never_read_as_a_complete_report(

@@ -111,7 +111,12 @@ _WANTED = frozenset(name.casefold() for name in _NAMES)
 
 
 def _read_attribute(attr: etree._Element) -> bool:
-    return (attr.get("name") or "").casefold() in _WANTED
+    name = attr.get("name")
+    if name is None:
+        # One not read is dropped as it streams, before ``_plain_names`` sees the object: a
+        # csexport name in a namespace is refused here, as there.
+        _plain_attributes(attr)
+    return (name or "").casefold() in _WANTED
 
 
 def _attribute_key(attr: etree._Element) -> str | None:
@@ -264,6 +269,14 @@ def _plain_names(element: etree._Element) -> None:
             raise _namespaced(
                 f"the {attribute.localname} attribute of <{owner.tag}>", attribute.namespace
             )
+
+
+def _plain_attributes(element: etree._Element) -> None:
+    """Refuse one of csexport's elements carrying one of its attributes in a namespace."""
+    for key in element.attrib:
+        name = etree.QName(key)
+        if name.namespace and name.localname in _ATTRIBUTES:
+            raise _namespaced(f"the {name.localname} attribute of <{element.tag}>", name.namespace)
 
 
 def _namespaced(what: str, namespace: str | None) -> XmlRefused:
