@@ -36,6 +36,7 @@ from .errors import DirsyncBridgeError, Fatal, Retriable
 
 # Files this release must not take for its own (empty, or from a newer release): their own module.
 from .sqlite_refusals import empty_file as empty_file
+from .sqlite_refusals import migrations_of_ours as migrations_of_ours
 from .sqlite_refusals import newer_release as newer_release
 from .sqlite_refusals import refuse_foreign as refuse_foreign
 from .sqlite_refusals import refuse_newer

@@ -70,7 +70,7 @@ def refuse_foreign(conn: sqlite3.Connection) -> None:
         for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         if not str(row[0]).startswith("sqlite_")
     )
-    if not names or ("migrations" in names and _migrations_of_ours(conn)):
+    if not names or ("migrations" in names and migrations_of_ours(conn)):
         return
     role: Role | None = getattr(conn, "role", None)
     name, repair = (
@@ -84,7 +84,7 @@ def refuse_foreign(conn: sqlite3.Connection) -> None:
     )
 
 
-def _migrations_of_ours(conn: sqlite3.Connection) -> bool:
+def migrations_of_ours(conn: sqlite3.Connection) -> bool:
     """Whether the ``migrations`` table is ours (a ``name`` and an ``applied_at``): other
     applications keep one by that name too (Laravel's, db-migrate's), and taken for ours it
     would be switched to WAL, then said damaged or from a newer release (review rev39)."""
