@@ -188,6 +188,8 @@ def mark_named(config: Config, summary: RunSummary) -> None:
     from .ledger.store import Ledger as SqliteLedger
 
     crashpoints.crash_point("before-named")
+    if not config.state.path.is_file():
+        return  # moved away meanwhile (a backup restored): none made here (review rev39)
     try:
         ledger = SqliteLedger.open(config.state.path)
         try:

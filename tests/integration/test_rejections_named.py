@@ -270,3 +270,19 @@ def test_a_rejection_stderr_could_not_take_is_named_by_the_next_pass(tmp_path: P
     assert [r["source"] for r in _summary(again)["rejected"]] == [str(corpus / REJECTED)]
     named = _named(again)
     assert len(named) == 1 and str(corpus / REJECTED) in named[0], again.stderr
+
+
+def test_marking_named_never_makes_a_ledger_where_there_is_none_now(tmp_path: Path) -> None:
+    """The mark reopens the ledger after the pass closed it: moved away meanwhile (a person
+    restoring a backup), none is made in its place, nothing is marked, nothing is said
+    wrong: the next pass names them again (review rev39: a new empty ledger was made)."""
+    from dirsync_bridge.models import Rejected
+    from dirsync_bridge.pipeline import mark_named
+    from dirsync_bridge.run_summary import RunSummary
+
+    state = tmp_path / "state"
+    config = Config.model_validate({"state": {"path": str(state / "state.db")}})
+    summary = RunSummary(problems=[Rejected(source="a.eml", code="empty", detail="no bytes")])
+    summary.named_up_to = 1
+    mark_named(config, summary)
+    assert not state.exists()
