@@ -102,13 +102,34 @@ SUMMARY_LOGGER = "dirsync_bridge.summary"
 """The logger of a pass's closing summary (``run-summary``)."""
 
 
+_lost = False
+
+
+def stderr_lost() -> bool:
+    """Whether a line could not be written to stderr (a log file on a full disk, a reader
+    gone): what only stderr names (a table-format pass's rejections) may be named nowhere,
+    so it is not marked named (``pipeline.mark_named``; review rev39)."""
+    return _lost
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Stderr's handler, remembering a line it could not write (``stderr_lost``)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        global _lost
+        if isinstance(sys.exc_info()[1], OSError):
+            _lost = True  # nowhere to say it: stderr is what failed
+            return
+        super().handleError(record)
+
+
 def setup_logging(verbosity: int, log_format: LogFormat) -> None:
     """Send every log record to stderr: the package's warnings by default, info at -v,
     debug at -vv; the libraries' warnings (info at -vv)."""
     global _configured
     _configured = True
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if log_format == "json" else _HumanFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

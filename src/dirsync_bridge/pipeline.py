@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import bootstrap, crashpoints
+from . import bootstrap, crashpoints, logs
 from .config.settings import Config
 from .errors import DirsyncBridgeError, Retriable
 from .ingest import (  # re-exported: ``pipeline.ingest`` is where callers have found them
@@ -183,9 +183,13 @@ def mark_named(config: Config, summary: RunSummary) -> None:
     """
     if summary.named_up_to is None or not summary.problems:
         return  # nothing named (then nothing unnamed up to the mark): the ledger not opened
+    if logs.stderr_lost():
+        return  # stderr, which names them, could not take a line: the next pass names them
     from .ledger.store import Ledger as SqliteLedger
 
     crashpoints.crash_point("before-named")
+    if not config.state.path.is_file():
+        return  # moved away meanwhile (a backup restored): none made here (review rev39)
     try:
         ledger = SqliteLedger.open(config.state.path)
         try:

@@ -36,7 +36,9 @@ from .errors import DirsyncBridgeError, Fatal, Retriable
 
 # Files this release must not take for its own (empty, or from a newer release): their own module.
 from .sqlite_refusals import empty_file as empty_file
+from .sqlite_refusals import migrations_of_ours as migrations_of_ours
 from .sqlite_refusals import newer_release as newer_release
+from .sqlite_refusals import refuse_foreign as refuse_foreign
 from .sqlite_refusals import refuse_newer
 from .sqlite_refusals import unknown_migrations as unknown_migrations
 from .sqlite_snapshot import copy_whole
@@ -254,26 +256,6 @@ def _open(target: str, role: Role, path: str, uri: bool = False) -> Connection:
     conn.role = role
     conn.row_factory = sqlite3.Row
     return conn
-
-
-def refuse_foreign(conn: sqlite3.Connection) -> None:
-    """Refuse a database holding tables but no ``migrations`` table: every file of ours has
-    kept one from its first write, so this is another application's file that ``[state]
-    path`` names by mistake (or one of ours that lost it): nothing of ours is written to it."""
-    names = sorted(
-        str(row[0])
-        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        if not str(row[0]).startswith("sqlite_")
-    )
-    if not names or "migrations" in names:
-        return
-    role = getattr(conn, "role", GENERIC)
-    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-    raise Fatal(
-        f"{getattr(conn, 'path', ':memory:')}: not {role.name}: an SQLite database with other "
-        f"tables ({shown}) and no record of dirsync-bridge's migrations; point [state] path "
-        f"at a file of its own (or, if it was {role.name}, {role.repair})"
-    )
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str]:

@@ -1,11 +1,12 @@
 """Database files this release must not take for its own, though SQLite would open them:
-one written by a newer release (it records a migration this release does not know), and an
-empty one (0 bytes), which SQLite takes for a new database. Used by ``sqlite`` and doctor,
-so that a run and doctor refuse them in the same words.
+one written by a newer release (it records a migration this release does not know), an
+empty one (0 bytes), which SQLite takes for a new database, and another application's.
+Used by ``sqlite`` and doctor, so that a run and doctor refuse them in the same words.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,3 +59,34 @@ def empty_file(path: Path, role: Role) -> str | None:
     except OSError:
         return None  # SQLite, opening it, says what is wrong
     return f"{path}: {role.name} is empty (0 bytes) though it exists: {role.empty}"
+
+
+def refuse_foreign(conn: sqlite3.Connection) -> None:
+    """Refuse a database holding tables but no ``migrations`` table of ours: every file of
+    ours has kept one from its first write, so this is another application's file that ``[state]
+    path`` names by mistake (or one of ours that lost it): nothing of ours is written to it."""
+    names = sorted(
+        str(row[0])
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not str(row[0]).startswith("sqlite_")
+    )
+    if not names or ("migrations" in names and migrations_of_ours(conn)):
+        return
+    role: Role | None = getattr(conn, "role", None)
+    name, repair = (
+        (role.name, role.repair) if role else ("the database", "restore it from a backup")
+    )
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    raise Fatal(
+        f"{getattr(conn, 'path', ':memory:')}: not {name}: an SQLite database with other "
+        f"tables ({shown}) and no record of dirsync-bridge's migrations; point [state] path "
+        f"at a file of its own (or, if it was {name}, {repair})"
+    )
+
+
+def migrations_of_ours(conn: sqlite3.Connection) -> bool:
+    """Whether the ``migrations`` table is ours (a ``name`` and an ``applied_at``): other
+    applications keep one by that name too (Laravel's, db-migrate's), and taken for ours it
+    would be switched to WAL, then said damaged or from a newer release (review rev39)."""
+    columns = {str(row[1]).lower() for row in conn.execute("PRAGMA table_info(migrations)")}
+    return {"name", "applied_at"} <= columns

@@ -167,6 +167,44 @@ def test_another_applications_database_at_the_ledgers_path_is_refused_untouched(
     conn.close()
 
 
+@pytest.mark.parametrize(
+    "schema",
+    [
+        # Laravel's table: no ``name`` column (the ledger's query of it fails).
+        "CREATE TABLE migrations (id INTEGER PRIMARY KEY, migration TEXT, batch INTEGER)",
+        # db-migrate's (Node): a ``name`` column, its rows taken for a newer release's.
+        "CREATE TABLE migrations (id INTEGER PRIMARY KEY, name TEXT, run_on TEXT)",
+    ],
+)
+def test_another_applications_database_with_its_own_migrations_table_is_refused_untouched(
+    tmp_path: Path, schema: str
+) -> None:
+    """Another application's SQLite file that keeps a table called ``migrations`` of its
+    own (Laravel, db-migrate): refused in one line as another application's, its bytes and
+    journal mode left as they were (review rev39: the table's name alone let it through to
+    WAL mode, then a "damaged" or "newer release" refusal)."""
+    ledger = tmp_path / "state" / "state.db"
+    ledger.parent.mkdir()
+    conn = sqlite3.connect(ledger)
+    conn.execute(schema)
+    conn.execute("INSERT INTO migrations (id) VALUES (1)")
+    conn.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.commit()
+    conn.close()
+    before = ledger.read_bytes()
+    config = write_config(tmp_path, ledger.parent)
+    for args in (["replay", str(NEW_REPORT)], ["replay", "--dry-run", str(NEW_REPORT)]):
+        done = cli(config, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "not the ledger" in one_line(done) and "posts" in one_line(done), done.stderr
+    done = cli(config, "tickets")
+    assert done.returncode == 2 and "not the ledger" in one_line(done), done.stderr
+    assert ledger.read_bytes() == before
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Permissions and paths
 

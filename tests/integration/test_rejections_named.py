@@ -239,3 +239,50 @@ def test_a_rejection_met_by_a_run_that_ended_75_is_named_by_the_next_run(
 
     quiet = run(config, env=env)
     assert list(quiet.problems) == [] and quiet.rejected == 0
+
+
+def test_a_rejection_stderr_could_not_take_is_named_by_the_next_pass(tmp_path: Path) -> None:
+    """A table-format pass names its rejections on stderr only: stderr that cannot be written
+    (a log file on a full disk, here /dev/full) named nothing, so they are not marked named,
+    and the next pass names them (review rev39: they were marked, and named by no pass)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / REJECTED).write_bytes((REPORTS / "hostile_dmarc_fail.eml").read_bytes())
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
+    with open("/dev/full", "w") as full:  # noqa: PTH123
+        lost = subprocess.run(
+            [*command, str(corpus)],
+            stdout=subprocess.PIPE,
+            stderr=full,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    assert lost.returncode == 1, lost.stdout
+    assert "1 rejected" in lost.stdout
+
+    again = _replay(config_file, corpus)
+    assert again.returncode == 1, again.stderr
+    assert [r["source"] for r in _summary(again)["rejected"]] == [str(corpus / REJECTED)]
+    named = _named(again)
+    assert len(named) == 1 and str(corpus / REJECTED) in named[0], again.stderr
+
+
+def test_marking_named_never_makes_a_ledger_where_there_is_none_now(tmp_path: Path) -> None:
+    """The mark reopens the ledger after the pass closed it: moved away meanwhile (a person
+    restoring a backup), none is made in its place, nothing is marked, nothing is said
+    wrong: the next pass names them again (review rev39: a new empty ledger was made)."""
+    from dirsync_bridge.models import Rejected
+    from dirsync_bridge.pipeline import mark_named
+    from dirsync_bridge.run_summary import RunSummary
+
+    state = tmp_path / "state"
+    config = Config.model_validate({"state": {"path": str(state / "state.db")}})
+    summary = RunSummary(problems=[Rejected(source="a.eml", code="empty", detail="no bytes")])
+    summary.named_up_to = 1
+    mark_named(config, summary)
+    assert not state.exists()

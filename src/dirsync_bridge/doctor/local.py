@@ -235,8 +235,10 @@ def _damage(path: Path) -> str | None:
         if rows != ["ok"]:
             return "; ".join(str(r) for r in rows)
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
-        if "migrations" not in tables:
-            return "it is not a dirsync-bridge database: no migrations table"
+        # Another application's table of that name is not ours (Laravel's, db-migrate's):
+        # as every run refuses it (``sqlite.refuse_foreign``; review rev39).
+        if "migrations" not in tables or not sqlite.migrations_of_ours(connection):
+            return "it is not a dirsync-bridge database: no migrations table of dirsync-bridge's"
         return None
     finally:
         connection.close()
