@@ -467,6 +467,20 @@ _X_DN = _ONE.replace("<cs-object", '<cs-object x:cs-dn="CN={41}"')
         _declared(_in("x", _ONE, "error-literal", "cd-error")),
         _declared(_X_DN),
         _declared(_ONE.replace("<attr name=", "<attr x:name=")),
+        # Names in parts of an object its reader drops as it streams (review rev40): they
+        # were read as csexport's own, the object's errors filed.
+        _declared(
+            _ONE.replace("</entry>", '<attr name="member"><x:value>v</x:value></attr></entry>')
+        ),
+        _declared(_ONE.replace("</entry>", '<attr name="member" x:name="m"/></entry>')),
+        _declared(_ONE.replace("</cs-object>", "<junk><x:export-errordetail/></junk></cs-object>")),
+        _declared(
+            _ONE.replace(
+                "</cs-object>",
+                "<synchronized-hologram><x:entry/></synchronized-hologram></cs-object>",
+            )
+        ),
+        _declared(_ONE.replace("</error-literal>", "<x:cd-error/></error-literal>")),
     ],
     ids=[
         "prefixed-empty-root",
@@ -479,6 +493,11 @@ _X_DN = _ONE.replace("<cs-object", '<cs-object x:cs-dn="CN={41}"')
         "prefixed-cd-error",
         "prefixed-cs-dn-attribute",
         "prefixed-name-attribute-of-an-attr",  # dropped unread as it streams: seen as it starts
+        "prefixed-value-of-an-attr-not-read",
+        "prefixed-name-beside-a-plain-one-not-read",
+        "prefixed-error-detail-in-junk",
+        "prefixed-entry-in-a-second-hologram",
+        "prefixed-cd-error-in-an-error-text",
     ],
 )
 def test_csexport_names_in_a_namespace_are_refused_never_read_as_a_complete_report(

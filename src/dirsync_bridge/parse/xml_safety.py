@@ -24,7 +24,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +178,7 @@ def iter_elements(
     max_bytes: int,
     others: Others | None = None,
     reads: Reads = EVERYTHING,
+    starts: Callable[[etree._Element], None] | None = None,
 ) -> Iterator[etree._Element]:
     """Every element named ``local_name`` (any namespace), complete, in document order.
 
@@ -187,7 +188,8 @@ def iter_elements(
     the root's child elements of any other name (comments and processing instructions are
     not elements: the parser drops them). ``reads`` says what the caller reads of each
     element: the rest of it is dropped as it streams (``xml_reads``); by default all of it
-    is kept.
+    is kept. ``starts``, when given, sees each element inside a wanted one (and the wanted
+    one) as it starts, before anything of it is dropped: it raises ``XmlRefused`` to refuse.
     """
     check(raw, max_bytes)
     body = io.BytesIO(_libxml_bytes(raw))
@@ -212,6 +214,8 @@ def iter_elements(
                     others.root = str(element.tag)  # the first start is the root's
                 is_wanted = wanted(element.tag)
                 if is_wanted or pruner.inside:
+                    if starts is not None:
+                        starts(element)
                     pruner.start(element, is_wanted)
                 continue
             parent = element.getparent()
