@@ -40,7 +40,11 @@ def arrivals(
     """
     start = time.monotonic()
     received = 0
-    decoder = _decoder(response)
+    try:
+        decoder = _decoder(response)
+    except urllib3.exceptions.DecodeError as exc:  # six encodings and more, say
+        response.close()
+        raise requests.exceptions.ContentDecodingError(exc) from None
     while True:
         try:
             # Undecoded: a compressed body's ``read1`` would read on until its decompressor
@@ -67,19 +71,40 @@ def arrivals(
                 f"the answer was still coming in after {allowed:.0f} s "
                 f"({received} bytes; timeout {seconds:g} s)"
             )
-        yield chunk if decoder is None else _decoded(decoder.decompress, chunk)
+        if decoder is None:
+            yield chunk
+        else:
+            yield from _pieces(decoder, chunk)
 
 
 def _decoder(response: requests.Response) -> Any:
     """The decoder urllib3 would use for the answer's ``Content-Encoding`` (None: none)."""
     raw = response.raw
     encoding = str(raw.headers.get("content-encoding", "")).lower()
-    if not encoding or not (encoding in raw.CONTENT_DECODERS or "," in encoding):
+    # As urllib3 decides: a list is decoded when one of its names is known (review rev40: a
+    # list of unknown ones was decoded as deflate, a plain JSON answer "undecodable").
+    known = raw.CONTENT_DECODERS
+    if encoding not in known and not any(e.strip() in known for e in encoding.split(",")):
         return None
     return urllib3.response._get_decoder(encoding)  # urllib3 keeps it private; 1.x and 2.x
 
 
-def _decoded(decode: Callable[..., bytes], *data: bytes) -> bytes:
+def _pieces(decoder: Any, chunk: bytes) -> Iterator[bytes]:
+    """``chunk`` decoded, at most ``CHUNK`` bytes a piece where urllib3 can bound it (2.6
+    and later): 824 bytes of gzip in gzip decoded to 400 MB at once, before a caller's limit
+    saw any of it (review rev40); urllib3's own reads bound each piece so."""
+    if not hasattr(decoder, "has_unconsumed_tail"):
+        yield _decoded(decoder.decompress, chunk)  # an older urllib3: no bound to ask for
+        return
+    yield _decoded(decoder.decompress, chunk, CHUNK)
+    while decoder.has_unconsumed_tail:
+        piece = _decoded(decoder.decompress, b"", CHUNK)
+        if not piece:
+            return  # no progress (a decoder past its end): never loop on it
+        yield piece
+
+
+def _decoded(decode: Callable[..., bytes], *data: Any) -> bytes:
     try:
         return decode(*data)
     except (urllib3.exceptions.DecodeError, zlib.error, OSError) as exc:

@@ -4,6 +4,7 @@ trickle is a ``ReadTimeout`` soon after ``seconds``, whatever each read waits.""
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from dirsync_bridge.http_bodies import MIN_RATE, arrivals, read_within
+from dirsync_bridge.http_bodies import CHUNK, MIN_RATE, arrivals, read_within
 
 PIECE = 16 * 1024
 
@@ -79,3 +80,68 @@ def test_a_trickle_is_late_soon_after_its_seconds(server: str) -> None:
     ):
         b"".join(arrivals(response, 0.5, rate=MIN_RATE))
     assert time.monotonic() - began < 2.5  # not the 5 s the whole trickle takes
+
+
+# 64 MiB of zeros, gzipped twice: a few hundred bytes on the wire (review rev40).
+_BOMB = gzip.compress(gzip.compress(bytes(64 * 1024 * 1024), 9), 9)
+_ENCODED = {
+    "/bomb": ("gzip, gzip", _BOMB),
+    "/six": ("gzip, gzip, gzip, gzip, gzip, gzip", b"{}"),
+    "/unknown": ("x-custom, x-other", b'{"a": 1}'),
+}
+
+
+class _Encoded(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        encoding, body = _ENCODED[self.path]
+        self.send_response(200)
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def encoded() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Encoded)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_compressed_bomb_is_decoded_in_bounded_pieces(encoded: str) -> None:
+    """A caller's limit (a message's max_message_bytes) sees the body as it decodes: the
+    bomb's hundreds of bytes came as one piece of 64 MiB, and a larger one takes gigabytes."""
+    assert len(_BOMB) < 10_000
+    seen = 0
+    with requests.get(f"{encoded}/bomb", stream=True, timeout=5) as response:
+        for piece in arrivals(response, 5, rate=MIN_RATE):
+            assert len(piece) <= CHUNK
+            seen += len(piece)
+            if seen > 1024 * 1024:
+                break  # as the caller's limit stops it
+    assert seen > 1024 * 1024
+
+
+def test_too_many_encodings_is_an_undecodable_answer_as_requests_says(encoded: str) -> None:
+    # urllib3 refuses a chain of six: requests' own exception, as requests raises it, not
+    # urllib3's (which no caller catches).
+    with (
+        requests.get(f"{encoded}/six", stream=True, timeout=5) as response,
+        pytest.raises(requests.exceptions.ContentDecodingError),
+    ):
+        read_within(response, 5)
+
+
+def test_a_list_of_unknown_encodings_is_read_as_it_came(encoded: str) -> None:
+    assert requests.get(f"{encoded}/unknown", timeout=5).content == b'{"a": 1}'  # requests'
+    with requests.get(f"{encoded}/unknown", stream=True, timeout=5) as response:
+        read_within(response, 5)
+        assert response.content == b'{"a": 1}'
