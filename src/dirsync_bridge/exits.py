@@ -36,7 +36,7 @@ from typing import Any
 
 import click
 
-from . import crashpoints, interrupt, pass_end
+from . import crashpoints, interrupt, logs, pass_end
 from .errors import DirsyncBridgeError, Fatal, Retriable
 from .failures import say
 from .logs import LogFormat, options_in, setup_logging
@@ -212,6 +212,8 @@ def _hold_standard_descriptors() -> None:
             continue
         except OSError:
             null = os.open(os.devnull, os.O_RDWR)
+            if fd == 2:
+                logs.stderr_closed()  # its rejections named nowhere: not marked named
         if null != fd:  # (the lowest free descriptor: this one, unless a lower one is free too)
             os.dup2(null, fd)
             os.close(null)

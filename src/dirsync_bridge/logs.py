@@ -112,6 +112,14 @@ def stderr_lost() -> bool:
     return _lost
 
 
+def stderr_closed() -> None:
+    """Stderr was closed when the command began (``2>&-``) and is /dev/null now: what it
+    names is named nowhere, as for a reader gone (review rev40: such a pass's rejections
+    were marked named, and no pass named them)."""
+    global _lost
+    _lost = True
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Stderr's handler, remembering a line it could not write (``stderr_lost``)."""
 

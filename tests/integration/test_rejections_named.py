@@ -286,3 +286,31 @@ def test_marking_named_never_makes_a_ledger_where_there_is_none_now(tmp_path: Pa
     summary.named_up_to = 1
     mark_named(config, summary)
     assert not state.exists()
+
+
+def test_a_rejection_met_with_stderr_closed_is_named_by_the_next_pass(tmp_path: Path) -> None:
+    """Started with stderr closed (``2>&-``: Python has no sys.stderr), a table-format pass
+    names its rejections nowhere: they are not marked named, and the next pass names them
+    (review rev40: the handler's failure was no OSError, so they were marked, named by none)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / REJECTED).write_bytes((REPORTS / "hostile_dmarc_fail.eml").read_bytes())
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file), "replay"]
+    closed = subprocess.run(
+        ["/bin/sh", "-c", 'exec "$@" 2>&-', "sh", *command, str(corpus)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert closed.returncode == 1, closed.stdout
+    assert "1 rejected" in closed.stdout
+
+    again = _replay(config_file, corpus)
+    assert again.returncode == 1, again.stderr
+    named = _named(again)
+    assert len(named) == 1 and str(corpus / REJECTED) in named[0], again.stderr
