@@ -481,6 +481,9 @@ _X_DN = _ONE.replace("<cs-object", '<cs-object x:cs-dn="CN={41}"')
             )
         ),
         _declared(_ONE.replace("</error-literal>", "<x:cd-error/></error-literal>")),
+        _declared(_ONE.replace("</error-literal>", "<x:cd-error/></error-literal>"))
+        .decode()
+        .encode("utf-16"),
     ],
     ids=[
         "prefixed-empty-root",
@@ -498,6 +501,7 @@ _X_DN = _ONE.replace("<cs-object", '<cs-object x:cs-dn="CN={41}"')
         "prefixed-error-detail-in-junk",
         "prefixed-entry-in-a-second-hologram",
         "prefixed-cd-error-in-an-error-text",
+        "prefixed-cd-error-in-an-error-text-utf-16",  # its "xmlns" is not b"xmlns"
     ],
 )
 def test_csexport_names_in_a_namespace_are_refused_never_read_as_a_complete_report(
