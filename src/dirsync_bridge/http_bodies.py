@@ -62,6 +62,12 @@ def arrivals(
         if not chunk:
             if decoder is not None:
                 yield _decoded(decoder.flush)
+                if received and not _ended(decoder):
+                    # urllib3 reads such a stream as whole (review rev41): half a message,
+                    # or one whose checksum was never seen, read as the message.
+                    raise requests.exceptions.ContentDecodingError(
+                        f"the compressed answer ends before its stream does ({received} bytes)"
+                    )
             return
         received += len(chunk)
         allowed = seconds + (received / rate if rate else 0.0)
@@ -87,6 +93,17 @@ def _decoder(response: requests.Response) -> Any:
     if encoding not in known and not any(e.strip() in known for e in encoding.split(",")):
         return None
     return urllib3.response._get_decoder(encoding)  # urllib3 keeps it private; 1.x and 2.x
+
+
+def _ended(decoder: Any) -> bool:
+    """Whether urllib3's ``decoder`` met the end of its stream (its checksum checked, for
+    gzip and zlib); urllib3 never asks, and keeps the zlib object private."""
+    inner = getattr(decoder, "_decoders", None)  # a MultiDecoder's, one per encoding
+    if inner is not None:
+        return all(_ended(one) for one in inner)
+    if getattr(decoder, "_state", 0) != urllib3.response.GzipDecoderState.FIRST_MEMBER:
+        return True  # past a whole gzip member: what follows (junk, a newline) urllib3 drops
+    return bool(getattr(getattr(decoder, "_obj", None), "eof", True))  # brotli: no eof here
 
 
 def _pieces(decoder: Any, chunk: bytes) -> Iterator[bytes]:
