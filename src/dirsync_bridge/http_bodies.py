@@ -24,6 +24,11 @@ import urllib3.response
 CHUNK: Final = 64 * 1024
 """The most read at once."""
 
+MAX_ANSWER: Final = 64 * 1024 * 1024
+"""The most a whole answer (``read_within``: a page of a listing or a search, a token) may
+decode to: ten times the largest page asked for, and a bound on what a bomb of a few
+kilobytes (``gzip, gzip``) can take in memory."""
+
 MIN_RATE: Final = 64 * 1024
 """Bytes a second a streamed download (a message's ``/$value``) must average past its
 first ``timeout`` seconds: a 25 MiB message may take ``timeout`` + 400 s, however slow the
@@ -130,13 +135,22 @@ def _decoded(decode: Callable[..., bytes], *data: Any) -> bytes:
 
 def read_within(response: requests.Response, seconds: float) -> None:
     """Read the whole body of a streamed ``response`` now, within ``seconds`` of its
-    headers (``arrivals``); it is then ``response.content``, as without ``stream``."""
+    headers (``arrivals``); it is then ``response.content``, as without ``stream``. More
+    than ``MAX_ANSWER`` bytes is ``ContentDecodingError``: an answer that cannot be read."""
+    parts: list[bytes] = []
+    size = 0
     try:
-        body = b"".join(arrivals(response, seconds))
+        for piece in arrivals(response, seconds):
+            size += len(piece)
+            if size > MAX_ANSWER:  # as it decodes: a bomb is never held whole (review rev41)
+                raise requests.exceptions.ContentDecodingError(
+                    f"the answer decodes to more than {MAX_ANSWER} bytes"
+                )
+            parts.append(piece)
     except requests.RequestException:
         response.close()
         raise
-    response._content = body
+    response._content = b"".join(parts)
 
 
 def whole_within(seconds: float) -> Callable[..., None]:

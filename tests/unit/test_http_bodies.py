@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from dirsync_bridge.http_bodies import CHUNK, MIN_RATE, arrivals, read_within
+from dirsync_bridge.http_bodies import CHUNK, MAX_ANSWER, MIN_RATE, arrivals, read_within
 
 PIECE = 16 * 1024
 
@@ -105,8 +105,19 @@ _CUT = {  # compressed streams that end before their end, the HTTP body whole
     "/raw-deflate-half": ("deflate", _RAW_DEFLATE[: len(_RAW_DEFLATE) // 2]),
     "/gzip-gzip-inner-cut": ("gzip, gzip", gzip.compress(_GZIP[:-8])),
 }
+
+
+def _zeros_gzipped(size: int) -> bytes:
+    """``size`` zero bytes gzipped, made a MiB at a time (never all in memory)."""
+    packer = zlib.compressobj(9, wbits=16 + zlib.MAX_WBITS)
+    mib = bytes(1024 * 1024)
+    return b"".join(packer.compress(mib) for _ in range(size // len(mib))) + packer.flush()
+
+
 _ENCODED = {
     **_WHOLE,
+    # A JSON answer (Graph's page, Jira's search) of a few kilobytes decoding past the limit.
+    "/answer-bomb": ("gzip, gzip", gzip.compress(_zeros_gzipped(MAX_ANSWER + 1024 * 1024))),
     **_CUT,
     "/empty": ("gzip", b""),
     "/bomb": ("gzip, gzip", _BOMB),
@@ -197,3 +208,15 @@ def test_a_compressed_answer_cut_short_is_undecodable_never_read_half(
         pytest.raises(requests.exceptions.ContentDecodingError, match="ends before"),
     ):
         b"".join(arrivals(response, 5, rate=MIN_RATE))
+
+
+def test_a_whole_answer_decoding_past_its_limit_is_refused_as_it_decodes(encoded: str) -> None:
+    """``read_within`` (every JSON answer, Graph's and Jira's) had no limit: a bomb of a few
+    kilobytes (``gzip, gzip``) was decoded whole into memory, a gigabyte or a terabyte,
+    whatever the 64 KiB pieces (review rev41)."""
+    with (
+        requests.get(f"{encoded}/answer-bomb", stream=True, timeout=5) as response,
+        pytest.raises(requests.exceptions.ContentDecodingError, match="more than"),
+    ):
+        assert int(response.headers["Content-Length"]) < 1024 * 1024
+        read_within(response, 30)
