@@ -185,6 +185,8 @@ def mark_named(config: Config, summary: RunSummary) -> None:
         return  # nothing named (then nothing unnamed up to the mark): the ledger not opened
     if logs.stderr_lost():
         return  # stderr, which names them, could not take a line: the next pass names them
+    if isinstance(summary.problems, Rejections) and summary.problems.unread:
+        return  # some not read back from their spool, named by none (review rev41): likewise
     from .ledger.store import Ledger as SqliteLedger
 
     crashpoints.crash_point("before-named")

@@ -67,6 +67,8 @@ class Rejections:
         self._lines_on_disk = 0
         self._disk_failed = False
         self._unread_said = False
+        self.unread = False
+        """Some could not be read back from the spool: named by none (``mark_named``)."""
 
     def append(self, result: Rejected) -> None:
         """One more rejection to name."""
@@ -136,6 +138,7 @@ class Rejections:
     def _unread(self, missing: int, why: str) -> None:
         """Say once (the rejections may be read back twice: JSON, then stderr) how many
         rejections the spool could not give back, and how to list them all."""
+        self.unread = True
         if self._unread_said:
             return
         self._unread_said = True
@@ -150,7 +153,8 @@ class Rejections:
             # ``parse`` itself spools to the same directory: point it elsewhere instead.
             "run it again with TMPDIR on another disk"
             if self._command == "parse"
-            else "`dirsync-bridge parse` on the same inputs names every rejection",
+            else "the next pass names them again, and `dirsync-bridge parse` on the same "
+            "inputs names every rejection",
         )
 
     def __repr__(self) -> str:

@@ -517,6 +517,32 @@ def test_csexport_names_in_a_namespace_are_refused_never_read_as_a_complete_repo
     assert "\n" not in rejected.reason
 
 
+_UTF7_XMLNS = "+AHgAbQBsAG4Acw-"  # "xmlns" in UTF-7's base64 form
+_XML_DN = _ONE.replace("<cs-object", '<cs-object xml:cs-dn="CN={41}"')
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"<cs-objects>{_in('xml', _ONE, 'cs-object')}</cs-objects>".encode(),
+        f"<cs-objects>{_ONE}{_in('xml', _ONE, 'export-errordetail')}</cs-objects>".encode(),
+        f"<cs-objects>{_XML_DN}</cs-objects>".encode(),
+        (
+            '<?xml version="1.0" encoding="UTF-7"?>'
+            f'<cs-objects {_UTF7_XMLNS}:x="urn:other">{_in("x", _ONE, "cs-object")}</cs-objects>'
+        ).encode(),
+    ],
+    ids=["xml-prefixed-object", "xml-prefixed-error-detail", "xml-prefixed-dn", "utf-7-xmlns"],
+)
+def test_csexport_names_in_a_namespace_no_xmlns_bytes_declare_are_refused(raw: bytes) -> None:
+    """The namespace look ran only on a file holding "xmlns" in UTF-8, -16 or -32 (review
+    rev41): the prefix ``xml`` is bound in every document without a declaration, and UTF-7
+    spells "xmlns" in base64; either file was read as a complete report."""
+    rejected = _rejected(raw)
+    assert rejected.code == "not-an-error-export", rejected
+    assert "namespace" in rejected.detail and "/f:e" in rejected.detail
+
+
 def test_unknown_elements_and_attributes_in_a_namespace_are_still_ignored() -> None:
     # Only csexport's own names are refused in a namespace: someone's extension beside them
     # says nothing about the errors, as any unknown element.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from dirsync_bridge.http_bodies import CHUNK, MIN_RATE, arrivals, read_within
+from dirsync_bridge.http_bodies import CHUNK, MAX_ANSWER, MIN_RATE, arrivals, read_within
 
 PIECE = 16 * 1024
 
@@ -84,7 +85,41 @@ def test_a_trickle_is_late_soon_after_its_seconds(server: str) -> None:
 
 # 64 MiB of zeros, gzipped twice: a few hundred bytes on the wire (review rev40).
 _BOMB = gzip.compress(gzip.compress(bytes(64 * 1024 * 1024), 9), 9)
+_MESSAGE = b"From: a@example.com\r\nSubject: x\r\n\r\n" + b"a report line\r\n" * 4000
+_GZIP = gzip.compress(_MESSAGE)
+_ZLIB = zlib.compress(_MESSAGE)
+_RAW = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+_RAW_DEFLATE = _RAW.compress(_MESSAGE) + _RAW.flush()
+_WHOLE = {  # each decodes to _MESSAGE, as requests reads it
+    "/gzip": ("gzip", _GZIP),
+    "/gzip-junk-after": ("gzip", _GZIP + b"\x00\x00junk"),
+    "/gzip-newline-after": ("gzip", _GZIP + b"\n"),
+    "/zlib": ("deflate", _ZLIB),
+    "/raw-deflate": ("deflate", _RAW_DEFLATE),
+    "/gzip-gzip": ("gzip, gzip", gzip.compress(_GZIP)),
+}
+_CUT = {  # compressed streams that end before their end, the HTTP body whole
+    "/gzip-half": ("gzip", _GZIP[: len(_GZIP) // 2]),
+    "/gzip-no-trailer": ("gzip", _GZIP[:-8]),
+    "/zlib-no-checksum": ("deflate", _ZLIB[:-4]),
+    "/raw-deflate-half": ("deflate", _RAW_DEFLATE[: len(_RAW_DEFLATE) // 2]),
+    "/gzip-gzip-inner-cut": ("gzip, gzip", gzip.compress(_GZIP[:-8])),
+}
+
+
+def _zeros_gzipped(size: int) -> bytes:
+    """``size`` zero bytes gzipped, made a MiB at a time (never all in memory)."""
+    packer = zlib.compressobj(9, wbits=16 + zlib.MAX_WBITS)
+    mib = bytes(1024 * 1024)
+    return b"".join(packer.compress(mib) for _ in range(size // len(mib))) + packer.flush()
+
+
 _ENCODED = {
+    **_WHOLE,
+    # A JSON answer (Graph's page, Jira's search) of a few kilobytes decoding past the limit.
+    "/answer-bomb": ("gzip, gzip", gzip.compress(_zeros_gzipped(MAX_ANSWER + 1024 * 1024))),
+    **_CUT,
+    "/empty": ("gzip", b""),
     "/bomb": ("gzip, gzip", _BOMB),
     "/six": ("gzip, gzip, gzip, gzip, gzip, gzip", b"{}"),
     "/unknown": ("x-custom, x-other", b'{"a": 1}'),
@@ -145,3 +180,43 @@ def test_a_list_of_unknown_encodings_is_read_as_it_came(encoded: str) -> None:
     with requests.get(f"{encoded}/unknown", stream=True, timeout=5) as response:
         read_within(response, 5)
         assert response.content == b'{"a": 1}'
+
+
+@pytest.mark.parametrize("path", sorted(_WHOLE))
+def test_a_whole_compressed_answer_is_read_as_requests_reads_it(encoded: str, path: str) -> None:
+    assert requests.get(f"{encoded}{path}", timeout=5).content == _MESSAGE
+    with requests.get(f"{encoded}{path}", stream=True, timeout=5) as response:
+        read_within(response, 5)
+        assert response.content == _MESSAGE
+
+
+def test_an_empty_answer_with_an_encoding_is_empty(encoded: str) -> None:
+    with requests.get(f"{encoded}/empty", stream=True, timeout=5) as response:
+        read_within(response, 5)
+        assert response.content == b""
+
+
+@pytest.mark.parametrize("path", sorted(_CUT))
+def test_a_compressed_answer_cut_short_is_undecodable_never_read_half(
+    encoded: str, path: str
+) -> None:
+    """A compressed stream that ends before its end (a gateway cutting a close-delimited
+    body, a server's broken gzip) was read as whole, as requests reads it: half a message,
+    or one whose gzip checksum was never checked (review rev41)."""
+    with (
+        requests.get(f"{encoded}{path}", stream=True, timeout=5) as response,
+        pytest.raises(requests.exceptions.ContentDecodingError, match="ends before"),
+    ):
+        b"".join(arrivals(response, 5, rate=MIN_RATE))
+
+
+def test_a_whole_answer_decoding_past_its_limit_is_refused_as_it_decodes(encoded: str) -> None:
+    """``read_within`` (every JSON answer, Graph's and Jira's) had no limit: a bomb of a few
+    kilobytes (``gzip, gzip``) was decoded whole into memory, a gigabyte or a terabyte,
+    whatever the 64 KiB pieces (review rev41)."""
+    with (
+        requests.get(f"{encoded}/answer-bomb", stream=True, timeout=5) as response,
+        pytest.raises(requests.exceptions.ContentDecodingError, match="more than"),
+    ):
+        assert int(response.headers["Content-Length"]) < 1024 * 1024
+        read_within(response, 30)

@@ -50,6 +50,7 @@ Decisions where the format is not documented (no raw export with errors is publi
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -66,7 +67,16 @@ from .export_records import (
 )
 from .message import ParseSettings
 from .xml_reads import Reads, first
-from .xml_safety import Others, XmlRefused, check, child, children, iter_elements, text_of
+from .xml_safety import (
+    Others,
+    XmlRefused,
+    check,
+    child,
+    children,
+    declared_encoding,
+    iter_elements,
+    text_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +108,16 @@ _ELEMENTS = frozenset(
     }
 )
 _ATTRIBUTES = frozenset({"cs-dn", "id", "date-occurred", "error-type", "name"})
-_XMLNS = tuple(
-    "xmlns".encode(c) for c in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+_MARKS = tuple(
+    mark.encode(c)
+    for mark in ("xmlns", "xml:")  # a declaration; the prefix xml, bound in every document
+    for c in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
+_SPELLS_MARKS_SO = re.compile(
+    r"utf-?(8|16|32)(le|be)?|(us-)?ascii|iso-8859-\d+|latin-?1|windows-125\d"
+)
+"""Encodings in which "xmlns" and "xml:" can only be the bytes of ``_MARKS``: not UTF-7
+(whose "+AHgAbQBsAG4Acw-" is "xmlns"), nor any other that libxml2 may know."""
 _NAMES = ("userPrincipalName", "mail", "sourceAnchor")
 """The attributes read (``_attribute``), the first hologram that has one first."""
 _WANTED = frozenset(name.casefold() for name in _NAMES)
@@ -180,10 +197,13 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
         _plain_root(others.root)  # before reading a million objects of another format
         _plain_element(element)
 
-    # A name is in a namespace only where one is declared: with no "xmlns" in the file (in
-    # any encoding it may be in) there is none to look for, and the look costs a Python call
-    # for every element (15-30% of a parse).
-    starts = plain if any(mark in raw for mark in _XMLNS) else None
+    # A name is in a namespace only where one is declared, or by the prefix xml: with
+    # neither in the file there is none to look for, and the look costs a Python call for
+    # every element (15-30% of a parse). Only where the file's encoding spells them as
+    # ``_MARKS`` does (review rev41: UTF-7's "xmlns" and the undeclared "xml:" passed).
+    encoding = declared_encoding(raw)
+    spelled = encoding is None or _SPELLS_MARKS_SO.fullmatch(encoding) is not None
+    starts = plain if not spelled or any(mark in raw for mark in _MARKS) else None
     for element in iter_elements(raw, "cs-object", max_bytes, others, READS, starts):
         objects += 1
         dn = element.get("cs-dn")

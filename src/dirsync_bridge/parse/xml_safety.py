@@ -128,6 +128,15 @@ def _head_text(raw: bytes) -> str:
     return head.decode("latin-1")
 
 
+_ENCODING = re.compile(r"<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"']*)")
+
+
+def declared_encoding(raw: bytes) -> str | None:
+    """The encoding ``raw``'s XML declaration names, lower case; None when it names none."""
+    found = _ENCODING.match(_head_text(raw[:1024]))
+    return found.group(1).lower() if found else None
+
+
 def _local(name: str) -> str:
     return name.rsplit(":", 1)[-1]
 
