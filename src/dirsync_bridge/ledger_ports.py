@@ -106,6 +106,11 @@ class Ledger(Protocol):
         ``before``, now tickets of a problem merged into it."""
         ...
 
+    def unlinked(self, idempotency_key: str) -> frozenset[str]:
+        """The tickets an unlink was sent for from the ticket of ``idempotency_key``: each
+        pair is unlinked at most once (a link a person makes again is theirs)."""
+        ...
+
     def mark_processed(self) -> int:
         """Every pending message whose writes are all settled is done."""
         ...

@@ -5,12 +5,15 @@ that know what each kind of write is.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from .errors import Skippable
-from .ports import Applied, Sink
+from .ports import Applied, Sink, TicketSnapshot
 from .run_summary import RunSummary
 from .ticket_plan import Write, content_digest, digest
+
+log = logging.getLogger(__name__)
 
 
 class PartlyWritten(Exception):
@@ -81,3 +84,22 @@ def count_write(write: Write, summary: RunSummary) -> None:
             summary.resolved += 1
         elif write.event in ("reopened", "unverified"):
             summary.reopened += 1
+
+
+def unlink_unsettled(operation: str, found: TicketSnapshot) -> None:
+    """Settling an unfinished write (``operation``, its intent's) from what the sink holds
+    (``found``): an unlink whose link is still there is said, once, and left alone.
+
+    The DELETE never arrived, or a person linked the tickets again since: nothing tells
+    which. The link stays, and the unlink is not sent again (``Ledger.unlinked``): a stale
+    link is a person's to remove, a person's link deleted is their work lost (review rev38).
+    """
+    verb, _, target = operation.partition(" ")
+    if verb == "unlink" and target in found.linked:
+        log.warning(
+            "%s is still linked to %s after an unlink whose outcome is unknown: left alone, "
+            "in case a person linked them again; remove it by hand if not",
+            found.key,
+            target,
+            extra={"event": "unlink-unsettled", "ticket": found.key, "earlier": target},
+        )

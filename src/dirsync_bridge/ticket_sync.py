@@ -28,6 +28,7 @@ from .ports import Applied, Intent, Ledger, Sink, TicketFacts, TicketSnapshot, T
 from .problem import Problem
 from .run_summary import RunSummary
 from .sink_values import ResolvedTicket
+from .ticket_apply import unlink_unsettled
 from .ticket_plan import TicketTexts, applied_from, plan, plan_superseded, target
 from .ticket_writes import Change, Create, Job, Writer
 
@@ -121,6 +122,7 @@ def _believe(ledger: Ledger, intent: Intent, snapshot: TicketSnapshot | None) ->
     applied = None
     if snapshot is not None:
         applied = replace(applied_from(snapshot), status=_status_written(ledger, intent, snapshot))
+        unlink_unsettled(intent.operation, snapshot)
     ledger.settle(intent, applied)
 
 
@@ -347,9 +349,13 @@ def _reconcile_problem(
             wrote = True
         # Links this ticket has beyond its earlier one: those to an earlier ticket a trade
         # displaced go (asked only then: a trade is rare); links to any other ticket stay, a
-        # person's too, the one merged into this ticket included (``merged_away``).
+        # person's too, the one merged into this ticket included (``merged_away``). Each
+        # such link goes once: one a person makes again after the unlink stays (``unlinked``).
         others = set(current.linked) - set(wanted.content.links)
-        away = ledger.merged_away(fp, others, episode.number) if others else frozenset[str]()
+        away = frozenset[str]()
+        if others:
+            away = ledger.merged_away(fp, others, episode.number)
+            away -= ledger.unlinked(current.idempotency_key) if away else frozenset()
         for write in plan(wanted, current, away):
             current = yield Change(fp, episode.number, current, write)
             wrote = True

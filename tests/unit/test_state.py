@@ -73,6 +73,7 @@ def test_migrations_are_recorded_by_name_and_run_once(tmp_path: Path) -> None:
         "0018-imported-revision",
         "0019-recheck-verified",
         "0020-rejections-named",
+        "0021-unlinks",
     ]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -30,22 +30,53 @@ class IntentLedger:
 
     def begin(self, fingerprint: str, episode: int, idempotency_key: str, operation: str) -> int:
         """Record the intent to write to a sink; committed before the write starts."""
-        durable = self.durable_intents and operation == "create"
-        with sqlite.transaction(self.conn, durable=durable):
+        now = stamp(datetime.now(UTC))
+        with sqlite.transaction(self.conn, durable=self._durable(operation)):
             cursor = self.conn.execute(
                 "INSERT INTO intents (fingerprint, episode, idempotency_key, operation, "
                 "created_at) VALUES (?, ?, ?, ?, ?)",
-                (fingerprint, episode, idempotency_key, operation, stamp(datetime.now(UTC))),
+                (fingerprint, episode, idempotency_key, operation, now),
             )
-        assert cursor.lastrowid is not None
+            assert cursor.lastrowid is not None
+            self._note_unlink(
+                cursor.lastrowid, fingerprint, episode, idempotency_key, operation, now
+            )
         return cursor.lastrowid
+
+    def _durable(self, operation: str) -> bool:
+        # A create made twice is a duplicate ticket; an unlink whose record a power cut lost
+        # would be sent again, and could delete a link a person made meanwhile.
+        return self.durable_intents and (operation == "create" or _unlinked(operation) is not None)
+
+    def _note_unlink(
+        self, intent: int, fingerprint: str, episode: int, ticket: str, operation: str, at: str
+    ) -> None:
+        """An unlink's record, in its intent's transaction: before the request leaves, so
+        that no crash after it can make a later pass send it again (``unlinked``)."""
+        target = _unlinked(operation)
+        if target is None:
+            return
+        row = self.conn.execute(
+            "SELECT key FROM tickets WHERE fingerprint = ? AND episode = ?", (fingerprint, episode)
+        ).fetchone()
+        self.conn.execute(
+            "INSERT INTO unlinks (ticket, target, ticket_key, intent, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (ticket, target) DO UPDATE SET intent = excluded.intent",
+            (ticket, target, None if row is None else row[0], intent, at),
+        )
+
+    def unlinked(self, idempotency_key: str) -> frozenset[str]:
+        """The tickets the ticket named ``idempotency_key`` was unlinked from (or an unlink
+        of it was sent, its outcome unknown): never unlinked again."""
+        rows = self.conn.execute("SELECT target FROM unlinks WHERE ticket = ?", (idempotency_key,))
+        return frozenset(str(row[0]) for row in rows)
 
     def begin_many(self, intents: Sequence[tuple[str, int, str, str]]) -> list[int]:
         """Record the intents of a batch of sink writes, each (fingerprint, episode,
         idempotency key, operation): one transaction, committed before the batch is sent."""
         ids: list[int] = []
         now = stamp(datetime.now(UTC))
-        durable = self.durable_intents and any(op == "create" for *_, op in intents)
+        durable = any(self._durable(op) for *_, op in intents)
         with sqlite.transaction(self.conn, durable=durable):
             for fingerprint, episode, idempotency_key, operation in intents:
                 cursor = self.conn.execute(
@@ -55,6 +86,9 @@ class IntentLedger:
                 )
                 assert cursor.lastrowid is not None
                 ids.append(cursor.lastrowid)
+                self._note_unlink(
+                    cursor.lastrowid, fingerprint, episode, idempotency_key, operation, now
+                )
         return ids
 
     def done_many(self, writes: Sequence[WriteDone]) -> None:
@@ -83,6 +117,7 @@ class IntentLedger:
             self._count_store_write()
             if intent is not None:
                 self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
+                self.conn.execute("UPDATE unlinks SET intent = NULL WHERE intent = ?", (intent,))
 
     def _save(
         self, fingerprint: str, episode: int, applied: Applied, facts: TicketFacts | None
@@ -165,6 +200,9 @@ class IntentLedger:
         """Drop an intent whose write certainly did not happen (the sink refused it)."""
         with sqlite.transaction(self.conn):
             self.conn.execute("DELETE FROM intents WHERE id = ?", (intent,))
+            # An unlink never sent (refused, or its read found no links to read): a later
+            # pass sends it.
+            self.conn.execute("DELETE FROM unlinks WHERE intent = ?", (intent,))
 
     def settle(self, intent: Intent, applied: Applied | None) -> None:
         """Record what the sink holds of an unfinished write (None: it is not there), drop
@@ -173,6 +211,15 @@ class IntentLedger:
             if applied is not None:
                 self._save(intent.fingerprint, intent.episode, applied, None)
             self.conn.execute("DELETE FROM intents WHERE id = ?", (intent.id,))
+            # An unlink of unknown outcome counts as sent, whatever the sink shows now: a link
+            # still there may be one a person made again since (``ticket_sync._believe``).
+            self.conn.execute("UPDATE unlinks SET intent = NULL WHERE intent = ?", (intent.id,))
             self.conn.execute(
                 "UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (intent.fingerprint,)
             )
+
+
+def _unlinked(operation: str) -> str | None:
+    """The target of an unlink's intent (``Write.describe``: ``unlink <key>``), else None."""
+    verb, _, target = operation.partition(" ")
+    return target if verb == "unlink" and target else None

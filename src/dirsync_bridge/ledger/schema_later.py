@@ -1,7 +1,7 @@
 """The ledger's migrations from 0008 on: report coverage, Jira links, identity pairs,
 history keyed by report, organization names, ticket audits, row digests and listings, and
 the repairs of tenant joins and merge chains, the keys of moved tickets, the local ticket
-store's tables, and the mark of rejections named.
+store's tables, the mark of rejections named, and the unlinks done.
 
 Part of ``schema.MIGRATIONS``, in order, after ``schema_original``. Shipped: never edit
 one, add the next at the end. Their names and SQL are recorded by every existing ledger.
@@ -334,6 +334,27 @@ LATER: tuple[sqlite.Migration, ...] = (
             "ALTER TABLE messages ADD COLUMN named INTEGER NOT NULL DEFAULT 1",
             # The unnamed ones (almost always none) found without a scan of every message.
             "CREATE INDEX IF NOT EXISTS messages_unnamed ON messages (named) WHERE named = 0",
+        ),
+    ),
+    (
+        "0021-unlinks",
+        (
+            # Each unlink the tool sent: a later ticket's link (``ticket``: its idempotency
+            # key, which a trade or a move does not change) to ``target``, an earlier ticket a
+            # merge's trade displaced. A pair is unlinked at most once: a link a person makes
+            # again afterwards is theirs (review rev38: it was deleted at the next read of
+            # the ticket's links). Written with the intent, before the request; ``intent``
+            # is that intent's id until the write is recorded or settled (NULL after), and
+            # the row goes with an intent abandoned (the request certainly never left).
+            """CREATE TABLE IF NOT EXISTS unlinks (
+                ticket TEXT NOT NULL,
+                target TEXT NOT NULL,
+                ticket_key TEXT,
+                intent INTEGER,
+                at TEXT NOT NULL,
+                PRIMARY KEY (ticket, target)) WITHOUT ROWID""",
+            "CREATE INDEX IF NOT EXISTS unlinks_intent ON unlinks (intent) "
+            "WHERE intent IS NOT NULL",
         ),
     ),
 )

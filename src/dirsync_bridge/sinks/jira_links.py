@@ -17,7 +17,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError, NotWritten, Skippable, TicketGone
+from ..errors import ConfigError, NotWritten, Retriable, Skippable, TicketGone
 from .jira_http import JiraHttp
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,20 @@ def link_ids(fields: dict[str, Any], type_name: str, to: Collection[str]) -> lis
 
 def links_to(http: JiraHttp, key: str, to: str, type_name: str) -> list[str]:
     """The ids of ``key``'s links of the type named ``type_name`` to ``to``, read from Jira
-    (for ``unlink``); ``NotWritten`` if the answer holds no links to read."""
+    (for ``unlink``); ``NotWritten`` if they cannot be read (an answer without them, Jira
+    busy or out of reach past the retries)."""
+    try:
+        return _links_to(http, key, to, type_name)
+    except NotWritten:
+        raise
+    except Retriable as exc:
+        # No DELETE has left yet: the unlink certainly did not happen. Said so, its intent
+        # and its record go, and the next run sends it; an unlink of unknown outcome is
+        # never sent again (``Ledger.unlinked``: the link may be a person's by then).
+        raise NotWritten(str(exc)) from None
+
+
+def _links_to(http: JiraHttp, key: str, to: str, type_name: str) -> list[str]:
     what = f"read the links of {key}"
     answer = http.read(what, f"issue/{key}", {"fields": "issuelinks"}, ticket=key)
     fields = answer.get("fields") if isinstance(answer, dict) else None

@@ -1,0 +1,225 @@
+"""A stale link the tool removed once, re-made by a person, stays (review rev38).
+
+After a merge's trade, B1 (a later ticket) is unlinked from B0 (the earlier ticket the trade
+displaced; ``test_merge_trade_episodes``). A person who links B1 to B0 again, with the tool's
+own link type, means it: the ledger records each unlink done, and the tool unlinks a given
+(ticket, target) pair at most once. Before, the link was deleted again as soon as the tool
+read B1's links back (settling another write's lost answer, or a crashed run's intent).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dirsync_bridge.crashpoints import ENV_VAR
+from dirsync_bridge.errors import Retriable
+from dirsync_bridge.ledger.store import Ledger
+from dirsync_bridge.pipeline import replay
+from dirsync_bridge.sinks.local_schema import IN_LEDGER
+
+from ..reportgen import duplicate, report_email
+from ..simulators.jira import JiraSimulator
+from .conftest import local_tickets
+from .test_cross_source import OBJECTS, START, make_config, write
+from .test_jira_sink import TEAM_FIELD, jira_config, token_env, until_settled
+from .test_merge_first_ticket import BY_IDENTITY
+from .test_merge_trade_episodes import came_back, linked
+
+BOB = OBJECTS[1][0]
+
+
+def without_ann(folder: Path) -> list[Path]:
+    """Three reports after the merge without ann: B1 gets its resolved comment."""
+    rows = [(BOB, duplicate("UserPrincipalName", BOB))]
+    return [
+        write(
+            folder,
+            f"later{hour}.eml",
+            report_email("Contoso", START + timedelta(days=41, hours=hour), rows, f"l{hour}"),
+        )
+        for hour in (3, 4, 5)
+    ]
+
+
+def test_in_jira_a_link_a_person_makes_again_after_the_unlink_stays(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """The trade unlinked B1 from B0; a person links them again (the tool's link type).
+    The next pass comments on B1, the answer lost after Jira took it: settling it reads
+    B1's links, the person's among them. That link stays, and a replay writes nothing."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in [*runs, cs]:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    assert linked(sim, b1) == [a0]  # the trade's unlink
+    sim.model.link(
+        {"type": {"name": "Relates"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
+    )
+    later = without_ann(tmp_path / "in")
+    sim.faults.break_next("comment", "drop", reaches_jira=True)
+    sim.reset_log()
+    summary = replay(later, config, env=env)
+    assert summary.attention == summary.unconfirmed == [], summary
+    assert sim.issues[b1].status == "Done"  # the pass did write to B1
+    assert linked(sim, b1) == [a0, b0], [(r.method, r.path) for r in sim.log.writes()]
+    sim.reset_log()
+    replay([*runs, cs, *later], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    assert linked(sim, b1) == [a0, b0]
+
+
+def test_in_jira_a_link_a_person_makes_again_after_a_run_killed_past_the_unlink_stays(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """The pass of the merge is killed (SIGKILL) after Jira deleted B1's link to B0 and
+    before the ledger recorded it; a person links B1 to B0 again. The next pass settles the
+    unlink by reading B1's links: the link is there, and stays (the unlink's record was
+    written with its intent, before the DELETE); a replay writes nothing."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    config_file = tmp_path / "jira.toml"
+    config_file.write_text(
+        f'[state]\npath = "{config.state.path}"\n[tenants]\ndefault = "Contoso"\n'
+        f'[sink]\nkind = "jira"\n[jira]\nurl = "{sim.url}"\nproject = "OPS"\n'
+        f'email = "{sim.email}"\nsearch_lag = "0s"\ncomponents = ["Identity"]\n'
+        f'[jira.fields]\n{TEAM_FIELD} = "Identity team"\n'
+    )
+    release = threading.Event()
+    real = sim._route
+
+    def held(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        answer = real(method, path, query, body)
+        if method == "DELETE" and path.startswith("issueLink/"):
+            release.wait(60)  # done in Jira; the answer waits for the kill
+        return answer
+
+    sim._route = held  # type: ignore[method-assign]
+    command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
+    quiet = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    process = subprocess.Popen(
+        [*command, "replay", str(cs)],
+        env={**quiet, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while b0 in linked(sim, b1) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert linked(sim, b1) == [a0]  # Jira did the DELETE
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(30) == -signal.SIGKILL
+    finally:
+        release.set()
+        sim._route = real  # type: ignore[method-assign]
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    sim.model.link(
+        {"type": {"name": "Relates"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
+    )
+    sim.reset_log()
+    summary = replay([cs], config, env=env)
+    assert summary.attention == summary.unconfirmed == [], summary
+    assert linked(sim, b1) == [a0, b0], [(r.method, r.path) for r in sim.log.writes()]
+    sim.reset_log()
+    replay([*runs, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    assert linked(sim, b1) == [a0, b0]
+
+
+def test_in_jira_an_unlink_whose_read_of_the_links_fails_is_sent_by_a_later_run(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """The read of B1's links before the DELETE fails (HTTP 502, past the retries): no
+    DELETE left, so the unlink is not counted as sent, and a later run deletes the link
+    (an unlink of unknown outcome is never sent again: this one's outcome is known)."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state", retry_for="2s").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    real = sim._route
+
+    def failing(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        if method == "GET" and path == f"issue/{b1}" and query.get("fields") == ["issuelinks"]:
+            return 502, {"errorMessages": ["Bad gateway"]}, {}
+        return real(method, path, query, body)
+
+    sim._route = failing  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Retriable):
+            replay([cs], config, env=env)
+    finally:
+        sim._route = real  # type: ignore[method-assign]
+    assert b0 in linked(sim, b1)  # nothing deleted
+    until_settled([*runs, cs], config, env)
+    assert linked(sim, b1) == [a0]
+
+
+def test_in_the_local_store_an_unlink_is_recorded_and_never_sent_again(
+    tmp_path: Path,
+) -> None:
+    """The same in the local store: a person puts B0 back among B1's links; a write to B1
+    left unfinished (its intent, as a crashed run of a release with a store of its own left
+    it) is settled by reading B1 from the store. The replays after it send no second unlink,
+    and the ledger records the one the trade made. (The store's links column is part of the
+    content the tool writes: the refresh the settle calls for writes it whole, B1 linked
+    to A0 alone, as before this change: a local ticket has no person's links to keep.)"""
+    runs, cs = came_back(tmp_path / "in")
+    config = make_config(tmp_path / "state")
+    for path in [*runs, cs]:
+        replay([path], config)
+    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
+    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    assert {t.key: t for t in local_tickets(config)}[b1.key].content.links == (a0.key,)
+    conn = sqlite3.connect(config.state.path)
+    with conn:  # the person's edit
+        conn.execute(
+            f"UPDATE {IN_LEDGER.tickets} SET links = ? WHERE key = ?",
+            (f'["{a0.key}", "{b0.key}"]', b1.key),
+        )
+    conn.close()
+    ledger = Ledger.open(config.state.path)
+    try:
+        ledger.begin(BY_IDENTITY, 1, b1.idempotency_key, "put-comment 1:note:0")
+    finally:
+        ledger.close()
+    sent = [*replay([*runs, cs], config).writes, *replay([*runs, cs], config).writes]
+    assert not [w for w in sent if w.startswith("unlink")], sent
+    conn = sqlite3.connect(config.state.path)
+    try:
+        rows = conn.execute("SELECT ticket, target, ticket_key, intent FROM unlinks").fetchall()
+    finally:
+        conn.close()
+    assert rows == [(b1.idempotency_key, b0.key, b1.key, None)], rows
