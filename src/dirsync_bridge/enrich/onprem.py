@@ -46,6 +46,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", r"(tagMap|typeMap) is deprecated", DeprecationWarning)
     from ldap3 import NONE, SIMPLE, SUBTREE, SYNC, Connection, Server, Tls
     from ldap3.core import exceptions as lx
+    from ldap3.protocol.sasl.sasl import validate_simple_password
 
 from ..errors import ConfigError, DirsyncBridgeError, Retriable
 from ..models.enrichment import Where
@@ -148,6 +149,7 @@ class OnPremDirectory:
             # An empty password is an "unauthenticated bind" (RFC 4513 5.1.2): many servers
             # accept it as anonymous and every search then silently finds nothing.
             raise self._config("password_env", f"${password_env} is empty or unset")
+        self._check_password(password)
         self._tls = _VerifyingTls(self._tls_context())
 
     def __repr__(self) -> str:
@@ -316,6 +318,23 @@ class OnPremDirectory:
             raise self._config(
                 "ca_bundle", f"{self._ca_bundle} cannot be read as PEM certificates ({exc})"
             ) from exc
+
+    def _check_password(self, password: str) -> None:
+        """A password ldap3 will not send is the variable to fix, said before any connection.
+
+        ldap3 prepares a simple bind's password with SASLprep (RFC 4013), which refuses
+        control characters and a few others; that refusal came out of ``bind()`` as an
+        ``LDAPException`` and read as the DC being unreachable: a retry for ever (exit 75)
+        of what no retry fixes. Only the refusal's kind is shown, never the password."""
+        try:
+            validate_simple_password(password)
+        except lx.LDAPException as exc:
+            raise self._config(
+                "password_env",
+                f"${self._password_env} holds a character an LDAP simple bind cannot send "
+                f"({first_line(exc).removeprefix('SASLprep error: ')}; RFC 4013): set it to "
+                "the password alone, exactly as the account has it",
+            ) from None
 
     # Errors ---------------------------------------------------------------------------------
 
