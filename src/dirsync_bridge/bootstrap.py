@@ -312,7 +312,7 @@ def onprem_directory(config: Config, env: Mapping[str, str]) -> Directory:
         return OnPremDirectory(
             settings.url,
             bind_dn=settings.bind_dn,
-            password=env.get(settings.password_env, ""),
+            password=env.get(settings.password_env),
             base_dn=settings.base_dn,
             ca_bundle=settings.ca_bundle,
             password_env=settings.password_env,

@@ -148,6 +148,9 @@ def ingest(
         # Read before exports were known by their tenant too (the bytes alone): seen if
         # that reading filed it under the same tenant.
         status = "processed" if ledger.filed_under(f"sha256:{digest}", tenant_key) else None
+    if status == "rejected" and _named_late(content_key, ledger, summary):
+        log.debug("rejected %s, named by this pass for an earlier one", item.source)
+        return "rejected"
     if status:
         summary.already_seen += 1
         log.debug("already seen %s", item.source)
@@ -205,6 +208,19 @@ def ingest(
     summary.parsed += 1
     crashpoints.crash_point("after-ingest")
     return "processed"
+
+
+def _named_late(key: str, ledger: Ledger, summary: RunSummary) -> bool:
+    """Whether the message ``key``, met again, is a rejection this pass names for an
+    earlier one and counted rejected (``pipeline._unnamed_before``): then it is not also
+    already seen, which made "messages read" one more than were read. Only its first
+    meeting: another copy of it in the same pass is an input of its own."""
+    if not summary.named_late or key in summary.late_met:
+        return False
+    if not ledger.unnamed_before(key, summary.named_late):
+        return False
+    summary.late_met.add(key)
+    return True
 
 
 def _filed_under(result: ParsedReport | Report, tenant: str | None) -> ParsedReport | Report:

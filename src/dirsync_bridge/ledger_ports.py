@@ -123,6 +123,10 @@ class Ledger(Protocol):
         """(source, reason) of each rejection no pass has named yet, in the order recorded."""
         ...
 
+    def unnamed_before(self, key: str, mark: int) -> bool:
+        """Whether the message ``key`` is a rejection not named yet, recorded by ``mark``."""
+        ...
+
     def mark_named(self, up_to: int) -> int:
         """The rejections up to the mark ``up_to`` were named by a pass's output."""
         ...

@@ -70,6 +70,12 @@ class RunSummary:
     """Directory scans read (Graph's provisioning errors), one line each: what they found."""
     fatal: list[str] = field(default_factory=list)
     """Configuration problems the run worked around (a look-up it could not make): exit 2."""
+    named_late: int = 0
+    """The ledger's mark as the pass began (``Ledger.messages_mark``) when it names
+    rejections an earlier pass recorded but never named (``pipeline._unnamed_before``),
+    counted rejected already; 0: none. Such a message read again is not counted again."""
+    late_met: set[str] = field(default_factory=set)
+    """Those of them read again by this pass (their keys): a second copy is already seen."""
     named_up_to: int | None = None
     """The pass's mark in its ledger (``Ledger.messages_mark``) when its caller names its
     rejections after writing its output: then the caller marks them named up to it

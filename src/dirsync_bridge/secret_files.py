@@ -32,6 +32,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 from urllib.parse import quote, quote_plus
@@ -215,6 +216,14 @@ def secret_line(text: str, key: str, where: str) -> str:
             "(no comments, no second value)",
         )
     return lines[0].strip()
+
+
+def unset_or_empty(env: Mapping[str, str], name: str) -> str:
+    """ "is not set" or "is empty": what a secret variable that gave nothing is.
+
+    Set but empty (a secret store that answered nothing, an ``EnvironmentFile`` line with
+    the value forgotten) is another fault than a variable never set, looked for elsewhere."""
+    return "is not set" if name not in env else "is empty"
 
 
 def header_safe(secret: str, key: str, where: str) -> str:

@@ -74,6 +74,10 @@ class Role:
     empty: str | None = None
     """What to do when the file exists but holds nothing (0 bytes: truncated by a full disk
     or by hand), as the end of a sentence; None: SQLite takes it for a new database."""
+    mistaken: tuple[tuple[str, str], ...] = ()
+    """Files of ours that are not this one, by a migration only they record: (that name,
+    what the file is and what to do, as the end of a sentence). Their migrations are unknown
+    to this role's list, and they would be refused as written by a newer release."""
 
 
 LEDGER = Role(
@@ -81,6 +85,16 @@ LEDGER = Role(
     "restore it from a backup",
     # Taken for a new ledger, every problem would be ticketed again.
     empty="restore it from a backup, or delete it to start a new ledger",
+    # The first migration of the separate store (``local_schema.MIGRATIONS``; not imported:
+    # that module imports this one), which every such store records.
+    mistaken=(
+        (
+            "0001-tickets",
+            "is the local ticket store of an earlier release (its own tickets.db), not the "
+            "ledger: point [state] path at the ledger that store was kept beside (state.db, "
+            "say); a tickets.db beside the ledger is moved into it by the next local-sink run",
+        ),
+    ),
 )
 GENERIC = Role("the database", "restore it from a backup")
 

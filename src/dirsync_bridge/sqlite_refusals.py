@@ -25,7 +25,11 @@ def unknown_migrations(recorded: Iterable[object], migrations: Sequence[Migratio
 
 
 def newer_release(path: str, role: Role, unknown: Sequence[str]) -> str:
-    """The one line that refuses a file written by a newer release (runs and doctor)."""
+    """The one line that refuses a file written by a newer release (runs and doctor), or
+    another file of ours that records migrations unknown to ``role`` (``Role.mistaken``)."""
+    for name, what in role.mistaken:
+        if name in unknown:
+            return f"{path} {what}"
     # A name comes from the file: shown escaped, so that the message stays one line.
     names = ", ".join(name if name.isprintable() else ascii(name) for name in unknown)
     what = "migration" if len(unknown) == 1 else "migrations"

@@ -131,3 +131,28 @@ def test_a_password_variable_ending_in_a_line_end_binds_as_the_other_secrets_do(
     done = cli(config, "replay", str(mail), password=ADMIN_PASSWORD + end)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("char", ["\x01", "\t", "\x7f"], ids=["soh", "tab", "del"])
+def test_a_password_with_a_control_character_is_a_configuration_error_not_an_outage(
+    tmp_path: Path, samba_dc: SambaDC, char: str
+) -> None:
+    """ldap3 refuses to send such a password (SASLprep, RFC 4013), before any byte reaches the
+    DC; that refusal was taken for the DC being unreachable: exit 75, and cron retried for
+    ever a password no retry would fix. It is the variable to fix: exit 2, one line naming
+    it, never the value."""
+    password = f"Sec{char}ret-Value-17"
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    rows = [("ann@contoso.test", duplicate("ProxyAddresses", "SMTP:ann@contoso.test"))]
+    (mail / "r1.eml").write_bytes(report_email("Contoso", AT, rows, "r1@ldap.test"))
+    config = config_file(tmp_path, samba_dc, samba_dc.ca_path)
+    for args, doctor in ((["replay", str(mail)], False), (["doctor"], True)):
+        done = cli(config, *args, password=password)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+        lines = done.stdout.splitlines() if doctor else done.stderr.splitlines()
+        (line,) = [line for line in lines if ("FAIL" if doctor else "error:") in line]
+        assert "enrich.onprem.password_env" in line and "DIRSYNC_LDAP_PASSWORD" in line, line
+        assert "unreachable" not in line and "retries" not in line, line
+        assert "Value-17" not in done.stdout + done.stderr  # never the password

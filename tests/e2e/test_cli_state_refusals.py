@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REPORTS
-from ..earlier_release import to_earlier_release
+from ..earlier_release import before_store_identity, to_earlier_release
 from .test_cli_state import cli
 
 FIRST = REPORTS / "aadsync_th_thead.eml"
@@ -151,3 +151,39 @@ def test_a_missing_ledger_is_still_a_new_one(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert EMPTY not in done.stderr
+
+
+EARLIER_STORE = "is the local ticket store of an earlier release"
+
+
+@pytest.mark.parametrize("before_identity", [False, True], ids=["with-identity", "oldest"])
+def test_an_earlier_releases_ticket_store_given_as_the_ledger_says_what_it_is(
+    tmp_path: Path, before_identity: bool
+) -> None:
+    """``[state] path`` at the separate ``tickets.db`` of an earlier release, copied under
+    another name (a backup, ``old-tickets.db``): its migrations are the store's, unknown to
+    the ledger, and it was refused as "written by a newer release ... run that release",
+    which sends the user to look for a release that does not exist. It is named for what it
+    is, with what to do, in a run and in doctor; nothing is written to it."""
+    replayed(tmp_path)
+    store = to_earlier_release(tmp_path / "state")
+    if before_identity:
+        before_store_identity(tmp_path / "state" / "state.db", store)
+    mistaken = tmp_path / "backup" / "old-tickets.db"
+    mistaken.parent.mkdir()
+    mistaken.write_bytes(store.read_bytes())
+    config = tmp_path / "wrong.toml"
+    config.write_text(f'[state]\npath = "{mistaken}"\n')
+    before = mistaken.read_bytes(), migrations_of(mistaken)
+
+    for args in [command.values[0] for command in COMMANDS]:
+        done = cli(config, *args)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+        assert str(mistaken) in done.stderr and EARLIER_STORE in done.stderr, done.stderr
+        assert "[state] path" in done.stderr and NEWER not in done.stderr, done.stderr
+    doctor = cli(config, "doctor")
+    assert doctor.returncode == 2, doctor.stdout
+    (failed,) = [line for line in doctor.stdout.splitlines() if line.startswith("FAIL ledger")]
+    assert EARLIER_STORE in failed and NEWER not in failed, failed
+    assert (mistaken.read_bytes(), migrations_of(mistaken)) == before

@@ -152,3 +152,34 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     )
     # verify only warns about unknown keys: any output at all is a finding.
     assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), done.stderr
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["99999999999999999999", "9223372036854775808", "1000000", "0", "six", "-3", "6 "],
+    ids=["20-digits", "past-int64", "past-bound", "zero", "word", "negative", "space"],
+)
+def test_a_limit_that_is_not_a_count_is_one_line_naming_the_variable(
+    tmp_path: Path, value: str
+) -> None:
+    """A limit the wrapper cannot count to: dash's ``[`` called 20 digits an "Illegal number"
+    (a line of its own on stderr) and the wrapper fell back to 1, so every temporary failure
+    failed the unit; a word silently became 6. Now exit 2 (a setting to fix, as the tool's
+    own configuration errors), one line naming the variable, and no pass is run on it."""
+    service = Service(tmp_path)
+    service.env["DIRSYNC_BRIDGE_MAX_TEMPORARY"] = value
+    verdict, done = service.run(75)
+    assert verdict == "failed" and done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "DIRSYNC_BRIDGE_MAX_TEMPORARY" in line and "1 to 999999" in line, line
+    assert "pass: " not in done.stdout  # the tool was not run
+    assert not (service.state / "temporary-failures-in-a-row").exists()
+
+
+@pytest.mark.parametrize(("value", "limit"), [("999999", 999999), ("0003", 3), ("", 6)])
+def test_a_limit_within_the_bound_is_counted_to(tmp_path: Path, value: str, limit: int) -> None:
+    service = Service(tmp_path)
+    service.env["DIRSYNC_BRIDGE_MAX_TEMPORARY"] = value
+    verdict, done = service.run(75)
+    assert verdict == "success" and done.stderr.count("\n") == 1, done.stderr
+    assert f"the unit fails from {limit} in a row" in done.stderr

@@ -314,3 +314,25 @@ def test_a_rejection_met_with_stderr_closed_is_named_by_the_next_pass(tmp_path: 
     assert again.returncode == 1, again.stderr
     named = _named(again)
     assert len(named) == 1 and str(corpus / REJECTED) in named[0], again.stderr
+
+
+def test_a_rejection_named_late_and_read_again_counts_once(tmp_path: Path) -> None:
+    """Read again by the pass that names it late, the message was counted twice: rejected
+    (named by this pass) and already seen (read again), so "messages: N read" said one more
+    than the files read. Now it counts once, as rejected; a second copy of it met in the
+    same pass is an input of its own (already seen)."""
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    (corpus / "z-copy.eml").write_bytes((corpus / REJECTED).read_bytes())
+    files = len(list(corpus.iterdir()))
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+    assert _replay(config_file, corpus, crash="after-ingest:3").returncode == -signal.SIGKILL
+
+    for number in range(2):  # the pass that names it late, then one that names nothing
+        done = _replay(config_file, corpus)
+        assert done.returncode == 1 - number, done.stderr
+        counts = _summary(done)["messages"]
+        read = sum(counts[k] for k in ("parsed", "rejected", "already_seen", "unreadable"))
+        assert read == files, counts
+        assert counts["rejected"] == 1 - number, counts

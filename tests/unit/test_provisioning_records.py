@@ -123,13 +123,15 @@ def test_objects_without_a_property_conflict_give_no_record_and_no_crash(errors:
 
 def test_odd_values_are_no_values_never_a_crash() -> None:
     user = {
+        "id": "u-1",
         "userPrincipalName": 42,
         "onPremisesUserPrincipalName": "  ",
         "onPremisesImmutableId": ["x"],
         "onPremisesProvisioningErrors": [error(attribute=None, value=7, occurredDateTime=None)],
     }
     (record,) = records("users", user)
-    assert (record.identity, record.object_id) == (None, None)
+    # Named by nothing but its Entra id (was: no identity, a "(tenant-level)" record).
+    assert (record.identity, record.object_id) == ("Entra object id u-1", None)
     assert record.conflicts[0].attribute == "(no property named)"
     assert record.conflicts[0].values == ()
     assert conflicts_of(["not", "an", "object"]) == []
@@ -175,3 +177,22 @@ def test_a_listing_of_odd_items_without_a_next_link_is_complete() -> None:
     source = ProvisioningErrors(graph, settings, now=datetime(2026, 1, 5, tzinfo=UTC))  # type: ignore[arg-type]
     (report,) = list(source.messages(RunSummary()))
     assert isinstance(report, Report) and report.complete and report.errors == ()
+
+
+@pytest.mark.parametrize("kind", ["users", "groups", "contacts"])
+def test_an_object_with_no_name_is_named_by_its_entra_object_id_never_tenant_level(
+    kind: Any,
+) -> None:
+    # No UPN, mail or display name (a group or contact whose name is empty; an answer that
+    # left them out): the record had no identity and no object id, the "(tenant-level)"
+    # ticket of the whole tenant. Graph names every object by its id: the record shows it.
+    nameless = {
+        "id": "0f3d1c52-9a43-4b1e-8a55-2f6f9e7d2c10",
+        "displayName": " ",
+        "mail": None,
+        "onPremisesProvisioningErrors": [error()],
+    }
+    (record,) = records(kind, nameless)
+    assert record.identity is not None and nameless["id"] in record.identity
+    # And an object without even an id names nothing: it makes no record at all.
+    assert records(kind, {k: v for k, v in nameless.items() if k != "id"}) == []

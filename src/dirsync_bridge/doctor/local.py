@@ -278,7 +278,7 @@ def ldap_checks(
         directory = OnPremDirectory(
             s.url,
             bind_dn=s.bind_dn,
-            password=env.get(s.password_env, ""),
+            password=env.get(s.password_env),
             base_dn=s.base_dn,
             ca_bundle=s.ca_bundle,
             password_env=s.password_env,

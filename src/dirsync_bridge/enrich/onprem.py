@@ -46,6 +46,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", r"(tagMap|typeMap) is deprecated", DeprecationWarning)
     from ldap3 import NONE, SIMPLE, SUBTREE, SYNC, Connection, Server, Tls
     from ldap3.core import exceptions as lx
+    from ldap3.protocol.sasl.sasl import validate_simple_password
 
 from ..errors import ConfigError, DirsyncBridgeError, Retriable
 from ..models.enrichment import Where
@@ -96,9 +97,9 @@ class OnPremDirectory:
 
     ``url`` is ``ldaps://host[:port]`` (636, or 3269 for the global catalog) or
     ``ldap://host[:port]`` (StartTLS on 389 or 3268). ``password`` is read by the caller from
-    the variable named by ``password_env`` (a trailing line end is dropped here); that name
-    and ``config_path`` only make error messages say what to fix. Use as a context manager,
-    or call ``close()``.
+    the variable named by ``password_env``, None when it is not set (a trailing line end is
+    dropped here); that name and ``config_path`` only make error messages say what to fix.
+    Use as a context manager, or call ``close()``.
     """
 
     name: Where = "onprem"
@@ -108,7 +109,7 @@ class OnPremDirectory:
         url: str,
         *,
         bind_dn: str,
-        password: str,
+        password: str | None,
         base_dn: str = "",
         ca_bundle: Path | None = None,
         password_env: str = "DIRSYNC_LDAP_PASSWORD",
@@ -122,7 +123,8 @@ class OnPremDirectory:
         # A trailing line end (a secret store's value, an EnvironmentFile saved on Windows)
         # is no part of it, as for the Graph secret and the Jira token; sent, ldap3 refused
         # it as a network failure. Only line ends: unlike a token, a password may end in a space.
-        password = password.rstrip("\r\n")
+        given = password
+        password = (password or "").rstrip("\r\n")
         self._password = sent(password)  # hidden from every line shown (secret_files)
         self._password_env = password_env
         self._base_dn = base_dn
@@ -147,7 +149,9 @@ class OnPremDirectory:
         if not password:
             # An empty password is an "unauthenticated bind" (RFC 4513 5.1.2): many servers
             # accept it as anonymous and every search then silently finds nothing.
-            raise self._config("password_env", f"${password_env} is empty or unset")
+            state = "is not set" if given is None else "is empty"
+            raise self._config("password_env", f"${password_env} {state}")
+        self._check_password(password)
         self._tls = _VerifyingTls(self._tls_context())
 
     def __repr__(self) -> str:
@@ -316,6 +320,23 @@ class OnPremDirectory:
             raise self._config(
                 "ca_bundle", f"{self._ca_bundle} cannot be read as PEM certificates ({exc})"
             ) from exc
+
+    def _check_password(self, password: str) -> None:
+        """A password ldap3 will not send is the variable to fix, said before any connection.
+
+        ldap3 prepares a simple bind's password with SASLprep (RFC 4013), which refuses
+        control characters and a few others; that refusal came out of ``bind()`` as an
+        ``LDAPException`` and read as the DC being unreachable: a retry for ever (exit 75)
+        of what no retry fixes. Only the refusal's kind is shown, never the password."""
+        try:
+            validate_simple_password(password)
+        except lx.LDAPException as exc:
+            raise self._config(
+                "password_env",
+                f"${self._password_env} holds a character an LDAP simple bind cannot send "
+                f"({first_line(exc).removeprefix('SASLprep error: ')}; RFC 4013): set it to "
+                "the password alone, exactly as the account has it",
+            ) from None
 
     # Errors ---------------------------------------------------------------------------------
 

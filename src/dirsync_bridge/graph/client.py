@@ -63,6 +63,7 @@ from ..secret_files import (
     redact,
     secret_line,
     sent,
+    unset_or_empty,
 )
 from .paging import Paging, origin
 from .wire import (
@@ -145,8 +146,9 @@ def graph_credential(settings: GraphSettings, env: Mapping[str, str]) -> str | d
     raise ConfigError(
         None,
         "[graph] client_secret_env",
-        f"the environment variable {settings.client_secret_env} is not set (and no "
-        "client_secret_file or certificate_path): put the app's client secret there",
+        f"the environment variable {settings.client_secret_env} "
+        f"{unset_or_empty(env, settings.client_secret_env)} (and no client_secret_file or "
+        "certificate_path): put the app's client secret there",
     )
 
 

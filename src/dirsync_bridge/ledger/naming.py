@@ -38,6 +38,15 @@ class NamingLedger:
         for source, reason in rows:
             yield str(source), str(reason or "")
 
+    def unnamed_before(self, key: str, mark: int) -> bool:
+        """Whether the message ``key`` is a rejection no pass has named, recorded at or
+        before the mark ``mark`` (``messages_mark``, taken as a pass began): one that pass
+        names late, and counts rejected already."""
+        row = self.conn.execute(
+            "SELECT 1 FROM messages WHERE key = ? AND named = 0 AND rowid <= ?", (key, mark)
+        ).fetchone()
+        return row is not None
+
     def mark_named(self, up_to: int) -> int:
         """The rejections up to the mark ``up_to`` (``messages_mark``) are named: a pass's
         output has named them. Returns how many were not before."""

@@ -11,6 +11,7 @@ A forwarded report is found by ``forwards``; a trusted one is a ``ParsedReport``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -21,9 +22,11 @@ from .body import BodyFacts, collapse, find_tenant, read_text
 from .collector import collector_paused
 from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
-from .parsed_report import ParsedReport
+from .parsed_report import ParsedReport, named_rows
 from .tables import html_facts
 from .trust import TrustPolicy, authentication_problem, is_report_subject
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
@@ -197,6 +200,14 @@ def _report(
             "not-a-report",
             "the body holds no error table or report text",
         )
+    rows, nameless = named_rows(facts.rows)
+    if nameless and not rows:
+        # Read as a report of no errors, it would resolve every open problem of the tenant.
+        return _rejected(source, envelope, "not-a-report", _nameless(nameless, "every"))
+    if nameless:
+        # The others are the report; the message is not refused for a row it cannot file
+        # (as csexport leaves out an object that names none).
+        log.warning("%s: %s", source, _nameless(nameless, "left out"))
     fields = {
         "source": source,
         "message_id": envelope.message_id,
@@ -206,7 +217,16 @@ def _report(
         "tenant": tenant,
         "sync_completed_at": completed_at,
     }
-    return ParsedReport.of(fields, facts.rows)
+    return ParsedReport.of(fields, rows)
+
+
+def _nameless(count: int, which: str) -> str:
+    rows = "error row" + ("" if count == 1 else "s")
+    said = f"{count} {rows} left out" if which == "left out" else f"every {rows} ({count})"
+    return (
+        f"{said}: they name no object (the identity cell empty, no object id) though the "
+        "error is an object's, not the tenant's; a ticket for them would name nothing to fix"
+    )
 
 
 def _rejected(source: str, envelope: Envelope, code: RejectCode, detail: str) -> Rejected:

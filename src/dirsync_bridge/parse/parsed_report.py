@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from ..models import Report, SyncError
+from ..models import FAMILY_OF, Report, SyncError
 from .body import Row
 from .catalog import classify, stated_kind
 from .collector import collector_paused
@@ -90,6 +90,26 @@ class ParsedReport:
 
     def _report_of(self, rows: Iterable[Row]) -> Report:
         return Report.model_validate({**self.fields, "errors": [_error(r) for r in rows]})
+
+
+NAMELESS_FAMILIES: frozenset[str] = frozenset({"quota", "unknown"})
+"""The families an error row may be without naming an object: the tenant's own (the object
+quota; format.md: a tenant-level row has no identity) and an error not known, which may be."""
+
+
+def named_rows(rows: Sequence[Row]) -> tuple[list[Row], int]:
+    """``rows`` but those that name no object (no identity, no object id) though their error
+    is an object's (a duplicate value, a too-large object...): filed, such a row was the
+    whole tenant's "(tenant-level)" problem, a ticket no one can act on as one. With how
+    many were left out. Only a row without either is classified (they are rare)."""
+    kept = [
+        row
+        for row in rows
+        if row.identity
+        or row.object_id
+        or FAMILY_OF[classify(row.message, stated_kind(row.stated)).kind] in NAMELESS_FAMILIES
+    ]
+    return (kept, len(rows) - len(kept)) if len(kept) < len(rows) else (list(rows), 0)
 
 
 def _error(row: Row) -> dict[str, Any]:

@@ -20,7 +20,14 @@ from ..errors import BadRequest, ConfigError, Fatal, Skippable, TicketGone
 from ..fingerprint import label
 from ..json_answers import answer_json
 from ..ports import TicketContent
-from ..secret_files import header_safe, read_secret_file, redact, secret_line, sent
+from ..secret_files import (
+    header_safe,
+    read_secret_file,
+    redact,
+    secret_line,
+    sent,
+    unset_or_empty,
+)
 
 PROPERTY: Final = "dirsync-bridge"
 PROPERTY_VERSION: Final = 1
@@ -328,8 +335,9 @@ def jira_token(settings: JiraSettings, env: Mapping[str, str]) -> str:
     raise ConfigError(
         None,
         "[jira] token_env",
-        f"the environment variable {settings.token_env} is not set (and no token_file): "
-        "put the Jira API token (Cloud) or personal access token (Data Center) there",
+        f"the environment variable {settings.token_env} "
+        f"{unset_or_empty(env, settings.token_env)} (and no token_file): put the Jira API "
+        "token (Cloud) or personal access token (Data Center) there",
     )
 
 

@@ -104,6 +104,19 @@ def records(kind: ObjectKind, obj: Mapping[str, Any]) -> list[DuplicateError]:
     else:
         identity = _text(obj.get("mail")) or _text(obj.get("displayName"))
         object_id = None
+    if identity is None and object_id is None:
+        # Without a name the record was the whole tenant's "(tenant-level)" problem. Graph
+        # names every object by its id: shown, it finds the object (``Get-MgGroup -GroupId``).
+        entra_id = _text(obj.get("id"))
+        if entra_id is None:
+            if conflicts_of(obj):
+                log.warning(
+                    "a %s with provisioning errors and no id, UPN, mail or display "
+                    "name is left out: it names no object",
+                    _NOUN[kind],
+                )
+            return []
+        identity = f"Entra object id {entra_id}"
     out = []
     for error in conflicts_of(obj):
         named = _text(error.get("propertyCausingError")) or "(no property named)"
