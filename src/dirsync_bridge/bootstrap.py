@@ -280,7 +280,8 @@ def jira_sink(config: Config, env: Mapping[str, str]) -> JiraSink:
 
 def graph_client(config: Config, env: Mapping[str, str]) -> GraphClient:
     """The one Graph client of a run, signed in as ``[graph]`` says (on first use)."""
-    from .graph.client import GraphClient, graph_credential
+    from .graph.client import GraphClient
+    from .graph.credentials import graph_credential
 
     with _located(config):
         return GraphClient(config.graph, graph_credential(config.graph, env))

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from dirsync_bridge.config.settings import GraphSettings
 from dirsync_bridge.errors import ConfigError
-from dirsync_bridge.graph.client import endpoints, graph_credential
+from dirsync_bridge.graph.credentials import endpoints, graph_credential
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 
 from dirsync_bridge.config.settings import GraphSettings, JiraSettings
 from dirsync_bridge.errors import ConfigError
-from dirsync_bridge.graph.client import graph_credential
+from dirsync_bridge.graph.credentials import graph_credential
 from dirsync_bridge.secret_files import MAX_SECRET_BYTES, read_secret_file, redact, sent
 from dirsync_bridge.sinks.jira_wire import jira_token
 

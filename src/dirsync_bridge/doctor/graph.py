@@ -19,7 +19,8 @@ from typing import Final
 
 from ..config.settings import Config
 from ..errors import DirsyncBridgeError, GraphError
-from ..graph.client import GraphClient, graph_credential
+from ..graph.client import GraphClient
+from ..graph.credentials import graph_credential
 from ..sources.mail_folder import MailFolder, MailItem
 from ..sources.provisioning import FILTER, PERMISSION, SELECT, permission_refusal
 from .report import Check, Progress, failed, quiet, step, waiting
