@@ -1,5 +1,6 @@
-"""What one failed exchange with Jira was: the kinds of bad answer, and how a failure that
-left no answer is told apart (never sent, or may have reached Jira) and named.
+"""One exchange with Jira (``exchange``: a request, its answer read as JSON) and what a failed
+one was: the kinds of bad answer, and how a failure that left no answer is told apart (never
+sent, or may have reached Jira) and named.
 
 ``JiraHttp._call`` sorts every failure with these: a request that certainly never left is
 retried even when it writes; one that may have reached Jira is an unknown outcome if it
@@ -8,15 +9,21 @@ writes (the module docstring of ``jira_http``).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import urljoin
 
 import requests
 import urllib3
+from jira import JIRA
 
 from ..config.settings import JiraSettings
 from ..errors import ConfigError
+from ..json_answers import TooDeep, answer_json
+from ..retry import no_answer
 from ..secret_files import redact
+from .jira_library import api_url, session_of
 
 
 class NotJson(Exception):
@@ -103,3 +110,53 @@ def redirected(settings: JiraSettings, response: requests.Response | None) -> Co
     return ConfigError(
         None, "[jira] url", f"{settings.url} answers with {what}: set it to the site's own address"
     )
+
+
+def exchange(
+    client: JIRA,
+    settings: JiraSettings,
+    method: str,
+    path: str,
+    params: dict[str, Any] | None,
+    body: object | None,
+    need: Sequence[str],
+) -> Any:
+    """One request to Jira's REST API (``path`` under it) and its answer read as JSON: ``need``
+    names fields the answer must hold. Every answer that is not that is one of the failures
+    above; the library's own errors (``JIRAError``, requests') pass through to be sorted."""
+    data = None if body is None else json.dumps(body)
+    try:
+        # Never followed: a redirected POST comes back a GET, and one to another host
+        # without its credentials (a 401 read as a wrong token): the URL is what is wrong.
+        response = session_of(client).request(
+            method, api_url(client, path), params=params, data=data, allow_redirects=False
+        )
+    except RecursionError:
+        # The library reads an error answer's JSON itself, catching ValueError only: an
+        # error body nested past the recursion limit is as unreadable as a page.
+        raise NestedTooDeep("JSON nested too deep to read") from None
+    except ValueError as exc:
+        if isinstance(exc, requests.RequestException) or header_refused(exc):
+            raise  # a header the stack refused (the token's): ``_call`` names the key
+        # requests reads a redirect's Location even when it is not followed: one that is
+        # no URL ("http://[x") fails its parse here (review rev34; was exit 70).
+        raise redirected(settings, None) from None
+    # An empty Location leads nowhere: no address to name, no answer (review rev36).
+    if response.is_redirect and (response.headers.get("Location") or "").strip():
+        raise redirected(settings, response)
+    if 300 <= response.status_code < 400:
+        raise NoAnswer(no_answer(response.status_code, response.headers.get("Location")))
+    if not response.content:
+        if need:
+            raise NotJson("an empty answer")
+        return {}
+    try:
+        answer = answer_json(response)
+    except TooDeep:
+        raise NestedTooDeep("JSON nested too deep to read") from None
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+        raise NotJson(f"a {kind} page, not Jira's JSON") from None
+    if need and not (isinstance(answer, dict) and all(k in answer for k in need)):
+        raise NotJson(f"JSON without {', '.join(need)}")
+    return answer

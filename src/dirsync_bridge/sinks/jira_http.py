@@ -26,7 +26,6 @@ up in a log or a traceback.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -38,19 +37,17 @@ from jira import JIRA, JIRAError
 from ..config.settings import JiraSettings
 from ..errors import ConfigError, NotWritten, Retriable
 from ..http_bodies import whole_within
-from ..json_answers import TooDeep, answer_json
-from ..retry import RETRY_STATUSES, Budget, TryAgain, no_answer, retry_after_seconds, retrying
+from ..json_answers import answer_json
+from ..retry import RETRY_STATUSES, Budget, TryAgain, retry_after_seconds, retrying
 from .jira_exchange import (
     UNUSABLE_URL,
-    NestedTooDeep,
-    NoAnswer,
     NotJson,
     Refusals,
     TooLarge,
     describe,
+    exchange,
     header_refused,
     never_sent,
-    redirected,
     without_credentials,
 )
 from .jira_library import api_url, session_of, trust
@@ -171,7 +168,7 @@ class JiraHttp:
         self.site()
         return self._call(
             what,
-            lambda: self._send("GET", path, params, None, need),
+            lambda: exchange(self.client, self.settings, "GET", path, params, None, need),
             ticket=ticket,
             needs=permission_needed("GET", path),
         )
@@ -204,7 +201,7 @@ class JiraHttp:
         try:
             return self._call(
                 what,
-                lambda: self._send(method, path, None, body, need),
+                lambda: exchange(self.client, self.settings, method, path, None, body, need),
                 ticket=ticket,
                 needs=permission_needed(method, path, body),
                 write=True,
@@ -246,7 +243,7 @@ class JiraHttp:
     def _server_info(self) -> dict[str, Any]:
         """serverInfo if the site answers it as Jira does; else ``ConfigError`` (not Jira)."""
         try:
-            answer = self._send("GET", "serverInfo", None, None, ())
+            answer = exchange(self.client, self.settings, "GET", "serverInfo", None, None, ())
         except JIRAError as exc:
             status = exc.status_code or 0
             if status in RETRY_STATUSES:
@@ -265,55 +262,9 @@ class JiraHttp:
         url = api_url(client, "serverInfo")
         try:
             answer = answer_json(session_of(client).request("GET", url, auth=without_credentials))
-        except (JIRAError, ValueError, RecursionError):  # see _send
+        except (JIRAError, ValueError, RecursionError):  # see jira_exchange.exchange
             return False
         return is_server_info(answer)
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None,
-        body: object | None,
-        need: Sequence[str],
-    ) -> Any:
-        client = self.client
-        data = None if body is None else json.dumps(body)
-        try:
-            # Never followed: a redirected POST comes back a GET, and one to another host
-            # without its credentials (a 401 read as a wrong token): the URL is what is wrong.
-            response = session_of(client).request(
-                method, api_url(client, path), params=params, data=data, allow_redirects=False
-            )
-        except RecursionError:
-            # The library reads an error answer's JSON itself, catching ValueError only: an
-            # error body nested past the recursion limit is as unreadable as a page.
-            raise NestedTooDeep("JSON nested too deep to read") from None
-        except ValueError as exc:
-            if isinstance(exc, requests.RequestException) or header_refused(exc):
-                raise  # a header the stack refused (the token's): ``_call`` names the key
-            # requests reads a redirect's Location even when it is not followed: one that is
-            # no URL ("http://[x") fails its parse here (review rev34; was exit 70).
-            raise redirected(self.settings, None) from None
-        # An empty Location leads nowhere: no address to name, no answer (review rev36).
-        if response.is_redirect and (response.headers.get("Location") or "").strip():
-            raise redirected(self.settings, response)
-        if 300 <= response.status_code < 400:
-            raise NoAnswer(no_answer(response.status_code, response.headers.get("Location")))
-        if not response.content:
-            if need:
-                raise NotJson("an empty answer")
-            return {}
-        try:
-            answer = answer_json(response)
-        except TooDeep:
-            raise NestedTooDeep("JSON nested too deep to read") from None
-        except ValueError:
-            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-            raise NotJson(f"a {kind} page, not Jira's JSON") from None
-        if need and not (isinstance(answer, dict) and all(k in answer for k in need)):
-            raise NotJson(f"JSON without {', '.join(need)}")
-        return answer
 
     def _call(
         self,
