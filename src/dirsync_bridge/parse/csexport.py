@@ -50,12 +50,13 @@ Decisions where the format is not documented (no raw export with errors is publi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
 
 from ..models import ParseResult, Rejected
+from .cd_errors import TakenErrors
 from .export_records import (
     Latest,
     error_record,
@@ -196,16 +197,26 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ExportReport:
     # any encoding it may be in) there is none to look for, and the look costs a Python call
     # for every element (15-30% of a parse).
     starts = plain if any(mark in raw for mark in _XMLNS) else None
-    for element in iter_elements(raw, "cs-object", max_bytes, others, READS, starts):
-        objects += 1
-        dn = element.get("cs-dn")
-        if immutable_id_from_dn(dn):
-            aad_dns += 1
-        elif dn and other_dn is None:
-            other_dn = dn
-        if not _object_errors(element, latest, errors.add):
-            nameless += 1
-            first_nameless = first_nameless or (dn or element.get("id") or "without cs-dn or id")
+    # Each object's cd-errors read as they end (one object may list 500,000), kept compact.
+    taken = TakenErrors()
+    try:
+        for element in iter_elements(
+            raw, "cs-object", max_bytes, others, READS, starts, taken.take
+        ):
+            objects += 1
+            dn = element.get("cs-dn")
+            if immutable_id_from_dn(dn):
+                aad_dns += 1
+            elif dn and other_dn is None:
+                other_dn = dn
+            if not _object_errors(element, latest, taken, errors.add):
+                nameless += 1
+                first_nameless = first_nameless or (
+                    dn or element.get("id") or "without cs-dn or id"
+                )
+            taken.forget(children(element, "export-errordetail"))
+    finally:
+        taken.close()
     if not objects:
         _plain_root(others.root)
     if not objects and (others.count or others.text):
@@ -291,7 +302,10 @@ def _namespaced(what: str, namespace: str | None) -> XmlRefused:
 
 
 def _object_errors(
-    element: etree._Element, latest: Latest, add: Callable[[dict[str, Any]], None]
+    element: etree._Element,
+    latest: Latest,
+    taken: TakenErrors,
+    add: Callable[[dict[str, Any]], None],
 ) -> bool:
     """The object's error records given to ``add`` as they are made (an object may list
     hundreds of thousands); False when it has errors but names no object."""
@@ -311,31 +325,15 @@ def _object_errors(
             parse_time(detail.get("date-occurred") or text_of(child(detail, "date-occurred")))
         )
         listed = False
-        for cd in _cd_errors(detail):
+        for name, stated, extra in taken.of_detail(detail):
             listed = True
-            name = text_of(child(cd, "error-name"))
-            literal = _stated(child(cd, "error-literal")) or _stated(
-                child(cd, "server-error-detail")
-            )
-            extra = text_of(child(cd, "extra-error-details"))
-            add(_record(literal or name or "", name, identity, object_id, extra))
+            add(_record(stated or name or "", name, identity, object_id, extra))
         if not listed:
             # An error with no cd-error (a reference-attribute failure, say) is still an
             # error: kept as Unknown with what the file says, never dropped.
             error_type = detail.get("error-type") or text_of(child(detail, "error-type"))
             add(_record(error_type or "export error", None, identity, object_id, None))
     return True
-
-
-def _cd_errors(detail: etree._Element) -> Iterator[etree._Element]:
-    """A detail's ``cd-error``s: those in its ``export-status``es, else its own. One at a
-    time: an object may list hundreds of thousands."""
-    statuses = list(children(detail, "export-status"))
-    if any(child(status, "cd-error") is not None for status in statuses):
-        for status in statuses:
-            yield from children(status, "cd-error")
-    else:
-        yield from children(detail, "cd-error")
 
 
 def _record(
@@ -348,13 +346,6 @@ def _record(
         object_id=object_id,
         extra=read_extra_details(extra),
     )
-
-
-def _stated(element: etree._Element | None) -> str | None:
-    # "N/A" is how the engine fills an empty detail (ServerErrorDetail in the documented
-    # export error record): it says nothing.
-    text = text_of(element)
-    return None if text is None or text.casefold() == "n/a" else text
 
 
 def _attribute(element: etree._Element, name: str) -> str | None:

@@ -19,14 +19,16 @@ import logging
 import marshal
 import tempfile
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, NamedTuple, overload
+from typing import IO, Any, NamedTuple, TypeVar, overload
 
 from ..models import Report, SourceKind
 from .parsed_report import ParsedReport
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 IN_MEMORY = 2000
 """Rows held before they go to disk: an ordinary export stays wholly in memory."""
@@ -67,23 +69,25 @@ def row_json(row: ExportRow) -> dict[str, Any]:
     return out
 
 
-class RowSpool(Sequence[ExportRow]):
-    """Rows appended in order, read back by index or slice (``Sequence``); ``select`` gives
-    a view of some of them, in another order, over the same storage."""
+class Spool(Sequence[T]):
+    """Tuples (rows) appended in order, read back (each made ``make(*values)``) by index or
+    slice (``Sequence``); ``select`` gives a view of some of them, in another order, over
+    the same storage."""
 
-    def __init__(self) -> None:
-        self._memory: list[ExportRow] = []
+    def __init__(self, make: Callable[..., T]) -> None:
+        self._make = make
+        self._memory: list[T] = []
         self._file: IO[bytes] | None = None
         self._offsets = array("q")  # where each row on disk starts, and where the file ends
         self._on_disk = 0
         self._unwritable = False
 
-    def append(self, row: ExportRow) -> None:
+    def append(self, row: T) -> None:
         """One more row (the reader's order)."""
         if len(self._memory) < IN_MEMORY or self._unwritable:
             self._memory.append(row)
             return
-        data = marshal.dumps(tuple(row))
+        data = marshal.dumps(tuple(row))  # type: ignore[arg-type]
         try:
             if self._file is None:
                 # No name, closed with the spool: it goes with the process however it ends.
@@ -104,12 +108,12 @@ class RowSpool(Sequence[ExportRow]):
         return len(self._memory) + self._on_disk
 
     @overload
-    def __getitem__(self, index: int) -> ExportRow: ...
+    def __getitem__(self, index: int) -> T: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[ExportRow]: ...
+    def __getitem__(self, index: slice) -> list[T]: ...
 
-    def __getitem__(self, index: int | slice) -> ExportRow | list[ExportRow]:
+    def __getitem__(self, index: int | slice) -> T | list[T]:
         if isinstance(index, slice):
             return list(self._range(*index.indices(len(self))))
         if index < 0:
@@ -118,11 +122,11 @@ class RowSpool(Sequence[ExportRow]):
             raise IndexError(index)
         return next(self._range(index, index + 1, 1))
 
-    def __iter__(self) -> Iterator[ExportRow]:
+    def __iter__(self) -> Iterator[T]:
         for start in range(0, len(self), IN_MEMORY):
             yield from self[start : start + IN_MEMORY]
 
-    def _range(self, start: int, stop: int, step: int) -> Iterator[ExportRow]:
+    def _range(self, start: int, stop: int, step: int) -> Iterator[T]:
         if step != 1:
             for at in range(start, stop, step):
                 yield from self._range(at, at + 1, 1)
@@ -139,12 +143,12 @@ class RowSpool(Sequence[ExportRow]):
             base = self._offsets[first]
             for at in range(first, last):
                 piece = data[self._offsets[at] - base : self._offsets[at + 1] - base]
-                yield ExportRow(*marshal.loads(piece))
+                yield self._make(*marshal.loads(piece))
         tail = head + self._on_disk
         if stop > tail:
             yield from self._memory[max(start, tail) - self._on_disk : stop - self._on_disk]
 
-    def select(self, order: array[int]) -> Sequence[ExportRow]:
+    def select(self, order: array[int]) -> Sequence[T]:
         """The rows at these indices, in this order (the event log's, deduplicated)."""
         return _Selected(self, order)
 
@@ -154,20 +158,20 @@ class RowSpool(Sequence[ExportRow]):
             self._file.close()
 
 
-class _Selected(Sequence[ExportRow]):
-    def __init__(self, rows: RowSpool, order: array[int]) -> None:
+class _Selected(Sequence[T]):
+    def __init__(self, rows: Spool[T], order: array[int]) -> None:
         self._rows, self._order = rows, order
 
     def __len__(self) -> int:
         return len(self._order)
 
     @overload
-    def __getitem__(self, index: int) -> ExportRow: ...
+    def __getitem__(self, index: int) -> T: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[ExportRow]: ...
+    def __getitem__(self, index: slice) -> list[T]: ...
 
-    def __getitem__(self, index: int | slice) -> ExportRow | list[ExportRow]:
+    def __getitem__(self, index: int | slice) -> T | list[T]:
         if isinstance(index, slice):
             return [self._rows[at] for at in self._order[index]]
         return self._rows[self._order[index]]
@@ -189,7 +193,7 @@ class ExportRows:
     def __init__(self, source: str, source_kind: SourceKind) -> None:
         self._head = {"source": source, "source_kind": source_kind}
         self._batch: list[dict[str, Any]] = []
-        self.rows = RowSpool()
+        self.rows: Spool[ExportRow] = Spool(ExportRow)
 
     def add(self, record: dict[str, Any]) -> None:
         """One error record (``export_records.error_record``), in the file's order."""
