@@ -157,6 +157,10 @@ class Spool(Sequence[T]):
         if self._file is not None:
             self._file.close()
 
+    def __del__(self) -> None:
+        # A report's rows go when the report does: its file closed with them, said nowhere.
+        self.close()
+
 
 class _Selected(Sequence[T]):
     def __init__(self, rows: Spool[T], order: array[int]) -> None:
