@@ -29,10 +29,19 @@ def _values(*values: str | None) -> CdError:
     return name, stated, extra
 
 
+_FIELDS = frozenset({"error-name", "error-literal", "server-error-detail", "extra-error-details"})
+
+
 def read_cd_error(cd: etree._Element) -> CdError:
-    """The ``cd-error`` as read (``CdError``)."""
-    stated = _stated(child(cd, "error-literal")) or _stated(child(cd, "server-error-detail"))
-    return text_of(child(cd, "error-name")), stated, text_of(child(cd, "extra-error-details"))
+    """The ``cd-error`` as read (``CdError``): the first child of each name (``child``)."""
+    first: dict[str, etree._Element] = {}
+    for kid in cd:  # one pass, not one a name: a file may hold 500,000 of them
+        name = _local(kid.tag)
+        if name in _FIELDS and name not in first:
+            first[name] = kid
+    get = first.get
+    stated = _stated(get("error-literal")) or _stated(get("server-error-detail"))
+    return text_of(get("error-name")), stated, text_of(get("extra-error-details"))
 
 
 def _stated(element: etree._Element | None) -> str | None:

@@ -187,6 +187,7 @@ class ExportReport(ParsedReport):
     batch at a time when read) whatever else reads it."""
 
     _row_data = (row_error, row_json)
+    _rows_checked = True  # by ``ExportRows``, a batch at a time, as the file was read
 
 
 class ExportRows:
