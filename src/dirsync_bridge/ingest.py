@@ -182,6 +182,9 @@ def ingest(
     key = report_key(header, digest, mark)
     if isinstance(result, Report):
         result = header = dated(result, written)
+    elif (dated_header := dated(header, written)) is not header:  # an export's rows
+        fields = {**result.fields, "sync_completed_at": dated_header.sync_completed_at}
+        result, header = replace(result, fields=fields, header=dated_header), dated_header
     at, coverage = dated_at(header, datetime.now(UTC))
     made_by = rows_mark(enricher) if isinstance(result, ParsedReport) else None
     with ledger.grouped():  # one transaction a message: the pairs it shows, its report
@@ -227,10 +230,10 @@ def _filed_under(result: ParsedReport | Report, tenant: str | None) -> ParsedRep
     """The report filed under ``tenant`` (``established``): an email's rows stay rows."""
     if isinstance(result, Report):
         return result.model_copy(update={"tenant": tenant})
-    return ParsedReport(
-        {**result.fields, "tenant": tenant},
-        result.rows,
-        result.header.model_copy(update={"tenant": tenant}),
+    return replace(  # an export's (``ExportReport``) stays one
+        result,
+        fields={**result.fields, "tenant": tenant},
+        header=result.header.model_copy(update={"tenant": tenant}),
     )
 
 

@@ -51,20 +51,23 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
 
 from ..models import ParseResult, Rejected
+from .cd_errors import TakenErrors
 from .export_records import (
-    build_report,
+    Latest,
     error_record,
     immutable_id_from_dn,
     parse_time,
     read_extra_details,
     refused,
+    report_fields,
 )
+from .export_rows import ExportReport, ExportRows
 from .message import ParseSettings
 from .xml_reads import Reads, first
 from .xml_safety import (
@@ -157,6 +160,15 @@ READS = Reads(children={"export-errordetail": _DETAIL} | dict.fromkeys(_HOLOGRAM
 
 def parse_csexport(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
     """Parse one csexport ``/f:e`` file; every failure is a ``Rejected``, never an exception."""
+    result = read_csexport(raw, source, settings)
+    return result.report() if isinstance(result, ExportReport) else result
+
+
+def read_csexport(
+    raw: bytes, source: str, settings: ParseSettings | None = None
+) -> ExportReport | Rejected:
+    """``parse_csexport``, its errors left as rows (on disk past a few thousand: memory
+    does not grow with how many a file lists) until they are read."""
     settings = settings or ParseSettings()
     if not raw or raw.isspace():  # isspace, not strip: no copy of a large file
         return Rejected(
@@ -175,19 +187,20 @@ def parse_csexport(raw: bytes, source: str, settings: ParseSettings | None = Non
         )
 
 
-def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
+def _parse(raw: bytes, source: str, max_bytes: int) -> ExportReport:
     root = check(raw, max_bytes).root
     if root != ROOT:
         raise XmlRefused(
             "not-an-error-export",
             f"the root element is <{root}>, not <{ROOT}>: this is not csexport output",
         )
-    errors: list[dict[str, Any]] = []
-    times: list[datetime | None] = []
+    errors = ExportRows(source, "csexport")
+    latest = Latest()
     objects = 0
     other_dn = None  # a DN of another connector's form, and no Azure AD one
     aad_dns = 0
-    nameless: list[str] = []  # objects with errors that name no object: left out
+    # Objects with errors that name no object, left out: how many, and the first named.
+    nameless, first_nameless = 0, ""
     others = Others()
 
     def plain(element: etree._Element) -> None:
@@ -204,18 +217,26 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
     encoding = declared_encoding(raw)
     spelled = encoding is None or _SPELLS_MARKS_SO.fullmatch(encoding) is not None
     starts = plain if not spelled or any(mark in raw for mark in _MARKS) else None
-    for element in iter_elements(raw, "cs-object", max_bytes, others, READS, starts):
-        objects += 1
-        dn = element.get("cs-dn")
-        if immutable_id_from_dn(dn):
-            aad_dns += 1
-        elif dn and other_dn is None:
-            other_dn = dn
-        found = _object_errors(element, times)
-        if found is None:
-            nameless.append(dn or element.get("id") or "without cs-dn or id")
-        else:
-            errors.extend(found)
+    # Each object's cd-errors read as they end (one object may list 500,000), kept compact.
+    taken = TakenErrors()
+    try:
+        for element in iter_elements(
+            raw, "cs-object", max_bytes, others, READS, starts, taken.take
+        ):
+            objects += 1
+            dn = element.get("cs-dn")
+            if immutable_id_from_dn(dn):
+                aad_dns += 1
+            elif dn and other_dn is None:
+                other_dn = dn
+            if not _object_errors(element, latest, taken, errors.add):
+                nameless += 1
+                first_nameless = first_nameless or (
+                    dn or element.get("id") or "without cs-dn or id"
+                )
+            taken.forget(children(element, "export-errordetail"))
+    finally:
+        taken.close()
     if not objects:
         _plain_root(others.root)
     if not objects and (others.count or others.text):
@@ -233,17 +254,17 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
     if nameless and not errors:
         raise XmlRefused(
             "not-an-error-export",
-            f"{len(nameless)} cs-object(s) have export errors but name no object (no "
+            f"{nameless} cs-object(s) have export errors but name no object (no "
             f"CN={{hex}} cs-dn, userPrincipalName, mail or sourceAnchor; first: "
-            f"{nameless[0][:60]!r}); {_EXPORT_ERRORS}",
+            f"{first_nameless[:60]!r}); {_EXPORT_ERRORS}",
         )
     if nameless:
         log.warning(
             "%s: %d cs-object(s) with export errors left out: they name no object (no "
             "CN={hex} cs-dn, userPrincipalName, mail or sourceAnchor; first: %r)",
             source,
-            len(nameless),
-            nameless[0][:60],
+            nameless,
+            first_nameless[:60],
         )
     if objects and not errors:
         raise XmlRefused(
@@ -259,8 +280,8 @@ def _parse(raw: bytes, source: str, max_bytes: int) -> ParseResult:
             f"the objects are named like {other_dn[:60]!r}, not CN={{hex}}: this is another "
             f"connector's export, not the Azure AD connector's; {_EXPORT_ERRORS}",
         )
-    return build_report(
-        source=source, source_kind="csexport", complete=True, times=times, errors=errors
+    return errors.report(
+        report_fields(source=source, source_kind="csexport", complete=True, latest=latest)
     )
 
 
@@ -301,12 +322,16 @@ def _namespaced(what: str, namespace: str | None) -> XmlRefused:
 
 
 def _object_errors(
-    element: etree._Element, times: list[datetime | None]
-) -> list[dict[str, Any]] | None:
-    """The object's error records; None when it has errors but names no object."""
+    element: etree._Element,
+    latest: Latest,
+    taken: TakenErrors,
+    add: Callable[[dict[str, Any]], None],
+) -> bool:
+    """The object's error records given to ``add`` as they are made (an object may list
+    hundreds of thousands); False when it has errors but names no object."""
     details = list(children(element, "export-errordetail"))
     if not details:
-        return []
+        return True
     identity = _attribute(element, "userPrincipalName") or _attribute(element, "mail")
     # The DN is the documented carrier of the ImmutableId; the hologram's sourceAnchor holds
     # the same value and stands in when a DN is missing or of another form.
@@ -314,30 +339,21 @@ def _object_errors(
     if identity is None and object_id is None:
         # Filed with neither key, the error would be the whole tenant's "(tenant-level)"
         # problem. Its times are not counted either: they date nothing that is filed.
-        return None
-    out = []
+        return False
     for detail in details:
-        times.append(
+        latest.add(
             parse_time(detail.get("date-occurred") or text_of(child(detail, "date-occurred")))
         )
-        cd_errors = [
-            cd
-            for status in children(detail, "export-status")
-            for cd in children(status, "cd-error")
-        ] or list(children(detail, "cd-error"))
-        if not cd_errors:
+        listed = False
+        for name, stated, extra in taken.of_detail(detail):
+            listed = True
+            add(_record(stated or name or "", name, identity, object_id, extra))
+        if not listed:
             # An error with no cd-error (a reference-attribute failure, say) is still an
             # error: kept as Unknown with what the file says, never dropped.
             error_type = detail.get("error-type") or text_of(child(detail, "error-type"))
-            out.append(_record(error_type or "export error", None, identity, object_id, None))
-        for cd in cd_errors:
-            name = text_of(child(cd, "error-name"))
-            literal = _stated(child(cd, "error-literal")) or _stated(
-                child(cd, "server-error-detail")
-            )
-            extra = text_of(child(cd, "extra-error-details"))
-            out.append(_record(literal or name or "", name, identity, object_id, extra))
-    return out
+            add(_record(error_type or "export error", None, identity, object_id, None))
+    return True
 
 
 def _record(
@@ -350,13 +366,6 @@ def _record(
         object_id=object_id,
         extra=read_extra_details(extra),
     )
-
-
-def _stated(element: etree._Element | None) -> str | None:
-    # "N/A" is how the engine fills an empty detail (ServerErrorDetail in the documented
-    # export error record): it says nothing.
-    text = text_of(element)
-    return None if text is None or text.casefold() == "n/a" else text
 
 
 def _attribute(element: etree._Element, name: str) -> str | None:

@@ -17,6 +17,7 @@ An email cannot be mistaken for XML: a message starts with a header line, never 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from ..models import ParseResult, Rejected, Report
@@ -28,6 +29,7 @@ from .trust import TrustPolicy
 from .xml_safety import XmlRefused, check, read_prolog
 
 InputKind = Literal["email", "csexport", "eventlog-xml", "evtx", "xml"]
+_EXPORTS = ("csexport", "eventlog-xml", "evtx")
 
 
 def detect(raw: bytes) -> InputKind:
@@ -92,7 +94,22 @@ def read_input(
 ) -> ParsedReport | Report | Rejected:
     """``parse_input``, with the report's tenant settled (``TenantRules.apply``), and an
     email's errors left as rows until they are read (``read_message``); never raises."""
-    if detect(raw) != "email":
+    kind = detect(raw)
+    if kind in _EXPORTS:
+        # An export's errors stay rows too (``export_rows``): a file may list hundreds of
+        # thousands.
+        from .csexport import read_csexport
+        from .eventlog import read_event_xml, read_evtx
+
+        readers = {"csexport": read_csexport, "eventlog-xml": read_event_xml, "evtx": read_evtx}
+        exported = readers[kind](raw, source, settings)
+        if isinstance(exported, Rejected):
+            return exported
+        filed = tenants.apply(exported.header)
+        if isinstance(filed, Rejected) or filed is exported.header:
+            return filed if isinstance(filed, Rejected) else exported
+        return replace(exported, fields={**exported.fields, "tenant": filed.tenant}, header=filed)
+    if kind != "email":
         result = parse_input(raw, source, trust, settings)
         return result if isinstance(result, Rejected) else tenants.apply(result)
     parsed = read_message(raw, source, trust, settings)

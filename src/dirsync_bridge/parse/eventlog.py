@@ -25,13 +25,15 @@ empty report, not a rejection: reading it is harmless, and it says what it is.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
 import re
 import struct
+from array import array
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lxml import etree
@@ -39,13 +41,15 @@ from lxml import etree
 from ..models import ParseResult, RejectCode, Rejected
 from .catalog import stated_kind
 from .export_records import (
-    build_report,
+    Latest,
     error_record,
     immutable_id_from_dn,
     parse_time,
     read_extra_details,
     refused,
+    report_fields,
 )
+from .export_rows import ExportReport, ExportRows
 from .file_magic import EVTX_MAGIC
 from .message import ParseSettings
 from .surrogates import without_lone_surrogates
@@ -92,6 +96,23 @@ READS = Reads(
 
 def parse_event_xml(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
     """Parse ``wevtutil ... /f:RenderedXml /e:Events`` output; never raises."""
+    return _whole(read_event_xml(raw, source, settings))
+
+
+def parse_evtx(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
+    """Parse an ``.evtx`` file (the ``evtx`` package reads it); never raises."""
+    return _whole(read_evtx(raw, source, settings))
+
+
+def _whole(result: ExportReport | Rejected) -> ParseResult:
+    return result.report() if isinstance(result, ExportReport) else result
+
+
+def read_event_xml(
+    raw: bytes, source: str, settings: ParseSettings | None = None
+) -> ExportReport | Rejected:
+    """``parse_event_xml``, its errors left as rows (on disk past a few thousand: memory
+    does not grow with how many a file lists) until they are read."""
     settings = settings or ParseSettings()
     if not raw or raw.isspace():  # isspace, not strip: no copy of a large file
         return _unreadable(source, "empty", "the input is empty")
@@ -119,8 +140,10 @@ def parse_event_xml(raw: bytes, source: str, settings: ParseSettings | None = No
         )
 
 
-def parse_evtx(raw: bytes, source: str, settings: ParseSettings | None = None) -> ParseResult:
-    """Parse an ``.evtx`` file (the ``evtx`` package reads it); never raises."""
+def read_evtx(
+    raw: bytes, source: str, settings: ParseSettings | None = None
+) -> ExportReport | Rejected:
+    """``parse_evtx``, its errors left as rows until they are read."""
     settings = settings or ParseSettings()
     max_bytes = settings.max_message_bytes
     if len(raw) > max_bytes:
@@ -309,35 +332,47 @@ def _positional(strings: list[str]) -> dict[str, str]:
 
 def _report(
     source: str, events: Iterable[tuple[dict[str, Any] | None, datetime | None]]
-) -> ParseResult:
-    # Keyed on everything but the tracking id, which changes every attempt.
-    seen: dict[str, tuple[int, datetime | None]] = {}
-    errors: list[dict[str, Any]] = []
-    times: list[datetime | None] = []
-    other_dns: list[str] = []
+) -> ExportReport | Rejected:
+    # Records that say the same thing are one: keyed on everything but the tracking id,
+    # which changes every attempt. The first one's place is kept, with the record of the
+    # latest time that has a tracking id. Kept per record: a digest of its key, its number,
+    # its latest time (the records are rows, on disk past a few thousand: ``export_rows``).
+    seen: dict[bytes, int] = {}
+    latest_of = array("q")  # each record's latest time, in microseconds (_NO_TIME: none)
+    order = array("q")  # the row of each record (the latest of its copies)
+    errors = ExportRows(source, "eventlog")
+    latest = Latest()
+    other_dns, first_other = 0, ""
     for error, at in events:
         if error is None:
             continue
         if _OTHER_DN in error:
-            other_dns.append(error[_OTHER_DN])
+            other_dns += 1
+            first_other = first_other or error[_OTHER_DN]
             continue
-        times.append(at)
+        latest.add(at)
         key = json.dumps({k: v for k, v in error.items() if k != "tracking_id"}, sort_keys=True)
-        if key not in seen:
-            seen[key] = (len(errors), at)
-            errors.append(error)
+        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+        when = _NO_TIME if at is None else _microseconds(at)
+        number = seen.get(digest)
+        if number is None:
+            seen[digest] = len(order)
+            order.append(len(errors))
+            latest_of.append(when)
+            errors.add(error)
             continue
-        index, latest = seen[key]
-        if at is not None and (latest is None or at >= latest):
-            seen[key] = (index, at)
+        if at is not None and (latest_of[number] == _NO_TIME or when >= latest_of[number]):
+            latest_of[number] = when
             if error["tracking_id"]:
-                errors[index] = error
-    if other_dns and not errors:
+                order[number] = len(errors)
+                errors.add(error)
+    del seen, latest_of
+    if other_dns and not order:
         return _unreadable(
             source,
             "not-an-error-export",
-            f"{len(other_dns)} event(s) 6941 name their object by no DN of the Azure AD "
-            f"connector's form CN={{hex}} (first: {other_dns[0][:200]}): they name no object a "
+            f"{other_dns} event(s) 6941 name their object by no DN of the Azure AD "
+            f"connector's form CN={{hex}} (first: {first_other[:200]}): they name no object a "
             "ticket can name; export the Azure AD connector's errors",
         )
     if other_dns:
@@ -345,12 +380,20 @@ def _report(
             "%s: %d event(s) 6941 left out: they name no object by the Azure AD "
             "connector's CN={hex} DN (first: %s)",
             source,
-            len(other_dns),
-            other_dns[0][:200],
+            other_dns,
+            first_other[:200],
         )
-    return build_report(
-        source=source, source_kind="eventlog", complete=False, times=times, errors=errors
-    )
+    fields = report_fields(source=source, source_kind="eventlog", complete=False, latest=latest)
+    return errors.report(fields, order)
+
+
+_NO_TIME = -(2**63)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _microseconds(at: datetime) -> int:
+    # Exact (a float of seconds would round microseconds apart): times compare as before.
+    return (at - _EPOCH) // timedelta(microseconds=1)
 
 
 def _unreadable(source: str, code: RejectCode, detail: str) -> Rejected:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import binascii
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, get_args
 
-from ..models import ConflictData, DuplicateError, Rejected, Report, SourceKind
+from ..models import ConflictData, DuplicateError, Rejected, SourceKind
 from .catalog import classify, stated_kind
 from .surrogates import json_without_surrogates
 from .xml_safety import XmlRefused
@@ -178,26 +178,32 @@ def _first(extra: Mapping[str, tuple[str, ...]], key: str) -> str | None:
     return values[0] if values else None
 
 
-def build_report(
-    *,
-    source: str,
-    source_kind: SourceKind,
-    complete: bool,
-    times: Iterable[datetime | None],
-    errors: list[dict[str, Any]],
-) -> Report:
-    """The report: no tenant (export files name none), time = the latest time seen."""
-    known = [t for t in times if t is not None]
-    return Report.model_validate(
-        {
-            "source": source,
-            "source_kind": source_kind,
-            "tenant": None,
-            "sync_completed_at": max(known) if known else None,
-            "complete": complete,
-            "errors": errors,
-        }
-    )
+class Latest:
+    """The latest of the times seen (the report's time): one kept, never all of them."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def add(self, at: datetime | None) -> None:
+        """One more time (None: unreadable, it dates nothing)."""
+        if at is not None and (self.at is None or at > self.at):
+            self.at = at
+
+
+def report_fields(
+    *, source: str, source_kind: SourceKind, complete: bool, latest: Latest
+) -> dict[str, Any]:
+    """The report's fields but its errors: no tenant (export files name none), time = the
+    latest time seen."""
+    return {
+        "source": source,
+        "source_kind": source_kind,
+        "tenant": None,
+        "sync_completed_at": latest.at,
+        "complete": complete,
+    }
 
 
 def refused(source: str, source_kind: SourceKind, refusal: XmlRefused) -> Rejected:

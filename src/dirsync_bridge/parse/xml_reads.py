@@ -75,10 +75,14 @@ class _Open:
 class Pruner:
     """Follows an ``iterparse`` of ``("start", "end")`` events inside the wanted elements
     and drops what their reader does not read. ``start`` and ``end`` are called for every
-    element inside a wanted one, the wanted ones too; ``inside`` says whether one is open."""
+    element inside a wanted one, the wanted ones too; ``inside`` says whether one is open.
 
-    def __init__(self, reads: Reads) -> None:
+    ``take``, when given, sees each element read (but those inside one whose text or all of
+    which is read) as it ends, whole; one it returns True for it has read, and is dropped."""
+
+    def __init__(self, reads: Reads, take: Callable[[etree._Element], bool] | None = None) -> None:
         self._reads = reads
+        self._take = take
         self._open: list[_Open] = []
 
     @property
@@ -113,6 +117,10 @@ class Pruner:
             parent.ended = element  # folded once its tail is complete
             return
         reads = done.as_child
+        if reads is not None and self._take is not None and self._take(element):
+            # Read by ``take`` now, whole (its parent still holds it): then dropped like what
+            # is not read (a cs-object of 500,000 <cd-error/>s held them all: 70 MB).
+            reads = None
         if reads is not None and reads.key is not None:
             key = reads.key(element)
             if key is not None:

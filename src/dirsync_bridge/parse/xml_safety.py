@@ -188,6 +188,7 @@ def iter_elements(
     others: Others | None = None,
     reads: Reads = EVERYTHING,
     starts: Callable[[etree._Element], None] | None = None,
+    take: Callable[[etree._Element], bool] | None = None,
 ) -> Iterator[etree._Element]:
     """Every element named ``local_name`` (any namespace), complete, in document order.
 
@@ -199,6 +200,8 @@ def iter_elements(
     element: the rest of it is dropped as it streams (``xml_reads``); by default all of it
     is kept. ``starts``, when given, sees each element inside a wanted one (and the wanted
     one) as it starts, before anything of it is dropped: it raises ``XmlRefused`` to refuse.
+    ``take``, when given, reads elements as they end, before the wanted one does
+    (``Pruner``).
     """
     check(raw, max_bytes)
     body = io.BytesIO(_libxml_bytes(raw))
@@ -215,7 +218,7 @@ def iter_elements(
     # Follows the elements inside wanted ones (a root <Event> included): those are their
     # reader's, dropped only where it reads nothing (review rev32: one cs-object of a
     # million children held 816 MB for a 24 MB file).
-    pruner = Pruner(reads)
+    pruner = Pruner(reads, take)
     try:
         for event, element in context:
             if event == "start":
