@@ -277,7 +277,11 @@ class OnPremDirectory:
         connection = Connection(
             server,
             user=self._bind_dn,
-            password=self._password,
+            # As bytes: ldap3 sends a str through SASLprep, which maps some characters to
+            # others (a no-break space to a space, a soft hyphen to nothing, NFKC); AD and
+            # Samba compare the password as given, so a right one was refused as wrong
+            # (review rev42). Those SASLprep refuses are still refused (_check_password).
+            password=self._password.encode("utf-8"),  # type: ignore[arg-type]  # stub: str
             authentication=SIMPLE,
             client_strategy=SYNC,
             read_only=True,
