@@ -328,10 +328,12 @@ class OnPremDirectory:
     def _check_password(self, password: str) -> None:
         """A password ldap3 will not send is the variable to fix, said before any connection.
 
-        ldap3 prepares a simple bind's password with SASLprep (RFC 4013), which refuses
+        ldap3 prepared a simple bind's password with SASLprep (RFC 4013), which refuses
         control characters and a few others; that refusal came out of ``bind()`` as an
         ``LDAPException`` and read as the DC being unreachable: a retry for ever (exit 75)
-        of what no retry fixes. Only the refusal's kind is shown, never the password."""
+        of what no retry fixes. The password is sent as bytes now, unprepared (``_connect``),
+        but what SASLprep refuses is a paste error far more often than a password: still
+        refused. Only the refusal's kind is shown, never the password."""
         try:
             validate_simple_password(password)
         except lx.LDAPException as exc:
