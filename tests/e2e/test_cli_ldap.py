@@ -156,3 +156,36 @@ def test_a_password_with_a_control_character_is_a_configuration_error_not_an_out
         assert "enrich.onprem.password_env" in line and "DIRSYNC_LDAP_PASSWORD" in line, line
         assert "unreachable" not in line and "retries" not in line, line
         assert "Value-17" not in done.stdout + done.stderr  # never the password
+
+
+@pytest.mark.parametrize(
+    "char", ["\u00a0", "\u00ad", "\uff10"], ids=["no-break-space", "soft-hyphen", "fullwidth-0"]
+)
+def test_a_password_that_saslprep_would_change_binds_as_the_account_has_it(
+    tmp_path: Path, spare_dc: SambaDC, char: str
+) -> None:
+    """A bind password with a character SASLprep maps to another (a no-break space to a
+    space, a soft hyphen to nothing, a fullwidth digit to its ASCII one): ldap3 sent the
+    mapped password, which AD (and Samba) compare as given, never prepared: a right
+    password refused as wrong, "invalid credentials" (review rev42). It is sent as the
+    account has it, and binds."""
+    password = f"Bind{char}Passw0rd-17!"
+    dn = f"CN=Bind Account,CN=Users,{BASE_DN}"
+    admin = spare_dc.admin()
+    try:
+        admin.add(
+            dn,
+            ["top", "person", "organizationalPerson", "user"],
+            {
+                "sAMAccountName": "bindaccount",
+                "unicodePwd": f'"{password}"'.encode("utf-16-le"),
+                "userAccountControl": 512,
+            },
+        )
+    finally:
+        admin.unbind()
+    config = config_file(tmp_path, spare_dc, spare_dc.ca_path, bind_dn=dn)
+    done = cli(config, "doctor", password=password)
+    lines = done.stdout.splitlines()
+    assert f"ok   ldap bind: {spare_dc.url} as {dn}" in lines, done.stdout + done.stderr
+    assert "Passw0rd-17" not in done.stdout + done.stderr  # never the password

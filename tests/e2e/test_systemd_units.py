@@ -183,3 +183,24 @@ def test_a_limit_within_the_bound_is_counted_to(tmp_path: Path, value: str, limi
     verdict, done = service.run(75)
     assert verdict == "success" and done.stderr.count("\n") == 1, done.stderr
     assert f"the unit fails from {limit} in a row" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("kept", "count"),
+    [("08", 9), ("0009", 10), ("99999999999999999999", 1000000)],
+    ids=["octal-looking", "leading-zeros", "20-digits"],
+)
+def test_a_count_file_of_odd_digits_is_counted_on(tmp_path: Path, kept: str, count: int) -> None:
+    """The count file with leading zeros (restored, or edited by hand) or past the shell's
+    integers: dash's arithmetic took "08" and "0009" for octal and said "Illegal number"
+    (exit 2, a line of its own) on every temporary failure, until a pass ended otherwise;
+    so for 20 digits (review rev42). Now read as the decimal count it spells, one past the
+    bound (999999) held at it: the pass fails the unit with the wrapper's own line, and the
+    file holds the count again."""
+    service = Service(tmp_path)
+    (service.state / "temporary-failures-in-a-row").write_text(f"{kept}\n")
+    verdict, done = service.run(75)
+    assert verdict == "failed" and done.returncode == 75, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert f"{count} passes in a row" in line, line
+    assert (service.state / "temporary-failures-in-a-row").read_text() == f"{count}\n"

@@ -223,3 +223,50 @@ def test_in_the_local_store_an_unlink_is_recorded_and_never_sent_again(
     finally:
         conn.close()
     assert rows == [(b1.idempotency_key, b0.key, b1.key, None)], rows
+
+
+def test_in_jira_an_unlink_left_unfinished_by_an_earlier_release_is_not_sent_again(
+    tmp_path: Path, jira_cloud: JiraSimulator
+) -> None:
+    """A ledger upgraded from a release before 0021-unlinks: that release's run was killed
+    past the DELETE of B1's link to B0, its intent left (no unlinks row: the table is new).
+    A person links B1 to B0 again. The next pass settles the intent (said, left alone) and
+    must not then send the unlink again: the unlink of unknown outcome counts as sent
+    (review rev42: it was sent again at once, the person's link deleted)."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in [*runs, cs]:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    assert linked(sim, b1) == [a0]  # the trade's unlink
+    conn = sqlite3.connect(config.state.path)
+    with conn:
+        fingerprint, episode, ticket = conn.execute(
+            "SELECT fingerprint, episode, idempotency_key FROM tickets WHERE key = ?", (b1,)
+        ).fetchone()
+    conn.close()
+    ledger = Ledger.open(config.state.path)
+    try:
+        ledger.begin(fingerprint, episode, ticket, f"unlink {b0}")
+    finally:
+        ledger.close()
+    conn = sqlite3.connect(config.state.path)
+    with conn:  # as the migration leaves a ledger of the earlier release: no unlink recorded
+        conn.execute("DELETE FROM unlinks")
+    conn.close()
+    sim.model.link(
+        {"type": {"name": "Relates"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
+    )
+    sim.reset_log()
+    summary = replay([cs], config, env=env)
+    assert summary.attention == summary.unconfirmed == [], summary
+    assert linked(sim, b1) == [a0, b0], [(r.method, r.path) for r in sim.log.writes()]
+    sim.reset_log()
+    replay([*runs, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    assert linked(sim, b1) == [a0, b0]

@@ -75,3 +75,28 @@ def test_the_object_quota_stays_the_tenants(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "name no object" not in done.stderr
     assert "(tenant-level)" in tickets, tickets
+
+
+BATCH_REFUSED = (
+    "The password change request can't be executed because it contains changes to one or "
+    "more cloud-only user objects, which aren't supported. Contact Microsoft Customer "
+    "Support. Tracking Id: 3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+)
+"""A refusal of a whole request (format.md 3.1, DeletingCloudOnlyObjectNotAllowed's related
+texts): it names no object by nature, and carries a Tracking Id, format.md's mark of a
+tenant-level row."""
+
+
+def test_a_nameless_row_with_a_tracking_id_stays_the_tenants(tmp_path: Path) -> None:
+    """A row with no identity whose error carries a Tracking Id is a tenant-level error
+    (format.md 10.2), whatever its kind: filed as the tenant's, as before, not left out
+    (review rev42: a request refused for its cloud-only users was dropped with a warning,
+    and a report of it alone rejected as not a report)."""
+    rows = [
+        ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:a@contoso.com")),
+        ("", BATCH_REFUSED),
+    ]
+    done, tickets = _replay(tmp_path, report_email("Contoso", AT, rows, "<r1@x.test>"))
+    assert done.returncode == 0, done.stderr
+    assert "name no object" not in done.stderr, done.stderr
+    assert "(tenant-level)" in tickets and "2 tickets" in tickets, tickets

@@ -277,7 +277,11 @@ class OnPremDirectory:
         connection = Connection(
             server,
             user=self._bind_dn,
-            password=self._password,
+            # As bytes: ldap3 sends a str through SASLprep, which maps some characters to
+            # others (a no-break space to a space, a soft hyphen to nothing, NFKC); AD and
+            # Samba compare the password as given, so a right one was refused as wrong
+            # (review rev42). Those SASLprep refuses are still refused (_check_password).
+            password=self._password.encode("utf-8"),  # type: ignore[arg-type]  # stub: str
             authentication=SIMPLE,
             client_strategy=SYNC,
             read_only=True,
@@ -324,10 +328,12 @@ class OnPremDirectory:
     def _check_password(self, password: str) -> None:
         """A password ldap3 will not send is the variable to fix, said before any connection.
 
-        ldap3 prepares a simple bind's password with SASLprep (RFC 4013), which refuses
+        ldap3 prepared a simple bind's password with SASLprep (RFC 4013), which refuses
         control characters and a few others; that refusal came out of ``bind()`` as an
         ``LDAPException`` and read as the DC being unreachable: a retry for ever (exit 75)
-        of what no retry fixes. Only the refusal's kind is shown, never the password."""
+        of what no retry fixes. The password is sent as bytes now, unprepared (``_connect``),
+        but what SASLprep refuses is a paste error far more often than a password: still
+        refused. Only the refusal's kind is shown, never the password."""
         try:
             validate_simple_password(password)
         except lx.LDAPException as exc:

@@ -213,6 +213,16 @@ class IntentLedger:
             self.conn.execute("DELETE FROM intents WHERE id = ?", (intent.id,))
             # An unlink of unknown outcome counts as sent, whatever the sink shows now: a link
             # still there may be one a person made again since (``ticket_sync._believe``).
+            # Recorded here too: an intent a release before 0021-unlinks left has no record,
+            # and the pass settling it unlinked again at once (review rev42).
+            self._note_unlink(
+                intent.id,
+                intent.fingerprint,
+                intent.episode,
+                intent.idempotency_key,
+                intent.operation,
+                stamp(intent.created_at),
+            )
             self.conn.execute("UPDATE unlinks SET intent = NULL WHERE intent = ?", (intent.id,))
             self.conn.execute(
                 "UPDATE problems SET dirty = 1 WHERE fingerprint = ?", (intent.fingerprint,)

@@ -133,12 +133,18 @@ def named_rows(rows: Sequence[Row]) -> tuple[list[Row], int]:
     """``rows`` but those that name no object (no identity, no object id) though their error
     is an object's (a duplicate value, a too-large object...): filed, such a row was the
     whole tenant's "(tenant-level)" problem, a ticket no one can act on as one. With how
-    many were left out. Only a row without either is classified (they are rare)."""
+    many were left out. Only a row without either is classified (they are rare).
+
+    A row with a ``Tracking Id`` is the tenant's whatever its kind (format.md 10.2: the mark
+    of a tenant-level row): a whole request refused, say, for the cloud-only users in it,
+    which names no object by nature; its ticket has the id to quote to Microsoft's support
+    (review rev42: it was left out, and a report of it alone rejected)."""
     kept = [
         row
         for row in rows
         if row.identity
         or row.object_id
+        or row.tracking_id
         or FAMILY_OF[classify(row.message, stated_kind(row.stated)).kind] in NAMELESS_FAMILIES
     ]
     return (kept, len(rows) - len(kept)) if len(kept) < len(rows) else (list(rows), 0)
