@@ -43,6 +43,10 @@ class BodyFacts:
     closed: bool = False
     """An HTML body that reached ``</body>`` or ``</html>``: its sender finished it, so a
     base64 group left incomplete after it (a gateway's footer appended) lost nothing."""
+    guessed: bool = False
+    """Some rows are plain-text paragraphs, their identity found (or not) by a guess at the
+    paragraph before: a row without one may name its object in a form the guess does not
+    know (a DN with a space), so it is never left out as naming none."""
 
 
 def collapse(text: str | None) -> str:
@@ -215,6 +219,7 @@ def read_text(text: str) -> BodyFacts:
             and not _looks_like_identity(flat)
         ):
             facts.rows.append(Row(pending_identity, para, tracking_id=find_tracking_id(flat)))
+            facts.guessed = True
             pending_identity = None
         elif _looks_like_identity(flat):
             pending_identity = flat
