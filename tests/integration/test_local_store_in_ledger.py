@@ -167,9 +167,32 @@ def test_every_ticket_write_commits_with_its_intent_and_record_never_apart(
     for transaction in writing:
         begun = sum(q.startswith("INSERT INTO intents") for q in transaction)
         ended = sum(q.startswith("DELETE FROM intents") for q in transaction)
-        assert begun == ended > 0  # every intent begun and ended in the commit of its write
+        assert begun == ended  # every intent begun and ended in the commit of its write
+        assert any(q.startswith("INSERT INTO tickets") for q in transaction)  # its record
     # A batch of up to 50 writes, their intents and records: one commit, not three.
     assert len(writing) <= -(-len(summary.writes) // 50) * 2
+
+
+def test_only_a_create_writes_an_intent_the_others_commit_with_their_record(
+    tmp_path: Path,
+) -> None:
+    """An intent begun and ended in the commit of its write and its record protects nothing:
+    the writes that share the ledger's transaction have none. A create keeps its intent (the
+    store is asked for the ticket it may have made: ``reach_by``)."""
+    corpus = tmp_path / "corpus"
+    build_corpus(corpus, reports_per_tenant=20)
+    config = make_config(tmp_path / "state")
+    statements: list[str] = []
+    with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
+        ledger = parts.ledger
+        assert isinstance(ledger, Ledger)
+        ledger.conn.set_trace_callback(statements.append)
+        summary = run_pass(bootstrap.file_source([corpus], config), parts)
+        ledger.conn.set_trace_callback(None)
+        assert ledger.pending_intents() == []
+    begun = sum(q.startswith("INSERT INTO intents") for q in statements)
+    assert len(summary.writes) > summary.created > 0
+    assert begun == summary.created
 
 
 def test_a_write_whose_failure_rolled_back_the_batch_leaves_nothing_of_it_believed(
