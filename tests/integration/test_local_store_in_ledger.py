@@ -195,6 +195,38 @@ def test_only_a_create_writes_an_intent_the_others_commit_with_their_record(
     assert begun == summary.created
 
 
+def test_the_write_counters_move_once_a_transaction_and_count_every_write(
+    tmp_path: Path,
+) -> None:
+    """The store's revision and the ledger's count of its writes (compared to tell the store
+    the ledger describes from a lost or older one) are added to once in a batch's commit,
+    not once a write, and still count every write."""
+    corpus = tmp_path / "corpus"
+    build_corpus(corpus, reports_per_tenant=20)
+    config = make_config(tmp_path / "state")
+    statements: list[str] = []
+    with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
+        ledger, store = parts.ledger, parts.sink
+        assert isinstance(ledger, Ledger) and isinstance(store, LocalStore)
+        before = store.identity()[1]
+        ledger.conn.set_trace_callback(statements.append)
+        summary = run_pass(bootstrap.file_source([corpus], config), parts)
+        ledger.conn.set_trace_callback(None)
+        pairing = ledger.store_pairing()
+        revision = store.identity()[1]
+    assert pairing is not None and summary.updated == 0  # (an update with a comment: two)
+    assert pairing[1] == revision == before + len(summary.writes) > 100
+    transactions: list[list[str]] = []
+    for sql in statements:
+        if sql.startswith("BEGIN"):
+            transactions.append([])
+        elif transactions:
+            transactions[-1].append(sql)
+    for transaction in transactions:
+        assert sum(q.startswith("UPDATE store_pairing") for q in transaction) <= 1
+        assert sum("SET revision = revision +" in q for q in transaction) <= 1
+
+
 def test_a_write_whose_failure_rolled_back_the_batch_leaves_nothing_of_it_believed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
