@@ -211,27 +211,31 @@ class Writer:
         one transaction of the sink's, then what they did). A crash in between leaves
         intents, settled as ever, one by one, from what the sink holds.
 
-        Sharing the ledger's transaction, the writes get no intent: one would be begun and
+        Sharing the ledger's transaction, the writes get no intent but an unlink (whose
+        intent carries the record that it was sent, ``unlinked``): one would be begun and
         ended in the commit that holds its write and its record, and protect nothing (a
         write that fails undoes itself, its savepoint rolled back: it did not happen)."""
         shared = _shares(self.ledger, self.sink)
         with _grouped(self.ledger) if shared else nullcontext():
-            self._send_all(list(self._changes), intents=not shared)
+            self._send_all(list(self._changes), all_intents=not shared)
 
-    def _send_all(self, changes: list[Change], intents: bool) -> None:
+    def _send_all(self, changes: list[Change], all_intents: bool) -> None:
         self._changes.clear()
         for change in changes:
             self.summary.writes.append(change.write.sentence(change.current.key))
-        begun: Sequence[int | None] = (
+        wanted = [all_intents or c.write.op == "unlink" for c in changes]
+        ids = iter(
             self.ledger.begin_many(
                 [
                     (c.fingerprint, c.episode, c.current.idempotency_key, c.write.describe())
-                    for c in changes
+                    for c, want in zip(changes, wanted, strict=True)
+                    if want
                 ]
             )
-            if intents
-            else [None] * len(changes)
+            if any(wanted)
+            else ()
         )
+        begun = [next(ids) if want else None for want in wanted]
         inline = _Inline()
         with _grouped(self.sink):
             # A failing commit raises here: none of the writes is recorded as done, and

@@ -178,7 +178,8 @@ def test_only_a_create_writes_an_intent_the_others_commit_with_their_record(
 ) -> None:
     """An intent begun and ended in the commit of its write and its record protects nothing:
     the writes that share the ledger's transaction have none. A create keeps its intent (the
-    store is asked for the ticket it may have made: ``reach_by``)."""
+    store is asked for the ticket it may have made: ``reach_by``), and so does an unlink (its
+    record that it was sent, ``unlinked``, goes with it)."""
     corpus = tmp_path / "corpus"
     build_corpus(corpus, reports_per_tenant=20)
     config = make_config(tmp_path / "state")
@@ -192,7 +193,8 @@ def test_only_a_create_writes_an_intent_the_others_commit_with_their_record(
         assert ledger.pending_intents() == []
     begun = sum(q.startswith("INSERT INTO intents") for q in statements)
     assert len(summary.writes) > summary.created > 0
-    assert begun == summary.created
+    unlinks = sum(w.startswith("unlink ") for w in summary.writes)
+    assert begun == summary.created + unlinks
 
 
 def test_the_write_counters_move_once_a_transaction_and_count_every_write(
