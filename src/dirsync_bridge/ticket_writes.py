@@ -77,7 +77,7 @@ class Writer:
         self._jobs: dict[str, Job] = {}
         self._creates: list[Create] = []
         self._changes: deque[Change] = deque()
-        self._running: dict[Future[Applied], tuple[Change, int]] = {}
+        self._running: dict[Future[Applied], tuple[Change, int | None]] = {}
         self._restarted: set[str] = set()
         self._stop: BaseException | None = None
         """The first error that ends the reconcile, raised once nothing is in flight."""
@@ -209,27 +209,40 @@ class Writer:
         intents, the writes, and what they did with the next step of each job, the end of
         those that end included: all or none of it), else three (the intents, the writes in
         one transaction of the sink's, then what they did). A crash in between leaves
-        intents, settled as ever, one by one, from what the sink holds."""
-        with _together(self.ledger, self.sink):
-            self._send_all(list(self._changes))
+        intents, settled as ever, one by one, from what the sink holds.
 
-    def _send_all(self, changes: list[Change]) -> None:
+        Sharing the ledger's transaction, the writes get no intent but an unlink (whose
+        intent carries the record that it was sent, ``unlinked``): one would be begun and
+        ended in the commit that holds its write and its record, and protect nothing (a
+        write that fails undoes itself, its savepoint rolled back: it did not happen)."""
+        shared = _shares(self.ledger, self.sink)
+        with _grouped(self.ledger) if shared else nullcontext():
+            self._send_all(list(self._changes), all_intents=not shared)
+
+    def _send_all(self, changes: list[Change], all_intents: bool) -> None:
         self._changes.clear()
         for change in changes:
             self.summary.writes.append(change.write.sentence(change.current.key))
-        intents = self.ledger.begin_many(
-            [
-                (c.fingerprint, c.episode, c.current.idempotency_key, c.write.describe())
-                for c in changes
-            ]
+        wanted = [all_intents or c.write.op == "unlink" for c in changes]
+        ids = iter(
+            self.ledger.begin_many(
+                [
+                    (c.fingerprint, c.episode, c.current.idempotency_key, c.write.describe())
+                    for c, want in zip(changes, wanted, strict=True)
+                    if want
+                ]
+            )
+            if any(wanted)
+            else ()
         )
+        begun = [next(ids) if want else None for want in wanted]
         inline = _Inline()
         with _grouped(self.sink):
             # A failing commit raises here: none of the writes is recorded as done, and
             # their intents stay for the next run to settle.
             futures = [inline.submit(apply_write, self.sink, c.current, c.write) for c in changes]
         with _grouped(self.ledger):
-            for change, intent, future in zip(changes, intents, futures, strict=True):
+            for change, intent, future in zip(changes, begun, futures, strict=True):
                 self._running[future] = (change, intent)
                 self._settled(future)
 
@@ -240,7 +253,8 @@ class Writer:
         except ResolvedMeanwhile as exc:
             # The tool's resolve was never made: a person's came first. Learned as theirs
             # (their resolution, their time), and the problem's tickets worked out again.
-            self.ledger.abandon(intent)
+            if intent is not None:
+                self.ledger.abandon(intent)
             log.info("%s", exc)
             name = FIRST + exc.name
             self.ledger.record_resolution(change.fingerprint, change.episode, name, exc.at)
@@ -252,7 +266,8 @@ class Writer:
             self._failed(change.fingerprint, exc.refusal)
             return
         except (Fatal, Skippable, NotWritten) as exc:
-            self.ledger.abandon(intent)  # refused, never sent, or the ticket is gone
+            if intent is not None:  # refused, never sent, or the ticket is gone
+                self.ledger.abandon(intent)
             self._failed(change.fingerprint, exc)
             return
         except Exception as exc:  # the outcome is unknown: the intent stays
@@ -348,10 +363,13 @@ def _together(ledger: Ledger, sink: Sink) -> AbstractContextManager[Any]:
     """One transaction for the intents, the writes and the records of a batch, where the
     sink keeps its tickets in the ledger's own file (the local store): they commit together
     or not at all. Elsewhere an intent must commit before its write leaves."""
+    return _grouped(ledger) if _shares(ledger, sink) else nullcontext()
+
+
+def _shares(ledger: Ledger, sink: Sink) -> bool:
+    """Whether the sink keeps its tickets on the ledger's own connection (the local store)."""
     shared = getattr(sink, "ledger_connection", None)
-    if shared is not None and shared is getattr(ledger, "conn", None):
-        return _grouped(ledger)
-    return nullcontext()
+    return shared is not None and shared is getattr(ledger, "conn", None)
 
 
 class _Inline:

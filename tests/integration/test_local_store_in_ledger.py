@@ -167,9 +167,66 @@ def test_every_ticket_write_commits_with_its_intent_and_record_never_apart(
     for transaction in writing:
         begun = sum(q.startswith("INSERT INTO intents") for q in transaction)
         ended = sum(q.startswith("DELETE FROM intents") for q in transaction)
-        assert begun == ended > 0  # every intent begun and ended in the commit of its write
+        assert begun == ended  # every intent begun and ended in the commit of its write
+        assert any(q.startswith("INSERT INTO tickets") for q in transaction)  # its record
     # A batch of up to 50 writes, their intents and records: one commit, not three.
     assert len(writing) <= -(-len(summary.writes) // 50) * 2
+
+
+def test_only_a_create_writes_an_intent_the_others_commit_with_their_record(
+    tmp_path: Path,
+) -> None:
+    """An intent begun and ended in the commit of its write and its record protects nothing:
+    the writes that share the ledger's transaction have none. A create keeps its intent (the
+    store is asked for the ticket it may have made: ``reach_by``), and so does an unlink (its
+    record that it was sent, ``unlinked``, goes with it)."""
+    corpus = tmp_path / "corpus"
+    build_corpus(corpus, reports_per_tenant=20)
+    config = make_config(tmp_path / "state")
+    statements: list[str] = []
+    with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
+        ledger = parts.ledger
+        assert isinstance(ledger, Ledger)
+        ledger.conn.set_trace_callback(statements.append)
+        summary = run_pass(bootstrap.file_source([corpus], config), parts)
+        ledger.conn.set_trace_callback(None)
+        assert ledger.pending_intents() == []
+    begun = sum(q.startswith("INSERT INTO intents") for q in statements)
+    assert len(summary.writes) > summary.created > 0
+    unlinks = sum(w.startswith("unlink ") for w in summary.writes)
+    assert begun == summary.created + unlinks
+
+
+def test_the_write_counters_move_once_a_transaction_and_count_every_write(
+    tmp_path: Path,
+) -> None:
+    """The store's revision and the ledger's count of its writes (compared to tell the store
+    the ledger describes from a lost or older one) are added to once in a batch's commit,
+    not once a write, and still count every write."""
+    corpus = tmp_path / "corpus"
+    build_corpus(corpus, reports_per_tenant=20)
+    config = make_config(tmp_path / "state")
+    statements: list[str] = []
+    with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
+        ledger, store = parts.ledger, parts.sink
+        assert isinstance(ledger, Ledger) and isinstance(store, LocalStore)
+        before = store.identity()[1]
+        ledger.conn.set_trace_callback(statements.append)
+        summary = run_pass(bootstrap.file_source([corpus], config), parts)
+        ledger.conn.set_trace_callback(None)
+        pairing = ledger.store_pairing()
+        revision = store.identity()[1]
+    assert pairing is not None and summary.updated == 0  # (an update with a comment: two)
+    assert pairing[1] == revision == before + len(summary.writes) > 100
+    transactions: list[list[str]] = []
+    for sql in statements:
+        if sql.startswith("BEGIN"):
+            transactions.append([])
+        elif transactions:
+            transactions[-1].append(sql)
+    for transaction in transactions:
+        assert sum(q.startswith("UPDATE store_pairing") for q in transaction) <= 1
+        assert sum("SET revision = revision +" in q for q in transaction) <= 1
 
 
 def test_a_write_whose_failure_rolled_back_the_batch_leaves_nothing_of_it_believed(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,10 @@ class IntentLedger:
     conn: sqlite3.Connection
     durable_intents: bool
 
-    def _count_store_write(self) -> None:  # pragma: no cover
+    def _count_store_write(self, writes: int = 1) -> None:  # pragma: no cover
+        raise NotImplementedError  # StoreLedger's
+
+    def _recording(self) -> AbstractContextManager[None]:  # pragma: no cover
         raise NotImplementedError  # StoreLedger's
 
     def begin(self, fingerprint: str, episode: int, idempotency_key: str, operation: str) -> int:
@@ -93,12 +97,12 @@ class IntentLedger:
 
     def done_many(self, writes: Sequence[WriteDone]) -> None:
         """``done`` for a batch of writes (the creates of one bulk request): one transaction."""
-        with sqlite.transaction(self.conn):
+        with self._recording():
             for write in writes:
                 self._save(write.fingerprint, write.episode, write.applied, write.facts)
-                self._count_store_write()
                 if write.intent is not None:
                     self.conn.execute("DELETE FROM intents WHERE id = ?", (write.intent,))
+            self._count_store_write(len(writes))
 
     def done(
         self,
@@ -112,7 +116,7 @@ class IntentLedger:
 
         Each call records one write to the sink as done (counted for ``store_pairing``).
         """
-        with sqlite.transaction(self.conn):
+        with self._recording():
             self._save(fingerprint, episode, applied, facts)
             self._count_store_write()
             if intent is not None:

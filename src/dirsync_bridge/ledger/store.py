@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,9 +120,12 @@ class Ledger(
         """The ledger's file, for messages."""
         return str(getattr(self.conn, "path", ":memory:"))
 
-    def grouped(self) -> AbstractContextManager[None]:
-        """The ledger writes made inside commit as one transaction (``sqlite.grouped``)."""
-        return sqlite.grouped(self.conn)
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """The ledger writes made inside commit as one transaction (``sqlite.grouped``);
+        the local store's writes recorded as done in it are counted once, as it ends."""
+        with sqlite.grouped(self.conn), self.counting_store_writes():
+            yield
 
     def close(self) -> None:
         """Empty the log into the file (a ledger opened to write), and close the connection."""

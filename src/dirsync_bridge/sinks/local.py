@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from .. import sqlite
-from ..errors import TicketMissing
+from ..errors import DirsyncBridgeError, TicketMissing
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen
 from .local_keeping import KEY_PREFIX, StoreKeeping, links_json, now_stamp, ticket_number
@@ -47,6 +47,9 @@ class LocalStore(StoreKeeping):
     ledger's intents and records of them: 50, as Jira's. A reconcile holds four batches'
     worth of problems in memory at once."""
     max_in_flight = 1
+    _pending: int | None = None
+    """Inside ``grouped``: the writes taken and not yet added to the store's revision (one
+    statement for the group, in its transaction, instead of one a write)."""
 
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the store in a file of its own and bring its schema up
@@ -92,10 +95,46 @@ class LocalStore(StoreKeeping):
         store.path, store._conn, store._t, store._owned = path, conn, tables, owned
         return store
 
-    def grouped(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
         """The writes made inside commit as one transaction (``sqlite.grouped``): each still
-        counts as one write taken, and one that fails undoes itself alone."""
-        return sqlite.grouped(self._conn)
+        counts as one write taken, and one that fails undoes itself alone. Their count is
+        added to the revision once, in that transaction, as the group ends."""
+        with sqlite.grouped(self._conn):
+            if self._pending is not None:  # nested: the outer group adds them
+                yield
+                return
+            self._pending = 0
+            try:
+                yield
+            except BaseException:
+                # Whatever is still in the transaction is counted with it; a failure to count
+                # must not hide the error that got us here (the transaction goes with it).
+                with suppress(sqlite3.Error, DirsyncBridgeError):
+                    self._add_taken()
+                raise
+            self._add_taken()
+
+    def _add_taken(self) -> None:
+        taken, self._pending = self._pending, None
+        # Not in a transaction: SQLite rolled it back by itself (a full disk), and with it
+        # the writes counted; nothing of them is left to count.
+        if taken and self._conn.in_transaction:
+            self._conn.execute(
+                f"UPDATE {self._t.store} SET revision = revision + ? WHERE id = 1", (taken,)
+            )
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write's transaction (a savepoint in a group): a write that fails undoes itself,
+        and the writes it counted in the group with it."""
+        before = self._pending
+        try:
+            with sqlite.transaction(self._conn):
+                yield
+        except BaseException:
+            self._pending = before
+            raise
 
     def find(
         self, idempotency_key: str, written_at: datetime | None = None
@@ -168,12 +207,12 @@ class LocalStore(StoreKeeping):
         """
         now = now_stamp()
         keys = []
-        with sqlite.transaction(self._conn):
+        with self._writing():
             # Checked inside the transaction (BEGIN IMMEDIATE holds the write lock), so two
             # processes repeating the same create cannot both insert.
             for ticket in tickets:
                 keys.append(self._insert(ticket, now))
-                self._count_write()
+            self._count_write(len(tickets))
         return [self.snapshot(key) for key in keys]
 
     def _insert(self, ticket: NewTicket, now: str) -> str:
@@ -207,7 +246,7 @@ class LocalStore(StoreKeeping):
     ) -> None:
         """Replace the summary, description and links of ticket ``key``; with ``comment``,
         put that comment too (one transaction)."""
-        with sqlite.transaction(self._conn):
+        with self._writing():
             if comment is not None:
                 self.put_comment(key, *comment)
             cursor = self._conn.execute(
@@ -221,7 +260,7 @@ class LocalStore(StoreKeeping):
 
     def link(self, key: str, to: str) -> None:
         """Name ``to`` among the links of ticket ``key`` (``tickets`` shows them)."""
-        with sqlite.transaction(self._conn):
+        with self._writing():
             links = tuple(json.loads(self._row(key)["links"]))
             if to not in links:
                 self._conn.execute(
@@ -232,7 +271,7 @@ class LocalStore(StoreKeeping):
 
     def unlink(self, key: str, to: str) -> None:
         """Take ``to`` out of the links of ticket ``key``."""
-        with sqlite.transaction(self._conn):
+        with self._writing():
             links = tuple(json.loads(self._row(key)["links"]))
             if to in links:
                 self._conn.execute(
@@ -244,7 +283,7 @@ class LocalStore(StoreKeeping):
     def put_comment(self, key: str, comment_key: str, body: str) -> None:
         """Add the comment named ``comment_key`` to ticket ``key``, or replace its body."""
         now = now_stamp()
-        with sqlite.transaction(self._conn):
+        with self._writing():
             self._require(key)
             self._conn.execute(
                 f"INSERT INTO {self._t.comments} (ticket_key, comment_key, body, created_at,"
@@ -257,7 +296,7 @@ class LocalStore(StoreKeeping):
 
     def remove_comment(self, key: str, comment_key: str) -> None:
         """Remove the comment named ``comment_key`` from ticket ``key`` if it is there."""
-        with sqlite.transaction(self._conn):
+        with self._writing():
             self._require(key)
             self._conn.execute(
                 f"DELETE FROM {self._t.comments} WHERE ticket_key = ? AND comment_key = ?",
@@ -268,7 +307,7 @@ class LocalStore(StoreKeeping):
     def set_status(self, key: str, status: TicketStatus) -> None:
         """Resolve (resolution "Done") or reopen (no resolution) ticket ``key``."""
         resolution = RESOLUTION_DONE if status == "resolved" else None
-        with sqlite.transaction(self._conn):
+        with self._writing():
             cursor = self._conn.execute(
                 f"UPDATE {self._t.tickets} SET status = ?, resolution = ?, updated_at = ?"
                 " WHERE key = ?",
@@ -304,9 +343,15 @@ class LocalStore(StoreKeeping):
         ).fetchone()
         return None if row is None else self._snapshot(row)
 
-    def _count_write(self) -> None:
-        # In the write's own transaction: the count and the write cannot part.
-        self._conn.execute(f"UPDATE {self._t.store} SET revision = revision + 1 WHERE id = 1")
+    def _count_write(self, writes: int = 1) -> None:
+        # In the write's own transaction: the count and the write cannot part (in a group,
+        # undone with its savepoint by ``_writing``, added in the group's transaction).
+        if self._pending is not None:
+            self._pending += writes
+            return
+        self._conn.execute(
+            f"UPDATE {self._t.store} SET revision = revision + ? WHERE id = 1", (writes,)
+        )
 
     def _row(self, key: str) -> sqlite3.Row:
         row: sqlite3.Row | None = self._conn.execute(
