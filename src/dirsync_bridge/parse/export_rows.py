@@ -15,6 +15,7 @@ the rows not written are held in memory from then on, as they were before, said 
 
 from __future__ import annotations
 
+import errno
 import logging
 import marshal
 import tempfile
@@ -32,6 +33,8 @@ T = TypeVar("T")
 
 IN_MEMORY = 2000
 """Rows held before they go to disk: an ordinary export stays wholly in memory."""
+_BATCH_BYTES = 1 << 16
+"""Rows' bytes written at a time."""
 _CHECKED = 500
 """Records validated at a time as they are read (a model costs some 2 KB while held)."""
 
@@ -78,34 +81,57 @@ class Spool(Sequence[T]):
         self._make = make
         self._memory: list[T] = []
         self._file: IO[bytes] | None = None
-        self._offsets = array("q")  # where each row on disk starts, and where the file ends
+        self._offsets = array("q", [0])  # where each row on disk starts, and where it ends
         self._on_disk = 0
         self._unwritable = False
+        # Rows on their way to disk, and their bytes: written a batch at a time, unbuffered,
+        # so that a row counted on disk is on it (a buffered file kept the rows of a write
+        # that failed, and raised again as it was read and closed: review rev43).
+        self._pending: list[T] = []
+        self._bytes = bytearray()
 
     def append(self, row: T) -> None:
         """One more row (the reader's order)."""
         if len(self._memory) < IN_MEMORY or self._unwritable:
             self._memory.append(row)
             return
-        data = marshal.dumps(tuple(row))  # type: ignore[arg-type]
+        self._bytes += marshal.dumps(tuple(row))  # type: ignore[arg-type]
+        self._pending.append(row)
+        self._offsets.append(len(self._bytes))  # made absolute as written
+        if len(self._bytes) >= _BATCH_BYTES:
+            self._write()
+
+    def _write(self) -> None:
+        if not self._pending:
+            return
+        data, self._bytes = bytes(self._bytes), bytearray()
+        pending, self._pending = self._pending, []
+        base = self._offsets[self._on_disk]
         try:
             if self._file is None:
                 # No name, closed with the spool: it goes with the process however it ends.
-                self._file = tempfile.TemporaryFile(prefix="dirsync-bridge-rows-")  # noqa: SIM115
-                self._offsets.append(0)
-            self._file.write(data)
+                self._file = tempfile.TemporaryFile(prefix="dirsync-bridge-rows-", buffering=0)  # noqa: SIM115
+            self._file.seek(base)
+            done = 0
+            while done < len(data):  # a write may take part (a file-size limit reached)
+                took = self._file.write(data[done:])
+                if not took:
+                    raise OSError(errno.ENOSPC, "the temporary file took nothing")
+                done += took
         except OSError as exc:
             # Not on disk: in memory from now on (a full temporary directory costs memory,
             # never the file's errors).
             log.warning("export rows kept in memory: the temporary file failed (%s)", exc)
             self._unwritable = True
-            self._memory.append(row)
+            self._memory.extend(pending)
+            del self._offsets[self._on_disk + 1 :]
             return
-        self._offsets.append(self._offsets[-1] + len(data))
-        self._on_disk += 1
+        for at in range(self._on_disk + 1, len(self._offsets)):
+            self._offsets[at] += base
+        self._on_disk += len(pending)
 
     def __len__(self) -> int:
-        return len(self._memory) + self._on_disk
+        return len(self._memory) + self._on_disk + len(self._pending)
 
     @overload
     def __getitem__(self, index: int) -> T: ...
@@ -131,6 +157,7 @@ class Spool(Sequence[T]):
             for at in range(start, stop, step):
                 yield from self._range(at, at + 1, 1)
             return
+        self._write()
         head = IN_MEMORY
         # In memory: the first IN_MEMORY rows, then (the disk failed) the ones after the
         # rows on disk.
