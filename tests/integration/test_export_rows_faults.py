@@ -10,16 +10,24 @@ cut, and a traceback ("Exception ignored in: Spool.__del__") on stderr.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import resource
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import IO, Any, cast
 
+import pytest
+
+from dirsync_bridge.config.settings import Config
+from dirsync_bridge.errors import Retriable
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.csexport import parse_csexport
+from dirsync_bridge.pipeline import replay
 
 from ..exportgen import connector_dn
 
@@ -111,3 +119,47 @@ def test_a_detail_with_its_own_cd_error_after_its_statuses_does_not_spoil_the_ro
         ("000003", "ThirdError"),
         ("000004", "FourthError"),
     ]
+
+
+class _FailingReads:
+    """The spool's temporary file on a disk that fails reads (EIO): writes go through."""
+
+    def __init__(self, real: IO[bytes]) -> None:
+        self._real = real
+
+    def read(self, *_args: object) -> bytes:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+
+def test_rows_that_cannot_be_read_back_are_a_temporary_failure_not_a_rejected_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A csexport of one object's 2,500 ``cd-error``s (read back from the temporary file as
+    the object ends), its temporary file unreadable (EIO): the pass fails temporarily and
+    the next one reads the file. Before: it was rejected ``malformed-xml`` ("could not be
+    read (OSError)") and the ledger recorded it so: no pass ever read it again."""
+    path = tmp_path / "one.xml"
+    inside = "".join(f"<cd-error><error-name>Err{n}</error-name></cd-error>" for n in range(2500))
+    path.write_bytes(
+        f'<cs-objects><cs-object cs-dn="{connector_dn("QF5HMK7n80qvdYsUPIHa9Q==")}">'
+        f"<export-errordetail><export-status>{inside}</export-status></export-errordetail>"
+        "</cs-object></cs-objects>".encode()
+    )
+    config = Config.model_validate(
+        {"state": {"path": str(tmp_path / "state" / "state.db")}, "tenants": {"default": TENANT}}
+    )
+    real = tempfile.TemporaryFile
+
+    def failing(*args: Any, **kwargs: Any) -> IO[bytes]:
+        return cast(IO[bytes], _FailingReads(real(*args, **kwargs)))
+
+    with monkeypatch.context() as patched:
+        patched.setattr("tempfile.TemporaryFile", failing)
+        with pytest.raises(Retriable, match="Input/output error"):
+            replay([path], config, env={})
+    again = replay([path], config, env={})
+    assert (again.rejected, again.already_seen, again.parsed) == (0, 0, 1)
+    assert again.created == 1

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple, TypeVar, overload
 
+from ..errors import Retriable
 from ..models import Report, SourceKind
 from .parsed_report import ParsedReport
 
@@ -165,8 +166,7 @@ class Spool(Sequence[T]):
             yield from self._memory[start : min(stop, head)]
         first, last = max(start, head) - head, min(stop, head + self._on_disk) - head
         if first < last and self._file is not None:
-            self._file.seek(self._offsets[first])
-            data = self._file.read(self._offsets[last] - self._offsets[first])
+            data = self._read(self._offsets[first], self._offsets[last])
             base = self._offsets[first]
             for at in range(first, last):
                 piece = data[self._offsets[at] - base : self._offsets[at + 1] - base]
@@ -174,6 +174,27 @@ class Spool(Sequence[T]):
         tail = head + self._on_disk
         if stop > tail:
             yield from self._memory[max(start, tail) - self._on_disk : stop - self._on_disk]
+
+    def _read(self, start: int, stop: int) -> bytes:
+        # Rows that cannot be read back are lost to this pass, not the file's fault: a
+        # temporary failure (75), never a refusal the ledger would keep (review rev43).
+        assert self._file is not None
+        parts, at = [], start
+        try:
+            self._file.seek(start)
+            while at < stop:  # an unbuffered read may give less than asked
+                part = self._file.read(stop - at)
+                if not part:
+                    raise OSError(errno.EIO, "the file ends early")
+                parts.append(part)
+                at += len(part)
+        except OSError as exc:
+            raise Retriable(
+                f"an export's errors could not be read back from their temporary file under "
+                f"{tempfile.gettempdir()} ({exc.strerror or exc}); run again (set TMPDIR to "
+                "a sound disk)"
+            ) from None
+        return b"".join(parts)
 
     def select(self, order: array[int]) -> Sequence[T]:
         """The rows at these indices, in this order (the event log's, deduplicated)."""
