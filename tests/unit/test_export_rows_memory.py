@@ -162,7 +162,8 @@ def test_a_spool_that_cannot_write_keeps_its_rows_in_memory(
 
     spool: Spool[ExportRow] = Spool(ExportRow)
     for row in rows[:3]:
-        spool.append(row)  # two in memory, one on disk
+        spool.append(row)  # two in memory, one on its way to disk
+    assert spool[2] == rows[2]  # read: written first
     real = spool._file
     assert real is not None
 

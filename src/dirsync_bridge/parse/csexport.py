@@ -56,6 +56,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..errors import Retriable
 from ..models import ParseResult, Rejected
 from .cd_errors import TakenErrors
 from .export_records import (
@@ -178,6 +179,8 @@ def read_csexport(
         return _parse(raw, source, settings.max_message_bytes)
     except XmlRefused as refusal:
         return refused(source, "csexport", refusal)
+    except Retriable:  # the machine's fault (its rows' temporary file), not the file's
+        raise
     except Exception as exc:  # the last guard: a hostile file must never crash a run
         return Rejected(
             source=source,

@@ -15,6 +15,7 @@ the rows not written are held in memory from then on, as they were before, said 
 
 from __future__ import annotations
 
+import errno
 import logging
 import marshal
 import tempfile
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple, TypeVar, overload
 
+from ..errors import Retriable
 from ..models import Report, SourceKind
 from .parsed_report import ParsedReport
 
@@ -32,6 +34,8 @@ T = TypeVar("T")
 
 IN_MEMORY = 2000
 """Rows held before they go to disk: an ordinary export stays wholly in memory."""
+_BATCH_BYTES = 1 << 16
+"""Rows' bytes written at a time."""
 _CHECKED = 500
 """Records validated at a time as they are read (a model costs some 2 KB while held)."""
 
@@ -78,34 +82,57 @@ class Spool(Sequence[T]):
         self._make = make
         self._memory: list[T] = []
         self._file: IO[bytes] | None = None
-        self._offsets = array("q")  # where each row on disk starts, and where the file ends
+        self._offsets = array("q", [0])  # where each row on disk starts, and where it ends
         self._on_disk = 0
         self._unwritable = False
+        # Rows on their way to disk, and their bytes: written a batch at a time, unbuffered,
+        # so that a row counted on disk is on it (a buffered file kept the rows of a write
+        # that failed, and raised again as it was read and closed: review rev43).
+        self._pending: list[T] = []
+        self._bytes = bytearray()
 
     def append(self, row: T) -> None:
         """One more row (the reader's order)."""
         if len(self._memory) < IN_MEMORY or self._unwritable:
             self._memory.append(row)
             return
-        data = marshal.dumps(tuple(row))  # type: ignore[arg-type]
+        self._bytes += marshal.dumps(tuple(row))  # type: ignore[arg-type]
+        self._pending.append(row)
+        self._offsets.append(len(self._bytes))  # made absolute as written
+        if len(self._bytes) >= _BATCH_BYTES:
+            self._write()
+
+    def _write(self) -> None:
+        if not self._pending:
+            return
+        data, self._bytes = bytes(self._bytes), bytearray()
+        pending, self._pending = self._pending, []
+        base = self._offsets[self._on_disk]
         try:
             if self._file is None:
                 # No name, closed with the spool: it goes with the process however it ends.
-                self._file = tempfile.TemporaryFile(prefix="dirsync-bridge-rows-")  # noqa: SIM115
-                self._offsets.append(0)
-            self._file.write(data)
+                self._file = tempfile.TemporaryFile(prefix="dirsync-bridge-rows-", buffering=0)  # noqa: SIM115
+            self._file.seek(base)
+            done = 0
+            while done < len(data):  # a write may take part (a file-size limit reached)
+                took = self._file.write(data[done:])
+                if not took:
+                    raise OSError(errno.ENOSPC, "the temporary file took nothing")
+                done += took
         except OSError as exc:
             # Not on disk: in memory from now on (a full temporary directory costs memory,
             # never the file's errors).
             log.warning("export rows kept in memory: the temporary file failed (%s)", exc)
             self._unwritable = True
-            self._memory.append(row)
+            self._memory.extend(pending)
+            del self._offsets[self._on_disk + 1 :]
             return
-        self._offsets.append(self._offsets[-1] + len(data))
-        self._on_disk += 1
+        for at in range(self._on_disk + 1, len(self._offsets)):
+            self._offsets[at] += base
+        self._on_disk += len(pending)
 
     def __len__(self) -> int:
-        return len(self._memory) + self._on_disk
+        return len(self._memory) + self._on_disk + len(self._pending)
 
     @overload
     def __getitem__(self, index: int) -> T: ...
@@ -131,6 +158,7 @@ class Spool(Sequence[T]):
             for at in range(start, stop, step):
                 yield from self._range(at, at + 1, 1)
             return
+        self._write()
         head = IN_MEMORY
         # In memory: the first IN_MEMORY rows, then (the disk failed) the ones after the
         # rows on disk.
@@ -138,8 +166,7 @@ class Spool(Sequence[T]):
             yield from self._memory[start : min(stop, head)]
         first, last = max(start, head) - head, min(stop, head + self._on_disk) - head
         if first < last and self._file is not None:
-            self._file.seek(self._offsets[first])
-            data = self._file.read(self._offsets[last] - self._offsets[first])
+            data = self._read(self._offsets[first], self._offsets[last])
             base = self._offsets[first]
             for at in range(first, last):
                 piece = data[self._offsets[at] - base : self._offsets[at + 1] - base]
@@ -147,6 +174,27 @@ class Spool(Sequence[T]):
         tail = head + self._on_disk
         if stop > tail:
             yield from self._memory[max(start, tail) - self._on_disk : stop - self._on_disk]
+
+    def _read(self, start: int, stop: int) -> bytes:
+        # Rows that cannot be read back are lost to this pass, not the file's fault: a
+        # temporary failure (75), never a refusal the ledger would keep (review rev43).
+        assert self._file is not None
+        parts, at = [], start
+        try:
+            self._file.seek(start)
+            while at < stop:  # an unbuffered read may give less than asked
+                part = self._file.read(stop - at)
+                if not part:
+                    raise OSError(errno.EIO, "the file ends early")
+                parts.append(part)
+                at += len(part)
+        except OSError as exc:
+            raise Retriable(
+                f"an export's errors could not be read back from their temporary file under "
+                f"{tempfile.gettempdir()} ({exc.strerror or exc}); run again (set TMPDIR to "
+                "a sound disk)"
+            ) from None
+        return b"".join(parts)
 
     def select(self, order: array[int]) -> Sequence[T]:
         """The rows at these indices, in this order (the event log's, deduplicated)."""
