@@ -1,0 +1,67 @@
+"""Hostile review rev45 of 210e853: a plain-text report whose every row names no object.
+
+lowsc refuses a report of nothing but nameless rows read from cells (``not-a-report``):
+read as a report, its object errors would be absences, resolving the objects' real
+problems. 210e853 keeps every plain-text paragraph row, so such a plain-text report (its
+one error paragraph with no identity paragraph before it) is read again, as before lowsc:
+it opens a "(tenant-level)" ticket and, after ``resolve_after_reports``, resolves every
+named problem of the tenant, the real ticket of the very object it reports among them
+(at 413bac8 these reports were rejected ``not-a-report`` and the ticket stayed open).
+xfail (strict) until fixed; product code is not changed here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ..reportgen import duplicate, report_email
+from .conftest import cli_with_config_file
+
+AT = datetime(2024, 3, 4, 9, tzinfo=UTC)
+VALUE = duplicate("ProxyAddresses", "SMTP:a@contoso.com")
+
+
+def _plain_report(number: int, at: datetime) -> bytes:
+    when = at.strftime("%A, %d %B %Y %H:%M:%S GMT")
+    return (
+        f"Date: {at.strftime('%a, %d %b %Y %H:%M:%S +0000')}\n"
+        "From: MSOnlineServicesTeam@MicrosoftOnline.com\nTo: admin@contoso.com\n"
+        "Subject: Directory Synchronization Error Report\n"
+        f"Message-ID: <plain{number}@x.test>\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        f"Hello,\n\nThe Directory Synchronization batch run was\ncompleted on {when} "
+        "for tenant Contoso.\n\nThe following errors occurred during synchronization:\n\n"
+        + VALUE
+        + "\n"
+    ).encode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev45: plain-text reports of nameless paragraph rows only are read as reports: "
+    "the object's real ticket is resolved and '(tenant-level)' tickets opened",
+)
+def test_reports_of_only_nameless_paragraph_rows_never_resolve_the_real_ticket(
+    tmp_path: Path,
+) -> None:
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    (mail / "r0.eml").write_bytes(
+        report_email("Contoso", AT, [("ann@contoso.com", VALUE)], "<html0@x.test>")
+    )
+    for number in (1, 2, 3):  # resolve_after_reports is 3
+        (mail / f"r{number}.eml").write_bytes(_plain_report(number, AT + timedelta(days=number)))
+    config = tmp_path / "c.toml"
+    config.write_text('[state]\npath = "st/state.db"\n')
+    done = cli_with_config_file(config, "replay", str(mail), cwd=tmp_path, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    opened = cli_with_config_file(config, "tickets", cwd=tmp_path, timeout=120)
+    assert opened.returncode == 0, opened.stderr
+    # Today: "1 resolved" (ann's), and an open "(tenant-level)" AttributeValueMustBeUnique
+    # ticket naming no one; at 413bac8: 3 rejected, ann's ticket open, no other.
+    assert "0 resolved" in done.stdout, done.stdout
+    assert "(tenant-level)" not in opened.stdout, opened.stdout

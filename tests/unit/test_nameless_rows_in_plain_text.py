@@ -1,0 +1,83 @@
+"""Hostile review rev45 of 210e853: nameless rows of plain-text report bodies.
+
+210e853 keeps every row of a body that has one plain-text paragraph row (``BodyFacts.guessed``
+is one flag for the whole body), where lowsc's rule leaves out a row read from table cells
+with an empty identity and no object id. These are the shapes it gets wrong, each marked
+xfail (strict) until fixed: the product code is not changed on this branch.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dirsync_bridge.models import Rejected
+from dirsync_bridge.parse.message import parse_message
+
+HEAD = (
+    b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
+    b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
+    b"To: admin@contoso.onmicrosoft.com\n"
+    b"Subject: Directory Synchronization Error Report\n"
+    b"Message-ID: <rev45@x.test>\n"
+    b"MIME-Version: 1.0\n"
+    b'Content-Type: text/plain; charset="utf-8"\n'
+    b"\n"
+)
+INTRO = (
+    "Hello,\n\nThe Directory Synchronization batch run was\n"
+    "completed on Thursday, 26 September 2013 19:05:31 GMT for tenant Contoso.\n\n"
+    "The following errors occurred during synchronization:\n\n"
+)
+DUP = (
+    "A synchronized object with the same proxy address already exists in your "
+    "Microsoft Online Services directory."
+)
+NOT_FOUND = "Unable to update this object because the user ID is not found."
+
+
+def _errors(body: str) -> list[tuple[str | None, str]]:
+    result = parse_message(HEAD + body.encode(), "x.eml", None)
+    assert not isinstance(result, Rejected), result
+    return [(e.identity, e.kind) for e in result.errors]
+
+
+def test_a_nameless_table_row_alone_is_left_out() -> None:
+    # lowsc's rule, as it holds today (the control for the next test).
+    body = INTRO + "Identity | Error\nann@contoso.com | " + DUP + "\n | " + DUP + "\n"
+    assert _errors(body) == [("ann@contoso.com", "AttributeValueMustBeUnique")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev45: BodyFacts.guessed is one flag for the body: a paragraph row anywhere "
+    "keeps a nameless row read from a plain-text table's cells, a '(tenant-level)' problem",
+)
+def test_a_nameless_table_row_is_left_out_beside_a_paragraph_row() -> None:
+    body = (
+        INTRO + "Identity | Error\nann@contoso.com | " + DUP + "\n | " + DUP + "\n\n"
+        "ben@contoso.com\n\n" + NOT_FOUND + "\n"
+    )
+    # Today: [ann, (None, AttributeValueMustBeUnique), ben]
+    assert (None, "AttributeValueMustBeUnique") not in _errors(body)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev45: a DN with a space alone in a paragraph is read as an Unknown error (its "
+    "text the DN) and its error as a nameless one: two '(tenant-level)' problems, no object",
+)
+def test_a_dn_with_a_space_names_the_error_after_it() -> None:
+    body = INTRO + "CN=Ann Akers,OU=Users,DC=contoso,DC=com\n\n" + DUP + "\n"
+    # Today: [(None, 'Unknown'), (None, 'AttributeValueMustBeUnique')]
+    assert all(identity is not None for identity, _kind in _errors(body))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev45: a tab-separated plain-text table row with an empty identity cell loses "
+    "its leading tab (line.strip()): the error text becomes the identity of an Unknown error",
+)
+def test_a_tab_table_row_with_an_empty_identity_is_not_named_by_its_error() -> None:
+    body = INTRO + "Identity\tError Description\nann@contoso.com\t" + DUP + "\n\t" + DUP + "\n"
+    # Today: [ann, (DUP, 'Unknown')]: a ticket named by the error's own text
+    assert [identity for identity, _kind in _errors(body)] == ["ann@contoso.com"]
