@@ -7,15 +7,13 @@ one error paragraph with no identity paragraph before it) is read again, as befo
 it opens a "(tenant-level)" ticket and, after ``resolve_after_reports``, resolves every
 named problem of the tenant, the real ticket of the very object it reports among them
 (at 413bac8 these reports were rejected ``not-a-report`` and the ticket stayed open).
-xfail (strict) until fixed; product code is not changed here.
+(fixed by the lead: such a report is rejected not-a-report).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from ..reportgen import duplicate, report_email
 from .conftest import cli_with_config_file
@@ -39,11 +37,6 @@ def _plain_report(number: int, at: datetime) -> bytes:
     ).encode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev45: plain-text reports of nameless paragraph rows only are read as reports: "
-    "the object's real ticket is resolved and '(tenant-level)' tickets opened",
-)
 def test_reports_of_only_nameless_paragraph_rows_never_resolve_the_real_ticket(
     tmp_path: Path,
 ) -> None:

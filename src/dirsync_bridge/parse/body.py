@@ -43,10 +43,11 @@ class BodyFacts:
     closed: bool = False
     """An HTML body that reached ``</body>`` or ``</html>``: its sender finished it, so a
     base64 group left incomplete after it (a gateway's footer appended) lost nothing."""
-    guessed: bool = False
-    """Some rows are plain-text paragraphs, their identity found (or not) by a guess at the
-    paragraph before: a row without one may name its object in a form the guess does not
-    know (a DN with a space), so it is never left out as naming none."""
+    guessed: set[int] = field(default_factory=set)
+    """The rows (their places in ``rows``) read from plain-text paragraphs, each identity
+    found (or not) by a guess at the paragraph before: such a row without one may name its
+    object in a shape the guess does not know, so it is not left out as naming none, as a
+    row read from cells is (``parsed_report.named_rows``)."""
 
 
 def collapse(text: str | None) -> str:
@@ -218,8 +219,8 @@ def read_text(text: str) -> BodyFacts:
             and (start is not None or pending_identity is not None)
             and not _looks_like_identity(flat)
         ):
+            facts.guessed.add(len(facts.rows))
             facts.rows.append(Row(pending_identity, para, tracking_id=find_tracking_id(flat)))
-            facts.guessed = True
             pending_identity = None
         elif _looks_like_identity(flat):
             pending_identity = flat
@@ -229,12 +230,20 @@ def read_text(text: str) -> BodyFacts:
 _IDENTITY = re.compile(
     r"^[^\s,;:]*[@=\\][^\s]*[^\s,;:.!?]$|^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f-]{27}\}?$"
 )
+# A DN whose values hold spaces ("CN=Ann Akers,OU=Users,DC=contoso,DC=com", RFC 4514 escapes
+# kept): two or more RDNs, the first of a type a DN starts with. Not one token, it was read
+# as an unknown error's text, and the error after it as one naming no object (review rev45).
+# Linear: a value stops at the first comma not escaped, and the alternatives cannot overlap.
+_DN = re.compile(
+    r"^(?:CN|OU|DC|O|L|ST|C|UID)=(?:\\.|[^,\\])+(?:,[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\])+)+$",
+    re.IGNORECASE,
+)
 
 
 def _looks_like_identity(flat: str) -> bool:
     # Identities in text reports are single tokens: a UPN or address, a DN, DOMAIN\user, a
     # GUID. A greeting ("Hello,") or a one-word line is not one.
-    return 0 < len(flat) <= _MAX_IDENTITY and bool(_IDENTITY.match(flat))
+    return 0 < len(flat) <= _MAX_IDENTITY and bool(_IDENTITY.match(flat) or _DN.match(flat))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -200,9 +200,11 @@ def _report(
             "not-a-report",
             "the body holds no error table or report text",
         )
-    # Only rows read from cells are known to name no object (review: a plain-text DN with a
-    # space, not taken for an identity, lost its error).
-    rows, nameless = (facts.rows, 0) if facts.guessed else named_rows(facts.rows)
+    rows, nameless, unnamed = named_rows(facts.rows, facts.guessed)
+    if rows and len(rows) == unnamed:
+        # Kept, as a guess may have missed their object; but a report of nothing else names
+        # no problem of the tenant: read as one, it would resolve every open one (rev45).
+        return _rejected(source, envelope, "not-a-report", _nameless(len(rows), "every"))
     if nameless and not rows:
         # Read as a report of no errors, it would resolve every open problem of the tenant.
         return _rejected(source, envelope, "not-a-report", _nameless(nameless, "every"))
@@ -226,7 +228,7 @@ def _nameless(count: int, which: str) -> str:
     rows = "error row" + ("" if count == 1 else "s")
     said = f"{count} {rows} left out" if which == "left out" else f"every {rows} ({count})"
     return (
-        f"{said}: they name no object (the identity cell empty, no object id) though the "
+        f"{said}: they name no object (no identity, no object id) though the "
         "error is an object's, not the tenant's; a ticket for them would name nothing to fix"
     )
 

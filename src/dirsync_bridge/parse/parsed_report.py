@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -129,11 +129,14 @@ NAMELESS_FAMILIES: frozenset[str] = frozenset({"quota", "unknown"})
 quota; format.md: a tenant-level row has no identity) and an error not known, which may be."""
 
 
-def named_rows(rows: Sequence[Row]) -> tuple[list[Row], int]:
+def named_rows(rows: Sequence[Row], guessed: Set[int] = frozenset()) -> tuple[list[Row], int, int]:
     """``rows`` but those that name no object (no identity, no object id) though their error
     is an object's (a duplicate value, a too-large object...): filed, such a row was the
     whole tenant's "(tenant-level)" problem, a ticket no one can act on as one. With how
-    many were left out. Only a row without either is classified (they are rare).
+    many were left out, and how many of those kept name no object only because their
+    identity was a guess (``guessed``: the places of rows read from plain-text paragraphs,
+    kept, as a shape the guess does not know may name their object). Only a row without
+    either is classified (they are rare).
 
     A row with a ``Tracking Id`` is the tenant's whatever its kind (format.md 10.2: the mark
     of a tenant-level row): a whole request refused, say, for the cloud-only users in it,
@@ -141,10 +144,18 @@ def named_rows(rows: Sequence[Row]) -> tuple[list[Row], int]:
     (review rev42: it was left out, and a report of it alone rejected)."""
     kept = [
         row
-        for row in rows
-        if row.identity
-        or row.object_id
-        or row.tracking_id
-        or FAMILY_OF[classify(row.message, stated_kind(row.stated)).kind] in NAMELESS_FAMILIES
+        for at, row in enumerate(rows)
+        if row.identity or row.object_id or row.tracking_id or at in guessed or _tenants(row)
     ]
-    return (kept, len(rows) - len(kept)) if len(kept) < len(rows) else (list(rows), 0)
+    unnamed = sum(
+        1
+        for at in guessed
+        if not (rows[at].identity or rows[at].object_id or rows[at].tracking_id)
+        and not _tenants(rows[at])
+    )
+    return kept, len(rows) - len(kept), unnamed
+
+
+def _tenants(row: Row) -> bool:
+    """Whether ``row``'s error may be the tenant's own, naming no object."""
+    return FAMILY_OF[classify(row.message, stated_kind(row.stated)).kind] in NAMELESS_FAMILIES
