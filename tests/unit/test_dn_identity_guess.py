@@ -1,0 +1,140 @@
+"""Hostile review rev46 of bafba65: the ``_DN`` identity guess of plain-text report bodies.
+
+bafba65 takes a paragraph of two or more RDNs, values holding spaces, for an identity. Its
+last value runs to the end of the paragraph, so error text that starts DN-shaped (or a DN
+with its message in the same paragraph) is taken for an identity: its error vanishes, with
+no warning, and a report of nothing else is a complete report of no errors (it resolves
+every open problem of the tenant). Each test is xfail (strict) until fixed; the product code
+is not changed on this branch.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dirsync_bridge.fingerprint import object_key
+from dirsync_bridge.models import Rejected
+from dirsync_bridge.parse.message import parse_message
+
+HEAD = (
+    b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
+    b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
+    b"To: admin@contoso.onmicrosoft.com\n"
+    b"Subject: Directory Synchronization Error Report\n"
+    b"Message-ID: <rev46@x.test>\n"
+    b"MIME-Version: 1.0\n"
+)
+PLAIN = b'Content-Type: text/plain; charset="utf-8"\n\n'
+HTML = b'Content-Type: text/html; charset="utf-8"\n\n'
+INTRO = (
+    "Hello,\n\nThe Directory Synchronization batch run was\n"
+    "completed on Thursday, 26 September 2013 19:05:31 GMT for tenant Contoso.\n\n"
+    "The following errors occurred during synchronization:\n\n"
+)
+SEP = "\n\n_____________________________________________________\n"
+DUP = (
+    "A synchronized object with the same proxy address already exists in your "
+    "Microsoft Online Services directory."
+)
+NOT_FOUND = "Unable to update this object because the user ID is not found."
+DN_SHAPED_ERRORS = [
+    "CN=Ann Akers,OU=Users,DC=contoso,DC=com could not be exported to Azure Active Directory.",
+    "c=US, st=WA: the object could not be exported.",
+]
+
+
+def _parsed(raw: bytes) -> list[tuple[str | None, str]] | Rejected:
+    result = parse_message(raw, "x.eml", None)
+    if isinstance(result, Rejected):
+        return result
+    return [(e.identity, e.kind) for e in result.errors]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev46: an unknown error text starting DN-shaped is read as the next identity: "
+    "the error before it is lost with no warning (its object's ticket resolved as absent)",
+)
+@pytest.mark.parametrize("text", DN_SHAPED_ERRORS)
+def test_an_error_text_starting_dn_shaped_keeps_its_error(text: str) -> None:
+    body = INTRO + "ann@contoso.com\n\n" + text + "\n\nben@contoso.com\n\n" + NOT_FOUND + SEP
+    errors = _parsed(HEAD + PLAIN + body.encode())
+    # Today: [('ben@contoso.com', 'UserIdNotFound')]; at 10eae29 ann's Unknown error was read.
+    assert not isinstance(errors, Rejected), errors
+    assert "ann@contoso.com" in [identity for identity, _kind in errors]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev46: a report whose one error is DN-shaped (an unknown text, or a DN and its "
+    "message in one paragraph, plain text or HTML without a table) is read as a complete "
+    "report of no errors: it resolves every open problem of the tenant",
+)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        HEAD + PLAIN + (INTRO + "ann@contoso.com\n\n" + DN_SHAPED_ERRORS[0] + SEP).encode(),
+        HEAD
+        + PLAIN
+        + (
+            INTRO + "CN=Ann Akers,OU=Users,DC=contoso,DC=com\nThe object could not be exported."
+        ).encode(),
+        HEAD
+        + HTML
+        + (
+            b"<html><body><p>The following errors occurred during synchronization:</p>"
+            b"<p>CN=Ann Akers,OU=Users,DC=contoso,DC=com<br>The object could not be exported."
+            b"</p></body></html>"
+        ),
+    ],
+    ids=["unknown-text-after-identity", "dn-and-message-one-paragraph", "html-no-table-br"],
+)
+def test_a_report_of_one_dn_shaped_error_is_never_a_report_of_no_errors(raw: bytes) -> None:
+    errors = _parsed(raw)
+    # Today: [] (a complete report of no errors); at 10eae29: one Unknown error.
+    assert isinstance(errors, Rejected) or errors, errors
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev46: an identity of a shape the guess does not know (a display name, a UPN "
+    "with a final dot, DOMAIN\\user with a space) is read as an Unknown error row, which "
+    "slips bafba65's every-row-nameless rejection: a '(tenant-level)' object error is filed",
+)
+@pytest.mark.parametrize(
+    "identity", ["Ann Akers", "ann@contoso.com.", "CONTOSO\\Ann Akers", "CN=Ann Akers"]
+)
+def test_an_identity_of_an_unknown_shape_does_not_slip_the_nameless_rejection(
+    identity: str,
+) -> None:
+    errors = _parsed(HEAD + PLAIN + (INTRO + identity + "\n\n" + DUP + SEP).encode())
+    # Today: [(None, 'Unknown'), (None, 'AttributeValueMustBeUnique')], read as the report.
+    assert isinstance(errors, Rejected) or (None, "AttributeValueMustBeUnique") not in errors
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev46: a plain-text DN wrapped after a comma keys as another object (', DC=' "
+    "against ',DC='): a second ticket, the first resolved as absent",
+)
+def test_a_dn_wrapped_after_a_comma_keys_as_the_same_object() -> None:
+    def key(dn: str) -> str:
+        result = parse_message(HEAD + PLAIN + (INTRO + dn + "\n\n" + DUP + SEP).encode(), "x", None)
+        assert not isinstance(result, Rejected), result
+        return object_key(result.errors[0])
+
+    assert key("CN=Ann Akers,OU=Users,\nDC=contoso,DC=com") == key(
+        "CN=Ann Akers,OU=Users,DC=contoso,DC=com"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev46: the every-row-nameless rejection counts only the kept paragraph rows: "
+    "'every error row (1)' for a body of three nameless rows",
+)
+def test_the_nameless_rejection_counts_every_row() -> None:
+    body = INTRO + "Identity | Error\n | " + DUP + "\n | " + DUP + "\n\n" + NOT_FOUND + SEP
+    rejected = _parsed(HEAD + PLAIN + body.encode())
+    assert isinstance(rejected, Rejected), rejected
+    assert "(3)" in rejected.detail, rejected.detail
