@@ -223,7 +223,7 @@ def read_text(text: str) -> BodyFacts:
             facts.rows.append(Row(pending_identity, para, tracking_id=find_tracking_id(flat)))
             pending_identity = None
         elif _looks_like_identity(flat):
-            pending_identity = flat
+            pending_identity = _DN_COMMA.sub(",", flat) if _DN.match(flat) else flat
     return facts
 
 
@@ -231,13 +231,18 @@ _IDENTITY = re.compile(
     r"^[^\s,;:]*[@=\\][^\s]*[^\s,;:.!?]$|^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f-]{27}\}?$"
 )
 # A DN whose values hold spaces ("CN=Ann Akers,OU=Users,DC=contoso,DC=com", RFC 4514 escapes
-# kept): two or more RDNs, the first of a type a DN starts with. Not one token, it was read
-# as an unknown error's text, and the error after it as one naming no object (review rev45).
-# Linear: a value stops at the first comma not escaped, and the alternatives cannot overlap.
+# kept): two or more RDNs, the first of a type a DN starts with, the last value one token.
+# Not one token, it was read as an unknown error's text, and the error after it as one
+# naming no object (review rev45). The last value stops short of a sentence: "CN=...,
+# DC=com could not be exported." is an error's text, not an identity (review rev46: the
+# error before it was lost). Linear: a value stops at the first comma not escaped.
 _DN = re.compile(
-    r"^(?:CN|OU|DC|O|L|ST|C|UID)=(?:\\.|[^,\\])+(?:,[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\])+)+$",
+    r"^(?:CN|OU|DC|O|L|ST|C|UID)=(?:\\.|[^,\\])+(?:,[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\])+)*"
+    r",[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\\s])+$",
     re.IGNORECASE,
 )
+# A DN wrapped after a comma reads ", " once collapsed: the same object as without the space.
+_DN_COMMA = re.compile(r"(?<!\\),\s+")
 
 
 def _looks_like_identity(flat: str) -> bool:

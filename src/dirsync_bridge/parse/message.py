@@ -204,7 +204,7 @@ def _report(
     if rows and len(rows) == unnamed:
         # Kept, as a guess may have missed their object; but a report of nothing else names
         # no problem of the tenant: read as one, it would resolve every open one (rev45).
-        return _rejected(source, envelope, "not-a-report", _nameless(len(rows), "every"))
+        return _rejected(source, envelope, "not-a-report", _nameless(len(facts.rows), "every"))
     if nameless and not rows:
         # Read as a report of no errors, it would resolve every open problem of the tenant.
         return _rejected(source, envelope, "not-a-report", _nameless(nameless, "every"))
