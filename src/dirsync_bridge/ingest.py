@@ -179,7 +179,7 @@ def ingest(
     if filed.tenant != header.tenant:
         result = _filed_under(result, filed.tenant)
         header = result.header if isinstance(result, ParsedReport) else result
-    key = report_key(header, digest, mark)
+    key = report_key(header, digest, mark, _said(result))
     if isinstance(result, Report):
         result = header = dated(result, written)
     elif (dated_header := dated(header, written)) is not header:  # an export's rows
@@ -224,6 +224,17 @@ def _named_late(key: str, ledger: Ledger, summary: RunSummary) -> bool:
         return False
     summary.late_met.add(key)
     return True
+
+
+def _said(result: ParsedReport | Report) -> Iterator[bytes] | None:
+    """An export whose errors are still rows: its whole JSON, the source left out, in pieces
+    (``problem.export_key``); else None (the report itself says it all)."""
+    if isinstance(result, Report) or result.header.source_kind not in EXPORTS:
+        return None
+    unsourced = {**result.fields, "source": ""}
+    return replace(
+        result, fields=unsourced, header=result.header.model_copy(update={"source": ""})
+    ).json_chunks()
 
 
 def _filed_under(result: ParsedReport | Report, tenant: str | None) -> ParsedReport | Report:

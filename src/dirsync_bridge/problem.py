@@ -85,11 +85,14 @@ def report_time(report: Report) -> datetime:
     return report.sent_at or report.sync_completed_at or EPOCH
 
 
-def report_key(report: Report, raw_digest: str, written: str = "") -> str:
+def report_key(
+    report: Report, raw_digest: str, written: str = "", said: Iterable[bytes] | None = None
+) -> str:
     """A report's identity: its Message-ID, else the sha256 of the message bytes; an export
-    file's, ``export_key``."""
+    file's, ``export_key`` (``said``: the whole report's JSON in pieces, where ``report`` is
+    only its header, its errors still rows)."""
     if report.source_kind in EXPORTS:
-        return export_key(report, raw_digest, written)
+        return export_key(report, raw_digest, written, said)
     return report.message_id or f"sha256:{raw_digest}"
 
 
@@ -97,7 +100,9 @@ EXPORTS = frozenset({"csexport", "eventlog"})
 """The sources whose files are reports known by what they say, not by their bytes."""
 
 
-def export_key(report: Report, raw_digest: str, written: str = "") -> str:
+def export_key(
+    report: Report, raw_digest: str, written: str = "", said: Iterable[bytes] | None = None
+) -> str:
     """An export file's identity: what it says, in its tenant.
 
     One export saved again (CRLF line ends, a BOM, UTF-16, indented otherwise, an .evtx and
@@ -107,12 +112,17 @@ def export_key(report: Report, raw_digest: str, written: str = "") -> str:
     every run) says nothing that tells two runs apart, so it is known by what it says (not
     its bytes), its tenant and when its file was written (``written``: ``written_at``'s
     mark). ``raw_digest`` is no longer part of it (kept for the callers' one signature).
+
+    ``said``, where given, is that JSON (the source left out) in pieces, the same bytes: an
+    export whose errors are still rows is known by them too, not by its header alone (two
+    exports of one time and tenant were one report, the second never read).
     """
-    said = report.model_copy(update={"source": ""}).to_json()
-    digest = hashlib.sha256(said).hexdigest()
+    digest = hashlib.sha256()
+    for piece in [report.model_copy(update={"source": ""}).to_json()] if said is None else said:
+        digest.update(piece)
     if report.sync_completed_at is None and report.sent_at is None:
-        return f"export:{digest}@{tenant_normal(report.tenant)}{written}"
-    return f"export:{digest}"
+        return f"export:{digest.hexdigest()}@{tenant_normal(report.tenant)}{written}"
+    return f"export:{digest.hexdigest()}"
 
 
 def written_at(mtime: datetime | None, read_at: datetime) -> tuple[datetime | None, str]:
