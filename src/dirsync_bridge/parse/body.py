@@ -208,7 +208,7 @@ def read_text(text: str) -> BodyFacts:
             if last.tracking_id is None:
                 facts.rows[-1] = last._replace(tracking_id=find_tracking_id(flat))
             continue
-        table = [split_cells(line.strip()) for line in para.splitlines() if line.strip()]
+        table = _plain_table(para)
         if any(len(cells) > 1 for cells in table) and (rows := rows_from_table(table)):
             facts.rows.extend(rows)
             facts.has_error_section = True
@@ -225,6 +225,36 @@ def read_text(text: str) -> BodyFacts:
         elif _looks_like_identity(flat):
             pending_identity = _DN_COMMA.sub(",", flat) if _DN.match(flat) else flat
     return facts
+
+
+def _plain_table(para: str) -> list[list[str]]:
+    """The cells of a paragraph's lines, read as a plain-text table's rows.
+
+    Each line is trimmed; but under a header row that is not itself indented, a line that
+    starts with a tab has an empty first cell: its identity left empty. Trimmed, its error
+    text was read as its identity, a ticket named by Microsoft's message (review rev45).
+    Only under a header: a tab-indented message (a paragraph, or a line under its identity)
+    is no table's row, and read as a header-less table's nameless row it would lose the
+    identity before it.
+    """
+    lines = [line for line in para.splitlines() if line.strip()]
+    table = [split_cells(line.strip()) for line in lines]
+    if len(table) < 2 or all(len(cells) < 2 for cells in table):
+        return table  # no table (the common paragraph): no header to look for
+    header = next(
+        (at for at, cells in enumerate(table[:HEADER_SEARCH_ROWS]) if column_roles(cells)), None
+    )
+    if header is None or _tab_indented(lines[header]):
+        return table  # header-less, or indented as a whole (each line trimmed alike)
+    for at in range(header + 1, len(table)):
+        # "\t| message" already reads an empty first cell from its "|".
+        if _tab_indented(lines[at]) and table[at][0]:
+            table[at] = ["", *table[at]]
+    return table
+
+
+def _tab_indented(line: str) -> bool:
+    return "\t" in line[: len(line) - len(line.lstrip())]
 
 
 _IDENTITY = re.compile(
