@@ -22,7 +22,7 @@ AT = datetime(2024, 3, 4, 9, tzinfo=UTC)
 VALUE = duplicate("ProxyAddresses", "SMTP:a@contoso.com")
 
 
-def _plain_report(number: int, at: datetime) -> bytes:
+def _plain_report(number: int, at: datetime, errors: str = VALUE) -> bytes:
     when = at.strftime("%A, %d %B %Y %H:%M:%S GMT")
     return (
         f"Date: {at.strftime('%a, %d %b %Y %H:%M:%S +0000')}\n"
@@ -32,7 +32,7 @@ def _plain_report(number: int, at: datetime) -> bytes:
         "Content-Type: text/plain; charset=utf-8\n\n"
         f"Hello,\n\nThe Directory Synchronization batch run was\ncompleted on {when} "
         "for tenant Contoso.\n\nThe following errors occurred during synchronization:\n\n"
-        + VALUE
+        + errors
         + "\n"
     ).encode()
 
@@ -58,3 +58,33 @@ def test_reports_of_only_nameless_paragraph_rows_never_resolve_the_real_ticket(
     # ticket naming no one; at 413bac8: 3 rejected, ann's ticket open, no other.
     assert "0 resolved" in done.stdout, done.stdout
     assert "(tenant-level)" not in opened.stdout, opened.stdout
+
+
+def test_reports_naming_the_object_in_an_unknown_shape_never_resolve_its_real_ticket(
+    tmp_path: Path,
+) -> None:
+    # Review rev46 (fixed by shapes): "Ann Akers" is no identity the reader knows; read as an
+    # Unknown error, the duplicate after it named no object, and the report was complete.
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    (mail / "r0.eml").write_bytes(
+        report_email("Contoso", AT, [("ann@contoso.com", VALUE)], "<html0@x.test>")
+    )
+    errors = (
+        "ben@contoso.com\n\nUnable to update this object because the user ID is not found."
+        "\n\nAnn Akers\n\n" + VALUE
+    )
+    for number in (1, 2, 3):  # resolve_after_reports is 3
+        at = AT + timedelta(days=number)
+        (mail / f"r{number}.eml").write_bytes(_plain_report(number, at, errors))
+    config = tmp_path / "c.toml"
+    config.write_text('[state]\npath = "st/state.db"\n')
+    done = cli_with_config_file(config, "replay", str(mail), cwd=tmp_path, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    opened = cli_with_config_file(config, "tickets", cwd=tmp_path, timeout=120)
+    assert opened.returncode == 0, opened.stderr
+    # Before: "1 resolved" (ann's) and an open "(tenant-level)" duplicate naming no one.
+    assert "0 resolved" in done.stdout, done.stdout
+    assert "(tenant-level)" not in opened.stdout, opened.stdout
+    assert "not-a-report" in done.stderr + done.stdout, (done.stdout, done.stderr)

@@ -48,6 +48,11 @@ class BodyFacts:
     found (or not) by a guess at the paragraph before: such a row without one may name its
     object in a shape the guess does not know, so it is not left out as naming none, as a
     row read from cells is (``parsed_report.named_rows``)."""
+    unplaced: set[int] = field(default_factory=set)
+    """Of ``guessed``, the rows read from a paragraph directly after one the reader could not
+    place: neither an identity of a shape it knows nor an error it knows (``Ann Akers``,
+    ``CONTOSO\\Ann Akers``). That paragraph may be the row's identity: such a row naming no
+    object refuses the report (``parsed_report.unplaced_rows``)."""
 
 
 def collapse(text: str | None) -> str:
@@ -197,33 +202,44 @@ def read_text(text: str) -> BodyFacts:
     body = paras[start:] if start is not None else paras
 
     pending_identity: str | None = None
+    after_unplaced = False  # the paragraph before was one the reader could not place
     for para in body:
         flat = collapse(para)
         if _SEPARATOR.match(para):
             if start is not None:
                 break
+            after_unplaced = False
             continue
         if _TRACKING_ONLY.match(flat) and facts.rows:
             last = facts.rows[-1]
             if last.tracking_id is None:
                 facts.rows[-1] = last._replace(tracking_id=find_tracking_id(flat))
+            after_unplaced = False  # the paragraph before had an id: an error, no identity
             continue
         table = _plain_table(para)
         if any(len(cells) > 1 for cells in table) and (rows := rows_from_table(table)):
             facts.rows.extend(rows)
             facts.has_error_section = True
             pending_identity = None
+            after_unplaced = False
             continue
-        if is_known_message(flat) or (
+        known = is_known_message(flat)
+        if known or (
             flat
             and (start is not None or pending_identity is not None)
             and not _looks_like_identity(flat)
         ):
+            if pending_identity is None and after_unplaced:
+                facts.unplaced.add(len(facts.rows))
             facts.guessed.add(len(facts.rows))
             facts.rows.append(Row(pending_identity, para, tracking_id=find_tracking_id(flat)))
+            after_unplaced = not known and pending_identity is None
             pending_identity = None
         elif _looks_like_identity(flat):
             pending_identity = _DN_COMMA.sub(",", flat) if _DN.match(flat) else flat
+            after_unplaced = False
+        else:  # before the errors' sentence (or with none), not read as an error of its own
+            after_unplaced = True
     return facts
 
 

@@ -22,7 +22,7 @@ from .body import BodyFacts, collapse, find_tenant, read_text
 from .collector import collector_paused
 from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
-from .parsed_report import ParsedReport, named_rows
+from .parsed_report import ParsedReport, named_rows, unplaced_rows
 from .tables import html_facts
 from .trust import TrustPolicy, authentication_problem, is_report_subject
 
@@ -208,6 +208,10 @@ def _report(
     if nameless and not rows:
         # Read as a report of no errors, it would resolve every open problem of the tenant.
         return _rejected(source, envelope, "not-a-report", _nameless(nameless, "every"))
+    if unsure := unplaced_rows(facts.rows, facts.unplaced):
+        # Its object may be named by the paragraph before, in a shape not read as an
+        # identity: read as complete, the report would resolve that object's own ticket.
+        return _rejected(source, envelope, "not-a-report", _unplaced(unsure))
     if nameless:
         # The others are the report; the message is not refused for a row it cannot file
         # (as csexport leaves out an object that names none).
@@ -230,6 +234,15 @@ def _nameless(count: int, which: str) -> str:
     return (
         f"{said}: they name no object (no identity, no object id) though the "
         "error is an object's, not the tenant's; a ticket for them would name nothing to fix"
+    )
+
+
+def _unplaced(count: int) -> str:
+    rows, each = ("error row names", "") if count == 1 else ("error rows name", "each ")
+    return (
+        f"{count} {rows} no object though the error is an object's, {each}after a "
+        "paragraph that is no known error and may be its identity in a shape not read as one; "
+        "read as a complete report, it would resolve that object's own ticket"
     )
 
 

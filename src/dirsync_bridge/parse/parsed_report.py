@@ -156,6 +156,25 @@ def named_rows(rows: Sequence[Row], guessed: Set[int] = frozenset()) -> tuple[li
     return kept, len(rows) - len(kept), unnamed
 
 
+def unplaced_rows(rows: Sequence[Row], unplaced: Set[int]) -> int:
+    """How many rows at ``unplaced`` (``BodyFacts.unplaced``) name no object though their
+    error is an object's: each directly after a paragraph the reader could not place, which
+    may be its identity in a shape the guess does not know (a display name, ``DOMAIN\\user``
+    with a space, an address with a final dot).
+
+    Any makes the report refused (review rev46). Kept, such a row was a "(tenant-level)"
+    problem and the report complete: the object's own ticket, its identity unread, resolved
+    as absent. Taking the paragraph for the identity instead would name a ticket by whatever
+    it holds: an Unknown error's text (rev45's very defect), that error lost with no word.
+    Refused, nothing is filed or resolved, and the one-line reason says what to look at."""
+    return sum(
+        1
+        for at in unplaced
+        if not (rows[at].identity or rows[at].object_id or rows[at].tracking_id)
+        and not _tenants(rows[at])
+    )
+
+
 def _tenants(row: Row) -> bool:
     """Whether ``row``'s error may be the tenant's own, naming no object."""
     return FAMILY_OF[classify(row.message, stated_kind(row.stated)).kind] in NAMELESS_FAMILIES
