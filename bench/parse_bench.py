@@ -8,6 +8,10 @@
     share of the whole-process figure, and what it imports (``-X importtime``), heaviest named.
 (i) The envelope step (``read_envelope``: From, Subject, Date, Message-ID, trust headers) as a
     share of the whole in-process parse of typical report emails. Target: <= 20%.
+(j) Hostile 25 MB bodies, in-process CPU (best of 2): a plain-text body of paragraphs that
+    each almost name an object against a benign one of the same size (target <= 3x); an
+    HTML body of error tables each followed by text, 25 MB against a quarter of it (target
+    <= 6: linear is 4, quadratic 16).
 """
 
 from __future__ import annotations
@@ -184,6 +188,64 @@ def bench_envelope_share(rounds: int = 21, repeats: int = 100) -> None:
     )
 
 
+HOSTILE_BYTES = 25_000_000
+_HEAD = (
+    b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
+    b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
+    b"To: admin@contoso.onmicrosoft.com\nSubject: Directory Synchronization Error Report\n"
+    b"Message-ID: <hostile@bench.test>\nMIME-Version: 1.0\n"
+)
+_TENANT = (
+    "The Directory Synchronization batch run was completed on Thursday, 26 September 2013 "
+    "19:05:31 GMT for tenant Contoso."
+)
+_NOT_FOUND = "Unable to update this object because the user ID is not found."
+
+
+def _cpu(raw: bytes, repeats: int = 2) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        assert isinstance(parse_message(raw, "hostile.eml"), Report)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def _plain(paragraph: str, size: int) -> bytes:
+    count = size // (len(paragraph) + 2)
+    text = "\n\n".join([_TENANT, *[paragraph] * count, "ann@contoso.com", _NOT_FOUND])
+    return _HEAD + b'Content-Type: text/plain; charset="utf-8"\n\n' + text.encode()
+
+
+def _tables(size: int) -> bytes:
+    table = (
+        "<table><tr><th>Identity</th><th>Error</th></tr>"
+        f"<tr><td>{{}}</td><td>{_NOT_FOUND}</td></tr></table>" + " filler text" * 85
+    )
+    count = size // (len(table) + 6)
+    body = "".join(table.format(f"u{i}@contoso.com") for i in range(count))
+    html = f"<html><body>{body}{_TENANT}</body></html>"
+    return _HEAD + b'Content-Type: text/html; charset="utf-8"\n\n' + html.encode()
+
+
+def bench_hostile_bodies() -> None:
+    """Print the CPU of hostile 25 MB bodies against benign or smaller ones."""
+    hostile = _cpu(_plain("@" * 318 + " !", HOSTILE_BYTES))
+    benign = _cpu(_plain("x" * 318 + " !", HOSTILE_BYTES))
+    print(
+        f"hostile 25 MB plain-text body (paragraphs of 318 '@' then ' !'): {hostile:.2f} s "
+        f"CPU vs {benign:.2f} s for a benign one of the same size, ratio "
+        f"{hostile / benign:.1f} (target <= 3x)"
+    )
+    whole, quarter = _cpu(_tables(HOSTILE_BYTES)), _cpu(_tables(HOSTILE_BYTES // 4))
+    print(
+        f"hostile 25 MB HTML body (error tables, 1 KB of text after each): {whole:.2f} s CPU "
+        f"vs {quarter:.2f} s at a quarter of the size, ratio {whole / quarter:.1f} "
+        "(target <= 6; linear 4, quadratic 16)"
+    )
+
+
 if __name__ == "__main__":  # python -m bench.parse_bench, from the repository root
+    bench_hostile_bodies()
     bench_envelope_share()
     bench_startup(bench_whole_process())
