@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 from .catalog import find_tracking_id, is_known_message
+from .dn_wrap import dn_unwrapped
 from .scans import split_cells
 
 
@@ -243,7 +244,7 @@ def read_text(text: str) -> BodyFacts:
             after_unplaced = not known and (pending_identity is None or shaped)
             pending_identity = None
         elif shaped:
-            pending_identity = _DN_COMMA.sub(",", flat) if _DN.match(flat) else flat
+            pending_identity = dn_unwrapped(para) if _DN.match(flat) else flat
             after_unplaced = False
         else:  # before the errors' sentence (or with none), not read as an error of its own
             after_unplaced = True
@@ -295,8 +296,6 @@ _DN = re.compile(
     r",[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\\s])+$",
     re.IGNORECASE,
 )
-# A DN wrapped after a comma reads ", " once collapsed: the same object as without the space.
-_DN_COMMA = re.compile(r"(?<!\\),\s+")
 
 
 def _looks_like_identity(flat: str) -> bool:
