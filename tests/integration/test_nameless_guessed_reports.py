@@ -88,3 +88,27 @@ def test_reports_naming_the_object_in_an_unknown_shape_never_resolve_its_real_ti
     assert "0 resolved" in done.stdout, done.stdout
     assert "(tenant-level)" not in opened.stdout, opened.stdout
     assert "not-a-report" in done.stderr + done.stdout, (done.stdout, done.stderr)
+
+
+def test_reports_of_only_an_error_text_read_as_an_identity_never_resolve_the_real_ticket(
+    tmp_path: Path,
+) -> None:
+    # Review rev47: an error text starting DN-shaped and ending in ", name=value" was read as
+    # an identity with no error after it, dropped: each report one of no errors.
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    (mail / "r0.eml").write_bytes(
+        report_email("Contoso", AT, [("ann@contoso.com", VALUE)], "<html0@x.test>")
+    )
+    errors = "CN=Ann Akers,OU=Users,DC=contoso,DC=com could not be exported, hr=0x80230703"
+    for number in (1, 2, 3):  # resolve_after_reports is 3
+        at = AT + timedelta(days=number)
+        (mail / f"r{number}.eml").write_bytes(_plain_report(number, at, errors))
+    config = tmp_path / "c.toml"
+    config.write_text('[state]\npath = "st/state.db"\n')
+    done = cli_with_config_file(config, "replay", str(mail), cwd=tmp_path, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    # Before: "1 resolved" (ann's real ticket, absent from three reports "of no errors").
+    assert "0 resolved" in done.stdout, done.stdout
+    assert "not-a-report" in done.stderr + done.stdout, (done.stdout, done.stderr)

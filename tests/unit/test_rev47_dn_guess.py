@@ -6,8 +6,9 @@ a ``, name=value`` token (a status, a result code) is still a DN to the guess. I
 for the next row's identity: the error before it vanishes with no warning, and a report of
 only it is a complete report of no errors (it resolves every open problem of the tenant).
 The ``, `` normalisation runs on paragraph DNs only: the same DN in a table cell (plain text
-or HTML) keys as another object. Each test is xfail (strict) until fixed; no product code is
-changed on this branch.
+or HTML) keys as another object. Fixed: whatever follows an identity paragraph is its error
+text, an identity left with no error refuses the report; a paragraph DN keeps its spaces as
+typed, as a cell does, only a wrap's line break beside a separator comma undone.
 """
 
 from __future__ import annotations
@@ -26,29 +27,19 @@ ENDS_IN_A_TOKEN = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev47: an error text starting DN-shaped and ending ', name=value' is still read "
-    "as the next identity: the error before it is lost with no warning",
-)
 @pytest.mark.parametrize("text", ENDS_IN_A_TOKEN)
 def test_an_error_text_ending_in_a_name_value_token_keeps_its_error(text: str) -> None:
     body = INTRO + "ann@contoso.com\n\n" + text + "\n\nben@contoso.com\n\n" + NOT_FOUND + SEP
     errors = _parsed(HEAD + PLAIN + body.encode())
-    # Today: [('ben@contoso.com', 'UserIdNotFound')]: ann's error is gone.
+    # Before: [('ben@contoso.com', 'UserIdNotFound')]: ann's error was gone.
     assert not isinstance(errors, Rejected), errors
     assert "ann@contoso.com" in [identity for identity, _kind in errors]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev47: a report whose one error text starts DN-shaped and ends ', name=value' "
-    "is read as a complete report of no errors: it resolves every open problem of the tenant",
-)
 @pytest.mark.parametrize("text", ENDS_IN_A_TOKEN)
 def test_a_report_of_one_such_error_is_never_a_report_of_no_errors(text: str) -> None:
     errors = _parsed(HEAD + PLAIN + (INTRO + text + SEP).encode())
-    # Today: [] (parsed, complete, no errors).
+    # Before: [] (parsed, complete, no errors).
     assert isinstance(errors, Rejected) or errors, errors
 
 
@@ -62,11 +53,6 @@ def _key(raw: bytes) -> str:
 SPACED = "CN=Ann Akers, OU=Users, DC=contoso, DC=com"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev47: ', ' is read as ',' in a paragraph DN only: the same DN in a plain-text "
-    "table cell keys as another object (a second ticket, the first resolved as absent)",
-)
 def test_a_spaced_dn_keys_alike_in_a_paragraph_and_in_a_plain_text_table() -> None:
     paragraph = _key(HEAD + PLAIN + (INTRO + SPACED + "\n\n" + DUP + SEP).encode())
     table = _key(
@@ -75,11 +61,6 @@ def test_a_spaced_dn_keys_alike_in_a_paragraph_and_in_a_plain_text_table() -> No
     assert paragraph == table
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev47: ', ' is read as ',' in a plain-text paragraph DN only: the same DN in an "
-    "HTML report's table keys as another object",
-)
 def test_a_spaced_dn_keys_alike_in_plain_text_and_in_an_html_table() -> None:
     paragraph = _key(HEAD + PLAIN + (INTRO + SPACED + "\n\n" + DUP + SEP).encode())
     html = (
@@ -94,11 +75,6 @@ def test_a_spaced_dn_keys_alike_in_plain_text_and_in_an_html_table() -> None:
     assert paragraph == _key(HEAD + HTML + html.encode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev47: a DN wrapped before its comma (or after an escaped backslash) keys as "
-    "another object than unwrapped: only ', ' not after a backslash is normalised",
-)
 @pytest.mark.parametrize(
     "wrapped,whole",
     [
@@ -112,3 +88,39 @@ def test_a_dn_wrapped_elsewhere_keys_as_unwrapped(wrapped: str, whole: str) -> N
         return _key(HEAD + PLAIN + (INTRO + dn + "\n\n" + DUP + SEP).encode())
 
     assert key(wrapped) == key(whole)
+
+
+# Neighbours of D1 (the structural rule): in a plain-text report an identity paragraph is
+# followed by its error. An identity left with no error after it (replaced by another, a
+# table after it, the end of the errors) may be an error's text read as one: never dropped
+# silently, the report is refused in one line, nothing filed or resolved.
+TABLE = "Identity | Error\nben@contoso.com | " + NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ben@contoso.com\n\n" + NOT_FOUND + "\n\n" + ENDS_IN_A_TOKEN[0],
+        "ann@contoso.com\n\nben@contoso.com\n\n" + NOT_FOUND,
+        ENDS_IN_A_TOKEN[1] + "\n\n" + TABLE,
+    ],
+    ids=["after-a-named-error", "identity-after-identity", "before-a-table"],
+)
+def test_an_identity_with_no_error_after_it_never_vanishes_silently(body: str) -> None:
+    rejected = _parsed(HEAD + PLAIN + (INTRO + body + SEP).encode())
+    # Before: [('ben@contoso.com', 'UserIdNotFound')], a complete report: the error text read
+    # as an identity (or ann's identity) dropped with no word.
+    assert isinstance(rejected, Rejected), rejected
+    assert rejected.code == "not-a-report"
+    assert "\n" not in rejected.detail
+
+
+# Neighbour of D2/D3: a word wrap breaks a spaced DN at the space after a comma (the space
+# replaced, not inserted): it keys as the same DN in a table cell, its spaces as typed.
+def test_a_spaced_dn_wrapped_at_a_comma_keys_as_in_a_plain_text_table() -> None:
+    wrapped = "CN=Ann Akers, OU=Users,\nDC=contoso, DC=com"
+    paragraph = _key(HEAD + PLAIN + (INTRO + wrapped + "\n\n" + DUP + SEP).encode())
+    table = _key(
+        HEAD + PLAIN + (INTRO + "Identity | Error\n" + SPACED + " | " + DUP + SEP).encode()
+    )
+    assert paragraph == table

@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 from .catalog import find_tracking_id, is_known_message
+from .dn_wrap import dn_unwrapped
 from .scans import split_cells
 
 
@@ -53,6 +54,10 @@ class BodyFacts:
     place: neither an identity of a shape it knows nor an error it knows (``Ann Akers``,
     ``CONTOSO\\Ann Akers``). That paragraph may be the row's identity: such a row naming no
     object refuses the report (``parsed_report.unplaced_rows``)."""
+    orphans: int = 0
+    """Plain-text identity paragraphs with no error after them (a table, or the end, came
+    next): each may be an error's text read as an identity, so the report is refused
+    (review rev47: dropped, the error was lost with no word)."""
 
 
 def collapse(text: str | None) -> str:
@@ -220,26 +225,30 @@ def read_text(text: str) -> BodyFacts:
         if any(len(cells) > 1 for cells in table) and (rows := rows_from_table(table)):
             facts.rows.extend(rows)
             facts.has_error_section = True
+            facts.orphans += pending_identity is not None
             pending_identity = None
             after_unplaced = False
             continue
         known = is_known_message(flat)
-        if known or (
-            flat
-            and (start is not None or pending_identity is not None)
-            and not _looks_like_identity(flat)
-        ):
+        shaped = _looks_like_identity(flat)
+        # An identity paragraph is followed by its error: whatever comes next is that error's
+        # text, though it look like an identity (review rev47: "CN=...,DC=com could not be
+        # exported, hr=0x80230703" replaced the identity before it, whose error was lost).
+        if known or (flat and (pending_identity is not None or (start is not None and not shaped))):
             if pending_identity is None and after_unplaced:
                 facts.unplaced.add(len(facts.rows))
             facts.guessed.add(len(facts.rows))
             facts.rows.append(Row(pending_identity, para, tracking_id=find_tracking_id(flat)))
-            after_unplaced = not known and pending_identity is None
+            # Identity-shaped, it may have been an identity whose error is missing: an
+            # object's error naming none after it refuses the report, as after an unplaced one.
+            after_unplaced = not known and (pending_identity is None or shaped)
             pending_identity = None
-        elif _looks_like_identity(flat):
-            pending_identity = _DN_COMMA.sub(",", flat) if _DN.match(flat) else flat
+        elif shaped:
+            pending_identity = dn_unwrapped(para) if _DN.match(flat) else flat
             after_unplaced = False
         else:  # before the errors' sentence (or with none), not read as an error of its own
             after_unplaced = True
+    facts.orphans += pending_identity is not None
     return facts
 
 
@@ -292,8 +301,6 @@ _DN = re.compile(
     r",[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\\s])+$",
     re.IGNORECASE,
 )
-# A DN wrapped after a comma reads ", " once collapsed: the same object as without the space.
-_DN_COMMA = re.compile(r"(?<!\\),\s+")
 
 
 def _looks_like_identity(flat: str) -> bool:

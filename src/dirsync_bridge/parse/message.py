@@ -212,6 +212,10 @@ def _report(
         # Its object may be named by the paragraph before, in a shape not read as an
         # identity: read as complete, the report would resolve that object's own ticket.
         return _rejected(source, envelope, "not-a-report", _unplaced(unsure))
+    if facts.orphans:
+        # An identity with no error after it may be an error's text read as one: read as
+        # complete, the report would lose that error and resolve its ticket (rev47).
+        return _rejected(source, envelope, "not-a-report", _orphaned(facts.orphans))
     if nameless:
         # The others are the report; the message is not refused for a row it cannot file
         # (as csexport leaves out an object that names none).
@@ -243,6 +247,14 @@ def _unplaced(count: int) -> str:
         f"{count} {rows} no object though the error is an object's, {each}after a "
         "paragraph that is no known error and may be its identity in a shape not read as one; "
         "read as a complete report, it would resolve that object's own ticket"
+    )
+
+
+def _orphaned(count: int) -> str:
+    said = "1 identity paragraph has" if count == 1 else f"{count} identity paragraphs have"
+    return (
+        f"{said} no error after it (a table or the end came next): it may be an error's "
+        "text read as an identity; read as a complete report, that error would be lost"
     )
 
 
