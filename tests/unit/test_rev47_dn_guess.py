@@ -40,11 +40,6 @@ def test_an_error_text_ending_in_a_name_value_token_keeps_its_error(text: str) -
     assert "ann@contoso.com" in [identity for identity, _kind in errors]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev47: a report whose one error text starts DN-shaped and ends ', name=value' "
-    "is read as a complete report of no errors: it resolves every open problem of the tenant",
-)
 @pytest.mark.parametrize("text", ENDS_IN_A_TOKEN)
 def test_a_report_of_one_such_error_is_never_a_report_of_no_errors(text: str) -> None:
     errors = _parsed(HEAD + PLAIN + (INTRO + text + SEP).encode())
