@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from ..reportgen import duplicate, report_email
 from .conftest import cli_with_config_file
 
@@ -36,12 +34,6 @@ def _tab_report(number: int, at: datetime) -> bytes:
     ).encode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev48 (ae4d9e9, regression): ann's tab-indented row reads as an Unknown error "
-    "naming no object; three such reports resolve ann's real ticket and open a "
-    "'(tenant-level)' one",
-)
 def test_tab_indented_named_rows_never_resolve_the_real_ticket(tmp_path: Path) -> None:
     mail = tmp_path / "mail"
     mail.mkdir()

@@ -47,12 +47,6 @@ def _read(body: str) -> Rejected | list[tuple[str | None, str]]:
     return [(e.identity, e.kind) for e in result.errors]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev48 (ae4d9e9, regression): tab-indented NAMED rows under an unindented header "
-    "get an empty identity cell prepended: the identity read as the message, every row an "
-    "Unknown '(tenant-level)' error, ann's and ben's real tickets resolved as absent",
-)
 def test_tab_indented_named_rows_under_an_unindented_header_keep_their_identities() -> None:
     body = (
         INTRO + "Identity\tError\n"

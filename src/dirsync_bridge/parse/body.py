@@ -49,6 +49,8 @@ class BodyFacts:
     found (or not) by a guess at the paragraph before: such a row without one may name its
     object in a shape the guess does not know, so it is not left out as naming none, as a
     row read from cells is (``parsed_report.named_rows``)."""
+    errors_sentence: bool = False
+    """A plain-text body saying "The following errors occurred": rows must follow it."""
     unplaced: set[int] = field(default_factory=set)
     """Of ``guessed``, the rows read from a paragraph directly after one the reader could not
     place: neither an identity of a shape it knows nor an error it knows (``Ann Akers``,
@@ -203,7 +205,7 @@ def read_text(text: str) -> BodyFacts:
     facts = BodyFacts(text=text)
     paras = paragraphs(text)
     start = next((i + 1 for i, p in enumerate(paras) if _ERRORS_FOLLOW.search(p)), None)
-    facts.has_error_section = start is not None
+    facts.has_error_section = facts.errors_sentence = start is not None
     body = paras[start:] if start is not None else paras
 
     pending_identity: str | None = None
@@ -272,8 +274,10 @@ def _plain_table(para: str) -> list[list[str]]:
     if header is None or _tab_indented(lines[header]):
         return table  # header-less, or indented as a whole (each line trimmed alike)
     for at in range(header + 1, len(table)):
-        # "\t| message" already reads an empty first cell from its "|".
-        if _tab_indented(lines[at]) and table[at][0]:
+        # "\t| message" already reads an empty first cell from its "|"; a row with as many
+        # cells as the header has its identity: "\tann@contoso.com\t<message>" is ann's
+        # (review rev48: every such row was read as nameless, ann's ticket resolved).
+        if _tab_indented(lines[at]) and table[at][0] and len(table[at]) < len(table[header]):
             table[at] = ["", *table[at]]
     return table
 

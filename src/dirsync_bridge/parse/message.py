@@ -22,7 +22,7 @@ from .body import BodyFacts, collapse, find_tenant, read_text
 from .collector import collector_paused
 from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
-from .parsed_report import ParsedReport, named_rows, unplaced_rows
+from .parsed_report import ParsedReport, doubtful_rows, named_rows, unplaced_rows
 from .tables import html_facts
 from .trust import TrustPolicy, authentication_problem, is_report_subject
 
@@ -200,6 +200,10 @@ def _report(
             "not-a-report",
             "the body holds no error table or report text",
         )
+    if facts.errors_sentence and not facts.rows:
+        # Microsoft's sentence announces rows; none read (a ">"-quoted copy reads as one
+        # paragraph): as a report of no errors, it would resolve every open problem (rev48).
+        return _rejected(source, envelope, "not-a-report", _NO_ROWS)
     rows, nameless, unnamed = named_rows(facts.rows, facts.guessed)
     if rows and len(rows) == unnamed:
         # Kept, as a guess may have missed their object; but a report of nothing else names
@@ -220,7 +224,7 @@ def _report(
         # The others are the report; the message is not refused for a row it cannot file
         # (as csexport leaves out an object that names none).
         log.warning("%s: %s", source, _nameless(nameless, "left out"))
-    fields = {
+    fields: dict[str, object] = {
         "source": source,
         "message_id": envelope.message_id,
         "subject": subject,
@@ -229,7 +233,29 @@ def _report(
         "tenant": tenant,
         "sync_completed_at": completed_at,
     }
+    if doubt := nameless + doubtful_rows(facts.rows, facts.guessed):
+        # A row whose object went unread may be an open problem's: read as complete, the
+        # report would resolve that object's own ticket as absent (review rev48). Its named
+        # rows are still ticketed; refused, one odd row would stop the tenant's every report.
+        fields["complete"] = False
+        log.warning("%s: %s", source, _incomplete(doubt))
     return ParsedReport.of(fields, rows)
+
+
+_NO_ROWS = (
+    'the sentence "The following errors occurred" is followed by no error row read '
+    "(quoted or reflowed?); read as a report of no errors, it would resolve every open "
+    "problem of the tenant"
+)
+
+
+def _incomplete(count: int) -> str:
+    rows = "error row names" if count == 1 else "error rows name"
+    return (
+        f"{count} {rows} no object the reader could tell (its identity missing, or in a "
+        "shape not read as one): read as incomplete, its named rows are ticketed and no "
+        "open problem it leaves out is resolved by it"
+    )
 
 
 def _nameless(count: int, which: str) -> str:

@@ -175,6 +175,23 @@ def unplaced_rows(rows: Sequence[Row], unplaced: Set[int]) -> int:
     )
 
 
+def doubtful_rows(rows: Sequence[Row], guessed: Set[int]) -> int:
+    """How many rows read from plain-text paragraphs (``guessed``) name no object and are not
+    plainly the tenant's (the object quota, or a ``Tracking Id``): an Unknown error's text may
+    hold its object's identity in a shape the guess does not know (an identity and its
+    message in one paragraph), an object's error may have lost its identity to the guess.
+
+    Any makes the report incomplete (``message._report``): its named rows are ticketed, and
+    nothing is resolved by its leaving a problem out. Read as complete, the object whose
+    identity went unread had its own ticket resolved as absent (review rev48)."""
+    return sum(
+        1
+        for at in guessed
+        if not (rows[at].identity or rows[at].object_id or rows[at].tracking_id)
+        and FAMILY_OF[classify(rows[at].message, stated_kind(rows[at].stated)).kind] != "quota"
+    )
+
+
 def _tenants(row: Row) -> bool:
     """Whether ``row``'s error may be the tenant's own, naming no object."""
     return FAMILY_OF[classify(row.message, stated_kind(row.stated)).kind] in NAMELESS_FAMILIES
