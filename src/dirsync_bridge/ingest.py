@@ -215,14 +215,17 @@ def ingest(
 
 def _named_late(key: str, ledger: Ledger, summary: RunSummary) -> bool:
     """Whether the message ``key``, met again, is a rejection this pass names for an
-    earlier one and counted rejected (``pipeline._unnamed_before``): then it is not also
-    already seen, which made "messages read" one more than were read. Only its first
-    meeting: another copy of it in the same pass is an input of its own."""
+    earlier one (``pipeline._unnamed_before``): then it counts rejected (no longer apart,
+    ``named_for_earlier``), not also already seen, which made "messages read" one more
+    than were read. Only its first meeting: another copy of it in the same pass is an
+    input of its own."""
     if not summary.named_late or key in summary.late_met:
         return False
     if not ledger.unnamed_before(key, summary.named_late):
         return False
     summary.late_met.add(key)
+    summary.named_for_earlier -= 1  # read by this pass after all: one of its rejections
+    summary.rejected += 1
     return True
 
 

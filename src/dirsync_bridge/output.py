@@ -104,7 +104,7 @@ def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
     read = summary.parsed + summary.rejected + summary.already_seen + summary.unreadable
     yield (
         f"messages: {read} read: {summary.parsed} parsed, {summary.rejected} rejected, "
-        f"{summary.already_seen} already seen, {summary.unreadable} unreadable"
+        f"{summary.already_seen} already seen, {summary.unreadable} unreadable" + _earlier(summary)
     )
     verb = "would be" if dry_run else ""
     yield (
@@ -118,6 +118,12 @@ def summary_lines(summary: RunSummary, dry_run: bool) -> Iterator[str]:
         yield f"unconfirmed: {len(summary.unconfirmed)} write(s); the next run settles them"
 
 
+def _earlier(summary: RunSummary) -> str:
+    # Named here, read by an earlier pass stopped before its output: in no count of reads.
+    n = summary.named_for_earlier
+    return f", {n} rejection(s) of an earlier pass named" if n else ""
+
+
 def run_line(summary: RunSummary, dry_run: bool) -> str:
     """The one line a cron pass ends with."""
     new = summary.parsed + summary.rejected
@@ -127,6 +133,7 @@ def run_line(summary: RunSummary, dry_run: bool) -> str:
         f"already seen, {summary.ignored} ignored; tickets: {summary.created} created, "
         f"{summary.commented} commented, {summary.resolved} resolved, {summary.reopened} "
         f"reopened; mailbox: {summary.mailbox_actions} marked"
+        + _earlier(summary).replace(",", ";", 1)
         + (f"; {len(summary.attention)} need attention" if summary.attention else "")
         + (f"; {len(summary.unconfirmed)} unconfirmed" if summary.unconfirmed else "")
         + "".join(f"; {scan}" for scan in summary.scans)
@@ -144,6 +151,7 @@ def summary_json(summary: RunSummary, dry_run: bool) -> dict[str, Any]:
             "already_seen": summary.already_seen,
             "unreadable": summary.unreadable,
             "ignored": summary.ignored,
+            "named_for_earlier": summary.named_for_earlier,
         },
         "mailbox_actions": summary.mailbox_actions,
         "scans": summary.scans,

@@ -162,17 +162,15 @@ def run_pass(
 def _unnamed_before(ledger: Ledger, spool: Rejections, summary: RunSummary) -> None:
     """The rejections an earlier pass recorded but never named (stopped before its output:
     a kill, a crash, exit 75), named by this pass first and counted among its rejections:
-    read again, such a message is already seen, and no pass would name it. Read again by
-    this pass, it is not counted a second time (``RunSummary.named_late``)."""
+    read again, such a message is already seen, and no pass would name it. Counted apart
+    (``RunSummary.named_for_earlier``): this pass did not read it; read again by this pass,
+    it counts rejected instead, once (``RunSummary.named_late``)."""
     mark = ledger.messages_mark()
     for source, reason in ledger.unnamed_rejections():
         summary.named_late = mark
         code, said, detail = reason.partition(": ")
         spool.add(source, code if said else "rejected", detail if said else reason)
-        if code == "unreadable":  # a mailbox message that could not be fetched
-            summary.unreadable += 1
-        else:
-            summary.rejected += 1
+        summary.named_for_earlier += 1
 
 
 def mark_named(config: Config, summary: RunSummary) -> None:

@@ -70,6 +70,10 @@ class RunSummary:
     """Directory scans read (Graph's provisioning errors), one line each: what they found."""
     fatal: list[str] = field(default_factory=list)
     """Configuration problems the run worked around (a look-up it could not make): exit 2."""
+    named_for_earlier: int = 0
+    """Rejections (or unreadable messages) an earlier pass met and never named, named by
+    this one and not read by it: in no count of what it read (review lowsc: they made
+    "messages: N read" more than it read). One read again counts rejected instead."""
     named_late: int = 0
     """The ledger's mark as the pass began (``Ledger.messages_mark``) when it names
     rejections an earlier pass recorded but never named (``pipeline._unnamed_before``),

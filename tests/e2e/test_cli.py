@@ -167,6 +167,7 @@ def test_replay_then_tickets_json_follows_the_contract(tmp_path: Path) -> None:
         "already_seen": 0,
         "unreadable": 0,
         "ignored": 0,  # only a mailbox pass ignores mail
+        "named_for_earlier": 0,  # no pass stopped before naming its rejections
     }
     assert summary["tickets"]["created"] > 30
     assert (tmp_path / "state" / "state.db").is_file()  # relative to the config file

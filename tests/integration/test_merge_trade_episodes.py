@@ -256,16 +256,19 @@ def linked(sim: JiraSimulator, key: str) -> list[str]:
     )
 
 
-@pytest.mark.parametrize(("outcome", "reaches_jira"), [("drop", True), ("html", False)])
+@pytest.mark.parametrize(
+    ("outcome", "reaches_jira"), [("drop", True), ("html", False), (404, False)]
+)
 def test_in_jira_an_unlink_whose_answer_is_lost_is_settled_by_reading_the_links(
     tmp_path: Path,
     jira_cloud: JiraSimulator,
-    outcome: str,
+    outcome: str | int,
     reaches_jira: bool,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The DELETE of B1's link to B0 gets no answer (the connection drops after Jira did
-    it, or a proxy answers before it gets there): the run reads B1's links. Gone: settled.
+    it, or a proxy answers before it gets there, with its page or with a 404 in Jira's own
+    shape, as a wrong base path does: review rev42): the run reads B1's links. Gone: settled.
     Still there: the DELETE is not sent again, and the run says so, since nothing tells a
     DELETE that never arrived from a link a person made again since (before: sent again,
     which deleted such a person's link, review rev38). A rerun writes nothing."""
@@ -355,3 +358,39 @@ def test_in_jira_an_unlink_whose_read_of_the_links_says_nothing_of_them_is_not_r
     assert b0 in linked(sim, b1)  # nothing deleted on such an answer
     until_settled([*runs, cs], config, env)
     assert linked(sim, b1) == [a0]
+
+
+def test_in_jira_an_unlink_whose_link_a_person_removed_first_is_recorded_without_a_word(
+    tmp_path: Path, jira_cloud: JiraSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A person removes B1's link to B0 between the tool's read of B1's links and its
+    DELETE: Jira answers 404. The links read again show it gone: the unlink is done, said
+    by no warning, and a rerun writes nothing (the 404 is confirmed, not believed: rev42)."""
+    sim = jira_cloud
+    runs, cs = came_back(tmp_path / "in")
+    config = jira_config(sim, tmp_path / "state").model_copy(
+        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
+    )
+    env = token_env(sim)
+    for path in runs:
+        replay([path], config, env=env)
+    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
+    a0, _b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    real = sim._route
+
+    def person_first(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        if method == "DELETE" and path.startswith("issueLink/"):
+            sim.model.unlink(path.split("/")[1])  # the person's removal, just before
+        return real(method, path, query, body)
+
+    sim._route = person_first  # type: ignore[method-assign]
+    try:
+        third = replay([cs], config, env=env)
+    finally:
+        sim._route = real  # type: ignore[method-assign]
+    assert third.attention == third.unconfirmed == [], third
+    assert linked(sim, b1) == [a0]
+    assert not [r for r in caplog.records if "left alone" in r.getMessage()]
+    sim.reset_log()
+    replay([*runs, cs], config, env=env)
+    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]

@@ -26,6 +26,7 @@ from dirsync_bridge.crashpoints import ENV_VAR
 from dirsync_bridge.errors import Retriable
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.pipeline import replay
+from dirsync_bridge.sinks.local import LocalStore
 from dirsync_bridge.sinks.local_schema import IN_LEDGER
 
 from ..reportgen import duplicate, report_email
@@ -270,3 +271,47 @@ def test_in_jira_an_unlink_left_unfinished_by_an_earlier_release_is_not_sent_aga
     replay([*runs, cs], config, env=env)
     assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
     assert linked(sim, b1) == [a0, b0]
+
+
+def test_in_the_local_store_an_unlink_that_fails_is_settled_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store in the ledger's file: the trade's unlink of B1 from B0 fails with a
+    temporary error (its outcome unknown to the writer; its savepoint undone). The pass
+    stops with its intent and its record kept; the next run settles it by reading B1 from
+    the store: the link is gone (the refresh before it in the same commit wrote B1's links
+    whole), so it is recorded, no warning; a replay writes nothing (review rev44 feared
+    the intent was never settled: pinned here, it is)."""
+    runs, cs = came_back(tmp_path / "in")
+    config = make_config(tmp_path / "state")
+    for path in runs:
+        replay([path], config)
+    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
+    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+
+    def failing(self: LocalStore, key: str, to: str) -> None:
+        # As ``sqlite`` names a write's failure on a disk with no room left: temporary.
+        raise Retriable(f"{config.state.path}: disk I/O error (the disk is full)")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LocalStore, "unlink", failing)
+        with pytest.raises(Retriable):
+            replay([cs], config)
+    conn = sqlite3.connect(config.state.path)
+    try:
+        assert [r[0] for r in conn.execute("SELECT operation FROM intents")] == [f"unlink {b0.key}"]
+        kept = conn.execute("SELECT target, intent FROM unlinks").fetchall()
+        assert [(target, intent is not None) for target, intent in kept] == [(b0.key, True)]
+    finally:
+        conn.close()
+    again = replay([cs], config)
+    assert again.attention == again.unconfirmed == [], again
+    assert {t.key: t for t in local_tickets(config)}[b1.key].content.links == (a0.key,)
+    conn = sqlite3.connect(config.state.path)
+    try:
+        assert conn.execute("SELECT * FROM intents").fetchall() == []
+        assert conn.execute("SELECT target, intent FROM unlinks").fetchall() == [(b0.key, None)]
+    finally:
+        conn.close()
+    assert not [r for r in caplog.records if "left alone" in r.getMessage()]
+    assert replay([*runs, cs], config).writes == []

@@ -235,7 +235,8 @@ def test_a_rejection_met_by_a_run_that_ended_75_is_named_by_the_next_run(
     (named,) = again.problems
     assert named.code == "too-large" and "max_message_bytes (100000)" in named.reason
     assert named.source.endswith(big.immutable_id[-16:])
-    assert again.rejected == 1
+    # Named, not read by this pass (the mailbox never serves it again): counted apart.
+    assert (again.rejected, again.named_for_earlier) == (0, 1)
 
     quiet = run(config, env=env)
     assert list(quiet.problems) == [] and quiet.rejected == 0
@@ -336,3 +337,26 @@ def test_a_rejection_named_late_and_read_again_counts_once(tmp_path: Path) -> No
         read = sum(counts[k] for k in ("parsed", "rejected", "already_seen", "unreadable"))
         assert read == files, counts
         assert counts["rejected"] == 1 - number, counts
+
+
+def test_a_rejection_named_late_and_not_read_again_is_not_counted_read(tmp_path: Path) -> None:
+    """The pass that names an earlier pass's rejection reads other files (the rejected one
+    moved away): it was counted rejected, so "messages: N read" (and the JSON summary's
+    counts, summed) said one more than this pass read (review lowsc). Now the counts add up
+    to the files read, and the JSON summary counts it apart, still naming it."""
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[state]\npath = "{tmp_path / "state" / "state.db"}"\n')
+    assert _replay(config_file, corpus, crash="after-ingest:3").returncode == -signal.SIGKILL
+    (corpus / REJECTED).rename(tmp_path / REJECTED)
+    files = len(list(corpus.iterdir()))
+
+    done = _replay(config_file, corpus)
+    assert done.returncode == 1, done.stderr
+    summary = _summary(done)
+    counts = summary["messages"]
+    read = sum(counts[k] for k in ("parsed", "rejected", "already_seen", "unreadable"))
+    assert read == files, counts
+    assert [r["source"] for r in summary["rejected"]] == [str(corpus / REJECTED)]
+    assert counts["named_for_earlier"] == 1, counts

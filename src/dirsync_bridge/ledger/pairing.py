@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from .. import sqlite
-from ..errors import DirsyncBridgeError
 from ..ports import TicketStatus
+from ..sqlite_counts import GroupedCount
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +50,14 @@ class StoreLedger:
     """Store pairing over the ledger's connection (mixed into ``Ledger``)."""
 
     conn: sqlite3.Connection
-    _uncounted: int | None = None
-    """Inside ``counting_store_writes``: the writes recorded as done and not yet added to
-    ``store_pairing`` (one statement for a group, in its transaction, not one a write)."""
+    _counted: GroupedCount | None = None
+
+    @property
+    def _store_writes(self) -> GroupedCount:
+        """The writes recorded as done, added to ``store_pairing`` once a commit."""
+        if self._counted is None:
+            self._counted = GroupedCount(self.conn, "UPDATE store_pairing SET writes = writes + ?")
+        return self._counted
 
     def store_pairing(self) -> tuple[str, int] | None:
         """(store id, writes recorded) of the local store the ledger is kept with, if any."""
@@ -74,47 +79,17 @@ class StoreLedger:
     def _count_store_write(self, writes: int = 1) -> None:
         # In the transaction that records the write as done (``Ledger.done``); in a group,
         # once the record's savepoint is released (``_recording``), added as the group ends.
-        if self._uncounted is not None:
-            self._uncounted += writes
-            return
-        self.conn.execute("UPDATE store_pairing SET writes = writes + ?", (writes,))
+        self._store_writes.add(writes)
 
-    @contextmanager
-    def counting_store_writes(self) -> Iterator[None]:
+    def counting_store_writes(self) -> AbstractContextManager[None]:
         """Inside a group's transaction (``Ledger.grouped``): the writes recorded as done in
         it are added to ``store_pairing`` once, in that transaction, as it ends."""
-        if self._uncounted is not None:  # nested: the outer group adds them
-            yield
-            return
-        self._uncounted = 0
-        try:
-            yield
-        except BaseException:
-            # What is still in the transaction is counted with it; a failure to count must
-            # not hide the error that got us here (the transaction goes with it).
-            with suppress(sqlite3.Error, DirsyncBridgeError):
-                self._add_uncounted()
-            raise
-        self._add_uncounted()
+        return self._store_writes.group()
 
-    def _add_uncounted(self) -> None:
-        writes, self._uncounted = self._uncounted, None
-        # Not in a transaction: SQLite rolled it back by itself (a full disk), and with it
-        # the records counted; nothing of them is left to count.
-        if writes and self.conn.in_transaction:
-            self.conn.execute("UPDATE store_pairing SET writes = writes + ?", (writes,))
-
-    @contextmanager
-    def _recording(self) -> Iterator[None]:
+    def _recording(self) -> AbstractContextManager[None]:
         """The transaction of a record of writes (a savepoint in a group): one that fails
         undoes itself, and the writes it counted in the group with it."""
-        before = self._uncounted
-        try:
-            with sqlite.transaction(self.conn):
-                yield
-        except BaseException:
-            self._uncounted = before
-            raise
+        return self._store_writes.write()
 
     def has_tickets(self) -> bool:
         """Whether the ledger has recorded any ticket at all."""

@@ -33,7 +33,6 @@ How each promise of ``Sink`` is kept against a server that has no idempotency ke
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -67,7 +66,7 @@ from .jira_bulk import (
     unsettled,
 )
 from .jira_http import JiraHttp, TooLarge
-from .jira_links import LinkTypes, link_body, links_to, refused_link
+from .jira_links import LinkTypes, link_body, links_to, refused_link, unlink_confirmed
 from .jira_people import resolution_of, resolved_since
 from .jira_settle import FIELDS, Settle, snapshot_of
 from .jira_shapes import readable_issue, transitions_of
@@ -306,11 +305,14 @@ class JiraSink:
     def unlink(self, key: str, to: str) -> None:
         """Delete the issue links of ``[jira] link_type`` between ``key`` and ``to``."""
         ids = links_to(self._http, key, to, self._link_types.name())
+        missed = []  # answered 404: gone already (a person removed it), or not Jira's 404
         for lid in ids:
-            # A 404: that link is gone already (a person removed it), as wanted; the issue
-            # itself was there a moment ago (read by ``links_to``).
-            with contextlib.suppress(TicketGone):
+            try:
                 self._write(key, f"unlink {key} from {to}", "DELETE", f"issueLink/{lid}", None)
+            except TicketGone:
+                missed.append(lid)
+        if missed:
+            unlink_confirmed(self._http, key, to, missed)
 
     def resolved_since(self, since: datetime | None) -> PeopleCheck:
         """The tool's tickets Jira shows done that changed since ``since``: one query

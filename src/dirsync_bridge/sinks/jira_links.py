@@ -17,7 +17,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError, NotWritten, Retriable, Skippable, TicketGone
+from ..errors import ConfigError, NotWritten, Retriable, Skippable, TicketGone, WriteUnconfirmed
 from .jira_http import JiraHttp
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,33 @@ def _links_to(http: JiraHttp, key: str, to: str, type_name: str) -> list[str]:
         # show that one (review rev38: the unlink deleted nothing, recorded as done).
         ids = link_ids(fields, type_name, _names_of(http, to))
     return ids
+
+
+def unlink_confirmed(http: JiraHttp, key: str, to: str, missed: Collection[str]) -> None:
+    """After ``DELETE issueLink/{id}`` answered 404 for the links ``missed``: read ``key``'s
+    links once, and ``WriteUnconfirmed`` if any of them is still there.
+
+    Jira's 404 means a person removed the link first, as wanted; but a 404 in Jira's shape
+    may come from elsewhere (a wrong base path, a proxy), the link untouched, and taken for
+    gone it stayed with no word (review rev42). Still there, the unlink's outcome is
+    unknown: settled as any such (``ticket_apply.unlink_unsettled``: said, left alone)."""
+    what = f"unlink {key} from {to}"
+    try:
+        answer = http.read(
+            f"read the links of {key}", f"issue/{key}", {"fields": "issuelinks"}, ticket=key
+        )
+    except Retriable as exc:  # (a DELETE has left: never NotWritten here)
+        raise WriteUnconfirmed(f"Jira: {what}: HTTP 404, then its links unread ({exc})") from None
+    fields = answer.get("fields") if isinstance(answer, dict) else None
+    links = fields.get("issuelinks") if isinstance(fields, dict) else None
+    if not isinstance(links, list):
+        raise WriteUnconfirmed(f"Jira: {what}: HTTP 404, then an answer without its links")
+    there = {str(link.get("id")) for link in links if isinstance(link, dict)}
+    if there & set(missed):
+        raise WriteUnconfirmed(
+            f"Jira: {what}: HTTP 404, yet the link is still there (not Jira's answer: a "
+            "wrong [jira] url path, a proxy?)"
+        )
 
 
 def _names_of(http: JiraHttp, key: str) -> set[str]:

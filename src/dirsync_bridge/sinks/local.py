@@ -18,15 +18,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from .. import sqlite
-from ..errors import DirsyncBridgeError, TicketMissing
+from ..errors import TicketMissing
 from ..ports import TicketContent, TicketSnapshot, TicketStatus
 from ..sink_values import Found, Made, NewTicket, PeopleCheck, TicketsSeen
+from ..sqlite_counts import GroupedCount
 from .local_keeping import KEY_PREFIX, StoreKeeping, links_json, now_stamp, ticket_number
 from .local_schema import IN_LEDGER, MIGRATIONS, ROLE, SEPARATE, TICKET_COLUMNS, Tables
 
@@ -47,9 +48,8 @@ class LocalStore(StoreKeeping):
     ledger's intents and records of them: 50, as Jira's. A reconcile holds four batches'
     worth of problems in memory at once."""
     max_in_flight = 1
-    _pending: int | None = None
-    """Inside ``grouped``: the writes taken and not yet added to the store's revision (one
-    statement for the group, in its transaction, instead of one a write)."""
+    _revision: GroupedCount
+    """The writes the store has taken, added to once a commit (``grouped``)."""
 
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the store in a file of its own and bring its schema up
@@ -58,6 +58,7 @@ class LocalStore(StoreKeeping):
         self._conn = sqlite.connect(path, MIGRATIONS, ROLE)
         self._t = SEPARATE
         self._owned = True
+        self._revision = _revision_of(self._conn, SEPARATE)
 
     @classmethod
     def in_ledger(cls, conn: sqlite3.Connection, path: Path | str) -> LocalStore:
@@ -93,6 +94,7 @@ class LocalStore(StoreKeeping):
     ) -> LocalStore:
         store = cls.__new__(cls)
         store.path, store._conn, store._t, store._owned = path, conn, tables, owned
+        store._revision = _revision_of(conn, tables)
         return store
 
     @contextmanager
@@ -100,41 +102,13 @@ class LocalStore(StoreKeeping):
         """The writes made inside commit as one transaction (``sqlite.grouped``): each still
         counts as one write taken, and one that fails undoes itself alone. Their count is
         added to the revision once, in that transaction, as the group ends."""
-        with sqlite.grouped(self._conn):
-            if self._pending is not None:  # nested: the outer group adds them
-                yield
-                return
-            self._pending = 0
-            try:
-                yield
-            except BaseException:
-                # Whatever is still in the transaction is counted with it; a failure to count
-                # must not hide the error that got us here (the transaction goes with it).
-                with suppress(sqlite3.Error, DirsyncBridgeError):
-                    self._add_taken()
-                raise
-            self._add_taken()
+        with sqlite.grouped(self._conn), self._revision.group():
+            yield
 
-    def _add_taken(self) -> None:
-        taken, self._pending = self._pending, None
-        # Not in a transaction: SQLite rolled it back by itself (a full disk), and with it
-        # the writes counted; nothing of them is left to count.
-        if taken and self._conn.in_transaction:
-            self._conn.execute(
-                f"UPDATE {self._t.store} SET revision = revision + ? WHERE id = 1", (taken,)
-            )
-
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self) -> AbstractContextManager[None]:
         """One write's transaction (a savepoint in a group): a write that fails undoes itself,
         and the writes it counted in the group with it."""
-        before = self._pending
-        try:
-            with sqlite.transaction(self._conn):
-                yield
-        except BaseException:
-            self._pending = before
-            raise
+        return self._revision.write()
 
     def find(
         self, idempotency_key: str, written_at: datetime | None = None
@@ -346,12 +320,7 @@ class LocalStore(StoreKeeping):
     def _count_write(self, writes: int = 1) -> None:
         # In the write's own transaction: the count and the write cannot part (in a group,
         # undone with its savepoint by ``_writing``, added in the group's transaction).
-        if self._pending is not None:
-            self._pending += writes
-            return
-        self._conn.execute(
-            f"UPDATE {self._t.store} SET revision = revision + ? WHERE id = 1", (writes,)
-        )
+        self._revision.add(writes)
 
     def _row(self, key: str) -> sqlite3.Row:
         row: sqlite3.Row | None = self._conn.execute(
@@ -394,3 +363,8 @@ def _to_snapshot(row: sqlite3.Row, comments: dict[str, str]) -> TicketSnapshot:
 
 def _as_dict(pairs: Iterable[sqlite3.Row]) -> dict[str, str]:
     return {comment_key: body for comment_key, body in pairs}
+
+
+def _revision_of(conn: sqlite3.Connection, tables: Tables) -> GroupedCount:
+    """The store's revision: the writes it has taken (``store_pairing`` is the ledger's)."""
+    return GroupedCount(conn, f"UPDATE {tables.store} SET revision = revision + ? WHERE id = 1")
