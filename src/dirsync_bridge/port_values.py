@@ -1,8 +1,9 @@
-"""The values the ports trade (``ports``): a message as read, a ticket's content and
-snapshot, a resolution, what was written, the facts kept of a ticket, an intent.
+"""The values the ports trade (``ports``): a ticket's content and snapshot, a resolution,
+what was written, the facts kept of a ticket, an intent (a message as read: ``raw_message``).
 
 Pure values, importing nothing of the package: kept apart from the ``Protocol``s for the
-size of ``ports``, which re-exports them.
+size of ``ports``, which re-exports them (and ``raw_message``'s, kept apart again so that
+``parse`` does not build these models).
 """
 
 from __future__ import annotations
@@ -14,25 +15,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 TicketStatus = Literal["open", "resolved"]
-Outcome = Literal["processed", "rejected"]
-"""What became of a message: it made (or could make) tickets, or it was refused."""
 
 
 # ---------------------------------------------------------------------------------------------
 # Values
-
-
-@dataclass(frozen=True, slots=True)
-class RawMessage:
-    """One message's bytes and where they came from (a path, ``path#n``, a mailbox id)."""
-
-    source: str
-    data: bytes
-    ref: str | None = None
-    """The source's own handle on the message (a Graph message id), for its after-actions."""
-    at: datetime | None = None
-    """When the source received it, if it knows (a mailbox does), or when its file was last
-    written (a saved file: the time of an export that has none of its own)."""
 
 
 class TicketContent(BaseModel):

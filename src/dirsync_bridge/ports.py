@@ -26,14 +26,13 @@ from .ledger_ports import Ledger, MailboxBook
 from .port_values import (
     Applied,
     Intent,
-    Outcome,
-    RawMessage,
     Resolution,
     TicketContent,
     TicketFacts,
     TicketSnapshot,
     TicketStatus,
 )
+from .raw_message import Outcome, RawMessage
 
 __all__ = [
     "Applied",

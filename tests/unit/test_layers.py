@@ -25,6 +25,7 @@ CORE = (
     "ports",
     "ledger_ports",
     "port_values",
+    "raw_message",
     "problem",
     "fingerprint",
     "lifecycle",

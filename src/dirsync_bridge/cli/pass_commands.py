@@ -6,6 +6,7 @@ import logging
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError as PydanticValidationError
@@ -13,7 +14,6 @@ from pydantic import ValidationError as PydanticValidationError
 from .. import interrupt, pass_end
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
-from ..metrics import PassWatch, watched
 from ..output import run_line, summary_json, summary_json_text, summary_lines, utc_now
 from ..run_summary import CutShort, RunSummary
 from ..terminal import ProgressBar
@@ -26,6 +26,9 @@ from .group import (
     tenant_option,
     with_tenant,
 )
+
+if TYPE_CHECKING:  # a pass's own (``_metrics``): ``parse`` starts without it
+    from ..metrics import PassWatch
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -132,6 +135,8 @@ def _progress_bar(label: str) -> ProgressBar | None:
 def _metrics(config: Config, dry_run: bool) -> AbstractContextManager[PassWatch]:
     """The textfile written however the pass ends (``metrics``); none for a dry run, which
     changes nothing a metric tells."""
+    from ..metrics import watched  # a pass's own: ``parse`` starts without it
+
     return watched(None if dry_run else config.metrics.textfile, config.state.path)
 
 

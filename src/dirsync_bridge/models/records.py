@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic_core import to_json
 
 Family = Literal[
@@ -34,7 +34,9 @@ UtcTimestamp = Annotated[datetime, PlainSerializer(_iso_utc, return_type=str)]
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built when first used, not when imported: a command builds only the models it uses
+    # (``parse`` builds ``Report``, with its errors' models inside it, not each on its own).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Conflict(_Record):
@@ -215,7 +217,7 @@ class Report(_Record):
 
     def to_json(self) -> bytes:
         """The contract's JSON object as UTF-8 text, from pydantic's own serialiser."""
-        return _REPORT_JSON.dump_json(self)
+        return self.__pydantic_serializer__.to_json(self)
 
 
 RejectCode = Literal[
@@ -284,7 +286,6 @@ _KEY_ORDER = (
     "complete",
     "errors",
 )
-_REPORT_JSON = TypeAdapter(Report)
 
 
 ParseResult = Report | Rejected

@@ -37,7 +37,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 
 from ..models import ParseResult, Rejected, Report
 from ..parse.detect import read_input
@@ -45,9 +45,12 @@ from ..parse.message import ParseSettings
 from ..parse.parsed_report import ParsedReport
 from ..parse.tenants import TenantRules
 from ..parse.trust import TrustPolicy
-from ..ports import Outcome, Progress, RawMessage
-from ..run_summary import RunSummary
+from ..raw_message import RawMessage
 from . import mbox
+
+if TYPE_CHECKING:  # named in signatures only: ``parse`` need not build the ports' models
+    from ..ports import Outcome, Progress
+    from ..run_summary import RunSummary
 
 _WALKED = (".eml", ".mbox", ".xml", ".evtx")
 """What a directory walk reads: report emails, mbox archives of them (``replay FILE.mbox``
