@@ -193,6 +193,12 @@ _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
 # The label in any capitalisation, as catalog.find_tracking_id reads it (ASCII letters only).
 _TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 _MAX_IDENTITY = 320
+# A letter's closing, or a signature's "-- " delimiter: no error text starts so.
+_CLOSING = re.compile(
+    r"^(?:(?:thank you|thanks|many thanks|regards|best regards|kind regards|sincerely"
+    r"|best wishes|cheers)\b|--(?: |$)|this (?:message|e-?mail) was sent from an unmonitored)",
+    re.IGNORECASE,
+)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -217,6 +223,11 @@ def read_text(text: str) -> BodyFacts:
                 break
             after_unplaced = False
             continue
+        if (start is not None or facts.rows) and _CLOSING.match(flat):
+            # The letter's end, with no rule before it: what follows (a signature, an
+            # address, the unmonitored-mailbox notice) is no error (review rev49: each read
+            # as an Unknown row, or an identity with no error, every daily report).
+            break
         if _TRACKING_ONLY.match(flat) and facts.rows:
             last = facts.rows[-1]
             if last.tracking_id is None:

@@ -216,10 +216,6 @@ def _report(
         # Its object may be named by the paragraph before, in a shape not read as an
         # identity: read as complete, the report would resolve that object's own ticket.
         return _rejected(source, envelope, "not-a-report", _unplaced(unsure))
-    if facts.orphans:
-        # An identity with no error after it may be an error's text read as one: read as
-        # complete, the report would lose that error and resolve its ticket (rev47).
-        return _rejected(source, envelope, "not-a-report", _orphaned(facts.orphans))
     if nameless:
         # The others are the report; the message is not refused for a row it cannot file
         # (as csexport leaves out an object that names none).
@@ -233,10 +229,13 @@ def _report(
         "tenant": tenant,
         "sync_completed_at": completed_at,
     }
-    if doubt := nameless + doubtful_rows(facts.rows, facts.guessed):
-        # A row whose object went unread may be an open problem's: read as complete, the
-        # report would resolve that object's own ticket as absent (review rev48). Its named
-        # rows are still ticketed; refused, one odd row would stop the tenant's every report.
+    if doubt := doubtful_rows(facts.rows, facts.guessed) + facts.orphans:
+        # A row whose object went unread may be an open problem's, and an identity with no
+        # error after it may be an error's text read as one: read as complete, the report
+        # would resolve that object's own ticket as absent (reviews rev47, rev48). Its named
+        # rows are still ticketed; refused, one odd paragraph (a footer address, rev49)
+        # would stop the tenant's every report. Only guesses at plain text: a table row
+        # naming no object is left out as before, the report complete (rev49).
         fields["complete"] = False
         log.warning("%s: %s", source, _incomplete(doubt))
     return ParsedReport.of(fields, rows)
@@ -250,11 +249,11 @@ _NO_ROWS = (
 
 
 def _incomplete(count: int) -> str:
-    rows = "error row names" if count == 1 else "error rows name"
+    said = "paragraph" if count == 1 else "paragraphs"
     return (
-        f"{count} {rows} no object the reader could tell (its identity missing, or in a "
-        "shape not read as one): read as incomplete, its named rows are ticketed and no "
-        "open problem it leaves out is resolved by it"
+        f"{count} {said} the reader could not pair (an error naming no object it could "
+        "tell, or an identity with no error after it): read as incomplete, its named rows "
+        "are ticketed and no open problem it leaves out is resolved by it"
     )
 
 
@@ -273,14 +272,6 @@ def _unplaced(count: int) -> str:
         f"{count} {rows} no object though the error is an object's, {each}after a "
         "paragraph that is no known error and may be its identity in a shape not read as one; "
         "read as a complete report, it would resolve that object's own ticket"
-    )
-
-
-def _orphaned(count: int) -> str:
-    said = "1 identity paragraph has" if count == 1 else f"{count} identity paragraphs have"
-    return (
-        f"{said} no error after it (a table or the end came next): it may be an error's "
-        "text read as an identity; read as a complete report, that error would be lost"
     )
 
 
