@@ -80,3 +80,50 @@ def test_rev50_a_proxy_404_on_the_unlink_and_on_its_confirming_read_makes_no_new
     assert sorted(sim.issues) == before  # no duplicate of B1
     until_settled([*runs, cs], config, env)
     assert sorted(sim.issues) == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev50 D2: a refused confirming read (400/403) after a DELETE issueLink's 404 "
+    "abandons the unlink's intent and its unlinks record: the next run deletes again",
+)
+@pytest.mark.parametrize("status", [400, 403])
+def test_rev50_an_unlink_whose_confirming_read_is_refused_is_never_sent_again(
+    tmp_path: Path, jira_cloud: JiraSimulator, status: int
+) -> None:
+    """A person removes B1's link to B0 just before the tool's DELETE (Jira: 404); Jira
+    then refuses the confirming read of B1's links once (400, or 403: a permission changed
+    for a moment). A DELETE has left: the pair counts as unlinked (``Ledger.unlinked``),
+    so the link the person makes again afterwards is theirs and stays. Seen: the intent
+    and its record abandoned, the next run's DELETE removes the person's link."""
+    sim = jira_cloud
+    config, env, runs, cs = _setup(tmp_path, sim)
+    _a0, b0, b1 = _anns(sim)
+    real = sim._route
+    state = {"deleted": False, "left": 1}
+
+    def route(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        if method == "DELETE" and path.startswith("issueLink/") and not state["deleted"]:
+            state["deleted"] = True
+            sim.model.unlink(path.split("/")[1])  # the person's removal, just before
+        elif method == "GET" and path == f"issue/{b1}" and state["deleted"] and state["left"]:
+            state["left"] -= 1
+            raise ApiError(status, "refused")
+        return real(method, path, query, body)
+
+    sim._route = route  # type: ignore[method-assign]
+    try:
+        replay([cs], config, env=env)
+    except Exception:  # 403: the run stops (exit 2); 400: the ticket needs attention
+        pass
+    finally:
+        sim._route = real  # type: ignore[method-assign]
+    assert b0 not in linked(sim, b1)
+    sim.model.link(  # the person links B1 to B0 again, with the tool's type: theirs now
+        {"type": {"name": "Relates"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
+    )
+    sim.reset_log()
+    until_settled([*runs, cs], config, env)
+    deleted = [r.path for r in sim.log.writes() if r.method == "DELETE"]
+    assert deleted == [], deleted
+    assert b0 in linked(sim, b1)
