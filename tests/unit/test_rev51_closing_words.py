@@ -151,3 +151,11 @@ def test_a_forwarders_note_between_pasted_rows_does_not_hide_the_rows_after_it()
     assert isinstance(result, Report), result
     # Seen: complete=True, ann alone (at 0c025aa^: incomplete, ann and bob both read).
     assert "bob@contoso.com" in _identities(result) or not result.complete
+
+
+@pytest.mark.xfail(strict=True, reason="rev51 D3: a closing glued under a plain table's rows")
+def test_a_closing_line_under_a_plain_tables_rows_is_no_object() -> None:
+    table = f"Identity\tError Description\nann@contoso.com\t{NOT_FOUND}\nThanks,\n\n"
+    # Seen (at 0c025aa and before it): a row whose identity is "Thanks,", an Unknown ticket
+    # named by the signature, the report complete.
+    assert _identities(_report(HEAD + INTRO + table)) == ["ann@contoso.com"]
