@@ -52,11 +52,6 @@ def _proxy(sim: JiraSimulator, b1: str, read_status: int, times: int = 1) -> Any
     return real, route
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev50 D1: 6e96b23's confirming read answered 404 (not Jira's, as the DELETE's) "
-    "is taken for the ticket deleted: B1 forgotten, a duplicate ticket made, the link kept",
-)
 def test_rev50_a_proxy_404_on_the_unlink_and_on_its_confirming_read_makes_no_new_ticket(
     tmp_path: Path, jira_cloud: JiraSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -82,11 +77,6 @@ def test_rev50_a_proxy_404_on_the_unlink_and_on_its_confirming_read_makes_no_new
     assert sorted(sim.issues) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev50 D2: a refused confirming read (400/403) after a DELETE issueLink's 404 "
-    "abandons the unlink's intent and its unlinks record: the next run deletes again",
-)
 @pytest.mark.parametrize("status", [400, 403])
 def test_rev50_an_unlink_whose_confirming_read_is_refused_is_never_sent_again(
     tmp_path: Path, jira_cloud: JiraSimulator, status: int

@@ -13,8 +13,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from .conftest import cli_with_config_file
 
 AT = datetime(2024, 3, 4, 9, tzinfo=UTC)
@@ -60,7 +58,6 @@ def _replay(tmp_path: Path, later: str) -> str:
     return done.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="rev51 D1: thanks@ ends the rows; bob resolved")
 def test_a_still_failing_object_after_a_thanks_identity_is_not_resolved(tmp_path: Path) -> None:
     thanks = "thanks@contoso.com\n\n" + DUP
     out = _replay(tmp_path, ANN + "\n\n" + thanks + "\n\n" + BOB)

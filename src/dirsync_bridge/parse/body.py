@@ -56,10 +56,13 @@ class BodyFacts:
     place: neither an identity of a shape it knows nor an error it knows (``Ann Akers``,
     ``CONTOSO\\Ann Akers``). That paragraph may be the row's identity: such a row naming no
     object refuses the report (``parsed_report.unplaced_rows``)."""
+    unread: int = 0
+    """Paragraphs after a plain-text closing that read as known errors: rows not read."""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
-    next): each may be an error's text read as an identity, so the report is refused
-    (review rev47: dropped, the error was lost with no word)."""
+    next): each may be an error's text read as an identity, so the report is read as
+    incomplete (review rev47: dropped, the error was lost with no word; rev49: refused,
+    a footer's address stopped every daily report)."""
 
 
 def collapse(text: str | None) -> str:
@@ -194,9 +197,12 @@ _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
 _TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 _MAX_IDENTITY = 320
 # A letter's closing, or a signature's "-- " delimiter: no error text starts so.
+# The word ends at a space, a comma, "!" or the end: "thanks@contoso.com" is an identity
+# (review rev51: it ended the rows, the objects after it resolved as absent).
 _CLOSING = re.compile(
     r"^(?:(?:thank you|thanks|many thanks|regards|best regards|kind regards|sincerely"
-    r"|best wishes|cheers)\b|--(?: |$)|this (?:message|e-?mail) was sent from an unmonitored)",
+    r"|best wishes|cheers)(?=[ ,!]|$)|--(?: |$)"
+    r"|this (?:message|e-?mail) was sent from an unmonitored)",
     re.IGNORECASE,
 )
 
@@ -216,17 +222,20 @@ def read_text(text: str) -> BodyFacts:
 
     pending_identity: str | None = None
     after_unplaced = False  # the paragraph before was one the reader could not place
-    for para in body:
+    for at, para in enumerate(body):
         flat = collapse(para)
         if _SEPARATOR.match(para):
             if start is not None:
                 break
             after_unplaced = False
             continue
-        if (start is not None or facts.rows) and _CLOSING.match(flat):
+        if (start is not None or facts.rows) and _closes(para, flat):
             # The letter's end, with no rule before it: what follows (a signature, an
             # address, the unmonitored-mailbox notice) is no error (review rev49: each read
-            # as an Unknown row, or an identity with no error, every daily report).
+            # as an Unknown row, or an identity with no error, every daily report). Known
+            # errors after it (a forwarder's note between pasted rows) are rows unread: the
+            # report is then incomplete (review rev51: they resolved as absent).
+            facts.unread = _errors_in(body[at + 1 :])
             break
         if _TRACKING_ONLY.match(flat) and facts.rows:
             last = facts.rows[-1]
@@ -263,6 +272,20 @@ def read_text(text: str) -> BodyFacts:
             after_unplaced = True
     facts.orphans += pending_identity is not None
     return facts
+
+
+def _errors_in(paras: list[str]) -> int:
+    """How many of ``paras`` read as a known error, or a table with error rows."""
+    return sum(
+        1
+        for para in paras
+        if is_known_message(collapse(para)) or rows_from_table(_plain_table(para))
+    )
+
+
+def _closes(para: str, flat: str) -> bool:
+    """Whether ``para`` is a letter's closing: never an identity, nor a table's lines."""
+    return bool(_CLOSING.match(flat)) and not _looks_like_identity(flat) and "\t" not in para
 
 
 def _plain_table(para: str) -> list[list[str]]:

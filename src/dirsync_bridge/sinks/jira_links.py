@@ -17,7 +17,15 @@ from collections.abc import Collection
 from typing import Any
 
 from ..config.settings import JiraSettings
-from ..errors import ConfigError, NotWritten, Retriable, Skippable, TicketGone, WriteUnconfirmed
+from ..errors import (
+    ConfigError,
+    DirsyncBridgeError,
+    NotWritten,
+    Retriable,
+    Skippable,
+    TicketGone,
+    WriteUnconfirmed,
+)
 from .jira_http import JiraHttp
 
 log = logging.getLogger(__name__)
@@ -152,7 +160,11 @@ def unlink_confirmed(http: JiraHttp, key: str, to: str, missed: Collection[str])
         answer = http.read(
             f"read the links of {key}", f"issue/{key}", {"fields": "issuelinks"}, ticket=key
         )
-    except Retriable as exc:  # (a DELETE has left: never NotWritten here)
+    except DirsyncBridgeError as exc:
+        # A DELETE has left: whatever refuses the read (a proxy's 404 taken for the issue
+        # deleted, a 400 or 403), the unlink's outcome is unknown, its record kept. Taken
+        # for gone, the ticket was forgotten and made again; refused, the record was
+        # dropped and a person's link made again deleted (review rev50).
         raise WriteUnconfirmed(f"Jira: {what}: HTTP 404, then its links unread ({exc})") from None
     fields = answer.get("fields") if isinstance(answer, dict) else None
     links = fields.get("issuelinks") if isinstance(fields, dict) else None
