@@ -197,11 +197,12 @@ _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
 _TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 _MAX_IDENTITY = 320
 # A letter's closing, or a signature's "-- " delimiter: no error text starts so.
-# The word ends at a space, a comma, "!" or the end: "thanks@contoso.com" is an identity
-# (review rev51: it ended the rows, the objects after it resolved as absent).
+# The word ends at a space or a punctuation mark ("Thanks.", "Regards:", review rev52) or
+# the end: "thanks@contoso.com" is an identity (review rev51: it ended the rows, the
+# objects after it resolved as absent); ``_closes`` also refuses identity-shaped ones.
 _CLOSING = re.compile(
     r"^(?:(?:thank you|thanks|many thanks|regards|best regards|kind regards|sincerely"
-    r"|best wishes|cheers)(?=[ ,!]|$)|--(?: |$)"
+    r"|best wishes|cheers)(?=[ ,!.:;]|$)|--(?: |$)"
     r"|this (?:message|e-?mail) was sent from an unmonitored)",
     re.IGNORECASE,
 )
@@ -275,17 +276,24 @@ def read_text(text: str) -> BodyFacts:
 
 
 def _errors_in(paras: list[str]) -> int:
-    """How many of ``paras`` read as a known error, or a table with error rows."""
-    return sum(
-        1
-        for para in paras
-        if is_known_message(collapse(para)) or rows_from_table(_plain_table(para))
+    """How many of ``paras`` may hold an error row: a known error, a table with error rows,
+    or an identity (its error text may be one the catalogue does not know, review rev52)."""
+    return sum(1 for para in paras if _holds_rows(para, collapse(para)))
+
+
+def _holds_rows(para: str, flat: str) -> bool:
+    return (
+        is_known_message(flat)
+        or _looks_like_identity(flat)
+        or bool(rows_from_table(_plain_table(para)))
     )
 
 
 def _closes(para: str, flat: str) -> bool:
-    """Whether ``para`` is a letter's closing: never an identity, nor a table's lines."""
-    return bool(_CLOSING.match(flat)) and not _looks_like_identity(flat) and "\t" not in para
+    """Whether ``para`` is a letter's closing: never an identity, a known error or a table
+    with error rows ("Regards Team | <error>", "Thanks, see also:" over a table: review
+    rev52, their rows were lost), nor a tab-separated line."""
+    return bool(_CLOSING.match(flat)) and "\t" not in para and not _holds_rows(para, flat)
 
 
 def _plain_table(para: str) -> list[list[str]]:
