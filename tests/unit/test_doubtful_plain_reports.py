@@ -10,10 +10,14 @@ rev48's other finding, kept as strict-xfail tests in ``test_rev48_plain_paragrap
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse.message import parse_message
+
+from ..reportgen import report_email
 
 HEAD = (
     b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
@@ -96,3 +100,12 @@ def test_the_errors_sentence_followed_by_no_row_is_refused() -> None:
     )
     assert isinstance(result, Rejected), result
     assert result.code == "not-a-report" and "followed by no error row" in result.detail
+
+
+def test_an_html_report_with_an_empty_error_table_is_a_complete_report_of_no_errors() -> None:
+    raw = report_email("Contoso", datetime(2020, 1, 1, tzinfo=UTC), [], "empty@x")
+    result = parse_message(raw, "x.eml", None)
+    # Since 7232bbb: refused, its text's errors sentence "followed by no error row read";
+    # a tenant's report of no errors then resolved nothing (test_replay's superseded ticket).
+    assert isinstance(result, Report), result
+    assert result.complete is True and not result.errors

@@ -303,7 +303,12 @@ def read_body(parts: Parts) -> BodyFacts:
         facts = html_facts(parts, html)
         if facts.rows or facts.cut:
             return facts
-        fallbacks.append(read_text(facts.text))
+        as_text = read_text(facts.text)
+        if facts.has_error_section:
+            # Its error table is there and empty: a report of no errors, whose sentence is
+            # followed by no row as it should be (refused as rows unread since 7232bbb).
+            as_text.errors_sentence = False
+        fallbacks.append(as_text)
     for text in parts.plain:
         facts = read_text(text.text())
         if facts.rows:
