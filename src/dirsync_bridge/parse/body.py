@@ -57,7 +57,8 @@ class BodyFacts:
     ``CONTOSO\\Ann Akers``). That paragraph may be the row's identity: such a row naming no
     object refuses the report (``parsed_report.unplaced_rows``)."""
     unread: int = 0
-    """Paragraphs after a plain-text closing that read as known errors: rows not read."""
+    """Paragraphs after a plain-text closing that may hold rows (a known error, an identity,
+    a table with error rows): rows not read, so the report is read as incomplete."""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
     next): each may be an error's text read as an identity, so the report is read as
@@ -233,9 +234,9 @@ def read_text(text: str) -> BodyFacts:
         if (start is not None or facts.rows) and _closes(para, flat):
             # The letter's end, with no rule before it: what follows (a signature, an
             # address, the unmonitored-mailbox notice) is no error (review rev49: each read
-            # as an Unknown row, or an identity with no error, every daily report). Known
-            # errors after it (a forwarder's note between pasted rows) are rows unread: the
-            # report is then incomplete (review rev51: they resolved as absent).
+            # as an Unknown row, or an identity with no error, every daily report). What may
+            # be rows after it (a forwarder's note between pasted rows) are rows unread: the
+            # report is then incomplete (reviews rev51, rev52: they resolved as absent).
             facts.unread = _errors_in(body[at + 1 :])
             break
         if _TRACKING_ONLY.match(flat) and facts.rows:
