@@ -11,13 +11,15 @@ rev48's other finding, kept as strict-xfail tests in ``test_rev48_plain_paragrap
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 
 import pytest
 
 from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import report_email
+from ..reportgen import _email, duplicate, report_email, report_html
 
 HEAD = (
     b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
@@ -109,3 +111,40 @@ def test_an_html_report_with_an_empty_error_table_is_a_complete_report_of_no_err
     # a tenant's report of no errors then resolved nothing (test_replay's superseded ticket).
     assert isinstance(result, Report), result
     assert result.complete is True and not result.errors
+
+
+def _empty_table_html() -> str:
+    return report_html("Contoso", datetime(2020, 1, 1, tzinfo=UTC), [])
+
+
+def test_an_error_table_whose_row_holds_a_nested_table_is_not_a_report_of_no_errors() -> None:
+    err = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
+    html = _empty_table_html().replace(
+        "</tr>\n</table>",
+        f"</tr>\n<tr><td>ann@contoso.com</td><td><table><tr><td>{err}</td></tr></table></td>"
+        "</tr></table>",
+    )
+    result = parse_message(_email(html, datetime(2020, 1, 1, tzinfo=UTC), "g@x"), "x", None)
+    # At fb25cf0 (review rev54): a complete report of no errors, resolving every problem.
+    assert isinstance(result, Rejected), result
+
+
+def test_an_empty_html_table_beside_a_quoted_plain_part_is_not_a_report_of_no_errors() -> None:
+    plain = (
+        "> The Directory Synchronization batch run was completed on Wednesday, 01 January 2020 "
+        "00:00:00 GMT for tenant Contoso.\n> \n"
+        "> The following errors occurred during synchronization:\n> \n> ann@contoso.com\n> \n> "
+        + DUP
+        + "\n"
+    )
+    message = MIMEMultipart("alternative")
+    message.attach(MIMEText(plain, "plain"))
+    message.attach(MIMEText(_empty_table_html(), "html"))
+    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
+    message["To"] = "admin@contoso.com"
+    message["Subject"] = "Directory Synchronization Error Report"
+    message["Date"] = "Wed, 01 Jan 2020 00:00:00 +0000"
+    message["Message-ID"] = "<c3@x>"
+    result = parse_message(message.as_bytes(), "x", None)
+    # At fb25cf0 (review rev54): the HTML part's empty table won, a report of no errors.
+    assert isinstance(result, Rejected), result

@@ -49,6 +49,8 @@ class BodyFacts:
     found (or not) by a guess at the paragraph before: such a row without one may name its
     object in a shape the guess does not know, so it is not left out as naming none, as a
     row read from cells is (``parsed_report.named_rows``)."""
+    empty_table: bool = False
+    """An HTML body whose error tables hold their header row alone: a report of no errors."""
     errors_sentence: bool = False
     """A plain-text body saying "The following errors occurred": rows must follow it."""
     unplaced: set[int] = field(default_factory=set)

@@ -81,6 +81,11 @@ def finish(
     its message is refused until it is whole, unless a closing boundary proves it whole.
     """
     facts = BodyFacts(rows=rows, cut=document.cut(), closed=document.closed)
+    # Only a table of its header row alone is empty: one with rows not read (empty cells, a
+    # nested table) is rows unread, never a report of no errors (review rev54).
+    facts.empty_table = bool(error_tables) and all(
+        sum(1 for _ in table.iter("tr")) <= 1 for table in error_tables
+    )
     _remove_keeping_tails(error_tables)
     # What is left is small (the error tables are gone): make its line breaks and blocks
     # newlines, so that paragraphs read as in plain text (a blank line ends one).

@@ -304,7 +304,7 @@ def read_body(parts: Parts) -> BodyFacts:
         if facts.rows or facts.cut:
             return facts
         as_text = read_text(facts.text)
-        if facts.has_error_section:
+        if facts.empty_table:
             # Its error table is there and empty: a report of no errors, whose sentence is
             # followed by no row as it should be (refused as rows unread since 7232bbb).
             as_text.errors_sentence = False
@@ -314,5 +314,10 @@ def read_body(parts: Parts) -> BodyFacts:
         if facts.rows:
             return facts
         fallbacks.append(facts)
+    # Any reading whose errors' sentence is followed by no row read is refused, though
+    # another part be an empty table: rows unread, never a report of no errors (rev54).
+    unread = [f for f in fallbacks if f.errors_sentence and not f.rows]
+    if unread:
+        return unread[0]
     with_section = [f for f in fallbacks if f.has_error_section or find_tenant(f.text)[0]]
     return with_section[0] if with_section else (fallbacks[0] if fallbacks else BodyFacts())
