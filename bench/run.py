@@ -29,7 +29,9 @@
     history: a report listing all 50,000 unchanged (<= 2.0x its parse), one listing 10 of
     them (<= 0.5x that parse), report #365 vs report #3 (<= 1.3x).
 (m) The replay of 1,000 reports in process: CPU <= 1.3x "parse plus one transaction per
-    message", with the statements and commits a message costs.
+    message", with the statements and commits a message costs; then bounds from below, no
+    target: the floor plus rendering plus the least ledger work a message, with one
+    transaction a message or a batch of them (``bench/replay_bound.py``).
 """
 
 from __future__ import annotations

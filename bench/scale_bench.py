@@ -35,6 +35,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.corpus import backlog, big_report_email
+from bench.replay_bound import (
+    BATCHES,
+    batched_ledger,
+    batched_lines,
+    changed_per_batch,
+    minimal_ledger,
+    parsed,
+)
 from dirsync_bridge import bootstrap
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.ledger.store import Ledger
@@ -46,7 +54,7 @@ from dirsync_bridge.run_summary import RunSummary
 from dirsync_bridge.sink_values import WriteDone
 from dirsync_bridge.sinks.local import LocalStore
 from dirsync_bridge.ticket_plan import content_digest
-from dirsync_bridge.ticket_text.render import Renderer
+from dirsync_bridge.ticket_text.render import DESCRIPTION, SUMMARY, Renderer
 
 OPEN = 50_000
 DAYS = 365
@@ -251,80 +259,6 @@ def _floor(paths: list[Path], db: Path) -> float:
     return cpu
 
 
-_MINIMAL_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS reports (key TEXT PRIMARY KEY, tenant TEXT, at TEXT)",
-    "CREATE TABLE IF NOT EXISTS states (key TEXT PRIMARY KEY, tenant TEXT, status TEXT, "
-    "details TEXT, first_at TEXT, last_at TEXT, seen INTEGER, absent INTEGER, episode INTEGER)",
-    "CREATE INDEX IF NOT EXISTS states_open ON states (tenant, status, last_at)",
-    "CREATE TABLE IF NOT EXISTS history (problem TEXT, report TEXT, details TEXT, "
-    "PRIMARY KEY (problem, report)) WITHOUT ROWID",
-)
-
-
-def _minimal_ledger(paths: list[Path], db: Path, resolve_after: int = 3) -> float:
-    """Parse each message, then the least ledger work any incremental lifecycle must do for
-    it, in one transaction (plain ``sqlite3``, on the same parsed reports): the report row;
-    one SELECT of its listed problems' states by key; one executemany upsert of their new
-    states (new, changed, reopened or only seen again, each told apart in Python); one
-    set-based UPDATE of the tenant's open problems it does not list (an absence more,
-    resolved at ``resolve_after``); one executemany of their history rows: CPU.
-
-    No tickets are stored and no comment planned: what it leaves out, a real lifecycle must
-    still do, so this is a bound from below, not a design."""
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    for statement in _MINIMAL_SCHEMA:
-        conn.execute(statement)
-    start = time.process_time()
-    for path in paths:
-        result = parse_message(path.read_bytes(), path.name)
-        assert isinstance(result, Report)
-        tenant = result.tenant or ""
-        at = (result.sync_completed_at or result.sent_at or START).isoformat()
-        listed = {
-            f"{tenant}\0{e.kind}\0{e.identity}\0{e.invalid_attribute}": e.message
-            for e in result.errors
-        }
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "INSERT OR REPLACE INTO reports VALUES (?, ?, ?)", (result.message_id, tenant, at)
-        )
-        marks = ",".join("?" * len(listed))
-        known = {
-            key: (status, details)
-            for key, status, details in conn.execute(
-                f"SELECT key, status, details FROM states WHERE key IN ({marks})", list(listed)
-            )
-        }
-        states = []
-        for key, details in listed.items():
-            status, before = known.get(key, (None, None))
-            # New: episode 0; resolved: a new episode; changed: the details move on.
-            states.append((key, tenant, details, at, int(status == "resolved"), before != details))
-        conn.executemany(
-            "INSERT INTO states VALUES (?1, ?2, 'open', ?3, ?4, ?4, 1, 0, 0) "
-            "ON CONFLICT (key) DO UPDATE SET status = 'open', details = ?3, last_at = ?4, "
-            "seen = seen + 1, absent = 0, episode = episode + ?5, "
-            "first_at = CASE WHEN ?5 THEN ?4 ELSE first_at END",
-            [row[:5] for row in states],
-        )
-        conn.execute(
-            "UPDATE states SET absent = absent + 1, status = CASE WHEN absent + 1 >= ?3 "
-            "THEN 'resolved' ELSE status END WHERE tenant = ?1 AND status = 'open' "
-            "AND last_at < ?2",
-            (tenant, at, resolve_after),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO history VALUES (?, ?, ?)",
-            [(key, result.message_id, details) for key, details in listed.items()],
-        )
-        conn.execute("COMMIT")
-    cpu = time.process_time() - start
-    conn.close()
-    return cpu
-
-
 def _counter(counts: dict[str, int]) -> Callable[[str], None]:
     def trace(statement: str) -> None:
         counts["statements"] += 1
@@ -334,8 +268,9 @@ def _counter(counts: dict[str, int]) -> Callable[[str], None]:
 
 
 @contextmanager
-def _rendering(spent: list[float]) -> Iterator[None]:
-    """CPU spent in the ticket templates, added to ``spent[0]``: the bench's look inside."""
+def _rendering(spent: dict[str, list[float]]) -> Iterator[None]:
+    """CPU spent in each ticket template and the times it was rendered, added to
+    ``spent[name]`` (``[cpu, times]``): the bench's look inside."""
     original = Renderer._render
 
     def timed(self: Renderer, name: str, **context: object) -> str:
@@ -343,7 +278,9 @@ def _rendering(spent: list[float]) -> Iterator[None]:
         try:
             return original(self, name, **context)
         finally:
-            spent[0] += time.process_time() - start
+            cpu_times = spent.setdefault(name, [0.0, 0])
+            cpu_times[0] += time.process_time() - start
+            cpu_times[1] += 1
 
     Renderer._render = timed  # type: ignore[method-assign]
     try:
@@ -362,13 +299,15 @@ def replay_cpu(mail: Path, state: Path) -> tuple[float, RunSummary]:
         return time.process_time() - start, summary
 
 
-def replay_counts(mail: Path, state: Path) -> tuple[dict[str, int], RunSummary, float]:
+def replay_counts(
+    mail: Path, state: Path
+) -> tuple[dict[str, int], RunSummary, dict[str, list[float]]]:
     """Replay ``mail`` into a local store at ``state``, looking inside: the statements and
     commits seen by the ledger's connection, which the store shares (a trace callback), the
-    summary, and the CPU of rendering the ticket texts alone."""
+    summary, and the CPU of rendering the ticket texts alone, by template (``_rendering``)."""
     config = _config(state)
     counts = {"statements": 0, "commits": 0}
-    rendering = [0.0]
+    rendering: dict[str, list[float]] = {}
     with bootstrap.build(config, {}, dry_run=False, enrich=False) as parts:
         ledger, store = parts.ledger, parts.sink
         assert isinstance(ledger, Ledger) and isinstance(store, LocalStore)
@@ -381,7 +320,7 @@ def replay_counts(mail: Path, state: Path) -> tuple[dict[str, int], RunSummary, 
             summary = run_pass(bootstrap.file_source([mail], config), parts)
         for conn in connections:
             conn.set_trace_callback(None)
-    return counts, summary, rendering[0]
+    return counts, summary, rendering
 
 
 def bench_replay_floor(count: int = 1_000) -> None:
@@ -390,22 +329,30 @@ def bench_replay_floor(count: int = 1_000) -> None:
     no replay that renders each ticket change with these templates can go.
 
     The CPU compared is a plain run's: the trace callback and the timed templates that count
-    statements and rendering (about 5% more CPU) run in a separate replay."""
+    statements and rendering (about 5% more CPU) run in a separate replay. The batched
+    bounds (``batched_lines``) work on the messages parsed once, the parse timed apart."""
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
         mail = Path(tmp) / "mail"
         backlog(mail, count)
         paths = sorted(mail.iterdir())
-        floors, ours, minimal = [], [], []
+        floors, ours, minimal, parses = [], [], [], []
+        batched: dict[int, list[float]] = {size: [] for size in BATCHES}
         for run in range(2):
             # Alternating, best of each: load from other processes only ever adds.
             floors.append(_floor(paths, Path(tmp) / f"floor-{run}.db"))
-            minimal.append(_minimal_ledger(paths, Path(tmp) / f"minimal-{run}.db"))
+            minimal.append(minimal_ledger(paths, Path(tmp) / f"minimal-{run}.db"))
             cpu, summary = replay_cpu(mail, Path(tmp) / f"state-{run}")
             assert summary.parsed == count, summary
             ours.append(cpu)
-        counts, summary, render = replay_counts(mail, Path(tmp) / "state-counted")
+            reports, parse = parsed(paths)
+            parses.append(parse)
+            for size in BATCHES:
+                batched[size].append(batched_ledger(reports, Path(tmp) / f"b{size}-{run}.db", size))
+        counts, summary, rendering = replay_counts(mail, Path(tmp) / "state-counted")
         assert summary.parsed == count, summary
     floor, mine, least = min(floors), min(ours), min(minimal)
+    render = sum(cpu for cpu, _ in rendering.values())
+    changes = {size: changed_per_batch(reports, size) for size in BATCHES}
     _line(
         f"replay {count:,} reports, CPU vs parse plus one transaction per message",
         mine / floor,
@@ -427,6 +374,12 @@ def bench_replay_floor(count: int = 1_000) -> None:
         f"{least - floor:.2f} s, ratio {(least + render) / floor:.2f} (no target; 1.3 is "
         f"within reach of this design only if this is well under it)"
     )
+    # One ticket's text as a coalescing design would render it once a batch: its summary and
+    # its description, at what one of each cost in ours.
+    summaries, descriptions = rendering.get(SUMMARY, [0.0, 0]), rendering.get(DESCRIPTION, [0.0, 1])
+    text = (summaries[0] + descriptions[0]) / max(descriptions[1], 1)
+    renders = int(sum(times for _, times in rendering.values()))
+    batched_lines(count, floor, min(parses), (render, renders, text), changes, batched)
 
 
 if __name__ == "__main__":  # python -m bench.scale_bench, from the repository root
