@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 from .catalog import find_tracking_id, is_known_message
 from .dn_wrap import dn_unwrapped
+from .identity_shape import DN as _DN
+from .identity_shape import looks_like_identity as _looks_like_identity
 from .scans import split_cells
 
 
@@ -198,7 +200,6 @@ _ERRORS_FOLLOW = re.compile(r"following errors occurred", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
 # The label in any capitalisation, as catalog.find_tracking_id reads it (ASCII letters only).
 _TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
-_MAX_IDENTITY = 320
 # A letter's closing, or a signature's "-- " delimiter: no error text starts so.
 # The word ends at a space or a punctuation mark ("Thanks.", "Regards:", review rev52) or
 # the end: "thanks@contoso.com" is an identity (review rev51: it ended the rows, the
@@ -329,33 +330,6 @@ def _plain_table(para: str) -> list[list[str]]:
 
 def _tab_indented(line: str) -> bool:
     return "\t" in line[: len(line) - len(line.lstrip())]
-
-
-# One token with an "@", "=" or backslash that no ",", ";" or ":" comes before, not ending
-# in punctuation; or a GUID. The part before the mark stops at the first such mark, and
-# possessively: as "[^\s,;:]*[@=\\]" it tried every mark of the token, each followed by a
-# scan to its end (quadratic: 2 ms for "@" * 318 + " !", 5 s for a 1 MB body of such
-# paragraphs). A later mark matches only where the first would: the same strings accepted.
-_IDENTITY = re.compile(
-    r"^[^\s,;:@=\\]*+[@=\\]\S*[^\s,;:.!?]$|^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f-]{27}\}?$"
-)
-# A DN whose values hold spaces ("CN=Ann Akers,OU=Users,DC=contoso,DC=com", RFC 4514 escapes
-# kept): two or more RDNs, the first of a type a DN starts with, the last value one token.
-# Not one token, it was read as an unknown error's text, and the error after it as one
-# naming no object (review rev45). The last value stops short of a sentence: "CN=...,
-# DC=com could not be exported." is an error's text, not an identity (review rev46: the
-# error before it was lost). Linear: a value stops at the first comma not escaped.
-_DN = re.compile(
-    r"^(?:CN|OU|DC|O|L|ST|C|UID)=(?:\\.|[^,\\])+(?:,[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\])+)*"
-    r",[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\\s])+$",
-    re.IGNORECASE,
-)
-
-
-def _looks_like_identity(flat: str) -> bool:
-    # Identities in text reports are single tokens: a UPN or address, a DN, DOMAIN\user, a
-    # GUID. A greeting ("Hello,") or a one-word line is not one.
-    return 0 < len(flat) <= _MAX_IDENTITY and bool(_IDENTITY.match(flat) or _DN.match(flat))
 
 
 # ---------------------------------------------------------------------------------------------
