@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 from .catalog import find_tracking_id, is_known_message
+from .closing import closes, rows_unread
 from .dn_wrap import dn_unwrapped
 from .identity_shape import DN as _DN
 from .identity_shape import looks_like_identity as _looks_like_identity
@@ -61,8 +62,9 @@ class BodyFacts:
     ``CONTOSO\\Ann Akers``). That paragraph may be the row's identity: such a row naming no
     object refuses the report (``parsed_report.unplaced_rows``)."""
     unread: int = 0
-    """Paragraphs after a plain-text closing that may hold rows (a known error, an identity,
-    a table with error rows): rows not read, so the report is read as incomplete."""
+    """Paragraphs after a plain-text closing that may hold rows (a known error, a table with
+    error rows, an identity with what may be its error after it, ``closing.rows_unread``):
+    rows not read, so the report is read as incomplete."""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
     next): each may be an error's text read as an identity, so the report is read as
@@ -200,16 +202,6 @@ _ERRORS_FOLLOW = re.compile(r"following errors occurred", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
 # The label in any capitalisation, as catalog.find_tracking_id reads it (ASCII letters only).
 _TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
-# A letter's closing, or a signature's "-- " delimiter: no error text starts so.
-# The word ends at a space or a punctuation mark ("Thanks.", "Regards:", review rev52) or
-# the end: "thanks@contoso.com" is an identity (review rev51: it ended the rows, the
-# objects after it resolved as absent); ``_closes`` also refuses identity-shaped ones.
-_CLOSING = re.compile(
-    r"^(?:(?:thank you|thanks|many thanks|regards|best regards|kind regards|sincerely"
-    r"|best wishes|cheers)(?=[ ,!.:;]|$)|--(?: |$)"
-    r"|this (?:message|e-?mail) was sent from an unmonitored)",
-    re.IGNORECASE,
-)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -239,7 +231,8 @@ def read_text(text: str) -> BodyFacts:
             # address, the unmonitored-mailbox notice) is no error (review rev49: each read
             # as an Unknown row, or an identity with no error, every daily report). What may
             # be rows after it (a forwarder's note between pasted rows) are rows unread: the
-            # report is then incomplete (reviews rev51, rev52: they resolved as absent).
+            # report is then incomplete (reviews rev51, rev52, rev53: they resolved as
+            # absent); a signature's address alone is none (rev53: nothing ever resolved).
             facts.unread = _errors_in(body[at + 1 :])
             break
         if _TRACKING_ONLY.match(flat) and facts.rows:
@@ -280,24 +273,18 @@ def read_text(text: str) -> BodyFacts:
 
 
 def _errors_in(paras: list[str]) -> int:
-    """How many of ``paras`` may hold an error row: a known error, a table with error rows,
-    or an identity (its error text may be one the catalogue does not know, review rev52)."""
-    return sum(1 for para in paras if _holds_rows(para, collapse(para)))
+    """How many of ``paras`` (after a closing) may hold an error row (``closing``)."""
+    return rows_unread(paras, _holds_rows)
 
 
 def _holds_rows(para: str, flat: str) -> bool:
-    return (
-        is_known_message(flat)
-        or _looks_like_identity(flat)
-        or bool(rows_from_table(_plain_table(para)))
-    )
+    """A known error, or a table with error rows: rows read wherever they stand."""
+    return is_known_message(flat) or bool(rows_from_table(_plain_table(para)))
 
 
 def _closes(para: str, flat: str) -> bool:
-    """Whether ``para`` is a letter's closing: never an identity, a known error or a table
-    with error rows ("Regards Team | <error>", "Thanks, see also:" over a table: review
-    rev52, their rows were lost), nor a tab-separated line."""
-    return bool(_CLOSING.match(flat)) and "\t" not in para and not _holds_rows(para, flat)
+    """Whether ``para`` is a letter's closing (``closing.closes``)."""
+    return closes(para, flat, _holds_rows)
 
 
 def _plain_table(para: str) -> list[list[str]]:

@@ -1,7 +1,8 @@
 """The shapes of an object's identity in a plain-text report: one token, or a DN.
 
 Identities in text reports are single tokens (a UPN or address, a DN, DOMAIN\\user, a GUID),
-or a DN whose values hold spaces. ``body`` guesses a paragraph's identity by them.
+or a DN whose values hold spaces. ``body`` guesses a paragraph's identity by them, and
+``closing`` tells an identity from a signature's words by them.
 """
 
 from __future__ import annotations
@@ -35,3 +36,9 @@ def looks_like_identity(flat: str) -> bool:
     """Whether whitespace-collapsed text is one identity. A greeting ("Hello,") or a one-word
     line is not one."""
     return 0 < len(flat) <= MAX_IDENTITY and bool(IDENTITY.match(flat) or DN.match(flat))
+
+
+def identity_token(token: str) -> bool:
+    """Whether one whitespace-free token is an identity, a mark after it (``ann@x.com:``,
+    ``Cheers.Events@contoso.com,``) aside: a row's identity heading its error's text."""
+    return looks_like_identity(token.rstrip(",;:.!?"))
