@@ -77,7 +77,10 @@ def rows_unread(paras: list[str], holds_rows: RowTest) -> int:
     before: _Piece | None = None  # the last piece of the paragraphs before
     for para in paras:
         flat = " ".join(para.split())
-        if holds_rows(para, flat):
+        if looks_like_identity(flat):  # neither a known error nor a table: no more to try
+            read.append(pieces := [_identity(flat)])
+            before = pieces[-1]
+        elif holds_rows(para, flat):
             read.append(None)
             before = None
         elif closes(para, flat, holds_rows):
@@ -136,11 +139,11 @@ def _line_pieces(line: str) -> Iterator[_Piece]:
         if not flat:
             continue
         if looks_like_identity(flat):
-            yield _Piece.ADDRESS if _address(flat) else _Piece.IDENTITY
+            yield _identity(flat)
             continue
         head, _, rest = flat.partition(" ")
         if identity_token(head):  # "bob@contoso.com: <error>", "ann@x.com <mailto:...>"
-            yield _Piece.ADDRESS if _address(head.rstrip(",;:.!?")) else _Piece.IDENTITY
+            yield _identity(head.rstrip(",;:.!?"))
             if not rest:
                 continue
             flat = rest
@@ -166,6 +169,10 @@ _WEB = re.compile(r"(?:[A-Za-z]{1,10}:? ?)?(?:https?://|www\.)\S+", re.IGNORECAS
 _WORD = r"(?:[A-Z][a-z]*(?:['\u2019-][A-Z]?[a-z]+)*\.?|[A-Z][A-Z0-9&]*\.?|&|of|and|the|for)"
 _NAME = re.compile(rf"{_WORD}(?: {_WORD}){{0,4}}")
 _MAX_SIGNATURE_LINE = 60
+
+
+def _identity(flat: str) -> _Piece:
+    return _Piece.ADDRESS if _address(flat) else _Piece.IDENTITY
 
 
 def _address(token: str) -> bool:
