@@ -20,6 +20,7 @@ from typing import NamedTuple
 from .catalog import find_tracking_id, is_known_message
 from .closing import closes, rows_unread
 from .dn_wrap import dn_unwrapped
+from .glued import after_sentence, identity_ending, identity_heading, loose_end
 from .identity_shape import DN as _DN
 from .identity_shape import looks_like_identity as _looks_like_identity
 from .scans import split_cells
@@ -65,6 +66,11 @@ class BodyFacts:
     """Paragraphs after a plain-text closing that may hold rows (a known error, a table with
     error rows, an identity with what may be its error after it, ``closing.rows_unread``):
     rows not read, so the report is read as incomplete."""
+    glued: int = 0
+    """Plain-text identities read from a line glued to an error's paragraph, a blank line
+    missing (``glued``), and rows naming no object left out after a paragraph that may have
+    held their identity in a shape not known: each a guess, the report is read as
+    incomplete (review rev48: the row was filed "(tenant-level)" beside the named rows)."""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
     next): each may be an error's text read as an identity, so the report is read as
@@ -213,18 +219,28 @@ def read_text(text: str) -> BodyFacts:
     """Error rows of a plain-text body (DirSync era, or a text-only alternative)."""
     facts = BodyFacts(text=text)
     paras = paragraphs(text)
-    start = next((i + 1 for i, p in enumerate(paras) if _ERRORS_FOLLOW.search(p)), None)
+    found = next(((i, m) for i, p in enumerate(paras) if (m := _ERRORS_FOLLOW.search(p))), None)
+    start = found[0] + 1 if found else None
     facts.has_error_section = facts.errors_sentence = start is not None
     body = paras[start:] if start is not None else paras
 
     pending_identity: str | None = None
     after_unplaced = False  # the paragraph before was one the reader could not place
+    after_loose = False  # the paragraph before was read, but may end in an identity
+    if found and after_sentence(paras[found[0]], found[1].end()).strip():
+        # Lines glued under the errors' sentence: the last may be the first row's identity.
+        ending = identity_ending(paras[found[0]])
+        if ending and _error_next(body, -1):
+            pending_identity = ending[1]
+            facts.glued += 1
+        else:
+            after_loose = loose_end(paras[found[0]])
     for at, para in enumerate(body):
         flat = collapse(para)
         if _SEPARATOR.match(para):
             if start is not None:
                 break
-            after_unplaced = False
+            after_unplaced = after_loose = False
             continue
         if (start is not None or facts.rows) and _closes(para, flat):
             # The letter's end, with no rule before it: what follows (a signature, an
@@ -239,7 +255,7 @@ def read_text(text: str) -> BodyFacts:
             last = facts.rows[-1]
             if last.tracking_id is None:
                 facts.rows[-1] = last._replace(tracking_id=find_tracking_id(flat))
-            after_unplaced = False  # the paragraph before had an id: an error, no identity
+            after_unplaced = after_loose = False  # the paragraph before had an id: no identity
             continue
         table = _plain_table(para)
         if any(len(cells) > 1 for cells in table) and (rows := rows_from_table(table)):
@@ -247,7 +263,7 @@ def read_text(text: str) -> BodyFacts:
             facts.has_error_section = True
             facts.orphans += pending_identity is not None
             pending_identity = None
-            after_unplaced = False
+            after_unplaced = after_loose = False
             continue
         known = is_known_message(flat)
         shaped = _looks_like_identity(flat)
@@ -255,21 +271,45 @@ def read_text(text: str) -> BodyFacts:
         # text, though it look like an identity (review rev47: "CN=...,DC=com could not be
         # exported, hr=0x80230703" replaced the identity before it, whose error was lost).
         if known or (flat and (pending_identity is not None or (start is not None and not shaped))):
-            if pending_identity is None and after_unplaced:
+            identity, message, glued_next = pending_identity, para, None
+            if identity is None and not known and (heading := identity_heading(para)):
+                identity, message = heading  # "ann@contoso.com" glued over its message
+                facts.glued += 1
+            if (ending := identity_ending(message)) and _error_next(body, at):
+                message, glued_next = ending  # the next row's identity glued under it
+                facts.glued += 1
+            if identity is None and after_unplaced:
                 facts.unplaced.add(len(facts.rows))
-            facts.guessed.add(len(facts.rows))
-            facts.rows.append(Row(pending_identity, para, tracking_id=find_tracking_id(flat)))
+            if identity is None and after_loose and not after_unplaced:
+                facts.glued += 1  # not guessed: left out naming no object (parsed_report)
+            else:
+                facts.guessed.add(len(facts.rows))
+            facts.rows.append(Row(identity, message, tracking_id=find_tracking_id(flat)))
+            known = is_known_message(collapse(message))
             # Identity-shaped, it may have been an identity whose error is missing: an
             # object's error naming none after it refuses the report, as after an unplaced one.
-            after_unplaced = not known and (pending_identity is None or shaped)
-            pending_identity = None
+            after_unplaced = not known and (identity is None or shaped)
+            # Read as an error's text, not known ("Ann Akers" after an identity), or ending in
+            # a line that may be a name: an object's error naming none after it may be its.
+            after_loose = not known or loose_end(message)
+            pending_identity = glued_next
         elif shaped:
             pending_identity = dn_unwrapped(para) if _DN.match(flat) else flat
-            after_unplaced = False
+            after_unplaced = after_loose = False
         else:  # before the errors' sentence (or with none), not read as an error of its own
             after_unplaced = True
     facts.orphans += pending_identity is not None
     return facts
+
+
+def _error_next(body: list[str], at: int) -> bool:
+    """Whether the paragraph after ``body[at]`` may be an error's (no identity, no rule, no
+    closing): an identity glued before it is then its identity, not an error's last words."""
+    if at + 1 >= len(body):
+        return False
+    para = body[at + 1]
+    flat = collapse(para)
+    return not _looks_like_identity(flat) and not _SEPARATOR.match(para) and not _closes(para, flat)
 
 
 def _errors_in(paras: list[str]) -> int:

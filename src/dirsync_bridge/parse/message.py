@@ -229,7 +229,12 @@ def _report(
         "tenant": tenant,
         "sync_completed_at": completed_at,
     }
-    if doubt := doubtful_rows(facts.rows, facts.guessed) + facts.orphans + facts.unread:
+    if (
+        doubt := doubtful_rows(facts.rows, facts.guessed)
+        + facts.orphans
+        + facts.unread
+        + facts.glued
+    ):
         # A row whose object went unread may be an open problem's, and an identity with no
         # error after it may be an error's text read as one: read as complete, the report
         # would resolve that object's own ticket as absent (reviews rev47, rev48). Its named
