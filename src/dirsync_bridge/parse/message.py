@@ -18,7 +18,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import ParseResult, RejectCode, Rejected
-from .body import BodyFacts, collapse, find_tenant, read_text
+from .batch_line import find_tenant
+from .body import BodyFacts, collapse, read_text
 from .collector import collector_paused
 from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
