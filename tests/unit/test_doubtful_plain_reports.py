@@ -4,8 +4,8 @@ Review rev48 found plain-text shapes whose object error ends up naming no object
 and its message in one paragraph, a blank line missing, an identity of a shape the guess does
 not know after another). Read as complete, such a report resolved the object's own open
 ticket as absent. Now any such row makes the report incomplete: its named rows are ticketed,
-nothing is resolved by what it leaves out. (That the row is still filed "(tenant-level)" is
-rev48's other finding, kept as strict-xfail tests in ``test_rev48_plain_paragraphs.py``.)
+nothing is resolved by what it leaves out. (That the row was filed "(tenant-level)" is
+rev48's other finding, fixed: ``test_rev48_plain_paragraphs.py``.)
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dirsync_bridge.models import Rejected
-from dirsync_bridge.parse.body import _IDENTITY, read_text
+from dirsync_bridge.parse.body import read_text
+from dirsync_bridge.parse.identity_shape import IDENTITY as _IDENTITY
 from dirsync_bridge.parse.message import parse_message
 
 from .test_dn_identity_guess import HEAD, INTRO, NOT_FOUND, PLAIN, SEP

@@ -47,12 +47,6 @@ def _read(body: str) -> Rejected | list[tuple[str | None, str]]:
     return [(e.identity, e.kind) for e in result.errors]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev48: an identity line and its message line in one paragraph (no blank line, or "
-    "the message tab-indented) is one Unknown error naming no object, which may be the "
-    "tenant's: the report accepted, ann's real duplicate ticket resolved as absent",
-)
 @pytest.mark.parametrize("gap", ["\n", "\n\t"], ids=["next-line", "tab-indented-line"])
 def test_an_identity_and_its_message_in_one_paragraph(gap: str) -> None:
     read = _read(INTRO + "ann@contoso.com" + gap + DUP + "\n")
@@ -60,13 +54,6 @@ def test_an_identity_and_its_message_in_one_paragraph(gap: str) -> None:
     assert isinstance(read, Rejected) or read == [("ann@contoso.com", "AttributeValueMustBeUnique")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev48: an object error naming no object at the start of the error section or "
-    "right after a known error is still filed '(tenant-level)' beside named rows, though its "
-    "identity may be the last line of the paragraph before (a blank line missing): ann's "
-    "real ticket resolved as absent, a '(tenant-level)' duplicate ticket opened",
-)
 @pytest.mark.parametrize(
     "errors",
     [
@@ -85,12 +72,6 @@ def test_a_nameless_object_error_beside_named_rows_is_not_filed_tenant_level(
     assert isinstance(read, Rejected) or (None, "AttributeValueMustBeUnique") not in read
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev48: an identity of a shape not known right after another identity is read as "
-    "that identity's error text (ben's ticket named by 'Ann Akers'), and the error after it "
-    "is filed '(tenant-level)' beside it: the unplaced check never sees it",
-)
 def test_an_unknown_shaped_identity_after_an_identity() -> None:
     read = _read(INTRO + "ben@contoso.com\n\nAnn Akers\n\n" + DUP + "\n")
     # Now: [(ben, 'Unknown'), (None, 'AttributeValueMustBeUnique')], the report accepted.

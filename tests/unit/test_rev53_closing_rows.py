@@ -34,7 +34,6 @@ ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 NOTE = "Thanks - this one is new since Monday, Alex\n\n"
 
 
-@pytest.mark.xfail(strict=True, reason="rev53 D1: a signature's address after a closing")
 @pytest.mark.parametrize(
     "footer",
     [
@@ -52,7 +51,6 @@ def test_a_signature_address_after_a_closing_leaves_a_genuine_report_complete(
     assert _identities(result) == ["ann@contoso.com"]
 
 
-@pytest.mark.xfail(strict=True, reason="rev53 D2: a one-paragraph row after a closing is lost")
 @pytest.mark.parametrize(
     "row",
     [f"bob@contoso.com\n{UNKNOWN}", f"bob@contoso.com | {UNKNOWN}", f"bob@contoso.com\t{UNKNOWN}"],
@@ -67,7 +65,6 @@ def test_a_one_paragraph_row_after_a_closing_is_not_lost_complete(row: str) -> N
     assert len(result.errors) == 2 or not result.complete
 
 
-@pytest.mark.xfail(strict=True, reason="rev53 D3: 'Cheers.Events@...' heading a row closes")
 @pytest.mark.parametrize("who", ["Cheers.Events@contoso.com", "Thanks.Giving@contoso.com"])
 def test_an_identity_with_a_closing_word_and_a_dot_heading_its_row_is_no_closing(
     who: str,
@@ -79,7 +76,6 @@ def test_an_identity_with_a_closing_word_and_a_dot_heading_its_row_is_no_closing
     assert len(result.errors) == 3 or not result.complete
 
 
-@pytest.mark.xfail(strict=True, reason="rev53 D4: a tab anywhere refuses Microsoft's closing")
 @pytest.mark.parametrize(
     "closing",
     [

@@ -12,7 +12,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dirsync_bridge.parse.body import _sentence, find_tenant
+from dirsync_bridge.parse.batch_line import _sentence, find_tenant
 from dirsync_bridge.parse.mime import _DATE_SHAPE, _sent_at
 from dirsync_bridge.parse.scans import addresses_in, after_line_breaks, lines_from, split_cells
 

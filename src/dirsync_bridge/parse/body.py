@@ -1,4 +1,4 @@
-"""Report bodies of every era: tables found by header text, plain text, the tenant line.
+"""Report bodies of every era: tables found by header text, plain text (tenant: batch_line).
 
 No raw HTML of a real report survives (reference/format.md 1.8), so nothing here depends on
 a fixed layout. Tables are read by their header cells, in any order, ignoring columns we do
@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 from .catalog import find_tracking_id, is_known_message
+from .closing import closes, rows_unread
 from .dn_wrap import dn_unwrapped
+from .glued import after_sentence, identity_ending, identity_heading, loose_end
+from .identity_shape import DN as _DN
+from .identity_shape import looks_like_identity as _looks_like_identity
 from .scans import split_cells
 
 
@@ -59,8 +61,14 @@ class BodyFacts:
     ``CONTOSO\\Ann Akers``). That paragraph may be the row's identity: such a row naming no
     object refuses the report (``parsed_report.unplaced_rows``)."""
     unread: int = 0
-    """Paragraphs after a plain-text closing that may hold rows (a known error, an identity,
-    a table with error rows): rows not read, so the report is read as incomplete."""
+    """Paragraphs after a plain-text closing that may hold rows (a known error, a table with
+    error rows, an identity with what may be its error after it, ``closing.rows_unread``):
+    rows not read, so the report is read as incomplete."""
+    glued: int = 0
+    """Plain-text identities read from a line glued to an error's paragraph, a blank line
+    missing (``glued``), and rows naming no object left out after a paragraph that may have
+    held their identity in a shape not known: each a guess, the report is read as
+    incomplete (review rev48: the row was filed "(tenant-level)" beside the named rows)."""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
     next): each may be an error's text read as an identity, so the report is read as
@@ -198,17 +206,6 @@ _ERRORS_FOLLOW = re.compile(r"following errors occurred", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
 # The label in any capitalisation, as catalog.find_tracking_id reads it (ASCII letters only).
 _TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
-_MAX_IDENTITY = 320
-# A letter's closing, or a signature's "-- " delimiter: no error text starts so.
-# The word ends at a space or a punctuation mark ("Thanks.", "Regards:", review rev52) or
-# the end: "thanks@contoso.com" is an identity (review rev51: it ended the rows, the
-# objects after it resolved as absent); ``_closes`` also refuses identity-shaped ones.
-_CLOSING = re.compile(
-    r"^(?:(?:thank you|thanks|many thanks|regards|best regards|kind regards|sincerely"
-    r"|best wishes|cheers)(?=[ ,!.:;]|$)|--(?: |$)"
-    r"|this (?:message|e-?mail) was sent from an unmonitored)",
-    re.IGNORECASE,
-)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -220,32 +217,43 @@ def read_text(text: str) -> BodyFacts:
     """Error rows of a plain-text body (DirSync era, or a text-only alternative)."""
     facts = BodyFacts(text=text)
     paras = paragraphs(text)
-    start = next((i + 1 for i, p in enumerate(paras) if _ERRORS_FOLLOW.search(p)), None)
+    found = next(((i, m) for i, p in enumerate(paras) if (m := _ERRORS_FOLLOW.search(p))), None)
+    start = found[0] + 1 if found else None
     facts.has_error_section = facts.errors_sentence = start is not None
     body = paras[start:] if start is not None else paras
 
     pending_identity: str | None = None
     after_unplaced = False  # the paragraph before was one the reader could not place
+    after_loose = False  # the paragraph before was read, but may end in an identity
+    if found and after_sentence(paras[found[0]], found[1].end()).strip():
+        # Lines glued under the errors' sentence: the last may be the first row's identity.
+        ending = identity_ending(paras[found[0]])
+        if ending and _error_next(body, -1):
+            pending_identity = ending[1]
+            facts.glued += 1
+        else:
+            after_loose = loose_end(paras[found[0]])
     for at, para in enumerate(body):
         flat = collapse(para)
         if _SEPARATOR.match(para):
             if start is not None:
                 break
-            after_unplaced = False
+            after_unplaced = after_loose = False
             continue
         if (start is not None or facts.rows) and _closes(para, flat):
             # The letter's end, with no rule before it: what follows (a signature, an
             # address, the unmonitored-mailbox notice) is no error (review rev49: each read
             # as an Unknown row, or an identity with no error, every daily report). What may
             # be rows after it (a forwarder's note between pasted rows) are rows unread: the
-            # report is then incomplete (reviews rev51, rev52: they resolved as absent).
+            # report is then incomplete (reviews rev51, rev52, rev53: they resolved as
+            # absent); a signature's address alone is none (rev53: nothing ever resolved).
             facts.unread = _errors_in(body[at + 1 :])
             break
         if _TRACKING_ONLY.match(flat) and facts.rows:
             last = facts.rows[-1]
             if last.tracking_id is None:
                 facts.rows[-1] = last._replace(tracking_id=find_tracking_id(flat))
-            after_unplaced = False  # the paragraph before had an id: an error, no identity
+            after_unplaced = after_loose = False  # the paragraph before had an id: no identity
             continue
         table = _plain_table(para)
         if any(len(cells) > 1 for cells in table) and (rows := rows_from_table(table)):
@@ -253,7 +261,7 @@ def read_text(text: str) -> BodyFacts:
             facts.has_error_section = True
             facts.orphans += pending_identity is not None
             pending_identity = None
-            after_unplaced = False
+            after_unplaced = after_loose = False
             continue
         known = is_known_message(flat)
         shaped = _looks_like_identity(flat)
@@ -261,42 +269,60 @@ def read_text(text: str) -> BodyFacts:
         # text, though it look like an identity (review rev47: "CN=...,DC=com could not be
         # exported, hr=0x80230703" replaced the identity before it, whose error was lost).
         if known or (flat and (pending_identity is not None or (start is not None and not shaped))):
-            if pending_identity is None and after_unplaced:
+            identity, message, glued_next = pending_identity, para, None
+            if identity is None and not known and (heading := identity_heading(para)):
+                identity, message = heading  # "ann@contoso.com" glued over its message
+                facts.glued += 1
+            if (ending := identity_ending(message)) and _error_next(body, at):
+                message, glued_next = ending  # the next row's identity glued under it
+                facts.glued += 1
+            if identity is None and after_unplaced:
                 facts.unplaced.add(len(facts.rows))
-            facts.guessed.add(len(facts.rows))
-            facts.rows.append(Row(pending_identity, para, tracking_id=find_tracking_id(flat)))
+            if identity is None and after_loose and not after_unplaced:
+                facts.glued += 1  # not guessed: left out naming no object (parsed_report)
+            else:
+                facts.guessed.add(len(facts.rows))
+            facts.rows.append(Row(identity, message, tracking_id=find_tracking_id(flat)))
+            known = is_known_message(collapse(message))
             # Identity-shaped, it may have been an identity whose error is missing: an
             # object's error naming none after it refuses the report, as after an unplaced one.
-            after_unplaced = not known and (pending_identity is None or shaped)
-            pending_identity = None
+            after_unplaced = not known and (identity is None or shaped)
+            # Read as an error's text, not known ("Ann Akers" after an identity), or ending in
+            # a line that may be a name: an object's error naming none after it may be its.
+            after_loose = not known or loose_end(message)
+            pending_identity = glued_next
         elif shaped:
             pending_identity = dn_unwrapped(para) if _DN.match(flat) else flat
-            after_unplaced = False
+            after_unplaced = after_loose = False
         else:  # before the errors' sentence (or with none), not read as an error of its own
             after_unplaced = True
     facts.orphans += pending_identity is not None
     return facts
 
 
+def _error_next(body: list[str], at: int) -> bool:
+    """Whether the paragraph after ``body[at]`` may be an error's (no identity, no rule, no
+    closing): an identity glued before it is then its identity, not an error's last words."""
+    if at + 1 >= len(body):
+        return False
+    para = body[at + 1]
+    flat = collapse(para)
+    return not _looks_like_identity(flat) and not _SEPARATOR.match(para) and not _closes(para, flat)
+
+
 def _errors_in(paras: list[str]) -> int:
-    """How many of ``paras`` may hold an error row: a known error, a table with error rows,
-    or an identity (its error text may be one the catalogue does not know, review rev52)."""
-    return sum(1 for para in paras if _holds_rows(para, collapse(para)))
+    """How many of ``paras`` (after a closing) may hold an error row (``closing``)."""
+    return rows_unread(paras, _holds_rows)
 
 
 def _holds_rows(para: str, flat: str) -> bool:
-    return (
-        is_known_message(flat)
-        or _looks_like_identity(flat)
-        or bool(rows_from_table(_plain_table(para)))
-    )
+    """A known error, or a table with error rows: rows read wherever they stand."""
+    return is_known_message(flat) or bool(rows_from_table(_plain_table(para)))
 
 
 def _closes(para: str, flat: str) -> bool:
-    """Whether ``para`` is a letter's closing: never an identity, a known error or a table
-    with error rows ("Regards Team | <error>", "Thanks, see also:" over a table: review
-    rev52, their rows were lost), nor a tab-separated line."""
-    return bool(_CLOSING.match(flat)) and "\t" not in para and not _holds_rows(para, flat)
+    """Whether ``para`` is a letter's closing (``closing.closes``)."""
+    return closes(para, flat, _holds_rows)
 
 
 def _plain_table(para: str) -> list[list[str]]:
@@ -329,89 +355,3 @@ def _plain_table(para: str) -> list[list[str]]:
 
 def _tab_indented(line: str) -> bool:
     return "\t" in line[: len(line) - len(line.lstrip())]
-
-
-# One token with an "@", "=" or backslash that no ",", ";" or ":" comes before, not ending
-# in punctuation; or a GUID. The part before the mark stops at the first such mark, and
-# possessively: as "[^\s,;:]*[@=\\]" it tried every mark of the token, each followed by a
-# scan to its end (quadratic: 2 ms for "@" * 318 + " !", 5 s for a 1 MB body of such
-# paragraphs). A later mark matches only where the first would: the same strings accepted.
-_IDENTITY = re.compile(
-    r"^[^\s,;:@=\\]*+[@=\\]\S*[^\s,;:.!?]$|^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f-]{27}\}?$"
-)
-# A DN whose values hold spaces ("CN=Ann Akers,OU=Users,DC=contoso,DC=com", RFC 4514 escapes
-# kept): two or more RDNs, the first of a type a DN starts with, the last value one token.
-# Not one token, it was read as an unknown error's text, and the error after it as one
-# naming no object (review rev45). The last value stops short of a sentence: "CN=...,
-# DC=com could not be exported." is an error's text, not an identity (review rev46: the
-# error before it was lost). Linear: a value stops at the first comma not escaped.
-_DN = re.compile(
-    r"^(?:CN|OU|DC|O|L|ST|C|UID)=(?:\\.|[^,\\])+(?:,[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\])+)*"
-    r",[ ]?[A-Za-z][A-Za-z0-9-]*=(?:\\.|[^,\\\s])+$",
-    re.IGNORECASE,
-)
-
-
-def _looks_like_identity(flat: str) -> bool:
-    # Identities in text reports are single tokens: a UPN or address, a DN, DOMAIN\user, a
-    # GUID. A greeting ("Hello,") or a one-word line is not one.
-    return 0 < len(flat) <= _MAX_IDENTITY and bool(_IDENTITY.match(flat) or _DN.match(flat))
-
-
-# ---------------------------------------------------------------------------------------------
-# The batch-run sentence
-
-_TENANT = re.compile(
-    r"completed on (?P<date>.+?) for tenant (?P<tenant>.+?)"
-    r"(?:\.(?=\s+The following errors|\s*$)|(?=\s+The following errors|\s*$))",
-    re.IGNORECASE,
-)
-"""Matched only at the first "completed on ", once a " for tenant " follows (_sentence)."""
-_COMPLETED_ON = re.compile(r"completed on ", re.IGNORECASE)
-_FOR_TENANT = re.compile(r" for tenant ", re.IGNORECASE)
-_DATE_FORMATS = ("%A, %d %B %Y %H:%M:%S", "%d %B %Y %H:%M:%S", "%A, %B %d, %Y %I:%M:%S %p")
-
-
-def find_tenant(text: str) -> tuple[str | None, datetime | None]:
-    """Tenant and completion time from "...completed on <date> for tenant <name>."."""
-    if "for tenant" not in text:
-        return None, None
-    for para in paragraphs(text):
-        found = _sentence(collapse(para))
-        if found:
-            return found.group("tenant").strip() or None, parse_report_date(found.group("date"))
-    return None, None
-
-
-def _sentence(flat: str) -> re.Match[str] | None:
-    """``_TENANT.search(flat)`` for whitespace-collapsed text, in linear time.
-
-    Searched, the regex read from each "completed on " to the end when no " for tenant "
-    followed: quadratic in the repeats (52 KB, a second). In collapsed text (no newline for
-    ``.`` to stop at, no trailing space) it matches from the first "completed on " exactly
-    when a " for tenant " follows it past the date's one character; else from none.
-    """
-    opener = _COMPLETED_ON.search(flat)
-    if opener is None or _FOR_TENANT.search(flat, opener.end() + 1) is None:
-        return None
-    return _TENANT.match(flat, opener.start())
-
-
-def parse_report_date(text: str) -> datetime | None:
-    """``Tuesday, 03 January 2012 23:54:02 GMT`` (and RFC 2822 dates) as UTC."""
-    cleaned = re.sub(r"\s*\b(?:GMT|UTC|Z)\s*$", "", text.strip())
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(cleaned, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if not parsed.tzinfo:
-        return parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:  # 31 Dec 9999 23:59:59 -0100 is past the last day in UTC: no date
-        return None

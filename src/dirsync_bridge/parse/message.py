@@ -18,7 +18,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import ParseResult, RejectCode, Rejected
-from .body import BodyFacts, collapse, find_tenant, read_text
+from .batch_line import find_tenant
+from .body import BodyFacts, collapse, read_text
 from .collector import collector_paused
 from .forwards import attached_report, inline_forward
 from .mime import Envelope, Parts, read_envelope, read_parts
@@ -229,7 +230,12 @@ def _report(
         "tenant": tenant,
         "sync_completed_at": completed_at,
     }
-    if doubt := doubtful_rows(facts.rows, facts.guessed) + facts.orphans + facts.unread:
+    if (
+        doubt := doubtful_rows(facts.rows, facts.guessed)
+        + facts.orphans
+        + facts.unread
+        + facts.glued
+    ):
         # A row whose object went unread may be an open problem's, and an identity with no
         # error after it may be an error's text read as one: read as complete, the report
         # would resolve that object's own ticket as absent (reviews rev47, rev48). Its named
