@@ -33,13 +33,13 @@ from .disk_faults import nearly_full as nearly_full
 from .disk_faults import os_failure as os_failure
 from .disk_faults import read_only, read_only_fix
 from .errors import DirsyncBridgeError, Fatal, Retriable
+from .sqlite_refusals import damaged, refuse_newer
 
 # Files this release must not take for its own (empty, or from a newer release): their own module.
 from .sqlite_refusals import empty_file as empty_file
 from .sqlite_refusals import migrations_of_ours as migrations_of_ours
 from .sqlite_refusals import newer_release as newer_release
 from .sqlite_refusals import refuse_foreign as refuse_foreign
-from .sqlite_refusals import refuse_newer
 from .sqlite_refusals import unknown_migrations as unknown_migrations
 from .sqlite_snapshot import copy_whole
 
@@ -170,8 +170,8 @@ def failure(exc: sqlite3.Error, path: str, role: Role = GENERIC) -> DirsyncBridg
             f"{path}: cannot write {role.name} ({exc}); give the user that runs "
             f"dirsync-bridge write access to {folder} and the files in it"
         )
-    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "no such" in str(exc):
-        return Fatal(f"{path}: {role.name} is damaged ({exc}); {role.repair}")
+    if damage := damaged(exc, code):
+        return Fatal(f"{path}: {role.name} is damaged ({damage}); {role.repair}")
     return Fatal(f"{path}: {role.name}: {exc}")
 
 

@@ -4,8 +4,8 @@ once for a group of them (``sqlite.grouped``), not once a write.
 The local store's revision (the writes it has taken) and the ledger's ``store_pairing``
 (the writes it has recorded as done) are such counts: compared, they tell whether a store
 is the one the ledger describes (``ledger/pairing.py``). Each must move with its writes,
-never apart: a write that fails undoes its count with itself, and a group that fails
-counts what is still in its transaction with it.
+never apart: a write that fails undoes its count with itself, and a group that fails is
+rolled back with its count.
 """
 
 from __future__ import annotations
@@ -46,8 +46,12 @@ class GroupedCount:
         try:
             yield
         except BaseException:
-            # Whatever is still in the transaction is counted with it; a failure to count
-            # must not hide the error that got us here (the transaction goes with it).
+            # The error goes on to the transaction's owner, ``sqlite.grouped`` (this group's,
+            # or an outer group's on the same connection), which rolls it back: the writes
+            # made here and this count alike, so today this add is always undone. It is made
+            # so that the count stays with the writes still in the transaction (a failed one
+            # undid its own, ``write``) should an owner ever catch the error and commit.
+            # Suppressed if it fails: the error that got us here is the one to report.
             with suppress(sqlite3.Error, DirsyncBridgeError):
                 self._add_pending()
             raise

@@ -1,11 +1,13 @@
 """Database files this release must not take for its own, though SQLite would open them:
 one written by a newer release (it records a migration this release does not know), an
-empty one (0 bytes), which SQLite takes for a new database, and another application's.
-Used by ``sqlite`` and doctor, so that a run and doctor refuse them in the same words.
+empty one (0 bytes), which SQLite takes for a new database, another application's, and one
+whose errors show it damaged. Used by ``sqlite`` and doctor, so that a run and doctor
+refuse them in the same words.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -48,6 +50,25 @@ def refuse_newer(
     unknown = unknown_migrations(recorded, migrations)
     if unknown:
         raise Fatal(newer_release(path, role, unknown))
+
+
+# Raised by Python's sqlite3, not SQLite (no error code): a text cell whose bytes are not
+# UTF-8. SQLite stores what it was given, and checks no text (``PRAGMA quick_check`` passes):
+# a bit flipped on the disk in a cell of ours, whose every write was UTF-8, shows only here.
+_UNDECODABLE = re.compile(r"Could not decode to UTF-8 column '(.*?)' with text '")
+
+
+def damaged(exc: sqlite3.Error, code: int) -> str | None:
+    """Why ``exc`` (its primary SQLite result ``code``) says the file is damaged, in words
+    fit for one line; None when it does not."""
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "no such" in str(exc):
+        return str(exc)
+    found = _UNDECODABLE.match(str(exc))
+    if found is not None:
+        # Not the cell's text, which the error quotes whole: a ticket's description is
+        # kilobytes of someone's data, and its bytes are the damage.
+        return f"a text in column {found.group(1)!r} is not UTF-8"
+    return None
 
 
 def empty_file(path: Path, role: Role) -> str | None:

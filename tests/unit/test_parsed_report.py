@@ -13,7 +13,7 @@ import pytest
 
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.models import Report
-from dirsync_bridge.parse.catalog import classify
+from dirsync_bridge.parse import catalog
 from dirsync_bridge.parse.message import parse_message, read_message
 from dirsync_bridge.parse.parsed_report import ParsedReport
 
@@ -74,14 +74,14 @@ def test_a_large_reports_errors_are_made_a_batch_at_a_time(
 
 
 def test_a_repeated_message_is_kept_once_and_classified_once() -> None:
-    classify.cache_clear()
+    catalog.remembered.cache_clear()
     parsed = read_message(_big(40), "big.eml")
     assert isinstance(parsed, ParsedReport)
     large = [row.message for row in parsed.rows if row.message.startswith("The provisioned")]
     assert len(large) == 20
     assert all(text is large[0] for text in large)
     parsed.report()
-    assert classify.cache_info().hits >= 19
+    assert catalog.remembered.cache_info().hits >= 19
 
 
 @pytest.fixture

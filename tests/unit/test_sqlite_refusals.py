@@ -70,3 +70,25 @@ def test_no_usable_temporary_directory_for_a_dry_runs_copy_is_one_line(
         f"{path}: cannot copy the ledger into a temporary directory to read it: No usable "
         "temporary directory found in ['/tmp']"
     )
+
+
+def test_a_text_cell_that_is_not_utf8_is_a_damaged_file_named_without_its_text(
+    tmp_path: Path,
+) -> None:
+    # Python's sqlite3 raises this one, not SQLite (no error code): a cell of a file of ours
+    # can hold bytes that are not UTF-8 only if the disk changed them.
+    path = tmp_path / "s.db"
+    conn = sqlite.connect(path, OLD, sqlite.LEDGER)
+    conn.execute("INSERT INTO things VALUES (CAST(X'7365637265742dff' AS TEXT))")
+    for reading in (
+        lambda: conn.execute("SELECT x FROM things").fetchone(),
+        lambda: conn.execute("SELECT x FROM things").fetchall(),
+        lambda: list(conn.execute("SELECT x FROM things")),
+    ):
+        with pytest.raises(Fatal) as refused:
+            reading()
+        assert str(refused.value) == (
+            f"{path}: the ledger is damaged (a text in column 'x' is not UTF-8); "
+            "restore it from a backup"
+        )
+    conn.close()

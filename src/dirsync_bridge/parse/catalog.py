@@ -225,12 +225,25 @@ def stated_kind(text: str | None) -> Kind | None:
     return None
 
 
-# A large report repeats a few messages many times over (an object too large, a federated
-# domain, a user ID not found): each is classified once. Pure, so sharing is safe; bounded,
-# so a report of messages that never repeat costs a few hundred entries, not one a row.
-@lru_cache(maxsize=1024)
+REMEMBERED_LENGTH = 2048
+"""The longest text ``classify`` keeps in its cache, in characters.
+
+A real Microsoft error message is under 2 KiB (the longest in fixtures/ is 574 characters).
+An entry holds its text twice (the key, and the cleaned message), at up to 4 bytes a
+character: 1,024 entries of this bound hold at most 16 MB. Unbounded, a plain-text body's
+25 MB paragraph read as a message was kept at about 45 MB (review rev53).
+"""
+
+
 def classify(raw_message: str, stated: Kind | None = None) -> Classified:
     """Classify one error message; ``stated`` (a kind the source named) wins over the text."""
+    if len(raw_message) > REMEMBERED_LENGTH:
+        return classified(raw_message, stated)  # too long to be one that repeats: not kept
+    return remembered(raw_message, stated)
+
+
+def classified(raw_message: str, stated: Kind | None = None) -> Classified:
+    """``classify`` without the cache (pure: the same text gives an equal result)."""
     message, tracking_id = clean_message(raw_message)
     kind: Kind = "Unknown"
     conflicts: tuple[ConflictData, ...] = ()
@@ -264,6 +277,13 @@ def classify(raw_message: str, stated: Kind | None = None) -> Classified:
         if kind not in ("DataValidationFailed", "FederatedDomainChangeError"):
             invalid_attribute = None
     return Classified(kind, conflicts, invalid_attribute, tracking_id, message)
+
+
+# A large report repeats a few messages many times over (an object too large, a federated
+# domain, a user ID not found): each is classified once. Pure, so sharing is safe; bounded,
+# so a report of messages that never repeat costs a few hundred entries, not one a row.
+remembered = lru_cache(maxsize=1024)(classified)
+"""``classified``, cached: only for texts of at most ``REMEMBERED_LENGTH`` (``classify``)."""
 
 
 def _is_type_mismatch(message: str) -> bool:
