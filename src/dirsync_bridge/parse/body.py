@@ -11,7 +11,7 @@ by paragraph. Both end as the same ``Row`` values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -61,6 +61,10 @@ class BodyFacts:
     unread: int = 0
     """Paragraphs after a plain-text closing that may hold rows (a known error, an identity,
     a table with error rows): rows not read, so the report is read as incomplete."""
+    unsure_cells: int = 0
+    """HTML error-table rows whose cell holds a table of several cells (review rev54 G6):
+    read as the cells' text, which may not be the error as Microsoft meant it, so the
+    report is read as incomplete. (A table of one cell is read as its message.)"""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
     next): each may be an error's text read as an identity, so the report is read as
@@ -113,15 +117,24 @@ HEADERLESS = {"identity": 0, "message": 1}
 """The columns of a table without a header row: who, then what went wrong."""
 
 
-def rows_from_table(table: Sequence[Sequence[str]]) -> list[Row] | None:
-    """Read one table (rows of cell texts); None when it is not an error table."""
-    for position, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+def rows_from_table(
+    table: Sequence[Sequence[str]], nested: Set[int] = frozenset()
+) -> list[Row] | None:
+    """Read one table (rows of cell texts); None when it is not an error table.
+
+    The rows at ``nested`` (a cell of theirs holds a table) are read in their places, but
+    only the others tell whether it is an error table and where its header is: a layout
+    table's row holding the report is never its header or a known pair.
+    """
+    plain = [at for at in range(len(table)) if at not in nested] if nested else None
+    shown = [table[at] for at in plain] if plain is not None else table
+    for position, cells in enumerate(shown[:HEADER_SEARCH_ROWS]):
         roles = column_roles(cells)
         if roles:
-            return _rows(table[position + 1 :], roles)
-    pairs = [cells for cells in table if len(cells) == 2]
-    if any(is_known_pair(cells) for cells in pairs):
-        return _rows(pairs, HEADERLESS)
+            start = plain[position] if plain is not None else position
+            return _rows(table[start + 1 :], roles)
+    if any(is_known_pair(cells) for cells in shown if len(cells) == 2):
+        return _rows([cells for cells in table if len(cells) == 2], HEADERLESS)
     return None
 
 

@@ -238,6 +238,11 @@ def _report(
         # naming no object is left out as before, the report complete (rev49).
         fields["complete"] = False
         log.warning("%s: %s", source, _incomplete(doubt))
+    if facts.unsure_cells:
+        # Read as its cells' text, the row may not be the error Microsoft meant: an Unknown
+        # ticket for its object, whose own open ticket must not resolve as absent (rev54 G6).
+        fields["complete"] = False
+        log.warning("%s: %s", source, _unsure_cells(facts.unsure_cells))
     return ParsedReport.of(fields, rows)
 
 
@@ -254,6 +259,16 @@ def _incomplete(count: int) -> str:
         f"{count} {said} the reader could not pair (an error naming no object it could "
         "tell, or an identity with no error after it): read as incomplete, its named rows "
         "are ticketed and no open problem it leaves out is resolved by it"
+    )
+
+
+def _unsure_cells(count: int) -> str:
+    rows, each = (
+        ("error row's cell holds", "its") if count == 1 else ("error rows' cells hold", "their")
+    )
+    return (
+        f"{count} {rows} a table of several cells, read as {each} text: read as incomplete, "
+        "its named rows are ticketed and no open problem it leaves out is resolved by it"
     )
 
 

@@ -26,8 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .body import BodyFacts, Row, rows_from_table
-from .html_tree import feed, finish, new_parser, own_rows
+from lxml import etree
+
+from .body import BodyFacts, Row
+from .html_tree import feed, finish, new_parser, read_table
 from .mime import Parts, TextPart
 from .table_stream import Irregular, Stream
 
@@ -83,9 +85,17 @@ def _read_tree(pieces: Iterable[str]) -> BodyFacts:
         return BodyFacts()
     rows: list[Row] = []
     error_tables = []
+    unsure = 0
     for table in list(root.iter("table")):
-        found = rows_from_table(list(own_rows(table)))
+        found, doubtful = read_table(table, _is_error_table)
         if found is not None:
             rows.extend(found)
             error_tables.append(table)
-    return finish(root, rows, error_tables, document)
+            unsure += doubtful
+    return finish(root, rows, error_tables, document, unsure)
+
+
+def _is_error_table(table: etree._Element) -> bool:
+    """Whether a table nested in another's cell is an error table of its own: read again
+    when it is reached (nested tables are rare, and a table's reading is linear)."""
+    return read_table(table, _is_error_table)[0] is not None
