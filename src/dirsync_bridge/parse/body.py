@@ -11,7 +11,7 @@ by paragraph. Both end as the same ``Row`` values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -61,10 +61,11 @@ class BodyFacts:
     unread: int = 0
     """Paragraphs after a plain-text closing that may hold rows (a known error, an identity,
     a table with error rows): rows not read, so the report is read as incomplete."""
-    unsure_cells: int = 0
-    """HTML error-table rows whose cell holds a table of several cells (review rev54 G6):
-    read as the cells' text, which may not be the error as Microsoft meant it, so the
-    report is read as incomplete. (A table of one cell is read as its message.)"""
+    unsure_rows: int = 0
+    """HTML error-table rows not read with confidence (review rev54): a cell holding a table
+    of several cells (read as its text, perhaps not the error meant; one cell reads as its
+    message), or a row out of the table's shape that may hold an error (left out). The
+    report is then read as incomplete."""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
     next): each may be an error's text read as an identity, so the report is read as
@@ -120,7 +121,15 @@ HEADERLESS = {"identity": 0, "message": 1}
 def rows_from_table(
     table: Sequence[Sequence[str]], nested: Set[int] = frozenset()
 ) -> list[Row] | None:
-    """Read one table (rows of cell texts); None when it is not an error table.
+    """Read one table (rows of cell texts); None when it is not an error table."""
+    return table_reading(table, nested)[0]
+
+
+def table_reading(
+    table: Sequence[Sequence[str]], nested: Set[int] = frozenset()
+) -> tuple[list[Row] | None, int]:
+    """``rows_from_table``, and how many rows its reading leaves out though they may hold an
+    error (``may_hold_error``): above its header row, or not two cells in a header-less one.
 
     The rows at ``nested`` (a cell of theirs holds a table) are read in their places, but
     only the others tell whether it is an error table and where its header is: a layout
@@ -132,10 +141,28 @@ def rows_from_table(
         roles = column_roles(cells)
         if roles:
             start = plain[position] if plain is not None else position
-            return _rows(table[start + 1 :], roles)
+            return _rows(table[start + 1 :], roles), _left_out(table[:start])
     if any(is_known_pair(cells) for cells in shown if len(cells) == 2):
-        return _rows([cells for cells in table if len(cells) == 2], HEADERLESS)
-    return None
+        pairs = [cells for cells in table if len(cells) == 2]
+        return _rows(pairs, HEADERLESS), _left_out(c for c in table if len(c) != 2)
+    return None, 0
+
+
+def _left_out(rows: Iterable[Sequence[str]]) -> int:
+    return sum(1 for cells in rows if may_hold_error(cells))
+
+
+def may_hold_error(cells: Sequence[str]) -> bool:
+    """Whether a table row its reading leaves out may be an error row: a cell holding a
+    known error, or a word that is an identity (one cell spanning both: ``ann@... <error>``)
+    (review rev54: such rows were dropped, the report complete). A title, a spacer or a
+    note is none."""
+    flat = [collapse(cell) for cell in cells]
+    return any(
+        is_known_message(text) or any(map(_looks_like_identity, text.split()))
+        for text in flat
+        if text
+    )
 
 
 def is_known_pair(cells: Sequence[str]) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
-from .body import BodyFacts, Row, rows_from_table
+from .body import BodyFacts, Row, table_reading
 from .cuts import Document
 
 _BLOCK_TAGS = frozenset(
@@ -74,7 +74,7 @@ def finish(
     rows: list[Row],
     error_tables: list[etree._Element],
     document: Document,
-    unsure_cells: int = 0,
+    unsure_rows: int = 0,
 ) -> BodyFacts:
     """The body's facts: these rows, and the text of the tree once the error tables are out.
 
@@ -82,7 +82,7 @@ def finish(
     its message is refused until it is whole, unless a closing boundary proves it whole.
     """
     facts = BodyFacts(rows=rows, cut=document.cut(), closed=document.closed)
-    facts.unsure_cells = unsure_cells
+    facts.unsure_rows = unsure_rows
     # Only a table of its header row alone is empty: one with rows not read (empty cells, a
     # nested table) is rows unread, never a report of no errors (review rev54).
     facts.empty_table = bool(error_tables) and all(
@@ -107,15 +107,15 @@ def finish(
 def read_table(
     table: etree._Element, is_error: Callable[[etree._Element], bool]
 ) -> tuple[list[Row] | None, int]:
-    """The rows of ``table`` if it is an error table (else None), and how many of them were
-    read from a cell holding a table of several cells (``BodyFacts.unsure_cells``).
+    """The rows of ``table`` if it is an error table (else None), and how many of its rows
+    were not read with confidence (``BodyFacts.unsure_rows``).
 
     ``is_error`` tells whether a table nested in one of its cells is an error table of its
     own (the stream knows it from the rows it let go; the whole tree reads it again).
     """
     if table.find(".//table") is None:
         # Nothing nested: one pass over rows and cells in document order.
-        return rows_from_table(list(_plain_rows(table))), 0
+        return table_reading(list(_plain_rows(table)))
     rows: list[list[str]] = []
     nested: set[int] = set()
     unsure = 0
@@ -138,8 +138,8 @@ def read_table(
                 1 for held in inner for cell in held.iter(*CELLS) if str(_TEXT(cell)).strip()
             )
             unsure += filled > 1
-    found = rows_from_table(rows, nested)
-    return found, unsure if found is not None else 0
+    found, left_out = table_reading(rows, nested)
+    return found, unsure + left_out if found is not None else 0
 
 
 def _plain_rows(table: etree._Element) -> Iterator[list[str]]:

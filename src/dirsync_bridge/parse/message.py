@@ -238,11 +238,11 @@ def _report(
         # naming no object is left out as before, the report complete (rev49).
         fields["complete"] = False
         log.warning("%s: %s", source, _incomplete(doubt))
-    if facts.unsure_cells:
-        # Read as its cells' text, the row may not be the error Microsoft meant: an Unknown
-        # ticket for its object, whose own open ticket must not resolve as absent (rev54 G6).
+    if facts.unsure_rows:
+        # A row read as its cells' text may not be the error Microsoft meant, a row left out
+        # may be an open problem's: its object's ticket must not resolve as absent (rev54).
         fields["complete"] = False
-        log.warning("%s: %s", source, _unsure_cells(facts.unsure_cells))
+        log.warning("%s: %s", source, _unsure_rows(facts.unsure_rows))
     return ParsedReport.of(fields, rows)
 
 
@@ -262,13 +262,13 @@ def _incomplete(count: int) -> str:
     )
 
 
-def _unsure_cells(count: int) -> str:
-    rows, each = (
-        ("error row's cell holds", "its") if count == 1 else ("error rows' cells hold", "their")
-    )
+def _unsure_rows(count: int) -> str:
+    rows = "error-table row" + ("" if count == 1 else "s")
     return (
-        f"{count} {rows} a table of several cells, read as {each} text: read as incomplete, "
-        "its named rows are ticketed and no open problem it leaves out is resolved by it"
+        f"{count} HTML {rows} not read with confidence (a cell that holds a table of several "
+        "cells, read as its text; or a row out of its table's shape that may hold an error, "
+        "left out): read as incomplete, its named rows are ticketed and no open problem it "
+        "leaves out is resolved by it"
     )
 
 

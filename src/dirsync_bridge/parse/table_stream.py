@@ -21,8 +21,9 @@ from .body import (
     add_row,
     column_roles,
     is_known_pair,
+    may_hold_error,
     row_reader,
-    rows_from_table,
+    table_reading,
 )
 from .html_tree import (
     CELLS,
@@ -73,7 +74,7 @@ class _Table:
         self.error = False
         self.rows: list[Row] = []
         self.unsure = 0
-        """Its rows read from a cell holding a table of several cells (``read_table``)."""
+        """Its rows not read with confidence (``read_table``, ``body.table_reading``)."""
 
 
 class Stream:
@@ -169,6 +170,8 @@ class Stream:
                 row = table.read(texts)
                 if row is not None:
                     add_row(table.rows, row)
+            elif texts and may_hold_error(texts):
+                table.unsure += 1  # not two cells in a header-less table, yet an error's
             parent.remove(tr)
             return
         table.pending.append(tr)
@@ -206,7 +209,7 @@ class Stream:
         """``table`` is an error table: its rows so far are read, and they leave the tree."""
         so_far = [_texts(tr) for tr in table.pending]
         so_far = [texts for texts in so_far if texts]
-        found = rows_from_table(so_far)
+        found, table.unsure = table_reading(so_far)
         if found is None:
             raise Irregular  # cannot be: the same test found it an error table
         roles = next(

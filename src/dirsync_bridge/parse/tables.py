@@ -86,16 +86,20 @@ def _read_tree(pieces: Iterable[str]) -> BodyFacts:
     rows: list[Row] = []
     error_tables = []
     unsure = 0
+    # Each table read once: asked whether it is an error table of its own (nested in a
+    # cell), then reached in turn. Read twice, its cells' line breaks were marked twice.
+    readings: dict[etree._Element, tuple[list[Row] | None, int]] = {}
+
+    def reading(table: etree._Element) -> tuple[list[Row] | None, int]:
+        found = readings.get(table)
+        if found is None:
+            found = readings[table] = read_table(table, lambda held: reading(held)[0] is not None)
+        return found
+
     for table in list(root.iter("table")):
-        found, doubtful = read_table(table, _is_error_table)
+        found, doubtful = reading(table)
         if found is not None:
             rows.extend(found)
             error_tables.append(table)
             unsure += doubtful
     return finish(root, rows, error_tables, document, unsure)
-
-
-def _is_error_table(table: etree._Element) -> bool:
-    """Whether a table nested in another's cell is an error table of its own: read again
-    when it is reached (nested tables are rare, and a table's reading is linear)."""
-    return read_table(table, _is_error_table)[0] is not None
