@@ -196,3 +196,11 @@ def test_a_table_opened_inside_a_header_cell_reads_alike_streamed_or_whole() -> 
     whole = tables._read_tree(iter([html]))
     streamed = read_html_pieces(lambda: iter(html))
     assert (streamed.rows, streamed.text) == (whole.rows, whole.text)
+
+
+def test_a_headerless_tables_spanning_tracking_id_row_leaves_the_report_complete() -> None:
+    # A row of its error's Tracking Id alone (a GUID word) is no error of its own.
+    tracking = '<tr><td colspan="2">Tracking Id: 466344fe-a7c5-403e-8b0a-8621752ac178</td></tr>\n'
+    result = _headerless(PAIR_ANN + tracking + PAIR_BEN)
+    assert _errors(result) == [("ann@contoso.com", DUPLICATE), ("ben@contoso.com", DUPLICATE)]
+    assert isinstance(result, Report) and result.complete is True

@@ -156,12 +156,12 @@ def may_hold_error(cells: Sequence[str]) -> bool:
     """Whether a table row its reading leaves out may be an error row: a cell holding a
     known error, or a word that is an identity (one cell spanning both: ``ann@... <error>``)
     (review rev54: such rows were dropped, the report complete). A title, a spacer or a
-    note is none."""
-    flat = [collapse(cell) for cell in cells]
+    note is none, nor a row of an error's ``Tracking Id:`` alone (its GUID no identity)."""
+    flat = [text for cell in cells if (text := collapse(cell))]
+    if len(flat) == 1 and _TRACKING_ONLY.match(flat[0]):
+        return False
     return any(
-        is_known_message(text) or any(map(_looks_like_identity, text.split()))
-        for text in flat
-        if text
+        is_known_message(text) or any(map(_looks_like_identity, text.split())) for text in flat
     )
 
 
