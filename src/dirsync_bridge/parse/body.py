@@ -11,7 +11,7 @@ by paragraph. Both end as the same ``Row`` values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -69,6 +69,11 @@ class BodyFacts:
     missing (``glued``), and rows naming no object left out after a paragraph that may have
     held their identity in a shape not known: each a guess, the report is read as
     incomplete (review rev48: the row was filed "(tenant-level)" beside the named rows)."""
+    unsure_rows: int = 0
+    """HTML error-table rows not read with confidence (review rev54): a cell holding a table
+    of several cells (read as its text, perhaps not the error meant; one cell reads as its
+    message), or a row out of the table's shape that may hold an error (left out). The
+    report is then read as incomplete."""
     orphans: int = 0
     """Plain-text identity paragraphs with no error after them (a table, or the end, came
     next): each may be an error's text read as an identity, so the report is read as
@@ -121,16 +126,51 @@ HEADERLESS = {"identity": 0, "message": 1}
 """The columns of a table without a header row: who, then what went wrong."""
 
 
-def rows_from_table(table: Sequence[Sequence[str]]) -> list[Row] | None:
+def rows_from_table(
+    table: Sequence[Sequence[str]], nested: Set[int] = frozenset()
+) -> list[Row] | None:
     """Read one table (rows of cell texts); None when it is not an error table."""
-    for position, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+    return table_reading(table, nested)[0]
+
+
+def table_reading(
+    table: Sequence[Sequence[str]], nested: Set[int] = frozenset()
+) -> tuple[list[Row] | None, int]:
+    """``rows_from_table``, and how many rows its reading leaves out though they may hold an
+    error (``may_hold_error``): above its header row, or not two cells in a header-less one.
+
+    The rows at ``nested`` (a cell of theirs holds a table) are read in their places, but
+    only the others tell whether it is an error table and where its header is: a layout
+    table's row holding the report is never its header or a known pair.
+    """
+    plain = [at for at in range(len(table)) if at not in nested] if nested else None
+    shown = [table[at] for at in plain] if plain is not None else table
+    for position, cells in enumerate(shown[:HEADER_SEARCH_ROWS]):
         roles = column_roles(cells)
         if roles:
-            return _rows(table[position + 1 :], roles)
-    pairs = [cells for cells in table if len(cells) == 2]
-    if any(is_known_pair(cells) for cells in pairs):
-        return _rows(pairs, HEADERLESS)
-    return None
+            start = plain[position] if plain is not None else position
+            return _rows(table[start + 1 :], roles), _left_out(table[:start])
+    if any(is_known_pair(cells) for cells in shown if len(cells) == 2):
+        pairs = [cells for cells in table if len(cells) == 2]
+        return _rows(pairs, HEADERLESS), _left_out(c for c in table if len(c) != 2)
+    return None, 0
+
+
+def _left_out(rows: Iterable[Sequence[str]]) -> int:
+    return sum(1 for cells in rows if may_hold_error(cells))
+
+
+def may_hold_error(cells: Sequence[str]) -> bool:
+    """Whether a table row its reading leaves out may be an error row: a cell holding a
+    known error, or a word that is an identity (one cell spanning both: ``ann@... <error>``)
+    (review rev54: such rows were dropped, the report complete). A title, a spacer or a
+    note is none, nor a row of an error's ``Tracking Id:`` alone (its GUID no identity)."""
+    flat = [text for cell in cells if (text := collapse(cell))]
+    if len(flat) == 1 and _TRACKING_ONLY.match(flat[0]):
+        return False
+    return any(
+        is_known_message(text) or any(map(_looks_like_identity, text.split())) for text in flat
+    )
 
 
 def is_known_pair(cells: Sequence[str]) -> bool:

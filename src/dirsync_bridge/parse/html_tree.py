@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
-from .body import BodyFacts, Row
+from .body import BodyFacts, Row, table_reading
 from .cuts import Document
 
 _BLOCK_TAGS = frozenset(
@@ -74,6 +74,7 @@ def finish(
     rows: list[Row],
     error_tables: list[etree._Element],
     document: Document,
+    unsure_rows: int = 0,
 ) -> BodyFacts:
     """The body's facts: these rows, and the text of the tree once the error tables are out.
 
@@ -81,6 +82,7 @@ def finish(
     its message is refused until it is whole, unless a closing boundary proves it whole.
     """
     facts = BodyFacts(rows=rows, cut=document.cut(), closed=document.closed)
+    facts.unsure_rows = unsure_rows
     # Only a table of its header row alone is empty: one with rows not read (empty cells, a
     # nested table) is rows unread, never a report of no errors (review rev54).
     facts.empty_table = bool(error_tables) and all(
@@ -102,34 +104,61 @@ def finish(
     return facts
 
 
-def own_rows(table: etree._Element) -> Iterator[list[str]]:
-    """The cell texts of each row of this table that has cells, in document order."""
-    # Rows of this table only, not of tables nested in its cells; a row that holds a nested
-    # table is layout, not data.
+def read_table(
+    table: etree._Element, is_error: Callable[[etree._Element], bool]
+) -> tuple[list[Row] | None, int]:
+    """The rows of ``table`` if it is an error table (else None), and how many of its rows
+    were not read with confidence (``BodyFacts.unsure_rows``).
+
+    ``is_error`` tells whether a table nested in one of its cells is an error table of its
+    own (the stream knows it from the rows it let go; the whole tree reads it again).
+    """
     if table.find(".//table") is None:
         # Nothing nested: one pass over rows and cells in document order.
-        cells: list[str] = []
-        for element in table.iter("tr", "td", "th"):
-            if element.tag == "tr":
-                if cells:
-                    yield cells
-                cells = []
-            else:
-                # Most cells hold only text: reading it directly is ten times faster than XPath.
-                cells.append((element.text or "") if len(element) == 0 else cell_text(element))
-        if cells:
-            yield cells
-        return
+        return table_reading(list(_plain_rows(table)))
+    rows: list[list[str]] = []
+    nested: set[int] = set()
+    unsure = 0
     for child in table:
         for row in [child] if child.tag == "tr" else child if child.tag in SECTIONS else ():
             if row.tag != "tr":
                 continue
-            cell_elements = list(row.iterchildren("td", "th"))
-            if any(cell.find(".//table") is not None for cell in cell_elements):
+            cells = list(row.iterchildren("td", "th"))
+            inner = [held for cell in cells for held in cell.iter("table")]
+            if not inner:
+                rows.append([_own_text(cell) for cell in cells])
                 continue
-            yield [
-                (cell.text or "") if len(cell) == 0 else cell_text(cell) for cell in cell_elements
-            ]
+            if any(is_error(held) for held in inner):
+                continue  # layout around an error table, which is read as a table of its own
+            # A cell holding a table that is no error table (review rev54 G6: skipped as
+            # layout, the row was lost and the report complete): its text is the cell's.
+            nested.add(len(rows))
+            rows.append([marks_undone(cell) for cell in cells])
+            filled = sum(
+                1 for held in inner for cell in held.iter(*CELLS) if str(_TEXT(cell)).strip()
+            )
+            unsure += filled > 1
+    found, left_out = table_reading(rows, nested)
+    return found, unsure + left_out if found is not None else 0
+
+
+def _plain_rows(table: etree._Element) -> Iterator[list[str]]:
+    """The cell texts of each row of a table with no table inside, in document order."""
+    cells: list[str] = []
+    for element in table.iter("tr", "td", "th"):
+        if element.tag == "tr":
+            if cells:
+                yield cells
+            cells = []
+        else:
+            cells.append(_own_text(element))
+    if cells:
+        yield cells
+
+
+def _own_text(cell: etree._Element) -> str:
+    # Most cells hold only text: reading it directly is ten times faster than XPath.
+    return (cell.text or "") if len(cell) == 0 else cell_text(cell)
 
 
 def cell_text(cell: etree._Element) -> str:

@@ -244,6 +244,11 @@ def _report(
         # naming no object is left out as before, the report complete (rev49).
         fields["complete"] = False
         log.warning("%s: %s", source, _incomplete(doubt))
+    if facts.unsure_rows:
+        # A row read as its cells' text may not be the error Microsoft meant, a row left out
+        # may be an open problem's: its object's ticket must not resolve as absent (rev54).
+        fields["complete"] = False
+        log.warning("%s: %s", source, _unsure_rows(facts.unsure_rows))
     return ParsedReport.of(fields, rows)
 
 
@@ -260,6 +265,16 @@ def _incomplete(count: int) -> str:
         f"{count} {said} the reader could not pair (an error naming no object it could "
         "tell, or an identity with no error after it): read as incomplete, its named rows "
         "are ticketed and no open problem it leaves out is resolved by it"
+    )
+
+
+def _unsure_rows(count: int) -> str:
+    rows = "error-table row" + ("" if count == 1 else "s")
+    return (
+        f"{count} HTML {rows} not read with confidence (a cell that holds a table of several "
+        "cells, read as its text; or a row out of its table's shape that may hold an error, "
+        "left out): read as incomplete, its named rows are ticketed and no open problem it "
+        "leaves out is resolved by it"
     )
 
 

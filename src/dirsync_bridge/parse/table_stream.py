@@ -21,8 +21,9 @@ from .body import (
     add_row,
     column_roles,
     is_known_pair,
+    may_hold_error,
     row_reader,
-    rows_from_table,
+    table_reading,
 )
 from .html_tree import (
     CELLS,
@@ -32,7 +33,7 @@ from .html_tree import (
     finish,
     marks_undone,
     new_parser,
-    own_rows,
+    read_table,
 )
 
 _TABLE_PARTS = ("td", "th", "tr", "table")
@@ -55,6 +56,7 @@ class _Table:
         "read",
         "rows",
         "seen",
+        "unsure",
     )
 
     def __init__(self, element: etree._Element) -> None:
@@ -71,6 +73,8 @@ class _Table:
         """Read whole when it closes: it has a row streaming does not follow."""
         self.error = False
         self.rows: list[Row] = []
+        self.unsure = 0
+        """Its rows not read with confidence (``read_table``, ``body.table_reading``)."""
 
 
 class Stream:
@@ -91,7 +95,8 @@ class Stream:
         found = (self.tables.get(element) for element in root.iter("table"))
         errors = [table for table in found if table is not None and table.error]
         rows = [row for table in errors for row in table.rows]
-        return finish(root, rows, [table.element for table in errors], document)
+        unsure = sum(table.unsure for table in errors)
+        return finish(root, rows, [table.element for table in errors], document, unsure)
 
     def _events(self) -> None:
         for _event, element in self.parser.read_events():
@@ -117,11 +122,17 @@ class Stream:
                 raise Irregular  # cells outside its rows, or rows it did not take out
             table.error = True
             return
-        found = rows_from_table(list(own_rows(element)))
+        found, table.unsure = read_table(element, self._is_error)
         table.pending = []
         if found is not None:
             table.rows = found
             table.error = True
+
+    def _is_error(self, element: etree._Element) -> bool:
+        """Whether a table nested in a cell is an error table: closed before its cell's row,
+        it was read (and its rows perhaps let go) as a table of its own."""
+        table = self.tables.get(element)
+        return table is not None and table.error
 
     def _irregular(self, table: _Table) -> None:
         if table.read is not None:
@@ -159,6 +170,8 @@ class Stream:
                 row = table.read(texts)
                 if row is not None:
                     add_row(table.rows, row)
+            elif texts and may_hold_error(texts):
+                table.unsure += 1  # not two cells in a header-less table, yet an error's
             parent.remove(tr)
             return
         table.pending.append(tr)
@@ -196,7 +209,7 @@ class Stream:
         """``table`` is an error table: its rows so far are read, and they leave the tree."""
         so_far = [_texts(tr) for tr in table.pending]
         so_far = [texts for texts in so_far if texts]
-        found = rows_from_table(so_far)
+        found, table.unsure = table_reading(so_far)
         if found is None:
             raise Irregular  # cannot be: the same test found it an error table
         roles = next(

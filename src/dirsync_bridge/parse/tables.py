@@ -26,8 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .body import BodyFacts, Row, rows_from_table
-from .html_tree import feed, finish, new_parser, own_rows
+from lxml import etree
+
+from .body import BodyFacts, Row
+from .html_tree import feed, finish, new_parser, read_table
 from .mime import Parts, TextPart
 from .table_stream import Irregular, Stream
 
@@ -83,9 +85,21 @@ def _read_tree(pieces: Iterable[str]) -> BodyFacts:
         return BodyFacts()
     rows: list[Row] = []
     error_tables = []
+    unsure = 0
+    # Each table read once: asked whether it is an error table of its own (nested in a
+    # cell), then reached in turn. Read twice, its cells' line breaks were marked twice.
+    readings: dict[etree._Element, tuple[list[Row] | None, int]] = {}
+
+    def reading(table: etree._Element) -> tuple[list[Row] | None, int]:
+        found = readings.get(table)
+        if found is None:
+            found = readings[table] = read_table(table, lambda held: reading(held)[0] is not None)
+        return found
+
     for table in list(root.iter("table")):
-        found = rows_from_table(list(own_rows(table)))
+        found, doubtful = reading(table)
         if found is not None:
             rows.extend(found)
             error_tables.append(table)
-    return finish(root, rows, error_tables, document)
+            unsure += doubtful
+    return finish(root, rows, error_tables, document, unsure)
