@@ -9,8 +9,9 @@ is identity-shaped ("hr=0x80230703" wrapped onto a line of its own, rev47's expo
 or a wrapped line under the errors sentence, becomes an object: the quota is filed on
 "hr=0x80230703" or "helpdesk@contoso.com", or (after a Tracking ID paragraph) the next
 row's identity paragraph is read as the error text of "hr=0x80230703" and that row's own
-error left nameless. Tickets on objects that do not exist, the right object's error not on
-its ticket. At 252afde each was read with the errors on the right objects, complete.
+error left nameless (with a known error: the report refused). Tickets on objects that do
+not exist, the right object's error not on its ticket. At 252afde each was read with the
+errors on the right objects, complete.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ EXPORT = (
     "hr=0x80230703\n\n"
 )
 UNKNOWN = "Some brand new error text that Microsoft started sending this week.\n\n"
+NOT_FOUND = "Unable to update this object because the user ID is not found.\n\n"
 SENTENCE = INTRO.replace(
     "during synchronization:\n", "during synchronization. Questions go to\nhelpdesk@contoso.com\n"
 )
@@ -50,16 +52,27 @@ SENTENCE = INTRO.replace(
             EXPORT + TRACKING + "bob@contoso.com\n\n" + UNKNOWN + RULE,
             ["ann@contoso.com", "bob@contoso.com"],
         ),
+        (
+            INTRO,
+            EXPORT + TRACKING + "bob@contoso.com\n\n" + NOT_FOUND + RULE,
+            ["ann@contoso.com", "bob@contoso.com"],
+        ),
         (INTRO, EXPORT + QUOTA + TRACKING + RULE, ["ann@contoso.com", None]),
         (SENTENCE, QUOTA + TRACKING + RULE, [None]),
     ],
-    ids=["hr-line-then-tracking-id", "hr-line-then-quota", "sentence-line-then-quota"],
+    ids=[
+        "hr-line-then-tracking-id",
+        "hr-line-then-tracking-id-known-error",
+        "hr-line-then-quota",
+        "sentence-line-then-quota",
+    ],
 )
 def test_a_line_of_text_is_not_paired_as_the_next_rows_identity(
     intro: str, body: str, expected: list[str | None]
 ) -> None:
     result = _report(HEAD + intro + body)
     # Seen: rows on "hr=0x80230703" (bob's paragraph its error text, bob's error nameless;
-    # or the quota) and on "helpdesk@contoso.com" (the quota).
+    # or the quota) and on "helpdesk@contoso.com" (the quota); with bob's error known, the
+    # report refused not-a-report (bob's error nameless after an "unplaced" paragraph).
     assert not isinstance(result, Rejected), result
     assert [e.identity for e in result.errors] == expected
