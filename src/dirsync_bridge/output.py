@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final, TextIO
 
 from . import interrupt
 from .models import ParseResult, Rejected, Report, SyncError
-from .run_summary import RunSummary
 from .terminal import shown
 
 if TYPE_CHECKING:  # the ledger (and sqlite3) is not loaded for `parse`, the parser (and lxml)
-    # not for the commands that only print summaries and tickets
+    # not for the commands that only print summaries and tickets, a pass's summary (its
+    # dataclasses) not for `parse`
     from .ledger.listing import TicketRow
     from .parse.parsed_report import ParsedReport
+    from .run_summary import RunSummary
 
 _KIND_WIDTH = 38
 

@@ -15,7 +15,6 @@ from .. import interrupt, pass_end
 from ..config.settings import Config, required_keys
 from ..errors import ConfigError, ConfigErrors, DirsyncBridgeError, Fatal, Retriable
 from ..output import run_line, summary_json, summary_json_text, summary_lines, utc_now
-from ..run_summary import CutShort, RunSummary
 from ..terminal import ProgressBar
 from .group import (
     EXIT_OK,
@@ -27,8 +26,9 @@ from .group import (
     with_tenant,
 )
 
-if TYPE_CHECKING:  # a pass's own (``_metrics``): ``parse`` starts without it
+if TYPE_CHECKING:  # a pass's own (``_metrics``, its summary): ``parse`` starts without them
     from ..metrics import PassWatch
+    from ..run_summary import RunSummary
 
 log = logging.getLogger("dirsync_bridge.cli")
 
@@ -243,6 +243,7 @@ def run(ctx: click.Context, dry_run: bool) -> None:
     object type scanned (and its pages). Safe to run every few minutes.
     """
     from .. import pipeline
+    from ..run_summary import CutShort
 
     pass_end.begin("run", dry_run)
     config: Config = ctx.obj
