@@ -73,7 +73,7 @@ def test_every_fixture_writes_the_json_that_split_and_join_write(
     raw, source = eml.read_bytes(), str(eml.relative_to(ROOT))
 
     def json_bytes() -> bytes:
-        catalog.classify.cache_clear()  # each message classified afresh, with this collapse
+        catalog.remembered.cache_clear()  # each message classified afresh, with this collapse
         parsed = read_message(raw, source, fixture_config.trust, fixture_config.parse)
         if isinstance(parsed, ParsedReport):
             return b"".join(parsed.json_chunks())
@@ -85,4 +85,4 @@ def test_every_fixture_writes_the_json_that_split_and_join_write(
         assert json_bytes() == written
     finally:
         monkeypatch.undo()
-        catalog.classify.cache_clear()
+        catalog.remembered.cache_clear()
