@@ -286,7 +286,7 @@ def read_text(text: str) -> BodyFacts:
             # be rows after it (a forwarder's note between pasted rows) are rows unread: the
             # report is then incomplete (reviews rev51, rev52, rev53: they resolved as
             # absent); a signature's address alone is none (rev53: nothing ever resolved).
-            facts.unread = _errors_in(body[at + 1 :])
+            facts.unread = rows_unread(body[at + 1 :], _holds_rows, para)
             break
         if _TRACKING_ONLY.match(flat) and facts.rows:
             last = facts.rows[-1]
@@ -352,11 +352,6 @@ def _error_next(body: list[str], at: int) -> bool:
     if _looks_like_identity(flat) or _SEPARATOR.match(para) or _TRACKING_ONLY.match(flat):
         return False
     return not _closes(para, flat) and not tenant_level(para)
-
-
-def _errors_in(paras: list[str]) -> int:
-    """How many of ``paras`` (after a closing) may hold an error row (``closing``)."""
-    return rows_unread(paras, _holds_rows)
 
 
 def _holds_rows(para: str, flat: str) -> bool:
