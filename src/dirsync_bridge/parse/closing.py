@@ -14,6 +14,10 @@ or a title is a signature's line only where no identity comes directly before it
 may be an error's text ("InvalidSoftMatch", "Object Not Found"), and a row is never dropped
 for a signature's look. An identity that is no address (a DN, DOMAIN\\user, a GUID,
 "hr=0x80230703") is in no signature: after an identity, it may be its error's text.
+Two addresses are no identity (review rev55): the signer's own, under a name line its local
+part is made of ("Alex Wilber", ``alex.wilber@...``: D4), and one a line of prose runs on
+into (a disclaimer's "...please notify" then ``postmaster@...``: D5). An identity that ends
+a closing (a note with a row glued under it) is one, its error perhaps after it (D1).
 """
 
 from __future__ import annotations
