@@ -22,10 +22,6 @@ UNKNOWN = "Some brand new error text that Microsoft started sending this week."
 ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev55 D1: an identity glued under a closing-like note, its error next, is lost",
-)
 @pytest.mark.parametrize(
     ("note", "who", "error"),
     [
@@ -44,10 +40,6 @@ def test_an_identity_glued_under_a_closing_like_note_is_not_lost_complete(
     assert len(result.errors) == 2 or not result.complete
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev55 D1: after a closing, an identity glued under another closing is not counted",
-)
 def test_after_microsofts_closing_an_identity_glued_under_a_note_is_counted() -> None:
     # A forwarder's note under Microsoft's closing, a pasted row glued to it: inside
     # ``rows_unread`` the note is "another closing" (its pieces dropped), so the identity

@@ -20,9 +20,6 @@ from .test_rev51_closing_words import CLOSING, DUP, HEAD, INTRO, _identities, _r
 ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev55 D5: a gateway disclaimer's wrapped address line is a row unread"
-)
 @pytest.mark.parametrize(
     "disclaimer",
     [
@@ -41,3 +38,11 @@ def test_a_gateway_disclaimer_under_microsofts_closing_leaves_the_report_complet
     assert _identities(result) == ["ann@contoso.com"]
     # Seen: complete False ("1 paragraph the reader could not pair"), every daily report.
     assert result.complete
+
+
+def test_a_row_under_a_line_ending_its_sentence_is_still_counted() -> None:
+    # The line above the identity ends ("...this week:"): the address heads a pasted row.
+    note = "Two more from this week:\nbob@contoso.com: Some brand new error text.\n"
+    result = _report(HEAD + INTRO + ANN + CLOSING + "\n" + note)
+    assert isinstance(result, Report), result
+    assert not result.complete

@@ -21,9 +21,6 @@ from .test_rev51_closing_words import DUP, HEAD, INTRO, _identities, _report
 ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev55 D4: a signature block with a title is filed as an Unknown row"
-)
 @pytest.mark.parametrize(
     "signature",
     [
@@ -41,3 +38,21 @@ def test_a_signature_block_with_a_title_after_the_address_ends_the_rows_complete
     # Seen: complete False, a second row (None, 'Unknown') whose text is the signature.
     assert _identities(result) == ["ann@contoso.com"]
     assert result.complete
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        # An address that is not the signer's, its error's short text under it.
+        "Thanks,\nAlex Wilber\nbob@contoso.com\nObject Not Found\n",
+        # A signer's address, then a pasted row: an identity and its unknown error.
+        "Thanks,\nAlex Wilber\nalex.wilber@contoso.com\n\nbob@contoso.com\n\n"
+        "Some brand new error text that Microsoft started sending this week.\n",
+    ],
+    ids=["another-address-then-text", "signature-then-a-pasted-row"],
+)
+def test_a_row_beside_a_signature_is_not_taken_for_the_signature(after: str) -> None:
+    result = _report(HEAD + INTRO + ANN + after)
+    assert isinstance(result, Report), result
+    # bob's error is either read or the report incomplete: bob's ticket never resolves.
+    assert "bob@contoso.com" in _identities(result) or not result.complete

@@ -38,9 +38,6 @@ UNKNOWN = "bob@fabrikam.com\n\nSome brand new error text that Microsoft started 
 WRAPPED = INTRO.replace("during synchronization:", "during\nsynchronization:")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev55 D2: a tenant-level error after a loose end reads incomplete"
-)
 @pytest.mark.parametrize(
     ("intro", "rows", "identities"),
     [

@@ -18,7 +18,9 @@ from typing import NamedTuple
 from .catalog import find_tracking_id, is_known_message
 from .closing import closes, rows_unread
 from .dn_wrap import dn_unwrapped
-from .glued import after_sentence, identity_ending, identity_heading, loose_end
+from .glued import SEPARATOR as _SEPARATOR
+from .glued import TRACKING_ONLY as _TRACKING_ONLY
+from .glued import after_sentence, identity_ending, identity_heading, loose_end, tenant_level
 from .identity_shape import DN as _DN
 from .identity_shape import looks_like_identity as _looks_like_identity
 from .scans import split_cells
@@ -243,9 +245,6 @@ def row_reader(roles: dict[str, int]) -> Callable[[Sequence[str]], Row | None]:
 # Plain text
 
 _ERRORS_FOLLOW = re.compile(r"following errors occurred", re.IGNORECASE)
-_SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
-# The label in any capitalisation, as catalog.find_tracking_id reads it (ASCII letters only).
-_TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -287,7 +286,7 @@ def read_text(text: str) -> BodyFacts:
             # be rows after it (a forwarder's note between pasted rows) are rows unread: the
             # report is then incomplete (reviews rev51, rev52, rev53: they resolved as
             # absent); a signature's address alone is none (rev53: nothing ever resolved).
-            facts.unread = _errors_in(body[at + 1 :])
+            facts.unread = rows_unread(body[at + 1 :], _holds_rows, para)
             break
         if _TRACKING_ONLY.match(flat) and facts.rows:
             last = facts.rows[-1]
@@ -319,7 +318,9 @@ def read_text(text: str) -> BodyFacts:
             if identity is None and after_unplaced:
                 facts.unplaced.add(len(facts.rows))
             if identity is None and after_loose and not after_unplaced:
-                facts.glued += 1  # not guessed: left out naming no object (parsed_report)
+                # Not guessed: left out naming no object (parsed_report). The tenant's own
+                # error names none by nature: kept, nothing is left out (review rev55 D2).
+                facts.glued += not tenant_level(message)
             else:
                 facts.guessed.add(len(facts.rows))
             facts.rows.append(Row(identity, message, tracking_id=find_tracking_id(flat)))
@@ -341,18 +342,16 @@ def read_text(text: str) -> BodyFacts:
 
 
 def _error_next(body: list[str], at: int) -> bool:
-    """Whether the paragraph after ``body[at]`` may be an error's (no identity, no rule, no
-    closing): an identity glued before it is then its identity, not an error's last words."""
+    """Whether the paragraph after ``body[at]`` may be an object's error (no identity, no
+    rule, no closing, no ``Tracking ID:`` line, not the tenant's own error): an identity
+    glued before it is then its identity, not an error's last words (review rev55 D3)."""
     if at + 1 >= len(body):
         return False
     para = body[at + 1]
     flat = collapse(para)
-    return not _looks_like_identity(flat) and not _SEPARATOR.match(para) and not _closes(para, flat)
-
-
-def _errors_in(paras: list[str]) -> int:
-    """How many of ``paras`` (after a closing) may hold an error row (``closing``)."""
-    return rows_unread(paras, _holds_rows)
+    if _looks_like_identity(flat) or _SEPARATOR.match(para) or _TRACKING_ONLY.match(flat):
+        return False
+    return not _closes(para, flat) and not tenant_level(para)
 
 
 def _holds_rows(para: str, flat: str) -> bool:

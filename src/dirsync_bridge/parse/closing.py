@@ -14,6 +14,10 @@ or a title is a signature's line only where no identity comes directly before it
 may be an error's text ("InvalidSoftMatch", "Object Not Found"), and a row is never dropped
 for a signature's look. An identity that is no address (a DN, DOMAIN\\user, a GUID,
 "hr=0x80230703") is in no signature: after an identity, it may be its error's text.
+Two addresses are no identity (review rev55): the signer's own, under a name line its local
+part is made of ("Alex Wilber", ``alex.wilber@...``: D4), and one a line of prose runs on
+into (a disclaimer's "...please notify" then ``postmaster@...``: D5). An identity that ends
+a closing (a note with a row glued under it) is one, its error perhaps after it (D1).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from enum import Enum
+from functools import lru_cache
 
 from .identity_shape import MAX_IDENTITY, identity_token, looks_like_identity
 from .scans import split_cells
@@ -69,12 +74,17 @@ def closes(para: str, flat: str, holds_rows: RowTest) -> bool:
     return not holds_rows(para, flat) and not _scan(_pieces(para, None), False)[0]
 
 
-def rows_unread(paras: list[str], holds_rows: RowTest) -> int:
-    """How many of ``paras`` (what follows a closing) may hold rows: a known error, a table
+def rows_unread(paras: list[str], holds_rows: RowTest, closing: str = "") -> int:
+    """How many of ``paras`` (what follows ``closing``) may hold rows: a known error, a table
     with error rows, or an identity with what may be its error after it (in its paragraph
-    or a later one): an error the catalogue does not know (review rev52)."""
+    or a later one): an error the catalogue does not know (review rev52). An identity that
+    ends a closing (a forwarder's note with the next pasted row glued under it, a blank line
+    missing) is one too (review rev55 D1: its row was lost, the report complete)."""
     read: list[list[_Piece] | None] = []  # each paragraph's pieces; None: it holds rows
     before: _Piece | None = None  # the last piece of the paragraphs before
+    if tail := _named_tail(closing):
+        read.append(tail)
+        before = tail[-1]
     for para in paras:
         flat = " ".join(para.split())
         if looks_like_identity(flat):  # neither a known error nor a table: no more to try
@@ -84,8 +94,10 @@ def rows_unread(paras: list[str], holds_rows: RowTest) -> int:
             read.append(None)
             before = None
         elif closes(para, flat, holds_rows):
-            read.append([])  # another closing ("Thank you," after a forwarder's note)
-            before = None
+            # Another closing ("Thank you," after a forwarder's note): only an identity
+            # glued under it may be a row's (rev55 D1).
+            read.append(tail := _named_tail(para))
+            before = tail[-1] if tail else None
         else:
             read.append(pieces := _pieces(para, before))
             before = pieces[-1] if pieces else before
@@ -99,6 +111,14 @@ def rows_unread(paras: list[str], holds_rows: RowTest) -> int:
             row, error_after = _scan(held, error_after)
             count += row
     return count
+
+
+def _named_tail(closing: str) -> list[_Piece]:
+    """A closing's pieces from its first identity on (none: no identity in it). ``closes``
+    left no text after that identity: what follows the closing may be its error."""
+    pieces = _pieces(closing, None) if closing else []
+    at = next((i for i, piece in enumerate(pieces) if piece in _NAMED), len(pieces))
+    return pieces[at:]
 
 
 def _scan(pieces: list[_Piece], error_after: bool) -> tuple[bool, bool]:
@@ -122,32 +142,71 @@ def _pieces(para: str, before: _Piece | None) -> list[_Piece]:
     """What each line of ``para`` holds, cell by cell (tabs, " | "), in order: an identity
     (one heading a cell counts, its text after it), a signature's line, or other text.
     A name directly after an identity (``before``: the piece before the paragraph) is
-    text. A quote's ">" marks are left out: a report quoted after a closing holds rows."""
+    text. A quote's ">" marks are left out: a report quoted after a closing holds rows.
+
+    Two signature shapes are no identity (review rev55): the signer's own address under
+    their name (``Alex Wilber`` then ``alex.wilber@...``: a title after it is the
+    signature's, D4), and an address that a line of prose runs on into ("...please
+    notify" then ``postmaster@... and delete it.``: a disclaimer wrapped at a width, D5)."""
     pieces: list[_Piece] = []
+    names: list[str] = []  # the name lines read as a signature's (the last two are looked at)
+    run_on = False  # the line before is text that stops mid-sentence
     for line in para.splitlines():
-        for piece in _line_pieces(_QUOTED.sub("", line)):
-            last = pieces[-1] if pieces else before
+        line = _QUOTED.sub("", line)
+        first = len(pieces)
+        for piece, text in _line_pieces(line):
             if piece is _Piece.NAME:
+                last = pieces[-1] if pieces else before
                 piece = _Piece.TEXT if last in _NAMED else _Piece.SIGNATURE
+                if piece is _Piece.SIGNATURE:
+                    names.append(text)
+            elif piece in _NAMED and run_on and len(pieces) == first:
+                piece = _Piece.TEXT
+            elif piece is _Piece.ADDRESS and names and _signers(text, tuple(names[-2:])):
+                piece = _Piece.SIGNATURE
             pieces.append(piece)
+        if len(pieces) > first:
+            run_on = pieces[-1] is _Piece.TEXT and line.rstrip()[-1:].isalpha()
     return pieces
 
 
-def _line_pieces(line: str) -> Iterator[_Piece]:
+@lru_cache(maxsize=256)  # a signature repeats its lines: each pair weighed once
+def _signers(address: str, names: tuple[str, ...]) -> bool:
+    """Whether ``address`` is the one of a signature's name line (``names``: the nearest
+    two): its local part made of the name's words (``alex.wilber``, ``alex``, ``awilber``
+    for "Alex Wilber")."""
+    local = address.strip(_ADDRESS_MARKS).removeprefix("mailto:").partition("@")[0].lower()
+    parts = set(local.replace("_", ".").replace("-", ".").split("."))
+    return any(not parts.isdisjoint(_name_words(name)) for name in names)
+
+
+@lru_cache(maxsize=256)  # a signature repeats its lines: each name's words made once
+def _name_words(name: str) -> tuple[str, ...]:
+    """A name line's words as a local part holds them, and its initial-and-surname forms
+    ("alex", "wilber", then "awilber", "alexwilber" for "Alex Wilber")."""
+    words = [w for word in name.split() if len(w := word.strip(".").lower()) > 1]
+    if not words:
+        return ()
+    return (*words, words[0][0] + words[-1], words[0] + words[-1])
+
+
+def _line_pieces(line: str) -> Iterator[tuple[_Piece, str]]:
+    """Each cell's piece, with its text (the identity alone, when it heads the cell)."""
     for cell in split_cells(line.strip()):
         flat = " ".join(cell.split())
         if not flat:
             continue
         if looks_like_identity(flat):
-            yield _identity(flat)
+            yield _identity(flat), flat
             continue
         head, _, rest = flat.partition(" ")
         if identity_token(head):  # "bob@contoso.com: <error>", "ann@x.com <mailto:...>"
-            yield _identity(head.rstrip(",;:.!?"))
+            token = head.rstrip(",;:.!?")
+            yield _identity(token), token
             if not rest:
                 continue
             flat = rest
-        yield _kind(flat)
+        yield _kind(flat), flat
 
 
 # An address, perhaps as Outlook writes it: "alex@contoso.com<mailto:alex@contoso.com>".

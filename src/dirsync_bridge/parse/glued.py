@@ -13,6 +13,10 @@ after it refuse the report (``BodyFacts.unplaced``).
 
 from __future__ import annotations
 
+import re
+
+from ..models import FAMILY_OF
+from .catalog import classify
 from .dn_wrap import dn_unwrapped
 from .identity_shape import DN, looks_like_identity
 
@@ -20,6 +24,14 @@ from .identity_shape import DN, looks_like_identity
 # be an identity in a shape the guess does not know ("Ann Akers") glued under the message.
 _SENTENCE_ENDS = ".!?)]\"'"
 _MAX_NAME_LINE = 64
+# How the line above a glued identity ends: a sentence, or a label ("...synchronization:"),
+# or it is a rule or an error's "Tracking ID:" line. A line ending otherwise ("could not be
+# exported,", "Questions go to") runs on into the next: the identity-shaped line under it
+# is its text ("hr=0x80230703", review rev55 D3).
+_LINE_ENDS = _SENTENCE_ENDS + ":"
+SEPARATOR = re.compile(r"^\s*[_=\-*]{5,}\s*$")
+# The label in any capitalisation, as catalog.find_tracking_id reads it (ASCII letters only).
+TRACKING_ONLY = re.compile(r"^(?ai:tracking)\s+(?ai:id)\s*:\s*[0-9A-Fa-f-]{36}\.?$")
 
 
 def _lines(para: str) -> list[str]:
@@ -47,7 +59,18 @@ def identity_ending(para: str) -> tuple[str, str] | None:
     lines = _lines(para)
     if len(lines) < 2 or not looks_like_identity(" ".join(lines[-1].split())):
         return None
+    above = lines[-2].strip()
+    if not (
+        above.endswith(tuple(_LINE_ENDS)) or SEPARATOR.match(above) or TRACKING_ONLY.match(above)
+    ):
+        return None  # the sentence above runs on into it: the line is its text
     return "\n".join(lines[:-1]), identity_of(lines[-1])
+
+
+def tenant_level(message: str) -> bool:
+    """Whether an error's text is the tenant's own (the object quota): it names no object by
+    nature, so no identity is looked for before it (review rev55 D2, D3)."""
+    return FAMILY_OF[classify(message).kind] == "quota"
 
 
 def loose_end(para: str) -> bool:
