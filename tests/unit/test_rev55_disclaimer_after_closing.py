@@ -20,6 +20,13 @@ from .test_rev51_closing_words import CLOSING, DUP, HEAD, INTRO, _identities, _r
 ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "rev55 D5, left: a disclaimer run on into an address reads incomplete (an address "
+        "always counts: the run-on rule dropped real rows complete, rev57 D3)"
+    ),
+)
 @pytest.mark.parametrize(
     "disclaimer",
     [

@@ -21,6 +21,13 @@ from .test_rev51_closing_words import DUP, HEAD, INTRO, _identities, _report
 ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "rev55 D4, left: a title after the signer's address reads incomplete (an address "
+        "always counts: telling the signer's own apart dropped rows complete, rev57 D1-D2)"
+    ),
+)
 @pytest.mark.parametrize(
     "signature",
     [

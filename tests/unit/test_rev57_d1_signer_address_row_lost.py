@@ -22,9 +22,6 @@ ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 NEW = "Some brand new error text that Microsoft started sending this week.\n"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev57 D1: a name-then-own-address row after a closing is dropped"
-)
 @pytest.mark.parametrize(
     "after",
     [

@@ -19,9 +19,6 @@ from .test_rev51_closing_words import DUP, HEAD, INTRO, _report
 ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev57 D2: one shared word makes another's address the signer's"
-)
 @pytest.mark.parametrize(
     "address", ["alex.smith@contoso.com", "j.wilber@contoso.com"], ids=["first-name", "surname"]
 )

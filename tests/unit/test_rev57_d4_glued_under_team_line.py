@@ -21,7 +21,6 @@ ANN = f"ann@contoso.com\n\n{DUP}\n\n"
 NEW = "Some brand new error text that Microsoft started sending this week.\n"
 
 
-@pytest.mark.xfail(strict=True, reason="rev57 D4: an address glued under the Team line is lost")
 @pytest.mark.parametrize("address", ["services.desk@contoso.com", "team@contoso.com"])
 def test_an_identity_glued_under_microsofts_closing_is_read(address: str) -> None:
     closing = f"Thank you,\nThe Microsoft Online Services Team\n{address}\n\n"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from enum import Enum
-from functools import lru_cache
 
 from .identity_shape import MAX_IDENTITY, identity_token, looks_like_identity
 from .scans import split_cells
@@ -144,50 +143,18 @@ def _pieces(para: str, before: _Piece | None) -> list[_Piece]:
     A name directly after an identity (``before``: the piece before the paragraph) is
     text. A quote's ">" marks are left out: a report quoted after a closing holds rows.
 
-    Two signature shapes are no identity (review rev55): the signer's own address under
-    their name (``Alex Wilber`` then ``alex.wilber@...``: a title after it is the
-    signature's, D4), and an address that a line of prose runs on into ("...please
-    notify" then ``postmaster@... and delete it.``: a disclaimer wrapped at a width, D5)."""
+    An address is always an identity here, even the signer's own under their name or one a
+    line of prose runs on into: rules that told those apart (review rev55 D4, D5) dropped
+    real rows with the report complete (review rev57 D1-D3); counted, such a signature makes
+    the report incomplete (nothing resolves by it), never a row lost."""
     pieces: list[_Piece] = []
-    names: list[str] = []  # the name lines read as a signature's (the last two are looked at)
-    run_on = False  # the line before is text that stops mid-sentence
     for line in para.splitlines():
-        line = _QUOTED.sub("", line)
-        first = len(pieces)
-        for piece, text in _line_pieces(line):
+        for piece, _text in _line_pieces(_QUOTED.sub("", line)):
             if piece is _Piece.NAME:
                 last = pieces[-1] if pieces else before
                 piece = _Piece.TEXT if last in _NAMED else _Piece.SIGNATURE
-                if piece is _Piece.SIGNATURE:
-                    names.append(text)
-            elif piece in _NAMED and run_on and len(pieces) == first:
-                piece = _Piece.TEXT
-            elif piece is _Piece.ADDRESS and names and _signers(text, tuple(names[-2:])):
-                piece = _Piece.SIGNATURE
             pieces.append(piece)
-        if len(pieces) > first:
-            run_on = pieces[-1] is _Piece.TEXT and line.rstrip()[-1:].isalpha()
     return pieces
-
-
-@lru_cache(maxsize=256)  # a signature repeats its lines: each pair weighed once
-def _signers(address: str, names: tuple[str, ...]) -> bool:
-    """Whether ``address`` is the one of a signature's name line (``names``: the nearest
-    two): its local part made of the name's words (``alex.wilber``, ``alex``, ``awilber``
-    for "Alex Wilber")."""
-    local = address.strip(_ADDRESS_MARKS).removeprefix("mailto:").partition("@")[0].lower()
-    parts = set(local.replace("_", ".").replace("-", ".").split("."))
-    return any(not parts.isdisjoint(_name_words(name)) for name in names)
-
-
-@lru_cache(maxsize=256)  # a signature repeats its lines: each name's words made once
-def _name_words(name: str) -> tuple[str, ...]:
-    """A name line's words as a local part holds them, and its initial-and-surname forms
-    ("alex", "wilber", then "awilber", "alexwilber" for "Alex Wilber")."""
-    words = [w for word in name.split() if len(w := word.strip(".").lower()) > 1]
-    if not words:
-        return ()
-    return (*words, words[0][0] + words[-1], words[0] + words[-1])
 
 
 def _line_pieces(line: str) -> Iterator[tuple[_Piece, str]]:
