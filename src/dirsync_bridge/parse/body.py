@@ -148,14 +148,17 @@ class Shape(NamedTuple):
     header of one cell (``Errors``, ``Details``) may be a title or a note's word."""
 
 
-def table_shape(views: Sequence[Sequence[str] | None]) -> Shape | None:
+def table_shape(
+    views: Sequence[Sequence[str] | None], pairs: Iterable[Sequence[str]] = ()
+) -> Shape | None:
     """The shape of a table from these views of its rows, None for rows that cannot tell
-    (a layout row around an error table); None when it is no error table."""
+    (a layout row around an error table), and more rows that may show a known pair; None
+    when it is no error table."""
     shown = [(at, cells) for at, cells in enumerate(views) if cells is not None]
     for at, cells in shown[:HEADER_SEARCH_ROWS]:
         if roles := column_roles(cells):
             return Shape(roles, at, sum(1 for cell in cells if collapse(cell)) > 1)
-    if any(is_known_pair(cells) for _, cells in shown):
+    if any(is_known_pair(cells) for _, cells in shown) or any(map(is_known_pair, pairs)):
         return Shape(None, -1, True)
     return None
 

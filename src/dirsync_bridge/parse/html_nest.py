@@ -124,6 +124,7 @@ def _own(
         error = streamed.strong or not nested
         return _Table(shape=Shape(None, -1, streamed.strong), error=error, streamed=streamed)
     found = _Table()
+    pairs: list[list[str]] = []
     if table.find(".//table") is None:
         found.plain = list(plain_rows(table))
         views: list[list[str] | None] = list(found.plain)
@@ -142,10 +143,22 @@ def _own(
             found.rows.append((cells, texts, held))
             # A row around an error table is layout: it tells nothing of this table.
             views.append(None if any(own[inner].holds for inner in held) else texts)
-    found.shape = table_shape(views)
+            if len(cells) == 2 and held and all(_one_cell(own[inner]) for inner in held):
+                # Its message in a one-cell table is a known pair too (D5: a header-less
+                # table of such rows was no error table). Those tables hold no table: each
+                # cell's whole text is read once more at most.
+                pairs.append(
+                    [marks_undone(cell) if len(cell) else cell.text or "" for cell in cells]
+                )
+    found.shape = table_shape(views, pairs)
     # Nested, only a plain error table is one of its own: a one-cell "Details" note is not.
     found.error = found.shape is not None and (found.shape.strong or not nested)
     return found
+
+
+def _one_cell(table: _Table) -> bool:
+    """A table of one row of one cell, no table inside it."""
+    return table.plain is not None and len(table.plain) == 1 and len(table.plain[0]) == 1
 
 
 def _claims(outer: _Table, table: etree._Element) -> bool:
