@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -24,7 +22,6 @@ DUPLICATE = "AttributeValueMustBeUnique"
 NOTE = "<table><tr><td>see the KB article linked in each error for what to do</td></tr></table>"
 
 
-@pytest.mark.xfail(strict=True, reason="rev56 D10: a header cell's note table makes a ticket")
 def test_a_header_cell_holding_a_note_table_is_no_error_row() -> None:
     header = f"<tr><th>Identity</th><th>Error Description{NOTE}</th></tr>\n"
     rows = (

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -22,10 +20,6 @@ BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
 DUPLICATE = "AttributeValueMustBeUnique"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev56 D2: a code|description table in a message cell misattributes the row",
-)
 def test_a_message_cell_holding_a_code_and_description_table_keeps_its_identity() -> None:
     inner = f"<table><tr><td>{DUPLICATE}</td><td>{BEN}</td></tr></table>"
     rows = (

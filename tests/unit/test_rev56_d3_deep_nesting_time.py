@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from dirsync_bridge.parse.tables import read_html
 
 HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>"
 
 
-@pytest.mark.xfail(strict=True, reason="rev56 D3: deep one-cell nesting is O(depth^4) a row")
 def test_rows_of_deeply_nested_one_cell_tables_read_in_linear_time() -> None:
     chain = "x"
     for _ in range(80):

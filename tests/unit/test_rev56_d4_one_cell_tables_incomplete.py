@@ -27,7 +27,6 @@ def _wrap(text: str) -> str:
     return f"<table><tr><td>{text}</td></tr></table>"
 
 
-@pytest.mark.xfail(strict=True, reason="rev56 D4: one-cell nested tables read as several cells")
 @pytest.mark.parametrize(
     "row",
     [

@@ -11,7 +11,7 @@ by paragraph. Both end as the same ``Row`` values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -128,34 +128,52 @@ HEADERLESS = {"identity": 0, "message": 1}
 """The columns of a table without a header row: who, then what went wrong."""
 
 
-def rows_from_table(
-    table: Sequence[Sequence[str]], nested: Set[int] = frozenset()
-) -> list[Row] | None:
+def rows_from_table(table: Sequence[Sequence[str]]) -> list[Row] | None:
     """Read one table (rows of cell texts); None when it is not an error table."""
-    return table_reading(table, nested)[0]
+    return table_reading(table)[0]
 
 
-def table_reading(
-    table: Sequence[Sequence[str]], nested: Set[int] = frozenset()
-) -> tuple[list[Row] | None, int]:
+def table_reading(table: Sequence[Sequence[str]]) -> tuple[list[Row] | None, int]:
     """``rows_from_table``, and how many rows its reading leaves out though they may hold an
-    error (``may_hold_error``): above its header row, or not two cells in a header-less one.
+    error (``may_hold_error``): above its header row, or not two cells in a header-less one."""
+    shape = table_shape(table)
+    return (None, 0) if shape is None else shaped_reading(table, shape)
 
-    The rows at ``nested`` (a cell of theirs holds a table) are read in their places, but
-    only the others tell whether it is an error table and where its header is: a layout
-    table's row holding the report is never its header or a known pair.
-    """
-    plain = [at for at in range(len(table)) if at not in nested] if nested else None
-    shown = [table[at] for at in plain] if plain is not None else table
-    for position, cells in enumerate(shown[:HEADER_SEARCH_ROWS]):
-        roles = column_roles(cells)
-        if roles:
-            start = plain[position] if plain is not None else position
-            return _rows(table[start + 1 :], roles), _left_out(table[:start])
-    if any(is_known_pair(cells) for cells in shown if len(cells) == 2):
-        pairs = [cells for cells in table if len(cells) == 2]
-        return _rows(pairs, HEADERLESS), _left_out(c for c in table if len(c) != 2)
-    return None, 0
+
+class Shape(NamedTuple):
+    """How a table is read: its header row and columns (``roles`` None: header-less)."""
+
+    roles: dict[str, int] | None
+    header: int
+    strong: bool
+    """A header row of two cells or more, or rows of known pairs: plainly an error table. A
+    header of one cell (``Errors``, ``Details``) may be a title or a note's word."""
+
+
+def table_shape(
+    views: Sequence[Sequence[str] | None], pairs: Iterable[Sequence[str]] = ()
+) -> Shape | None:
+    """The shape of a table from these views of its rows, None for rows that cannot tell
+    (a layout row around an error table), and more rows that may show a known pair; None
+    when it is no error table."""
+    shown = [(at, cells) for at, cells in enumerate(views) if cells is not None]
+    for at, cells in shown[:HEADER_SEARCH_ROWS]:
+        if roles := column_roles(cells):
+            return Shape(roles, at, sum(1 for cell in cells if collapse(cell)) > 1)
+    if any(is_known_pair(cells) for _, cells in shown) or any(map(is_known_pair, pairs)):
+        return Shape(None, -1, True)
+    return None
+
+
+def shaped_reading(table: Sequence[Sequence[str] | None], shape: Shape) -> tuple[list[Row], int]:
+    """The rows of a table of this shape (rows None are layout: neither read nor counted),
+    and how many it leaves out though they may hold an error."""
+    if shape.roles is not None:
+        below = [cells for cells in table[shape.header + 1 :] if cells is not None]
+        above = [cells for cells in table[: shape.header] if cells is not None]
+        return _rows(below, shape.roles), _left_out(above)
+    pairs = [cells for cells in table if cells is not None and len(cells) == 2]
+    return _rows(pairs, HEADERLESS), _left_out(c for c in table if c is not None and len(c) != 2)
 
 
 def _left_out(rows: Iterable[Sequence[str]]) -> int:

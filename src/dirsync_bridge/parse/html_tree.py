@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from lxml import etree
 
-from .body import BodyFacts, Row, table_reading
+from .body import BodyFacts, Row
 from .cuts import Document
 
-_BLOCK_TAGS = frozenset(
+BLOCK_TAGS = frozenset(
     {"p", "div", "table", "tr", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
 )
 SECTIONS = frozenset({"thead", "tbody", "tfoot"})
@@ -97,52 +97,14 @@ def finish(
             element.tail = "\n" + (element.tail or "")
         elif tag in CELLS:
             element.tail = " " + (element.tail or "")
-        elif tag in _BLOCK_TAGS:
+        elif tag in BLOCK_TAGS:
             element.tail = "\n\n" + (element.tail or "")
     facts.text = str(_TEXT(root))
     facts.has_error_section = bool(error_tables)
     return facts
 
 
-def read_table(
-    table: etree._Element, is_error: Callable[[etree._Element], bool]
-) -> tuple[list[Row] | None, int]:
-    """The rows of ``table`` if it is an error table (else None), and how many of its rows
-    were not read with confidence (``BodyFacts.unsure_rows``).
-
-    ``is_error`` tells whether a table nested in one of its cells is an error table of its
-    own (the stream knows it from the rows it let go; the whole tree reads it again).
-    """
-    if table.find(".//table") is None:
-        # Nothing nested: one pass over rows and cells in document order.
-        return table_reading(list(_plain_rows(table)))
-    rows: list[list[str]] = []
-    nested: set[int] = set()
-    unsure = 0
-    for child in table:
-        for row in [child] if child.tag == "tr" else child if child.tag in SECTIONS else ():
-            if row.tag != "tr":
-                continue
-            cells = list(row.iterchildren("td", "th"))
-            inner = [held for cell in cells for held in cell.iter("table")]
-            if not inner:
-                rows.append([_own_text(cell) for cell in cells])
-                continue
-            if any(is_error(held) for held in inner):
-                continue  # layout around an error table, which is read as a table of its own
-            # A cell holding a table that is no error table (review rev54 G6: skipped as
-            # layout, the row was lost and the report complete): its text is the cell's.
-            nested.add(len(rows))
-            rows.append([marks_undone(cell) for cell in cells])
-            filled = sum(
-                1 for held in inner for cell in held.iter(*CELLS) if str(_TEXT(cell)).strip()
-            )
-            unsure += filled > 1
-    found, left_out = table_reading(rows, nested)
-    return found, unsure + left_out if found is not None else 0
-
-
-def _plain_rows(table: etree._Element) -> Iterator[list[str]]:
+def plain_rows(table: etree._Element) -> Iterator[list[str]]:
     """The cell texts of each row of a table with no table inside, in document order."""
     cells: list[str] = []
     for element in table.iter("tr", "td", "th"):
@@ -151,12 +113,13 @@ def _plain_rows(table: etree._Element) -> Iterator[list[str]]:
                 yield cells
             cells = []
         else:
-            cells.append(_own_text(element))
+            cells.append(own_text(element))
     if cells:
         yield cells
 
 
-def _own_text(cell: etree._Element) -> str:
+def own_text(cell: etree._Element) -> str:
+    """The text of a cell with no table inside (``cell_text``: its marks stay in the tree)."""
     # Most cells hold only text: reading it directly is ten times faster than XPath.
     return (cell.text or "") if len(cell) == 0 else cell_text(cell)
 
@@ -165,7 +128,7 @@ def cell_text(cell: etree._Element) -> str:
     """The text of a cell with markup inside, its line breaks and blocks made newlines."""
     # A cell with markup inside: <br> and blocks separate words, they must not glue them.
     for element in cell.iter():
-        if element.tag == "br" or element.tag in _BLOCK_TAGS:
+        if element.tag == "br" or element.tag in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
     return str(_TEXT(cell))
 
@@ -175,7 +138,7 @@ def marks_undone(cell: etree._Element) -> str:
     marked = [
         (element, element.tail)
         for element in cell.iter()
-        if element.tag == "br" or element.tag in _BLOCK_TAGS
+        if element.tag == "br" or element.tag in BLOCK_TAGS
     ]
     try:
         return cell_text(cell)

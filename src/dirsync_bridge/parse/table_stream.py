@@ -19,28 +19,17 @@ from .body import (
     BodyFacts,
     Row,
     add_row,
+    collapse,
     column_roles,
     is_known_pair,
     may_hold_error,
     row_reader,
     table_reading,
 )
-from .html_tree import (
-    CELLS,
-    SECTIONS,
-    cell_text,
-    feed,
-    finish,
-    marks_undone,
-    new_parser,
-    read_table,
-)
+from .html_nest import Irregular, Streamed, read_nest
+from .html_tree import CELLS, SECTIONS, cell_text, feed, finish, marks_undone, new_parser
 
 _TABLE_PARTS = ("td", "th", "tr", "table")
-
-
-class Irregular(Exception):
-    """A table that streaming cannot read as the whole tree would be read."""
 
 
 class _Table:
@@ -56,6 +45,7 @@ class _Table:
         "read",
         "rows",
         "seen",
+        "strong",
         "unsure",
     )
 
@@ -74,7 +64,9 @@ class _Table:
         self.error = False
         self.rows: list[Row] = []
         self.unsure = 0
-        """Its rows not read with confidence (``read_table``, ``body.table_reading``)."""
+        """Its rows not read with confidence (``html_nest``, ``body.table_reading``)."""
+        self.strong = False
+        """Its header row has two cells or more, or it is header-less (``body.Shape``)."""
 
 
 class Stream:
@@ -96,7 +88,13 @@ class Stream:
         errors = [table for table in found if table is not None and table.error]
         rows = [row for table in errors for row in table.rows]
         unsure = sum(table.unsure for table in errors)
-        return finish(root, rows, [table.element for table in errors], document, unsure)
+        elements = [table.element for table in errors]
+        # The tables held let go before the error tables leave the tree (``tables._read_tree``:
+        # freed from a detached tree, each costs the whole of it).
+        errors.clear()
+        self.tables.clear()
+        self.last_parent = self.last_table = None
+        return finish(root, rows, elements, document, unsure)
 
     def _events(self) -> None:
         for _event, element in self.parser.read_events():
@@ -113,26 +111,33 @@ class Stream:
 
     def _table_end(self, element: etree._Element) -> None:
         table = self._table(element)
-        # A table inside a table: the outer ones are read whole (their rows that hold it
-        # are layout), unless rows have already left them.
-        for outer in element.iterancestors("table"):
+        # A table inside a table: the outer one is read whole (its rows that hold it are
+        # read with it, ``html_nest``), unless rows have already left it. Only the nearest:
+        # it marks its own outer table when it closes (all of them, each time, took time
+        # in the square of the depth).
+        outer = next(element.iterancestors("table"), None)
+        if outer is not None:
             self._irregular(self._table(outer))
         if table.read is not None:
             if next(element.iterdescendants(*_TABLE_PARTS), None) is not None:
                 raise Irregular  # cells outside its rows, or rows it did not take out
             table.error = True
             return
-        found, table.unsure = read_table(element, self._is_error)
-        table.pending = []
-        if found is not None:
-            table.rows = found
-            table.error = True
+        if outer is not None:
+            return  # read with its outermost table, once that one closes
+        for held, (found, unsure) in read_nest(element, self._streamed).items():
+            record = self._table(held)
+            record.pending = []
+            record.error = found is not None
+            record.rows = found or []
+            record.unsure = unsure
 
-    def _is_error(self, element: etree._Element) -> bool:
-        """Whether a table nested in a cell is an error table: closed before its cell's row,
-        it was read (and its rows perhaps let go) as a table of its own."""
+    def _streamed(self, element: etree._Element) -> Streamed | None:
+        """What the stream read of a table whose rows left the tree as they were read."""
         table = self.tables.get(element)
-        return table is not None and table.error
+        if table is None or table.read is None:
+            return None
+        return Streamed(table.rows, table.unsure, table.strong)
 
     def _irregular(self, table: _Table) -> None:
         if table.read is not None:
@@ -212,11 +217,14 @@ class Stream:
         found, table.unsure = table_reading(so_far)
         if found is None:
             raise Irregular  # cannot be: the same test found it an error table
-        roles = next(
-            (roles for texts in so_far[:HEADER_SEARCH_ROWS] if (roles := column_roles(texts))),
-            None,
-        )
+        header: list[str] = []
+        roles: dict[str, int] | None = None
+        for texts in so_far[:HEADER_SEARCH_ROWS]:
+            if found_roles := column_roles(texts):
+                header, roles = texts, found_roles
+                break
         table.headerless = roles is None
+        table.strong = roles is None or sum(1 for text in header if collapse(text)) > 1
         table.read = row_reader(HEADERLESS if roles is None else roles)
         table.rows = found
         for tr in table.pending:

@@ -29,9 +29,10 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 
 from .body import BodyFacts, Row
-from .html_tree import feed, finish, new_parser, read_table
+from .html_nest import Irregular, Reading, read_nest
+from .html_tree import feed, finish, new_parser
 from .mime import Parts, TextPart
-from .table_stream import Irregular, Stream
+from .table_stream import Stream
 
 Pieces = Callable[[], Iterable[str]]
 """The body's text in pieces, from its start each time it is called."""
@@ -86,20 +87,18 @@ def _read_tree(pieces: Iterable[str]) -> BodyFacts:
     rows: list[Row] = []
     error_tables = []
     unsure = 0
-    # Each table read once: asked whether it is an error table of its own (nested in a
-    # cell), then reached in turn. Read twice, its cells' line breaks were marked twice.
-    readings: dict[etree._Element, tuple[list[Row] | None, int]] = {}
-
-    def reading(table: etree._Element) -> tuple[list[Row] | None, int]:
-        found = readings.get(table)
-        if found is None:
-            found = readings[table] = read_table(table, lambda held: reading(held)[0] is not None)
-        return found
-
-    for table in list(root.iter("table")):
-        found, doubtful = reading(table)
+    # Each outermost table read with every table inside it (``html_nest``), once.
+    readings: dict[etree._Element, Reading] = {}
+    for table in root.iter("table"):
+        if table not in readings:
+            readings.update(read_nest(table, lambda _table: None))
+        found, doubtful = readings[table]
         if found is not None:
             rows.extend(found)
             error_tables.append(table)
             unsure += doubtful
+    # Let go of the tables held before the error tables leave the tree: lxml frees an
+    # element of a detached tree by looking through all of that tree, so each one held
+    # (every table nested in an error table) cost the whole table: quadratic (rev56 D3).
+    readings.clear()
     return finish(root, rows, error_tables, document, unsure)
