@@ -1,0 +1,46 @@
+"""Hostile review rev58 D2: an error table whose first row is a one-cell title ``Errors``
+(colspan 2) above its real header, nested in a layout table (as Microsoft's aadsync layout
+nests its error table), is no error table any more: ``table_shape`` takes the title as a
+one-cell header (not ``strong``), and nested, only a strong table is an error table of its
+own. No table row is read; the plain-text guesser then makes five nameless Unknown rows of
+the text, the report incomplete, ann and ben never ticketed under their names.
+
+The author's rule says a one-cell "Errors" header is a title; here it hides the header below.
+(At cf9e04c the table was read, though misattributed as D3 shows for a top-level table.)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dirsync_bridge.models import Report
+from dirsync_bridge.parse.message import parse_message
+
+from ..reportgen import _email, duplicate, report_html
+
+AT = datetime(2020, 1, 1, tzinfo=UTC)
+EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
+HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>"
+ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
+BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
+DUPLICATE = "AttributeValueMustBeUnique"
+
+
+@pytest.mark.xfail(strict=True, reason="rev58 D2: titled error table in a layout is not read")
+def test_a_titled_error_table_nested_in_a_layout_table_is_read() -> None:
+    titled = (
+        f"<table><tr><th colspan=2>Errors</th></tr>{HEADER}"
+        f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>"
+        f"<tr><td>ben@contoso.com</td><td>{BEN}</td></tr></table>"
+    )
+    layout = f"<table><tr><td>Microsoft</td></tr><tr><td>{titled}</td></tr></table>"
+    html = report_html("Contoso", AT, []).replace(EMPTY, layout)
+    result = parse_message(_email(html, AT, "rev58-d2@x"), "x.eml", None)
+    assert isinstance(result, Report), result
+    # Seen at 4054788: five (None, 'Unknown') rows, complete False.
+    assert [(error.identity, error.kind) for error in result.errors] == [
+        ("ann@contoso.com", DUPLICATE),
+        ("ben@contoso.com", DUPLICATE),
+    ]
