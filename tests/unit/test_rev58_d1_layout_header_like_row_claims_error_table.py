@@ -6,8 +6,10 @@ incomplete"; what happens is worse:
 
 - error table in a colspan cell: no row read, one row counted unsure, and the report is
   refused as not a report ("The following errors occurred" followed by no error row);
-- error table in the second cell: the whole table's text is one nameless Unknown ticket, ann
-  and ben are never ticketed (report incomplete).
+- error table in the second cell, or under a label/value row ("Details: | see below", any
+  2-cell row in a layout's first five whose one cell is Details/Message/Description/Error(s)):
+  the whole table's text is one nameless Unknown ticket, ann and ben are never ticketed
+  (report incomplete).
 
 At cf9e04c and 9512f31 both layouts read ann and ben, the report complete.
 """
@@ -41,14 +43,16 @@ DUPLICATE = "AttributeValueMustBeUnique"
     [
         f"<table><tr><td>logo</td><td>Errors</td></tr><tr><td colspan=2>{ERRORS}</td></tr></table>",
         f"<table><tr><td>logo</td><td>Errors</td></tr><tr><td></td><td>{ERRORS}</td></tr></table>",
+        f"<table><tr><td>Details:</td><td>see below</td></tr><tr><td colspan=2>{ERRORS}</td></tr>"
+        "</table>",
     ],
-    ids=["colspan-cell", "second-cell"],
+    ids=["colspan-cell", "second-cell", "label-value-row"],
 )
 def test_an_error_table_in_a_layout_with_a_header_like_row_is_read(layout: str) -> None:
     html = report_html("Contoso", AT, []).replace(EMPTY, layout)
     result = parse_message(_email(html, AT, "rev58-d1@x"), "x.eml", None)
     # Seen at 4054788: Rejected not-a-report (colspan-cell); [(None, 'Unknown')], incomplete
-    # (second-cell). At cf9e04c: both rows, complete.
+    # (second-cell, label-value-row). At cf9e04c: both rows, complete.
     assert isinstance(result, Report), result
     assert [(error.identity, error.kind) for error in result.errors] == [
         ("ann@contoso.com", DUPLICATE),
