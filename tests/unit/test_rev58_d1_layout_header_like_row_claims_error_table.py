@@ -37,7 +37,6 @@ ERRORS = (
 DUPLICATE = "AttributeValueMustBeUnique"
 
 
-@pytest.mark.xfail(strict=True, reason="rev58 D1: a 'logo | Errors' layout row claims the table")
 @pytest.mark.parametrize(
     "layout",
     [
