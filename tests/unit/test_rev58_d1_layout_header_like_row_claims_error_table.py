@@ -37,6 +37,7 @@ ERRORS = (
 DUPLICATE = "AttributeValueMustBeUnique"
 
 
+@pytest.mark.xfail(strict=True, reason="rev58 D1: a 'logo | Errors' layout row claims the table")
 @pytest.mark.parametrize(
     "layout",
     [

@@ -11,10 +11,7 @@ whole tree table by table). The rules (hostile review rev56):
   rows of known pairs) holds the tables in its cells as those cells' content, never error
   tables or headers of their own (a one-cell ``Details`` table, a ``code | description``
   table in a message cell: D1, D2, D9 took them for error tables, the row dropped or
-  filed under the error code, the report complete). But a table that is plainly an error
-  table by a sign no layout or note shows (a header naming an identity column and an error
-  column, or a row of an identity and a known error) is one of its own in any table (rev58
-  D1: a layout's ``logo | Errors`` row is a strong header and claimed the real table).
+  filed under the error code, the report complete).
 - Any other table (a layout table, or a title row of one cell reading ``Errors``) lets the
   tables in its cells be error tables of their own if they plainly are (Microsoft's
   aadsync layout nests its error table in a layout table); a row around one is layout.
@@ -35,18 +32,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from .body import (
-    HEADER_SEARCH_ROWS,
-    Row,
-    Shape,
-    collapse,
-    column_roles,
-    is_known_pair,
-    shaped_reading,
-    table_shape,
-)
+from .body import Row, Shape, shaped_reading, table_shape
 from .html_tree import BLOCK_TAGS, CELLS, SECTIONS, marks_undone, own_text, plain_rows
-from .identity_shape import looks_like_identity
 
 Reading = tuple[list[Row] | None, int]
 """A table's rows if it is an error table (else None), and how many rows were unsure."""
@@ -72,10 +59,6 @@ class _Table:
     error: bool = False
     holds: bool = False
     """It, or a table inside it, is an error table of its own."""
-    plainly: bool = False
-    """An error table by a sign no layout or note shows (``_plain_sign``)."""
-    holds_plain: bool = False
-    """It, or a table inside it, is ``plainly`` one: no outer table claims it (rev58 D1)."""
     plain: list[list[str]] | None = None
     """Its rows' texts, when no table is inside it (``html_tree.plain_rows``)."""
     rows: list[tuple[list[etree._Element], list[str], list[etree._Element]]] = field(
@@ -109,15 +92,13 @@ def read_nest(
         own[table] = found = _own(table, streamed(table), own)
         if found.streamed is not None and table is not top and not found.error:
             raise Irregular  # its rows left the tree, yet it is a cell's content
-        inside = [own[inner] for inner in children.get(table, ())]
-        found.holds = found.error or any(inner.holds for inner in inside)
-        found.holds_plain = found.plainly or any(inner.holds_plain for inner in inside)
+        found.holds = found.error or any(own[inner].holds for inner in children.get(table, ()))
     readings: dict[etree._Element, Reading] = {}
     claimed: set[etree._Element] = set()
     for table in tables:
         found = own[table]
         held_by = parent.get(table)
-        if held_by is not None and (held_by in claimed or _claims(own[held_by], table, found)):
+        if held_by is not None and (held_by in claimed or _claims(own[held_by], table)):
             claimed.add(table)
             if found.streamed is not None:
                 raise Irregular  # a cell's content, its rows already gone from the tree
@@ -141,7 +122,6 @@ def _own(
     if streamed is not None:
         # Its rows are gone: nested and no plain error table, ``read_nest`` raises.
         error = streamed.strong or not nested
-        # Not ``plainly``: claimed, ``read_nest`` raises and the whole tree tells.
         return _Table(shape=Shape(None, -1, streamed.strong), error=error, streamed=streamed)
     found = _Table()
     pairs: list[list[str]] = []
@@ -171,42 +151,9 @@ def _own(
                     [marks_undone(cell) if len(cell) else cell.text or "" for cell in cells]
                 )
     found.shape = table_shape(views, pairs)
-    if nested and found.shape is not None and not found.shape.strong:
-        # A one-cell title row ("Errors") read as the header hid the real header below it
-        # (rev58 D2): nested, a table needs a strong header to be an error table of its own.
-        found.shape = _plain_header(views) or found.shape
     # Nested, only a plain error table is one of its own: a one-cell "Details" note is not.
     found.error = found.shape is not None and (found.shape.strong or not nested)
-    found.plainly = found.error and _plain_sign(found.shape, views, pairs)
     return found
-
-
-def _plain_header(views: list[list[str] | None]) -> Shape | None:
-    """The first of the first rows that is a header naming who and what went wrong."""
-    shown = [(at, cells) for at, cells in enumerate(views) if cells is not None]
-    for at, cells in shown[:HEADER_SEARCH_ROWS]:
-        roles = column_roles(cells)
-        if "identity" in roles and sum(1 for cell in cells if collapse(cell)) > 1:
-            return Shape(roles, at, True)
-    return None
-
-
-def _plain_sign(shape: Shape | None, views: list[list[str] | None], pairs: list[list[str]]) -> bool:
-    """Whether a table is an error table by a sign a layout or a note never shows: a strong
-    header naming an identity column and an error column, or a row of an identity and a known
-    error. A layout's ``logo | Errors`` or ``Details: | see below`` row names no identity; a
-    message cell's ``code | description`` table holds no identity (rev56 D2)."""
-    if shape is None or not shape.strong:
-        return False
-    if shape.roles is not None:
-        return "identity" in shape.roles
-    rows = [cells for cells in views if cells is not None] + pairs
-    return any(is_known_pair(cells) and _identity_cell(cells[0]) for cells in rows)
-
-
-def _identity_cell(text: str) -> bool:
-    words = collapse(text).split()
-    return len(words) == 1 and looks_like_identity(words[0])
 
 
 def _one_cell(table: _Table) -> bool:
@@ -214,14 +161,11 @@ def _one_cell(table: _Table) -> bool:
     return table.plain is not None and len(table.plain) == 1 and len(table.plain[0]) == 1
 
 
-def _claims(outer: _Table, table: etree._Element, inner: _Table) -> bool:
-    """Whether ``outer`` holds ``table`` (``inner`` its own rows' telling) in one of its
-    cells as that cell's content."""
+def _claims(outer: _Table, table: etree._Element) -> bool:
+    """Whether ``outer`` holds ``table`` in one of its cells as that cell's content."""
     if not outer.error or outer.shape is None or not outer.shape.strong:
         return False
-    # A table plainly an error table (or holding one) is one of its own, whatever the outer
-    # table's header-like row reads (rev58 D1: a layout's "logo | Errors" row claimed it).
-    return table in outer.in_cells and not inner.holds_plain
+    return table in outer.in_cells
 
 
 def _rows_read(found: _Table, shape: Shape, own: dict[etree._Element, _Table]) -> Reading:
@@ -232,7 +176,7 @@ def _rows_read(found: _Table, shape: Shape, own: dict[etree._Element, _Table]) -
         if not held:
             rows.append(texts)
             continue
-        if any(own[inner].holds_plain if shape.strong else own[inner].holds for inner in held):
+        if not shape.strong and any(own[inner].holds for inner in held):
             rows.append(None)  # layout around an error table, read as a table of its own
             continue
         # A cell holding a table: its text is the cell's (review rev54 G6: skipped as
