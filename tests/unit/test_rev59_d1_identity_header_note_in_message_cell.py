@@ -29,6 +29,14 @@ NOTE = (
     "<tr><td>ann@contoso.com</td><td>see ticket 42</td></tr></table>"
 )
 ROW_ANN = f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>"
+CODE_NOTE = (
+    "<table><tr><th>Code</th><th>Description</th></tr>"
+    f"<tr><td>0x8023134a</td><td>dup {NOTE}</td></tr></table>"
+)
+TITLED_NOTE = (
+    "<table><tr><td>Errors</td></tr><tr><td>User</td><td>Error</td></tr>"
+    "<tr><td>ann@contoso.com</td><td>see ticket 42</td></tr></table>"
+)
 ERRORS_WITH_NOTE = (
     f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{NOTE}</td></tr></table>"
 )
@@ -45,8 +53,19 @@ ERRORS_WITH_NOTE = (
         f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com{NOTE}</td><td>{BEN}</td></tr></table>",
         "<table><tr><td>logo</td><td>x</td></tr>"
         f"<tr><td colspan=2>{ERRORS_WITH_NOTE}</td></tr></table>",
+        f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{CODE_NOTE}</td></tr></table>",
+        f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{TITLED_NOTE}</td></tr></table>",
+        f"<table>{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{NOTE}</td></tr></table>",
     ],
-    ids=["note-in-message-cell", "note-row-first", "note-in-identity-cell", "inside-a-layout"],
+    ids=[
+        "note-in-message-cell",
+        "note-row-first",
+        "note-in-identity-cell",
+        "inside-a-layout",
+        "note-inside-a-code-description-note",
+        "titled-note-read-by-the-weak-header-look",
+        "headerless-known-pair-table",
+    ],
 )
 def test_a_row_whose_cell_holds_an_identity_error_note_is_not_lost_with_the_report_complete(
     table: str,
