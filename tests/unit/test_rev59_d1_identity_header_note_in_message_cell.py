@@ -42,9 +42,6 @@ ERRORS_WITH_NOTE = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev59 D1: a row whose cell holds an Identity|Error note is lost, complete"
-)
 @pytest.mark.parametrize(
     "table",
     [

@@ -28,9 +28,6 @@ NOTE = f"<table><tr><td>bob@x.com</td><td>{BEN}</td></tr></table>"
 ROW_ANN = f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev59 D2: a known-pair note in a message cell takes the row"
-)
 @pytest.mark.parametrize(
     ("who", "cell"),
     [("ben@contoso.com", NOTE), ("carl@contoso.com", f"Conflict with:{NOTE}")],
