@@ -19,13 +19,15 @@ How the scenario is built (fast, through the project's own code where it matters
   unchanged), #365 (the same, a year on), #366 (all but one: every problem is named from its
   rows, as when any row of the report changed; no target) and #367 (10 of them).
 
-Figures are CPU seconds of this process (``time.process_time``), the parse side by side
-(best of 3, same process): the machine is shared, and CPU time is what load from other
+Figures are CPU seconds of this process (``time.process_time``), each measured pass the best
+of 3 (each on a copy of the ledger as it was before it), the parse side by side (best of 3,
+same process): the machine is shared, and CPU time is what load from other
 processes changes least. Wall time is printed alongside.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -59,6 +61,7 @@ from dirsync_bridge.ticket_text.render import DESCRIPTION, SUMMARY, Renderer
 OPEN = 50_000
 DAYS = 365
 FEW = 10
+TRIES = 3
 START = datetime(2016, 1, 1, 6, tzinfo=UTC)
 
 
@@ -82,6 +85,30 @@ def _pass(config: Config, path: Path) -> tuple[float, float, RunSummary]:
         cpu, wall = time.process_time(), time.perf_counter()
         summary = run_pass(bootstrap.file_source([path], config), parts)
         return time.process_time() - cpu, time.perf_counter() - wall, summary
+
+
+def _best_pass(config: Config, path: Path, tries: int = TRIES) -> tuple[float, float, RunSummary]:
+    """The same pass ``tries`` times, each on a copy of the ledger as it was before the first
+    (the files copied aside with no connection open), best CPU and best wall of them; the
+    ledger is left as the last try left it. One pass is one sample: a pass of a few seconds
+    on a shared machine varied by up to 1.8x between two runs of this bench."""
+    state = Path(config.state.path)
+    files = sorted(state.parent.glob(state.name + "*"))
+    aside = state.parent / "aside"
+    aside.mkdir(exist_ok=True)
+    for file in files:
+        shutil.copyfile(file, aside / file.name)
+    samples = []
+    for attempt in range(tries):
+        if attempt:
+            for file in state.parent.glob(state.name + "*"):
+                file.unlink()
+            for file in files:
+                shutil.copyfile(aside / file.name, file)
+        samples.append(_pass(config, path))
+    shutil.rmtree(aside)
+    cpu, wall = min(s[0] for s in samples), min(s[1] for s in samples)
+    return cpu, wall, samples[-1][2]
 
 
 def _parse_cpu(path: Path) -> float:
@@ -189,20 +216,21 @@ def bench_scale(open_: int = OPEN, days: int = DAYS) -> None:
         config = _config(folder)
         start = time.perf_counter()
         _first_report(config, _report(folder, 1, open_))
-        for number in (2, 3):
-            cpu3, wall3, summary = _pass(config, _report(folder, number, open_))
-            assert summary.parsed == 1 and not summary.writes, summary
+        summary = _pass(config, _report(folder, 2, open_))[2]
+        assert summary.parsed == 1 and not summary.writes, summary
+        cpu3, wall3, summary = _best_pass(config, _report(folder, 3, open_))
+        assert summary.parsed == 1 and not summary.writes, summary
         third = _parse_cpu(folder / "report-003.eml")
         _fast_forward(config, 3, days - 1)
         built = time.perf_counter() - start
         size = sum(f.stat().st_size for f in folder.glob("state.db*")) / 1e6
-        cpu_all, wall_all, summary = _pass(config, _report(folder, days, open_))
+        cpu_all, wall_all, summary = _best_pass(config, _report(folder, days, open_))
         assert summary.parsed == 1 and not summary.writes, summary
         parse_all = _parse_cpu(folder / f"report-{days:03d}.eml")
-        cpu_one, wall_one, summary = _pass(config, _report(folder, days + 1, open_ - 1))
+        cpu_one, wall_one, summary = _best_pass(config, _report(folder, days + 1, open_ - 1))
         assert summary.parsed == 1 and not summary.writes, summary
         parse_one = _parse_cpu(folder / f"report-{days + 1:03d}.eml")
-        cpu_few, wall_few, summary = _pass(config, _report(folder, days + 2, FEW))
+        cpu_few, wall_few, summary = _best_pass(config, _report(folder, days + 2, FEW))
         assert summary.parsed == 1 and not summary.writes, summary
     print(
         f"scale scenario: {open_:,} open problems, {days - 1} daily reports of history, "
