@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pytest
+from lxml import etree
 
 from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse import tables
 from dirsync_bridge.parse.body import BodyFacts
+from dirsync_bridge.parse.html_spans import span
 from dirsync_bridge.parse.message import parse_message
 from dirsync_bridge.parse.tables import read_html_pieces
 
@@ -167,3 +169,20 @@ def test_spanning_tracking_id_and_spacer_rows_under_a_known_header_are_still_str
     facts = read_html_pieces(lambda: (html[i : i + 64] for i in range(0, len(html), 64)))
     assert read_whole == [] and facts.unsure_rows == 0
     assert len(facts.rows) == 50 and all(row.tracking_id for row in facts.rows)
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "expected"),
+    [
+        ("2", "colspan", 2),
+        (" 2px", "colspan", 2),
+        ("+3", "colspan", 3),
+        ("0", "colspan", 1),
+        ("x", "colspan", 1),
+        ("99999", "colspan", 1000),
+        ("0", "rowspan", 65534),
+    ],
+)
+def test_a_span_is_read_as_a_browser_reads_it(value: str, name: str, expected: int) -> None:
+    cell = etree.fromstring(f'<td {name}="{value}">x</td>')
+    assert span(cell, name) == expected

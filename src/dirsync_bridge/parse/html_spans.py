@@ -30,7 +30,7 @@ from .glued import TRACKING_ONLY
 from .html_tree import own_text
 from .identity_shape import looks_like_identity
 
-_DIGITS = re.compile(r"\s*(\d{1,6})")
+_DIGITS = re.compile(r"\s*\+?(\d{1,6})")
 _MAX_COLSPAN = 1000  # the HTML standard's limits
 _MAX_ROWSPAN = 65534
 _MAX_TITLE = 60  # a title is short: as long as a header cell may be (``body``)
