@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -22,7 +20,6 @@ BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
 DUPLICATE = "AttributeValueMustBeUnique"
 
 
-@pytest.mark.xfail(strict=True, reason="rev56 D6: colspan identity+message cell misread, complete")
 def test_a_spanning_identity_and_message_cell_is_never_misread_with_the_report_complete() -> None:
     rows = (
         f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>\n"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -21,7 +19,6 @@ ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
 ANN_UPN = duplicate("UserPrincipalName", "ann@contoso.com")
 
 
-@pytest.mark.xfail(strict=True, reason="rev56 D7: rowspan continuation row misread, complete")
 def test_a_rowspan_continuation_row_is_never_misread_with_the_report_complete() -> None:
     rows = (
         f"<tr><td rowspan=2>ann@contoso.com</td><td>{ANN}</td></tr>\n<tr><td>{ANN_UPN}</td></tr>\n"

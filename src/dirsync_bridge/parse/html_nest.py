@@ -33,6 +33,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from .body import Row, Shape, shaped_reading, table_shape
+from .html_spans import spanned_views
 from .html_tree import BLOCK_TAGS, CELLS, SECTIONS, marks_undone, own_text, plain_rows
 
 Reading = tuple[list[Row] | None, int]
@@ -59,8 +60,11 @@ class _Table:
     error: bool = False
     holds: bool = False
     """It, or a table inside it, is an error table of its own."""
-    plain: list[list[str]] | None = None
-    """Its rows' texts, when no table is inside it (``html_tree.plain_rows``)."""
+    plain: list[list[str] | None] | None = None
+    """Its rows' texts, when no table is inside it (``html_tree.plain_rows``); a row None
+    when a cell spans and it is plainly a title, or not read with confidence (``html_spans``)."""
+    spanned: int = 0
+    """Its rows left out as ``html_spans`` reads them, though they may hold an error."""
     rows: list[tuple[list[etree._Element], list[str], list[etree._Element]]] = field(
         default_factory=list
     )
@@ -108,7 +112,8 @@ def read_nest(
         elif found.streamed is not None:
             readings[table] = (found.streamed.rows, found.streamed.unsure)
         elif found.plain is not None:
-            readings[table] = shaped_reading(found.plain, found.shape)
+            read, left_out = shaped_reading(found.plain, found.shape)
+            readings[table] = (read, left_out + found.spanned)
         else:
             readings[table] = _rows_read(found, found.shape, own)
     return readings
@@ -126,7 +131,11 @@ def _own(
     found = _Table()
     pairs: list[list[str]] = []
     if table.find(".//table") is None:
-        found.plain = list(plain_rows(table))
+        spanned = spanned_views(table)
+        if spanned is None:
+            found.plain = list(plain_rows(table))
+        else:
+            found.plain, found.spanned = spanned
         views: list[list[str] | None] = list(found.plain)
     else:
         views = []
@@ -158,7 +167,8 @@ def _own(
 
 def _one_cell(table: _Table) -> bool:
     """A table of one row of one cell, no table inside it."""
-    return table.plain is not None and len(table.plain) == 1 and len(table.plain[0]) == 1
+    plain = table.plain
+    return plain is not None and len(plain) == 1 and plain[0] is not None and len(plain[0]) == 1
 
 
 def _claims(outer: _Table, table: etree._Element) -> bool:

@@ -27,6 +27,7 @@ from .body import (
     table_reading,
 )
 from .html_nest import Irregular, Streamed, read_nest
+from .html_spans import read_as_before, span, spans
 from .html_tree import CELLS, SECTIONS, cell_text, feed, finish, marks_undone, new_parser
 
 _TABLE_PARTS = ("td", "th", "tr", "table")
@@ -158,10 +159,13 @@ class Stream:
             return
         leaving = table.read is not None
         texts = []
+        spanning = False
         for cell in tr:
             if cell.tag not in CELLS:
                 self._irregular(table)
                 return
+            if cell.attrib and spans(cell):
+                spanning = True
             if len(cell) == 0:
                 # Most cells hold only text: reading it directly is ten times faster than XPath.
                 texts.append(cell.text or "")
@@ -170,6 +174,10 @@ class Stream:
                 return
             else:
                 texts.append(cell_text(cell) if leaving else marks_undone(cell))
+        if spanning and not (leaving and _read_as_before(tr, texts)):
+            # A title, a section's row or a rowspan: the table is read whole (``html_spans``).
+            self._irregular(table)
+            return
         if table.read is not None:
             if texts and (not table.headerless or len(texts) == 2):
                 row = table.read(texts)
@@ -232,6 +240,12 @@ class Stream:
             if parent is not None:
                 parent.remove(tr)
         table.pending = []
+
+
+def _read_as_before(tr: etree._Element, texts: list[str]) -> bool:
+    """A row of a table known to be an error table, with cells that span columns but not
+    rows, read as it was before spans were looked at (``html_spans.read_as_before``)."""
+    return all(span(cell, "rowspan") == 1 for cell in tr) and read_as_before(texts)
 
 
 def _texts(tr: etree._Element) -> list[str]:

@@ -1,0 +1,125 @@
+"""Cells that span (``colspan``, ``rowspan``) in an HTML table with no table inside it.
+
+A table's rows reach ``body`` as lists of cell texts, which say nothing of how wide a cell
+is: a one-cell ``<th colspan=2>Errors</th>`` title above the real header was taken as the
+header, a ``Users`` section title under it was filed as an error of an object named so, a
+cell spanning the identity and message columns was read as an identity, and a rowspan's
+continuation row (its identity cell missing) as an identity named by the error's text; each
+with the report complete (reviews rev56 D6-D8, rev58 D3). The rule here: when unsure,
+incomplete. A row is skipped as layout only when it is plainly a title: one cell as wide as
+the table's header (or as a header-less table's two columns), holding short text that is no
+identity and no known error. Any other row with a spanning cell, and a rowspan's continuation
+rows, are left out and counted unsure (``BodyFacts.unsure_rows``): the report is incomplete.
+
+The stream (``table_stream``) reads a row with a spanning cell only under a header it knows
+and only when the row is read as before (``read_as_before``: empty, or a Tracking Id line;
+no ``rowspan``). Any other such table is read whole by ``html_nest``, which comes here: both
+readers read it alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from lxml import etree
+
+from .body import collapse, may_hold_error, table_shape
+from .catalog import find_tracking_id
+from .glued import TRACKING_ONLY
+from .html_tree import own_text
+from .identity_shape import looks_like_identity
+
+_DIGITS = re.compile(r"\s*\+?(\d{1,6})")
+_MAX_COLSPAN = 1000  # the HTML standard's limits
+_MAX_ROWSPAN = 65534
+_MAX_TITLE = 60  # a title is short: as long as a header cell may be (``body``)
+
+
+def span(cell: etree._Element, name: str) -> int:
+    """A cell's ``colspan`` or ``rowspan`` as a browser reads it: 1 when absent or not a
+    number; a ``rowspan`` of 0 runs to the table's end."""
+    value = cell.get(name)
+    found = _DIGITS.match(value) if value is not None else None
+    if found is None:
+        return 1
+    number = int(found[1])
+    if name == "rowspan":
+        return _MAX_ROWSPAN if number == 0 else min(number, _MAX_ROWSPAN)
+    return max(1, min(number, _MAX_COLSPAN))
+
+
+def spans(cell: etree._Element) -> bool:
+    """Whether a cell spans more than one column or row."""
+    return span(cell, "colspan") > 1 or span(cell, "rowspan") > 1
+
+
+def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] | None:
+    """The rows of ``table`` (no table inside it) as ``body.table_shape`` reads them, plainly
+    a title or a row out of shape None, and how many rows were left out though they may hold
+    an error. None when no cell of it spans: its rows are ``html_tree.plain_rows``."""
+    if not any(spans(cell) for cell in table.iter("td", "th")):
+        return None
+    rows = list(_cell_rows(table))
+    texts = [[own_text(cell) for cell in cells] for cells in rows]
+    kinds: list[str] = []  # "read", "title" (plainly one) or "odd" (not read with confidence)
+    down = 0  # rows still under a rowspan from a row above
+    for cells, row in zip(rows, texts, strict=True):
+        spanning = down > 0 or any(span(cell, "colspan") > 1 for cell in cells)
+        if not spanning or read_as_before(row):
+            kinds.append("read")
+        elif down == 0 and len(cells) == 1 and _title(collapse(row[0])):
+            kinds.append("title")
+        else:
+            kinds.append("odd")
+        down = max(down - 1, max(span(cell, "rowspan") for cell in cells) - 1 if cells else 0)
+    views = [row if kind == "read" else None for row, kind in zip(texts, kinds, strict=True)]
+    shape = table_shape(views)
+    if shape is None:
+        # An error table only by a row that spans (a one-cell ``Errors`` title its only
+        # header): read as before, never with confidence.
+        if table_shape(texts) is None:
+            return list(texts), 0
+        return list(texts), sum(kind != "read" for kind in kinds)
+    # ``shape.header`` is a row's place: a header's cells span nothing (else it is odd).
+    width = 2 if shape.roles is None else len(texts[shape.header])
+    unsure = 0
+    for at, kind in enumerate(kinds):
+        below = shape.roles is None or at > shape.header
+        if kind == "odd":
+            unsure += below or may_hold_error(texts[at])
+        elif kind == "title" and below:
+            unsure += span(rows[at][0], "colspan") < width  # not the table's whole width
+    return views, unsure
+
+
+def read_as_before(texts: Sequence[str]) -> bool:
+    """Whether a row with a spanning cell reads as it did before spans were looked at: an
+    empty row is no error, a row of an error's ``Tracking Id:`` alone gives the error above
+    its id (``body.add_row``). The stream reads these rows under a header it knows."""
+    filled = [flat for text in texts if (flat := collapse(text))]
+    return not filled or (len(filled) == 1 and bool(TRACKING_ONLY.match(filled[0])))
+
+
+def _title(flat: str) -> bool:
+    """Short text that is no identity, holds none, and is no known error or Tracking Id."""
+    return (
+        len(flat) <= _MAX_TITLE
+        and not looks_like_identity(flat)
+        and not may_hold_error([flat])
+        and find_tracking_id(flat) is None
+    )
+
+
+def _cell_rows(table: etree._Element) -> Iterator[list[etree._Element]]:
+    """The cells of each row, as ``html_tree.plain_rows`` reads their texts."""
+    cells: list[etree._Element] = []
+    for element in table.iter("tr", "td", "th"):
+        if element.tag == "tr":
+            if cells:
+                yield cells
+            cells = []
+        else:
+            cells.append(element)
+    if cells:
+        yield cells
