@@ -1,0 +1,61 @@
+"""Hostile review rev60 D8 (regression from 8493556, high): a header row with a cell that
+spans (``<th colspan=2>Error Description</th>`` over the message and a per-row link column)
+is an "odd" row to ``html_spans`` and leaves the views the header is looked for in. The
+first data row with a cell reading like a header name (a ``Severity`` column's ``Error``, a
+``Details`` link) is then taken as the header: that row is lost, every row after it read by
+its columns (message: ``Error``), filed as nameless Unknown errors, and the report complete:
+ann's, ben's and cat's open tickets resolve as absent. At 8493556 every row was read under its
+identity, complete.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dirsync_bridge.models import Rejected, Report
+from dirsync_bridge.parse.message import parse_message
+
+from ..reportgen import _email, duplicate, report_html
+
+AT = datetime(2020, 1, 1, tzinfo=UTC)
+EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
+DUPLICATE = "AttributeValueMustBeUnique"
+KB = '<a href="https://support.microsoft.com/kb/2647098">Details</a>'
+
+
+def _report(table: str) -> Report | Rejected:
+    html = report_html("Contoso", AT, []).replace(EMPTY, table)
+    return parse_message(_email(html, AT, "rev60-d8@x"), "x.eml", None)
+
+
+def _rows(severity: bool) -> str:
+    return "".join(
+        f"<tr><td>{who}@contoso.com</td>{'<td>Error</td>' if severity else ''}"
+        f"<td>{duplicate('ProxyAddresses', f'smtp:{who}@contoso.com')}</td><td>{KB}</td></tr>\n"
+        for who in ("ann", "ben", "cat")
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev60 D8: a spanning header row is left out, a data row taken as the header, "
+    "rows lost with the report complete",
+)
+@pytest.mark.parametrize("severity", [False, True], ids=["details-link", "severity-column"])
+def test_a_header_cell_spanning_two_columns_stays_the_header(severity: bool) -> None:
+    header = (
+        "<tr><th>Identity</th>"
+        + ("<th>Severity</th>" if severity else "")
+        + "<th colspan=2>Error Description</th></tr>\n"
+    )
+    result = _report(f"<table>{header}{_rows(severity)}</table>")
+    assert isinstance(result, Report), result
+    errors = [(error.identity, error.kind) for error in result.errors]
+    # Seen at 0677149: [(None, 'Unknown')] * 2 (ann's row the header; ben's and cat's read
+    # with message 'Details' / 'Error'), complete True; at 8493556: ann, ben, cat, complete.
+    assert result.complete is False or errors == [
+        (f"{who}@contoso.com", DUPLICATE) for who in ("ann", "ben", "cat")
+    ], errors
+    assert all(identity is not None for identity, _ in errors), errors
