@@ -222,6 +222,7 @@ _TOKENS = [
     "Identity", "Error Description", MSG, "x@y.z", " ", "\n",
     "<td><table><tr><td>n</td></tr></table></td>",
     "<table><tr><td>Details</td></tr></table>", "<td><table><tr><td>a</td><td>b</td></tr>",
+    "<tr><td>x@y.z</td></tr>", f"<tr><td>{MSG}</td></tr>", "<tr><td>Tracking Id: 1</td></tr>",
 ]  # fmt: skip
 
 

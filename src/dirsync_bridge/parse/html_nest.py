@@ -32,7 +32,8 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from .body import Row, Shape, shaped_reading, table_shape
+from .body import Row, Shape, table_shape
+from .html_short_rows import html_shaped_reading
 from .html_spans import spanned_views
 from .html_tree import BLOCK_TAGS, CELLS, SECTIONS, marks_undone, own_text, plain_rows
 
@@ -112,7 +113,7 @@ def read_nest(
         elif found.streamed is not None:
             readings[table] = (found.streamed.rows, found.streamed.unsure)
         elif found.plain is not None:
-            read, left_out = shaped_reading(found.plain, found.shape)
+            read, left_out = html_shaped_reading(found.plain, found.shape)
             readings[table] = (read, left_out + found.spanned)
         else:
             readings[table] = _rows_read(found, found.shape, own)
@@ -198,7 +199,7 @@ def _rows_read(found: _Table, shape: Shape, own: dict[etree._Element, _Table]) -
             ]
         )
         unsure += any(_filled_over_one(cell) for cell in cells if len(cell))
-    read, left_out = shaped_reading(rows, shape)
+    read, left_out = html_shaped_reading(rows, shape)
     return read, unsure + left_out
 
 

@@ -24,9 +24,9 @@ from .body import (
     is_known_pair,
     may_hold_error,
     row_reader,
-    table_reading,
 )
 from .html_nest import Irregular, Streamed, read_nest
+from .html_short_rows import Short, html_table_reading, short
 from .html_spans import read_as_before, span, spans
 from .html_tree import CELLS, SECTIONS, cell_text, feed, finish, marks_undone, new_parser
 
@@ -44,6 +44,7 @@ class _Table:
         "known_pair",
         "pending",
         "read",
+        "roles",
         "rows",
         "seen",
         "strong",
@@ -55,6 +56,8 @@ class _Table:
         self.read: Callable[[Sequence[str]], Row | None] | None = None
         """Set once it is known to be an error table: its rows are read and let go."""
         self.headerless = False
+        self.roles: dict[str, int] | None = None
+        """Its header's column roles once it is known (None: header-less)."""
         self.pending: list[etree._Element] = []
         """Its rows so far, still in the tree, until it is known to be an error table."""
         self.seen = 0
@@ -180,7 +183,10 @@ class Stream:
             return
         if table.read is not None:
             if texts and (not table.headerless or len(texts) == 2):
-                row = table.read(texts)
+                # A row short of the message column: as the whole tree reads it.
+                found = Short.NO if table.roles is None else short(texts, table.roles)
+                table.unsure += found is not Short.NO
+                row = None if found is Short.LEFT_OUT else table.read(texts)
                 if row is not None:
                     add_row(table.rows, row)
             elif texts and may_hold_error(texts):
@@ -222,7 +228,7 @@ class Stream:
         """``table`` is an error table: its rows so far are read, and they leave the tree."""
         so_far = [_texts(tr) for tr in table.pending]
         so_far = [texts for texts in so_far if texts]
-        found, table.unsure = table_reading(so_far)
+        found, table.unsure = html_table_reading(so_far)
         if found is None:
             raise Irregular  # cannot be: the same test found it an error table
         header: list[str] = []
@@ -232,6 +238,7 @@ class Stream:
                 header, roles = texts, found_roles
                 break
         table.headerless = roles is None
+        table.roles = roles
         table.strong = roles is None or sum(1 for text in header if collapse(text)) > 1
         table.read = row_reader(HEADERLESS if roles is None else roles)
         table.rows = found
