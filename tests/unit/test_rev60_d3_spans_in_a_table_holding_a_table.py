@@ -31,11 +31,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev60-d3@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev60 D3: spans in an error table holding a nested table are read as before, "
-    "misread with the report complete",
-)
 @pytest.mark.parametrize(
     "spanning",
     [

@@ -47,6 +47,7 @@ class _Table:
         "roles",
         "rows",
         "seen",
+        "short_of",
         "strong",
         "unsure",
     )
@@ -58,6 +59,8 @@ class _Table:
         self.headerless = False
         self.roles: dict[str, int] | None = None
         """Its header's column roles once it is known (None: header-less)."""
+        self.short_of = -1
+        """A row of no more cells than this is short of its message column (``short``)."""
         self.pending: list[etree._Element] = []
         """Its rows so far, still in the tree, until it is known to be an error table."""
         self.seen = 0
@@ -167,7 +170,7 @@ class Stream:
             if cell.tag not in CELLS:
                 self._irregular(table)
                 return
-            if cell.attrib and spans(cell):
+            if cell.keys() and spans(cell):
                 spanning = True
             if len(cell) == 0:
                 # Most cells hold only text: reading it directly is ten times faster than XPath.
@@ -183,9 +186,11 @@ class Stream:
             return
         if table.read is not None:
             if texts and (not table.headerless or len(texts) == 2):
-                # A row short of the message column: as the whole tree reads it.
-                found = Short.NO if table.roles is None else short(texts, table.roles)
-                table.unsure += found is not Short.NO
+                found = Short.NO
+                if len(texts) <= table.short_of:
+                    # A row short of the message column: as the whole tree reads it.
+                    found = short(texts, table.roles) if table.roles else Short.NO
+                    table.unsure += found is not Short.NO
                 row = None if found is Short.LEFT_OUT else table.read(texts)
                 if row is not None:
                     add_row(table.rows, row)
@@ -239,6 +244,7 @@ class Stream:
                 break
         table.headerless = roles is None
         table.roles = roles
+        table.short_of = -1 if roles is None else roles["message"]
         table.strong = roles is None or sum(1 for text in header if collapse(text)) > 1
         table.read = row_reader(HEADERLESS if roles is None else roles)
         table.rows = found
