@@ -31,11 +31,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev60-d1@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev60 D1: an unknown error in a full-width one-cell row is skipped as a title, "
-    "the report complete",
-)
 @pytest.mark.parametrize("text", ["Unable to sync this object", "Sync failed: object too large"])
 @pytest.mark.parametrize("tag", ["td", "th"])
 def test_an_unknown_error_in_a_full_width_row_is_never_dropped_with_the_report_complete(

@@ -25,7 +25,6 @@ ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
 BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
 CAT = duplicate("ProxyAddresses", "smtp:cat@contoso.com")
 DUPLICATE = "AttributeValueMustBeUnique"
-REASON = "rev60 D2: an identity-like name in a full-width row is skipped as a title, complete"
 
 
 def _report(table: str) -> Report | Rejected:
@@ -33,7 +32,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev60-d2@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize(
     "name", ["Ben Bell", "BEN-PC01$", "jdoe", "6f9619ff8b86d011b42d00c04fc964ff"]
 )
@@ -52,7 +50,6 @@ def test_a_name_in_a_full_width_row_under_the_header_is_never_dropped_complete(
     assert result.complete is False or any(identity == name for identity, _ in errors), errors
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_errors_grouped_under_their_objects_name_are_never_lost_with_the_report_complete() -> None:
     rows = (
         f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>\n"

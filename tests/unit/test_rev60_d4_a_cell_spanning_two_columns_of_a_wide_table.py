@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -30,9 +28,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev60-d4@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev60 D4: a row whose message cell spans the last columns is left out"
-)
 def test_a_message_cell_spanning_the_last_columns_is_read() -> None:
     rows = (
         f"<tr><td>ann@contoso.com</td><td colspan=2>{ANN}</td></tr>\n"

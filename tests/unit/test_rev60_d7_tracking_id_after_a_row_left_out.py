@@ -31,9 +31,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev60-d7@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev60 D7: a left-out row's Tracking Id is given to the row before it"
-)
 @pytest.mark.parametrize(
     "left_out",
     [

@@ -38,11 +38,6 @@ def _rows(severity: bool) -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev60 D8: a spanning header row is left out, a data row taken as the header, "
-    "rows lost with the report complete",
-)
 @pytest.mark.parametrize("severity", [False, True], ids=["details-link", "severity-column"])
 def test_a_header_cell_spanning_two_columns_stays_the_header(severity: bool) -> None:
     header = (

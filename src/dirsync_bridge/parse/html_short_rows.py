@@ -71,16 +71,47 @@ def short_views(
     return views, unsure
 
 
+def tracking_only(cells: Sequence[str]) -> bool:
+    """A row of an error's ``Tracking Id:`` line alone."""
+    filled = [flat for cell in cells if (flat := collapse(cell))]
+    return len(filled) == 1 and bool(TRACKING_ONLY.match(filled[0]))
+
+
+def orphan_ids(views: list[Sequence[str] | None], start: int) -> bool:
+    """Leave out (None) a ``Tracking Id:`` row under a row left out (None, spacers between):
+    it is that row's id, and read it would give the error above the left-out row that id
+    (``body.add_row``; review rev60 D7: ann's ticket carried ben's id). Whether the table
+    ends so, a row left out and no row read after it (the stream goes on from there)."""
+    gone = False
+    for at in range(start, len(views)):
+        cells = views[at]
+        if cells is None:
+            gone = True
+        elif gone and tracking_only(cells):
+            views[at] = None
+        elif gone and any(map(collapse, cells)):
+            gone = False
+    return gone
+
+
 def html_shaped_reading(
     table: Sequence[Sequence[str] | None], shape: Shape
 ) -> tuple[list[Row], int]:
     """``body.shaped_reading`` of an HTML table: its short rows read as above."""
+    return _shaped_reading(table, shape)[:2]
+
+
+def _shaped_reading(
+    table: Sequence[Sequence[str] | None], shape: Shape
+) -> tuple[list[Row], int, bool]:
     views, unsure = short_views(table, shape)
+    gone = orphan_ids(views, shape.header + 1)
     rows, left_out = shaped_reading(views, shape)
-    return rows, left_out + unsure
+    return rows, left_out + unsure, gone
 
 
-def html_table_reading(table: Sequence[Sequence[str]]) -> tuple[list[Row] | None, int]:
-    """``body.table_reading`` of an HTML table: its short rows read as above."""
+def html_table_reading(table: Sequence[Sequence[str]]) -> tuple[list[Row] | None, int, bool]:
+    """``body.table_reading`` of an HTML table: its short rows read as above; and whether it
+    ends under a row left out (``orphan_ids``)."""
     shape = table_shape(table)
-    return (None, 0) if shape is None else html_shaped_reading(table, shape)
+    return (None, 0, False) if shape is None else _shaped_reading(table, shape)

@@ -24,16 +24,80 @@ from collections.abc import Iterator, Sequence
 
 from lxml import etree
 
-from .body import collapse, may_hold_error, table_shape
+from .body import collapse, column_roles, may_hold_error, table_shape
 from .catalog import find_tracking_id
 from .glued import TRACKING_ONLY
 from .html_tree import own_text
 from .identity_shape import looks_like_identity
 
-_DIGITS = re.compile(r"\s*\+?(\d{1,6})")
+# ASCII white space and digits, as a browser reads a non-negative integer (review rev60 D6)
+_DIGITS = re.compile(r"[\t\n\f\r ]*\+?0*([0-9]{1,7})")
 _MAX_COLSPAN = 1000  # the HTML standard's limits
 _MAX_ROWSPAN = 65534
 _MAX_TITLE = 60  # a title is short: as long as a header cell may be (``body``)
+_WORDS = re.compile(r"[^\W\d_]+")
+_TITLE_WORDS = frozenset(
+    [
+        "active",
+        "and",
+        "attribute",
+        "attributes",
+        "azure",
+        "by",
+        "computer",
+        "computers",
+        "conflict",
+        "conflicts",
+        "contact",
+        "contacts",
+        "data",
+        "deleted",
+        "deletion",
+        "deletions",
+        "detail",
+        "details",
+        "device",
+        "devices",
+        "directory",
+        "duplicate",
+        "duplicates",
+        "entra",
+        "error",
+        "errors",
+        "export",
+        "failed",
+        "failures",
+        "for",
+        "group",
+        "groups",
+        "id",
+        "import",
+        "in",
+        "large",
+        "list",
+        "object",
+        "objects",
+        "of",
+        "on",
+        "other",
+        "others",
+        "premises",
+        "problem",
+        "problems",
+        "provisioning",
+        "quota",
+        "report",
+        "sync",
+        "synchronization",
+        "the",
+        "type",
+        "user",
+        "users",
+        "validation",
+        "value",
+        "values",
+    ]
+)
 
 
 def span(cell: etree._Element, name: str) -> int:
@@ -62,19 +126,37 @@ def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] |
         return None
     rows = list(_cell_rows(table))
     texts = [[own_text(cell) for cell in cells] for cells in rows]
+    laid = [_laid_out(cells, row) for cells, row in zip(rows, texts, strict=True)]
     kinds: list[str] = []  # "read", "title" (plainly one) or "odd" (not read with confidence)
     down = 0  # rows still under a rowspan from a row above
-    for cells, row in zip(rows, texts, strict=True):
+    plain: list[bool] = []  # under no rowspan, and starting none
+    for cells, row, (columns, _) in zip(rows, texts, laid, strict=True):
+        plain.append(down == 0 and all(span(cell, "rowspan") == 1 for cell in cells))
         spanning = down > 0 or any(span(cell, "colspan") > 1 for cell in cells)
         if not spanning or read_as_before(row):
             kinds.append("read")
+        elif down == 0 and sum(map(bool, map(collapse, row))) > 1 and column_roles(columns):
+            kinds.append("header")  # read laid out as a browser shows it (rev60 D8)
         elif down == 0 and len(cells) == 1 and _title(collapse(row[0])):
             kinds.append("title")
         else:
             kinds.append("odd")
         down = max(down - 1, max(span(cell, "rowspan") for cell in cells) - 1 if cells else 0)
-    views = [row if kind == "read" else None for row, kind in zip(texts, kinds, strict=True)]
+    views: list[list[str] | None] = [
+        row if kind == "read" else columns if kind == "header" else None
+        for row, (columns, _), kind in zip(texts, laid, kinds, strict=True)
+    ]
     shape = table_shape(views)
+    if shape is not None and shape.roles is not None:
+        # A row whose identity and message each start a cell of their own is read laid out
+        # (``ann | <td colspan=2>error</td>`` under three columns); any other stays odd.
+        wanted = {shape.roles["message"], shape.roles.get("identity", -1)} - {-1}
+        for at in range(shape.header + 1, len(kinds)):
+            columns, starts = laid[at]
+            if kinds[at] == "header":
+                kinds[at], views[at] = "odd", None  # a header again, mid-table: not read
+            elif kinds[at] == "odd" and plain[at] and wanted <= starts:
+                kinds[at], views[at] = "read", columns
     if shape is None:
         # An error table only by a row that spans (a one-cell ``Errors`` title its only
         # header): read as before, never with confidence.
@@ -82,7 +164,8 @@ def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] |
             return list(texts), 0
         return list(texts), sum(kind != "read" for kind in kinds)
     # ``shape.header`` is a row's place: a header's cells span nothing (else it is odd).
-    width = 2 if shape.roles is None else len(texts[shape.header])
+    header = views[shape.header] if shape.roles is not None else None
+    width = 2 if header is None else len(header)
     unsure = 0
     for at, kind in enumerate(kinds):
         below = shape.roles is None or at > shape.header
@@ -91,6 +174,18 @@ def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] |
         elif kind == "title" and below:
             unsure += span(rows[at][0], "colspan") < width  # not the table's whole width
     return views, unsure
+
+
+def _laid_out(cells: Sequence[etree._Element], texts: Sequence[str]) -> tuple[list[str], set[int]]:
+    """A row's cell texts laid out by ``colspan`` as a browser lays them (a spanned column
+    empty), and the columns a cell starts at."""
+    columns: list[str] = []
+    starts: set[int] = set()
+    for cell, text in zip(cells, texts, strict=True):
+        starts.add(len(columns))
+        columns.append(text)
+        columns.extend([""] * (span(cell, "colspan") - 1))
+    return columns, starts
 
 
 def read_as_before(texts: Sequence[str]) -> bool:
@@ -102,9 +197,16 @@ def read_as_before(texts: Sequence[str]) -> bool:
 
 
 def _title(flat: str) -> bool:
-    """Short text that is no identity, holds none, and is no known error or Tracking Id."""
+    """Short text of a section's or a report's words alone (``Users``, ``Groups (3)``,
+    ``Directory synchronization errors``): no identity, no known error, no Tracking Id.
+    Any other word may be an object's name (``Ben Bell``, ``jdoe``) or an error the
+    catalogue does not know (``Unable to sync this object``): such a row is not skipped
+    (review rev60 D1, D2)."""
+    words = _WORDS.findall(flat.lower())
     return (
         len(flat) <= _MAX_TITLE
+        and bool(words)
+        and all(word in _TITLE_WORDS for word in words)
         and not looks_like_identity(flat)
         and not may_hold_error([flat])
         and find_tracking_id(flat) is None

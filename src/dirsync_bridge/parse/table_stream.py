@@ -26,7 +26,7 @@ from .body import (
     row_reader,
 )
 from .html_nest import Irregular, Streamed, read_nest
-from .html_short_rows import Short, html_table_reading, short
+from .html_short_rows import Short, html_table_reading, short, tracking_only
 from .html_spans import read_as_before, span, spans
 from .html_tree import CELLS, SECTIONS, cell_text, feed, finish, marks_undone, new_parser
 
@@ -42,6 +42,7 @@ class _Table:
         "headerless",
         "irregular",
         "known_pair",
+        "orphan",
         "pending",
         "read",
         "roles",
@@ -60,6 +61,8 @@ class _Table:
         self.roles: dict[str, int] | None = None
         """Its header's column roles once it is known (None: header-less)."""
         self.short_of = -1
+        self.orphan = False
+        """A row was left out and no row read since: a Tracking Id row now is its id."""
         """A row of no more cells than this is short of its message column (``short``)."""
         self.pending: list[etree._Element] = []
         """Its rows so far, still in the tree, until it is known to be an error table."""
@@ -191,7 +194,13 @@ class Stream:
                     # A row short of the message column: as the whole tree reads it.
                     found = short(texts, table.roles) if table.roles else Short.NO
                     table.unsure += found is not Short.NO
-                row = None if found is Short.LEFT_OUT else table.read(texts)
+                if found is Short.LEFT_OUT:
+                    table.orphan, row = True, None
+                elif table.orphan and tracking_only(texts):
+                    row = None  # the id of the row left out above (``orphan_ids``)
+                else:
+                    table.orphan = table.orphan and not any(map(collapse, texts))
+                    row = table.read(texts)
                 if row is not None:
                     add_row(table.rows, row)
             elif texts and may_hold_error(texts):
@@ -233,7 +242,7 @@ class Stream:
         """``table`` is an error table: its rows so far are read, and they leave the tree."""
         so_far = [_texts(tr) for tr in table.pending]
         so_far = [texts for texts in so_far if texts]
-        found, table.unsure = html_table_reading(so_far)
+        found, table.unsure, table.orphan = html_table_reading(so_far)
         if found is None:
             raise Irregular  # cannot be: the same test found it an error table
         header: list[str] = []
