@@ -36,68 +36,17 @@ _MAX_COLSPAN = 1000  # the HTML standard's limits
 _MAX_ROWSPAN = 65534
 _MAX_TITLE = 60  # a title is short: as long as a header cell may be (``body``)
 _WORDS = re.compile(r"[^\W\d_]+")
-_TITLE_WORDS = frozenset(
-    [
-        "active",
-        "and",
-        "attribute",
-        "attributes",
-        "azure",
-        "by",
-        "computer",
-        "computers",
-        "conflict",
-        "conflicts",
-        "contact",
-        "contacts",
-        "data",
-        "deleted",
-        "deletion",
-        "deletions",
-        "detail",
-        "details",
-        "device",
-        "devices",
-        "directory",
-        "duplicate",
-        "duplicates",
-        "entra",
-        "error",
-        "errors",
-        "export",
-        "failed",
-        "failures",
-        "for",
-        "group",
-        "groups",
-        "id",
-        "import",
-        "in",
-        "large",
-        "list",
-        "object",
-        "objects",
-        "of",
-        "on",
-        "other",
-        "others",
-        "premises",
-        "problem",
-        "problems",
-        "provisioning",
-        "quota",
-        "report",
-        "sync",
-        "synchronization",
-        "the",
-        "type",
-        "user",
-        "users",
-        "validation",
-        "value",
-        "values",
-    ]
-)
+# fmt: off
+_TITLE_WORDS = frozenset((
+    "active", "and", "attribute", "attributes", "azure", "by", "computer", "computers",
+    "conflict", "conflicts", "contact", "contacts", "data", "deleted", "deletion", "deletions",
+    "detail", "details", "device", "devices", "directory", "duplicate", "duplicates", "entra",
+    "error", "errors", "export", "failed", "failures", "for", "group", "groups", "id", "import",
+    "in", "large", "list", "object", "objects", "of", "on", "other", "others", "premises",
+    "problem", "problems", "provisioning", "quota", "report", "sync", "synchronization", "the",
+    "type", "user", "users", "validation", "value", "values",
+))
+# fmt: on
 
 
 def span(cell: etree._Element, name: str) -> int:
@@ -127,7 +76,9 @@ def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] |
     rows = list(_cell_rows(table))
     texts = [[own_text(cell) for cell in cells] for cells in rows]
     laid = [_laid_out(cells, row) for cells, row in zip(rows, texts, strict=True)]
-    kinds: list[str] = []  # "read", "title" (plainly one) or "odd" (not read with confidence)
+    # "read", "header" (laid out), "title" (plainly one), "caption" (a title of other words)
+    # or "odd" (not read with confidence)
+    kinds: list[str] = []
     down = 0  # rows still under a rowspan from a row above
     plain: list[bool] = []  # under no rowspan, and starting none
     for cells, row, (columns, _) in zip(rows, texts, laid, strict=True):
@@ -137,8 +88,10 @@ def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] |
             kinds.append("read")
         elif down == 0 and sum(map(bool, map(collapse, row))) > 1 and column_roles(columns):
             kinds.append("header")  # read laid out as a browser shows it (rev60 D8)
-        elif down == 0 and len(cells) == 1 and _title(collapse(row[0])):
-            kinds.append("title")
+        elif down == 0 and len(cells) == 1 and _short_text(collapse(row[0])):
+            # Plainly a title only of a section's words; else one in a header-less table,
+            # whose rows not two cells wide are left out as before (``body.shaped_reading``).
+            kinds.append("title" if _title(collapse(row[0])) else "caption")
         else:
             kinds.append("odd")
         down = max(down - 1, max(span(cell, "rowspan") for cell in cells) - 1 if cells else 0)
@@ -171,7 +124,9 @@ def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] |
         below = shape.roles is None or at > shape.header
         if kind == "odd":
             unsure += below or may_hold_error(texts[at])
-        elif kind == "title" and below:
+        elif kind == "caption" and below and shape.roles is not None:
+            unsure += 1  # a name or an error the catalogue does not know, maybe
+        elif kind in ("title", "caption") and below:
             unsure += span(rows[at][0], "colspan") < width  # not the table's whole width
     return views, unsure
 
@@ -198,15 +153,17 @@ def read_as_before(texts: Sequence[str]) -> bool:
 
 def _title(flat: str) -> bool:
     """Short text of a section's or a report's words alone (``Users``, ``Groups (3)``,
-    ``Directory synchronization errors``): no identity, no known error, no Tracking Id.
-    Any other word may be an object's name (``Ben Bell``, ``jdoe``) or an error the
-    catalogue does not know (``Unable to sync this object``): such a row is not skipped
-    (review rev60 D1, D2)."""
+    ``Directory synchronization errors``). Any other word may be an object's name (``Ben
+    Bell``, ``jdoe``) or an error the catalogue does not know (``Unable to sync this
+    object``): under a header such a row is not skipped (review rev60 D1, D2)."""
     words = _WORDS.findall(flat.lower())
+    return bool(words) and all(word in _TITLE_WORDS for word in words) and _short_text(flat)
+
+
+def _short_text(flat: str) -> bool:
+    """Short text that is no identity, holds none, and is no known error or Tracking Id."""
     return (
         len(flat) <= _MAX_TITLE
-        and bool(words)
-        and all(word in _TITLE_WORDS for word in words)
         and not looks_like_identity(flat)
         and not may_hold_error([flat])
         and find_tracking_id(flat) is None

@@ -189,18 +189,10 @@ class Stream:
             return
         if table.read is not None:
             if texts and (not table.headerless or len(texts) == 2):
-                found = Short.NO
-                if len(texts) <= table.short_of:
-                    # A row short of the message column: as the whole tree reads it.
-                    found = short(texts, table.roles) if table.roles else Short.NO
-                    table.unsure += found is not Short.NO
-                if found is Short.LEFT_OUT:
-                    table.orphan, row = True, None
-                elif table.orphan and tracking_only(texts):
-                    row = None  # the id of the row left out above (``orphan_ids``)
+                if len(texts) > table.short_of and not table.orphan:
+                    row = table.read(texts)  # a whole row: the common case, kept short
                 else:
-                    table.orphan = table.orphan and not any(map(collapse, texts))
-                    row = table.read(texts)
+                    row = _uncommon(table, texts)
                 if row is not None:
                     add_row(table.rows, row)
             elif texts and may_hold_error(texts):
@@ -262,6 +254,23 @@ class Stream:
             if parent is not None:
                 parent.remove(tr)
         table.pending = []
+
+
+def _uncommon(table: _Table, texts: list[str]) -> Row | None:
+    """A row short of its table's message column, or one under a row left out, read as the
+    whole tree reads it (``html_short_rows``)."""
+    found = Short.NO
+    if len(texts) <= table.short_of and table.roles:
+        found = short(texts, table.roles)
+        table.unsure += found is not Short.NO
+    if found is Short.LEFT_OUT:
+        table.orphan = True
+        return None
+    if table.orphan and tracking_only(texts):
+        return None  # the id of the row left out above (``orphan_ids``)
+    table.orphan = table.orphan and not any(map(collapse, texts))
+    assert table.read is not None
+    return table.read(texts)
 
 
 def _read_as_before(tr: etree._Element, texts: list[str]) -> bool:
