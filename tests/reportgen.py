@@ -169,6 +169,23 @@ def read_plain(body: str, message_id: str) -> Rejected | list[tuple[str | None, 
     return result if isinstance(result, Rejected) else errors_of(result)
 
 
+def dated_plain_email(at: datetime, errors: str, message_id: str) -> bytes:
+    """A whole plain-text report email of Contoso's, sent and completed ``at``: the greeting,
+    the batch-run and errors sentences, then ``errors`` (the rows' text) and a newline."""
+    when = at.strftime("%A, %d %B %Y %H:%M:%S GMT")
+    return (
+        f"Date: {at.strftime('%a, %d %b %Y %H:%M:%S +0000')}\n"
+        "From: MSOnlineServicesTeam@MicrosoftOnline.com\nTo: admin@contoso.com\n"
+        "Subject: Directory Synchronization Error Report\n"
+        f"Message-ID: <{message_id}>\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        f"Hello,\n\nThe Directory Synchronization batch run was\ncompleted on {when} "
+        "for tenant Contoso.\n\nThe following errors occurred during synchronization:\n\n"
+        + errors
+        + "\n"
+    ).encode()
+
+
 def _email(html: str, at: datetime, message_id: str) -> bytes:
     body = quopri.encodestring(html.encode("utf-8"))
     head = (
