@@ -14,7 +14,7 @@ from dirsync_bridge.pipeline import replay
 
 from ..reportgen import duplicate, quarantine
 from ..simulators.jira import JiraSimulator
-from .test_jira_faults import ANN, BOB, LOST, LOST_IDS, START, assert_rerun_writes_nothing, run
+from .jira_scenes import ANN, BOB, LOST, LOST_IDS, START, first_run, rerun_quiet, run
 from .test_jira_sink import jira_config, one_report, token_env
 
 ANN_QUARANTINED = ("ann@contoso.com", quarantine("ProxyAddresses", "SMTP:ann@contoso.com"))
@@ -64,7 +64,7 @@ def test_a_link_to_an_earlier_ticket_deleted_from_jira_is_dropped_once_not_retri
     assert links(jira_cloud) == []
     dropped = [r.getMessage() for r in caplog.records if getattr(r, "event", "") == "link-dropped"]
     assert dropped == [f"{new}: not linked to the earlier ticket {old}: it was deleted from Jira"]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_link_refused_while_both_tickets_are_there_is_still_needs_attention(
@@ -115,7 +115,7 @@ def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_
         (shown,) = raw["fields"]["issuelinks"]
         end = shown.get("inwardIssue") or shown.get("outwardIssue")
         assert end["key"] == other and shown["type"]["outward"] == "relates to"
-    assert_rerun_writes_nothing(mail, config, sim)
+    rerun_quiet(mail, config, sim)
 
 
 def test_the_link_type_is_configurable_by_name_or_by_its_words(
@@ -129,7 +129,7 @@ def test_the_link_type_is_configurable_by_name_or_by_its_words(
 
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Duplicate", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_link_type_jira_lacks_stops_the_run_naming_the_key_then_links_once_fixed(
@@ -151,7 +151,7 @@ def test_a_link_type_jira_lacks_stops_the_run_naming_the_key_then_links_once_fix
     run(mail, fixed, jira_cloud)
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, fixed, jira_cloud)
+    rerun_quiet(mail, fixed, jira_cloud)
 
 
 @pytest.mark.parametrize(("outcome", "reaches_jira"), LOST, ids=LOST_IDS)
@@ -170,7 +170,7 @@ def test_a_link_whose_answer_is_lost_is_made_exactly_once(
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
     posted = [r for r in jira_cloud.log.writes() if r.path.endswith("/issueLink")]
     assert len(posted) == (1 if reaches_jira else 2)  # sent again only if Jira never had it
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
@@ -188,7 +188,7 @@ def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
     run(mail, config, jira_cloud)
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,10 +198,7 @@ def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
 def test_a_change_of_kind_refreshes_summary_and_description_in_one_put_and_never_again(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     (key,) = ann_issues(jira_cloud)
     assert "AttributeValueMustBeUnique" in jira_cloud.issues[key].fields["summary"]
 
@@ -216,7 +213,7 @@ def test_a_change_of_kind_refreshes_summary_and_description_in_one_put_and_never
     assert "QuarantinedAttributeValueMustBeUnique" in fields["summary"]
     assert "Error: QuarantinedAttributeValueMustBeUnique" in fields["description"]
     assert summary.updated == 1 and summary.commented == 1
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
     # Seen again, unchanged: the same content, so no update.
     one_report(mail, START + timedelta(hours=6), [ANN_QUARANTINED], "r2")
@@ -230,10 +227,7 @@ def test_a_refresh_after_a_change_of_kind_is_what_a_fresh_ticket_would_say(
     tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator
 ) -> None:
     # It used to put the new kind beside the old report's message and "Report:" line.
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     one_report(mail, START + timedelta(hours=3), [ANN_QUARANTINED], "r1")
     run(mail, config, jira_cloud)
     (key,) = ann_issues(jira_cloud)
@@ -253,16 +247,13 @@ def test_a_refresh_after_a_change_of_kind_is_what_a_fresh_ticket_would_say(
     assert but_first_seen(refreshed["description"]) == but_first_seen(fresh["description"])
     assert "Unable to update this object because" not in refreshed["description"]
     assert "Report: r1.eml" in refreshed["description"]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_change_of_values_refreshes_the_description_with_the_values_now(
     tmp_path: Path, jira_server: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_server, tmp_path / "state")
-    run(mail, config, jira_server)
+    mail, config = first_run(tmp_path, jira_server)
     more = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", "x@y.com"))
     one_report(mail, START + timedelta(hours=3), [more], "r1")
 
@@ -272,7 +263,7 @@ def test_a_change_of_values_refreshes_the_description_with_the_values_now(
     (key,) = ann_issues(jira_server)
     assert len([r for r in jira_server.log.writes() if r.method == "PUT"]) == 1
     assert r"x\@y.com" in jira_server.issues[key].fields["description"]
-    assert_rerun_writes_nothing(mail, config, jira_server)
+    rerun_quiet(mail, config, jira_server)
 
 
 def test_sigkill_right_after_the_link_then_a_rerun_records_it_without_a_second_link(
@@ -317,7 +308,7 @@ def test_sigkill_right_after_the_link_then_a_rerun_records_it_without_a_second_l
     run(mail, config, jira_server)  # settles the link by reading the issue's links
     assert [r for r in jira_server.log.writes() if r.path.endswith("/issueLink")] == []
     assert links(jira_server) == [("Relates", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, config, jira_server)
+    rerun_quiet(mail, config, jira_server)
 
 
 def test_the_local_store_keeps_the_link_with_the_new_ticket_and_writes_it_once(
@@ -372,4 +363,4 @@ def test_a_ledger_from_before_links_gets_its_earlier_tickets_linked_once_after_t
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
     assert len([r for r in jira_cloud.log.writes() if r.path.endswith("/issueLink")]) == 1
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
