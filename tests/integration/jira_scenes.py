@@ -2,7 +2,10 @@
 passes run, people's actions, tickets read back.
 
 The review tests (people's actions in Jira, the look-up of open tickets) each began with the
-same dozen lines; a ``Scene`` holds what they share, so that a test reads as its story.
+same dozen lines; a ``Scene`` holds what they share, so that a test reads as its story. The
+fault tests' rows and one-pass ``run`` (with ``first_run``, their usual opening, and
+``rerun_quiet``, their usual end) live here too, and the merge trade's story (``came_back``,
+told in Jira by ``came_back_in_jira`` and in the local store by ``came_back_in_the_store``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from dirsync_bridge import pipeline
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import RunSummary
+from dirsync_bridge.ports import TicketSnapshot
 from dirsync_bridge.sinks.jira import split_marker
 
 from ..e2e.test_cli_jira_people import intents, replay, write_config
@@ -26,6 +30,7 @@ from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from ..simulators.jira.fixtures import CUSTOM_FIELDS
 from . import test_cross_source as cross
+from .conftest import local_tickets
 from .test_jira_sink import jira_config, one_report, outcome_leftovers, token_env
 
 Row = tuple[str, str]
@@ -335,3 +340,17 @@ def came_back_in_jira(
     anns = [k for k in sim.issues if TRADE_BOB not in sim.issues[k].fields["summary"]]
     a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
     return Trade(sim, config, env, runs, cs, a0, b0, b1)
+
+
+def came_back_in_the_store(
+    tmp_path: Path, *, merged: bool = False
+) -> tuple[Config, list[Path], Path, list[TicketSnapshot]]:
+    """``came_back``'s inputs (in ``tmp_path/in``) replayed one run at a time into the local
+    store (state in ``tmp_path/state``), up to the merge (the csexport too when ``merged``).
+    Returns the config, the runs, the csexport, and ann's tickets A0, B0, B1 as they were."""
+    runs, cs = came_back(tmp_path / "in")
+    config = cross.make_config(tmp_path / "state")
+    for path in [*runs, cs] if merged else runs:
+        pipeline.replay([path], config)
+    anns = [t for t in local_tickets(config) if TRADE_BOB not in t.content.summary]
+    return config, runs, cs, sorted(anns, key=lambda t: int(t.key[6:]))

@@ -27,7 +27,14 @@ from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from ..simulators.jira.catalog import LINK_TYPES
 from .conftest import cli, local_tickets
-from .jira_scenes import answered_by, came_back, came_back_in_jira, linked, markers, merge_config
+from .jira_scenes import (
+    answered_by,
+    came_back_in_jira,
+    came_back_in_the_store,
+    linked,
+    markers,
+    merge_config,
+)
 from .test_cross_source import OBJECTS, make_config, write
 from .test_jira_sink import token_env, until_settled
 from .test_merge_first_ticket import BY_ID, BY_IDENTITY, inputs
@@ -171,12 +178,7 @@ BOB = OBJECTS[1][0]
 def test_a_later_ticket_links_only_the_kept_one_after_a_trade_in_the_local_store(
     tmp_path: Path,
 ) -> None:
-    runs, cs = came_back(tmp_path / "in")
-    config = make_config(tmp_path / "state")
-    for path in runs:
-        replay([path], config)
-    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
-    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    config, _runs, cs, (a0, b0, b1) = came_back_in_the_store(tmp_path)
     assert b1.content.links == (b0.key,), b1.content.links
     replay([cs], config)
     now = {t.key: t for t in local_tickets(config)}

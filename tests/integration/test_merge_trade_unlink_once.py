@@ -32,8 +32,8 @@ from dirsync_bridge.sinks.local_schema import IN_LEDGER
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from .conftest import local_tickets
-from .jira_scenes import answered_by, came_back, came_back_in_jira, linked
-from .test_cross_source import OBJECTS, START, make_config, write
+from .jira_scenes import answered_by, came_back_in_jira, came_back_in_the_store, linked
+from .test_cross_source import OBJECTS, START, write
 from .test_jira_sink import TEAM_FIELD, until_settled
 from .test_merge_first_ticket import BY_IDENTITY
 
@@ -168,12 +168,7 @@ def test_in_the_local_store_an_unlink_is_recorded_and_never_sent_again(
     and the ledger records the one the trade made. (The store's links column is part of the
     content the tool writes: the refresh the settle calls for writes it whole, B1 linked
     to A0 alone, as before this change: a local ticket has no person's links to keep.)"""
-    runs, cs = came_back(tmp_path / "in")
-    config = make_config(tmp_path / "state")
-    for path in [*runs, cs]:
-        replay([path], config)
-    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
-    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    config, runs, cs, (a0, b0, b1) = came_back_in_the_store(tmp_path, merged=True)
     assert {t.key: t for t in local_tickets(config)}[b1.key].content.links == (a0.key,)
     conn = sqlite3.connect(config.state.path)
     with conn:  # the person's edit
@@ -244,12 +239,7 @@ def test_in_the_local_store_an_unlink_that_fails_is_settled_by_the_next_run(
     the store: the link is gone (the refresh before it in the same commit wrote B1's links
     whole), so it is recorded, no warning; a replay writes nothing (review rev44 feared
     the intent was never settled: pinned here, it is)."""
-    runs, cs = came_back(tmp_path / "in")
-    config = make_config(tmp_path / "state")
-    for path in runs:
-        replay([path], config)
-    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
-    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    config, runs, cs, (a0, b0, b1) = came_back_in_the_store(tmp_path)
 
     def failing(self: LocalStore, key: str, to: str) -> None:
         # As ``sqlite`` names a write's failure on a disk with no room left: temporary.
