@@ -68,6 +68,19 @@ QUOTA = (
 )
 
 
+# Plain-text reports of the 2012 shape: the greeting names the admin, and Microsoft's message
+# is wrapped where its line was (a text written with ``head_2012`` as its first lines).
+INTRO_2012 = (
+    "Hello Pat Coleman,\n\nThe Directory Synchronization batch run was\n"
+    "completed on Tuesday, 03 January 2012 23:54:02 GMT for tenant Contoso.\n\n"
+    "The following errors occurred during synchronization:\n\n"
+)
+PROXY_DUP_2012 = (
+    "A synchronized object with the same proxy address already exists in your\n"
+    "Microsoft Online Services directory."
+)
+
+
 def duplicate(attribute: str, *values: str) -> str:
     """An AttributeValueMustBeUnique message for these values."""
     return DUPLICATE.format(attribute=attribute, values=",".join(values))
@@ -150,6 +163,19 @@ def plain_head(message_id: str) -> bytes:
         b"MIME-Version: 1.0\n"
         b'Content-Type: text/plain; charset="utf-8"\n'
         b"\n"
+    )
+
+
+def head_2012(message_id: str) -> str:
+    """The header lines of a 2012 report email up to MIME-Version (its Content-Type and the
+    blank line are the test's: plain text or HTML)."""
+    return (
+        "Date: Tue, 3 Jan 2012 23:55:10 +0000\n"
+        "From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
+        "To: admin@contoso.onmicrosoft.com\n"
+        "Subject: Directory Synchronization Error Report\n"
+        f"Message-ID: <{message_id}>\n"
+        "MIME-Version: 1.0\n"
     )
 
 
