@@ -152,8 +152,8 @@ def parse_html(html: str, message_id: str) -> Report | Rejected:
     return parse_message(_email(html, AT, message_id), "x.eml", None)
 
 
-def plain_head(message_id: str) -> bytes:
-    """The header block of a 2013 plain-text report email, up to its blank line."""
+def head_2013(message_id: str) -> bytes:
+    """The header lines of a 2013 report email up to MIME-Version (no Content-Type)."""
     return (
         b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
         b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
@@ -161,9 +161,12 @@ def plain_head(message_id: str) -> bytes:
         b"Subject: Directory Synchronization Error Report\n"
         b"Message-ID: <" + message_id.encode() + b">\n"
         b"MIME-Version: 1.0\n"
-        b'Content-Type: text/plain; charset="utf-8"\n'
-        b"\n"
     )
+
+
+def plain_head(message_id: str) -> bytes:
+    """The header block of a 2013 plain-text report email, up to its blank line."""
+    return head_2013(message_id) + b'Content-Type: text/plain; charset="utf-8"\n\n'
 
 
 def head_2012(message_id: str) -> str:
