@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.errors import ConfigError
 from dirsync_bridge.pipeline import replay
 
@@ -27,6 +29,14 @@ def came_back_late(mail: Path) -> None:
     for n in range(1, 4):
         one_report(mail, START + timedelta(hours=3 * n), [BOB], f"r{n}")
     one_report(mail, START + timedelta(days=40), [ANN, BOB], "back")
+
+
+def came_back_late_in_jira(tmp_path: Path, sim: JiraSimulator, **jira: Any) -> tuple[Path, Config]:
+    """``came_back_late`` in ``tmp_path/mail``, and a Jira config (state in
+    ``tmp_path/state``) for it, nothing run yet: the mail folder and the config."""
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    return mail, jira_config(sim, tmp_path / "state", **jira)
 
 
 def ann_issues(sim: JiraSimulator) -> list[str]:
@@ -75,9 +85,7 @@ def test_a_link_refused_while_both_tickets_are_there_is_still_needs_attention(
     import dirsync_bridge.sinks.jira_links as jira_links
 
     monkeypatch.setattr(jira_links, "match_link_type", lambda _wanted, _types: "Removed")
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
 
     summary = run(mail, config, jira_cloud)
 
@@ -97,9 +105,7 @@ def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_
     tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator, mode: str
 ) -> None:
     sim = jira_cloud if mode == "cloud" else jira_server
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(sim, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, sim)
 
     run(mail, config, sim)
 
@@ -121,9 +127,7 @@ def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_
 def test_the_link_type_is_configurable_by_name_or_by_its_words(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state", link_type="duplicates")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud, link_type="duplicates")
 
     run(mail, config, jira_cloud)
 
@@ -135,9 +139,7 @@ def test_the_link_type_is_configurable_by_name_or_by_its_words(
 def test_a_link_type_jira_lacks_stops_the_run_naming_the_key_then_links_once_fixed(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    wrong = jira_config(jira_cloud, tmp_path / "state", link_type="Related to")
+    mail, wrong = came_back_late_in_jira(tmp_path, jira_cloud, link_type="Related to")
 
     with pytest.raises(ConfigError) as caught:
         run(mail, wrong, jira_cloud)
@@ -158,9 +160,7 @@ def test_a_link_type_jira_lacks_stops_the_run_naming_the_key_then_links_once_fix
 def test_a_link_whose_answer_is_lost_is_made_exactly_once(
     tmp_path: Path, jira_cloud: JiraSimulator, outcome: int | str, reaches_jira: bool
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
 
     jira_cloud.faults.break_next("link", outcome, reaches_jira=reaches_jira)  # type: ignore[arg-type]
     summary = run(mail, config, jira_cloud)
@@ -176,9 +176,7 @@ def test_a_link_whose_answer_is_lost_is_made_exactly_once(
 def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
     # Lost four times: the run's settle rounds are used up, and it ends unconfirmed (75).
     jira_cloud.faults.break_next("link", "html", reaches_jira=False, times=4)
 
@@ -345,9 +343,7 @@ def test_a_ledger_from_before_links_gets_its_earlier_tickets_linked_once_after_t
 ) -> None:
     import sqlite3
 
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
     run(mail, config, jira_cloud)
     # As a ledger and a Jira from before this version: no issue link, nothing recorded, and
     # the templates of then (other ticket texts flag every problem).
