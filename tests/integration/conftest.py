@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from dirsync_bridge.sinks.local import LocalStore
 
 from ..conftest import REPORTS
 from ..earlier_release import export_store, to_earlier_release
+from ..reportgen import dated_plain_email, report_email
 
 CORPUS = sorted(REPORTS.glob("*.eml"))
 """The golden reports, in a fixed order: what the local store tests replay."""
@@ -164,6 +166,27 @@ def cli_with_config_file(
         check=False,
         env=env,
     )
+
+
+def replay_after_anns_report(
+    tmp_path: Path, at: datetime, value: str, rows: str, name: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """``replay`` by the command line of a mail folder: r0, an HTML report of ann's error
+    ``value`` at ``at``, then r1 to r3 (``resolve_after_reports`` is 3), plain-text reports
+    a day apart each holding ``rows`` (Message-ID ``<{name}{n}@x.test>``); the config names
+    only the state, in ``tmp_path``. The replay's outcome, and the config file."""
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    (mail / "r0.eml").write_bytes(
+        report_email("Contoso", at, [("ann@contoso.com", value)], "<html0@x.test>")
+    )
+    for number in (1, 2, 3):
+        raw = dated_plain_email(at + timedelta(days=number), rows, f"{name}{number}@x.test")
+        (mail / f"r{number}.eml").write_bytes(raw)
+    config = tmp_path / "c.toml"
+    config.write_text('[state]\npath = "st/state.db"\n')
+    done = cli_with_config_file(config, "replay", str(mail), cwd=tmp_path, timeout=120)
+    return done, config
 
 
 def environ_without(*names: str) -> dict[str, str]:

@@ -2,28 +2,75 @@
 passes run, people's actions, tickets read back.
 
 The review tests (people's actions in Jira, the look-up of open tickets) each began with the
-same dozen lines; a ``Scene`` holds what they share, so that a test reads as its story.
+same dozen lines; a ``Scene`` holds what they share, so that a test reads as its story. The
+fault tests' rows and one-pass ``run`` (with ``first_run``, their usual opening, and
+``rerun_quiet``, their usual end) live here too, and the merge trade's story (``came_back``,
+told in Jira by ``came_back_in_jira`` and in the local store by ``came_back_in_the_store``).
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dirsync_bridge import pipeline
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.pipeline import RunSummary
+from dirsync_bridge.ports import TicketSnapshot
+from dirsync_bridge.sinks.jira import split_marker
 
 from ..e2e.test_cli_jira_people import intents, replay, write_config
+from ..exportgen import csexport, events_6941
+from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from ..simulators.jira.fixtures import CUSTOM_FIELDS
-from .test_jira_faults import ANN, BOB, by_identity, ours, run
-from .test_jira_sink import jira_config, one_report, outcome_leftovers
+from . import test_cross_source as cross
+from .conftest import local_tickets
+from .test_jira_sink import jira_config, one_report, outcome_leftovers, token_env
 
 Row = tuple[str, str]
+
+START = datetime(2021, 5, 3, 9, tzinfo=UTC)
+ANN = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com"))
+ANN_MORE = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", "smtp:a@b.com"))
+BOB = ("bob@contoso.com", duplicate("ProxyAddresses", "SMTP:bob@contoso.com"))
+BOB_MORE = ("bob@contoso.com", duplicate("ProxyAddresses", "SMTP:bob@contoso.com", "smtp:b@c.com"))
+
+# (outcome, reaches_jira): lost after Jira did the write, or answered by a proxy instead.
+LOST = [(503, True), (502, True), (500, True), ("drop", True), ("chunked", True), ("html", False)]
+LOST_IDS = ["503-after", "502-after", "500-after", "dropped-after", "chunked-after", "portal-page"]
+
+
+def ours(issue: Any) -> list[str | None]:
+    """The comment keys of an issue's comments, in order (None for a person's comment)."""
+    return [split_marker(c.body)[0] for c in issue.comments]
+
+
+def by_identity(sim: JiraSimulator, identity: str) -> list[str]:
+    """Keys of the issues whose summary names this identity."""
+    return [k for k, i in sim.issues.items() if identity in i.fields["summary"]]
+
+
+def run(mail: Path, config: Config, sim: JiraSimulator) -> RunSummary:
+    return pipeline.replay([mail], config, env=token_env(sim))
+
+
+def first_run(
+    tmp_path: Path, sim: JiraSimulator, rows: Sequence[Row] = (ANN,)
+) -> tuple[Path, Config]:
+    """The plainest opening: report r0 of ``rows`` (Ann's problem alone unless told) made at
+    ``START`` in ``tmp_path/mail``, and one pass over it into a state of its own. Returns
+    the mail folder and the config."""
+    mail = tmp_path / "mail"
+    one_report(mail, START, list(rows), "r0")
+    config = jira_config(sim, tmp_path / "state")
+    run(mail, config, sim)
+    return mail, config
 
 
 def open_keys(sim: JiraSimulator, who: str) -> list[str]:
@@ -55,6 +102,20 @@ def two_projects() -> Iterator[JiraSimulator]:
     """A Cloud site with a second project (NEW) that people move tickets to."""
     with JiraSimulator("cloud", project=["OPS", "NEW"], custom_fields=CUSTOM_FIELDS) as sim:
         yield sim
+
+
+@contextmanager
+def answered_by(
+    sim: JiraSimulator, route: Callable[[str, str, dict[str, list[str]], Any], Any]
+) -> Iterator[None]:
+    """Jira's answers given by ``route`` (a proxy, a person acting first...) for a while;
+    ``route`` passes what it leaves alone to the simulator's own, which it saved before."""
+    real = sim._route
+    sim._route = route  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        sim._route = real  # type: ignore[method-assign]
 
 
 class Scene:
@@ -181,3 +242,115 @@ class CliScene(Scene):
     def intents(self) -> int:
         """Writes begun and not yet recorded as done."""
         return intents(self.tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# A merge's trade of tickets (design.md section 9; reviews rev33, rev36, rev38)
+
+WHO, OBJECT_ID = cross.OBJECTS[0]
+TRADE_BOB = cross.OBJECTS[1][0]
+
+
+def came_back(folder: Path) -> tuple[list[Path], Path]:
+    """Run by run: the event 6941 (A0, by the object id alone); an email with ann (B0, by
+    her identity); three without her (B0 and A0 resolved by absence); 40 days on, an email
+    with ann again (B1, past the reopen window: a new ticket linking B0); then the csexport
+    naming both keys (the merge: A0, made first, traded in for B0)."""
+    start, write = cross.START, cross.write
+    runs = [write(folder, "ev.xml", events_6941([(OBJECT_ID, WHO)], start))]
+    for hour, who, name in [
+        (1, [WHO, TRADE_BOB], "e0"),
+        *((h, [TRADE_BOB], f"e{h}") for h in (2, 3, 4)),
+    ]:
+        rows = [(w, duplicate("UserPrincipalName", w)) for w in who]
+        runs.append(
+            write(
+                folder,
+                f"{name}.eml",
+                report_email("Contoso", start + timedelta(hours=hour), rows, name),
+            )
+        )
+    rows = [(w, duplicate("UserPrincipalName", w)) for w in (WHO, TRADE_BOB)]
+    runs.append(
+        write(folder, "e40.eml", report_email("Contoso", start + timedelta(40), rows, "e40"))
+    )
+    cs = write(folder, "cs.xml", csexport([(OBJECT_ID, WHO, WHO)], start + timedelta(41)))
+    return runs, cs
+
+
+def linked(sim: JiraSimulator, key: str) -> list[str]:
+    """The keys at the other end of an issue's links, sorted."""
+    return sorted(
+        (link.inward if link.outward == key else link.outward)
+        for link in sim.model.links
+        if key in (link.inward, link.outward)
+    )
+
+
+def merge_config(sim: JiraSimulator, tmp_path: Path, **jira: Any) -> Config:
+    """A Jira config (state in ``tmp_path/state``) with the tenants and trust of the merge
+    stories' local config (``test_cross_source.make_config``)."""
+    local = cross.make_config(tmp_path)
+    return jira_config(sim, tmp_path / "state", **jira).model_copy(
+        update={"tenants": local.tenants, "trust": local.trust}
+    )
+
+
+@dataclass(frozen=True)
+class Trade:
+    """``came_back``'s story told in Jira: its inputs, config and environment, and ann's
+    three issues, oldest first: A0 (the object id's), B0 (her identity's) and B1 (back after
+    the reopen window, linked to B0 until the merge trades A0 in for B0)."""
+
+    sim: JiraSimulator
+    config: Config
+    env: dict[str, str]
+    runs: list[Path]
+    cs: Path
+    a0: str
+    b0: str
+    b1: str
+
+    @property
+    def keys(self) -> tuple[str, str, str]:
+        """A0, B0, B1."""
+        return self.a0, self.b0, self.b1
+
+    def replay(self, paths: Sequence[Path]) -> RunSummary:
+        """One pass over ``paths``."""
+        return pipeline.replay(list(paths), self.config, env=self.env)
+
+    def rerun_writes_nothing(self, *more: Path) -> None:
+        """Every input replayed again (the story's, then ``more``) writes nothing to Jira."""
+        self.sim.reset_log()
+        self.replay([*self.runs, self.cs, *more])
+        assert self.sim.log.writes() == [], [(r.method, r.path) for r in self.sim.log.writes()]
+
+
+def came_back_in_jira(
+    tmp_path: Path, sim: JiraSimulator, *, merged: bool = False, **jira: Any
+) -> Trade:
+    """``came_back``'s inputs (in ``tmp_path/in``) replayed one run at a time, up to the
+    merge (the csexport too when ``merged``), with ``merge_config(sim, tmp_path, **jira)``."""
+    runs, cs = came_back(tmp_path / "in")
+    config = merge_config(sim, tmp_path, **jira)
+    env = token_env(sim)
+    for path in [*runs, cs] if merged else runs:
+        pipeline.replay([path], config, env=env)
+    anns = [k for k in sim.issues if TRADE_BOB not in sim.issues[k].fields["summary"]]
+    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    return Trade(sim, config, env, runs, cs, a0, b0, b1)
+
+
+def came_back_in_the_store(
+    tmp_path: Path, *, merged: bool = False
+) -> tuple[Config, list[Path], Path, list[TicketSnapshot]]:
+    """``came_back``'s inputs (in ``tmp_path/in``) replayed one run at a time into the local
+    store (state in ``tmp_path/state``), up to the merge (the csexport too when ``merged``).
+    Returns the config, the runs, the csexport, and ann's tickets A0, B0, B1 as they were."""
+    runs, cs = came_back(tmp_path / "in")
+    config = cross.make_config(tmp_path / "state")
+    for path in [*runs, cs] if merged else runs:
+        pipeline.replay([path], config)
+    anns = [t for t in local_tickets(config) if TRADE_BOB not in t.content.summary]
+    return config, runs, cs, sorted(anns, key=lambda t: int(t.key[6:]))

@@ -18,45 +18,26 @@ import pytest
 from dirsync_bridge.config.settings import Config
 from dirsync_bridge.errors import Fatal
 from dirsync_bridge.ledger.store import Ledger
-from dirsync_bridge.pipeline import RunSummary, replay
 from dirsync_bridge.sinks.jira import split_marker
 
 from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator
 from ..simulators.jira.fixtures import CUSTOM_FIELDS
-from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers, token_env
-
-START = datetime(2021, 5, 3, 9, tzinfo=UTC)
-ANN = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com"))
-ANN_MORE = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", "smtp:a@b.com"))
-BOB = ("bob@contoso.com", duplicate("ProxyAddresses", "SMTP:bob@contoso.com"))
-BOB_MORE = ("bob@contoso.com", duplicate("ProxyAddresses", "SMTP:bob@contoso.com", "smtp:b@c.com"))
-
-# (outcome, reaches_jira): lost after Jira did the write, or answered by a proxy instead.
-LOST = [(503, True), (502, True), (500, True), ("drop", True), ("chunked", True), ("html", False)]
-LOST_IDS = ["503-after", "502-after", "500-after", "dropped-after", "chunked-after", "portal-page"]
-
-
-def ours(issue: Any) -> list[str | None]:
-    """The comment keys of an issue's comments, in order (None for a person's comment)."""
-    return [split_marker(c.body)[0] for c in issue.comments]
-
-
-def by_identity(sim: JiraSimulator, identity: str) -> list[str]:
-    """Keys of the issues whose summary names this identity."""
-    return [k for k, i in sim.issues.items() if identity in i.fields["summary"]]
-
-
-def run(mail: Path, config: Config, sim: JiraSimulator) -> RunSummary:
-    return replay([mail], config, env=token_env(sim))
-
-
-def assert_rerun_writes_nothing(mail: Path, config: Config, sim: JiraSimulator) -> None:
-    sim.reset_log()
-    again = run(mail, config, sim)
-    assert sim.log.writes() == []
-    assert again.attention == again.unconfirmed == []
-    assert outcome_leftovers(config) == {"intents": 0, "dirty": 0}
+from .jira_scenes import (
+    ANN,
+    ANN_MORE,
+    BOB,
+    BOB_MORE,
+    LOST,
+    LOST_IDS,
+    START,
+    by_identity,
+    first_run,
+    ours,
+    rerun_quiet,
+    run,
+)
+from .test_jira_sink import jira_config, jira_tickets, one_report, outcome_leftovers
 
 
 def message_counts(config: Config) -> dict[str, int]:
@@ -82,10 +63,7 @@ def test_a_comment_whose_answer_is_lost_is_written_exactly_once(
     reaches_jira: bool,
 ) -> None:
     sim = jira_cloud if mode == "cloud" else jira_server
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(sim, tmp_path / "state")
-    run(mail, config, sim)
+    mail, config = first_run(tmp_path, sim)
     one_report(mail, START + timedelta(hours=3), [ANN_MORE], "r1")
 
     sim.faults.break_next("comment", outcome, reaches_jira=reaches_jira)  # type: ignore[arg-type]
@@ -97,7 +75,7 @@ def test_a_comment_whose_answer_is_lost_is_written_exactly_once(
     assert len(keys) == 1 and keys[0] is not None and ":changed:" in keys[0]
     assert "values added" in issue.comments[0].body
     assert message_counts(config) == {"processed": 2}
-    assert_rerun_writes_nothing(mail, config, sim)
+    rerun_quiet(mail, config, sim)
 
 
 def absent_three_times(mail: Path) -> None:
@@ -125,7 +103,7 @@ def test_a_transition_whose_answer_is_lost_is_made_exactly_once(
     assert [k.split(":")[1] for k in ours(issue) if k] == ["resolved"]
     posted = [r for r in jira_cloud.log.writes() if r.path.endswith(f"{ann}/transitions")]
     assert len(posted) == (1 if reaches_jira else 2)  # never repeated once Jira had it
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,10 +113,7 @@ def test_a_transition_whose_answer_is_lost_is_made_exactly_once(
 def test_a_deleted_ticket_is_replaced_when_next_written_and_the_others_resolutions_are_learned(
     tmp_path: Path, jira_cloud: JiraSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN, BOB], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud, [ANN, BOB])
     (ann,), (bob,) = by_identity(jira_cloud, "ann@"), by_identity(jira_cloud, "bob@")
     jira_cloud.delete_by_hand(ann)
     jira_cloud.resolve_by_hand(bob, "Won't Do")
@@ -158,7 +133,7 @@ def test_a_deleted_ticket_is_replaced_when_next_written_and_the_others_resolutio
     said = [r.getMessage() for r in caplog.records if ann in r.getMessage()]
     assert len(said) == 1 and "deleted" in said[0] and new_ann not in said[0]
     caplog.clear()
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
     assert not [r for r in caplog.records if ann in r.getMessage()]
 
 
@@ -182,7 +157,7 @@ def test_a_deleted_ticket_met_on_a_write_is_replaced_not_reported_forever(
     issue = jira_server.issues[new_ann]
     assert issue.status == "To Do"
     assert [k.split(":")[1] for k in ours(issue) if k] == ["resolved", "reopened"]
-    assert_rerun_writes_nothing(mail, config, jira_server)
+    rerun_quiet(mail, config, jira_server)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,10 +167,7 @@ def test_a_deleted_ticket_met_on_a_write_is_replaced_not_reported_forever(
 def test_a_comment_at_the_limit_is_cut_so_that_its_marker_fits_too(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     huge = [c * 9_000 + "@contoso.com" for c in "pqrs"]
     grown = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", *huge))
     one_report(mail, START + timedelta(hours=3), [grown, BOB], "r1")
@@ -210,16 +182,13 @@ def test_a_comment_at_the_limit_is_cut_so_that_its_marker_fits_too(
     assert key is not None and ":changed:" in key
     assert text.endswith("_(cut to fit Jira's limit of 32,767 characters)_")
     assert len(by_identity(jira_cloud, "bob@")) == 1  # the new problem got its ticket
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_400_on_one_tickets_comment_names_it_and_the_others_go_on(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN, BOB], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud, [ANN, BOB])
     one_report(mail, START + timedelta(hours=3), [ANN_MORE, BOB_MORE], "r1")
     (ann,), (bob,) = by_identity(jira_cloud, "ann@"), by_identity(jira_cloud, "bob@")
 
@@ -235,7 +204,7 @@ def test_a_400_on_one_tickets_comment_names_it_and_the_others_go_on(
     again = run(mail, config, jira_cloud)
     assert again.attention == []
     assert len(jira_cloud.issues[refused].comments) == 1
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,10 +214,7 @@ def test_a_400_on_one_tickets_comment_names_it_and_the_others_go_on(
 def test_a_ticket_closed_without_a_resolution_counts_as_resolved(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     (ann,) = jira_cloud.issues
     jira_cloud.move_by_hand(ann, "Done", resolution=False)
 
@@ -257,7 +223,7 @@ def test_a_ticket_closed_without_a_resolution_counts_as_resolved(
 
     assert summary.reopened == 1 and list(jira_cloud.issues) == [ann]
     assert jira_cloud.issues[ann].status == "To Do"
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,7 +254,7 @@ def test_a_lost_create_is_searched_for_again_by_a_later_run_before_any_second_cr
         assert second.unconfirmed == []
         assert len(jira_tickets(sim)) == 1  # raises on two issues for one key
         assert message_counts(config) == {"processed": 1}
-        assert_rerun_writes_nothing(mail, config, sim)
+        rerun_quiet(mail, config, sim)
 
 
 def test_messages_stay_pending_while_a_create_is_unconfirmed(
@@ -340,17 +306,14 @@ def test_a_create_answered_with_a_broken_body_or_a_portal_page_gives_one_issue(
     assert runs[-1].unconfirmed == []
     assert len(jira_tickets(sim)) == 1
     assert message_counts(config) == {"processed": 1}
-    assert_rerun_writes_nothing(mail, config, sim)
+    rerun_quiet(mail, config, sim)
 
 
 @pytest.mark.parametrize("outcome", ["chunked", "html", "drop", 502])
 def test_a_search_answered_badly_once_is_retried(
     tmp_path: Path, jira_cloud: JiraSimulator, outcome: int | str
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     one_report(mail, START + timedelta(hours=3), [ANN_MORE], "r1")
 
     jira_cloud.faults.break_next("search", outcome)  # type: ignore[arg-type]
@@ -380,7 +343,7 @@ def test_a_400_on_one_create_names_its_problem_and_the_others_are_created(
     again = run(mail, config, jira_cloud)
     assert again.attention == [] and again.created == 1
     assert len(jira_tickets(jira_cloud)) == 2
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_400_naming_a_configured_field_on_create_stops_the_run(
@@ -422,7 +385,7 @@ def test_an_edit_whose_answer_is_lost_is_not_sent_again(
     assert "(new wording)" in issue.fields["description"]
     edits = [r for r in jira_cloud.log.writes() if r.method == "PUT"]
     assert len(edits) == 1
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 @pytest.mark.parametrize(("status", "location"), [(302, None), (304, None), (302, "")])
@@ -457,4 +420,4 @@ def test_a_transition_answered_3xx_without_a_location_is_not_taken_for_done(
     issue = jira_cloud.issues[ann]
     assert issue.status == "Done", [r.status for r in jira_cloud.log.records]
     assert [k.split(":")[1] for k in ours(issue) if k] == ["resolved"]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)

@@ -7,16 +7,14 @@ every run, and its problem would never get a ticket.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from ..reportgen import duplicate
 from ..simulators.jira import JiraSimulator
-from .test_jira_faults import BOB, by_identity, run
+from .jira_scenes import BOB, START, by_identity, first_run, run
 from .test_jira_sink import jira_config, one_report, outcome_leftovers
 
-START = datetime(2021, 5, 3, 9, tzinfo=UTC)
-ANN = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com"))
 # Four values of 9,000 astral characters: 36,000 code points, 72,000 UTF-16 units.
 HUGE = [c * 9_000 + "@contoso.com" for c in "\U0001d52d\U0001d52e\U0001d52f\U0001d530"]
 ANN_HUGE = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", *HUGE))
@@ -43,10 +41,7 @@ def test_a_description_of_astral_characters_fits_jiras_limit_and_the_ticket_is_m
 def test_a_comment_of_astral_characters_fits_jiras_limit_with_its_marker(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     one_report(mail, START + timedelta(hours=3), [ANN_HUGE], "r1")
     summary = run(mail, config, jira_cloud)
     assert summary.attention == []

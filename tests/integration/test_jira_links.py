@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dirsync_bridge.config.settings import Config
 from dirsync_bridge.errors import ConfigError
 from dirsync_bridge.pipeline import replay
 
 from ..reportgen import duplicate, quarantine
 from ..simulators.jira import JiraSimulator
-from .test_jira_faults import ANN, BOB, LOST, LOST_IDS, START, assert_rerun_writes_nothing, run
+from .jira_scenes import ANN, BOB, LOST, LOST_IDS, START, first_run, rerun_quiet, run
 from .test_jira_sink import jira_config, one_report, token_env
 
 ANN_QUARANTINED = ("ann@contoso.com", quarantine("ProxyAddresses", "SMTP:ann@contoso.com"))
@@ -27,6 +29,14 @@ def came_back_late(mail: Path) -> None:
     for n in range(1, 4):
         one_report(mail, START + timedelta(hours=3 * n), [BOB], f"r{n}")
     one_report(mail, START + timedelta(days=40), [ANN, BOB], "back")
+
+
+def came_back_late_in_jira(tmp_path: Path, sim: JiraSimulator, **jira: Any) -> tuple[Path, Config]:
+    """``came_back_late`` in ``tmp_path/mail``, and a Jira config (state in
+    ``tmp_path/state``) for it, nothing run yet: the mail folder and the config."""
+    mail = tmp_path / "mail"
+    came_back_late(mail)
+    return mail, jira_config(sim, tmp_path / "state", **jira)
 
 
 def ann_issues(sim: JiraSimulator) -> list[str]:
@@ -64,7 +74,7 @@ def test_a_link_to_an_earlier_ticket_deleted_from_jira_is_dropped_once_not_retri
     assert links(jira_cloud) == []
     dropped = [r.getMessage() for r in caplog.records if getattr(r, "event", "") == "link-dropped"]
     assert dropped == [f"{new}: not linked to the earlier ticket {old}: it was deleted from Jira"]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_link_refused_while_both_tickets_are_there_is_still_needs_attention(
@@ -75,9 +85,7 @@ def test_a_link_refused_while_both_tickets_are_there_is_still_needs_attention(
     import dirsync_bridge.sinks.jira_links as jira_links
 
     monkeypatch.setattr(jira_links, "match_link_type", lambda _wanted, _types: "Removed")
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
 
     summary = run(mail, config, jira_cloud)
 
@@ -97,9 +105,7 @@ def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_
     tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator, mode: str
 ) -> None:
     sim = jira_cloud if mode == "cloud" else jira_server
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(sim, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, sim)
 
     run(mail, config, sim)
 
@@ -115,29 +121,25 @@ def test_a_problem_back_after_the_reopen_window_gets_a_new_ticket_linked_to_the_
         (shown,) = raw["fields"]["issuelinks"]
         end = shown.get("inwardIssue") or shown.get("outwardIssue")
         assert end["key"] == other and shown["type"]["outward"] == "relates to"
-    assert_rerun_writes_nothing(mail, config, sim)
+    rerun_quiet(mail, config, sim)
 
 
 def test_the_link_type_is_configurable_by_name_or_by_its_words(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state", link_type="duplicates")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud, link_type="duplicates")
 
     run(mail, config, jira_cloud)
 
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Duplicate", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_link_type_jira_lacks_stops_the_run_naming_the_key_then_links_once_fixed(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    wrong = jira_config(jira_cloud, tmp_path / "state", link_type="Related to")
+    mail, wrong = came_back_late_in_jira(tmp_path, jira_cloud, link_type="Related to")
 
     with pytest.raises(ConfigError) as caught:
         run(mail, wrong, jira_cloud)
@@ -151,16 +153,14 @@ def test_a_link_type_jira_lacks_stops_the_run_naming_the_key_then_links_once_fix
     run(mail, fixed, jira_cloud)
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, fixed, jira_cloud)
+    rerun_quiet(mail, fixed, jira_cloud)
 
 
 @pytest.mark.parametrize(("outcome", "reaches_jira"), LOST, ids=LOST_IDS)
 def test_a_link_whose_answer_is_lost_is_made_exactly_once(
     tmp_path: Path, jira_cloud: JiraSimulator, outcome: int | str, reaches_jira: bool
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
 
     jira_cloud.faults.break_next("link", outcome, reaches_jira=reaches_jira)  # type: ignore[arg-type]
     summary = run(mail, config, jira_cloud)
@@ -170,15 +170,13 @@ def test_a_link_whose_answer_is_lost_is_made_exactly_once(
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
     posted = [r for r in jira_cloud.log.writes() if r.path.endswith("/issueLink")]
     assert len(posted) == (1 if reaches_jira else 2)  # sent again only if Jira never had it
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
     # Lost four times: the run's settle rounds are used up, and it ends unconfirmed (75).
     jira_cloud.faults.break_next("link", "html", reaches_jira=False, times=4)
 
@@ -188,7 +186,7 @@ def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
     run(mail, config, jira_cloud)
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,10 +196,7 @@ def test_a_link_that_jira_never_got_is_sent_by_the_next_run(
 def test_a_change_of_kind_refreshes_summary_and_description_in_one_put_and_never_again(
     tmp_path: Path, jira_cloud: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     (key,) = ann_issues(jira_cloud)
     assert "AttributeValueMustBeUnique" in jira_cloud.issues[key].fields["summary"]
 
@@ -216,7 +211,7 @@ def test_a_change_of_kind_refreshes_summary_and_description_in_one_put_and_never
     assert "QuarantinedAttributeValueMustBeUnique" in fields["summary"]
     assert "Error: QuarantinedAttributeValueMustBeUnique" in fields["description"]
     assert summary.updated == 1 and summary.commented == 1
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
     # Seen again, unchanged: the same content, so no update.
     one_report(mail, START + timedelta(hours=6), [ANN_QUARANTINED], "r2")
@@ -230,10 +225,7 @@ def test_a_refresh_after_a_change_of_kind_is_what_a_fresh_ticket_would_say(
     tmp_path: Path, jira_cloud: JiraSimulator, jira_server: JiraSimulator
 ) -> None:
     # It used to put the new kind beside the old report's message and "Report:" line.
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_cloud, tmp_path / "state")
-    run(mail, config, jira_cloud)
+    mail, config = first_run(tmp_path, jira_cloud)
     one_report(mail, START + timedelta(hours=3), [ANN_QUARANTINED], "r1")
     run(mail, config, jira_cloud)
     (key,) = ann_issues(jira_cloud)
@@ -253,16 +245,13 @@ def test_a_refresh_after_a_change_of_kind_is_what_a_fresh_ticket_would_say(
     assert but_first_seen(refreshed["description"]) == but_first_seen(fresh["description"])
     assert "Unable to update this object because" not in refreshed["description"]
     assert "Report: r1.eml" in refreshed["description"]
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)
 
 
 def test_a_change_of_values_refreshes_the_description_with_the_values_now(
     tmp_path: Path, jira_server: JiraSimulator
 ) -> None:
-    mail = tmp_path / "mail"
-    one_report(mail, START, [ANN], "r0")
-    config = jira_config(jira_server, tmp_path / "state")
-    run(mail, config, jira_server)
+    mail, config = first_run(tmp_path, jira_server)
     more = ("ann@contoso.com", duplicate("ProxyAddresses", "SMTP:ann@contoso.com", "x@y.com"))
     one_report(mail, START + timedelta(hours=3), [more], "r1")
 
@@ -272,7 +261,7 @@ def test_a_change_of_values_refreshes_the_description_with_the_values_now(
     (key,) = ann_issues(jira_server)
     assert len([r for r in jira_server.log.writes() if r.method == "PUT"]) == 1
     assert r"x\@y.com" in jira_server.issues[key].fields["description"]
-    assert_rerun_writes_nothing(mail, config, jira_server)
+    rerun_quiet(mail, config, jira_server)
 
 
 def test_sigkill_right_after_the_link_then_a_rerun_records_it_without_a_second_link(
@@ -317,7 +306,7 @@ def test_sigkill_right_after_the_link_then_a_rerun_records_it_without_a_second_l
     run(mail, config, jira_server)  # settles the link by reading the issue's links
     assert [r for r in jira_server.log.writes() if r.path.endswith("/issueLink")] == []
     assert links(jira_server) == [("Relates", frozenset({old, new}))]
-    assert_rerun_writes_nothing(mail, config, jira_server)
+    rerun_quiet(mail, config, jira_server)
 
 
 def test_the_local_store_keeps_the_link_with_the_new_ticket_and_writes_it_once(
@@ -354,9 +343,7 @@ def test_a_ledger_from_before_links_gets_its_earlier_tickets_linked_once_after_t
 ) -> None:
     import sqlite3
 
-    mail = tmp_path / "mail"
-    came_back_late(mail)
-    config = jira_config(jira_cloud, tmp_path / "state")
+    mail, config = came_back_late_in_jira(tmp_path, jira_cloud)
     run(mail, config, jira_cloud)
     # As a ledger and a Jira from before this version: no issue link, nothing recorded, and
     # the templates of then (other ticket texts flag every problem).
@@ -372,4 +359,4 @@ def test_a_ledger_from_before_links_gets_its_earlier_tickets_linked_once_after_t
     old, new = ann_issues(jira_cloud)
     assert links(jira_cloud) == [("Relates", frozenset({old, new}))]
     assert len([r for r in jira_cloud.log.writes() if r.path.endswith("/issueLink")]) == 1
-    assert_rerun_writes_nothing(mail, config, jira_cloud)
+    rerun_quiet(mail, config, jira_cloud)

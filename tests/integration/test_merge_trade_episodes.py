@@ -27,9 +27,16 @@ from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from ..simulators.jira.catalog import LINK_TYPES
 from .conftest import cli, local_tickets
-from .jira_scenes import markers
-from .test_cross_source import OBJECTS, START, make_config, write
-from .test_jira_sink import jira_config, token_env, until_settled
+from .jira_scenes import (
+    answered_by,
+    came_back_in_jira,
+    came_back_in_the_store,
+    linked,
+    markers,
+    merge_config,
+)
+from .test_cross_source import OBJECTS, make_config, write
+from .test_jira_sink import token_env, until_settled
 from .test_merge_first_ticket import BY_ID, BY_IDENTITY, inputs
 
 WHO, OBJECT_ID = OBJECTS[0]
@@ -44,9 +51,7 @@ def test_in_jira_only_the_current_ticket_of_a_problem_counts_as_closed_by_a_pers
     whole problem, so B0, the newer, stayed and the open A1 was resolved as merged.)"""
     sim = jira_cloud
     folder = tmp_path / "in"
-    config = jira_config(sim, tmp_path / "state", never_reopen=["Won't Do"]).model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
+    config = merge_config(sim, tmp_path, never_reopen=["Won't Do"])
     env = token_env(sim)
     # Reports after the person's resolution are dated after it: the simulator's clock is now.
     start = datetime.now(UTC) - timedelta(days=1)
@@ -92,9 +97,7 @@ def test_in_jira_a_ticket_the_reports_reopened_after_a_person_closed_it_is_not_c
     was resolved as merged into the newer B0.)"""
     sim = jira_cloud
     folder = tmp_path / "in"
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
+    config = merge_config(sim, tmp_path)
     env = token_env(sim)
     start = datetime.now(UTC) - timedelta(days=1)
     later = datetime.now(UTC) + timedelta(hours=1)
@@ -172,38 +175,10 @@ def test_tickets_show_of_a_ticket_merged_away_names_the_kept_one_and_the_reports
 BOB = OBJECTS[1][0]
 
 
-def came_back(folder: Path) -> tuple[list[Path], Path]:
-    """Run by run: the event 6941 (A0, by the object id alone); an email with ann (B0, by
-    her identity); three without her (B0 and A0 resolved by absence); 40 days on, an email
-    with ann again (B1, past the reopen window: a new ticket linking B0); then the csexport
-    naming both keys (the merge: A0, made first, traded in for B0)."""
-    runs = [write(folder, "ev.xml", events_6941([(OBJECT_ID, WHO)], START))]
-    for hour, who, name in [(1, [WHO, BOB], "e0"), *((h, [BOB], f"e{h}") for h in (2, 3, 4))]:
-        rows = [(w, duplicate("UserPrincipalName", w)) for w in who]
-        runs.append(
-            write(
-                folder,
-                f"{name}.eml",
-                report_email("Contoso", START + timedelta(hours=hour), rows, name),
-            )
-        )
-    rows = [(w, duplicate("UserPrincipalName", w)) for w in (WHO, BOB)]
-    runs.append(
-        write(folder, "e40.eml", report_email("Contoso", START + timedelta(40), rows, "e40"))
-    )
-    cs = write(folder, "cs.xml", csexport([(OBJECT_ID, WHO, WHO)], START + timedelta(41)))
-    return runs, cs
-
-
 def test_a_later_ticket_links_only_the_kept_one_after_a_trade_in_the_local_store(
     tmp_path: Path,
 ) -> None:
-    runs, cs = came_back(tmp_path / "in")
-    config = make_config(tmp_path / "state")
-    for path in runs:
-        replay([path], config)
-    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
-    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    config, _runs, cs, (a0, b0, b1) = came_back_in_the_store(tmp_path)
     assert b1.content.links == (b0.key,), b1.content.links
     replay([cs], config)
     now = {t.key: t for t in local_tickets(config)}
@@ -226,34 +201,16 @@ def test_in_jira_a_later_issue_links_only_the_kept_one_after_a_trade(
     B0 was resolved as merged into it: B1 is linked to A0 and no longer to B0 (before: to
     both, an issue link the tool made to a ticket no longer this problem's)."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim)
+    a0, b0, b1 = trade.keys
     assert linked(sim, b1) == [b0]
-    third = replay([cs], config, env=env)
+    third = trade.replay([trade.cs])
     assert third.attention == third.unconfirmed == [], third
     assert sim.issues[b1].status != "Done"
     assert sim.issues[b0].status == "Done"
     assert linked(sim, b1) == [a0]
     assert b1 not in linked(sim, b0)
-    sim.reset_log()
-    replay([*runs, cs], config, env=env)
-    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
-
-
-def linked(sim: JiraSimulator, key: str) -> list[str]:
-    """The keys at the other end of an issue's links, sorted."""
-    return sorted(
-        (link.inward if link.outward == key else link.outward)
-        for link in sim.model.links
-        if key in (link.inward, link.outward)
-    )
+    trade.rerun_writes_nothing()
 
 
 @pytest.mark.parametrize(
@@ -273,18 +230,11 @@ def test_in_jira_an_unlink_whose_answer_is_lost_is_settled_by_reading_the_links(
     DELETE that never arrived from a link a person made again since (before: sent again,
     which deleted such a person's link, review rev38). A rerun writes nothing."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, _b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim)
+    a0, _b0, b1 = trade.keys
     sim.reset_log()
     sim.faults.break_next("unlink", outcome, reaches_jira=reaches_jira)  # type: ignore[arg-type]
-    third = replay([cs], config, env=env)
+    third = trade.replay([trade.cs])
     assert third.attention == third.unconfirmed == [], third  # settled within the run
     assert linked(sim, b1) == ([a0] if reaches_jira else [a0, _b0])
     deleted = [r for r in sim.log.writes() if r.method == "DELETE" and "issueLink/" in r.path]
@@ -292,9 +242,7 @@ def test_in_jira_an_unlink_whose_answer_is_lost_is_settled_by_reading_the_links(
     said = [r.getMessage() for r in caplog.records if "left alone" in r.getMessage()]
     assert len(said) == (0 if reaches_jira else 1), said
     assert all(b1 in line and _b0 in line for line in said), said
-    sim.reset_log()
-    replay([*runs, cs], config, env=env)
-    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    trade.rerun_writes_nothing()
 
 
 def test_in_jira_the_unlink_leaves_a_persons_link_of_another_type_with_the_same_words(
@@ -306,19 +254,12 @@ def test_in_jira_the_unlink_leaves_a_persons_link_of_another_type_with_the_same_
     (found by review rev38: every link whose type had those words was deleted)."""
     sim = jira_cloud
     monkeypatch.setitem(LINK_TYPES, "Related", ("relates to", "relates to"))
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state", link_type="relates to").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim, link_type="relates to")
+    a0, b0, b1 = trade.keys
     sim.model.link(
         {"type": {"name": "Related"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
     )
-    third = replay([cs], config, env=env)
+    third = trade.replay([trade.cs])
     assert third.attention == third.unconfirmed == [], third
     kinds = sorted((link.type, link.inward) for link in sim.model.links if link.outward == b1)
     assert kinds == [("Related", b0), ("Relates", a0)], kinds
@@ -332,15 +273,8 @@ def test_in_jira_an_unlink_whose_read_of_the_links_says_nothing_of_them_is_not_r
     recorded as done (found by review rev38: it was, and B1 stayed linked to B0 for good,
     every later run content with the ledger). A later run deletes the link."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim)
+    a0, b0, b1 = trade.keys
     real = sim._route
 
     def stripped(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
@@ -348,15 +282,11 @@ def test_in_jira_an_unlink_whose_read_of_the_links_says_nothing_of_them_is_not_r
             return 200, {"key": b1}, {}
         return real(method, path, query, body)
 
-    sim._route = stripped  # type: ignore[method-assign]
-    try:
-        with pytest.raises(Retriable) as raised:
-            replay([cs], config, env=env)
-    finally:
-        sim._route = real  # type: ignore[method-assign]
+    with answered_by(sim, stripped), pytest.raises(Retriable) as raised:
+        trade.replay([trade.cs])
     assert "without the issue's links" in str(raised.value), raised.value
     assert b0 in linked(sim, b1)  # nothing deleted on such an answer
-    until_settled([*runs, cs], config, env)
+    until_settled([*trade.runs, trade.cs], trade.config, trade.env)
     assert linked(sim, b1) == [a0]
 
 
@@ -367,15 +297,8 @@ def test_in_jira_an_unlink_whose_link_a_person_removed_first_is_recorded_without
     DELETE: Jira answers 404. The links read again show it gone: the unlink is done, said
     by no warning, and a rerun writes nothing (the 404 is confirmed, not believed: rev42)."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, _b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim)
+    a0, _b0, b1 = trade.keys
     real = sim._route
 
     def person_first(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
@@ -383,14 +306,9 @@ def test_in_jira_an_unlink_whose_link_a_person_removed_first_is_recorded_without
             sim.model.unlink(path.split("/")[1])  # the person's removal, just before
         return real(method, path, query, body)
 
-    sim._route = person_first  # type: ignore[method-assign]
-    try:
-        third = replay([cs], config, env=env)
-    finally:
-        sim._route = real  # type: ignore[method-assign]
+    with answered_by(sim, person_first):
+        third = trade.replay([trade.cs])
     assert third.attention == third.unconfirmed == [], third
     assert linked(sim, b1) == [a0]
     assert not [r for r in caplog.records if "left alone" in r.getMessage()]
-    sim.reset_log()
-    replay([*runs, cs], config, env=env)
-    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    trade.rerun_writes_nothing()

@@ -16,10 +16,10 @@ from dirsync_bridge.pipeline import replay
 
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
-from .test_cross_source import OBJECTS, START, make_config, write
-from .test_jira_sink import jira_config, token_env
+from .jira_scenes import came_back_in_jira, linked, merge_config
+from .test_cross_source import OBJECTS, START, write
+from .test_jira_sink import token_env
 from .test_merge_first_ticket import inputs
-from .test_merge_trade_episodes import came_back, linked
 
 BOB = OBJECTS[1][0]
 
@@ -33,9 +33,7 @@ def test_a_persons_link_from_the_kept_ticket_to_the_one_merged_into_it_stays(
     (found by review rev38: the tool deleted it as a link to a ticket a merge displaced)."""
     sim = jira_cloud
     ev, email, cs = inputs(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
+    config = merge_config(sim, tmp_path)
     env = token_env(sim)
     for path in (ev, email, cs):
         replay([path], config, env=env)
@@ -72,20 +70,11 @@ def test_in_jira_the_unlink_finds_the_displaced_issue_a_person_moved_to_another_
     The unlink deletes that link too (found by review rev38: it matched the old key only,
     deleted nothing, and was recorded as done: B1 stayed linked to B0 for good)."""
     sim = jira_two_projects
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim)
+    a0, b0, b1 = trade.keys
     moved = sim.model.move(sim.issues[b0], "NEW")
     assert linked(sim, b1) == [moved]
-    third = replay([cs], config, env=env)
+    third = trade.replay([trade.cs])
     assert third.attention == third.unconfirmed == [], third
     assert linked(sim, b1) == [a0]
-    sim.reset_log()
-    replay([*runs, cs], config, env=env)
-    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    trade.rerun_writes_nothing()

@@ -32,10 +32,10 @@ from dirsync_bridge.sinks.local_schema import IN_LEDGER
 from ..reportgen import duplicate, report_email
 from ..simulators.jira import JiraSimulator
 from .conftest import local_tickets
-from .test_cross_source import OBJECTS, START, make_config, write
-from .test_jira_sink import TEAM_FIELD, jira_config, token_env, until_settled
+from .jira_scenes import answered_by, came_back_in_jira, came_back_in_the_store, linked
+from .test_cross_source import OBJECTS, START, write
+from .test_jira_sink import TEAM_FIELD, until_settled
 from .test_merge_first_ticket import BY_IDENTITY
-from .test_merge_trade_episodes import came_back, linked
 
 BOB = OBJECTS[1][0]
 
@@ -60,15 +60,8 @@ def test_in_jira_a_link_a_person_makes_again_after_the_unlink_stays(
     The next pass comments on B1, the answer lost after Jira took it: settling it reads
     B1's links, the person's among them. That link stays, and a replay writes nothing."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in [*runs, cs]:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim, merged=True)
+    a0, b0, b1 = trade.keys
     assert linked(sim, b1) == [a0]  # the trade's unlink
     sim.model.link(
         {"type": {"name": "Relates"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
@@ -76,13 +69,11 @@ def test_in_jira_a_link_a_person_makes_again_after_the_unlink_stays(
     later = without_ann(tmp_path / "in")
     sim.faults.break_next("comment", "drop", reaches_jira=True)
     sim.reset_log()
-    summary = replay(later, config, env=env)
+    summary = replay(later, trade.config, env=trade.env)
     assert summary.attention == summary.unconfirmed == [], summary
     assert sim.issues[b1].status == "Done"  # the pass did write to B1
     assert linked(sim, b1) == [a0, b0], [(r.method, r.path) for r in sim.log.writes()]
-    sim.reset_log()
-    replay([*runs, cs, *later], config, env=env)
-    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    trade.rerun_writes_nothing(*later)
     assert linked(sim, b1) == [a0, b0]
 
 
@@ -94,18 +85,11 @@ def test_in_jira_a_link_a_person_makes_again_after_a_run_killed_past_the_unlink_
     unlink by reading B1's links: the link is there, and stays (the unlink's record was
     written with its intent, before the DELETE); a replay writes nothing."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim)
+    a0, b0, b1 = trade.keys
     config_file = tmp_path / "jira.toml"
     config_file.write_text(
-        f'[state]\npath = "{config.state.path}"\n[tenants]\ndefault = "Contoso"\n'
+        f'[state]\npath = "{trade.config.state.path}"\n[tenants]\ndefault = "Contoso"\n'
         f'[sink]\nkind = "jira"\n[jira]\nurl = "{sim.url}"\nproject = "OPS"\n'
         f'email = "{sim.email}"\nsearch_lag = "0s"\ncomponents = ["Identity"]\n'
         f'[jira.fields]\n{TEAM_FIELD} = "Identity team"\n'
@@ -123,8 +107,8 @@ def test_in_jira_a_link_a_person_makes_again_after_a_run_killed_past_the_unlink_
     command = [sys.executable, "-m", "dirsync_bridge", "--config", str(config_file)]
     quiet = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     process = subprocess.Popen(
-        [*command, "replay", str(cs)],
-        env={**quiet, **env},
+        [*command, "replay", str(trade.cs)],
+        env={**quiet, **trade.env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -145,12 +129,10 @@ def test_in_jira_a_link_a_person_makes_again_after_a_run_killed_past_the_unlink_
         {"type": {"name": "Relates"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
     )
     sim.reset_log()
-    summary = replay([cs], config, env=env)
+    summary = trade.replay([trade.cs])
     assert summary.attention == summary.unconfirmed == [], summary
     assert linked(sim, b1) == [a0, b0], [(r.method, r.path) for r in sim.log.writes()]
-    sim.reset_log()
-    replay([*runs, cs], config, env=env)
-    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    trade.rerun_writes_nothing()
     assert linked(sim, b1) == [a0, b0]
 
 
@@ -161,15 +143,8 @@ def test_in_jira_an_unlink_whose_read_of_the_links_fails_is_sent_by_a_later_run(
     DELETE left, so the unlink is not counted as sent, and a later run deletes the link
     (an unlink of unknown outcome is never sent again: this one's outcome is known)."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state", retry_for="2s").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in runs:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim, retry_for="2s")
+    a0, b0, b1 = trade.keys
     real = sim._route
 
     def failing(method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
@@ -177,14 +152,10 @@ def test_in_jira_an_unlink_whose_read_of_the_links_fails_is_sent_by_a_later_run(
             return 502, {"errorMessages": ["Bad gateway"]}, {}
         return real(method, path, query, body)
 
-    sim._route = failing  # type: ignore[method-assign]
-    try:
-        with pytest.raises(Retriable):
-            replay([cs], config, env=env)
-    finally:
-        sim._route = real  # type: ignore[method-assign]
+    with answered_by(sim, failing), pytest.raises(Retriable):
+        trade.replay([trade.cs])
     assert b0 in linked(sim, b1)  # nothing deleted
-    until_settled([*runs, cs], config, env)
+    until_settled([*trade.runs, trade.cs], trade.config, trade.env)
     assert linked(sim, b1) == [a0]
 
 
@@ -197,12 +168,7 @@ def test_in_the_local_store_an_unlink_is_recorded_and_never_sent_again(
     and the ledger records the one the trade made. (The store's links column is part of the
     content the tool writes: the refresh the settle calls for writes it whole, B1 linked
     to A0 alone, as before this change: a local ticket has no person's links to keep.)"""
-    runs, cs = came_back(tmp_path / "in")
-    config = make_config(tmp_path / "state")
-    for path in [*runs, cs]:
-        replay([path], config)
-    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
-    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    config, runs, cs, (a0, b0, b1) = came_back_in_the_store(tmp_path, merged=True)
     assert {t.key: t for t in local_tickets(config)}[b1.key].content.links == (a0.key,)
     conn = sqlite3.connect(config.state.path)
     with conn:  # the person's edit
@@ -235,28 +201,21 @@ def test_in_jira_an_unlink_left_unfinished_by_an_earlier_release_is_not_sent_aga
     must not then send the unlink again: the unlink of unknown outcome counts as sent
     (review rev42: it was sent again at once, the person's link deleted)."""
     sim = jira_cloud
-    runs, cs = came_back(tmp_path / "in")
-    config = jira_config(sim, tmp_path / "state").model_copy(
-        update={"tenants": make_config(tmp_path).tenants, "trust": make_config(tmp_path).trust}
-    )
-    env = token_env(sim)
-    for path in [*runs, cs]:
-        replay([path], config, env=env)
-    anns = [k for k in sim.issues if BOB not in sim.issues[k].fields["summary"]]
-    a0, b0, b1 = sorted(anns, key=lambda k: int(k.split("-")[1]))
+    trade = came_back_in_jira(tmp_path, sim, merged=True)
+    a0, b0, b1 = trade.keys
     assert linked(sim, b1) == [a0]  # the trade's unlink
-    conn = sqlite3.connect(config.state.path)
+    conn = sqlite3.connect(trade.config.state.path)
     with conn:
         fingerprint, episode, ticket = conn.execute(
             "SELECT fingerprint, episode, idempotency_key FROM tickets WHERE key = ?", (b1,)
         ).fetchone()
     conn.close()
-    ledger = Ledger.open(config.state.path)
+    ledger = Ledger.open(trade.config.state.path)
     try:
         ledger.begin(fingerprint, episode, ticket, f"unlink {b0}")
     finally:
         ledger.close()
-    conn = sqlite3.connect(config.state.path)
+    conn = sqlite3.connect(trade.config.state.path)
     with conn:  # as the migration leaves a ledger of the earlier release: no unlink recorded
         conn.execute("DELETE FROM unlinks")
     conn.close()
@@ -264,12 +223,10 @@ def test_in_jira_an_unlink_left_unfinished_by_an_earlier_release_is_not_sent_aga
         {"type": {"name": "Relates"}, "inwardIssue": {"key": b0}, "outwardIssue": {"key": b1}}
     )
     sim.reset_log()
-    summary = replay([cs], config, env=env)
+    summary = trade.replay([trade.cs])
     assert summary.attention == summary.unconfirmed == [], summary
     assert linked(sim, b1) == [a0, b0], [(r.method, r.path) for r in sim.log.writes()]
-    sim.reset_log()
-    replay([*runs, cs], config, env=env)
-    assert sim.log.writes() == [], [(r.method, r.path) for r in sim.log.writes()]
+    trade.rerun_writes_nothing()
     assert linked(sim, b1) == [a0, b0]
 
 
@@ -282,12 +239,7 @@ def test_in_the_local_store_an_unlink_that_fails_is_settled_by_the_next_run(
     the store: the link is gone (the refresh before it in the same commit wrote B1's links
     whole), so it is recorded, no warning; a replay writes nothing (review rev44 feared
     the intent was never settled: pinned here, it is)."""
-    runs, cs = came_back(tmp_path / "in")
-    config = make_config(tmp_path / "state")
-    for path in runs:
-        replay([path], config)
-    anns = [t for t in local_tickets(config) if BOB not in t.content.summary]
-    a0, b0, b1 = sorted(anns, key=lambda t: int(t.key[6:]))
+    config, runs, cs, (a0, b0, b1) = came_back_in_the_store(tmp_path)
 
     def failing(self: LocalStore, key: str, to: str) -> None:
         # As ``sqlite`` names a write's failure on a disk with no room left: temporary.

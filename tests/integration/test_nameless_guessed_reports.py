@@ -12,44 +12,20 @@ named problem of the tenant, the real ticket of the very object it reports among
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from ..reportgen import duplicate, report_email
-from .conftest import cli_with_config_file
+from ..reportgen import duplicate
+from .conftest import cli_with_config_file, replay_after_anns_report
 
 AT = datetime(2024, 3, 4, 9, tzinfo=UTC)
 VALUE = duplicate("ProxyAddresses", "SMTP:a@contoso.com")
 
 
-def _plain_report(number: int, at: datetime, errors: str = VALUE) -> bytes:
-    when = at.strftime("%A, %d %B %Y %H:%M:%S GMT")
-    return (
-        f"Date: {at.strftime('%a, %d %b %Y %H:%M:%S +0000')}\n"
-        "From: MSOnlineServicesTeam@MicrosoftOnline.com\nTo: admin@contoso.com\n"
-        "Subject: Directory Synchronization Error Report\n"
-        f"Message-ID: <plain{number}@x.test>\nMIME-Version: 1.0\n"
-        "Content-Type: text/plain; charset=utf-8\n\n"
-        f"Hello,\n\nThe Directory Synchronization batch run was\ncompleted on {when} "
-        "for tenant Contoso.\n\nThe following errors occurred during synchronization:\n\n"
-        + errors
-        + "\n"
-    ).encode()
-
-
 def test_reports_of_only_nameless_paragraph_rows_never_resolve_the_real_ticket(
     tmp_path: Path,
 ) -> None:
-    mail = tmp_path / "mail"
-    mail.mkdir()
-    (mail / "r0.eml").write_bytes(
-        report_email("Contoso", AT, [("ann@contoso.com", VALUE)], "<html0@x.test>")
-    )
-    for number in (1, 2, 3):  # resolve_after_reports is 3
-        (mail / f"r{number}.eml").write_bytes(_plain_report(number, AT + timedelta(days=number)))
-    config = tmp_path / "c.toml"
-    config.write_text('[state]\npath = "st/state.db"\n')
-    done = cli_with_config_file(config, "replay", str(mail), cwd=tmp_path, timeout=120)
+    done, config = replay_after_anns_report(tmp_path, AT, VALUE, VALUE, "plain")
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
     opened = cli_with_config_file(config, "tickets", cwd=tmp_path, timeout=120)
@@ -65,21 +41,11 @@ def test_reports_naming_the_object_in_an_unknown_shape_never_resolve_its_real_ti
 ) -> None:
     # Review rev46 (fixed by shapes): "Ann Akers" is no identity the reader knows; read as an
     # Unknown error, the duplicate after it named no object, and the report was complete.
-    mail = tmp_path / "mail"
-    mail.mkdir()
-    (mail / "r0.eml").write_bytes(
-        report_email("Contoso", AT, [("ann@contoso.com", VALUE)], "<html0@x.test>")
-    )
     errors = (
         "ben@contoso.com\n\nUnable to update this object because the user ID is not found."
         "\n\nAnn Akers\n\n" + VALUE
     )
-    for number in (1, 2, 3):  # resolve_after_reports is 3
-        at = AT + timedelta(days=number)
-        (mail / f"r{number}.eml").write_bytes(_plain_report(number, at, errors))
-    config = tmp_path / "c.toml"
-    config.write_text('[state]\npath = "st/state.db"\n')
-    done = cli_with_config_file(config, "replay", str(mail), cwd=tmp_path, timeout=120)
+    done, config = replay_after_anns_report(tmp_path, AT, VALUE, errors, "plain")
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
     opened = cli_with_config_file(config, "tickets", cwd=tmp_path, timeout=120)
@@ -95,18 +61,8 @@ def test_reports_of_only_an_error_text_read_as_an_identity_never_resolve_the_rea
 ) -> None:
     # Review rev47: an error text starting DN-shaped and ending in ", name=value" was read as
     # an identity with no error after it, dropped: each report one of no errors.
-    mail = tmp_path / "mail"
-    mail.mkdir()
-    (mail / "r0.eml").write_bytes(
-        report_email("Contoso", AT, [("ann@contoso.com", VALUE)], "<html0@x.test>")
-    )
     errors = "CN=Ann Akers,OU=Users,DC=contoso,DC=com could not be exported, hr=0x80230703"
-    for number in (1, 2, 3):  # resolve_after_reports is 3
-        at = AT + timedelta(days=number)
-        (mail / f"r{number}.eml").write_bytes(_plain_report(number, at, errors))
-    config = tmp_path / "c.toml"
-    config.write_text('[state]\npath = "st/state.db"\n')
-    done = cli_with_config_file(config, "replay", str(mail), cwd=tmp_path, timeout=120)
+    done, _config = replay_after_anns_report(tmp_path, AT, VALUE, errors, "plain")
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
     # Before: "1 resolved" (ann's real ticket, absent from three reports "of no errors").

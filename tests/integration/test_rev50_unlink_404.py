@@ -13,9 +13,10 @@ from dirsync_bridge.pipeline import replay
 from ..simulators.jira import JiraSimulator
 from ..simulators.jira.catalog import ApiError
 from ..simulators.jira.model import NOT_FOUND
+from .jira_scenes import came_back, linked
 from .test_cross_source import make_config
 from .test_jira_sink import jira_config, token_env, until_settled
-from .test_merge_trade_episodes import BOB, came_back, linked
+from .test_merge_trade_episodes import BOB
 
 
 def _setup(tmp_path: Path, sim: JiraSimulator) -> tuple[Any, dict[str, str], list[Path], Path]:

@@ -16,27 +16,14 @@ from dirsync_bridge.fingerprint import object_key
 from dirsync_bridge.models import Rejected
 from dirsync_bridge.parse.message import parse_message
 
-HEAD = (
-    b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
-    b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
-    b"To: admin@contoso.onmicrosoft.com\n"
-    b"Subject: Directory Synchronization Error Report\n"
-    b"Message-ID: <rev46@x.test>\n"
-    b"MIME-Version: 1.0\n"
-)
+from ..reportgen import NOT_FOUND, head_2013
+from ..reportgen import PLAIN_INTRO as INTRO
+from ..reportgen import PROXY_DUP as DUP
+
+HEAD = head_2013("rev46@x.test")
 PLAIN = b'Content-Type: text/plain; charset="utf-8"\n\n'
 HTML = b'Content-Type: text/html; charset="utf-8"\n\n'
-INTRO = (
-    "Hello,\n\nThe Directory Synchronization batch run was\n"
-    "completed on Thursday, 26 September 2013 19:05:31 GMT for tenant Contoso.\n\n"
-    "The following errors occurred during synchronization:\n\n"
-)
 SEP = "\n\n_____________________________________________________\n"
-DUP = (
-    "A synchronized object with the same proxy address already exists in your "
-    "Microsoft Online Services directory."
-)
-NOT_FOUND = "Unable to update this object because the user ID is not found."
 DN_SHAPED_ERRORS = [
     "CN=Ann Akers,OU=Users,DC=contoso,DC=com could not be exported to Azure Active Directory.",
     "c=US, st=WA: the object could not be exported.",

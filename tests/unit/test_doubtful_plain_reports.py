@@ -10,7 +10,6 @@ rev48's other finding, fixed: ``test_rev48_plain_paragraphs.py``.)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
@@ -19,37 +18,23 @@ import pytest
 from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import _email, duplicate, report_email, report_html
-
-HEAD = (
-    b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
-    b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
-    b"To: admin@contoso.onmicrosoft.com\n"
-    b"Subject: Directory Synchronization Error Report\n"
-    b"Message-ID: <doubt@x.test>\n"
-    b"MIME-Version: 1.0\n"
-    b'Content-Type: text/plain; charset="utf-8"\n'
-    b"\n"
+from ..reportgen import (
+    AT,
+    NOT_FOUND,
+    QUOTA,
+    _email,
+    duplicate,
+    parse_plain,
+    plain_head,
+    report_email,
+    report_html,
 )
-INTRO = (
-    "Hello,\n\nThe Directory Synchronization batch run was\n"
-    "completed on Thursday, 26 September 2013 19:05:31 GMT for tenant Contoso.\n\n"
-    "The following errors occurred during synchronization:\n\n"
-)
-DUP = (
-    "A synchronized object with the same proxy address already exists in your "
-    "Microsoft Online Services directory."
-)
-NOT_FOUND = "Unable to update this object because the user ID is not found."
-QUOTA = (
-    "Synchronization has been stopped. The company has exceeded the number of objects that "
-    "can be synchronized. Contact Technical Support and ask for an increase in your "
-    "company's quota.."
-)
+from ..reportgen import PLAIN_INTRO as INTRO
+from ..reportgen import PROXY_DUP as DUP
 
 
 def _report(body: str) -> Report:
-    result = parse_message(HEAD + body.encode(), "x.eml", None)
+    result = parse_plain(body, "doubt@x.test")
     assert isinstance(result, Report), result
     return result
 
@@ -98,14 +83,16 @@ def test_a_report_whose_every_row_names_its_object_stays_complete(body: str) -> 
 
 def test_the_errors_sentence_followed_by_no_row_is_refused() -> None:
     result = parse_message(
-        HEAD + (INTRO + "Thank you,\n").encode().replace(b"\n\n", b"\n"), "x", None
+        plain_head("doubt@x.test") + (INTRO + "Thank you,\n").encode().replace(b"\n\n", b"\n"),
+        "x",
+        None,
     )
     assert isinstance(result, Rejected), result
     assert result.code == "not-a-report" and "followed by no error row" in result.detail
 
 
 def test_an_html_report_with_an_empty_error_table_is_a_complete_report_of_no_errors() -> None:
-    raw = report_email("Contoso", datetime(2020, 1, 1, tzinfo=UTC), [], "empty@x")
+    raw = report_email("Contoso", AT, [], "empty@x")
     result = parse_message(raw, "x.eml", None)
     # Since 7232bbb: refused, its text's errors sentence "followed by no error row read";
     # a tenant's report of no errors then resolved nothing (test_replay's superseded ticket).
@@ -114,7 +101,7 @@ def test_an_html_report_with_an_empty_error_table_is_a_complete_report_of_no_err
 
 
 def _empty_table_html() -> str:
-    return report_html("Contoso", datetime(2020, 1, 1, tzinfo=UTC), [])
+    return report_html("Contoso", AT, [])
 
 
 def test_an_error_table_whose_row_holds_a_nested_table_is_not_a_report_of_no_errors() -> None:
@@ -124,7 +111,7 @@ def test_an_error_table_whose_row_holds_a_nested_table_is_not_a_report_of_no_err
         f"</tr>\n<tr><td>ann@contoso.com</td><td><table><tr><td>{err}</td></tr></table></td>"
         "</tr></table>",
     )
-    result = parse_message(_email(html, datetime(2020, 1, 1, tzinfo=UTC), "g@x"), "x", None)
+    result = parse_message(_email(html, AT, "g@x"), "x", None)
     # At fb25cf0 (review rev54): a complete report of no errors, resolving every problem;
     # at 252afde refused. Since rev54 G6 the row is read, its message the nested cell's text.
     assert isinstance(result, Report), result

@@ -11,13 +11,14 @@ from __future__ import annotations
 import pytest
 
 from dirsync_bridge.models import Report
-from dirsync_bridge.parse.message import parse_message
 
-from .test_rev48_plain_paragraphs import DUP, HEAD, INTRO, NOT_FOUND
+from ..reportgen import NOT_FOUND, parse_plain
+from ..reportgen import PLAIN_INTRO as INTRO
+from ..reportgen import PROXY_DUP as DUP
 
 
 def _read(body: str) -> Report:
-    result = parse_message(HEAD + body.encode(), "x.eml", None)
+    result = parse_plain(body, "rev48-para@x.test")
     assert isinstance(result, Report), result
     return result
 

@@ -10,34 +10,16 @@ leading tab is an empty identity cell under a header row only).
 from __future__ import annotations
 
 from dirsync_bridge.models import Rejected
-from dirsync_bridge.parse.message import parse_message
 
-HEAD = (
-    b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
-    b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
-    b"To: admin@contoso.onmicrosoft.com\n"
-    b"Subject: Directory Synchronization Error Report\n"
-    b"Message-ID: <rev45@x.test>\n"
-    b"MIME-Version: 1.0\n"
-    b'Content-Type: text/plain; charset="utf-8"\n'
-    b"\n"
-)
-INTRO = (
-    "Hello,\n\nThe Directory Synchronization batch run was\n"
-    "completed on Thursday, 26 September 2013 19:05:31 GMT for tenant Contoso.\n\n"
-    "The following errors occurred during synchronization:\n\n"
-)
-DUP = (
-    "A synchronized object with the same proxy address already exists in your "
-    "Microsoft Online Services directory."
-)
-NOT_FOUND = "Unable to update this object because the user ID is not found."
+from ..reportgen import NOT_FOUND, errors_of, parse_plain
+from ..reportgen import PLAIN_INTRO as INTRO
+from ..reportgen import PROXY_DUP as DUP
 
 
 def _errors(body: str) -> list[tuple[str | None, str]]:
-    result = parse_message(HEAD + body.encode(), "x.eml", None)
+    result = parse_plain(body, "rev45@x.test")
     assert not isinstance(result, Rejected), result
-    return [(e.identity, e.kind) for e in result.errors]
+    return errors_of(result)
 
 
 def test_a_nameless_table_row_alone_is_left_out() -> None:
@@ -73,7 +55,7 @@ def test_a_tab_table_row_with_an_empty_identity_is_not_named_by_its_error() -> N
 
 def test_a_report_of_only_a_nameless_tab_table_row_is_rejected_not_named_by_its_error() -> None:
     body = INTRO + "Identity\tError Description\n\t" + DUP + "\n"
-    result = parse_message(HEAD + body.encode(), "x.eml", None)
+    result = parse_plain(body, "rev45@x.test")
     # Before: one Unknown error whose identity was the duplicate's text, a ticket named so.
     assert isinstance(result, Rejected), [(e.identity, e.kind) for e in result.errors]
     assert result.code == "not-a-report"

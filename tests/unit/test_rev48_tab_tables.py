@@ -11,40 +11,14 @@ from __future__ import annotations
 import pytest
 
 from dirsync_bridge.models import Rejected
-from dirsync_bridge.parse.message import parse_message
 
-HEAD = (
-    b"Date: Thu, 26 Sep 2013 19:05:31 +0000\n"
-    b"From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
-    b"To: admin@contoso.onmicrosoft.com\n"
-    b"Subject: Directory Synchronization Error Report\n"
-    b"Message-ID: <rev48-tab@x.test>\n"
-    b"MIME-Version: 1.0\n"
-    b'Content-Type: text/plain; charset="utf-8"\n'
-    b"\n"
-)
-INTRO = (
-    "Hello,\n\nThe Directory Synchronization batch run was\n"
-    "completed on Thursday, 26 September 2013 19:05:31 GMT for tenant Contoso.\n\n"
-    "The following errors occurred during synchronization:\n\n"
-)
-DUP = (
-    "A synchronized object with the same proxy address already exists in your "
-    "Microsoft Online Services directory."
-)
-NOT_FOUND = "Unable to update this object because the user ID is not found."
-QUOTA = (
-    "Synchronization has been stopped. The company has exceeded the number of objects that "
-    "can be synchronized. Contact Technical Support and ask for an increase in your "
-    "company's quota.."
-)
+from ..reportgen import NOT_FOUND, QUOTA, read_plain
+from ..reportgen import PLAIN_INTRO as INTRO
+from ..reportgen import PROXY_DUP as DUP
 
 
 def _read(body: str) -> Rejected | list[tuple[str | None, str]]:
-    result = parse_message(HEAD + body.encode(), "x.eml", None)
-    if isinstance(result, Rejected):
-        return result
-    return [(e.identity, e.kind) for e in result.errors]
+    return read_plain(body, "rev48-tab@x.test")
 
 
 def test_tab_indented_named_rows_under_an_unindented_header_keep_their_identities() -> None:

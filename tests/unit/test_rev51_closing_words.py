@@ -24,26 +24,11 @@ from dirsync_bridge.parse.message import parse_message
 from dirsync_bridge.parse.parsed_report import ParsedReport
 
 from ..conftest import FIXTURE_CONFIG
+from ..reportgen import INTRO_2012 as INTRO
+from ..reportgen import NOT_FOUND, head_2012
+from ..reportgen import PROXY_DUP_2012 as DUP
 
-HEAD = (
-    "Date: Tue, 3 Jan 2012 23:55:10 +0000\n"
-    "From: Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>\n"
-    "To: admin@contoso.onmicrosoft.com\n"
-    "Subject: Directory Synchronization Error Report\n"
-    "Message-ID: <rev51@x.test>\n"
-    "MIME-Version: 1.0\n"
-    'Content-Type: text/plain; charset="utf-8"\n\n'
-)
-INTRO = (
-    "Hello Pat Coleman,\n\nThe Directory Synchronization batch run was\n"
-    "completed on Tuesday, 03 January 2012 23:54:02 GMT for tenant Contoso.\n\n"
-    "The following errors occurred during synchronization:\n\n"
-)
-DUP = (
-    "A synchronized object with the same proxy address already exists in your\n"
-    "Microsoft Online Services directory."
-)
-NOT_FOUND = "Unable to update this object because the user ID is not found."
+HEAD = head_2012("rev51@x.test") + 'Content-Type: text/plain; charset="utf-8"\n\n'
 CLOSING = "Thank you,\nThe Microsoft Online Services Team\n"
 
 

@@ -11,33 +11,31 @@ The author's rule says a one-cell "Errors" header is a title; here it hides the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from dirsync_bridge.models import Report
-from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import _email, duplicate, report_html
-
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
-DUPLICATE = "AttributeValueMustBeUnique"
+from ..reportgen import (
+    ANN_DUP,
+    BEN_DUP,
+    DUPLICATE_KIND,
+    HEADER_ROW,
+    errors_of,
+    html_report,
+    parse_html,
+)
 
 
 def test_a_titled_error_table_nested_in_a_layout_table_is_read() -> None:
     titled = (
-        f"<table><tr><th colspan=2>Errors</th></tr>{HEADER}"
-        f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>"
-        f"<tr><td>ben@contoso.com</td><td>{BEN}</td></tr></table>"
+        f"<table><tr><th colspan=2>Errors</th></tr>{HEADER_ROW}"
+        f"<tr><td>ann@contoso.com</td><td>{ANN_DUP}</td></tr>"
+        f"<tr><td>ben@contoso.com</td><td>{BEN_DUP}</td></tr></table>"
     )
     layout = f"<table><tr><td>Microsoft</td></tr><tr><td>{titled}</td></tr></table>"
-    html = report_html("Contoso", AT, []).replace(EMPTY, layout)
-    result = parse_message(_email(html, AT, "rev58-d2@x"), "x.eml", None)
+    html = html_report(layout)
+    result = parse_html(html, "rev58-d2@x")
     assert isinstance(result, Report), result
     # Seen at 4054788: five (None, 'Unknown') rows, complete False.
-    assert [(error.identity, error.kind) for error in result.errors] == [
-        ("ann@contoso.com", DUPLICATE),
-        ("ben@contoso.com", DUPLICATE),
+    assert errors_of(result) == [
+        ("ann@contoso.com", DUPLICATE_KIND),
+        ("ben@contoso.com", DUPLICATE_KIND),
     ]

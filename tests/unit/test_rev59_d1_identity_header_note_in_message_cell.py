@@ -10,25 +10,17 @@ read with confidence).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from dirsync_bridge.models import Report
-from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import _email, duplicate, report_html
+from ..reportgen import ANN_DUP, BEN_DUP, HEADER_ROW, html_report, parse_html
 
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
 NOTE = (
     "<table><tr><th>Identity</th><th>Error</th></tr>"
     "<tr><td>ann@contoso.com</td><td>see ticket 42</td></tr></table>"
 )
-ROW_ANN = f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>"
+ROW_ANN = f"<tr><td>ann@contoso.com</td><td>{ANN_DUP}</td></tr>"
 CODE_NOTE = (
     "<table><tr><th>Code</th><th>Description</th></tr>"
     f"<tr><td>0x8023134a</td><td>dup {NOTE}</td></tr></table>"
@@ -38,7 +30,7 @@ TITLED_NOTE = (
     "<tr><td>ann@contoso.com</td><td>see ticket 42</td></tr></table>"
 )
 ERRORS_WITH_NOTE = (
-    f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{NOTE}</td></tr></table>"
+    f"<table>{HEADER_ROW}{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN_DUP}{NOTE}</td></tr></table>"
 )
 
 
@@ -46,13 +38,17 @@ ERRORS_WITH_NOTE = (
     "table",
     [
         ERRORS_WITH_NOTE,
-        f"<table>{HEADER}<tr><td>ben@contoso.com</td><td>{BEN}{NOTE}</td></tr>{ROW_ANN}</table>",
-        f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com{NOTE}</td><td>{BEN}</td></tr></table>",
+        f"<table>{HEADER_ROW}"
+        f"<tr><td>ben@contoso.com</td><td>{BEN_DUP}{NOTE}</td></tr>{ROW_ANN}</table>",
+        f"<table>{HEADER_ROW}{ROW_ANN}"
+        f"<tr><td>ben@contoso.com{NOTE}</td><td>{BEN_DUP}</td></tr></table>",
         "<table><tr><td>logo</td><td>x</td></tr>"
         f"<tr><td colspan=2>{ERRORS_WITH_NOTE}</td></tr></table>",
-        f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{CODE_NOTE}</td></tr></table>",
-        f"<table>{HEADER}{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{TITLED_NOTE}</td></tr></table>",
-        f"<table>{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN}{NOTE}</td></tr></table>",
+        f"<table>{HEADER_ROW}{ROW_ANN}"
+        f"<tr><td>ben@contoso.com</td><td>{BEN_DUP}{CODE_NOTE}</td></tr></table>",
+        f"<table>{HEADER_ROW}{ROW_ANN}"
+        f"<tr><td>ben@contoso.com</td><td>{BEN_DUP}{TITLED_NOTE}</td></tr></table>",
+        f"<table>{ROW_ANN}<tr><td>ben@contoso.com</td><td>{BEN_DUP}{NOTE}</td></tr></table>",
     ],
     ids=[
         "note-in-message-cell",
@@ -67,8 +63,8 @@ ERRORS_WITH_NOTE = (
 def test_a_row_whose_cell_holds_an_identity_error_note_is_not_lost_with_the_report_complete(
     table: str,
 ) -> None:
-    html = report_html("Contoso", AT, []).replace(EMPTY, table)
-    result = parse_message(_email(html, AT, "rev59-d1@x"), "x.eml", None)
+    html = html_report(table)
+    result = parse_html(html, "rev59-d1@x")
     assert isinstance(result, Report), result
     identities = {error.identity for error in result.errors}
     # Seen at 7a92dcb: [ann Duplicate, ann Unknown 'see ticket 42'], complete True: ben lost.
