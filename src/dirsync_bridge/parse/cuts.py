@@ -140,6 +140,9 @@ _HOLD = 20
 _OPEN, _CLOSE, _END = "open", "close", "end"
 
 
+_SPANS = ("colspan", "rowspan")
+
+
 class Document:
     """What the HTML seen so far opened and closed: a document, its tables.
 
@@ -162,12 +165,22 @@ class Document:
         self._raw: re.Pattern[str] | None = None  # the end tag of the raw text we are in
         self._raw_next: re.Pattern[str] | None = None  # ... or enter at this tag's ">"
         self._held = ""
+        self.spans = False
+        """A ``colspan`` or ``rowspan`` seen: a cell may span (``html_spans``). Noted here, in
+        the one pass over the lowered body, so that a body with none (Microsoft's reports)
+        is never asked of each cell."""
+        self._tail = ""
 
     def see(self, piece: str) -> None:
         """Note the tags of ``piece``, the body's next characters."""
         # Lower-cased, so the patterns need no IGNORECASE (a third faster over a large body);
         # the positions read are this text's own, never mapped back to the piece.
-        text = self._held + piece.lower()
+        lowered = piece.lower()
+        if not self.spans:
+            edge = self._tail + lowered[:6]  # a name split between two pieces
+            self.spans = any(name in lowered or name in edge for name in _SPANS)
+            self._tail = (self._tail + lowered)[-6:]
+        text = self._held + lowered
         stop = max(0, len(text) - _HOLD)
         self._held = text[self._scan(text, stop) :]
 

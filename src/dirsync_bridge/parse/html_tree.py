@@ -37,14 +37,18 @@ def new_parser(*, events: bool) -> etree.HTMLParser:
 
 
 def feed(
-    parser: etree.HTMLParser, pieces: Iterable[str], step: Callable[[], None]
+    parser: etree.HTMLParser,
+    pieces: Iterable[str],
+    step: Callable[[], None],
+    document: Document | None = None,
 ) -> tuple[etree._Element | None, Document]:
-    """Feed ``pieces`` to ``parser``, calling ``step`` after each feed and after the close.
+    """Feed ``pieces`` to ``parser``, calling ``step`` after each feed and after the close;
+    each piece is seen by ``document`` (a new one if None) before the parser reads it.
 
     Returns the root (None when lxml finds no document, as it does in an empty body) and
     what the text opened and closed, read to its end (``cuts``: whether it was cut).
     """
-    document = Document()
+    document = Document() if document is None else document
     stopped = False
     try:
         for piece in pieces:

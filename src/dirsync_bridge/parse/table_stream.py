@@ -25,6 +25,7 @@ from .body import (
     may_hold_error,
     row_reader,
 )
+from .cuts import Document
 from .html_nest import Irregular, Streamed, read_nest
 from .html_short_rows import Short, html_table_reading, short, tracking_only
 from .html_spans import read_as_before, span, spans
@@ -84,13 +85,15 @@ class Stream:
 
     def __init__(self) -> None:
         self.parser = new_parser(events=True)
+        self.document = Document()
         self.tables: dict[etree._Element, _Table] = {}
         # The rows of a table come one after another: the last parent's table, at hand.
         self.last_parent: etree._Element | None = None
         self.last_table: _Table | None = None
 
     def read(self, pieces: Iterable[str]) -> BodyFacts:
-        root, document = feed(self.parser, pieces, self._events)
+        self.document = Document()
+        root, document = feed(self.parser, pieces, self._events, self.document)
         if root is None:
             return BodyFacts()
         # Every table is still in the tree (error tables emptied), in the tree's order.
@@ -169,11 +172,12 @@ class Stream:
         leaving = table.read is not None
         texts = []
         spanning = False
+        may_span = self.document.spans  # the text up to this row's end names a span
         for cell in tr:
             if cell.tag not in CELLS:
                 self._irregular(table)
                 return
-            if cell.keys() and spans(cell):
+            if may_span and cell.keys() and spans(cell):
                 spanning = True
             if len(cell) == 0:
                 # Most cells hold only text: reading it directly is ten times faster than XPath.
