@@ -31,9 +31,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev60-d5@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="rev60 D5: a whole row after a rowspan's end is taken as its continuation"
-)
 @pytest.mark.parametrize(
     "table",
     [

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import tracemalloc
 
-import pytest
-
 from dirsync_bridge.parse.tables import read_html_pieces
 
 HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>\n"
@@ -18,7 +16,6 @@ MSG = "Unable to update this object because the user ID is not found."
 WIDE = "<tr>" + "<td colspan=1000>x</td>" * 10 + "</tr>\n"
 
 
-@pytest.mark.xfail(strict=True, reason="rev61 D1: each spanned column is a list entry")
 def test_cells_spanning_many_columns_cost_memory_in_proportion_to_the_html() -> None:
     html = (
         f"<html><body><table>{HEADER}<tr><td>a@x.com</td><td>{MSG}</td></tr>\n"

@@ -44,7 +44,6 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="rev61 D2: a role read from the first spanned column")
 @pytest.mark.parametrize("rows", CASES.values(), ids=CASES.keys())
 def test_a_role_over_several_columns_is_never_read_from_a_filler_column_complete(
     rows: str,

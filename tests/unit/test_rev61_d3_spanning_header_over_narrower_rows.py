@@ -31,7 +31,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev61-d3@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(strict=True, reason="rev61 D3: rows narrower than a spanning header lost")
 @pytest.mark.parametrize("message", ["<td>{}</td>", "<td colspan=2>{}</td>"], ids=["2", "1+2"])
 def test_rows_under_a_header_spanning_before_its_message_column_are_read(message: str) -> None:
     rows = "".join(

@@ -36,7 +36,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev61-d4@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(strict=True, reason="rev61 D4: rowspan read as before in a table of tables")
 @pytest.mark.parametrize(
     "spanning",
     [

@@ -30,7 +30,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev61-d6@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(strict=True, reason="rev61 D6: an error sentence of title words is a title")
 @pytest.mark.parametrize(
     "text", ["Export failed for user", "Synchronization failed", "Provisioning failed"]
 )

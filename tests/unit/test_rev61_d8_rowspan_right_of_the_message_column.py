@@ -31,7 +31,6 @@ def _report(table: str) -> Report | Rejected:
     return parse_message(_email(html, AT, "rev61-d8@x"), "x.eml", None)
 
 
-@pytest.mark.xfail(strict=True, reason="rev61 D8: rows under a rowspan right of them left out")
 @pytest.mark.parametrize("rowspan", ["3", "0"])
 def test_rows_under_a_note_merged_down_the_last_column_are_read(rowspan: str) -> None:
     rows = (

@@ -179,7 +179,7 @@ class Document:
         if not self.spans:
             edge = self._tail + lowered[:6]  # a name split between two pieces
             self.spans = any(name in lowered or name in edge for name in _SPANS)
-            self._tail = (self._tail + lowered)[-6:]
+            self._tail = lowered[-6:] if len(lowered) > 5 else (self._tail + lowered)[-6:]
         text = self._held + lowered
         stop = max(0, len(text) - _HOLD)
         self._held = text[self._scan(text, stop) :]

@@ -34,7 +34,7 @@ from lxml import etree
 
 from .body import Row, Shape, table_shape
 from .html_short_rows import html_shaped_reading
-from .html_spans import spanned_views
+from .html_spans import doubtful_row, spanned_views
 from .html_tree import BLOCK_TAGS, CELLS, SECTIONS, marks_undone, own_text, plain_rows
 
 Reading = tuple[list[Row] | None, int]
@@ -116,7 +116,8 @@ def read_nest(
             read, left_out = html_shaped_reading(found.plain, found.shape)
             readings[table] = (read, left_out + found.spanned)
         else:
-            readings[table] = _rows_read(found, found.shape, own)
+            nested_rows, left_out = _rows_read(found, found.shape, own)
+            readings[table] = (nested_rows, left_out + found.spanned)
     return readings
 
 
@@ -150,6 +151,7 @@ def _own(
             found.in_cells.update(held)
             if not held:  # a plain row: read as a table with no table inside reads it
                 texts = [own_text(cell) for cell in cells]
+            found.spanned += doubtful_row(cells, texts)  # as with no table inside
             found.rows.append((cells, texts, held))
             # A row around an error table is layout: it tells nothing of this table.
             views.append(None if any(own[inner].holds for inner in held) else texts)

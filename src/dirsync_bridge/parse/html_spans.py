@@ -1,20 +1,23 @@
-"""Cells that span (``colspan``, ``rowspan``) in an HTML table with no table inside it.
+"""Cells that span (``colspan``, ``rowspan``) in an HTML error table: doubt, never layout.
 
 A table's rows reach ``body`` as lists of cell texts, which say nothing of how wide a cell
 is: a one-cell ``<th colspan=2>Errors</th>`` title above the real header was taken as the
 header, a ``Users`` section title under it was filed as an error of an object named so, a
 cell spanning the identity and message columns was read as an identity, and a rowspan's
 continuation row (its identity cell missing) as an identity named by the error's text; each
-with the report complete (reviews rev56 D6-D8, rev58 D3). The rule here: when unsure,
-incomplete. A row is skipped as layout only when it is plainly a title: one cell as wide as
-the table's header (or as a header-less table's two columns), holding short text that is no
-identity and no known error. Any other row with a spanning cell, and a rowspan's continuation
-rows, are left out and counted unsure (``BodyFacts.unsure_rows``): the report is incomplete.
+with the report complete (reviews rev56 D6-D8, rev58 D3). Laying cells out as a browser does
+was tried and reviewed (rev60, rev61): each rule for reading a span with confidence misread
+another layout, and the grid cost memory with the spans' values. So the rule here is the
+house's: when unsure, incomplete. A row with a cell that spans is read as before and counted
+unsure (``BodyFacts.unsure_rows``: the report is incomplete, nothing resolves as absent),
+unless it reads as before with certainty (empty, or an error's ``Tracking Id:`` alone). One
+thing more is done: a one-cell row of a section's or a report's words alone (``Users``,
+``Directory synchronization errors``) is plainly a title, never the header nor an error.
 
-The stream (``table_stream``) reads a row with a spanning cell only under a header it knows
-and only when the row is read as before (``read_as_before``: empty, or a Tracking Id line;
-no ``rowspan``). Any other such table is read whole by ``html_nest``, which comes here: both
-readers read it alike.
+The stream (``table_stream``) does the same for a row under a header it knows; a spanning
+row before that sends the table to the whole-tree reader (``html_nest``), which comes here:
+both readers read it alike. Genuine reports have no span: the stream asks a cell of its spans
+only when the body's text so far names one (``cuts.Document.spans``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from collections.abc import Iterator, Sequence
 
 from lxml import etree
 
-from .body import collapse, column_roles, may_hold_error, table_shape
+from .body import collapse, may_hold_error, table_shape
 from .catalog import find_tracking_id
 from .glued import TRACKING_ONLY
 from .html_tree import own_text
@@ -41,7 +44,7 @@ _TITLE_WORDS = frozenset((
     "active", "and", "attribute", "attributes", "azure", "by", "computer", "computers",
     "conflict", "conflicts", "contact", "contacts", "data", "deleted", "deletion", "deletions",
     "detail", "details", "device", "devices", "directory", "duplicate", "duplicates", "entra",
-    "error", "errors", "export", "failed", "failures", "for", "group", "groups", "id", "import",
+    "error", "errors", "export", "for", "group", "groups", "id", "import",
     "in", "large", "list", "object", "objects", "of", "on", "other", "others", "premises",
     "problem", "problems", "provisioning", "quota", "report", "sync", "synchronization", "the",
     "type", "user", "users", "validation", "value", "values",
@@ -68,79 +71,42 @@ def spans(cell: etree._Element) -> bool:
 
 
 def spanned_views(table: etree._Element) -> tuple[list[list[str] | None], int] | None:
-    """The rows of ``table`` (no table inside it) as ``body.table_shape`` reads them, plainly
-    a title or a row out of shape None, and how many rows were left out though they may hold
-    an error. None when no cell of it spans: its rows are ``html_tree.plain_rows``."""
+    """The rows of ``table`` (no table inside it) as ``body.table_shape`` reads them, a row
+    plainly a title None, and how many rows have a cell that spans (read, or a title, never
+    with confidence). None when no cell of it spans: its rows are ``html_tree.plain_rows``."""
     if not any(spans(cell) for cell in table.iter("td", "th")):
         return None
     rows = list(_cell_rows(table))
     texts = [[own_text(cell) for cell in cells] for cells in rows]
-    laid = [_laid_out(cells, row) for cells, row in zip(rows, texts, strict=True)]
-    # "read", "header" (laid out), "title" (plainly one), "caption" (a title of other words)
-    # or "odd" (not read with confidence)
-    kinds: list[str] = []
-    down = 0  # rows still under a rowspan from a row above
-    plain: list[bool] = []  # under no rowspan, and starting none
-    for cells, row, (columns, _) in zip(rows, texts, laid, strict=True):
-        plain.append(down == 0 and all(span(cell, "rowspan") == 1 for cell in cells))
-        spanning = down > 0 or any(span(cell, "colspan") > 1 for cell in cells)
-        if not spanning or read_as_before(row):
-            kinds.append("read")
-        elif down == 0 and sum(map(bool, map(collapse, row))) > 1 and column_roles(columns):
-            kinds.append("header")  # read laid out as a browser shows it (rev60 D8)
-        elif down == 0 and len(cells) == 1 and _short_text(collapse(row[0])):
-            # Plainly a title only of a section's words; else one in a header-less table,
-            # whose rows not two cells wide are left out as before (``body.shaped_reading``).
-            kinds.append("title" if _title(collapse(row[0])) else "caption")
-        else:
-            kinds.append("odd")
-        down = max(down - 1, max(span(cell, "rowspan") for cell in cells) - 1 if cells else 0)
+    doubtful = [doubtful_row(cells, row) for cells, row in zip(rows, texts, strict=True)]
+    titles = [doubt and is_title(row) for row, doubt in zip(texts, doubtful, strict=True)]
     views: list[list[str] | None] = [
-        row if kind == "read" else columns if kind == "header" else None
-        for row, (columns, _), kind in zip(texts, laid, kinds, strict=True)
+        None if title else row for row, title in zip(texts, titles, strict=True)
     ]
     shape = table_shape(views)
-    if shape is not None and shape.roles is not None:
-        # A row whose identity and message each start a cell of their own is read laid out
-        # (``ann | <td colspan=2>error</td>`` under three columns); any other stays odd.
-        wanted = {shape.roles["message"], shape.roles.get("identity", -1)} - {-1}
-        for at in range(shape.header + 1, len(kinds)):
-            columns, starts = laid[at]
-            if kinds[at] == "header":
-                kinds[at], views[at] = "odd", None  # a header again, mid-table: not read
-            elif kinds[at] == "odd" and plain[at] and wanted <= starts:
-                kinds[at], views[at] = "read", columns
     if shape is None:
-        # An error table only by a row that spans (a one-cell ``Errors`` title its only
-        # header): read as before, never with confidence.
-        if table_shape(texts) is None:
-            return list(texts), 0
-        return list(texts), sum(kind != "read" for kind in kinds)
-    # ``shape.header`` is a row's place: a header's cells span nothing (else it is odd).
-    header = views[shape.header] if shape.roles is not None else None
-    width = 2 if header is None else len(header)
-    unsure = 0
-    for at, kind in enumerate(kinds):
-        below = shape.roles is None or at > shape.header
-        if kind == "odd":
-            unsure += below or may_hold_error(texts[at])
-        elif kind == "caption" and below and shape.roles is not None:
-            unsure += 1  # a name or an error the catalogue does not know, maybe
-        elif kind in ("title", "caption") and below:
-            unsure += span(rows[at][0], "colspan") < width  # not the table's whole width
-    return views, unsure
+        # No error table (its spans are layout), or one only by a title, its only header:
+        # read as before, never with confidence.
+        return list(texts), 0 if table_shape(texts) is None else sum(doubtful)
+    # Only the header (its columns may not be the rows') and the rows read as data count:
+    # ``body.shaped_reading`` counts the rows it leaves out (above the header; in a
+    # header-less table those not two cells wide) that may hold an error, spans or none.
+    return views, sum(
+        doubt and not title
+        for at, (doubt, title, row) in enumerate(zip(doubtful, titles, texts, strict=True))
+        if (at >= shape.header if shape.roles is not None else len(row) == 2)
+    )
 
 
-def _laid_out(cells: Sequence[etree._Element], texts: Sequence[str]) -> tuple[list[str], set[int]]:
-    """A row's cell texts laid out by ``colspan`` as a browser lays them (a spanned column
-    empty), and the columns a cell starts at."""
-    columns: list[str] = []
-    starts: set[int] = set()
-    for cell, text in zip(cells, texts, strict=True):
-        starts.add(len(columns))
-        columns.append(text)
-        columns.extend([""] * (span(cell, "colspan") - 1))
-    return columns, starts
+def doubtful_row(cells: Sequence[etree._Element], texts: Sequence[str]) -> bool:
+    """Whether a row has a cell that spans and is not read as before: its cells do not say
+    which column each stands in, nor, with a rowspan, what the rows under it lack."""
+    return any(spans(cell) for cell in cells) and not read_as_before(texts)
+
+
+def is_title(texts: Sequence[str]) -> bool:
+    """A row of one cell, plainly a title (``_title``): never the header, never an error."""
+    return len(texts) == 1 and _title(collapse(texts[0]))
 
 
 def read_as_before(texts: Sequence[str]) -> bool:

@@ -28,7 +28,7 @@ from .body import (
 from .cuts import Document
 from .html_nest import Irregular, Streamed, read_nest
 from .html_short_rows import Short, html_table_reading, short, tracking_only
-from .html_spans import read_as_before, span, spans
+from .html_spans import is_title, read_as_before, spans
 from .html_tree import CELLS, SECTIONS, cell_text, feed, finish, marks_undone, new_parser
 
 _TABLE_PARTS = ("td", "th", "tr", "table")
@@ -187,10 +187,18 @@ class Stream:
                 return
             else:
                 texts.append(cell_text(cell) if leaving else marks_undone(cell))
-        if spanning and not (leaving and _read_as_before(tr, texts)):
-            # A title, a section's row or a rowspan: the table is read whole (``html_spans``).
-            self._irregular(table)
-            return
+        if spanning and not read_as_before(texts):
+            if not leaving:
+                # Before its header is known: the table is read whole (``html_spans``).
+                self._irregular(table)
+                return
+            if is_title(texts):
+                table.orphan = True  # a None view to the whole tree (``orphan_ids``)
+                parent.remove(tr)
+                return
+            # Read as before, never with confidence (``html_spans``); a header-less table's
+            # row not two cells wide is left out and counted below as before.
+            table.unsure += not table.headerless or len(texts) == 2
         if table.read is not None:
             if texts and (not table.headerless or len(texts) == 2):
                 if len(texts) > table.short_of and not table.orphan:
@@ -275,12 +283,6 @@ def _uncommon(table: _Table, texts: list[str]) -> Row | None:
     table.orphan = table.orphan and not any(map(collapse, texts))
     assert table.read is not None
     return table.read(texts)
-
-
-def _read_as_before(tr: etree._Element, texts: list[str]) -> bool:
-    """A row of a table known to be an error table, with cells that span columns but not
-    rows, read as it was before spans were looked at (``html_spans.read_as_before``)."""
-    return all(span(cell, "rowspan") == 1 for cell in tr) and read_as_before(texts)
 
 
 def _texts(tr: etree._Element) -> list[str]:
