@@ -7,7 +7,9 @@ which drops the HTML reading's ``unsure_rows``. The result: a report of NO error
 which resolves every open problem of the tenant (ann's and ben's tickets closed while their
 errors are still listed). At 8493556 both rows were read (filed, the tickets kept open).
 The whole tree, given the same table (one more row holding an empty table), refuses it:
-the stream and the whole tree disagree as well.
+the stream and the whole tree disagree as well. Without the sentence "The following errors
+occurred" the whole tree too reads it as a complete report of no errors: the root is
+``read_body`` dropping ``unsure_rows`` along with a reading of no rows.
 """
 
 from __future__ import annotations
