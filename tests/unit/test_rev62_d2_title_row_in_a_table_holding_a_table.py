@@ -32,15 +32,21 @@ def _result(table: str) -> Report | Rejected:
     return parse_html(html_report(table), "rev62-d2@x")
 
 
-@pytest.mark.xfail(strict=True, reason="rev62 D2: title row counted in a table holding a table")
 @pytest.mark.parametrize(
     "table",
     [
-        f"<table>{TITLE}{HEADER_ROW}\n{ROWS}{WRAPPED}</table>",
-        f"<table>{HEADER_ROW}\n{USERS}{ROWS}{WRAPPED}</table>",
-        f"<table>{TITLE}{ROWS}{WRAPPED}</table>",
+        pytest.param(f"<table>{TITLE}{HEADER_ROW}\n{ROWS}{WRAPPED}</table>", id="above-header"),
+        pytest.param(
+            f"<table>{HEADER_ROW}\n{USERS}{ROWS}{WRAPPED}</table>",
+            id="under-header",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="rev62 D2: a title under the header of a table holding a table is "
+                "read as a short row, unsure",
+            ),
+        ),
+        pytest.param(f"<table>{TITLE}{ROWS}{WRAPPED}</table>", id="header-less"),
     ],
-    ids=["above-header", "under-header", "header-less"],
 )
 def test_a_title_row_reads_alike_with_or_without_a_table_inside(table: str) -> None:
     plain = _result(table.replace(WRAPPED, ""))

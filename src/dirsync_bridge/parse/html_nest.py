@@ -34,7 +34,7 @@ from lxml import etree
 
 from .body import Row, Shape, table_shape
 from .html_short_rows import html_shaped_reading
-from .html_spans import doubtful_row, spanned_views
+from .html_spans import doubtful_row, is_title, spanned_views
 from .html_tree import BLOCK_TAGS, CELLS, SECTIONS, marks_undone, own_text, plain_rows
 
 Reading = tuple[list[Row] | None, int]
@@ -132,6 +132,7 @@ def _own(
         return _Table(shape=Shape(None, -1, streamed.strong), error=error, streamed=streamed)
     found = _Table()
     pairs: list[list[str]] = []
+    doubts: list[bool] = []  # of each own row, when a table is inside it: a cell spans
     if table.find(".//table") is None:
         spanned = spanned_views(table)
         if spanned is None:
@@ -151,7 +152,7 @@ def _own(
             found.in_cells.update(held)
             if not held:  # a plain row: read as a table with no table inside reads it
                 texts = [own_text(cell) for cell in cells]
-            found.spanned += doubtful_row(cells, texts)  # as with no table inside
+            doubts.append(doubtful_row(cells, texts) and not is_title(texts))
             found.rows.append((cells, texts, held))
             # A row around an error table is layout: it tells nothing of this table.
             views.append(None if any(own[inner].holds for inner in held) else texts)
@@ -162,7 +163,15 @@ def _own(
                 pairs.append(
                     [marks_undone(cell) if len(cell) else cell.text or "" for cell in cells]
                 )
-    found.shape = table_shape(views, pairs)
+    found.shape = shape = table_shape(views, pairs)
+    if shape is not None and any(doubts):
+        # Counted as in a table with no table inside (``html_spans.spanned_views``): the
+        # header and the rows read as data, never a title (review rev62 D2).
+        found.spanned = sum(
+            doubt
+            for at, (doubt, (_, texts, _)) in enumerate(zip(doubts, found.rows, strict=True))
+            if (at >= shape.header if shape.roles is not None else len(texts) == 2)
+        )
     # Nested, only a plain error table is one of its own: a one-cell "Details" note is not.
     found.error = found.shape is not None and (found.shape.strong or not nested)
     return found

@@ -320,10 +320,16 @@ def _not_report_subject(subject: str | None) -> str:
 def read_body(parts: Parts) -> BodyFacts:
     """The body that lists the errors: HTML tables first, then plain text, then HTML text."""
     fallbacks: list[BodyFacts] = []
+    doubtful: list[BodyFacts] = []
     for html in parts.html:
         facts = html_facts(parts, html)
         if facts.rows or facts.cut:
             return facts
+        if facts.unsure_rows:
+            # Rows left out though they may hold errors, none read: never a report of no
+            # errors nor the text read instead, unless a plain part lists rows (rev62 D1).
+            doubtful.append(facts)
+            continue
         as_text = read_text(facts.text)
         if facts.empty_table:
             # Its error table is there and empty: a report of no errors, whose sentence is
@@ -335,6 +341,8 @@ def read_body(parts: Parts) -> BodyFacts:
         if facts.rows:
             return facts
         fallbacks.append(facts)
+    if doubtful:
+        return doubtful[0]
     # Any reading whose errors' sentence is followed by no row read is refused, though
     # another part be an empty table: rows unread, never a report of no errors (rev54).
     unread = [f for f in fallbacks if f.errors_sentence and not f.rows]
