@@ -8,22 +8,27 @@ For unit tests that hand-build one odd report: ``html_report``/``table_report`` 
 of the test's own into that shape and ``parse_html`` reads it; ``plain_head``/``parse_plain``
 do the same for a 2013 plain-text body (``PLAIN_INTRO`` then the test's rows); ``errors_of``
 and ``read_plain`` give what the parser read as (identity, kind) pairs; ``read_both`` reads
-an HTML body by the stream and by the whole tree, for tests that the two read it alike.
+an HTML body by the stream and by the whole tree, for tests that the two read it alike, and
+``read_streamed`` by the stream alone, counting any fall-back to the whole tree.
 """
 
 from __future__ import annotations
 
 import quopri
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from dirsync_bridge.models import Rejected, Report
 from dirsync_bridge.parse import tables
 from dirsync_bridge.parse.body import BodyFacts
 from dirsync_bridge.parse.message import parse_message
 from dirsync_bridge.parse.tables import read_html_pieces
+
+if TYPE_CHECKING:
+    import pytest
 
 DUPLICATE = (
     "Unable to update this object because the following attributes associated with this "
@@ -163,6 +168,22 @@ def read_both(html: str, size: int) -> tuple[BodyFacts, BodyFacts]:
     the whole tree reads of it: the two a stream-vs-tree test compares."""
     streamed = read_html_pieces(lambda: (html[i : i + size] for i in range(0, len(html), size)))
     return streamed, tables._read_tree(iter([html]))
+
+
+def read_streamed(html: str, size: int, monkeypatch: pytest.MonkeyPatch) -> tuple[BodyFacts, int]:
+    """What the stream reads of ``html`` in pieces of ``size`` characters, and how many times it
+    gave up and read the whole tree instead (a large report read so is held whole in memory)."""
+    whole_reads = 0
+    tree = tables._read_tree
+
+    def counted(pieces: Iterable[str]) -> BodyFacts:
+        nonlocal whole_reads
+        whole_reads += 1
+        return tree(pieces)
+
+    monkeypatch.setattr(tables, "_read_tree", counted)
+    streamed = read_html_pieces(lambda: (html[i : i + size] for i in range(0, len(html), size)))
+    return streamed, whole_reads
 
 
 def head_2013(message_id: str) -> bytes:

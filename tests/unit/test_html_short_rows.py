@@ -11,7 +11,6 @@ the stream and the whole tree read it alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,9 +18,6 @@ import pytest
 
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import tables
-from dirsync_bridge.parse.body import BodyFacts
-from dirsync_bridge.parse.tables import read_html_pieces
 from dirsync_bridge.pipeline import run_pass
 from dirsync_bridge.ports import RawMessage
 
@@ -36,6 +32,7 @@ from ..reportgen import (
     errors_of,
     parse_html,
     read_both,
+    read_streamed,
     table_report,
 )
 from .test_core_with_fakes import parts
@@ -189,13 +186,5 @@ def test_a_short_row_after_streamed_rows_is_read_by_the_stream_not_the_whole_tre
     html = (
         f"<html><body><table>{HEADER}{STREAMED['after-many-streamed-rows']}</table></body></html>"
     )
-    read_whole: list[int] = []
-    tree = tables._read_tree
-
-    def spy(pieces: Iterable[str]) -> BodyFacts:
-        read_whole.append(1)
-        return tree(pieces)
-
-    monkeypatch.setattr(tables, "_read_tree", spy)
-    facts = read_html_pieces(lambda: (html[i : i + 64] for i in range(0, len(html), 64)))
-    assert read_whole == [] and facts.unsure_rows == 1 and len(facts.rows) == 40
+    facts, whole_reads = read_streamed(html, 64, monkeypatch)
+    assert whole_reads == 0 and facts.unsure_rows == 1 and len(facts.rows) == 40

@@ -7,16 +7,11 @@ with the report complete. The stream and the whole tree read such tables alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pytest
 from lxml import etree
 
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import tables
-from dirsync_bridge.parse.body import BodyFacts
 from dirsync_bridge.parse.html_spans import span
-from dirsync_bridge.parse.tables import read_html_pieces
 
 from ..reportgen import (
     ANN_DUP,
@@ -28,6 +23,7 @@ from ..reportgen import (
     html_report,
     parse_html,
     read_both,
+    read_streamed,
 )
 
 HEADER = HEADER_ROW + "\n"
@@ -167,16 +163,8 @@ def test_spanning_tracking_id_and_spacer_rows_under_a_known_header_are_still_str
     tracking = '<tr><td colspan="2">Tracking Id: 466344fe-a7c5-403e-8b0a-8621752ac178</td></tr>'
     rows = (_row("ann", ANN_DUP) + tracking + "<tr><td colspan=2> </td></tr>") * 50
     html = f"<html><body><table>{HEADER}{rows}</table></body></html>"
-    read_whole: list[int] = []
-    tree = tables._read_tree
-
-    def spy(pieces: Iterable[str]) -> BodyFacts:
-        read_whole.append(1)
-        return tree(pieces)
-
-    monkeypatch.setattr(tables, "_read_tree", spy)
-    facts = read_html_pieces(lambda: (html[i : i + 64] for i in range(0, len(html), 64)))
-    assert read_whole == [] and facts.unsure_rows == 0
+    facts, whole_reads = read_streamed(html, 64, monkeypatch)
+    assert whole_reads == 0 and facts.unsure_rows == 0
     assert len(facts.rows) == 50 and all(row.tracking_id for row in facts.rows)
 
 
