@@ -7,19 +7,28 @@ as Exchange sent them, so every report goes through the real parser.
 For unit tests that hand-build one odd report: ``html_report``/``table_report`` put a table
 of the test's own into that shape and ``parse_html`` reads it; ``plain_head``/``parse_plain``
 do the same for a 2013 plain-text body (``PLAIN_INTRO`` then the test's rows); ``errors_of``
-and ``read_plain`` give what the parser read as (identity, kind) pairs.
+and ``read_plain`` give what the parser read as (identity, kind) pairs; ``read_both`` reads
+an HTML body by the stream and by the whole tree, for tests that the two read it alike, and
+``read_streamed`` by the stream alone, counting any fall-back to the whole tree.
 """
 
 from __future__ import annotations
 
 import quopri
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from dirsync_bridge.models import Rejected, Report
+from dirsync_bridge.parse import tables
+from dirsync_bridge.parse.body import BodyFacts
 from dirsync_bridge.parse.message import parse_message
+from dirsync_bridge.parse.tables import read_html_pieces
+
+if TYPE_CHECKING:
+    import pytest
 
 DUPLICATE = (
     "Unable to update this object because the following attributes associated with this "
@@ -86,9 +95,11 @@ def duplicate(attribute: str, *values: str) -> str:
     return DUPLICATE.format(attribute=attribute, values=",".join(values))
 
 
-# Ann's and Ben's proxy-address duplicates: the messages of the rows most hand-built tables hold.
+# Ann's, Ben's and Cat's proxy-address duplicates: the messages of the rows most hand-built
+# tables hold.
 ANN_DUP = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
 BEN_DUP = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
+CAT_DUP = duplicate("ProxyAddresses", "smtp:cat@contoso.com")
 
 
 def quarantine(attribute: str, *values: str) -> str:
@@ -150,6 +161,29 @@ def html_report(table: str) -> str:
 def parse_html(html: str, message_id: str) -> Report | Rejected:
     """What the real parser makes of ``html`` sent as a report email at ``AT``."""
     return parse_message(_email(html, AT, message_id), "x.eml", None)
+
+
+def read_both(html: str, size: int) -> tuple[BodyFacts, BodyFacts]:
+    """What the stream reads of ``html`` handed over in pieces of ``size`` characters, and what
+    the whole tree reads of it: the two a stream-vs-tree test compares."""
+    streamed = read_html_pieces(lambda: (html[i : i + size] for i in range(0, len(html), size)))
+    return streamed, tables._read_tree(iter([html]))
+
+
+def read_streamed(html: str, size: int, monkeypatch: pytest.MonkeyPatch) -> tuple[BodyFacts, int]:
+    """What the stream reads of ``html`` in pieces of ``size`` characters, and how many times it
+    gave up and read the whole tree instead (a large report read so is held whole in memory)."""
+    whole_reads = 0
+    tree = tables._read_tree
+
+    def counted(pieces: Iterable[str]) -> BodyFacts:
+        nonlocal whole_reads
+        whole_reads += 1
+        return tree(pieces)
+
+    monkeypatch.setattr(tables, "_read_tree", counted)
+    streamed = read_html_pieces(lambda: (html[i : i + size] for i in range(0, len(html), size)))
+    return streamed, whole_reads
 
 
 def head_2013(message_id: str) -> bytes:

@@ -11,36 +11,39 @@ the stream and the whole tree read it alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from dirsync_bridge.ledger.store import Ledger
 from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse import tables
-from dirsync_bridge.parse.body import BodyFacts
-from dirsync_bridge.parse.message import parse_message
-from dirsync_bridge.parse.tables import read_html_pieces
 from dirsync_bridge.pipeline import run_pass
 from dirsync_bridge.ports import RawMessage
 
 from ..fakes import ListSource, MemorySink
-from ..reportgen import _email, duplicate, report_html
+from ..reportgen import (
+    ANN_DUP,
+    AT,
+    BEN_DUP,
+    DUPLICATE_KIND,
+    HEADER_ROW,
+    _email,
+    errors_of,
+    parse_html,
+    read_both,
+    read_streamed,
+    table_report,
+)
 from .test_core_with_fakes import parts
 
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>\n"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
-DUPLICATE = "AttributeValueMustBeUnique"
+HEADER = HEADER_ROW + "\n"
 TRACKING = "Tracking Id: 466344fe-a7c5-403e-8b0a-8621752ac178"
 SIZES = [1, 3, 64, 4096, 1 << 20]  # the property test's (test_tables)
 
 SHORT_ROWS = {
-    "an-error-text": f"<tr><td>{BEN}</td></tr>\n",
-    "an-address-and-an-error-text": f"<tr><td>ben@contoso.com {BEN}</td></tr>\n",
+    "an-error-text": f"<tr><td>{BEN_DUP}</td></tr>\n",
+    "an-address-and-an-error-text": f"<tr><td>ben@contoso.com {BEN_DUP}</td></tr>\n",
     "an-address-alone": "<tr><td>ben@contoso.com</td></tr>\n",
 }
 
@@ -49,24 +52,20 @@ def _row(who: str, message: str) -> str:
     return f"<tr><td>{who}@contoso.com</td><td>{message}</td></tr>\n"
 
 
-def _html(rows: str, header: str = HEADER) -> str:
-    return report_html("Contoso", AT, []).replace(HEADER + "</table>", header + rows + "</table>")
-
-
-def _report(rows: str, header: str = HEADER, at: datetime = AT) -> Report | Rejected:
-    return parse_message(_email(_html(rows, header), at, "short@x"), "x.eml", None)
+def _report(rows: str, header: str = HEADER) -> Report | Rejected:
+    return parse_html(table_report(rows, header), "short@x")
 
 
 def _errors(result: Report | Rejected) -> list[tuple[str | None, str]]:
     assert isinstance(result, Report), result
-    return [(error.identity, error.kind) for error in result.errors]
+    return errors_of(result)
 
 
 @pytest.mark.parametrize("short", SHORT_ROWS.values(), ids=SHORT_ROWS.keys())
 def test_a_row_shorter_than_the_header_never_leaves_the_report_complete(short: str) -> None:
-    result = _report(_row("ann", ANN) + short)
+    result = _report(_row("ann", ANN_DUP) + short)
     errors = _errors(result)
-    assert ("ann@contoso.com", DUPLICATE) in errors
+    assert ("ann@contoso.com", DUPLICATE_KIND) in errors
     # Seen before html_short_rows: complete True, the row an Unknown error named by its text.
     assert isinstance(result, Report) and result.complete is False, errors
 
@@ -75,30 +74,30 @@ def test_a_row_shorter_than_the_header_never_leaves_the_report_complete(short: s
     "short", [SHORT_ROWS["an-error-text"], SHORT_ROWS["an-address-and-an-error-text"]]
 )
 def test_a_short_row_holding_an_error_text_is_never_filed_under_that_text(short: str) -> None:
-    errors = _errors(_report(_row("ann", ANN) + short + _row("cat", ANN)))
-    assert errors == [("ann@contoso.com", DUPLICATE), ("cat@contoso.com", DUPLICATE)]
+    errors = _errors(_report(_row("ann", ANN_DUP) + short + _row("cat", ANN_DUP)))
+    assert errors == [("ann@contoso.com", DUPLICATE_KIND), ("cat@contoso.com", DUPLICATE_KIND)]
 
 
 def test_a_short_row_of_an_identity_alone_is_listed_but_the_report_incomplete() -> None:
-    result = _report(_row("ann", ANN) + SHORT_ROWS["an-address-alone"])
-    assert _errors(result) == [("ann@contoso.com", DUPLICATE), ("ben@contoso.com", "Unknown")]
+    result = _report(_row("ann", ANN_DUP) + SHORT_ROWS["an-address-alone"])
+    assert _errors(result) == [("ann@contoso.com", DUPLICATE_KIND), ("ben@contoso.com", "Unknown")]
     assert isinstance(result, Report) and result.complete is False
 
 
 def test_a_row_not_reaching_the_message_of_a_three_column_header_is_left_out() -> None:
     header = "<tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
     rows = (
-        f"<tr><td>ann@contoso.com</td><td>1</td><td>{ANN}</td></tr>\n"
-        f"<tr><td>x</td><td>{BEN}</td></tr>\n"
+        f"<tr><td>ann@contoso.com</td><td>1</td><td>{ANN_DUP}</td></tr>\n"
+        f"<tr><td>x</td><td>{BEN_DUP}</td></tr>\n"
     )
     result = _report(rows, header)
-    assert _errors(result) == [("ann@contoso.com", DUPLICATE)]
+    assert _errors(result) == [("ann@contoso.com", DUPLICATE_KIND)]
     assert isinstance(result, Report) and result.complete is False
 
 
 def _message(day: int, rows: str) -> RawMessage:
     at = AT + timedelta(days=day)
-    return RawMessage(f"report-{day}.eml", _email(_html(rows), at, f"<r{day}@contoso.com>"))
+    return RawMessage(f"report-{day}.eml", _email(table_report(rows), at, f"<r{day}@contoso.com>"))
 
 
 def test_bens_open_ticket_does_not_resolve_while_his_row_is_short_and_no_junk_is_filed(
@@ -106,8 +105,8 @@ def test_bens_open_ticket_does_not_resolve_while_his_row_is_short_and_no_junk_is
 ) -> None:
     ledger = Ledger.open(tmp_path / "state.db")
     sink = MemorySink()
-    first = _message(0, _row("ann", ANN) + _row("ben", BEN))
-    later = [_message(day, _row("ann", ANN) + SHORT_ROWS["an-error-text"]) for day in (1, 2, 3)]
+    first = _message(0, _row("ann", ANN_DUP) + _row("ben", BEN_DUP))
+    later = [_message(day, _row("ann", ANN_DUP) + SHORT_ROWS["an-error-text"]) for day in (1, 2, 3)]
     try:
         run_pass(ListSource([first, *later]), parts(tmp_path, ledger, sink))
         summaries = {t.content.summary: t for t in sink.tickets.values()}
@@ -125,24 +124,30 @@ def test_bens_open_ticket_does_not_resolve_while_his_row_is_short_and_no_junk_is
 
 
 def test_a_one_cell_tracking_id_row_under_its_error_is_still_its_id_the_report_complete() -> None:
-    rows = _row("ann", ANN) + f"<tr><td>{TRACKING}</td></tr>\n" + _row("cat", ANN)
+    rows = _row("ann", ANN_DUP) + f"<tr><td>{TRACKING}</td></tr>\n" + _row("cat", ANN_DUP)
     result = _report(rows)
-    assert _errors(result) == [("ann@contoso.com", DUPLICATE), ("cat@contoso.com", DUPLICATE)]
+    assert _errors(result) == [
+        ("ann@contoso.com", DUPLICATE_KIND),
+        ("cat@contoso.com", DUPLICATE_KIND),
+    ]
     assert isinstance(result, Report) and result.complete is True
     assert result.errors[0].tracking_id == "466344fe-a7c5-403e-8b0a-8621752ac178"
 
 
 @pytest.mark.parametrize("spacer", ["<tr><td></td></tr>\n", "<tr><td> &nbsp; </td></tr>\n"])
 def test_an_empty_one_cell_spacer_row_leaves_the_report_complete(spacer: str) -> None:
-    result = _report(_row("ann", ANN) + spacer + _row("cat", ANN))
-    assert _errors(result) == [("ann@contoso.com", DUPLICATE), ("cat@contoso.com", DUPLICATE)]
+    result = _report(_row("ann", ANN_DUP) + spacer + _row("cat", ANN_DUP))
+    assert _errors(result) == [
+        ("ann@contoso.com", DUPLICATE_KIND),
+        ("cat@contoso.com", DUPLICATE_KIND),
+    ]
     assert isinstance(result, Report) and result.complete is True
 
 
 def test_a_row_reaching_the_message_column_with_fewer_cells_than_the_header_is_read() -> None:
     header = "<tr><th>Identity</th><th>Error Description</th><th>Object ID</th></tr>\n"
-    result = _report(_row("ann", ANN), header)
-    assert _errors(result) == [("ann@contoso.com", DUPLICATE)]
+    result = _report(_row("ann", ANN_DUP), header)
+    assert _errors(result) == [("ann@contoso.com", DUPLICATE_KIND)]
     assert isinstance(result, Report) and result.complete is True
 
 
@@ -151,13 +156,13 @@ def test_a_row_reaching_the_message_column_with_fewer_cells_than_the_header_is_r
 
 
 STREAMED = {
-    "after-many-streamed-rows": _row("ann", ANN) * 40 + SHORT_ROWS["an-error-text"],
-    "identity-after-many": _row("ann", ANN) * 40 + SHORT_ROWS["an-address-alone"],
-    "among-the-first-rows": SHORT_ROWS["an-address-and-an-error-text"] + _row("ann", ANN) * 40,
-    "then-a-tracking-row": _row("ann", ANN) * 9
+    "after-many-streamed-rows": _row("ann", ANN_DUP) * 40 + SHORT_ROWS["an-error-text"],
+    "identity-after-many": _row("ann", ANN_DUP) * 40 + SHORT_ROWS["an-address-alone"],
+    "among-the-first-rows": SHORT_ROWS["an-address-and-an-error-text"] + _row("ann", ANN_DUP) * 40,
+    "then-a-tracking-row": _row("ann", ANN_DUP) * 9
     + SHORT_ROWS["an-address-alone"]
     + f"<tr><td>{TRACKING}</td></tr>\n"
-    + _row("cat", ANN),
+    + _row("cat", ANN_DUP),
 }
 
 
@@ -165,8 +170,7 @@ STREAMED = {
 @pytest.mark.parametrize("size", SIZES)
 def test_short_rows_read_alike_streamed_or_whole(rows: str, size: int) -> None:
     html = f"<html><body><table>{HEADER}{rows}</table><p>Bye</p></body></html>"
-    whole = tables._read_tree(iter([html]))
-    streamed = read_html_pieces(lambda: (html[i : i + size] for i in range(0, len(html), size)))
+    streamed, whole = read_both(html, size)
     assert (streamed.rows, streamed.text, streamed.unsure_rows) == (
         whole.rows,
         whole.text,
@@ -182,13 +186,5 @@ def test_a_short_row_after_streamed_rows_is_read_by_the_stream_not_the_whole_tre
     html = (
         f"<html><body><table>{HEADER}{STREAMED['after-many-streamed-rows']}</table></body></html>"
     )
-    read_whole: list[int] = []
-    tree = tables._read_tree
-
-    def spy(pieces: Iterable[str]) -> BodyFacts:
-        read_whole.append(1)
-        return tree(pieces)
-
-    monkeypatch.setattr(tables, "_read_tree", spy)
-    facts = read_html_pieces(lambda: (html[i : i + 64] for i in range(0, len(html), 64)))
-    assert read_whole == [] and facts.unsure_rows == 1 and len(facts.rows) == 40
+    facts, whole_reads = read_streamed(html, 64, monkeypatch)
+    assert whole_reads == 0 and facts.unsure_rows == 1 and len(facts.rows) == 40

@@ -8,33 +8,20 @@ The stream reads such a table whole too, so both readers agree on the misreading
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse.message import parse_message
+from dirsync_bridge.models import Report
 
-from ..reportgen import _email, duplicate, report_html
+from ..reportgen import ANN_DUP, BEN_DUP, CAT_DUP, parse_html, table_report
 
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>\n"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
-CAT = duplicate("ProxyAddresses", "smtp:cat@contoso.com")
 NOTE = "<table><tr><td>See the KB article</td></tr></table>"
-
-
-def _report(table: str) -> Report | Rejected:
-    html = report_html("Contoso", AT, []).replace(EMPTY, table)
-    return parse_message(_email(html, AT, "rev60-d3@x"), "x.eml", None)
 
 
 @pytest.mark.parametrize(
     "spanning",
     [
-        f"<tr><td rowspan=2>ann@contoso.com</td><td>{ANN}</td></tr>\n<tr><td>{BEN}</td></tr>\n",
+        f"<tr><td rowspan=2>ann@contoso.com</td><td>{ANN_DUP}</td></tr>\n"
+        f"<tr><td>{BEN_DUP}</td></tr>\n",
         "<tr><td colspan=2>ben@contoso.com Unable to sync this object</td></tr>\n",
     ],
     ids=["rowspan-continuation", "identity-and-message-in-one-cell"],
@@ -42,8 +29,8 @@ def _report(table: str) -> Report | Rejected:
 def test_spans_in_an_error_table_with_a_note_table_are_never_misread_complete(
     spanning: str,
 ) -> None:
-    rows = f"{spanning}<tr><td>cat@contoso.com</td><td>{CAT}{NOTE}</td></tr>\n"
-    result = _report(f"<table>{HEADER}{rows}</table>")
+    rows = f"{spanning}<tr><td>cat@contoso.com</td><td>{CAT_DUP}{NOTE}</td></tr>\n"
+    result = parse_html(table_report(rows), "rev60-d3@x")
     assert isinstance(result, Report), result
     identities = [error.identity or "" for error in result.errors]
     # Seen at 0677149 (and 8493556): an identity that is the error's text, complete True.

@@ -13,30 +13,16 @@ to the table's end; and Python's ``\\d``/``\\s`` take any Unicode digit or space
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dirsync_bridge.models import Report
 
-from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse.message import parse_message
+from ..reportgen import ANN_DUP, CAT_DUP, DUPLICATE_KIND, errors_of, parse_html, table_report
 
-from ..reportgen import _email, duplicate, report_html
-
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>\n"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-CAT = duplicate("ProxyAddresses", "smtp:cat@contoso.com")
-DUPLICATE = "AttributeValueMustBeUnique"
-CAT_ROW = f"<tr><td>cat@contoso.com</td><td>{CAT}</td></tr>\n"
-
-
-def _report(table: str) -> Report | Rejected:
-    html = report_html("Contoso", AT, []).replace(EMPTY, table)
-    return parse_message(_email(html, AT, "rev60-d6@x"), "x.eml", None)
+CAT_ROW = f"<tr><td>cat@contoso.com</td><td>{CAT_DUP}</td></tr>\n"
 
 
 def test_a_colspan_with_leading_zeros_spans_as_in_a_browser() -> None:
     row = '<tr><td colspan="0000002">ben@contoso.com Unable to sync this object</td></tr>\n'
-    result = _report(f"<table>{HEADER}{row}{CAT_ROW}</table>")
+    result = parse_html(table_report(row + CAT_ROW), "rev60-d6@x")
     assert isinstance(result, Report), result
     identities = [error.identity or "" for error in result.errors]
     # Seen at 0677149: identity 'ben@contoso.com Unable to sync this object', complete True.
@@ -45,9 +31,9 @@ def test_a_colspan_with_leading_zeros_spans_as_in_a_browser() -> None:
 
 
 def test_a_colspan_of_a_unicode_digit_is_no_span_as_in_a_browser() -> None:
-    row = f'<tr><td colspan="\u0662">ann@contoso.com</td><td>{ANN}</td></tr>\n'
-    result = _report(f"<table>{HEADER}{row}{CAT_ROW}</table>")
+    row = f'<tr><td colspan="\u0662">ann@contoso.com</td><td>{ANN_DUP}</td></tr>\n'
+    result = parse_html(table_report(row + CAT_ROW), "rev60-d6@x")
     assert isinstance(result, Report), result
-    errors = [(error.identity, error.kind) for error in result.errors]
+    errors = errors_of(result)
     # Seen at 0677149: [cat] alone, complete False (8493556: ann and cat, complete True).
-    assert errors == [("ann@contoso.com", DUPLICATE), ("cat@contoso.com", DUPLICATE)]
+    assert errors == [("ann@contoso.com", DUPLICATE_KIND), ("cat@contoso.com", DUPLICATE_KIND)]

@@ -8,33 +8,19 @@ At 8493556 the id went with ben's (misread) row.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse.message import parse_message
+from dirsync_bridge.models import Report
 
-from ..reportgen import _email, duplicate, report_html
+from ..reportgen import ANN_DUP, BEN_DUP, CAT_DUP, parse_html, table_report
 
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>\n"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
-CAT = duplicate("ProxyAddresses", "smtp:cat@contoso.com")
 BENS_ID = "466344fe-a7c5-403e-8b0a-8621752ac178"
-
-
-def _report(table: str) -> Report | Rejected:
-    html = report_html("Contoso", AT, []).replace(EMPTY, table)
-    return parse_message(_email(html, AT, "rev60-d7@x"), "x.eml", None)
 
 
 @pytest.mark.parametrize(
     "left_out",
     [
-        f"<tr><td colspan=2>ben@contoso.com {BEN}</td></tr>\n",
+        f"<tr><td colspan=2>ben@contoso.com {BEN_DUP}</td></tr>\n",
         "<tr><th colspan=2>Users</th></tr>\n",
     ],
     ids=["odd-row", "title-row"],
@@ -43,11 +29,11 @@ def test_a_tracking_id_row_after_a_row_left_out_is_not_given_to_another_objects_
     left_out: str,
 ) -> None:
     rows = (
-        f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>\n{left_out}"
+        f"<tr><td>ann@contoso.com</td><td>{ANN_DUP}</td></tr>\n{left_out}"
         f"<tr><td colspan=2>Tracking Id: {BENS_ID}</td></tr>\n"
-        f"<tr><td>cat@contoso.com</td><td>{CAT}</td></tr>\n"
+        f"<tr><td>cat@contoso.com</td><td>{CAT_DUP}</td></tr>\n"
     )
-    result = _report(f"<table>{HEADER}{rows}</table>")
+    result = parse_html(table_report(rows), "rev60-d7@x")
     assert isinstance(result, Report), result
     ann = [error for error in result.errors if error.identity == "ann@contoso.com"]
     # Seen at 0677149: ann's error with tracking id 466344fe-... (ben's row's id).

@@ -10,24 +10,13 @@ identity, complete.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse.message import parse_message
+from dirsync_bridge.models import Report
 
-from ..reportgen import _email, duplicate, report_html
+from ..reportgen import DUPLICATE_KIND, duplicate, errors_of, parse_html, table_report
 
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
-DUPLICATE = "AttributeValueMustBeUnique"
 KB = '<a href="https://support.microsoft.com/kb/2647098">Details</a>'
-
-
-def _report(table: str) -> Report | Rejected:
-    html = report_html("Contoso", AT, []).replace(EMPTY, table)
-    return parse_message(_email(html, AT, "rev60-d8@x"), "x.eml", None)
 
 
 def _rows(severity: bool) -> str:
@@ -45,12 +34,12 @@ def test_a_header_cell_spanning_two_columns_stays_the_header(severity: bool) -> 
         + ("<th>Severity</th>" if severity else "")
         + "<th colspan=2>Error Description</th></tr>\n"
     )
-    result = _report(f"<table>{header}{_rows(severity)}</table>")
+    result = parse_html(table_report(_rows(severity), header), "rev60-d8@x")
     assert isinstance(result, Report), result
-    errors = [(error.identity, error.kind) for error in result.errors]
+    errors = errors_of(result)
     # Seen at 0677149: [(None, 'Unknown')] * 2 (ann's row the header; ben's and cat's read
     # with message 'Details' / 'Error'), complete True; at 8493556: ann, ben, cat, complete.
     assert result.complete is False or errors == [
-        (f"{who}@contoso.com", DUPLICATE) for who in ("ann", "ben", "cat")
+        (f"{who}@contoso.com", DUPLICATE_KIND) for who in ("ann", "ben", "cat")
     ], errors
     assert all(identity is not None for identity, _ in errors), errors

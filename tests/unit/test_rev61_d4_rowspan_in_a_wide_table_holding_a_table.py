@@ -11,37 +11,24 @@ left out and the report incomplete (``html_spans``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse.message import parse_message
+from dirsync_bridge.models import Report
 
-from ..reportgen import _email, duplicate, report_html
+from ..reportgen import ANN_DUP, BEN_DUP, CAT_DUP, errors_of, parse_html, table_report
 
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
 HEADER = "<tr><th>Identity</th><th>Error Description</th><th>Object Id</th></tr>\n"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-BEN = duplicate("ProxyAddresses", "smtp:ben@contoso.com")
-CAT = duplicate("ProxyAddresses", "smtp:cat@contoso.com")
 NOTE = "<table><tr><td>See the KB article</td></tr></table>"
 ANNS = "0c1d7f1e-1111-4a2b-9c3d-000000000001"
 BENS = "0c1d7f1e-1111-4a2b-9c3d-000000000002"
 
 
-def _report(table: str) -> Report | Rejected:
-    html = report_html("Contoso", AT, []).replace(EMPTY, table)
-    return parse_message(_email(html, AT, "rev61-d4@x"), "x.eml", None)
-
-
 @pytest.mark.parametrize(
     "spanning",
     [
-        f"<tr><td rowspan=2>ann@contoso.com</td><td>{ANN}</td><td>{ANNS}</td></tr>\n"
-        f"<tr><td>{BEN}</td><td>{BENS}</td></tr>\n",
-        f"<tr><td>ann@contoso.com</td><td rowspan=2>{ANN}</td><td>{ANNS}</td></tr>\n"
+        f"<tr><td rowspan=2>ann@contoso.com</td><td>{ANN_DUP}</td><td>{ANNS}</td></tr>\n"
+        f"<tr><td>{BEN_DUP}</td><td>{BENS}</td></tr>\n",
+        f"<tr><td>ann@contoso.com</td><td rowspan=2>{ANN_DUP}</td><td>{ANNS}</td></tr>\n"
         f"<tr><td>ben@contoso.com</td><td>{BENS}</td></tr>\n",
     ],
     ids=["identity-spans-two-rows", "message-spans-two-rows"],
@@ -49,9 +36,9 @@ def _report(table: str) -> Report | Rejected:
 def test_a_rowspan_in_a_wide_error_table_with_a_note_table_is_never_misread_complete(
     spanning: str,
 ) -> None:
-    rows = f"{spanning}<tr><td>cat@contoso.com</td><td>{CAT}{NOTE}</td><td>x</td></tr>\n"
-    result = _report(f"<table>{HEADER}{rows}</table>")
+    rows = f"{spanning}<tr><td>cat@contoso.com</td><td>{CAT_DUP}{NOTE}</td><td>x</td></tr>\n"
+    result = parse_html(table_report(rows, HEADER), "rev61-d4@x")
     assert isinstance(result, Report), result
-    errors = [(error.identity, error.kind) for error in result.errors]
+    errors = errors_of(result)
     # Seen at 8d9cbb0: ben's row as (<ben's error text>, Unknown) or (ben, Unknown), complete.
     assert result.complete is False, errors

@@ -9,25 +9,11 @@ rev60 D1 (``Unable to sync this object``) is the same defect with other words.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from dirsync_bridge.models import Rejected, Report
-from dirsync_bridge.parse.message import parse_message
+from dirsync_bridge.models import Report
 
-from ..reportgen import _email, duplicate, report_html
-
-AT = datetime(2020, 1, 1, tzinfo=UTC)
-EMPTY = "<table><tr><th>Identity</th><th>Error Description</th></tr>\n</table>"
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>\n"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
-CAT = duplicate("ProxyAddresses", "smtp:cat@contoso.com")
-
-
-def _report(table: str) -> Report | Rejected:
-    html = report_html("Contoso", AT, []).replace(EMPTY, table)
-    return parse_message(_email(html, AT, "rev61-d6@x"), "x.eml", None)
+from ..reportgen import ANN_DUP, CAT_DUP, parse_html, table_report
 
 
 @pytest.mark.parametrize(
@@ -37,11 +23,11 @@ def test_an_error_sentence_spanning_the_row_is_never_skipped_with_the_report_com
     text: str,
 ) -> None:
     rows = (
-        f"<tr><td>ann@contoso.com</td><td>{ANN}</td></tr>\n"
+        f"<tr><td>ann@contoso.com</td><td>{ANN_DUP}</td></tr>\n"
         f"<tr><td colspan=2>{text}</td></tr>\n"
-        f"<tr><td>cat@contoso.com</td><td>{CAT}</td></tr>\n"
+        f"<tr><td>cat@contoso.com</td><td>{CAT_DUP}</td></tr>\n"
     )
-    result = _report(f"<table>{HEADER}{rows}</table>")
+    result = parse_html(table_report(rows), "rev61-d6@x")
     assert isinstance(result, Report), result
     messages = " ".join(f"{error.identity} {error.kind}" for error in result.errors)
     # Seen at 8d9cbb0: ann and cat only, complete True (8493556: the row filed as Unknown).

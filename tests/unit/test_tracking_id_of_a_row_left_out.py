@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from dirsync_bridge.parse import tables
 from dirsync_bridge.parse.tables import read_html_pieces
 
-from ..reportgen import duplicate
+from ..reportgen import ANN_DUP, HEADER_ROW, duplicate, read_both
 
-HEADER = "<tr><th>Identity</th><th>Error Description</th></tr>\n"
-ANN = duplicate("ProxyAddresses", "smtp:ann@contoso.com")
+HEADER = HEADER_ROW + "\n"
 BENS_ID = "466344fe-a7c5-403e-8b0a-8621752ac178"
 LEFT_OUT = f"<tr><td>ben@contoso.com {duplicate('ProxyAddresses', 'smtp:ben@x.com')}</td></tr>\n"
 SIZES = [1, 3, 64, 4096, 1 << 20]  # the property test's (test_tables)
 
 
 def _row(who: str) -> str:
-    return f"<tr><td>{who}@contoso.com</td><td>{ANN}</td></tr>\n"
+    return f"<tr><td>{who}@contoso.com</td><td>{ANN_DUP}</td></tr>\n"
 
 
 def _tracking(cell: str = "td") -> str:
@@ -34,7 +32,7 @@ CASES = {
     "spacer-between": _row("ann") * 30 + LEFT_OUT + "<tr><td></td></tr>\n" + _tracking(),
     "spanning-id-row": _row("ann") * 30 + LEFT_OUT + _tracking("td colspan=2") + _row("cat"),
     "spanning-left-out": _row("ann") * 3
-    + f"<tr><td colspan=2>ben@contoso.com {ANN}</td></tr>\n"
+    + f"<tr><td colspan=2>ben@contoso.com {ANN_DUP}</td></tr>\n"
     + _tracking()
     + _row("cat"),
 }
@@ -44,8 +42,7 @@ CASES = {
 @pytest.mark.parametrize("size", SIZES)
 def test_the_id_of_a_row_left_out_goes_to_no_other_row(rows: str, size: int) -> None:
     html = f"<html><body><table>{HEADER}{rows}</table></body></html>"
-    whole = tables._read_tree(iter([html]))
-    streamed = read_html_pieces(lambda: (html[i : i + size] for i in range(0, len(html), size)))
+    streamed, whole = read_both(html, size)
     assert (streamed.rows, streamed.unsure_rows) == (whole.rows, whole.unsure_rows)
     assert [row.identity for row in streamed.rows if row.tracking_id == BENS_ID] == []
     assert streamed.unsure_rows >= 1
