@@ -51,11 +51,6 @@ def _forward(table: str) -> bytes:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev63 D1: an inline-forwarded HTML report drops unsure_rows: a row left out, "
-    "the report complete",
-)
 @pytest.mark.parametrize(
     "table",
     [

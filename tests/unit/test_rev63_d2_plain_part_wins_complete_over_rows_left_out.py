@@ -47,11 +47,6 @@ def _message(kind: str, parts: list[tuple[str, str]]) -> bytes:
     return message.as_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev63 D2: a plain part's rows win COMPLETE over an HTML part whose rows were "
-    "all left out",
-)
 @pytest.mark.parametrize(
     "raw",
     [
@@ -74,6 +69,11 @@ def _message(kind: str, parts: list[tuple[str, str]]) -> bytes:
                 ],
             ),
             id="plain-of-another-tenant",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="rev63 D2: a plain part of another tenant is read (incomplete) beside "
+                "an HTML part whose rows were all left out",
+            ),
         ),
     ],
 )

@@ -12,8 +12,6 @@ from __future__ import annotations
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
-import pytest
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -40,11 +38,6 @@ def _two_html_bodies() -> bytes:
     return message.as_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev63 D3: a later HTML part's rows win COMPLETE over an HTML part whose rows "
-    "were all left out",
-)
 def test_an_html_part_of_rows_left_out_is_never_resolved_by_a_later_html_part() -> None:
     result = parse_message(_two_html_bodies(), "x.eml", None)
     assert isinstance(result, Report), result

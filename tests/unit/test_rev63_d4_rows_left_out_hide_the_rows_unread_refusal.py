@@ -13,8 +13,6 @@ from __future__ import annotations
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
-import pytest
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -46,11 +44,6 @@ def _message() -> bytes:
     return message.as_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev63 D4: HTML rows all left out hide the rev54 refusal of a plain reading "
-    "whose errors sentence has no row",
-)
 def test_a_quoted_plain_part_is_still_refused_beside_html_rows_all_left_out() -> None:
     result = parse_message(_message(), "x.eml", None)
     # Seen: Report(complete=False, errors=()); 1dbf207^ refused it (not-a-report), 8493556

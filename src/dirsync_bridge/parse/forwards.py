@@ -52,8 +52,11 @@ def inline_forward(parts: Parts) -> InlineForward | None:
                 # A cut forward is refused like a cut report: taken as one, the rows not yet
                 # written would be absences, and the whole forward "already seen".
                 found = BodyFacts(facts.rows, rest, has_error_section=True, cut=facts.cut)
-                return InlineForward(sender, subject, found)
-            return InlineForward(sender, subject, read_text(rest))
+            else:
+                found = read_text(rest)
+            # Rows left out go with it, as in a report sent direct (review rev63 D1).
+            found.unsure_rows += facts.unsure_rows
+            return InlineForward(sender, subject, found)
     for part in parts.plain:
         text = part.text()
         block = _forward_block(text)

@@ -318,19 +318,25 @@ def _not_report_subject(subject: str | None) -> str:
 
 
 def read_body(parts: Parts) -> BodyFacts:
-    """The body that lists the errors: HTML tables first, then plain text, then HTML text."""
+    """The body that lists the errors: HTML tables first, then plain text, then HTML text.
+
+    An HTML part's rows left out though they may hold errors (``BodyFacts.unsure_rows``) go
+    with whatever part is read: the report is incomplete, nothing resolves by their absence
+    (reviews rev62 D1, rev63 D2, D3). A report's HTML part of such rows and none read is the
+    reading when no other part reads rows, never a report of no errors, nor its text."""
     fallbacks: list[BodyFacts] = []
     doubtful: list[BodyFacts] = []
+    doubt = 0
     for html in parts.html:
         facts = html_facts(parts, html)
         if facts.rows or facts.cut:
+            facts.unsure_rows += doubt
             return facts
-        if facts.unsure_rows:
-            # Rows left out though they may hold errors, none read: never a report of no
-            # errors nor the text read instead, unless a plain part lists rows (rev62 D1).
+        as_text = read_text(facts.text)
+        if facts.unsure_rows and (as_text.has_error_section or find_tenant(facts.text)[0]):
+            doubt += facts.unsure_rows  # a report's rows, not a newsletter's (rev63 D5)
             doubtful.append(facts)
             continue
-        as_text = read_text(facts.text)
         if facts.empty_table:
             # Its error table is there and empty: a report of no errors, whose sentence is
             # followed by no row as it should be (refused as rows unread since 7232bbb).
@@ -339,14 +345,15 @@ def read_body(parts: Parts) -> BodyFacts:
     for text in parts.plain:
         facts = read_text(text.text())
         if facts.rows:
+            facts.unsure_rows += doubt
             return facts
         fallbacks.append(facts)
-    if doubtful:
-        return doubtful[0]
     # Any reading whose errors' sentence is followed by no row read is refused, though
     # another part be an empty table: rows unread, never a report of no errors (rev54).
     unread = [f for f in fallbacks if f.errors_sentence and not f.rows]
     if unread:
         return unread[0]
+    if doubtful:
+        return doubtful[0]
     with_section = [f for f in fallbacks if f.has_error_section or find_tenant(f.text)[0]]
     return with_section[0] if with_section else (fallbacks[0] if fallbacks else BodyFacts())
