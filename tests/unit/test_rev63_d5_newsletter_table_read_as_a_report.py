@@ -8,6 +8,8 @@ so ``_report`` takes it for an incomplete report of no errors with no tenant, wh
 
 from __future__ import annotations
 
+import pytest
+
 from dirsync_bridge.models import Rejected
 
 from ..reportgen import parse_html
@@ -20,6 +22,12 @@ NEWSLETTER = (
 )
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="rev63 D5: a table of rows left out is doubt whatever the text around it says "
+    "(rev64 D2, D3: report text inside the table or in another part): read as an incomplete "
+    "report of no errors, not refused",
+)
 def test_a_table_of_short_rows_with_no_report_text_is_not_a_report() -> None:
     result = parse_html(NEWSLETTER, "rev63-d5@x")
     # Seen: Report(tenant=None, complete=False, errors=[]).

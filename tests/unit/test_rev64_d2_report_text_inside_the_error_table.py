@@ -45,11 +45,6 @@ def _message(html: str) -> bytes:
     return message.as_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev64 D2: report text inside the error table is not seen by the newsletter guard; "
-    "the rows left out are dropped and a plain part lacking one wins complete",
-)
 @pytest.mark.parametrize(
     "html",
     [

@@ -11,8 +11,6 @@ from __future__ import annotations
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
-import pytest
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
@@ -39,11 +37,6 @@ def _split_report() -> bytes:
     return message.as_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rev64 D3: rows left out in an HTML part with no report text of its own are dropped "
-    "when another part of the message is the report (complete)",
-)
 def test_rows_left_out_beside_another_parts_report_text_never_resolve() -> None:
     result = parse_message(_split_report(), "x.eml", None)
     assert isinstance(result, Report), result

@@ -333,8 +333,10 @@ def read_body(parts: Parts) -> BodyFacts:
             facts.unsure_rows += doubt
             return facts
         as_text = read_text(facts.text)
-        if facts.unsure_rows and (as_text.has_error_section or find_tenant(facts.text)[0]):
-            doubt += facts.unsure_rows  # a report's rows, not a newsletter's (rev63 D5)
+        if facts.unsure_rows:
+            # Whatever its text outside the tables says: the report's sentences may be inside
+            # the error table, or in another part (review rev64 D2, D3).
+            doubt += facts.unsure_rows
             doubtful.append(facts)
             continue
         if facts.empty_table:
