@@ -17,6 +17,8 @@ from __future__ import annotations
 import quopri
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -262,3 +264,17 @@ def _email(html: str, at: datetime, message_id: str) -> bytes:
         "Content-Transfer-Encoding: quoted-printable\n\n"
     )
     return head.encode("ascii") + body
+
+
+def multipart_report(kind: str, parts: Sequence[tuple[str, str]], message_id: str) -> bytes:
+    """A report email from Microsoft's sender at ``AT``, a multipart/``kind`` (``mixed``,
+    ``alternative``) of these ``(subtype, text)`` parts in order (``plain``, ``html``)."""
+    message = MIMEMultipart(kind)
+    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
+    message["To"] = "admin@contoso.com"
+    message["Subject"] = "Directory Synchronization Error Report"
+    message["Date"] = AT.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    message["Message-ID"] = f"<{message_id}>"
+    for subtype, text in parts:
+        message.attach(MIMEText(text, subtype, "utf-8"))
+    return message.as_bytes()

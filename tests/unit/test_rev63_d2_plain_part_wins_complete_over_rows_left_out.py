@@ -8,15 +8,12 @@ open problems not listed resolved). At 8493556 the HTML rows were read (Contoso,
 
 from __future__ import annotations
 
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-
 import pytest
 
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, html_report
+from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, html_report, multipart_report
 
 HEADER_3 = "<tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
 SHORT_ROWS = (
@@ -36,15 +33,7 @@ def _plain(tenant: str, rows: list[tuple[str, str]]) -> str:
 
 
 def _message(kind: str, parts: list[tuple[str, str]]) -> bytes:
-    message = MIMEMultipart(kind)
-    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
-    message["To"] = "admin@contoso.com"
-    message["Subject"] = "Directory Synchronization Error Report"
-    message["Date"] = AT.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    message["Message-ID"] = "<rev63-d2@x>"
-    for subtype, text in parts:
-        message.attach(MIMEText(text, subtype, "utf-8"))
-    return message.as_bytes()
+    return multipart_report(kind, parts, "rev63-d2@x")
 
 
 @pytest.mark.parametrize(

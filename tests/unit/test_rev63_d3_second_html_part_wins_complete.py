@@ -9,13 +9,10 @@ dropped.
 
 from __future__ import annotations
 
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, html_report, report_html
+from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, html_report, multipart_report, report_html
 
 HEADER_3 = "<tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
 SHORT_ROWS = (
@@ -25,17 +22,9 @@ SHORT_ROWS = (
 
 
 def _two_html_bodies() -> bytes:
-    message = MIMEMultipart("mixed")
-    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
-    message["To"] = "admin@contoso.com"
-    message["Subject"] = "Directory Synchronization Error Report"
-    message["Date"] = AT.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    message["Message-ID"] = "<rev63-d3@x>"
     unsure = html_report(f"<table>{HEADER_3}{SHORT_ROWS}</table>")
     good = report_html("Contoso", AT, [("cat@contoso.com", CAT_DUP)])
-    message.attach(MIMEText(unsure, "html", "utf-8"))
-    message.attach(MIMEText(good, "html", "utf-8"))
-    return message.as_bytes()
+    return multipart_report("mixed", [("html", unsure), ("html", good)], "rev63-d3@x")
 
 
 def test_an_html_part_of_rows_left_out_is_never_resolved_by_a_later_html_part() -> None:

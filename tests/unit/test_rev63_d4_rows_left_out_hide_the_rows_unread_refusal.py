@@ -10,13 +10,10 @@ errors it lists are lost with a log warning.
 
 from __future__ import annotations
 
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import ANN_DUP, AT, BEN_DUP, html_report
+from ..reportgen import ANN_DUP, AT, BEN_DUP, html_report, multipart_report
 
 HEADER_3 = "<tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
 SHORT_ROWS = (
@@ -33,15 +30,8 @@ QUOTED = "> " + PLAIN.replace("\n", "\n> ")
 
 
 def _message() -> bytes:
-    message = MIMEMultipart("alternative")
-    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
-    message["To"] = "admin@contoso.com"
-    message["Subject"] = "Directory Synchronization Error Report"
-    message["Date"] = AT.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    message["Message-ID"] = "<rev63-d4@x>"
-    message.attach(MIMEText(QUOTED, "plain", "utf-8"))
-    message.attach(MIMEText(html_report(f"<table>{HEADER_3}{SHORT_ROWS}</table>"), "html"))
-    return message.as_bytes()
+    html = html_report(f"<table>{HEADER_3}{SHORT_ROWS}</table>")
+    return multipart_report("alternative", [("plain", QUOTED), ("html", html)], "rev63-d4@x")
 
 
 def test_a_quoted_plain_part_is_still_refused_beside_html_rows_all_left_out() -> None:

@@ -10,15 +10,12 @@ splits one around an inline image): dan's row is dropped and the report is compl
 
 from __future__ import annotations
 
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-
 import pytest
 
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, html_report, report_html
+from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, html_report, multipart_report, report_html
 
 HEADER_3 = "<tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
 SHORT_ROWS = (
@@ -34,16 +31,8 @@ CONTINUATION = (
 
 
 def _good_then(second: str) -> bytes:
-    message = MIMEMultipart("mixed")
-    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
-    message["To"] = "admin@contoso.com"
-    message["Subject"] = "Directory Synchronization Error Report"
-    message["Date"] = AT.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    message["Message-ID"] = "<rev64-d1@x>"
     good = report_html("Contoso", AT, [("cat@contoso.com", CAT_DUP)])
-    message.attach(MIMEText(good, "html", "utf-8"))
-    message.attach(MIMEText(second, "html", "utf-8"))
-    return message.as_bytes()
+    return multipart_report("mixed", [("html", good), ("html", second)], "rev64-d1@x")
 
 
 @pytest.mark.xfail(

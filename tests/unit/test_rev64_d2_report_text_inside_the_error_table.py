@@ -10,15 +10,12 @@ HTML is refused as not a report (at 8493556 read with both rows).
 
 from __future__ import annotations
 
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-
 import pytest
 
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import ANN_DUP, AT, BEN_DUP
+from ..reportgen import ANN_DUP, BEN_DUP, multipart_report
 
 BATCH = (
     "The Directory Synchronization batch run was completed on Wednesday, 01 January 2020 "
@@ -34,15 +31,8 @@ PLAIN_WITHOUT_BEN = f"Hello,\n\n{BATCH}\n\n{ERRORS}\n\nann@contoso.com\n\n{ANN_D
 
 
 def _message(html: str) -> bytes:
-    message = MIMEMultipart("alternative")
-    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
-    message["To"] = "admin@contoso.com"
-    message["Subject"] = "Directory Synchronization Error Report"
-    message["Date"] = AT.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    message["Message-ID"] = "<rev64-d2@x>"
-    message.attach(MIMEText(PLAIN_WITHOUT_BEN, "plain", "utf-8"))
-    message.attach(MIMEText(html, "html", "utf-8"))
-    return message.as_bytes()
+    parts = [("plain", PLAIN_WITHOUT_BEN), ("html", html)]
+    return multipart_report("alternative", parts, "rev64-d2@x")
 
 
 @pytest.mark.parametrize(

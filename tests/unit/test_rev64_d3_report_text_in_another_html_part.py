@@ -8,13 +8,10 @@ and ben's open tickets resolve.
 
 from __future__ import annotations
 
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-
 from dirsync_bridge.models import Report
 from dirsync_bridge.parse.message import parse_message
 
-from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, report_html
+from ..reportgen import ANN_DUP, AT, BEN_DUP, CAT_DUP, multipart_report, report_html
 
 HEADER_3 = "<tr><th>Identity</th><th>Object ID</th><th>Error Description</th></tr>\n"
 SHORT_ROWS = (
@@ -24,17 +21,9 @@ SHORT_ROWS = (
 
 
 def _split_report() -> bytes:
-    message = MIMEMultipart("mixed")
-    message["From"] = "Microsoft Online Services Team <MSOnlineServicesTeam@MicrosoftOnline.com>"
-    message["To"] = "admin@contoso.com"
-    message["Subject"] = "Directory Synchronization Error Report"
-    message["Date"] = AT.strftime("%a, %d %b %Y %H:%M:%S +0000")
-    message["Message-ID"] = "<rev64-d3@x>"
     bare = f"<html><body><table>{HEADER_3}{SHORT_ROWS}</table></body></html>"
     good = report_html("Contoso", AT, [("cat@contoso.com", CAT_DUP)])
-    message.attach(MIMEText(bare, "html", "utf-8"))
-    message.attach(MIMEText(good, "html", "utf-8"))
-    return message.as_bytes()
+    return multipart_report("mixed", [("html", bare), ("html", good)], "rev64-d3@x")
 
 
 def test_rows_left_out_beside_another_parts_report_text_never_resolve() -> None:
